@@ -1,0 +1,101 @@
+//! Raw command-line flags, as clap parses them. [`crate::settings`] turns
+//! them, with the config file, into resolved settings.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "portcullis",
+    version,
+    about = "Who can open a TCP connection to kube-controller-manager's port 10257 — and is that only who should?",
+    long_about = None,
+    after_help = "Exit codes: 0 nothing at or above --fail-on; 1 findings; 2 an input could not be read or the command was misused."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Scan files and directories for exposed control-plane ports.
+    Scan(ScanArgs),
+    /// Show, per target, exactly which sources reach a port and which lines let them in.
+    Explain(ExplainArgs),
+    /// List the rules, or print one rule's documentation.
+    Rules(RulesArgs),
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Common {
+    /// Files and directories to read (directories are walked, honouring .gitignore).
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// A port to check besides the built-in control-plane ports: `10257`, `8080/tcp`, `2379-2380` (repeatable).
+    #[arg(long = "port", value_name = "PORT[/PROTO]")]
+    pub ports: Vec<String>,
+    /// A source that is allowed to connect: a CIDR, or a security-group id / tag (repeatable).
+    /// Without any, private address space counts as authorized and only public exposure is reported.
+    #[arg(long = "authorized", value_name = "CIDR|ID")]
+    pub authorized: Vec<String>,
+    /// The config file (default: the nearest portcullis.toml above the first PATH).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ignore any portcullis.toml.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+    /// When to use colors in text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Exit 1 when a finding is at or above this severity (critical, high, medium, low, info, or none).
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<String>,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Only this target (id or name as findings show it).
+    #[arg(long, value_name = "ID")]
+    pub target: Option<String>,
+    /// Output format (text or json).
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct RulesArgs {
+    /// A rule code or name: print its documentation.
+    pub code: Option<String>,
+    /// Output format for the list (text or json).
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}

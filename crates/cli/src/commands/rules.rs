@@ -1,0 +1,51 @@
+//! `portcullis rules [CODE]`: the catalog, or one rule's documentation.
+
+use crate::args::{Format, RulesArgs};
+use anyhow::{bail, Result};
+use portcullis_model::format_ports;
+use portcullis_model::PortSet;
+use portcullis_rules::catalog::{self, PORT_RULES};
+use portcullis_rules::spec::clean_docs;
+
+fn ports(r: &portcullis_rules::PortRule) -> String {
+    if r.ports.is_empty() {
+        "--port".into()
+    } else {
+        format!("tcp/{}", format_ports(&PortSet::from_ranges(r.ports.iter().copied())))
+    }
+}
+
+pub fn run(args: RulesArgs) -> Result<u8> {
+    if let Some(code) = &args.code {
+        let Some(r) = catalog::find(code) else {
+            bail!("no rule `{code}`; `portcullis rules` lists them");
+        };
+        println!(
+            "# {} {}\n\nSeverity: {} (when the whole internet can connect)\nPorts: {}\n\n{}",
+            r.code,
+            r.name,
+            r.severity,
+            ports(r),
+            clean_docs(r.docs)
+        );
+        return Ok(0);
+    }
+    if args.format == Format::Json {
+        let list: Vec<serde_json::Value> = PORT_RULES
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "code": r.code, "name": r.name, "severity": r.severity.as_str(),
+                    "component": r.component, "ports": ports(r), "summary": r.summary,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(0);
+    }
+    println!("{:<6} {:<9} {:<16} {:<42} SUMMARY", "CODE", "SEVERITY", "PORTS", "NAME");
+    for r in PORT_RULES {
+        println!("{:<6} {:<9} {:<16} {:<42} {}", r.code, r.severity.as_str(), ports(r), r.name, r.summary);
+    }
+    Ok(0)
+}

@@ -1,0 +1,56 @@
+//! `portcullis.toml`: the settings a team keeps beside its code.
+//!
+//! ```toml
+//! ports = ["10257", "8080/tcp"]      # checked besides the built-in ports
+//! authorized = ["10.0.0.0/8", "sg-0123456789abcdef0"]
+//! fail_on = "high"
+//! ```
+//!
+//! Found by walking up from the first scanned path; `--config FILE` names
+//! one, `--no-config` ignores them.
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = "portcullis.toml";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub ports: Vec<String>,
+    #[serde(default)]
+    pub authorized: Vec<String>,
+    pub fail_on: Option<String>,
+    /// Where it was read from (for messages).
+    #[serde(skip)]
+    pub path: Option<PathBuf>,
+}
+
+/// The nearest `portcullis.toml` in `start` or a parent directory.
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    let abs = std::fs::canonicalize(start).ok()?;
+    let mut dir = if abs.is_dir() { Some(abs.as_path()) } else { abs.parent() };
+    while let Some(d) = dir {
+        let candidate = d.join(FILE_NAME);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+pub fn load(path: &Path) -> Result<Config> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
+    let mut cfg: Config = match toml::from_str(&text) {
+        Ok(c) => c,
+        Err(e) => {
+            // toml's message carries line and column already.
+            bail!("{}: {}", path.display(), e.to_string().trim_end());
+        }
+    };
+    cfg.path = Some(path.to_path_buf());
+    Ok(cfg)
+}

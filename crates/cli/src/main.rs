@@ -1,0 +1,28 @@
+//! The `portcullis` binary: thin glue from flags to the library crates.
+//! Exit codes: 0 clean, 1 findings at or above `--fail-on`, 2 input errors
+//! or misuse (DESIGN.md).
+
+mod args;
+mod commands;
+mod config;
+mod inputs;
+mod settings;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    let result = match cli.command {
+        args::Command::Scan(a) => commands::scan::run(a),
+        args::Command::Explain(a) => commands::explain::run(a),
+        args::Command::Rules(a) => commands::rules::run(a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("portcullis: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! Resolved settings: raw flags plus the config file, validated once.
+
+use crate::args::Common;
+use crate::config::{self, Config};
+use anyhow::{anyhow, bail, Result};
+use portcullis_model::{Cidr, Protocol};
+use portcullis_rules::catalog::{self, PORT_RULES};
+use portcullis_rules::{Authorized, PortQuery, Severity};
+
+pub struct Settings {
+    pub queries: Vec<PortQuery>,
+    /// Ports the user named (explain's default selection).
+    pub user_queries: Vec<PortQuery>,
+    pub authorized: Authorized,
+    pub fail_on: Option<Severity>,
+}
+
+/// The most ports one `--port A-B` may name: each is evaluated on its own.
+const MAX_RANGE: u32 = 1024;
+
+/// Parses `10257`, `8080/tcp`, `53/udp`, `2379-2380`.
+pub fn parse_port_spec(s: &str) -> Result<Vec<(u16, Protocol)>> {
+    let (ports, proto) = match s.split_once('/') {
+        Some((p, pr)) => {
+            let proto = Protocol::parse_name(pr)
+                .filter(|p| p.has_ports())
+                .ok_or_else(|| anyhow!("`{s}`: protocol `{pr}` has no ports (use tcp, udp or sctp)"))?;
+            (p, proto)
+        }
+        None => (s, Protocol::TCP),
+    };
+    let num = |t: &str| t.trim().parse::<u16>().map_err(|_| anyhow!("`{s}`: `{t}` is not a port number 0-65535"));
+    let (lo, hi) = match ports.split_once('-') {
+        Some((a, b)) => (num(a)?, num(b)?),
+        None => {
+            let p = num(ports)?;
+            (p, p)
+        }
+    };
+    if lo > hi {
+        bail!("`{s}`: the range is inverted");
+    }
+    if u32::from(hi) - u32::from(lo) >= MAX_RANGE {
+        bail!("`{s}`: at most {MAX_RANGE} ports per range");
+    }
+    Ok((lo..=hi).map(|p| (p, proto)).collect())
+}
+
+fn parse_authorized(items: &[String], auth: &mut Authorized) -> Result<()> {
+    for raw in items {
+        let s = raw.trim();
+        if s.is_empty() {
+            continue;
+        }
+        auth.explicit = true;
+        let looks_like_address = s.contains('/') || s.contains(':') || s.starts_with(|c: char| c.is_ascii_digit());
+        if looks_like_address {
+            let c = Cidr::parse(s).map_err(|e| anyhow!("--authorized {e}"))?;
+            auth.addrs.union_in_place(&c.to_set());
+        } else {
+            auth.internal.push(s.to_string());
+        }
+    }
+    Ok(())
+}
+
+pub fn load_config(common: &Common) -> Result<Config> {
+    if common.no_config {
+        return Ok(Config::default());
+    }
+    let path = match &common.config {
+        Some(p) => Some(p.clone()),
+        None => common.paths.first().and_then(|p| config::discover(p)),
+    };
+    match path {
+        Some(p) => config::load(&p),
+        None => Ok(Config::default()),
+    }
+}
+
+pub fn resolve(common: &Common, fail_on_flag: Option<&str>) -> Result<Settings> {
+    let cfg = load_config(common)?;
+    let mut user = Vec::new();
+    for s in cfg.ports.iter().chain(common.ports.iter()) {
+        for (port, proto) in parse_port_spec(s)? {
+            let rule = match catalog::for_port(port) {
+                Some(r) if proto == Protocol::TCP => r,
+                _ => catalog::user_port_rule(),
+            };
+            user.push(PortQuery { port, protocol: proto, rule });
+        }
+    }
+    let mut queries: Vec<PortQuery> = Vec::new();
+    for r in PORT_RULES.iter().filter(|r| !r.ports.is_empty()) {
+        for &(a, b) in r.ports {
+            for port in a..=b {
+                queries.push(PortQuery { port, protocol: Protocol::TCP, rule: r });
+            }
+        }
+    }
+    for q in &user {
+        if !queries.iter().any(|x| x.port == q.port && x.protocol == q.protocol) {
+            queries.push(*q);
+        }
+    }
+    let mut authorized = Authorized::default();
+    parse_authorized(&cfg.authorized, &mut authorized)?;
+    parse_authorized(&common.authorized, &mut authorized)?;
+    let fail_raw = fail_on_flag.map(str::to_string).or(cfg.fail_on.clone()).unwrap_or_else(|| "low".into());
+    let fail_on = if fail_raw.eq_ignore_ascii_case("none") {
+        None
+    } else {
+        Some(
+            Severity::parse(&fail_raw)
+                .ok_or_else(|| anyhow!("--fail-on `{fail_raw}`: expected critical, high, medium, low, info or none"))?,
+        )
+    };
+    Ok(Settings { queries, user_queries: user, authorized, fail_on })
+}

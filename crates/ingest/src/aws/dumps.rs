@@ -1,0 +1,443 @@
+//! `aws ec2 describe-*` JSON dumps: security groups, network ACLs,
+//! instances, network interfaces and managed prefix lists.
+//!
+//! Field names and meanings follow the EC2 API reference
+//! (docs.aws.amazon.com/AWSEC2/latest/APIReference/): `IpPermission`,
+//! `NetworkAclEntry`, `Instance`, `NetworkInterface`, `PrefixListEntry`.
+
+use super::facts::{parse_protocol, ports_for};
+use super::{AwsItems, Host, NetworkAcl, PrefixList, SecurityGroup};
+use crate::ctx::{Ctx, Reported};
+use crate::error::ErrorKind;
+use crate::json::Node;
+use portcullis_model::{
+    format_ports, Action, AddrSet, Cidr, Entry, InternalSource, Known, Origin, PortSet, ProtoMatch, Sources, Span,
+    Unknown,
+};
+
+/// Which dump a document is, from its top-level keys.
+pub fn kind_of(root: &Node) -> Option<&'static str> {
+    if root.get("SecurityGroups").is_some() {
+        Some("aws-security-groups")
+    } else if root.get("NetworkAcls").is_some() {
+        Some("aws-network-acls")
+    } else if root.get("Reservations").is_some() {
+        Some("aws-instances")
+    } else if root.get("NetworkInterfaces").is_some() {
+        Some("aws-network-interfaces")
+    } else if root.get("PrefixLists").is_some() || root.get("Entries").is_some_and(|e| e.as_array().is_some()) {
+        Some("aws-prefix-lists")
+    } else {
+        None
+    }
+}
+
+pub fn read(ctx: &mut Ctx, root: &Node, kind: &str) -> AwsItems {
+    let mut items = AwsItems::default();
+    match kind {
+        "aws-security-groups" => {
+            for g in ctx.array_field(root, "SecurityGroups") {
+                if let Some(sg) = read_group(ctx, g) {
+                    items.groups.push(sg);
+                }
+            }
+        }
+        "aws-network-acls" => {
+            for a in ctx.array_field(root, "NetworkAcls") {
+                if let Some(acl) = read_acl(ctx, a) {
+                    items.acls.push(acl);
+                }
+            }
+        }
+        "aws-instances" => {
+            for r in ctx.array_field(root, "Reservations") {
+                for i in ctx.array_field(r, "Instances") {
+                    if let Some(h) = read_instance(ctx, i) {
+                        items.hosts.push(h);
+                    }
+                }
+            }
+        }
+        "aws-network-interfaces" => {
+            for n in ctx.array_field(root, "NetworkInterfaces") {
+                if let Some(h) = read_interface(ctx, n) {
+                    items.hosts.push(h);
+                }
+            }
+        }
+        "aws-prefix-lists" => read_prefix_lists(ctx, root, &mut items),
+        _ => {}
+    }
+    items
+}
+
+/// Label for one rule, for people: `inbound tcp 10257 from 0.0.0.0/0`.
+pub fn label(action: Option<Action>, proto: &Known<ProtoMatch>, ports: &Known<PortSet>, src: &str) -> String {
+    let p = match proto {
+        Known::Known(p) => p.to_string(),
+        Known::Unknown(_) => "(unknown protocol)".into(),
+    };
+    let ports = match (proto, ports) {
+        (Known::Known(ProtoMatch::All), _) => String::new(),
+        (_, Known::Known(ps)) => format!(" {}", format_ports(ps)),
+        (_, Known::Unknown(_)) => " (unknown ports)".into(),
+    };
+    let act = match action {
+        Some(Action::Allow) => "allow ",
+        Some(Action::Deny) => "deny ",
+        None => "",
+    };
+    format!("{act}{p}{ports} from {src}")
+}
+
+/// Protocol and ports of an `IpPermission`-shaped object.
+fn perm_proto_ports(ctx: &mut Ctx, p: &Node, proto_key: &str, span: &Span) -> (Known<ProtoMatch>, Known<PortSet>) {
+    let unknown = |what: &str, reason: String| Unknown { what: what.into(), reason, span: span.clone() };
+    let proto = match p.get(proto_key) {
+        None => Known::Unknown(unknown(proto_key, "the field is missing".into())),
+        Some(n) => {
+            let s = match (n.as_str(), n.as_i64()) {
+                (Some(s), _) => Some(s.to_string()),
+                (None, Some(i)) => Some(i.to_string()),
+                _ => None,
+            };
+            match s.as_deref().and_then(parse_protocol) {
+                Some(pm) => Known::Known(pm),
+                None => {
+                    let shown = s.unwrap_or_else(|| n.type_name().to_string());
+                    ctx.error(n.offset, ErrorKind::Invalid, format!("field `{proto_key}`: unknown protocol `{shown}` (expected tcp, udp, icmp, icmpv6, -1 or a number 0-255)"));
+                    Known::Unknown(unknown(proto_key, format!("unknown protocol `{shown}`")))
+                }
+            }
+        }
+    };
+    let from = ctx.int_field(p, "FromPort");
+    let to = ctx.int_field(p, "ToPort");
+    let ports = match (&proto, from, to) {
+        (_, Err(Reported), _) | (_, _, Err(Reported)) => Known::Unknown(unknown("FromPort/ToPort", "invalid port value".into())),
+        (Known::Unknown(_), _, _) => Known::Unknown(unknown("FromPort/ToPort", "protocol unknown".into())),
+        (Known::Known(pm), Ok(f), Ok(t)) => match ports_for(pm, f, t) {
+            Ok(ps) => Known::Known(ps),
+            Err(msg) => {
+                let off = p.get("FromPort").map(|n| n.offset).unwrap_or(p.offset);
+                ctx.error(off, ErrorKind::Invalid, format!("field `FromPort`/`ToPort`: {msg}"));
+                Known::Unknown(unknown("FromPort/ToPort", msg))
+            }
+        },
+    };
+    (proto, ports)
+}
+
+/// A CIDR string, or an unknown source with the reason (reported too).
+fn cidr_source(ctx: &mut Ctx, s: &str, node_off: u32, field: &str) -> Sources {
+    match Cidr::parse(s) {
+        Ok(c) => Sources { addrs: c.to_set(), ..Default::default() },
+        Err(e) => {
+            ctx.error(node_off, ErrorKind::Invalid, format!("field `{field}`: {e}"));
+            Sources {
+                unknown: vec![Unknown {
+                    what: field.into(),
+                    reason: format!("invalid CIDR `{s}`"),
+                    span: ctx.span(node_off),
+                }],
+                ..Default::default()
+            }
+        }
+    }
+}
+
+fn read_group(ctx: &mut Ctx, g: &Node) -> Option<SecurityGroup> {
+    let span = ctx.span(g.offset);
+    let Some(id) = ctx.str_field(g, "GroupId").map(str::to_string) else {
+        ctx.error(g.offset, ErrorKind::Invalid, "security group without `GroupId`: skipped");
+        return None;
+    };
+    let mut aliases = vec![id.clone()];
+    if let Some(n) = ctx.str_field(g, "GroupName") {
+        aliases.push(n.to_string());
+    }
+    let vpc = ctx.str_field(g, "VpcId").map(str::to_string);
+    let mut sg = SecurityGroup { id: id.clone(), aliases, vpc, span, entries: Vec::new(), prefix_lists: Vec::new() };
+    for p in ctx.array_field(g, "IpPermissions") {
+        read_permission(ctx, p, &id, &mut sg.entries, &mut sg.prefix_lists);
+    }
+    Some(sg)
+}
+
+/// One `IpPermission` → one entry per source, each pointing at its source.
+pub fn read_permission(ctx: &mut Ctx, p: &Node, group: &str, entries: &mut Vec<Entry>, pls: &mut Vec<(usize, String)>) {
+    let pspan = ctx.span(p.offset);
+    let (proto, ports) = perm_proto_ports(ctx, p, "IpProtocol", &pspan);
+    let push = |entries: &mut Vec<Entry>, span: Span, src_label: String, sources: Sources| {
+        entries.push(Entry {
+            resource: group.to_string(),
+            label: format!("inbound {}", label(None, &proto, &ports, &src_label)),
+            span,
+            origin: Origin::Explicit,
+            action: Action::Allow,
+            protocol: proto.clone(),
+            ports: ports.clone(),
+            sources,
+            order: 0,
+        });
+    };
+    for r in ctx.array_field(p, "IpRanges") {
+        let Some(c) = ctx.str_field(r, "CidrIp") else { continue };
+        let off = r.get("CidrIp").map_or(r.offset, |n| n.offset);
+        let src = cidr_source(ctx, c, off, "CidrIp");
+        push(entries, ctx.span(off), c.to_string(), src);
+    }
+    for r in ctx.array_field(p, "Ipv6Ranges") {
+        let Some(c) = ctx.str_field(r, "CidrIpv6") else { continue };
+        let off = r.get("CidrIpv6").map_or(r.offset, |n| n.offset);
+        let src = cidr_source(ctx, c, off, "CidrIpv6");
+        push(entries, ctx.span(off), c.to_string(), src);
+    }
+    for r in ctx.array_field(p, "PrefixListIds") {
+        let Some(id) = ctx.str_field(r, "PrefixListId") else { continue };
+        let span = ctx.span(r.get("PrefixListId").map_or(r.offset, |n| n.offset));
+        let sources = Sources {
+            unknown: vec![Unknown {
+                what: format!("prefix list {id}"),
+                reason: "its entries are not in the input (add `aws ec2 get-managed-prefix-list-entries` output)"
+                    .into(),
+                span: span.clone(),
+            }],
+            ..Default::default()
+        };
+        pls.push((entries.len(), id.to_string()));
+        push(entries, span, id.to_string(), sources);
+    }
+    for r in ctx.array_field(p, "UserIdGroupPairs") {
+        let gid = ctx.str_field(r, "GroupId").or_else(|| ctx.str_field(r, "GroupName"));
+        let Some(gid) = gid else { continue };
+        let name = if gid == group { "self".to_string() } else { gid.to_string() };
+        let sources = Sources { internal: vec![InternalSource { name: name.clone() }], ..Default::default() };
+        let off = r.get("GroupId").or_else(|| r.get("GroupName")).map_or(r.offset, |n| n.offset);
+        push(entries, ctx.span(off), name, sources);
+    }
+}
+
+fn read_acl(ctx: &mut Ctx, a: &Node) -> Option<NetworkAcl> {
+    let span = ctx.span(a.offset);
+    let Some(id) = ctx.str_field(a, "NetworkAclId").map(str::to_string) else {
+        ctx.error(a.offset, ErrorKind::Invalid, "network ACL without `NetworkAclId`: skipped");
+        return None;
+    };
+    let vpc = ctx.str_field(a, "VpcId").map(str::to_string);
+    let is_default = ctx.bool_field(a, "IsDefault").unwrap_or(false);
+    let mut acl = NetworkAcl {
+        id: id.clone(),
+        aliases: vec![id.clone()],
+        vpc,
+        is_default,
+        span,
+        entries: Vec::new(),
+        subnets: Vec::new(),
+    };
+    for e in ctx.array_field(a, "Entries") {
+        // Egress entries govern traffic leaving the subnet, not who can
+        // open a connection to it (return traffic is not modelled: see
+        // docs/semantics.md).
+        if ctx.bool_field(e, "Egress").unwrap_or(false) {
+            continue;
+        }
+        if let Some(entry) = read_acl_entry(ctx, e, &id) {
+            acl.entries.push(entry);
+        }
+    }
+    for s in ctx.array_field(a, "Associations") {
+        if let Some(sub) = ctx.str_field(s, "SubnetId") {
+            acl.subnets.push(sub.to_string());
+        }
+    }
+    Some(acl)
+}
+
+fn read_acl_entry(ctx: &mut Ctx, e: &Node, acl: &str) -> Option<Entry> {
+    // Point at the source block when there is one: it is the line a
+    // reader looks for; the rule number is in the label.
+    let anchor = e.get("CidrBlock").or_else(|| e.get("Ipv6CidrBlock")).or_else(|| e.get("RuleNumber"));
+    let span = ctx.span(anchor.map_or(e.offset, |n| n.offset));
+    let number = match ctx.int_field(e, "RuleNumber") {
+        Ok(Some(n)) => n,
+        Ok(None) => {
+            ctx.error(e.offset, ErrorKind::Invalid, "network ACL entry without `RuleNumber`: skipped");
+            return None;
+        }
+        Err(Reported) => return None,
+    };
+    let action = match ctx.str_field(e, "RuleAction").map(|s| s.to_ascii_lowercase()) {
+        Some(a) if a == "allow" => Known::Known(Action::Allow),
+        Some(a) if a == "deny" => Known::Known(Action::Deny),
+        other => {
+            let off = e.get("RuleAction").map_or(e.offset, |n| n.offset);
+            ctx.error(
+                off,
+                ErrorKind::Invalid,
+                format!("field `RuleAction` should be allow or deny, found {}", other.as_deref().unwrap_or("nothing")),
+            );
+            Known::Unknown(Unknown {
+                what: "RuleAction".into(),
+                reason: "not allow or deny".into(),
+                span: span.clone(),
+            })
+        }
+    };
+    let (proto, _) = perm_proto_ports(ctx, &with_no_ports(e), "Protocol", &span);
+    let ports = match &proto {
+        Known::Unknown(u) => Known::Unknown(u.clone()),
+        Known::Known(pm) => {
+            let (f, t) = match e.get("PortRange") {
+                Some(pr) => (ctx.int_field(pr, "From"), ctx.int_field(pr, "To")),
+                None => (Ok(None), Ok(None)),
+            };
+            match (f, t) {
+                (Ok(f), Ok(t)) => match ports_for(pm, f, t) {
+                    Ok(ps) => Known::Known(ps),
+                    Err(msg) => {
+                        ctx.error(e.offset, ErrorKind::Invalid, format!("field `PortRange`: {msg}"));
+                        Known::Unknown(Unknown { what: "PortRange".into(), reason: msg, span: span.clone() })
+                    }
+                },
+                _ => Known::Unknown(Unknown {
+                    what: "PortRange".into(),
+                    reason: "invalid port value".into(),
+                    span: span.clone(),
+                }),
+            }
+        }
+    };
+    let (src_label, sources) = if let Some(c) = ctx.str_field(e, "CidrBlock") {
+        let off = e.get("CidrBlock").map_or(e.offset, |n| n.offset);
+        (c.to_string(), cidr_source(ctx, c, off, "CidrBlock"))
+    } else if let Some(c) = ctx.str_field(e, "Ipv6CidrBlock") {
+        let off = e.get("Ipv6CidrBlock").map_or(e.offset, |n| n.offset);
+        (c.to_string(), cidr_source(ctx, c, off, "Ipv6CidrBlock"))
+    } else {
+        ctx.error(e.offset, ErrorKind::Invalid, "network ACL entry without `CidrBlock` or `Ipv6CidrBlock`");
+        ("(nothing)".into(), Sources::default())
+    };
+    // An unknown action: allowing helps the upper bound, denying the lower;
+    // model it as an allow whose match is unknown and report it.
+    let (act, sources, proto) = match action {
+        Known::Known(a) => (a, sources, proto),
+        Known::Unknown(u) => (Action::Allow, sources, Known::Unknown(u)),
+    };
+    let origin = if number == 32767 {
+        Origin::Default("the default rule every network ACL ends with".into())
+    } else {
+        Origin::Explicit
+    };
+    Some(Entry {
+        resource: acl.to_string(),
+        label: format!(
+            "rule {} {}",
+            if number == 32767 { "*".to_string() } else { number.to_string() },
+            label(Some(act), &proto, &ports, &src_label)
+        ),
+        span,
+        origin,
+        action: act,
+        protocol: proto,
+        ports,
+        sources,
+        order: number,
+    })
+}
+
+/// A NACL entry carries ports in `PortRange`, not `FromPort`/`ToPort`; read
+/// only its protocol with the shared helper.
+fn with_no_ports(e: &Node) -> Node {
+    use crate::json::{Member, Value};
+    let members = e
+        .as_object()
+        .map(|m| m.iter().filter(|m| &*m.key == "Protocol").cloned().collect::<Vec<Member>>())
+        .unwrap_or_default();
+    Node { value: Value::Object(members), offset: e.offset }
+}
+
+fn group_ids(ctx: &mut Ctx, n: &Node, key: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for g in ctx.array_field(n, key) {
+        if let Some(id) = ctx.str_field(g, "GroupId") {
+            out.push(id.to_string());
+        }
+    }
+    out
+}
+
+fn read_instance(ctx: &mut Ctx, i: &Node) -> Option<Host> {
+    let span = ctx.span(i.offset);
+    let id = ctx.str_field(i, "InstanceId")?.to_string();
+    let mut aliases = vec![id.clone()];
+    for t in ctx.array_field(i, "Tags") {
+        if ctx.str_field(t, "Key") == Some("Name") {
+            if let Some(v) = ctx.str_field(t, "Value") {
+                aliases.push(v.to_string());
+            }
+        }
+    }
+    let mut groups = group_ids(ctx, i, "SecurityGroups");
+    let mut interfaces = Vec::new();
+    let mut subnet = ctx.str_field(i, "SubnetId").map(str::to_string);
+    for n in ctx.array_field(i, "NetworkInterfaces") {
+        if let Some(eni) = ctx.str_field(n, "NetworkInterfaceId") {
+            interfaces.push(eni.to_string());
+        }
+        for g in group_ids(ctx, n, "Groups") {
+            if !groups.contains(&g) {
+                groups.push(g);
+            }
+        }
+        if subnet.is_none() {
+            subnet = ctx.str_field(n, "SubnetId").map(str::to_string);
+        }
+    }
+    let vpc = ctx.str_field(i, "VpcId").map(str::to_string);
+    Some(Host { id, kind: "instance", aliases, span, groups, subnet, vpc, interfaces })
+}
+
+fn read_interface(ctx: &mut Ctx, n: &Node) -> Option<Host> {
+    let span = ctx.span(n.offset);
+    let id = ctx.str_field(n, "NetworkInterfaceId")?.to_string();
+    let groups = group_ids(ctx, n, "Groups");
+    let subnet = ctx.str_field(n, "SubnetId").map(str::to_string);
+    let vpc = ctx.str_field(n, "VpcId").map(str::to_string);
+    let mut aliases = vec![id.clone()];
+    if let Some(att) = n.get("Attachment") {
+        if let Some(inst) = ctx.str_field(att, "InstanceId") {
+            aliases.push(inst.to_string());
+        }
+    }
+    Some(Host { id: id.clone(), kind: "network interface", aliases, span, groups, subnet, vpc, interfaces: vec![id] })
+}
+
+/// `describe-managed-prefix-lists` gives ids only; the entries come from
+/// `get-managed-prefix-list-entries`, whose output has no id: such a file
+/// must be named after its list (`pl-0abc.json`) or carry `PrefixListId`.
+fn read_prefix_lists(ctx: &mut Ctx, root: &Node, items: &mut AwsItems) {
+    if let Some(entries) = root.get("Entries").and_then(Node::as_array) {
+        let id = ctx.str_field(root, "PrefixListId").map(str::to_string).or_else(|| {
+            let f = ctx.file.rsplit('/').next().unwrap_or("").to_string();
+            f.strip_suffix(".json").filter(|s| s.starts_with("pl-")).map(str::to_string)
+        });
+        let Some(id) = id else {
+            ctx.error(
+                root.offset,
+                ErrorKind::Invalid,
+                "prefix-list entries without a list id: add `\"PrefixListId\"` or name the file pl-….json",
+            );
+            return;
+        };
+        let mut set = AddrSet::empty();
+        for e in entries {
+            if let Some(c) = ctx.str_field(e, "Cidr") {
+                let off = e.get("Cidr").map_or(e.offset, |n| n.offset);
+                let s = cidr_source(ctx, c, off, "Cidr");
+                set.union_in_place(&s.addrs);
+            }
+        }
+        items.prefix_lists.push(PrefixList { id, cidrs: set });
+    }
+}

@@ -1,0 +1,130 @@
+//! Reading context for one JSON input: spans, typed field access, and the
+//! errors found on the way (reported, never fatal).
+
+use crate::error::{ErrorKind, IngestError};
+use crate::json::{Node, Value};
+use portcullis_model::{LineIndex, Span};
+use std::sync::Arc;
+
+/// Marks a field whose bad value was already reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reported;
+
+pub struct Ctx<'a> {
+    pub file: Arc<str>,
+    pub text: &'a str,
+    lines: LineIndex,
+    pub errors: Vec<IngestError>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(file: Arc<str>, text: &'a str) -> Self {
+        Ctx { file, text, lines: LineIndex::new(text), errors: Vec::new() }
+    }
+
+    pub fn span(&self, offset: u32) -> Span {
+        let (line, column) = self.lines.line_col(self.text, offset as usize);
+        Span::new(self.file.clone(), line, column)
+    }
+
+    pub fn error(&mut self, offset: u32, kind: ErrorKind, message: impl Into<String>) {
+        let s = self.span(offset);
+        self.errors.push(IngestError {
+            file: self.file.to_string(),
+            line: s.line,
+            column: s.column,
+            kind,
+            message: message.into(),
+        });
+    }
+
+    fn wrong_type(&mut self, node: &Node, key: &str, want: &str) {
+        let found = node.type_name();
+        self.error(node.offset, ErrorKind::Invalid, format!("field `{key}` should be {want}, found {found}"));
+    }
+
+    /// A string field; absent or null is `None`, another type is an error.
+    pub fn str_field<'n>(&mut self, obj: &'n Node, key: &str) -> Option<&'n str> {
+        let v = obj.get(key)?;
+        match &v.value {
+            Value::String(s) => Some(s),
+            Value::Null => None,
+            _ => {
+                self.wrong_type(v, key, "a string");
+                None
+            }
+        }
+    }
+
+    /// An integer field (also accepted as a decimal string, which the AWS
+    /// CLI and plan JSON both produce for some fields). `Err(Reported)` after a
+    /// reported error; `Ok(None)` when absent or null.
+    pub fn int_field(&mut self, obj: &Node, key: &str) -> Result<Option<i64>, Reported> {
+        let Some(v) = obj.get(key) else { return Ok(None) };
+        match &v.value {
+            Value::Null => Ok(None),
+            Value::Number(_) => match v.as_i64() {
+                Some(n) => Ok(Some(n)),
+                None => {
+                    self.error(v.offset, ErrorKind::Invalid, format!("field `{key}` should be a whole number"));
+                    Err(Reported)
+                }
+            },
+            Value::String(s) => match s.trim().parse::<i64>() {
+                Ok(n) => Ok(Some(n)),
+                Err(_) => {
+                    self.error(
+                        v.offset,
+                        ErrorKind::Invalid,
+                        format!("field `{key}` should be a whole number, found \"{s}\""),
+                    );
+                    Err(Reported)
+                }
+            },
+            _ => {
+                self.wrong_type(v, key, "a number");
+                Err(Reported)
+            }
+        }
+    }
+
+    pub fn bool_field(&mut self, obj: &Node, key: &str) -> Option<bool> {
+        let v = obj.get(key)?;
+        match &v.value {
+            Value::Bool(b) => Some(*b),
+            Value::Null => None,
+            Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+            Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+            _ => {
+                self.wrong_type(v, key, "true or false");
+                None
+            }
+        }
+    }
+
+    /// An array field; absent or null is empty, another type is an error.
+    pub fn array_field<'n>(&mut self, obj: &'n Node, key: &str) -> &'n [Node] {
+        let Some(v) = obj.get(key) else { return &[] };
+        match &v.value {
+            Value::Array(a) => a,
+            Value::Null => &[],
+            _ => {
+                self.wrong_type(v, key, "a list");
+                &[]
+            }
+        }
+    }
+
+    /// Strings of an array field, with each element's offset.
+    pub fn str_list<'n>(&mut self, obj: &'n Node, key: &str) -> Vec<(&'n str, u32)> {
+        let mut out = Vec::new();
+        for n in self.array_field(obj, key) {
+            match &n.value {
+                Value::String(s) => out.push((&**s, n.offset)),
+                Value::Null => {}
+                _ => self.wrong_type(n, key, "a list of strings"),
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,37 @@
+//! Errors about inputs: always with the file, line and column they are about.
+
+use std::fmt;
+
+/// What went wrong with an input.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The file could not be read at all.
+    Io,
+    /// Not well-formed (JSON syntax, truncated file).
+    Syntax,
+    /// Well-formed, but a field has the wrong type or an invalid value.
+    Invalid,
+}
+
+/// An error about one place in one input file.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IngestError {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl fmt::Display for IngestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line > 0 {
+            write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+        } else {
+            write!(f, "{}: {}", self.file, self.message)
+        }
+    }
+}
+
+impl std::error::Error for IngestError {}

@@ -1,0 +1,704 @@
+//! A span-preserving JSON parser for the inputs portcullis reads: AWS CLI
+//! dumps (often tens of megabytes), Terraform plan JSON, and ARM templates
+//! (JSON with comments).
+//!
+//! Every value and every object key remembers the byte offset it starts at,
+//! so a finding can point at the line that caused it (turn offsets into line
+//! and column with `portcullis_model::LineIndex`). Strict RFC 8259 is the
+//! default; [`Options`] turns on comments and trailing commas for ARM
+//! templates. Numbers are kept as their literal text so nothing is lost to
+//! floating point before a rule decides how to read them.
+//!
+//! We parse ourselves rather than use `serde_json` because serde's value
+//! tree has no positions, and we need positions for every value. The parser
+//! never panics on any input and never recurses deeper than [`MAX_DEPTH`]
+//! containers, so hostile input cannot overflow the stack.
+
+use std::fmt;
+
+/// The deepest nesting of arrays and objects that [`parse`] accepts. Real
+/// inputs nest a few dozen levels at most; the cap keeps the recursive
+/// parser (and the recursive `Drop` of the tree) well inside any stack.
+pub const MAX_DEPTH: usize = 512;
+
+/// A JSON value and the byte offset of its first byte in the parsed text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Node {
+    pub value: Value,
+    /// Byte offset where the value starts (the `"` of a string, the `[` of
+    /// an array, the `-` or first digit of a number).
+    pub offset: u32,
+}
+
+/// A JSON value. Numbers keep their literal text, exactly as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Number(Box<str>),
+    String(Box<str>),
+    Array(Vec<Node>),
+    /// Members in document order; duplicate keys are kept.
+    Object(Vec<Member>),
+}
+
+/// One `"key": value` pair of an object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub key: Box<str>,
+    /// Byte offset of the key's opening `"`.
+    pub key_offset: u32,
+    pub value: Node,
+}
+
+/// Why a text is not (the accepted dialect of) JSON, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JsonError {
+    /// Byte offset of the offending byte; the length of the text when the
+    /// input ends too early.
+    pub offset: u32,
+    pub message: String,
+}
+
+impl fmt::Display for JsonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at byte {}", self.message, self.offset)
+    }
+}
+
+impl std::error::Error for JsonError {}
+
+/// Extensions to strict RFC 8259. The default accepts strict JSON only.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Accept `// line` and `/* block */` comments wherever whitespace may
+    /// appear (ARM templates).
+    pub comments: bool,
+    /// Accept one comma after the last element of an array or object.
+    pub trailing_commas: bool,
+}
+
+impl Options {
+    /// Strict RFC 8259.
+    pub const STRICT: Options = Options { comments: false, trailing_commas: false };
+    /// JSON with comments and trailing commas, as ARM templates and VS Code
+    /// settings files are written.
+    pub const LENIENT: Options = Options { comments: true, trailing_commas: true };
+}
+
+impl Value {
+    /// The JSON type name, for error messages ("expected string, found array").
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+        }
+    }
+}
+
+impl Node {
+    /// The value of the first member named `key`, if this is an object.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.as_object()?.iter().find(|m| &*m.key == key).map(|m| &m.value)
+    }
+
+    /// The member named `key` (first one), with its key offset.
+    pub fn member(&self, key: &str) -> Option<&Member> {
+        self.as_object()?.iter().find(|m| &*m.key == key)
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.value {
+            Value::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The literal text of a number, exactly as written (`"1.50"`, `"-0"`).
+    pub fn as_number_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Number(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The number as an `i64`, if it is written as an integer literal (no
+    /// fraction, no exponent) that fits. `6.0` and `1e3` give `None`: a port
+    /// or protocol number written that way is suspicious and rules should
+    /// say so rather than silently accept it.
+    pub fn as_i64(&self) -> Option<i64> {
+        let n = self.as_number_str()?;
+        if n.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) {
+            return None;
+        }
+        n.parse().ok()
+    }
+
+    /// Like [`Node::as_i64`], for non-negative integers up to `u64::MAX`.
+    pub fn as_u64(&self) -> Option<u64> {
+        let n = self.as_number_str()?;
+        if n.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) {
+            return None;
+        }
+        // `-0` is an integer literal equal to zero.
+        if n == "-0" {
+            return Some(0);
+        }
+        n.parse().ok()
+    }
+
+    /// The number as the nearest `f64`. Literals beyond `f64`'s range give
+    /// an infinity, as IEEE 754 rounding does.
+    pub fn as_f64(&self) -> Option<f64> {
+        self.as_number_str()?.parse().ok()
+    }
+
+    pub fn as_array(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    pub fn as_object(&self) -> Option<&[Member]> {
+        match &self.value {
+            Value::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.value, Value::Null)
+    }
+
+    /// The JSON type name: "null", "boolean", "number", "string", "array"
+    /// or "object".
+    pub fn type_name(&self) -> &'static str {
+        self.value.type_name()
+    }
+}
+
+/// Parses one JSON value, surrounded only by whitespace (and comments, when
+/// enabled).
+///
+/// A leading UTF-8 byte order mark is skipped: RFC 8259 §8.1 lets parsers
+/// ignore it, and Windows PowerShell's `Out-File` writes one in front of
+/// `aws ... > dump.json`. Offsets still count it.
+pub fn parse(text: &str, opts: Options) -> Result<Node, JsonError> {
+    if u32::try_from(text.len()).is_err() {
+        return Err(JsonError {
+            offset: 0,
+            message: "input is larger than 4 GiB, which JSON offsets cannot address".into(),
+        });
+    }
+    let mut p = Parser {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+        opts,
+        depth: 0,
+        nodes: Vec::new(),
+        members: Vec::new(),
+        buf: String::new(),
+    };
+    if p.bytes.starts_with(b"\xEF\xBB\xBF") {
+        p.pos = 3;
+    }
+    p.skip_ws()?;
+    if p.pos >= p.bytes.len() {
+        return Err(JsonError {
+            offset: off(p.pos),
+            message: "expected a JSON value, found end of input (the input is empty)".into(),
+        });
+    }
+    let node = p.value("expected a JSON value")?;
+    p.skip_ws()?;
+    if p.pos < p.bytes.len() {
+        return Err(p.unexpected(p.pos, "expected end of input after the top-level value"));
+    }
+    Ok(node)
+}
+
+/// Byte offsets fit in `u32`: [`parse`] rejects longer inputs up front.
+fn off(pos: usize) -> u32 {
+    u32::try_from(pos).unwrap_or(u32::MAX)
+}
+
+fn err(pos: usize, message: impl Into<String>) -> JsonError {
+    JsonError { offset: off(pos), message: message.into() }
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    opts: Options,
+    depth: usize,
+    /// Elements of the arrays being parsed, innermost last. A finished array
+    /// splits its elements off the top, which allocates the result exactly
+    /// once at its final size instead of growing a `Vec` per array.
+    nodes: Vec<Node>,
+    /// The same for object members.
+    members: Vec<Member>,
+    /// Reused buffer for strings that contain escapes.
+    buf: String,
+}
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    /// The text between two byte positions. Both are always ASCII
+    /// delimiters, hence char boundaries; the error arm is unreachable but
+    /// keeps the parser free of panicking slices.
+    fn slice(&self, start: usize, end: usize) -> Result<&'a str, JsonError> {
+        self.text.get(start..end).ok_or_else(|| err(start, "internal error: not a char boundary"))
+    }
+
+    fn skip_ws(&mut self) -> Result<(), JsonError> {
+        loop {
+            match self.bytes.get(self.pos) {
+                Some(b' ' | b'\n' | b'\r' | b'\t') => self.pos += 1,
+                Some(b'/') if self.opts.comments => self.skip_comment()?,
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    /// Skips the comment starting at `self.pos` (a `/`).
+    fn skip_comment(&mut self) -> Result<(), JsonError> {
+        let start = self.pos;
+        let body = start + 2;
+        match self.bytes.get(start + 1) {
+            Some(b'/') => {
+                let rest = self.bytes.get(body..).unwrap_or_default();
+                self.pos = match rest.iter().position(|&b| b == b'\n') {
+                    Some(i) => body + i + 1,
+                    None => self.bytes.len(),
+                };
+                Ok(())
+            }
+            Some(b'*') => {
+                let rest = self.bytes.get(body..).unwrap_or_default();
+                match rest.windows(2).position(|w| w == b"*/") {
+                    Some(i) => {
+                        self.pos = body + i + 2;
+                        Ok(())
+                    }
+                    None => Err(err(start, "unterminated block comment (no closing `*/`)")),
+                }
+            }
+            _ => Err(self.unexpected(start + 1, "expected `/` or `*` after `/` to start a comment")),
+        }
+    }
+
+    fn enter(&mut self, open: usize) -> Result<(), JsonError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(err(open, format!("nesting deeper than {MAX_DEPTH} levels")));
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    /// Parses the value at `self.pos`, which is not whitespace. `expected`
+    /// describes what was wanted here, for the error message.
+    fn value(&mut self, expected: &str) -> Result<Node, JsonError> {
+        let start = self.pos;
+        let value = match self.bytes.get(start) {
+            Some(b'"') => Value::String(self.string()?),
+            Some(b'{') => self.object()?,
+            Some(b'[') => self.array()?,
+            Some(b'-' | b'0'..=b'9') => self.number()?,
+            Some(b't') => self.literal(b"true", Value::Bool(true), expected)?,
+            Some(b'f') => self.literal(b"false", Value::Bool(false), expected)?,
+            Some(b'n') => self.literal(b"null", Value::Null, expected)?,
+            _ => return Err(self.unexpected(start, expected)),
+        };
+        Ok(Node { value, offset: off(start) })
+    }
+
+    fn literal(&mut self, word: &[u8], value: Value, expected: &str) -> Result<Value, JsonError> {
+        let end = self.pos + word.len();
+        if self.bytes.get(self.pos..end) == Some(word) {
+            self.pos = end;
+            Ok(value)
+        } else {
+            Err(self.unexpected(self.pos, expected))
+        }
+    }
+
+    fn number(&mut self) -> Result<Value, JsonError> {
+        let b = self.bytes;
+        let start = self.pos;
+        let mut i = start;
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        match b.get(i) {
+            Some(b'0') => {
+                i += 1;
+                if matches!(b.get(i), Some(b'0'..=b'9')) {
+                    return Err(err(i - 1, "leading zeros are not allowed in numbers"));
+                }
+            }
+            Some(b'1'..=b'9') => i = skip_digits(b, i + 1),
+            _ => return Err(self.unexpected(i, "expected a digit after `-`")),
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            if !matches!(b.get(i), Some(b'0'..=b'9')) {
+                return Err(self.unexpected(i, "expected a digit after the decimal point"));
+            }
+            i = skip_digits(b, i + 1);
+        }
+        if matches!(b.get(i), Some(b'e' | b'E')) {
+            i += 1;
+            if matches!(b.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            if !matches!(b.get(i), Some(b'0'..=b'9')) {
+                return Err(self.unexpected(i, "expected a digit in the exponent"));
+            }
+            i = skip_digits(b, i + 1);
+        }
+        self.pos = i;
+        Ok(Value::Number(self.slice(start, i)?.into()))
+    }
+
+    /// Parses the string whose opening quote is at `self.pos`.
+    fn string(&mut self) -> Result<Box<str>, JsonError> {
+        let open = self.pos;
+        let start = open + 1;
+        let end = scan_plain(self.bytes, start);
+        if self.bytes.get(end) == Some(&b'"') {
+            // Fast path: no escapes, one allocation.
+            self.pos = end + 1;
+            return Ok(self.slice(start, end)?.into());
+        }
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        let result = self.string_with_escapes(open, start, end, &mut buf);
+        let out = result.map(|()| Box::from(buf.as_str()));
+        self.buf = buf;
+        out
+    }
+
+    /// The slow path of [`Parser::string`]: plain runs are copied whole,
+    /// escapes decoded one by one. `run` starts the current plain run and
+    /// `i` is where it stopped.
+    fn string_with_escapes(
+        &mut self,
+        open: usize,
+        mut run: usize,
+        mut i: usize,
+        buf: &mut String,
+    ) -> Result<(), JsonError> {
+        loop {
+            buf.push_str(self.slice(run, i)?);
+            match self.bytes.get(i) {
+                None => return Err(err(open, "unterminated string")),
+                Some(b'"') => {
+                    self.pos = i + 1;
+                    return Ok(());
+                }
+                Some(b'\\') => i = self.escape(open, i, buf)?,
+                Some(&c) => {
+                    let hint = if c == b'\n' { " (is a closing `\"` missing?)" } else { "" };
+                    return Err(err(i, format!("control character U+{c:04X} in string must be escaped{hint}")));
+                }
+            }
+            run = i;
+            i = scan_plain(self.bytes, i);
+        }
+    }
+
+    /// Decodes the escape whose backslash is at `i` into `buf`; returns the
+    /// position after it.
+    fn escape(&self, open: usize, i: usize, buf: &mut String) -> Result<usize, JsonError> {
+        let c = match self.bytes.get(i + 1) {
+            None => return Err(err(open, "unterminated string")),
+            Some(b'"') => '"',
+            Some(b'\\') => '\\',
+            Some(b'/') => '/',
+            Some(b'b') => '\u{8}',
+            Some(b'f') => '\u{c}',
+            Some(b'n') => '\n',
+            Some(b'r') => '\r',
+            Some(b't') => '\t',
+            Some(b'u') => {
+                let (c, next) = self.unicode_escape(open, i)?;
+                buf.push(c);
+                return Ok(next);
+            }
+            Some(_) => {
+                let found = describe(self.text, i + 1);
+                return Err(err(
+                    i,
+                    format!(
+                        "invalid escape in string: expected one of \
+                         `\\\"` `\\\\` `\\/` `\\b` `\\f` `\\n` `\\r` `\\t` `\\u` after `\\`, found {found}"
+                    ),
+                ));
+            }
+        };
+        buf.push(c);
+        Ok(i + 2)
+    }
+
+    /// Decodes `\uXXXX` at `i`, joining a UTF-16 surrogate pair written as
+    /// two escapes. A surrogate without its partner is not a character and
+    /// cannot be put in a Rust string, so it is an error.
+    fn unicode_escape(&self, open: usize, i: usize) -> Result<(char, usize), JsonError> {
+        let first = self.hex4(open, i + 2)?;
+        let unpaired = || err(i, format!("unpaired UTF-16 surrogate `\\u{first:04X}` in string"));
+        let code = match first {
+            0xD800..=0xDBFF => {
+                if self.bytes.get(i + 6..i + 8) != Some(b"\\u") {
+                    return Err(unpaired());
+                }
+                let second = self.hex4(open, i + 8)?;
+                if !(0xDC00..=0xDFFF).contains(&second) {
+                    return Err(unpaired());
+                }
+                let code = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
+                return char::from_u32(code).map(|c| (c, i + 12)).ok_or_else(unpaired);
+            }
+            0xDC00..=0xDFFF => return Err(unpaired()),
+            code => code,
+        };
+        char::from_u32(code).map(|c| (c, i + 6)).ok_or_else(unpaired)
+    }
+
+    /// Reads four hex digits at `at`.
+    fn hex4(&self, open: usize, at: usize) -> Result<u32, JsonError> {
+        let mut code = 0u32;
+        for k in at..at + 4 {
+            let digit = match self.bytes.get(k) {
+                None => return Err(err(open, "unterminated string")),
+                Some(&b) => (b as char).to_digit(16),
+            };
+            match digit {
+                Some(d) => code = code * 16 + d,
+                None => {
+                    return Err(self.unexpected(k, "expected 4 hex digits after `\\u` in string"));
+                }
+            }
+        }
+        Ok(code)
+    }
+
+    fn array(&mut self) -> Result<Value, JsonError> {
+        let open = self.pos;
+        self.enter(open)?;
+        self.pos += 1;
+        self.skip_ws()?;
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(Value::Array(Vec::new()));
+        }
+        let base = self.nodes.len();
+        let mut expected = "expected a value or `]`";
+        loop {
+            let node = self.value(expected)?;
+            self.nodes.push(node);
+            self.skip_ws()?;
+            match self.peek() {
+                Some(b',') => {
+                    let comma = self.pos;
+                    self.pos += 1;
+                    self.skip_ws()?;
+                    if self.peek() == Some(b']') {
+                        if !self.opts.trailing_commas {
+                            return Err(err(comma, "trailing comma before `]` is not allowed"));
+                        }
+                        self.pos += 1;
+                        break;
+                    }
+                    expected = "expected a value after `,` in array";
+                }
+                Some(b']') => {
+                    self.pos += 1;
+                    break;
+                }
+                _ => return Err(self.unexpected(self.pos, "expected `,` or `]` after array element")),
+            }
+        }
+        self.depth -= 1;
+        Ok(Value::Array(self.nodes.split_off(base)))
+    }
+
+    fn object(&mut self) -> Result<Value, JsonError> {
+        let open = self.pos;
+        self.enter(open)?;
+        self.pos += 1;
+        self.skip_ws()?;
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(Value::Object(Vec::new()));
+        }
+        let base = self.members.len();
+        let mut expected = "expected a string key or `}` in object";
+        loop {
+            let key_offset = self.pos;
+            if self.peek() != Some(b'"') {
+                return Err(self.unexpected_key(key_offset, expected));
+            }
+            let key = self.string()?;
+            self.skip_ws()?;
+            if self.peek() != Some(b':') {
+                return Err(self.unexpected(self.pos, "expected `:` after object key"));
+            }
+            self.pos += 1;
+            self.skip_ws()?;
+            let value = self.value("expected a value after `:`")?;
+            self.members.push(Member { key, key_offset: off(key_offset), value });
+            self.skip_ws()?;
+            match self.peek() {
+                Some(b',') => {
+                    let comma = self.pos;
+                    self.pos += 1;
+                    self.skip_ws()?;
+                    if self.peek() == Some(b'}') {
+                        if !self.opts.trailing_commas {
+                            return Err(err(comma, "trailing comma before `}` is not allowed"));
+                        }
+                        self.pos += 1;
+                        break;
+                    }
+                    expected = "expected a string key after `,` in object";
+                }
+                Some(b'}') => {
+                    self.pos += 1;
+                    break;
+                }
+                _ => return Err(self.unexpected(self.pos, "expected `,` or `}` after object member")),
+            }
+        }
+        self.depth -= 1;
+        Ok(Value::Object(self.members.split_off(base)))
+    }
+
+    /// "expected X, found Y" for the token at `pos`, with a hint for the
+    /// usual non-JSON suspects. Errors are rare; keep them out of line so
+    /// the recursive parse functions keep small stack frames.
+    #[cold]
+    #[inline(never)]
+    fn unexpected(&self, pos: usize, expected: &str) -> JsonError {
+        if pos >= self.bytes.len() {
+            return err(pos, format!("unexpected end of input (the file looks truncated); {expected}"));
+        }
+        let found = describe(self.text, pos);
+        let hint = match self.bytes.get(pos) {
+            Some(b'\'') => " (strings must use double quotes)",
+            Some(b'/') if !self.opts.comments => " (comments are not allowed)",
+            Some(b'+') => " (numbers may not start with `+`)",
+            Some(b'.') => " (numbers must have a digit before the decimal point)",
+            Some(b'N' | b'I') if found == "`NaN`" || found == "`Infinity`" => {
+                " (NaN and Infinity are not valid JSON numbers)"
+            }
+            _ => "",
+        };
+        err(pos, format!("{expected}, found {found}{hint}"))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn unexpected_key(&self, pos: usize, expected: &str) -> JsonError {
+        let mut e = self.unexpected(pos, expected);
+        let bare_word = self.bytes.get(pos).is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_');
+        if bare_word {
+            e.message.push_str(" (object keys must be double-quoted strings)");
+        }
+        e
+    }
+}
+
+fn skip_digits(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b'0'..=b'9')) {
+        i += 1;
+    }
+    i
+}
+
+/// Returns the position of the first byte at or after `i` that ends a plain
+/// string run: `"`, `\` or a control character (or `bytes.len()`).
+///
+/// Strings are most of a cloud dump's bytes, so this checks eight bytes per
+/// step with the "has zero byte" bit trick (Hacker's Delight §6.1;
+/// <https://graphics.stanford.edu/~seander/bithacks.html#HasLessInWord>).
+/// Borrows only travel towards higher bytes, so the lowest flagged byte is
+/// always a true match and its index is exact.
+#[inline]
+fn scan_plain(bytes: &[u8], mut i: usize) -> usize {
+    const LO: u64 = u64::from_le_bytes([0x01; 8]);
+    const HI: u64 = u64::from_le_bytes([0x80; 8]);
+    const QUOTE: u64 = LO * b'"' as u64;
+    const BACKSLASH: u64 = LO * b'\\' as u64;
+    const SPACE: u64 = LO * 0x20;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let v = u64::from_le_bytes(word);
+        let q = v ^ QUOTE;
+        let s = v ^ BACKSLASH;
+        let hits = (q.wrapping_sub(LO) & !q) | (s.wrapping_sub(LO) & !s) | (v.wrapping_sub(SPACE) & !v);
+        let hits = hits & HI;
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&b) = bytes.get(i) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// Describes the token at `pos` for "found ..." in error messages: a whole
+/// word for letters (`NaN`, `True`), the character otherwise.
+fn describe(text: &str, pos: usize) -> String {
+    let Some(rest) = text.get(pos..) else {
+        return format!("byte 0x{:02X}", text.as_bytes().get(pos).copied().unwrap_or(0));
+    };
+    let Some(c) = rest.chars().next() else {
+        return "end of input".into();
+    };
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    if is_word(c) {
+        const MAX: usize = 24;
+        let word: String = rest.chars().take_while(|&c| is_word(c)).take(MAX + 1).collect();
+        if word.len() > MAX {
+            let word = word.get(..MAX).unwrap_or_default();
+            return format!("`{word}...`");
+        }
+        return format!("`{word}`");
+    }
+    if c.is_control() {
+        return format!("control character U+{:04X}", c as u32);
+    }
+    if c == '`' {
+        return "a backtick".into();
+    }
+    if c.is_ascii() {
+        return format!("`{c}`");
+    }
+    format!("`{c}` (U+{:04X})", c as u32)
+}

@@ -1,0 +1,282 @@
+//! Exact sets of IPv4 and IPv6 addresses, CIDR parsing and minimal printing.
+//!
+//! A set is two interval sets, one per family. Every operation is exact;
+//! printing gives the shortest list of CIDR blocks that covers exactly the
+//! set (per interval, the classic greedy split is optimal, and intervals are
+//! non-adjacent so no block can span two of them).
+
+use crate::interval::IntervalSet;
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// Which address family a value belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Family {
+    V4,
+    V6,
+}
+
+/// An exact set of IPv4 and IPv6 addresses.
+#[derive(Clone, PartialEq, Eq, Hash, Default, Debug)]
+pub struct AddrSet {
+    pub v4: IntervalSet<u32>,
+    pub v6: IntervalSet<u128>,
+}
+
+/// One CIDR block, already masked to its network address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Cidr {
+    V4 { addr: u32, len: u8 },
+    V6 { addr: u128, len: u8 },
+}
+
+/// Why a string is not a CIDR block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CidrError {
+    pub input: String,
+    pub reason: &'static str,
+}
+
+impl fmt::Display for CidrError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` is not a CIDR block: {}", self.input, self.reason)
+    }
+}
+
+impl std::error::Error for CidrError {}
+
+fn mask4(len: u8) -> u32 {
+    if len == 0 {
+        0
+    } else {
+        u32::MAX << (32 - u32::from(len))
+    }
+}
+
+fn mask6(len: u8) -> u128 {
+    if len == 0 {
+        0
+    } else {
+        u128::MAX << (128 - u32::from(len))
+    }
+}
+
+impl Cidr {
+    /// Parses `a.b.c.d/n`, `x:y::/n`, or a bare address (a single host).
+    ///
+    /// Host bits are masked off: EC2 stores `10.0.0.1/0` as `0.0.0.0/0`
+    /// (seen in hashicorp/terraform#2200), so that is what such a block
+    /// means wherever it is written.
+    pub fn parse(s: &str) -> Result<Cidr, CidrError> {
+        let err = |reason| CidrError { input: s.to_string(), reason };
+        let t = s.trim();
+        if t.is_empty() {
+            return Err(err("it is empty"));
+        }
+        let (addr, len) = match t.split_once('/') {
+            Some((a, l)) => {
+                if l.is_empty() || !l.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(err("the prefix length is not a number"));
+                }
+                // All digits, so the only parse failure is overflow: a length
+                // too large for either family, reported as such below.
+                (a, Some(l.parse::<u16>().unwrap_or(u16::MAX)))
+            }
+            None => (t, None),
+        };
+        if addr.is_empty() {
+            return Err(err("there is no address before the prefix length"));
+        }
+        if let Ok(v4) = addr.parse::<Ipv4Addr>() {
+            let len = len.unwrap_or(32);
+            if len > 32 {
+                return Err(err("an IPv4 prefix length is at most 32"));
+            }
+            let len = len as u8;
+            return Ok(Cidr::V4 { addr: u32::from(v4) & mask4(len), len });
+        }
+        if let Ok(v6) = addr.parse::<Ipv6Addr>() {
+            let len = len.unwrap_or(128);
+            if len > 128 {
+                return Err(err("an IPv6 prefix length is at most 128"));
+            }
+            let len = len as u8;
+            return Ok(Cidr::V6 { addr: u128::from(v6) & mask6(len), len });
+        }
+        if addr.contains(':') {
+            Err(err("the address is not a valid IPv6 address"))
+        } else {
+            Err(err("the address is not a valid IPv4 address (four numbers 0-255)"))
+        }
+    }
+
+    pub fn family(&self) -> Family {
+        match self {
+            Cidr::V4 { .. } => Family::V4,
+            Cidr::V6 { .. } => Family::V6,
+        }
+    }
+
+    pub fn to_set(self) -> AddrSet {
+        match self {
+            Cidr::V4 { addr, len } => {
+                AddrSet { v4: IntervalSet::range(addr, addr | !mask4(len)), v6: IntervalSet::empty() }
+            }
+            Cidr::V6 { addr, len } => {
+                AddrSet { v4: IntervalSet::empty(), v6: IntervalSet::range(addr, addr | !mask6(len)) }
+            }
+        }
+    }
+}
+
+impl fmt::Display for Cidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Cidr::V4 { addr, len } => write!(f, "{}/{}", Ipv4Addr::from(addr), len),
+            Cidr::V6 { addr, len } => write!(f, "{}/{}", Ipv6Addr::from(addr), len),
+        }
+    }
+}
+
+/// Splits `[lo, hi]` into the fewest aligned blocks, largest first.
+fn split_range(mut lo: u128, hi: u128, bits: u32, out: &mut Vec<(u128, u8)>) {
+    loop {
+        // Largest block aligned at `lo`...
+        let align = if lo == 0 { bits } else { lo.trailing_zeros().min(bits) };
+        // ...that does not pass `hi`.
+        let remaining = hi - lo; // size - 1
+        let fit = if remaining == u128::MAX { 128 } else { 128 - (remaining + 1).leading_zeros() - 1 };
+        let k = align.min(fit);
+        out.push((lo, (bits - k) as u8));
+        let last = if k == 128 { u128::MAX } else { lo + ((1u128 << k) - 1) };
+        if last >= hi {
+            return;
+        }
+        lo = last + 1;
+    }
+}
+
+impl AddrSet {
+    pub fn empty() -> Self {
+        AddrSet::default()
+    }
+
+    /// Every IPv4 and IPv6 address.
+    pub fn all() -> Self {
+        AddrSet { v4: IntervalSet::full(), v6: IntervalSet::full() }
+    }
+
+    pub fn all_v4() -> Self {
+        AddrSet { v4: IntervalSet::full(), v6: IntervalSet::empty() }
+    }
+
+    pub fn all_v6() -> Self {
+        AddrSet { v4: IntervalSet::empty(), v6: IntervalSet::full() }
+    }
+
+    pub fn from_cidrs<I: IntoIterator<Item = Cidr>>(cidrs: I) -> Self {
+        let mut v4 = Vec::new();
+        let mut v6 = Vec::new();
+        for c in cidrs {
+            match c {
+                Cidr::V4 { addr, len } => v4.push((addr, addr | !mask4(len))),
+                Cidr::V6 { addr, len } => v6.push((addr, addr | !mask6(len))),
+            }
+        }
+        AddrSet { v4: IntervalSet::from_ranges(v4), v6: IntervalSet::from_ranges(v6) }
+    }
+
+    /// Parses a list of CIDR strings; the first bad one is the error.
+    pub fn parse_list<'a, I: IntoIterator<Item = &'a str>>(items: I) -> Result<Self, CidrError> {
+        let mut cidrs = Vec::new();
+        for s in items {
+            cidrs.push(Cidr::parse(s)?);
+        }
+        Ok(Self::from_cidrs(cidrs))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.v4.is_empty() && self.v6.is_empty()
+    }
+
+    pub fn union(&self, o: &Self) -> Self {
+        AddrSet { v4: self.v4.union(&o.v4), v6: self.v6.union(&o.v6) }
+    }
+
+    pub fn union_in_place(&mut self, o: &Self) {
+        self.v4.union_in_place(&o.v4);
+        self.v6.union_in_place(&o.v6);
+    }
+
+    pub fn intersect(&self, o: &Self) -> Self {
+        AddrSet { v4: self.v4.intersect(&o.v4), v6: self.v6.intersect(&o.v6) }
+    }
+
+    pub fn difference(&self, o: &Self) -> Self {
+        AddrSet { v4: self.v4.difference(&o.v4), v6: self.v6.difference(&o.v6) }
+    }
+
+    pub fn intersects(&self, o: &Self) -> bool {
+        self.v4.intersects(&o.v4) || self.v6.intersects(&o.v6)
+    }
+
+    pub fn contains_set(&self, o: &Self) -> bool {
+        self.v4.contains_set(&o.v4) && self.v6.contains_set(&o.v6)
+    }
+
+    pub fn contains_v4(&self, a: Ipv4Addr) -> bool {
+        self.v4.contains(u32::from(a))
+    }
+
+    pub fn contains_v6(&self, a: Ipv6Addr) -> bool {
+        self.v6.contains(u128::from(a))
+    }
+
+    /// Number of IPv4 addresses.
+    pub fn len_v4(&self) -> u128 {
+        self.v4.len()
+    }
+
+    /// Number of IPv6 addresses (saturates only for `::/0`, 2^128).
+    pub fn len_v6(&self) -> u128 {
+        self.v6.len()
+    }
+
+    /// The shortest list of CIDR blocks covering exactly this set, IPv4
+    /// first, each family in address order.
+    pub fn to_cidrs(&self) -> Vec<Cidr> {
+        let mut out = Vec::new();
+        let mut tmp = Vec::new();
+        for &(lo, hi) in self.v4.runs() {
+            tmp.clear();
+            split_range(u128::from(lo), u128::from(hi), 32, &mut tmp);
+            out.extend(tmp.iter().map(|&(a, l)| Cidr::V4 { addr: a as u32, len: l }));
+        }
+        for &(lo, hi) in self.v6.runs() {
+            tmp.clear();
+            split_range(lo, hi, 128, &mut tmp);
+            out.extend(tmp.iter().map(|&(a, l)| Cidr::V6 { addr: a, len: l }));
+        }
+        out
+    }
+
+    pub fn to_cidr_strings(&self) -> Vec<String> {
+        self.to_cidrs().iter().map(|c| c.to_string()).collect()
+    }
+}
+
+impl fmt::Display for AddrSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let cidrs = self.to_cidrs();
+        if cidrs.is_empty() {
+            return f.write_str("(none)");
+        }
+        for (i, c) in cidrs.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{c}")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,18 @@
+//! The portcullis model: exact address and port sets, and the estate of
+//! guard layers, rules and targets that every input format is adapted onto.
+//!
+//! This crate knows nothing about input formats, rules or output; it is the
+//! vocabulary the rest of the pipeline shares.
+
+pub mod addr;
+pub mod estate;
+pub mod interval;
+pub mod named;
+pub mod ports;
+pub mod provenance;
+
+pub use addr::{AddrSet, Cidr, CidrError, Family};
+pub use estate::{Action, Entry, Estate, InternalSource, Known, Layer, LayerId, LayerKind, Sources, Step, Target};
+pub use interval::IntervalSet;
+pub use ports::{format_ports, PortSet, ProtoMatch, Protocol};
+pub use provenance::{LineIndex, Origin, Span, Unknown};

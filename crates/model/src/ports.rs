@@ -1,0 +1,93 @@
+//! Port sets and protocols.
+//!
+//! Provider spellings (`-1`, `all`, `6`, `Tcp`, `*`) are normalized by each
+//! input adapter; this module only knows IANA protocol numbers.
+
+use crate::interval::IntervalSet;
+use std::fmt;
+
+/// A set of TCP/UDP ports, 0–65535.
+pub type PortSet = IntervalSet<u16>;
+
+/// Renders a port set as `10257`, `10250-10260`, `all`, or a comma list.
+pub fn format_ports(p: &PortSet) -> String {
+    if p.is_full() {
+        return "all".into();
+    }
+    if p.is_empty() {
+        return "none".into();
+    }
+    p.runs().iter().map(|&(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") }).collect::<Vec<_>>().join(",")
+}
+
+/// An IP protocol by its IANA number (6 = TCP, 17 = UDP, 1 = ICMP, 58 = ICMPv6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Protocol(pub u8);
+
+impl Protocol {
+    pub const TCP: Protocol = Protocol(6);
+    pub const UDP: Protocol = Protocol(17);
+    pub const ICMP: Protocol = Protocol(1);
+    pub const ICMPV6: Protocol = Protocol(58);
+
+    /// Whether the protocol has ports (a rule's port range applies).
+    pub fn has_ports(self) -> bool {
+        matches!(self.0, 6 | 17 | 132) // TCP, UDP, SCTP
+    }
+
+    pub fn name(self) -> String {
+        match self.0 {
+            6 => "tcp".into(),
+            17 => "udp".into(),
+            1 => "icmp".into(),
+            58 => "icmpv6".into(),
+            132 => "sctp".into(),
+            n => n.to_string(),
+        }
+    }
+
+    /// Parses `tcp`, `udp`, `icmp`, `icmpv6`, `sctp` (any case) or a number 0–255.
+    pub fn parse_name(s: &str) -> Option<Protocol> {
+        let l = s.trim().to_ascii_lowercase();
+        match l.as_str() {
+            "tcp" => Some(Protocol::TCP),
+            "udp" => Some(Protocol::UDP),
+            "icmp" => Some(Protocol::ICMP),
+            "icmpv6" | "ipv6-icmp" | "58" => Some(Protocol::ICMPV6),
+            "sctp" => Some(Protocol(132)),
+            _ => l.parse::<u8>().ok().map(Protocol),
+        }
+    }
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+/// Which protocols a rule matches.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ProtoMatch {
+    /// Every protocol, and for those with ports every port.
+    All,
+    One(Protocol),
+}
+
+impl ProtoMatch {
+    pub fn matches(&self, p: Protocol) -> bool {
+        match self {
+            ProtoMatch::All => true,
+            ProtoMatch::One(q) => *q == p,
+        }
+    }
+}
+
+impl fmt::Display for ProtoMatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProtoMatch::All => f.write_str("all"),
+            ProtoMatch::One(p) => write!(f, "{p}"),
+        }
+    }
+}

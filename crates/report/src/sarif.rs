@@ -1,0 +1,174 @@
+//! SARIF 2.1.0 as GitHub code scanning reads it: the rule catalog with help
+//! text, one result per finding with its location, the admitting lines as
+//! related locations, and input errors as tool notifications.
+//! Spec: docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html; GitHub's
+//! subset: docs.github.com/en/code-security/code-scanning (SARIF support).
+
+use crate::{Emitter, Report};
+use portcullis_rules::catalog::PORT_RULES;
+use portcullis_rules::spec::clean_docs;
+use portcullis_rules::{Finding, Severity};
+use serde_json::{json, Value};
+use std::io::{self, Write};
+
+pub struct Sarif;
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+/// GitHub ranks alerts by `security-severity` (0.0–10.0, CVSS-like bands).
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "0.0",
+    }
+}
+
+/// A relative URI reference for a path as given: forward slashes, no
+/// leading `./`, and characters outside RFC 3986's unreserved and path set
+/// percent-encoded.
+pub fn path_uri(path: &str) -> String {
+    let p = path.replace('\\', "/");
+    let p = p.trim_start_matches("./");
+    let mut out = String::with_capacity(p.len());
+    for b in p.bytes() {
+        match b {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'.'
+            | b'_'
+            | b'~'
+            | b'/'
+            | b':'
+            | b'@'
+            | b'!'
+            | b'$'
+            | b'&'
+            | b'\''
+            | b'('
+            | b')'
+            | b'*'
+            | b'+'
+            | b','
+            | b';'
+            | b'=' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+fn location(file: &str, line: u32, column: u32) -> Value {
+    let mut region = json!({ "startLine": line.max(1) });
+    if column > 0 {
+        region["startColumn"] = json!(column);
+    }
+    json!({ "physicalLocation": { "artifactLocation": { "uri": path_uri(file) }, "region": region } })
+}
+
+fn result(f: &Finding, rule_index: Option<usize>) -> Value {
+    let mut r = json!({
+        "ruleId": f.rule,
+        "level": level(f.severity),
+        "message": { "text": f.message },
+        "locations": [location(&f.file, f.line, f.column)],
+        // Stable across line moves: rule, resource, port (not line numbers).
+        "partialFingerprints": {
+            "portcullis/v1": format!("{}|{}|{}/{}", f.rule, f.resource, f.protocol.as_deref().unwrap_or(""), f.port.map(|p| p.to_string()).unwrap_or_default())
+        },
+        "properties": {
+            "severity": f.severity.as_str(),
+            "resource": f.resource,
+            "sources": f.sources,
+        }
+    });
+    if let Some(i) = rule_index {
+        r["ruleIndex"] = json!(i);
+    }
+    if let Some(e) = f.exposure {
+        r["properties"]["exposure"] = json!(e.as_str());
+    }
+    if let Some(p) = f.port {
+        r["properties"]["port"] = json!(p);
+    }
+    if !f.because.is_empty() {
+        r["relatedLocations"] = Value::Array(
+            f.because
+                .iter()
+                .enumerate()
+                .map(|(i, b)| {
+                    let mut l = location(&b.file, b.line, b.column);
+                    l["id"] = json!(i);
+                    l["message"] = json!({ "text": format!("{} ({})", b.rule, b.resource) });
+                    l
+                })
+                .collect(),
+        );
+    }
+    r
+}
+
+impl Emitter for Sarif {
+    fn emit(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let rules: Vec<Value> = PORT_RULES
+            .iter()
+            .map(|r| {
+                let docs = clean_docs(r.docs);
+                json!({
+                    "id": r.code,
+                    "name": r.name,
+                    "shortDescription": { "text": r.summary },
+                    "fullDescription": { "text": r.summary },
+                    "help": { "text": docs, "markdown": docs },
+                    "defaultConfiguration": { "level": level(r.severity) },
+                    "properties": {
+                        "tags": ["security", "network", "kubernetes"],
+                        "security-severity": security_severity(r.severity),
+                    }
+                })
+            })
+            .collect();
+        let results: Vec<Value> =
+            report.findings.iter().map(|f| result(f, PORT_RULES.iter().position(|r| r.code == f.rule))).collect();
+        let notes: Vec<Value> = report
+            .errors
+            .iter()
+            .map(|e| {
+                json!({
+                    "level": "error",
+                    "message": { "text": e.message },
+                    "locations": [location(&e.file, e.line, e.column)],
+                })
+            })
+            .collect();
+        let doc = json!({
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "version": "2.1.0",
+            "runs": [{
+                "tool": { "driver": {
+                    "name": "portcullis",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "rules": rules,
+                }},
+                "invocations": [{
+                    "executionSuccessful": report.errors.is_empty(),
+                    "toolExecutionNotifications": notes,
+                }],
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }]
+        });
+        serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+        writeln!(out)
+    }
+}

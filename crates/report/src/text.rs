@@ -1,0 +1,129 @@
+//! Human output: one block per finding with the admitting line shown in
+//! its source, the admitted sources, and the path of layers; then a summary.
+
+use crate::{severity_counts, Emitter, Report};
+use portcullis_rules::{Finding, Severity};
+use std::io::{self, Write};
+
+pub struct Text {
+    pub color: bool,
+}
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, s: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn sev(&self, s: Severity) -> String {
+        let code = match s {
+            Severity::Critical => "1;31",
+            Severity::High => "31",
+            Severity::Medium => "33",
+            Severity::Low => "36",
+            Severity::Info => "2",
+        };
+        self.wrap(code, s.as_str())
+    }
+    fn bold(&self, s: &str) -> String {
+        self.wrap("1", s)
+    }
+    fn dim(&self, s: &str) -> String {
+        self.wrap("2", s)
+    }
+}
+
+/// Lines around `line` (1-based), the marked line prefixed with `>`.
+fn snippet(text: &str, line: u32, p: &Paint) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    if line == 0 || line as usize > lines.len() {
+        return String::new();
+    }
+    let first = line.saturating_sub(2).max(1);
+    let last = (line + 2).min(lines.len() as u32);
+    let width = last.to_string().len();
+    let mut out = String::new();
+    for n in first..=last {
+        let src = lines[(n - 1) as usize];
+        // Very long lines (minified JSON) are cut, on a char boundary.
+        let shown: String = src.chars().take(160).collect();
+        let ell = if shown.len() < src.len() { " …" } else { "" };
+        if n == line {
+            out.push_str(&format!("  {} {:>width$} | {}{}\n", p.bold(">"), n, p.bold(&shown), ell));
+        } else {
+            out.push_str(&format!("    {} {}{}\n", p.dim(&format!("{n:>width$} |")), shown, ell));
+        }
+    }
+    out
+}
+
+fn block(f: &Finding, report: &Report, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
+    let head = match (&f.protocol, f.port) {
+        (Some(pr), Some(port)) => format!("{} {} {}/{}", f.rule, f.exposure.map_or("", |e| e.as_str()), pr, port),
+        _ => f.rule.clone(),
+    };
+    writeln!(out, "{} {} {}", p.sev(f.severity), p.bold(&head), f.resource)?;
+    writeln!(out, "  {} {}:{}:{}", p.dim("-->"), f.file, f.line, f.column)?;
+    if let Some(text) = report.sources.text(&f.file) {
+        write!(out, "{}", snippet(&text, f.line, p))?;
+    }
+    writeln!(out, "  {}", f.message)?;
+    if !f.sources.is_empty() {
+        let shown: Vec<&str> = f.sources.iter().take(12).map(String::as_str).collect();
+        let more = if f.sources.len() > 12 { format!(" (and {} more)", f.sources.len() - 12) } else { String::new() };
+        writeln!(out, "  {} {}{}", p.dim("sources:"), shown.join(", "), more)?;
+    }
+    if !f.path.is_empty() {
+        writeln!(out, "  {} {}", p.dim("path:   "), f.path.join(" -> "))?;
+    }
+    for b in &f.because {
+        writeln!(out, "  {} {}:{}: {} ({})", p.dim("because:"), b.file, b.line, b.rule, b.resource)?;
+    }
+    for u in &f.unknown {
+        writeln!(out, "  {} {}", p.dim("unknown:"), u)?;
+    }
+    writeln!(out)
+}
+
+impl Emitter for Text {
+    fn emit(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let p = Paint { on: self.color };
+        for f in report.findings {
+            block(f, report, &p, out)?;
+        }
+        for e in report.errors {
+            if e.line > 0 {
+                writeln!(out, "{} {}:{}:{}: {}", p.wrap("1;31", "error:"), e.file, e.line, e.column, e.message)?;
+            } else {
+                writeln!(out, "{} {}: {}", p.wrap("1;31", "error:"), e.file, e.message)?;
+            }
+        }
+        if !report.errors.is_empty() {
+            writeln!(out)?;
+        }
+        let counts = severity_counts(report.findings);
+        let n = report.findings.len();
+        let by = if counts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", counts.iter().map(|(s, c)| format!("{c} {}", p.sev(*s))).collect::<Vec<_>>().join(", "))
+        };
+        let errs = match report.errors.len() {
+            0 => String::new(),
+            1 => ", 1 input error".to_string(),
+            k => format!(", {k} input errors"),
+        };
+        let files = if report.files_read == 1 {
+            "1 input file".to_string()
+        } else {
+            format!("{} input files", report.files_read)
+        };
+        writeln!(out, "{}{} in {}{}", p.bold(&format!("{n} finding{}", if n == 1 { "" } else { "s" })), by, files, errs)
+    }
+}

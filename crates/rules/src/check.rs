@@ -1,0 +1,257 @@
+//! Turns engine exposures into findings: classify the admitted sources
+//! against the authorized list, pick the rule, say why.
+
+use crate::finding::{Because, ExposureClass, Finding, FindingKind, Severity};
+use crate::spec::PortRule;
+use portcullis_engine::{entry, evaluate, EntryRef, Exposure, PathAdmit};
+use portcullis_model::named::{is_unrestricted, non_public, public};
+use portcullis_model::{AddrSet, Estate, InternalSource, Protocol};
+
+/// Who may connect, as the user stated it.
+#[derive(Clone, Debug, Default)]
+pub struct Authorized {
+    pub addrs: AddrSet,
+    /// Security-group ids, tags or other internal source names.
+    pub internal: Vec<String>,
+    /// Whether the user gave a list at all. Without one, private space is
+    /// authorized and only public exposure is reported (DESIGN.md).
+    pub explicit: bool,
+}
+
+impl Authorized {
+    fn addrs_effective(&self) -> AddrSet {
+        if self.explicit {
+            self.addrs.clone()
+        } else {
+            non_public().clone()
+        }
+    }
+
+    fn allows_internal(&self, s: &InternalSource) -> bool {
+        !self.explicit || self.internal.iter().any(|n| n == &s.name)
+    }
+}
+
+/// One port question: which rule asks it.
+#[derive(Clone, Copy, Debug)]
+pub struct PortQuery {
+    pub port: u16,
+    pub protocol: Protocol,
+    pub rule: &'static PortRule,
+}
+
+/// The problem part of an admitted set and its class.
+#[derive(Clone, Debug)]
+pub struct Classified {
+    pub class: ExposureClass,
+    /// The admitted addresses outside the authorized list.
+    pub addrs: AddrSet,
+    pub internal: Vec<InternalSource>,
+    /// What the finding lists as sources: the admitted set minus what the
+    /// user explicitly authorized (`0.0.0.0/0`, not its public parts).
+    pub shown: AddrSet,
+}
+
+fn class_of(
+    p: &PathAdmit,
+    auth: &Authorized,
+    auth_addrs: &AddrSet,
+) -> Option<(ExposureClass, AddrSet, Vec<InternalSource>)> {
+    let addrs = p.addrs.difference(auth_addrs);
+    let internal: Vec<InternalSource> = p.internal.iter().filter(|s| !auth.allows_internal(s)).cloned().collect();
+    let class = if is_unrestricted(&addrs) {
+        ExposureClass::Unrestricted
+    } else if addrs.intersects(public()) {
+        ExposureClass::Public
+    } else if !addrs.is_empty() || !internal.is_empty() {
+        ExposureClass::Unauthorized
+    } else {
+        return None;
+    };
+    Some((class, addrs, internal))
+}
+
+/// Classifies an exposure: the lower bound's class when the unknowns
+/// cannot make it worse, `undetermined` when they can.
+pub fn classify(exp: &Exposure, auth: &Authorized) -> Option<Classified> {
+    let auth_addrs = auth.addrs_effective();
+    let lo = class_of(&exp.lower, auth, &auth_addrs);
+    let up = class_of(&exp.upper, auth, &auth_addrs);
+    let shown = |p: &PathAdmit| if auth.explicit { p.addrs.difference(&auth.addrs) } else { p.addrs.clone() };
+    match (lo, up) {
+        (_, None) => None,
+        (Some((cl, a, i)), Some((cu, _, _))) if cl <= cu => {
+            Some(Classified { class: cl, addrs: a, internal: i, shown: shown(&exp.lower) })
+        }
+        (_, Some((_, a, i))) => {
+            Some(Classified { class: ExposureClass::Undetermined, addrs: a, internal: i, shown: shown(&exp.lower) })
+        }
+    }
+}
+
+fn severity_for(rule: &PortRule, class: ExposureClass) -> Severity {
+    match class {
+        ExposureClass::Unrestricted => rule.severity,
+        ExposureClass::Public => rule.severity.lower(),
+        ExposureClass::Unauthorized => rule.severity.lower().lower(),
+        // Never a silent pass: an unknown is reported at least as medium
+        // for the sensitive ports, so `--fail-on medium` catches it.
+        ExposureClass::Undetermined => rule.severity.lower().max(Severity::Medium).min(rule.severity),
+    }
+}
+
+/// Describes the layers on a target's path, for people.
+pub fn describe_path(estate: &Estate, target: usize) -> Vec<String> {
+    let Some(t) = estate.targets.get(target) else { return Vec::new() };
+    let mut out = Vec::new();
+    for step in &t.path {
+        let mut kinds: Vec<&str> = Vec::new();
+        let mut ids: Vec<&str> = Vec::new();
+        for &l in &step.layers {
+            if let Some(layer) = estate.layers.get(l) {
+                if !kinds.contains(&layer.kind_name.as_str()) {
+                    kinds.push(&layer.kind_name);
+                }
+                ids.push(&layer.id);
+            }
+        }
+        out.push(format!("{} {}", kinds.join("/"), ids.join(" + ")));
+    }
+    out.extend(t.notes.iter().cloned());
+    out
+}
+
+fn because_list(estate: &Estate, refs: &[EntryRef]) -> Vec<Because> {
+    refs.iter()
+        .filter_map(|&r| entry(estate, r))
+        .map(|e| Because {
+            file: e.span.file.to_string(),
+            line: e.span.line,
+            column: e.span.column,
+            rule: e.label.clone(),
+            resource: e.resource.clone(),
+        })
+        .collect()
+}
+
+fn describe_sources(c: &Classified) -> String {
+    let pub4 = public().intersect(&AddrSet::all_v4());
+    let pub6 = public().intersect(&AddrSet::all_v6());
+    let all4 = c.addrs.contains_set(&pub4);
+    let all6 = c.addrs.contains_set(&pub6);
+    match c.class {
+        ExposureClass::Unrestricted => {
+            if all4 && all6 {
+                "the whole internet, IPv4 and IPv6".into()
+            } else if all4 || all6 {
+                format!("the whole {} internet", if all4 { "IPv4" } else { "IPv6" })
+            } else {
+                format!(
+                    "most of the internet ({})",
+                    c.shown.to_cidr_strings().into_iter().take(4).collect::<Vec<_>>().join(", ")
+                )
+            }
+        }
+        _ => {
+            let mut parts = c.shown.to_cidr_strings();
+            parts.extend(c.internal.iter().map(|s| s.name.clone()));
+            let n = parts.len();
+            if n > 4 {
+                format!("{} and {} more", parts[..4].join(", "), n - 4)
+            } else {
+                parts.join(", ")
+            }
+        }
+    }
+}
+
+/// Evaluates every target for every query and returns the findings.
+pub fn check_estate(estate: &Estate, queries: &[PortQuery], auth: &Authorized) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for t in 0..estate.targets.len() {
+        for q in queries {
+            let Some(exp) = evaluate(estate, t, q.protocol, q.port) else { continue };
+            if let Some(f) = finding_for(estate, &exp, q, auth) {
+                findings.push(f);
+            }
+        }
+    }
+    crate::finding::sort_findings(&mut findings);
+    findings
+}
+
+/// The finding for one exposure, if it is one.
+pub fn finding_for(estate: &Estate, exp: &Exposure, q: &PortQuery, auth: &Authorized) -> Option<Finding> {
+    let c = classify(exp, auth)?;
+    let target = estate.targets.get(exp.target)?;
+    let refs = exp.because(&c.addrs, !c.internal.is_empty());
+    let because = because_list(estate, &refs);
+    let unknown: Vec<String> = if c.class == ExposureClass::Undetermined {
+        let mut u: Vec<String> = exp.unknowns.iter().map(|(_, u)| u.to_string()).collect();
+        u.dedup();
+        u
+    } else {
+        Vec::new()
+    };
+    // Point at the rule that admits (STYLE: every finding points at the
+    // line that did it); for an undetermined answer, at the unknown value.
+    let (file, line, column) = if c.class == ExposureClass::Undetermined {
+        exp.unknowns
+            .first()
+            .map(|(_, u)| (u.span.file.to_string(), u.span.line, u.span.column))
+            .or_else(|| because.first().map(|b| (b.file.clone(), b.line, b.column)))
+    } else {
+        // The innermost layer (the security group, the NIC's NSG) is the
+        // one written for this target and the one a fix edits.
+        let last_step: Vec<usize> = target.path.last().map(|s| s.layers.clone()).unwrap_or_default();
+        refs.iter()
+            .position(|r| last_step.contains(&r.layer))
+            .and_then(|i| because.get(i))
+            .or_else(|| because.first())
+            .map(|b| (b.file.clone(), b.line, b.column))
+    }
+    .unwrap_or_else(|| (target.span.file.to_string(), target.span.line, target.span.column));
+
+    let proto = q.protocol.name();
+    let who = describe_sources(&c);
+    let what = format!("{}/{} ({})", proto, q.port, q.rule.component);
+    let on = format!("{} {}", target.kind_name, target.id);
+    let message = match c.class {
+        ExposureClass::Unrestricted => format!("{what} on {on} is reachable from {who}"),
+        ExposureClass::Public => {
+            format!("{what} on {on} is reachable from public sources that are not authorized: {who}")
+        }
+        ExposureClass::Unauthorized => {
+            format!("{what} on {on} is reachable from sources outside the authorized list: {who}")
+        }
+        ExposureClass::Undetermined => {
+            let first = unknown.first().cloned().unwrap_or_else(|| "a value is unknown".into());
+            if c.addrs.is_empty() || exp.lower.addrs.is_empty() {
+                format!("{what} on {on} may be reachable from the internet: {first}")
+            } else {
+                format!("{what} on {on} is reachable from {who} at least, and possibly more: {first}")
+            }
+        }
+    };
+    let mut sources = c.shown.to_cidr_strings();
+    sources.extend(c.internal.iter().map(|s| s.name.clone()));
+    Some(Finding {
+        rule: q.rule.code.to_string(),
+        severity: severity_for(q.rule, c.class),
+        kind: FindingKind::Exposure,
+        exposure: Some(c.class),
+        port: Some(q.port),
+        protocol: Some(proto),
+        resource: target.id.clone(),
+        file,
+        line,
+        column,
+        sources,
+        because,
+        flag: None,
+        message,
+        resource_kind: target.kind_name.clone(),
+        path: describe_path(estate, exp.target),
+        unknown,
+    })
+}

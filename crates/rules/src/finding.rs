@@ -1,0 +1,141 @@
+//! Findings: what a rule reports, in the shape of the JSON contract.
+
+use serde::Serialize;
+use std::fmt;
+
+/// How bad a finding is. Ordered: `Info` < … < `Critical`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s.to_ascii_lowercase().as_str() {
+            "info" => Some(Severity::Info),
+            "low" => Some(Severity::Low),
+            "medium" => Some(Severity::Medium),
+            "high" => Some(Severity::High),
+            "critical" => Some(Severity::Critical),
+            _ => None,
+        }
+    }
+
+    /// One step less severe, never below `Low`.
+    pub fn lower(self) -> Severity {
+        match self {
+            Severity::Critical => Severity::High,
+            Severity::High => Severity::Medium,
+            _ => Severity::Low,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What kind of check produced a finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FindingKind {
+    Exposure,
+    Hardening,
+}
+
+/// The exposure classes of DESIGN.md, worst first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExposureClass {
+    /// At least half of the public IPv4 or IPv6 unicast space.
+    Unrestricted,
+    /// Other public addresses the user has not authorized.
+    Public,
+    /// Private addresses (or internal peers) outside the authorized list.
+    Unauthorized,
+    /// Depends on a value the input cannot tell.
+    Undetermined,
+}
+
+impl ExposureClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExposureClass::Unrestricted => "unrestricted",
+            ExposureClass::Public => "public",
+            ExposureClass::Unauthorized => "unauthorized",
+            ExposureClass::Undetermined => "undetermined",
+        }
+    }
+}
+
+/// One rule line that let traffic in.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Because {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    /// What admitted it, for people: `ingress tcp 10257 from 0.0.0.0/0`.
+    pub rule: String,
+    /// The resource that carries the rule.
+    pub resource: String,
+}
+
+/// One finding. Field names and meanings are the version 1 JSON contract
+/// (DESIGN.md); fields after `message` are additions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub rule: String,
+    pub severity: Severity,
+    pub kind: FindingKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<ExposureClass>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    pub resource: String,
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub sources: Vec<String>,
+    pub because: Vec<Because>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flag: Option<String>,
+    pub message: String,
+    /// What the resource is (`instance`, `security group`).
+    pub resource_kind: String,
+    /// The layers traffic passes, in order, for people.
+    pub path: Vec<String>,
+    /// Values the input could not tell that this answer depends on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown: Vec<String>,
+}
+
+impl Finding {
+    /// Sort key: the same input always prints the same bytes.
+    pub fn sort_key(&self) -> (&str, u32, u32, &str, &str, Option<u16>) {
+        (&self.file, self.line, self.column, &self.rule, &self.resource, self.port)
+    }
+}
+
+/// Sorts findings into their canonical order.
+pub fn sort_findings(f: &mut [Finding]) {
+    f.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()).then_with(|| a.message.cmp(&b.message)));
+}

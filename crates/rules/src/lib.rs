@@ -1,0 +1,15 @@
+//! The portcullis rule catalog and checks.
+//!
+//! A rule is data (stable code, name, severity, docs) plus a check. Port
+//! rules share one check, [`check::check_estate`]: evaluate each target's
+//! path with the engine, classify what it admits against the authorized
+//! sources, and say which lines let it in.
+
+pub mod catalog;
+pub mod check;
+pub mod finding;
+pub mod spec;
+
+pub use check::{check_estate, classify, Authorized, PortQuery};
+pub use finding::{Because, ExposureClass, Finding, FindingKind, Severity};
+pub use spec::{PortRule, DOC_SECTIONS};
