@@ -40,6 +40,7 @@ const JSON_MARKERS: &[&str] = &[
     "\"PrefixLists\"",
     "\"PrefixListId\"",
     "\"format_version\"",
+    "\"Cidr\"",
 ];
 
 fn looks_like_ours(text: &str) -> bool {

@@ -25,7 +25,11 @@ pub fn kind_of(root: &Node) -> Option<&'static str> {
         Some("aws-instances")
     } else if root.get("NetworkInterfaces").is_some() {
         Some("aws-network-interfaces")
-    } else if root.get("PrefixLists").is_some() || root.get("Entries").is_some_and(|e| e.as_array().is_some()) {
+    } else if root
+        .get("Entries")
+        .and_then(Node::as_array)
+        .is_some_and(|a| a.first().is_none_or(|e| e.get("Cidr").is_some()))
+    {
         Some("aws-prefix-lists")
     } else {
         None
@@ -114,7 +118,9 @@ fn perm_proto_ports(ctx: &mut Ctx, p: &Node, proto_key: &str, span: &Span) -> (K
     let from = ctx.int_field(p, "FromPort");
     let to = ctx.int_field(p, "ToPort");
     let ports = match (&proto, from, to) {
-        (_, Err(Reported), _) | (_, _, Err(Reported)) => Known::Unknown(unknown("FromPort/ToPort", "invalid port value".into())),
+        (_, Err(Reported), _) | (_, _, Err(Reported)) => {
+            Known::Unknown(unknown("FromPort/ToPort", "invalid port value".into()))
+        }
         (Known::Unknown(_), _, _) => Known::Unknown(unknown("FromPort/ToPort", "protocol unknown".into())),
         (Known::Known(pm), Ok(f), Ok(t)) => match ports_for(pm, f, t) {
             Ok(ps) => Known::Known(ps),

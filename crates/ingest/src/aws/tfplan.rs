@@ -317,6 +317,10 @@ fn tf_rule_entries(ctx: &mut Ctx, au: Option<&Node>, t: TfRule, pls: &mut Vec<(u
                     );
                     continue;
                 }
+                // The plan writes an unset single CIDR as "".
+                if n.as_str() == Some("") {
+                    continue;
+                }
                 let Some(c) = n.as_str() else {
                     if !n.is_null() {
                         ctx.error(

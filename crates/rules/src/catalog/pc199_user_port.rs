@@ -27,7 +27,9 @@ crate::port_rule! {
     /// today and by which line.
     ///
     /// ## References
-    /// - DESIGN.md in the portcullis repository, "Exposure classes"
+    /// - AWS, "Security group rules": https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html
+    /// - AWS, "Control subnet traffic with network access control lists": https://docs.aws.amazon.com/vpc/latest/userguide/vpc-network-acls.html
+    /// - portcullis docs/semantics.md, "Exposure classes"
     pub static RULE = {
         code: "PC199",
         name: "user-port-reachable",

@@ -1,0 +1,112 @@
+//! The semantics the foundation issue pins: each folder under
+//! `fixtures/semantics/` is one case (inputs + `expect.json`), scanned by
+//! the real binary; findings on the checked ports and input errors must
+//! match exactly.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+fn case_dirs() -> Vec<std::path::PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/semantics");
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .expect("fixtures/semantics exists")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.join("expect.json").is_file())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+type Key = (String, String, u64, String, Vec<String>);
+
+fn key(f: &Value) -> Key {
+    let mut sources: Vec<String> =
+        f["sources"].as_array().unwrap_or(&Vec::new()).iter().filter_map(|s| s.as_str().map(str::to_string)).collect();
+    sources.sort();
+    (
+        f["rule"].as_str().unwrap_or("").to_string(),
+        f["resource"].as_str().unwrap_or("").to_string(),
+        f["port"].as_u64().unwrap_or(0),
+        f["exposure"].as_str().unwrap_or("").to_string(),
+        sources,
+    )
+}
+
+fn run_case(dir: &Path) -> Result<(), String> {
+    let expect: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("expect.json")).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+    let mut inputs: Vec<String> = std::fs::read_dir(dir)
+        .map_err(|e| e.to_string())?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "expect.json")
+        .collect();
+    inputs.sort();
+    let mut cmd = Command::cargo_bin("portcullis").map_err(|e| e.to_string())?;
+    cmd.current_dir(dir).arg("scan").args(&inputs).args(["--format", "json", "--fail-on", "none", "--no-config"]);
+    for a in expect["args"].as_array().into_iter().flatten() {
+        cmd.arg(a.as_str().unwrap_or(""));
+    }
+    let out = cmd.output().map_err(|e| e.to_string())?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let got: Value = serde_json::from_str(&stdout).map_err(|e| format!("output is not JSON ({e}): {stdout}"))?;
+    let ports: BTreeSet<u64> =
+        expect["check_ports"].as_array().into_iter().flatten().filter_map(Value::as_u64).collect();
+    let got_f: BTreeSet<Key> = got["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| ports.contains(&f["port"].as_u64().unwrap_or(0)))
+        .map(key)
+        .collect();
+    let want_f: BTreeSet<Key> = expect["findings"].as_array().into_iter().flatten().map(key).collect();
+    let mut problems = Vec::new();
+    if got_f != want_f {
+        problems.push(format!(
+            "findings differ\n  missing: {:?}\n  unexpected: {:?}",
+            want_f.difference(&got_f).collect::<Vec<_>>(),
+            got_f.difference(&want_f).collect::<Vec<_>>()
+        ));
+    }
+    let got_e: Vec<&Value> = got["errors"].as_array().into_iter().flatten().collect();
+    let want_e: Vec<&Value> = expect["errors"].as_array().into_iter().flatten().collect();
+    for w in &want_e {
+        let hit = got_e.iter().any(|g| {
+            g["file"] == w["file"]
+                && g["line"] == w["line"]
+                && g["column"] == w["column"]
+                && g["message"].as_str().unwrap_or("").contains(w["contains"].as_str().unwrap_or(""))
+        });
+        if !hit {
+            problems.push(format!("expected error not reported: {w}"));
+        }
+    }
+    if got_e.len() != want_e.len() {
+        problems.push(format!("expected {} errors, got {}: {:?}", want_e.len(), got_e.len(), got_e));
+    }
+    let want_code = if want_e.is_empty() { 0 } else { 2 };
+    if out.status.code() != Some(want_code) {
+        problems.push(format!("exit code {:?}, expected {want_code}", out.status.code()));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+#[test]
+fn every_semantics_case_holds() {
+    let dirs = case_dirs();
+    assert!(dirs.len() >= 20, "expected the semantics fixtures, found {}", dirs.len());
+    let mut failures = Vec::new();
+    for d in &dirs {
+        if let Err(e) = run_case(d) {
+            failures.push(format!("{}: {e}", d.file_name().unwrap_or_default().to_string_lossy()));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), dirs.len(), failures.join("\n\n"));
+}
