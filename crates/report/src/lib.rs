@@ -35,6 +35,8 @@ impl Sources for NoSources {
 
 /// What one run produced.
 pub struct Report<'a> {
+    /// Findings in canonical order (`portcullis_rules::finding::sort_findings`;
+    /// `check_estate` returns them so). Emitters print them as given.
     pub findings: &'a [Finding],
     pub errors: &'a [ReportError],
     /// How many input files were read as a known format.

@@ -35,10 +35,18 @@ fn security_severity(s: Severity) -> &'static str {
 /// A relative URI reference for a path as given: forward slashes, no
 /// leading `./`, and characters outside RFC 3986's unreserved and path set
 /// percent-encoded.
+///
+/// An absolute path becomes a `file://` URI: GitHub resolves relative URIs
+/// against the repository root, where an absolute path would point at the
+/// wrong file.
 pub fn path_uri(path: &str) -> String {
     let p = path.replace('\\', "/");
+    let absolute = p.starts_with('/');
     let p = p.trim_start_matches("./");
-    let mut out = String::with_capacity(p.len());
+    let mut out = String::with_capacity(p.len() + 7);
+    if absolute {
+        out.push_str("file://");
+    }
     for b in p.bytes() {
         match b {
             b'A'..=b'Z'
@@ -49,7 +57,7 @@ pub fn path_uri(path: &str) -> String {
             | b'_'
             | b'~'
             | b'/'
-            | b':'
+            // Not ':': in a first segment (`k8s:prod/x.json`) it would read as a URI scheme.
             | b'@'
             | b'!'
             | b'$'
@@ -69,7 +77,11 @@ pub fn path_uri(path: &str) -> String {
 }
 
 fn location(file: &str, line: u32, column: u32) -> Value {
-    let mut region = json!({ "startLine": line.max(1) });
+    // Line 0 means "the whole file" (it could not be read): no region.
+    if line == 0 {
+        return json!({ "physicalLocation": { "artifactLocation": { "uri": path_uri(file) } } });
+    }
+    let mut region = json!({ "startLine": line });
     if column > 0 {
         region["startColumn"] = json!(column);
     }

@@ -65,7 +65,10 @@ fn snippet(text: &str, line: u32, p: &Paint) -> String {
 
 fn block(f: &Finding, report: &Report, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
     let head = match (&f.protocol, f.port) {
-        (Some(pr), Some(port)) => format!("{} {} {}/{}", f.rule, f.exposure.map_or("", |e| e.as_str()), pr, port),
+        (Some(pr), Some(port)) => match f.exposure {
+            Some(e) => format!("{} {} {}/{}", f.rule, e.as_str(), pr, port),
+            None => format!("{} {}/{}", f.rule, pr, port),
+        },
         _ => f.rule.clone(),
     };
     writeln!(out, "{} {} {}", p.sev(f.severity), p.bold(&head), f.resource)?;
