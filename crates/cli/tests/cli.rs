@@ -205,7 +205,12 @@ fn explain_lists_every_target_with_responsible_lines() {
         .unwrap()
         .iter()
         .any(|p| p["line"] == 26 && p["rule"] == "inbound tcp 10257 from 0.0.0.0/0"));
-    assert_eq!(by_id("i-0b2b2b2b2b2b2b2b2")["ports"][0]["verdict"], "closed");
+    let mitigated = &by_id("i-0b2b2b2b2b2b2b2b2")["ports"][0];
+    assert_eq!(mitigated["verdict"], "closed");
+    // The NACL deny that mitigates the open group is named, with its line.
+    assert_eq!(mitigated["denied"][0]["sources"], serde_json::json!(["0.0.0.0/0"]));
+    assert_eq!(mitigated["denied"][0]["rule"], "rule 90 deny tcp 10257-10259 from 0.0.0.0/0");
+    assert_eq!(mitigated["denied"][0]["line"], 69);
     let clean = &by_id("i-0c3c3c3c3c3c3c3c3")["ports"][0];
     assert_eq!(clean["verdict"], "authorized only");
     assert_eq!(clean["admitted"], serde_json::json!(["10.20.0.0/16"]));

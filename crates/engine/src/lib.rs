@@ -46,6 +46,9 @@ pub struct LayerAdmit {
     pub addrs: AddrSet,
     pub internal: Vec<InternalSource>,
     pub pieces: Vec<Piece>,
+    /// What each deny rule decided (ordered layers only): the addresses it
+    /// matched that no earlier rule had decided.
+    pub denied: Vec<Piece>,
 }
 
 /// Whether `e` matches `proto`/`port` under `bound`. `None` entries never match.
@@ -143,10 +146,16 @@ pub fn eval_layer(layer_id: usize, layer: &Layer, proto: Protocol, port: u16, bo
                             internal,
                         });
                     }
-                } else if !e.sources.internal.is_empty() {
-                    // A deny naming internal sources (GCP source tags) ends
-                    // our knowledge of which internal peers get through.
-                    internal_decided = true;
+                } else {
+                    if !addrs.is_empty() {
+                        let by = EntryRef { layer: layer_id, entry: i };
+                        out.denied.push(Piece { by, addrs: addrs.clone(), internal: Vec::new() });
+                    }
+                    if !e.sources.internal.is_empty() {
+                        // A deny naming internal sources (GCP source tags)
+                        // ends our knowledge of which internal peers pass.
+                        internal_decided = true;
+                    }
                 }
                 decided.union_in_place(&addrs);
                 if decided == AddrSet::all() {
@@ -165,15 +174,43 @@ pub fn eval_layer(layer_id: usize, layer: &Layer, proto: Protocol, port: u16, bo
 pub struct PathAdmit {
     pub addrs: AddrSet,
     pub internal: Vec<InternalSource>,
-    /// Per step, the pieces of each of its layers (before intersection).
+    /// The pieces of every layer on the path (before intersection).
     pub pieces: Vec<Piece>,
+    /// What each step admits on its own, in path order.
+    pub steps: Vec<AddrSet>,
+    /// Deny decisions of every ordered layer, with the step they sit in.
+    pub denied: Vec<(usize, Piece)>,
+}
+
+impl PathAdmit {
+    /// Deny decisions that matter: the addresses each deny removed that
+    /// every *other* step would have let through. A NACL deny in front of
+    /// an open security group shows up here as the mitigation.
+    pub fn mitigations(&self) -> Vec<(EntryRef, AddrSet)> {
+        let mut out = Vec::new();
+        for (step, p) in &self.denied {
+            let mut others = AddrSet::all();
+            for (j, s) in self.steps.iter().enumerate() {
+                if j != *step {
+                    others = others.intersect(s);
+                }
+            }
+            let hit = p.addrs.intersect(&others);
+            if !hit.is_empty() {
+                out.push((p.by, hit));
+            }
+        }
+        out
+    }
 }
 
 pub fn eval_path(estate: &Estate, target: &Target, proto: Protocol, port: u16, bound: Bound) -> PathAdmit {
     let mut acc: Option<AddrSet> = None;
     let mut internal: Option<Vec<InternalSource>> = None;
     let mut pieces = Vec::new();
-    for step in &target.path {
+    let mut steps = Vec::new();
+    let mut denied = Vec::new();
+    for (si, step) in target.path.iter().enumerate() {
         let mut step_addrs = AddrSet::empty();
         let mut step_internal: Vec<InternalSource> = Vec::new();
         for &lid in &step.layers {
@@ -182,7 +219,9 @@ pub fn eval_path(estate: &Estate, target: &Target, proto: Protocol, port: u16, b
             step_addrs.union_in_place(&a.addrs);
             step_internal.extend(a.internal);
             pieces.extend(a.pieces);
+            denied.extend(a.denied.into_iter().map(|p| (si, p)));
         }
+        steps.push(step_addrs.clone());
         step_internal.sort();
         step_internal.dedup();
         acc = Some(match acc {
@@ -214,7 +253,7 @@ pub fn eval_path(estate: &Estate, target: &Target, proto: Protocol, port: u16, b
         });
     }
     let addrs = acc.unwrap_or_default();
-    PathAdmit { addrs, internal: internal.unwrap_or_default(), pieces }
+    PathAdmit { addrs, internal: internal.unwrap_or_default(), pieces, steps, denied }
 }
 
 /// The full answer for one target, protocol and port.

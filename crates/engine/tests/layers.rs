@@ -179,6 +179,10 @@ fn path_is_the_intersection_of_its_steps() {
     // The pieces name the rules on both layers.
     let by: Vec<(usize, usize)> = x.because(&x.lower.addrs, false).iter().map(|r| (r.layer, r.entry)).collect();
     assert_eq!(by, vec![(0, 2), (1, 1)]);
+    // The NACL deny is the mitigation for IPv4: the group would admit it.
+    let m: Vec<(usize, usize, Vec<String>)> =
+        x.lower.mitigations().into_iter().map(|(r, a)| (r.layer, r.entry, a.to_cidr_strings())).collect();
+    assert_eq!(m, vec![(0, 0, vec!["0.0.0.0/0".to_string()])]);
 }
 
 #[test]

@@ -19,6 +19,27 @@ fn verdict(exp: &Exposure, auth: &Authorized) -> String {
     }
 }
 
+/// The deny rules that removed addresses the rest of the path would admit.
+fn mitigations(estate: &Estate, exp: &Exposure) -> Vec<Value> {
+    exp.upper
+        .mitigations()
+        .into_iter()
+        .filter_map(|(r, addrs)| {
+            let e = entry(estate, r)?;
+            let layer = estate.layers.get(r.layer).map(|l| format!("{} {}", l.kind_name, l.id)).unwrap_or_default();
+            Some(json!({
+                "sources": addrs.to_cidr_strings(),
+                "layer": layer,
+                "resource": e.resource,
+                "rule": e.label,
+                "file": e.span.file.to_string(),
+                "line": e.span.line,
+                "column": e.span.column,
+            }))
+        })
+        .collect()
+}
+
 fn pieces(estate: &Estate, exp: &Exposure) -> Vec<Value> {
     let mut out = Vec::new();
     for p in &exp.upper.pieces {
@@ -74,6 +95,7 @@ pub fn run(args: ExplainArgs) -> Result<u8> {
                 "verdict": verdict(&exp, &s.authorized),
                 "admitted": admitted,
                 "pieces": pieces(&estate, &exp),
+                "denied": mitigations(&estate, &exp),
                 "unknown": unknown,
             }));
         }
@@ -139,6 +161,20 @@ fn print_text(targets: &[Value]) {
                     .unwrap_or_default();
                 println!(
                     "    {:<24} {}:{}  {} [{}]",
+                    src.join(", "),
+                    piece["file"].as_str().unwrap_or(""),
+                    piece["line"],
+                    piece["rule"].as_str().unwrap_or(""),
+                    piece["layer"].as_str().unwrap_or("")
+                );
+            }
+            for piece in p["denied"].as_array().into_iter().flatten() {
+                let src: Vec<&str> = piece["sources"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                println!(
+                    "    denied {:<17} {}:{}  {} [{}]",
                     src.join(", "),
                     piece["file"].as_str().unwrap_or(""),
                     piece["line"],
