@@ -11,6 +11,7 @@ pub mod aws;
 pub mod ctx;
 pub mod error;
 pub mod json;
+pub mod terraform;
 
 pub use error::{ErrorKind, IngestError};
 
@@ -78,7 +79,8 @@ pub fn read_input(path: &str, text: &str) -> FileOutcome {
     let root = shift(root, bom as u32);
     if aws::tfplan::is_plan(&root) {
         out.format = Some("terraform-plan");
-        out.aws = aws::tfplan::read(&mut ctx, &root);
+        let resources = aws::tfplan::resources(&mut ctx, &root);
+        terraform::adapt(&resources, &mut ctx.errors, &mut out.aws);
     } else if let Some(kind) = aws::dumps::kind_of(&root) {
         out.format = Some(kind);
         out.aws = aws::dumps::read(&mut ctx, &root, kind);
