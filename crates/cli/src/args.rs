@@ -59,6 +59,12 @@ pub struct Common {
     /// Ignore any portcullis.toml.
     #[arg(long, conflicts_with = "config")]
     pub no_config: bool,
+    /// A Terraform variable file, as `terraform plan -var-file` (repeatable; later wins).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+    /// A Terraform variable, as `terraform plan -var 'name=value'` (repeatable; later wins).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
     /// When to use colors in text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

@@ -1,23 +1,27 @@
 //! Finding and reading input files: directories are walked honouring
 //! .gitignore, files are read in parallel, each is detected by content.
 
-use portcullis_ingest::{read_input, ErrorKind, FileOutcome, IngestError};
+use portcullis_ingest::terraform::hcl::Inputs as TfInputs;
+use portcullis_ingest::{read_input, read_terraform_dir, ErrorKind, FileOutcome, IngestError};
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Everything read from the inputs.
 pub struct Loaded {
     pub outcomes: Vec<FileOutcome>,
-    /// Text of each file that was read as an input, for snippets.
-    pub texts: BTreeMap<String, Arc<str>>,
+    /// Files read again for snippets. Inputs are not kept in memory after
+    /// they are read (a dump can be hundreds of megabytes); the few files
+    /// findings point at are read back when text output shows them.
+    snippets: Mutex<BTreeMap<String, Option<Arc<str>>>>,
 }
 
 impl portcullis_report::Sources for Loaded {
     fn text(&self, file: &str) -> Option<Arc<str>> {
-        self.texts.get(file).cloned()
+        let mut cache = self.snippets.lock().unwrap_or_else(|p| p.into_inner());
+        cache.entry(file.to_string()).or_insert_with(|| std::fs::read_to_string(file).ok().map(Arc::from)).clone()
     }
 }
 
@@ -26,6 +30,9 @@ impl Loaded {
         self.outcomes.iter().filter(|o| o.format.is_some()).count()
     }
 }
+
+/// Files at least this large are memory-mapped.
+const MMAP_BYTES: u64 = 4 << 20;
 
 /// A path to read, and whether the user named it (named files that cannot
 /// be read are errors; walked files that are not inputs are skipped).
@@ -70,36 +77,73 @@ fn io_error(file: &str, msg: &str) -> IngestError {
     IngestError { file: file.to_string(), line: 0, column: 0, kind: ErrorKind::Io, message: msg.to_string() }
 }
 
-/// Walked files are read only when they start like JSON: a cheap test that
-/// keeps a repository's images and archives out of memory.
+/// Walked files are read only when they start like JSON (an object, or an
+/// array as az and gcloud print): a cheap test that keeps a repository's
+/// images and archives out of memory.
 fn starts_like_json(path: &Path) -> bool {
     let mut buf = [0u8; 512];
     let Ok(mut f) = std::fs::File::open(path) else { return true };
     let n = f.read(&mut buf).unwrap_or(0);
     let head = buf[..n].strip_prefix(b"\xef\xbb\xbf").unwrap_or(&buf[..n]);
-    head.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|&b| b == b'{')
+    head.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|&b| b == b'{' || b == b'[')
 }
 
-fn read_one(c: &Candidate) -> (FileOutcome, Option<Arc<str>>) {
+fn read_one(c: &Candidate) -> FileOutcome {
     let name = display(&c.path);
     if !c.named && !starts_like_json(&c.path) {
-        return (FileOutcome { path: name, ..Default::default() }, None);
+        return FileOutcome { path: name, ..Default::default() };
     }
-    let bytes = match std::fs::read(&c.path) {
-        Ok(b) => b,
+    let file = match std::fs::File::open(&c.path) {
+        Ok(f) => f,
         Err(e) => {
-            let o =
-                FileOutcome { path: name.clone(), errors: vec![io_error(&name, &e.to_string())], ..Default::default() };
-            return (o, None);
+            return FileOutcome {
+                path: name.clone(),
+                errors: vec![io_error(&name, &e.to_string())],
+                ..Default::default()
+            }
         }
     };
-    let text = match String::from_utf8(bytes) {
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    // Large inputs are mapped rather than copied: reading a 300 MB dump
+    // into a fresh buffer spent a fifth of the run zeroing and copying
+    // pages (perf). SAFETY: the map is only read while this function runs;
+    // a file truncated underneath would fault, the risk every mmap-based
+    // reader (ripgrep among them) accepts for large inputs.
+    let owned: Vec<u8>;
+    let mapped;
+    let bytes: &[u8] = if size >= MMAP_BYTES {
+        match unsafe { memmap2::Mmap::map(&file) } {
+            Ok(m) => {
+                mapped = m;
+                &mapped
+            }
+            Err(e) => {
+                return FileOutcome {
+                    path: name.clone(),
+                    errors: vec![io_error(&name, &e.to_string())],
+                    ..Default::default()
+                }
+            }
+        }
+    } else {
+        let mut buf = Vec::with_capacity(size as usize);
+        if let Err(e) = (&file).read_to_end(&mut buf) {
+            return FileOutcome {
+                path: name.clone(),
+                errors: vec![io_error(&name, &e.to_string())],
+                ..Default::default()
+            };
+        }
+        owned = buf;
+        &owned
+    };
+    let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
             let mut o = FileOutcome { path: name.clone(), ..Default::default() };
             if c.named {
-                let off = e.utf8_error().valid_up_to();
-                let before = &e.as_bytes()[..off];
+                let off = e.valid_up_to();
+                let before = &bytes[..off];
                 let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
                 let col = (off - before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)) as u32 + 1;
                 o.errors.push(IngestError {
@@ -110,32 +154,90 @@ fn read_one(c: &Candidate) -> (FileOutcome, Option<Arc<str>>) {
                     message: "not UTF-8 text".into(),
                 });
             }
-            return (o, None);
+            return o;
         }
     };
-    let outcome = read_input(&name, &text);
-    let keep = outcome.format.is_some().then(|| Arc::from(text));
-    (outcome, keep)
+    read_input(&name, text)
 }
 
-pub fn load(paths: &[PathBuf]) -> Loaded {
+fn is_terraform(p: &Path) -> bool {
+    let name = p.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    name.ends_with(".tf") || name.ends_with(".tf.json")
+}
+
+/// A Terraform root directory to evaluate.
+struct TfRoot {
+    dir: PathBuf,
+    display: String,
+    /// Files the user named in it (`None`: the directory was walked).
+    only: Option<Vec<String>>,
+}
+
+fn terraform_roots(candidates: &[Candidate]) -> Vec<TfRoot> {
+    let mut roots: BTreeMap<PathBuf, TfRoot> = BTreeMap::new();
+    for c in candidates.iter().filter(|c| is_terraform(&c.path)) {
+        let dir = c.path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let display = display(&dir);
+        let root = roots.entry(dir.clone()).or_insert_with(|| TfRoot {
+            dir: if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir.clone() },
+            display,
+            only: if c.named { Some(Vec::new()) } else { None },
+        });
+        match (&mut root.only, c.named) {
+            (Some(files), true) => files.push(span_path(&root.display, &c.path)),
+            // Walked anywhere: the whole directory counts.
+            (only, false) => *only = None,
+            (None, true) => {}
+        }
+    }
+    roots.into_values().collect()
+}
+
+/// A file's path as the evaluator writes it in spans: the directory as
+/// displayed joined with the file name (the name alone in `.` or ``).
+fn span_path(dir_display: &str, file: &Path) -> String {
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if dir_display.is_empty() || dir_display == "." {
+        name
+    } else if dir_display.ends_with('/') {
+        format!("{dir_display}{name}")
+    } else {
+        format!("{dir_display}/{name}")
+    }
+}
+
+pub fn load(paths: &[PathBuf], tf: &TfInputs) -> Loaded {
     let mut errors = Vec::new();
     let candidates = collect(paths, &mut errors);
     let show_progress = candidates.len() > 500 && std::io::stderr().is_terminal();
     if show_progress {
         eprintln!("portcullis: reading {} files…", candidates.len());
     }
-    let results: Vec<(FileOutcome, Option<Arc<str>>)> = candidates.par_iter().map(read_one).collect();
-    let mut outcomes = Vec::with_capacity(results.len() + 1);
-    let mut texts = BTreeMap::new();
-    for (o, t) in results {
-        if let Some(t) = t {
-            texts.insert(o.path.clone(), t);
+    let roots = terraform_roots(&candidates);
+    let json: Vec<&Candidate> = candidates.iter().filter(|c| !is_terraform(&c.path)).collect();
+    let (mut outcomes, tf_results) = rayon::join(
+        || json.par_iter().map(|c| read_one(c)).collect::<Vec<FileOutcome>>(),
+        || {
+            roots
+                .par_iter()
+                .map(|r| (r, read_terraform_dir(&r.dir, &r.display, tf, r.only.as_deref())))
+                .collect::<Vec<_>>()
+        },
+    );
+    // A directory another root calls as a local module is read as part of
+    // that root, with its inputs; evaluated on its own it would only add
+    // unknowns for the variables its caller sets.
+    let called: BTreeSet<PathBuf> = tf_results.iter().flat_map(|(_, t)| t.module_dirs_called.iter().cloned()).collect();
+    for (root, t) in tf_results {
+        let walked = root.only.is_none();
+        let is_module = std::fs::canonicalize(&root.dir).is_ok_and(|d| called.contains(&d));
+        if walked && is_module {
+            continue;
         }
-        outcomes.push(o);
+        outcomes.push(t.outcome);
     }
     if !errors.is_empty() {
         outcomes.push(FileOutcome { errors, ..Default::default() });
     }
-    Loaded { outcomes, texts }
+    Loaded { outcomes, snippets: Mutex::new(BTreeMap::new()) }
 }

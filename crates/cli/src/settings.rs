@@ -117,3 +117,20 @@ pub fn resolve(common: &Common, fail_on_flag: Option<&str>) -> Result<Settings> 
     };
     Ok(Settings { queries, user_queries: user, authorized, fail_on })
 }
+
+/// Terraform variables from `--var-file` and `--var name=value`.
+pub fn terraform_inputs(common: &Common) -> Result<portcullis_ingest::terraform::hcl::Inputs> {
+    let mut vars = Vec::new();
+    for v in &common.vars {
+        let Some((name, value)) = v.split_once('=') else {
+            bail!("--var `{v}`: expected NAME=VALUE");
+        };
+        vars.push((name.trim().to_string(), value.to_string()));
+    }
+    for f in &common.var_files {
+        if !f.is_file() {
+            bail!("--var-file {}: no such file", f.display());
+        }
+    }
+    Ok(portcullis_ingest::terraform::hcl::Inputs { var_files: common.var_files.clone(), vars })
+}

@@ -309,11 +309,24 @@ fn unknowns_for(estate: &Estate, target: &Target, proto: Protocol, port: u16) ->
     out
 }
 
+fn path_has_unknowns(estate: &Estate, target: &Target) -> bool {
+    target.path.iter().flat_map(|s| s.layers.iter()).filter_map(|&l| estate.layers.get(l)).any(|l| {
+        l.entries
+            .iter()
+            .any(|e| !e.sources.unknown.is_empty() || e.protocol.unknown().is_some() || e.ports.unknown().is_some())
+    })
+}
+
 /// Evaluates `target` for `proto`/`port` under both bounds.
 pub fn evaluate(estate: &Estate, target_idx: usize, proto: Protocol, port: u16) -> Option<Exposure> {
     let target = estate.targets.get(target_idx)?;
     let lower = eval_path(estate, target, proto, port, Bound::Lower);
-    let upper = eval_path(estate, target, proto, port, Bound::Upper);
+    // Without an unknown on the path both bounds are the same answer.
+    let upper = if path_has_unknowns(estate, target) {
+        eval_path(estate, target, proto, port, Bound::Upper)
+    } else {
+        lower.clone()
+    };
     let unknowns = if lower == upper { Vec::new() } else { unknowns_for(estate, target, proto, port) };
     Some(Exposure { target: target_idx, protocol: proto, port, lower, upper, unknowns })
 }

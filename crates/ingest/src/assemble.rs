@@ -81,11 +81,33 @@ pub fn assemble_aws(mut items: AwsItems, estate: &mut Estate) {
             acl_by_alias.entry(al.clone()).or_insert(i);
         }
     }
+    // Standalone NACL rules join their ACL, unless that ACL also has inline
+    // rules or the numbers clash: the provider cannot hold both ("you cannot
+    // use a Network ACL with in-line rules in conjunction with any Network
+    // ACL Rule resources", aws_network_acl_rule docs), so the order between
+    // them is undefined and each standalone rule is judged on its own.
+    // An ACL whose rules cannot all exist together has no defined order:
+    // inline rules plus standalone ones, or two standalone rules with one
+    // number. Then each standalone rule is judged on its own.
+    let mut standalone: BTreeMap<usize, Vec<crate::aws::AclRule>> = BTreeMap::new();
     let mut orphan_acl_rules = Vec::new();
     for ar in std::mem::take(&mut items.acl_rules) {
         match ar.acl.as_ref().and_then(|a| acl_by_alias.get(a)) {
-            Some(&ai) => items.acls[ai].entries.extend(ar.entries),
-            None => orphan_acl_rules.push(ar),
+            Some(&ai) => standalone.entry(ai).or_default().push(ar),
+            None => orphan_acl_rules.push((ar, None)),
+        }
+    }
+    for (ai, rules) in standalone {
+        let mut numbers: Vec<i64> = rules.iter().flat_map(|r| r.entries.first().map(|e| e.order)).collect();
+        numbers.sort_unstable();
+        let clash = numbers.windows(2).any(|w| w[0] == w[1]);
+        if clash || !items.acls[ai].entries.is_empty() {
+            let acl = items.acls[ai].id.clone();
+            orphan_acl_rules.extend(rules.into_iter().map(|r| (r, Some(acl.clone()))));
+        } else {
+            for r in rules {
+                items.acls[ai].entries.extend(r.entries);
+            }
         }
     }
     for (a, s) in &items.acl_associations {
@@ -224,7 +246,11 @@ pub fn assemble_aws(mut items: AwsItems, estate: &mut Estate) {
                 });
             }
         }
-        for ar in orphan_acl_rules {
+        for (ar, conflict) in orphan_acl_rules {
+            let mut notes = Vec::new();
+            if let Some(acl) = conflict {
+                notes.push(format!("evaluated alone: {acl} also has inline rules, or two rules with one number, so its order is undefined"));
+            }
             let l = estate.add_layer(Layer {
                 id: ar.resource.clone(),
                 kind_name: "network ACL rule".into(),
@@ -237,7 +263,7 @@ pub fn assemble_aws(mut items: AwsItems, estate: &mut Estate) {
                 kind_name: "network ACL rule".into(),
                 span: ar.span,
                 path: vec![Step { layers: vec![l] }],
-                notes: Vec::new(),
+                notes,
             });
         }
     }

@@ -3,7 +3,8 @@
 
 use crate::error::{ErrorKind, IngestError};
 use crate::json::{Node, Value};
-use portcullis_model::{LineIndex, Span};
+use portcullis_model::Span;
+use std::cell::Cell;
 use std::sync::Arc;
 
 /// Marks a field whose bad value was already reported.
@@ -13,17 +14,43 @@ pub struct Reported;
 pub struct Ctx<'a> {
     pub file: Arc<str>,
     pub text: &'a str,
-    lines: LineIndex,
+    /// Where the last position lookup ended: (byte offset, 1-based line,
+    /// byte offset of that line's start). Adapters ask for positions in
+    /// nearly increasing order, so walking from the last answer costs the
+    /// distance between two rules, and a 300 MB dump needs no line table.
+    cursor: Cell<(usize, u32, usize)>,
     pub errors: Vec<IngestError>,
 }
 
 impl<'a> Ctx<'a> {
     pub fn new(file: Arc<str>, text: &'a str) -> Self {
-        Ctx { file, text, lines: LineIndex::new(text), errors: Vec::new() }
+        Ctx { file, text, cursor: Cell::new((0, 1, 0)), errors: Vec::new() }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (u32, u32) {
+        let bytes = self.text.as_bytes();
+        let off = offset.min(bytes.len());
+        let (mut at, mut line, mut start) = self.cursor.get();
+        if off >= at {
+            for i in memchr::memchr_iter(b'\n', &bytes[at..off]) {
+                line += 1;
+                start = at + i + 1;
+            }
+        } else {
+            // Walk back: lines between `off` and `at`, then find the start
+            // of the line holding `off`.
+            line -= memchr::memchr_iter(b'\n', &bytes[off..at]).count() as u32;
+            start = memchr::memrchr(b'\n', &bytes[..off]).map_or(0, |i| i + 1);
+        }
+        at = off;
+        self.cursor.set((at, line, start));
+        let col = self.text.get(start..off).map_or(off - start, |s| s.chars().count());
+        (line, col as u32 + 1)
     }
 
     pub fn span(&self, offset: u32) -> Span {
-        let (line, column) = self.lines.line_col(self.text, offset as usize);
+        let (line, column) = self.line_col(offset as usize);
         Span::new(self.file.clone(), line, column)
     }
 

@@ -196,6 +196,23 @@ impl Node {
 /// ignore it, and Windows PowerShell's `Out-File` writes one in front of
 /// `aws ... > dump.json`. Offsets still count it.
 pub fn parse(text: &str, opts: Options) -> Result<Node, JsonError> {
+    run(text, opts, None)
+}
+
+/// Receives the elements of a streamed top-level array: the member's key
+/// and one element at a time.
+pub type ElementSink<'s> = &'s mut dyn FnMut(&str, Node);
+
+/// Parses like [`parse`], but hands the elements of the arrays found under
+/// `keys` in the top-level object to `sink` one by one instead of keeping
+/// them (those arrays come back empty). A 300 MB CLI dump then never
+/// exists as one tree: each element is adapted and dropped while the
+/// parser moves on, which bounds memory by the largest element.
+pub fn parse_streaming(text: &str, opts: Options, keys: &[&str], sink: ElementSink) -> Result<Node, JsonError> {
+    run(text, opts, Some((keys, sink)))
+}
+
+fn run<'a>(text: &'a str, opts: Options, stream: Option<(&'a [&'a str], ElementSink<'a>)>) -> Result<Node, JsonError> {
     if u32::try_from(text.len()).is_err() {
         return Err(JsonError {
             offset: 0,
@@ -211,6 +228,7 @@ pub fn parse(text: &str, opts: Options) -> Result<Node, JsonError> {
         nodes: Vec::new(),
         members: Vec::new(),
         buf: String::new(),
+        stream,
     };
     if p.bytes.starts_with(b"\xEF\xBB\xBF") {
         p.pos = 3;
@@ -253,6 +271,8 @@ struct Parser<'a> {
     members: Vec<Member>,
     /// Reused buffer for strings that contain escapes.
     buf: String,
+    /// Top-level arrays to stream, and where their elements go.
+    stream: Option<(&'a [&'a str], ElementSink<'a>)>,
 }
 
 impl<'a> Parser<'a> {
@@ -540,6 +560,50 @@ impl<'a> Parser<'a> {
         Ok(Value::Array(self.nodes.split_off(base)))
     }
 
+    /// An array at `self.pos` whose elements go to the stream sink; the
+    /// returned node is the (empty) array.
+    fn stream_array(&mut self, key: &str) -> Result<Node, JsonError> {
+        let open = self.pos;
+        self.enter(open)?;
+        self.pos += 1;
+        self.skip_ws()?;
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(Node { value: Value::Array(Vec::new()), offset: off(open) });
+        }
+        let mut expected = "expected a value or `]`";
+        loop {
+            let node = self.value(expected)?;
+            if let Some((_, sink)) = self.stream.as_mut() {
+                sink(key, node);
+            }
+            self.skip_ws()?;
+            match self.peek() {
+                Some(b',') => {
+                    let comma = self.pos;
+                    self.pos += 1;
+                    self.skip_ws()?;
+                    if self.peek() == Some(b']') {
+                        if !self.opts.trailing_commas {
+                            return Err(err(comma, "trailing comma before `]` is not allowed"));
+                        }
+                        self.pos += 1;
+                        break;
+                    }
+                    expected = "expected a value after `,` in array";
+                }
+                Some(b']') => {
+                    self.pos += 1;
+                    break;
+                }
+                _ => return Err(self.unexpected(self.pos, "expected `,` or `]` after array element")),
+            }
+        }
+        self.depth -= 1;
+        Ok(Node { value: Value::Array(Vec::new()), offset: off(open) })
+    }
+
     fn object(&mut self) -> Result<Value, JsonError> {
         let open = self.pos;
         self.enter(open)?;
@@ -564,7 +628,10 @@ impl<'a> Parser<'a> {
             }
             self.pos += 1;
             self.skip_ws()?;
-            let value = self.value("expected a value after `:`")?;
+            let streamed = self.depth == 1
+                && self.peek() == Some(b'[')
+                && self.stream.as_ref().is_some_and(|(keys, _)| keys.contains(&&*key));
+            let value = if streamed { self.stream_array(&key)? } else { self.value("expected a value after `:`")? };
             self.members.push(Member { key, key_offset: off(key_offset), value });
             self.skip_ws()?;
             match self.peek() {

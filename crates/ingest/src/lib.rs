@@ -7,16 +7,25 @@
 //! [`Estate`].
 
 pub mod assemble;
+pub mod assemble_azure;
+pub mod assemble_gcp;
 pub mod aws;
+pub mod azure;
 pub mod ctx;
 pub mod error;
+pub mod gcp;
 pub mod json;
+pub mod kubernetes;
+pub mod raw;
 pub mod terraform;
 
 pub use error::{ErrorKind, IngestError};
 
 use aws::AwsItems;
+use azure::AzureItems;
 use ctx::Ctx;
+use gcp::GcpItems;
+use kubernetes::KubernetesItems;
 use portcullis_model::Estate;
 use std::sync::Arc;
 
@@ -27,6 +36,9 @@ pub struct FileOutcome {
     /// The detected format, `None` when the file is not an input we read.
     pub format: Option<&'static str>,
     pub aws: AwsItems,
+    pub azure: AzureItems,
+    pub gcp: GcpItems,
+    pub kubernetes: KubernetesItems,
     pub errors: Vec<IngestError>,
 }
 
@@ -42,11 +54,21 @@ const JSON_MARKERS: &[&str] = &[
     "\"PrefixListId\"",
     "\"format_version\"",
     "\"Cidr\"",
+    // `az network nsg list/show`, `az network nic list/show`, service tags.
+    "\"securityRules\"",
+    "\"defaultSecurityRules\"",
+    "\"ipConfigurations\"",
+    "\"addressPrefixes\"",
+    // `gcloud compute firewall-rules list/describe --format=json`.
+    "\"compute#firewall\"",
+    "\"sourceRanges\"",
+    "\"IPProtocol\"",
 ];
 
 fn looks_like_ours(text: &str) -> bool {
     let t = text.trim_start_matches('\u{feff}').trim_start();
-    if !t.starts_with('{') {
+    // CLI dumps of Azure and GCP are top-level arrays.
+    if !t.starts_with('{') && !t.starts_with('[') {
         return false;
     }
     let mut end = t.len().min(64 * 1024);
@@ -57,62 +79,143 @@ fn looks_like_ours(text: &str) -> bool {
     JSON_MARKERS.iter().any(|m| head.contains(m))
 }
 
+/// Inputs at least this large are parsed and adapted on two threads.
+const PIPELINE_BYTES: usize = 8 << 20;
+/// Elements handed to the adapting thread at a time.
+const BATCH: usize = 256;
+
 /// Reads one file's text. `path` is used as given in spans and errors.
 pub fn read_input(path: &str, text: &str) -> FileOutcome {
     let mut out = FileOutcome { path: path.to_string(), ..Default::default() };
     if !looks_like_ours(text) {
         return out;
     }
-    // A byte-order mark is not JSON; skip it but keep offsets right.
-    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let file: Arc<str> = Arc::from(path);
     let mut ctx = Ctx::new(file, text);
-    let root = match json::parse(&text[bom..], json::Options::default()) {
+    // AWS dumps can be hundreds of megabytes: their big arrays are adapted
+    // element by element as the parser reaches them (the parser skips a
+    // byte-order mark itself and counts offsets from the original text).
+    // Large inputs adapt on a second thread while the parser goes on.
+    let mut streamed = AwsItems::default();
+    let mut saw_stream = false;
+    let parsed = if text.len() >= PIPELINE_BYTES {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(&'static str, json::Node)>>(64);
+        std::thread::scope(|scope| {
+            let worker = scope.spawn(|| {
+                let mut items = AwsItems::default();
+                for batch in rx {
+                    for (key, node) in batch {
+                        aws::dumps::read_element(&mut ctx, key, &node, &mut items);
+                    }
+                }
+                items
+            });
+            let mut batch = Vec::with_capacity(BATCH);
+            let mut sink = |key: &str, node: json::Node| {
+                saw_stream = true;
+                let key = aws::dumps::STREAMED_KEYS.iter().copied().find(|k| *k == key).unwrap_or("");
+                batch.push((key, node));
+                if batch.len() == BATCH {
+                    // A send fails only if the worker died; its panic is
+                    // reported when it is joined below.
+                    let _ = tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+                }
+            };
+            let parsed = json::parse_streaming(text, json::Options::default(), aws::dumps::STREAMED_KEYS, &mut sink);
+            if !batch.is_empty() {
+                let _ = tx.send(batch);
+            }
+            drop(tx);
+            match worker.join() {
+                Ok(items) => streamed = items,
+                Err(p) => std::panic::resume_unwind(p),
+            }
+            parsed
+        })
+    } else {
+        let mut sink = |key: &str, node: json::Node| {
+            saw_stream = true;
+            aws::dumps::read_element(&mut ctx, key, &node, &mut streamed);
+        };
+        json::parse_streaming(text, json::Options::default(), aws::dumps::STREAMED_KEYS, &mut sink)
+    };
+    let root = match parsed {
         Ok(r) => r,
         Err(e) => {
-            ctx.error(e.offset + bom as u32, ErrorKind::Syntax, format!("not valid JSON: {}", e.message));
+            ctx.error(e.offset, ErrorKind::Syntax, format!("not valid JSON: {}", e.message));
             out.format = Some("json");
+            out.aws = streamed;
             out.errors = ctx.errors;
             return out;
         }
     };
-    let root = shift(root, bom as u32);
     if aws::tfplan::is_plan(&root) {
         out.format = Some("terraform-plan");
         let resources = aws::tfplan::resources(&mut ctx, &root);
-        terraform::adapt(&resources, &mut ctx.errors, &mut out.aws);
+        terraform::adapt(&resources, &mut ctx.errors, &mut out.aws, &mut out.azure, &mut out.gcp, &mut out.kubernetes);
     } else if let Some(kind) = aws::dumps::kind_of(&root) {
         out.format = Some(kind);
-        out.aws = aws::dumps::read(&mut ctx, &root, kind);
+        if !saw_stream {
+            out.aws = aws::dumps::read(&mut ctx, &root, kind);
+        }
+    } else if let Some(kind) = azure::dumps::kind_of(&root) {
+        out.format = Some(kind);
+        out.azure = azure::dumps::read(&mut ctx, &root, kind);
+    } else if let Some(kind) = gcp::dumps::kind_of(&root) {
+        out.format = Some(kind);
+        out.gcp = gcp::dumps::read(&mut ctx, &root);
+    }
+    if saw_stream {
+        out.aws.extend(streamed);
     }
     out.errors = ctx.errors;
     out
-}
-
-fn shift(n: json::Node, by: u32) -> json::Node {
-    if by == 0 {
-        return n;
-    }
-    use json::{Member, Node, Value};
-    let value = match n.value {
-        Value::Array(a) => Value::Array(a.into_iter().map(|c| shift(c, by)).collect()),
-        Value::Object(m) => Value::Object(
-            m.into_iter()
-                .map(|m| Member { key: m.key, key_offset: m.key_offset + by, value: shift(m.value, by) })
-                .collect(),
-        ),
-        v => v,
-    };
-    Node { value, offset: n.offset + by }
 }
 
 /// Builds the estate from every file's outcome.
 pub fn assemble(outcomes: &mut [FileOutcome]) -> Estate {
     let mut estate = Estate::default();
     let mut aws = AwsItems::default();
+    let mut azure = AzureItems::default();
+    let mut gcp = GcpItems::default();
+    let mut kubernetes = KubernetesItems::default();
     for o in outcomes.iter_mut() {
         aws.extend(std::mem::take(&mut o.aws));
+        azure.extend(std::mem::take(&mut o.azure));
+        gcp.extend(std::mem::take(&mut o.gcp));
+        kubernetes.extend(std::mem::take(&mut o.kubernetes));
     }
     assemble::assemble_aws(aws, &mut estate);
+    assemble_azure::assemble_azure(azure, &mut estate);
+    assemble_gcp::assemble_gcp(gcp, &mut estate);
+    kubernetes::assemble(kubernetes, &mut estate);
     estate
+}
+
+/// What a Terraform root directory contributed, and the local module
+/// directories it called (not to be evaluated again as roots).
+pub struct TerraformOutcome {
+    pub outcome: FileOutcome,
+    pub module_dirs_called: Vec<std::path::PathBuf>,
+}
+
+/// Evaluates the Terraform root module in `dir` and adapts its resources.
+/// With `only_files`, resources declared in other files of the directory are
+/// dropped (the user named single files; the whole directory is still
+/// evaluated, since variables and locals live across its files).
+pub fn read_terraform_dir(
+    dir: &std::path::Path,
+    display: &str,
+    inputs: &terraform::hcl::Inputs,
+    only_files: Option<&[String]>,
+) -> TerraformOutcome {
+    let result = terraform::hcl::evaluate_dir(dir, display, inputs);
+    let mut out = FileOutcome { path: display.to_string(), format: Some("terraform"), ..Default::default() };
+    out.errors = result.errors;
+    let resources: Vec<terraform::TfResource> = match only_files {
+        Some(files) => result.resources.into_iter().filter(|r| files.iter().any(|f| **f == *r.span.file)).collect(),
+        None => result.resources,
+    };
+    terraform::adapt(&resources, &mut out.errors, &mut out.aws, &mut out.azure, &mut out.gcp, &mut out.kubernetes);
+    TerraformOutcome { outcome: out, module_dirs_called: result.module_dirs_called }
 }

@@ -19,11 +19,11 @@ pub struct Authorized {
 }
 
 impl Authorized {
-    fn addrs_effective(&self) -> AddrSet {
+    fn addrs_effective(&self) -> &AddrSet {
         if self.explicit {
-            self.addrs.clone()
+            &self.addrs
         } else {
-            non_public().clone()
+            non_public()
         }
     }
 
@@ -75,8 +75,8 @@ fn class_of(
 /// cannot make it worse, `undetermined` when they can.
 pub fn classify(exp: &Exposure, auth: &Authorized) -> Option<Classified> {
     let auth_addrs = auth.addrs_effective();
-    let lo = class_of(&exp.lower, auth, &auth_addrs);
-    let up = class_of(&exp.upper, auth, &auth_addrs);
+    let lo = class_of(&exp.lower, auth, auth_addrs);
+    let up = if exp.upper == exp.lower { lo.clone() } else { class_of(&exp.upper, auth, auth_addrs) };
     let shown = |p: &PathAdmit| if auth.explicit { p.addrs.difference(&auth.addrs) } else { p.addrs.clone() };
     match (lo, up) {
         (_, None) => None,
@@ -135,10 +135,11 @@ fn because_list(estate: &Estate, refs: &[EntryRef]) -> Vec<Because> {
 }
 
 fn describe_sources(c: &Classified) -> String {
-    let pub4 = public().intersect(&AddrSet::all_v4());
-    let pub6 = public().intersect(&AddrSet::all_v6());
-    let all4 = c.addrs.contains_set(&pub4);
-    let all6 = c.addrs.contains_set(&pub6);
+    static PUBLIC_BY_FAMILY: std::sync::OnceLock<(AddrSet, AddrSet)> = std::sync::OnceLock::new();
+    let (pub4, pub6) = PUBLIC_BY_FAMILY
+        .get_or_init(|| (public().intersect(&AddrSet::all_v4()), public().intersect(&AddrSet::all_v6())));
+    let all4 = c.addrs.contains_set(pub4);
+    let all6 = c.addrs.contains_set(pub6);
     match c.class {
         ExposureClass::Unrestricted => {
             if all4 && all6 {
@@ -167,15 +168,17 @@ fn describe_sources(c: &Classified) -> String {
 
 /// Evaluates every target for every query and returns the findings.
 pub fn check_estate(estate: &Estate, queries: &[PortQuery], auth: &Authorized) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for t in 0..estate.targets.len() {
-        for q in queries {
-            let Some(exp) = evaluate(estate, t, q.protocol, q.port) else { continue };
-            if let Some(f) = finding_for(estate, &exp, q, auth) {
-                findings.push(f);
-            }
-        }
-    }
+    use rayon::prelude::*;
+    // Targets are independent: each reads only the layers on its own path.
+    let mut findings: Vec<Finding> = (0..estate.targets.len())
+        .into_par_iter()
+        .flat_map_iter(|t| {
+            queries.iter().filter_map(move |q| {
+                let exp = evaluate(estate, t, q.protocol, q.port)?;
+                finding_for(estate, &exp, q, auth)
+            })
+        })
+        .collect();
     crate::finding::sort_findings(&mut findings);
     findings
 }

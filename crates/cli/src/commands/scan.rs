@@ -22,7 +22,7 @@ pub fn report_errors(loaded: &inputs::Loaded) -> Vec<ReportError> {
 
 pub fn run(args: ScanArgs) -> Result<u8> {
     let settings = settings::resolve(&args.common, args.fail_on.as_deref())?;
-    let mut loaded = inputs::load(&args.common.paths);
+    let mut loaded = inputs::load(&args.common.paths, &settings::terraform_inputs(&args.common)?);
     let estate = portcullis_ingest::assemble(&mut loaded.outcomes);
     let findings = portcullis_rules::check_estate(&estate, &settings.queries, &settings.authorized);
     let errors = report_errors(&loaded);
@@ -32,23 +32,38 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         Format::Json => Box::new(Json),
         Format::Sarif => Box::new(Sarif),
     };
-    let mut buf = Vec::new();
-    emitter.emit(&report, &mut buf)?;
+    // Written straight through a buffer: a large report (hundreds of
+    // thousands of findings) is never held twice in memory.
     match &args.output {
-        Some(p) => std::fs::write(p, &buf).with_context(|| format!("cannot write {}", p.display()))?,
+        Some(p) => {
+            let f = std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?;
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
+            emitter
+                .emit(&report, &mut w)
+                .and_then(|_| w.flush())
+                .with_context(|| format!("cannot write {}", p.display()))?;
+        }
         None => {
-            let mut out = std::io::stdout().lock();
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
             // A closed pipe (`| head`) is not an error worth a message.
-            if let Err(e) = out.write_all(&buf).and_then(|_| out.flush()) {
+            if let Err(e) = emitter.emit(&report, &mut w).and_then(|_| w.flush()) {
                 if e.kind() != std::io::ErrorKind::BrokenPipe {
                     return Err(e.into());
                 }
             }
         }
     }
-    if !errors.is_empty() {
-        return Ok(2);
-    }
-    let failing = settings.fail_on.is_some_and(|t| findings.iter().any(|f| f.severity >= t));
-    Ok(if failing { 1 } else { 0 })
+    let code = if !errors.is_empty() {
+        2
+    } else if settings.fail_on.is_some_and(|t| findings.iter().any(|f| f.severity >= t)) {
+        1
+    } else {
+        0
+    };
+    // The process ends right after this: freeing a large estate piece by
+    // piece took half a second on the 50k-group benchmark, for nothing.
+    std::mem::forget(findings);
+    std::mem::forget(estate);
+    std::mem::forget(loaded);
+    Ok(code)
 }

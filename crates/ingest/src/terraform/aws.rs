@@ -177,8 +177,10 @@ fn rule_entries(
             },
         }
     };
-    let from = port_of(sink, "from_port");
-    let to = port_of(sink, "to_port");
+    // Protocol -1/all ignores the ports whatever they say (even "").
+    let all_protocols = matches!(proto, Known::Known(ProtoMatch::All));
+    let from = if all_protocols { Ok(None) } else { port_of(sink, "from_port") };
+    let to = if all_protocols { Ok(None) } else { port_of(sink, "to_port") };
     let ports: Known<PortSet> = match (&proto, from, to) {
         (Known::Unknown(u), _, _) => Known::Unknown(u.clone()),
         (_, Err(u), _) | (_, _, Err(u)) => Known::Unknown(u),
@@ -519,9 +521,12 @@ fn acl_rule(sink: &mut Sink, r: &TfResource, node: &TfValue, num_key: &str, act_
             out.push(unknown_entry(&r.address, num_key, "rule number unknown", &v.span));
             return;
         }
-        _ => {
-            sink.error(&node.span, format!("network ACL rule without a valid `{num_key}`"));
-            return;
+        other => {
+            // AWS requires a number; the rule is still read as written
+            // (after every numbered rule) so a broken rule never passes.
+            let s = other.map_or(&node.span, |(_, v)| &v.span);
+            sink.error(s, format!("network ACL rule without a valid `{num_key}`: read as the last rule"));
+            32766
         }
     };
     let action = match node.get(act_key).map(|v| (&v.kind, v)) {
