@@ -13,7 +13,7 @@
 //! differ in a way that changes the answer, the answer is `undetermined`.
 
 use portcullis_model::{
-    Action, AddrSet, Entry, Estate, InternalSource, Known, Layer, LayerKind, Protocol, Target, Unknown,
+    Action, AddrSet, Entry, Estate, InternalSource, IntervalSet, Known, Layer, LayerKind, Protocol, Target, Unknown,
 };
 
 /// How unknown values are resolved.
@@ -109,12 +109,16 @@ pub fn eval_layer(layer_id: usize, layer: &Layer, proto: Protocol, port: u16, bo
     let mut out = LayerAdmit::default();
     match layer.kind {
         LayerKind::AllowUnion => {
+            // Collect every admitted run and normalize once: unioning rule
+            // by rule re-copied the growing set for each rule.
+            let (mut v4, mut v6) = (Vec::new(), Vec::new());
             for (i, e) in layer.entries.iter().enumerate() {
                 if e.action != Action::Allow || !entry_matches(e, proto, port, bound) {
                     continue;
                 }
                 let addrs = entry_addrs(e, bound);
-                out.addrs.union_in_place(&addrs);
+                v4.extend_from_slice(addrs.v4.runs());
+                v6.extend_from_slice(addrs.v6.runs());
                 out.internal.extend(e.sources.internal.iter().cloned());
                 if !addrs.is_empty() || !e.sources.internal.is_empty() {
                     out.pieces.push(Piece {
@@ -124,6 +128,7 @@ pub fn eval_layer(layer_id: usize, layer: &Layer, proto: Protocol, port: u16, bo
                     });
                 }
             }
+            out.addrs = AddrSet { v4: IntervalSet::from_ranges(v4), v6: IntervalSet::from_ranges(v6) };
         }
         LayerKind::FirstMatch | LayerKind::GcpPriority => {
             // `decided` holds the addresses an earlier rule already matched.

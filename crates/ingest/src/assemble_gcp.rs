@@ -44,7 +44,7 @@ fn applies_to(fw: &Firewall, inst: &Instance) -> Tri {
                     Tri::No
                 }
             }
-            Known::Unknown(u) => Tri::Unknown(u.clone()),
+            Known::Unknown(u) => Tri::Unknown((**u).clone()),
         },
         Applies::ServiceAccounts(ss) => match &inst.service_account {
             None => Tri::No,
@@ -55,7 +55,7 @@ fn applies_to(fw: &Firewall, inst: &Instance) -> Tri {
                     Tri::No
                 }
             }
-            Some(Known::Unknown(u)) => Tri::Unknown(u.clone()),
+            Some(Known::Unknown(u)) => Tri::Unknown((**u).clone()),
         },
     }
 }
@@ -92,8 +92,8 @@ fn unknown_layer(id: &str, inst: &Instance, reason: &str) -> Layer {
             span: inst.span.clone(),
             origin: Origin::Explicit,
             action: Action::Allow,
-            protocol: Known::Unknown(u.clone()),
-            ports: Known::Unknown(u.clone()),
+            protocol: Known::from_unknown(u.clone()),
+            ports: Known::from_unknown(u.clone()),
             sources: Sources { unknown: vec![u], ..Default::default() },
             order: 0,
         }],
@@ -161,7 +161,7 @@ pub fn assemble_gcp(items: GcpItems, estate: &mut Estate) {
                                 span: u.span.clone(),
                             };
                             entries.extend(fw.entries.iter().cloned().map(|mut e| {
-                                e.protocol = Known::Unknown(u.clone());
+                                e.protocol = Known::from_unknown(u.clone());
                                 e
                             }));
                             notes.extend(fw.notes.iter().cloned());

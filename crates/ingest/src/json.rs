@@ -45,7 +45,9 @@ pub enum Value {
 /// One `"key": value` pair of an object.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Member {
-    pub key: Box<str>,
+    /// Shared: a dump repeats a few dozen keys millions of times, and the
+    /// parser hands out one allocation per distinct key.
+    pub key: std::sync::Arc<str>,
     /// Byte offset of the key's opening `"`.
     pub key_offset: u32,
     pub value: Node,
@@ -229,6 +231,7 @@ fn run<'a>(text: &'a str, opts: Options, stream: Option<(&'a [&'a str], ElementS
         members: Vec::new(),
         buf: String::new(),
         stream,
+        keys: std::collections::HashMap::with_hasher(BuildFnv),
     };
     if p.bytes.starts_with(b"\xEF\xBB\xBF") {
         p.pos = 3;
@@ -273,6 +276,36 @@ struct Parser<'a> {
     buf: String,
     /// Top-level arrays to stream, and where their elements go.
     stream: Option<(&'a [&'a str], ElementSink<'a>)>,
+    /// Object keys seen so far (up to [`MAX_INTERNED`] distinct ones).
+    keys: std::collections::HashMap<&'a str, std::sync::Arc<str>, BuildFnv>,
+}
+
+/// Distinct keys kept for sharing; past this, keys are allocated each time
+/// (a document with unbounded distinct keys must not grow the table).
+const MAX_INTERNED: usize = 4096;
+
+/// FNV-1a: keys are short, and SipHash's setup cost showed in profiles.
+#[derive(Default, Clone, Copy)]
+struct BuildFnv;
+
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+impl std::hash::BuildHasher for BuildFnv {
+    type Hasher = Fnv;
+    fn build_hasher(&self) -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
 }
 
 impl<'a> Parser<'a> {
@@ -395,6 +428,25 @@ impl<'a> Parser<'a> {
         }
         self.pos = i;
         Ok(Value::Number(self.slice(start, i)?.into()))
+    }
+
+    /// An object key: shared with earlier equal keys when it has no escapes.
+    fn key(&mut self) -> Result<std::sync::Arc<str>, JsonError> {
+        let start = self.pos + 1;
+        let end = scan_plain(self.bytes, start);
+        if self.bytes.get(end) == Some(&b'"') {
+            let k = self.slice(start, end)?;
+            self.pos = end + 1;
+            if let Some(shared) = self.keys.get(k) {
+                return Ok(shared.clone());
+            }
+            let shared: std::sync::Arc<str> = std::sync::Arc::from(k);
+            if self.keys.len() < MAX_INTERNED {
+                self.keys.insert(k, shared.clone());
+            }
+            return Ok(shared);
+        }
+        self.string().map(std::sync::Arc::from)
     }
 
     /// Parses the string whose opening quote is at `self.pos`.
@@ -621,7 +673,7 @@ impl<'a> Parser<'a> {
             if self.peek() != Some(b'"') {
                 return Err(self.unexpected_key(key_offset, expected));
             }
-            let key = self.string()?;
+            let key = self.key()?;
             self.skip_ws()?;
             if self.peek() != Some(b':') {
                 return Err(self.unexpected(self.pos, "expected `:` after object key"));

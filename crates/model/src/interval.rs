@@ -5,7 +5,13 @@
 //! non-overlapping and non-adjacent, so that two equal sets always have the
 //! same representation and every operation is a linear merge.
 
+use smallvec::SmallVec;
 use std::fmt::Debug;
+
+/// Most sets in rules are one interval (a CIDR, a port range): keep one
+/// inline so a rule's sets need no allocation of their own (a million
+/// rules on the 500,000-permission benchmark).
+type Runs<T> = SmallVec<[(T, T); 1]>;
 
 /// An unsigned integer domain an interval set can range over.
 pub trait Point: Copy + Ord + Debug + Send + Sync + 'static {
@@ -43,7 +49,7 @@ point!(u128);
 /// A set of points as sorted, disjoint, non-adjacent inclusive intervals.
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
 pub struct IntervalSet<T: Point> {
-    runs: Vec<(T, T)>,
+    runs: Runs<T>,
 }
 
 impl<T: Point> Debug for IntervalSet<T> {
@@ -54,11 +60,11 @@ impl<T: Point> Debug for IntervalSet<T> {
 
 impl<T: Point> IntervalSet<T> {
     pub const fn empty() -> Self {
-        IntervalSet { runs: Vec::new() }
+        IntervalSet { runs: SmallVec::new_const() }
     }
 
     pub fn full() -> Self {
-        IntervalSet { runs: vec![(T::MIN, T::MAX)] }
+        IntervalSet { runs: smallvec::smallvec![(T::MIN, T::MAX)] }
     }
 
     /// The interval `[lo, hi]`; empty when `lo > hi` (an inverted range
@@ -67,7 +73,7 @@ impl<T: Point> IntervalSet<T> {
         if lo > hi {
             Self::empty()
         } else {
-            IntervalSet { runs: vec![(lo, hi)] }
+            IntervalSet { runs: smallvec::smallvec![(lo, hi)] }
         }
     }
 
@@ -80,7 +86,7 @@ impl<T: Point> IntervalSet<T> {
     pub fn from_ranges<I: IntoIterator<Item = (T, T)>>(ranges: I) -> Self {
         let mut v: Vec<(T, T)> = ranges.into_iter().filter(|(a, b)| a <= b).collect();
         v.sort_unstable();
-        let mut out: Vec<(T, T)> = Vec::with_capacity(v.len());
+        let mut out: Runs<T> = SmallVec::with_capacity(v.len());
         for (lo, hi) in v {
             if let Some(last) = out.last_mut() {
                 // Merge when overlapping or adjacent.
@@ -137,7 +143,7 @@ impl<T: Point> IntervalSet<T> {
         }
         // Both inputs are sorted: a merge of the two run lists followed by
         // coalescing is linear.
-        let mut merged: Vec<(T, T)> = Vec::with_capacity(self.runs.len() + other.runs.len());
+        let mut merged: Runs<T> = SmallVec::with_capacity(self.runs.len() + other.runs.len());
         let (mut i, mut j) = (0, 0);
         while i < self.runs.len() || j < other.runs.len() {
             let take_self = j >= other.runs.len() || (i < self.runs.len() && self.runs[i] <= other.runs[j]);
@@ -168,7 +174,7 @@ impl<T: Point> IntervalSet<T> {
     }
 
     pub fn intersect(&self, other: &Self) -> Self {
-        let mut out = Vec::new();
+        let mut out: Runs<T> = SmallVec::new();
         let (mut i, mut j) = (0, 0);
         while i < self.runs.len() && j < other.runs.len() {
             let (a0, a1) = self.runs[i];
@@ -188,7 +194,7 @@ impl<T: Point> IntervalSet<T> {
     }
 
     pub fn complement(&self) -> Self {
-        let mut out = Vec::with_capacity(self.runs.len() + 1);
+        let mut out: Runs<T> = SmallVec::with_capacity(self.runs.len() + 1);
         let mut next: Option<T> = Some(T::MIN);
         for &(lo, hi) in &self.runs {
             if let Some(n) = next {

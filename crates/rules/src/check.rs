@@ -173,10 +173,16 @@ pub fn check_estate(estate: &Estate, queries: &[PortQuery], auth: &Authorized) -
     let mut findings: Vec<Finding> = (0..estate.targets.len())
         .into_par_iter()
         .flat_map_iter(|t| {
-            queries.iter().filter_map(move |q| {
-                let exp = evaluate(estate, t, q.protocol, q.port)?;
-                finding_for(estate, &exp, q, auth)
-            })
+            // Described once per target, on its first finding.
+            let mut path: Option<Vec<String>> = None;
+            queries
+                .iter()
+                .filter_map(|q| {
+                    let exp = evaluate(estate, t, q.protocol, q.port)?;
+                    let path = path.get_or_insert_with(|| describe_path(estate, t));
+                    finding_for(estate, &exp, q, auth, path)
+                })
+                .collect::<Vec<_>>()
         })
         .collect();
     crate::finding::sort_findings(&mut findings);
@@ -184,7 +190,13 @@ pub fn check_estate(estate: &Estate, queries: &[PortQuery], auth: &Authorized) -
 }
 
 /// The finding for one exposure, if it is one.
-pub fn finding_for(estate: &Estate, exp: &Exposure, q: &PortQuery, auth: &Authorized) -> Option<Finding> {
+pub fn finding_for(
+    estate: &Estate,
+    exp: &Exposure,
+    q: &PortQuery,
+    auth: &Authorized,
+    path: &[String],
+) -> Option<Finding> {
     let c = classify(exp, auth)?;
     let target = estate.targets.get(exp.target)?;
     let refs = exp.because(&c.addrs, !c.internal.is_empty());
@@ -254,7 +266,7 @@ pub fn finding_for(estate: &Estate, exp: &Exposure, q: &PortQuery, auth: &Author
         flag: None,
         message,
         resource_kind: target.kind_name.clone(),
-        path: describe_path(estate, exp.target),
+        path: path.to_vec(),
         unknown,
     })
 }

@@ -22,9 +22,13 @@ pub fn report_errors(loaded: &inputs::Loaded) -> Vec<ReportError> {
 
 pub fn run(args: ScanArgs) -> Result<u8> {
     let settings = settings::resolve(&args.common, args.fail_on.as_deref())?;
+    let timer = Timer::from_env();
     let mut loaded = inputs::load(&args.common.paths, &settings::terraform_inputs(&args.common)?);
+    timer.mark("read");
     let estate = portcullis_ingest::assemble(&mut loaded.outcomes);
+    timer.mark("assemble");
     let findings = portcullis_rules::check_estate(&estate, &settings.queries, &settings.authorized);
+    timer.mark("check");
     let errors = report_errors(&loaded);
     let report = Report { findings: &findings, errors: &errors, files_read: loaded.files_read(), sources: &loaded };
     let emitter: Box<dyn Emitter> = match args.format {
@@ -53,6 +57,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
             }
         }
     }
+    timer.mark("report");
     let code = if !errors.is_empty() {
         2
     } else if settings.fail_on.is_some_and(|t| findings.iter().any(|f| f.severity >= t)) {
@@ -66,4 +71,22 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     std::mem::forget(estate);
     std::mem::forget(loaded);
     Ok(code)
+}
+
+/// Phase timings on standard error when `PORTCULLIS_TIMINGS` is set: where
+/// a slow scan spends its time, without a profiler.
+struct Timer {
+    start: Option<std::time::Instant>,
+}
+
+impl Timer {
+    fn from_env() -> Self {
+        Timer { start: std::env::var_os("PORTCULLIS_TIMINGS").map(|_| std::time::Instant::now()) }
+    }
+
+    fn mark(&self, phase: &str) {
+        if let Some(t) = self.start {
+            eprintln!("portcullis: {phase} done at {:.3} s", t.elapsed().as_secs_f64());
+        }
+    }
 }

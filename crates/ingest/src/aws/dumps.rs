@@ -116,7 +116,7 @@ pub fn label(action: Option<Action>, proto: &Known<ProtoMatch>, ports: &Known<Po
 fn perm_proto_ports(ctx: &mut Ctx, p: &Node, proto_key: &str, span: &Span) -> (Known<ProtoMatch>, Known<PortSet>) {
     let unknown = |what: &str, reason: String| Unknown { what: what.into(), reason, span: span.clone() };
     let proto = match p.get(proto_key) {
-        None => Known::Unknown(unknown(proto_key, "the field is missing".into())),
+        None => Known::from_unknown(unknown(proto_key, "the field is missing".into())),
         Some(n) => {
             let s = match (n.as_str(), n.as_i64()) {
                 (Some(s), _) => Some(s.to_string()),
@@ -128,7 +128,7 @@ fn perm_proto_ports(ctx: &mut Ctx, p: &Node, proto_key: &str, span: &Span) -> (K
                 None => {
                     let shown = s.unwrap_or_else(|| n.type_name().to_string());
                     ctx.error(n.offset, ErrorKind::Invalid, format!("field `{proto_key}`: unknown protocol `{shown}` (expected tcp, udp, icmp, icmpv6, -1 or a number 0-255)"));
-                    Known::Unknown(unknown(proto_key, format!("unknown protocol `{shown}`")))
+                    Known::from_unknown(unknown(proto_key, format!("unknown protocol `{shown}`")))
                 }
             }
         }
@@ -139,15 +139,15 @@ fn perm_proto_ports(ctx: &mut Ctx, p: &Node, proto_key: &str, span: &Span) -> (K
     let to = if all_protocols { Ok(None) } else { ctx.int_field(p, "ToPort") };
     let ports = match (&proto, from, to) {
         (_, Err(Reported), _) | (_, _, Err(Reported)) => {
-            Known::Unknown(unknown("FromPort/ToPort", "invalid port value".into()))
+            Known::from_unknown(unknown("FromPort/ToPort", "invalid port value".into()))
         }
-        (Known::Unknown(_), _, _) => Known::Unknown(unknown("FromPort/ToPort", "protocol unknown".into())),
+        (Known::Unknown(_), _, _) => Known::from_unknown(unknown("FromPort/ToPort", "protocol unknown".into())),
         (Known::Known(pm), Ok(f), Ok(t)) => match ports_for(pm, f, t) {
             Ok(ps) => Known::Known(ps),
             Err(msg) => {
                 let off = p.get("FromPort").map(|n| n.offset).unwrap_or(p.offset);
                 ctx.error(off, ErrorKind::Invalid, format!("field `FromPort`/`ToPort`: {msg}"));
-                Known::Unknown(unknown("FromPort/ToPort", msg))
+                Known::from_unknown(unknown("FromPort/ToPort", msg))
             }
         },
     };
@@ -183,8 +183,27 @@ fn read_group(ctx: &mut Ctx, g: &Node) -> Option<SecurityGroup> {
         aliases.push(n.to_string());
     }
     let vpc = ctx.str_field(g, "VpcId").map(str::to_string);
-    let mut sg = SecurityGroup { id: id.clone(), aliases, vpc, span, entries: Vec::new(), prefix_lists: Vec::new() };
-    for p in ctx.array_field(g, "IpPermissions") {
+    // One entry per source: size the vector once instead of growing it
+    // (regrowing copied every rule several times on large dumps).
+    let perms = ctx.array_field(g, "IpPermissions");
+    let sources: usize = perms
+        .iter()
+        .map(|p| {
+            ["IpRanges", "Ipv6Ranges", "PrefixListIds", "UserIdGroupPairs"]
+                .iter()
+                .map(|k| p.get(k).and_then(Node::as_array).map_or(0, <[Node]>::len))
+                .sum::<usize>()
+        })
+        .sum();
+    let mut sg = SecurityGroup {
+        id: id.clone(),
+        aliases,
+        vpc,
+        span,
+        entries: Vec::with_capacity(sources),
+        prefix_lists: Vec::new(),
+    };
+    for p in perms {
         read_permission(ctx, p, &id, &mut sg.entries, &mut sg.prefix_lists);
     }
     Some(sg)
@@ -311,7 +330,7 @@ fn read_acl_entry(ctx: &mut Ctx, e: &Node, acl: &str) -> Option<Entry> {
                 ErrorKind::Invalid,
                 format!("field `RuleAction` should be allow or deny, found {}", other.as_deref().unwrap_or("nothing")),
             );
-            Known::Unknown(Unknown {
+            Known::from_unknown(Unknown {
                 what: "RuleAction".into(),
                 reason: "not allow or deny".into(),
                 span: span.clone(),
@@ -331,10 +350,10 @@ fn read_acl_entry(ctx: &mut Ctx, e: &Node, acl: &str) -> Option<Entry> {
                     Ok(ps) => Known::Known(ps),
                     Err(msg) => {
                         ctx.error(e.offset, ErrorKind::Invalid, format!("field `PortRange`: {msg}"));
-                        Known::Unknown(Unknown { what: "PortRange".into(), reason: msg, span: span.clone() })
+                        Known::from_unknown(Unknown { what: "PortRange".into(), reason: msg, span: span.clone() })
                     }
                 },
-                _ => Known::Unknown(Unknown {
+                _ => Known::from_unknown(Unknown {
                     what: "PortRange".into(),
                     reason: "invalid port value".into(),
                     span: span.clone(),

@@ -171,9 +171,9 @@ pub fn build(raw: &RawRule, resource: &str, errors: &mut Vec<IngestError>) -> Bu
     let mut protocol: Known<ProtoMatch> = match &raw.protocol {
         None => {
             error(errors, &raw.span, format!("security rule {name}: `protocol` is required"));
-            Known::Unknown(unknown("protocol", "not given", &raw.span))
+            Known::from_unknown(unknown("protocol", "not given", &raw.span))
         }
-        Some(Raw { value: RawValue::Unknown(r), span }) => Known::Unknown(unknown("protocol", r.clone(), span)),
+        Some(Raw { value: RawValue::Unknown(r), span }) => Known::from_unknown(unknown("protocol", r.clone(), span)),
         Some(Raw { value: RawValue::Text(t), span }) => match parse_protocol(t) {
             Some(p) => Known::Known(p),
             None => {
@@ -182,7 +182,7 @@ pub fn build(raw: &RawRule, resource: &str, errors: &mut Vec<IngestError>) -> Bu
                     span,
                     format!("security rule {name}: unknown protocol `{t}` (expected Tcp, Udp, Icmp, Esp, Ah or *)"),
                 );
-                Known::Unknown(unknown("protocol", format!("unknown protocol `{t}`"), span))
+                Known::from_unknown(unknown("protocol", format!("unknown protocol `{t}`"), span))
             }
         },
     };
@@ -191,12 +191,12 @@ pub fn build(raw: &RawRule, resource: &str, errors: &mut Vec<IngestError>) -> Bu
         Known::Unknown(_) => "(unknown protocol)".into(),
     };
     if let Some(u) = applies.first() {
-        protocol = Known::Unknown(u.clone());
+        protocol = Known::from_unknown(u.clone());
     }
 
     let ports: Known<PortSet> = if raw.dst_ports.is_empty() {
         error(errors, &raw.span, format!("security rule {name}: no destination port (destination_port_range(s))"));
-        Known::Unknown(unknown("destination port", "not given", &raw.span))
+        Known::from_unknown(unknown("destination port", "not given", &raw.span))
     } else {
         let mut set = PortSet::empty();
         let mut unk: Option<Unknown> = None;
@@ -215,7 +215,7 @@ pub fn build(raw: &RawRule, resource: &str, errors: &mut Vec<IngestError>) -> Bu
             }
         }
         match unk {
-            Some(u) => Known::Unknown(u),
+            Some(u) => Known::from_unknown(u),
             None => Known::Known(set),
         }
     };

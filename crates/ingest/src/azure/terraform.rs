@@ -57,8 +57,8 @@ fn unknown_entry(resource: &str, reason: &str, span: &Span) -> Entry {
         span: span.clone(),
         origin: Origin::Explicit,
         action: Action::Allow,
-        protocol: Known::Unknown(u.clone()),
-        ports: Known::Unknown(u.clone()),
+        protocol: Known::from_unknown(u.clone()),
+        ports: Known::from_unknown(u.clone()),
         sources: Sources { unknown: vec![u], ..Default::default() },
         order: i64::MIN,
     }

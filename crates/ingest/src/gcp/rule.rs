@@ -239,14 +239,16 @@ pub fn build(raw: &RawFirewall, id: &str, errors: &mut Vec<IngestError>) -> Opti
             let proto = match &p.protocol {
                 None => {
                     error(errors, &p.span, format!("firewall {name}: a block without `protocol`"));
-                    Known::Unknown(unknown("protocol", "not given", &p.span))
+                    Known::from_unknown(unknown("protocol", "not given", &p.span))
                 }
-                Some(Raw { value: RawValue::Unknown(r), span }) => Known::Unknown(unknown("protocol", r.clone(), span)),
+                Some(Raw { value: RawValue::Unknown(r), span }) => {
+                    Known::from_unknown(unknown("protocol", r.clone(), span))
+                }
                 Some(Raw { value: RawValue::Text(t), span }) => match parse_protocol(t) {
                     Some(pm) => Known::Known(pm),
                     None => {
                         error(errors, span, format!("firewall {name}: unknown protocol `{t}`"));
-                        Known::Unknown(unknown("protocol", format!("unknown protocol `{t}`"), span))
+                        Known::from_unknown(unknown("protocol", format!("unknown protocol `{t}`"), span))
                     }
                 },
             };
@@ -267,7 +269,7 @@ pub fn build(raw: &RawFirewall, id: &str, errors: &mut Vec<IngestError>) -> Opti
                 }
             }
             let ports = match unk {
-                Some(u) => Known::Unknown(u),
+                Some(u) => Known::from_unknown(u),
                 None if p.ports.is_empty() => Known::Known(PortSet::full()),
                 None => Known::Known(set),
             };
@@ -280,7 +282,7 @@ pub fn build(raw: &RawFirewall, id: &str, errors: &mut Vec<IngestError>) -> Opti
             RawValue::Text(t) => format!("not a block: `{t}`"),
         };
         let u = unknown(if *act == Action::Allow { "allow" } else { "deny" }, reason, &r.span);
-        perms.push((*act, Known::Unknown(u.clone()), Known::Unknown(u), r.span.clone()));
+        perms.push((*act, Known::from_unknown(u.clone()), Known::from_unknown(u), r.span.clone()));
     }
     for (act, proto, ports, _) in perms {
         let proto_shown = match &proto {
@@ -293,7 +295,7 @@ pub fn build(raw: &RawFirewall, id: &str, errors: &mut Vec<IngestError>) -> Opti
             (_, Known::Unknown(_)) => " (unknown ports)".into(),
         };
         let protocol = match applies_unknown.first() {
-            Some(u) => Known::Unknown(u.clone()),
+            Some(u) => Known::from_unknown(u.clone()),
             None => proto,
         };
         let word = if act == Action::Allow { "allow" } else { "deny" };

@@ -140,7 +140,7 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &TfResource, items: &mut 
             let tags = match r.values.get("tags") {
                 None => Known::Known(Vec::new()),
                 Some(v) => match &v.kind {
-                    TfKind::Unknown(reason) => Known::Unknown(unknown("tags", reason, v)),
+                    TfKind::Unknown(reason) => Known::from_unknown(unknown("tags", reason, v)),
                     TfKind::List(l) => {
                         let mut out = Vec::new();
                         let mut unk = None;
@@ -152,7 +152,7 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &TfResource, items: &mut 
                             }
                         }
                         match unk {
-                            Some(u) => Known::Unknown(u),
+                            Some(u) => Known::from_unknown(u),
                             None => Known::Known(out),
                         }
                     }
@@ -164,17 +164,19 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &TfResource, items: &mut 
             // service account, whose address the input does not give.
             let service_account = first_block(r.values.get("service_account")).map(|b| match b.get("email") {
                 Some(v) => match (&v.kind, v.as_str()) {
-                    (TfKind::Unknown(reason), _) => Known::Unknown(unknown("service_account.email", reason, v)),
+                    (TfKind::Unknown(reason), _) => Known::from_unknown(unknown("service_account.email", reason, v)),
                     (_, Some(s)) if !s.is_empty() => Known::Known(s.to_string()),
-                    _ => Known::Unknown(unknown(
+                    _ => Known::from_unknown(unknown(
                         "service_account.email",
                         "the project's default compute service account",
                         b,
                     )),
                 },
-                None => {
-                    Known::Unknown(unknown("service_account.email", "the project's default compute service account", b))
-                }
+                None => Known::from_unknown(unknown(
+                    "service_account.email",
+                    "the project's default compute service account",
+                    b,
+                )),
             });
             items.instances.push(Instance {
                 id: r.address.clone(),

@@ -138,8 +138,8 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &TfResource, items: &mut 
                     span: v.span.clone(),
                     origin: Origin::Explicit,
                     action: Action::Allow,
-                    protocol: Known::Unknown(u.clone()),
-                    ports: Known::Unknown(u),
+                    protocol: Known::from_unknown(u.clone()),
+                    ports: Known::from_unknown(u),
                     sources: sources.first().map(|s| s.2.clone()).unwrap_or_default(),
                     order: 0,
                 }],
@@ -152,14 +152,16 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &TfResource, items: &mut 
     for b in port_blocks {
         let proto: Known<ProtoMatch> = match b.get("protocol").and_then(|v| from_tf(errors, v, "protocol")) {
             None => Known::Known(ProtoMatch::One(Protocol::TCP)),
-            Some(Raw { value: RawValue::Unknown(reason), span }) => Known::Unknown(unknown("protocol", reason, &span)),
+            Some(Raw { value: RawValue::Unknown(reason), span }) => {
+                Known::from_unknown(unknown("protocol", reason, &span))
+            }
             Some(Raw { value: RawValue::Text(t), span }) => match t.to_ascii_uppercase().as_str() {
                 "TCP" => Known::Known(ProtoMatch::One(Protocol::TCP)),
                 "UDP" => Known::Known(ProtoMatch::One(Protocol::UDP)),
                 "SCTP" => Known::Known(ProtoMatch::One(Protocol(132))),
                 _ => {
                     error(errors, &span, format!("{shown}: protocol should be TCP, UDP or SCTP, found `{t}`"));
-                    Known::Unknown(unknown("protocol", format!("invalid protocol `{t}`"), &span))
+                    Known::from_unknown(unknown("protocol", format!("invalid protocol `{t}`"), &span))
                 }
             },
         };
@@ -198,7 +200,7 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &TfResource, items: &mut 
             }
         }
         let ports = match unk {
-            Some(u) => Known::Unknown(u),
+            Some(u) => Known::from_unknown(u),
             None => Known::Known(set),
         };
         let ports_shown = match &ports {
@@ -210,7 +212,7 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &TfResource, items: &mut 
             Known::Unknown(_) => "(unknown protocol)".into(),
         };
         let protocol = match &kind_unknown {
-            Some(u) => Known::Unknown(u.clone()),
+            Some(u) => Known::from_unknown(u.clone()),
             None => proto,
         };
         for (span, src, s, default) in &sources {

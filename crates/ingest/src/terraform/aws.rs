@@ -148,17 +148,17 @@ fn rule_entries(
 ) {
     let span = node.span.clone();
     let proto: Known<ProtoMatch> = match node.get(shape.proto_key) {
-        None => Known::Unknown(unknown(shape.proto_key, "no protocol given", &span)),
+        None => Known::from_unknown(unknown(shape.proto_key, "no protocol given", &span)),
         Some(v) => match (&v.kind, v.to_plain_string()) {
-            (TfKind::Unknown(r), _) => Known::Unknown(unknown(shape.proto_key, r, &v.span)),
+            (TfKind::Unknown(r), _) => Known::from_unknown(unknown(shape.proto_key, r, &v.span)),
             (_, Some(s)) => match parse_protocol(&s) {
                 Some(p) => Known::Known(p),
                 None => {
                     sink.error(&v.span, format!("`{}`: unknown protocol `{s}`", shape.proto_key));
-                    Known::Unknown(unknown(shape.proto_key, &format!("unknown protocol `{s}`"), &v.span))
+                    Known::from_unknown(unknown(shape.proto_key, &format!("unknown protocol `{s}`"), &v.span))
                 }
             },
-            (_, None) => Known::Unknown(unknown(shape.proto_key, "no protocol given", &span)),
+            (_, None) => Known::from_unknown(unknown(shape.proto_key, "no protocol given", &span)),
         },
     };
     let port_of = |sink: &mut Sink, key: &str| -> Result<Option<i64>, Unknown> {
@@ -183,12 +183,12 @@ fn rule_entries(
     let to = if all_protocols { Ok(None) } else { port_of(sink, "to_port") };
     let ports: Known<PortSet> = match (&proto, from, to) {
         (Known::Unknown(u), _, _) => Known::Unknown(u.clone()),
-        (_, Err(u), _) | (_, _, Err(u)) => Known::Unknown(u),
+        (_, Err(u), _) | (_, _, Err(u)) => Known::from_unknown(u),
         (Known::Known(pm), Ok(f), Ok(t)) => match ports_for(pm, f, t) {
             Ok(p) => Known::Known(p),
             Err(m) => {
                 sink.error(&span, m.clone());
-                Known::Unknown(unknown("from_port/to_port", &m, &span))
+                Known::from_unknown(unknown("from_port/to_port", &m, &span))
             }
         },
     };
@@ -317,8 +317,8 @@ fn unknown_entry(resource: &str, what: &str, reason: &str, span: &Span) -> Entry
         span: span.clone(),
         origin: Origin::Explicit,
         action: Action::Allow,
-        protocol: Known::Unknown(u.clone()),
-        ports: Known::Unknown(u.clone()),
+        protocol: Known::from_unknown(u.clone()),
+        ports: Known::from_unknown(u.clone()),
         sources: Sources { unknown: vec![u], ..Default::default() },
         order: 0,
     }
