@@ -222,3 +222,35 @@ fn explain_lists_every_target_with_responsible_lines() {
         .stdout(predicate::str::contains("tcp/10257: authorized only — admits 10.20.0.0/16"));
     bin().args(["explain", "--no-config", "--target", "i-nope"]).arg(example()).assert().code(2);
 }
+
+#[test]
+fn terraform_example_honours_deny_order_and_variables() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/terraform");
+    let kcm = |extra: &[&str]| -> Vec<(String, String)> {
+        let out = bin().args(["scan", "--format", "json", "--no-config"]).args(extra).arg(&dir).output().unwrap();
+        let v = json_of(&out);
+        assert_eq!(v["errors"], serde_json::json!([]));
+        let mut r: Vec<(String, String)> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["port"] == 10257)
+            .map(|f| (f["resource"].as_str().unwrap().to_string(), f["exposure"].as_str().unwrap().to_string()))
+            .collect();
+        r.sort();
+        r
+    };
+    // Azure's deny at 100 shadows its allow at 200 for 10257 only.
+    assert_eq!(
+        kcm(&[]),
+        vec![
+            ("aws_security_group.control_plane".to_string(), "unrestricted".to_string()),
+            ("google_compute_firewall.control_plane".to_string(), "unrestricted".to_string()),
+        ]
+    );
+    // The conditional follows the variable.
+    assert_eq!(
+        kcm(&["--var", "open_health_ports=false"]),
+        vec![("google_compute_firewall.control_plane".to_string(), "unrestricted".to_string())]
+    );
+}
