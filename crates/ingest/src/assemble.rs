@@ -3,9 +3,7 @@
 //! group), then gives each target its path of layers.
 
 use crate::aws::{AwsItems, Host};
-use portcullis_model::{
-    Action, AddrSet, Entry, Estate, Known, Layer, LayerKind, Origin, Sources, Span, Step, Target, Unknown,
-};
+use portcullis_model::{AddrSet, Entry, Estate, Layer, LayerKind, Span, Step, Target, Unknown};
 use std::collections::{BTreeMap, BTreeSet};
 
 fn unknown_layer(id: &str, kind_name: &str, span: &Span, reason: &str) -> Layer {
@@ -15,17 +13,7 @@ fn unknown_layer(id: &str, kind_name: &str, span: &Span, reason: &str) -> Layer 
         kind_name: kind_name.to_string(),
         kind: LayerKind::AllowUnion,
         span: span.clone(),
-        entries: vec![Entry {
-            resource: id.to_string(),
-            label: format!("{kind_name} {id} (rules unknown: {reason})"),
-            span: span.clone(),
-            origin: Origin::Explicit,
-            action: Action::Allow,
-            protocol: Known::from_unknown(u.clone()),
-            ports: Known::from_unknown(u.clone()),
-            sources: Sources { unknown: vec![u], ..Default::default() },
-            order: 0,
-        }],
+        entries: vec![Entry::unknown_allow(id, format!("{kind_name} {id} (rules unknown: {reason})"), u, 0)],
     }
 }
 

@@ -16,7 +16,7 @@
 //! their own finding, so each finding names the rule that admits.
 
 use crate::gcp::{Applies, Firewall, GcpItems, Instance};
-use portcullis_model::{Action, Entry, Estate, Known, Layer, LayerKind, Origin, Sources, Step, Target, Unknown};
+use portcullis_model::{Action, Entry, Estate, Known, Layer, LayerKind, Step, Target, Unknown};
 use std::collections::{BTreeMap, BTreeSet};
 
 const LAYER: &str = "VPC firewall rules";
@@ -86,17 +86,7 @@ fn unknown_layer(id: &str, inst: &Instance, reason: &str) -> Layer {
         kind_name: LAYER.into(),
         kind: LayerKind::AllowUnion,
         span: inst.span.clone(),
-        entries: vec![Entry {
-            resource: id.to_string(),
-            label: format!("{LAYER} ({reason})"),
-            span: inst.span.clone(),
-            origin: Origin::Explicit,
-            action: Action::Allow,
-            protocol: Known::from_unknown(u.clone()),
-            ports: Known::from_unknown(u.clone()),
-            sources: Sources { unknown: vec![u], ..Default::default() },
-            order: 0,
-        }],
+        entries: vec![Entry::unknown_allow(id, format!("{LAYER} ({reason})"), u, 0)],
     }
 }
 

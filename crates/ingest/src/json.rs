@@ -572,43 +572,8 @@ impl<'a> Parser<'a> {
     }
 
     fn array(&mut self) -> Result<Value, JsonError> {
-        let open = self.pos;
-        self.enter(open)?;
-        self.pos += 1;
-        self.skip_ws()?;
-        if self.peek() == Some(b']') {
-            self.pos += 1;
-            self.depth -= 1;
-            return Ok(Value::Array(Vec::new()));
-        }
         let base = self.nodes.len();
-        let mut expected = "expected a value or `]`";
-        loop {
-            let node = self.value(expected)?;
-            self.nodes.push(node);
-            self.skip_ws()?;
-            match self.peek() {
-                Some(b',') => {
-                    let comma = self.pos;
-                    self.pos += 1;
-                    self.skip_ws()?;
-                    if self.peek() == Some(b']') {
-                        if !self.opts.trailing_commas {
-                            return Err(err(comma, "trailing comma before `]` is not allowed"));
-                        }
-                        self.pos += 1;
-                        break;
-                    }
-                    expected = "expected a value after `,` in array";
-                }
-                Some(b']') => {
-                    self.pos += 1;
-                    break;
-                }
-                _ => return Err(self.unexpected(self.pos, "expected `,` or `]` after array element")),
-            }
-        }
-        self.depth -= 1;
+        self.elements(&mut |p, node| p.nodes.push(node))?;
         Ok(Value::Array(self.nodes.split_off(base)))
     }
 
@@ -616,20 +581,29 @@ impl<'a> Parser<'a> {
     /// returned node is the (empty) array.
     fn stream_array(&mut self, key: &str) -> Result<Node, JsonError> {
         let open = self.pos;
+        self.elements(&mut |p, node| {
+            if let Some((_, sink)) = p.stream.as_mut() {
+                sink(key, node);
+            }
+        })?;
+        Ok(Node { value: Value::Array(Vec::new()), offset: off(open) })
+    }
+
+    /// The elements of the array whose `[` is at `self.pos`, one by one.
+    fn elements(&mut self, each: &mut dyn FnMut(&mut Self, Node)) -> Result<(), JsonError> {
+        let open = self.pos;
         self.enter(open)?;
         self.pos += 1;
         self.skip_ws()?;
         if self.peek() == Some(b']') {
             self.pos += 1;
             self.depth -= 1;
-            return Ok(Node { value: Value::Array(Vec::new()), offset: off(open) });
+            return Ok(());
         }
         let mut expected = "expected a value or `]`";
         loop {
             let node = self.value(expected)?;
-            if let Some((_, sink)) = self.stream.as_mut() {
-                sink(key, node);
-            }
+            each(self, node);
             self.skip_ws()?;
             match self.peek() {
                 Some(b',') => {
@@ -653,7 +627,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
-        Ok(Node { value: Value::Array(Vec::new()), offset: off(open) })
+        Ok(())
     }
 
     fn object(&mut self) -> Result<Value, JsonError> {

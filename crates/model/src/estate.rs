@@ -83,6 +83,25 @@ pub struct Entry {
     pub order: i64,
 }
 
+impl Entry {
+    /// A rule the input cannot show (a rule list known only after apply, a
+    /// group missing from a dump): an allow that may match anything, so the
+    /// answer that depends on it is `undetermined`, never a pass.
+    pub fn unknown_allow(resource: &str, label: String, unknown: Unknown, order: i64) -> Entry {
+        Entry {
+            resource: resource.to_string(),
+            label,
+            span: unknown.span.clone(),
+            origin: Origin::Explicit,
+            action: Action::Allow,
+            protocol: Known::from_unknown(unknown.clone()),
+            ports: Known::from_unknown(unknown.clone()),
+            sources: Sources { unknown: vec![unknown], ..Default::default() },
+            order,
+        }
+    }
+}
+
 /// How a layer combines its rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum LayerKind {

@@ -116,27 +116,22 @@ fn parse_static(s: &str) -> AddrSet {
     Cidr::parse(s).map(Cidr::to_set).unwrap_or_default()
 }
 
-fn build_public() -> AddrSet {
-    let mut v4_blocked = AddrSet::empty();
-    let mut v4_reachable = AddrSet::empty();
-    for s in IPV4_SPECIAL {
-        if s.globally_reachable {
-            v4_reachable.union_in_place(&parse_static(s.cidr));
-        } else {
-            v4_blocked.union_in_place(&parse_static(s.cidr));
-        }
+/// The blocks of a registry marked not globally reachable, minus the
+/// reachable entries carved out of them.
+fn unreachable(table: &[Special]) -> (AddrSet, AddrSet) {
+    let mut blocked = AddrSet::empty();
+    let mut reachable = AddrSet::empty();
+    for s in table {
+        let set = if s.globally_reachable { &mut reachable } else { &mut blocked };
+        set.union_in_place(&parse_static(s.cidr));
     }
-    let v4 = AddrSet::all_v4().difference(&v4_blocked).union(&v4_reachable);
+    (blocked, reachable)
+}
 
-    let mut v6_blocked = AddrSet::empty();
-    let mut v6_reachable = AddrSet::empty();
-    for s in IPV6_SPECIAL {
-        if s.globally_reachable {
-            v6_reachable.union_in_place(&parse_static(s.cidr));
-        } else {
-            v6_blocked.union_in_place(&parse_static(s.cidr));
-        }
-    }
+fn build_public() -> AddrSet {
+    let (v4_blocked, v4_reachable) = unreachable(IPV4_SPECIAL);
+    let v4 = AddrSet::all_v4().difference(&v4_blocked).union(&v4_reachable);
+    let (v6_blocked, v6_reachable) = unreachable(IPV6_SPECIAL);
     let v6 = parse_static("2000::/3").difference(&v6_blocked).union(&v6_reachable);
     v4.union(&v6)
 }

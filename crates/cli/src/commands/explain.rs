@@ -155,32 +155,10 @@ fn print_text(targets: &[Value]) {
                 if admitted.is_empty() { "nothing".to_string() } else { admitted.join(", ") }
             );
             for piece in p["pieces"].as_array().into_iter().flatten() {
-                let src: Vec<&str> = piece["sources"]
-                    .as_array()
-                    .map(|a| a.iter().filter_map(Value::as_str).collect())
-                    .unwrap_or_default();
-                println!(
-                    "    {:<24} {}:{}  {} [{}]",
-                    src.join(", "),
-                    piece["file"].as_str().unwrap_or(""),
-                    piece["line"],
-                    piece["rule"].as_str().unwrap_or(""),
-                    piece["layer"].as_str().unwrap_or("")
-                );
+                print_piece("", piece);
             }
             for piece in p["denied"].as_array().into_iter().flatten() {
-                let src: Vec<&str> = piece["sources"]
-                    .as_array()
-                    .map(|a| a.iter().filter_map(Value::as_str).collect())
-                    .unwrap_or_default();
-                println!(
-                    "    denied {:<17} {}:{}  {} [{}]",
-                    src.join(", "),
-                    piece["file"].as_str().unwrap_or(""),
-                    piece["line"],
-                    piece["rule"].as_str().unwrap_or(""),
-                    piece["layer"].as_str().unwrap_or("")
-                );
+                print_piece("denied ", piece);
             }
             for u in p["unknown"].as_array().into_iter().flatten() {
                 println!("    unknown: {}", u.as_str().unwrap_or(""));
@@ -188,4 +166,19 @@ fn print_text(targets: &[Value]) {
         }
         println!();
     }
+}
+
+/// One line: the sources, where the rule is, what it says, its layer.
+fn print_piece(prefix: &str, piece: &Value) {
+    let src: Vec<&str> =
+        piece["sources"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    let head = format!("{prefix}{}", src.join(", "));
+    println!(
+        "    {:<24} {}:{}  {} [{}]",
+        head,
+        piece["file"].as_str().unwrap_or(""),
+        piece["line"],
+        piece["rule"].as_str().unwrap_or(""),
+        piece["layer"].as_str().unwrap_or("")
+    );
 }

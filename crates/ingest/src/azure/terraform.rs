@@ -15,7 +15,7 @@ use crate::error::IngestError;
 use crate::raw::{error, from_tf, from_tf_list};
 use crate::terraform::refs::{aliases, blocks, candidates, nested_candidates};
 use crate::terraform::value::{TfResource, TfValue};
-use portcullis_model::{Action, Entry, Known, Origin, Sources, Span, Unknown};
+use portcullis_model::{Entry, Span, Unknown};
 
 /// One scalar argument as written.
 fn raw(errors: &mut Vec<IngestError>, node: &TfValue, k: &str) -> Option<Raw> {
@@ -51,17 +51,7 @@ fn raw_rule(errors: &mut Vec<IngestError>, node: &TfValue) -> RawRule {
 /// list known only after apply): it may admit anything.
 fn unknown_entry(resource: &str, reason: &str, span: &Span) -> Entry {
     let u = Unknown { what: "security_rule".into(), reason: reason.into(), span: span.clone() };
-    Entry {
-        resource: resource.to_string(),
-        label: format!("security_rule ({reason})"),
-        span: span.clone(),
-        origin: Origin::Explicit,
-        action: Action::Allow,
-        protocol: Known::from_unknown(u.clone()),
-        ports: Known::from_unknown(u.clone()),
-        sources: Sources { unknown: vec![u], ..Default::default() },
-        order: i64::MIN,
-    }
+    Entry::unknown_allow(resource, format!("security_rule ({reason})"), u, i64::MIN)
 }
 
 fn str_of(r: &TfResource, k: &str) -> Option<String> {

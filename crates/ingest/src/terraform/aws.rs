@@ -310,18 +310,7 @@ fn aliases_of(r: &TfResource) -> Vec<String> {
 }
 
 fn unknown_entry(resource: &str, what: &str, reason: &str, span: &Span) -> Entry {
-    let u = unknown(what, reason, span);
-    Entry {
-        resource: resource.to_string(),
-        label: format!("{what} ({reason})"),
-        span: span.clone(),
-        origin: Origin::Explicit,
-        action: Action::Allow,
-        protocol: Known::from_unknown(u.clone()),
-        ports: Known::from_unknown(u.clone()),
-        sources: Sources { unknown: vec![u], ..Default::default() },
-        order: 0,
-    }
+    Entry::unknown_allow(resource, format!("{what} ({reason})"), unknown(what, reason, span), 0)
 }
 
 /// The blocks of a nested-block attribute (`ingress`), or an unknown.
@@ -344,6 +333,29 @@ fn str_list(v: Option<&TfValue>) -> Vec<String> {
         Some(TfKind::String(s)) => vec![s.clone()],
         _ => Vec::new(),
     }
+}
+
+/// A standalone security-group rule resource, to join its group later.
+fn group_rule(sink: &mut Sink, r: &TfResource, shape: &RuleShape) -> GroupRule {
+    let mut gr = GroupRule {
+        group: resolve_ref(r, "security_group_id", None),
+        resource: r.address.clone(),
+        span: r.span.clone(),
+        entries: Vec::new(),
+        prefix_lists: Vec::new(),
+    };
+    rule_entries(
+        sink,
+        &r.values,
+        shape,
+        Action::Allow,
+        0,
+        &r.address,
+        "ingress ",
+        &mut gr.prefix_lists,
+        &mut gr.entries,
+    );
+    gr
 }
 
 /// Reads one AWS resource; other types are ignored.
@@ -389,47 +401,9 @@ pub fn read_resource(sink: &mut Sink, r: &TfResource, items: &mut AwsItems) {
                 Some(TfKind::Unknown(_)) => {}
                 _ => return,
             }
-            let mut gr = GroupRule {
-                group: resolve_ref(r, "security_group_id", None),
-                resource: r.address.clone(),
-                span,
-                entries: Vec::new(),
-                prefix_lists: Vec::new(),
-            };
-            rule_entries(
-                sink,
-                &r.values,
-                &SG_RULE,
-                Action::Allow,
-                0,
-                &r.address,
-                "ingress ",
-                &mut gr.prefix_lists,
-                &mut gr.entries,
-            );
-            items.group_rules.push(gr);
+            items.group_rules.push(group_rule(sink, r, &SG_RULE));
         }
-        "aws_vpc_security_group_ingress_rule" => {
-            let mut gr = GroupRule {
-                group: resolve_ref(r, "security_group_id", None),
-                resource: r.address.clone(),
-                span,
-                entries: Vec::new(),
-                prefix_lists: Vec::new(),
-            };
-            rule_entries(
-                sink,
-                &r.values,
-                &VPC_INGRESS,
-                Action::Allow,
-                0,
-                &r.address,
-                "ingress ",
-                &mut gr.prefix_lists,
-                &mut gr.entries,
-            );
-            items.group_rules.push(gr);
-        }
+        "aws_vpc_security_group_ingress_rule" => items.group_rules.push(group_rule(sink, r, &VPC_INGRESS)),
         "aws_network_acl" | "aws_default_network_acl" => {
             let mut acl = NetworkAcl {
                 id: r.address.clone(),
