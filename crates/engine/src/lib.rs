@@ -336,6 +336,31 @@ pub fn evaluate(estate: &Estate, target_idx: usize, proto: Protocol, port: u16) 
     Some(Exposure { target: target_idx, protocol: proto, port, lower, upper, unknowns })
 }
 
+/// Port boundaries of every rule on a target's path: between two
+/// consecutive boundaries every port matches exactly the same rules, so
+/// the answer is the same for all of them. Sorted, without repeats.
+pub fn port_boundaries(estate: &Estate, target: &Target) -> Vec<u32> {
+    let mut b = Vec::new();
+    for l in target.path.iter().flat_map(|s| s.layers.iter()).filter_map(|&l| estate.layers.get(l)) {
+        for e in &l.entries {
+            if let Known::Known(ps) = &e.ports {
+                for &(lo, hi) in ps.runs() {
+                    b.push(u32::from(lo));
+                    b.push(u32::from(hi) + 1);
+                }
+            }
+        }
+    }
+    b.sort_unstable();
+    b.dedup();
+    b
+}
+
+/// Which stretch between `boundaries` holds `port`.
+pub fn port_segment(boundaries: &[u32], port: u16) -> usize {
+    boundaries.partition_point(|&b| b <= u32::from(port))
+}
+
 /// The entry an [`EntryRef`] points at.
 pub fn entry(estate: &Estate, r: EntryRef) -> Option<&Entry> {
     estate.layers.get(r.layer)?.entries.get(r.entry)

@@ -3,7 +3,7 @@
 
 use crate::finding::{Because, ExposureClass, Finding, FindingKind, Severity};
 use crate::spec::PortRule;
-use portcullis_engine::{entry, evaluate, EntryRef, Exposure, PathAdmit};
+use portcullis_engine::{entry, evaluate, port_boundaries, port_segment, EntryRef, Exposure, PathAdmit};
 use portcullis_model::named::{is_unrestricted, non_public, public};
 use portcullis_model::{AddrSet, Estate, InternalSource, Protocol};
 
@@ -170,23 +170,41 @@ fn describe_sources(c: &Classified) -> String {
 pub fn check_estate(estate: &Estate, queries: &[PortQuery], auth: &Authorized) -> Vec<Finding> {
     use rayon::prelude::*;
     // Targets are independent: each reads only the layers on its own path.
-    let mut findings: Vec<Finding> = (0..estate.targets.len())
-        .into_par_iter()
-        .flat_map_iter(|t| {
-            // Described once per target, on its first finding.
-            let mut path: Option<Vec<String>> = None;
-            queries
-                .iter()
-                .filter_map(|q| {
-                    let exp = evaluate(estate, t, q.protocol, q.port)?;
-                    let path = path.get_or_insert_with(|| describe_path(estate, t));
-                    finding_for(estate, &exp, q, auth, path)
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let mut findings: Vec<Finding> =
+        (0..estate.targets.len()).into_par_iter().flat_map_iter(|t| check_target(estate, t, queries, auth)).collect();
     crate::finding::sort_findings(&mut findings);
     findings
+}
+
+/// The findings for one target. Ports that fall between the same rule
+/// boundaries get the same answer: it is evaluated and classified once
+/// (the control-plane ports 10250-10259 usually share one or two).
+fn check_target(estate: &Estate, t: usize, queries: &[PortQuery], auth: &Authorized) -> Vec<Finding> {
+    let Some(target) = estate.targets.get(t) else { return Vec::new() };
+    let boundaries = port_boundaries(estate, target);
+    let mut answers: Vec<((Protocol, usize), Option<(Exposure, Option<Classified>)>)> = Vec::new();
+    let mut path: Option<Vec<String>> = None;
+    let mut out = Vec::new();
+    for q in queries {
+        let key = (q.protocol, port_segment(&boundaries, q.port));
+        let i = match answers.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                let answer = evaluate(estate, t, q.protocol, q.port).map(|exp| {
+                    let c = classify(&exp, auth);
+                    (exp, c)
+                });
+                answers.push((key, answer));
+                answers.len() - 1
+            }
+        };
+        let Some((exp, Some(c))) = &answers[i].1 else { continue };
+        let path = path.get_or_insert_with(|| describe_path(estate, t));
+        if let Some(f) = finding_from(estate, exp, c, q, path) {
+            out.push(f);
+        }
+    }
+    out
 }
 
 /// The finding for one exposure, if it is one.
@@ -198,6 +216,13 @@ pub fn finding_for(
     path: &[String],
 ) -> Option<Finding> {
     let c = classify(exp, auth)?;
+    finding_from(estate, exp, &c, q, path)
+}
+
+/// The finding for an exposure already classified as `c`. The exposure may
+/// have been evaluated for another port of the same segment: everything
+/// port-specific comes from `q`.
+fn finding_from(estate: &Estate, exp: &Exposure, c: &Classified, q: &PortQuery, path: &[String]) -> Option<Finding> {
     let target = estate.targets.get(exp.target)?;
     let refs = exp.because(&c.addrs, !c.internal.is_empty());
     let because = because_list(estate, &refs);
