@@ -16,10 +16,73 @@ struct Envelope<'a> {
 
 pub struct Json;
 
+/// Findings serialized per parallel batch; bounds the memory held at once.
+const WINDOW: usize = 8192;
+
+/// One array element at depth 2, as `to_writer_pretty` would print it
+/// there: serialized alone, then every line indented by two levels (JSON
+/// strings escape newlines, so lines are exactly the structure's lines).
+fn element<T: Serialize>(item: &T, buf: &mut Vec<u8>) -> io::Result<()> {
+    let text = serde_json::to_vec_pretty(item).map_err(io::Error::other)?;
+    for (i, line) in text.split(|&b| b == b'\n').enumerate() {
+        if i > 0 {
+            buf.push(b'\n');
+        }
+        buf.extend_from_slice(b"    ");
+        buf.extend_from_slice(line);
+    }
+    Ok(())
+}
+
 impl Emitter for Json {
     fn emit(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        let env = Envelope { version: 1, findings: report.findings, errors: report.errors };
-        serde_json::to_writer_pretty(&mut *out, &env).map_err(io::Error::other)?;
-        writeln!(out)
+        // Small reports: serde prints the envelope in one go.
+        if report.findings.len() < WINDOW {
+            let env = Envelope { version: 1, findings: report.findings, errors: report.errors };
+            serde_json::to_writer_pretty(&mut *out, &env).map_err(io::Error::other)?;
+            return writeln!(out);
+        }
+        // Large ones (a 50k-group account prints 140k findings): the same
+        // bytes, with the findings serialized on every core, a window at a
+        // time.
+        use rayon::prelude::*;
+        out.write_all(b"{\n  \"version\": 1,\n  \"findings\": [\n")?;
+        for (w, window) in report.findings.chunks(WINDOW).enumerate() {
+            let parts: Vec<io::Result<Vec<u8>>> = window
+                .par_chunks(512)
+                .map(|chunk| {
+                    let mut buf = Vec::with_capacity(chunk.len() * 1024);
+                    for (i, f) in chunk.iter().enumerate() {
+                        if i > 0 {
+                            buf.extend_from_slice(b",\n");
+                        }
+                        element(f, &mut buf)?;
+                    }
+                    Ok(buf)
+                })
+                .collect();
+            for (i, part) in parts.into_iter().enumerate() {
+                if w > 0 || i > 0 {
+                    out.write_all(b",\n")?;
+                }
+                out.write_all(&part?)?;
+            }
+        }
+        out.write_all(b"\n  ],\n  \"errors\": ")?;
+        if report.errors.is_empty() {
+            out.write_all(b"[]")?;
+        } else {
+            out.write_all(b"[\n")?;
+            let mut buf = Vec::new();
+            for (i, e) in report.errors.iter().enumerate() {
+                if i > 0 {
+                    buf.extend_from_slice(b",\n");
+                }
+                element(e, &mut buf)?;
+            }
+            out.write_all(&buf)?;
+            out.write_all(b"\n  ]")?;
+        }
+        out.write_all(b"\n}\n")
     }
 }

@@ -236,3 +236,30 @@ fn exact_bytes_for_one_finding_and_one_error() {
 "#;
     assert_eq!(text, want);
 }
+
+#[test]
+fn large_reports_print_the_same_bytes_as_one_serde_pass() {
+    // Past a window of findings the emitter serializes in parallel; the
+    // bytes must be exactly what serde's pretty printer gives in one pass.
+    let base = findings();
+    let many: Vec<Finding> = (0..20_000)
+        .map(|i| {
+            let mut f = base[i % base.len()].clone();
+            f.resource = format!("sg-{i:08}");
+            f
+        })
+        .collect();
+    let errs = errors();
+    let got = render(&Json, &many, &errs, 1);
+    // A struct, not `json!`: a `Value` map would sort the keys.
+    #[derive(serde::Serialize)]
+    struct Envelope<'a> {
+        version: u32,
+        findings: &'a [Finding],
+        errors: &'a [portcullis_report::ReportError],
+    }
+    let mut want =
+        serde_json::to_string_pretty(&Envelope { version: 1, findings: &many, errors: &errs }).expect("serializes");
+    want.push('\n');
+    assert!(got == want, "parallel output differs from serde's (lengths {} and {})", got.len(), want.len());
+}
