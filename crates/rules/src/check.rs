@@ -176,13 +176,18 @@ pub fn check_estate(estate: &Estate, queries: &[PortQuery], auth: &Authorized) -
     findings
 }
 
+/// A protocol and the stretch of ports between two rule boundaries.
+type SegmentKey = (Protocol, usize);
+/// An evaluated exposure and its class (none: nothing to report).
+type Answer = (Exposure, Option<Classified>);
+
 /// The findings for one target. Ports that fall between the same rule
 /// boundaries get the same answer: it is evaluated and classified once
 /// (the control-plane ports 10250-10259 usually share one or two).
 fn check_target(estate: &Estate, t: usize, queries: &[PortQuery], auth: &Authorized) -> Vec<Finding> {
     let Some(target) = estate.targets.get(t) else { return Vec::new() };
     let boundaries = port_boundaries(estate, target);
-    let mut answers: Vec<((Protocol, usize), Option<(Exposure, Option<Classified>)>)> = Vec::new();
+    let mut answers: Vec<(SegmentKey, Option<Answer>)> = Vec::new();
     let mut path: Option<Vec<String>> = None;
     let mut out = Vec::new();
     for q in queries {
