@@ -258,7 +258,7 @@ fn finding_from(estate: &Estate, exp: &Exposure, c: &Classified, q: &PortQuery, 
     .unwrap_or_else(|| (target.span.file.to_string(), target.span.line, target.span.column));
 
     let proto = q.protocol.name();
-    let who = describe_sources(&c);
+    let who = describe_sources(c);
     let what = format!("{}/{} ({})", proto, q.port, q.rule.component);
     let on = format!("{} {}", target.kind_name, target.id);
     let message = match c.class {
