@@ -88,9 +88,18 @@ fn starts_like_json(path: &Path) -> bool {
     head.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|&b| b == b'{' || b == b'[')
 }
 
+/// Walked YAML files are read too (CloudFormation templates are YAML);
+/// the reader looks for a template's markers in the first bytes and leaves
+/// other YAML alone.
+fn is_yaml(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| ["yaml", "yml", "template"].iter().any(|y| e.eq_ignore_ascii_case(y)))
+}
+
 fn read_one(c: &Candidate) -> FileOutcome {
     let name = display(&c.path);
-    if !c.named && !starts_like_json(&c.path) {
+    if !c.named && !is_yaml(&c.path) && !starts_like_json(&c.path) {
         return FileOutcome { path: name, ..Default::default() };
     }
     let file = match std::fs::File::open(&c.path) {

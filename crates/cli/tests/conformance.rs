@@ -48,7 +48,7 @@ fn format_of(files: &[PathBuf]) -> &'static str {
 
 /// Formats this build reads. Each later format joins this list when its
 /// reader lands; cases in other formats are counted and named, not hidden.
-const SUPPORTED: &[&str] = &["terraform-plan-json", "terraform"];
+const SUPPORTED: &[&str] = &["terraform-plan-json", "terraform", "cloudformation-yaml", "cloudformation-json", "arm"];
 
 fn check_case(dir: &Path, files: &[PathBuf]) -> Result<(), String> {
     let expect: Value =

@@ -6,11 +6,13 @@
 //! column); [`assemble`] resolves references across files and builds the
 //! [`Estate`].
 
+pub mod arm;
 pub mod assemble;
 pub mod assemble_azure;
 pub mod assemble_gcp;
 pub mod aws;
 pub mod azure;
+pub mod cloudformation;
 pub mod ctx;
 pub mod error;
 pub mod gcp;
@@ -65,17 +67,23 @@ const JSON_MARKERS: &[&str] = &[
     "\"IPProtocol\"",
 ];
 
-fn looks_like_ours(text: &str) -> bool {
+/// The first 64 KiB of a text (after a byte-order mark and white space):
+/// where format markers are looked for.
+fn head(text: &str) -> &str {
     let t = text.trim_start_matches('\u{feff}').trim_start();
-    // CLI dumps of Azure and GCP are top-level arrays.
-    if !t.starts_with('{') && !t.starts_with('[') {
-        return false;
-    }
     let mut end = t.len().min(64 * 1024);
     while !t.is_char_boundary(end) {
         end -= 1;
     }
-    let head = &t[..end];
+    &t[..end]
+}
+
+fn looks_like_ours(text: &str) -> bool {
+    let head = head(text);
+    // CLI dumps of Azure and GCP are top-level arrays.
+    if !head.starts_with('{') && !head.starts_with('[') {
+        return false;
+    }
     JSON_MARKERS.iter().any(|m| head.contains(m))
 }
 
@@ -86,6 +94,12 @@ const BATCH: usize = 256;
 
 /// Reads one file's text. `path` is used as given in spans and errors.
 pub fn read_input(path: &str, text: &str) -> FileOutcome {
+    // Templates first: an ARM template is JSON with comments, and a
+    // CloudFormation template may be YAML.
+    let h = head(text);
+    if let Some(o) = arm::read_input(path, text, h).or_else(|| cloudformation::read_input(path, text, h)) {
+        return o;
+    }
     let mut out = FileOutcome { path: path.to_string(), ..Default::default() };
     if !looks_like_ours(text) {
         return out;

@@ -1,0 +1,854 @@
+//! ARM template expressions (`"[concat(parameters('nsg'), '/ssh')]"`):
+//! parsed, and evaluated as far as the template can tell.
+//!
+//! Syntax and functions: <https://learn.microsoft.com/azure/azure-resource-manager/templates/template-expressions>
+//! and <https://learn.microsoft.com/azure/azure-resource-manager/templates/template-functions>.
+//! A string that starts with `[` and ends with `]` is an expression; `[[`
+//! escapes a literal `[`. Function and parameter names are case-insensitive.
+//!
+//! Evaluated: `parameters` (the `defaultValue`), `variables`, `concat`,
+//! `format`, `string`, `int`, `bool`, `toLower`, `toUpper`, `trim`,
+//! `replace`, `length`, `empty`, `equals`, `not`, `and`, `or`, `if`,
+//! `greater(OrEquals)`, `less(OrEquals)`, `createArray`, `split`, `first`,
+//! `last`, `coalesce`, `contains`, `true`, `false`, `null`, property access
+//! and indexing. Everything else (`resourceGroup()`, `resourceId()`,
+//! `uniqueString()`, `reference()`…) is known only at deployment: unknown,
+//! with the reason. An unknown keeps a stand-in text (`{parameters('nsg')}`)
+//! so that names built from the same unknown parameter still match: a
+//! child rule `[concat(parameters('nsg'), '/ssh')]` finds the NSG named
+//! `[parameters('nsg')]`.
+
+use crate::ctx::Ctx;
+use crate::error::{ErrorKind, IngestError};
+use crate::json::{Node, Value};
+use crate::terraform::value::{TfKind, TfValue};
+use portcullis_model::Span;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A parsed expression.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    Str(String),
+    Int(i64),
+    Call { name: String, args: Vec<Expr> },
+    Prop(Box<Expr>, String),
+    Index(Box<Expr>, Box<Expr>),
+}
+
+impl fmt::Display for Expr {
+    /// A canonical form (no spaces, lower-case function names), the same
+    /// however the expression was spaced or cased.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expr::Str(s) => write!(f, "'{}'", s.replace('\'', "''")),
+            Expr::Int(i) => write!(f, "{i}"),
+            Expr::Call { name, args } => {
+                write!(f, "{}(", name.to_ascii_lowercase())?;
+                for (i, a) in args.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(",")?;
+                    }
+                    write!(f, "{a}")?;
+                }
+                f.write_str(")")
+            }
+            Expr::Prop(e, p) => write!(f, "{e}.{p}"),
+            Expr::Index(e, i) => write!(f, "{e}[{i}]"),
+        }
+    }
+}
+
+/// Deepest nesting parsed or evaluated: real templates nest a few levels.
+const MAX_DEPTH: usize = 64;
+
+struct P<'s> {
+    s: &'s [u8],
+    src: &'s str,
+    pos: usize,
+    depth: usize,
+}
+
+/// Parses the text between the brackets.
+pub fn parse(src: &str) -> Result<Expr, String> {
+    let mut p = P { s: src.as_bytes(), src, pos: 0, depth: 0 };
+    let e = p.expr()?;
+    p.ws();
+    if p.pos < p.s.len() {
+        return Err(format!("unexpected `{}` at character {}", p.rest_char(), p.pos + 1));
+    }
+    Ok(e)
+}
+
+impl P<'_> {
+    fn ws(&mut self) {
+        while self.pos < self.s.len() && self.s[self.pos].is_ascii_whitespace() {
+            self.pos += 1;
+        }
+    }
+
+    fn rest_char(&self) -> char {
+        self.src.get(self.pos..).and_then(|r| r.chars().next()).unwrap_or(' ')
+    }
+
+    fn eat(&mut self, c: u8) -> bool {
+        self.ws();
+        if self.s.get(self.pos) == Some(&c) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn ident(&mut self) -> Option<String> {
+        self.ws();
+        let start = self.pos;
+        while self.pos < self.s.len() && (self.s[self.pos].is_ascii_alphanumeric() || self.s[self.pos] == b'_') {
+            self.pos += 1;
+        }
+        (self.pos > start && !self.s[start].is_ascii_digit()).then(|| self.src[start..self.pos].to_string())
+    }
+
+    fn expr(&mut self) -> Result<Expr, String> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err("expression nested too deeply".into());
+        }
+        let mut e = self.primary()?;
+        loop {
+            if self.eat(b'.') {
+                let name =
+                    self.ident().ok_or_else(|| format!("expected a property name at character {}", self.pos + 1))?;
+                if self.eat(b'(') {
+                    // A user-defined function: `namespace.name(…)`.
+                    let args = self.args()?;
+                    e = Expr::Call { name: format!("{e}.{name}"), args };
+                } else {
+                    e = Expr::Prop(Box::new(e), name);
+                }
+            } else if self.eat(b'[') {
+                let i = self.expr()?;
+                if !self.eat(b']') {
+                    return Err(format!("expected `]` at character {}", self.pos + 1));
+                }
+                e = Expr::Index(Box::new(e), Box::new(i));
+            } else {
+                break;
+            }
+        }
+        self.depth -= 1;
+        Ok(e)
+    }
+
+    fn args(&mut self) -> Result<Vec<Expr>, String> {
+        let mut args = Vec::new();
+        if self.eat(b')') {
+            return Ok(args);
+        }
+        loop {
+            args.push(self.expr()?);
+            if self.eat(b')') {
+                return Ok(args);
+            }
+            if !self.eat(b',') {
+                return Err(format!("expected `,` or `)` at character {}", self.pos + 1));
+            }
+        }
+    }
+
+    fn primary(&mut self) -> Result<Expr, String> {
+        self.ws();
+        match self.s.get(self.pos) {
+            None => Err("the expression ends too early".into()),
+            Some(b'\'') => {
+                self.pos += 1;
+                let mut out = String::new();
+                loop {
+                    let rest = &self.src[self.pos..];
+                    let Some(i) = rest.find('\'') else { return Err("a string is not closed".into()) };
+                    out.push_str(&rest[..i]);
+                    self.pos += i + 1;
+                    if self.s.get(self.pos) == Some(&b'\'') {
+                        out.push('\'');
+                        self.pos += 1;
+                    } else {
+                        return Ok(Expr::Str(out));
+                    }
+                }
+            }
+            Some(c) if c.is_ascii_digit() || *c == b'-' => {
+                let start = self.pos;
+                self.pos += 1;
+                while self.pos < self.s.len() && self.s[self.pos].is_ascii_digit() {
+                    self.pos += 1;
+                }
+                self.src[start..self.pos]
+                    .parse()
+                    .map(Expr::Int)
+                    .map_err(|_| format!("`{}` is not a number", &self.src[start..self.pos]))
+            }
+            Some(_) => {
+                let name = self
+                    .ident()
+                    .ok_or_else(|| format!("unexpected `{}` at character {}", self.rest_char(), self.pos + 1))?;
+                if self.eat(b'(') {
+                    let args = self.args()?;
+                    Ok(Expr::Call { name, args })
+                } else {
+                    match name.to_ascii_lowercase().as_str() {
+                        "true" | "false" | "null" => Ok(Expr::Call { name, args: Vec::new() }),
+                        _ => Err(format!("`{name}` should be a function call")),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// An evaluated value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AVal {
+    pub kind: AKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum AKind {
+    Null,
+    Bool(bool),
+    /// As written.
+    Num(String),
+    Str(String),
+    Arr(Vec<AVal>),
+    Obj(Vec<(String, AVal)>),
+    /// Known only at deployment. `text` stands in for the value where a
+    /// name is built from it.
+    Unknown {
+        reason: String,
+        text: String,
+    },
+}
+
+impl AVal {
+    /// A member, by exact name then without regard to case (ARM property
+    /// names are case-insensitive).
+    pub fn get(&self, key: &str) -> Option<&AVal> {
+        match &self.kind {
+            AKind::Obj(m) => m
+                .iter()
+                .find(|(k, _)| k == key)
+                .or_else(|| m.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    pub fn text(&self) -> Option<String> {
+        match &self.kind {
+            AKind::Str(s) | AKind::Num(s) => Some(s.clone()),
+            AKind::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    /// The text, or the stand-in text of an unknown.
+    pub fn name_text(&self) -> Option<String> {
+        match &self.kind {
+            AKind::Unknown { text, .. } => Some(text.clone()),
+            _ => self.text(),
+        }
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self.kind, AKind::Unknown { .. })
+    }
+
+    pub fn type_name(&self) -> &'static str {
+        match &self.kind {
+            AKind::Null => "null",
+            AKind::Bool(_) => "a boolean",
+            AKind::Num(_) => "a number",
+            AKind::Str(_) => "a string",
+            AKind::Arr(_) => "an array",
+            AKind::Obj(_) => "an object",
+            AKind::Unknown { .. } => "an unknown value",
+        }
+    }
+
+    /// As a position-keeping value for the shared rule readers.
+    pub fn to_tf(&self) -> TfValue {
+        let kind = match &self.kind {
+            AKind::Null => TfKind::Null,
+            AKind::Bool(b) => TfKind::Bool(*b),
+            AKind::Num(n) => TfKind::Number(n.clone()),
+            AKind::Str(s) => TfKind::String(s.clone()),
+            AKind::Arr(a) => TfKind::List(a.iter().map(AVal::to_tf).collect()),
+            AKind::Obj(m) => TfKind::Object(m.iter().map(|(k, v)| (k.clone(), v.to_tf())).collect()),
+            AKind::Unknown { reason, .. } => TfKind::Unknown(reason.clone()),
+        };
+        TfValue::new(kind, self.span.clone())
+    }
+}
+
+/// Evaluates a template's values.
+pub struct ArmEval<'a, 'c> {
+    ctx: &'c Ctx<'c>,
+    params: BTreeMap<String, &'a Node>,
+    vars: BTreeMap<String, &'a Node>,
+    /// Variables built by a `copy` loop in `variables`.
+    copy_vars: Vec<String>,
+    var_cache: BTreeMap<String, AVal>,
+    param_cache: BTreeMap<String, AVal>,
+    stack: Vec<String>,
+    depth: usize,
+    pub errors: Vec<IngestError>,
+}
+
+fn section<'n>(root: &'n Node, key: &str) -> BTreeMap<String, &'n Node> {
+    root.as_object()
+        .into_iter()
+        .flatten()
+        .filter(|m| m.key.eq_ignore_ascii_case(key))
+        .flat_map(|m| m.value.as_object().into_iter().flatten())
+        .map(|m| (m.key.to_ascii_lowercase(), &m.value))
+        .collect()
+}
+
+fn member_str<'n>(obj: &'n Node, key: &str) -> Option<&'n str> {
+    obj.as_object()?.iter().find(|m| m.key.eq_ignore_ascii_case(key)).and_then(|m| m.value.as_str())
+}
+
+/// The expression in a string, if it is one (`[[` escapes a literal `[`).
+pub fn expression_of(s: &str) -> Option<&str> {
+    let t = s.trim();
+    (t.starts_with('[') && t.ends_with(']') && !t.starts_with("[[") && t.len() >= 2).then(|| &t[1..t.len() - 1])
+}
+
+impl<'a, 'c> ArmEval<'a, 'c> {
+    pub fn new(ctx: &'c Ctx<'c>, root: &'a Node) -> Self {
+        let vars = section(root, "variables");
+        let copy_vars = vars
+            .get("copy")
+            .and_then(|c| c.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|c| member_str(c, "name"))
+            .map(|n| n.to_ascii_lowercase())
+            .collect();
+        ArmEval {
+            ctx,
+            params: section(root, "parameters"),
+            vars,
+            copy_vars,
+            var_cache: BTreeMap::new(),
+            param_cache: BTreeMap::new(),
+            stack: Vec::new(),
+            depth: 0,
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn error(&mut self, span: &Span, message: String) {
+        self.errors.push(IngestError {
+            file: span.file.to_string(),
+            line: span.line,
+            column: span.column,
+            kind: ErrorKind::Invalid,
+            message,
+        });
+    }
+
+    fn unknown(span: &Span, reason: impl Into<String>, text: impl Into<String>) -> AVal {
+        AVal { kind: AKind::Unknown { reason: reason.into(), text: text.into() }, span: span.clone() }
+    }
+
+    /// Evaluates a JSON value: expressions in strings are applied, arrays
+    /// and objects evaluated member by member.
+    pub fn value(&mut self, n: &Node) -> AVal {
+        let span = self.ctx.span(n.offset);
+        let kind = match &n.value {
+            Value::Null => AKind::Null,
+            Value::Bool(b) => AKind::Bool(*b),
+            Value::Number(s) => AKind::Num(s.to_string()),
+            Value::String(s) => match expression_of(s) {
+                Some(src) => return self.expression(src, &span),
+                None => AKind::Str(s.strip_prefix("[[").map_or_else(|| s.to_string(), |r| format!("[{r}"))),
+            },
+            Value::Array(a) => AKind::Arr(a.iter().map(|i| self.value(i)).collect()),
+            Value::Object(m) => AKind::Obj(m.iter().map(|mem| (mem.key.to_string(), self.value(&mem.value))).collect()),
+        };
+        AVal { kind, span }
+    }
+
+    /// Evaluates the text of an expression written at `span`.
+    pub fn expression(&mut self, src: &str, span: &Span) -> AVal {
+        match parse(src) {
+            Ok(e) => self.eval(&e, span),
+            Err(msg) => {
+                self.error(span, format!("template expression `[{src}]`: {msg}"));
+                Self::unknown(span, format!("invalid expression: {msg}"), format!("{{{src}}}"))
+            }
+        }
+    }
+
+    fn eval(&mut self, e: &Expr, span: &Span) -> AVal {
+        if self.depth >= MAX_DEPTH {
+            return Self::unknown(span, "expression nested too deeply to evaluate", format!("{{{e}}}"));
+        }
+        self.depth += 1;
+        let v = self.eval_inner(e, span);
+        self.depth -= 1;
+        v
+    }
+
+    fn eval_inner(&mut self, e: &Expr, span: &Span) -> AVal {
+        let at = |kind: AKind| AVal { kind, span: span.clone() };
+        match e {
+            Expr::Str(s) => at(AKind::Str(s.clone())),
+            Expr::Int(i) => at(AKind::Num(i.to_string())),
+            Expr::Prop(base, p) => {
+                let b = self.eval(base, span);
+                match (&b.kind, b.get(p)) {
+                    (_, Some(v)) => v.clone(),
+                    (AKind::Unknown { reason, text }, _) => Self::unknown(span, reason.clone(), format!("{text}.{p}")),
+                    _ => {
+                        self.error(span, format!("`{e}`: {} has no property `{p}`", b.type_name()));
+                        Self::unknown(span, format!("no property `{p}`"), format!("{{{e}}}"))
+                    }
+                }
+            }
+            Expr::Index(base, idx) => {
+                let (b, i) = (self.eval(base, span), self.eval(idx, span));
+                match (&b.kind, &i.kind) {
+                    (AKind::Arr(a), AKind::Num(n)) => match n.parse::<usize>().ok().and_then(|n| a.get(n)) {
+                        Some(v) => v.clone(),
+                        None => Self::unknown(span, format!("index {n} is outside the array"), format!("{{{e}}}")),
+                    },
+                    (AKind::Obj(_), AKind::Str(k)) => match b.get(k) {
+                        Some(v) => v.clone(),
+                        None => Self::unknown(span, format!("no property `{k}`"), format!("{{{e}}}")),
+                    },
+                    (AKind::Unknown { reason, .. }, _) | (_, AKind::Unknown { reason, .. }) => {
+                        Self::unknown(span, reason.clone(), format!("{{{e}}}"))
+                    }
+                    _ => Self::unknown(span, "an index into a value that has none", format!("{{{e}}}")),
+                }
+            }
+            Expr::Call { name, args } => self.call(e, &name.to_ascii_lowercase(), args, span),
+        }
+    }
+
+    fn call(&mut self, whole: &Expr, name: &str, args: &[Expr], span: &Span) -> AVal {
+        let at = |kind: AKind| AVal { kind, span: span.clone() };
+        let stand_in = || format!("{{{whole}}}");
+        // Lazy ones first.
+        match name {
+            "if" if args.len() == 3 => {
+                let c = self.eval(&args[0], span);
+                return match truth(&c) {
+                    Some(true) => self.eval(&args[1], span),
+                    Some(false) => self.eval(&args[2], span),
+                    None => Self::unknown(span, unknown_reason(&c, "the condition of `if`"), stand_in()),
+                };
+            }
+            "parameters" | "variables" if args.len() == 1 => {
+                let n = self.eval(&args[0], span);
+                let Some(key) = n.text() else {
+                    return Self::unknown(span, unknown_reason(&n, "a parameter name"), stand_in());
+                };
+                return if name == "parameters" {
+                    self.parameter(&key, span, &stand_in())
+                } else {
+                    self.variable(&key, span)
+                };
+            }
+            _ => {}
+        }
+        let vals: Vec<AVal> = args.iter().map(|a| self.eval(a, span)).collect();
+        let first_unknown = vals.iter().find(|v| v.is_unknown()).cloned();
+        let texts = || vals.iter().map(AVal::text).collect::<Option<Vec<String>>>();
+        match (name, vals.len()) {
+            ("true", 0) => at(AKind::Bool(true)),
+            ("false", 0) => at(AKind::Bool(false)),
+            ("null", 0) => at(AKind::Null),
+            ("concat", _) => {
+                if !vals.is_empty() && vals.iter().all(|v| matches!(v.kind, AKind::Arr(_))) {
+                    let mut out = Vec::new();
+                    for v in vals {
+                        if let AKind::Arr(a) = v.kind {
+                            out.extend(a);
+                        }
+                    }
+                    return at(AKind::Arr(out));
+                }
+                match texts() {
+                    Some(t) => at(AKind::Str(t.concat())),
+                    None => self.partial(&vals, span, stand_in()),
+                }
+            }
+            ("format", n) if n >= 1 => {
+                let Some(fmt) = vals[0].text() else { return self.partial(&vals, span, stand_in()) };
+                let mut out = String::new();
+                let mut unknown: Option<AVal> = None;
+                let mut rest = fmt.as_str();
+                while let Some(i) = rest.find(['{', '}']) {
+                    out.push_str(&rest[..i]);
+                    let c = rest.as_bytes()[i];
+                    let after = &rest[i + 1..];
+                    if after.as_bytes().first() == Some(&c) {
+                        out.push(c as char);
+                        rest = &after[1..];
+                        continue;
+                    }
+                    if c == b'}' {
+                        out.push('}');
+                        rest = after;
+                        continue;
+                    }
+                    let Some(end) = after.find('}') else {
+                        out.push_str(&rest[i..]);
+                        rest = "";
+                        break;
+                    };
+                    let spec = &after[..end];
+                    rest = &after[end + 1..];
+                    let (idx, fmt_spec) = spec.split_once(':').map_or((spec, None), |(a, b)| (a, Some(b)));
+                    match idx.trim().parse::<usize>().ok().and_then(|i| vals.get(i + 1)) {
+                        Some(v) if fmt_spec.is_none() => match v.name_text() {
+                            Some(t) => {
+                                if v.is_unknown() {
+                                    unknown.get_or_insert_with(|| v.clone());
+                                }
+                                out.push_str(&t);
+                            }
+                            None => {
+                                unknown.get_or_insert_with(|| {
+                                    Self::unknown(span, format!("`format` of {}", v.type_name()), "")
+                                });
+                            }
+                        },
+                        _ => {
+                            unknown.get_or_insert_with(|| {
+                                Self::unknown(span, format!("`format` item `{{{spec}}}` is not evaluated"), "")
+                            });
+                            out.push_str(&format!("{{{spec}}}"));
+                        }
+                    }
+                }
+                out.push_str(rest);
+                match unknown {
+                    None => at(AKind::Str(out)),
+                    Some(u) => Self::unknown(span, unknown_reason(&u, "a `format` argument"), out),
+                }
+            }
+            _ if first_unknown.is_some() && !matches!(name, "and" | "or" | "coalesce") => {
+                let u = first_unknown.unwrap_or_else(|| Self::unknown(span, "", ""));
+                Self::unknown(span, unknown_reason(&u, "an argument"), stand_in())
+            }
+            ("string", 1) => match &vals[0].kind {
+                AKind::Null => at(AKind::Str(String::new())),
+                _ => match vals[0].text() {
+                    Some(t) => at(AKind::Str(t)),
+                    None => Self::unknown(span, "`string` of an array or object is not evaluated", stand_in()),
+                },
+            },
+            ("int", 1) => match vals[0].text().and_then(|t| t.trim().parse::<i64>().ok()) {
+                Some(i) => at(AKind::Num(i.to_string())),
+                None => self.invalid(span, whole, "`int` of a value that is not a whole number"),
+            },
+            ("bool", 1) => match vals[0].text().map(|t| t.to_ascii_lowercase()) {
+                Some(t) if t == "true" || t == "1" => at(AKind::Bool(true)),
+                Some(t) if t == "false" || t == "0" => at(AKind::Bool(false)),
+                _ => self.invalid(span, whole, "`bool` of a value that is not true or false"),
+            },
+            ("tolower" | "toupper" | "trim", 1) => match vals[0].text() {
+                Some(t) => at(AKind::Str(match name {
+                    "tolower" => t.to_lowercase(),
+                    "toupper" => t.to_uppercase(),
+                    _ => t.trim().to_string(),
+                })),
+                None => self.invalid(span, whole, "a function of text given a value that is not text"),
+            },
+            ("replace", 3) => match texts() {
+                Some(t) if !t[1].is_empty() => at(AKind::Str(t[0].replace(&t[1], &t[2]))),
+                Some(t) => at(AKind::Str(t[0].clone())),
+                None => self.invalid(span, whole, "`replace` of a value that is not text"),
+            },
+            ("length", 1) => match &vals[0].kind {
+                AKind::Str(s) => at(AKind::Num(s.chars().count().to_string())),
+                AKind::Arr(a) => at(AKind::Num(a.len().to_string())),
+                AKind::Obj(m) => at(AKind::Num(m.len().to_string())),
+                _ => self.invalid(span, whole, "`length` of a value that has none"),
+            },
+            ("empty", 1) => at(AKind::Bool(match &vals[0].kind {
+                AKind::Null => true,
+                AKind::Str(s) => s.is_empty(),
+                AKind::Arr(a) => a.is_empty(),
+                AKind::Obj(m) => m.is_empty(),
+                _ => false,
+            })),
+            ("equals", 2) => at(AKind::Bool(same(&vals[0], &vals[1]))),
+            ("not", 1) => match truth(&vals[0]) {
+                Some(b) => at(AKind::Bool(!b)),
+                None => self.invalid(span, whole, "`not` of a value that is not a boolean"),
+            },
+            ("and" | "or", n) if n >= 1 => {
+                // Kleene logic: one decisive argument settles it.
+                let decisive = name == "or";
+                let mut unknown = None;
+                for v in &vals {
+                    match truth(v) {
+                        Some(b) if b == decisive => return at(AKind::Bool(decisive)),
+                        Some(_) => {}
+                        None => {
+                            unknown.get_or_insert_with(|| v.clone());
+                        }
+                    }
+                }
+                match unknown {
+                    None => at(AKind::Bool(!decisive)),
+                    Some(u) => Self::unknown(span, unknown_reason(&u, &format!("an argument of `{name}`")), stand_in()),
+                }
+            }
+            ("coalesce", _) => {
+                for v in &vals {
+                    match v.kind {
+                        AKind::Null => continue,
+                        AKind::Unknown { .. } => {
+                            return Self::unknown(span, unknown_reason(v, "an argument"), stand_in())
+                        }
+                        _ => return v.clone(),
+                    }
+                }
+                at(AKind::Null)
+            }
+            ("greater" | "greaterorequals" | "less" | "lessorequals", 2) => {
+                let ord = match (num(&vals[0]), num(&vals[1])) {
+                    (Some(a), Some(b)) => a.cmp(&b),
+                    _ => match (&vals[0].kind, &vals[1].kind) {
+                        (AKind::Str(a), AKind::Str(b)) => a.cmp(b),
+                        _ => return self.invalid(span, whole, "a comparison of values that are not numbers or text"),
+                    },
+                };
+                use std::cmp::Ordering::*;
+                at(AKind::Bool(match name {
+                    "greater" => ord == Greater,
+                    "greaterorequals" => ord != Less,
+                    "less" => ord == Less,
+                    _ => ord != Greater,
+                }))
+            }
+            ("createarray", _) => at(AKind::Arr(vals)),
+            ("split", 2) => match (&vals[0].text(), &vals[1].kind) {
+                (Some(s), AKind::Str(d)) if !d.is_empty() => at(AKind::Arr(
+                    s.split(d.as_str()).map(|p| AVal { kind: AKind::Str(p.to_string()), span: span.clone() }).collect(),
+                )),
+                _ => self.invalid(span, whole, "`split` takes text and a delimiter"),
+            },
+            ("first" | "last", 1) => match &vals[0].kind {
+                AKind::Arr(a) => {
+                    let v = if name == "first" { a.first() } else { a.last() };
+                    v.cloned().unwrap_or_else(|| at(AKind::Null))
+                }
+                AKind::Str(s) => {
+                    let c = if name == "first" { s.chars().next() } else { s.chars().last() };
+                    at(AKind::Str(c.map(String::from).unwrap_or_default()))
+                }
+                _ => self.invalid(span, whole, "`first`/`last` of a value that is not an array or text"),
+            },
+            ("contains", 2) => match (&vals[0].kind, &vals[1]) {
+                (AKind::Arr(a), v) => at(AKind::Bool(a.iter().any(|x| same(x, v)))),
+                (AKind::Obj(_), v) => at(AKind::Bool(v.text().is_some_and(|k| vals[0].get(&k).is_some()))),
+                (AKind::Str(s), v) => {
+                    at(AKind::Bool(v.text().is_some_and(|t| s.to_lowercase().contains(&t.to_lowercase()))))
+                }
+                _ => self.invalid(span, whole, "`contains` of a value that is not an array, object or text"),
+            },
+            _ => Self::unknown(span, format!("`{name}()` is evaluated by Azure at deployment"), stand_in()),
+        }
+    }
+
+    /// A function of text where some argument is unknown: unknown, with a
+    /// stand-in that keeps the known text (for names).
+    fn partial(&mut self, vals: &[AVal], span: &Span, fallback: String) -> AVal {
+        let u = vals.iter().find(|v| v.is_unknown());
+        let reason = u.map_or_else(|| "an argument is not text".to_string(), |u| unknown_reason(u, "an argument"));
+        let text = vals.iter().map(AVal::name_text).collect::<Option<Vec<String>>>().map_or(fallback, |t| t.concat());
+        Self::unknown(span, reason, text)
+    }
+
+    fn invalid(&mut self, span: &Span, e: &Expr, why: &str) -> AVal {
+        self.error(span, format!("template expression `[{e}]`: {why}"));
+        Self::unknown(span, why, format!("{{{e}}}"))
+    }
+
+    fn parameter(&mut self, key: &str, span: &Span, stand_in: &str) -> AVal {
+        let k = key.to_ascii_lowercase();
+        if let Some(v) = self.param_cache.get(&k) {
+            return AVal { span: span.clone(), ..v.clone() };
+        }
+        let Some(&def) = self.params.get(&k) else {
+            self.error(span, format!("`parameters('{key}')`: the template has no such parameter"));
+            return Self::unknown(span, format!("parameter {key} is not defined"), stand_in);
+        };
+        if self.stack.contains(&k) {
+            self.error(span, format!("parameter {key} refers to itself"));
+            return Self::unknown(span, format!("parameter {key} refers to itself"), stand_in);
+        }
+        let default = def.as_object().into_iter().flatten().find(|m| m.key.eq_ignore_ascii_case("defaultValue"));
+        let v = match default {
+            Some(d) => {
+                self.stack.push(k.clone());
+                let mut v = self.value(&d.value);
+                self.stack.pop();
+                if let AKind::Unknown { text, .. } = &mut v.kind {
+                    *text = stand_in.to_string();
+                }
+                v
+            }
+            None => Self::unknown(
+                span,
+                format!("parameter {key} has no defaultValue: its value is given at deployment"),
+                stand_in,
+            ),
+        };
+        self.param_cache.insert(k, v.clone());
+        // The value is used here: findings point at the use, where the
+        // rule is written.
+        AVal { span: span.clone(), ..v }
+    }
+
+    fn variable(&mut self, key: &str, span: &Span) -> AVal {
+        let k = key.to_ascii_lowercase();
+        if let Some(v) = self.var_cache.get(&k) {
+            return v.clone();
+        }
+        let stand_in = format!("{{variables('{key}')}}");
+        if self.copy_vars.contains(&k) {
+            return Self::unknown(
+                span,
+                format!("variable {key} is built by a copy loop, which is not evaluated"),
+                stand_in,
+            );
+        }
+        let Some(&def) = self.vars.get(&k) else {
+            self.error(span, format!("`variables('{key}')`: the template has no such variable"));
+            return Self::unknown(span, format!("variable {key} is not defined"), stand_in);
+        };
+        if self.stack.contains(&format!("var:{k}")) {
+            self.error(span, format!("variable {key} refers to itself"));
+            return Self::unknown(span, format!("variable {key} refers to itself"), stand_in);
+        }
+        self.stack.push(format!("var:{k}"));
+        let mut v = if k == "copy" {
+            Self::unknown(span, "variables built by a copy loop are not evaluated", stand_in.clone())
+        } else {
+            self.value(def)
+        };
+        self.stack.pop();
+        if let AKind::Unknown { text, .. } = &mut v.kind {
+            if text.is_empty() {
+                *text = stand_in;
+            }
+        }
+        self.var_cache.insert(k, v.clone());
+        v
+    }
+}
+
+/// A boolean, from a boolean or its text.
+fn truth(v: &AVal) -> Option<bool> {
+    match &v.kind {
+        AKind::Bool(b) => Some(*b),
+        AKind::Str(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        AKind::Str(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
+fn num(v: &AVal) -> Option<i64> {
+    match &v.kind {
+        AKind::Num(n) => n.parse().ok(),
+        _ => None,
+    }
+}
+
+/// Equality as `equals` reads it: values, not positions; text without
+/// regard to case is not equal (ARM compares strings exactly).
+fn same(a: &AVal, b: &AVal) -> bool {
+    match (&a.kind, &b.kind) {
+        (AKind::Arr(x), AKind::Arr(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q)),
+        (AKind::Obj(x), AKind::Obj(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.iter().any(|(k2, v2)| k == k2 && same(v, v2)))
+        }
+        (AKind::Num(x), AKind::Num(y)) => x == y,
+        _ => a.kind == b.kind,
+    }
+}
+
+fn unknown_reason(v: &AVal, what: &str) -> String {
+    match &v.kind {
+        AKind::Unknown { reason, .. } => reason.clone(),
+        _ => format!("{what} is {}", v.type_name()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn eval(template: &str, expr: &str) -> AVal {
+        let root = crate::json::parse(template, crate::json::Options::LENIENT).expect("json");
+        let ctx = Ctx::new(Arc::from("t.json"), template);
+        let mut ev = ArmEval::new(&ctx, &root);
+        let span = Span::new(Arc::from("t.json"), 1, 1);
+        let v = ev.expression(expr, &span);
+        assert!(ev.errors.is_empty(), "{:?}", ev.errors);
+        v
+    }
+
+    const T: &str = r#"{
+        "parameters": {"nsg": {"type": "string"}, "src": {"type": "string", "defaultValue": "*"},
+                       "loc": {"type": "string", "defaultValue": "[resourceGroup().location]"}},
+        "variables": {"name": "default-NSG", "both": "[concat(variables('name'), '-', parameters('src'))]",
+                      "obj": {"a": [1, 2]}}
+    }"#;
+
+    #[test]
+    fn parameters_variables_concat_format() {
+        assert_eq!(eval(T, "parameters('src')").kind, AKind::Str("*".into()));
+        assert_eq!(eval(T, "variables('both')").kind, AKind::Str("default-NSG-*".into()));
+        assert_eq!(eval(T, "format('{0}/{1}', variables('name'), 'ssh')").kind, AKind::Str("default-NSG/ssh".into()));
+        assert_eq!(eval(T, "variables('obj').a[1]").kind, AKind::Num("2".into()));
+        assert_eq!(eval(T, "if(equals(parameters('src'), '*'), 'any', 'some')").kind, AKind::Str("any".into()));
+        assert_eq!(eval(T, "greater(length(parameters('src')), 0)").kind, AKind::Bool(true));
+        assert_eq!(eval(T, "toLower( 'ABC' )").kind, AKind::Str("abc".into()));
+    }
+
+    #[test]
+    fn unknowns_keep_a_stand_in_for_names() {
+        let nsg = eval(T, "parameters('nsg')");
+        let rule = eval(T, "concat(parameters('nsg'), '/allowAll')");
+        let (AKind::Unknown { text: a, .. }, AKind::Unknown { text: b, reason }) = (&nsg.kind, &rule.kind) else {
+            panic!("unknown expected: {nsg:?} {rule:?}")
+        };
+        assert_eq!(a, "{parameters('nsg')}");
+        assert_eq!(b, "{parameters('nsg')}/allowAll");
+        assert!(reason.contains("no defaultValue"));
+        let fmt = eval(T, "format('{0}/x', parameters('nsg'))");
+        assert!(matches!(fmt.kind, AKind::Unknown { ref text, .. } if text == "{parameters('nsg')}/x"));
+        let loc = eval(T, "parameters('loc')");
+        assert!(matches!(loc.kind, AKind::Unknown { ref reason, .. } if reason.contains("resourcegroup()")));
+    }
+
+    #[test]
+    fn parse_errors_and_escapes() {
+        assert!(parse("concat('a'").is_err());
+        assert!(parse("concat('it''s')").is_ok());
+        assert_eq!(expression_of("[[notAnExpression]"), None);
+        assert_eq!(expression_of("[variables('x')]"), Some("variables('x')"));
+        assert!(parse(&"f(".repeat(1000)).is_err(), "deep nesting is refused, not a stack overflow");
+    }
+}

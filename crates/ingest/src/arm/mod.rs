@@ -1,0 +1,410 @@
+//! Azure Resource Manager (ARM) templates: network security groups and
+//! their rules, read onto the Azure items ([`crate::azure`]) and built by
+//! the same rule builder as every other Azure input ([`crate::azure::rule`]),
+//! so priorities, default rules, service tags and port forms mean the same.
+//!
+//! Read: `Microsoft.Network/networkSecurityGroups` with
+//! `properties.securityRules`, and `…/securityRules` child resources, at
+//! the top level (named `nsg/rule`) or nested in the NSG's `resources`
+//! (named `rule`). A resource whose `condition` is false is not deployed;
+//! one whose condition is unknown makes its rules' match unknown. Values
+//! go through the expression evaluator ([`expr`]): parameters take their
+//! `defaultValue`. Resources are named by their `name` exactly as written
+//! (`[variables('nsgName')]`), which is how a reader finds them in the file.
+//!
+//! Not read yet: parameter files, nested deployments
+//! (`Microsoft.Resources/deployments`), `copy` loops (their rules are
+//! unknown), and what an NSG is attached to (virtual network subnets,
+//! network interfaces): an NSG here is its own target.
+//!
+//! Template reference: <https://learn.microsoft.com/azure/templates/microsoft.network/networksecuritygroups>.
+
+pub mod expr;
+
+use crate::azure::facts::key;
+use crate::azure::rule::{build, RawRule};
+use crate::azure::{AzureItems, Nsg, NsgRule};
+use crate::ctx::Ctx;
+use crate::error::{ErrorKind, IngestError};
+use crate::json::{Node, Value};
+use crate::raw::{from_tf, from_tf_list, Raw};
+use crate::FileOutcome;
+use expr::{AKind, AVal, ArmEval};
+use portcullis_model::{Action, Entry, Known, Origin, Sources, Span, Unknown};
+use std::sync::Arc;
+
+/// Whether the first bytes of a JSON file look like an ARM template: its
+/// `$schema` names a deployment template (resource group, subscription,
+/// management group or tenant scope).
+pub fn looks_like_template(head: &str) -> bool {
+    head.contains("eploymentTemplate.json")
+}
+
+/// Reads `text` when it is an ARM template; `None` otherwise.
+pub fn read_input(path: &str, text: &str, head: &str) -> Option<FileOutcome> {
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    if !t.starts_with('{') || !looks_like_template(head) {
+        return None;
+    }
+    let file: Arc<str> = Arc::from(path);
+    let ctx = Ctx::new(file, text);
+    let mut out = FileOutcome { path: path.to_string(), format: Some("arm"), ..Default::default() };
+    let opts = crate::json::Options::LENIENT;
+    let parsed = match crate::json::parse(text, opts) {
+        Err(e) if e.message.contains("control character") => {
+            // Azure accepts raw line breaks and tabs inside strings (several
+            // published templates have them); JSON does not. Blank them, byte
+            // for byte, so every offset still points into `text`.
+            crate::json::parse(&blank_raw_controls(text), opts)
+        }
+        other => other,
+    };
+    match parsed {
+        Ok(root) => {
+            let mut ev = ArmEval::new(&ctx, &root);
+            let mut r = Reader { ev: &mut ev, ctx: &ctx, items: AzureItems::default() };
+            r.template(&root);
+            out.azure = r.items;
+            // In file order: values are evaluated before their rules are built.
+            ev.errors.sort_by_key(|e| (e.line, e.column));
+            out.errors.append(&mut ev.errors);
+        }
+        Err(e) => {
+            let (line, column) = ctx.line_col(e.offset as usize);
+            out.errors.push(IngestError {
+                file: path.to_string(),
+                line,
+                column,
+                kind: ErrorKind::Syntax,
+                message: format!("not valid JSON: {}", e.message),
+            });
+        }
+    }
+    Some(out)
+}
+
+/// Replaces control characters inside strings with spaces; comments and
+/// everything outside strings are kept.
+fn blank_raw_controls(text: &str) -> String {
+    let mut b = text.as_bytes().to_vec();
+    let (mut i, mut in_str, mut esc) = (0, false, false);
+    while i < b.len() {
+        let c = b[i];
+        if in_str {
+            if esc {
+                esc = false;
+            } else if c == b'\\' {
+                esc = true;
+            } else if c == b'"' {
+                in_str = false;
+            } else if c < 0x20 {
+                b[i] = b' ';
+            }
+        } else if c == b'"' {
+            in_str = true;
+        } else if c == b'/' && b.get(i + 1) == Some(&b'/') {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+        } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
+            i += 2;
+            while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                i += 1;
+            }
+            i += 1;
+        }
+        i += 1;
+    }
+    // Only ASCII bytes were replaced by ASCII bytes.
+    String::from_utf8(b).unwrap_or_else(|_| text.to_string())
+}
+
+const NSG_TYPE: &str = "microsoft.network/networksecuritygroups";
+const RULE_TYPE: &str = "microsoft.network/networksecuritygroups/securityrules";
+
+/// The NSG a child rule belongs to, when nested in its `resources`.
+struct Parent {
+    ty: String,
+    /// The NSG's key (see [`Reader::nsg_key`]), when it is one.
+    nsg: Option<String>,
+    shown: String,
+}
+
+struct Reader<'e, 'a, 'c> {
+    ev: &'e mut ArmEval<'a, 'c>,
+    ctx: &'c Ctx<'c>,
+    items: AzureItems,
+}
+
+fn member<'n>(obj: &'n Node, k: &str) -> Option<&'n Node> {
+    obj.as_object()?.iter().find(|m| m.key.eq_ignore_ascii_case(k)).map(|m| &m.value)
+}
+
+/// A field of a rule object, flattened or under `properties`.
+fn field<'v>(obj: &'v AVal, k: &str) -> Option<&'v AVal> {
+    obj.get(k).or_else(|| obj.get("properties").and_then(|p| p.get(k)))
+}
+
+fn raw(errors: &mut Vec<IngestError>, obj: &AVal, k: &str) -> Option<Raw> {
+    from_tf(errors, &field(obj, k)?.to_tf(), k)
+}
+
+fn raw_list(errors: &mut Vec<IngestError>, obj: &AVal, one: &str, many: &str) -> Vec<Raw> {
+    let mut out: Vec<Raw> = raw(errors, obj, one).into_iter().collect();
+    if let Some(v) = field(obj, many) {
+        out.extend(from_tf_list(errors, &v.to_tf(), many));
+    }
+    out
+}
+
+/// `[{"id": …}]` lists of application security groups.
+fn id_list(obj: &AVal, k: &str) -> Vec<Raw> {
+    let Some(v) = field(obj, k) else { return Vec::new() };
+    match &v.kind {
+        AKind::Arr(a) => a
+            .iter()
+            .filter_map(|g| {
+                let id = g.get("id")?;
+                Some(match id.text() {
+                    Some(t) => Raw::text(t, id.span.clone()),
+                    None => Raw::unknown(id.name_text().unwrap_or_default(), id.span.clone()),
+                })
+            })
+            .collect(),
+        AKind::Unknown { reason, .. } => vec![Raw::unknown(reason.clone(), v.span.clone())],
+        _ => Vec::new(),
+    }
+}
+
+fn raw_rule(errors: &mut Vec<IngestError>, r: &AVal, span: Span) -> RawRule {
+    let mut rr = RawRule::new(span);
+    rr.name = r.get("name").and_then(AVal::name_text);
+    rr.priority = raw(errors, r, "priority");
+    rr.direction = raw(errors, r, "direction");
+    rr.access = raw(errors, r, "access");
+    rr.protocol = raw(errors, r, "protocol");
+    rr.src_prefixes = raw_list(errors, r, "sourceAddressPrefix", "sourceAddressPrefixes");
+    rr.src_ports = raw_list(errors, r, "sourcePortRange", "sourcePortRanges");
+    rr.dst_ports = raw_list(errors, r, "destinationPortRange", "destinationPortRanges");
+    rr.dst_prefixes = raw_list(errors, r, "destinationAddressPrefix", "destinationAddressPrefixes");
+    rr.src_asgs = id_list(r, "sourceApplicationSecurityGroups");
+    rr.dst_asgs = id_list(r, "destinationApplicationSecurityGroups");
+    rr
+}
+
+/// An entry for rules the template cannot show: it may admit anything,
+/// first.
+fn unknown_entry(resource: &str, what: &str, reason: &str, span: &Span) -> Entry {
+    let u = Unknown { what: what.into(), reason: reason.into(), span: span.clone() };
+    Entry {
+        resource: resource.to_string(),
+        label: format!("{what} ({reason})"),
+        span: span.clone(),
+        origin: Origin::Explicit,
+        action: Action::Allow,
+        protocol: Known::from_unknown(u.clone()),
+        ports: Known::from_unknown(u.clone()),
+        sources: Sources { unknown: vec![u], ..Default::default() },
+        order: i64::MIN,
+    }
+}
+
+impl Reader<'_, '_, '_> {
+    fn nsg_key(&self, name: &str) -> String {
+        format!("arm-nsg:{}:{}", self.ctx.file, key(name))
+    }
+
+    fn template(&mut self, root: &Node) {
+        let Some(res) = member(root, "resources") else { return };
+        self.resources(res, None);
+    }
+
+    /// A `resources` list (or, in language version 2.0, an object of
+    /// resources by symbolic name).
+    fn resources(&mut self, list: &Node, parent: Option<&Parent>) {
+        let items: Vec<&Node> = match &list.value {
+            Value::Array(a) => a.iter().collect(),
+            Value::Object(m) => m.iter().map(|m| &m.value).collect(),
+            _ => return,
+        };
+        for r in items {
+            if r.as_object().is_some() {
+                self.resource(r, parent);
+            }
+        }
+    }
+
+    fn resource(&mut self, r: &Node, parent: Option<&Parent>) {
+        let Some(ty) = member(r, "type").and_then(Node::as_str) else { return };
+        let ty = match parent {
+            Some(p) if !ty.contains('/') => format!("{}/{}", p.ty, ty.to_ascii_lowercase()),
+            _ => ty.to_ascii_lowercase(),
+        };
+        if ty != NSG_TYPE && ty != RULE_TYPE {
+            return;
+        }
+        let name_node = member(r, "name");
+        let shown = name_node.and_then(Node::as_str).unwrap_or("(unnamed)").to_string();
+        let span = self.ctx.span(name_node.map_or(r.offset, |n| n.offset));
+        let name = name_node.map(|n| self.ev.value(n));
+        // A resource deploys only when its condition holds.
+        let mut exists: Option<Unknown> = None;
+        if let Some(c) = member(r, "condition") {
+            let v = self.ev.value(c);
+            match &v.kind {
+                AKind::Bool(false) => return,
+                AKind::Str(s) if s.eq_ignore_ascii_case("false") => return,
+                AKind::Bool(true) => {}
+                AKind::Str(s) if s.eq_ignore_ascii_case("true") => {}
+                AKind::Unknown { reason, .. } => {
+                    exists = Some(Unknown {
+                        what: format!("whether {shown} is deployed"),
+                        reason: reason.clone(),
+                        span: v.span.clone(),
+                    });
+                }
+                _ => self.ev.error(&v.span, format!("{shown}: `condition` should be a boolean")),
+            }
+        }
+        let name_text = name.as_ref().and_then(AVal::name_text);
+        if ty == NSG_TYPE {
+            let nsg_key = name_text.as_deref().map(|n| self.nsg_key(n));
+            self.nsg(r, &shown, span, nsg_key.clone(), exists.as_ref());
+            if let Some(children) = member(r, "resources") {
+                let p = Parent { ty, nsg: nsg_key, shown };
+                self.resources(children, Some(&p));
+            }
+        } else {
+            let nsg = match parent {
+                Some(p) => p.nsg.clone().map(|k| (k, p.shown.clone())),
+                // `nsg/rule`: the NSG is the first segment.
+                None => {
+                    name_text.as_deref().and_then(|n| n.split_once('/')).map(|(n, _)| (self.nsg_key(n), n.to_string()))
+                }
+            };
+            self.child_rule(r, &shown, span, nsg, exists.as_ref());
+        }
+    }
+
+    fn nsg(&mut self, r: &Node, shown: &str, span: Span, nsg_key: Option<String>, exists: Option<&Unknown>) {
+        let mut nsg = Nsg {
+            id: shown.to_string(),
+            aliases: nsg_key.into_iter().collect(),
+            span: span.clone(),
+            entries: Vec::new(),
+            has_defaults: false,
+            subnets: Vec::new(),
+            nics: Vec::new(),
+            notes: Vec::new(),
+        };
+        let props = member(r, "properties");
+        let copies = props.and_then(|p| member(p, "copy")).and_then(Node::as_array).unwrap_or(&[]);
+        if copies
+            .iter()
+            .any(|c| member(c, "name").and_then(Node::as_str).is_some_and(|n| n.eq_ignore_ascii_case("securityRules")))
+        {
+            let at = self.ctx.span(copies.first().map_or(r.offset, |c| c.offset));
+            nsg.entries.push(unknown_entry(
+                shown,
+                "securityRules",
+                "rules built by a copy loop are not evaluated",
+                &at,
+            ));
+        }
+        if let Some(rules) = props.and_then(|p| member(p, "securityRules")) {
+            let v = self.ev.value(rules);
+            match &v.kind {
+                AKind::Arr(list) => {
+                    let mut seen: Vec<(i64, String)> = Vec::new();
+                    for rule in list {
+                        if let AKind::Unknown { reason, .. } = &rule.kind {
+                            nsg.entries.push(unknown_entry(shown, "security rule", reason, &rule.span));
+                            continue;
+                        }
+                        let rr = raw_rule(&mut self.ev.errors, rule, rule.span.clone());
+                        let built = build(&rr, shown, &mut self.ev.errors);
+                        if let (Some(p), false) = (built.priority, built.entries.is_empty()) {
+                            let rname = rr.name.clone().unwrap_or_default();
+                            if let Some((_, other)) = seen.iter().find(|(q, _)| *q == p) {
+                                let msg = format!("security rules {other} and {rname} share inbound priority {p}, which Azure rejects");
+                                self.ev.error(&rule.span, msg);
+                            }
+                            seen.push((p, rname));
+                        }
+                        nsg.entries.extend(built.entries);
+                        nsg.notes.extend(built.notes);
+                    }
+                }
+                AKind::Null => {}
+                AKind::Unknown { reason, .. } => {
+                    nsg.entries.push(unknown_entry(shown, "securityRules", reason, &v.span))
+                }
+                _ => {
+                    self.ev.error(
+                        &v.span,
+                        format!("{shown}: `securityRules` should be an array, found {}", v.type_name()),
+                    );
+                    nsg.entries.push(unknown_entry(shown, "securityRules", "not an array of rules", &v.span));
+                }
+            }
+        }
+        if let Some(u) = exists {
+            mark_conditional(&mut nsg.entries, u);
+        }
+        self.items.nsgs.push(nsg);
+    }
+
+    fn child_rule(
+        &mut self,
+        r: &Node,
+        shown: &str,
+        span: Span,
+        nsg: Option<(String, String)>,
+        exists: Option<&Unknown>,
+    ) {
+        // The rule object: its name and properties, evaluated.
+        let mut members = Vec::new();
+        if let Some(n) = member(r, "name") {
+            members.push(("name".to_string(), self.ev.value(n)));
+        }
+        match member(r, "properties") {
+            Some(p) => members.push(("properties".to_string(), self.ev.value(p))),
+            None => self.ev.error(&span, format!("security rule {shown} has no `properties`")),
+        }
+        let obj = AVal { kind: AKind::Obj(members), span: span.clone() };
+        let mut rule = NsgRule {
+            nsg: nsg.iter().map(|(k, _)| k.clone()).collect(),
+            nsg_shown: nsg.map(|(_, s)| s),
+            resource: shown.to_string(),
+            span: span.clone(),
+            entries: Vec::new(),
+            notes: Vec::new(),
+        };
+        match obj.get("properties").map(|p| &p.kind) {
+            Some(AKind::Unknown { reason, .. }) => {
+                rule.entries.push(unknown_entry(shown, "properties", reason, &span));
+            }
+            Some(AKind::Obj(_)) => {
+                let mut rr = raw_rule(&mut self.ev.errors, &obj, span);
+                // Its name is the last segment of `nsg/rule`.
+                rr.name = Some(shown.to_string());
+                let built = build(&rr, shown, &mut self.ev.errors);
+                rule.entries = built.entries;
+                rule.notes = built.notes;
+            }
+            _ => {}
+        }
+        if let Some(u) = exists {
+            mark_conditional(&mut rule.entries, u);
+        }
+        self.items.rules.push(rule);
+    }
+}
+
+/// The rules of a resource that may not be deployed match only when it is:
+/// their match is unknown, which bounds both readings.
+fn mark_conditional(entries: &mut [Entry], u: &Unknown) {
+    for e in entries {
+        e.protocol = Known::from_unknown(u.clone());
+    }
+}

@@ -1,0 +1,120 @@
+//! CloudFormation templates, in YAML (with the short-form tags) or JSON:
+//! the EC2 security groups, network ACLs and instances they declare, read
+//! onto the AWS items ([`crate::aws`]) so they mean what the same rules
+//! mean in any other AWS input.
+//!
+//! Reading is three steps: [`template`] builds one tree with positions from
+//! either syntax, [`intrinsics`] evaluates intrinsic functions as far as the
+//! template can tell (parameters take their `Default`), and [`ec2`] adapts
+//! the resources. Resources are named by their logical id.
+//!
+//! Parameter values other than the defaults (`aws cloudformation deploy
+//! --parameter-overrides`, a parameters file) are not read yet: the
+//! evaluator takes them ([`intrinsics::Eval::new`]), the CLI does not pass
+//! any.
+
+pub mod ec2;
+pub mod intrinsics;
+pub mod template;
+
+use crate::aws::AwsItems;
+use crate::ctx::Ctx;
+use crate::error::{ErrorKind, IngestError};
+use crate::FileOutcome;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use template::CNode;
+
+/// Whether the first bytes of a YAML file look like a template: the
+/// format version, or a top-level `Resources:` and an `AWS::` type. Other
+/// YAML (Kubernetes manifests, CI files) is not parsed.
+pub fn looks_like_yaml_template(head: &str) -> bool {
+    head.contains("AWSTemplateFormatVersion")
+        || (head.contains("AWS::") && head.lines().any(|l| l.starts_with("Resources:")))
+}
+
+/// The same for a JSON file.
+pub fn looks_like_json_template(head: &str) -> bool {
+    head.contains("\"AWSTemplateFormatVersion\"") || (head.contains("\"Resources\"") && head.contains("\"AWS::"))
+}
+
+/// Whether a tree is a template: a mapping whose `Resources` is a mapping,
+/// with the format version or a resource whose `Type` names a provider type.
+pub fn is_template(root: &CNode) -> bool {
+    let Some(res) = root.get("Resources").and_then(CNode::as_map) else { return false };
+    root.get("AWSTemplateFormatVersion").is_some()
+        || res.iter().any(|(_, _, r)| r.get("Type").and_then(CNode::as_str).is_some_and(|t| t.contains("::")))
+}
+
+/// Reads a template's resources.
+pub fn read(file: &Arc<str>, root: &CNode, errors: &mut Vec<IngestError>) -> AwsItems {
+    let mut ev = intrinsics::Eval::new(root, BTreeMap::new());
+    let mut reader = ec2::Reader { ev: &mut ev, file: file.clone(), items: AwsItems::default() };
+    if let Some(res) = root.get("Resources").and_then(CNode::as_map) {
+        for (id, span, def) in res {
+            // `Fn::ForEach` (the AWS::LanguageExtensions transform) expands
+            // at deployment: not evaluated.
+            if id.starts_with("Fn::ForEach") {
+                continue;
+            }
+            if def.as_map().is_none() {
+                reader.ev.error(span, format!("resource {id} should be a mapping, found {}", def.type_name()));
+                continue;
+            }
+            if def.get("Type").is_none() {
+                reader.ev.error(span, format!("resource {id} has no `Type`"));
+                continue;
+            }
+            reader.resource(id, span, def);
+        }
+    }
+    let items = std::mem::take(&mut reader.items);
+    // In file order: values are evaluated before their rules are read.
+    ev.errors.sort_by_key(|e| (e.line, e.column));
+    errors.append(&mut ev.errors);
+    items
+}
+
+/// Reads `text` when it is a CloudFormation template; `None` otherwise.
+pub fn read_input(path: &str, text: &str, head: &str) -> Option<FileOutcome> {
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    let file: Arc<str> = Arc::from(path);
+    let mut out = FileOutcome { path: path.to_string(), ..Default::default() };
+    let tree = if t.starts_with('{') {
+        if !looks_like_json_template(head) {
+            return None;
+        }
+        let ctx = Ctx::new(file.clone(), text);
+        match crate::json::parse(text, crate::json::Options::STRICT) {
+            Ok(root) => template::from_json(&ctx, &root),
+            Err(e) => {
+                let (line, column) = ctx.line_col(e.offset as usize);
+                out.format = Some("cloudformation");
+                out.errors.push(IngestError {
+                    file: path.to_string(),
+                    line,
+                    column,
+                    kind: ErrorKind::Syntax,
+                    message: format!("not valid JSON: {}", e.message),
+                });
+                return Some(out);
+            }
+        }
+    } else if t.starts_with('[') || !looks_like_yaml_template(head) {
+        return None;
+    } else {
+        match template::from_yaml(&file, text, &mut out.errors) {
+            Some(tree) => tree,
+            None => {
+                out.format = Some("cloudformation");
+                return Some(out);
+            }
+        }
+    };
+    if !is_template(&tree) {
+        return None;
+    }
+    out.format = Some("cloudformation");
+    out.aws = read(&file, &tree, &mut out.errors);
+    Some(out)
+}
