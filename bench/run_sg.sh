@@ -41,7 +41,7 @@ test -x "$SRC_BIN" || { echo "run_sg.sh: $SRC_BIN was not built" >&2; exit 1; }
 BIN=$OUT/portcullis-under-test
 cp "$SRC_BIN" "$BIN"
 if [[ "$SRC_BIN" == target/release/portcullis ]]; then
-    built_from="built from commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo ' + uncommitted changes')"
+    built_from="built from commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo ' + uncommitted changes' || true)"
 else
     built_from="given with BIN"
 fi

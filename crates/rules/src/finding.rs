@@ -137,5 +137,7 @@ impl Finding {
 
 /// Sorts findings into their canonical order.
 pub fn sort_findings(f: &mut [Finding]) {
-    f.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()).then_with(|| a.message.cmp(&b.message)));
+    use rayon::slice::ParallelSliceMut;
+    // Stable and parallel: a large account has hundreds of thousands.
+    f.par_sort_by(|a, b| a.sort_key().cmp(&b.sort_key()).then_with(|| a.message.cmp(&b.message)));
 }
