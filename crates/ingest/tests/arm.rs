@@ -1,50 +1,16 @@
 //! ARM templates: network security groups and their rules, evaluated by
 //! the same builder as every Azure input. Fixture in, admitted sources out.
 
+mod common;
+
+use common::{admitted, exact, set, target};
 use portcullis_engine::evaluate;
-use portcullis_ingest::{assemble, read_input, IngestError};
+use portcullis_ingest::IngestError;
 use portcullis_model::named::public;
-use portcullis_model::{AddrSet, Cidr, Estate, Protocol};
+use portcullis_model::{AddrSet, Estate, Protocol};
 
 fn load(files: &[&str]) -> (Estate, Vec<IngestError>) {
-    let mut outs: Vec<_> = files
-        .iter()
-        .map(|f| {
-            let path = format!("{}/tests/fixtures/arm/{f}", env!("CARGO_MANIFEST_DIR"));
-            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-            read_input(f, &text)
-        })
-        .collect();
-    for o in &outs {
-        assert_eq!(o.format, Some("arm"), "{} was not recognised", o.path);
-    }
-    let errors = outs.iter().flat_map(|o| o.errors.clone()).collect();
-    (assemble(&mut outs), errors)
-}
-
-fn set(cidrs: &[&str]) -> AddrSet {
-    let mut s = AddrSet::empty();
-    for c in cidrs {
-        s.union_in_place(&Cidr::parse(c).expect("cidr").to_set());
-    }
-    s
-}
-
-fn target(estate: &Estate, id: &str) -> usize {
-    estate.targets.iter().position(|t| t.id == id).unwrap_or_else(|| {
-        panic!("no target {id}; targets: {:?}", estate.targets.iter().map(|t| &t.id).collect::<Vec<_>>())
-    })
-}
-
-fn admitted(estate: &Estate, id: &str, port: u16) -> (AddrSet, AddrSet) {
-    let e = evaluate(estate, target(estate, id), Protocol::TCP, port).expect("target exists");
-    (e.lower.addrs, e.upper.addrs)
-}
-
-fn exact(estate: &Estate, id: &str, port: u16) -> AddrSet {
-    let (lo, up) = admitted(estate, id, port);
-    assert_eq!(lo, up, "{id} tcp/{port} should have no unknowns");
-    lo
+    common::load_from("arm/", files, Some("arm"))
 }
 
 const CP: &str = "[variables('cpNsg')]";

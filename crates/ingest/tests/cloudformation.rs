@@ -2,50 +2,15 @@
 //! out (the engine evaluates the estate the adapter builds). The YAML and
 //! JSON fixtures are twins and must mean the same.
 
+mod common;
+
+use common::{admitted, exact, set, target};
 use portcullis_engine::evaluate;
-use portcullis_ingest::{assemble, read_input, IngestError};
-use portcullis_model::{AddrSet, Cidr, Estate, Protocol};
+use portcullis_ingest::{read_input, IngestError};
+use portcullis_model::{AddrSet, Estate, Protocol};
 
 fn load(files: &[&str]) -> (Estate, Vec<IngestError>) {
-    let mut outs: Vec<_> = files
-        .iter()
-        .map(|f| {
-            let path = format!("{}/tests/fixtures/cloudformation/{f}", env!("CARGO_MANIFEST_DIR"));
-            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-            read_input(f, &text)
-        })
-        .collect();
-    for o in &outs {
-        assert_eq!(o.format, Some("cloudformation"), "{} was not recognised", o.path);
-    }
-    let errors = outs.iter().flat_map(|o| o.errors.clone()).collect();
-    (assemble(&mut outs), errors)
-}
-
-fn set(cidrs: &[&str]) -> AddrSet {
-    let mut s = AddrSet::empty();
-    for c in cidrs {
-        s.union_in_place(&Cidr::parse(c).expect("cidr").to_set());
-    }
-    s
-}
-
-fn target(estate: &Estate, id: &str) -> usize {
-    estate.targets.iter().position(|t| t.id == id).unwrap_or_else(|| {
-        panic!("no target {id}; targets: {:?}", estate.targets.iter().map(|t| &t.id).collect::<Vec<_>>())
-    })
-}
-
-/// (surely admitted, possibly admitted) on tcp/`port`.
-fn admitted(estate: &Estate, id: &str, port: u16) -> (AddrSet, AddrSet) {
-    let e = evaluate(estate, target(estate, id), Protocol::TCP, port).expect("target exists");
-    (e.lower.addrs, e.upper.addrs)
-}
-
-fn exact(estate: &Estate, id: &str, port: u16) -> AddrSet {
-    let (lo, up) = admitted(estate, id, port);
-    assert_eq!(lo, up, "{id} tcp/{port} should have no unknowns");
-    lo
+    common::load_from("cloudformation/", files, Some("cloudformation"))
 }
 
 #[test]

@@ -1,53 +1,15 @@
 //! GCP firewall and Kubernetes Service semantics, read from `gcloud` dumps
 //! and Terraform plans: fixture in, admitted sources out.
 
+mod common;
+
+use common::{admitted, exact, find, set, target};
 use portcullis_engine::evaluate;
-use portcullis_ingest::{assemble, read_input, IngestError};
-use portcullis_model::{AddrSet, Cidr, Estate, Protocol};
+use portcullis_ingest::IngestError;
+use portcullis_model::{AddrSet, Estate, Protocol};
 
 fn load(files: &[&str]) -> (Estate, Vec<IngestError>) {
-    let mut outs: Vec<_> = files
-        .iter()
-        .map(|f| {
-            let path = format!("{}/tests/fixtures/{f}", env!("CARGO_MANIFEST_DIR"));
-            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-            read_input(f, &text)
-        })
-        .collect();
-    for o in &outs {
-        assert!(o.format.is_some(), "{} was not recognised", o.path);
-    }
-    let errors = outs.iter().flat_map(|o| o.errors.clone()).collect();
-    (assemble(&mut outs), errors)
-}
-
-fn set(cidrs: &[&str]) -> AddrSet {
-    let mut s = AddrSet::empty();
-    for c in cidrs {
-        s.union_in_place(&Cidr::parse(c).expect("cidr").to_set());
-    }
-    s
-}
-
-fn find(estate: &Estate, id: &str) -> Option<usize> {
-    estate.targets.iter().position(|t| t.id == id)
-}
-
-fn target(estate: &Estate, id: &str) -> usize {
-    find(estate, id).unwrap_or_else(|| {
-        panic!("no target {id}; targets: {:?}", estate.targets.iter().map(|t| &t.id).collect::<Vec<_>>())
-    })
-}
-
-fn admitted(estate: &Estate, id: &str, port: u16) -> (AddrSet, AddrSet) {
-    let e = evaluate(estate, target(estate, id), Protocol::TCP, port).expect("target exists");
-    (e.lower.addrs, e.upper.addrs)
-}
-
-fn exact(estate: &Estate, id: &str, port: u16) -> AddrSet {
-    let (lo, up) = admitted(estate, id, port);
-    assert_eq!(lo, up, "{id} tcp/{port} should have no unknowns");
-    lo
+    common::load_from("", files, None)
 }
 
 fn internal(estate: &Estate, id: &str, port: u16) -> Vec<String> {
