@@ -24,6 +24,19 @@ pub struct IngestError {
     pub message: String,
 }
 
+impl IngestError {
+    /// A well-formed value that is wrong, at `span`.
+    pub fn invalid(span: &portcullis_model::Span, message: String) -> Self {
+        IngestError {
+            file: span.file.to_string(),
+            line: span.line,
+            column: span.column,
+            kind: ErrorKind::Invalid,
+            message,
+        }
+    }
+}
+
 impl fmt::Display for IngestError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.line > 0 {

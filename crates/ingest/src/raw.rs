@@ -43,13 +43,7 @@ impl Raw {
 
 /// Records an error about a value at `span`.
 pub fn error(errors: &mut Vec<IngestError>, span: &Span, message: String) {
-    errors.push(IngestError {
-        file: span.file.to_string(),
-        line: span.line,
-        column: span.column,
-        kind: ErrorKind::Invalid,
-        message,
-    });
+    errors.push(IngestError::invalid(span, message));
 }
 
 pub fn unknown(what: &str, reason: impl Into<String>, span: &Span) -> Unknown {

@@ -20,6 +20,29 @@ pub fn format_ports(p: &PortSet) -> String {
     p.runs().iter().map(|&(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") }).collect::<Vec<_>>().join(",")
 }
 
+/// Parses one port field: `"22"` or `"10000-20000"`. Errors name what is
+/// wrong; providers reject an inverted range, so it is an error here too.
+pub fn parse_port_range(t: &str) -> Result<PortSet, String> {
+    let t = t.trim();
+    let port = |p: &str| -> Result<u16, String> {
+        let p = p.trim();
+        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("`{t}` is not a port or a range A-B"));
+        }
+        p.parse::<u16>().map_err(|_| format!("port `{p}` is outside 0-65535"))
+    };
+    match t.split_once('-') {
+        None => port(t).map(PortSet::point),
+        Some((a, b)) => {
+            let (a, b) = (port(a)?, port(b)?);
+            if a > b {
+                return Err(format!("range `{t}` runs backwards (the provider rejects it)"));
+            }
+            Ok(PortSet::range(a, b))
+        }
+    }
+}
+
 /// An IP protocol by its IANA number (6 = TCP, 17 = UDP, 1 = ICMP, 58 = ICMPv6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Protocol(pub u8);

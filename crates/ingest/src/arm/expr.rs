@@ -19,7 +19,7 @@
 //! `[parameters('nsg')]`.
 
 use crate::ctx::Ctx;
-use crate::error::{ErrorKind, IngestError};
+use crate::error::IngestError;
 use crate::json::{Node, Value};
 use crate::terraform::value::{TfKind, TfValue};
 use portcullis_model::Span;
@@ -350,13 +350,7 @@ impl<'a, 'c> ArmEval<'a, 'c> {
     }
 
     pub fn error(&mut self, span: &Span, message: String) {
-        self.errors.push(IngestError {
-            file: span.file.to_string(),
-            line: span.line,
-            column: span.column,
-            kind: ErrorKind::Invalid,
-            message,
-        });
+        self.errors.push(IngestError::invalid(span, message));
     }
 
     fn unknown(span: &Span, reason: impl Into<String>, text: impl Into<String>) -> AVal {

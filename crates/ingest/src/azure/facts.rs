@@ -142,23 +142,7 @@ pub fn parse_port_range(s: &str) -> Result<PortSet, String> {
              use destination_port_ranges"
         ));
     }
-    let port = |p: &str| -> Result<u16, String> {
-        let p = p.trim();
-        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("`{t}` is not a port, a range A-B or *"));
-        }
-        p.parse::<u16>().map_err(|_| format!("port `{p}` is outside 0-65535"))
-    };
-    match t.split_once('-') {
-        None => port(t).map(PortSet::point),
-        Some((a, b)) => {
-            let (a, b) = (port(a)?, port(b)?);
-            if a > b {
-                return Err(format!("range `{t}` runs backwards (Azure rejects it)"));
-            }
-            Ok(PortSet::range(a, b))
-        }
-    }
+    portcullis_model::ports::parse_port_range(t)
 }
 
 /// The three inbound default rules every NSG ends with, as entries of

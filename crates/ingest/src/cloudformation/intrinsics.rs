@@ -24,7 +24,7 @@
 //!   other function are unknown, with the reason.
 
 use super::template::{CKind, CNode};
-use crate::error::{ErrorKind, IngestError};
+use crate::error::IngestError;
 use portcullis_model::Span;
 use std::collections::BTreeMap;
 
@@ -171,13 +171,7 @@ impl<'a> Eval<'a> {
     }
 
     pub fn error(&mut self, span: &Span, message: String) {
-        self.errors.push(IngestError {
-            file: span.file.to_string(),
-            line: span.line,
-            column: span.column,
-            kind: ErrorKind::Invalid,
-            message,
-        });
+        self.errors.push(IngestError::invalid(span, message));
     }
 
     fn unknown(span: &Span, reason: impl Into<String>) -> Val {

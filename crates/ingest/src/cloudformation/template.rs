@@ -144,13 +144,7 @@ impl YamlConv<'_> {
     }
 
     fn error(&mut self, span: &Span, message: String) {
-        self.errors.push(IngestError {
-            file: span.file.to_string(),
-            line: span.line,
-            column: span.column,
-            kind: ErrorKind::Invalid,
-            message,
-        });
+        self.errors.push(IngestError::invalid(span, message));
     }
 
     fn node(&mut self, n: &MarkedYaml, depth: usize) -> Option<CNode> {

@@ -48,24 +48,7 @@ pub fn parse_protocol(s: &str) -> Option<ProtoMatch> {
 
 /// One `ports` element: `"22"` or `"10000-20000"`.
 pub fn parse_ports(s: &str) -> Result<PortSet, String> {
-    let t = s.trim();
-    let port = |p: &str| -> Result<u16, String> {
-        let p = p.trim();
-        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("`{t}` is not a port or a range A-B"));
-        }
-        p.parse::<u16>().map_err(|_| format!("port `{p}` is outside 0-65535"))
-    };
-    match t.split_once('-') {
-        None => port(t).map(PortSet::point),
-        Some((a, b)) => {
-            let (a, b) = (port(a)?, port(b)?);
-            if a > b {
-                return Err(format!("range `{t}` runs backwards (the API rejects it)"));
-            }
-            Ok(PortSet::range(a, b))
-        }
-    }
+    portcullis_model::ports::parse_port_range(s)
 }
 
 /// The network a firewall rule or interface names, as a comparable key:

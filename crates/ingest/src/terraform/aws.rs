@@ -12,7 +12,7 @@ use super::value::{TfKind, TfResource, TfValue};
 use crate::aws::dumps::label;
 use crate::aws::facts::{parse_protocol, ports_for};
 use crate::aws::{AclRule, AwsItems, GroupRule, Host, NetworkAcl, SecurityGroup};
-use crate::error::{ErrorKind, IngestError};
+use crate::error::IngestError;
 use portcullis_model::{
     Action, Cidr, Entry, InternalSource, Known, Origin, PortSet, ProtoMatch, Sources, Span, Unknown,
 };
@@ -24,13 +24,7 @@ pub struct Sink<'a> {
 
 impl Sink<'_> {
     pub fn error(&mut self, span: &Span, message: String) {
-        self.errors.push(IngestError {
-            file: span.file.to_string(),
-            line: span.line,
-            column: span.column,
-            kind: ErrorKind::Invalid,
-            message,
-        });
+        self.errors.push(IngestError::invalid(span, message));
     }
 }
 
