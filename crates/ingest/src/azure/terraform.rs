@@ -1,7 +1,7 @@
 //! Azure resources in Terraform (plan or configuration) → Azure items.
 //!
 //! Argument names follow the azurerm provider
-//! (registry.terraform.io/providers/hashicorp/azurerm/latest/docs):
+//! (the Terraform Registry docs of hashicorp/azurerm):
 //! `azurerm_network_security_group` (inline `security_rule` blocks),
 //! `azurerm_network_security_rule`, `azurerm_subnet_network_security_group_association`,
 //! `azurerm_network_interface_security_group_association`,

@@ -1,7 +1,7 @@
 //! Google Cloud resources in Terraform (plan or configuration) → GCP items.
 //!
 //! Argument names follow the google provider
-//! (registry.terraform.io/providers/hashicorp/google/latest/docs):
+//! (the Terraform Registry docs of hashicorp/google):
 //! `google_compute_firewall` (`allow` / `deny` blocks), `google_compute_instance`
 //! (`network_interface`, `tags`, `service_account`), and
 //! `google_compute_network` / `google_compute_subnetwork` (to tie an

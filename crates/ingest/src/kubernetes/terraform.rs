@@ -1,5 +1,5 @@
 //! `kubernetes_service` and `kubernetes_service_v1` (Terraform kubernetes
-//! provider, registry.terraform.io/providers/hashicorp/kubernetes/latest/docs)
+//! provider, the Terraform Registry docs of hashicorp/kubernetes)
 //! → Services that reach outside the cluster. See the module above for
 //! the facts.
 

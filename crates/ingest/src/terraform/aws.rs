@@ -1,7 +1,7 @@
 //! AWS resources in Terraform (plan or configuration) → model items.
 //!
 //! Argument names follow the provider's docs
-//! (registry.terraform.io/providers/hashicorp/aws/latest/docs): resources
+//! (the Terraform Registry docs of hashicorp/aws): resources
 //! `aws_security_group` (inline `ingress` blocks or the attribute-list
 //! form), `aws_default_security_group`, `aws_security_group_rule`,
 //! `aws_vpc_security_group_ingress_rule`, `aws_network_acl`,
