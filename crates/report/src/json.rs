@@ -1,7 +1,10 @@
 //! The version 1 JSON contract (DESIGN.md): `{"version": 1, "findings":
 //! […], "errors": […]}`. Findings arrive sorted; serde keeps field order, so
-//! the same input prints the same bytes.
+//! the same input prints the same bytes. Compared against a baseline,
+//! `findings` are the new ones and `fixed` lists the baseline entries no
+//! longer found.
 
+use crate::baseline::BaselineEntry;
 use crate::{Emitter, Report, ReportError};
 use portcullis_rules::Finding;
 use serde::Serialize;
@@ -12,6 +15,8 @@ struct Envelope<'a> {
     version: u32,
     findings: &'a [Finding],
     errors: &'a [ReportError],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fixed: Option<&'a [BaselineEntry]>,
 }
 
 pub struct Json;
@@ -38,7 +43,12 @@ impl Emitter for Json {
     fn emit(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         // Small reports: serde prints the envelope in one go.
         if report.findings.len() < WINDOW {
-            let env = Envelope { version: 1, findings: report.findings, errors: report.errors };
+            let env = Envelope {
+                version: 1,
+                findings: report.findings,
+                errors: report.errors,
+                fixed: report.baseline.map(|b| b.fixed),
+            };
             serde_json::to_writer_pretty(&mut *out, &env).map_err(io::Error::other)?;
             return writeln!(out);
         }
@@ -69,20 +79,28 @@ impl Emitter for Json {
             }
         }
         out.write_all(b"\n  ],\n  \"errors\": ")?;
-        if report.errors.is_empty() {
-            out.write_all(b"[]")?;
-        } else {
-            out.write_all(b"[\n")?;
-            let mut buf = Vec::new();
-            for (i, e) in report.errors.iter().enumerate() {
-                if i > 0 {
-                    buf.extend_from_slice(b",\n");
-                }
-                element(e, &mut buf)?;
-            }
-            out.write_all(&buf)?;
-            out.write_all(b"\n  ]")?;
+        array(report.errors, out)?;
+        if let Some(b) = report.baseline {
+            out.write_all(b",\n  \"fixed\": ")?;
+            array(b.fixed, out)?;
         }
         out.write_all(b"\n}\n")
     }
+}
+
+/// A top-level array member's value, as `to_writer_pretty` prints it.
+fn array<T: Serialize>(items: &[T], out: &mut dyn Write) -> io::Result<()> {
+    if items.is_empty() {
+        return out.write_all(b"[]");
+    }
+    out.write_all(b"[\n")?;
+    let mut buf = Vec::new();
+    for (i, e) in items.iter().enumerate() {
+        if i > 0 {
+            buf.extend_from_slice(b",\n");
+        }
+        element(e, &mut buf)?;
+    }
+    out.write_all(&buf)?;
+    out.write_all(b"\n  ]")
 }

@@ -2,6 +2,7 @@
 //! or SARIF 2.1.0. Output formats sit behind one small trait and see only
 //! findings, errors and a way to read source lines for snippets.
 
+pub mod baseline;
 pub mod json;
 pub mod sarif;
 pub mod text;
@@ -42,6 +43,9 @@ pub struct Report<'a> {
     /// How many input files were read as a known format.
     pub files_read: usize,
     pub sources: &'a dyn Sources,
+    /// Set when the run was compared against a baseline (`--baseline`):
+    /// `findings` are then only the new ones.
+    pub baseline: Option<baseline::BaselineDiff<'a>>,
 }
 
 /// One output format.

@@ -1,6 +1,7 @@
 //! SARIF 2.1.0 as GitHub code scanning reads it: the rule catalog with help
 //! text, one result per finding with its location, the admitting lines as
-//! related locations, and input errors as tool notifications.
+//! related locations, and input errors as tool notifications. Compared
+//! against a baseline, results carry `baselineState` (`new`/`unchanged`).
 //! Spec: docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html; GitHub's
 //! subset: docs.github.com/en/code-security/code-scanning (SARIF support).
 
@@ -96,7 +97,7 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
         "locations": [location(&f.file, f.line, f.column)],
         // Stable across line moves: rule, resource, port (not line numbers).
         "partialFingerprints": {
-            "portcullis/v1": format!("{}|{}|{}/{}", f.rule, f.resource, f.protocol.as_deref().unwrap_or(""), f.port.map(|p| p.to_string()).unwrap_or_default())
+            "portcullis/v1": f.fingerprint()
         },
         "properties": {
             "severity": f.severity.as_str(),
@@ -150,8 +151,27 @@ impl Emitter for Sarif {
                 })
             })
             .collect();
-        let results: Vec<Value> =
-            report.findings.iter().map(|f| result(f, PORT_RULES.iter().position(|r| r.code == f.rule))).collect();
+        let rule_index = |f: &Finding| PORT_RULES.iter().position(|r| r.code == f.rule);
+        // Against a baseline, every current finding is still a result (an
+        // upload without them would close their GitHub alerts), marked
+        // `new` or `unchanged`; fixed baseline entries have no location and
+        // are left out.
+        let results: Vec<Value> = match report.baseline {
+            None => report.findings.iter().map(|f| result(f, rule_index(f))).collect(),
+            Some(b) => {
+                let tagged = |f: &Finding, state: &str| {
+                    let mut r = result(f, rule_index(f));
+                    r["baselineState"] = json!(state);
+                    r
+                };
+                report
+                    .findings
+                    .iter()
+                    .map(|f| tagged(f, "new"))
+                    .chain(b.unchanged.iter().map(|f| tagged(f, "unchanged")))
+                    .collect()
+            }
+        };
         let notes: Vec<Value> = report
             .errors
             .iter()

@@ -1,5 +1,6 @@
 //! Human output: one block per finding with the admitting line shown in
-//! its source, the admitted sources, and the path of layers; then a summary.
+//! its source, the admitted sources, and the path of layers; against a
+//! baseline, the entries fixed since; then a summary.
 
 use crate::{severity_counts, Emitter, Report};
 use portcullis_rules::{Finding, Severity};
@@ -100,6 +101,19 @@ impl Emitter for Text {
         for f in report.findings {
             block(f, report, &p, out)?;
         }
+        if let Some(b) = report.baseline {
+            if !b.fixed.is_empty() {
+                writeln!(out, "{}", p.bold(&format!("fixed since the baseline ({}):", b.fixed.len())))?;
+                for e in b.fixed {
+                    let port = match (&e.protocol, e.port) {
+                        (Some(pr), Some(port)) => format!(" {pr}/{port}"),
+                        _ => String::new(),
+                    };
+                    writeln!(out, "  {}{} {}: {}", e.rule, port, e.resource, e.message)?;
+                }
+                writeln!(out)?;
+            }
+        }
         for e in report.errors {
             if e.line > 0 {
                 writeln!(out, "{} {}:{}:{}: {}", p.wrap("1;31", "error:"), e.file, e.line, e.column, e.message)?;
@@ -127,6 +141,13 @@ impl Emitter for Text {
         } else {
             format!("{} input files", report.files_read)
         };
-        writeln!(out, "{}{} in {}{}", p.bold(&format!("{n} finding{}", if n == 1 { "" } else { "s" })), by, files, errs)
+        let (new, against) = match report.baseline {
+            Some(b) => {
+                ("new ", format!("; {} unchanged, {} fixed since the baseline", b.unchanged.len(), b.fixed.len()))
+            }
+            None => ("", String::new()),
+        };
+        let head = format!("{n} {new}finding{}", if n == 1 { "" } else { "s" });
+        writeln!(out, "{}{} in {}{}{}", p.bold(&head), by, files, errs, against)
     }
 }

@@ -263,3 +263,38 @@ fn large_reports_print_the_same_bytes_as_one_serde_pass() {
     want.push('\n');
     assert!(got == want, "parallel output differs from serde's (lengths {} and {})", got.len(), want.len());
 }
+
+#[test]
+fn large_reports_against_a_baseline_add_fixed_as_serde_would() {
+    use portcullis_report::baseline::{BaselineDiff, BaselineEntry};
+    use portcullis_report::{Emitter, NoSources, Report};
+    let base = findings();
+    let many: Vec<Finding> = (0..10_000)
+        .map(|i| {
+            let mut f = base[i % base.len()].clone();
+            f.resource = format!("sg-{i:08}");
+            f
+        })
+        .collect();
+    let fixed: Vec<BaselineEntry> = base.iter().map(BaselineEntry::of).collect();
+    let report = Report {
+        findings: &many,
+        errors: &[],
+        files_read: 1,
+        sources: &NoSources,
+        baseline: Some(BaselineDiff { unchanged: &[], fixed: &fixed }),
+    };
+    let mut got = Vec::new();
+    Json.emit(&report, &mut got).unwrap();
+    #[derive(serde::Serialize)]
+    struct Envelope<'a> {
+        version: u32,
+        findings: &'a [Finding],
+        errors: &'a [portcullis_report::ReportError],
+        fixed: &'a [BaselineEntry],
+    }
+    let mut want = serde_json::to_string_pretty(&Envelope { version: 1, findings: &many, errors: &[], fixed: &fixed })
+        .expect("serializes");
+    want.push('\n');
+    assert!(String::from_utf8(got).unwrap() == want, "parallel output differs from serde's");
+}

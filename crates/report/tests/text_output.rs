@@ -154,7 +154,7 @@ fn summary_counts_findings_by_severity_files_and_errors() {
 #[test]
 fn without_source_text_there_is_no_snippet() {
     let findings = [common::unrestricted_pc100()];
-    let report = Report { findings: &findings, errors: &[], files_read: 1, sources: &NoSources };
+    let report = Report { findings: &findings, errors: &[], files_read: 1, sources: &NoSources, baseline: None };
     let mut out = Vec::new();
     PLAIN.emit(&report, &mut out).expect("writing to a Vec cannot fail");
     let text = String::from_utf8(out).expect("UTF-8");

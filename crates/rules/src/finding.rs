@@ -129,6 +129,14 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// The stable identity of a finding: `rule|resource|protocol/port`.
+    /// Not the file or line, so edits above a rule do not change it. SARIF's
+    /// `partialFingerprints."portcullis/v1"` and baselines both use it.
+    pub fn fingerprint(&self) -> String {
+        let port = self.port.map(|p| p.to_string()).unwrap_or_default();
+        format!("{}|{}|{}/{}", self.rule, self.resource, self.protocol.as_deref().unwrap_or(""), port)
+    }
+
     /// Sort key: the same input always prints the same bytes.
     pub fn sort_key(&self) -> (&str, u32, u32, &str, &str, Option<u16>) {
         (&self.file, self.line, self.column, &self.rule, &self.resource, self.port)

@@ -258,7 +258,7 @@ pub fn errors() -> Vec<ReportError> {
 
 /// Renders a report with `emitter`, as UTF-8.
 pub fn render(emitter: &dyn Emitter, findings: &[Finding], errors: &[ReportError], files_read: usize) -> String {
-    let report = Report { findings, errors, files_read, sources: &MemSources };
+    let report = Report { findings, errors, files_read, sources: &MemSources, baseline: None };
     let mut out = Vec::new();
     emitter.emit(&report, &mut out).expect("writing to a Vec cannot fail");
     String::from_utf8(out).expect("output is UTF-8")
