@@ -26,17 +26,24 @@ fn resolve_prefix_lists(entries: &mut [Entry], pls: &[(usize, String)], known: &
     }
 }
 
+/// Index of each item by every name it is known by; the first item to
+/// claim a name keeps it.
+pub(crate) fn alias_index<T>(items: &[T], aliases: impl Fn(&T) -> &[String]) -> BTreeMap<String, usize> {
+    let mut by: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, item) in items.iter().enumerate() {
+        for a in aliases(item) {
+            by.entry(a.clone()).or_insert(i);
+        }
+    }
+    by
+}
+
 /// Turns AWS items from all files into layers and targets.
 pub fn assemble_aws(mut items: AwsItems, estate: &mut Estate) {
     let pl: BTreeMap<String, AddrSet> = items.prefix_lists.iter().map(|p| (p.id.clone(), p.cidrs.clone())).collect();
 
     // Security groups, with standalone rules attached to their group.
-    let mut group_by_alias: BTreeMap<String, usize> = BTreeMap::new();
-    for (i, g) in items.groups.iter().enumerate() {
-        for a in &g.aliases {
-            group_by_alias.entry(a.clone()).or_insert(i);
-        }
-    }
+    let group_by_alias = alias_index(&items.groups, |x| &x.aliases);
     let mut orphan_rules = Vec::new();
     for gr in std::mem::take(&mut items.group_rules) {
         match gr.group.as_ref().and_then(|g| group_by_alias.get(g)) {
@@ -63,12 +70,7 @@ pub fn assemble_aws(mut items: AwsItems, estate: &mut Estate) {
     }
 
     // Network ACLs, with standalone entries and associations.
-    let mut acl_by_alias: BTreeMap<String, usize> = BTreeMap::new();
-    for (i, a) in items.acls.iter().enumerate() {
-        for al in &a.aliases {
-            acl_by_alias.entry(al.clone()).or_insert(i);
-        }
-    }
+    let acl_by_alias = alias_index(&items.acls, |x| &x.aliases);
     // Standalone NACL rules join their ACL, unless that ACL also has inline
     // rules or the numbers clash: the provider cannot hold both ("you cannot
     // use a Network ACL with in-line rules in conjunction with any Network

@@ -88,12 +88,7 @@ fn shared_priorities(entries: &[Entry]) -> Vec<String> {
 pub fn assemble_azure(mut items: AzureItems, estate: &mut Estate) {
     let tags: BTreeMap<String, AddrSet> = items.service_tags.iter().map(|t| (key(&t.name), t.addrs.clone())).collect();
 
-    let mut nsg_by: BTreeMap<String, usize> = BTreeMap::new();
-    for (i, n) in items.nsgs.iter().enumerate() {
-        for a in &n.aliases {
-            nsg_by.entry(a.clone()).or_insert(i);
-        }
-    }
+    let nsg_by = crate::assemble::alias_index(&items.nsgs, |x| &x.aliases);
 
     // Standalone rules join their NSG.
     let mut orphans = Vec::new();
@@ -119,12 +114,7 @@ pub fn assemble_azure(mut items: AzureItems, estate: &mut Estate) {
     let canon_subnet = |cands: &[String]| -> Option<String> {
         cands.iter().find_map(|c| subnet_canon.get(c).cloned()).or_else(|| cands.first().cloned())
     };
-    let mut nic_by: BTreeMap<String, usize> = BTreeMap::new();
-    for (i, n) in items.nics.iter().enumerate() {
-        for a in &n.aliases {
-            nic_by.entry(a.clone()).or_insert(i);
-        }
-    }
+    let nic_by = crate::assemble::alias_index(&items.nics, |x| &x.aliases);
     let canon_nic = |cands: &[String]| -> Option<String> {
         cands
             .iter()

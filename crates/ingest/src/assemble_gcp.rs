@@ -103,12 +103,7 @@ pub fn assemble_gcp(items: GcpItems, estate: &mut Estate) {
     let canon_net = |cands: &[String]| -> Option<String> {
         cands.iter().find_map(|c| canon.get(c).cloned()).or_else(|| cands.first().cloned())
     };
-    let mut subnet_by: BTreeMap<String, usize> = BTreeMap::new();
-    for (i, s) in items.subnetworks.iter().enumerate() {
-        for a in &s.aliases {
-            subnet_by.entry(a.clone()).or_insert(i);
-        }
-    }
+    let subnet_by = crate::assemble::alias_index(&items.subnetworks, |x| &x.aliases);
 
     let nets: Vec<Option<String>> = items.firewalls.iter().map(|f| canon_net(&f.network)).collect();
     let distinct: BTreeSet<&String> = nets.iter().flatten().collect();

@@ -5,7 +5,7 @@
 use crate::args::{ExplainArgs, Format};
 use crate::{inputs, settings};
 use anyhow::{bail, Result};
-use portcullis_engine::{entry, evaluate, Exposure};
+use portcullis_engine::{entry, evaluate, EntryRef, Exposure};
 use portcullis_model::{AddrSet, Estate, Protocol};
 use portcullis_rules::check::{classify, describe_path, PortQuery};
 use portcullis_rules::Authorized;
@@ -19,24 +19,27 @@ fn verdict(exp: &Exposure, auth: &Authorized) -> String {
     }
 }
 
+/// One rule and the sources it decides, with where it is written.
+fn piece_json(estate: &Estate, r: EntryRef, sources: Vec<String>) -> Option<Value> {
+    let e = entry(estate, r)?;
+    let layer = estate.layers.get(r.layer).map(|l| format!("{} {}", l.kind_name, l.id)).unwrap_or_default();
+    Some(json!({
+        "sources": sources,
+        "layer": layer,
+        "resource": e.resource,
+        "rule": e.label,
+        "file": e.span.file.to_string(),
+        "line": e.span.line,
+        "column": e.span.column,
+    }))
+}
+
 /// The deny rules that removed addresses the rest of the path would admit.
 fn mitigations(estate: &Estate, exp: &Exposure) -> Vec<Value> {
     exp.upper
         .mitigations()
         .into_iter()
-        .filter_map(|(r, addrs)| {
-            let e = entry(estate, r)?;
-            let layer = estate.layers.get(r.layer).map(|l| format!("{} {}", l.kind_name, l.id)).unwrap_or_default();
-            Some(json!({
-                "sources": addrs.to_cidr_strings(),
-                "layer": layer,
-                "resource": e.resource,
-                "rule": e.label,
-                "file": e.span.file.to_string(),
-                "line": e.span.line,
-                "column": e.span.column,
-            }))
-        })
+        .filter_map(|(r, addrs)| piece_json(estate, r, addrs.to_cidr_strings()))
         .collect()
 }
 
@@ -49,19 +52,9 @@ fn pieces(estate: &Estate, exp: &Exposure) -> Vec<Value> {
         if part.is_empty() && internal.is_empty() {
             continue;
         }
-        let Some(e) = entry(estate, p.by) else { continue };
-        let layer = estate.layers.get(p.by.layer).map(|l| format!("{} {}", l.kind_name, l.id)).unwrap_or_default();
         let mut sources = part.to_cidr_strings();
         sources.extend(internal);
-        out.push(json!({
-            "sources": sources,
-            "layer": layer,
-            "resource": e.resource,
-            "rule": e.label,
-            "file": e.span.file.to_string(),
-            "line": e.span.line,
-            "column": e.span.column,
-        }));
+        out.extend(piece_json(estate, p.by, sources));
     }
     out
 }

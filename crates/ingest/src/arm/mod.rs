@@ -30,7 +30,7 @@ use crate::json::{Node, Value};
 use crate::raw::{from_tf, from_tf_list, Raw};
 use crate::FileOutcome;
 use expr::{AKind, AVal, ArmEval};
-use portcullis_model::{Action, Entry, Known, Origin, Sources, Span, Unknown};
+use portcullis_model::{Entry, Known, Span, Unknown};
 use std::sync::Arc;
 
 /// Whether the first bytes of a JSON file look like an ARM template: its
@@ -196,17 +196,7 @@ fn raw_rule(errors: &mut Vec<IngestError>, r: &AVal, span: Span) -> RawRule {
 /// first.
 fn unknown_entry(resource: &str, what: &str, reason: &str, span: &Span) -> Entry {
     let u = Unknown { what: what.into(), reason: reason.into(), span: span.clone() };
-    Entry {
-        resource: resource.to_string(),
-        label: format!("{what} ({reason})"),
-        span: span.clone(),
-        origin: Origin::Explicit,
-        action: Action::Allow,
-        protocol: Known::from_unknown(u.clone()),
-        ports: Known::from_unknown(u.clone()),
-        sources: Sources { unknown: vec![u], ..Default::default() },
-        order: i64::MIN,
-    }
+    Entry::unknown_allow(resource, format!("{what} ({reason})"), u, i64::MIN)
 }
 
 impl Reader<'_, '_, '_> {

@@ -47,18 +47,7 @@ fn unknown(what: &str, reason: impl Into<String>, span: &Span) -> Unknown {
 
 /// An entry for rules the template cannot show: it may admit anything.
 fn unknown_entry(resource: &str, what: &str, reason: &str, span: &Span, order: i64) -> Entry {
-    let u = unknown(what, reason, span);
-    Entry {
-        resource: resource.to_string(),
-        label: format!("{what} ({reason})"),
-        span: span.clone(),
-        origin: Origin::Explicit,
-        action: Action::Allow,
-        protocol: Known::from_unknown(u.clone()),
-        ports: Known::from_unknown(u.clone()),
-        sources: Sources { unknown: vec![u], ..Default::default() },
-        order,
-    }
+    Entry::unknown_allow(resource, format!("{what} ({reason})"), unknown(what, reason, span), order)
 }
 
 /// A resource's `Properties`: a literal mapping is evaluated key by key (a

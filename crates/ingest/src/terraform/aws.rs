@@ -8,6 +8,7 @@
 //! `aws_default_network_acl`, `aws_network_acl_rule`,
 //! `aws_network_acl_association`, `aws_instance`, `aws_network_interface`.
 
+use super::refs::is_resource_address;
 use super::value::{TfKind, TfResource, TfValue};
 use crate::aws::dumps::label;
 use crate::aws::facts::{parse_protocol, ports_for};
@@ -71,18 +72,6 @@ fn resolve_ref(r: &TfResource, attr: &str, idx: Option<usize>) -> Option<String>
     }
 }
 
-/// `aws_x.y`, `module.m.aws_x.y`, with optional index; not `var.`/`local.`/`data.`.
-fn is_resource_address(s: &str) -> bool {
-    let base = strip_indexes(s);
-    let parts: Vec<&str> = base.split('.').collect();
-    let mut i = 0;
-    while i + 1 < parts.len() && parts[i] == "module" {
-        i += 2;
-    }
-    let rest = &parts[i.min(parts.len())..];
-    rest.len() == 2 && !matches!(rest[0], "var" | "local" | "data" | "each" | "count" | "path" | "self" | "terraform")
-}
-
 /// Describes a rule's fields: which keys hold what.
 struct RuleShape<'a> {
     proto_key: &'a str,
@@ -125,6 +114,15 @@ const ACL: RuleShape = RuleShape {
     sg_keys: &[],
     self_key: None,
 };
+
+/// An attribute that takes one value or a list of them, as its items.
+fn items_of(v: Option<&TfValue>) -> Vec<&TfValue> {
+    match v.map(|v| (&v.kind, v)) {
+        Some((TfKind::List(l), _)) => l.iter().collect(),
+        Some((TfKind::Null, _)) | None => Vec::new(),
+        Some((_, v)) => vec![v],
+    }
+}
 
 /// Entries for one Terraform-shaped rule. `prefix` starts the label
 /// (`ingress `, `rule 100 `).
@@ -201,12 +199,7 @@ fn rule_entries(
         });
     };
     for &k in shape.v4_keys.iter().chain(shape.v6_keys) {
-        let Some(v) = node.get(k) else { continue };
-        let items: Vec<&TfValue> = match &v.kind {
-            TfKind::List(l) => l.iter().collect(),
-            TfKind::Null => Vec::new(),
-            _ => vec![v],
-        };
+        let items = items_of(node.get(k));
         for item in items {
             match &item.kind {
                 TfKind::Unknown(r) => {
@@ -237,12 +230,7 @@ fn rule_entries(
         }
     }
     for &k in shape.pl_keys {
-        let Some(v) = node.get(k) else { continue };
-        let items: Vec<&TfValue> = match &v.kind {
-            TfKind::List(l) => l.iter().collect(),
-            TfKind::Null => Vec::new(),
-            _ => vec![v],
-        };
+        let items = items_of(node.get(k));
         for item in items {
             let (what, reason) = match &item.kind {
                 TfKind::String(s) if s.is_empty() => continue,
@@ -258,12 +246,7 @@ fn rule_entries(
         }
     }
     for &k in shape.sg_keys {
-        let Some(v) = node.get(k) else { continue };
-        let items: Vec<&TfValue> = match &v.kind {
-            TfKind::List(l) => l.iter().collect(),
-            TfKind::Null => Vec::new(),
-            _ => vec![v],
-        };
+        let items = items_of(node.get(k));
         for item in items {
             // A group reference is internal whether or not its id is known.
             let name = match &item.kind {
@@ -307,16 +290,14 @@ fn unknown_entry(resource: &str, what: &str, reason: &str, span: &Span) -> Entry
     Entry::unknown_allow(resource, format!("{what} ({reason})"), unknown(what, reason, span), 0)
 }
 
-/// The blocks of a nested-block attribute (`ingress`), or an unknown.
+/// The blocks of a nested-block attribute (`ingress`), or why they are
+/// unknown. A value of another kind holds no blocks.
 fn blocks<'v>(r: &'v TfResource, key: &str) -> Result<Vec<&'v TfValue>, (String, Span)> {
-    match r.values.get(key) {
-        None => Ok(Vec::new()),
-        Some(v) => match &v.kind {
-            TfKind::List(l) => Ok(l.iter().collect()),
-            TfKind::Object(_) => Ok(vec![v]),
-            TfKind::Null => Ok(Vec::new()),
-            TfKind::Unknown(reason) => Err((reason.clone(), v.span.clone())),
-            _ => Ok(Vec::new()),
+    match super::refs::blocks(r.values.get(key)) {
+        Ok(b) => Ok(b),
+        Err(v) => match v.unknown_reason() {
+            Some(reason) => Err((reason.to_string(), v.span.clone())),
+            None => Ok(Vec::new()),
         },
     }
 }

@@ -176,6 +176,9 @@ struct Parent {
     iter: Iter,
 }
 
+/// Locals or outputs of an instance, by name, as they get evaluated.
+type NamedSlots = RefCell<HashMap<String, Slot<Named>>>;
+
 /// One instance of a module: the root, or one call (one count/for_each
 /// key of it).
 pub(crate) struct Inst {
@@ -187,8 +190,8 @@ pub(crate) struct Inst {
     /// Declarations of this instance and its callers, against recursion.
     stack: Vec<usize>,
     vars: RefCell<HashMap<String, Slot<(Named, bool)>>>,
-    locals: RefCell<HashMap<String, Slot<Named>>>,
-    outputs: RefCell<HashMap<String, Slot<Named>>>,
+    locals: NamedSlots,
+    outputs: NamedSlots,
     expansions: RefCell<HashMap<usize, Slot<Rc<Expansion>>>>,
     resources: RefCell<HashMap<usize, Slot<Rc<Vec<InstOut>>>>>,
     children: RefCell<HashMap<usize, Slot<Rc<Children>>>>,
@@ -1092,40 +1095,58 @@ impl<'a> Ev<'a> {
     }
 
     pub fn local(&self, id: usize, name: &str, span: &Span) -> R<Named> {
-        let inst = self.inst(id);
-        match inst.locals.borrow().get(name) {
-            Some(Slot::Done(n)) => return Ok(n.clone()),
-            Some(Slot::Busy) => return Ok(self.cycle(format!("local value `{name}`"), span)),
-            None => {}
-        }
-        let Some(ex) = self.decl(&inst).locals.get(name).copied() else {
-            return er(format!("reference to undeclared local value `{name}`"), span);
-        };
-        inst.locals.borrow_mut().insert(name.to_string(), Slot::Busy);
-        let iter = Iter::default();
-        let mut refs = Refs::default();
-        let v = self.eval_top(&Sc::new(id, &iter), ex, &mut refs);
-        let n = Named { v, refs: Rc::new(refs.0) };
-        inst.locals.borrow_mut().insert(name.to_string(), Slot::Done(n.clone()));
-        Ok(n)
+        self.memoized(
+            id,
+            name,
+            span,
+            |i| &i.locals,
+            |d| &d.locals,
+            "local value",
+            |n| format!("reference to undeclared local value `{n}`"),
+        )
     }
 
     pub fn output(&self, id: usize, name: &str, span: &Span) -> R<Named> {
+        self.memoized(
+            id,
+            name,
+            span,
+            |i| &i.outputs,
+            |d| &d.outputs,
+            "output",
+            |n| format!("module has no output named `{n}`"),
+        )
+    }
+
+    /// A named expression of an instance (a local or an output), evaluated
+    /// once and remembered; asking for it while it is being evaluated is a
+    /// reference cycle.
+    #[allow(clippy::too_many_arguments)]
+    fn memoized(
+        &self,
+        id: usize,
+        name: &str,
+        span: &Span,
+        slots: fn(&Inst) -> &NamedSlots,
+        decls: fn(&'a ModDecl<'a>) -> &'a HashMap<&'a str, Ex<'a>>,
+        kind: &str,
+        missing: fn(&str) -> String,
+    ) -> R<Named> {
         let inst = self.inst(id);
-        match inst.outputs.borrow().get(name) {
+        match slots(&inst).borrow().get(name) {
             Some(Slot::Done(n)) => return Ok(n.clone()),
-            Some(Slot::Busy) => return Ok(self.cycle(format!("output `{name}`"), span)),
+            Some(Slot::Busy) => return Ok(self.cycle(format!("{kind} `{name}`"), span)),
             None => {}
         }
-        let Some(ex) = self.decl(&inst).outputs.get(name).copied() else {
-            return er(format!("module has no output named `{name}`"), span);
+        let Some(ex) = decls(self.decl(&inst)).get(name).copied() else {
+            return er(missing(name), span);
         };
-        inst.outputs.borrow_mut().insert(name.to_string(), Slot::Busy);
+        slots(&inst).borrow_mut().insert(name.to_string(), Slot::Busy);
         let iter = Iter::default();
         let mut refs = Refs::default();
         let v = self.eval_top(&Sc::new(id, &iter), ex, &mut refs);
         let n = Named { v, refs: Rc::new(refs.0) };
-        inst.outputs.borrow_mut().insert(name.to_string(), Slot::Done(n.clone()));
+        slots(&inst).borrow_mut().insert(name.to_string(), Slot::Done(n.clone()));
         Ok(n)
     }
 
