@@ -14,6 +14,7 @@
 //! never panics on any input and never recurses deeper than [`MAX_DEPTH`]
 //! containers, so hostile input cannot overflow the stack.
 
+use compact_str::CompactString;
 use std::fmt;
 
 /// The deepest nesting of arrays and objects that [`parse`] accepts. Real
@@ -35,8 +36,11 @@ pub struct Node {
 pub enum Value {
     Null,
     Bool(bool),
-    Number(Box<str>),
-    String(Box<str>),
+    /// Strings and numbers up to 24 bytes live inline (no allocation):
+    /// dumps are mostly short values (`tcp`, `0.0.0.0/0`, `sg-…`, port
+    /// numbers), and one allocation per value was the parser's main cost.
+    Number(CompactString),
+    String(CompactString),
     Array(Vec<Node>),
     /// Members in document order; duplicate keys are kept.
     Object(Vec<Member>),
@@ -320,10 +324,26 @@ impl<'a> Parser<'a> {
         self.text.get(start..end).ok_or_else(|| err(start, "internal error: not a char boundary"))
     }
 
+    /// Most tokens are not preceded by whitespace, or by one space: decide
+    /// that inline and leave the loop out of line.
+    #[inline]
     fn skip_ws(&mut self) -> Result<(), JsonError> {
+        match self.bytes.get(self.pos) {
+            Some(b' ') if !matches!(self.bytes.get(self.pos + 1), Some(b' ' | b'\n' | b'\r' | b'\t' | b'/')) => {
+                self.pos += 1;
+                Ok(())
+            }
+            Some(b' ' | b'\n' | b'\r' | b'\t' | b'/') => self.skip_ws_run(),
+            _ => Ok(()),
+        }
+    }
+
+    #[inline(never)]
+    fn skip_ws_run(&mut self) -> Result<(), JsonError> {
         loop {
             match self.bytes.get(self.pos) {
-                Some(b' ' | b'\n' | b'\r' | b'\t') => self.pos += 1,
+                Some(b' ' | b'\r' | b'\t') => self.pos += 1,
+                Some(b'\n') => self.pos = skip_indent(self.bytes, self.pos + 1),
                 Some(b'/') if self.opts.comments => self.skip_comment()?,
                 _ => return Ok(()),
             }
@@ -427,7 +447,7 @@ impl<'a> Parser<'a> {
             i = skip_digits(b, i + 1);
         }
         self.pos = i;
-        Ok(Value::Number(self.slice(start, i)?.into()))
+        Ok(Value::Number(CompactString::new(self.slice(start, i)?)))
     }
 
     /// An object key: shared with earlier equal keys when it has no escapes.
@@ -450,19 +470,19 @@ impl<'a> Parser<'a> {
     }
 
     /// Parses the string whose opening quote is at `self.pos`.
-    fn string(&mut self) -> Result<Box<str>, JsonError> {
+    fn string(&mut self) -> Result<CompactString, JsonError> {
         let open = self.pos;
         let start = open + 1;
         let end = scan_plain(self.bytes, start);
         if self.bytes.get(end) == Some(&b'"') {
-            // Fast path: no escapes, one allocation.
+            // Fast path: no escapes, at most one allocation.
             self.pos = end + 1;
-            return Ok(self.slice(start, end)?.into());
+            return Ok(CompactString::new(self.slice(start, end)?));
         }
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
         let result = self.string_with_escapes(open, start, end, &mut buf);
-        let out = result.map(|()| Box::from(buf.as_str()));
+        let out = result.map(|()| CompactString::new(&buf));
         self.buf = buf;
         out
     }
@@ -718,6 +738,22 @@ impl<'a> Parser<'a> {
         }
         e
     }
+}
+
+/// Skips the spaces that indent a line, eight at a time. Pretty-printed
+/// CLI dumps are about a third indentation, and testing it byte by byte
+/// was the parser's largest single cost.
+fn skip_indent(b: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = b.get(i..i + 8).and_then(|c| <[u8; 8]>::try_from(c).ok()) {
+        if chunk != [b' '; 8] {
+            break;
+        }
+        i += 8;
+    }
+    while b.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    i
 }
 
 fn skip_digits(b: &[u8], mut i: usize) -> usize {

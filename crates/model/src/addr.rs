@@ -132,10 +132,41 @@ impl Cidr {
 impl fmt::Display for Cidr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            Cidr::V4 { addr, len } => write!(f, "{}/{}", Ipv4Addr::from(addr), len),
+            Cidr::V4 { addr, len } => {
+                // By hand: `Ipv4Addr`'s Display goes through the padding
+                // machinery, and findings print hundreds of thousands of
+                // blocks.
+                let mut buf = [0u8; 20];
+                let mut n = 0;
+                for (k, octet) in addr.to_be_bytes().into_iter().chain([len]).enumerate() {
+                    if k > 0 {
+                        buf[n] = if k == 4 { b'/' } else { b'.' };
+                        n += 1;
+                    }
+                    n += write_decimal(octet, &mut buf[n..]);
+                }
+                f.write_str(std::str::from_utf8(&buf[..n]).map_err(|_| fmt::Error)?)
+            }
             Cidr::V6 { addr, len } => write!(f, "{}/{}", Ipv6Addr::from(addr), len),
         }
     }
+}
+
+/// Writes `v` in decimal at the start of `out` (at least 3 bytes long);
+/// returns how many bytes it wrote.
+fn write_decimal(v: u8, out: &mut [u8]) -> usize {
+    let digits = [v / 100, v / 10 % 10, v % 10];
+    let skip = if v >= 100 {
+        0
+    } else if v >= 10 {
+        1
+    } else {
+        2
+    };
+    for (o, d) in out.iter_mut().zip(&digits[skip..]) {
+        *o = b'0' + d;
+    }
+    3 - skip
 }
 
 /// Splits `[lo, hi]` into the fewest aligned blocks, largest first.

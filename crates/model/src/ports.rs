@@ -17,7 +17,15 @@ pub fn format_ports(p: &PortSet) -> String {
     if p.is_empty() {
         return "none".into();
     }
-    p.runs().iter().map(|&(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") }).collect::<Vec<_>>().join(",")
+    use std::fmt::Write;
+    let mut out = String::new();
+    for (k, &(a, b)) in p.runs().iter().enumerate() {
+        if k > 0 {
+            out.push(',');
+        }
+        let _ = if a == b { write!(out, "{a}") } else { write!(out, "{a}-{b}") };
+    }
+    out
 }
 
 /// Parses one port field: `"22"` or `"10000-20000"`. Errors name what is
@@ -59,14 +67,7 @@ impl Protocol {
     }
 
     pub fn name(self) -> String {
-        match self.0 {
-            6 => "tcp".into(),
-            17 => "udp".into(),
-            1 => "icmp".into(),
-            58 => "icmpv6".into(),
-            132 => "sctp".into(),
-            n => n.to_string(),
-        }
+        self.to_string()
     }
 
     /// Parses `tcp`, `udp`, `icmp`, `icmpv6`, `sctp` (any case) or a number 0–255.
@@ -85,7 +86,14 @@ impl Protocol {
 
 impl fmt::Display for Protocol {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.name())
+        match self.0 {
+            6 => f.write_str("tcp"),
+            17 => f.write_str("udp"),
+            1 => f.write_str("icmp"),
+            58 => f.write_str("icmpv6"),
+            132 => f.write_str("sctp"),
+            n => write!(f, "{n}"),
+        }
     }
 }
 

@@ -182,6 +182,8 @@ proptest! {
         let host = if len == 0 { u32::MAX } else { (1u32 << (32 - len)).wrapping_sub(1) };
         prop_assert_eq!(c, Cidr::V4 { addr: addr & !host, len });
         prop_assert_eq!(Cidr::parse(&c.to_string()), Ok(c));
+        // The hand-written printer agrees with the standard library's.
+        prop_assert_eq!(c.to_string(), format!("{}/{len}", Ipv4Addr::from(addr & !host)));
     }
 
     #[test]

@@ -39,6 +39,166 @@ fn element<T: Serialize>(item: &T, buf: &mut Vec<u8>) -> io::Result<()> {
     Ok(())
 }
 
+/// A finding as an array element at depth 2: the bytes [`element`] prints,
+/// written directly. Serde's generic path spent about 15,000 instructions
+/// per finding on a 140,000-finding report; this is the same text without
+/// the indirection and the re-indenting pass. A test checks it against
+/// serde's output for findings with every optional field set and unset, so
+/// a field added to `Finding` must be added here too.
+pub(crate) fn write_finding(f: &Finding, buf: &mut Vec<u8>) {
+    buf.extend_from_slice(b"    ");
+    let mut o = Obj::open(buf, 3);
+    o.str("rule", &f.rule);
+    o.str("severity", f.severity.as_str());
+    o.str("kind", f.kind.as_str());
+    if let Some(e) = f.exposure {
+        o.str("exposure", e.as_str());
+    }
+    if let Some(p) = f.port {
+        o.num("port", u64::from(p));
+    }
+    if let Some(p) = &f.protocol {
+        o.str("protocol", p);
+    }
+    o.str("resource", &f.resource);
+    o.str("file", &f.file);
+    o.num("line", u64::from(f.line));
+    o.num("column", u64::from(f.column));
+    o.strs("sources", &f.sources);
+    o.key("because");
+    if f.because.is_empty() {
+        o.buf.extend_from_slice(b"[]");
+    } else {
+        o.buf.push(b'[');
+        for (i, b) in f.because.iter().enumerate() {
+            if i > 0 {
+                o.buf.push(b',');
+            }
+            newline(o.buf, 4);
+            let mut inner = Obj::open(o.buf, 5);
+            inner.str("file", &b.file);
+            inner.num("line", u64::from(b.line));
+            inner.num("column", u64::from(b.column));
+            inner.str("rule", &b.rule);
+            inner.str("resource", &b.resource);
+            inner.close();
+        }
+        newline(o.buf, 3);
+        o.buf.push(b']');
+    }
+    if let Some(flag) = &f.flag {
+        o.str("flag", flag);
+    }
+    o.str("message", &f.message);
+    o.str("resource_kind", &f.resource_kind);
+    o.strs("path", &f.path);
+    if !f.unknown.is_empty() {
+        o.strs("unknown", &f.unknown);
+    }
+    o.close();
+}
+
+/// A pretty-printed JSON object being written, its members at `depth`.
+struct Obj<'b> {
+    buf: &'b mut Vec<u8>,
+    depth: usize,
+    first: bool,
+}
+
+impl<'b> Obj<'b> {
+    fn open(buf: &'b mut Vec<u8>, depth: usize) -> Self {
+        buf.extend_from_slice(b"{");
+        Obj { buf, depth, first: true }
+    }
+
+    fn key(&mut self, k: &str) {
+        if !self.first {
+            self.buf.push(b',');
+        }
+        self.first = false;
+        newline(self.buf, self.depth);
+        string(self.buf, k);
+        self.buf.extend_from_slice(b": ");
+    }
+
+    fn str(&mut self, k: &str, v: &str) {
+        self.key(k);
+        string(self.buf, v);
+    }
+
+    fn num(&mut self, k: &str, v: u64) {
+        self.key(k);
+        // Writing to a `Vec` cannot fail.
+        let _ = write!(self.buf, "{v}");
+    }
+
+    fn strs(&mut self, k: &str, vs: &[String]) {
+        self.key(k);
+        if vs.is_empty() {
+            self.buf.extend_from_slice(b"[]");
+            return;
+        }
+        self.buf.push(b'[');
+        for (i, v) in vs.iter().enumerate() {
+            if i > 0 {
+                self.buf.push(b',');
+            }
+            newline(self.buf, self.depth + 1);
+            string(self.buf, v);
+        }
+        newline(self.buf, self.depth);
+        self.buf.push(b']');
+    }
+
+    fn close(self) {
+        if self.first {
+            self.buf.push(b'}');
+        } else {
+            newline(self.buf, self.depth - 1);
+            self.buf.push(b'}');
+        }
+    }
+}
+
+fn newline(buf: &mut Vec<u8>, depth: usize) {
+    buf.push(b'\n');
+    buf.resize(buf.len() + 2 * depth, b' ');
+}
+
+/// A JSON string with serde_json's escapes: `"`, `\\`, the short forms of
+/// \b \f \n \r \t, and `\u00XX` (lower-case hex) for other control
+/// characters. Everything else, non-ASCII included, is copied as is.
+fn string(buf: &mut Vec<u8>, s: &str) {
+    buf.push(b'"');
+    let bytes = s.as_bytes();
+    let mut run = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0..=0x1f => b"",
+            _ => continue,
+        };
+        buf.extend_from_slice(&bytes[run..i]);
+        if esc.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            buf.extend_from_slice(b"\\u00");
+            buf.push(HEX[usize::from(b >> 4)]);
+            buf.push(HEX[usize::from(b & 0xf)]);
+        } else {
+            buf.extend_from_slice(esc);
+        }
+        run = i + 1;
+    }
+    buf.extend_from_slice(&bytes[run..]);
+    buf.push(b'"');
+}
+
 impl Emitter for Json {
     fn emit(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         // Small reports: serde prints the envelope in one go.
@@ -66,7 +226,7 @@ impl Emitter for Json {
                         if i > 0 {
                             buf.extend_from_slice(b",\n");
                         }
-                        element(f, &mut buf)?;
+                        write_finding(f, &mut buf);
                     }
                     Ok(buf)
                 })
@@ -103,4 +263,55 @@ fn array<T: Serialize>(items: &[T], out: &mut dyn Write) -> io::Result<()> {
     }
     out.write_all(&buf)?;
     out.write_all(b"\n  ]")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use portcullis_rules::{Because, ExposureClass, FindingKind, Severity};
+
+    fn finding(full: bool, text: &str) -> Finding {
+        let because = Because {
+            file: format!("dir/{text}.json"),
+            line: 7,
+            column: 65_535,
+            rule: format!("allow tcp 10257 from {text}"),
+            resource: "sg-1".into(),
+        };
+        Finding {
+            rule: "PC100".into(),
+            severity: if full { Severity::Critical } else { Severity::Info },
+            kind: if full { FindingKind::Exposure } else { FindingKind::Hardening },
+            exposure: full.then_some(ExposureClass::Undetermined),
+            port: full.then_some(10257),
+            protocol: full.then(|| "tcp".into()),
+            resource: text.into(),
+            file: text.into(),
+            line: u32::MAX,
+            column: 0,
+            sources: if full { vec!["0.0.0.0/0".into(), text.into()] } else { Vec::new() },
+            because: if full { vec![because.clone(), because] } else { Vec::new() },
+            flag: full.then(|| "bind-address".into()),
+            message: format!("message with {text}"),
+            resource_kind: "security group".into(),
+            path: if full { vec![text.into()] } else { Vec::new() },
+            unknown: if full { vec![text.into(), String::new()] } else { Vec::new() },
+        }
+    }
+
+    #[test]
+    fn hand_written_findings_match_serde_byte_for_byte() {
+        // Every escape serde_json knows, control characters, non-ASCII and
+        // a quote at both ends.
+        let texts = ["plain", "\"quoted\"", "back\\slash", "a\nb\rc\td\u{8}e\u{c}f", "\u{1}\u{1f}\u{7f}", "é ✓ /", ""];
+        for full in [true, false] {
+            for t in texts {
+                let f = finding(full, t);
+                let (mut ours, mut serde) = (Vec::new(), Vec::new());
+                write_finding(&f, &mut ours);
+                element(&f, &mut serde).expect("serializes");
+                assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&serde), "full={full} text={t:?}");
+            }
+        }
+    }
 }

@@ -60,6 +60,15 @@ pub enum FindingKind {
     Hardening,
 }
 
+impl FindingKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingKind::Exposure => "exposure",
+            FindingKind::Hardening => "hardening",
+        }
+    }
+}
+
 /// The exposure classes of DESIGN.md, worst first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -98,7 +107,9 @@ pub struct Because {
 }
 
 /// One finding. Field names and meanings are the version 1 JSON contract
-/// (DESIGN.md); fields after `message` are additions.
+/// (DESIGN.md); fields after `message` are additions. Large reports are
+/// written by hand (`report/src/json.rs` `write_finding`): a new field goes
+/// there too, and a test there compares both writers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub rule: String,

@@ -95,21 +95,32 @@ pub fn read(ctx: &mut Ctx, root: &Node, kind: &str) -> AwsItems {
 
 /// Label for one rule, for people: `inbound tcp 10257 from 0.0.0.0/0`.
 pub fn label(action: Option<Action>, proto: &Known<ProtoMatch>, ports: &Known<PortSet>, src: &str) -> String {
-    let p = match proto {
-        Known::Known(p) => p.to_string(),
-        Known::Unknown(_) => "(unknown protocol)".into(),
-    };
-    let ports = match (proto, ports) {
-        (Known::Known(ProtoMatch::All), _) => String::new(),
-        (_, Known::Known(ps)) => format!(" {}", format_ports(ps)),
-        (_, Known::Unknown(_)) => " (unknown ports)".into(),
-    };
-    let act = match action {
+    use std::fmt::Write;
+    // Built piece by piece rather than with `format!`: one label per rule of
+    // a dump, and the formatting machinery showed in profiles.
+    let mut out = String::with_capacity(32 + src.len());
+    out.push_str(match action {
         Some(Action::Allow) => "allow ",
         Some(Action::Deny) => "deny ",
         None => "",
-    };
-    format!("{act}{p}{ports} from {src}")
+    });
+    match proto {
+        Known::Known(p) => {
+            let _ = write!(out, "{p}");
+        }
+        Known::Unknown(_) => out.push_str("(unknown protocol)"),
+    }
+    match (proto, ports) {
+        (Known::Known(ProtoMatch::All), _) => {}
+        (_, Known::Known(ps)) => {
+            out.push(' ');
+            out.push_str(&format_ports(ps));
+        }
+        (_, Known::Unknown(_)) => out.push_str(" (unknown ports)"),
+    }
+    out.push_str(" from ");
+    out.push_str(src);
+    out
 }
 
 /// Protocol and ports of an `IpPermission`-shaped object.
@@ -215,13 +226,16 @@ pub fn read_permission(ctx: &mut Ctx, p: &Node, group: &str, entries: &mut Vec<E
     let (proto, ports) = perm_proto_ports(ctx, p, "IpProtocol", &pspan);
     // The label's head is the same for every source of the permission:
     // format it once (formatting a million labels was a tenth of the run).
-    let head = format!("inbound {}", label(None, &proto, &ports, ""));
-    let head = head.strip_suffix(" from ").unwrap_or(&head).to_string();
-    let push = |entries: &mut Vec<Entry>, span: Span, src_label: String, sources: Sources| {
+    let rest = label(None, &proto, &ports, "");
+    let mut head = String::with_capacity("inbound ".len() + rest.len());
+    head.push_str("inbound ");
+    head.push_str(&rest);
+    head.truncate(head.len() - " from ".len());
+    let push = |entries: &mut Vec<Entry>, span: Span, src_label: &str, sources: Sources| {
         let mut l = String::with_capacity(head.len() + 6 + src_label.len());
         l.push_str(&head);
         l.push_str(" from ");
-        l.push_str(&src_label);
+        l.push_str(src_label);
         entries.push(Entry {
             resource: group.to_string(),
             label: l,
@@ -238,13 +252,13 @@ pub fn read_permission(ctx: &mut Ctx, p: &Node, group: &str, entries: &mut Vec<E
         let Some(c) = ctx.str_field(r, "CidrIp") else { continue };
         let off = r.get("CidrIp").map_or(r.offset, |n| n.offset);
         let src = cidr_source(ctx, c, off, "CidrIp");
-        push(entries, ctx.span(off), c.to_string(), src);
+        push(entries, ctx.span(off), c, src);
     }
     for r in ctx.array_field(p, "Ipv6Ranges") {
         let Some(c) = ctx.str_field(r, "CidrIpv6") else { continue };
         let off = r.get("CidrIpv6").map_or(r.offset, |n| n.offset);
         let src = cidr_source(ctx, c, off, "CidrIpv6");
-        push(entries, ctx.span(off), c.to_string(), src);
+        push(entries, ctx.span(off), c, src);
     }
     for r in ctx.array_field(p, "PrefixListIds") {
         let Some(id) = ctx.str_field(r, "PrefixListId") else { continue };
@@ -259,7 +273,7 @@ pub fn read_permission(ctx: &mut Ctx, p: &Node, group: &str, entries: &mut Vec<E
             ..Default::default()
         };
         pls.push((entries.len(), id.to_string()));
-        push(entries, span, id.to_string(), sources);
+        push(entries, span, id, sources);
     }
     for r in ctx.array_field(p, "UserIdGroupPairs") {
         let gid = ctx.str_field(r, "GroupId").or_else(|| ctx.str_field(r, "GroupName"));
@@ -267,7 +281,7 @@ pub fn read_permission(ctx: &mut Ctx, p: &Node, group: &str, entries: &mut Vec<E
         let name = if gid == group { "self".to_string() } else { gid.to_string() };
         let sources = Sources { internal: vec![InternalSource { name: name.clone() }], ..Default::default() };
         let off = r.get("GroupId").or_else(|| r.get("GroupName")).map_or(r.offset, |n| n.offset);
-        push(entries, ctx.span(off), name, sources);
+        push(entries, ctx.span(off), &name, sources);
     }
 }
 
