@@ -1,0 +1,446 @@
+//! Kubernetes manifests in YAML (one file or Helm/kustomize output):
+//! Services that reach outside the cluster, the pods they select (to
+//! resolve named target ports and to know when they select
+//! kube-controller-manager), and NetworkPolicies.
+//!
+//! A Service is read here and resolved against every pod of the scan in
+//! [`resolve`], since a Service and its pods are often in different files.
+//! Facts (<https://kubernetes.io/docs/concepts/services-networking/service/>):
+//! - `type: LoadBalancer` admits `spec.loadBalancerSourceRanges`, or the
+//!   [`SOURCE_RANGES_ANNOTATION`] when the field is absent, or every source
+//!   when neither is set; an internal-load-balancer annotation
+//!   ([`super::facts::INTERNAL_LB_ANNOTATIONS`]) keeps it on the private
+//!   network.
+//! - `type: NodePort` (and the node ports of a LoadBalancer) and
+//!   `spec.externalIPs` are reachable by whoever reaches the nodes or those
+//!   addresses: the input does not tell who that is.
+//! - `targetPort` defaults to `port`; a name is looked up in the selected
+//!   pods' container ports.
+
+use super::facts::{is_internal_annotation, SOURCE_RANGES_ANNOTATION};
+use super::kcm::{labels_of, ports_of};
+use super::Service;
+use crate::cloudformation::template::{CKind, CNode};
+use crate::error::IngestError;
+use portcullis_model::{
+    format_ports, named::non_public, Action, AddrSet, Cidr, Entry, Known, NetworkPolicy, Origin, PortSet, ProtoMatch,
+    Protocol, Sources, Span, Unknown,
+};
+
+/// The node-port range a cluster allocates from unless told otherwise
+/// (kube-apiserver `--service-node-port-range`).
+const NODE_PORTS: (u16, u16) = (30000, 32767);
+
+/// A pod (or pod template) of the scan: what a Service can select.
+#[derive(Clone, Debug)]
+pub struct Pod {
+    pub id: String,
+    pub namespace: String,
+    pub labels: Vec<(String, String)>,
+    pub named_ports: Vec<(String, u16)>,
+    pub host_network: bool,
+    pub is_controller_manager: bool,
+}
+
+#[derive(Clone, Debug)]
+pub enum TargetPort {
+    Unset,
+    Number(u16),
+    Name(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct ServicePort {
+    pub protocol: Known<ProtoMatch>,
+    pub port: Option<u16>,
+    pub target: TargetPort,
+    pub node_port: Option<u16>,
+    pub span: Span,
+}
+
+/// Who a Service admits, before ports are known.
+#[derive(Clone, Debug)]
+pub struct Admit {
+    pub span: Span,
+    pub label: String,
+    pub sources: Sources,
+    pub default: Option<String>,
+}
+
+/// A Service manifest waiting for its pods.
+#[derive(Clone, Debug)]
+pub struct ManifestService {
+    pub id: String,
+    pub namespace: String,
+    pub span: Span,
+    pub kind: String,
+    pub selector: Option<Vec<(String, String)>>,
+    pub ports: Vec<ServicePort>,
+    pub admits: Vec<Admit>,
+    pub notes: Vec<String>,
+}
+
+fn text_of(n: &CNode) -> Option<String> {
+    match &n.kind {
+        CKind::String(s) | CKind::Number(s) => Some(s.clone()),
+        CKind::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn unknown(what: &str, reason: &str, span: &Span) -> Unknown {
+    Unknown { what: what.into(), reason: reason.into(), span: span.clone() }
+}
+
+/// Reads a pod or workload document as a selectable pod.
+pub fn pod(doc: &CNode, is_kcm: bool) -> Option<Pod> {
+    let kind = doc.get("kind")?.as_str()?;
+    let (meta, spec) = if kind == "Pod" {
+        (doc.get("metadata"), doc.get("spec")?)
+    } else {
+        let t = doc.get("spec")?.get("template")?;
+        (t.get("metadata"), t.get("spec")?)
+    };
+    let meta_top = doc.get("metadata");
+    let name = meta_top.and_then(|m| m.get("name")).and_then(CNode::as_str).unwrap_or("(unnamed)");
+    let namespace = meta_top.and_then(|m| m.get("namespace")).and_then(CNode::as_str).unwrap_or("default").to_string();
+    let mut named_ports = Vec::new();
+    if let Some(CKind::List(cs)) = spec.get("containers").map(|c| &c.kind) {
+        for c in cs {
+            named_ports.extend(ports_of(c));
+        }
+    }
+    Some(Pod {
+        id: format!("{kind} {namespace}/{name}"),
+        namespace,
+        labels: meta.map(labels_of).unwrap_or_default(),
+        named_ports,
+        host_network: matches!(spec.get("hostNetwork").map(|n| &n.kind), Some(CKind::Bool(true))),
+        is_controller_manager: is_kcm,
+    })
+}
+
+/// Reads a NetworkPolicy document.
+pub fn network_policy(doc: &CNode) -> Option<NetworkPolicy> {
+    let meta = doc.get("metadata");
+    let name = meta.and_then(|m| m.get("name")).and_then(CNode::as_str).unwrap_or("(unnamed)");
+    let namespace = meta.and_then(|m| m.get("namespace")).and_then(CNode::as_str).unwrap_or("default").to_string();
+    let sel = doc.get("spec").and_then(|s| s.get("podSelector"));
+    let match_labels = sel
+        .and_then(|s| s.get("matchLabels"))
+        .and_then(CNode::as_map)
+        .map(|m| m.iter().filter_map(|(k, _, v)| Some((k.clone(), text_of(v)?))).collect())
+        .unwrap_or_default();
+    let has_expressions =
+        sel.and_then(|s| s.get("matchExpressions")).is_some_and(|e| matches!(&e.kind, CKind::List(l) if !l.is_empty()));
+    Some(NetworkPolicy {
+        id: format!("NetworkPolicy {namespace}/{name}"),
+        namespace,
+        span: doc.span.clone(),
+        match_labels,
+        has_expressions,
+    })
+}
+
+/// Reads a Service document; `None` when it stays inside the cluster.
+pub fn service(doc: &CNode, errors: &mut Vec<IngestError>) -> Option<ManifestService> {
+    let spec = doc.get("spec")?;
+    let meta = doc.get("metadata");
+    let name = meta.and_then(|m| m.get("name")).and_then(CNode::as_str).unwrap_or("(unnamed)");
+    let namespace = meta.and_then(|m| m.get("namespace")).and_then(CNode::as_str).unwrap_or("default").to_string();
+    let id = format!("Service {namespace}/{name}");
+    let kind = spec.get("type").and_then(CNode::as_str).unwrap_or("ClusterIP").to_string();
+    let external_ips: Vec<&CNode> = match spec.get("externalIPs").map(|e| &e.kind) {
+        Some(CKind::List(l)) => l.iter().collect(),
+        _ => Vec::new(),
+    };
+    if kind != "LoadBalancer" && kind != "NodePort" && external_ips.is_empty() {
+        return None;
+    }
+    let annotations: Vec<(String, String, Span)> = meta
+        .and_then(|m| m.get("annotations"))
+        .and_then(CNode::as_map)
+        .map(|m| m.iter().filter_map(|(k, ks, v)| Some((k.clone(), text_of(v)?, ks.clone()))).collect())
+        .unwrap_or_default();
+    let families: Vec<String> = match spec.get("ipFamilies").map(|f| &f.kind) {
+        Some(CKind::List(l)) => l.iter().filter_map(text_of).map(|s| s.to_ascii_lowercase()).collect(),
+        _ => Vec::new(),
+    };
+    let mut everyone = AddrSet::empty();
+    if families.is_empty() || families.iter().any(|f| f == "ipv4") {
+        everyone.union_in_place(&AddrSet::all_v4());
+    }
+    if families.iter().any(|f| f == "ipv6") {
+        everyone.union_in_place(&AddrSet::all_v6());
+    }
+    let mut admits = Vec::new();
+    let mut notes = Vec::new();
+    if kind == "LoadBalancer" {
+        let internal = annotations.iter().find(|(k, v, _)| is_internal_annotation(k, v));
+        let field: Vec<&CNode> = match spec.get("loadBalancerSourceRanges").map(|r| &r.kind) {
+            Some(CKind::List(l)) => l.iter().collect(),
+            _ => Vec::new(),
+        };
+        let mut ranges: Vec<(String, Span)> =
+            field.iter().filter_map(|n| Some((text_of(n)?, n.span.clone()))).collect();
+        let mut from_annotation = false;
+        if ranges.is_empty() {
+            if let Some((_, v, s)) = annotations.iter().find(|(k, _, _)| k == SOURCE_RANGES_ANNOTATION) {
+                from_annotation = true;
+                ranges =
+                    v.split(',').map(str::trim).filter(|r| !r.is_empty()).map(|r| (r.to_string(), s.clone())).collect();
+            }
+        }
+        if let Some((k, v, s)) = internal {
+            // An internal load balancer gets a private address of the
+            // cluster's network: whoever that network admits, read here as
+            // private address space (the network's own ranges are not in
+            // the input).
+            let mut set = non_public().clone();
+            if !ranges.is_empty() {
+                let mut r = AddrSet::empty();
+                for (t, _) in &ranges {
+                    if let Ok(c) = Cidr::parse(t) {
+                        r.union_in_place(&c.to_set());
+                    }
+                }
+                set = set.intersect(&r);
+            }
+            admits.push(Admit {
+                span: s.clone(),
+                label: format!("internal load balancer ({k}: {v}): private addresses only"),
+                sources: Sources { addrs: set, ..Default::default() },
+                default: None,
+            });
+        } else if !ranges.is_empty() {
+            for (t, s) in ranges {
+                let sources = match Cidr::parse(&t) {
+                    Ok(c) => Sources { addrs: c.to_set(), ..Default::default() },
+                    Err(e) => {
+                        errors.push(IngestError::invalid(&s, format!("{id}: load balancer source range: {e}")));
+                        Sources {
+                            unknown: vec![unknown("loadBalancerSourceRanges", &format!("invalid range `{t}`"), &s)],
+                            ..Default::default()
+                        }
+                    }
+                };
+                let via = if from_annotation { SOURCE_RANGES_ANNOTATION } else { "loadBalancerSourceRanges" };
+                admits.push(Admit { span: s, label: format!("{via} {t}"), sources, default: None });
+            }
+        } else {
+            let shown = everyone.to_cidr_strings().join(" and ");
+            admits.push(Admit {
+                span: spec.span.clone(),
+                label: format!("{shown} (no loadBalancerSourceRanges, no internal-load-balancer annotation)"),
+                sources: Sources { addrs: everyone.clone(), ..Default::default() },
+                default: Some("a load balancer without source ranges admits every source".into()),
+            });
+        }
+        notes.push(
+            "the node ports a LoadBalancer Service also opens are governed by the nodes' firewalls: not evaluated"
+                .into(),
+        );
+    }
+    if kind == "NodePort" {
+        let u = unknown(
+            "node firewall",
+            "a NodePort Service listens on every node: who reaches it is decided by the nodes' firewalls, not in this input",
+            &spec.span,
+        );
+        admits.push(Admit {
+            span: spec.span.clone(),
+            label: "whoever reaches the nodes".into(),
+            sources: Sources { unknown: vec![u], ..Default::default() },
+            default: None,
+        });
+    }
+    for ip in external_ips {
+        let t = text_of(ip).unwrap_or_default();
+        let u = unknown(
+            "externalIPs",
+            &format!("traffic for external IP {t} is accepted on the nodes from whoever the network routes there, not in this input"),
+            &ip.span,
+        );
+        admits.push(Admit {
+            span: ip.span.clone(),
+            label: format!("externalIPs {t}"),
+            sources: Sources { unknown: vec![u], ..Default::default() },
+            default: None,
+        });
+    }
+    let mut ports = Vec::new();
+    if let Some(CKind::List(ps)) = spec.get("ports").map(|p| &p.kind) {
+        for p in ps {
+            let protocol = match p.get("protocol").and_then(text_of) {
+                None => Known::Known(ProtoMatch::One(Protocol::TCP)),
+                Some(t) => match t.to_ascii_uppercase().as_str() {
+                    "TCP" => Known::Known(ProtoMatch::One(Protocol::TCP)),
+                    "UDP" => Known::Known(ProtoMatch::One(Protocol::UDP)),
+                    "SCTP" => Known::Known(ProtoMatch::One(Protocol(132))),
+                    _ => {
+                        errors.push(IngestError::invalid(
+                            &p.span,
+                            format!("{id}: protocol should be TCP, UDP or SCTP, found `{t}`"),
+                        ));
+                        Known::from_unknown(unknown("protocol", &format!("invalid protocol `{t}`"), &p.span))
+                    }
+                },
+            };
+            let num = |k: &str, errors: &mut Vec<IngestError>| -> Option<u16> {
+                let n = p.get(k)?;
+                let t = text_of(n)?;
+                match t.trim().parse::<u16>() {
+                    Ok(v) => Some(v),
+                    Err(_) => {
+                        errors.push(IngestError::invalid(
+                            &n.span,
+                            format!("{id}: `{k}` should be a port number 0-65535, found `{t}`"),
+                        ));
+                        None
+                    }
+                }
+            };
+            let port = num("port", errors);
+            let node_port = num("nodePort", errors);
+            let target = match p.get("targetPort") {
+                None => TargetPort::Unset,
+                Some(n) => match &n.kind {
+                    CKind::Number(t) => match t.parse::<u16>() {
+                        Ok(v) => TargetPort::Number(v),
+                        Err(_) => {
+                            errors.push(IngestError::invalid(
+                                &n.span,
+                                format!("{id}: `targetPort` should be a port number 0-65535 or a name, found `{t}`"),
+                            ));
+                            TargetPort::Unset
+                        }
+                    },
+                    CKind::String(s) => match s.parse::<u16>() {
+                        Ok(v) => TargetPort::Number(v),
+                        Err(_) => TargetPort::Name(s.clone()),
+                    },
+                    _ => TargetPort::Unset,
+                },
+            };
+            ports.push(ServicePort { protocol, port, target, node_port, span: p.span.clone() });
+        }
+    }
+    let selector = spec
+        .get("selector")
+        .and_then(CNode::as_map)
+        .map(|m| m.iter().filter_map(|(k, _, v)| Some((k.clone(), text_of(v)?))).collect::<Vec<_>>())
+        .filter(|s| !s.is_empty());
+    Some(ManifestService { id, namespace, span: doc.span.clone(), kind, selector, ports, admits, notes })
+}
+
+/// Whether `labels` carry every pair of `selector`.
+pub fn selects(selector: &[(String, String)], labels: &[(String, String)]) -> bool {
+    selector.iter().all(|s| labels.contains(s))
+}
+
+/// Turns a Service manifest into a target, resolving its pods among
+/// every pod of the scan.
+pub fn resolve(s: ManifestService, pods: &[Pod]) -> Service {
+    let mut notes = s.notes;
+    let selected: Vec<&Pod> = match &s.selector {
+        Some(sel) => pods.iter().filter(|p| p.namespace == s.namespace && selects(sel, &p.labels)).collect(),
+        None => Vec::new(),
+    };
+    let kcm_selected = selected.iter().any(|p| p.is_controller_manager);
+    if kcm_selected {
+        let names: Vec<&str> = selected.iter().filter(|p| p.is_controller_manager).map(|p| p.id.as_str()).collect();
+        notes.push(format!("selects kube-controller-manager ({})", names.join(", ")));
+    }
+    let mut entries = Vec::new();
+    for p in &s.ports {
+        let mut set = PortSet::empty();
+        let mut unk: Option<Unknown> = None;
+        // What the Service forwards to on the pods.
+        let backend: Option<u16> = match &p.target {
+            TargetPort::Number(n) => Some(*n),
+            TargetPort::Unset => p.port,
+            TargetPort::Name(name) => {
+                let found: Vec<u16> = selected
+                    .iter()
+                    .flat_map(|pod| pod.named_ports.iter())
+                    .filter(|(n, _)| n == name)
+                    .map(|(_, v)| *v)
+                    .collect();
+                match found.first() {
+                    Some(v) => {
+                        for f in &found {
+                            set.union_in_place(&PortSet::point(*f));
+                        }
+                        Some(*v)
+                    }
+                    None if selected.is_empty() => {
+                        notes.push(format!(
+                            "targetPort `{name}`: the selected pods are not in the input, so the name is not resolved"
+                        ));
+                        unk = Some(unknown(
+                            "targetPort",
+                            &format!("named port `{name}` of pods not in the input"),
+                            &p.span,
+                        ));
+                        None
+                    }
+                    None => {
+                        notes.push(format!("targetPort `{name}`: no selected pod declares a port of that name"));
+                        None
+                    }
+                }
+            }
+        };
+        if let Some(b) = backend {
+            set.union_in_place(&PortSet::point(b));
+        }
+        // Without the pods in the input, the front port counts too (what
+        // the Terraform reader does): a Service that listens on 10257 is
+        // flagged whatever it forwards to.
+        if selected.is_empty() {
+            if let Some(fp) = p.port {
+                set.union_in_place(&PortSet::point(fp));
+            }
+        }
+        if s.kind == "NodePort" {
+            match p.node_port {
+                None | Some(0) => set.union_in_place(&PortSet::range(NODE_PORTS.0, NODE_PORTS.1)),
+                Some(n) => set.union_in_place(&PortSet::point(n)),
+            }
+        }
+        let ports = match unk {
+            Some(u) if set.is_empty() => Known::from_unknown(u),
+            _ => Known::Known(set),
+        };
+        let ports_shown = match &ports {
+            Known::Known(ps) => format_ports(ps),
+            Known::Unknown(_) => "(unknown ports)".into(),
+        };
+        let proto_shown = match &p.protocol {
+            Known::Known(pr) => pr.to_string(),
+            Known::Unknown(_) => "(unknown protocol)".into(),
+        };
+        for a in &s.admits {
+            entries.push(Entry {
+                resource: s.id.clone(),
+                label: format!("{} {}: {proto_shown} {ports_shown} from {}", s.id, s.kind, a.label),
+                span: a.span.clone(),
+                origin: match &a.default {
+                    Some(d) => Origin::Default(d.clone()),
+                    None => Origin::Explicit,
+                },
+                action: Action::Allow,
+                protocol: p.protocol.clone(),
+                ports: ports.clone(),
+                sources: a.sources.clone(),
+                order: 0,
+            });
+        }
+    }
+    let layer_name = match s.kind.as_str() {
+        "LoadBalancer" => "load balancer source ranges",
+        "NodePort" => "node firewalls",
+        _ => "external IPs",
+    };
+    Service { id: s.id, span: s.span, layer_name: layer_name.into(), entries, notes }
+}

@@ -1,0 +1,116 @@
+//! Control-plane components read from their configuration: the flags a
+//! kube-controller-manager runs with, wherever they were written, each
+//! with the line that set it.
+//!
+//! Input adapters fill [`ControllerManager`]; hardening rules read it.
+//! Nothing here knows which file format a flag came from, only where it
+//! was written and whether it was written or defaulted by a distribution.
+
+use crate::provenance::{Origin, Span};
+
+/// One flag as the component receives it (`bind-address` = `0.0.0.0`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flag {
+    /// The flag name without dashes: `bind-address`.
+    pub name: String,
+    /// The value as text (`true` for a boolean flag given alone).
+    pub value: String,
+    pub span: Span,
+    /// `Explicit` when written in the input, `Default` when a distribution
+    /// supplies it (kubeadm, k3s) and the input does not override it.
+    pub origin: Origin,
+}
+
+/// What a flag the input does not set means.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UnsetFlags {
+    /// kube-controller-manager's own defaults (its flag reference).
+    Upstream,
+    /// The tool that writes the command line adds flags the input does not
+    /// show (the reason says which): rules that judge an unset flag stay
+    /// silent rather than guess.
+    Unknown(String),
+}
+
+/// A Kubernetes version, from an image tag or a version field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Version {
+    pub major: u32,
+    pub minor: u32,
+    pub patch: u32,
+    /// As written (`v1.30.2`, `v1.28.5-rke2r1`).
+    pub text: String,
+    pub span: Span,
+}
+
+impl Version {
+    /// Parses `v1.30.2`, `1.30`, `v1.28.5-rke2r1`, `v1.24.4-rancher1-1`.
+    pub fn parse(text: &str, span: Span) -> Option<Version> {
+        let t = text.trim();
+        let t = t.strip_prefix('v').unwrap_or(t);
+        let core: &str = t.split(['-', '+', '_']).next().unwrap_or("");
+        let mut parts = core.split('.');
+        let major = parts.next()?.parse().ok()?;
+        let minor = parts.next()?.parse().ok()?;
+        let patch = match parts.next() {
+            Some(p) => p.parse().ok()?,
+            None => 0,
+        };
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(Version { major, minor, patch, text: text.trim().to_string(), span })
+    }
+
+    /// Whether this version is older than `major.minor`.
+    pub fn before(&self, major: u32, minor: u32) -> bool {
+        (self.major, self.minor) < (major, minor)
+    }
+}
+
+/// A kube-controller-manager as its configuration describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ControllerManager {
+    /// How findings name it: `Pod kube-system/kube-controller-manager`,
+    /// `kubeadm ClusterConfiguration`, `k3s/RKE2 config`.
+    pub id: String,
+    /// Where its flags are written, for people: `static pod manifest`,
+    /// `kubeadm ClusterConfiguration (v1beta4 extraArgs)`.
+    pub source: String,
+    /// Where the component is declared (the container, the extraArgs key).
+    pub span: Span,
+    /// Effective flags: the last value of a repeated flag wins, list flags
+    /// accumulate (as kube-controller-manager's flag parser does).
+    pub flags: Vec<Flag>,
+    pub unset: UnsetFlags,
+    /// The Kubernetes version, when the input tells it.
+    pub version: Option<Version>,
+    /// The pod's namespace, when the component runs as a pod the input shows.
+    pub namespace: Option<String>,
+    /// The pod's labels (what a Service or NetworkPolicy selects), when the
+    /// component runs as a pod the input shows.
+    pub labels: Vec<(String, String)>,
+    /// Whether the pod shares the node's network namespace.
+    pub host_network: bool,
+    /// Container ports by name (for Services that name their target port).
+    pub named_ports: Vec<(String, u16)>,
+}
+
+impl ControllerManager {
+    pub fn flag(&self, name: &str) -> Option<&Flag> {
+        self.flags.iter().find(|f| f.name == name)
+    }
+}
+
+/// A NetworkPolicy: which pods it selects and where it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NetworkPolicy {
+    /// `NetworkPolicy namespace/name`.
+    pub id: String,
+    pub namespace: String,
+    pub span: Span,
+    /// `spec.podSelector.matchLabels` (empty: every pod of the namespace).
+    pub match_labels: Vec<(String, String)>,
+    /// Whether the selector also has `matchExpressions` (not evaluated).
+    pub has_expressions: bool,
+}
