@@ -83,6 +83,10 @@ pub struct ControllerManager {
     /// accumulate (as kube-controller-manager's flag parser does).
     pub flags: Vec<Flag>,
     pub unset: UnsetFlags,
+    /// Flags whose unset value the input cannot tell even though other
+    /// unset flags take the upstream default (k3s passes a serving
+    /// certificate in recent releases only), with the reason.
+    pub unknown_when_unset: Vec<(String, String)>,
     /// The Kubernetes version, when the input tells it.
     pub version: Option<Version>,
     /// The pod's namespace, when the component runs as a pod the input shows.

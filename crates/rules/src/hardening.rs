@@ -36,14 +36,10 @@ pub fn value<'a>(cm: &'a ControllerManager, name: &str) -> Value<'a> {
     match cm.flag(name) {
         Some(f) => Value::Set(f),
         None => match &cm.unset {
-            UnsetFlags::Upstream => {
-                // k3s passes a serving certificate only in recent releases.
-                if cm.source.starts_with("k3s") && (name == "tls-cert-file" || name == "tls-private-key-file") {
-                    Value::Unknown("k3s passes a serving certificate in recent releases only")
-                } else {
-                    Value::Default
-                }
-            }
+            UnsetFlags::Upstream => match cm.unknown_when_unset.iter().find(|(f, _)| f == name) {
+                Some((_, why)) => Value::Unknown(why),
+                None => Value::Default,
+            },
             UnsetFlags::Unknown(r) => Value::Unknown(r),
         },
     }

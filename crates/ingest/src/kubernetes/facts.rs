@@ -26,6 +26,9 @@ pub const K3S_DEFAULTS: &[(&str, &str)] = &[
     ("authorization-kubeconfig", "(k3s controller kubeconfig)"),
 ];
 
+/// Flags k3s passes in some releases only: an unset one is unknown.
+pub const K3S_UNKNOWN: &[&str] = &["tls-cert-file", "tls-private-key-file"];
+
 /// kops `kubeControllerManager` fields that are audited flags (the `flag:`
 /// tags of `KubeControllerManagerConfig` in kops'
 /// `pkg/apis/kops/v1alpha2/componentconfig.go`). kops has no field for

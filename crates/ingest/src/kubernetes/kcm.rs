@@ -21,7 +21,7 @@
 //! unset flag takes the upstream default, and the version when the input
 //! tells it.
 
-use super::facts::{image_tag, K3S_DEFAULTS, KOPS_FIELDS, KUBEADM_DEFAULTS};
+use super::facts::{image_tag, K3S_DEFAULTS, K3S_UNKNOWN, KOPS_FIELDS, KUBEADM_DEFAULTS};
 use super::flags::{add_defaults, is_binary, parse_words, set, words_of_list, Word};
 use crate::cloudformation::template::{CKind, CNode};
 use crate::error::IngestError;
@@ -215,6 +215,7 @@ impl<'a> Reader<'a> {
             span,
             flags,
             unset: UnsetFlags::Upstream,
+            unknown_when_unset: Vec::new(),
             version,
             namespace: None,
             labels: Vec::new(),
@@ -252,6 +253,10 @@ impl<'a> Reader<'a> {
             span: key_span,
             flags,
             unset: UnsetFlags::Upstream,
+            unknown_when_unset: K3S_UNKNOWN
+                .iter()
+                .map(|f| (f.to_string(), "k3s passes a serving certificate in recent releases only".to_string()))
+                .collect(),
             version: None,
             namespace: None,
             labels: Vec::new(),
@@ -273,6 +278,7 @@ impl<'a> Reader<'a> {
             span,
             flags,
             unset: UnsetFlags::Unknown("RKE adds its own kube-controller-manager flags, not in this file".into()),
+            unknown_when_unset: Vec::new(),
             version,
             namespace: None,
             labels: Vec::new(),
@@ -292,6 +298,7 @@ impl<'a> Reader<'a> {
             span,
             flags,
             unset: UnsetFlags::Unknown("Talos adds its own kube-controller-manager flags, not in this file".into()),
+            unknown_when_unset: Vec::new(),
             version: version_of_image(cm.get("image")),
             namespace: None,
             labels: Vec::new(),
@@ -322,6 +329,7 @@ impl<'a> Reader<'a> {
             unset: UnsetFlags::Unknown(
                 "kops writes the manifest's other flags itself; scan the generated .manifest for them".into(),
             ),
+            unknown_when_unset: Vec::new(),
             version: version_of_image(kcm.get("image")).or_else(|| version_of(spec.get("kubernetesVersion"))),
             namespace: None,
             labels: Vec::new(),
@@ -351,6 +359,7 @@ impl<'a> Reader<'a> {
             span: doc.span.clone(),
             flags,
             unset: UnsetFlags::Unknown("the serving and authentication flags are not part of this file".into()),
+            unknown_when_unset: Vec::new(),
             version: None,
             namespace: None,
             labels: Vec::new(),
@@ -401,6 +410,7 @@ impl<'a> Reader<'a> {
                 span: c.span.clone(),
                 flags,
                 unset: UnsetFlags::Upstream,
+                unknown_when_unset: Vec::new(),
                 version: version_of_image(image),
                 namespace: Some(ns.to_string()),
                 labels: labels.clone(),
