@@ -126,3 +126,69 @@ fn every_hardening_rule_is_exercised_both_ways() {
     }
     assert!(good_cases >= 8, "expected a good fixture per configuration location, found {good_cases}");
 }
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kubernetes").join(name)
+}
+
+/// SARIF results of hardening findings point at a driver rule that exists
+/// (by id and by index) and at the flag's line.
+#[test]
+fn sarif_results_of_hardening_findings_resolve_to_their_rules() {
+    let out = Command::cargo_bin("portcullis")
+        .expect("binary")
+        .current_dir(fixture("bad-kubeadm-static-pod"))
+        .args(["scan", ".", "--format", "sarif", "--fail-on", "none", "--no-config"])
+        .output()
+        .expect("runs");
+    let sarif: Value = serde_json::from_slice(&out.stdout).expect("SARIF is JSON");
+    let run = &sarif["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    let results = run["results"].as_array().expect("results");
+    assert_eq!(results.len(), 5, "{results:?}");
+    for r in results {
+        let id = r["ruleId"].as_str().expect("ruleId");
+        let idx = r["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+        assert_eq!(rules[idx]["id"].as_str(), Some(id));
+        assert!(rules[idx]["help"]["text"].as_str().unwrap_or("").contains("## Why is this bad?"));
+        let line = r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap_or(0);
+        assert!(line >= 1, "{r}");
+    }
+    let bind = results.iter().find(|r| r["ruleId"] == "PC200").expect("PC200 result");
+    assert_eq!(bind["locations"][0]["physicalLocation"]["region"]["startLine"], 15);
+}
+
+/// `portcullis rules PC200` prints the rule's documentation; the list
+/// names every hardening rule.
+#[test]
+fn rules_command_shows_hardening_rules() {
+    let one = Command::cargo_bin("portcullis").expect("binary").args(["rules", "PC200"]).output().expect("runs");
+    let text = String::from_utf8_lossy(&one.stdout);
+    assert!(one.status.success());
+    assert!(text.contains("controller-manager-bound-to-all-interfaces") && text.contains("Flags: --bind-address"));
+    assert!(text.contains("CIS Kubernetes Benchmark 1.3.7"), "{text}");
+    let all = Command::cargo_bin("portcullis").expect("binary").args(["rules"]).output().expect("runs");
+    let list = String::from_utf8_lossy(&all.stdout);
+    for r in portcullis_rules::catalog::HARDENING_RULES {
+        assert!(list.contains(r.code) && list.contains(r.name), "{} missing from `portcullis rules`", r.code);
+    }
+}
+
+/// The exit code follows `--fail-on`: a medium hardening finding fails at
+/// the default threshold and passes `--fail-on high` when nothing is high.
+#[test]
+fn hardening_findings_drive_the_exit_code() {
+    let run = |args: &[&str]| {
+        Command::cargo_bin("portcullis")
+            .expect("binary")
+            .current_dir(fixture("bad-rke-cluster"))
+            .args(["scan", ".", "--no-config"])
+            .args(args)
+            .output()
+            .expect("runs")
+            .status
+            .code()
+    };
+    assert_eq!(run(&[]), Some(1));
+    assert_eq!(run(&["--fail-on", "high"]), Some(0));
+}
