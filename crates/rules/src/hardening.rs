@@ -91,8 +91,8 @@ pub fn finding(
     // The version, when the input tells it, is reported with where it
     // came from: version-specific defaults depend on it.
     let path = vec![match &cm.version {
-        Some(v) => format!("{} (Kubernetes {}, {}:{})", cm.source, v.text, v.span.file, v.span.line),
-        None => format!("{} (Kubernetes version not in the input)", cm.source),
+        Some(v) => format!("{}; Kubernetes {} ({}:{})", cm.source, v.text, v.span.file, v.span.line),
+        None => format!("{}; Kubernetes version not in the input", cm.source),
     }];
     Finding {
         rule: rule.code.to_string(),

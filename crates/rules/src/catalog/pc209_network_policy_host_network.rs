@@ -97,7 +97,7 @@ fn check(estate: &Estate) -> Vec<Finding> {
                     file: cm.span.file.to_string(),
                     line: cm.span.line,
                     column: cm.span.column,
-                    rule: format!("{} (hostNetwork)", cm.id),
+                    rule: "hostNetwork: true".into(),
                     resource: cm.id.clone(),
                 })
                 .collect(),
