@@ -45,7 +45,10 @@ pub fn value<'a>(cm: &'a ControllerManager, name: &str) -> Value<'a> {
     }
 }
 
-/// The port the component serves HTTPS on: `None` when `--secure-port=0`.
+/// The port the component serves HTTPS on: `None` when `--secure-port=0`,
+/// or when it is unset on a release before 1.12, which served no HTTPS
+/// unless told to (secure serving on 10257 by default arrived with
+/// kubernetes/kubernetes#64149).
 pub fn secure_port(cm: &ControllerManager) -> Option<u16> {
     match value(cm, "secure-port") {
         Value::Set(f) => match f.value.trim().parse::<u16>() {
@@ -53,6 +56,7 @@ pub fn secure_port(cm: &ControllerManager) -> Option<u16> {
             Ok(p) => Some(p),
             Err(_) => Some(SECURE_PORT),
         },
+        Value::Default if cm.version.as_ref().is_some_and(|v| v.before(1, 12)) => None,
         _ => Some(SECURE_PORT),
     }
 }

@@ -53,40 +53,44 @@ pub struct Word {
 }
 
 /// The words of one `command`/`args` item. A plain item is one word; an
-/// item with spaces (a shell command string) is split on white space. The
-/// column of a word inside a one-line item is exact (after the opening
-/// quote of a quoted scalar); in a multi-line scalar it is the item's.
+/// item with spaces (a shell command string) is split on white space.
+///
+/// Each word's position is found in the source text, searching forward
+/// from the item's position: a multi-line plain or folded scalar has its
+/// line breaks folded into spaces, so offsets inside the value are not
+/// offsets in the file. A word not found where expected (an escape
+/// sequence in a double-quoted scalar) takes the item's position.
 pub fn words_of(item: &CNode, lines: &[&str]) -> Vec<Word> {
     let text = match &item.kind {
         CKind::String(s) | CKind::Number(s) => s.clone(),
         CKind::Bool(b) => b.to_string(),
         _ => return Vec::new(),
     };
-    let line_text = lines.get(item.span.line.saturating_sub(1) as usize).copied().unwrap_or("");
-    let opener = line_text.chars().nth(item.span.column.saturating_sub(1) as usize);
-    let quote = usize::from(matches!(opener, Some('"') | Some('\'')));
+    // Search cursor: 0-based line and byte offset in that line.
+    let mut at_line = item.span.line.saturating_sub(1) as usize;
+    let mut at_byte = lines
+        .get(at_line)
+        .map(|l| l.char_indices().nth(item.span.column.saturating_sub(1) as usize).map_or(l.len(), |(b, _)| b))
+        .unwrap_or(0);
     let mut out = Vec::new();
-    let mut start: Option<usize> = None;
-    let mut chars: Vec<(usize, char)> = text.char_indices().collect();
-    chars.push((text.len(), ' '));
-    let mut seen_nl = false;
-    for &(i, c) in &chars {
-        if c.is_whitespace() {
-            if let Some(s) = start.take() {
-                let k = text[..s].chars().count();
-                let span = if seen_nl {
-                    item.span.clone()
-                } else {
-                    Span::new(item.span.file.clone(), item.span.line, item.span.column + (k + quote) as u32)
-                };
-                out.push(Word { text: text[s..i].to_string(), span });
+    for w in text.split_whitespace() {
+        let mut span = item.span.clone();
+        // Words of one item stay within a few lines of each other; a bound
+        // keeps a pathological file from quadratic searching.
+        for li in at_line..lines.len().min(at_line + 64) {
+            let from = if li == at_line { at_byte } else { 0 };
+            let Some(line) = lines.get(li) else { break };
+            let Some(hay) = line.get(from..) else { continue };
+            if let Some(pos) = hay.find(w) {
+                let byte = from + pos;
+                let col = line[..byte].chars().count() as u32 + 1;
+                span = Span::new(item.span.file.clone(), li as u32 + 1, col);
+                at_line = li;
+                at_byte = byte + w.len();
+                break;
             }
-            if c == '\n' {
-                seen_nl = true;
-            }
-        } else if start.is_none() {
-            start = Some(i);
         }
+        out.push(Word { text: w.to_string(), span });
     }
     out
 }
@@ -193,9 +197,12 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
+    /// The words of `s` written as a one-line plain scalar at line 1,
+    /// column 5.
     fn w(s: &str) -> Vec<Word> {
-        let node = CNode { kind: CKind::String(s.into()), span: Span::new(Arc::from("f"), 3, 5) };
-        words_of(&node, &[])
+        let line = format!("  - {s}");
+        let node = CNode { kind: CKind::String(s.into()), span: Span::new(Arc::from("f"), 1, 5) };
+        words_of(&node, &[line.as_str()])
     }
 
     fn get<'a>(f: &'a [Flag], n: &str) -> Option<&'a str> {
@@ -215,6 +222,19 @@ mod tests {
     fn columns_of_words_in_one_item() {
         let ws = w("kcm --a=b  --c=d");
         assert_eq!(ws.iter().map(|x| x.span.column).collect::<Vec<_>>(), vec![5, 9, 16]);
+    }
+
+    #[test]
+    fn positions_of_words_in_a_folded_scalar() {
+        // `- /usr/local/bin/kube-controller-manager` continued on the next
+        // lines, as old kops and GCE manifests wrote it: the value is one
+        // line of text, the words sit on three lines of the file.
+        let lines = ["    - /bin/kcm", "      --a=b", "      --c=d 2>&1"];
+        let node =
+            CNode { kind: CKind::String("/bin/kcm --a=b --c=d 2>&1".into()), span: Span::new(Arc::from("f"), 1, 7) };
+        let ws = words_of(&node, &lines);
+        let at: Vec<(u32, u32)> = ws.iter().map(|x| (x.span.line, x.span.column)).collect();
+        assert_eq!(at, vec![(1, 7), (2, 7), (3, 7), (3, 13)]);
     }
 
     #[test]

@@ -390,7 +390,14 @@ impl<'a> Reader<'a> {
             let command = words_of_list(c.get("command"), &self.lines);
             let args = words_of_list(c.get("args"), &self.lines);
             let all: Vec<Word> = command.iter().chain(args.iter()).cloned().collect();
-            let at = all.iter().rposition(|w| is_binary(&w.text));
+            // hyperkube ran the component as a subcommand:
+            // `/hyperkube controller-manager`.
+            let at = all.iter().enumerate().rposition(|(i, w)| {
+                is_binary(&w.text)
+                    || (w.text == "controller-manager"
+                        && i > 0
+                        && all[i - 1].text.trim_end_matches('/').ends_with("hyperkube"))
+            });
             let image_is_kcm = image.and_then(CNode::as_str).is_some_and(|i| {
                 let repo = i.split('@').next().unwrap_or(i);
                 let repo = repo.rsplit('/').next().unwrap_or(repo);
