@@ -74,22 +74,24 @@ pub fn words_of(item: &CNode, lines: &[&str]) -> Vec<Word> {
         .unwrap_or(0);
     let mut out = Vec::new();
     for w in text.split_whitespace() {
-        let mut span = item.span.clone();
         // Words of one item stay within a few lines of each other; a bound
         // keeps a pathological file from quadratic searching.
-        for li in at_line..lines.len().min(at_line + 64) {
+        let found = (at_line..lines.len().min(at_line + 64)).find_map(|li| {
             let from = if li == at_line { at_byte } else { 0 };
-            let Some(line) = lines.get(li) else { break };
-            let Some(hay) = line.get(from..) else { continue };
-            if let Some(pos) = hay.find(w) {
-                let byte = from + pos;
-                let col = line[..byte].chars().count() as u32 + 1;
-                span = Span::new(item.span.file.clone(), li as u32 + 1, col);
+            let line = lines.get(li)?;
+            let pos = line.get(from..)?.find(w)?;
+            Some((li, from + pos))
+        });
+        let span = match found {
+            Some((li, byte)) => {
+                let line = lines.get(li).copied().unwrap_or("");
+                let col = line.get(..byte).map_or(0, |p| p.chars().count()) as u32 + 1;
                 at_line = li;
                 at_byte = byte + w.len();
-                break;
+                Span::new(item.span.file.clone(), li as u32 + 1, col)
             }
-        }
+            None => item.span.clone(),
+        };
         out.push(Word { text: w.to_string(), span });
     }
     out
