@@ -51,6 +51,8 @@ pub enum TargetPort {
 
 #[derive(Clone, Debug)]
 pub struct ServicePort {
+    /// The port's `name` (what an Ingress backend may name).
+    pub name: Option<String>,
     pub protocol: Known<ProtoMatch>,
     pub port: Option<u16>,
     pub target: TargetPort,
@@ -71,7 +73,12 @@ pub struct Admit {
 #[derive(Clone, Debug)]
 pub struct ManifestService {
     pub id: String,
+    pub name: String,
     pub namespace: String,
+    /// Whether it reaches outside the cluster by itself (LoadBalancer,
+    /// NodePort, externalIPs). Other Services matter only as Ingress
+    /// backends.
+    pub external: bool,
     pub span: Span,
     pub kind: String,
     pub selector: Option<Vec<(String, String)>>,
@@ -142,7 +149,8 @@ pub fn network_policy(doc: &CNode) -> Option<NetworkPolicy> {
     })
 }
 
-/// Reads a Service document; `None` when it stays inside the cluster.
+/// Reads a Service document (`external` says whether it reaches outside
+/// the cluster by itself).
 pub fn service(doc: &CNode, errors: &mut Vec<IngestError>) -> Option<ManifestService> {
     let spec = doc.get("spec")?;
     let meta = doc.get("metadata");
@@ -154,9 +162,7 @@ pub fn service(doc: &CNode, errors: &mut Vec<IngestError>) -> Option<ManifestSer
         Some(CKind::List(l)) => l.iter().collect(),
         _ => Vec::new(),
     };
-    if kind != "LoadBalancer" && kind != "NodePort" && external_ips.is_empty() {
-        return None;
-    }
+    let external = kind == "LoadBalancer" || kind == "NodePort" || !external_ips.is_empty();
     let annotations: Vec<(String, String, Span)> = meta
         .and_then(|m| m.get("annotations"))
         .and_then(CNode::as_map)
@@ -322,7 +328,8 @@ pub fn service(doc: &CNode, errors: &mut Vec<IngestError>) -> Option<ManifestSer
                     _ => TargetPort::Unset,
                 },
             };
-            ports.push(ServicePort { protocol, port, target, node_port, span: p.span.clone() });
+            let pname = p.get("name").and_then(text_of);
+            ports.push(ServicePort { name: pname, protocol, port, target, node_port, span: p.span.clone() });
         }
     }
     let selector = spec
@@ -330,7 +337,18 @@ pub fn service(doc: &CNode, errors: &mut Vec<IngestError>) -> Option<ManifestSer
         .and_then(CNode::as_map)
         .map(|m| m.iter().filter_map(|(k, _, v)| Some((k.clone(), text_of(v)?))).collect::<Vec<_>>())
         .filter(|s| !s.is_empty());
-    Some(ManifestService { id, namespace, span: doc.span.clone(), kind, selector, ports, admits, notes })
+    Some(ManifestService {
+        id,
+        name: name.to_string(),
+        namespace,
+        external,
+        span: doc.span.clone(),
+        kind,
+        selector,
+        ports,
+        admits,
+        notes,
+    })
 }
 
 /// Whether `labels` carry every pair of `selector`.
@@ -338,70 +356,73 @@ pub fn selects(selector: &[(String, String)], labels: &[(String, String)]) -> bo
     selector.iter().all(|s| labels.contains(s))
 }
 
-/// Turns a Service manifest into a target, resolving its pods among
-/// every pod of the scan.
-pub fn resolve(s: ManifestService, pods: &[Pod]) -> Service {
-    let mut notes = s.notes;
-    let selected: Vec<&Pod> = match &s.selector {
+/// The pods a Service selects among every pod of the scan.
+fn selected_pods<'p>(s: &ManifestService, pods: &'p [Pod]) -> Vec<&'p Pod> {
+    match &s.selector {
         Some(sel) => pods.iter().filter(|p| p.namespace == s.namespace && selects(sel, &p.labels)).collect(),
         None => Vec::new(),
-    };
-    let kcm_selected = selected.iter().any(|p| p.is_controller_manager);
-    if kcm_selected {
-        let names: Vec<&str> = selected.iter().filter(|p| p.is_controller_manager).map(|p| p.id.as_str()).collect();
-        notes.push(format!("selects kube-controller-manager ({})", names.join(", ")));
     }
-    let mut entries = Vec::new();
-    for p in &s.ports {
-        let mut set = PortSet::empty();
-        let mut unk: Option<Unknown> = None;
-        // What the Service forwards to on the pods.
-        let backend: Option<u16> = match &p.target {
-            TargetPort::Number(n) => Some(*n),
-            TargetPort::Unset => p.port,
-            TargetPort::Name(name) => {
-                let found: Vec<u16> = selected
-                    .iter()
-                    .flat_map(|pod| pod.named_ports.iter())
-                    .filter(|(n, _)| n == name)
-                    .map(|(_, v)| *v)
-                    .collect();
-                match found.first() {
-                    Some(v) => {
-                        for f in &found {
-                            set.union_in_place(&PortSet::point(*f));
-                        }
-                        Some(*v)
-                    }
-                    None if selected.is_empty() => {
-                        notes.push(format!(
-                            "targetPort `{name}`: the selected pods are not in the input, so the name is not resolved"
-                        ));
-                        unk = Some(unknown(
-                            "targetPort",
-                            &format!("named port `{name}` of pods not in the input"),
-                            &p.span,
-                        ));
-                        None
-                    }
-                    None => {
-                        notes.push(format!("targetPort `{name}`: no selected pod declares a port of that name"));
-                        None
-                    }
-                }
-            }
-        };
-        if let Some(b) = backend {
-            set.union_in_place(&PortSet::point(b));
-        }
-        // Without the pods in the input, the front port counts too (what
-        // the Terraform reader does): a Service that listens on 10257 is
-        // flagged whatever it forwards to.
-        if selected.is_empty() {
+}
+
+/// The ports a Service port forwards to on its pods: `targetPort`
+/// (default `port`; a name resolved through the selected pods' container
+/// ports, every match). Without the pods in the input, the front port
+/// counts too (what the Terraform reader does), so a Service that listens
+/// on 10257 is flagged whatever it forwards to, and a name is unknown.
+fn backend_ports(p: &ServicePort, selected: &[&Pod], notes: &mut Vec<String>) -> (PortSet, Option<Unknown>) {
+    let mut set = PortSet::empty();
+    let mut unk: Option<Unknown> = None;
+    match &p.target {
+        TargetPort::Number(n) => set.union_in_place(&PortSet::point(*n)),
+        TargetPort::Unset => {
             if let Some(fp) = p.port {
                 set.union_in_place(&PortSet::point(fp));
             }
         }
+        TargetPort::Name(name) => {
+            let found: Vec<u16> = selected
+                .iter()
+                .flat_map(|pod| pod.named_ports.iter())
+                .filter(|(n, _)| n == name)
+                .map(|(_, v)| *v)
+                .collect();
+            for f in &found {
+                set.union_in_place(&PortSet::point(*f));
+            }
+            if found.is_empty() && selected.is_empty() {
+                notes.push(format!(
+                    "targetPort `{name}`: the selected pods are not in the input, so the name is not resolved"
+                ));
+                unk = Some(unknown("targetPort", &format!("named port `{name}` of pods not in the input"), &p.span));
+            } else if found.is_empty() {
+                notes.push(format!("targetPort `{name}`: no selected pod declares a port of that name"));
+            }
+        }
+    }
+    if selected.is_empty() {
+        if let Some(fp) = p.port {
+            set.union_in_place(&PortSet::point(fp));
+        }
+    }
+    (set, unk)
+}
+
+fn note_kcm(selected: &[&Pod], notes: &mut Vec<String>) {
+    let names: Vec<&str> = selected.iter().filter(|p| p.is_controller_manager).map(|p| p.id.as_str()).collect();
+    if !names.is_empty() {
+        notes.push(format!("selects kube-controller-manager ({})", names.join(", ")));
+    }
+}
+
+/// Turns a Service manifest into a target, resolving its pods among
+/// every pod of the scan.
+pub fn resolve(s: ManifestService, pods: &[Pod]) -> Service {
+    let mut notes = s.notes.clone();
+    let selected = selected_pods(&s, pods);
+    note_kcm(&selected, &mut notes);
+    let mut entries = Vec::new();
+    for p in &s.ports {
+        let (mut set, unk) = backend_ports(p, &selected, &mut notes);
         if s.kind == "NodePort" {
             match p.node_port {
                 None | Some(0) => set.union_in_place(&PortSet::range(NODE_PORTS.0, NODE_PORTS.1)),
@@ -443,4 +464,139 @@ pub fn resolve(s: ManifestService, pods: &[Pod]) -> Service {
         _ => "external IPs",
     };
     Service { id: s.id, span: s.span, layer_name: layer_name.into(), entries, notes }
+}
+
+/// How an Ingress backend names its Service's port.
+#[derive(Clone, Debug)]
+pub enum BackendPort {
+    Number(u16),
+    Name(String),
+}
+
+/// An Ingress: the Services it sends traffic to.
+#[derive(Clone, Debug)]
+pub struct ManifestIngress {
+    pub id: String,
+    pub namespace: String,
+    pub span: Span,
+    /// (Service name, its port, where the backend is written).
+    pub backends: Vec<(String, BackendPort, Span)>,
+}
+
+/// One `backend` of an Ingress: `service.name` and `service.port.number`
+/// or `.name` (`networking.k8s.io/v1`), or `serviceName`/`servicePort`
+/// (`v1beta1`, removed in 1.22).
+fn backend(b: &CNode) -> Option<(String, BackendPort, Span)> {
+    let (name, port) = match b.get("service") {
+        Some(svc) => {
+            let name = svc.get("name").and_then(text_of)?;
+            let port = svc.get("port")?;
+            let p = match port.get("number").and_then(text_of) {
+                Some(n) => BackendPort::Number(n.parse().ok()?),
+                None => BackendPort::Name(port.get("name").and_then(text_of)?),
+            };
+            (name, p)
+        }
+        None => {
+            let name = b.get("serviceName").and_then(text_of)?;
+            let port = b.get("servicePort").and_then(text_of)?;
+            let p = match port.parse::<u16>() {
+                Ok(n) => BackendPort::Number(n),
+                Err(_) => BackendPort::Name(port),
+            };
+            (name, p)
+        }
+    };
+    Some((name, port, b.span.clone()))
+}
+
+/// Reads an Ingress document.
+pub fn ingress(doc: &CNode) -> Option<ManifestIngress> {
+    let spec = doc.get("spec")?;
+    let meta = doc.get("metadata");
+    let name = meta.and_then(|m| m.get("name")).and_then(CNode::as_str).unwrap_or("(unnamed)");
+    let namespace = meta.and_then(|m| m.get("namespace")).and_then(CNode::as_str).unwrap_or("default").to_string();
+    let mut backends = Vec::new();
+    for key in ["defaultBackend", "backend"] {
+        if let Some(b) = spec.get(key).and_then(backend) {
+            backends.push(b);
+        }
+    }
+    if let Some(CKind::List(rules)) = spec.get("rules").map(|r| &r.kind) {
+        for r in rules {
+            let Some(CKind::List(paths)) = r.get("http").and_then(|h| h.get("paths")).map(|p| &p.kind) else {
+                continue;
+            };
+            for p in paths {
+                if let Some(b) = p.get("backend").and_then(backend) {
+                    backends.push(b);
+                }
+            }
+        }
+    }
+    Some(ManifestIngress { id: format!("Ingress {namespace}/{name}"), namespace, span: doc.span.clone(), backends })
+}
+
+/// An Ingress as a target: the ports its backends forward to on their pods,
+/// reachable by whoever reaches the ingress controller, which the input
+/// does not tell (the controller's own Service decides). Backends whose
+/// Service is not in the scan are left out (their ports are not known);
+/// `None` when no backend is.
+pub fn resolve_ingress(ing: &ManifestIngress, services: &[ManifestService], pods: &[Pod]) -> Option<Service> {
+    let mut entries = Vec::new();
+    let mut notes = Vec::new();
+    for (svc_name, port, span) in &ing.backends {
+        let Some(svc) = services.iter().find(|s| s.namespace == ing.namespace && s.name == *svc_name) else {
+            notes.push(format!("backend Service {}/{svc_name} is not in the input", ing.namespace));
+            continue;
+        };
+        let selected = selected_pods(svc, pods);
+        note_kcm(&selected, &mut notes);
+        let Some(sp) = svc.ports.iter().find(|p| match port {
+            BackendPort::Number(n) => p.port == Some(*n),
+            BackendPort::Name(n) => p.name.as_deref() == Some(n.as_str()),
+        }) else {
+            let shown = match port {
+                BackendPort::Number(n) => n.to_string(),
+                BackendPort::Name(n) => format!("named `{n}`"),
+            };
+            notes.push(format!("backend Service {}: no port {shown}", svc.id));
+            continue;
+        };
+        let (set, unk) = backend_ports(sp, &selected, &mut notes);
+        let ports = match unk {
+            Some(u) if set.is_empty() => Known::from_unknown(u),
+            _ => Known::Known(set),
+        };
+        let shown = match &ports {
+            Known::Known(ps) => format_ports(ps),
+            Known::Unknown(_) => "(unknown ports)".into(),
+        };
+        let u = unknown(
+            "ingress controller",
+            "an Ingress is served by the ingress controller: who reaches it is decided by the controller's own Service and firewall, not in this input",
+            span,
+        );
+        entries.push(Entry {
+            resource: ing.id.clone(),
+            label: format!("{} backend {}: tcp {shown} from whoever reaches the ingress controller", ing.id, svc.id),
+            span: span.clone(),
+            origin: Origin::Explicit,
+            action: Action::Allow,
+            protocol: Known::Known(ProtoMatch::One(Protocol::TCP)),
+            ports,
+            sources: Sources { unknown: vec![u], ..Default::default() },
+            order: 0,
+        });
+    }
+    if entries.is_empty() {
+        return None;
+    }
+    Some(Service {
+        id: ing.id.clone(),
+        span: ing.span.clone(),
+        layer_name: "ingress controller".into(),
+        entries,
+        notes,
+    })
 }

@@ -50,6 +50,7 @@ pub struct KubernetesItems {
     pub services: Vec<Service>,
     /// Service manifests, resolved against the pods of every file.
     pub manifest_services: Vec<manifest::ManifestService>,
+    pub ingresses: Vec<manifest::ManifestIngress>,
     pub pods: Vec<manifest::Pod>,
     pub controller_managers: Vec<ControllerManager>,
     pub network_policies: Vec<NetworkPolicy>,
@@ -59,6 +60,7 @@ impl KubernetesItems {
     pub fn extend(&mut self, o: KubernetesItems) {
         self.services.extend(o.services);
         self.manifest_services.extend(o.manifest_services);
+        self.ingresses.extend(o.ingresses);
         self.pods.extend(o.pods);
         self.controller_managers.extend(o.controller_managers);
         self.network_policies.extend(o.network_policies);
@@ -67,6 +69,7 @@ impl KubernetesItems {
     pub fn is_empty(&self) -> bool {
         self.services.is_empty()
             && self.manifest_services.is_empty()
+            && self.ingresses.is_empty()
             && self.pods.is_empty()
             && self.controller_managers.is_empty()
             && self.network_policies.is_empty()
@@ -134,6 +137,7 @@ pub fn read_yaml(path: &str, text: &str, head: &str) -> Option<FileOutcome> {
             match kind {
                 "Service" => items.manifest_services.extend(manifest::service(obj, &mut errors)),
                 "NetworkPolicy" => items.network_policies.extend(manifest::network_policy(obj)),
+                "Ingress" => items.ingresses.extend(manifest::ingress(obj)),
                 _ => {
                     if let Some(p) = manifest::pod(obj, is_kcm && reader.out.len() > before) {
                         items.pods.push(p);
@@ -158,7 +162,11 @@ pub fn read_yaml(path: &str, text: &str, head: &str) -> Option<FileOutcome> {
 /// Each Service is a target guarded by one allow-union layer.
 pub fn assemble(mut items: KubernetesItems, estate: &mut Estate) {
     let pods = std::mem::take(&mut items.pods);
-    for ms in std::mem::take(&mut items.manifest_services) {
+    let services = std::mem::take(&mut items.manifest_services);
+    for ing in &items.ingresses {
+        items.services.extend(manifest::resolve_ingress(ing, &services, &pods));
+    }
+    for ms in services.into_iter().filter(|s| s.external) {
         items.services.push(manifest::resolve(ms, &pods));
     }
     estate.controller_managers.append(&mut items.controller_managers);
@@ -172,7 +180,11 @@ pub fn assemble(mut items: KubernetesItems, estate: &mut Estate) {
             entries: s.entries,
         });
         // A manifest Service is named `Service ns/name` already.
-        let kind_name = if s.id.starts_with("Service ") { "Kubernetes" } else { "Kubernetes Service" };
+        let kind_name = if s.id.starts_with("Service ") || s.id.starts_with("Ingress ") {
+            "Kubernetes"
+        } else {
+            "Kubernetes Service"
+        };
         estate.targets.push(Target {
             id: s.id,
             kind_name: kind_name.into(),
