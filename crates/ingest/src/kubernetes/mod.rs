@@ -115,9 +115,53 @@ pub fn read_yaml(path: &str, text: &str, head: &str) -> Option<FileOutcome> {
         }
         return None;
     };
+    read_documents(path, text, &docs, errors)
+}
+
+/// Whether a JSON text is a Kubernetes object as `kubectl get -o json`
+/// prints it: `apiVersion` is its first key (kubectl sorts them).
+fn looks_like_kubernetes_json(head: &str) -> bool {
+    head.strip_prefix('{').is_some_and(|rest| rest.trim_start().starts_with("\"apiVersion\""))
+}
+
+/// Reads a Kubernetes object (or `kind: List`) in JSON; `None` when the
+/// text is not one.
+pub fn read_json(path: &str, text: &str, head: &str) -> Option<FileOutcome> {
+    if !looks_like_kubernetes_json(head) {
+        return None;
+    }
+    let file: Arc<str> = Arc::from(path);
+    let ctx = crate::ctx::Ctx::new(file, text);
+    let root = match crate::json::parse(text, crate::json::Options::STRICT) {
+        Ok(r) => r,
+        Err(e) => {
+            let (line, column) = ctx.line_col(e.offset as usize);
+            let mut out = FileOutcome { path: path.to_string(), format: Some("kubernetes"), ..Default::default() };
+            out.errors.push(crate::IngestError {
+                file: path.to_string(),
+                line,
+                column,
+                kind: crate::ErrorKind::Syntax,
+                message: format!("not valid JSON: {}", e.message),
+            });
+            return Some(out);
+        }
+    };
+    let doc = crate::cloudformation::template::from_json(&ctx, &root);
+    doc.get("kind")?;
+    read_documents(path, text, std::slice::from_ref(&doc), Vec::new())
+}
+
+fn read_documents(
+    path: &str,
+    text: &str,
+    docs: &[crate::cloudformation::template::CNode],
+    mut errors: Vec<crate::IngestError>,
+) -> Option<FileOutcome> {
+    let mut out = FileOutcome { path: path.to_string(), ..Default::default() };
     let mut reader = kcm::Reader::new(text);
     let mut items = KubernetesItems::default();
-    for doc in &docs {
+    for doc in docs {
         // `kind: List` (kubectl get -o yaml) holds objects in `items`.
         let objects: Vec<&crate::cloudformation::template::CNode> =
             match (doc.get("kind").and_then(|k| k.as_str()), doc.get("items")) {
