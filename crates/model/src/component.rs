@@ -118,3 +118,26 @@ pub struct NetworkPolicy {
     /// Whether the selector also has `matchExpressions` (not evaluated).
     pub has_expressions: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn v(t: &str) -> Option<(u32, u32, u32)> {
+        Version::parse(t, Span::new(Arc::from("f"), 1, 1)).map(|v| (v.major, v.minor, v.patch))
+    }
+
+    #[test]
+    fn versions_from_tags_and_fields() {
+        assert_eq!(v("v1.30.2"), Some((1, 30, 2)));
+        assert_eq!(v("1.29"), Some((1, 29, 0)));
+        assert_eq!(v("v1.28.5-rke2r1-build20240112"), Some((1, 28, 5)));
+        assert_eq!(v("v1.24.4-rancher1-1"), Some((1, 24, 4)));
+        assert_eq!(v("latest"), None);
+        assert_eq!(v("6322fd6f4db015a29561a4881ff9c372"), None);
+        assert_eq!(v("1.2.3.4"), None);
+        let old = Version::parse("v1.21.14", Span::new(Arc::from("f"), 1, 1)).expect("parses");
+        assert!(old.before(1, 22) && !old.before(1, 21));
+    }
+}

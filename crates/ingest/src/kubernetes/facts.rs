@@ -89,3 +89,29 @@ pub fn image_tag(image: &str) -> Option<&str> {
     let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
     last.split_once(':').map(|(_, t)| t).filter(|t| !t.is_empty())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_of_image_references() {
+        assert_eq!(image_tag("registry.k8s.io/kube-controller-manager:v1.30.2"), Some("v1.30.2"));
+        assert_eq!(image_tag("localhost:5000/kube-controller-manager:v1.29.0"), Some("v1.29.0"));
+        assert_eq!(image_tag("localhost:5000/kube-controller-manager"), None, "a registry port is not a tag");
+        assert_eq!(image_tag("registry.k8s.io/kube-controller-manager:v1.30.2@sha256:abcd"), Some("v1.30.2"));
+        assert_eq!(image_tag("registry.k8s.io/kube-controller-manager@sha256:abcd"), None);
+    }
+
+    #[test]
+    fn internal_load_balancer_spellings() {
+        assert!(is_internal_annotation("service.beta.kubernetes.io/aws-load-balancer-internal", "true"));
+        assert!(is_internal_annotation("service.beta.kubernetes.io/aws-load-balancer-internal", "0.0.0.0/0"));
+        assert!(is_internal_annotation("service.beta.kubernetes.io/aws-load-balancer-scheme", "internal"));
+        assert!(!is_internal_annotation("service.beta.kubernetes.io/aws-load-balancer-scheme", "internet-facing"));
+        assert!(is_internal_annotation("service.beta.kubernetes.io/azure-load-balancer-internal", "true"));
+        assert!(is_internal_annotation("networking.gke.io/load-balancer-type", "Internal"));
+        assert!(is_internal_annotation("cloud.google.com/load-balancer-type", "Internal"));
+        assert!(!is_internal_annotation("service.beta.kubernetes.io/azure-load-balancer-internal", "false"));
+    }
+}
