@@ -130,7 +130,9 @@ pub fn check_hardening(estate: &Estate) -> Vec<Finding> {
 /// firewall that admits tcp/10257 in the same scan: each finding's message
 /// names the other, since together they are the exposure (a loopback bind
 /// would make the open port harmless, a closed port the bind).
-pub fn link_bind_address(findings: &mut [Finding], bind_rule: &str, port_rule: &str) {
+pub fn link_bind_address(findings: &mut [Finding]) {
+    let bind_rule = crate::catalog::pc200_bind_address::RULE.code;
+    let port_rule = crate::catalog::pc100_controller_manager::RULE.code;
     let binds: Vec<(String, String)> = findings
         .iter()
         .filter(|f| f.rule == bind_rule)

@@ -51,7 +51,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     // kube-controller-manager's configuration (PC2xx), cross-referenced
     // with the firewall findings on its port.
     findings.extend(portcullis_rules::check_hardening(&estate));
-    portcullis_rules::hardening::link_bind_address(&mut findings, "PC200", "PC100");
+    portcullis_rules::hardening::link_bind_address(&mut findings);
     portcullis_rules::finding::sort_findings(&mut findings);
     timer.mark("check");
     let errors = report_errors(&loaded);

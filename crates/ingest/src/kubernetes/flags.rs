@@ -29,7 +29,6 @@ const BOOL_FLAGS: &[&str] = &[
     "enable-leader-migration",
     "enable-taint-manager",
     "leader-elect",
-    "log-flush-frequency",
     "logtostderr",
     "one-output",
     "permit-address-sharing",
