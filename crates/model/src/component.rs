@@ -115,8 +115,31 @@ pub struct NetworkPolicy {
     pub span: Span,
     /// `spec.podSelector.matchLabels` (empty: every pod of the namespace).
     pub match_labels: Vec<(String, String)>,
-    /// Whether the selector also has `matchExpressions` (not evaluated).
-    pub has_expressions: bool,
+    /// `spec.podSelector.matchExpressions`: (key, operator, values).
+    pub match_expressions: Vec<(String, String, Vec<String>)>,
+}
+
+impl NetworkPolicy {
+    /// Whether the policy's pod selector picks a pod with `labels`
+    /// (`matchLabels` and every `matchExpressions` term; an unknown
+    /// operator selects nothing, as the API server would reject it).
+    pub fn selects(&self, labels: &[(String, String)]) -> bool {
+        let value = |k: &str| labels.iter().find(|(l, _)| l == k).map(|(_, v)| v.as_str());
+        self.match_labels.iter().all(|m| labels.contains(m))
+            && self.match_expressions.iter().all(|(k, op, vals)| match op.as_str() {
+                "In" => value(k).is_some_and(|v| vals.iter().any(|x| x == v)),
+                "NotIn" => value(k).is_none_or(|v| vals.iter().all(|x| x != v)),
+                "Exists" => value(k).is_some(),
+                "DoesNotExist" => value(k).is_none(),
+                _ => false,
+            })
+    }
+
+    /// Whether the selector names `value` as a label value it requires.
+    pub fn names_value(&self, value: &str) -> bool {
+        self.match_labels.iter().any(|(_, v)| v == value)
+            || self.match_expressions.iter().any(|(_, op, vals)| op == "In" && vals.iter().any(|x| x == value))
+    }
 }
 
 #[cfg(test)]
@@ -126,6 +149,28 @@ mod tests {
 
     fn v(t: &str) -> Option<(u32, u32, u32)> {
         Version::parse(t, Span::new(Arc::from("f"), 1, 1)).map(|v| (v.major, v.minor, v.patch))
+    }
+
+    #[test]
+    fn network_policy_selectors() {
+        let labels = vec![("component".to_string(), "kube-controller-manager".to_string())];
+        let np = |ml: &[(&str, &str)], ex: &[(&str, &str, &[&str])]| NetworkPolicy {
+            id: "np".into(),
+            namespace: "kube-system".into(),
+            span: Span::new(Arc::from("f"), 1, 1),
+            match_labels: ml.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            match_expressions: ex
+                .iter()
+                .map(|(k, o, vs)| (k.to_string(), o.to_string(), vs.iter().map(|v| v.to_string()).collect()))
+                .collect(),
+        };
+        assert!(np(&[], &[]).selects(&labels), "an empty selector picks every pod");
+        assert!(np(&[("component", "kube-controller-manager")], &[]).selects(&labels));
+        assert!(!np(&[("tier", "control-plane")], &[]).selects(&labels));
+        assert!(np(&[], &[("component", "In", &["kube-controller-manager", "etcd"])]).selects(&labels));
+        assert!(!np(&[], &[("component", "NotIn", &["kube-controller-manager"])]).selects(&labels));
+        assert!(np(&[], &[("tier", "DoesNotExist", &[])]).selects(&labels));
+        assert!(!np(&[], &[("component", "Gt", &["1"])]).selects(&labels), "an unknown operator selects nothing");
     }
 
     #[test]

@@ -138,14 +138,27 @@ pub fn network_policy(doc: &CNode) -> Option<NetworkPolicy> {
         .and_then(CNode::as_map)
         .map(|m| m.iter().filter_map(|(k, _, v)| Some((k.clone(), text_of(v)?))).collect())
         .unwrap_or_default();
-    let has_expressions =
-        sel.and_then(|s| s.get("matchExpressions")).is_some_and(|e| matches!(&e.kind, CKind::List(l) if !l.is_empty()));
+    let match_expressions = match sel.and_then(|s| s.get("matchExpressions")).map(|e| &e.kind) {
+        Some(CKind::List(l)) => l
+            .iter()
+            .filter_map(|e| {
+                let key = e.get("key").and_then(text_of)?;
+                let op = e.get("operator").and_then(text_of)?;
+                let values = match e.get("values").map(|v| &v.kind) {
+                    Some(CKind::List(vs)) => vs.iter().filter_map(text_of).collect(),
+                    _ => Vec::new(),
+                };
+                Some((key, op, values))
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     Some(NetworkPolicy {
         id: format!("NetworkPolicy {namespace}/{name}"),
         namespace,
         span: doc.span.clone(),
         match_labels,
-        has_expressions,
+        match_expressions,
     })
 }
 

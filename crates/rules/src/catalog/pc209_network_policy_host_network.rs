@@ -8,9 +8,10 @@ crate::hardening_rule! {
     /// ## What it does
     /// Flags a NetworkPolicy that appears to protect kube-controller-manager: it
     /// selects a controller-manager pod of the scan (same namespace, its
-    /// `podSelector.matchLabels` carried by the pod, which runs with
-    /// `hostNetwork: true`), or, with no such pod in the scan, its selector names
-    /// `kube-controller-manager` (as `component: kube-controller-manager` does).
+    /// `podSelector` — `matchLabels` and `matchExpressions` — picks the pod, which
+    /// runs with `hostNetwork: true`), or, with no such pod in the scan, its
+    /// selector requires the value `kube-controller-manager` (as
+    /// `component: kube-controller-manager` does).
     ///
     /// ## Why is this bad?
     /// kube-controller-manager runs in the node's network namespace. NetworkPolicy
@@ -46,10 +47,6 @@ crate::hardening_rule! {
     };
 }
 
-fn selects(sel: &[(String, String)], labels: &[(String, String)]) -> bool {
-    sel.iter().all(|s| labels.contains(s))
-}
-
 fn check(estate: &Estate) -> Vec<Finding> {
     let mut out = Vec::new();
     for np in &estate.network_policies {
@@ -59,10 +56,10 @@ fn check(estate: &Estate) -> Vec<Finding> {
             .filter(|cm| {
                 cm.namespace.as_deref() == Some(np.namespace.as_str())
                     && !cm.labels.is_empty()
-                    && selects(&np.match_labels, &cm.labels)
+                    && np.selects(&cm.labels)
             })
             .collect();
-        let named = np.match_labels.iter().any(|(_, v)| v == "kube-controller-manager");
+        let named = np.names_value("kube-controller-manager");
         let message = if let Some(cm) = pods.first() {
             if !cm.host_network {
                 continue;
@@ -71,7 +68,7 @@ fn check(estate: &Estate) -> Vec<Finding> {
                 "{} selects {}, which runs with hostNetwork: NetworkPolicy does not reliably apply to host-network pods, so it does not guard tcp/{SECURE_PORT}",
                 np.id, cm.id
             )
-        } else if named && !np.has_expressions {
+        } else if named {
             format!(
                 "{} selects kube-controller-manager pods, which run with hostNetwork: NetworkPolicy does not reliably apply to host-network pods, so it does not guard tcp/{SECURE_PORT}",
                 np.id
