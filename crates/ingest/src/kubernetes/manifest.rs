@@ -420,10 +420,14 @@ fn backend_ports(p: &ServicePort, selected: &[&Pod], notes: &mut Vec<String>) ->
     (set, unk)
 }
 
-fn note_kcm(selected: &[&Pod], notes: &mut Vec<String>) {
+fn note_kcm(s: &ManifestService, selected: &[&Pod], notes: &mut Vec<String>) {
     let names: Vec<&str> = selected.iter().filter(|p| p.is_controller_manager).map(|p| p.id.as_str()).collect();
     if !names.is_empty() {
         notes.push(format!("selects kube-controller-manager ({})", names.join(", ")));
+    } else if selected.is_empty()
+        && s.selector.as_ref().is_some_and(|sel| sel.iter().any(|(_, v)| v == "kube-controller-manager"))
+    {
+        notes.push("selects pods labelled kube-controller-manager, which are not in the input".into());
     }
 }
 
@@ -432,7 +436,7 @@ fn note_kcm(selected: &[&Pod], notes: &mut Vec<String>) {
 pub fn resolve(s: ManifestService, pods: &[Pod]) -> Service {
     let mut notes = s.notes.clone();
     let selected = selected_pods(&s, pods);
-    note_kcm(&selected, &mut notes);
+    note_kcm(&s, &selected, &mut notes);
     let mut entries = Vec::new();
     for p in &s.ports {
         let (mut set, unk) = backend_ports(p, &selected, &mut notes);
@@ -564,7 +568,7 @@ pub fn resolve_ingress(ing: &ManifestIngress, services: &[ManifestService], pods
             continue;
         };
         let selected = selected_pods(svc, pods);
-        note_kcm(&selected, &mut notes);
+        note_kcm(svc, &selected, &mut notes);
         let Some(sp) = svc.ports.iter().find(|p| match port {
             BackendPort::Number(n) => p.port == Some(*n),
             BackendPort::Name(n) => p.name.as_deref() == Some(n.as_str()),
