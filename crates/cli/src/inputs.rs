@@ -88,13 +88,13 @@ fn starts_like_json(path: &Path) -> bool {
     head.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|&b| b == b'{' || b == b'[')
 }
 
-/// Walked YAML files are read too (CloudFormation templates are YAML);
-/// the reader looks for a template's markers in the first bytes and leaves
-/// other YAML alone.
+/// Walked YAML files are read too (CloudFormation templates and Kubernetes
+/// manifests are YAML; kops writes its static pod manifests as `.manifest`);
+/// the readers look for their markers and leave other YAML alone.
 fn is_yaml(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
-        .is_some_and(|e| ["yaml", "yml", "template"].iter().any(|y| e.eq_ignore_ascii_case(y)))
+        .is_some_and(|e| ["yaml", "yml", "template", "manifest"].iter().any(|y| e.eq_ignore_ascii_case(y)))
 }
 
 fn read_one(c: &Candidate) -> FileOutcome {

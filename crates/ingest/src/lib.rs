@@ -100,6 +100,9 @@ pub fn read_input(path: &str, text: &str) -> FileOutcome {
     if let Some(o) = arm::read_input(path, text, h).or_else(|| cloudformation::read_input(path, text, h)) {
         return o;
     }
+    if let Some(o) = kubernetes::read_yaml(path, text, h).or_else(|| kubernetes::read_json(path, text, h)) {
+        return o;
+    }
     let mut out = FileOutcome { path: path.to_string(), ..Default::default() };
     if !looks_like_ours(text) {
         return out;

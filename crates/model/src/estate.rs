@@ -160,6 +160,10 @@ pub struct Target {
 pub struct Estate {
     pub layers: Vec<Layer>,
     pub targets: Vec<Target>,
+    /// kube-controller-managers read from their configuration.
+    pub controller_managers: Vec<crate::component::ControllerManager>,
+    /// NetworkPolicies read from manifests (for the hostNetwork note).
+    pub network_policies: Vec<crate::component::NetworkPolicy>,
 }
 
 impl Estate {

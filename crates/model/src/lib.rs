@@ -5,6 +5,7 @@
 //! vocabulary the rest of the pipeline shares.
 
 pub mod addr;
+pub mod component;
 pub mod estate;
 pub mod interval;
 pub mod named;
@@ -12,6 +13,7 @@ pub mod ports;
 pub mod provenance;
 
 pub use addr::{AddrSet, Cidr, CidrError, Family};
+pub use component::{ControllerManager, Flag, NetworkPolicy, UnsetFlags, Version};
 pub use estate::{Action, Entry, Estate, InternalSource, Known, Layer, LayerId, LayerKind, Sources, Step, Target};
 pub use interval::IntervalSet;
 pub use ports::{format_ports, PortSet, ProtoMatch, Protocol};

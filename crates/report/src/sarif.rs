@@ -6,7 +6,7 @@
 //! subset: docs.github.com/en/code-security/code-scanning (SARIF support).
 
 use crate::{Emitter, Report};
-use portcullis_rules::catalog::PORT_RULES;
+use portcullis_rules::catalog::{HARDENING_RULES, PORT_RULES};
 use portcullis_rules::spec::clean_docs;
 use portcullis_rules::{Finding, Severity};
 use serde_json::{json, Value};
@@ -133,25 +133,32 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
 
 impl Emitter for Sarif {
     fn emit(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        let rules: Vec<Value> = PORT_RULES
+        // Port rules, then the hardening rules (kube-controller-manager's
+        // configuration): one table, indexed in this order.
+        let described = PORT_RULES
             .iter()
-            .map(|r| {
-                let docs = clean_docs(r.docs);
+            .map(|r| (r.code, r.name, r.summary, r.docs, r.severity, "network"))
+            .chain(HARDENING_RULES.iter().map(|r| (r.code, r.name, r.summary, r.docs, r.severity, "configuration")));
+        let rules: Vec<Value> = described
+            .clone()
+            .map(|(code, name, summary, docs, severity, tag)| {
+                let docs = clean_docs(docs);
                 json!({
-                    "id": r.code,
-                    "name": r.name,
-                    "shortDescription": { "text": r.summary },
-                    "fullDescription": { "text": r.summary },
+                    "id": code,
+                    "name": name,
+                    "shortDescription": { "text": summary },
+                    "fullDescription": { "text": summary },
                     "help": { "text": docs, "markdown": docs },
-                    "defaultConfiguration": { "level": level(r.severity) },
+                    "defaultConfiguration": { "level": level(severity) },
                     "properties": {
-                        "tags": ["security", "network", "kubernetes"],
-                        "security-severity": security_severity(r.severity),
+                        "tags": ["security", tag, "kubernetes"],
+                        "security-severity": security_severity(severity),
                     }
                 })
             })
             .collect();
-        let rule_index = |f: &Finding| PORT_RULES.iter().position(|r| r.code == f.rule);
+        let codes: Vec<&str> = described.map(|d| d.0).collect();
+        let rule_index = |f: &Finding| codes.iter().position(|c| *c == f.rule);
         // Against a baseline, every current finding is still a result (an
         // upload without them would close their GitHub alerts), marked
         // `new` or `unchanged`; fixed baseline entries have no location and

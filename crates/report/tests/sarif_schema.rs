@@ -14,7 +14,7 @@ mod common;
 
 use common::{errors, findings, render, render_shared, ODD_FILE};
 use portcullis_report::sarif::{path_uri, Sarif};
-use portcullis_rules::catalog::PORT_RULES;
+use portcullis_rules::catalog::{HARDENING_RULES, PORT_RULES};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -159,7 +159,8 @@ fn every_result_names_a_rule_of_the_driver() {
     let rules = run["tool"]["driver"]["rules"].as_array().expect("tool.driver.rules is an array");
     let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().expect("a rule has a string id")).collect();
     assert_eq!(ids.iter().collect::<BTreeSet<_>>().len(), ids.len(), "rule ids are unique: {ids:?}");
-    assert_eq!(ids, PORT_RULES.iter().map(|r| r.code).collect::<Vec<_>>(), "the driver lists the whole catalog");
+    let all: Vec<&str> = PORT_RULES.iter().map(|r| r.code).chain(HARDENING_RULES.iter().map(|r| r.code)).collect();
+    assert_eq!(ids, all, "the driver lists the whole catalog");
     let results = run["results"].as_array().expect("results is an array");
     assert_eq!(results.len(), findings().len());
     for (r, f) in results.iter().zip(findings()) {

@@ -145,7 +145,14 @@ impl Finding {
     /// `partialFingerprints."portcullis/v1"` and baselines both use it.
     pub fn fingerprint(&self) -> String {
         let port = self.port.map(|p| p.to_string()).unwrap_or_default();
-        format!("{}|{}|{}/{}", self.rule, self.resource, self.protocol.as_deref().unwrap_or(""), port)
+        let base = format!("{}|{}|{}/{}", self.rule, self.resource, self.protocol.as_deref().unwrap_or(""), port);
+        // A hardening rule can flag two flags of one component
+        // (authentication and authorization kubeconfigs): the flag tells
+        // them apart. Exposure findings have none and keep their shape.
+        match &self.flag {
+            Some(flag) => format!("{base}|{flag}"),
+            None => base,
+        }
     }
 
     /// Sort key: the same input always prints the same bytes.

@@ -8,8 +8,10 @@
 pub mod catalog;
 pub mod check;
 pub mod finding;
+pub mod hardening;
 pub mod spec;
 
 pub use check::{check_estate, classify, Authorized, PortQuery};
 pub use finding::{Because, ExposureClass, Finding, FindingKind, Severity};
-pub use spec::{PortRule, DOC_SECTIONS};
+pub use hardening::check_hardening;
+pub use spec::{HardeningRule, PortRule, DOC_SECTIONS};

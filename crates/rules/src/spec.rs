@@ -52,3 +52,42 @@ pub fn clean_docs(raw: &str) -> String {
     }
     s
 }
+
+/// A rule that judges a component's configuration (kind `hardening`).
+#[derive(Clone, Debug)]
+pub struct HardeningRule {
+    /// Stable code (`PC200`). Never reused.
+    pub code: &'static str,
+    /// What it flags, readable as a phrase.
+    pub name: &'static str,
+    /// The component whose configuration it reads.
+    pub component: &'static str,
+    /// The flags it reads.
+    pub flags: &'static [&'static str],
+    /// Severity of a finding (some findings of a rule may be lower; the
+    /// rule's docs say when).
+    pub severity: Severity,
+    pub summary: &'static str,
+    /// Markdown docs, from the rule's doc comment.
+    pub docs: &'static str,
+    /// The check: every finding of this rule in an estate.
+    pub check: fn(&portcullis_model::Estate) -> Vec<crate::finding::Finding>,
+}
+
+/// Declares a hardening rule whose docs are its doc comment.
+#[macro_export]
+macro_rules! hardening_rule {
+    ($(#[doc = $doc:literal])* $vis:vis static $ident:ident = { code: $code:literal, name: $name:literal, component: $comp:literal, flags: $flags:expr, severity: $sev:expr, summary: $summary:literal, check: $check:expr $(,)? };) => {
+        $(#[doc = $doc])*
+        $vis static $ident: $crate::spec::HardeningRule = $crate::spec::HardeningRule {
+            code: $code,
+            name: $name,
+            component: $comp,
+            flags: $flags,
+            severity: $sev,
+            summary: $summary,
+            docs: concat!($($doc, "\n"),*),
+            check: $check,
+        };
+    };
+}

@@ -65,3 +65,44 @@ fn codes_and_names_are_unique_and_stable_in_shape() {
     assert_eq!(catalog::for_port(2380).map(|r| r.code), Some("PC102"));
     assert_eq!(catalog::for_port(8080), None);
 }
+
+fn hardening_codes_found(file: &Path) -> BTreeSet<String> {
+    let text = std::fs::read_to_string(file).expect("fixture readable");
+    let mut outcomes = vec![portcullis_ingest::read_input(&file.to_string_lossy(), &text)];
+    assert!(outcomes[0].errors.is_empty(), "{}: {:?}", file.display(), outcomes[0].errors);
+    assert!(outcomes[0].format.is_some(), "{} not recognized", file.display());
+    let estate = portcullis_ingest::assemble(&mut outcomes);
+    portcullis_rules::check_hardening(&estate).into_iter().map(|f| f.rule).collect()
+}
+
+/// Hardening rules keep their examples as YAML: the bad one is flagged by
+/// that rule and by no other, the good one by none.
+#[test]
+fn every_hardening_rule_has_fixtures_that_behave() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    for rule in catalog::HARDENING_RULES {
+        let dir = root.join(rule.code);
+        let (bad, good) = (dir.join("bad.yaml"), dir.join("good.yaml"));
+        assert!(bad.is_file() && good.is_file(), "{} needs fixtures/{}/bad.yaml and good.yaml", rule.code, rule.code);
+        let found = hardening_codes_found(&bad);
+        assert_eq!(found, BTreeSet::from([rule.code.to_string()]), "{}: bad example", rule.code);
+        assert!(hardening_codes_found(&good).is_empty(), "{}: good example flagged", rule.code);
+    }
+}
+
+#[test]
+fn every_hardening_rule_documents_every_section_and_its_sources() {
+    let mut codes = BTreeSet::new();
+    for rule in catalog::HARDENING_RULES {
+        assert!(codes.insert(rule.code), "duplicate code {}", rule.code);
+        assert!(PORT_RULES.iter().all(|p| p.code != rule.code), "{} is also a port rule", rule.code);
+        assert!(rule.code.starts_with("PC2"), "{}: kube-controller-manager rules are PC2xx", rule.code);
+        let docs = clean_docs(rule.docs);
+        for s in DOC_SECTIONS {
+            assert!(docs.contains(s), "{} docs lack `{s}`", rule.code);
+        }
+        assert!(docs.contains("https://"), "{} docs cite no reference link", rule.code);
+        assert!(docs.contains("CIS Kubernetes Benchmark"), "{} docs do not say which CIS item applies", rule.code);
+        assert_eq!(catalog::find_hardening(&rule.code.to_lowercase()).map(|r| r.code), Some(rule.code));
+    }
+}

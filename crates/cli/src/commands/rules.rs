@@ -17,6 +17,17 @@ fn ports(r: &portcullis_rules::PortRule) -> String {
 
 pub fn run(args: RulesArgs) -> Result<u8> {
     if let Some(code) = &args.code {
+        if let Some(h) = catalog::find_hardening(code) {
+            println!(
+                "# {} {}\n\nSeverity: {}\nFlags: {}\n\n{}",
+                h.code,
+                h.name,
+                h.severity,
+                h.flags.iter().map(|f| format!("--{f}")).collect::<Vec<_>>().join(", "),
+                clean_docs(h.docs)
+            );
+            return Ok(0);
+        }
         let Some(r) = catalog::find(code) else {
             bail!("no rule `{code}`; `portcullis rules` lists them");
         };
@@ -31,7 +42,7 @@ pub fn run(args: RulesArgs) -> Result<u8> {
         return Ok(0);
     }
     if args.format == Format::Json {
-        let list: Vec<serde_json::Value> = PORT_RULES
+        let mut list: Vec<serde_json::Value> = PORT_RULES
             .iter()
             .map(|r| {
                 serde_json::json!({
@@ -40,12 +51,22 @@ pub fn run(args: RulesArgs) -> Result<u8> {
                 })
             })
             .collect();
+        list.extend(catalog::HARDENING_RULES.iter().map(|r| {
+            serde_json::json!({
+                "code": r.code, "name": r.name, "severity": r.severity.as_str(), "kind": "hardening",
+                "component": r.component, "flags": r.flags, "summary": r.summary,
+            })
+        }));
         println!("{}", serde_json::to_string_pretty(&list)?);
         return Ok(0);
     }
     println!("{:<6} {:<9} {:<16} {:<42} SUMMARY", "CODE", "SEVERITY", "PORTS", "NAME");
     for r in PORT_RULES {
         println!("{:<6} {:<9} {:<16} {:<42} {}", r.code, r.severity.as_str(), ports(r), r.name, r.summary);
+    }
+    for r in catalog::HARDENING_RULES {
+        let flags = format!("--{}", r.flags.first().copied().unwrap_or(""));
+        println!("{:<6} {:<9} {:<16} {:<42} {}", r.code, r.severity.as_str(), flags, r.name, r.summary);
     }
     Ok(0)
 }

@@ -47,7 +47,12 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     timer.mark("read");
     let estate = portcullis_ingest::assemble(&mut loaded.outcomes);
     timer.mark("assemble");
-    let findings = portcullis_rules::check_estate(&estate, &settings.queries, &settings.authorized);
+    let mut findings = portcullis_rules::check_estate(&estate, &settings.queries, &settings.authorized);
+    // kube-controller-manager's configuration (PC2xx), cross-referenced
+    // with the firewall findings on its port.
+    findings.extend(portcullis_rules::check_hardening(&estate));
+    portcullis_rules::hardening::link_bind_address(&mut findings);
+    portcullis_rules::finding::sort_findings(&mut findings);
     timer.mark("check");
     let errors = report_errors(&loaded);
     let to_write = args.write_baseline.as_ref().map(|_| Baseline::from_findings(&findings));

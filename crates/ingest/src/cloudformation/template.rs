@@ -109,6 +109,17 @@ const MAX_DEPTH: usize = 400;
 
 /// Reads a YAML template. `None` with errors when it is not well-formed.
 pub fn from_yaml(file: &Arc<str>, text: &str, errors: &mut Vec<IngestError>) -> Option<CNode> {
+    from_yaml_docs(file, text, errors, 1)?.into_iter().next()
+}
+
+/// Reads every document of a YAML stream (`---`-separated, as Helm and
+/// kustomize print), up to `max_docs`. `None` with errors when the stream
+/// is not well-formed.
+pub fn from_yaml_all(file: &Arc<str>, text: &str, errors: &mut Vec<IngestError>) -> Option<Vec<CNode>> {
+    from_yaml_docs(file, text, errors, usize::MAX)
+}
+
+fn from_yaml_docs(file: &Arc<str>, text: &str, errors: &mut Vec<IngestError>, max_docs: usize) -> Option<Vec<CNode>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut parser = Parser::new_from_str(text);
     let mut loader: YamlLoader<MarkedYaml> = YamlLoader::default();
@@ -128,9 +139,8 @@ pub fn from_yaml(file: &Arc<str>, text: &str, errors: &mut Vec<IngestError>) -> 
         return None;
     }
     let docs = loader.into_documents();
-    let first = docs.first()?;
     let mut conv = YamlConv { file, errors };
-    conv.node(first, 0)
+    Some(docs.iter().take(max_docs).filter_map(|d| conv.node(d, 0)).collect())
 }
 
 struct YamlConv<'a> {

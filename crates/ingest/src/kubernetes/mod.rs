@@ -1,7 +1,12 @@
 //! Kubernetes Services that reach outside the cluster: a `LoadBalancer`
 //! Service admits its load balancer's source ranges to its ports; a
 //! `NodePort` Service opens a port on every node, to whoever the nodes'
-//! firewalls admit. Read from Terraform ([`terraform`]) today.
+//! firewalls admit. Read from Terraform ([`terraform`]) and from YAML
+//! manifests ([`manifest`]).
+//!
+//! The same YAML files carry kube-controller-manager's configuration:
+//! [`kcm`] finds its flags wherever they are written ([`flags`] parses a
+//! command line), for the hardening rules.
 //!
 //! Facts (<https://kubernetes.io/docs/concepts/services-networking/service/>):
 //! - `spec.loadBalancerSourceRanges` restricts who the cloud load balancer
@@ -16,9 +21,16 @@
 //!   family when unset, read here as IPv4 (the default on every major
 //!   cloud); `::/0` is added when `ipFamilies` names IPv6.
 
+pub mod facts;
+pub mod flags;
+pub mod kcm;
+pub mod manifest;
 pub mod terraform;
 
-use portcullis_model::{Entry, Estate, Layer, LayerKind, Span, Step, Target};
+use crate::cloudformation::template::from_yaml_all;
+use crate::FileOutcome;
+use portcullis_model::{ControllerManager, Entry, Estate, Layer, LayerKind, NetworkPolicy, Span, Step, Target};
+use std::sync::Arc;
 
 /// A Service with the entries that say who reaches which of its ports.
 #[derive(Clone, Debug)]
@@ -36,20 +48,173 @@ pub struct Service {
 #[derive(Clone, Debug, Default)]
 pub struct KubernetesItems {
     pub services: Vec<Service>,
+    /// Service manifests, resolved against the pods of every file.
+    pub manifest_services: Vec<manifest::ManifestService>,
+    pub ingresses: Vec<manifest::ManifestIngress>,
+    pub pods: Vec<manifest::Pod>,
+    pub controller_managers: Vec<ControllerManager>,
+    pub network_policies: Vec<NetworkPolicy>,
 }
 
 impl KubernetesItems {
     pub fn extend(&mut self, o: KubernetesItems) {
         self.services.extend(o.services);
+        self.manifest_services.extend(o.manifest_services);
+        self.ingresses.extend(o.ingresses);
+        self.pods.extend(o.pods);
+        self.controller_managers.extend(o.controller_managers);
+        self.network_policies.extend(o.network_policies);
     }
 
     pub fn is_empty(&self) -> bool {
         self.services.is_empty()
+            && self.manifest_services.is_empty()
+            && self.ingresses.is_empty()
+            && self.pods.is_empty()
+            && self.controller_managers.is_empty()
+            && self.network_policies.is_empty()
     }
 }
 
+/// Words that say a YAML file holds kube-controller-manager configuration:
+/// a YAML syntax error in such a file is reported. Other YAML (a Helm
+/// chart's templates, CI files) is read only when it parses.
+const KCM_MARKERS: &[&str] =
+    &["kube-controller-manager", "KubeControllerManagerConfiguration", "kubeControllerManager", "controllerManager"];
+
+/// Whether a YAML text may hold something read here: a Kubernetes object
+/// (`apiVersion:` and `kind:` lines), or one of the controller-manager
+/// configuration files that are not objects (k3s/RKE2, RKE, Talos).
+fn looks_like_kubernetes_yaml(text: &str) -> bool {
+    let has_line = |p: &str| text.lines().any(|l| l.trim_start_matches("- ").starts_with(p));
+    (has_line("apiVersion:") && has_line("kind:"))
+        || text.contains("kube-controller-manager-arg")
+        || text.contains("kube-controller:")
+        || text.contains("controllerManager:")
+}
+
+/// Reads a YAML file of Kubernetes manifests or controller-manager
+/// configuration; `None` when it holds none.
+pub fn read_yaml(path: &str, text: &str, head: &str) -> Option<FileOutcome> {
+    if head.starts_with('{') || head.starts_with('[') || !looks_like_kubernetes_yaml(text) {
+        return None;
+    }
+    // An unrendered Helm (Go template) file is not the YAML that gets
+    // applied: `helm template` output is what is read.
+    if text.contains("{{") && text.contains("}}") {
+        return None;
+    }
+    let file: Arc<str> = Arc::from(path);
+    let mut out = FileOutcome { path: path.to_string(), ..Default::default() };
+    let mut errors = Vec::new();
+    let Some(docs) = from_yaml_all(&file, text, &mut errors) else {
+        if KCM_MARKERS.iter().any(|m| text.contains(m)) {
+            out.format = Some("kubernetes");
+            out.errors = errors;
+            return Some(out);
+        }
+        return None;
+    };
+    read_documents(path, text, &docs, errors)
+}
+
+/// Whether a JSON text is a Kubernetes object as `kubectl get -o json`
+/// prints it: `apiVersion` is its first key (kubectl sorts them).
+fn looks_like_kubernetes_json(head: &str) -> bool {
+    head.strip_prefix('{').is_some_and(|rest| rest.trim_start().starts_with("\"apiVersion\""))
+}
+
+/// Reads a Kubernetes object (or `kind: List`) in JSON; `None` when the
+/// text is not one.
+pub fn read_json(path: &str, text: &str, head: &str) -> Option<FileOutcome> {
+    if !looks_like_kubernetes_json(head) {
+        return None;
+    }
+    let file: Arc<str> = Arc::from(path);
+    let ctx = crate::ctx::Ctx::new(file, text);
+    let root = match crate::json::parse(text, crate::json::Options::STRICT) {
+        Ok(r) => r,
+        Err(e) => {
+            let (line, column) = ctx.line_col(e.offset as usize);
+            let mut out = FileOutcome { path: path.to_string(), format: Some("kubernetes"), ..Default::default() };
+            out.errors.push(crate::IngestError {
+                file: path.to_string(),
+                line,
+                column,
+                kind: crate::ErrorKind::Syntax,
+                message: format!("not valid JSON: {}", e.message),
+            });
+            return Some(out);
+        }
+    };
+    let doc = crate::cloudformation::template::from_json(&ctx, &root);
+    doc.get("kind")?;
+    read_documents(path, text, std::slice::from_ref(&doc), Vec::new())
+}
+
+fn read_documents(
+    path: &str,
+    text: &str,
+    docs: &[crate::cloudformation::template::CNode],
+    mut errors: Vec<crate::IngestError>,
+) -> Option<FileOutcome> {
+    let mut out = FileOutcome { path: path.to_string(), ..Default::default() };
+    let mut reader = kcm::Reader::new(text);
+    let mut items = KubernetesItems::default();
+    for doc in docs {
+        // `kind: List` (kubectl get -o yaml) holds objects in `items`.
+        let objects: Vec<&crate::cloudformation::template::CNode> =
+            match (doc.get("kind").and_then(|k| k.as_str()), doc.get("items")) {
+                (
+                    Some("List"),
+                    Some(crate::cloudformation::template::CNode {
+                        kind: crate::cloudformation::template::CKind::List(l),
+                        ..
+                    }),
+                ) => l.iter().collect(),
+                _ => vec![doc],
+            };
+        for obj in objects {
+            let before = reader.out.len();
+            let is_kcm = reader.document(obj);
+            let kind = obj.get("kind").and_then(|k| k.as_str()).unwrap_or("");
+            match kind {
+                "Service" => items.manifest_services.extend(manifest::service(obj, &mut errors)),
+                "NetworkPolicy" => items.network_policies.extend(manifest::network_policy(obj)),
+                "Ingress" => items.ingresses.extend(manifest::ingress(obj)),
+                _ => {
+                    if let Some(p) = manifest::pod(obj, is_kcm && reader.out.len() > before) {
+                        items.pods.push(p);
+                    }
+                }
+            }
+        }
+    }
+    errors.append(&mut reader.errors);
+    items.controller_managers = reader.out;
+    // YAML that holds nothing read here stays silent, even when parts of
+    // it are odd: it is someone else's file.
+    if items.is_empty() && !KCM_MARKERS.iter().any(|m| text.contains(m)) {
+        return None;
+    }
+    out.format = Some("kubernetes");
+    out.kubernetes = items;
+    out.errors = errors;
+    Some(out)
+}
+
 /// Each Service is a target guarded by one allow-union layer.
-pub fn assemble(items: KubernetesItems, estate: &mut Estate) {
+pub fn assemble(mut items: KubernetesItems, estate: &mut Estate) {
+    let pods = std::mem::take(&mut items.pods);
+    let services = std::mem::take(&mut items.manifest_services);
+    for ing in &items.ingresses {
+        items.services.extend(manifest::resolve_ingress(ing, &services, &pods));
+    }
+    for ms in services.into_iter().filter(|s| s.external) {
+        items.services.push(manifest::resolve(ms, &pods));
+    }
+    estate.controller_managers.append(&mut items.controller_managers);
+    estate.network_policies.append(&mut items.network_policies);
     for s in items.services {
         let l = estate.add_layer(Layer {
             id: s.id.clone(),
@@ -58,9 +223,15 @@ pub fn assemble(items: KubernetesItems, estate: &mut Estate) {
             span: s.span.clone(),
             entries: s.entries,
         });
+        // A manifest Service is named `Service ns/name` already.
+        let kind_name = if s.id.starts_with("Service ") || s.id.starts_with("Ingress ") {
+            "Kubernetes"
+        } else {
+            "Kubernetes Service"
+        };
         estate.targets.push(Target {
             id: s.id,
-            kind_name: "Kubernetes Service".into(),
+            kind_name: kind_name.into(),
             span: s.span,
             path: vec![Step { layers: vec![l] }],
             notes: s.notes,

@@ -3,11 +3,13 @@
 //! → Services that reach outside the cluster. See the module above for
 //! the facts.
 
+use super::facts::{is_internal_annotation, SOURCE_RANGES_ANNOTATION};
 use super::{KubernetesItems, Service};
 use crate::error::IngestError;
 use crate::raw::{error, from_tf, from_tf_list, unknown, Raw, RawValue};
 use crate::terraform::refs::{blocks, first_block};
-use crate::terraform::value::{TfResource, TfValue};
+use crate::terraform::value::{TfKind, TfResource, TfValue};
+use portcullis_model::named::non_public;
 use portcullis_model::{
     format_ports, Action, AddrSet, Cidr, Entry, Known, Origin, PortSet, ProtoMatch, Protocol, Sources, Span, Unknown,
 };
@@ -98,6 +100,51 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &TfResource, items: &mut 
                 },
             };
             sources.push((rr.span.clone(), rr.shown(), s, false));
+        }
+        // The annotations a manifest can carry mean the same here
+        // (see [`super::facts`]): source ranges when the field is absent,
+        // and an internal load balancer.
+        let annotations: Vec<(String, String, Span)> = first_block(r.values.get("metadata"))
+            .and_then(|m| m.get("annotations"))
+            .map(|a| match &a.kind {
+                TfKind::Object(m) => {
+                    m.iter().filter_map(|(k, v)| Some((k.clone(), v.to_plain_string()?, v.span.clone()))).collect()
+                }
+                _ => Vec::new(),
+            })
+            .unwrap_or_default();
+        if sources.is_empty() {
+            if let Some((_, v, span)) = annotations.iter().find(|(k, _, _)| k == SOURCE_RANGES_ANNOTATION) {
+                for t in v.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+                    let s = match Cidr::parse(t) {
+                        Ok(c) => Sources { addrs: c.to_set(), ..Default::default() },
+                        Err(e) => {
+                            error(errors, span, format!("{shown}: {SOURCE_RANGES_ANNOTATION}: {e}"));
+                            let u = unknown("load balancer source range", format!("invalid range `{t}`"), span);
+                            Sources { unknown: vec![u], ..Default::default() }
+                        }
+                    };
+                    sources.push((span.clone(), format!("{SOURCE_RANGES_ANNOTATION} {t}"), s, false));
+                }
+            }
+        }
+        if let Some((k, v, span)) = annotations.iter().find(|(k, v, _)| is_internal_annotation(k, v)) {
+            // Internal: the network's private addresses, within the ranges
+            // when there are any (as for a manifest).
+            let mut set = non_public().clone();
+            if !sources.is_empty() {
+                let mut within = AddrSet::empty();
+                for (_, _, s, _) in &sources {
+                    within.union_in_place(&s.addrs);
+                }
+                set = set.intersect(&within);
+            }
+            sources = vec![(
+                span.clone(),
+                format!("internal load balancer ({k}: {v}): private addresses only"),
+                Sources { addrs: set, ..Default::default() },
+                false,
+            )];
         }
         if sources.is_empty() {
             let shown_all = everyone.to_cidr_strings().join(" and ");

@@ -12,8 +12,18 @@ pub mod pc107_scheduler;
 pub mod pc108_legacy_controller_manager;
 pub mod pc109_legacy_scheduler;
 pub mod pc199_user_port;
+pub mod pc200_bind_address;
+pub mod pc201_insecure_port;
+pub mod pc202_delegated_auth;
+pub mod pc203_always_allow_paths;
+pub mod pc204_self_signed_certificate;
+pub mod pc205_tls_min_version;
+pub mod pc206_insecure_cipher_suites;
+pub mod pc207_profiling;
+pub mod pc208_secure_port_disabled;
+pub mod pc209_network_policy_host_network;
 
-use crate::spec::PortRule;
+use crate::spec::{HardeningRule, PortRule};
 
 /// Every port rule, flagship first.
 pub static PORT_RULES: &[&PortRule] = &[
@@ -46,4 +56,26 @@ pub fn find(code_or_name: &str) -> Option<&'static PortRule> {
 /// The catalog rule whose ports include `port`, if any.
 pub fn for_port(port: u16) -> Option<&'static PortRule> {
     PORT_RULES.iter().copied().find(|r| r.ports.iter().any(|&(a, b)| a <= port && port <= b))
+}
+
+/// Every hardening rule (kube-controller-manager's configuration), by code.
+pub static HARDENING_RULES: &[&HardeningRule] = &[
+    &pc200_bind_address::RULE,
+    &pc201_insecure_port::RULE,
+    &pc202_delegated_auth::RULE,
+    &pc203_always_allow_paths::RULE,
+    &pc204_self_signed_certificate::RULE,
+    &pc205_tls_min_version::RULE,
+    &pc206_insecure_cipher_suites::RULE,
+    &pc207_profiling::RULE,
+    &pc208_secure_port_disabled::RULE,
+    &pc209_network_policy_host_network::RULE,
+];
+
+/// Looks a hardening rule up by code or name, case-insensitively.
+pub fn find_hardening(code_or_name: &str) -> Option<&'static HardeningRule> {
+    HARDENING_RULES
+        .iter()
+        .copied()
+        .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name.eq_ignore_ascii_case(code_or_name))
 }

@@ -1,0 +1,117 @@
+//! Facts about where kube-controller-manager's flags are written and what
+//! each tool writes when the input says nothing, with their sources.
+
+/// Flags kubeadm writes into the static pod manifest it generates, for the
+/// audited ones (`getControllerManagerCommand` in kubeadm's
+/// `cmd/kubeadm/app/phases/controlplane/manifests.go`): extraArgs override
+/// them. kubeadm writes no `--tls-cert-file` (the component makes its own
+/// certificate) and no `--profiling` (so profiling stays on).
+pub const KUBEADM_DEFAULTS: &[(&str, &str)] = &[
+    ("bind-address", "127.0.0.1"),
+    ("authentication-kubeconfig", "/etc/kubernetes/controller-manager.conf"),
+    ("authorization-kubeconfig", "/etc/kubernetes/controller-manager.conf"),
+    ("kubeconfig", "/etc/kubernetes/controller-manager.conf"),
+];
+
+/// Flags k3s (and RKE2, which runs k3s' control-plane code) passes to
+/// kube-controller-manager (`controllerManager` in k3s'
+/// `pkg/daemons/control/server.go`); `kube-controller-manager-arg`
+/// entries override them. Recent releases also pass a serving
+/// certificate, older ones do not: `tls-cert-file` is left unknown.
+pub const K3S_DEFAULTS: &[(&str, &str)] = &[
+    ("bind-address", "127.0.0.1"),
+    ("secure-port", "10257"),
+    ("profiling", "false"),
+    ("authentication-kubeconfig", "(k3s controller kubeconfig)"),
+    ("authorization-kubeconfig", "(k3s controller kubeconfig)"),
+];
+
+/// Flags k3s passes in some releases only: an unset one is unknown.
+pub const K3S_UNKNOWN: &[&str] = &["tls-cert-file", "tls-private-key-file"];
+
+/// kops `kubeControllerManager` fields that are audited flags (the `flag:`
+/// tags of `KubeControllerManagerConfig` in kops'
+/// `pkg/apis/kops/v1alpha2/componentconfig.go`). kops has no field for
+/// `--bind-address` or the serving certificate.
+pub const KOPS_FIELDS: &[(&str, &str)] = &[
+    ("enableProfiling", "profiling"),
+    ("tlsCipherSuites", "tls-cipher-suites"),
+    ("tlsMinVersion", "tls-min-version"),
+    ("authenticationKubeconfig", "authentication-kubeconfig"),
+    ("authorizationKubeconfig", "authorization-kubeconfig"),
+    ("authorizationAlwaysAllowPaths", "authorization-always-allow-paths"),
+    ("master", "master"),
+    ("kubeconfig", "kubeconfig"),
+];
+
+/// Annotations that make a cloud load balancer internal (reachable from
+/// the cluster's private network only), with the value that does it:
+/// - AWS (in-tree cloud provider and the AWS Load Balancer Controller):
+///   `service.beta.kubernetes.io/aws-load-balancer-internal: "true"`
+///   (<https://kubernetes.io/docs/reference/labels-annotations-taints/#service-beta-kubernetes-io-aws-load-balancer-internal>),
+///   `service.beta.kubernetes.io/aws-load-balancer-scheme: internal`
+///   (AWS Load Balancer Controller, "Service annotations").
+/// - Azure: `service.beta.kubernetes.io/azure-load-balancer-internal: "true"`
+///   (AKS, "Use an internal load balancer").
+/// - GCP: `networking.gke.io/load-balancer-type: Internal`, and the older
+///   `cloud.google.com/load-balancer-type: Internal` (GKE, "LoadBalancer
+///   Service parameters").
+/// - Oracle Cloud: `service.beta.kubernetes.io/oci-load-balancer-internal: "true"`.
+pub const INTERNAL_LB_ANNOTATIONS: &[(&str, &str)] = &[
+    ("service.beta.kubernetes.io/aws-load-balancer-internal", "true"),
+    ("service.beta.kubernetes.io/aws-load-balancer-scheme", "internal"),
+    ("service.beta.kubernetes.io/azure-load-balancer-internal", "true"),
+    ("networking.gke.io/load-balancer-type", "internal"),
+    ("cloud.google.com/load-balancer-type", "internal"),
+    ("service.beta.kubernetes.io/oci-load-balancer-internal", "true"),
+];
+
+/// The annotation that restricts a load balancer's sources when
+/// `spec.loadBalancerSourceRanges` is absent: a comma-separated CIDR list
+/// (<https://kubernetes.io/docs/reference/labels-annotations-taints/#service-beta-kubernetes-io-load-balancer-source-ranges>).
+/// The field wins when both are set.
+pub const SOURCE_RANGES_ANNOTATION: &str = "service.beta.kubernetes.io/load-balancer-source-ranges";
+
+/// Whether an annotation makes the load balancer internal. The AWS
+/// in-tree provider also accepted `0.0.0.0/0` as a true value.
+pub fn is_internal_annotation(key: &str, value: &str) -> bool {
+    let v = value.trim().to_ascii_lowercase();
+    INTERNAL_LB_ANNOTATIONS
+        .iter()
+        .any(|(k, want)| *k == key && (v == *want || (key.ends_with("aws-load-balancer-internal") && v == "0.0.0.0/0")))
+}
+
+/// The version from an image reference's tag:
+/// `registry.k8s.io/kube-controller-manager:v1.30.2` → `v1.30.2`,
+/// `rancher/hardened-kubernetes:v1.28.5-rke2r1-build20240112` → `v1.28.5-rke2r1-build20240112`.
+pub fn image_tag(image: &str) -> Option<&str> {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
+    last.split_once(':').map(|(_, t)| t).filter(|t| !t.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_of_image_references() {
+        assert_eq!(image_tag("registry.k8s.io/kube-controller-manager:v1.30.2"), Some("v1.30.2"));
+        assert_eq!(image_tag("localhost:5000/kube-controller-manager:v1.29.0"), Some("v1.29.0"));
+        assert_eq!(image_tag("localhost:5000/kube-controller-manager"), None, "a registry port is not a tag");
+        assert_eq!(image_tag("registry.k8s.io/kube-controller-manager:v1.30.2@sha256:abcd"), Some("v1.30.2"));
+        assert_eq!(image_tag("registry.k8s.io/kube-controller-manager@sha256:abcd"), None);
+    }
+
+    #[test]
+    fn internal_load_balancer_spellings() {
+        assert!(is_internal_annotation("service.beta.kubernetes.io/aws-load-balancer-internal", "true"));
+        assert!(is_internal_annotation("service.beta.kubernetes.io/aws-load-balancer-internal", "0.0.0.0/0"));
+        assert!(is_internal_annotation("service.beta.kubernetes.io/aws-load-balancer-scheme", "internal"));
+        assert!(!is_internal_annotation("service.beta.kubernetes.io/aws-load-balancer-scheme", "internet-facing"));
+        assert!(is_internal_annotation("service.beta.kubernetes.io/azure-load-balancer-internal", "true"));
+        assert!(is_internal_annotation("networking.gke.io/load-balancer-type", "Internal"));
+        assert!(is_internal_annotation("cloud.google.com/load-balancer-type", "Internal"));
+        assert!(!is_internal_annotation("service.beta.kubernetes.io/azure-load-balancer-internal", "false"));
+    }
+}
