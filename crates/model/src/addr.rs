@@ -133,23 +133,27 @@ impl fmt::Display for Cidr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Cidr::V4 { addr, len } => {
-                // By hand: `Ipv4Addr`'s Display goes through the padding
-                // machinery, and findings print hundreds of thousands of
-                // blocks.
-                let mut buf = [0u8; 20];
-                let mut n = 0;
-                for (k, octet) in addr.to_be_bytes().into_iter().chain([len]).enumerate() {
-                    if k > 0 {
-                        buf[n] = if k == 4 { b'/' } else { b'.' };
-                        n += 1;
-                    }
-                    n += write_decimal(octet, &mut buf[n..]);
-                }
+                let (buf, n) = v4_text(addr, len);
                 f.write_str(std::str::from_utf8(&buf[..n]).map_err(|_| fmt::Error)?)
             }
             Cidr::V6 { addr, len } => write!(f, "{}/{}", Ipv6Addr::from(addr), len),
         }
     }
+}
+
+/// `a.b.c.d/len` in ASCII, by hand: `Ipv4Addr`'s Display goes through the
+/// padding machinery, and findings print hundreds of thousands of blocks.
+fn v4_text(addr: u32, len: u8) -> ([u8; 20], usize) {
+    let mut buf = [0u8; 20];
+    let mut n = 0;
+    for (k, octet) in addr.to_be_bytes().into_iter().chain([len]).enumerate() {
+        if k > 0 {
+            buf[n] = if k == 4 { b'/' } else { b'.' };
+            n += 1;
+        }
+        n += write_decimal(octet, &mut buf[n..]);
+    }
+    (buf, n)
 }
 
 /// Writes `v` in decimal at the start of `out` (at least 3 bytes long);
@@ -292,7 +296,16 @@ impl AddrSet {
     }
 
     pub fn to_cidr_strings(&self) -> Vec<String> {
-        self.to_cidrs().iter().map(|c| c.to_string()).collect()
+        self.to_cidrs()
+            .iter()
+            .map(|c| match *c {
+                Cidr::V4 { addr, len } => {
+                    let (buf, n) = v4_text(addr, len);
+                    String::from_utf8_lossy(&buf[..n]).into_owned()
+                }
+                Cidr::V6 { .. } => c.to_string(),
+            })
+            .collect()
     }
 }
 

@@ -117,8 +117,10 @@ impl<'b> Obj<'b> {
         }
         self.first = false;
         newline(self.buf, self.depth);
-        string(self.buf, k);
-        self.buf.extend_from_slice(b": ");
+        // Keys are this file's own literals: nothing to escape.
+        self.buf.push(b'"');
+        self.buf.extend_from_slice(k.as_bytes());
+        self.buf.extend_from_slice(b"\": ");
     }
 
     fn str(&mut self, k: &str, v: &str) {
@@ -171,8 +173,17 @@ fn newline(buf: &mut Vec<u8>, depth: usize) {
 fn string(buf: &mut Vec<u8>, s: &str) {
     buf.push(b'"');
     let bytes = s.as_bytes();
+    // Nearly every string needs no escape: find the first byte that might,
+    // eight at a time, and go byte by byte only from there.
+    let mut start = 0;
+    while let Some(chunk) = bytes.get(start..start + 8).and_then(|c| <[u8; 8]>::try_from(c).ok()) {
+        if may_need_escape(u64::from_le_bytes(chunk)) {
+            break;
+        }
+        start += 8;
+    }
     let mut run = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    for (i, &b) in bytes.iter().enumerate().skip(start) {
         let esc: &[u8] = match b {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
@@ -265,6 +276,19 @@ fn array<T: Serialize>(items: &[T], out: &mut dyn Write) -> io::Result<()> {
     out.write_all(b"\n  ]")
 }
 
+/// Whether any of eight bytes is below 0x20, `"` or `\\` (the classic
+/// "has a byte less than n" and "has a zero byte" word tricks: no false
+/// negatives; a rare false positive only costs the byte-by-byte path).
+fn may_need_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let quote = zero_byte(word ^ (ONES * u64::from(b'"')));
+    let backslash = zero_byte(word ^ (ONES * u64::from(b'\\')));
+    below_space | quote | backslash != 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,7 +327,18 @@ mod tests {
     fn hand_written_findings_match_serde_byte_for_byte() {
         // Every escape serde_json knows, control characters, non-ASCII and
         // a quote at both ends.
-        let texts = ["plain", "\"quoted\"", "back\\slash", "a\nb\rc\td\u{8}e\u{c}f", "\u{1}\u{1f}\u{7f}", "é ✓ /", ""];
+        let texts = [
+            "plain",
+            "\"quoted\"",
+            "back\\slash",
+            "a\nb\rc\td\u{8}e\u{c}f",
+            "\u{1}\u{1f}\u{7f}",
+            "é ✓ /",
+            "",
+            "sixteen bytes ok then a \" quote",
+            "0123456789abcdef\\0123456789abcdef\n01234567",
+            "eight by\u{1f}eight by\teight by\u{80}\u{ff}~!",
+        ];
         for full in [true, false] {
             for t in texts {
                 let f = finding(full, t);
@@ -311,6 +346,30 @@ mod tests {
                 write_finding(&f, &mut ours);
                 element(&f, &mut serde).expect("serializes");
                 assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&serde), "full={full} text={t:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn escape_filter_never_misses_a_byte_that_needs_escaping() {
+        let naive = |w: [u8; 8]| w.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
+        // Every byte value at every position, among bytes that need nothing.
+        for pos in 0..8 {
+            for b in 0..=255u8 {
+                let mut w = [b'a'; 8];
+                w[pos] = b;
+                assert_eq!(may_need_escape(u64::from_le_bytes(w)), naive(w), "byte {b:#x} at {pos}");
+            }
+        }
+        // And random words: a miss would corrupt output.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let w = x.to_le_bytes();
+            if naive(w) {
+                assert!(may_need_escape(x), "missed {w:?}");
             }
         }
     }

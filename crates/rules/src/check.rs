@@ -134,7 +134,7 @@ fn because_list(estate: &Estate, refs: &[EntryRef]) -> Vec<Because> {
         .collect()
 }
 
-fn describe_sources(c: &Classified) -> String {
+fn describe_sources(c: &Classified, shown: &[String]) -> String {
     static PUBLIC_BY_FAMILY: std::sync::OnceLock<(AddrSet, AddrSet)> = std::sync::OnceLock::new();
     let (pub4, pub6) = PUBLIC_BY_FAMILY
         .get_or_init(|| (public().intersect(&AddrSet::all_v4()), public().intersect(&AddrSet::all_v6())));
@@ -149,13 +149,13 @@ fn describe_sources(c: &Classified) -> String {
             } else {
                 format!(
                     "most of the internet ({})",
-                    c.shown.to_cidr_strings().into_iter().take(4).collect::<Vec<_>>().join(", ")
+                    shown.iter().take(4).map(String::as_str).collect::<Vec<_>>().join(", ")
                 )
             }
         }
         _ => {
-            let mut parts = c.shown.to_cidr_strings();
-            parts.extend(c.internal.iter().map(|s| s.name.clone()));
+            let mut parts: Vec<&str> = shown.iter().map(String::as_str).collect();
+            parts.extend(c.internal.iter().map(|s| s.name.as_str()));
             let n = parts.len();
             if n > 4 {
                 format!("{} and {} more", parts[..4].join(", "), n - 4)
@@ -178,8 +178,9 @@ pub fn check_estate(estate: &Estate, queries: &[PortQuery], auth: &Authorized) -
 
 /// A protocol and the stretch of ports between two rule boundaries.
 type SegmentKey = (Protocol, usize);
-/// An evaluated exposure and its class (none: nothing to report).
-type Answer = (Exposure, Option<Classified>);
+/// An evaluated exposure, its class (none: nothing to report) and the
+/// class's sources as text (shared by every port of the segment).
+type Answer = (Exposure, Option<(Classified, Vec<String>)>);
 
 /// The findings for one target. Ports that fall between the same rule
 /// boundaries get the same answer: it is evaluated and classified once
@@ -196,16 +197,19 @@ fn check_target(estate: &Estate, t: usize, queries: &[PortQuery], auth: &Authori
             Some(i) => i,
             None => {
                 let answer = evaluate(estate, t, q.protocol, q.port).map(|exp| {
-                    let c = classify(&exp, auth);
+                    let c = classify(&exp, auth).map(|c| {
+                        let shown = c.shown.to_cidr_strings();
+                        (c, shown)
+                    });
                     (exp, c)
                 });
                 answers.push((key, answer));
                 answers.len() - 1
             }
         };
-        let Some((exp, Some(c))) = &answers[i].1 else { continue };
+        let Some((exp, Some((c, shown)))) = &answers[i].1 else { continue };
         let path = path.get_or_insert_with(|| describe_path(estate, t));
-        if let Some(f) = finding_from(estate, exp, c, q, path) {
+        if let Some(f) = finding_from(estate, exp, c, shown, q, path) {
             out.push(f);
         }
     }
@@ -221,13 +225,21 @@ pub fn finding_for(
     path: &[String],
 ) -> Option<Finding> {
     let c = classify(exp, auth)?;
-    finding_from(estate, exp, &c, q, path)
+    let shown = c.shown.to_cidr_strings();
+    finding_from(estate, exp, &c, &shown, q, path)
 }
 
 /// The finding for an exposure already classified as `c`. The exposure may
 /// have been evaluated for another port of the same segment: everything
 /// port-specific comes from `q`.
-fn finding_from(estate: &Estate, exp: &Exposure, c: &Classified, q: &PortQuery, path: &[String]) -> Option<Finding> {
+fn finding_from(
+    estate: &Estate,
+    exp: &Exposure,
+    c: &Classified,
+    shown: &[String],
+    q: &PortQuery,
+    path: &[String],
+) -> Option<Finding> {
     let target = estate.targets.get(exp.target)?;
     let refs = exp.because(&c.addrs, !c.internal.is_empty());
     let because = because_list(estate, &refs);
@@ -258,7 +270,7 @@ fn finding_from(estate: &Estate, exp: &Exposure, c: &Classified, q: &PortQuery, 
     .unwrap_or_else(|| (target.span.file.to_string(), target.span.line, target.span.column));
 
     let proto = q.protocol.name();
-    let who = describe_sources(c);
+    let who = describe_sources(c, shown);
     let what = format!("{}/{} ({})", proto, q.port, q.rule.component);
     let on = format!("{} {}", target.kind_name, target.id);
     let message = match c.class {
@@ -278,7 +290,7 @@ fn finding_from(estate: &Estate, exp: &Exposure, c: &Classified, q: &PortQuery, 
             }
         }
     };
-    let mut sources = c.shown.to_cidr_strings();
+    let mut sources = shown.to_vec();
     sources.extend(c.internal.iter().map(|s| s.name.clone()));
     Some(Finding {
         rule: q.rule.code.to_string(),
