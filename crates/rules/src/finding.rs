@@ -58,6 +58,8 @@ impl fmt::Display for Severity {
 pub enum FindingKind {
     Exposure,
     Hardening,
+    /// Observed on a live endpoint by `portcullis probe` (PC3xx).
+    Probe,
 }
 
 /// The exposure classes of DESIGN.md, worst first.

@@ -8,8 +8,10 @@
 pub mod catalog;
 pub mod check;
 pub mod finding;
+pub mod probe_rule;
 pub mod spec;
 
 pub use check::{check_estate, classify, Authorized, PortQuery};
 pub use finding::{Because, ExposureClass, Finding, FindingKind, Severity};
+pub use probe_rule::ProbeRule;
 pub use spec::{PortRule, DOC_SECTIONS};

@@ -12,8 +12,10 @@ pub mod pc107_scheduler;
 pub mod pc108_legacy_controller_manager;
 pub mod pc109_legacy_scheduler;
 pub mod pc199_user_port;
+pub mod probe;
 
 use crate::spec::PortRule;
+pub use probe::PROBE_RULES;
 
 /// Every port rule, flagship first.
 pub static PORT_RULES: &[&PortRule] = &[

@@ -1,0 +1,160 @@
+//! Just enough HTTP/1.1 to ask one question without credentials: send a
+//! `GET` with `Connection: close`, read the status line and the first
+//! bytes of the body. Status codes are what the probe judges; bodies are
+//! kept short, for messages only.
+
+use std::io::{Read, Write};
+
+/// The most bytes read from one answer: status line, headers and the start
+/// of the body are all the probe needs. A `/metrics` page can be megabytes.
+const READ_LIMIT: usize = 16 * 1024;
+
+/// One HTTP answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    pub reason: String,
+    /// The start of the body, printable characters only, for messages.
+    pub body_start: String,
+}
+
+/// What one request got.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Answer(Answer),
+    /// Bytes came back, but not an HTTP response.
+    NotHttp(String),
+    /// The connection closed before any byte.
+    Closed,
+    /// Connecting, the TLS handshake, writing or reading failed.
+    Failed(String),
+}
+
+impl Outcome {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Outcome::Answer(a) => Some(a.status),
+            _ => None,
+        }
+    }
+
+    /// For people: `403 Forbidden`, `connection closed`.
+    pub fn describe(&self) -> String {
+        match self {
+            Outcome::Answer(a) if a.reason.is_empty() => a.status.to_string(),
+            Outcome::Answer(a) => format!("{} {}", a.status, a.reason),
+            Outcome::NotHttp(s) => format!("no HTTP answer ({s})"),
+            Outcome::Closed => "connection closed without an answer".into(),
+            Outcome::Failed(e) => format!("failed ({e})"),
+        }
+    }
+}
+
+/// The request line and headers for `GET path` to `authority`.
+pub fn request(authority: &str, path: &str) -> String {
+    format!(
+        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: portcullis-probe/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+fn printable(bytes: &[u8], max: usize) -> String {
+    let s = String::from_utf8_lossy(bytes);
+    let mut out: String =
+        s.chars().map(|c| if c.is_control() { ' ' } else { c }).take(max).collect::<String>().trim().to_string();
+    while out.contains("  ") {
+        out = out.replace("  ", " ");
+    }
+    out
+}
+
+/// Reads until the peer closes, the limit, or an error after some bytes
+/// (a TLS peer that closes without close_notify is still an answer).
+fn read_some(stream: &mut impl Read) -> Result<Vec<u8>, std::io::Error> {
+    let mut buf = Vec::with_capacity(4096);
+    let mut chunk = [0u8; 4096];
+    loop {
+        match stream.read(&mut chunk) {
+            Ok(0) => return Ok(buf),
+            Ok(n) => {
+                buf.extend_from_slice(&chunk[..n]);
+                if buf.len() >= READ_LIMIT {
+                    buf.truncate(READ_LIMIT);
+                    return Ok(buf);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) if !buf.is_empty() => {
+                let _ = e;
+                return Ok(buf);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Parses the start of an HTTP/1.x response.
+pub fn parse(bytes: &[u8]) -> Outcome {
+    if bytes.is_empty() {
+        return Outcome::Closed;
+    }
+    let head_end = bytes.windows(4).position(|w| w == b"\r\n\r\n");
+    let line_end = bytes.windows(2).position(|w| w == b"\r\n").unwrap_or(bytes.len());
+    let line = String::from_utf8_lossy(&bytes[..line_end]);
+    let mut parts = line.splitn(3, ' ');
+    let version = parts.next().unwrap_or("");
+    let code = parts.next().unwrap_or("");
+    let reason = parts.next().unwrap_or("").trim().to_string();
+    let status = match (version.starts_with("HTTP/1."), code.len() == 3, code.parse::<u16>()) {
+        (true, true, Ok(s)) if (100..=599).contains(&s) => s,
+        _ => {
+            let shown = if bytes.iter().take(16).all(|b| b.is_ascii_graphic() || *b == b' ') {
+                printable(&bytes[..bytes.len().min(40)], 40)
+            } else {
+                format!("first bytes {:02x?}", &bytes[..bytes.len().min(8)])
+            };
+            return Outcome::NotHttp(shown);
+        }
+    };
+    let body = head_end.map(|i| &bytes[i + 4..]).unwrap_or(&[]);
+    Outcome::Answer(Answer { status, reason, body_start: printable(body, 120) })
+}
+
+/// Sends `GET path` on an open stream and reads the answer.
+pub fn get(stream: &mut (impl Read + Write), authority: &str, path: &str) -> Outcome {
+    if let Err(e) = stream.write_all(request(authority, path).as_bytes()).and_then(|_| stream.flush()) {
+        return Outcome::Failed(format!("write: {e}"));
+    }
+    match read_some(stream) {
+        Ok(bytes) => parse(&bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => Outcome::Closed,
+        Err(e) => Outcome::Failed(format!("read: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_lines() {
+        let a = parse(b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\n\r\n{\"kind\":\"Status\"}");
+        assert_eq!(
+            a,
+            Outcome::Answer(Answer {
+                status: 403,
+                reason: "Forbidden".into(),
+                body_start: "{\"kind\":\"Status\"}".into()
+            })
+        );
+        assert_eq!(
+            parse(b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n").status(),
+            Some(400)
+        );
+        assert_eq!(parse(b"HTTP/1.1 200\r\n\r\n").describe(), "200");
+        assert_eq!(parse(b""), Outcome::Closed);
+        assert!(matches!(parse(b"\x15\x03\x01\x00\x02\x02\x46"), Outcome::NotHttp(_)));
+        assert!(matches!(parse(b"SSH-2.0-OpenSSH_9.6\r\n"), Outcome::NotHttp(_)));
+        assert!(matches!(parse(b"HTTP/1.1 99999 x\r\n"), Outcome::NotHttp(_)));
+    }
+}
