@@ -17,6 +17,8 @@ pub mod hello;
 pub mod http;
 pub mod observe;
 pub mod target;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod tls;
 pub mod verdict;
 
