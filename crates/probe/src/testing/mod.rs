@@ -31,6 +31,9 @@ pub const HARDENED_ROUTES: Routes = &[
     ("/debug/pprof/", 401),
 ];
 
+/// A calendar date, `(year, month, day)`.
+pub type Ymd = (i32, u8, u8);
+
 /// A certificate chain (leaf first) and the leaf's key, as DER and PEM.
 pub struct Pki {
     pub chain: Vec<CertificateDer<'static>>,
@@ -59,7 +62,7 @@ pub fn issue(
     leaf_cn: &str,
     sans: &[&str],
     serve_ca: bool,
-    validity: Option<((i32, u8, u8), (i32, u8, u8))>,
+    validity: Option<(Ymd, Ymd)>,
 ) -> Result<Pki, rcgen::Error> {
     let ca_key = KeyPair::generate()?;
     let mut ca = named(ca_cn, &[])?;
