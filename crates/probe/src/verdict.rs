@@ -65,7 +65,9 @@ fn join_and(items: &[String]) -> String {
 
 fn cert_line(c: &CertInfo, at: i64) -> String {
     let names = if c.sans.is_empty() { "no subjectAltName".to_string() } else { c.sans.join(", ") };
-    let bits = if c.key_bits > 0 { format!(" {}", c.key_bits) } else { String::new() };
+    // A named curve says its size; RSA and DSA need the bits.
+    let bits =
+        if c.key_bits > 0 && !c.key_type.starts_with("EC ") { format!(" {}", c.key_bits) } else { String::new() };
     let until = if c.not_after < at { "expired" } else { "valid until" };
     format!(
         "certificate {} issued by {}, {}{bits}, {until} {}, {names}",

@@ -6,7 +6,7 @@
 //! subset: docs.github.com/en/code-security/code-scanning (SARIF support).
 
 use crate::{Emitter, Report};
-use portcullis_rules::catalog::PORT_RULES;
+use portcullis_rules::catalog::{PORT_RULES, PROBE_RULES};
 use portcullis_rules::spec::clean_docs;
 use portcullis_rules::{Finding, Severity};
 use serde_json::{json, Value};
@@ -41,6 +41,10 @@ fn security_severity(s: Severity) -> &'static str {
 /// against the repository root, where an absolute path would point at the
 /// wrong file.
 pub fn path_uri(path: &str) -> String {
+    // A probe finding's file is the URL it asked: already a URI.
+    if path.starts_with("https://") || path.starts_with("http://") {
+        return path.to_string();
+    }
     let p = path.replace('\\', "/");
     let absolute = p.starts_with('/');
     let p = p.trim_start_matches("./");
@@ -151,7 +155,29 @@ impl Emitter for Sarif {
                 })
             })
             .collect();
-        let rule_index = |f: &Finding| PORT_RULES.iter().position(|r| r.code == f.rule);
+        // Probe rules (PC3xx) follow the port rules in the same table.
+        let mut rules = rules;
+        rules.extend(PROBE_RULES.iter().map(|r| {
+            let docs = clean_docs(r.docs);
+            json!({
+                "id": r.code,
+                "name": r.name,
+                "shortDescription": { "text": r.summary },
+                "fullDescription": { "text": r.summary },
+                "help": { "text": docs, "markdown": docs },
+                "defaultConfiguration": { "level": level(r.severity) },
+                "properties": {
+                    "tags": ["security", "tls", "kubernetes"],
+                    "security-severity": security_severity(r.severity),
+                }
+            })
+        }));
+        let rule_index = |f: &Finding| {
+            PORT_RULES
+                .iter()
+                .position(|r| r.code == f.rule)
+                .or_else(|| PROBE_RULES.iter().position(|r| r.code == f.rule).map(|i| PORT_RULES.len() + i))
+        };
         // Against a baseline, every current finding is still a result (an
         // upload without them would close their GitHub alerts), marked
         // `new` or `unchanged`; fixed baseline entries have no location and

@@ -4,7 +4,7 @@ use crate::args::{Format, RulesArgs};
 use anyhow::{bail, Result};
 use portcullis_model::format_ports;
 use portcullis_model::PortSet;
-use portcullis_rules::catalog::{self, PORT_RULES};
+use portcullis_rules::catalog::{self, PORT_RULES, PROBE_RULES};
 use portcullis_rules::spec::clean_docs;
 
 fn ports(r: &portcullis_rules::PortRule) -> String {
@@ -17,6 +17,16 @@ fn ports(r: &portcullis_rules::PortRule) -> String {
 
 pub fn run(args: RulesArgs) -> Result<u8> {
     if let Some(code) = &args.code {
+        if let Some(r) = catalog::probe::find(code) {
+            println!(
+                "# {} {}\n\nSeverity: {}\nPorts: the endpoint `portcullis probe` was given\n\n{}",
+                r.code,
+                r.name,
+                r.severity,
+                clean_docs(r.docs)
+            );
+            return Ok(0);
+        }
         let Some(r) = catalog::find(code) else {
             bail!("no rule `{code}`; `portcullis rules` lists them");
         };
@@ -39,6 +49,12 @@ pub fn run(args: RulesArgs) -> Result<u8> {
                     "component": r.component, "ports": ports(r), "summary": r.summary,
                 })
             })
+            .chain(PROBE_RULES.iter().map(|r| {
+                serde_json::json!({
+                    "code": r.code, "name": r.name, "severity": r.severity.as_str(),
+                    "component": "live endpoint (portcullis probe)", "ports": "probe", "summary": r.summary,
+                })
+            }))
             .collect();
         println!("{}", serde_json::to_string_pretty(&list)?);
         return Ok(0);
@@ -46,6 +62,9 @@ pub fn run(args: RulesArgs) -> Result<u8> {
     println!("{:<6} {:<9} {:<16} {:<42} SUMMARY", "CODE", "SEVERITY", "PORTS", "NAME");
     for r in PORT_RULES {
         println!("{:<6} {:<9} {:<16} {:<42} {}", r.code, r.severity.as_str(), ports(r), r.name, r.summary);
+    }
+    for r in PROBE_RULES {
+        println!("{:<6} {:<9} {:<16} {:<42} {}", r.code, r.severity.as_str(), "probe", r.name, r.summary);
     }
     Ok(0)
 }
