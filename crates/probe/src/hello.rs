@@ -253,7 +253,7 @@ pub fn offer(addr: SocketAddr, sni: Option<&str>, version: LegacyVersion, timeou
     if let Err(e) = stream.write_all(&client_hello(version, sni)) {
         return LegacyAnswer::Failed(format!("write: {e}"));
     }
-    read_answer(&mut stream, version)
+    read_answer(&mut crate::http::Deadline::new(&mut stream, timeout * 2), version)
 }
 
 #[cfg(test)]

@@ -50,6 +50,29 @@ impl Outcome {
     }
 }
 
+/// A reader that gives up once its time is spent. Socket timeouts bound
+/// each read; this bounds them all together, so a server that trickles a
+/// byte at a time cannot hold a probe for hours.
+pub struct Deadline<R> {
+    inner: R,
+    until: std::time::Instant,
+}
+
+impl<R> Deadline<R> {
+    pub fn new(inner: R, budget: std::time::Duration) -> Self {
+        Deadline { inner, until: std::time::Instant::now() + budget }
+    }
+}
+
+impl<R: Read> Read for Deadline<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if std::time::Instant::now() > self.until {
+            return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "the answer took too long"));
+        }
+        self.inner.read(buf)
+    }
+}
+
 /// The request line and headers for `GET path` to `authority`.
 pub fn request(authority: &str, path: &str) -> String {
     format!(
@@ -121,11 +144,11 @@ pub fn parse(bytes: &[u8]) -> Outcome {
 }
 
 /// Sends `GET path` on an open stream and reads the answer.
-pub fn get(stream: &mut (impl Read + Write), authority: &str, path: &str) -> Outcome {
+pub fn get(stream: &mut (impl Read + Write), authority: &str, path: &str, budget: std::time::Duration) -> Outcome {
     if let Err(e) = stream.write_all(request(authority, path).as_bytes()).and_then(|_| stream.flush()) {
         return Outcome::Failed(format!("write: {e}"));
     }
-    match read_some(stream) {
+    match read_some(&mut Deadline::new(stream, budget)) {
         Ok(bytes) => parse(&bytes),
         Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => Outcome::Closed,
         Err(e) => Outcome::Failed(format!("read: {e}")),
@@ -135,6 +158,24 @@ pub fn get(stream: &mut (impl Read + Write), authority: &str, path: &str) -> Out
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server that never stops sending one byte at a time.
+    struct Trickle;
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            buf[0] = b'x';
+            Ok(1)
+        }
+    }
+
+    #[test]
+    fn a_trickling_answer_is_cut_at_the_deadline() {
+        let mut r = Deadline::new(Trickle, std::time::Duration::from_millis(50));
+        let got = read_some(&mut r).expect("bytes before the deadline count as an answer");
+        assert!(!got.is_empty() && got.len() < READ_LIMIT, "{} bytes", got.len());
+        assert!(matches!(parse(&got), Outcome::NotHttp(_)));
+    }
 
     #[test]
     fn status_lines() {

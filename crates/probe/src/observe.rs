@@ -87,11 +87,34 @@ fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
-fn resolve(t: &Target) -> Result<SocketAddr, String> {
+fn resolve(t: &Target) -> Result<Vec<SocketAddr>, String> {
     match (t.host.as_str(), t.port).to_socket_addrs() {
-        Ok(mut addrs) => addrs.next().ok_or_else(|| format!("`{}` resolves to no address", t.host)),
+        Ok(addrs) => {
+            let all: Vec<SocketAddr> = addrs.collect();
+            if all.is_empty() {
+                Err(format!("`{}` resolves to no address", t.host))
+            } else {
+                Ok(all)
+            }
+        }
         Err(e) => Err(format!("cannot resolve `{}`: {e}", t.host)),
     }
+}
+
+/// The first address of a name that accepts a connection, as a client
+/// library would try them (`localhost` may be ::1 first while the server
+/// listens on 127.0.0.1); the first address's failure when none does.
+fn reach_any(addrs: &[SocketAddr], timeout: Duration) -> Reach {
+    let mut first_failure = None;
+    for a in addrs {
+        match reach(*a, timeout) {
+            open @ Reach::Open(_) => return open,
+            other => {
+                first_failure.get_or_insert(other);
+            }
+        }
+    }
+    first_failure.unwrap_or_else(|| Reach::Unresolved("no address".into()))
 }
 
 fn reach(addr: SocketAddr, timeout: Duration) -> Reach {
@@ -111,7 +134,7 @@ fn plain_get(addr: SocketAddr, authority: &str, path: &str, timeout: Duration) -
         Ok(mut s) => {
             let _ = s.set_read_timeout(Some(timeout));
             let _ = s.set_write_timeout(Some(timeout));
-            http::get(&mut s, authority, path)
+            http::get(&mut s, authority, path, timeout * 2)
         }
         Err(e) => Outcome::Failed(format!("connect: {e}")),
     }
@@ -120,7 +143,7 @@ fn plain_get(addr: SocketAddr, authority: &str, path: &str, timeout: Duration) -
 /// `GET path` over a fresh TLS connection.
 fn tls_get(addr: SocketAddr, host: &str, authority: &str, path: &str, timeout: Duration) -> Outcome {
     match tls::connect(addr, host, timeout) {
-        Ok((mut s, _)) => http::get(&mut s, authority, path),
+        Ok((mut s, _)) => http::get(&mut s, authority, path, timeout * 2),
         Err(e) => Outcome::Failed(format!("TLS: {}", e.message)),
     }
 }
@@ -138,7 +161,7 @@ pub fn probe(target: &Target, opts: &Options) -> Observation {
         legacy_port: None,
         at: now(),
     };
-    let addr = match resolve(target) {
+    let addrs = match resolve(target) {
         Ok(a) => a,
         Err(e) => {
             obs.reach = Reach::Unresolved(e);
@@ -147,7 +170,8 @@ pub fn probe(target: &Target, opts: &Options) -> Observation {
     };
     let timeout = opts.timeout;
     let authority = target.to_string();
-    obs.reach = reach(addr, timeout);
+    obs.reach = reach_any(&addrs, timeout);
+    let Some(addr) = obs.reach.addr() else { return obs };
     if matches!(obs.reach, Reach::Open(_)) {
         let handshake = tls::connect(addr, &target.host, timeout);
         let der_chain = match &handshake {
@@ -157,7 +181,8 @@ pub fn probe(target: &Target, opts: &Options) -> Observation {
         obs.chain = der_chain.iter().map(|d| cert::parse(d)).collect();
         match handshake {
             Ok((mut stream, h)) => {
-                obs.paths.push((HEALTH_PATH.to_string(), http::get(&mut stream, &authority, HEALTH_PATH)));
+                let answer = http::get(&mut stream, &authority, HEALTH_PATH, timeout * 2);
+                obs.paths.push((HEALTH_PATH.to_string(), answer));
                 for p in PROTECTED_PATHS {
                     obs.paths.push((p.to_string(), tls_get(addr, &target.host, &authority, p, timeout)));
                 }

@@ -125,7 +125,13 @@ pub fn connect(addr: SocketAddr, host: &str, timeout: Duration) -> Result<(TlsSt
     let recorded = |r: &Recorder| -> Vec<Vec<u8>> {
         r.chain.lock().map(|c| c.iter().map(|d| d.as_ref().to_vec()).collect()).unwrap_or_default()
     };
+    // Each read has the socket timeout; the whole handshake gets twice
+    // that, so a server that trickles bytes cannot hold the probe.
+    let until = std::time::Instant::now() + timeout * 2;
     while stream.conn.is_handshaking() {
+        if std::time::Instant::now() > until {
+            return Err(fail("the handshake took too long".into(), recorded(&recorder)));
+        }
         if let Err(e) = stream.conn.complete_io(&mut stream.sock) {
             return Err(fail(describe_io(&e), recorded(&recorder)));
         }
