@@ -22,8 +22,7 @@ fn hardened() -> Server {
 
 /// The misconfigured look-alike, when Python can serve it.
 fn misconfigured(dir: &std::path::Path) -> Option<Server> {
-    if !testing::python_available() {
-        eprintln!("NOTICE: python3 with ssl is not available; the TLS 1.0 server part is skipped");
+    if !testing::ready(testing::python_available(), "python3 with ssl (the TLS 1.0 server)") {
         return None;
     }
     let pki = testing::generated_like_kcm().expect("test PKI");

@@ -94,8 +94,7 @@ fn hardened_controller_manager_shows_nothing_wrong() {
 
 #[test]
 fn misconfigured_controller_manager_is_caught_on_every_count() {
-    if !testing::python_available() {
-        eprintln!("NOTICE: python3 with ssl is not available; the TLS 1.0 server test is skipped");
+    if !testing::ready(testing::python_available(), "python3 with ssl (the TLS 1.0 server)") {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
@@ -137,8 +136,9 @@ fn misconfigured_controller_manager_is_caught_on_every_count() {
 
 #[test]
 fn weak_self_signed_certificate_is_caught() {
-    if !testing::python_available() || !testing::openssl_available() {
-        eprintln!("NOTICE: python3 or openssl is not available; the RSA-1024 self-signed server test is skipped");
+    if !testing::ready(testing::python_available(), "python3 with ssl")
+        || !testing::ready(testing::openssl_available(), "the openssl command (RSA-1024 certificate)")
+    {
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");

@@ -247,6 +247,20 @@ pub fn plain_http_server(routes: Routes) -> std::io::Result<Server> {
     Ok(Server { addr, _stop: Some(stop), child: None })
 }
 
+/// Whether a test may use a tool: `true` when `present`; otherwise a
+/// visible notice and `false` (skip), except under
+/// `PORTCULLIS_REQUIRE_FIXTURES` (CI), where a missing tool fails the test
+/// instead of passing it silently.
+pub fn ready(present: bool, what: &str) -> bool {
+    if present {
+        return true;
+    }
+    let required = std::env::var_os("PORTCULLIS_REQUIRE_FIXTURES").is_some_and(|v| !v.is_empty());
+    assert!(!required, "PORTCULLIS_REQUIRE_FIXTURES is set but {what} is not available");
+    eprintln!("NOTICE: {what} is not available; this test is skipped");
+    false
+}
+
 /// Whether `python3` with the ssl module runs here.
 pub fn python_available() -> bool {
     Command::new("python3")
