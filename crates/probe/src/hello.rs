@@ -65,7 +65,7 @@ impl LegacyAnswer {
     /// For people: `refused (alert protocol_version)`.
     pub fn describe(&self) -> String {
         match self {
-            LegacyAnswer::Accepted { suite } => format!("accepted (suite 0x{suite:04x})"),
+            LegacyAnswer::Accepted { suite } => format!("accepted ({})", suite_name(*suite)),
             LegacyAnswer::OtherVersion(v) => format!("refused (server answered with version 0x{v:04x})"),
             LegacyAnswer::Alert(_, d) => format!("refused (alert {})", alert_name(*d)),
             LegacyAnswer::Closed => "refused (connection closed)".into(),
@@ -101,19 +101,25 @@ pub fn alert_name(d: u8) -> String {
     n.to_string()
 }
 
-/// Cipher suites offered, by IANA number: ECDHE and RSA key exchange with
-/// AES-CBC-SHA (what TLS 1.0/1.1 servers negotiate today), 3DES last, and
-/// the renegotiation SCSV (RFC 5746) that some servers insist on.
-const SUITES: &[u16] = &[
-    0xc009, // TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA
-    0xc00a, // TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA
-    0xc013, // TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA
-    0xc014, // TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA
-    0x002f, // TLS_RSA_WITH_AES_128_CBC_SHA
-    0x0035, // TLS_RSA_WITH_AES_256_CBC_SHA
-    0x000a, // TLS_RSA_WITH_3DES_EDE_CBC_SHA
-    0x00ff, // TLS_EMPTY_RENEGOTIATION_INFO_SCSV
+/// Cipher suites offered, by IANA number and name: ECDHE and RSA key
+/// exchange with AES-CBC-SHA (what TLS 1.0/1.1 servers negotiate today),
+/// 3DES last, and the renegotiation SCSV (RFC 5746) that some servers
+/// insist on.
+const SUITES: &[(u16, &str)] = &[
+    (0xc009, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"),
+    (0xc00a, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA"),
+    (0xc013, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"),
+    (0xc014, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"),
+    (0x002f, "TLS_RSA_WITH_AES_128_CBC_SHA"),
+    (0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA"),
+    (0x000a, "TLS_RSA_WITH_3DES_EDE_CBC_SHA"),
+    (0x00ff, "TLS_EMPTY_RENEGOTIATION_INFO_SCSV"),
 ];
+
+/// The IANA name of a suite we offered, or its number.
+pub fn suite_name(suite: u16) -> String {
+    SUITES.iter().find(|(n, _)| *n == suite).map(|(_, name)| name.to_string()).unwrap_or(format!("suite 0x{suite:04x}"))
+}
 
 fn push_u16(out: &mut Vec<u8>, v: u16) {
     out.extend_from_slice(&v.to_be_bytes());
@@ -155,7 +161,7 @@ pub fn client_hello(version: LegacyVersion, sni: Option<&str>) -> Vec<u8> {
     body.extend_from_slice(&client_random());
     body.push(0); // empty session id
     let mut suites = Vec::with_capacity(SUITES.len() * 2);
-    for s in SUITES {
+    for (s, _) in SUITES {
         push_u16(&mut suites, *s);
     }
     push_vec(&mut body, 2, &suites);

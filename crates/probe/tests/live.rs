@@ -54,6 +54,27 @@ fn hardened(ip: IpAddr) -> Server {
 
 const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
+/// A second opinion on the hand-built hello: the protocol a full OpenSSL
+/// handshake negotiates when it offers only `flag` (`-tls1`, `-tls1_1`),
+/// or `None` when the server refuses. `None` overall when `openssl` is
+/// missing.
+fn openssl_negotiates(addr: std::net::SocketAddr, flag: &str) -> Option<Option<String>> {
+    if !testing::openssl_available() {
+        eprintln!("NOTICE: the openssl command is not available; the cross-check with a full handshake is skipped");
+        return None;
+    }
+    let out = std::process::Command::new("openssl")
+        .args(["s_client", "-connect", &addr.to_string(), flag, "-cipher", "DEFAULT:@SECLEVEL=0"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    if text.contains("Cipher is (NONE)") {
+        return Some(None);
+    }
+    Some(text.lines().find_map(|l| l.trim().strip_prefix("Protocol  : ").map(str::to_string)))
+}
+
 #[test]
 fn hardened_controller_manager_shows_nothing_wrong() {
     let s = hardened(LOOPBACK);
@@ -70,6 +91,11 @@ fn hardened_controller_manager_shows_nothing_wrong() {
         assert!(a.describe().starts_with("refused (alert "), "{}", a.describe());
     }
     assert_eq!(o.legacy_tls.iter().map(|(v, _)| *v).collect::<Vec<_>>(), [LegacyVersion::Tls10, LegacyVersion::Tls11]);
+    for flag in ["-tls1", "-tls1_1"] {
+        if let Some(got) = openssl_negotiates(s.addr, flag) {
+            assert_eq!(got, None, "OpenSSL {flag} should be refused too");
+        }
+    }
     let leaf = o.chain[0].as_ref().expect("certificate reads");
     assert_eq!(leaf.subject_cn.as_deref(), Some("kube-controller-manager"));
     assert_eq!(leaf.issuer_cn.as_deref(), Some("portcullis-test-ca"));
@@ -106,6 +132,11 @@ fn misconfigured_controller_manager_is_caught_on_every_count() {
     // The real question: a hand-built hello, answered by OpenSSL.
     for (v, a) in &o.legacy_tls {
         assert!(a.accepted(), "{} should be accepted, got {a:?}", v.name());
+    }
+    for (flag, want) in [("-tls1", "TLSv1"), ("-tls1_1", "TLSv1.1")] {
+        if let Some(got) = openssl_negotiates(s.addr, flag) {
+            assert_eq!(got.as_deref(), Some(want), "a full OpenSSL handshake with {flag} agrees");
+        }
     }
     assert_eq!(o.chain.len(), 2, "leaf and the generated CA are both served");
     let leaf = o.chain[0].as_ref().expect("certificate reads");
