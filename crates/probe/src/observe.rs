@@ -39,8 +39,9 @@ impl Default for Options {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reach {
     Open(SocketAddr),
-    /// The host name did not resolve: an input error, not an observation.
-    Unresolved(String),
+    /// Not probed at all: the host name did not resolve, or the probe
+    /// itself failed. An input error, not an observation.
+    NotProbed(String),
     Refused(SocketAddr),
     TimedOut(SocketAddr),
     Failed(SocketAddr, String),
@@ -50,7 +51,7 @@ impl Reach {
     pub fn addr(&self) -> Option<SocketAddr> {
         match self {
             Reach::Open(a) | Reach::Refused(a) | Reach::TimedOut(a) | Reach::Failed(a, _) => Some(*a),
-            Reach::Unresolved(_) => None,
+            Reach::NotProbed(_) => None,
         }
     }
 }
@@ -114,7 +115,7 @@ fn reach_any(addrs: &[SocketAddr], timeout: Duration) -> Reach {
             }
         }
     }
-    first_failure.unwrap_or_else(|| Reach::Unresolved("no address".into()))
+    first_failure.unwrap_or_else(|| Reach::NotProbed("no address".into()))
 }
 
 fn reach(addr: SocketAddr, timeout: Duration) -> Reach {
@@ -148,11 +149,11 @@ fn tls_get(addr: SocketAddr, host: &str, authority: &str, path: &str, timeout: D
     }
 }
 
-/// Probes one target.
-pub fn probe(target: &Target, opts: &Options) -> Observation {
-    let mut obs = Observation {
+/// An observation of nothing: the target could not be probed.
+fn failed(target: &Target, why: String) -> Observation {
+    Observation {
         target: target.clone(),
-        reach: Reach::Unresolved(String::new()),
+        reach: Reach::NotProbed(why),
         tls: None,
         chain: Vec::new(),
         legacy_tls: Vec::new(),
@@ -160,11 +161,16 @@ pub fn probe(target: &Target, opts: &Options) -> Observation {
         plain_http: None,
         legacy_port: None,
         at: now(),
-    };
+    }
+}
+
+/// Probes one target.
+pub fn probe(target: &Target, opts: &Options) -> Observation {
+    let mut obs = failed(target, String::new());
     let addrs = match resolve(target) {
         Ok(a) => a,
         Err(e) => {
-            obs.reach = Reach::Unresolved(e);
+            obs.reach = Reach::NotProbed(e);
             return obs;
         }
     };
@@ -225,7 +231,16 @@ pub fn probe_all(targets: &[Target], opts: &Options, concurrency: usize) -> Vec<
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(t) = targets.get(i) else { break };
-                let o = probe(t, opts);
+                // A bug met on one endpoint's answer must not end the run
+                // for the others: it becomes that target's error.
+                let o = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| probe(t, opts))).unwrap_or_else(|p| {
+                    let why = p
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| p.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    failed(t, format!("the probe failed on {t}: {why}"))
+                });
                 if let Ok(mut r) = results.lock() {
                     r[i] = Some(o);
                 }

@@ -123,17 +123,18 @@ fn summary(o: &Observation) -> String {
 fn reach_words(r: &Reach) -> String {
     match r {
         Reach::Open(_) => "open".into(),
-        Reach::Unresolved(e) => e.clone(),
+        Reach::NotProbed(e) => e.clone(),
         Reach::Refused(_) => "refused".into(),
         Reach::TimedOut(_) => "timed out".into(),
         Reach::Failed(_, e) => format!("failed ({e})"),
     }
 }
 
-/// The input error for a target whose name did not resolve, if so.
-pub fn unresolved(o: &Observation) -> Option<&str> {
+/// The input error for a target that could not be probed at all (its name
+/// did not resolve), if so.
+pub fn not_probed(o: &Observation) -> Option<&str> {
     match &o.reach {
-        Reach::Unresolved(e) => Some(e),
+        Reach::NotProbed(e) => Some(e),
         _ => None,
     }
 }
@@ -241,7 +242,7 @@ pub fn findings(o: &Observation) -> Vec<Finding> {
     let t = &o.target;
     let mut out = Vec::new();
     match &o.reach {
-        Reach::Unresolved(_) => return out,
+        Reach::NotProbed(_) => return out,
         Reach::Open(_) => {}
         other => {
             let why = match other {

@@ -135,43 +135,31 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
     r
 }
 
+/// A rule of the driver's catalog, with its docs as help text.
+fn descriptor(code: &str, name: &str, summary: &str, docs: &str, severity: Severity, area: &str) -> Value {
+    let docs = clean_docs(docs);
+    json!({
+        "id": code,
+        "name": name,
+        "shortDescription": { "text": summary },
+        "fullDescription": { "text": summary },
+        "help": { "text": docs, "markdown": docs },
+        "defaultConfiguration": { "level": level(severity) },
+        "properties": {
+            "tags": ["security", area, "kubernetes"],
+            "security-severity": security_severity(severity),
+        }
+    })
+}
+
 impl Emitter for Sarif {
     fn emit(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        // Probe rules (PC3xx) follow the port rules in the same table.
         let rules: Vec<Value> = PORT_RULES
             .iter()
-            .map(|r| {
-                let docs = clean_docs(r.docs);
-                json!({
-                    "id": r.code,
-                    "name": r.name,
-                    "shortDescription": { "text": r.summary },
-                    "fullDescription": { "text": r.summary },
-                    "help": { "text": docs, "markdown": docs },
-                    "defaultConfiguration": { "level": level(r.severity) },
-                    "properties": {
-                        "tags": ["security", "network", "kubernetes"],
-                        "security-severity": security_severity(r.severity),
-                    }
-                })
-            })
+            .map(|r| descriptor(r.code, r.name, r.summary, r.docs, r.severity, "network"))
+            .chain(PROBE_RULES.iter().map(|r| descriptor(r.code, r.name, r.summary, r.docs, r.severity, "tls")))
             .collect();
-        // Probe rules (PC3xx) follow the port rules in the same table.
-        let mut rules = rules;
-        rules.extend(PROBE_RULES.iter().map(|r| {
-            let docs = clean_docs(r.docs);
-            json!({
-                "id": r.code,
-                "name": r.name,
-                "shortDescription": { "text": r.summary },
-                "fullDescription": { "text": r.summary },
-                "help": { "text": docs, "markdown": docs },
-                "defaultConfiguration": { "level": level(r.severity) },
-                "properties": {
-                    "tags": ["security", "tls", "kubernetes"],
-                    "security-severity": security_severity(r.severity),
-                }
-            })
-        }));
         let rule_index = |f: &Finding| {
             PORT_RULES
                 .iter()

@@ -80,7 +80,7 @@ pub fn run(args: ProbeArgs) -> Result<u8> {
     let observations = portcullis_probe::probe_all(&targets, &opts, args.concurrency);
     let mut findings = Vec::new();
     for o in &observations {
-        if let Some(e) = portcullis_probe::verdict::unresolved(o) {
+        if let Some(e) = portcullis_probe::verdict::not_probed(o) {
             let (file, line, column) = match &o.target.origin {
                 Some(or) => (or.file.clone(), or.line, or.column),
                 None => (o.target.to_string(), 0, 0),
