@@ -206,7 +206,7 @@ pub fn read_answer(stream: &mut impl Read, version: LegacyVersion) -> LegacyAnsw
     if let Err(e) = stream.read_exact(&mut header) {
         return match e.kind() {
             std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset => LegacyAnswer::Closed,
-            _ => LegacyAnswer::Failed(e.to_string()),
+            _ => LegacyAnswer::Failed(crate::http::io_words(&e)),
         };
     }
     let kind = header[0];
@@ -216,7 +216,7 @@ pub fn read_answer(stream: &mut impl Read, version: LegacyVersion) -> LegacyAnsw
     }
     let mut body = vec![0u8; len];
     if let Err(e) = stream.read_exact(&mut body) {
-        return LegacyAnswer::Failed(format!("truncated record: {e}"));
+        return LegacyAnswer::Failed(format!("truncated record: {}", crate::http::io_words(&e)));
     }
     match kind {
         0x15 if body.len() >= 2 => LegacyAnswer::Alert(body[0], body[1]),
@@ -257,7 +257,7 @@ pub fn offer(addr: SocketAddr, sni: Option<&str>, version: LegacyVersion, timeou
     let _ = stream.set_read_timeout(Some(timeout));
     let _ = stream.set_write_timeout(Some(timeout));
     if let Err(e) = stream.write_all(&client_hello(version, sni)) {
-        return LegacyAnswer::Failed(format!("write: {e}"));
+        return LegacyAnswer::Failed(format!("write: {}", crate::http::io_words(&e)));
     }
     read_answer(&mut crate::http::Deadline::new(&mut stream, timeout * 2), version)
 }

@@ -50,6 +50,15 @@ impl Outcome {
     }
 }
 
+/// An I/O error in the words of the probe: a socket timeout (`WouldBlock`
+/// on Unix, `TimedOut` on Windows) is "no answer before the timeout".
+pub fn io_words(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => "no answer before the timeout".into(),
+        _ => e.to_string(),
+    }
+}
+
 /// A reader that gives up once its time is spent. Socket timeouts bound
 /// each read; this bounds them all together, so a server that trickles a
 /// byte at a time cannot hold a probe for hours.
@@ -146,12 +155,12 @@ pub fn parse(bytes: &[u8]) -> Outcome {
 /// Sends `GET path` on an open stream and reads the answer.
 pub fn get(stream: &mut (impl Read + Write), authority: &str, path: &str, budget: std::time::Duration) -> Outcome {
     if let Err(e) = stream.write_all(request(authority, path).as_bytes()).and_then(|_| stream.flush()) {
-        return Outcome::Failed(format!("write: {e}"));
+        return Outcome::Failed(format!("write: {}", io_words(&e)));
     }
     match read_some(&mut Deadline::new(stream, budget)) {
         Ok(bytes) => parse(&bytes),
         Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => Outcome::Closed,
-        Err(e) => Outcome::Failed(format!("read: {e}")),
+        Err(e) => Outcome::Failed(io_words(&e)),
     }
 }
 

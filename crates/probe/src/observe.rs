@@ -137,7 +137,7 @@ fn plain_get(addr: SocketAddr, authority: &str, path: &str, timeout: Duration) -
             let _ = s.set_write_timeout(Some(timeout));
             http::get(&mut s, authority, path, timeout * 2)
         }
-        Err(e) => Outcome::Failed(format!("connect: {e}")),
+        Err(e) => Outcome::Failed(format!("connect: {}", http::io_words(&e))),
     }
 }
 

@@ -280,3 +280,27 @@ fn many_targets_on_a_bounded_pool_keep_their_order() {
         assert_eq!(&o.target, t);
     }
 }
+
+#[test]
+fn a_silent_server_ends_in_timeouts_not_a_hang() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    // Accepts every connection and never says a word (a bounded number:
+    // one probe opens eight).
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().take(16) {
+            held.push(conn);
+        }
+    });
+    let quick = Options { timeout: Duration::from_millis(300), legacy_port: None };
+    let o = run(&addr.to_string(), &quick);
+    assert!(matches!(o.reach, Reach::Open(_)));
+    let e = o.tls.clone().expect("handshake attempted").expect_err("no handshake");
+    assert_eq!(e.message, "no answer before the timeout");
+    for (_, a) in &o.legacy_tls {
+        assert_eq!(a, &LegacyAnswer::Failed("no answer before the timeout".into()));
+    }
+    assert_eq!(o.plain_http, Some(Outcome::Failed("no answer before the timeout".into())));
+    assert_eq!(rules(&o), set(&["PC300", "PC311"]));
+}
