@@ -13,8 +13,8 @@ crate::probe_rule! {
     /// controllers and feature gates. It tells an attacker what to aim for.
     /// kube-controller-manager answers anonymously only for the paths in
     /// `--authorization-always-allow-paths` (default `/healthz,/readyz,/livez`)
-    /// or when delegated authorization is missing or allows `system:anonymous`;
-    /// anything else must be 401 or 403.
+    /// or when its delegated authorization (the API server's RBAC) lets
+    /// `system:anonymous` in; anything else must be 401 or 403.
     ///
     /// ## Example
     /// ```text

@@ -13,8 +13,8 @@ crate::probe_rule! {
     /// internals and a denial of service. CIS 1.3.2 asks for `--profiling=false`.
     /// kube-controller-manager answers anonymously only for the paths in
     /// `--authorization-always-allow-paths` (default `/healthz,/readyz,/livez`)
-    /// or when delegated authorization is missing or allows `system:anonymous`;
-    /// anything else must be 401 or 403.
+    /// or when its delegated authorization (the API server's RBAC) lets
+    /// `system:anonymous` in; anything else must be 401 or 403.
     ///
     /// ## Example
     /// ```text
@@ -23,7 +23,8 @@ crate::probe_rule! {
     /// ```
     /// Use instead: keep `--authorization-always-allow-paths` to the health
     /// paths, set `--authentication-kubeconfig` and `--authorization-kubeconfig`,
-    /// and grant the scraper's identity access through RBAC (`nonResourceURLs`).
+    /// and grant the scraper's identity access through RBAC (`nonResourceURLs`);
+    /// better still, `--profiling=false` (CIS 1.3.2).
     ///
     /// ## Fix safety
     /// portcullis changes nothing on the endpoint. Removing anonymous access
