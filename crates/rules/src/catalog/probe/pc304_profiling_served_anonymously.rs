@@ -8,9 +8,10 @@ crate::probe_rule! {
     /// credentials at all: no client certificate, no bearer token.
     ///
     /// ## Why is this bad?
-    /// /debug/pprof/ exposes goroutine dumps (with arguments from memory), heap
-    /// profiles and CPU profiles that stall the process while they run: a leak of
-    /// internals and a denial of service. CIS 1.3.2 asks for `--profiling=false`.
+    /// /debug/pprof/ exposes every goroutine's stack, heap profiles and CPU
+    /// profiles that load the process for as long as the caller asks
+    /// (`?seconds=`): a leak of internals and a lever for denial of service.
+    /// CIS 1.3.2 asks for `--profiling=false`.
     /// kube-controller-manager answers anonymously only for the paths in
     /// `--authorization-always-allow-paths` (default `/healthz,/readyz,/livez`)
     /// or when its delegated authorization (the API server's RBAC) lets
