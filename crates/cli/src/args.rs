@@ -25,6 +25,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// List the rules, or print one rule's documentation.
     Rules(RulesArgs),
+    /// Connect to live endpoints you name and report what a client without credentials gets (TLS, certificate, HTTP).
+    Probe(ProbeArgs),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -110,4 +112,38 @@ pub struct RulesArgs {
     /// Output format for the list (text or json).
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct ProbeArgs {
+    /// Endpoints to probe: HOST[:PORT], IPv6 as [ADDRESS]:PORT; the port defaults to 10257.
+    #[arg(value_name = "HOST[:PORT]")]
+    pub targets: Vec<String>,
+    /// Read more endpoints from FILE: one HOST[:PORT] a line, `#` starts a comment (repeatable).
+    #[arg(long = "targets", value_name = "FILE")]
+    pub target_files: Vec<PathBuf>,
+    /// Seconds to wait for each connection and each answer.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    pub timeout: f64,
+    /// How many endpoints to probe at the same time.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub concurrency: usize,
+    /// Also ask the legacy insecure port (plain HTTP, 10252) on every host.
+    #[arg(long)]
+    pub legacy: bool,
+    /// The legacy port --legacy asks.
+    #[arg(long, value_name = "PORT", default_value_t = 10252, requires = "legacy")]
+    pub legacy_port: u16,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Exit 1 when a finding is at or above this severity (critical, high, medium, low, info, or none).
+    #[arg(long, value_name = "SEVERITY", default_value = "low")]
+    pub fail_on: String,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// When to use colors in text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }

@@ -107,15 +107,18 @@ pub fn resolve(common: &Common, fail_on_flag: Option<&str>) -> Result<Settings> 
     parse_authorized(&cfg.authorized, &mut authorized)?;
     parse_authorized(&common.authorized, &mut authorized)?;
     let fail_raw = fail_on_flag.map(str::to_string).or(cfg.fail_on.clone()).unwrap_or_else(|| "low".into());
-    let fail_on = if fail_raw.eq_ignore_ascii_case("none") {
-        None
-    } else {
-        Some(
-            Severity::parse(&fail_raw)
-                .ok_or_else(|| anyhow!("--fail-on `{fail_raw}`: expected critical, high, medium, low, info or none"))?,
-        )
-    };
+    let fail_on = parse_fail_on(&fail_raw)?;
     Ok(Settings { queries, user_queries: user, authorized, fail_on })
+}
+
+/// `--fail-on`: a severity, or `none` (never fail on findings).
+pub fn parse_fail_on(raw: &str) -> Result<Option<Severity>> {
+    if raw.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    Severity::parse(raw)
+        .map(Some)
+        .ok_or_else(|| anyhow!("--fail-on `{raw}`: expected critical, high, medium, low, info or none"))
 }
 
 /// Terraform variables from `--var-file` and `--var name=value`.

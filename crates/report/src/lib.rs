@@ -23,6 +23,16 @@ pub struct ReportError {
 /// Gives the text of an input file for snippets (`None` when unreadable).
 pub trait Sources {
     fn text(&self, file: &str) -> Option<std::sync::Arc<str>>;
+
+    /// What was read, counted, for the text summary (`3 input files`); a
+    /// probe counts endpoints instead.
+    fn describe_inputs(&self, n: usize) -> String {
+        if n == 1 {
+            "1 input file".to_string()
+        } else {
+            format!("{n} input files")
+        }
+    }
 }
 
 /// No snippets.

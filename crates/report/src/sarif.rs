@@ -6,7 +6,7 @@
 //! subset: docs.github.com/en/code-security/code-scanning (SARIF support).
 
 use crate::{Emitter, Report};
-use portcullis_rules::catalog::{HARDENING_RULES, PORT_RULES};
+use portcullis_rules::catalog::{HARDENING_RULES, PORT_RULES, PROBE_RULES};
 use portcullis_rules::spec::clean_docs;
 use portcullis_rules::{Finding, Severity};
 use serde_json::{json, Value};
@@ -41,6 +41,10 @@ fn security_severity(s: Severity) -> &'static str {
 /// against the repository root, where an absolute path would point at the
 /// wrong file.
 pub fn path_uri(path: &str) -> String {
+    // A probe finding's file is the URL it asked: already a URI.
+    if path.starts_with("https://") || path.starts_with("http://") {
+        return path.to_string();
+    }
     let p = path.replace('\\', "/");
     let absolute = p.starts_with('/');
     let p = p.trim_start_matches("./");
@@ -131,31 +135,36 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
     r
 }
 
+/// A rule of the driver's catalog, with its docs as help text.
+fn descriptor(code: &str, name: &str, summary: &str, docs: &str, severity: Severity, area: &str) -> Value {
+    let docs = clean_docs(docs);
+    json!({
+        "id": code,
+        "name": name,
+        "shortDescription": { "text": summary },
+        "fullDescription": { "text": summary },
+        "help": { "text": docs, "markdown": docs },
+        "defaultConfiguration": { "level": level(severity) },
+        "properties": {
+            "tags": ["security", area, "kubernetes"],
+            "security-severity": security_severity(severity),
+        }
+    })
+}
+
 impl Emitter for Sarif {
     fn emit(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         // Port rules, then the hardening rules (kube-controller-manager's
-        // configuration): one table, indexed in this order.
+        // configuration), then the probe rules (PC3xx): one table, indexed
+        // in this order.
         let described = PORT_RULES
             .iter()
             .map(|r| (r.code, r.name, r.summary, r.docs, r.severity, "network"))
-            .chain(HARDENING_RULES.iter().map(|r| (r.code, r.name, r.summary, r.docs, r.severity, "configuration")));
+            .chain(HARDENING_RULES.iter().map(|r| (r.code, r.name, r.summary, r.docs, r.severity, "configuration")))
+            .chain(PROBE_RULES.iter().map(|r| (r.code, r.name, r.summary, r.docs, r.severity, "tls")));
         let rules: Vec<Value> = described
             .clone()
-            .map(|(code, name, summary, docs, severity, tag)| {
-                let docs = clean_docs(docs);
-                json!({
-                    "id": code,
-                    "name": name,
-                    "shortDescription": { "text": summary },
-                    "fullDescription": { "text": summary },
-                    "help": { "text": docs, "markdown": docs },
-                    "defaultConfiguration": { "level": level(severity) },
-                    "properties": {
-                        "tags": ["security", tag, "kubernetes"],
-                        "security-severity": security_severity(severity),
-                    }
-                })
-            })
+            .map(|(code, name, summary, docs, severity, tag)| descriptor(code, name, summary, docs, severity, tag))
             .collect();
         let codes: Vec<&str> = described.map(|d| d.0).collect();
         let rule_index = |f: &Finding| codes.iter().position(|c| *c == f.rule);

@@ -73,7 +73,12 @@ fn block(f: &Finding, report: &Report, p: &Paint, out: &mut dyn Write) -> io::Re
         _ => f.rule.clone(),
     };
     writeln!(out, "{} {} {}", p.sev(f.severity), p.bold(&head), f.resource)?;
-    writeln!(out, "  {} {}:{}:{}", p.dim("-->"), f.file, f.line, f.column)?;
+    if f.line == 0 {
+        // No line to point at: a whole file, or the URL a probe asked.
+        writeln!(out, "  {} {}", p.dim("-->"), f.file)?;
+    } else {
+        writeln!(out, "  {} {}:{}:{}", p.dim("-->"), f.file, f.line, f.column)?;
+    }
     if let Some(text) = report.sources.text(&f.file) {
         write!(out, "{}", snippet(&text, f.line, p))?;
     }
@@ -136,11 +141,7 @@ impl Emitter for Text {
             1 => ", 1 input error".to_string(),
             k => format!(", {k} input errors"),
         };
-        let files = if report.files_read == 1 {
-            "1 input file".to_string()
-        } else {
-            format!("{} input files", report.files_read)
-        };
+        let files = report.sources.describe_inputs(report.files_read);
         let (new, against) = match report.baseline {
             Some(b) => {
                 ("new ", format!("; {} unchanged, {} fixed since the baseline", b.unchanged.len(), b.fixed.len()))

@@ -12,7 +12,7 @@ use portcullis_rules::{Finding, FindingKind, Severity};
 use serde_json::{Map, Value};
 
 const SEVERITIES: &[&str] = &["critical", "high", "medium", "low", "info"];
-const KINDS: &[&str] = &["exposure", "hardening"];
+const KINDS: &[&str] = &["exposure", "hardening", "probe"];
 const EXPOSURES: &[&str] = &["unrestricted", "public", "unauthorized", "undetermined"];
 
 fn parsed(text: &str) -> Value {

@@ -14,7 +14,7 @@ mod common;
 
 use common::{errors, findings, render, render_shared, ODD_FILE};
 use portcullis_report::sarif::{path_uri, Sarif};
-use portcullis_rules::catalog::{HARDENING_RULES, PORT_RULES};
+use portcullis_rules::catalog::{HARDENING_RULES, PORT_RULES, PROBE_RULES};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -159,8 +159,13 @@ fn every_result_names_a_rule_of_the_driver() {
     let rules = run["tool"]["driver"]["rules"].as_array().expect("tool.driver.rules is an array");
     let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().expect("a rule has a string id")).collect();
     assert_eq!(ids.iter().collect::<BTreeSet<_>>().len(), ids.len(), "rule ids are unique: {ids:?}");
-    let all: Vec<&str> = PORT_RULES.iter().map(|r| r.code).chain(HARDENING_RULES.iter().map(|r| r.code)).collect();
-    assert_eq!(ids, all, "the driver lists the whole catalog");
+    let all: Vec<&str> = PORT_RULES
+        .iter()
+        .map(|r| r.code)
+        .chain(HARDENING_RULES.iter().map(|r| r.code))
+        .chain(PROBE_RULES.iter().map(|r| r.code))
+        .collect();
+    assert_eq!(ids, all, "the driver lists the whole catalog: port, hardening, then probe rules");
     let results = run["results"].as_array().expect("results is an array");
     assert_eq!(results.len(), findings().len());
     for (r, f) in results.iter().zip(findings()) {
@@ -295,4 +300,48 @@ fn absolute_paths_become_file_uris_and_whole_file_errors_claim_no_line() {
         notes.iter().any(|n| n["locations"][0]["physicalLocation"].get("region").is_none()),
         "the line-0 error has no region"
     );
+}
+
+/// A probe finding (`portcullis probe`): its location is the URL that was
+/// asked, kept as an absolute URI (a valid `uri-reference`; GitHub code
+/// scanning shows only repository files, see docs/semantics.md), and the
+/// targets-file line that named the endpoint is a related location.
+fn probe_finding() -> portcullis_rules::Finding {
+    let mut f = common::unrestricted_pc100();
+    f.rule = "PC302".into();
+    f.kind = portcullis_rules::FindingKind::Probe;
+    f.exposure = None;
+    f.resource = "10.0.0.5:10257".into();
+    f.file = "https://10.0.0.5:10257/metrics".into();
+    f.line = 0;
+    f.column = 0;
+    f.sources = Vec::new();
+    f.because = vec![portcullis_rules::Because {
+        file: "targets.txt".into(),
+        line: 2,
+        column: 1,
+        rule: "probe target".into(),
+        resource: "10.0.0.5:10257".into(),
+    }];
+    f.flag = Some("authorization-always-allow-paths".into());
+    f.message = "/metrics answered 200 to a client without credentials".into();
+    f.resource_kind = "endpoint".into();
+    f.path = Vec::new();
+    f
+}
+
+#[test]
+fn probe_results_validate_and_point_at_the_url() {
+    let doc = sarif_of(&render(&Sarif, &[probe_finding()], &[], 1));
+    let r = &doc["runs"][0]["results"][0];
+    assert_eq!(r["ruleId"], "PC302");
+    let index = r["ruleIndex"].as_u64().expect("probe rules have a ruleIndex") as usize;
+    assert_eq!(doc["runs"][0]["tool"]["driver"]["rules"][index]["id"], "PC302");
+    let phys = &r["locations"][0]["physicalLocation"];
+    assert_eq!(phys["artifactLocation"]["uri"], "https://10.0.0.5:10257/metrics");
+    assert!(phys.get("region").is_none(), "no line to claim");
+    assert_eq!(r["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"], "targets.txt");
+    assert_eq!(r["relatedLocations"][0]["physicalLocation"]["region"]["startLine"], 2);
+    let Some(schema) = sarif_schema() else { return };
+    assert_valid(&schema, &doc, "a probe finding");
 }

@@ -58,6 +58,8 @@ impl fmt::Display for Severity {
 pub enum FindingKind {
     Exposure,
     Hardening,
+    /// Observed on a live endpoint by `portcullis probe` (PC3xx).
+    Probe,
 }
 
 impl FindingKind {
@@ -65,6 +67,7 @@ impl FindingKind {
         match self {
             FindingKind::Exposure => "exposure",
             FindingKind::Hardening => "hardening",
+            FindingKind::Probe => "probe",
         }
     }
 }

@@ -9,9 +9,11 @@ pub mod catalog;
 pub mod check;
 pub mod finding;
 pub mod hardening;
+pub mod probe_rule;
 pub mod spec;
 
 pub use check::{check_estate, classify, Authorized, PortQuery};
 pub use finding::{Because, ExposureClass, Finding, FindingKind, Severity};
 pub use hardening::check_hardening;
+pub use probe_rule::ProbeRule;
 pub use spec::{HardeningRule, PortRule, DOC_SECTIONS};

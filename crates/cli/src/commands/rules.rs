@@ -4,7 +4,7 @@ use crate::args::{Format, RulesArgs};
 use anyhow::{bail, Result};
 use portcullis_model::format_ports;
 use portcullis_model::PortSet;
-use portcullis_rules::catalog::{self, PORT_RULES};
+use portcullis_rules::catalog::{self, PORT_RULES, PROBE_RULES};
 use portcullis_rules::spec::clean_docs;
 
 fn ports(r: &portcullis_rules::PortRule) -> String {
@@ -25,6 +25,16 @@ pub fn run(args: RulesArgs) -> Result<u8> {
                 h.severity,
                 h.flags.iter().map(|f| format!("--{f}")).collect::<Vec<_>>().join(", "),
                 clean_docs(h.docs)
+            );
+            return Ok(0);
+        }
+        if let Some(r) = catalog::probe::find(code) {
+            println!(
+                "# {} {}\n\nSeverity: {}\nPorts: the endpoint `portcullis probe` was given\n\n{}",
+                r.code,
+                r.name,
+                r.severity,
+                clean_docs(r.docs)
             );
             return Ok(0);
         }
@@ -50,6 +60,12 @@ pub fn run(args: RulesArgs) -> Result<u8> {
                     "component": r.component, "ports": ports(r), "summary": r.summary,
                 })
             })
+            .chain(PROBE_RULES.iter().map(|r| {
+                serde_json::json!({
+                    "code": r.code, "name": r.name, "severity": r.severity.as_str(),
+                    "component": "live endpoint (portcullis probe)", "ports": "probe", "summary": r.summary,
+                })
+            }))
             .collect();
         list.extend(catalog::HARDENING_RULES.iter().map(|r| {
             serde_json::json!({
@@ -67,6 +83,9 @@ pub fn run(args: RulesArgs) -> Result<u8> {
     for r in catalog::HARDENING_RULES {
         let flags = format!("--{}", r.flags.first().copied().unwrap_or(""));
         println!("{:<6} {:<9} {:<16} {:<42} {}", r.code, r.severity.as_str(), flags, r.name, r.summary);
+    }
+    for r in PROBE_RULES {
+        println!("{:<6} {:<9} {:<16} {:<42} {}", r.code, r.severity.as_str(), "probe", r.name, r.summary);
     }
     Ok(0)
 }

@@ -72,27 +72,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         Format::Json => Box::new(Json),
         Format::Sarif => Box::new(Sarif),
     };
-    // Written straight through a buffer: a large report (hundreds of
-    // thousands of findings) is never held twice in memory.
-    match &args.output {
-        Some(p) => {
-            let f = std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?;
-            let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
-            emitter
-                .emit(&report, &mut w)
-                .and_then(|_| w.flush())
-                .with_context(|| format!("cannot write {}", p.display()))?;
-        }
-        None => {
-            let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            // A closed pipe (`| head`) is not an error worth a message.
-            if let Err(e) = emitter.emit(&report, &mut w).and_then(|_| w.flush()) {
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    return Err(e.into());
-                }
-            }
-        }
-    }
+    emit_to(emitter.as_ref(), &report, args.output.as_deref())?;
     timer.mark("report");
     // After the comparison: `--baseline F --write-baseline F` updates F.
     if let (Some(p), Some(b)) = (&args.write_baseline, &to_write) {
@@ -130,4 +110,30 @@ impl Timer {
             eprintln!("portcullis: {phase} done at {:.3} s", t.elapsed().as_secs_f64());
         }
     }
+}
+
+/// Writes a report to `output`, or standard output. Written straight
+/// through a buffer: a large report (hundreds of thousands of findings) is
+/// never held twice in memory.
+pub fn emit_to(emitter: &dyn Emitter, report: &Report, output: Option<&Path>) -> Result<()> {
+    match output {
+        Some(p) => {
+            let f = std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?;
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
+            emitter
+                .emit(report, &mut w)
+                .and_then(|_| w.flush())
+                .with_context(|| format!("cannot write {}", p.display()))?;
+        }
+        None => {
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            // A closed pipe (`| head`) is not an error worth a message.
+            if let Err(e) = emitter.emit(report, &mut w).and_then(|_| w.flush()) {
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    return Err(e.into());
+                }
+            }
+        }
+    }
+    Ok(())
 }

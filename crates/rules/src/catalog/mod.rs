@@ -23,7 +23,10 @@ pub mod pc207_profiling;
 pub mod pc208_secure_port_disabled;
 pub mod pc209_network_policy_host_network;
 
+pub mod probe;
+
 use crate::spec::{HardeningRule, PortRule};
+pub use probe::PROBE_RULES;
 
 /// Every port rule, flagship first.
 pub static PORT_RULES: &[&PortRule] = &[
