@@ -23,6 +23,7 @@ fn main() -> ExitCode {
         args::Command::Scan(a) => commands::scan::run(a),
         args::Command::Explain(a) => commands::explain::run(a),
         args::Command::Rules(a) => commands::rules::run(a),
+        args::Command::Flows(a) => commands::flows::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
