@@ -371,23 +371,36 @@ pub fn read_path_into<S: crate::record::Sink>(
     sink: &mut S,
 ) -> Result<Option<&'static str>, String> {
     let raw = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    let data = if raw.starts_with(&[0x1f, 0x8b]) {
+    read_bytes_into(&raw, &path.to_string_lossy(), fields, sink)
+}
+
+/// Reads a file's bytes (plain or gzip) into any sink; `name` is its path,
+/// for the S3 key.
+pub fn read_bytes_into<S: crate::record::Sink>(
+    raw: &[u8],
+    name: &str,
+    fields: Option<&Layout>,
+    sink: &mut S,
+) -> Result<Option<&'static str>, String> {
+    let inflated;
+    let data: &[u8] = if raw.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(&mut out).map_err(|e| format!("gzip: {e}"))?;
-        out
+        flate2::read::MultiGzDecoder::new(raw).read_to_end(&mut out).map_err(|e| format!("gzip: {e}"))?;
+        inflated = out;
+        &inflated
     } else {
         raw
     };
-    let key = parse_s3_key(&path.to_string_lossy()).unwrap_or_default();
+    let key = parse_s3_key(name).unwrap_or_default();
     match sniff(&data[..data.len().min(SNIFF)], fields) {
         None => Ok(None),
         Some(Kind::Json) => {
-            let text = std::str::from_utf8(&data).map_err(|e| format!("not UTF-8 text: {e}"))?;
+            let text = std::str::from_utf8(data).map_err(|e| format!("not UTF-8 text: {e}"))?;
             let ctx = AwsCtx { fields, filter: None, key: &key };
             Ok((cloud_json::read(text, &ctx, sink) > 0).then_some(FORMAT_JSON))
         }
         Some(Kind::AwsText) => {
-            AwsText::new(fields, None, &key).feed(&data, sink);
+            AwsText::new(fields, None, &key).feed(data, sink);
             Ok(Some(FORMAT_AWS))
         }
     }
