@@ -384,20 +384,74 @@ impl<'c> AwsText<'c> {
     }
 
     /// Reads complete lines (the last may lack its newline only at the end of input).
+    ///
+    /// One pass finds spaces and newlines together (`memchr2`, vectorized),
+    /// so each line is split as it is found; a line whose field count does
+    /// not match, or that may be a header, takes the careful path.
     pub fn feed<S: Sink>(&mut self, text: &[u8], sink: &mut S) {
-        let mut start = 0;
-        for nl in memchr::memchr_iter(b'\n', text) {
-            self.line(&text[start..nl], sink);
-            start = nl + 1;
+        let mut toks: [&[u8]; MAX_FIELDS] = [&[]; MAX_FIELDS];
+        let mut n = 0usize;
+        let mut line_start = 0usize;
+        let mut tok_start = 0usize;
+        for pos in memchr::memchr2_iter(b' ', b'\n', text) {
+            if pos > tok_start {
+                if n < MAX_FIELDS {
+                    toks[n] = &text[tok_start..pos];
+                }
+                n += 1;
+            }
+            tok_start = pos + 1;
+            if text[pos] == b'\n' {
+                self.line += 1;
+                self.split_line(&text[line_start..pos], &mut toks, n, sink);
+                n = 0;
+                line_start = pos + 1;
+            }
         }
-        if start < text.len() {
-            self.line(&text[start..], sink);
+        if line_start < text.len() {
+            self.line(&text[line_start..], sink);
         }
+    }
+
+    /// A line already split on single spaces into `n` tokens.
+    fn split_line<'t, S: Sink>(
+        &mut self,
+        raw: &'t [u8],
+        toks: &mut [&'t [u8]; MAX_FIELDS],
+        mut n: usize,
+        sink: &mut S,
+    ) {
+        if n > 0 && n <= MAX_FIELDS {
+            if let Some(last) = toks[n - 1].strip_suffix(b"\r") {
+                toks[n - 1] = last;
+                if last.is_empty() {
+                    n -= 1;
+                }
+            }
+        }
+        if n == 0 {
+            return self.line_inner(raw, sink);
+        }
+        let layout = match self.layout.as_ref().or(self.fields) {
+            Some(l) => l,
+            None => match Layout::for_count(n) {
+                Some(l) => l,
+                None => return self.line_inner(raw, sink),
+            },
+        };
+        if n != layout.len() || toks[0][0].is_ascii_lowercase() {
+            return self.line_inner(raw, sink);
+        }
+        record(&toks[..n], layout, self.filter, self.key, self.line, sink);
     }
 
     /// Reads one line (without its newline).
     pub fn line<S: Sink>(&mut self, raw: &[u8], sink: &mut S) {
         self.line += 1;
+        self.line_inner(raw, sink);
+    }
+
+    fn line_inner<S: Sink>(&mut self, raw: &[u8], sink: &mut S) {
         let line = trim_end(raw);
         if line.is_empty() {
             return;
