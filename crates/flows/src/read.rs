@@ -251,7 +251,7 @@ fn read_gzip(file: File, key: &S3Key, watch: &Watch, opts: &ReadOptions<'_>, agg
             let ctx = AwsCtx { fields: opts.fields, filter: Some(&watch.ports), key };
             Ok((cloud_json::read(text, &ctx, agg) > 0).then_some(FORMAT_JSON))
         }
-        Some(Kind::AwsText) => gzip_text(dec, head, key, watch, opts, agg).map(|_| Some(FORMAT_AWS)),
+        Some(Kind::AwsText) => gzip_text(dec, head, BLOCK, key, watch, opts, agg).map(|_| Some(FORMAT_AWS)),
     }
 }
 
@@ -262,6 +262,7 @@ type Block = io::Result<Vec<u8>>;
 fn gzip_text<R: Read + Send>(
     mut dec: R,
     head: Vec<u8>,
+    block: usize,
     key: &S3Key,
     watch: &Watch,
     opts: &ReadOptions<'_>,
@@ -270,7 +271,7 @@ fn gzip_text<R: Read + Send>(
     let (full_tx, full_rx): (SyncSender<Block>, Receiver<Block>) = sync_channel(3);
     let (free_tx, free_rx) = sync_channel::<Vec<u8>>(4);
     for _ in 0..4 {
-        let _ = free_tx.send(Vec::with_capacity(BLOCK));
+        let _ = free_tx.send(Vec::with_capacity(block));
     }
     let mut r = AwsText::new(opts.fields, Some(&watch.ports), key);
     let mut carry: Vec<u8> = Vec::new();
@@ -281,7 +282,7 @@ fn gzip_text<R: Read + Send>(
                 return;
             }
             while let Ok(mut buf) = free_rx.recv() {
-                match fill(&mut dec, &mut buf, BLOCK) {
+                match fill(&mut dec, &mut buf, block) {
                     Ok(()) if buf.is_empty() => return,
                     Ok(()) => {
                         if full_tx.send(Ok(buf)).is_err() {
@@ -321,9 +322,9 @@ fn gzip_text<R: Read + Send>(
                     carry.extend_from_slice(&buf[last + 1..]);
                 }
             }
-            if free_tx.send(buf).is_err() {
-                break;
-            }
+            // The decoder may have finished (and dropped its end) while
+            // blocks still wait here: keep reading them.
+            let _ = free_tx.send(buf);
         }
         drop(free_tx);
     });
@@ -402,6 +403,46 @@ pub fn read_bytes_into<S: crate::record::Sink>(
         Some(Kind::AwsText) => {
             AwsText::new(fields, None, &key).feed(data, sink);
             Ok(Some(FORMAT_AWS))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use portcullis_model::AddrSet;
+
+    /// Many small blocks: the decoder finishes long before the parser, and
+    /// every block it queued must still be read (a regression: blocks left
+    /// in the queue when the decoder ended were dropped).
+    #[test]
+    fn gzip_pipeline_reads_every_queued_block() {
+        let mut text = String::from("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n");
+        let n = 20_000;
+        for i in 0..n {
+            text.push_str(&format!(
+                "2 123456789012 eni-0a 198.51.100.{} 10.0.1.{} {} 10257 6 {} 60 1700000000 1700000060 REJECT OK\n",
+                i % 250,
+                i % 7,
+                30000 + i % 20000,
+                1 + i % 3
+            ));
+        }
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, text.as_bytes()).unwrap();
+        let gz = gz.finish().unwrap();
+        let watch = Watch { ports: vec![(6, 10257)], authorized: AddrSet::empty(), since: None, until: None };
+        let progress = |_: u64| {};
+        let opts = ReadOptions { fields: None, progress: &progress };
+        let key = S3Key::default();
+        for block in [97, 1000, 4096] {
+            let mut dec = flate2::read::MultiGzDecoder::new(&gz[..]);
+            let mut head = Vec::new();
+            fill(&mut dec, &mut head, 333).unwrap();
+            let mut agg = Agg::new(&watch, 0);
+            gzip_text(dec, head, block, &key, &watch, &opts, &mut agg).unwrap();
+            assert_eq!(agg.totals.malformed, 0, "block {block}: {:?}", agg.malformed);
+            assert_eq!(agg.totals.matched, n, "block {block}");
         }
     }
 }
