@@ -216,7 +216,7 @@ fn emit_sql_inlines_sources_and_ports() {
     for (dialect, needles) in [
         (
             "athena",
-            vec!["FROM vpc_flow_logs", "contains('10.0.0.0/16', CAST(srcaddr AS IPADDRESS))", "dstport = 10257"],
+            vec!["FROM vpc_flow_logs", "contains('10.0.0.0/16', TRY_CAST(srcaddr AS IPADDRESS))", "dstport = 10257"],
         ),
         (
             "bigquery",

@@ -94,8 +94,10 @@ pub fn emit(d: Dialect, w: &Watch, inputs: &[String], fields: Option<&Layout>) -
 const GROUP_TAIL: &str = "GROUP BY 1, 2, 3, 4, 5\nORDER BY 1, 2, 3, 4, 5;\n";
 
 fn athena(w: &Watch) -> String {
-    let auth: Vec<String> =
-        cidrs(w).iter().map(|c| format!("contains({}, CAST(srcaddr AS IPADDRESS))", quote(&c.to_string()))).collect();
+    let auth: Vec<String> = cidrs(w)
+        .iter()
+        .map(|c| format!("coalesce(contains({}, TRY_CAST(srcaddr AS IPADDRESS)), FALSE)", quote(&c.to_string())))
+        .collect();
     let auth = if auth.is_empty() { "FALSE".into() } else { auth.join("\n         OR ") };
     format!(
         "{}-- Table: the VPC flow log table of the AWS user guide (default format columns), named vpc_flow_logs.\n\
@@ -119,7 +121,11 @@ fn bigquery(w: &Watch) -> String {
             let s = c.to_string();
             let (net, len) = s.split_once('/').unwrap_or((s.as_str(), "32"));
             let bytes = if net.contains(':') { 16 } else { 4 };
-            format!("(BYTE_LENGTH(ip) = {bytes} AND NET.IP_TRUNC(ip, {len}) = NET.IP_FROM_STRING({}))", quote(net))
+            // CASE, not AND: IP_TRUNC fails on a prefix longer than the address.
+            format!(
+                "CASE WHEN BYTE_LENGTH(ip) = {bytes} THEN NET.IP_TRUNC(ip, {len}) = NET.IP_FROM_STRING({}) ELSE FALSE END",
+                quote(net)
+            )
         })
         .collect();
     let auth = if auth.is_empty() { "FALSE".into() } else { auth.join("\n         OR ") };
