@@ -102,11 +102,11 @@ fn athena(w: &Watch) -> String {
     format!(
         "{}-- Table: the VPC flow log table of the AWS user guide (default format columns), named vpc_flow_logs.\n\
 WITH hits AS (\n  SELECT dstaddr AS destination, dstport AS port, protocol, lower(action) AS action, srcaddr AS source,\n\
-         packets, bytes, start, \"end\",\n         ({auth}) AS authorized\n  FROM vpc_flow_logs\n\
-  WHERE log_status = 'OK'\n    AND {}{}\n)\n\
+\x20        packets, bytes, start, \"end\",\n         ({auth}) AS authorized\n  FROM vpc_flow_logs\n\
+\x20 WHERE log_status = 'OK'\n    AND {}{}\n)\n\
 SELECT destination, port, protocol, coalesce(action, 'unknown') AS action, authorized,\n\
-       count(*) AS flows, sum(packets) AS packets, sum(bytes) AS bytes, count(DISTINCT source) AS sources,\n\
-       from_unixtime(min(coalesce(start, \"end\"))) AS first_seen, from_unixtime(max(coalesce(\"end\", start))) AS last_seen\n\
+\x20      count(*) AS flows, sum(packets) AS packets, sum(bytes) AS bytes, count(DISTINCT source) AS sources,\n\
+\x20      from_unixtime(min(coalesce(start, \"end\"))) AS first_seen, from_unixtime(max(coalesce(\"end\", start))) AS last_seen\n\
 FROM hits\n{GROUP_TAIL}",
         header("athena", w),
         ports_pred(w, "protocol", "dstport"),
@@ -134,26 +134,26 @@ fn bigquery(w: &Watch) -> String {
         "{}-- Tables: a Cloud Logging sink to BigQuery (replace PROJECT.DATASET); firewall rules logs give the\n\
 -- verdict, VPC flow logs reported by the destination count as accepted.\n\
 WITH entries AS (\n\
-  SELECT jsonPayload.connection.src_ip AS source, jsonPayload.connection.dest_ip AS destination,\n\
-         SAFE_CAST(jsonPayload.connection.dest_port AS INT64) AS port, SAFE_CAST(jsonPayload.connection.protocol AS INT64) AS protocol,\n\
-         CASE jsonPayload.disposition WHEN 'ALLOWED' THEN 'accept' WHEN 'DENIED' THEN 'reject' ELSE 'unknown' END AS action,\n\
-         CAST(NULL AS INT64) AS packets, CAST(NULL AS INT64) AS bytes, timestamp AS start_ts, timestamp AS end_ts\n\
-  FROM `PROJECT.DATASET.compute_googleapis_com_firewall`\n\
-  UNION ALL\n\
-  SELECT jsonPayload.connection.src_ip, jsonPayload.connection.dest_ip,\n\
-         SAFE_CAST(jsonPayload.connection.dest_port AS INT64), SAFE_CAST(jsonPayload.connection.protocol AS INT64),\n\
-         IF(jsonPayload.reporter = 'DEST', 'accept', 'unknown'),\n\
-         SAFE_CAST(jsonPayload.packets_sent AS INT64), SAFE_CAST(jsonPayload.bytes_sent AS INT64),\n\
-         SAFE_CAST(jsonPayload.start_time AS TIMESTAMP), SAFE_CAST(jsonPayload.end_time AS TIMESTAMP)\n\
-  FROM `PROJECT.DATASET.compute_googleapis_com_vpc_flows`\n\
+\x20 SELECT jsonPayload.connection.src_ip AS source, jsonPayload.connection.dest_ip AS destination,\n\
+\x20        SAFE_CAST(jsonPayload.connection.dest_port AS INT64) AS port, SAFE_CAST(jsonPayload.connection.protocol AS INT64) AS protocol,\n\
+\x20        CASE jsonPayload.disposition WHEN 'ALLOWED' THEN 'accept' WHEN 'DENIED' THEN 'reject' ELSE 'unknown' END AS action,\n\
+\x20        CAST(NULL AS INT64) AS packets, CAST(NULL AS INT64) AS bytes, timestamp AS start_ts, timestamp AS end_ts\n\
+\x20 FROM `PROJECT.DATASET.compute_googleapis_com_firewall`\n\
+\x20 UNION ALL\n\
+\x20 SELECT jsonPayload.connection.src_ip, jsonPayload.connection.dest_ip,\n\
+\x20        SAFE_CAST(jsonPayload.connection.dest_port AS INT64), SAFE_CAST(jsonPayload.connection.protocol AS INT64),\n\
+\x20        IF(jsonPayload.reporter = 'DEST', 'accept', 'unknown'),\n\
+\x20        SAFE_CAST(jsonPayload.packets_sent AS INT64), SAFE_CAST(jsonPayload.bytes_sent AS INT64),\n\
+\x20        SAFE_CAST(jsonPayload.start_time AS TIMESTAMP), SAFE_CAST(jsonPayload.end_time AS TIMESTAMP)\n\
+\x20 FROM `PROJECT.DATASET.compute_googleapis_com_vpc_flows`\n\
 ), hits AS (\n\
-  SELECT *, NET.SAFE_IP_FROM_STRING(source) AS ip FROM entries\n\
-  WHERE {}{window}\n\
+\x20 SELECT *, NET.SAFE_IP_FROM_STRING(source) AS ip FROM entries\n\
+\x20 WHERE {}{window}\n\
 )\n\
 SELECT destination, port, protocol, action,\n\
-       ({auth}) AS authorized,\n\
-       COUNT(*) AS flows, SUM(packets) AS packets, SUM(bytes) AS bytes, COUNT(DISTINCT source) AS sources,\n\
-       MIN(start_ts) AS first_seen, MAX(end_ts) AS last_seen\n\
+\x20      ({auth}) AS authorized,\n\
+\x20      COUNT(*) AS flows, SUM(packets) AS packets, SUM(bytes) AS bytes, COUNT(DISTINCT source) AS sources,\n\
+\x20      MIN(start_ts) AS first_seen, MAX(end_ts) AS last_seen\n\
 FROM hits\n{GROUP_TAIL}",
         header("bigquery", w),
         ports_pred(w, "protocol", "port"),
@@ -197,26 +197,26 @@ fn duckdb(w: &Watch, inputs: &[String], fields: Option<&Layout>) -> String {
     format!(
         "{}-- Files: AWS VPC flow logs in the format `{}`, plain or gzip.\n\
 WITH raw AS (\n\
-  SELECT * FROM read_csv([{}],\n\
-    delim = ' ', header = false, quote = '', escape = '', nullstr = '-', ignore_errors = true,\n\
-    columns = {{{}}})\n\
+\x20 SELECT * FROM read_csv([{}],\n\
+\x20   delim = ' ', header = false, quote = '', escape = '', nullstr = '-', ignore_errors = true,\n\
+\x20   columns = {{{}}})\n\
 ), flows AS (\n\
-  SELECT {src} AS src, {dst} AS dst, {} AS port, {} AS proto, {action} AS action,\n\
-         {} AS packets, {} AS bytes, {} AS t_start, {} AS t_end\n\
-  FROM raw\n\
-  WHERE {status}\n\
+\x20 SELECT {src} AS src, {dst} AS dst, {} AS port, {} AS proto, {action} AS action,\n\
+\x20        {} AS packets, {} AS bytes, {} AS t_start, {} AS t_end\n\
+\x20 FROM raw\n\
+\x20 WHERE {status}\n\
 ), hits AS (\n\
-  SELECT *,\n\
-         CASE WHEN regexp_full_match(src, '[0-9]{{1,3}}(\\.[0-9]{{1,3}}){{3}}') THEN\n\
-           split_part(src, '.', 1)::BIGINT * 16777216 + split_part(src, '.', 2)::BIGINT * 65536\n\
-           + split_part(src, '.', 3)::BIGINT * 256 + split_part(src, '.', 4)::BIGINT END AS src_v4\n\
-  FROM flows\n\
-  WHERE {}{}\n\
+\x20 SELECT *,\n\
+\x20        CASE WHEN regexp_full_match(src, '[0-9]{{1,3}}(\\.[0-9]{{1,3}}){{3}}') THEN\n\
+\x20          split_part(src, '.', 1)::BIGINT * 16777216 + split_part(src, '.', 2)::BIGINT * 65536\n\
+\x20          + split_part(src, '.', 3)::BIGINT * 256 + split_part(src, '.', 4)::BIGINT END AS src_v4\n\
+\x20 FROM flows\n\
+\x20 WHERE {}{}\n\
 )\n\
 SELECT dst AS destination, port, proto AS protocol, coalesce(action, 'unknown') AS action,\n\
-       coalesce({}, FALSE) AS authorized,\n\
-       count(*) AS flows, coalesce(sum(packets), 0) AS packets, coalesce(sum(bytes), 0) AS bytes,\n\
-       count(DISTINCT src) AS sources, min(coalesce(t_start, t_end)) AS first_seen, max(coalesce(t_end, t_start)) AS last_seen\n\
+\x20      coalesce({}, FALSE) AS authorized,\n\
+\x20      count(*) AS flows, coalesce(sum(packets), 0) AS packets, coalesce(sum(bytes), 0) AS bytes,\n\
+\x20      count(DISTINCT src) AS sources, min(coalesce(t_start, t_end)) AS first_seen, max(coalesce(t_end, t_start)) AS last_seen\n\
 FROM hits\n\
 WHERE src IS NOT NULL AND dst IS NOT NULL\n{GROUP_TAIL}",
         header("duckdb", w),
