@@ -459,7 +459,7 @@ impl<'c> AwsText<'c> {
         if line[0].is_ascii_lowercase() {
             if let Some(l) = Layout::parse_header(line) {
                 self.headers += 1;
-                if self.started_with.as_ref().is_some_and(|s| *s != l) {
+                if self.started_with.as_ref() != Some(&l) {
                     self.layout_changed = true;
                 }
                 if self.layout.as_ref() != Some(&l) {
@@ -605,5 +605,23 @@ mod tests {
         assert_eq!(c.flows[0].1.dst_port, Some(10257));
         assert_eq!(c.flows[1].0, 5);
         assert_eq!(c.malformed.iter().map(|m| m.0).collect::<Vec<_>>(), vec![6, 7]);
+    }
+
+    /// A chunk that starts without a header and meets one cannot know the
+    /// layout of its first lines: it must say so, so the file is read again in order.
+    #[test]
+    fn a_header_inside_a_chunk_is_noticed() {
+        let key = S3Key::default();
+        for start in [None, Some(Layout::default_v2().clone())] {
+            let mut r = AwsText::new(None, None, &key).with_layout(start.clone());
+            r.feed(
+                b"srcaddr dstaddr dstport protocol action\n10.0.0.1 10.0.0.2 10257 6 ACCEPT\n",
+                &mut Collect::default(),
+            );
+            assert!(r.layout_changed, "started with {start:?}");
+        }
+        let mut r = AwsText::new(None, None, &key).with_layout(Some(Layout::default_v2().clone()));
+        r.feed(format!("{DEFAULT_FORMAT}\n").as_bytes(), &mut Collect::default());
+        assert!(!r.layout_changed, "the same header again");
     }
 }
