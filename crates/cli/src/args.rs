@@ -27,6 +27,8 @@ pub enum Command {
     Rules(RulesArgs),
     /// Connect to live endpoints you name and report what a client without credentials gets (TLS, certificate, HTTP).
     Probe(ProbeArgs),
+    /// Read flow logs (AWS VPC, Azure NSG/VNet, GCP VPC/firewall): who tried the control-plane ports, who got through.
+    Flows(FlowsArgs),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -140,6 +142,59 @@ pub struct ProbeArgs {
     /// Exit 1 when a finding is at or above this severity (critical, high, medium, low, info, or none).
     #[arg(long, value_name = "SEVERITY", default_value = "low")]
     pub fail_on: String,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// When to use colors in text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SqlDialect {
+    Athena,
+    Bigquery,
+    Duckdb,
+}
+
+#[derive(Args, Debug)]
+pub struct FlowsArgs {
+    /// Flow log files and directories (plain or gzip; directories are walked, honouring .gitignore).
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// A port to watch besides tcp/10257: `10250`, `8080/tcp`, `2379-2380` (repeatable).
+    #[arg(long = "port", value_name = "PORT[/PROTO]")]
+    pub ports: Vec<String>,
+    /// A source that is allowed to connect (CIDR; repeatable). Without any, private address space counts as authorized.
+    #[arg(long = "authorized", value_name = "CIDR")]
+    pub authorized: Vec<String>,
+    /// The config file (default: the nearest portcullis.toml above the first PATH).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ignore any portcullis.toml.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+    /// Only records that end at or after this time (RFC 3339, YYYY-MM-DD or Unix seconds).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only records that start at or before this time (RFC 3339, YYYY-MM-DD or Unix seconds).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// How many sources each destination summary lists.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub top: usize,
+    /// The AWS format of headerless records (CloudWatch exports), as field names: `version srcaddr dstaddr …`.
+    #[arg(long, value_name = "FIELDS")]
+    pub fields: Option<String>,
+    /// Print the equivalent query for a SQL engine instead of reading the logs.
+    #[arg(long, value_enum, value_name = "DIALECT")]
+    pub emit_sql: Option<SqlDialect>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Exit 1 when a finding is at or above this severity (critical, high, medium, low, info, or none).
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<String>,
     /// Write the report to this file instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,

@@ -37,6 +37,7 @@ fn main() -> ExitCode {
         args::Command::Explain(a) => commands::explain::run(a),
         args::Command::Rules(a) => commands::rules::run(a),
         args::Command::Probe(a) => commands::probe::run(a),
+        args::Command::Flows(a) => commands::flows::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
