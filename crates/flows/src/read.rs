@@ -128,7 +128,9 @@ fn read_plain(
             Ok((found > 0).then_some(FORMAT_JSON))
         }
         Some(Kind::AwsText) => {
-            if data.len() >= PARALLEL_BYTES && rayon::current_num_threads() > 1 {
+            // Chunked even on one thread: the chunked reader also hands read
+            // pages back, so a large file never stays resident.
+            if data.len() >= PARALLEL_BYTES {
                 read_text_parallel(&map, key, watch, opts, agg);
             } else {
                 let mut r = AwsText::new(opts.fields, Some(&watch.ports), key);
