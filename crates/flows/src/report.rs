@@ -13,10 +13,18 @@ use portcullis_rules::{Because, ExposureClass, Finding, FindingKind, Severity};
 use serde::Serialize;
 use std::net::IpAddr;
 
-/// The rule code of an accepted flow from an unauthorized source (PC4xx: flow logs).
+/// The rule code of an accepted flow from an unauthorized source (PC4xx:
+/// flow logs; its docs are in the rule catalog, `catalog::FLOW_RULES`).
 pub const RULE_ACCEPTED: &str = "PC400";
 /// Its name, readable as what it flags.
 pub const RULE_ACCEPTED_NAME: &str = "control-plane-port-accepted-unauthorized-flow";
+
+#[cfg(test)]
+#[test]
+fn the_rule_is_the_catalogs() {
+    let r = &portcullis_rules::catalog::pc400_unauthorized_flow_accepted::RULE;
+    assert_eq!((RULE_ACCEPTED, RULE_ACCEPTED_NAME), (r.code, r.name));
+}
 
 /// One source as a destination summary lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

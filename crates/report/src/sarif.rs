@@ -6,7 +6,7 @@
 //! subset: docs.github.com/en/code-security/code-scanning (SARIF support).
 
 use crate::{Emitter, Report};
-use portcullis_rules::catalog::{HARDENING_RULES, PORT_RULES, PROBE_RULES};
+use portcullis_rules::catalog::{FLOW_RULES, HARDENING_RULES, PORT_RULES, PROBE_RULES};
 use portcullis_rules::spec::clean_docs;
 use portcullis_rules::{Finding, Severity};
 use serde_json::{json, Value};
@@ -155,13 +155,14 @@ fn descriptor(code: &str, name: &str, summary: &str, docs: &str, severity: Sever
 impl Emitter for Sarif {
     fn emit(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         // Port rules, then the hardening rules (kube-controller-manager's
-        // configuration), then the probe rules (PC3xx): one table, indexed
-        // in this order.
+        // configuration), the probe rules (PC3xx), the flow-log rules
+        // (PC4xx): one table, indexed in this order.
         let described = PORT_RULES
             .iter()
             .map(|r| (r.code, r.name, r.summary, r.docs, r.severity, "network"))
             .chain(HARDENING_RULES.iter().map(|r| (r.code, r.name, r.summary, r.docs, r.severity, "configuration")))
-            .chain(PROBE_RULES.iter().map(|r| (r.code, r.name, r.summary, r.docs, r.severity, "tls")));
+            .chain(PROBE_RULES.iter().map(|r| (r.code, r.name, r.summary, r.docs, r.severity, "tls")))
+            .chain(FLOW_RULES.iter().map(|r| (r.code, r.name, r.summary, r.docs, r.severity, "traffic")));
         let rules: Vec<Value> = described
             .clone()
             .map(|(code, name, summary, docs, severity, tag)| descriptor(code, name, summary, docs, severity, tag))

@@ -14,7 +14,7 @@ mod common;
 
 use common::{errors, findings, render, render_shared, ODD_FILE};
 use portcullis_report::sarif::{path_uri, Sarif};
-use portcullis_rules::catalog::{HARDENING_RULES, PORT_RULES, PROBE_RULES};
+use portcullis_rules::catalog::{FLOW_RULES, HARDENING_RULES, PORT_RULES, PROBE_RULES};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -164,8 +164,9 @@ fn every_result_names_a_rule_of_the_driver() {
         .map(|r| r.code)
         .chain(HARDENING_RULES.iter().map(|r| r.code))
         .chain(PROBE_RULES.iter().map(|r| r.code))
+        .chain(FLOW_RULES.iter().map(|r| r.code))
         .collect();
-    assert_eq!(ids, all, "the driver lists the whole catalog: port, hardening, then probe rules");
+    assert_eq!(ids, all, "the driver lists the whole catalog: port, hardening, probe, then flow-log rules");
     let results = run["results"].as_array().expect("results is an array");
     assert_eq!(results.len(), findings().len());
     for (r, f) in results.iter().zip(findings()) {

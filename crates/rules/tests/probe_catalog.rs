@@ -3,7 +3,7 @@
 //! unique across the whole catalog, names that say what they flag. Their
 //! good and bad examples are live servers: crates/probe/tests/live.rs.
 
-use portcullis_rules::catalog::{self, PORT_RULES, PROBE_RULES};
+use portcullis_rules::catalog::{self, FLOW_RULES, PORT_RULES, PROBE_RULES};
 use portcullis_rules::spec::{clean_docs, DOC_SECTIONS};
 use std::collections::BTreeSet;
 
@@ -35,4 +35,17 @@ fn probe_codes_are_pc3xx_and_unique_across_the_catalog() {
     assert_eq!(catalog::probe::find("pc302").map(|r| r.name), Some("metrics-served-anonymously"));
     assert_eq!(catalog::probe::find("legacy-tls-accepted").map(|r| r.code), Some("PC310"));
     assert!(catalog::probe::find("PC100").is_none());
+}
+
+#[test]
+fn flow_rules_document_every_section_and_are_pc4xx() {
+    for rule in FLOW_RULES {
+        let docs = clean_docs(rule.docs);
+        for s in DOC_SECTIONS {
+            assert!(docs.contains(s), "{} docs lack `{s}`", rule.code);
+        }
+        assert!(docs.contains("http"), "{} docs cite no reference link", rule.code);
+        assert!(rule.code.starts_with("PC4"), "code shape {}", rule.code);
+        assert!(PROBE_RULES.iter().chain(FLOW_RULES).filter(|r| r.code == rule.code).count() == 1);
+    }
 }

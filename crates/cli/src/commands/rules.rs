@@ -4,7 +4,7 @@ use crate::args::{Format, RulesArgs};
 use anyhow::{bail, Result};
 use portcullis_model::format_ports;
 use portcullis_model::PortSet;
-use portcullis_rules::catalog::{self, PORT_RULES, PROBE_RULES};
+use portcullis_rules::catalog::{self, FLOW_RULES, PORT_RULES, PROBE_RULES};
 use portcullis_rules::spec::clean_docs;
 
 fn ports(r: &portcullis_rules::PortRule) -> String {
@@ -31,6 +31,18 @@ pub fn run(args: RulesArgs) -> Result<u8> {
         if let Some(r) = catalog::probe::find(code) {
             println!(
                 "# {} {}\n\nSeverity: {}\nPorts: the endpoint `portcullis probe` was given\n\n{}",
+                r.code,
+                r.name,
+                r.severity,
+                clean_docs(r.docs)
+            );
+            return Ok(0);
+        }
+        if let Some(r) =
+            FLOW_RULES.iter().find(|r| r.code.eq_ignore_ascii_case(code) || r.name.eq_ignore_ascii_case(code))
+        {
+            println!(
+                "# {} {}\n\nSeverity: {}\nPorts: the watched ports in the flow logs `portcullis flows` reads\n\n{}",
                 r.code,
                 r.name,
                 r.severity,
@@ -67,6 +79,12 @@ pub fn run(args: RulesArgs) -> Result<u8> {
                 })
             }))
             .collect();
+        list.extend(FLOW_RULES.iter().map(|r| {
+            serde_json::json!({
+                "code": r.code, "name": r.name, "severity": r.severity.as_str(),
+                "component": "flow logs (portcullis flows)", "ports": "flows", "summary": r.summary,
+            })
+        }));
         list.extend(catalog::HARDENING_RULES.iter().map(|r| {
             serde_json::json!({
                 "code": r.code, "name": r.name, "severity": r.severity.as_str(), "kind": "hardening",
@@ -86,6 +104,9 @@ pub fn run(args: RulesArgs) -> Result<u8> {
     }
     for r in PROBE_RULES {
         println!("{:<6} {:<9} {:<16} {:<42} {}", r.code, r.severity.as_str(), "probe", r.name, r.summary);
+    }
+    for r in FLOW_RULES {
+        println!("{:<6} {:<9} {:<16} {:<42} {}", r.code, r.severity.as_str(), "flows", r.name, r.summary);
     }
     Ok(0)
 }

@@ -23,10 +23,15 @@ pub mod pc207_profiling;
 pub mod pc208_secure_port_disabled;
 pub mod pc209_network_policy_host_network;
 
+pub mod pc400_unauthorized_flow_accepted;
 pub mod probe;
 
 use crate::spec::{HardeningRule, PortRule};
 pub use probe::PROBE_RULES;
+
+/// Flow-log rules (PC4xx, `portcullis flows`). They judge observed traffic,
+/// not a port's configuration, so they declare what probe rules declare.
+pub static FLOW_RULES: &[&crate::ProbeRule] = &[&pc400_unauthorized_flow_accepted::RULE];
 
 /// Every port rule, flagship first.
 pub static PORT_RULES: &[&PortRule] = &[
