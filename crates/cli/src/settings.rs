@@ -134,3 +134,14 @@ pub fn terraform_inputs(common: &Common) -> Result<portcullis_ingest::terraform:
     }
     Ok(portcullis_ingest::terraform::hcl::Inputs { var_files: common.var_files.clone(), vars })
 }
+
+/// Template parameter values from `--parameters` files; a bad file is an
+/// error naming its line and column.
+pub fn read_options(common: &Common) -> Result<portcullis_ingest::ReadOptions> {
+    let mut opts = portcullis_ingest::ReadOptions::default();
+    for f in &common.parameters {
+        let text = std::fs::read_to_string(f).map_err(|e| anyhow!("--parameters {}: {e}", f.display()))?;
+        opts.parameters.read_file(&f.to_string_lossy(), &text).map_err(|e| anyhow!("--parameters {e}"))?;
+    }
+    Ok(opts)
+}

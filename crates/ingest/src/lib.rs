@@ -18,6 +18,7 @@ pub mod error;
 pub mod gcp;
 pub mod json;
 pub mod kubernetes;
+pub mod params;
 pub mod raw;
 pub mod terraform;
 
@@ -92,12 +93,25 @@ const PIPELINE_BYTES: usize = 8 << 20;
 /// Elements handed to the adapting thread at a time.
 const BATCH: usize = 256;
 
+/// What the user gave besides the files themselves.
+#[derive(Clone, Debug, Default)]
+pub struct ReadOptions {
+    /// Template parameter values (`--parameters`).
+    pub parameters: params::Parameters,
+}
+
 /// Reads one file's text. `path` is used as given in spans and errors.
 pub fn read_input(path: &str, text: &str) -> FileOutcome {
+    read_input_with(path, text, &ReadOptions::default())
+}
+
+/// [`read_input`] with the user's options.
+pub fn read_input_with(path: &str, text: &str, opts: &ReadOptions) -> FileOutcome {
     // Templates first: an ARM template is JSON with comments, and a
     // CloudFormation template may be YAML.
     let h = head(text);
-    if let Some(o) = arm::read_input(path, text, h).or_else(|| cloudformation::read_input(path, text, h)) {
+    let p = &opts.parameters;
+    if let Some(o) = arm::read_input(path, text, h, p).or_else(|| cloudformation::read_input(path, text, h, p)) {
         return o;
     }
     let mut out = FileOutcome { path: path.to_string(), ..Default::default() };

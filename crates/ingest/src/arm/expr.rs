@@ -302,6 +302,8 @@ pub struct ArmEval<'a, 'c> {
     param_cache: BTreeMap<String, AVal>,
     stack: Vec<String>,
     depth: usize,
+    /// Values from parameter files, which win over `defaultValue`.
+    given: Option<&'c crate::params::Parameters>,
     pub errors: Vec<IngestError>,
 }
 
@@ -345,8 +347,15 @@ impl<'a, 'c> ArmEval<'a, 'c> {
             param_cache: BTreeMap::new(),
             stack: Vec::new(),
             depth: 0,
+            given: None,
             errors: Vec::new(),
         }
+    }
+
+    /// Takes parameter values from parameter files.
+    pub fn with_given(mut self, given: &'c crate::params::Parameters) -> Self {
+        self.given = Some(given);
+        self
     }
 
     pub fn error(&mut self, span: &Span, message: String) {
@@ -691,21 +700,30 @@ impl<'a, 'c> ArmEval<'a, 'c> {
             return Self::unknown(span, format!("parameter {key} refers to itself"), stand_in);
         }
         let default = def.as_object().into_iter().flatten().find(|m| m.key.eq_ignore_ascii_case("defaultValue"));
-        let v = match default {
-            Some(d) => {
-                self.stack.push(k.clone());
-                let mut v = self.value(&d.value);
-                self.stack.pop();
+        let given = self.given.and_then(|g| g.any_case(key)).cloned();
+        let v = match (given, default) {
+            (Some(mut v), _) => {
                 if let AKind::Unknown { text, .. } = &mut v.kind {
                     *text = stand_in.to_string();
                 }
                 v
             }
-            None => Self::unknown(
-                span,
-                format!("parameter {key} has no defaultValue: its value is given at deployment"),
-                stand_in,
-            ),
+            (None, default) => match default {
+                Some(d) => {
+                    self.stack.push(k.clone());
+                    let mut v = self.value(&d.value);
+                    self.stack.pop();
+                    if let AKind::Unknown { text, .. } = &mut v.kind {
+                        *text = stand_in.to_string();
+                    }
+                    v
+                }
+                None => Self::unknown(
+                    span,
+                    format!("parameter {key} has no defaultValue: its value is given at deployment"),
+                    stand_in,
+                ),
+            },
         };
         self.param_cache.insert(k, v.clone());
         // The value is used here: findings point at the use, where the

@@ -12,7 +12,10 @@
 //! `defaultValue`. Resources are named by their `name` exactly as written
 //! (`[variables('nsgName')]`), which is how a reader finds them in the file.
 //!
-//! Not read yet: parameter files, nested deployments
+//! Parameter values given in a parameter file (`--parameters`,
+//! [`crate::params`]) override the defaults.
+//!
+//! Not read yet: nested deployments
 //! (`Microsoft.Resources/deployments`), `copy` loops (their rules are
 //! unknown), and what an NSG is attached to (virtual network subnets,
 //! network interfaces): an NSG here is its own target.
@@ -27,6 +30,7 @@ use crate::azure::{AzureItems, Nsg, NsgRule};
 use crate::ctx::Ctx;
 use crate::error::{ErrorKind, IngestError};
 use crate::json::{Node, Value};
+use crate::params::Parameters;
 use crate::raw::{from_tf, from_tf_list, Raw};
 use crate::FileOutcome;
 use expr::{AKind, AVal, ArmEval};
@@ -41,7 +45,7 @@ pub fn looks_like_template(head: &str) -> bool {
 }
 
 /// Reads `text` when it is an ARM template; `None` otherwise.
-pub fn read_input(path: &str, text: &str, head: &str) -> Option<FileOutcome> {
+pub fn read_input(path: &str, text: &str, head: &str, given: &Parameters) -> Option<FileOutcome> {
     let t = text.trim_start_matches('\u{feff}').trim_start();
     if !t.starts_with('{') || !looks_like_template(head) {
         return None;
@@ -61,7 +65,7 @@ pub fn read_input(path: &str, text: &str, head: &str) -> Option<FileOutcome> {
     };
     match parsed {
         Ok(root) => {
-            let mut ev = ArmEval::new(&ctx, &root);
+            let mut ev = ArmEval::new(&ctx, &root).with_given(given);
             let mut r = Reader { ev: &mut ev, ctx: &ctx, items: AzureItems::default() };
             r.template(&root);
             out.azure = r.items;
