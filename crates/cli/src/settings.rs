@@ -13,6 +13,8 @@ pub struct Settings {
     pub user_queries: Vec<PortQuery>,
     pub authorized: Authorized,
     pub fail_on: Option<Severity>,
+    /// `[[suppress]]` entries of the config file.
+    pub config_waivers: Vec<portcullis_rules::suppress::Waiver>,
 }
 
 /// The most ports one `--port A-B` may name: each is evaluated on its own.
@@ -115,7 +117,8 @@ pub fn resolve(common: &Common, fail_on_flag: Option<&str>) -> Result<Settings> 
                 .ok_or_else(|| anyhow!("--fail-on `{fail_raw}`: expected critical, high, medium, low, info or none"))?,
         )
     };
-    Ok(Settings { queries, user_queries: user, authorized, fail_on })
+    let config_waivers = crate::suppressions::from_config(&cfg)?;
+    Ok(Settings { queries, user_queries: user, authorized, fail_on, config_waivers })
 }
 
 /// Terraform variables from `--var-file` and `--var name=value`.

@@ -54,3 +54,111 @@ fn parameters_override_defaults_and_without_them_defaults_hold() {
         .code(1)
         .stdout(predicate::str::contains("PC100 unrestricted tcp/10257 nsg"));
 }
+
+const TF: &str = r#"resource "aws_security_group" "cp" {
+  ingress {
+    from_port   = 10257
+    to_port     = 10257
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"] # portcullis:ignore[PC100] vendor scrapes metrics exp:2026-12-31
+  }
+  ingress {
+    from_port   = 10250
+    to_port     = 10250
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+"#;
+
+#[test]
+fn text_hides_suppressed_findings_and_counts_them() {
+    let dir = temp_with(&[("main.tf", TF)]);
+    let out = bin()
+        .current_dir(dir.path())
+        .env("PORTCULLIS_TODAY", "2026-06-01")
+        .args(["scan", "main.tf", "--no-config"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("PC100"), "{text}");
+    assert!(text.contains("PC103 unrestricted tcp/10250"), "{text}");
+    assert!(text.contains("1 finding (1 high) in 1 input file; 1 suppressed"), "{text}");
+    // Only the suppressed finding left: the run passes.
+    let only = TF.replace("10250", "22");
+    let dir = temp_with(&[("main.tf", &only)]);
+    bin()
+        .current_dir(dir.path())
+        .env("PORTCULLIS_TODAY", "2026-06-01")
+        .args(["scan", "main.tf", "--no-config"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("0 findings in 1 input file; 1 suppressed"));
+    // The day after its expiry it no longer suppresses, and says so.
+    bin()
+        .current_dir(dir.path())
+        .env("PORTCULLIS_TODAY", "2027-01-01")
+        .args(["scan", "main.tf", "--no-config"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("PC100 unrestricted").and(predicate::str::contains("PC900")));
+}
+
+#[test]
+fn baselines_leave_suppressed_findings_out_so_an_expiry_brings_them_back_as_new() {
+    let dir = temp_with(&[("main.tf", TF)]);
+    let scan = |today: &str, extra: &[&str]| {
+        bin()
+            .current_dir(dir.path())
+            .env("PORTCULLIS_TODAY", today)
+            .args(["scan", "main.tf", "--no-config", "--format", "json"])
+            .args(extra)
+            .output()
+            .expect("runs")
+    };
+    let out = scan("2026-06-01", &["--write-baseline", "base.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let base = std::fs::read_to_string(dir.path().join("base.json")).expect("baseline written");
+    assert!(base.contains("PC103") && !base.contains("PC100"), "{base}");
+    let out = scan("2026-06-01", &["--baseline", "base.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let rules: Vec<&str> = v["findings"].as_array().unwrap().iter().filter_map(|f| f["rule"].as_str()).collect();
+    assert_eq!(rules, ["PC100"], "only the suppressed finding is listed: {v}");
+    let out = scan("2027-01-01", &["--baseline", "base.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let mut rules: Vec<&str> = v["findings"].as_array().unwrap().iter().filter_map(|f| f["rule"].as_str()).collect();
+    rules.sort();
+    assert_eq!(rules, ["PC100", "PC900"], "{v}");
+}
+
+#[test]
+fn bad_dates_and_config_entries_are_refused_with_their_place() {
+    let dir = temp_with(&[("main.tf", TF)]);
+    bin()
+        .current_dir(dir.path())
+        .env("PORTCULLIS_TODAY", "2026-13-01")
+        .args(["scan", "main.tf", "--no-config"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("PORTCULLIS_TODAY"));
+    let cfg = "fail_on = \"low\"\n\n[[suppress]]\nrule = \"PC100\"\nresource = \"aws_security_group.cp\"\n";
+    let dir = temp_with(&[("main.tf", TF), ("portcullis.toml", cfg)]);
+    bin()
+        .current_dir(dir.path())
+        .args(["scan", "main.tf"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("portcullis.toml:3:1").and(predicate::str::contains("no `reason`")));
+    let cfg = "[[suppress]]\nrule = \"PC100\"\nresource = \"x\"\nreason = \"r\"\nexpires = \"soon\"\n";
+    let dir = temp_with(&[("main.tf", TF), ("portcullis.toml", cfg)]);
+    bin().current_dir(dir.path()).args(["scan", "main.tf"]).assert().code(2).stderr(predicate::str::contains("soon"));
+}
+
+#[test]
+fn the_suppression_rules_are_documented() {
+    bin().args(["rules", "PC900"]).assert().success().stdout(predicate::str::contains("## Why is this bad?"));
+    bin().args(["rules", "suppression-matches-nothing"]).assert().success().stdout(predicate::str::contains("PC901"));
+    bin().args(["rules"]).assert().success().stdout(predicate::str::contains("PC900"));
+}

@@ -20,6 +20,7 @@ pub mod json;
 pub mod kubernetes;
 pub mod params;
 pub mod raw;
+pub mod suppress;
 pub mod terraform;
 
 pub use error::{ErrorKind, IngestError};
@@ -43,6 +44,8 @@ pub struct FileOutcome {
     pub gcp: GcpItems,
     pub kubernetes: KubernetesItems,
     pub errors: Vec<IngestError>,
+    /// Inline suppressions written in its comments ([`suppress`]).
+    pub suppressions: Vec<suppress::Inline>,
 }
 
 /// Marker keys that make a JSON file worth parsing. Checked on the first
@@ -111,7 +114,21 @@ pub fn read_input_with(path: &str, text: &str, opts: &ReadOptions) -> FileOutcom
     // CloudFormation template may be YAML.
     let h = head(text);
     let p = &opts.parameters;
-    if let Some(o) = arm::read_input(path, text, h, p).or_else(|| cloudformation::read_input(path, text, h, p)) {
+    if let Some(mut o) = arm::read_input(path, text, h, p).or_else(|| cloudformation::read_input(path, text, h, p)) {
+        // Comments exist in ARM templates (JSON with comments) and YAML
+        // CloudFormation templates; JSON CloudFormation has none.
+        let syntax = match o.format {
+            Some("arm") => Some(suppress::Syntax::Jsonc),
+            Some("cloudformation") if !text.trim_start_matches('\u{feff}').trim_start().starts_with('{') => {
+                Some(suppress::Syntax::Yaml)
+            }
+            _ => None,
+        };
+        if let Some(syntax) = syntax {
+            let (found, errors) = suppress::scan(&Arc::from(path), text, syntax);
+            o.suppressions = found;
+            o.errors.extend(errors);
+        }
         return o;
     }
     let mut out = FileOutcome { path: path.to_string(), ..Default::default() };
@@ -240,6 +257,10 @@ pub fn read_terraform_dir(
     let result = terraform::hcl::evaluate_dir(dir, display, inputs);
     let mut out = FileOutcome { path: display.to_string(), format: Some("terraform"), ..Default::default() };
     out.errors = result.errors;
+    out.suppressions = match only_files {
+        Some(files) => result.suppressions.into_iter().filter(|s| files.iter().any(|f| **f == *s.span.file)).collect(),
+        None => result.suppressions,
+    };
     let resources: Vec<terraform::TfResource> = match only_files {
         Some(files) => result.resources.into_iter().filter(|r| files.iter().any(|f| **f == *r.span.file)).collect(),
         None => result.resources,

@@ -6,9 +6,9 @@
 //! subset: docs.github.com/en/code-security/code-scanning (SARIF support).
 
 use crate::{Emitter, Report};
-use portcullis_rules::catalog::PORT_RULES;
+use portcullis_rules::catalog::{PORT_RULES, SUPPRESSION_RULES};
 use portcullis_rules::spec::clean_docs;
-use portcullis_rules::{Finding, Severity};
+use portcullis_rules::{Finding, Severity, SuppressionKind};
 use serde_json::{json, Value};
 use std::io::{self, Write};
 
@@ -114,6 +114,24 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
     if let Some(p) = f.port {
         r["properties"]["port"] = json!(p);
     }
+    // A suppressed finding is still a result, with the suppression as SARIF
+    // states it (§3.27.23): in the source (a comment) or external (config).
+    if let Some(s) = &f.suppressed {
+        let kind = match s.kind {
+            SuppressionKind::Inline => "inSource",
+            SuppressionKind::Config => "external",
+        };
+        let mut sup = json!({
+            "kind": kind,
+            "status": "accepted",
+            "justification": s.reason,
+            "location": location(&s.file, s.line, s.column),
+        });
+        if let Some(e) = &s.expires {
+            sup["properties"] = json!({ "expires": e });
+        }
+        r["suppressions"] = json!([sup]);
+    }
     if !f.because.is_empty() {
         r["relatedLocations"] = Value::Array(
             f.because
@@ -135,6 +153,7 @@ impl Emitter for Sarif {
     fn emit(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let rules: Vec<Value> = PORT_RULES
             .iter()
+            .chain(SUPPRESSION_RULES)
             .map(|r| {
                 let docs = clean_docs(r.docs);
                 json!({
@@ -151,7 +170,7 @@ impl Emitter for Sarif {
                 })
             })
             .collect();
-        let rule_index = |f: &Finding| PORT_RULES.iter().position(|r| r.code == f.rule);
+        let rule_index = |f: &Finding| PORT_RULES.iter().chain(SUPPRESSION_RULES).position(|r| r.code == f.rule);
         // Against a baseline, every current finding is still a result (an
         // upload without them would close their GitHub alerts), marked
         // `new` or `unchanged`; fixed baseline entries have no location and

@@ -298,5 +298,6 @@ fn finding_from(estate: &Estate, exp: &Exposure, c: &Classified, q: &PortQuery, 
         resource_kind: target.kind_name.clone(),
         path: path.to_vec(),
         unknown,
+        suppressed: None,
     })
 }

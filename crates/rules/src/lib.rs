@@ -9,7 +9,8 @@ pub mod catalog;
 pub mod check;
 pub mod finding;
 pub mod spec;
+pub mod suppress;
 
 pub use check::{check_estate, classify, Authorized, PortQuery};
-pub use finding::{Because, ExposureClass, Finding, FindingKind, Severity};
+pub use finding::{Because, ExposureClass, Finding, FindingKind, Severity, Suppressed, SuppressionKind};
 pub use spec::{PortRule, DOC_SECTIONS};

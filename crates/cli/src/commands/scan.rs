@@ -51,14 +51,31 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     timer.mark("read");
     let estate = portcullis_ingest::assemble(&mut loaded.outcomes);
     timer.mark("assemble");
-    let findings = portcullis_rules::check_estate(&estate, &settings.queries, &settings.authorized);
+    let mut findings = portcullis_rules::check_estate(&estate, &settings.queries, &settings.authorized);
     timer.mark("check");
+    // Suppressions mark findings (kept in the report, never failing it) and
+    // add findings about themselves (expired, matching nothing).
+    let waivers = crate::suppressions::collect(&loaded, &settings.config_waivers);
+    if !waivers.is_empty() {
+        let meta = portcullis_rules::suppress::apply(&mut findings, &waivers, &crate::suppressions::today()?);
+        if !meta.is_empty() {
+            findings.extend(meta);
+            portcullis_rules::finding::sort_findings(&mut findings);
+        }
+    }
     let errors = report_errors(&loaded);
-    let to_write = args.write_baseline.as_ref().map(|_| Baseline::from_findings(&findings));
-    let (findings, unchanged, fixed) = match &baseline {
-        Some(b) => compare(findings, b),
-        None => (findings, Vec::new(), Vec::new()),
+    // Baselines hold and compare only what is not suppressed: a suppression
+    // that expires brings its finding back as new.
+    let (suppressed, active): (Vec<Finding>, Vec<Finding>) = findings.into_iter().partition(|f| f.suppressed.is_some());
+    let to_write = args.write_baseline.as_ref().map(|_| Baseline::from_findings(&active));
+    let (mut findings, unchanged, fixed) = match &baseline {
+        Some(b) => compare(active, b),
+        None => (active, Vec::new(), Vec::new()),
     };
+    if !suppressed.is_empty() {
+        findings.extend(suppressed);
+        portcullis_rules::finding::sort_findings(&mut findings);
+    }
     let report = Report {
         findings: &findings,
         errors: &errors,
@@ -99,7 +116,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     }
     let code = if !errors.is_empty() {
         2
-    } else if settings.fail_on.is_some_and(|t| findings.iter().any(|f| f.severity >= t)) {
+    } else if settings.fail_on.is_some_and(|t| findings.iter().any(|f| f.suppressed.is_none() && f.severity >= t)) {
         1
     } else {
         0

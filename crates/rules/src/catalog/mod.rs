@@ -12,6 +12,8 @@ pub mod pc107_scheduler;
 pub mod pc108_legacy_controller_manager;
 pub mod pc109_legacy_scheduler;
 pub mod pc199_user_port;
+pub mod pc900_suppression_expired;
+pub mod pc901_suppression_unused;
 
 use crate::spec::PortRule;
 
@@ -30,6 +32,10 @@ pub static PORT_RULES: &[&PortRule] = &[
     &pc199_user_port::RULE,
 ];
 
+/// Findings about suppressions themselves (PC9xx): not port rules, so not
+/// in [`PORT_RULES`]; listed, documented and in SARIF like them.
+pub static SUPPRESSION_RULES: &[&PortRule] = &[&pc900_suppression_expired::RULE, &pc901_suppression_unused::RULE];
+
 /// The rule for ports named by the user.
 pub fn user_port_rule() -> &'static PortRule {
     &pc199_user_port::RULE
@@ -39,6 +45,7 @@ pub fn user_port_rule() -> &'static PortRule {
 pub fn find(code_or_name: &str) -> Option<&'static PortRule> {
     PORT_RULES
         .iter()
+        .chain(SUPPRESSION_RULES)
         .copied()
         .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name.eq_ignore_ascii_case(code_or_name))
 }
