@@ -97,9 +97,14 @@ fn is_yaml(path: &Path) -> bool {
         .is_some_and(|e| ["yaml", "yml", "template"].iter().any(|y| e.eq_ignore_ascii_case(y)))
 }
 
+/// Bicep source is recognised by its extension.
+fn is_bicep(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("bicep"))
+}
+
 fn read_one(c: &Candidate, opts: &ReadOptions) -> FileOutcome {
     let name = display(&c.path);
-    if !c.named && !is_yaml(&c.path) && !starts_like_json(&c.path) {
+    if !c.named && !is_yaml(&c.path) && !is_bicep(&c.path) && !starts_like_json(&c.path) {
         return FileOutcome { path: name, ..Default::default() };
     }
     let file = match std::fs::File::open(&c.path) {

@@ -12,6 +12,7 @@ pub mod assemble_azure;
 pub mod assemble_gcp;
 pub mod aws;
 pub mod azure;
+pub mod bicep;
 pub mod cloudformation;
 pub mod ctx;
 pub mod error;
@@ -112,8 +113,17 @@ pub fn read_input(path: &str, text: &str) -> FileOutcome {
 pub fn read_input_with(path: &str, text: &str, opts: &ReadOptions) -> FileOutcome {
     // Templates first: an ARM template is JSON with comments, and a
     // CloudFormation template may be YAML.
-    let h = head(text);
     let p = &opts.parameters;
+    // Bicep has no marker a reader could find in the first bytes: it is
+    // recognised by its extension.
+    if bicep::is_bicep_path(path) {
+        let mut o = bicep::read_input(path, text, p);
+        let (found, errors) = suppress::scan(&Arc::from(path), text, suppress::Syntax::Bicep);
+        o.suppressions = found;
+        o.errors.extend(errors);
+        return o;
+    }
+    let h = head(text);
     if let Some(mut o) = arm::read_input(path, text, h, p).or_else(|| cloudformation::read_input(path, text, h, p)) {
         // Comments exist in ARM templates (JSON with comments) and YAML
         // CloudFormation templates; JSON CloudFormation has none.

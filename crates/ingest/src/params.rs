@@ -14,6 +14,9 @@
 //!   `{"parameters": {"k": {"value": …}}}`; a `reference` (a Key Vault
 //!   secret) is known only at deployment
 //!   (<https://learn.microsoft.com/azure/azure-resource-manager/templates/parameter-files>).
+//! - Bicep parameter files (`.bicepparam`: `using '…'` and `param k = …`),
+//!   recognised by their extension
+//!   (<https://learn.microsoft.com/azure/azure-resource-manager/bicep/parameter-files>).
 //!
 //! Every file's values apply to every template that declares a parameter of
 //! that name (CloudFormation names exactly, ARM and Bicep without regard to
@@ -73,6 +76,10 @@ impl Parameters {
 
     /// Reads one parameter file; the error names the file, line and column.
     pub fn read_file(&mut self, path: &str, text: &str) -> Result<(), IngestError> {
+        if path.rsplit('.').next().is_some_and(|e| e.eq_ignore_ascii_case("bicepparam")) {
+            self.values.extend(crate::bicep::read_bicepparam(path, text)?);
+            return Ok(());
+        }
         let file: Arc<str> = Arc::from(path);
         let ctx = Ctx::new(file, text);
         let err = |offset: u32, kind: ErrorKind, message: String| {
