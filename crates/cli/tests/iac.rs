@@ -162,3 +162,27 @@ fn the_suppression_rules_are_documented() {
     bin().args(["rules", "suppression-matches-nothing"]).assert().success().stdout(predicate::str::contains("PC901"));
     bin().args(["rules"]).assert().success().stdout(predicate::str::contains("PC900"));
 }
+
+/// The README shows this run's output: keep them the same.
+#[test]
+fn the_readme_suppression_example_prints_what_the_readme_shows() {
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/suppressions");
+    let out = bin()
+        .current_dir(example.join("../.."))
+        .env("PORTCULLIS_TODAY", "2026-11-27")
+        .args(["scan", "examples/suppressions", "--no-config"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let readme = std::fs::read_to_string(example.join("../../README.md")).expect("README");
+    for line in [
+        "  suppression of PC101 expired on 2026-03-31 (today is 2026-11-27): the 1 finding it covered is reported again; its reason was \"public API endpoint, OIDC only\"",
+        "  suppression of PC103 matches no finding: delete it if it is stale, or move it onto (or just above) the rule or resource it is meant for",
+        "4 findings (1 critical, 1 medium, 2 low) in 1 input file; 2 suppressed",
+        "critical PC106 unrestricted tcp/10258 aws_security_group.metrics",
+    ] {
+        assert!(text.contains(line), "scan output lacks {line:?}:\n{text}");
+        assert!(readme.contains(line), "README lacks {line:?}");
+    }
+}
