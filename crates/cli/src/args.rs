@@ -69,6 +69,9 @@ pub struct Common {
     /// A Terraform variable, as `terraform plan -var 'name=value'` (repeatable; later wins).
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
+    /// A parameters file for CloudFormation, ARM or Bicep templates; its values override the defaults (repeatable; later wins).
+    #[arg(long = "parameters", value_name = "FILE")]
+    pub parameters: Vec<PathBuf>,
     /// When to use colors in text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

@@ -4,6 +4,12 @@
 //! ports = ["10257", "8080/tcp"]      # checked besides the built-in ports
 //! authorized = ["10.0.0.0/8", "sg-0123456789abcdef0"]
 //! fail_on = "high"
+//!
+//! [[suppress]]                       # see crate::suppressions
+//! rules = ["PC100"]
+//! resource = "sg-0123456789abcdef0"
+//! reason = "vendor scrapes metrics until the VPN is up"
+//! expires = "2026-12-31"
 //! ```
 //!
 //! Found by walking up from the first scanned path; `--config FILE` names
@@ -23,9 +29,30 @@ pub struct Config {
     #[serde(default)]
     pub authorized: Vec<String>,
     pub fail_on: Option<String>,
+    /// Suppressions by resource and rule code.
+    #[serde(default)]
+    pub suppress: Vec<toml::Spanned<ConfigSuppression>>,
+    /// Line and column of each `suppress` entry (for messages).
+    #[serde(skip)]
+    pub suppress_at: Vec<(u32, u32)>,
     /// Where it was read from (for messages).
     #[serde(skip)]
     pub path: Option<PathBuf>,
+}
+
+/// One `[[suppress]]` entry.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigSuppression {
+    /// One code (`rule = "PC100"`) or several (`rules = [...]`).
+    pub rule: Option<String>,
+    #[serde(default)]
+    pub rules: Vec<String>,
+    /// The finding's resource as reports name it; `*` matches any run of characters.
+    pub resource: Option<String>,
+    pub reason: Option<String>,
+    /// The last day it applies, `YYYY-MM-DD`.
+    pub expires: Option<String>,
 }
 
 /// The nearest `portcullis.toml` in `start` or a parent directory.
@@ -52,5 +79,15 @@ pub fn load(path: &Path) -> Result<Config> {
         }
     };
     cfg.path = Some(path.to_path_buf());
+    cfg.suppress_at = cfg
+        .suppress
+        .iter()
+        .map(|s| {
+            let before = &text[..s.span().start.min(text.len())];
+            let line = before.matches('\n').count() as u32 + 1;
+            let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+            (line, col)
+        })
+        .collect();
     Ok(cfg)
 }

@@ -2,7 +2,7 @@
 //! .gitignore, files are read in parallel, each is detected by content.
 
 use portcullis_ingest::terraform::hcl::Inputs as TfInputs;
-use portcullis_ingest::{read_input, read_terraform_dir, ErrorKind, FileOutcome, IngestError};
+use portcullis_ingest::{read_input_with, read_terraform_dir, ErrorKind, FileOutcome, IngestError, ReadOptions};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal, Read};
@@ -97,9 +97,14 @@ fn is_yaml(path: &Path) -> bool {
         .is_some_and(|e| ["yaml", "yml", "template", "manifest"].iter().any(|y| e.eq_ignore_ascii_case(y)))
 }
 
-fn read_one(c: &Candidate) -> FileOutcome {
+/// Bicep source is recognised by its extension.
+fn is_bicep(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("bicep"))
+}
+
+fn read_one(c: &Candidate, opts: &ReadOptions) -> FileOutcome {
     let name = display(&c.path);
-    if !c.named && !is_yaml(&c.path) && !starts_like_json(&c.path) {
+    if !c.named && !is_yaml(&c.path) && !is_bicep(&c.path) && !starts_like_json(&c.path) {
         return FileOutcome { path: name, ..Default::default() };
     }
     let file = match std::fs::File::open(&c.path) {
@@ -166,7 +171,7 @@ fn read_one(c: &Candidate) -> FileOutcome {
             return o;
         }
     };
-    read_input(&name, text)
+    read_input_with(&name, text, opts)
 }
 
 fn is_terraform(p: &Path) -> bool {
@@ -215,7 +220,14 @@ fn span_path(dir_display: &str, file: &Path) -> String {
     }
 }
 
+/// Kept for commands that take no template parameters.
+#[allow(dead_code)]
 pub fn load(paths: &[PathBuf], tf: &TfInputs) -> Loaded {
+    load_with(paths, tf, &ReadOptions::default())
+}
+
+/// [`load`], with the user's read options (template parameters).
+pub fn load_with(paths: &[PathBuf], tf: &TfInputs, opts: &ReadOptions) -> Loaded {
     let mut errors = Vec::new();
     let candidates = collect(paths, &mut errors);
     let show_progress = candidates.len() > 500 && std::io::stderr().is_terminal();
@@ -225,7 +237,7 @@ pub fn load(paths: &[PathBuf], tf: &TfInputs) -> Loaded {
     let roots = terraform_roots(&candidates);
     let json: Vec<&Candidate> = candidates.iter().filter(|c| !is_terraform(&c.path)).collect();
     let (mut outcomes, tf_results) = rayon::join(
-        || json.par_iter().map(|c| read_one(c)).collect::<Vec<FileOutcome>>(),
+        || json.par_iter().map(|c| read_one(c, opts)).collect::<Vec<FileOutcome>>(),
         || {
             roots
                 .par_iter()

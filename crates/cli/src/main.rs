@@ -7,6 +7,7 @@ mod commands;
 mod config;
 mod inputs;
 mod settings;
+mod suppressions;
 
 use clap::Parser;
 

@@ -13,6 +13,8 @@ pub struct Settings {
     pub user_queries: Vec<PortQuery>,
     pub authorized: Authorized,
     pub fail_on: Option<Severity>,
+    /// `[[suppress]]` entries of the config file.
+    pub config_waivers: Vec<portcullis_rules::suppress::Waiver>,
 }
 
 /// The most ports one `--port A-B` may name: each is evaluated on its own.
@@ -108,7 +110,8 @@ pub fn resolve(common: &Common, fail_on_flag: Option<&str>) -> Result<Settings> 
     parse_authorized(&common.authorized, &mut authorized)?;
     let fail_raw = fail_on_flag.map(str::to_string).or(cfg.fail_on.clone()).unwrap_or_else(|| "low".into());
     let fail_on = parse_fail_on(&fail_raw)?;
-    Ok(Settings { queries, user_queries: user, authorized, fail_on })
+    let config_waivers = crate::suppressions::from_config(&cfg)?;
+    Ok(Settings { queries, user_queries: user, authorized, fail_on, config_waivers })
 }
 
 /// `--fail-on`: a severity, or `none` (never fail on findings).
@@ -136,4 +139,15 @@ pub fn terraform_inputs(common: &Common) -> Result<portcullis_ingest::terraform:
         }
     }
     Ok(portcullis_ingest::terraform::hcl::Inputs { var_files: common.var_files.clone(), vars })
+}
+
+/// Template parameter values from `--parameters` files; a bad file is an
+/// error naming its line and column.
+pub fn read_options(common: &Common) -> Result<portcullis_ingest::ReadOptions> {
+    let mut opts = portcullis_ingest::ReadOptions::default();
+    for f in &common.parameters {
+        let text = std::fs::read_to_string(f).map_err(|e| anyhow!("--parameters {}: {e}", f.display()))?;
+        opts.parameters.read_file(&f.to_string_lossy(), &text).map_err(|e| anyhow!("--parameters {e}"))?;
+    }
+    Ok(opts)
 }

@@ -29,4 +29,20 @@ fn whole_corpus_scans_without_panic() {
     for e in v["errors"].as_array().expect("errors array") {
         assert!(e["file"].as_str().is_some_and(|f| !f.is_empty()), "error without file: {e}");
     }
+    // The corpus's Bicep files are real, compiling files: the reader must
+    // take every one of them without a syntax error, and find their NSGs.
+    let bicep_errors: Vec<&serde_json::Value> = v["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["file"].as_str().is_some_and(|f| f.ends_with(".bicep")))
+        .collect();
+    assert!(bicep_errors.is_empty(), "errors in Bicep files: {bicep_errors:#?}");
+    let bicep_findings = v["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["file"].as_str().is_some_and(|f| f.ends_with(".bicep")))
+        .count();
+    assert!(bicep_findings > 0, "no finding from any Bicep file: are they read?");
 }

@@ -265,6 +265,7 @@ pub fn build(agg: &Agg<'_>, inputs: &[Input], top: usize) -> Built {
                 resource_kind: "flow destination".to_string(),
                 path: Vec::new(),
                 unknown: Vec::new(),
+                suppressed: None,
             });
             observations.push(obs);
         }

@@ -12,13 +12,16 @@ pub mod assemble_azure;
 pub mod assemble_gcp;
 pub mod aws;
 pub mod azure;
+pub mod bicep;
 pub mod cloudformation;
 pub mod ctx;
 pub mod error;
 pub mod gcp;
 pub mod json;
 pub mod kubernetes;
+pub mod params;
 pub mod raw;
+pub mod suppress;
 pub mod terraform;
 
 pub use error::{ErrorKind, IngestError};
@@ -42,6 +45,8 @@ pub struct FileOutcome {
     pub gcp: GcpItems,
     pub kubernetes: KubernetesItems,
     pub errors: Vec<IngestError>,
+    /// Inline suppressions written in its comments ([`suppress`]).
+    pub suppressions: Vec<suppress::Inline>,
 }
 
 /// Marker keys that make a JSON file worth parsing. Checked on the first
@@ -92,12 +97,48 @@ const PIPELINE_BYTES: usize = 8 << 20;
 /// Elements handed to the adapting thread at a time.
 const BATCH: usize = 256;
 
+/// What the user gave besides the files themselves.
+#[derive(Clone, Debug, Default)]
+pub struct ReadOptions {
+    /// Template parameter values (`--parameters`).
+    pub parameters: params::Parameters,
+}
+
 /// Reads one file's text. `path` is used as given in spans and errors.
 pub fn read_input(path: &str, text: &str) -> FileOutcome {
+    read_input_with(path, text, &ReadOptions::default())
+}
+
+/// [`read_input`] with the user's options.
+pub fn read_input_with(path: &str, text: &str, opts: &ReadOptions) -> FileOutcome {
     // Templates first: an ARM template is JSON with comments, and a
     // CloudFormation template may be YAML.
+    let p = &opts.parameters;
+    // Bicep has no marker a reader could find in the first bytes: it is
+    // recognised by its extension.
+    if bicep::is_bicep_path(path) {
+        let mut o = bicep::read_input(path, text, p);
+        let (found, errors) = suppress::scan(&Arc::from(path), text, suppress::Syntax::Bicep);
+        o.suppressions = found;
+        o.errors.extend(errors);
+        return o;
+    }
     let h = head(text);
-    if let Some(o) = arm::read_input(path, text, h).or_else(|| cloudformation::read_input(path, text, h)) {
+    if let Some(mut o) = arm::read_input(path, text, h, p).or_else(|| cloudformation::read_input(path, text, h, p)) {
+        // Comments exist in ARM templates (JSON with comments) and YAML
+        // CloudFormation templates; JSON CloudFormation has none.
+        let syntax = match o.format {
+            Some("arm") => Some(suppress::Syntax::Jsonc),
+            Some("cloudformation") if !text.trim_start_matches('\u{feff}').trim_start().starts_with('{') => {
+                Some(suppress::Syntax::Yaml)
+            }
+            _ => None,
+        };
+        if let Some(syntax) = syntax {
+            let (found, errors) = suppress::scan(&Arc::from(path), text, syntax);
+            o.suppressions = found;
+            o.errors.extend(errors);
+        }
         return o;
     }
     if let Some(o) = kubernetes::read_yaml(path, text, h).or_else(|| kubernetes::read_json(path, text, h)) {
@@ -229,6 +270,10 @@ pub fn read_terraform_dir(
     let result = terraform::hcl::evaluate_dir(dir, display, inputs);
     let mut out = FileOutcome { path: display.to_string(), format: Some("terraform"), ..Default::default() };
     out.errors = result.errors;
+    out.suppressions = match only_files {
+        Some(files) => result.suppressions.into_iter().filter(|s| files.iter().any(|f| **f == *s.span.file)).collect(),
+        None => result.suppressions,
+    };
     let resources: Vec<terraform::TfResource> = match only_files {
         Some(files) => result.resources.into_iter().filter(|r| files.iter().any(|f| **f == *r.span.file)).collect(),
         None => result.resources,

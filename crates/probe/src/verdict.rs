@@ -52,6 +52,7 @@ fn finding(t: &Target, rule: &ProbeRule, file: String, flag: Option<&str>, messa
         resource_kind: "endpoint".into(),
         path: Vec::new(),
         unknown: Vec::new(),
+        suppressed: None,
     }
 }
 

@@ -95,6 +95,19 @@ pub(crate) fn write_finding(f: &Finding, buf: &mut Vec<u8>) {
     if !f.unknown.is_empty() {
         o.strs("unknown", &f.unknown);
     }
+    if let Some(s) = &f.suppressed {
+        o.key("suppressed");
+        let mut inner = Obj::open(o.buf, 4);
+        inner.str("kind", s.kind.as_str());
+        inner.str("reason", &s.reason);
+        if let Some(e) = &s.expires {
+            inner.str("expires", e);
+        }
+        inner.str("file", &s.file);
+        inner.num("line", u64::from(s.line));
+        inner.num("column", u64::from(s.column));
+        inner.close();
+    }
     o.close();
 }
 
@@ -292,7 +305,7 @@ fn may_need_escape(word: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use portcullis_rules::{Because, ExposureClass, FindingKind, Severity};
+    use portcullis_rules::{Because, ExposureClass, FindingKind, Severity, Suppressed, SuppressionKind};
 
     fn finding(full: bool, text: &str) -> Finding {
         let because = Because {
@@ -320,6 +333,14 @@ mod tests {
             resource_kind: "security group".into(),
             path: if full { vec![text.into()] } else { Vec::new() },
             unknown: if full { vec![text.into(), String::new()] } else { Vec::new() },
+            suppressed: (!text.is_empty()).then(|| Suppressed {
+                kind: if full { SuppressionKind::Inline } else { SuppressionKind::Config },
+                reason: format!("reason: {text}"),
+                expires: full.then(|| "2026-12-31".into()),
+                file: text.into(),
+                line: 3,
+                column: 9,
+            }),
         }
     }
 

@@ -6,9 +6,9 @@
 //! subset: docs.github.com/en/code-security/code-scanning (SARIF support).
 
 use crate::{Emitter, Report};
-use portcullis_rules::catalog::{FLOW_RULES, HARDENING_RULES, PORT_RULES, PROBE_RULES};
+use portcullis_rules::catalog::{FLOW_RULES, HARDENING_RULES, PORT_RULES, PROBE_RULES, SUPPRESSION_RULES};
 use portcullis_rules::spec::clean_docs;
-use portcullis_rules::{Finding, Severity};
+use portcullis_rules::{Finding, Severity, SuppressionKind};
 use serde_json::{json, Value};
 use std::io::{self, Write};
 
@@ -118,6 +118,24 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
     if let Some(p) = f.port {
         r["properties"]["port"] = json!(p);
     }
+    // A suppressed finding is still a result, with the suppression as SARIF
+    // states it (§3.27.23): in the source (a comment) or external (config).
+    if let Some(s) = &f.suppressed {
+        let kind = match s.kind {
+            SuppressionKind::Inline => "inSource",
+            SuppressionKind::Config => "external",
+        };
+        let mut sup = json!({
+            "kind": kind,
+            "status": "accepted",
+            "justification": s.reason,
+            "location": location(&s.file, s.line, s.column),
+        });
+        if let Some(e) = &s.expires {
+            sup["properties"] = json!({ "expires": e });
+        }
+        r["suppressions"] = json!([sup]);
+    }
     if !f.because.is_empty() {
         r["relatedLocations"] = Value::Array(
             f.because
@@ -162,7 +180,8 @@ impl Emitter for Sarif {
             .map(|r| (r.code, r.name, r.summary, r.docs, r.severity, "network"))
             .chain(HARDENING_RULES.iter().map(|r| (r.code, r.name, r.summary, r.docs, r.severity, "configuration")))
             .chain(PROBE_RULES.iter().map(|r| (r.code, r.name, r.summary, r.docs, r.severity, "tls")))
-            .chain(FLOW_RULES.iter().map(|r| (r.code, r.name, r.summary, r.docs, r.severity, "traffic")));
+            .chain(FLOW_RULES.iter().map(|r| (r.code, r.name, r.summary, r.docs, r.severity, "traffic")))
+            .chain(SUPPRESSION_RULES.iter().map(|r| (r.code, r.name, r.summary, r.docs, r.severity, "review")));
         let rules: Vec<Value> = described
             .clone()
             .map(|(code, name, summary, docs, severity, tag)| descriptor(code, name, summary, docs, severity, tag))

@@ -1,6 +1,7 @@
 //! Human output: one block per finding with the admitting line shown in
 //! its source, the admitted sources, and the path of layers; against a
-//! baseline, the entries fixed since; then a summary.
+//! baseline, the entries fixed since; then a summary. Suppressed findings
+//! are left out and counted in the summary.
 
 use crate::{severity_counts, Emitter, Report};
 use portcullis_rules::{Finding, Severity};
@@ -103,7 +104,10 @@ fn block(f: &Finding, report: &Report, p: &Paint, out: &mut dyn Write) -> io::Re
 impl Emitter for Text {
     fn emit(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let p = Paint { on: self.color };
-        for f in report.findings {
+        // Suppressed findings are not shown; the summary counts them.
+        let shown: Vec<&Finding> = report.findings.iter().filter(|f| f.suppressed.is_none()).collect();
+        let suppressed = report.findings.len() - shown.len();
+        for f in &shown {
             block(f, report, &p, out)?;
         }
         if let Some(b) = report.baseline {
@@ -129,8 +133,16 @@ impl Emitter for Text {
         if !report.errors.is_empty() {
             writeln!(out)?;
         }
-        let counts = severity_counts(report.findings);
-        let n = report.findings.len();
+        let counts: Vec<(Severity, usize)> = if suppressed == 0 {
+            severity_counts(report.findings)
+        } else {
+            severity_counts(report.findings)
+                .into_iter()
+                .map(|(s, _)| (s, shown.iter().filter(|f| f.severity == s).count()))
+                .filter(|(_, n)| *n > 0)
+                .collect()
+        };
+        let n = shown.len();
         let by = if counts.is_empty() {
             String::new()
         } else {
@@ -149,6 +161,7 @@ impl Emitter for Text {
             None => ("", String::new()),
         };
         let head = format!("{n} {new}finding{}", if n == 1 { "" } else { "s" });
-        writeln!(out, "{}{} in {}{}{}", p.bold(&head), by, files, errs, against)
+        let sup = if suppressed == 0 { String::new() } else { format!("; {suppressed} suppressed") };
+        writeln!(out, "{}{} in {}{}{}{}", p.bold(&head), by, files, errs, against, sup)
     }
 }

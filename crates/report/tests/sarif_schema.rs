@@ -14,7 +14,7 @@ mod common;
 
 use common::{errors, findings, render, render_shared, ODD_FILE};
 use portcullis_report::sarif::{path_uri, Sarif};
-use portcullis_rules::catalog::{FLOW_RULES, HARDENING_RULES, PORT_RULES, PROBE_RULES};
+use portcullis_rules::catalog::{FLOW_RULES, HARDENING_RULES, PORT_RULES, PROBE_RULES, SUPPRESSION_RULES};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -102,6 +102,42 @@ fn validates_against_the_sarif_2_1_0_schema() {
     assert_valid(&schema, &sarif_of(&render(&Sarif, &[], &[], 0)), "an empty report");
 }
 
+/// Suppressed findings stay results, with SARIF `suppressions` (inline →
+/// `inSource`, config → `external`, the reason as `justification`); the
+/// suppression rules resolve in the driver's rule list.
+#[test]
+fn suppressed_results_carry_sarif_suppressions() {
+    use portcullis_rules::{Suppressed, SuppressionKind};
+    let mut all = findings();
+    all[0].suppressed = Some(Suppressed {
+        kind: SuppressionKind::Inline,
+        reason: "vendor scrapes metrics".into(),
+        expires: Some("2026-12-31".into()),
+        file: all[0].file.clone(),
+        line: 3,
+        column: 5,
+    });
+    all[1].suppressed = Some(Suppressed {
+        kind: SuppressionKind::Config,
+        reason: "public on purpose".into(),
+        expires: None,
+        file: "portcullis.toml".into(),
+        line: 1,
+        column: 1,
+    });
+    let doc = sarif_of(&render(&Sarif, &all, &[], 1));
+    let results = doc["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(results[0]["suppressions"][0]["kind"], "inSource");
+    assert_eq!(results[0]["suppressions"][0]["justification"], "vendor scrapes metrics");
+    assert_eq!(results[0]["suppressions"][0]["location"]["physicalLocation"]["region"]["startLine"], 3);
+    assert_eq!(results[1]["suppressions"][0]["kind"], "external");
+    assert!(results[2].get("suppressions").is_none());
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"].as_array().expect("rules");
+    assert!(rules.iter().any(|r| r["id"] == "PC900") && rules.iter().any(|r| r["id"] == "PC901"));
+    let Some(schema) = sarif_schema() else { return };
+    assert_valid(&schema, &doc, "suppressed results");
+}
+
 /// The validator itself must reject a broken document, or a pass above
 /// proves nothing.
 #[test]
@@ -165,8 +201,12 @@ fn every_result_names_a_rule_of_the_driver() {
         .chain(HARDENING_RULES.iter().map(|r| r.code))
         .chain(PROBE_RULES.iter().map(|r| r.code))
         .chain(FLOW_RULES.iter().map(|r| r.code))
+        .chain(SUPPRESSION_RULES.iter().map(|r| r.code))
         .collect();
-    assert_eq!(ids, all, "the driver lists the whole catalog: port, hardening, probe, then flow-log rules");
+    assert_eq!(
+        ids, all,
+        "the driver lists the whole catalog: port, hardening, probe, flow-log, then suppression rules"
+    );
     let results = run["results"].as_array().expect("results is an array");
     assert_eq!(results.len(), findings().len());
     for (r, f) in results.iter().zip(findings()) {

@@ -310,5 +310,6 @@ fn finding_from(
         resource_kind: target.kind_name.clone(),
         path: path.to_vec(),
         unknown,
+        suppressed: None,
     })
 }

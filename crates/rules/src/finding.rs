@@ -60,6 +60,8 @@ pub enum FindingKind {
     Hardening,
     /// Observed on a live endpoint by `portcullis probe` (PC3xx).
     Probe,
+    /// About a suppression itself (PC9xx): expired, or matching nothing.
+    Suppression,
 }
 
 impl FindingKind {
@@ -68,6 +70,7 @@ impl FindingKind {
             FindingKind::Exposure => "exposure",
             FindingKind::Hardening => "hardening",
             FindingKind::Probe => "probe",
+            FindingKind::Suppression => "suppression",
         }
     }
 }
@@ -140,6 +143,43 @@ pub struct Finding {
     /// Values the input could not tell that this answer depends on.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown: Vec<String>,
+    /// Set when a suppression silences this finding: it is still reported,
+    /// never fails the run, and text output leaves it out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<Suppressed>,
+}
+
+/// Where a suppression was written: in the input (`inline`, a comment) or
+/// outside it (`config`, portcullis.toml). SARIF calls them `inSource` and
+/// `external`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SuppressionKind {
+    Inline,
+    Config,
+}
+
+impl SuppressionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionKind::Inline => "inline",
+            SuppressionKind::Config => "config",
+        }
+    }
+}
+
+/// The suppression that silenced a finding.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Suppressed {
+    pub kind: SuppressionKind,
+    pub reason: String,
+    /// The last day it applies, `YYYY-MM-DD`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// Where the suppression is written.
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
 }
 
 impl Finding {

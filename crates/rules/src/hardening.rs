@@ -116,6 +116,7 @@ pub fn finding(
         resource_kind: "kube-controller-manager".into(),
         path,
         unknown: Vec::new(),
+        suppressed: None,
     }
 }
 

@@ -11,9 +11,10 @@ pub mod finding;
 pub mod hardening;
 pub mod probe_rule;
 pub mod spec;
+pub mod suppress;
 
 pub use check::{check_estate, classify, Authorized, PortQuery};
-pub use finding::{Because, ExposureClass, Finding, FindingKind, Severity};
+pub use finding::{Because, ExposureClass, Finding, FindingKind, Severity, Suppressed, SuppressionKind};
 pub use hardening::check_hardening;
 pub use probe_rule::ProbeRule;
 pub use spec::{HardeningRule, PortRule, DOC_SECTIONS};

@@ -79,6 +79,7 @@ pub fn run(args: FlowsArgs) -> Result<u8> {
         no_config: args.no_config,
         var_files: Vec::new(),
         vars: Vec::new(),
+        parameters: Vec::new(),
         color: args.color,
     };
     let settings = settings::resolve(&common, args.fail_on.as_deref())?;

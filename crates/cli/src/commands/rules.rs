@@ -4,11 +4,13 @@ use crate::args::{Format, RulesArgs};
 use anyhow::{bail, Result};
 use portcullis_model::format_ports;
 use portcullis_model::PortSet;
-use portcullis_rules::catalog::{self, FLOW_RULES, PORT_RULES, PROBE_RULES};
+use portcullis_rules::catalog::{self, FLOW_RULES, PORT_RULES, PROBE_RULES, SUPPRESSION_RULES};
 use portcullis_rules::spec::clean_docs;
 
 fn ports(r: &portcullis_rules::PortRule) -> String {
-    if r.ports.is_empty() {
+    if SUPPRESSION_RULES.iter().any(|s| s.code == r.code) {
+        "-".into()
+    } else if r.ports.is_empty() {
         "--port".into()
     } else {
         format!("tcp/{}", format_ports(&PortSet::from_ranges(r.ports.iter().copied())))
@@ -53,6 +55,10 @@ pub fn run(args: RulesArgs) -> Result<u8> {
         let Some(r) = catalog::find(code) else {
             bail!("no rule `{code}`; `portcullis rules` lists them");
         };
+        if SUPPRESSION_RULES.iter().any(|s| s.code == r.code) {
+            println!("# {} {}\n\nSeverity: {}\n\n{}", r.code, r.name, r.severity, clean_docs(r.docs));
+            return Ok(0);
+        }
         println!(
             "# {} {}\n\nSeverity: {} (when the whole internet can connect)\nPorts: {}\n\n{}",
             r.code,
@@ -66,6 +72,7 @@ pub fn run(args: RulesArgs) -> Result<u8> {
     if args.format == Format::Json {
         let mut list: Vec<serde_json::Value> = PORT_RULES
             .iter()
+            .chain(SUPPRESSION_RULES)
             .map(|r| {
                 serde_json::json!({
                     "code": r.code, "name": r.name, "severity": r.severity.as_str(),
@@ -95,7 +102,7 @@ pub fn run(args: RulesArgs) -> Result<u8> {
         return Ok(0);
     }
     println!("{:<6} {:<9} {:<16} {:<42} SUMMARY", "CODE", "SEVERITY", "PORTS", "NAME");
-    for r in PORT_RULES {
+    for r in PORT_RULES.iter().chain(SUPPRESSION_RULES) {
         println!("{:<6} {:<9} {:<16} {:<42} {}", r.code, r.severity.as_str(), ports(r), r.name, r.summary);
     }
     for r in catalog::HARDENING_RULES {

@@ -43,7 +43,11 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     // Read before scanning: a bad baseline fails fast.
     let baseline = args.baseline.as_deref().map(load_baseline).transpose()?;
     let timer = Timer::from_env();
-    let mut loaded = inputs::load(&args.common.paths, &settings::terraform_inputs(&args.common)?);
+    let mut loaded = inputs::load_with(
+        &args.common.paths,
+        &settings::terraform_inputs(&args.common)?,
+        &settings::read_options(&args.common)?,
+    );
     timer.mark("read");
     let estate = portcullis_ingest::assemble(&mut loaded.outcomes);
     timer.mark("assemble");
@@ -54,12 +58,29 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     portcullis_rules::hardening::link_bind_address(&mut findings);
     portcullis_rules::finding::sort_findings(&mut findings);
     timer.mark("check");
+    // Suppressions mark findings (kept in the report, never failing it) and
+    // add findings about themselves (expired, matching nothing).
+    let waivers = crate::suppressions::collect(&loaded, &settings.config_waivers);
+    if !waivers.is_empty() {
+        let meta = portcullis_rules::suppress::apply(&mut findings, &waivers, &crate::suppressions::today()?);
+        if !meta.is_empty() {
+            findings.extend(meta);
+            portcullis_rules::finding::sort_findings(&mut findings);
+        }
+    }
     let errors = report_errors(&loaded);
-    let to_write = args.write_baseline.as_ref().map(|_| Baseline::from_findings(&findings));
-    let (findings, unchanged, fixed) = match &baseline {
-        Some(b) => compare(findings, b),
-        None => (findings, Vec::new(), Vec::new()),
+    // Baselines hold and compare only what is not suppressed: a suppression
+    // that expires brings its finding back as new.
+    let (suppressed, active): (Vec<Finding>, Vec<Finding>) = findings.into_iter().partition(|f| f.suppressed.is_some());
+    let to_write = args.write_baseline.as_ref().map(|_| Baseline::from_findings(&active));
+    let (mut findings, unchanged, fixed) = match &baseline {
+        Some(b) => compare(active, b),
+        None => (active, Vec::new(), Vec::new()),
     };
+    if !suppressed.is_empty() {
+        findings.extend(suppressed);
+        portcullis_rules::finding::sort_findings(&mut findings);
+    }
     let report = Report {
         findings: &findings,
         errors: &errors,
@@ -80,7 +101,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     }
     let code = if !errors.is_empty() {
         2
-    } else if settings.fail_on.is_some_and(|t| findings.iter().any(|f| f.severity >= t)) {
+    } else if settings.fail_on.is_some_and(|t| findings.iter().any(|f| f.suppressed.is_none() && f.severity >= t)) {
         1
     } else {
         0

@@ -10,7 +10,7 @@
 //! `format`, `string`, `int`, `bool`, `toLower`, `toUpper`, `trim`,
 //! `replace`, `length`, `empty`, `equals`, `not`, `and`, `or`, `if`,
 //! `greater(OrEquals)`, `less(OrEquals)`, `createArray`, `split`, `first`,
-//! `last`, `coalesce`, `contains`, `true`, `false`, `null`, property access
+//! `last`, `coalesce`, `contains`, `range`, `join`, `true`, `false`, `null`, property access
 //! and indexing. Everything else (`resourceGroup()`, `resourceId()`,
 //! `uniqueString()`, `reference()`…) is known only at deployment: unknown,
 //! with the reason. An unknown keeps a stand-in text (`{parameters('nsg')}`)
@@ -302,6 +302,8 @@ pub struct ArmEval<'a, 'c> {
     param_cache: BTreeMap<String, AVal>,
     stack: Vec<String>,
     depth: usize,
+    /// Values from parameter files, which win over `defaultValue`.
+    given: Option<&'c crate::params::Parameters>,
     pub errors: Vec<IngestError>,
 }
 
@@ -345,8 +347,15 @@ impl<'a, 'c> ArmEval<'a, 'c> {
             param_cache: BTreeMap::new(),
             stack: Vec::new(),
             depth: 0,
+            given: None,
             errors: Vec::new(),
         }
+    }
+
+    /// Takes parameter values from parameter files.
+    pub fn with_given(mut self, given: &'c crate::params::Parameters) -> Self {
+        self.given = Some(given);
+        self
     }
 
     pub fn error(&mut self, span: &Span, message: String) {
@@ -434,7 +443,6 @@ impl<'a, 'c> ArmEval<'a, 'c> {
     }
 
     fn call(&mut self, whole: &Expr, name: &str, args: &[Expr], span: &Span) -> AVal {
-        let at = |kind: AKind| AVal { kind, span: span.clone() };
         let stand_in = || format!("{{{whole}}}");
         // Lazy ones first.
         match name {
@@ -460,221 +468,7 @@ impl<'a, 'c> ArmEval<'a, 'c> {
             _ => {}
         }
         let vals: Vec<AVal> = args.iter().map(|a| self.eval(a, span)).collect();
-        let first_unknown = vals.iter().find(|v| v.is_unknown()).cloned();
-        let texts = || vals.iter().map(AVal::text).collect::<Option<Vec<String>>>();
-        match (name, vals.len()) {
-            ("true", 0) => at(AKind::Bool(true)),
-            ("false", 0) => at(AKind::Bool(false)),
-            ("null", 0) => at(AKind::Null),
-            ("concat", _) => {
-                if !vals.is_empty() && vals.iter().all(|v| matches!(v.kind, AKind::Arr(_))) {
-                    let mut out = Vec::new();
-                    for v in vals {
-                        if let AKind::Arr(a) = v.kind {
-                            out.extend(a);
-                        }
-                    }
-                    return at(AKind::Arr(out));
-                }
-                match texts() {
-                    Some(t) => at(AKind::Str(t.concat())),
-                    None => self.partial(&vals, span, stand_in()),
-                }
-            }
-            ("format", n) if n >= 1 => {
-                let Some(fmt) = vals[0].text() else { return self.partial(&vals, span, stand_in()) };
-                let mut out = String::new();
-                let mut unknown: Option<AVal> = None;
-                let mut rest = fmt.as_str();
-                while let Some(i) = rest.find(['{', '}']) {
-                    out.push_str(&rest[..i]);
-                    let c = rest.as_bytes()[i];
-                    let after = &rest[i + 1..];
-                    if after.as_bytes().first() == Some(&c) {
-                        out.push(c as char);
-                        rest = &after[1..];
-                        continue;
-                    }
-                    if c == b'}' {
-                        out.push('}');
-                        rest = after;
-                        continue;
-                    }
-                    let Some(end) = after.find('}') else {
-                        out.push_str(&rest[i..]);
-                        rest = "";
-                        break;
-                    };
-                    let spec = &after[..end];
-                    rest = &after[end + 1..];
-                    let (idx, fmt_spec) = spec.split_once(':').map_or((spec, None), |(a, b)| (a, Some(b)));
-                    match idx.trim().parse::<usize>().ok().and_then(|i| vals.get(i + 1)) {
-                        Some(v) if fmt_spec.is_none() => match v.name_text() {
-                            Some(t) => {
-                                if v.is_unknown() {
-                                    unknown.get_or_insert_with(|| v.clone());
-                                }
-                                out.push_str(&t);
-                            }
-                            None => {
-                                unknown.get_or_insert_with(|| {
-                                    Self::unknown(span, format!("`format` of {}", v.type_name()), "")
-                                });
-                            }
-                        },
-                        _ => {
-                            unknown.get_or_insert_with(|| {
-                                Self::unknown(span, format!("`format` item `{{{spec}}}` is not evaluated"), "")
-                            });
-                            out.push_str(&format!("{{{spec}}}"));
-                        }
-                    }
-                }
-                out.push_str(rest);
-                match unknown {
-                    None => at(AKind::Str(out)),
-                    Some(u) => Self::unknown(span, unknown_reason(&u, "a `format` argument"), out),
-                }
-            }
-            _ if first_unknown.is_some() && !matches!(name, "and" | "or" | "coalesce") => {
-                let u = first_unknown.unwrap_or_else(|| Self::unknown(span, "", ""));
-                Self::unknown(span, unknown_reason(&u, "an argument"), stand_in())
-            }
-            ("string", 1) => match &vals[0].kind {
-                AKind::Null => at(AKind::Str(String::new())),
-                _ => match vals[0].text() {
-                    Some(t) => at(AKind::Str(t)),
-                    None => Self::unknown(span, "`string` of an array or object is not evaluated", stand_in()),
-                },
-            },
-            ("int", 1) => match vals[0].text().and_then(|t| t.trim().parse::<i64>().ok()) {
-                Some(i) => at(AKind::Num(i.to_string())),
-                None => self.invalid(span, whole, "`int` of a value that is not a whole number"),
-            },
-            ("bool", 1) => match vals[0].text().map(|t| t.to_ascii_lowercase()) {
-                Some(t) if t == "true" || t == "1" => at(AKind::Bool(true)),
-                Some(t) if t == "false" || t == "0" => at(AKind::Bool(false)),
-                _ => self.invalid(span, whole, "`bool` of a value that is not true or false"),
-            },
-            ("tolower" | "toupper" | "trim", 1) => match vals[0].text() {
-                Some(t) => at(AKind::Str(match name {
-                    "tolower" => t.to_lowercase(),
-                    "toupper" => t.to_uppercase(),
-                    _ => t.trim().to_string(),
-                })),
-                None => self.invalid(span, whole, "a function of text given a value that is not text"),
-            },
-            ("replace", 3) => match texts() {
-                Some(t) if !t[1].is_empty() => at(AKind::Str(t[0].replace(&t[1], &t[2]))),
-                Some(t) => at(AKind::Str(t[0].clone())),
-                None => self.invalid(span, whole, "`replace` of a value that is not text"),
-            },
-            ("length", 1) => match &vals[0].kind {
-                AKind::Str(s) => at(AKind::Num(s.chars().count().to_string())),
-                AKind::Arr(a) => at(AKind::Num(a.len().to_string())),
-                AKind::Obj(m) => at(AKind::Num(m.len().to_string())),
-                _ => self.invalid(span, whole, "`length` of a value that has none"),
-            },
-            ("empty", 1) => at(AKind::Bool(match &vals[0].kind {
-                AKind::Null => true,
-                AKind::Str(s) => s.is_empty(),
-                AKind::Arr(a) => a.is_empty(),
-                AKind::Obj(m) => m.is_empty(),
-                _ => false,
-            })),
-            ("equals", 2) => at(AKind::Bool(same(&vals[0], &vals[1]))),
-            ("not", 1) => match truth(&vals[0]) {
-                Some(b) => at(AKind::Bool(!b)),
-                None => self.invalid(span, whole, "`not` of a value that is not a boolean"),
-            },
-            ("and" | "or", n) if n >= 1 => {
-                // Kleene logic: one decisive argument settles it.
-                let decisive = name == "or";
-                let mut unknown = None;
-                for v in &vals {
-                    match truth(v) {
-                        Some(b) if b == decisive => return at(AKind::Bool(decisive)),
-                        Some(_) => {}
-                        None => {
-                            unknown.get_or_insert_with(|| v.clone());
-                        }
-                    }
-                }
-                match unknown {
-                    None => at(AKind::Bool(!decisive)),
-                    Some(u) => Self::unknown(span, unknown_reason(&u, &format!("an argument of `{name}`")), stand_in()),
-                }
-            }
-            ("coalesce", _) => {
-                for v in &vals {
-                    match v.kind {
-                        AKind::Null => continue,
-                        AKind::Unknown { .. } => {
-                            return Self::unknown(span, unknown_reason(v, "an argument"), stand_in())
-                        }
-                        _ => return v.clone(),
-                    }
-                }
-                at(AKind::Null)
-            }
-            ("greater" | "greaterorequals" | "less" | "lessorequals", 2) => {
-                let ord = match (num(&vals[0]), num(&vals[1])) {
-                    (Some(a), Some(b)) => a.cmp(&b),
-                    _ => match (&vals[0].kind, &vals[1].kind) {
-                        (AKind::Str(a), AKind::Str(b)) => a.cmp(b),
-                        _ => return self.invalid(span, whole, "a comparison of values that are not numbers or text"),
-                    },
-                };
-                use std::cmp::Ordering::*;
-                at(AKind::Bool(match name {
-                    "greater" => ord == Greater,
-                    "greaterorequals" => ord != Less,
-                    "less" => ord == Less,
-                    _ => ord != Greater,
-                }))
-            }
-            ("createarray", _) => at(AKind::Arr(vals)),
-            ("split", 2) => match (&vals[0].text(), &vals[1].kind) {
-                (Some(s), AKind::Str(d)) if !d.is_empty() => at(AKind::Arr(
-                    s.split(d.as_str()).map(|p| AVal { kind: AKind::Str(p.to_string()), span: span.clone() }).collect(),
-                )),
-                _ => self.invalid(span, whole, "`split` takes text and a delimiter"),
-            },
-            ("first" | "last", 1) => match &vals[0].kind {
-                AKind::Arr(a) => {
-                    let v = if name == "first" { a.first() } else { a.last() };
-                    v.cloned().unwrap_or_else(|| at(AKind::Null))
-                }
-                AKind::Str(s) => {
-                    let c = if name == "first" { s.chars().next() } else { s.chars().last() };
-                    at(AKind::Str(c.map(String::from).unwrap_or_default()))
-                }
-                _ => self.invalid(span, whole, "`first`/`last` of a value that is not an array or text"),
-            },
-            ("contains", 2) => match (&vals[0].kind, &vals[1]) {
-                (AKind::Arr(a), v) => at(AKind::Bool(a.iter().any(|x| same(x, v)))),
-                (AKind::Obj(_), v) => at(AKind::Bool(v.text().is_some_and(|k| vals[0].get(&k).is_some()))),
-                (AKind::Str(s), v) => {
-                    at(AKind::Bool(v.text().is_some_and(|t| s.to_lowercase().contains(&t.to_lowercase()))))
-                }
-                _ => self.invalid(span, whole, "`contains` of a value that is not an array, object or text"),
-            },
-            _ => Self::unknown(span, format!("`{name}()` is evaluated by Azure at deployment"), stand_in()),
-        }
-    }
-
-    /// A function of text where some argument is unknown: unknown, with a
-    /// stand-in that keeps the known text (for names).
-    fn partial(&mut self, vals: &[AVal], span: &Span, fallback: String) -> AVal {
-        let u = vals.iter().find(|v| v.is_unknown());
-        let reason = u.map_or_else(|| "an argument is not text".to_string(), |u| unknown_reason(u, "an argument"));
-        let text = vals.iter().map(AVal::name_text).collect::<Option<Vec<String>>>().map_or(fallback, |t| t.concat());
-        Self::unknown(span, reason, text)
-    }
-
-    fn invalid(&mut self, span: &Span, e: &Expr, why: &str) -> AVal {
-        self.error(span, format!("template expression `[{e}]`: {why}"));
-        Self::unknown(span, why, format!("{{{e}}}"))
+        apply(name, vals, span, &format!("template expression `[{whole}]`"), stand_in(), &mut self.errors)
     }
 
     fn parameter(&mut self, key: &str, span: &Span, stand_in: &str) -> AVal {
@@ -691,21 +485,30 @@ impl<'a, 'c> ArmEval<'a, 'c> {
             return Self::unknown(span, format!("parameter {key} refers to itself"), stand_in);
         }
         let default = def.as_object().into_iter().flatten().find(|m| m.key.eq_ignore_ascii_case("defaultValue"));
-        let v = match default {
-            Some(d) => {
-                self.stack.push(k.clone());
-                let mut v = self.value(&d.value);
-                self.stack.pop();
+        let given = self.given.and_then(|g| g.any_case(key)).cloned();
+        let v = match (given, default) {
+            (Some(mut v), _) => {
                 if let AKind::Unknown { text, .. } = &mut v.kind {
                     *text = stand_in.to_string();
                 }
                 v
             }
-            None => Self::unknown(
-                span,
-                format!("parameter {key} has no defaultValue: its value is given at deployment"),
-                stand_in,
-            ),
+            (None, default) => match default {
+                Some(d) => {
+                    self.stack.push(k.clone());
+                    let mut v = self.value(&d.value);
+                    self.stack.pop();
+                    if let AKind::Unknown { text, .. } = &mut v.kind {
+                        *text = stand_in.to_string();
+                    }
+                    v
+                }
+                None => Self::unknown(
+                    span,
+                    format!("parameter {key} has no defaultValue: its value is given at deployment"),
+                    stand_in,
+                ),
+            },
         };
         self.param_cache.insert(k, v.clone());
         // The value is used here: findings point at the use, where the
@@ -751,8 +554,263 @@ impl<'a, 'c> ArmEval<'a, 'c> {
     }
 }
 
+/// Applies a function whose arguments are evaluated (every function but
+/// `if`, `parameters` and `variables`): shared by ARM expressions and Bicep.
+/// `shown` names the expression in error messages; `stand_in` is the text
+/// an unknown result keeps for names.
+pub fn apply(
+    name: &str,
+    vals: Vec<AVal>,
+    span: &Span,
+    shown: &str,
+    stand_in: String,
+    errors: &mut Vec<IngestError>,
+) -> AVal {
+    let at = |kind: AKind| AVal { kind, span: span.clone() };
+    let first_unknown = vals.iter().find(|v| v.is_unknown()).cloned();
+    let texts = || vals.iter().map(AVal::text).collect::<Option<Vec<String>>>();
+    match (name, vals.len()) {
+        ("true", 0) => at(AKind::Bool(true)),
+        ("false", 0) => at(AKind::Bool(false)),
+        ("null", 0) => at(AKind::Null),
+        ("concat", _) => {
+            if !vals.is_empty() && vals.iter().all(|v| matches!(v.kind, AKind::Arr(_))) {
+                let mut out = Vec::new();
+                for v in vals {
+                    if let AKind::Arr(a) = v.kind {
+                        out.extend(a);
+                    }
+                }
+                return at(AKind::Arr(out));
+            }
+            match texts() {
+                Some(t) => at(AKind::Str(t.concat())),
+                None => partial(&vals, span, stand_in.clone()),
+            }
+        }
+        ("format", n) if n >= 1 => {
+            let Some(fmt) = vals[0].text() else { return partial(&vals, span, stand_in.clone()) };
+            let mut out = String::new();
+            let mut unknown: Option<AVal> = None;
+            let mut rest = fmt.as_str();
+            while let Some(i) = rest.find(['{', '}']) {
+                out.push_str(&rest[..i]);
+                let c = rest.as_bytes()[i];
+                let after = &rest[i + 1..];
+                if after.as_bytes().first() == Some(&c) {
+                    out.push(c as char);
+                    rest = &after[1..];
+                    continue;
+                }
+                if c == b'}' {
+                    out.push('}');
+                    rest = after;
+                    continue;
+                }
+                let Some(end) = after.find('}') else {
+                    out.push_str(&rest[i..]);
+                    rest = "";
+                    break;
+                };
+                let spec = &after[..end];
+                rest = &after[end + 1..];
+                let (idx, fmt_spec) = spec.split_once(':').map_or((spec, None), |(a, b)| (a, Some(b)));
+                match idx.trim().parse::<usize>().ok().and_then(|i| vals.get(i + 1)) {
+                    Some(v) if fmt_spec.is_none() => match v.name_text() {
+                        Some(t) => {
+                            if v.is_unknown() {
+                                unknown.get_or_insert_with(|| v.clone());
+                            }
+                            out.push_str(&t);
+                        }
+                        None => {
+                            unknown
+                                .get_or_insert_with(|| unknown_val(span, format!("`format` of {}", v.type_name()), ""));
+                        }
+                    },
+                    _ => {
+                        unknown.get_or_insert_with(|| {
+                            unknown_val(span, format!("`format` item `{{{spec}}}` is not evaluated"), "")
+                        });
+                        out.push_str(&format!("{{{spec}}}"));
+                    }
+                }
+            }
+            out.push_str(rest);
+            match unknown {
+                None => at(AKind::Str(out)),
+                Some(u) => unknown_val(span, unknown_reason(&u, "a `format` argument"), out),
+            }
+        }
+        _ if first_unknown.is_some() && !matches!(name, "and" | "or" | "coalesce") => {
+            let u = first_unknown.unwrap_or_else(|| unknown_val(span, "", ""));
+            unknown_val(span, unknown_reason(&u, "an argument"), stand_in.clone())
+        }
+        ("string", 1) => match &vals[0].kind {
+            AKind::Null => at(AKind::Str(String::new())),
+            _ => match vals[0].text() {
+                Some(t) => at(AKind::Str(t)),
+                None => unknown_val(span, "`string` of an array or object is not evaluated", stand_in.clone()),
+            },
+        },
+        ("int", 1) => match vals[0].text().and_then(|t| t.trim().parse::<i64>().ok()) {
+            Some(i) => at(AKind::Num(i.to_string())),
+            None => invalid(errors, span, shown, &stand_in, "`int` of a value that is not a whole number"),
+        },
+        ("bool", 1) => match vals[0].text().map(|t| t.to_ascii_lowercase()) {
+            Some(t) if t == "true" || t == "1" => at(AKind::Bool(true)),
+            Some(t) if t == "false" || t == "0" => at(AKind::Bool(false)),
+            _ => invalid(errors, span, shown, &stand_in, "`bool` of a value that is not true or false"),
+        },
+        ("tolower" | "toupper" | "trim", 1) => match vals[0].text() {
+            Some(t) => at(AKind::Str(match name {
+                "tolower" => t.to_lowercase(),
+                "toupper" => t.to_uppercase(),
+                _ => t.trim().to_string(),
+            })),
+            None => invalid(errors, span, shown, &stand_in, "a function of text given a value that is not text"),
+        },
+        ("replace", 3) => match texts() {
+            Some(t) if !t[1].is_empty() => at(AKind::Str(t[0].replace(&t[1], &t[2]))),
+            Some(t) => at(AKind::Str(t[0].clone())),
+            None => invalid(errors, span, shown, &stand_in, "`replace` of a value that is not text"),
+        },
+        ("length", 1) => match &vals[0].kind {
+            AKind::Str(s) => at(AKind::Num(s.chars().count().to_string())),
+            AKind::Arr(a) => at(AKind::Num(a.len().to_string())),
+            AKind::Obj(m) => at(AKind::Num(m.len().to_string())),
+            _ => invalid(errors, span, shown, &stand_in, "`length` of a value that has none"),
+        },
+        ("empty", 1) => at(AKind::Bool(match &vals[0].kind {
+            AKind::Null => true,
+            AKind::Str(s) => s.is_empty(),
+            AKind::Arr(a) => a.is_empty(),
+            AKind::Obj(m) => m.is_empty(),
+            _ => false,
+        })),
+        ("equals", 2) => at(AKind::Bool(same(&vals[0], &vals[1]))),
+        ("not", 1) => match truth(&vals[0]) {
+            Some(b) => at(AKind::Bool(!b)),
+            None => invalid(errors, span, shown, &stand_in, "`not` of a value that is not a boolean"),
+        },
+        ("and" | "or", n) if n >= 1 => {
+            // Kleene logic: one decisive argument settles it.
+            let decisive = name == "or";
+            let mut unknown = None;
+            for v in &vals {
+                match truth(v) {
+                    Some(b) if b == decisive => return at(AKind::Bool(decisive)),
+                    Some(_) => {}
+                    None => {
+                        unknown.get_or_insert_with(|| v.clone());
+                    }
+                }
+            }
+            match unknown {
+                None => at(AKind::Bool(!decisive)),
+                Some(u) => unknown_val(span, unknown_reason(&u, &format!("an argument of `{name}`")), stand_in.clone()),
+            }
+        }
+        ("coalesce", _) => {
+            for v in &vals {
+                match v.kind {
+                    AKind::Null => continue,
+                    AKind::Unknown { .. } => {
+                        return unknown_val(span, unknown_reason(v, "an argument"), stand_in.clone())
+                    }
+                    _ => return v.clone(),
+                }
+            }
+            at(AKind::Null)
+        }
+        ("greater" | "greaterorequals" | "less" | "lessorequals", 2) => {
+            let ord = match (num(&vals[0]), num(&vals[1])) {
+                (Some(a), Some(b)) => a.cmp(&b),
+                _ => match (&vals[0].kind, &vals[1].kind) {
+                    (AKind::Str(a), AKind::Str(b)) => a.cmp(b),
+                    _ => {
+                        return invalid(
+                            errors,
+                            span,
+                            shown,
+                            &stand_in,
+                            "a comparison of values that are not numbers or text",
+                        )
+                    }
+                },
+            };
+            use std::cmp::Ordering::*;
+            at(AKind::Bool(match name {
+                "greater" => ord == Greater,
+                "greaterorequals" => ord != Less,
+                "less" => ord == Less,
+                _ => ord != Greater,
+            }))
+        }
+        ("createarray", _) => at(AKind::Arr(vals)),
+        ("range", 2) => match (num(&vals[0]), num(&vals[1])) {
+            (Some(a), Some(n)) if (0..=10_000).contains(&n) => {
+                at(AKind::Arr((a..a + n).map(|i| at(AKind::Num(i.to_string()))).collect()))
+            }
+            _ => invalid(errors, span, shown, &stand_in, "`range` takes a start and a count up to 10000"),
+        },
+        ("join", 2) => match (&vals[0].kind, vals[1].text()) {
+            (AKind::Arr(a), Some(d)) => match a.iter().map(AVal::text).collect::<Option<Vec<_>>>() {
+                Some(t) => at(AKind::Str(t.join(&d))),
+                None => invalid(errors, span, shown, &stand_in, "`join` of an array that is not all text"),
+            },
+            _ => invalid(errors, span, shown, &stand_in, "`join` takes an array and a delimiter"),
+        },
+        ("split", 2) => match (&vals[0].text(), &vals[1].kind) {
+            (Some(s), AKind::Str(d)) if !d.is_empty() => at(AKind::Arr(
+                s.split(d.as_str()).map(|p| AVal { kind: AKind::Str(p.to_string()), span: span.clone() }).collect(),
+            )),
+            _ => invalid(errors, span, shown, &stand_in, "`split` takes text and a delimiter"),
+        },
+        ("first" | "last", 1) => match &vals[0].kind {
+            AKind::Arr(a) => {
+                let v = if name == "first" { a.first() } else { a.last() };
+                v.cloned().unwrap_or_else(|| at(AKind::Null))
+            }
+            AKind::Str(s) => {
+                let c = if name == "first" { s.chars().next() } else { s.chars().last() };
+                at(AKind::Str(c.map(String::from).unwrap_or_default()))
+            }
+            _ => invalid(errors, span, shown, &stand_in, "`first`/`last` of a value that is not an array or text"),
+        },
+        ("contains", 2) => match (&vals[0].kind, &vals[1]) {
+            (AKind::Arr(a), v) => at(AKind::Bool(a.iter().any(|x| same(x, v)))),
+            (AKind::Obj(_), v) => at(AKind::Bool(v.text().is_some_and(|k| vals[0].get(&k).is_some()))),
+            (AKind::Str(s), v) => {
+                at(AKind::Bool(v.text().is_some_and(|t| s.to_lowercase().contains(&t.to_lowercase()))))
+            }
+            _ => invalid(errors, span, shown, &stand_in, "`contains` of a value that is not an array, object or text"),
+        },
+        _ => unknown_val(span, format!("`{name}()` is evaluated by Azure at deployment"), stand_in.clone()),
+    }
+}
+
+/// A function of text where some argument is unknown: unknown, with a
+/// stand-in that keeps the known text (for names).
+fn partial(vals: &[AVal], span: &Span, fallback: String) -> AVal {
+    let u = vals.iter().find(|v| v.is_unknown());
+    let reason = u.map_or_else(|| "an argument is not text".to_string(), |u| unknown_reason(u, "an argument"));
+    let text = vals.iter().map(AVal::name_text).collect::<Option<Vec<String>>>().map_or(fallback, |t| t.concat());
+    unknown_val(span, reason, text)
+}
+
+fn invalid(errors: &mut Vec<IngestError>, span: &Span, shown: &str, stand_in: &str, why: &str) -> AVal {
+    errors.push(IngestError::invalid(span, format!("{shown}: {why}")));
+    unknown_val(span, why, stand_in)
+}
+
+/// An unknown value at `span`.
+pub fn unknown_val(span: &Span, reason: impl Into<String>, text: impl Into<String>) -> AVal {
+    AVal { kind: AKind::Unknown { reason: reason.into(), text: text.into() }, span: span.clone() }
+}
+
 /// A boolean, from a boolean or its text.
-fn truth(v: &AVal) -> Option<bool> {
+pub(crate) fn truth(v: &AVal) -> Option<bool> {
     match &v.kind {
         AKind::Bool(b) => Some(*b),
         AKind::Str(s) if s.eq_ignore_ascii_case("true") => Some(true),
@@ -761,7 +819,7 @@ fn truth(v: &AVal) -> Option<bool> {
     }
 }
 
-fn num(v: &AVal) -> Option<i64> {
+pub(crate) fn num(v: &AVal) -> Option<i64> {
     match &v.kind {
         AKind::Num(n) => n.parse().ok(),
         _ => None,
@@ -770,7 +828,7 @@ fn num(v: &AVal) -> Option<i64> {
 
 /// Equality as `equals` reads it: values, not positions; text without
 /// regard to case is not equal (ARM compares strings exactly).
-fn same(a: &AVal, b: &AVal) -> bool {
+pub(crate) fn same(a: &AVal, b: &AVal) -> bool {
     match (&a.kind, &b.kind) {
         (AKind::Arr(x), AKind::Arr(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q)),
         (AKind::Obj(x), AKind::Obj(y)) => {
@@ -781,7 +839,7 @@ fn same(a: &AVal, b: &AVal) -> bool {
     }
 }
 
-fn unknown_reason(v: &AVal, what: &str) -> String {
+pub(crate) fn unknown_reason(v: &AVal, what: &str) -> String {
     match &v.kind {
         AKind::Unknown { reason, .. } => reason.clone(),
         _ => format!("{what} is {}", v.type_name()),

@@ -12,7 +12,10 @@
 //! `defaultValue`. Resources are named by their `name` exactly as written
 //! (`[variables('nsgName')]`), which is how a reader finds them in the file.
 //!
-//! Not read yet: parameter files, nested deployments
+//! Parameter values given in a parameter file (`--parameters`,
+//! [`crate::params`]) override the defaults.
+//!
+//! Not read yet: nested deployments
 //! (`Microsoft.Resources/deployments`), `copy` loops (their rules are
 //! unknown), and what an NSG is attached to (virtual network subnets,
 //! network interfaces): an NSG here is its own target.
@@ -27,6 +30,7 @@ use crate::azure::{AzureItems, Nsg, NsgRule};
 use crate::ctx::Ctx;
 use crate::error::{ErrorKind, IngestError};
 use crate::json::{Node, Value};
+use crate::params::Parameters;
 use crate::raw::{from_tf, from_tf_list, Raw};
 use crate::FileOutcome;
 use expr::{AKind, AVal, ArmEval};
@@ -41,7 +45,7 @@ pub fn looks_like_template(head: &str) -> bool {
 }
 
 /// Reads `text` when it is an ARM template; `None` otherwise.
-pub fn read_input(path: &str, text: &str, head: &str) -> Option<FileOutcome> {
+pub fn read_input(path: &str, text: &str, head: &str, given: &Parameters) -> Option<FileOutcome> {
     let t = text.trim_start_matches('\u{feff}').trim_start();
     if !t.starts_with('{') || !looks_like_template(head) {
         return None;
@@ -61,7 +65,7 @@ pub fn read_input(path: &str, text: &str, head: &str) -> Option<FileOutcome> {
     };
     match parsed {
         Ok(root) => {
-            let mut ev = ArmEval::new(&ctx, &root);
+            let mut ev = ArmEval::new(&ctx, &root).with_given(given);
             let mut r = Reader { ev: &mut ev, ctx: &ctx, items: AzureItems::default() };
             r.template(&root);
             out.azure = r.items;
@@ -194,7 +198,7 @@ fn raw_rule(errors: &mut Vec<IngestError>, r: &AVal, span: Span) -> RawRule {
 
 /// An entry for rules the template cannot show: it may admit anything,
 /// first.
-fn unknown_entry(resource: &str, what: &str, reason: &str, span: &Span) -> Entry {
+pub(crate) fn unknown_entry(resource: &str, what: &str, reason: &str, span: &Span) -> Entry {
     let u = Unknown { what: what.into(), reason: reason.into(), span: span.clone() };
     Entry::unknown_allow(resource, format!("{what} ({reason})"), u, i64::MIN)
 }
@@ -303,40 +307,7 @@ impl Reader<'_, '_, '_> {
         }
         if let Some(rules) = props.and_then(|p| member(p, "securityRules")) {
             let v = self.ev.value(rules);
-            match &v.kind {
-                AKind::Arr(list) => {
-                    let mut seen: Vec<(i64, String)> = Vec::new();
-                    for rule in list {
-                        if let AKind::Unknown { reason, .. } = &rule.kind {
-                            nsg.entries.push(unknown_entry(shown, "security rule", reason, &rule.span));
-                            continue;
-                        }
-                        let rr = raw_rule(&mut self.ev.errors, rule, rule.span.clone());
-                        let built = build(&rr, shown, &mut self.ev.errors);
-                        if let (Some(p), false) = (built.priority, built.entries.is_empty()) {
-                            let rname = rr.name.clone().unwrap_or_default();
-                            if let Some((_, other)) = seen.iter().find(|(q, _)| *q == p) {
-                                let msg = format!("security rules {other} and {rname} share inbound priority {p}, which Azure rejects");
-                                self.ev.error(&rule.span, msg);
-                            }
-                            seen.push((p, rname));
-                        }
-                        nsg.entries.extend(built.entries);
-                        nsg.notes.extend(built.notes);
-                    }
-                }
-                AKind::Null => {}
-                AKind::Unknown { reason, .. } => {
-                    nsg.entries.push(unknown_entry(shown, "securityRules", reason, &v.span))
-                }
-                _ => {
-                    self.ev.error(
-                        &v.span,
-                        format!("{shown}: `securityRules` should be an array, found {}", v.type_name()),
-                    );
-                    nsg.entries.push(unknown_entry(shown, "securityRules", "not an array of rules", &v.span));
-                }
-            }
+            add_security_rules(&mut nsg, &v, shown, &mut self.ev.errors);
         }
         if let Some(u) = exists {
             mark_conditional(&mut nsg.entries, u);
@@ -370,20 +341,7 @@ impl Reader<'_, '_, '_> {
             entries: Vec::new(),
             notes: Vec::new(),
         };
-        match obj.get("properties").map(|p| &p.kind) {
-            Some(AKind::Unknown { reason, .. }) => {
-                rule.entries.push(unknown_entry(shown, "properties", reason, &span));
-            }
-            Some(AKind::Obj(_)) => {
-                let mut rr = raw_rule(&mut self.ev.errors, &obj, span);
-                // Its name is the last segment of `nsg/rule`.
-                rr.name = Some(shown.to_string());
-                let built = build(&rr, shown, &mut self.ev.errors);
-                rule.entries = built.entries;
-                rule.notes = built.notes;
-            }
-            _ => {}
-        }
+        build_child_rule(&mut rule, &obj, shown, span, &mut self.ev.errors);
         if let Some(u) = exists {
             mark_conditional(&mut rule.entries, u);
         }
@@ -391,9 +349,65 @@ impl Reader<'_, '_, '_> {
     }
 }
 
+/// The rules of an NSG's `securityRules` value, built by the Azure rule
+/// builder onto `nsg` (shared by ARM templates and Bicep).
+pub(crate) fn add_security_rules(nsg: &mut Nsg, v: &AVal, shown: &str, errors: &mut Vec<IngestError>) {
+    match &v.kind {
+        AKind::Arr(list) => {
+            let mut seen: Vec<(i64, String)> = Vec::new();
+            for rule in list {
+                if let AKind::Unknown { reason, .. } = &rule.kind {
+                    nsg.entries.push(unknown_entry(shown, "security rule", reason, &rule.span));
+                    continue;
+                }
+                let rr = raw_rule(errors, rule, rule.span.clone());
+                let built = build(&rr, shown, errors);
+                if let (Some(p), false) = (built.priority, built.entries.is_empty()) {
+                    let rname = rr.name.clone().unwrap_or_default();
+                    if let Some((_, other)) = seen.iter().find(|(q, _)| *q == p) {
+                        let msg = format!(
+                            "security rules {other} and {rname} share inbound priority {p}, which Azure rejects"
+                        );
+                        errors.push(IngestError::invalid(&rule.span, msg));
+                    }
+                    seen.push((p, rname));
+                }
+                nsg.entries.extend(built.entries);
+                nsg.notes.extend(built.notes);
+            }
+        }
+        AKind::Null => {}
+        AKind::Unknown { reason, .. } => nsg.entries.push(unknown_entry(shown, "securityRules", reason, &v.span)),
+        _ => {
+            let msg = format!("{shown}: `securityRules` should be an array, found {}", v.type_name());
+            errors.push(IngestError::invalid(&v.span, msg));
+            nsg.entries.push(unknown_entry(shown, "securityRules", "not an array of rules", &v.span));
+        }
+    }
+}
+
+/// A child `securityRules` resource's entries, from an object with its
+/// `name` and `properties` (shared by ARM templates and Bicep).
+pub(crate) fn build_child_rule(rule: &mut NsgRule, obj: &AVal, shown: &str, span: Span, errors: &mut Vec<IngestError>) {
+    match obj.get("properties").map(|p| &p.kind) {
+        Some(AKind::Unknown { reason, .. }) => {
+            rule.entries.push(unknown_entry(shown, "properties", reason, &span));
+        }
+        Some(AKind::Obj(_)) => {
+            let mut rr = raw_rule(errors, obj, span);
+            // Its name is the last segment of `nsg/rule`.
+            rr.name = Some(shown.to_string());
+            let built = build(&rr, shown, errors);
+            rule.entries = built.entries;
+            rule.notes = built.notes;
+        }
+        _ => {}
+    }
+}
+
 /// The rules of a resource that may not be deployed match only when it is:
 /// their match is unknown, which bounds both readings.
-fn mark_conditional(entries: &mut [Entry], u: &Unknown) {
+pub(crate) fn mark_conditional(entries: &mut [Entry], u: &Unknown) {
     for e in entries {
         e.protocol = Known::from_unknown(u.clone());
     }

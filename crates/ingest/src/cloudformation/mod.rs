@@ -8,10 +8,8 @@
 //! template can tell (parameters take their `Default`), and [`ec2`] adapts
 //! the resources. Resources are named by their logical id.
 //!
-//! Parameter values other than the defaults (`aws cloudformation deploy
-//! --parameter-overrides`, a parameters file) are not read yet: the
-//! evaluator takes them ([`intrinsics::Eval::new`]), the CLI does not pass
-//! any.
+//! Parameter values given in a parameters file (`--parameters`,
+//! [`crate::params`]) override the defaults.
 
 pub mod ec2;
 pub mod intrinsics;
@@ -20,8 +18,8 @@ pub mod template;
 use crate::aws::AwsItems;
 use crate::ctx::Ctx;
 use crate::error::{ErrorKind, IngestError};
+use crate::params::Parameters;
 use crate::FileOutcome;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use template::CNode;
 
@@ -48,7 +46,12 @@ pub fn is_template(root: &CNode) -> bool {
 
 /// Reads a template's resources.
 pub fn read(file: &Arc<str>, root: &CNode, errors: &mut Vec<IngestError>) -> AwsItems {
-    let mut ev = intrinsics::Eval::new(root, BTreeMap::new());
+    read_with(file, root, &Parameters::default(), errors)
+}
+
+/// [`read`], with parameter values given by the user.
+pub fn read_with(file: &Arc<str>, root: &CNode, given: &Parameters, errors: &mut Vec<IngestError>) -> AwsItems {
+    let mut ev = intrinsics::Eval::new(root, given.cloudformation_text());
     let mut reader = ec2::Reader { ev: &mut ev, file: file.clone(), items: AwsItems::default() };
     if let Some(res) = root.get("Resources").and_then(CNode::as_map) {
         for (id, span, def) in res {
@@ -76,7 +79,7 @@ pub fn read(file: &Arc<str>, root: &CNode, errors: &mut Vec<IngestError>) -> Aws
 }
 
 /// Reads `text` when it is a CloudFormation template; `None` otherwise.
-pub fn read_input(path: &str, text: &str, head: &str) -> Option<FileOutcome> {
+pub fn read_input(path: &str, text: &str, head: &str, given: &Parameters) -> Option<FileOutcome> {
     let t = text.trim_start_matches('\u{feff}').trim_start();
     let file: Arc<str> = Arc::from(path);
     let mut out = FileOutcome { path: path.to_string(), ..Default::default() };
@@ -115,6 +118,6 @@ pub fn read_input(path: &str, text: &str, head: &str) -> Option<FileOutcome> {
         return None;
     }
     out.format = Some("cloudformation");
-    out.aws = read(&file, &tree, &mut out.errors);
+    out.aws = read_with(&file, &tree, given, &mut out.errors);
     Some(out)
 }

@@ -146,6 +146,7 @@ pub fn unrestricted_pc100() -> Finding {
         resource_kind: "instance".into(),
         path: strings(&["network ACL acl-0a1b2c3d4e5f60718", "security group sg-0cp1234567890abcd"]),
         unknown: Vec::new(),
+        suppressed: None,
     }
 }
 
@@ -172,6 +173,7 @@ pub fn public_pc101() -> Finding {
         resource_kind: "instance".into(),
         path: strings(&["security group sg-0cp1234567890abcd"]),
         unknown: Vec::new(),
+        suppressed: None,
     }
 }
 
@@ -201,6 +203,7 @@ pub fn undetermined_pc100() -> Finding {
         resource_kind: "instance".into(),
         path: strings(&["security group aws_security_group.cp"]),
         unknown: vec![unknown.into()],
+        suppressed: None,
     }
 }
 
@@ -227,6 +230,7 @@ pub fn odd_path_pc102() -> Finding {
         resource_kind: "instance".into(),
         path: strings(&["security group sg-0e7cd0000000000aa"]),
         unknown: Vec::new(),
+        suppressed: None,
     }
 }
 

@@ -22,6 +22,8 @@ pub mod pc206_insecure_cipher_suites;
 pub mod pc207_profiling;
 pub mod pc208_secure_port_disabled;
 pub mod pc209_network_policy_host_network;
+pub mod pc900_suppression_expired;
+pub mod pc901_suppression_unused;
 
 pub mod pc400_unauthorized_flow_accepted;
 pub mod probe;
@@ -48,6 +50,10 @@ pub static PORT_RULES: &[&PortRule] = &[
     &pc199_user_port::RULE,
 ];
 
+/// Findings about suppressions themselves (PC9xx): not port rules, so not
+/// in [`PORT_RULES`]; listed, documented and in SARIF like them.
+pub static SUPPRESSION_RULES: &[&PortRule] = &[&pc900_suppression_expired::RULE, &pc901_suppression_unused::RULE];
+
 /// The rule for ports named by the user.
 pub fn user_port_rule() -> &'static PortRule {
     &pc199_user_port::RULE
@@ -57,6 +63,7 @@ pub fn user_port_rule() -> &'static PortRule {
 pub fn find(code_or_name: &str) -> Option<&'static PortRule> {
     PORT_RULES
         .iter()
+        .chain(SUPPRESSION_RULES)
         .copied()
         .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name.eq_ignore_ascii_case(code_or_name))
 }

@@ -103,6 +103,7 @@ fn check(estate: &Estate) -> Vec<Finding> {
             resource_kind: "NetworkPolicy".into(),
             path: Vec::new(),
             unknown: Vec::new(),
+            suppressed: None,
         });
     }
     out

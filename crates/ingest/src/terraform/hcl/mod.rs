@@ -66,6 +66,8 @@ pub struct ModuleResult {
     /// Canonical directories of the local modules called, so a caller
     /// walking a tree does not evaluate them again as roots.
     pub module_dirs_called: Vec<PathBuf>,
+    /// Inline suppressions in the `.tf` files read.
+    pub suppressions: Vec<crate::suppress::Inline>,
 }
 
 /// Stack for the evaluation thread: evaluation and hcl-edit's parser are
@@ -230,7 +232,13 @@ fn evaluate(dir: &Path, display: &str, inputs: &Inputs) -> ModuleResult {
     ev.produce(0, &mut resources, &mut budget);
     errors.extend(ev.errors.into_inner());
     let files = dirs.iter().flat_map(|d| d.files.iter().map(|f| f.display.to_string())).collect();
-    ModuleResult { resources, errors, files, module_dirs_called: called }
+    let mut suppressions = Vec::new();
+    for f in dirs.iter().flat_map(|d| d.files.iter()).filter(|f| f.display.ends_with(".tf")) {
+        let (found, errs) = crate::suppress::scan(&f.display, f.text(), crate::suppress::Syntax::Hcl);
+        suppressions.extend(found);
+        errors.extend(errs);
+    }
+    ModuleResult { resources, errors, files, module_dirs_called: called, suppressions }
 }
 
 /// Values for the root module's variables, in Terraform's precedence

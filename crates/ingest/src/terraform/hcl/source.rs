@@ -45,6 +45,11 @@ pub(crate) struct SrcFile {
 }
 
 impl SrcFile {
+    /// The file's text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
     pub fn span(&self, off: usize) -> Span {
         let (line, column) = self.lines.line_col(&self.text, off);
         Span::new(self.display.clone(), line, column)

@@ -1,0 +1,811 @@
+//! Bicep source (`.bicep`): network security groups and their rules, read
+//! onto the same Azure items as ARM templates ([`crate::arm`]) and built by
+//! the same rule builder ([`crate::azure::rule`]), so priorities, default
+//! rules, service tags and port forms mean what they mean everywhere.
+//!
+//! Read: `resource` declarations of `Microsoft.Network/networkSecurityGroups`
+//! with `properties.securityRules`, and of
+//! `Microsoft.Network/networkSecurityGroups/securityRules`, joined to their
+//! NSG by `parent:`, by nesting (`resource r 'securityRules' = {…}` inside
+//! the NSG), or by a `nsg/rule` name. `existing` NSGs are not deployed by
+//! the file: their own rules are not in the input, so a rule added to one is
+//! its own target. Resource loops (`[for …]`) and conditions (`if (…)`)
+//! are expanded or evaluated as far as their inputs are known.
+//!
+//! Values: `param` defaults (or a value from `--parameters`), `var`,
+//! string interpolation, `for` loops over known arrays, property access and
+//! indexing, the operators, and the functions ARM templates share
+//! ([`crate::arm::expr::apply`]). Anything known only at deployment
+//! (`resourceGroup()`, `uniqueString()`, a resource's runtime properties,
+//! a parameter without a default) is unknown with the reason, so the answer
+//! that depends on it is `undetermined`, never a pass. Modules are not
+//! followed: a module's file is read on its own, with its defaults.
+//!
+//! Resources are named by their symbolic name (`nsg`, `nsgs[1]` for a loop),
+//! which is how the file refers to them.
+//!
+//! Language reference: <https://learn.microsoft.com/azure/azure-resource-manager/bicep/file>.
+
+pub mod lex;
+pub mod parse;
+
+use crate::arm::expr::{apply, num, same, truth, unknown_reason, unknown_val, AKind, AVal};
+use crate::arm::{add_security_rules, build_child_rule, mark_conditional, unknown_entry};
+use crate::azure::facts::key;
+use crate::azure::{AzureItems, Nsg, NsgRule};
+use crate::ctx::Ctx;
+use crate::error::{ErrorKind, IngestError};
+use crate::params::Parameters;
+use crate::FileOutcome;
+use parse::{Decl, Ex, ExKind, Resource, StrPart};
+use portcullis_model::{Span, Unknown};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+const NSG_TYPE: &str = "microsoft.network/networksecuritygroups";
+const RULE_TYPE: &str = "microsoft.network/networksecuritygroups/securityrules";
+
+/// Whether a path names Bicep source.
+pub fn is_bicep_path(path: &str) -> bool {
+    path.rsplit('.').next().is_some_and(|e| e.eq_ignore_ascii_case("bicep"))
+}
+
+/// Lexes and parses; syntax errors are reported and the declarations that
+/// parsed are kept.
+fn declarations(ctx: &Ctx, text: &str, errors: &mut Vec<IngestError>) -> Vec<Decl> {
+    let syntax = |errors: &mut Vec<IngestError>, offset: u32, message: String| {
+        let (line, column) = ctx.line_col(offset as usize);
+        errors.push(IngestError { file: ctx.file.to_string(), line, column, kind: ErrorKind::Syntax, message });
+    };
+    let toks = match lex::lex(text) {
+        Ok(t) => t,
+        Err(e) => {
+            syntax(errors, e.offset, format!("not valid Bicep: {}", e.message));
+            return Vec::new();
+        }
+    };
+    let mut p = parse::Parser::new(&toks);
+    let decls = p.file();
+    for e in p.errors {
+        syntax(errors, e.offset, format!("not valid Bicep: {}", e.message));
+    }
+    decls
+}
+
+/// Reads a `.bicep` file.
+pub fn read_input(path: &str, text: &str, given: &Parameters) -> FileOutcome {
+    let file: Arc<str> = Arc::from(path);
+    let ctx = Ctx::new(file, text);
+    let mut out = FileOutcome { path: path.to_string(), format: Some("bicep"), ..Default::default() };
+    let decls = declarations(&ctx, text, &mut out.errors);
+    let mut ev = Ev::new(&ctx, text, given, &decls);
+    let mut items = AzureItems::default();
+    for d in &decls {
+        if let Decl::Resource(r) = d {
+            ev.resource(r, None, &mut items);
+        }
+    }
+    out.azure = items;
+    ev.errors.sort_by_key(|e| (e.line, e.column));
+    out.errors.append(&mut ev.errors);
+    out
+}
+
+/// Values of a `.bicepparam` file (`using '…'` and `param name = value`),
+/// for `--parameters`.
+pub fn read_bicepparam(path: &str, text: &str) -> Result<Vec<crate::params::Given>, IngestError> {
+    let file: Arc<str> = Arc::from(path);
+    let ctx = Ctx::new(file, text);
+    let mut errors = Vec::new();
+    let decls = declarations(&ctx, text, &mut errors);
+    if let Some(e) = errors.into_iter().next() {
+        return Err(e);
+    }
+    let none = Parameters::default();
+    let mut ev = Ev::new(&ctx, text, &none, &decls);
+    let mut out = Vec::new();
+    for d in &decls {
+        if let Decl::Param { name, default: Some(v), .. } = d {
+            out.push(crate::params::Given { name: name.clone(), value: ev.eval(v) });
+        }
+    }
+    match ev.errors.into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// An NSG a child rule can be nested in.
+struct Parent {
+    ty: String,
+    key: String,
+    shown: String,
+    existing: bool,
+}
+
+struct Ev<'d, 'c> {
+    ctx: &'c Ctx<'c>,
+    text: &'c str,
+    given: &'c Parameters,
+    params: HashMap<&'d str, &'d Option<Ex>>,
+    vars: HashMap<&'d str, &'d Ex>,
+    resources: HashMap<&'d str, &'d Resource>,
+    cache: HashMap<String, AVal>,
+    stack: Vec<String>,
+    locals: Vec<(String, AVal)>,
+    depth: usize,
+    errors: Vec<IngestError>,
+}
+
+/// Deepest evaluation: variables referring to variables, nested values.
+const MAX_DEPTH: usize = 64;
+
+fn collect_resources<'d>(r: &'d Resource, out: &mut HashMap<&'d str, &'d Resource>) {
+    out.entry(r.symbol.as_str()).or_insert(r);
+    let body = match &r.value.kind {
+        ExKind::For { body, .. } => body,
+        _ => &r.value,
+    };
+    let body = match &body.kind {
+        ExKind::If(_, b) => b,
+        _ => body,
+    };
+    if let ExKind::Obj(_, children) = &body.kind {
+        for c in children {
+            collect_resources(c, out);
+        }
+    }
+}
+
+impl<'d, 'c> Ev<'d, 'c> {
+    fn new(ctx: &'c Ctx<'c>, text: &'c str, given: &'c Parameters, decls: &'d [Decl]) -> Self {
+        let mut ev = Ev {
+            ctx,
+            text,
+            given,
+            params: HashMap::new(),
+            vars: HashMap::new(),
+            resources: HashMap::new(),
+            cache: HashMap::new(),
+            stack: Vec::new(),
+            locals: Vec::new(),
+            depth: 0,
+            errors: Vec::new(),
+        };
+        for d in decls {
+            match d {
+                Decl::Param { name, default, .. } => {
+                    ev.params.insert(name, default);
+                }
+                Decl::Var { name, value, .. } => {
+                    ev.vars.insert(name, value);
+                }
+                Decl::Resource(r) => collect_resources(r, &mut ev.resources),
+            }
+        }
+        ev
+    }
+
+    fn span(&self, offset: u32) -> Span {
+        self.ctx.span(offset)
+    }
+
+    fn source(&self, e: &Ex) -> &'c str {
+        self.text.get(e.start as usize..e.end as usize).unwrap_or("")
+    }
+
+    fn unknown(&self, e: &Ex, reason: impl Into<String>) -> AVal {
+        unknown_val(&self.span(e.start), reason, format!("{{{}}}", self.source(e)))
+    }
+
+    fn error(&mut self, e: &Ex, message: String) {
+        let span = self.span(e.start);
+        self.errors.push(IngestError::invalid(&span, message));
+    }
+
+    fn eval(&mut self, e: &Ex) -> AVal {
+        if self.depth >= MAX_DEPTH {
+            return self.unknown(e, "expression nested too deeply to evaluate");
+        }
+        self.depth += 1;
+        let v = self.eval_inner(e);
+        self.depth -= 1;
+        v
+    }
+
+    fn eval_inner(&mut self, e: &Ex) -> AVal {
+        let span = self.span(e.start);
+        let at = |kind: AKind| AVal { kind, span: span.clone() };
+        match &e.kind {
+            ExKind::Int(n) => at(AKind::Num(n.clone())),
+            ExKind::Bool(b) => at(AKind::Bool(*b)),
+            ExKind::Null => at(AKind::Null),
+            ExKind::Str(parts) => {
+                let mut text = String::new();
+                let mut unknown: Option<AVal> = None;
+                for p in parts {
+                    match p {
+                        StrPart::Lit(s) => text.push_str(s),
+                        StrPart::Expr(x) => {
+                            let v = self.eval(x);
+                            match (&v.kind, v.name_text()) {
+                                (AKind::Unknown { .. }, Some(t)) => {
+                                    text.push_str(&t);
+                                    unknown.get_or_insert(v);
+                                }
+                                (AKind::Null, _) => {}
+                                (_, Some(t)) => text.push_str(&t),
+                                (_, None) => {
+                                    let u = self.unknown(x, format!("interpolation of {}", v.type_name()));
+                                    unknown.get_or_insert(u);
+                                }
+                            }
+                        }
+                    }
+                }
+                match unknown {
+                    None => at(AKind::Str(text)),
+                    Some(u) => unknown_val(&span, unknown_reason(&u, "an interpolated value"), text),
+                }
+            }
+            ExKind::Ident(name) => self.ident(name, e),
+            ExKind::Arr(items) => at(AKind::Arr(items.iter().map(|i| self.eval(i)).collect())),
+            ExKind::Obj(props, _) => {
+                let mut members: Vec<(String, AVal)> = Vec::new();
+                for (k, _, v) in props {
+                    let v = self.eval(v);
+                    if k == "..." {
+                        match v.kind {
+                            AKind::Obj(m) => members.extend(m),
+                            _ => members.push((k.clone(), v)),
+                        }
+                    } else {
+                        members.push((k.clone(), v));
+                    }
+                }
+                at(AKind::Obj(members))
+            }
+            ExKind::For { item, index, iter, body } => {
+                let it = self.eval(iter);
+                let AKind::Arr(list) = it.kind else {
+                    return match it.kind {
+                        AKind::Unknown { reason, .. } => {
+                            self.unknown(e, format!("a `for` loop over a value that is unknown: {reason}"))
+                        }
+                        _ => {
+                            self.error(iter, format!("a `for` loop needs an array, found {}", it.type_name()));
+                            self.unknown(e, "a `for` loop over a value that is not an array")
+                        }
+                    };
+                };
+                let mut out = Vec::new();
+                for (i, v) in list.into_iter().enumerate() {
+                    let n = self.bind(item, index.as_deref(), v, i, &span);
+                    match &body.kind {
+                        ExKind::If(c, b) => {
+                            let cv = self.eval(c);
+                            match truth(&cv) {
+                                Some(true) => out.push(self.eval(b)),
+                                Some(false) => {}
+                                None => out.push(self.unknown(
+                                    b,
+                                    format!("whether item {i} exists: {}", unknown_reason(&cv, "its condition")),
+                                )),
+                            }
+                        }
+                        _ => out.push(self.eval(body)),
+                    }
+                    self.locals.truncate(n);
+                }
+                at(AKind::Arr(out))
+            }
+            ExKind::If(..) => self.unknown(e, "a conditional body outside a resource or loop"),
+            ExKind::Ternary(c, a, b) => {
+                let cv = self.eval(c);
+                match truth(&cv) {
+                    Some(true) => self.eval(a),
+                    Some(false) => self.eval(b),
+                    None => {
+                        let (x, y) = (self.eval(a), self.eval(b));
+                        if same(&x, &y) {
+                            x
+                        } else {
+                            unknown_val(&span, unknown_reason(&cv, "the condition"), format!("{{{}}}", self.source(e)))
+                        }
+                    }
+                }
+            }
+            ExKind::Unary(op, x) => {
+                let v = self.eval(x);
+                match (*op, &v.kind) {
+                    (_, AKind::Unknown { reason, .. }) => self.unknown(e, reason.clone()),
+                    ("!", _) => match truth(&v) {
+                        Some(b) => at(AKind::Bool(!b)),
+                        None => self.invalid(e, "`!` of a value that is not a boolean"),
+                    },
+                    (_, _) => match num(&v) {
+                        Some(n) => at(AKind::Num((-n).to_string())),
+                        None => self.invalid(e, "`-` of a value that is not a number"),
+                    },
+                }
+            }
+            ExKind::Binary(op, l, r) => self.binary(op, l, r, e),
+            ExKind::Prop { base, name, safe } => {
+                // `nsg.name`: the name a resource is given in the file.
+                if let ExKind::Ident(sym) = &base.kind {
+                    if !self.is_local(sym)
+                        && !self.params.contains_key(sym.as_str())
+                        && !self.vars.contains_key(sym.as_str())
+                    {
+                        if let Some(r) = self.resources.get(sym.as_str()).copied() {
+                            if name == "name" {
+                                if let ExKind::Obj(props, _) = &r.value.kind {
+                                    if let Some((_, _, v)) = props.iter().find(|(k, _, _)| k == "name") {
+                                        let mut v = self.eval(v);
+                                        v.span = span;
+                                        return v;
+                                    }
+                                }
+                            }
+                            return self.unknown(
+                                e,
+                                format!("`{sym}.{name}` of resource {sym} is known only after deployment"),
+                            );
+                        }
+                    }
+                }
+                let b = self.eval(base);
+                match (&b.kind, b.get(name)) {
+                    (_, Some(v)) => v.clone(),
+                    (AKind::Unknown { reason, text }, _) => {
+                        unknown_val(&span, reason.clone(), format!("{text}.{name}"))
+                    }
+                    (AKind::Null, _) if *safe => at(AKind::Null),
+                    (AKind::Obj(_), _) if *safe => at(AKind::Null),
+                    _ => {
+                        self.error(e, format!("`{}`: {} has no property `{name}`", self.source(e), b.type_name()));
+                        self.unknown(e, format!("no property `{name}`"))
+                    }
+                }
+            }
+            ExKind::Index { base, index, safe } => {
+                let (b, i) = (self.eval(base), self.eval(index));
+                match (&b.kind, &i.kind) {
+                    (AKind::Arr(a), AKind::Num(n)) => match n.parse::<usize>().ok().and_then(|n| a.get(n)) {
+                        Some(v) => v.clone(),
+                        None if *safe => at(AKind::Null),
+                        None => self.unknown(e, format!("index {n} is outside the array")),
+                    },
+                    (AKind::Obj(_), AKind::Str(k)) => match b.get(k) {
+                        Some(v) => v.clone(),
+                        None if *safe => at(AKind::Null),
+                        None => self.unknown(e, format!("no property `{k}`")),
+                    },
+                    (AKind::Null, _) if *safe => at(AKind::Null),
+                    (AKind::Unknown { reason, .. }, _) | (_, AKind::Unknown { reason, .. }) => {
+                        self.unknown(e, reason.clone())
+                    }
+                    _ => self.unknown(e, "an index into a value that has none"),
+                }
+            }
+            ExKind::Child(..) => {
+                self.unknown(e, "a nested resource's runtime properties are known only after deployment")
+            }
+            ExKind::Call { name, args } => {
+                let lower = name.to_ascii_lowercase();
+                let short = lower.strip_prefix("sys.").or_else(|| lower.strip_prefix("az.")).unwrap_or(&lower);
+                let vals: Vec<AVal> = args.iter().map(|a| self.eval(a)).collect();
+                let shown = format!("Bicep expression `{}`", self.source(e));
+                let stand_in = format!("{{{}}}", self.source(e));
+                let mut v = apply(short, vals, &span, &shown, stand_in, &mut self.errors);
+                v.span = span;
+                v
+            }
+            ExKind::Lambda => self.unknown(e, "lambda functions are not evaluated"),
+        }
+    }
+
+    fn invalid(&mut self, e: &Ex, why: &str) -> AVal {
+        self.error(e, format!("Bicep expression `{}`: {why}", self.source(e)));
+        self.unknown(e, why)
+    }
+
+    fn is_local(&self, name: &str) -> bool {
+        self.locals.iter().any(|(n, _)| n == name)
+    }
+
+    /// Binds a loop's item (and index); returns the length to truncate to.
+    fn bind(&mut self, item: &str, index: Option<&str>, v: AVal, i: usize, span: &Span) -> usize {
+        let n = self.locals.len();
+        self.locals.push((item.to_string(), v));
+        if let Some(ix) = index {
+            self.locals.push((ix.to_string(), AVal { kind: AKind::Num(i.to_string()), span: span.clone() }));
+        }
+        n
+    }
+
+    fn ident(&mut self, name: &str, e: &Ex) -> AVal {
+        let span = self.span(e.start);
+        if let Some((_, v)) = self.locals.iter().rev().find(|(n, _)| n == name) {
+            return v.clone();
+        }
+        if self.stack.iter().any(|s| s == name) {
+            self.error(e, format!("`{name}` refers to itself"));
+            return self.unknown(e, format!("`{name}` refers to itself"));
+        }
+        if let Some(&default) = self.params.get(name) {
+            if let Some(v) = self.given.any_case(name) {
+                return AVal { span, ..v.clone() };
+            }
+            return match default {
+                Some(d) => {
+                    let key = format!("param:{name}");
+                    let v = match self.cache.get(&key) {
+                        Some(v) => v.clone(),
+                        None => {
+                            self.stack.push(name.to_string());
+                            let saved = std::mem::take(&mut self.locals);
+                            let v = self.eval(d);
+                            self.locals = saved;
+                            self.stack.pop();
+                            self.cache.insert(key, v.clone());
+                            v
+                        }
+                    };
+                    // Used here: findings point at the use, where the rule is.
+                    AVal { span, ..v }
+                }
+                None => unknown_val(
+                    &span,
+                    format!("parameter {name} has no default: its value is given at deployment"),
+                    format!("{{{name}}}"),
+                ),
+            };
+        }
+        if let Some(&value) = self.vars.get(name) {
+            let key = format!("var:{name}");
+            if let Some(v) = self.cache.get(&key) {
+                return v.clone();
+            }
+            self.stack.push(name.to_string());
+            let saved = std::mem::take(&mut self.locals);
+            let mut v = self.eval(value);
+            self.locals = saved;
+            self.stack.pop();
+            if let AKind::Unknown { text, .. } = &mut v.kind {
+                if text.is_empty() {
+                    *text = format!("{{{name}}}");
+                }
+            }
+            self.cache.insert(key, v.clone());
+            return v;
+        }
+        if self.resources.contains_key(name) {
+            return self.unknown(e, format!("resource {name}: its runtime properties are known only after deployment"));
+        }
+        self.unknown(e, format!("`{name}` is not a parameter, variable or resource of this file"))
+    }
+
+    fn binary(&mut self, op: &str, l: &Ex, r: &Ex, e: &Ex) -> AVal {
+        let span = self.span(e.start);
+        let at = |kind: AKind| AVal { kind, span: span.clone() };
+        let a = self.eval(l);
+        match op {
+            "??" => {
+                return match a.kind {
+                    AKind::Null => self.eval(r),
+                    AKind::Unknown { ref reason, .. } => self.unknown(e, reason.clone()),
+                    _ => a,
+                }
+            }
+            "||" | "&&" => {
+                let decisive = op == "||";
+                if truth(&a) == Some(decisive) {
+                    return at(AKind::Bool(decisive));
+                }
+                let b = self.eval(r);
+                return match (truth(&a), truth(&b)) {
+                    (_, Some(x)) if x == decisive => at(AKind::Bool(decisive)),
+                    (Some(_), Some(_)) => at(AKind::Bool(!decisive)),
+                    _ => {
+                        let u = if a.is_unknown() { &a } else { &b };
+                        let reason = unknown_reason(u, &format!("an operand of `{op}`"));
+                        self.unknown(e, reason)
+                    }
+                };
+            }
+            _ => {}
+        }
+        let b = self.eval(r);
+        if let Some(u) = [&a, &b].into_iter().find(|v| v.is_unknown()) {
+            let reason = unknown_reason(u, "an operand");
+            return self.unknown(e, reason);
+        }
+        match op {
+            "==" => at(AKind::Bool(same(&a, &b))),
+            "!=" => at(AKind::Bool(!same(&a, &b))),
+            "=~" | "!~" => match (a.text(), b.text()) {
+                (Some(x), Some(y)) => at(AKind::Bool((x.to_lowercase() == y.to_lowercase()) == (op == "=~"))),
+                _ => self.invalid(e, "`=~` compares text"),
+            },
+            "<" | "<=" | ">" | ">=" => {
+                let ord = match (num(&a), num(&b), &a.kind, &b.kind) {
+                    (Some(x), Some(y), _, _) => x.cmp(&y),
+                    (_, _, AKind::Str(x), AKind::Str(y)) => x.cmp(y),
+                    _ => return self.invalid(e, "a comparison of values that are not numbers or text"),
+                };
+                use std::cmp::Ordering::*;
+                at(AKind::Bool(match op {
+                    "<" => ord == Less,
+                    "<=" => ord != Greater,
+                    ">" => ord == Greater,
+                    _ => ord != Less,
+                }))
+            }
+            _ => {
+                let (Some(x), Some(y)) = (num(&a), num(&b)) else {
+                    return self.invalid(e, &format!("`{op}` of values that are not whole numbers"));
+                };
+                let v = match op {
+                    "+" => x.checked_add(y),
+                    "-" => x.checked_sub(y),
+                    "*" => x.checked_mul(y),
+                    "/" => x.checked_div(y),
+                    _ => x.checked_rem(y),
+                };
+                match v {
+                    Some(v) => at(AKind::Num(v.to_string())),
+                    None => self.invalid(e, "arithmetic overflow or division by zero"),
+                }
+            }
+        }
+    }
+
+    /// A resource declaration, expanded over its loop and condition; NSGs
+    /// and their rules become Azure items, nested children follow.
+    fn resource(&mut self, r: &Resource, parent: Option<&Parent>, items: &mut AzureItems) {
+        let ty = match parent {
+            Some(p) if !r.ty.contains('/') => format!("{}/{}", p.ty, r.ty.to_ascii_lowercase()),
+            _ => r.ty.to_ascii_lowercase(),
+        };
+        if ty != NSG_TYPE && ty != RULE_TYPE {
+            return;
+        }
+        match &r.value.kind {
+            ExKind::For { item, index, iter, body } => {
+                let it = self.eval(iter);
+                match it.kind {
+                    AKind::Arr(list) => {
+                        for (i, v) in list.into_iter().enumerate() {
+                            let n = self.bind(item, index.as_deref(), v, i, &it.span);
+                            self.instance(r, &ty, format!("{}[{i}]", r.symbol), body, parent, None, items);
+                            self.locals.truncate(n);
+                        }
+                    }
+                    _ => {
+                        let reason = match &it.kind {
+                            AKind::Unknown { reason, .. } => reason.clone(),
+                            _ => {
+                                self.error(iter, format!("a `for` loop needs an array, found {}", it.type_name()));
+                                "not an array".into()
+                            }
+                        };
+                        let u = Unknown {
+                            what: format!("how many {} the loop creates", r.symbol),
+                            reason: reason.clone(),
+                            span: it.span.clone(),
+                        };
+                        let span = it.span.clone();
+                        let unknown_item = unknown_val(&span, format!("a loop item: {reason}"), "{item}");
+                        let n = self.bind(item, index.as_deref(), unknown_item, 0, &span);
+                        if let Some(ix) = index {
+                            if let Some(l) = self.locals.iter_mut().rev().find(|(k, _)| k == ix) {
+                                l.1 = unknown_val(&span, format!("a loop index: {reason}"), "{index}");
+                            }
+                        }
+                        self.instance(r, &ty, format!("{}[*]", r.symbol), body, parent, Some(u), items);
+                        self.locals.truncate(n);
+                    }
+                }
+            }
+            _ => self.instance(r, &ty, r.symbol.clone(), &r.value, parent, None, items),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn instance(
+        &mut self,
+        r: &Resource,
+        ty: &str,
+        shown: String,
+        body: &Ex,
+        parent: Option<&Parent>,
+        mut exists: Option<Unknown>,
+        items: &mut AzureItems,
+    ) {
+        let body = match &body.kind {
+            ExKind::If(c, b) => {
+                let cv = self.eval(c);
+                match truth(&cv) {
+                    Some(true) => b.as_ref(),
+                    Some(false) => return,
+                    None => {
+                        exists.get_or_insert(Unknown {
+                            what: format!("whether {shown} is deployed"),
+                            reason: unknown_reason(&cv, "its condition"),
+                            span: cv.span.clone(),
+                        });
+                        b.as_ref()
+                    }
+                }
+            }
+            _ => body,
+        };
+        let ExKind::Obj(_, children) = &body.kind else {
+            self.error(body, format!("resource {shown}: its body should be an object"));
+            return;
+        };
+        let span = self.span(r.at);
+        let v = self.eval(body);
+        let file = self.ctx.file.clone();
+        if ty == NSG_TYPE {
+            let nsg_key = format!("bicep-nsg:{file}:{}", key(&shown));
+            if !r.existing {
+                let mut aliases = vec![nsg_key.clone()];
+                if let Some(n) = v.get("name").and_then(AVal::name_text) {
+                    aliases.push(format!("bicep-nsg-name:{file}:{}", key(&n)));
+                }
+                let mut nsg = Nsg {
+                    id: shown.clone(),
+                    aliases,
+                    span,
+                    entries: Vec::new(),
+                    has_defaults: false,
+                    subnets: Vec::new(),
+                    nics: Vec::new(),
+                    notes: Vec::new(),
+                };
+                match v.get("properties") {
+                    Some(p) if p.is_unknown() => {
+                        let reason = unknown_reason(p, "properties");
+                        nsg.entries.push(unknown_entry(&shown, "properties", &reason, &p.span));
+                    }
+                    Some(p) => {
+                        if let Some(rules) = p.get("securityRules") {
+                            add_security_rules(&mut nsg, rules, &shown, &mut self.errors);
+                        }
+                    }
+                    None => {}
+                }
+                if let Some(u) = &exists {
+                    mark_conditional(&mut nsg.entries, u);
+                }
+                items.nsgs.push(nsg);
+            }
+            let p = Parent { ty: NSG_TYPE.into(), key: nsg_key, shown: shown.clone(), existing: r.existing };
+            for c in children {
+                self.resource(c, Some(&p), items);
+            }
+            return;
+        }
+        // A child rule: its NSG by nesting, `parent:`, or `nsg/rule` name.
+        let mut notes = Vec::new();
+        let nsg: Option<(String, String)> = match parent {
+            Some(p) => {
+                if p.existing {
+                    notes.push(format!(
+                        "{shown} is added to the existing NSG {}, whose other rules are not in the input",
+                        p.shown
+                    ));
+                }
+                Some((p.key.clone(), p.shown.clone()))
+            }
+            None => self.parent_of(body, &mut notes).or_else(|| {
+                let n = v.get("name").and_then(AVal::name_text)?;
+                let (nsg, _) = n.split_once('/')?;
+                Some((format!("bicep-nsg-name:{file}:{}", key(nsg)), nsg.to_string()))
+            }),
+        };
+        let mut obj = Vec::new();
+        if let Some(n) = v.get("name") {
+            obj.push(("name".to_string(), n.clone()));
+        }
+        match v.get("properties") {
+            Some(p) => obj.push(("properties".to_string(), p.clone())),
+            None => self.errors.push(IngestError::invalid(&span, format!("security rule {shown} has no `properties`"))),
+        }
+        let obj = AVal { kind: AKind::Obj(obj), span: span.clone() };
+        let mut rule = NsgRule {
+            nsg: nsg.iter().map(|(k, _)| k.clone()).collect(),
+            nsg_shown: nsg.map(|(_, s)| s),
+            resource: shown.clone(),
+            span: span.clone(),
+            entries: Vec::new(),
+            notes,
+        };
+        build_child_rule(&mut rule, &obj, &shown, span, &mut self.errors);
+        if let Some(u) = &exists {
+            mark_conditional(&mut rule.entries, u);
+        }
+        items.rules.push(rule);
+    }
+
+    /// The NSG a `parent:` property names: a resource symbol, or an
+    /// instance of a resource loop (`nsgs[0]`).
+    fn parent_of(&mut self, body: &Ex, notes: &mut Vec<String>) -> Option<(String, String)> {
+        let ExKind::Obj(props, _) = &body.kind else { return None };
+        let (_, _, p) = props.iter().find(|(k, _, _)| k == "parent")?;
+        let file = self.ctx.file.clone();
+        let (sym, shown) = match &p.kind {
+            ExKind::Ident(s) => (s.clone(), s.clone()),
+            ExKind::Index { base, index, .. } => {
+                let ExKind::Ident(s) = &base.kind else { return None };
+                let i = self.eval(index);
+                match num(&i) {
+                    Some(n) => (s.clone(), format!("{s}[{n}]")),
+                    None => (s.clone(), format!("{s}[*]")),
+                }
+            }
+            _ => return None,
+        };
+        let r = self.resources.get(sym.as_str()).copied()?;
+        if r.existing {
+            notes.push(format!("its NSG {sym} is declared `existing`: the NSG's other rules are not in the input"));
+        }
+        Some((format!("bicep-nsg:{file}:{}", key(&shown)), shown))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(src: &str) -> FileOutcome {
+        read_input("main.bicep", src, &Parameters::default())
+    }
+
+    #[test]
+    fn values_evaluate_like_bicep() {
+        let src = r#"
+param prefix string = 'cp'
+param ports array = [10257, 10259]
+var names = [for (p, i) in ports: '${prefix}-${p}-${i}']
+var picked = length(ports) > 1 ? names[1] : 'none'
+var maybe = {}
+var safe = maybe.?missing ?? 'fallback'
+var math = (1 + 2) * 3 % 5
+var cmp = 'ABC' =~ 'abc' && !(1 == 2)
+resource nsg 'Microsoft.Network/networkSecurityGroups@2023-09-01' = {
+  name: '${picked}|${safe}|${math}|${cmp}|${toLower('X')}|${resourceGroup().location}'
+}
+"#;
+        let out = read(src);
+        assert!(out.errors.is_empty(), "{:?}", out.errors);
+        let nsg = &out.azure.nsgs[0];
+        assert_eq!(nsg.id, "nsg");
+        let name = nsg.aliases.iter().find(|a| a.starts_with("bicep-nsg-name")).expect("name alias");
+        assert!(name.ends_with(":cp-10259-1|fallback|4|true|x|{resourcegroup()}.location"), "{name}");
+    }
+
+    #[test]
+    fn syntax_errors_have_positions_and_do_not_stop_the_file() {
+        let out = read("var a = [1 2]\nresource nsg 'Microsoft.Network/networkSecurityGroups@1' = {\n  name: 'x'\n}\n");
+        assert_eq!(out.errors.len(), 1, "{:?}", out.errors);
+        assert_eq!((out.errors[0].line, out.errors[0].column), (1, 12));
+        assert_eq!(out.azure.nsgs.len(), 1);
+        let lexed = read("var a = 'open\n");
+        assert_eq!((lexed.errors[0].line, lexed.errors[0].column), (1, 9));
+    }
+
+    #[test]
+    fn bicepparam_values() {
+        let given = read_bicepparam(
+            "main.bicepparam",
+            "using './main.bicep'\nparam src = '*'\nparam ports = [\n  '10257'\n]\n",
+        )
+        .expect("reads");
+        assert_eq!(given.len(), 2);
+        assert_eq!(given[0].value.text().as_deref(), Some("*"));
+        assert!(read_bicepparam("p.bicepparam", "param x = \n").is_err());
+    }
+}
