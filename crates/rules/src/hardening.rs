@@ -139,6 +139,9 @@ pub fn link_bind_address(findings: &mut [Finding]) {
         .filter(|f| f.rule == bind_rule)
         .map(|f| (f.resource.clone(), format!("{}:{}", f.file, f.line)))
         .collect();
+    if binds.is_empty() {
+        return;
+    }
     let opens: Vec<(String, String)> = findings
         .iter()
         .filter(|f| {
@@ -146,10 +149,18 @@ pub fn link_bind_address(findings: &mut [Finding]) {
         })
         .map(|f| (f.resource.clone(), format!("{}:{}", f.file, f.line)))
         .collect();
-    if binds.is_empty() || opens.is_empty() {
+    if opens.is_empty() {
         return;
     }
-    let list = |v: &[(String, String)]| v.iter().map(|(r, at)| format!("{r} ({at})")).collect::<Vec<_>>().join(", ");
+    // A large account can have thousands of either: name a few, count the rest.
+    const SHOWN: usize = 5;
+    let list = |v: &[(String, String)]| {
+        let mut s = v.iter().take(SHOWN).map(|(r, at)| format!("{r} ({at})")).collect::<Vec<_>>().join(", ");
+        if v.len() > SHOWN {
+            s.push_str(&format!(" and {} more", v.len() - SHOWN));
+        }
+        s
+    };
     let (bind_list, open_list) = (list(&binds), list(&opens));
     for f in findings.iter_mut() {
         if f.rule == bind_rule {

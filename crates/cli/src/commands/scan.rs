@@ -54,9 +54,12 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     let mut findings = portcullis_rules::check_estate(&estate, &settings.queries, &settings.authorized);
     // kube-controller-manager's configuration (PC2xx), cross-referenced
     // with the firewall findings on its port.
-    findings.extend(portcullis_rules::check_hardening(&estate));
-    portcullis_rules::hardening::link_bind_address(&mut findings);
-    portcullis_rules::finding::sort_findings(&mut findings);
+    let hardening = portcullis_rules::check_hardening(&estate);
+    if !hardening.is_empty() {
+        findings.extend(hardening);
+        portcullis_rules::hardening::link_bind_address(&mut findings);
+        portcullis_rules::finding::sort_findings(&mut findings);
+    }
     timer.mark("check");
     // Suppressions mark findings (kept in the report, never failing it) and
     // add findings about themselves (expired, matching nothing).
