@@ -6,21 +6,12 @@
 //! exposures the class and sources); `message_contains` pins the words a
 //! finding must say; input errors must match by file, line and column.
 
+mod common;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
-
-fn case_dirs() -> Vec<std::path::PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kubernetes");
-    let mut dirs: Vec<_> = std::fs::read_dir(&root)
-        .expect("fixtures/kubernetes exists")
-        .map(|e| e.expect("dir entry").path())
-        .filter(|p| p.join("expect.json").is_file())
-        .collect();
-    dirs.sort();
-    dirs
-}
 
 /// The findings this suite pins: the hardening rules and the flagship
 /// port rule (Services and firewalls in front of 10257).
@@ -69,22 +60,7 @@ fn run_case(dir: &Path) -> Result<(), String> {
             problems.push(format!("no {} finding on {} says `{words}`", w["rule"], w["resource"]));
         }
     }
-    let got_e: Vec<&Value> = got["errors"].as_array().into_iter().flatten().collect();
-    let want_e: Vec<&Value> = expect["errors"].as_array().into_iter().flatten().collect();
-    for w in &want_e {
-        let hit = got_e.iter().any(|g| {
-            g["file"].as_str().unwrap_or("").ends_with(w["file"].as_str().unwrap_or("?"))
-                && g["line"] == w["line"]
-                && g["column"] == w["column"]
-                && g["message"].as_str().unwrap_or("").contains(w["contains"].as_str().unwrap_or(""))
-        });
-        if !hit {
-            problems.push(format!("expected error not reported: {w}"));
-        }
-    }
-    if got_e.len() != want_e.len() {
-        problems.push(format!("expected {} errors, got {}: {:?}", want_e.len(), got_e.len(), got_e));
-    }
+    common::check_errors(&got, &expect, common::FileMatch::Suffix, &mut problems);
     if problems.is_empty() {
         Ok(())
     } else {
@@ -94,15 +70,7 @@ fn run_case(dir: &Path) -> Result<(), String> {
 
 #[test]
 fn every_kubernetes_case_holds() {
-    let dirs = case_dirs();
-    assert!(dirs.len() >= 10, "expected the kubernetes fixtures, found {}", dirs.len());
-    let mut failures = Vec::new();
-    for d in &dirs {
-        if let Err(e) = run_case(d) {
-            failures.push(format!("{}: {e}", d.file_name().unwrap_or_default().to_string_lossy()));
-        }
-    }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), dirs.len(), failures.join("\n\n"));
+    common::every_case_holds("kubernetes", 10, run_case);
 }
 
 /// Every hardening rule has a case where it fires and a case where the
@@ -111,7 +79,7 @@ fn every_kubernetes_case_holds() {
 fn every_hardening_rule_is_exercised_both_ways() {
     let mut fired = BTreeSet::new();
     let mut good_cases = 0;
-    for d in case_dirs() {
+    for d in common::case_dirs("kubernetes") {
         let expect: Value =
             serde_json::from_str(&std::fs::read_to_string(d.join("expect.json")).expect("readable")).expect("JSON");
         for f in expect["findings"].as_array().into_iter().flatten() {

@@ -3,21 +3,12 @@
 //! the real binary; findings on the checked ports and input errors must
 //! match exactly.
 
+mod common;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
-
-fn case_dirs() -> Vec<std::path::PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/semantics");
-    let mut dirs: Vec<_> = std::fs::read_dir(&root)
-        .expect("fixtures/semantics exists")
-        .map(|e| e.expect("dir entry").path())
-        .filter(|p| p.join("expect.json").is_file())
-        .collect();
-    dirs.sort();
-    dirs
-}
 
 type Key = (String, String, u64, String, Vec<String>);
 
@@ -71,23 +62,8 @@ fn run_case(dir: &Path) -> Result<(), String> {
             got_f.difference(&want_f).collect::<Vec<_>>()
         ));
     }
-    let got_e: Vec<&Value> = got["errors"].as_array().into_iter().flatten().collect();
-    let want_e: Vec<&Value> = expect["errors"].as_array().into_iter().flatten().collect();
-    for w in &want_e {
-        let hit = got_e.iter().any(|g| {
-            g["file"] == w["file"]
-                && g["line"] == w["line"]
-                && g["column"] == w["column"]
-                && g["message"].as_str().unwrap_or("").contains(w["contains"].as_str().unwrap_or(""))
-        });
-        if !hit {
-            problems.push(format!("expected error not reported: {w}"));
-        }
-    }
-    if got_e.len() != want_e.len() {
-        problems.push(format!("expected {} errors, got {}: {:?}", want_e.len(), got_e.len(), got_e));
-    }
-    let want_code = if want_e.is_empty() { 0 } else { 2 };
+    common::check_errors(&got, &expect, common::FileMatch::Exact, &mut problems);
+    let want_code = if expect["errors"].as_array().is_none_or(Vec::is_empty) { 0 } else { 2 };
     if out.status.code() != Some(want_code) {
         problems.push(format!("exit code {:?}, expected {want_code}", out.status.code()));
     }
@@ -100,13 +76,5 @@ fn run_case(dir: &Path) -> Result<(), String> {
 
 #[test]
 fn every_semantics_case_holds() {
-    let dirs = case_dirs();
-    assert!(dirs.len() >= 20, "expected the semantics fixtures, found {}", dirs.len());
-    let mut failures = Vec::new();
-    for d in &dirs {
-        if let Err(e) = run_case(d) {
-            failures.push(format!("{}: {e}", d.file_name().unwrap_or_default().to_string_lossy()));
-        }
-    }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), dirs.len(), failures.join("\n\n"));
+    common::every_case_holds("semantics", 20, run_case);
 }

@@ -4,20 +4,11 @@
 //! Every finding must be expected, suppressed or not, and every expected
 //! one found; meta findings (PC9xx) are matched by their message too.
 
+mod common;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::Path;
-
-fn case_dirs() -> Vec<std::path::PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/suppressions");
-    let mut dirs: Vec<_> = std::fs::read_dir(&root)
-        .expect("fixtures/suppressions exists")
-        .map(|e| e.expect("dir entry").path())
-        .filter(|p| p.join("expect.json").is_file())
-        .collect();
-    dirs.sort();
-    dirs
-}
 
 /// Whether a finding of the output is the expected one.
 fn matches(want: &Value, got: &Value) -> bool {
@@ -76,22 +67,7 @@ fn run_case(dir: &Path) -> Result<(), String> {
             ));
         }
     }
-    let got_e: Vec<&Value> = got["errors"].as_array().into_iter().flatten().collect();
-    let want_e: Vec<&Value> = expect["errors"].as_array().into_iter().flatten().collect();
-    for w in &want_e {
-        let hit = got_e.iter().any(|g| {
-            g["file"] == w["file"]
-                && g["line"] == w["line"]
-                && g["column"] == w["column"]
-                && g["message"].as_str().unwrap_or("").contains(w["contains"].as_str().unwrap_or(""))
-        });
-        if !hit {
-            problems.push(format!("expected error not reported: {w} in {got_e:?}"));
-        }
-    }
-    if got_e.len() != want_e.len() {
-        problems.push(format!("expected {} errors, got {got_e:?}", want_e.len()));
-    }
+    common::check_errors(&got, &expect, common::FileMatch::Exact, &mut problems);
     if out.status.code() != expect["exit"].as_i64().map(|c| c as i32) {
         problems.push(format!("exit code {:?}, expected {}", out.status.code(), expect["exit"]));
     }
@@ -104,13 +80,5 @@ fn run_case(dir: &Path) -> Result<(), String> {
 
 #[test]
 fn every_suppression_case_holds() {
-    let dirs = case_dirs();
-    assert!(dirs.len() >= 5, "expected the suppression fixtures, found {}", dirs.len());
-    let mut failures = Vec::new();
-    for d in &dirs {
-        if let Err(e) = run_case(d) {
-            failures.push(format!("{}: {e}", d.file_name().unwrap_or_default().to_string_lossy()));
-        }
-    }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), dirs.len(), failures.join("\n\n"));
+    common::every_case_holds("suppressions", 5, run_case);
 }
