@@ -6,6 +6,7 @@
 
 pub mod addr;
 pub mod component;
+pub mod date;
 pub mod estate;
 pub mod interval;
 pub mod named;

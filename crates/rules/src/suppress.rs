@@ -170,20 +170,9 @@ pub fn today_utc() -> String {
     civil_from_days((secs / 86_400) as i64)
 }
 
-/// The calendar date of a day count since 1970-01-01 (proleptic
-/// Gregorian; the algorithm of Howard Hinnant's "chrono-compatible
-/// low-level date algorithms").
+/// The calendar date of a day count since 1970-01-01, `YYYY-MM-DD`.
 pub fn civil_from_days(days: i64) -> String {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
+    portcullis_model::date::ymd(days)
 }
 
 #[cfg(test)]
