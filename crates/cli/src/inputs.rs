@@ -45,7 +45,11 @@ fn display(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
-fn collect(paths: &[PathBuf], errors: &mut Vec<IngestError>) -> Vec<Candidate> {
+/// The files under `paths`, each with whether the user named it: named
+/// files as given, directories walked (hidden files skipped, .gitignore
+/// honoured, sorted by name). What cannot be walked goes to
+/// `error(path, message)`. `scan` and `flows` both read what this finds.
+pub fn walk(paths: &[PathBuf], mut error: impl FnMut(&str, &str)) -> Vec<(PathBuf, bool)> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
@@ -57,20 +61,25 @@ fn collect(paths: &[PathBuf], errors: &mut Vec<IngestError>) -> Vec<Candidate> {
                 .build();
             for entry in walker {
                 match entry {
-                    Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
-                        out.push(Candidate { path: e.into_path(), named: false });
-                    }
+                    Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => out.push((e.into_path(), false)),
                     Ok(_) => {}
-                    Err(e) => errors.push(io_error(&display(p), &e.to_string())),
+                    Err(e) => error(&display(p), &e.to_string()),
                 }
             }
         } else if p.exists() {
-            out.push(Candidate { path: p.clone(), named: true });
+            out.push((p.clone(), true));
         } else {
-            errors.push(io_error(&display(p), "no such file or directory"));
+            error(&display(p), "no such file or directory");
         }
     }
     out
+}
+
+fn collect(paths: &[PathBuf], errors: &mut Vec<IngestError>) -> Vec<Candidate> {
+    walk(paths, |file, msg| errors.push(io_error(file, msg)))
+        .into_iter()
+        .map(|(path, named)| Candidate { path, named })
+        .collect()
 }
 
 fn io_error(file: &str, msg: &str) -> IngestError {

@@ -23,33 +23,10 @@ use std::path::Path;
 const CONTROLLER_MANAGER: (u8, u16) = (6, 10257);
 
 fn collect(paths: &[std::path::PathBuf], errors: &mut Vec<ReportError>) -> Vec<Input> {
-    let mut out = Vec::new();
-    for p in paths {
-        let display = p.to_string_lossy().into_owned();
-        if p.is_dir() {
-            let walker = ignore::WalkBuilder::new(p)
-                .hidden(true)
-                .git_ignore(true)
-                .require_git(false)
-                .sort_by_file_name(|a, b| a.cmp(b))
-                .build();
-            for e in walker {
-                match e {
-                    Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
-                        let path = e.into_path();
-                        out.push(Input { display: path.to_string_lossy().into_owned(), path, named: false });
-                    }
-                    Ok(_) => {}
-                    Err(e) => errors.push(err(&display, 0, &e.to_string())),
-                }
-            }
-        } else if p.exists() {
-            out.push(Input { path: p.clone(), display, named: true });
-        } else {
-            errors.push(err(&display, 0, "no such file or directory"));
-        }
-    }
-    out
+    crate::inputs::walk(paths, |file, msg| errors.push(err(file, 0, msg)))
+        .into_iter()
+        .map(|(path, named)| Input { display: path.to_string_lossy().into_owned(), path, named })
+        .collect()
 }
 
 fn err(file: &str, line: u64, message: &str) -> ReportError {
