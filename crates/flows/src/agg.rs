@@ -108,7 +108,8 @@ pub struct Cell {
 /// Malformed lines kept per input with their message; the rest are counted.
 pub const MALFORMED_KEPT: usize = 5;
 
-#[derive(Clone, Debug, Default)]
+/// Run totals; also the JSON `flow_stats` (with the number of files).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Totals {
     /// Flow records read (NODATA/SKIPDATA excluded).
     pub records: u64,

@@ -77,31 +77,17 @@ pub struct Observation {
     pub line: u64,
 }
 
-/// Run totals (JSON `flow_stats`).
+/// Run totals (JSON `flow_stats`): the files read, then the record counts.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Stats {
     pub files: usize,
-    pub records: u64,
-    pub nodata: u64,
-    pub skipdata: u64,
-    pub matched: u64,
-    pub outside_window: u64,
-    pub without_ports: u64,
-    pub malformed: u64,
+    #[serde(flatten)]
+    pub totals: Totals,
 }
 
 impl Stats {
     pub fn from_totals(t: &Totals, files: usize) -> Stats {
-        Stats {
-            files,
-            records: t.records,
-            nodata: t.nodata,
-            skipdata: t.skipdata,
-            matched: t.matched,
-            outside_window: t.outside_window,
-            without_ports: t.without_ports,
-            malformed: t.malformed,
-        }
+        Stats { files, totals: t.clone() }
     }
 }
 

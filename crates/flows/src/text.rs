@@ -124,18 +124,18 @@ pub fn render(built: &Built, stats: &Stats, errors: &[String], findings: &[Findi
         out,
         "\n{} file(s), {} flow record(s), {} on watched ports{}; {} NODATA, {} SKIPDATA, {} malformed{}{}.",
         stats.files,
-        stats.records,
-        stats.matched,
-        if stats.outside_window > 0 {
-            format!(" ({} more outside the time window)", stats.outside_window)
+        stats.totals.records,
+        stats.totals.matched,
+        if stats.totals.outside_window > 0 {
+            format!(" ({} more outside the time window)", stats.totals.outside_window)
         } else {
             String::new()
         },
-        stats.nodata,
-        stats.skipdata,
-        stats.malformed,
-        if stats.without_ports > 0 {
-            format!(", {} without protocol, port or address (the format cannot tell)", stats.without_ports)
+        stats.totals.nodata,
+        stats.totals.skipdata,
+        stats.totals.malformed,
+        if stats.totals.without_ports > 0 {
+            format!(", {} without protocol, port or address (the format cannot tell)", stats.totals.without_ports)
         } else {
             String::new()
         },

@@ -133,12 +133,12 @@ pub fn run(args: FlowsArgs) -> Result<u8> {
     errors.sort();
     let stats = Stats::from_totals(&agg.totals, files_read);
     let built = build(&agg, &inputs, args.top);
-    if stats.malformed > agg.malformed.len() as u64 {
+    if stats.totals.malformed > agg.malformed.len() as u64 {
         let shown = agg.malformed.len();
         errors.push(err(
             "",
             0,
-            &format!("{} malformed record(s) in all; the first {shown} per file are listed", stats.malformed),
+            &format!("{} malformed record(s) in all; the first {shown} per file are listed", stats.totals.malformed),
         ));
     }
 
