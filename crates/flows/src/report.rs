@@ -232,14 +232,15 @@ pub fn build(agg: &Agg<'_>, inputs: &[Input], top: usize) -> Built {
                 file: file.clone(),
                 line: u32::try_from(s.at.line).unwrap_or(u32::MAX),
                 column: 0,
-                sources: vec![src.clone()],
+                sources: vec![src.clone()].into(),
                 because: vec![Because {
                     file,
                     line: u32::try_from(s.at.line).unwrap_or(u32::MAX),
                     column: 0,
                     rule: rule_text,
                     resource: where_.clone(),
-                }],
+                }]
+                .into(),
                 flag: None,
                 message: format!(
                     "{src}, which is not an authorized source, connected to {proto}/{} on {where_}: {} accepted flow record(s), {} packets, {}{window}",
@@ -249,7 +250,7 @@ pub fn build(agg: &Agg<'_>, inputs: &[Input], top: usize) -> Built {
                     human_bytes(s.counts.bytes)
                 ),
                 resource_kind: "flow destination".to_string(),
-                path: Vec::new(),
+                path: Default::default(),
                 unknown: Vec::new(),
                 suppressed: None,
             });

@@ -157,7 +157,7 @@ pub fn read_input_with(path: &str, text: &str, opts: &ReadOptions) -> FileOutcom
     let mut streamed = AwsItems::default();
     let mut saw_stream = false;
     let parsed = if text.len() >= PIPELINE_BYTES {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(&'static str, json::Node)>>(64);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(&'static str, json::Node)>>(4);
         std::thread::scope(|scope| {
             let worker = scope.spawn(|| {
                 let mut items = AwsItems::default();

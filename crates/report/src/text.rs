@@ -92,7 +92,7 @@ fn block(f: &Finding, report: &Report, p: &Paint, out: &mut dyn Write) -> io::Re
     if !f.path.is_empty() {
         writeln!(out, "  {} {}", p.dim("path:   "), f.path.join(" -> "))?;
     }
-    for b in &f.because {
+    for b in f.because.iter() {
         writeln!(out, "  {} {}:{}: {} ({})", p.dim("because:"), b.file, b.line, b.rule, b.resource)?;
     }
     for u in &f.unknown {

@@ -123,11 +123,11 @@ fn findings_carry_their_values_in_canonical_order() {
         assert_eq!(o["file"], f.file.as_str(), "paths are printed as given, spaces and accents included");
         assert_eq!(o["line"], f.line);
         assert_eq!(o["column"], f.column);
-        assert_eq!(o["sources"], Value::from(f.sources.clone()));
+        assert_eq!(o["sources"], Value::from(f.sources.to_vec()));
         assert_eq!(o["message"], f.message.as_str());
         let because = o["because"].as_array().expect("because is an array");
         assert_eq!(because.len(), f.because.len());
-        for (ob, b) in because.iter().zip(&f.because) {
+        for (ob, b) in because.iter().zip(f.because.iter()) {
             assert_eq!(
                 (&ob["file"], &ob["line"], &ob["rule"]),
                 (&Value::from(b.file.as_str()), &Value::from(b.line), &Value::from(b.rule.as_str()))

@@ -248,7 +248,7 @@ fn locations_point_where_the_finding_points() {
         assert_eq!(phys["region"]["startColumn"], f.column);
         let related = r["relatedLocations"].as_array().expect("every shared finding has because entries");
         assert_eq!(related.len(), f.because.len());
-        for (l, b) in related.iter().zip(&f.because) {
+        for (l, b) in related.iter().zip(f.because.iter()) {
             assert_eq!(l["physicalLocation"]["artifactLocation"]["uri"], path_uri(&b.file));
             assert_eq!(l["physicalLocation"]["region"]["startLine"], b.line);
         }
@@ -356,18 +356,19 @@ fn probe_finding() -> portcullis_rules::Finding {
     f.file = "https://10.0.0.5:10257/metrics".into();
     f.line = 0;
     f.column = 0;
-    f.sources = Vec::new();
+    f.sources = Default::default();
     f.because = vec![portcullis_rules::Because {
         file: "targets.txt".into(),
         line: 2,
         column: 1,
         rule: "probe target".into(),
         resource: "10.0.0.5:10257".into(),
-    }];
+    }]
+    .into();
     f.flag = Some("authorization-always-allow-paths".into());
     f.message = "/metrics answered 200 to a client without credentials".into();
     f.resource_kind = "endpoint".into();
-    f.path = Vec::new();
+    f.path = Default::default();
     f
 }
 

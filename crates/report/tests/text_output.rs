@@ -185,7 +185,7 @@ fn snippet_stops_at_the_edges_of_the_file() {
 #[test]
 fn long_sources_lists_are_cut_at_twelve() {
     let sources: Vec<String> = (1..=15).map(|i| format!("198.51.100.{i}/32")).collect();
-    let f = Finding { sources, ..common::public_pc101() };
+    let f = Finding { sources: sources.into(), ..common::public_pc101() };
     let text = render_one(f);
     let line = text.lines().find(|l| l.starts_with("  sources: ")).expect("a sources line");
     assert!(line.ends_with("198.51.100.12/32 (and 3 more)"), "{line}");

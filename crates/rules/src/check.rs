@@ -6,6 +6,7 @@ use crate::spec::PortRule;
 use portcullis_engine::{entry, evaluate, port_boundaries, port_segment, EntryRef, Exposure, PathAdmit};
 use portcullis_model::named::{is_unrestricted, non_public, public};
 use portcullis_model::{AddrSet, Estate, InternalSource, Protocol};
+use std::sync::Arc;
 
 /// Who may connect, as the user stated it.
 #[derive(Clone, Debug, Default)]
@@ -178,39 +179,33 @@ pub fn check_estate(estate: &Estate, queries: &[PortQuery], auth: &Authorized) -
 
 /// A protocol and the stretch of ports between two rule boundaries.
 type SegmentKey = (Protocol, usize);
-/// An evaluated exposure, its class (none: nothing to report) and the
-/// class's sources as text (shared by every port of the segment).
-type Answer = (Exposure, Option<(Classified, Vec<String>)>);
 
 /// The findings for one target. Ports that fall between the same rule
-/// boundaries get the same answer: it is evaluated and classified once
-/// (the control-plane ports 10250-10259 usually share one or two).
+/// boundaries get the same answer: it is evaluated, classified and
+/// described once (the control-plane ports 10250-10259 usually share one
+/// or two), and its findings share the description.
 fn check_target(estate: &Estate, t: usize, queries: &[PortQuery], auth: &Authorized) -> Vec<Finding> {
     let Some(target) = estate.targets.get(t) else { return Vec::new() };
     let boundaries = port_boundaries(estate, target);
     let mut answers: Vec<(SegmentKey, Option<Answer>)> = Vec::new();
-    let mut path: Option<Vec<String>> = None;
+    let mut path: Option<Arc<[String]>> = None;
     let mut out = Vec::new();
     for q in queries {
         let key = (q.protocol, port_segment(&boundaries, q.port));
         let i = match answers.iter().position(|(k, _)| *k == key) {
             Some(i) => i,
             None => {
-                let answer = evaluate(estate, t, q.protocol, q.port).map(|exp| {
-                    let c = classify(&exp, auth).map(|c| {
-                        let shown = c.shown.to_cidr_strings();
-                        (c, shown)
-                    });
-                    (exp, c)
+                let answer = evaluate(estate, t, q.protocol, q.port).and_then(|exp| {
+                    let c = classify(&exp, auth)?;
+                    let path = path.get_or_insert_with(|| describe_path(estate, t).into()).clone();
+                    Answer::new(estate, &exp, c, path)
                 });
                 answers.push((key, answer));
                 answers.len() - 1
             }
         };
-        let Some((exp, Some((c, shown)))) = &answers[i].1 else { continue };
-        let path = path.get_or_insert_with(|| describe_path(estate, t));
-        if let Some(f) = finding_from(estate, exp, c, shown, q, path) {
-            out.push(f);
+        if let Some(a) = &answers[i].1 {
+            out.push(a.finding(q));
         }
     }
     out
@@ -225,91 +220,122 @@ pub fn finding_for(
     path: &[String],
 ) -> Option<Finding> {
     let c = classify(exp, auth)?;
-    let shown = c.shown.to_cidr_strings();
-    finding_from(estate, exp, &c, &shown, q, path)
+    Some(Answer::new(estate, exp, c, path.into())?.finding(q))
 }
 
-/// The finding for an exposure already classified as `c`. The exposure may
-/// have been evaluated for another port of the same segment: everything
-/// port-specific comes from `q`.
-fn finding_from(
-    estate: &Estate,
-    exp: &Exposure,
-    c: &Classified,
-    shown: &[String],
-    q: &PortQuery,
-    path: &[String],
-) -> Option<Finding> {
-    let target = estate.targets.get(exp.target)?;
-    let refs = exp.because(&c.addrs, !c.internal.is_empty());
-    let because = because_list(estate, &refs);
-    let unknown: Vec<String> = if c.class == ExposureClass::Undetermined {
-        let mut u: Vec<String> = exp.unknowns.iter().map(|(_, u)| u.to_string()).collect();
-        u.dedup();
-        u
-    } else {
-        Vec::new()
-    };
-    // Point at the rule that admits (STYLE: every finding points at the
-    // line that did it); for an undetermined answer, at the unknown value.
-    let (file, line, column) = if c.class == ExposureClass::Undetermined {
-        exp.unknowns
-            .first()
-            .map(|(_, u)| (u.span.file.to_string(), u.span.line, u.span.column))
-            .or_else(|| because.first().map(|b| (b.file.clone(), b.line, b.column)))
-    } else {
-        // The innermost layer (the security group, the NIC's NSG) is the
-        // one written for this target and the one a fix edits.
-        let last_step: Vec<usize> = target.path.last().map(|s| s.layers.clone()).unwrap_or_default();
-        refs.iter()
-            .position(|r| last_step.contains(&r.layer))
-            .and_then(|i| because.get(i))
-            .or_else(|| because.first())
-            .map(|b| (b.file.clone(), b.line, b.column))
-    }
-    .unwrap_or_else(|| (target.span.file.to_string(), target.span.line, target.span.column));
+/// Everything a finding says that does not depend on the port: one answer
+/// serves every port of a segment, and its findings share the lists.
+struct Answer<'e> {
+    class: ExposureClass,
+    target: &'e portcullis_model::Target,
+    /// The sources, for the message.
+    who: String,
+    /// The first unknown value, for an undetermined message.
+    first_unknown: Option<String>,
+    /// Whether something is admitted for sure (an undetermined answer may
+    /// admit nothing known).
+    some_known: bool,
+    file: String,
+    line: u32,
+    column: u32,
+    sources: Arc<[String]>,
+    because: Arc<[Because]>,
+    path: Arc<[String]>,
+    unknown: Vec<String>,
+}
 
-    let proto = q.protocol.name();
-    let who = describe_sources(c, shown);
-    let what = format!("{}/{} ({})", proto, q.port, q.rule.component);
-    let on = format!("{} {}", target.kind_name, target.id);
-    let message = match c.class {
-        ExposureClass::Unrestricted => format!("{what} on {on} is reachable from {who}"),
-        ExposureClass::Public => {
-            format!("{what} on {on} is reachable from public sources that are not authorized: {who}")
+impl<'e> Answer<'e> {
+    fn new(estate: &'e Estate, exp: &Exposure, c: Classified, path: Arc<[String]>) -> Option<Answer<'e>> {
+        let target = estate.targets.get(exp.target)?;
+        let shown = c.shown.to_cidr_strings();
+        let refs = exp.because(&c.addrs, !c.internal.is_empty());
+        let because = because_list(estate, &refs);
+        let unknown: Vec<String> = if c.class == ExposureClass::Undetermined {
+            let mut u: Vec<String> = exp.unknowns.iter().map(|(_, u)| u.to_string()).collect();
+            u.dedup();
+            u
+        } else {
+            Vec::new()
+        };
+        // Point at the rule that admits (STYLE: every finding points at the
+        // line that did it); for an undetermined answer, at the unknown value.
+        let (file, line, column) = if c.class == ExposureClass::Undetermined {
+            exp.unknowns
+                .first()
+                .map(|(_, u)| (u.span.file.to_string(), u.span.line, u.span.column))
+                .or_else(|| because.first().map(|b| (b.file.clone(), b.line, b.column)))
+        } else {
+            // The innermost layer (the security group, the NIC's NSG) is the
+            // one written for this target and the one a fix edits.
+            let last_step: &[usize] = target.path.last().map(|s| s.layers.as_slice()).unwrap_or_default();
+            refs.iter()
+                .position(|r| last_step.contains(&r.layer))
+                .and_then(|i| because.get(i))
+                .or_else(|| because.first())
+                .map(|b| (b.file.clone(), b.line, b.column))
         }
-        ExposureClass::Unauthorized => {
-            format!("{what} on {on} is reachable from sources outside the authorized list: {who}")
-        }
-        ExposureClass::Undetermined => {
-            let first = unknown.first().cloned().unwrap_or_else(|| "a value is unknown".into());
-            if c.addrs.is_empty() || exp.lower.addrs.is_empty() {
-                format!("{what} on {on} may be reachable from the internet: {first}")
-            } else {
-                format!("{what} on {on} is reachable from {who} at least, and possibly more: {first}")
+        .unwrap_or_else(|| (target.span.file.to_string(), target.span.line, target.span.column));
+        let who = describe_sources(&c, &shown);
+        let mut sources = shown;
+        sources.extend(c.internal.iter().map(|s| s.name.clone()));
+        Some(Answer {
+            class: c.class,
+            target,
+            who,
+            first_unknown: unknown.first().cloned(),
+            some_known: !(c.addrs.is_empty() || exp.lower.addrs.is_empty()),
+            file,
+            line,
+            column,
+            sources: sources.into(),
+            because: because.into(),
+            path,
+            unknown,
+        })
+    }
+
+    /// The finding for port `q` of this answer's segment.
+    fn finding(&self, q: &PortQuery) -> Finding {
+        let proto = q.protocol.name();
+        let (who, target) = (&self.who, self.target);
+        let what = format!("{}/{} ({})", proto, q.port, q.rule.component);
+        let on = format!("{} {}", target.kind_name, target.id);
+        let message = match self.class {
+            ExposureClass::Unrestricted => format!("{what} on {on} is reachable from {who}"),
+            ExposureClass::Public => {
+                format!("{what} on {on} is reachable from public sources that are not authorized: {who}")
             }
+            ExposureClass::Unauthorized => {
+                format!("{what} on {on} is reachable from sources outside the authorized list: {who}")
+            }
+            ExposureClass::Undetermined => {
+                let first = self.first_unknown.as_deref().unwrap_or("a value is unknown");
+                if self.some_known {
+                    format!("{what} on {on} is reachable from {who} at least, and possibly more: {first}")
+                } else {
+                    format!("{what} on {on} may be reachable from the internet: {first}")
+                }
+            }
+        };
+        Finding {
+            rule: q.rule.code.to_string(),
+            severity: severity_for(q.rule, self.class),
+            kind: FindingKind::Exposure,
+            exposure: Some(self.class),
+            port: Some(q.port),
+            protocol: Some(proto.to_string()),
+            resource: target.id.clone(),
+            file: self.file.clone(),
+            line: self.line,
+            column: self.column,
+            sources: self.sources.clone(),
+            because: self.because.clone(),
+            flag: None,
+            message,
+            resource_kind: target.kind_name.clone(),
+            path: self.path.clone(),
+            unknown: self.unknown.clone(),
+            suppressed: None,
         }
-    };
-    let mut sources = shown.to_vec();
-    sources.extend(c.internal.iter().map(|s| s.name.clone()));
-    Some(Finding {
-        rule: q.rule.code.to_string(),
-        severity: severity_for(q.rule, c.class),
-        kind: FindingKind::Exposure,
-        exposure: Some(c.class),
-        port: Some(q.port),
-        protocol: Some(proto),
-        resource: target.id.clone(),
-        file,
-        line,
-        column,
-        sources,
-        because,
-        flag: None,
-        message,
-        resource_kind: target.kind_name.clone(),
-        path: path.to_vec(),
-        unknown,
-        suppressed: None,
-    })
+    }
 }

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use std::fmt;
+use std::sync::Arc;
 
 /// How bad a finding is. Ordered: `Info` < … < `Critical`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -131,15 +132,17 @@ pub struct Finding {
     pub file: String,
     pub line: u32,
     pub column: u32,
-    pub sources: Vec<String>,
-    pub because: Vec<Because>,
+    /// Shared (`Arc`): the ports of one answer list the same sources and
+    /// rules, and a large account has hundreds of thousands of findings.
+    pub sources: Arc<[String]>,
+    pub because: Arc<[Because]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flag: Option<String>,
     pub message: String,
     /// What the resource is (`instance`, `security group`).
     pub resource_kind: String,
     /// The layers traffic passes, in order, for people.
-    pub path: Vec<String>,
+    pub path: Arc<[String]>,
     /// Values the input could not tell that this answer depends on.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown: Vec<String>,

@@ -95,11 +95,13 @@ pub fn run(args: ProbeArgs) -> Result<u8> {
     findings.dedup_by(|later, first| {
         let same = later.fingerprint() == first.fingerprint() && later.message == first.message;
         if same {
-            for b in later.because.drain(..) {
-                if !first.because.contains(&b) {
-                    first.because.push(b);
+            let mut merged = first.because.to_vec();
+            for b in later.because.iter() {
+                if !merged.contains(b) {
+                    merged.push(b.clone());
                 }
             }
+            first.because = merged.into();
         }
         same
     });

@@ -131,7 +131,13 @@ impl Timer {
 
     fn mark(&self, phase: &str) {
         if let Some(t) = self.start {
-            eprintln!("portcullis: {phase} done at {:.3} s", t.elapsed().as_secs_f64());
+            // Resident memory from /proc (Linux); absent elsewhere.
+            let rss = std::fs::read_to_string("/proc/self/statm")
+                .ok()
+                .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .map(|pages| format!(", {} MiB resident", (pages * 4096) >> 20))
+                .unwrap_or_default();
+            eprintln!("portcullis: {phase} done at {:.3} s{rss}", t.elapsed().as_secs_f64());
         }
     }
 }

@@ -114,7 +114,7 @@ fn because(file: &str, line: u32, column: u32, rule: &str, resource: &str) -> Be
     Because { file: file.into(), line, column, rule: rule.into(), resource: resource.into() }
 }
 
-fn strings(items: &[&str]) -> Vec<String> {
+fn strings(items: &[&str]) -> std::sync::Arc<[String]> {
     items.iter().map(|s| s.to_string()).collect()
 }
 
@@ -138,7 +138,8 @@ pub fn unrestricted_pc100() -> Finding {
         because: vec![
             because(NACL_FILE, 6, 9, "rule 100 allow all from 0.0.0.0/0", "acl-0a1b2c3d4e5f60718"),
             because(SG_FILE, 9, 24, "inbound tcp 10257 from 0.0.0.0/0", "sg-0cp1234567890abcd"),
-        ],
+        ]
+        .into(),
         flag: None,
         message: "tcp/10257 (kube-controller-manager) on instance i-0123456789abcdef0 is reachable from the whole \
                   IPv4 internet"
@@ -165,7 +166,7 @@ pub fn public_pc101() -> Finding {
         line: 13,
         column: 24,
         sources: strings(&["203.0.113.0/24"]),
-        because: vec![because(SG_FILE, 13, 24, "inbound tcp 6443 from 203.0.113.0/24", "sg-0cp1234567890abcd")],
+        because: vec![because(SG_FILE, 13, 24, "inbound tcp 6443 from 203.0.113.0/24", "sg-0cp1234567890abcd")].into(),
         flag: None,
         message: "tcp/6443 (kube-apiserver) on instance i-0123456789abcdef0 is reachable from public sources that \
                   are not authorized: 203.0.113.0/24"
@@ -193,8 +194,9 @@ pub fn undetermined_pc100() -> Finding {
         file: PLAN_FILE.into(),
         line: 9,
         column: 28,
-        sources: Vec::new(),
-        because: vec![because(PLAN_FILE, 4, 5, "cidr_blocks (known only after apply)", "aws_security_group_rule.kcm")],
+        sources: Default::default(),
+        because: vec![because(PLAN_FILE, 4, 5, "cidr_blocks (known only after apply)", "aws_security_group_rule.kcm")]
+            .into(),
         flag: None,
         message: format!(
             "tcp/10257 (kube-controller-manager) on instance aws_instance.control_plane may be reachable from the \
@@ -222,7 +224,8 @@ pub fn odd_path_pc102() -> Finding {
         line: 8,
         column: 24,
         sources: strings(&["10.20.0.0/16"]),
-        because: vec![because(ODD_FILE, 8, 24, "inbound tcp 2379-2380 from 10.20.0.0/16", "sg-0e7cd0000000000aa")],
+        because: vec![because(ODD_FILE, 8, 24, "inbound tcp 2379-2380 from 10.20.0.0/16", "sg-0e7cd0000000000aa")]
+            .into(),
         flag: None,
         message: "tcp/2379 (etcd) on instance i-0fedcba9876543210 is reachable from sources outside the authorized \
                   list: 10.20.0.0/16"

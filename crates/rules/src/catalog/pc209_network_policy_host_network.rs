@@ -87,7 +87,7 @@ fn check(estate: &Estate) -> Vec<Finding> {
             file: np.span.file.to_string(),
             line: np.span.line,
             column: np.span.column,
-            sources: Vec::new(),
+            sources: Default::default(),
             because: pods
                 .iter()
                 .map(|cm| Because {
@@ -101,7 +101,7 @@ fn check(estate: &Estate) -> Vec<Finding> {
             flag: Some("hostNetwork".into()),
             message,
             resource_kind: "NetworkPolicy".into(),
-            path: Vec::new(),
+            path: Default::default(),
             unknown: Vec::new(),
             suppressed: None,
         });
