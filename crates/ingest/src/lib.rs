@@ -157,14 +157,21 @@ pub fn read_input_with(path: &str, text: &str, opts: &ReadOptions) -> FileOutcom
     let mut streamed = AwsItems::default();
     let mut saw_stream = false;
     let parsed = if text.len() >= PIPELINE_BYTES {
+        // Batches go to the adapting thread and come back to be dropped
+        // here: nodes freed on the thread that allocated them are reused by
+        // the allocator, where frees from another thread left the parser
+        // asking the kernel for fresh (zeroed) pages all along.
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(&'static str, json::Node)>>(4);
+        let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<(&'static str, json::Node)>>();
         std::thread::scope(|scope| {
             let worker = scope.spawn(|| {
                 let mut items = AwsItems::default();
                 for batch in rx {
-                    for (key, node) in batch {
-                        aws::dumps::read_element(&mut ctx, key, &node, &mut items);
+                    for (key, node) in &batch {
+                        aws::dumps::read_element(&mut ctx, key, node, &mut items);
                     }
+                    // The parser has gone when this fails: drop here.
+                    let _ = back_tx.send(batch);
                 }
                 items
             });
@@ -174,9 +181,16 @@ pub fn read_input_with(path: &str, text: &str, opts: &ReadOptions) -> FileOutcom
                 let key = aws::dumps::STREAMED_KEYS.iter().copied().find(|k| *k == key).unwrap_or("");
                 batch.push((key, node));
                 if batch.len() == BATCH {
+                    // Drop the adapted batches' nodes, reusing one vector.
+                    let mut next = None;
+                    while let Ok(mut done) = back_rx.try_recv() {
+                        done.clear();
+                        next = Some(done);
+                    }
+                    let next = next.unwrap_or_else(|| Vec::with_capacity(BATCH));
                     // A send fails only if the worker died; its panic is
                     // reported when it is joined below.
-                    let _ = tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+                    let _ = tx.send(std::mem::replace(&mut batch, next));
                 }
             };
             let parsed = json::parse_streaming(text, json::Options::default(), aws::dumps::STREAMED_KEYS, &mut sink);

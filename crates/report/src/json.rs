@@ -333,13 +333,15 @@ mod tests {
             resource_kind: "security group".into(),
             path: if full { vec![text.into()].into() } else { Default::default() },
             unknown: if full { vec![text.into(), String::new()] } else { Vec::new() },
-            suppressed: (!text.is_empty()).then(|| Suppressed {
-                kind: if full { SuppressionKind::Inline } else { SuppressionKind::Config },
-                reason: format!("reason: {text}"),
-                expires: full.then(|| "2026-12-31".into()),
-                file: text.into(),
-                line: 3,
-                column: 9,
+            suppressed: (!text.is_empty()).then(|| {
+                Box::new(Suppressed {
+                    kind: if full { SuppressionKind::Inline } else { SuppressionKind::Config },
+                    reason: format!("reason: {text}"),
+                    expires: full.then(|| "2026-12-31".into()),
+                    file: text.into(),
+                    line: 3,
+                    column: 9,
+                })
             }),
         }
     }

@@ -109,22 +109,22 @@ fn validates_against_the_sarif_2_1_0_schema() {
 fn suppressed_results_carry_sarif_suppressions() {
     use portcullis_rules::{Suppressed, SuppressionKind};
     let mut all = findings();
-    all[0].suppressed = Some(Suppressed {
+    all[0].suppressed = Some(Box::new(Suppressed {
         kind: SuppressionKind::Inline,
         reason: "vendor scrapes metrics".into(),
         expires: Some("2026-12-31".into()),
         file: all[0].file.clone(),
         line: 3,
         column: 5,
-    });
-    all[1].suppressed = Some(Suppressed {
+    }));
+    all[1].suppressed = Some(Box::new(Suppressed {
         kind: SuppressionKind::Config,
         reason: "public on purpose".into(),
         expires: None,
         file: "portcullis.toml".into(),
         line: 1,
         column: 1,
-    });
+    }));
     let doc = sarif_of(&render(&Sarif, &all, &[], 1));
     let results = doc["runs"][0]["results"].as_array().expect("results");
     assert_eq!(results[0]["suppressions"][0]["kind"], "inSource");

@@ -171,8 +171,24 @@ fn describe_sources(c: &Classified, shown: &[String]) -> String {
 pub fn check_estate(estate: &Estate, queries: &[PortQuery], auth: &Authorized) -> Vec<Finding> {
     use rayon::prelude::*;
     // Targets are independent: each reads only the layers on its own path.
-    let mut findings: Vec<Finding> =
-        (0..estate.targets.len()).into_par_iter().flat_map_iter(|t| check_target(estate, t, queries, auth)).collect();
+    // Runs of targets fill one vector each, joined once at its final size
+    // (a flat_map collect grew and copied every finding several times).
+    const RUN: usize = 512;
+    let n = estate.targets.len();
+    let runs: Vec<Vec<Finding>> = (0..n.div_ceil(RUN))
+        .into_par_iter()
+        .map(|r| {
+            let mut out = Vec::new();
+            for t in r * RUN..n.min((r + 1) * RUN) {
+                check_target(estate, t, queries, auth, &mut out);
+            }
+            out
+        })
+        .collect();
+    let mut findings = Vec::with_capacity(runs.iter().map(Vec::len).sum());
+    for r in runs {
+        findings.extend(r);
+    }
     crate::finding::sort_findings(&mut findings);
     findings
 }
@@ -184,12 +200,11 @@ type SegmentKey = (Protocol, usize);
 /// boundaries get the same answer: it is evaluated, classified and
 /// described once (the control-plane ports 10250-10259 usually share one
 /// or two), and its findings share the description.
-fn check_target(estate: &Estate, t: usize, queries: &[PortQuery], auth: &Authorized) -> Vec<Finding> {
-    let Some(target) = estate.targets.get(t) else { return Vec::new() };
+fn check_target(estate: &Estate, t: usize, queries: &[PortQuery], auth: &Authorized, out: &mut Vec<Finding>) {
+    let Some(target) = estate.targets.get(t) else { return };
     let boundaries = port_boundaries(estate, target);
     let mut answers: Vec<(SegmentKey, Option<Answer>)> = Vec::new();
     let mut path: Option<Arc<[String]>> = None;
-    let mut out = Vec::new();
     for q in queries {
         let key = (q.protocol, port_segment(&boundaries, q.port));
         let i = match answers.iter().position(|(k, _)| *k == key) {
@@ -208,7 +223,6 @@ fn check_target(estate: &Estate, t: usize, queries: &[PortQuery], auth: &Authori
             out.push(a.finding(q));
         }
     }
-    out
 }
 
 /// The finding for one exposure, if it is one.

@@ -129,7 +129,7 @@ pub fn apply(findings: &mut [Finding], waivers: &[Waiver], today: &str) -> Vec<F
                 used[i] = true;
             }
             if !w.is_expired(today) && f.suppressed.is_none() {
-                f.suppressed = Some(w.mark());
+                f.suppressed = Some(Box::new(w.mark()));
             }
         }
         let codes = w.codes.join(",");

