@@ -109,12 +109,12 @@ impl Value {
 impl Node {
     /// The value of the first member named `key`, if this is an object.
     pub fn get(&self, key: &str) -> Option<&Node> {
-        self.as_object()?.iter().find(|m| &*m.key == key).map(|m| &m.value)
+        self.as_object()?.iter().find(|m| key_eq(&m.key, key)).map(|m| &m.value)
     }
 
     /// The member named `key` (first one), with its key offset.
     pub fn member(&self, key: &str) -> Option<&Member> {
-        self.as_object()?.iter().find(|m| &*m.key == key)
+        self.as_object()?.iter().find(|m| key_eq(&m.key, key))
     }
 
     pub fn as_str(&self) -> Option<&str> {
@@ -236,6 +236,7 @@ fn run<'a>(text: &'a str, opts: Options, stream: Option<(&'a [&'a str], ElementS
         buf: String::new(),
         stream,
         keys: std::collections::HashMap::with_hasher(BuildFnv),
+        recent: Box::new([const { None }; RECENT]),
     };
     if p.bytes.starts_with(b"\xEF\xBB\xBF") {
         p.pos = 3;
@@ -282,6 +283,47 @@ struct Parser<'a> {
     stream: Option<(&'a [&'a str], ElementSink<'a>)>,
     /// Object keys seen so far (up to [`MAX_INTERNED`] distinct ones).
     keys: std::collections::HashMap<&'a str, std::sync::Arc<str>, BuildFnv>,
+    /// The most recent key for each of a few slots, checked before `keys`:
+    /// a document repeats a few dozen keys, nearly always found here.
+    recent: Box<[Option<RecentKey<'a>>; RECENT]>,
+}
+
+/// A key as written and its shared copy.
+type RecentKey<'a> = (&'a str, std::sync::Arc<str>);
+
+/// Slots of [`Parser::recent`] (a power of two).
+const RECENT: usize = 256;
+
+/// A slot of [`Parser::recent`] for a key: its length and first bytes.
+#[inline]
+fn recent_slot(k: &[u8]) -> usize {
+    let mut w = [0u8; 8];
+    let n = k.len().min(8);
+    w[..n].copy_from_slice(&k[..n]);
+    let h = (u64::from_le_bytes(w) ^ (k.len() as u64).rotate_left(56)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (h >> 56) as usize % RECENT
+}
+
+/// String equality for object keys, which are short: compared as machine
+/// words where a `memcmp` call cost more than the comparison (profiles).
+#[inline]
+pub(crate) fn key_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let n = a.len();
+    let word = |s: &[u8], at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_ne_bytes(w)
+    };
+    match n {
+        // Two overlapping words cover 8 to 16 bytes.
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        0..=7 => a == b,
+        _ => word(a, 0) == word(b, 0) && a == b,
+    }
 }
 
 /// Distinct keys kept for sharing; past this, keys are allocated each time
@@ -457,13 +499,23 @@ impl<'a> Parser<'a> {
         if self.bytes.get(end) == Some(&b'"') {
             let k = self.slice(start, end)?;
             self.pos = end + 1;
-            if let Some(shared) = self.keys.get(k) {
-                return Ok(shared.clone());
+            let slot = recent_slot(k.as_bytes());
+            if let Some((seen, shared)) = &self.recent[slot] {
+                if key_eq(seen, k) {
+                    return Ok(shared.clone());
+                }
             }
-            let shared: std::sync::Arc<str> = std::sync::Arc::from(k);
-            if self.keys.len() < MAX_INTERNED {
-                self.keys.insert(k, shared.clone());
-            }
+            let shared = match self.keys.get(k) {
+                Some(shared) => shared.clone(),
+                None => {
+                    let shared: std::sync::Arc<str> = std::sync::Arc::from(k);
+                    if self.keys.len() < MAX_INTERNED {
+                        self.keys.insert(k, shared.clone());
+                    }
+                    shared
+                }
+            };
+            self.recent[slot] = Some((k, shared.clone()));
             return Ok(shared);
         }
         self.string().map(std::sync::Arc::from)
@@ -830,4 +882,27 @@ fn describe(text: &str, pos: usize) -> String {
         return format!("`{c}`");
     }
     format!("`{c}` (U+{:04X})", c as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_eq;
+
+    #[test]
+    fn key_eq_agrees_with_string_equality() {
+        // Every length up to 40, equal and differing at each position, and
+        // differing lengths with a common prefix.
+        for n in 0..40usize {
+            let a: String = (0..n).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+            assert!(key_eq(&a, &a.clone()), "equal, length {n}");
+            for at in 0..n {
+                let mut b = a.clone().into_bytes();
+                b[at] = b'Z';
+                let b = String::from_utf8(b).expect("ASCII");
+                assert!(!key_eq(&a, &b), "length {n}, differing at {at}");
+            }
+            let longer = format!("{a}x");
+            assert!(!key_eq(&a, &longer) && !key_eq(&longer, &a), "lengths {n} and {}", n + 1);
+        }
+    }
 }
