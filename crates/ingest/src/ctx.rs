@@ -49,6 +49,24 @@ impl<'a> Ctx<'a> {
         (line, col as u32 + 1)
     }
 
+    /// The span of a node: its line as the parser counted it, the column
+    /// from the start of that line (no walk through the text before it).
+    pub fn node_span(&self, node: &Node) -> Span {
+        if node.line == 0 {
+            return self.span(node.offset);
+        }
+        let bytes = self.text.as_bytes();
+        let off = (node.offset as usize).min(bytes.len());
+        let start = memchr::memrchr(b'\n', &bytes[..off]).map_or(0, |i| i + 1);
+        // Columns count characters; an indentation is ASCII, counted fast.
+        let col = match self.text.get(start..off) {
+            Some(s) if s.is_ascii() => s.len(),
+            Some(s) => s.chars().count(),
+            None => off - start,
+        };
+        Span::new(self.file.clone(), node.line, col as u32 + 1)
+    }
+
     pub fn span(&self, offset: u32) -> Span {
         let (line, column) = self.line_col(offset as usize);
         Span::new(self.file.clone(), line, column)

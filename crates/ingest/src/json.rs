@@ -29,6 +29,10 @@ pub struct Node {
     /// Byte offset where the value starts (the `"` of a string, the `[` of
     /// an array, the `-` or first digit of a number).
     pub offset: u32,
+    /// 1-based line of `offset`, counted by the parser as it goes (a
+    /// position lookup then needs no walk through the text); 0 when not
+    /// known (a node moved to another text), and `offset` decides.
+    pub line: u32,
 }
 
 /// A JSON value. Numbers keep their literal text, exactly as written.
@@ -229,6 +233,7 @@ fn run<'a>(text: &'a str, opts: Options, stream: Option<(&'a [&'a str], ElementS
         text,
         bytes: text.as_bytes(),
         pos: 0,
+        line: 1,
         opts,
         depth: 0,
         nodes: Vec::new(),
@@ -269,6 +274,9 @@ struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    /// 1-based line of `pos`: newlines occur only in whitespace and
+    /// comments (a raw one in a string is an error), both skipped here.
+    line: u32,
     opts: Options,
     depth: usize,
     /// Elements of the arrays being parsed, innermost last. A finished array
@@ -385,15 +393,27 @@ impl<'a> Parser<'a> {
         loop {
             match self.bytes.get(self.pos) {
                 Some(b' ' | b'\r' | b'\t') => self.pos += 1,
-                Some(b'\n') => self.pos = skip_indent(self.bytes, self.pos + 1),
+                Some(b'\n') => {
+                    self.line = self.line.saturating_add(1);
+                    self.pos = skip_indent(self.bytes, self.pos + 1);
+                }
                 Some(b'/') if self.opts.comments => self.skip_comment()?,
                 _ => return Ok(()),
             }
         }
     }
 
-    /// Skips the comment starting at `self.pos` (a `/`).
+    /// Skips the comment starting at `self.pos` (a `/`), counting the lines
+    /// it ends or spans.
     fn skip_comment(&mut self) -> Result<(), JsonError> {
+        let start = self.pos;
+        self.skip_comment_body()?;
+        let newlines = memchr::memchr_iter(b'\n', self.bytes.get(start..self.pos).unwrap_or_default()).count();
+        self.line = self.line.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
+        Ok(())
+    }
+
+    fn skip_comment_body(&mut self) -> Result<(), JsonError> {
         let start = self.pos;
         let body = start + 2;
         match self.bytes.get(start + 1) {
@@ -431,6 +451,7 @@ impl<'a> Parser<'a> {
     /// describes what was wanted here, for the error message.
     fn value(&mut self, expected: &str) -> Result<Node, JsonError> {
         let start = self.pos;
+        let line = self.line;
         let value = match self.bytes.get(start) {
             Some(b'"') => Value::String(self.string()?),
             Some(b'{') => self.object()?,
@@ -441,7 +462,7 @@ impl<'a> Parser<'a> {
             Some(b'n') => self.literal(b"null", Value::Null, expected)?,
             _ => return Err(self.unexpected(start, expected)),
         };
-        Ok(Node { value, offset: off(start) })
+        Ok(Node { value, offset: off(start), line })
     }
 
     fn literal(&mut self, word: &[u8], value: Value, expected: &str) -> Result<Value, JsonError> {
@@ -653,12 +674,13 @@ impl<'a> Parser<'a> {
     /// returned node is the (empty) array.
     fn stream_array(&mut self, key: &str) -> Result<Node, JsonError> {
         let open = self.pos;
+        let line = self.line;
         self.elements(&mut |p, node| {
             if let Some((_, sink)) = p.stream.as_mut() {
                 sink(key, node);
             }
         })?;
-        Ok(Node { value: Value::Array(Vec::new()), offset: off(open) })
+        Ok(Node { value: Value::Array(Vec::new()), offset: off(open), line })
     }
 
     /// The elements of the array whose `[` is at `self.pos`, one by one.

@@ -626,6 +626,28 @@ fn offsets(node: &Node, values: &mut Vec<u32>, keys: &mut Vec<u32>) {
     }
 }
 
+/// Checks every node's line against a count of the newlines before it.
+fn check_lines(node: &Node, text: &str) -> Result<(), String> {
+    let want = 1 + text.as_bytes()[..node.offset as usize].iter().filter(|&&b| b == b'\n').count() as u32;
+    if node.line != want {
+        return Err(format!("node at byte {} has line {}, expected {want}", node.offset, node.line));
+    }
+    match &node.value {
+        Value::Array(items) => items.iter().try_for_each(|n| check_lines(n, text)),
+        Value::Object(members) => members.iter().try_for_each(|m| check_lines(&m.value, text)),
+        _ => Ok(()),
+    }
+}
+
+#[test]
+fn lines_are_counted_through_comments_crlf_and_a_byte_order_mark() {
+    let text = "\u{feff}{\r\n  \"a\": /* one\n two\n */ [1,\n 2], // end\n  \"b\":\n\n \"x\"\r\n}";
+    let root = ok(text, LENIENT);
+    check_lines(&root, text).unwrap_or_else(|e| panic!("{e}"));
+    let b = root.get("b").expect("b");
+    assert_eq!(b.line, 8);
+}
+
 fn has_nonempty_container(j: &J) -> bool {
     match j {
         J::Arr(items) => !items.is_empty(),
@@ -726,6 +748,7 @@ proptest! {
         offsets(&node, &mut values, &mut keys);
         prop_assert_eq!(values, w.values);
         prop_assert_eq!(keys, w.keys);
+        check_lines(&node, &w.out).map_err(TestCaseError::fail)?;
         if style.comments || (style.trailing_commas && has_nonempty_container(&j)) {
             prop_assert!(parse(&w.out, STRICT).is_err(), "strict accepted {}", w.out);
         }

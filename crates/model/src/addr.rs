@@ -87,7 +87,7 @@ impl Cidr {
         if addr.is_empty() {
             return Err(err("there is no address before the prefix length"));
         }
-        if let Ok(v4) = addr.parse::<Ipv4Addr>() {
+        if let Some(v4) = dotted_quad(addr).map(Ipv4Addr::from).or_else(|| addr.parse::<Ipv4Addr>().ok()) {
             let len = len.unwrap_or(32);
             if len > 32 {
                 return Err(err("an IPv4 prefix length is at most 32"));
@@ -127,6 +127,40 @@ impl Cidr {
             }
         }
     }
+}
+
+/// A plain dotted quad (`10.0.0.1`) read directly: a dump holds hundreds of
+/// thousands, and the standard parser cost five times as much. `None` for
+/// anything else, which then goes to `Ipv4Addr`'s parser (and its errors);
+/// what this accepts is exactly what that parser accepts for four decimal
+/// parts: 0-255, no leading zeros.
+fn dotted_quad(s: &str) -> Option<u32> {
+    let b = s.as_bytes();
+    if b.len() > 15 {
+        return None;
+    }
+    let (mut value, mut part, mut digits, mut dots) = (0u32, 0u32, 0u32, 0u32);
+    for &c in b {
+        match c {
+            b'0'..=b'9' => {
+                // A leading zero is only allowed as the whole part.
+                if digits == 1 && part == 0 {
+                    return None;
+                }
+                part = part * 10 + u32::from(c - b'0');
+                digits += 1;
+                if part > 255 {
+                    return None;
+                }
+            }
+            b'.' if digits > 0 && dots < 3 => {
+                value = value << 8 | part;
+                (part, digits, dots) = (0, 0, dots + 1);
+            }
+            _ => return None,
+        }
+    }
+    (dots == 3 && digits > 0).then_some(value << 8 | part)
 }
 
 impl fmt::Display for Cidr {
@@ -322,5 +356,56 @@ impl fmt::Display for AddrSet {
             write!(f, "{c}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dotted_quad;
+    use proptest::prelude::*;
+    use std::net::Ipv4Addr;
+
+    /// Whatever the fast reader accepts, the standard parser accepts with
+    /// the same address.
+    fn agrees(s: &str) -> Result<(), TestCaseError> {
+        if let Some(v) = dotted_quad(s) {
+            prop_assert_eq!(s.parse::<Ipv4Addr>().ok().map(u32::from), Some(v), "{:?}", s);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn dotted_quad_edges() {
+        for (s, want) in [
+            ("0.0.0.0", Some(0)),
+            ("255.255.255.255", Some(u32::MAX)),
+            ("10.0.0.1", Some(0x0A00_0001)),
+            ("01.0.0.1", None),
+            ("1.00.0.1", None),
+            ("256.0.0.1", None),
+            ("1.2.3", None),
+            ("1.2.3.4.5", None),
+            ("1..2.3", None),
+            (".1.2.3", None),
+            ("1.2.3.", None),
+            ("", None),
+            (" 1.2.3.4", None),
+        ] {
+            assert_eq!(dotted_quad(s), want, "{s:?}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 5000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn every_address_reads_back(v in any::<u32>()) {
+            prop_assert_eq!(dotted_quad(&Ipv4Addr::from(v).to_string()), Some(v));
+        }
+
+        #[test]
+        fn nothing_the_standard_parser_rejects(s in "[0-9.]{0,16}") {
+            agrees(&s)?;
+        }
     }
 }

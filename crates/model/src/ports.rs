@@ -17,13 +17,31 @@ pub fn format_ports(p: &PortSet) -> String {
     if p.is_empty() {
         return "none".into();
     }
-    use std::fmt::Write;
-    let mut out = String::new();
+    // Digits pushed by hand: a dump labels every rule with its ports, and
+    // the formatting machinery cost more than the rest of the label.
+    fn push_port(out: &mut String, mut n: u16) {
+        let mut digits = [0u8; 5];
+        let mut i = digits.len();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        digits[i..].iter().for_each(|&d| out.push(char::from(d)));
+    }
+    let mut out = String::with_capacity(12 * p.runs().len());
     for (k, &(a, b)) in p.runs().iter().enumerate() {
         if k > 0 {
             out.push(',');
         }
-        let _ = if a == b { write!(out, "{a}") } else { write!(out, "{a}-{b}") };
+        push_port(&mut out, a);
+        if a != b {
+            out.push('-');
+            push_port(&mut out, b);
+        }
     }
     out
 }
@@ -120,5 +138,21 @@ impl fmt::Display for ProtoMatch {
             ProtoMatch::All => f.write_str("all"),
             ProtoMatch::One(p) => write!(f, "{p}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{format_ports, PortSet};
+
+    #[test]
+    fn format_ports_prints_points_ranges_and_lists() {
+        assert_eq!(format_ports(&PortSet::point(0)), "0");
+        assert_eq!(format_ports(&PortSet::point(9)), "9");
+        assert_eq!(format_ports(&PortSet::point(10257)), "10257");
+        assert_eq!(format_ports(&PortSet::range(65534, 65535)), "65534-65535");
+        assert_eq!(format_ports(&PortSet::from_ranges([(22, 22), (100, 109), (6443, 6443)])), "22,100-109,6443");
+        assert_eq!(format_ports(&PortSet::range(0, 65535)), "all");
+        assert_eq!(format_ports(&PortSet::from_ranges([])), "none");
     }
 }

@@ -242,13 +242,8 @@ pub fn finding_for(
 struct Answer<'e> {
     class: ExposureClass,
     target: &'e portcullis_model::Target,
-    /// The sources, for the message.
-    who: String,
-    /// The first unknown value, for an undetermined message.
-    first_unknown: Option<String>,
-    /// Whether something is admitted for sure (an undetermined answer may
-    /// admit nothing known).
-    some_known: bool,
+    /// The message after `tcp/PORT (component)`.
+    tail: String,
     file: String,
     line: u32,
     column: u32,
@@ -290,14 +285,29 @@ impl<'e> Answer<'e> {
         }
         .unwrap_or_else(|| (target.span.file.to_string(), target.span.line, target.span.column));
         let who = describe_sources(&c, &shown);
+        let first_unknown = unknown.first().map(String::as_str).unwrap_or("a value is unknown");
+        let some_known = !(c.addrs.is_empty() || exp.lower.addrs.is_empty());
+        let on = format!("{} {}", target.kind_name, target.id);
+        // The message after `tcp/PORT (component)`: the same for every port.
+        let tail = match c.class {
+            ExposureClass::Unrestricted => format!(" on {on} is reachable from {who}"),
+            ExposureClass::Public => {
+                format!(" on {on} is reachable from public sources that are not authorized: {who}")
+            }
+            ExposureClass::Unauthorized => {
+                format!(" on {on} is reachable from sources outside the authorized list: {who}")
+            }
+            ExposureClass::Undetermined if some_known => {
+                format!(" on {on} is reachable from {who} at least, and possibly more: {first_unknown}")
+            }
+            ExposureClass::Undetermined => format!(" on {on} may be reachable from the internet: {first_unknown}"),
+        };
         let mut sources = shown;
         sources.extend(c.internal.iter().map(|s| s.name.clone()));
         Some(Answer {
             class: c.class,
             target,
-            who,
-            first_unknown: unknown.first().cloned(),
-            some_known: !(c.addrs.is_empty() || exp.lower.addrs.is_empty()),
+            tail,
             file,
             line,
             column,
@@ -311,33 +321,26 @@ impl<'e> Answer<'e> {
     /// The finding for port `q` of this answer's segment.
     fn finding(&self, q: &PortQuery) -> Finding {
         let proto = q.protocol.name();
-        let (who, target) = (&self.who, self.target);
-        let what = format!("{}/{} ({})", proto, q.port, q.rule.component);
-        let on = format!("{} {}", target.kind_name, target.id);
-        let message = match self.class {
-            ExposureClass::Unrestricted => format!("{what} on {on} is reachable from {who}"),
-            ExposureClass::Public => {
-                format!("{what} on {on} is reachable from public sources that are not authorized: {who}")
-            }
-            ExposureClass::Unauthorized => {
-                format!("{what} on {on} is reachable from sources outside the authorized list: {who}")
-            }
-            ExposureClass::Undetermined => {
-                let first = self.first_unknown.as_deref().unwrap_or("a value is unknown");
-                if self.some_known {
-                    format!("{what} on {on} is reachable from {who} at least, and possibly more: {first}")
-                } else {
-                    format!("{what} on {on} may be reachable from the internet: {first}")
-                }
-            }
-        };
+        let target = self.target;
+        // `tcp/10257 (kube-controller-manager)` and the shared rest, sized
+        // once (formatting grew each message string several times).
+        let port = q.port.to_string();
+        let mut message =
+            String::with_capacity(proto.len() + port.len() + q.rule.component.len() + 4 + self.tail.len());
+        message.push_str(&proto);
+        message.push('/');
+        message.push_str(&port);
+        message.push_str(" (");
+        message.push_str(q.rule.component);
+        message.push(')');
+        message.push_str(&self.tail);
         Finding {
             rule: q.rule.code.to_string(),
             severity: severity_for(q.rule, self.class),
             kind: FindingKind::Exposure,
             exposure: Some(self.class),
             port: Some(q.port),
-            protocol: Some(proto.to_string()),
+            protocol: Some(proto),
             resource: target.id.clone(),
             file: self.file.clone(),
             line: self.line,

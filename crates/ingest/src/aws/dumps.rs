@@ -184,7 +184,7 @@ fn cidr_source(ctx: &mut Ctx, s: &str, node_off: u32, field: &str) -> Sources {
 }
 
 fn read_group(ctx: &mut Ctx, g: &Node) -> Option<SecurityGroup> {
-    let span = ctx.span(g.offset);
+    let span = ctx.node_span(g);
     let Some(id) = ctx.str_field(g, "GroupId").map(str::to_string) else {
         ctx.error(g.offset, ErrorKind::Invalid, "security group without `GroupId`: skipped");
         return None;
@@ -222,7 +222,7 @@ fn read_group(ctx: &mut Ctx, g: &Node) -> Option<SecurityGroup> {
 
 /// One `IpPermission` → one entry per source, each pointing at its source.
 pub fn read_permission(ctx: &mut Ctx, p: &Node, group: &str, entries: &mut Vec<Entry>, pls: &mut Vec<(usize, String)>) {
-    let pspan = ctx.span(p.offset);
+    let pspan = ctx.node_span(p);
     let (proto, ports) = perm_proto_ports(ctx, p, "IpProtocol", &pspan);
     // The label's head is the same for every source of the permission:
     // format it once (formatting a million labels was a tenth of the run).
@@ -250,19 +250,19 @@ pub fn read_permission(ctx: &mut Ctx, p: &Node, group: &str, entries: &mut Vec<E
     };
     for r in ctx.array_field(p, "IpRanges") {
         let Some(c) = ctx.str_field(r, "CidrIp") else { continue };
-        let off = r.get("CidrIp").map_or(r.offset, |n| n.offset);
-        let src = cidr_source(ctx, c, off, "CidrIp");
-        push(entries, ctx.span(off), c, src);
+        let at = r.get("CidrIp").unwrap_or(r);
+        let src = cidr_source(ctx, c, at.offset, "CidrIp");
+        push(entries, ctx.node_span(at), c, src);
     }
     for r in ctx.array_field(p, "Ipv6Ranges") {
         let Some(c) = ctx.str_field(r, "CidrIpv6") else { continue };
-        let off = r.get("CidrIpv6").map_or(r.offset, |n| n.offset);
-        let src = cidr_source(ctx, c, off, "CidrIpv6");
-        push(entries, ctx.span(off), c, src);
+        let at = r.get("CidrIpv6").unwrap_or(r);
+        let src = cidr_source(ctx, c, at.offset, "CidrIpv6");
+        push(entries, ctx.node_span(at), c, src);
     }
     for r in ctx.array_field(p, "PrefixListIds") {
         let Some(id) = ctx.str_field(r, "PrefixListId") else { continue };
-        let span = ctx.span(r.get("PrefixListId").map_or(r.offset, |n| n.offset));
+        let span = ctx.node_span(r.get("PrefixListId").unwrap_or(r));
         let sources = Sources {
             unknown: vec![Unknown {
                 what: format!("prefix list {id}"),
@@ -280,13 +280,13 @@ pub fn read_permission(ctx: &mut Ctx, p: &Node, group: &str, entries: &mut Vec<E
         let Some(gid) = gid else { continue };
         let name = if gid == group { "self".to_string() } else { gid.to_string() };
         let sources = Sources { internal: vec![InternalSource { name: name.clone() }], ..Default::default() };
-        let off = r.get("GroupId").or_else(|| r.get("GroupName")).map_or(r.offset, |n| n.offset);
-        push(entries, ctx.span(off), &name, sources);
+        let at = r.get("GroupId").or_else(|| r.get("GroupName")).unwrap_or(r);
+        push(entries, ctx.node_span(at), &name, sources);
     }
 }
 
 fn read_acl(ctx: &mut Ctx, a: &Node) -> Option<NetworkAcl> {
-    let span = ctx.span(a.offset);
+    let span = ctx.node_span(a);
     let Some(id) = ctx.str_field(a, "NetworkAclId").map(str::to_string) else {
         ctx.error(a.offset, ErrorKind::Invalid, "network ACL without `NetworkAclId`: skipped");
         return None;
@@ -325,7 +325,7 @@ fn read_acl_entry(ctx: &mut Ctx, e: &Node, acl: &str) -> Option<Entry> {
     // Point at the source block when there is one: it is the line a
     // reader looks for; the rule number is in the label.
     let anchor = e.get("CidrBlock").or_else(|| e.get("Ipv6CidrBlock")).or_else(|| e.get("RuleNumber"));
-    let span = ctx.span(anchor.map_or(e.offset, |n| n.offset));
+    let span = ctx.node_span(anchor.unwrap_or(e));
     let number = match ctx.int_field(e, "RuleNumber") {
         Ok(Some(n)) => n,
         Ok(None) => {
@@ -421,7 +421,7 @@ fn with_no_ports(e: &Node) -> Node {
         .as_object()
         .map(|m| m.iter().filter(|m| &*m.key == "Protocol").cloned().collect::<Vec<Member>>())
         .unwrap_or_default();
-    Node { value: Value::Object(members), offset: e.offset }
+    Node { value: Value::Object(members), offset: e.offset, line: e.line }
 }
 
 fn group_ids(ctx: &mut Ctx, n: &Node, key: &str) -> Vec<String> {
@@ -435,7 +435,7 @@ fn group_ids(ctx: &mut Ctx, n: &Node, key: &str) -> Vec<String> {
 }
 
 fn read_instance(ctx: &mut Ctx, i: &Node) -> Option<Host> {
-    let span = ctx.span(i.offset);
+    let span = ctx.node_span(i);
     let id = ctx.str_field(i, "InstanceId")?.to_string();
     let mut aliases = vec![id.clone()];
     for t in ctx.array_field(i, "Tags") {
@@ -466,7 +466,7 @@ fn read_instance(ctx: &mut Ctx, i: &Node) -> Option<Host> {
 }
 
 fn read_interface(ctx: &mut Ctx, n: &Node) -> Option<Host> {
-    let span = ctx.span(n.offset);
+    let span = ctx.node_span(n);
     let id = ctx.str_field(n, "NetworkInterfaceId")?.to_string();
     let groups = group_ids(ctx, n, "Groups");
     let subnet = ctx.str_field(n, "SubnetId").map(str::to_string);

@@ -136,7 +136,8 @@ fn shift(n: Node, by: u32) -> Node {
         ),
         v => v,
     };
-    Node { value, offset: n.offset + by }
+    // Lines counted in the embedded text are not the file's: unknown.
+    Node { value, offset: n.offset + by, line: 0 }
 }
 
 /// Pre-parses every JSON string that holds a template sequence, and every
