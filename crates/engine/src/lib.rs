@@ -269,18 +269,25 @@ pub struct Exposure {
     pub port: u16,
     /// Surely admitted.
     pub lower: PathAdmit,
-    /// Possibly admitted.
-    pub upper: PathAdmit,
+    /// Possibly admitted, when that differs from `lower` (see
+    /// [`Exposure::upper`]): without unknowns on the path the bounds are one
+    /// answer, which is then neither copied nor compared.
+    pub upper_differs: Option<PathAdmit>,
     /// The unknowns on the path that could matter for this port.
     pub unknowns: Vec<(EntryRef, Unknown)>,
 }
 
 impl Exposure {
+    /// Possibly admitted.
+    pub fn upper(&self) -> &PathAdmit {
+        self.upper_differs.as_ref().unwrap_or(&self.lower)
+    }
+
     /// The rules that admit any of `set` (or, with `internal`, any internal
     /// source), in path order, without repeats.
     pub fn because(&self, set: &AddrSet, internal: bool) -> Vec<EntryRef> {
         let mut out: Vec<EntryRef> = Vec::new();
-        for p in &self.upper.pieces {
+        for p in &self.upper().pieces {
             let hit = p.addrs.intersects(set) || (internal && !p.internal.is_empty());
             if hit && !out.contains(&p.by) {
                 out.push(p.by);
@@ -327,13 +334,13 @@ pub fn evaluate(estate: &Estate, target_idx: usize, proto: Protocol, port: u16) 
     let target = estate.targets.get(target_idx)?;
     let lower = eval_path(estate, target, proto, port, Bound::Lower);
     // Without an unknown on the path both bounds are the same answer.
-    let upper = if path_has_unknowns(estate, target) {
-        eval_path(estate, target, proto, port, Bound::Upper)
+    let upper_differs = if path_has_unknowns(estate, target) {
+        Some(eval_path(estate, target, proto, port, Bound::Upper)).filter(|u| *u != lower)
     } else {
-        lower.clone()
+        None
     };
-    let unknowns = if lower == upper { Vec::new() } else { unknowns_for(estate, target, proto, port) };
-    Some(Exposure { target: target_idx, protocol: proto, port, lower, upper, unknowns })
+    let unknowns = if upper_differs.is_none() { Vec::new() } else { unknowns_for(estate, target, proto, port) };
+    Some(Exposure { target: target_idx, protocol: proto, port, lower, upper_differs, unknowns })
 }
 
 /// Port boundaries of every rule on a target's path: between two

@@ -135,7 +135,7 @@ fn unknown_allow_widens_only_the_upper_bound() {
     let e = estate_of(vec![layer(LayerKind::AllowUnion, vec![unknown_sources(Action::Allow, 0)])]);
     let x = evaluate(&e, 0, Protocol::TCP, 10257).expect("target");
     assert!(x.lower.addrs.is_empty());
-    assert_eq!(x.upper.addrs, AddrSet::all());
+    assert_eq!(x.upper().addrs, AddrSet::all());
     assert_eq!(x.unknowns.len(), 1);
 }
 
@@ -151,7 +151,7 @@ fn unknown_deny_before_allow_all_narrows_only_the_lower_bound() {
     let e = estate_of(vec![acl]);
     let x = evaluate(&e, 0, Protocol::TCP, 10257).expect("target");
     assert!(x.lower.addrs.is_empty(), "the deny may match everything");
-    assert_eq!(x.upper.addrs, Cidr::parse("0.0.0.0/0").unwrap().to_set());
+    assert_eq!(x.upper().addrs, Cidr::parse("0.0.0.0/0").unwrap().to_set());
 }
 
 #[test]

@@ -818,9 +818,13 @@ impl<'a> Parser<'a> {
 /// CLI dumps are about a third indentation, and testing it byte by byte
 /// was the parser's largest single cost.
 fn skip_indent(b: &[u8], mut i: usize) -> usize {
+    const SPACES: u64 = u64::from_le_bytes([b' '; 8]);
     while let Some(chunk) = b.get(i..i + 8).and_then(|c| <[u8; 8]>::try_from(c).ok()) {
-        if chunk != [b' '; 8] {
-            break;
+        // Bytes equal to a space become zero: the zero bytes below the
+        // first other byte are the spaces left (little-endian order).
+        let rest = u64::from_le_bytes(chunk) ^ SPACES;
+        if rest != 0 {
+            return i + (rest.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }

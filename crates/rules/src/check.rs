@@ -77,7 +77,10 @@ fn class_of(
 pub fn classify(exp: &Exposure, auth: &Authorized) -> Option<Classified> {
     let auth_addrs = auth.addrs_effective();
     let lo = class_of(&exp.lower, auth, auth_addrs);
-    let up = if exp.upper == exp.lower { lo.clone() } else { class_of(&exp.upper, auth, auth_addrs) };
+    let up = match &exp.upper_differs {
+        None => lo.clone(),
+        Some(upper) => class_of(upper, auth, auth_addrs),
+    };
     let shown = |p: &PathAdmit| if auth.explicit { p.addrs.difference(&auth.addrs) } else { p.addrs.clone() };
     match (lo, up) {
         (_, None) => None,

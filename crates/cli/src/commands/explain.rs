@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 fn verdict(exp: &Exposure, auth: &Authorized) -> String {
     match classify(exp, auth) {
         Some(c) => c.class.as_str().to_string(),
-        None if exp.upper.addrs.is_empty() && exp.upper.internal.is_empty() => "closed".into(),
+        None if exp.upper().addrs.is_empty() && exp.upper().internal.is_empty() => "closed".into(),
         None => "authorized only".into(),
     }
 }
@@ -36,7 +36,7 @@ fn piece_json(estate: &Estate, r: EntryRef, sources: Vec<String>) -> Option<Valu
 
 /// The deny rules that removed addresses the rest of the path would admit.
 fn mitigations(estate: &Estate, exp: &Exposure) -> Vec<Value> {
-    exp.upper
+    exp.upper()
         .mitigations()
         .into_iter()
         .filter_map(|(r, addrs)| piece_json(estate, r, addrs.to_cidr_strings()))
@@ -45,10 +45,10 @@ fn mitigations(estate: &Estate, exp: &Exposure) -> Vec<Value> {
 
 fn pieces(estate: &Estate, exp: &Exposure) -> Vec<Value> {
     let mut out = Vec::new();
-    for p in &exp.upper.pieces {
-        let part: AddrSet = p.addrs.intersect(&exp.upper.addrs);
+    for p in &exp.upper().pieces {
+        let part: AddrSet = p.addrs.intersect(&exp.upper().addrs);
         let internal: Vec<String> =
-            p.internal.iter().filter(|s| exp.upper.internal.contains(s)).map(|s| s.name.clone()).collect();
+            p.internal.iter().filter(|s| exp.upper().internal.contains(s)).map(|s| s.name.clone()).collect();
         if part.is_empty() && internal.is_empty() {
             continue;
         }
@@ -83,8 +83,8 @@ pub fn run(args: ExplainArgs) -> Result<u8> {
         let mut ports = Vec::new();
         for q in &queries {
             let Some(exp) = evaluate(&estate, ti, q.protocol, q.port) else { continue };
-            let mut admitted = exp.upper.addrs.to_cidr_strings();
-            admitted.extend(exp.upper.internal.iter().map(|s| s.name.clone()));
+            let mut admitted = exp.upper().addrs.to_cidr_strings();
+            admitted.extend(exp.upper().internal.iter().map(|s| s.name.clone()));
             let unknown: Vec<String> = exp.unknowns.iter().map(|(_, u)| u.to_string()).collect();
             ports.push(json!({
                 "port": q.port,

@@ -48,7 +48,7 @@ pub fn target(estate: &Estate, id: &str) -> usize {
 /// (surely admitted, possibly admitted) on tcp/`port`.
 pub fn admitted(estate: &Estate, id: &str, port: u16) -> (AddrSet, AddrSet) {
     let e = evaluate(estate, target(estate, id), Protocol::TCP, port).expect("target exists");
-    (e.lower.addrs, e.upper.addrs)
+    (e.lower.addrs.clone(), e.upper().addrs.clone())
 }
 
 /// What `id` admits on tcp/`port`, which must not depend on an unknown.
