@@ -343,6 +343,29 @@ pub fn evaluate(estate: &Estate, target_idx: usize, proto: Protocol, port: u16) 
     Some(Exposure { target: target_idx, protocol: proto, port, lower, upper_differs, unknowns })
 }
 
+/// Which rules on a target's path may apply to `proto`/`port`, under
+/// either bound: `2 * n` for the path's `n`-th rule matching under the
+/// lower bound, `2 * n + 1` under the upper. Two ports with the same
+/// signature get the same answer (everything the engine computes depends
+/// on which rules match, never on the port itself), so a caller asking
+/// about many ports evaluates each signature once.
+pub fn match_signature(estate: &Estate, target: &Target, proto: Protocol, port: u16) -> Vec<u32> {
+    let mut out = Vec::new();
+    let mut n: u32 = 0;
+    for layer in target.path.iter().flat_map(|s| s.layers.iter()).filter_map(|&l| estate.layers.get(l)) {
+        for e in &layer.entries {
+            if entry_matches(e, proto, port, Bound::Lower) {
+                out.push(2 * n);
+            }
+            if entry_matches(e, proto, port, Bound::Upper) {
+                out.push(2 * n + 1);
+            }
+            n = n.wrapping_add(1);
+        }
+    }
+    out
+}
+
 /// Port boundaries of every rule on a target's path: between two
 /// consecutive boundaries every port matches exactly the same rules, so
 /// the answer is the same for all of them. Sorted, without repeats.

@@ -15,37 +15,56 @@ pub struct Ctx<'a> {
     pub file: Arc<str>,
     pub text: &'a str,
     /// Where the last position lookup ended: (byte offset, 1-based line,
-    /// byte offset of that line's start). Adapters ask for positions in
-    /// nearly increasing order, so walking from the last answer costs the
-    /// distance between two rules, and a 300 MB dump needs no line table.
-    cursor: Cell<(usize, u32, usize)>,
+    /// byte offset of that line's start, characters from that start to the
+    /// offset). Adapters ask for positions in nearly increasing order, so
+    /// walking from the last answer costs the distance between two rules,
+    /// a 300 MB dump needs no line table, and a dump printed on one line
+    /// does not count its characters from the start for every rule.
+    cursor: Cell<(usize, u32, usize, usize)>,
     pub errors: Vec<IngestError>,
 }
 
+/// How far back [`Ctx::node_span`] looks for the start of a node's line.
+const NEAR: usize = 512;
+
 impl<'a> Ctx<'a> {
     pub fn new(file: Arc<str>, text: &'a str) -> Self {
-        Ctx { file, text, cursor: Cell::new((0, 1, 0)), errors: Vec::new() }
+        Ctx { file, text, cursor: Cell::new((0, 1, 0, 0)), errors: Vec::new() }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (u32, u32) {
         let bytes = self.text.as_bytes();
-        let off = offset.min(bytes.len());
-        let (mut at, mut line, mut start) = self.cursor.get();
+        let mut off = offset.min(bytes.len());
+        while !self.text.is_char_boundary(off) {
+            off -= 1;
+        }
+        let (at, mut line, mut start, mut col) = self.cursor.get();
+        let chars = |a: usize, b: usize| {
+            self.text.get(a..b).map_or(b - a, |s| if s.is_ascii() { s.len() } else { s.chars().count() })
+        };
         if off >= at {
-            for i in memchr::memchr_iter(b'\n', &bytes[at..off]) {
-                line += 1;
-                start = at + i + 1;
+            match memchr::memrchr(b'\n', &bytes[at..off]) {
+                Some(last) => {
+                    line += memchr::memchr_iter(b'\n', &bytes[at..off]).count() as u32;
+                    start = at + last + 1;
+                    col = chars(start, off);
+                }
+                None => col += chars(at, off),
             }
         } else {
             // Walk back: lines between `off` and `at`, then find the start
             // of the line holding `off`.
-            line -= memchr::memchr_iter(b'\n', &bytes[off..at]).count() as u32;
-            start = memchr::memrchr(b'\n', &bytes[..off]).map_or(0, |i| i + 1);
+            match memchr::memchr_iter(b'\n', &bytes[off..at]).count() as u32 {
+                0 => col = col.saturating_sub(chars(off, at)),
+                n => {
+                    line -= n;
+                    start = memchr::memrchr(b'\n', &bytes[..off]).map_or(0, |i| i + 1);
+                    col = chars(start, off);
+                }
+            }
         }
-        at = off;
-        self.cursor.set((at, line, start));
-        let col = self.text.get(start..off).map_or(off - start, |s| s.chars().count());
+        self.cursor.set((off, line, start, col));
         (line, col as u32 + 1)
     }
 
@@ -57,7 +76,14 @@ impl<'a> Ctx<'a> {
         }
         let bytes = self.text.as_bytes();
         let off = (node.offset as usize).min(bytes.len());
-        let start = memchr::memrchr(b'\n', &bytes[..off]).map_or(0, |i| i + 1);
+        // The line's start, looked for nearby only: on a long line (a dump
+        // printed on one line) the walking lookup counts incrementally.
+        let from = off.saturating_sub(NEAR);
+        let start = match memchr::memrchr(b'\n', &bytes[from..off]) {
+            Some(i) => from + i + 1,
+            None if from == 0 => 0,
+            None => return self.span(node.offset),
+        };
         // Columns count characters; an indentation is ASCII, counted fast.
         let col = match self.text.get(start..off) {
             Some(s) if s.is_ascii() => s.len(),
@@ -171,5 +197,54 @@ impl<'a> Ctx<'a> {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Ctx;
+    use crate::json::{parse, Node, Options};
+    use std::sync::Arc;
+
+    /// Line and column as a person counts them, the slow way.
+    fn naive(text: &str, off: usize) -> (u32, u32) {
+        let before = &text[..off];
+        let line = before.matches('\n').count() as u32 + 1;
+        let start = before.rfind('\n').map_or(0, |i| i + 1);
+        (line, text[start..off].chars().count() as u32 + 1)
+    }
+
+    #[test]
+    fn positions_in_any_order_match_a_naive_count() {
+        let texts = ["", "abc", "a\nbc\n\nd", "é€\n𐍈x\ny", &"long line é ".repeat(200), "\n\n\nx"];
+        for text in texts {
+            let ctx = Ctx::new(Arc::from("f"), text);
+            let offsets: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+            // Forward, backward, and jumping around.
+            let n = offsets.len();
+            let order = offsets.iter().chain(offsets.iter().rev()).chain((0..n).map(|i| &offsets[(i * 7919) % n]));
+            for &off in order {
+                assert_eq!(ctx.line_col(off), naive(text, off), "{text:?} at {off}");
+            }
+        }
+    }
+
+    #[test]
+    fn node_spans_match_on_short_and_long_lines() {
+        let pretty = "{\n  \"a\": [1,\n    \"é\", {\"b\": null}]\n}";
+        let one_line = format!("{{\"pad\": \"{}\", \"a\": [1, \"é\", {{\"b\": null}}]}}", "x".repeat(2000));
+        for text in [pretty.to_string(), one_line] {
+            let root = parse(&text, Options::STRICT).expect("valid");
+            let ctx = Ctx::new(Arc::from("f"), &text);
+            fn each(n: &Node, f: &mut dyn FnMut(&Node)) {
+                f(n);
+                n.as_array().into_iter().flatten().for_each(|c| each(c, f));
+                n.as_object().into_iter().flatten().for_each(|m| each(&m.value, f));
+            }
+            each(&root, &mut |n| {
+                let s = ctx.node_span(n);
+                assert_eq!((s.line, s.column), naive(&text, n.offset as usize), "at {}", n.offset);
+            });
+        }
     }
 }

@@ -206,7 +206,7 @@ impl Node {
 /// ignore it, and Windows PowerShell's `Out-File` writes one in front of
 /// `aws ... > dump.json`. Offsets still count it.
 pub fn parse(text: &str, opts: Options) -> Result<Node, JsonError> {
-    run(text, opts, None)
+    run(text, opts, None, None)
 }
 
 /// Receives the elements of a streamed top-level array: the member's key
@@ -219,46 +219,79 @@ pub type ElementSink<'s> = &'s mut dyn FnMut(&str, Node);
 /// exists as one tree: each element is adapted and dropped while the
 /// parser moves on, which bounds memory by the largest element.
 pub fn parse_streaming(text: &str, opts: Options, keys: &[&str], sink: ElementSink) -> Result<Node, JsonError> {
-    run(text, opts, Some((keys, sink)))
+    run(text, opts, Some((keys, sink)), None)
 }
 
-fn run<'a>(text: &'a str, opts: Options, stream: Option<(&'a [&'a str], ElementSink<'a>)>) -> Result<Node, JsonError> {
+/// Receives the elements of one part of a streamed array read in parallel
+/// (see [`parse_streaming_parts`]).
+pub trait PartSink: Send {
+    fn element(&mut self, key: &str, node: Node);
+}
+
+/// The sinks of the parts after the first, and how many parts were used.
+struct Parts<'a> {
+    sinks: &'a mut [&'a mut dyn PartSink],
+    used: usize,
+}
+
+/// Like [`parse_streaming`], with the streamed array read in up to
+/// `1 + rest.len()` parts on as many threads: `first` receives the first
+/// part's elements (and any other streamed array's) on the calling thread,
+/// `rest[i]` those of part `i + 1`. Returns the root (or the error) and how
+/// many parts hold elements: the caller keeps `first` and
+/// `rest[..used - 1]`, in order, and drops the others (a part that began at
+/// a wrong guess holds nothing valid). After an error, the kept parts hold
+/// the elements before it, as a sequential parse's sink would.
+///
+/// Parts begin at guesses: in indented text, a line indented like the
+/// array's first element and starting the same way, after a comma. A guess
+/// is confirmed only when the part before it, parsed in full, ends exactly
+/// there; otherwise that part reads on to the end of the array and the
+/// later parts are dropped. The elements, their order and any error are
+/// therefore exactly those of a sequential parse.
+pub fn parse_streaming_parts<'a>(
+    text: &'a str,
+    opts: Options,
+    keys: &'a [&'a str],
+    first: ElementSink<'a>,
+    rest: &'a mut [&'a mut dyn PartSink],
+) -> (Result<Node, JsonError>, usize) {
+    let parts = Parts { sinks: rest, used: 1 };
+    let mut used = 1;
+    let node = run_parts(text, opts, keys, first, parts, &mut used);
+    (node, used)
+}
+
+fn run_parts<'a>(
+    text: &'a str,
+    opts: Options,
+    keys: &'a [&'a str],
+    sink: ElementSink<'a>,
+    parts: Parts<'a>,
+    used: &mut usize,
+) -> Result<Node, JsonError> {
+    let mut p = Parser::new(text, opts, Some((keys, sink)));
+    p.parts = Some(parts);
+    let node = p.document();
+    *used = p.parts.as_ref().map_or(1, |q| q.used);
+    node
+}
+
+fn run<'a>(
+    text: &'a str,
+    opts: Options,
+    stream: Option<(&'a [&'a str], ElementSink<'a>)>,
+    parts: Option<Parts<'a>>,
+) -> Result<Node, JsonError> {
     if u32::try_from(text.len()).is_err() {
         return Err(JsonError {
             offset: 0,
             message: "input is larger than 4 GiB, which JSON offsets cannot address".into(),
         });
     }
-    let mut p = Parser {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-        line: 1,
-        opts,
-        depth: 0,
-        nodes: Vec::new(),
-        members: Vec::new(),
-        buf: String::new(),
-        stream,
-        keys: std::collections::HashMap::with_hasher(BuildFnv),
-        recent: Box::new([const { None }; RECENT]),
-    };
-    if p.bytes.starts_with(b"\xEF\xBB\xBF") {
-        p.pos = 3;
-    }
-    p.skip_ws()?;
-    if p.pos >= p.bytes.len() {
-        return Err(JsonError {
-            offset: off(p.pos),
-            message: "expected a JSON value, found end of input (the input is empty)".into(),
-        });
-    }
-    let node = p.value("expected a JSON value")?;
-    p.skip_ws()?;
-    if p.pos < p.bytes.len() {
-        return Err(p.unexpected(p.pos, "expected end of input after the top-level value"));
-    }
-    Ok(node)
+    let mut p = Parser::new(text, opts, stream);
+    p.parts = parts;
+    p.document()
 }
 
 /// Byte offsets fit in `u32`: [`parse`] rejects longer inputs up front.
@@ -289,6 +322,8 @@ struct Parser<'a> {
     buf: String,
     /// Top-level arrays to stream, and where their elements go.
     stream: Option<(&'a [&'a str], ElementSink<'a>)>,
+    /// Sinks for reading the (first) streamed array in parallel parts.
+    parts: Option<Parts<'a>>,
     /// Object keys seen so far (up to [`MAX_INTERNED`] distinct ones).
     keys: std::collections::HashMap<&'a str, std::sync::Arc<str>, BuildFnv>,
     /// The most recent key for each of a few slots, checked before `keys`:
@@ -363,6 +398,44 @@ impl std::hash::BuildHasher for BuildFnv {
 }
 
 impl<'a> Parser<'a> {
+    fn new(text: &'a str, opts: Options, stream: Option<(&'a [&'a str], ElementSink<'a>)>) -> Self {
+        Parser {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+            line: 1,
+            opts,
+            depth: 0,
+            nodes: Vec::new(),
+            members: Vec::new(),
+            buf: String::new(),
+            stream,
+            parts: None,
+            keys: std::collections::HashMap::with_hasher(BuildFnv),
+            recent: Box::new([const { None }; RECENT]),
+        }
+    }
+
+    /// The whole text: one value and whitespace around it.
+    fn document(&mut self) -> Result<Node, JsonError> {
+        if self.bytes.starts_with(b"\xEF\xBB\xBF") {
+            self.pos = 3;
+        }
+        self.skip_ws()?;
+        if self.pos >= self.bytes.len() {
+            return Err(JsonError {
+                offset: off(self.pos),
+                message: "expected a JSON value, found end of input (the input is empty)".into(),
+            });
+        }
+        let node = self.value("expected a JSON value")?;
+        self.skip_ws()?;
+        if self.pos < self.bytes.len() {
+            return Err(self.unexpected(self.pos, "expected end of input after the top-level value"));
+        }
+        Ok(node)
+    }
+
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
@@ -675,12 +748,149 @@ impl<'a> Parser<'a> {
     fn stream_array(&mut self, key: &str) -> Result<Node, JsonError> {
         let open = self.pos;
         let line = self.line;
-        self.elements(&mut |p, node| {
+        // Only the first streamed array is read in parts: its sinks are
+        // taken (and `used` recorded) by `stream_parts`.
+        match self.parts.take() {
+            Some(mut parts) if !parts.sinks.is_empty() => {
+                let r = self.stream_parts(key, &mut parts);
+                self.parts = Some(parts);
+                r?;
+            }
+            other => {
+                self.parts = other;
+                self.elements(&mut |p, node| {
+                    if let Some((_, sink)) = p.stream.as_mut() {
+                        sink(key, node);
+                    }
+                })?;
+            }
+        }
+        Ok(Node { value: Value::Array(Vec::new()), offset: off(open), line })
+    }
+
+    /// The streamed array whose `[` is at `self.pos`, read in parts on as
+    /// many threads (see [`parse_streaming_parts`]).
+    fn stream_parts(&mut self, key: &str, parts: &mut Parts<'a>) -> Result<(), JsonError> {
+        use std::sync::atomic::AtomicBool;
+        let open = self.pos;
+        self.enter(open)?;
+        self.pos += 1;
+        self.skip_ws()?;
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(());
+        }
+        let sinks = std::mem::take(&mut parts.sinks);
+        let starts = part_starts(self.bytes, self.pos, sinks.len());
+        let cancel: Vec<AtomicBool> = starts.iter().map(|_| AtomicBool::new(false)).collect();
+        let (text, opts, depth) = (self.text, self.opts, self.depth);
+        let mut main_sink = |p: &mut Parser<'a>, node: Node| {
             if let Some((_, sink)) = p.stream.as_mut() {
                 sink(key, node);
             }
-        })?;
-        Ok(Node { value: Value::Array(Vec::new()), offset: off(open), line })
+        };
+        let (main, others) = std::thread::scope(|scope| {
+            let handles: Vec<_> = sinks
+                .iter_mut()
+                .zip(starts.iter().enumerate())
+                .map(|(sink, (i, &start))| {
+                    let (stop, cancel) = (starts.get(i + 1).copied(), &cancel);
+                    scope.spawn(move || {
+                        let mut p = Parser::new(text, opts, None);
+                        p.pos = start;
+                        p.depth = depth;
+                        let before = text.as_bytes().get(..start).unwrap_or_default();
+                        let lines = before.iter().filter(|&&b| b == b'\n').count();
+                        p.line = u32::try_from(lines).map_or(u32::MAX, |n| n.saturating_add(1));
+                        p.elements_until(stop, i + 1, cancel, &mut |_, node| sink.element(key, node))
+                    })
+                })
+                .collect();
+            let main = self.elements_until(starts.first().copied(), 0, &cancel, &mut main_sink);
+            let others: Vec<Result<Ended, JsonError>> = handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect();
+            (main, others)
+        });
+        // Follow the parts that were confirmed, in order, to the one that
+        // closed the array.
+        let mut others = others.into_iter();
+        let mut current = main;
+        let mut used = 1;
+        loop {
+            // Elements read before an error stand, as in a sequential parse.
+            parts.used = used;
+            match current? {
+                Ended::Closed { pos, line } => {
+                    self.pos = pos;
+                    self.line = line;
+                    break;
+                }
+                Ended::Landed => {
+                    used += 1;
+                    current = others.next().unwrap_or_else(|| Err(err(self.pos, "internal error: a part is missing")));
+                }
+                Ended::Cancelled => return Err(err(self.pos, "internal error: a confirmed part was cancelled")),
+            }
+        }
+        parts.used = used;
+        self.depth -= 1;
+        Ok(())
+    }
+
+    /// Array elements from `self.pos` (an element's first byte) until the
+    /// element that starts at `stop` (the next part's guess), or the
+    /// array's `]`. Part `me` (0 is the first) gives up when an earlier
+    /// part finds that `me`'s guess was wrong; passing `stop` without
+    /// landing on it marks every later part so.
+    fn elements_until(
+        &mut self,
+        mut stop: Option<usize>,
+        me: usize,
+        cancel: &[std::sync::atomic::AtomicBool],
+        each: &mut dyn FnMut(&mut Self, Node),
+    ) -> Result<Ended, JsonError> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let mut expected = "expected a value or `]`";
+        loop {
+            if me > 0 && cancel.get(me - 1).is_some_and(|c| c.load(Relaxed)) {
+                return Ok(Ended::Cancelled);
+            }
+            if let Some(s) = stop {
+                if self.pos == s {
+                    return Ok(Ended::Landed);
+                }
+                if self.pos > s {
+                    cancel.iter().skip(me).for_each(|c| c.store(true, Relaxed));
+                    stop = None;
+                }
+            }
+            let node = self.value(expected)?;
+            each(self, node);
+            self.skip_ws()?;
+            match self.peek() {
+                Some(b',') => {
+                    let comma = self.pos;
+                    self.pos += 1;
+                    self.skip_ws()?;
+                    if self.peek() == Some(b']') {
+                        if !self.opts.trailing_commas {
+                            return Err(err(comma, "trailing comma before `]` is not allowed"));
+                        }
+                        self.pos += 1;
+                        return Ok(Ended::Closed { pos: self.pos, line: self.line });
+                    }
+                    expected = "expected a value after `,` in array";
+                }
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(Ended::Closed { pos: self.pos, line: self.line });
+                }
+                _ => return Err(self.unexpected(self.pos, "expected `,` or `]` after array element")),
+            }
+        }
     }
 
     /// The elements of the array whose `[` is at `self.pos`, one by one.
@@ -812,6 +1022,53 @@ impl<'a> Parser<'a> {
         }
         e
     }
+}
+
+/// How a part of a streamed array ended.
+enum Ended {
+    /// At the `]`; `pos` and `line` are just after it.
+    Closed { pos: usize, line: u32 },
+    /// At the next part's first element: that part goes on from there.
+    Landed,
+    /// Given up: an earlier part found this part's start was a wrong guess.
+    Cancelled,
+}
+
+/// Guesses where `extra` more parts of the array whose first element is at
+/// `first` could begin, spread over the rest of the text: the first line
+/// after each share that is indented like the first element, starts with
+/// the same byte, and follows a comma. None in text without line breaks.
+/// A guess may be wrong (a nested element indented the same way); the
+/// parts confirm or drop it.
+fn part_starts(b: &[u8], first: usize, extra: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let Some(line_start) = memchr::memrchr(b'\n', b.get(..first).unwrap_or_default()).map(|i| i + 1) else {
+        return out;
+    };
+    let (Some(indent), Some(&lead)) = (b.get(line_start..first), b.get(first)) else { return out };
+    if !indent.iter().all(|&c| c == b' ' || c == b'\t') {
+        return out;
+    }
+    let share = (b.len() - first) / (extra + 1);
+    for k in 1..=extra {
+        let mut at = (first + share * k).max(out.last().map_or(0, |&l| l + 1));
+        let found = loop {
+            let Some(nl) = b.get(at..).and_then(|rest| memchr::memchr(b'\n', rest)).map(|i| at + i) else {
+                break None;
+            };
+            let e = nl + 1 + indent.len();
+            let after_comma = b[..nl].iter().rev().find(|c| !matches!(c, b' ' | b'\t' | b'\r')) == Some(&b',');
+            if b.get(nl + 1..e) == Some(indent) && b.get(e) == Some(&lead) && after_comma {
+                break Some(e);
+            }
+            at = nl + 1;
+        };
+        match found {
+            Some(e) => out.push(e),
+            None => break,
+        }
+    }
+    out
 }
 
 /// Skips the spaces that indent a line, eight at a time. Pretty-printed

@@ -97,6 +97,28 @@ const PIPELINE_BYTES: usize = 8 << 20;
 /// Elements handed to the adapting thread at a time.
 const BATCH: usize = 256;
 
+/// Most parts a large indented input is read in at once.
+const MAX_PARTS: usize = 8;
+
+/// Whether the text is printed over many lines (the CLIs' default), which
+/// lets a large array be split between threads (json::parse_streaming_parts).
+fn is_indented(text: &str) -> bool {
+    let b = text.as_bytes();
+    memchr::memchr(b'\n', &b[..b.len().min(4096)]).is_some()
+}
+
+/// One share of a large dump's array, read on its own thread.
+struct DumpPart<'t> {
+    ctx: Ctx<'t>,
+    items: AwsItems,
+}
+
+impl json::PartSink for DumpPart<'_> {
+    fn element(&mut self, key: &str, node: json::Node) {
+        aws::dumps::read_element(&mut self.ctx, key, &node, &mut self.items);
+    }
+}
+
 /// What the user gave besides the files themselves.
 #[derive(Clone, Debug, Default)]
 pub struct ReadOptions {
@@ -156,7 +178,34 @@ pub fn read_input_with(path: &str, text: &str, opts: &ReadOptions) -> FileOutcom
     // Large inputs adapt on a second thread while the parser goes on.
     let mut streamed = AwsItems::default();
     let mut saw_stream = false;
-    let parsed = if text.len() >= PIPELINE_BYTES {
+    let parts = if text.len() >= PIPELINE_BYTES && is_indented(text) {
+        std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, MAX_PARTS)
+    } else {
+        1
+    };
+    let parsed = if parts > 1 {
+        // Indented text (as the CLIs print it): each core parses and adapts
+        // its own share of the big array; the parser confirms each share's
+        // start against the share before it (json::parse_streaming_parts).
+        let file = ctx.file.clone();
+        let mut others: Vec<DumpPart> =
+            (1..parts).map(|_| DumpPart { ctx: Ctx::new(file.clone(), text), items: AwsItems::default() }).collect();
+        let result = {
+            let mut refs: Vec<&mut dyn json::PartSink> =
+                others.iter_mut().map(|p| p as &mut dyn json::PartSink).collect();
+            let mut sink = |key: &str, node: json::Node| {
+                saw_stream = true;
+                aws::dumps::read_element(&mut ctx, key, &node, &mut streamed);
+            };
+            json::parse_streaming_parts(text, json::Options::default(), aws::dumps::STREAMED_KEYS, &mut sink, &mut refs)
+        };
+        let (root, used) = result;
+        for part in others.into_iter().take(used - 1) {
+            streamed.extend(part.items);
+            ctx.errors.extend(part.ctx.errors);
+        }
+        root
+    } else if text.len() >= PIPELINE_BYTES {
         // Batches go to the adapting thread and come back to be dropped
         // here: nodes freed on the thread that allocated them are reused by
         // the allocator, where frees from another thread left the parser

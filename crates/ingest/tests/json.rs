@@ -2,7 +2,9 @@
 //! and where it points, and property tests that it never panics and reads
 //! back what a serializer wrote, offsets included.
 
-use portcullis_ingest::json::{parse, JsonError, Member, Node, Options, Value, MAX_DEPTH};
+use portcullis_ingest::json::{
+    parse, parse_streaming, parse_streaming_parts, JsonError, Member, Node, Options, PartSink, Value, MAX_DEPTH,
+};
 use proptest::prelude::*;
 
 const STRICT: Options = Options::STRICT;
@@ -648,6 +650,82 @@ fn lines_are_counted_through_comments_crlf_and_a_byte_order_mark() {
     assert_eq!(b.line, 8);
 }
 
+/// A streamed array's elements as a sink collects them.
+#[derive(Default)]
+struct Collect(Vec<(String, Node)>);
+
+impl PartSink for Collect {
+    fn element(&mut self, key: &str, node: Node) {
+        self.0.push((key.to_string(), node));
+    }
+}
+
+/// A parse's result and the elements its sink received, in order.
+type Streamed = (Result<Node, JsonError>, Vec<(String, Node)>);
+
+const STREAMED: &[&str] = &["Items"];
+
+fn streamed_sequentially(text: &str, opts: Options) -> Streamed {
+    let mut got = Collect::default();
+    let root = parse_streaming(text, opts, STREAMED, &mut |k: &str, n: Node| got.element(k, n));
+    (root, got.0)
+}
+
+/// The same, read in `1 + extra` parts; the parts used, in order.
+fn streamed_in_parts(text: &str, opts: Options, extra: usize) -> Streamed {
+    let mut first = Collect::default();
+    let mut others: Vec<Collect> = (0..extra).map(|_| Collect::default()).collect();
+    let (root, used) = {
+        let mut refs: Vec<&mut dyn PartSink> = others.iter_mut().map(|c| c as &mut dyn PartSink).collect();
+        let mut sink = |k: &str, n: Node| first.element(k, n);
+        parse_streaming_parts(text, opts, STREAMED, &mut sink, &mut refs)
+    };
+    assert!((1..=extra + 1).contains(&used), "{used} parts used of {}", extra + 1);
+    let mut all = first.0;
+    for c in others.into_iter().take(used - 1) {
+        all.extend(c.0);
+    }
+    (root, all)
+}
+
+#[test]
+fn parts_confirm_their_guesses_and_drop_wrong_ones() {
+    // Element lines are indented by four spaces. The nested arrays below
+    // also put `{` after a comma at four spaces: a guess landing there is
+    // wrong, and the result must still be the sequential one.
+    let mut text = String::from("{\n  \"Before\": [1],\n  \"Items\": [\n");
+    for i in 0..400 {
+        if i > 0 {
+            text.push_str(",\n");
+        }
+        if i % 3 == 0 {
+            text.push_str(&format!("    {{\"n\": {i}, \"inner\": [\n{{\"a\": 1}},\n    {{\"b\": 2}}\n]}}"));
+        } else {
+            text.push_str(&format!("    {{\"n\": {i},\n      \"s\": \"x\"}}"));
+        }
+    }
+    text.push_str("\n  ],\n  \"After\": {\"k\": true}\n}\n");
+    let want = streamed_sequentially(&text, STRICT);
+    assert!(want.0.is_ok());
+    assert_eq!(want.1.len(), 400);
+    for extra in 0..6 {
+        let got = streamed_in_parts(&text, STRICT, extra);
+        assert_eq!(got, want, "{} parts", extra + 1);
+        for (_, n) in &got.1 {
+            check_lines(n, &text).unwrap_or_else(|e| panic!("{} parts: {e}", extra + 1));
+        }
+    }
+    // An error in the second half is the sequential parse's error, after
+    // the same elements.
+    let bad = text.replacen("\"n\": 350,", "\"n\": 350,,", 1);
+    assert!(bad != text);
+    let want = streamed_sequentially(&bad, STRICT);
+    assert!(want.0.is_err() && want.1.len() == 350);
+    for extra in 1..6 {
+        assert_eq!(streamed_in_parts(&bad, STRICT, extra), want, "{} parts", extra + 1);
+    }
+}
+
 fn has_nonempty_container(j: &J) -> bool {
     match j {
         J::Arr(items) => !items.is_empty(),
@@ -772,5 +850,30 @@ proptest! {
             }
         }
         check_any(&text);
+    }
+}
+
+proptest! {
+    // Each case starts threads: fewer cases than the parser's other properties.
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn parts_read_what_a_sequential_parse_reads(
+        items in prop::collection::vec(arb_json(), 0..24),
+        mut style in arb_style(),
+        pretty in any::<bool>(),
+        extra in 1usize..4,
+        edit in prop::option::of((any::<prop::sample::Index>(), any::<char>())),
+    ) {
+        style.pretty = pretty;
+        let doc = J::Obj(vec![("Items".into(), J::Arr(items)), ("After".into(), J::Num("1".into()))]);
+        let mut text = write(&doc, style).out;
+        if let Some((at, c)) = edit {
+            let boundaries: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+            let i = boundaries[at.index(boundaries.len())];
+            text.insert(i, c);
+        }
+        let opts = Options { comments: style.comments, trailing_commas: style.trailing_commas };
+        prop_assert_eq!(streamed_in_parts(&text, opts, extra), streamed_sequentially(&text, opts));
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::finding::{Because, ExposureClass, Finding, FindingKind, Severity};
 use crate::spec::PortRule;
-use portcullis_engine::{entry, evaluate, port_boundaries, port_segment, EntryRef, Exposure, PathAdmit};
+use portcullis_engine::{entry, evaluate, match_signature, EntryRef, Exposure, PathAdmit};
 use portcullis_model::named::{is_unrestricted, non_public, public};
 use portcullis_model::{AddrSet, Estate, InternalSource, Protocol};
 use std::sync::Arc;
@@ -196,20 +196,19 @@ pub fn check_estate(estate: &Estate, queries: &[PortQuery], auth: &Authorized) -
     findings
 }
 
-/// A protocol and the stretch of ports between two rule boundaries.
-type SegmentKey = (Protocol, usize);
+/// A protocol and which rules match it (see [`match_signature`]).
+type SegmentKey = (Protocol, Vec<u32>);
 
-/// The findings for one target. Ports that fall between the same rule
-/// boundaries get the same answer: it is evaluated, classified and
-/// described once (the control-plane ports 10250-10259 usually share one
-/// or two), and its findings share the description.
+/// The findings for one target. Ports matched by the same rules get the
+/// same answer: it is evaluated, classified and described once (the
+/// control-plane ports 10250-10259 usually share one or two), and its
+/// findings share the description.
 fn check_target(estate: &Estate, t: usize, queries: &[PortQuery], auth: &Authorized, out: &mut Vec<Finding>) {
     let Some(target) = estate.targets.get(t) else { return };
-    let boundaries = port_boundaries(estate, target);
     let mut answers: Vec<(SegmentKey, Option<Answer>)> = Vec::new();
     let mut path: Option<Arc<[String]>> = None;
     for q in queries {
-        let key = (q.protocol, port_segment(&boundaries, q.port));
+        let key = (q.protocol, match_signature(estate, target, q.protocol, q.port));
         let i = match answers.iter().position(|(k, _)| *k == key) {
             Some(i) => i,
             None => {
