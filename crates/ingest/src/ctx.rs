@@ -46,7 +46,7 @@ impl<'a> Ctx<'a> {
         if off >= at {
             match memchr::memrchr(b'\n', &bytes[at..off]) {
                 Some(last) => {
-                    line += memchr::memchr_iter(b'\n', &bytes[at..off]).count() as u32;
+                    line += bytecount::count(&bytes[at..off], b'\n') as u32;
                     start = at + last + 1;
                     col = chars(start, off);
                 }
@@ -55,7 +55,7 @@ impl<'a> Ctx<'a> {
         } else {
             // Walk back: lines between `off` and `at`, then find the start
             // of the line holding `off`.
-            match memchr::memchr_iter(b'\n', &bytes[off..at]).count() as u32 {
+            match bytecount::count(&bytes[off..at], b'\n') as u32 {
                 0 => col = col.saturating_sub(chars(off, at)),
                 n => {
                     line -= n;

@@ -801,7 +801,7 @@ impl<'a> Parser<'a> {
                         p.pos = start;
                         p.depth = depth;
                         let before = text.as_bytes().get(..start).unwrap_or_default();
-                        let lines = before.iter().filter(|&&b| b == b'\n').count();
+                        let lines = bytecount::count(before, b'\n');
                         p.line = u32::try_from(lines).map_or(u32::MAX, |n| n.saturating_add(1));
                         p.elements_until(stop, i + 1, cancel, &mut |_, node| sink.element(key, node))
                     })
