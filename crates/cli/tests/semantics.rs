@@ -62,6 +62,22 @@ fn run_case(dir: &Path) -> Result<(), String> {
             got_f.difference(&want_f).collect::<Vec<_>>()
         ));
     }
+    // Optional message checks: words it must have and must not have.
+    for w in expect["findings"].as_array().into_iter().flatten() {
+        let words = |k: &str| w[k].as_array().into_iter().flatten().filter_map(Value::as_str).collect::<Vec<_>>();
+        let (has, lacks) = (words("message_has"), words("message_lacks"));
+        if has.is_empty() && lacks.is_empty() {
+            continue;
+        }
+        let found = got["findings"].as_array().into_iter().flatten().find(|g| key(g) == key(w));
+        let message = found.and_then(|g| g["message"].as_str()).unwrap_or("");
+        for h in has.iter().filter(|h| !message.contains(*h)) {
+            problems.push(format!("message of {:?} lacks {h:?}: {message}", key(w)));
+        }
+        for l in lacks.iter().filter(|l| message.contains(*l)) {
+            problems.push(format!("message of {:?} has {l:?}: {message}", key(w)));
+        }
+    }
     common::check_errors(&got, &expect, common::FileMatch::Exact, &mut problems);
     let want_code = if expect["errors"].as_array().is_none_or(Vec::is_empty) { 0 } else { 2 };
     if out.status.code() != Some(want_code) {

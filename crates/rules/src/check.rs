@@ -286,7 +286,14 @@ impl<'e> Answer<'e> {
                 .map(|b| (b.file.clone(), b.line, b.column))
         }
         .unwrap_or_else(|| (target.span.file.to_string(), target.span.line, target.span.column));
-        let who = describe_sources(&c, &shown);
+        let who = if c.class == ExposureClass::Public {
+            // Name only the public part: the sources list keeps everything
+            // admitted, but private ranges are not "public sources".
+            let public_part = c.addrs.intersect(public()).to_cidr_strings();
+            describe_sources(&Classified { internal: Vec::new(), ..c.clone() }, &public_part)
+        } else {
+            describe_sources(&c, &shown)
+        };
         let first_unknown = unknown.first().map(String::as_str).unwrap_or("a value is unknown");
         let some_known = !(c.addrs.is_empty() || exp.lower.addrs.is_empty());
         let on = format!("{} {}", target.kind_name, target.id);
