@@ -772,13 +772,7 @@ impl<'a> Parser<'a> {
     /// many threads (see [`parse_streaming_parts`]).
     fn stream_parts(&mut self, key: &str, parts: &mut Parts<'a>) -> Result<(), JsonError> {
         use std::sync::atomic::AtomicBool;
-        let open = self.pos;
-        self.enter(open)?;
-        self.pos += 1;
-        self.skip_ws()?;
-        if self.peek() == Some(b']') {
-            self.pos += 1;
-            self.depth -= 1;
+        if !self.open(b']')? {
             return Ok(());
         }
         let sinks = std::mem::take(&mut parts.sinks);
@@ -895,53 +889,32 @@ impl<'a> Parser<'a> {
 
     /// The elements of the array whose `[` is at `self.pos`, one by one.
     fn elements(&mut self, each: &mut dyn FnMut(&mut Self, Node)) -> Result<(), JsonError> {
-        let open = self.pos;
-        self.enter(open)?;
-        self.pos += 1;
-        self.skip_ws()?;
-        if self.peek() == Some(b']') {
-            self.pos += 1;
+        if self.open(b']')? {
+            self.elements_until(None, 0, &[], each)?;
             self.depth -= 1;
-            return Ok(());
         }
-        let mut expected = "expected a value or `]`";
-        loop {
-            let node = self.value(expected)?;
-            each(self, node);
-            self.skip_ws()?;
-            match self.peek() {
-                Some(b',') => {
-                    let comma = self.pos;
-                    self.pos += 1;
-                    self.skip_ws()?;
-                    if self.peek() == Some(b']') {
-                        if !self.opts.trailing_commas {
-                            return Err(err(comma, "trailing comma before `]` is not allowed"));
-                        }
-                        self.pos += 1;
-                        break;
-                    }
-                    expected = "expected a value after `,` in array";
-                }
-                Some(b']') => {
-                    self.pos += 1;
-                    break;
-                }
-                _ => return Err(self.unexpected(self.pos, "expected `,` or `]` after array element")),
-            }
-        }
-        self.depth -= 1;
         Ok(())
     }
 
-    fn object(&mut self) -> Result<Value, JsonError> {
+    /// Steps into the array or object whose opening bracket is at
+    /// `self.pos`, to its first element: `false` (and past `close`) when it
+    /// is empty. A non-empty one is left one level deeper, for the caller
+    /// to close.
+    fn open(&mut self, close: u8) -> Result<bool, JsonError> {
         let open = self.pos;
         self.enter(open)?;
         self.pos += 1;
         self.skip_ws()?;
-        if self.peek() == Some(b'}') {
+        if self.peek() == Some(close) {
             self.pos += 1;
             self.depth -= 1;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn object(&mut self) -> Result<Value, JsonError> {
+        if !self.open(b'}')? {
             return Ok(Value::Object(Vec::new()));
         }
         let base = self.members.len();
