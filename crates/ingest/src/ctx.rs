@@ -98,6 +98,19 @@ impl<'a> Ctx<'a> {
         Span::new(self.file.clone(), line, column)
     }
 
+    /// The error for a text that is not (the accepted dialect of) JSON, at
+    /// the parser's offset.
+    pub fn json_error(&self, e: &crate::json::JsonError) -> IngestError {
+        let (line, column) = self.line_col(e.offset as usize);
+        IngestError {
+            file: self.file.to_string(),
+            line,
+            column,
+            kind: ErrorKind::Syntax,
+            message: format!("not valid JSON: {}", e.message),
+        }
+    }
+
     pub fn error(&mut self, offset: u32, kind: ErrorKind, message: impl Into<String>) {
         let s = self.span(offset);
         self.errors.push(IngestError {

@@ -263,7 +263,7 @@ pub fn read_input_with(path: &str, text: &str, opts: &ReadOptions) -> FileOutcom
     let root = match parsed {
         Ok(r) => r,
         Err(e) => {
-            ctx.error(e.offset, ErrorKind::Syntax, format!("not valid JSON: {}", e.message));
+            ctx.errors.push(ctx.json_error(&e));
             out.format = Some("json");
             out.aws = streamed;
             out.errors = ctx.errors;

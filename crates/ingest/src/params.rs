@@ -86,8 +86,7 @@ impl Parameters {
             let (line, column) = ctx.line_col(offset as usize);
             IngestError { file: path.to_string(), line, column, kind, message }
         };
-        let root = crate::json::parse(text, crate::json::Options::LENIENT)
-            .map_err(|e| err(e.offset, ErrorKind::Syntax, format!("not valid JSON: {}", e.message)))?;
+        let root = crate::json::parse(text, crate::json::Options::LENIENT).map_err(|e| ctx.json_error(&e))?;
         let shape = "expected a parameter file: [{\"ParameterKey\", \"ParameterValue\"}] (CloudFormation), \
                      {\"Parameters\": {…}} (CloudFormation template configuration) or {\"parameters\": {\"name\": \
                      {\"value\": …}}} (ARM / Bicep)";

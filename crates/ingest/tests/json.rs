@@ -2,9 +2,7 @@
 //! and where it points, and property tests that it never panics and reads
 //! back what a serializer wrote, offsets included.
 
-use portcullis_ingest::json::{
-    parse, parse_streaming, parse_streaming_parts, JsonError, Member, Node, Options, PartSink, Value, MAX_DEPTH,
-};
+use portcullis_ingest::json::{parse, testing, JsonError, Member, Node, Options, Value, MAX_DEPTH};
 use proptest::prelude::*;
 
 const STRICT: Options = Options::STRICT;
@@ -650,42 +648,14 @@ fn lines_are_counted_through_comments_crlf_and_a_byte_order_mark() {
     assert_eq!(b.line, 8);
 }
 
-/// A streamed array's elements as a sink collects them.
-#[derive(Default)]
-struct Collect(Vec<(String, Node)>);
-
-impl PartSink for Collect {
-    fn element(&mut self, key: &str, node: Node) {
-        self.0.push((key.to_string(), node));
-    }
-}
-
-/// A parse's result and the elements its sink received, in order.
-type Streamed = (Result<Node, JsonError>, Vec<(String, Node)>);
-
 const STREAMED: &[&str] = &["Items"];
 
-fn streamed_sequentially(text: &str, opts: Options) -> Streamed {
-    let mut got = Collect::default();
-    let root = parse_streaming(text, opts, STREAMED, &mut |k: &str, n: Node| got.element(k, n));
-    (root, got.0)
+fn streamed_sequentially(text: &str, opts: Options) -> testing::Streamed {
+    testing::sequentially(text, opts, STREAMED)
 }
 
-/// The same, read in `1 + extra` parts; the parts used, in order.
-fn streamed_in_parts(text: &str, opts: Options, extra: usize) -> Streamed {
-    let mut first = Collect::default();
-    let mut others: Vec<Collect> = (0..extra).map(|_| Collect::default()).collect();
-    let (root, used) = {
-        let mut refs: Vec<&mut dyn PartSink> = others.iter_mut().map(|c| c as &mut dyn PartSink).collect();
-        let mut sink = |k: &str, n: Node| first.element(k, n);
-        parse_streaming_parts(text, opts, STREAMED, &mut sink, &mut refs)
-    };
-    assert!((1..=extra + 1).contains(&used), "{used} parts used of {}", extra + 1);
-    let mut all = first.0;
-    for c in others.into_iter().take(used - 1) {
-        all.extend(c.0);
-    }
-    (root, all)
+fn streamed_in_parts(text: &str, opts: Options, extra: usize) -> testing::Streamed {
+    testing::in_parts(text, opts, STREAMED, extra)
 }
 
 #[test]

@@ -28,7 +28,7 @@ use crate::azure::facts::key;
 use crate::azure::rule::{build, RawRule};
 use crate::azure::{AzureItems, Nsg, NsgRule};
 use crate::ctx::Ctx;
-use crate::error::{ErrorKind, IngestError};
+use crate::error::IngestError;
 use crate::json::{Node, Value};
 use crate::params::Parameters;
 use crate::raw::{from_tf, from_tf_list, Raw};
@@ -73,16 +73,7 @@ pub fn read_input(path: &str, text: &str, head: &str, given: &Parameters) -> Opt
             ev.errors.sort_by_key(|e| (e.line, e.column));
             out.errors.append(&mut ev.errors);
         }
-        Err(e) => {
-            let (line, column) = ctx.line_col(e.offset as usize);
-            out.errors.push(IngestError {
-                file: path.to_string(),
-                line,
-                column,
-                kind: ErrorKind::Syntax,
-                message: format!("not valid JSON: {}", e.message),
-            });
-        }
+        Err(e) => out.errors.push(ctx.json_error(&e)),
     }
     Some(out)
 }

@@ -17,7 +17,7 @@ pub mod template;
 
 use crate::aws::AwsItems;
 use crate::ctx::Ctx;
-use crate::error::{ErrorKind, IngestError};
+use crate::error::IngestError;
 use crate::params::Parameters;
 use crate::FileOutcome;
 use std::sync::Arc;
@@ -91,15 +91,8 @@ pub fn read_input(path: &str, text: &str, head: &str, given: &Parameters) -> Opt
         match crate::json::parse(text, crate::json::Options::STRICT) {
             Ok(root) => template::from_json(&ctx, &root),
             Err(e) => {
-                let (line, column) = ctx.line_col(e.offset as usize);
                 out.format = Some("cloudformation");
-                out.errors.push(IngestError {
-                    file: path.to_string(),
-                    line,
-                    column,
-                    kind: ErrorKind::Syntax,
-                    message: format!("not valid JSON: {}", e.message),
-                });
+                out.errors.push(ctx.json_error(&e));
                 return Some(out);
             }
         }

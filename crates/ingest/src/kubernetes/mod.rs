@@ -135,15 +135,8 @@ pub fn read_json(path: &str, text: &str, head: &str) -> Option<FileOutcome> {
     let root = match crate::json::parse(text, crate::json::Options::STRICT) {
         Ok(r) => r,
         Err(e) => {
-            let (line, column) = ctx.line_col(e.offset as usize);
             let mut out = FileOutcome { path: path.to_string(), format: Some("kubernetes"), ..Default::default() };
-            out.errors.push(crate::IngestError {
-                file: path.to_string(),
-                line,
-                column,
-                kind: crate::ErrorKind::Syntax,
-                message: format!("not valid JSON: {}", e.message),
-            });
+            out.errors.push(ctx.json_error(&e));
             return Some(out);
         }
     };
