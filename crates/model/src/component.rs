@@ -101,6 +101,33 @@ pub struct ControllerManager {
 }
 
 impl ControllerManager {
+    /// A component described by a configuration file (kubeadm, k3s/RKE2,
+    /// RKE, Talos, kops, a component config) rather than by a pod the input
+    /// shows: it runs on the node's network, and no pod namespace, labels
+    /// or named ports are known.
+    pub fn from_config(
+        id: String,
+        source: String,
+        span: Span,
+        flags: Vec<Flag>,
+        unset: UnsetFlags,
+        version: Option<Version>,
+    ) -> Self {
+        ControllerManager {
+            id,
+            source,
+            span,
+            flags,
+            unset,
+            unknown_when_unset: Vec::new(),
+            version,
+            namespace: None,
+            labels: Vec::new(),
+            host_network: true,
+            named_ports: Vec::new(),
+        }
+    }
+
     pub fn flag(&self, name: &str) -> Option<&Flag> {
         self.flags.iter().find(|f| f.name == name)
     }

@@ -209,19 +209,14 @@ impl<'a> Reader<'a> {
         }
         let shown_api = api.rsplit('/').next().unwrap_or(api);
         let name = str_at(doc, &["clusterName"]).map(|n| format!(" {n}")).unwrap_or_default();
-        self.out.push(ControllerManager {
-            id: format!("kubeadm ClusterConfiguration{name}"),
-            source: format!("kubeadm ClusterConfiguration ({shown_api}, controllerManager.extraArgs {form})"),
+        self.out.push(ControllerManager::from_config(
+            format!("kubeadm ClusterConfiguration{name}"),
+            format!("kubeadm ClusterConfiguration ({shown_api}, controllerManager.extraArgs {form})"),
             span,
             flags,
-            unset: UnsetFlags::Upstream,
-            unknown_when_unset: Vec::new(),
+            UnsetFlags::Upstream,
             version,
-            namespace: None,
-            labels: Vec::new(),
-            host_network: true,
-            named_ports: Vec::new(),
-        });
+        ));
     }
 
     fn k3s(&mut self, key_span: Span, v: &CNode) {
@@ -248,20 +243,18 @@ impl<'a> Reader<'a> {
         }
         add_defaults(&mut flags, K3S_DEFAULTS, &key_span, "k3s");
         self.out.push(ControllerManager {
-            id: "k3s/RKE2 server config".into(),
-            source: "k3s/RKE2 config.yaml (kube-controller-manager-arg)".into(),
-            span: key_span,
-            flags,
-            unset: UnsetFlags::Upstream,
             unknown_when_unset: K3S_UNKNOWN
                 .iter()
                 .map(|f| (f.to_string(), "k3s passes a serving certificate in recent releases only".to_string()))
                 .collect(),
-            version: None,
-            namespace: None,
-            labels: Vec::new(),
-            host_network: true,
-            named_ports: Vec::new(),
+            ..ControllerManager::from_config(
+                "k3s/RKE2 server config".into(),
+                "k3s/RKE2 config.yaml (kube-controller-manager-arg)".into(),
+                key_span,
+                flags,
+                UnsetFlags::Upstream,
+                None,
+            )
         });
     }
 
@@ -272,19 +265,14 @@ impl<'a> Reader<'a> {
         };
         let version = version_of(doc.get("kubernetes_version"))
             .or_else(|| version_of_image(node_at(doc, &["system_images", "kubernetes"])));
-        self.out.push(ControllerManager {
-            id: "RKE cluster (services.kube-controller)".into(),
-            source: "RKE cluster.yml (services.kube-controller.extra_args)".into(),
+        self.out.push(ControllerManager::from_config(
+            "RKE cluster (services.kube-controller)".into(),
+            "RKE cluster.yml (services.kube-controller.extra_args)".into(),
             span,
             flags,
-            unset: UnsetFlags::Unknown("RKE adds its own kube-controller-manager flags, not in this file".into()),
-            unknown_when_unset: Vec::new(),
+            UnsetFlags::Unknown("RKE adds its own kube-controller-manager flags, not in this file".into()),
             version,
-            namespace: None,
-            labels: Vec::new(),
-            host_network: true,
-            named_ports: Vec::new(),
-        });
+        ));
     }
 
     fn talos(&mut self, cm: &CNode) {
@@ -292,19 +280,14 @@ impl<'a> Reader<'a> {
             Some((ks, args)) => (self.map_flags(args, "cluster.controllerManager.extraArgs"), ks.clone()),
             None => (Vec::new(), cm.span.clone()),
         };
-        self.out.push(ControllerManager {
-            id: "Talos machine config (cluster.controllerManager)".into(),
-            source: "Talos machine config (cluster.controllerManager.extraArgs)".into(),
+        self.out.push(ControllerManager::from_config(
+            "Talos machine config (cluster.controllerManager)".into(),
+            "Talos machine config (cluster.controllerManager.extraArgs)".into(),
             span,
             flags,
-            unset: UnsetFlags::Unknown("Talos adds its own kube-controller-manager flags, not in this file".into()),
-            unknown_when_unset: Vec::new(),
-            version: version_of_image(cm.get("image")),
-            namespace: None,
-            labels: Vec::new(),
-            host_network: true,
-            named_ports: Vec::new(),
-        });
+            UnsetFlags::Unknown("Talos adds its own kube-controller-manager flags, not in this file".into()),
+            version_of_image(cm.get("image")),
+        ));
     }
 
     fn kops(&mut self, doc: &CNode, spec: &CNode) {
@@ -321,21 +304,16 @@ impl<'a> Reader<'a> {
             }
         }
         let name = str_at(doc, &["metadata", "name"]).unwrap_or("(unnamed)");
-        self.out.push(ControllerManager {
-            id: format!("kops Cluster {name}"),
-            source: "kops Cluster spec (kubeControllerManager)".into(),
-            span: ks.clone(),
+        self.out.push(ControllerManager::from_config(
+            format!("kops Cluster {name}"),
+            "kops Cluster spec (kubeControllerManager)".into(),
+            ks.clone(),
             flags,
-            unset: UnsetFlags::Unknown(
+            UnsetFlags::Unknown(
                 "kops writes the manifest's other flags itself; scan the generated .manifest for them".into(),
             ),
-            unknown_when_unset: Vec::new(),
-            version: version_of_image(kcm.get("image")).or_else(|| version_of(spec.get("kubernetesVersion"))),
-            namespace: None,
-            labels: Vec::new(),
-            host_network: true,
-            named_ports: Vec::new(),
-        });
+            version_of_image(kcm.get("image")).or_else(|| version_of(spec.get("kubernetesVersion"))),
+        ));
     }
 
     fn component_config(&mut self, doc: &CNode) {
@@ -353,19 +331,14 @@ impl<'a> Reader<'a> {
                 }
             }
         }
-        self.out.push(ControllerManager {
-            id: "KubeControllerManagerConfiguration".into(),
-            source: "KubeControllerManagerConfiguration file".into(),
-            span: doc.span.clone(),
+        self.out.push(ControllerManager::from_config(
+            "KubeControllerManagerConfiguration".into(),
+            "KubeControllerManagerConfiguration file".into(),
+            doc.span.clone(),
             flags,
-            unset: UnsetFlags::Unknown("the serving and authentication flags are not part of this file".into()),
-            unknown_when_unset: Vec::new(),
-            version: None,
-            namespace: None,
-            labels: Vec::new(),
-            host_network: true,
-            named_ports: Vec::new(),
-        });
+            UnsetFlags::Unknown("the serving and authentication flags are not part of this file".into()),
+            None,
+        ));
     }
 
     /// A Pod, or a workload with a pod template (Deployment, DaemonSet,
