@@ -20,6 +20,8 @@ pub mod gcp;
 pub mod http;
 pub mod pool;
 pub mod retry;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod time;
 pub mod xml;
 
