@@ -47,8 +47,8 @@ pub enum ColorChoice {
 
 #[derive(Args, Debug, Clone)]
 pub struct Common {
-    /// Files and directories to read (directories are walked, honouring .gitignore).
-    #[arg(value_name = "PATH", default_value = ".")]
+    /// Files and directories to read (directories are walked, honouring .gitignore; default `.` unless a cloud is read).
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// A port to check besides the built-in control-plane ports: `10257`, `8080/tcp`, `2379-2380` (repeatable).
     #[arg(long = "port", value_name = "PORT[/PROTO]")]
@@ -75,6 +75,8 @@ pub struct Common {
     /// When to use colors in text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    #[command(flatten)]
+    pub live: crate::live::LiveArgs,
 }
 
 #[derive(Args, Debug)]

@@ -29,6 +29,25 @@ impl Loaded {
     pub fn files_read(&self) -> usize {
         self.outcomes.iter().filter(|o| o.format.is_some()).count()
     }
+
+    /// Documents read live from a cloud, `(name, text)`, read as files of
+    /// that name and content would be: in the order a directory walk gives
+    /// their names (component by component), each detected by content,
+    /// and kept in memory for the snippets text output shows. `errors` are
+    /// the calls that could not be made.
+    pub fn add_documents(&mut self, mut documents: Vec<(String, String)>, opts: &ReadOptions, errors: Vec<IngestError>) {
+        documents.sort_by(|a, b| a.0.split('/').cmp(b.0.split('/')));
+        let outcomes: Vec<FileOutcome> =
+            documents.par_iter().map(|(name, text)| read_input_with(name, text, opts)).collect();
+        let cache = self.snippets.get_mut().unwrap_or_else(|p| p.into_inner());
+        for (name, text) in documents {
+            cache.insert(name, Some(Arc::from(text)));
+        }
+        self.outcomes.extend(outcomes);
+        if !errors.is_empty() {
+            self.outcomes.push(FileOutcome { errors, ..Default::default() });
+        }
+    }
 }
 
 /// Files at least this large are memory-mapped.

@@ -6,6 +6,7 @@ mod args;
 mod commands;
 mod config;
 mod inputs;
+mod live;
 mod settings;
 mod suppressions;
 

@@ -72,7 +72,7 @@ pub fn load_config(common: &Common) -> Result<Config> {
     }
     let path = match &common.config {
         Some(p) => Some(p.clone()),
-        None => common.paths.first().and_then(|p| config::discover(p)),
+        None => config::discover(common.paths.first().map_or(std::path::Path::new("."), |p| p.as_path())),
     };
     match path {
         Some(p) => config::load(&p),

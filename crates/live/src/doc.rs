@@ -62,23 +62,6 @@ impl Doc {
             _ => None,
         }
     }
-
-    /// Converts parsed JSON (whose objects serde_json keeps sorted by key).
-    pub fn from_json(value: serde_json::Value) -> Doc {
-        use serde_json::Value;
-        match value {
-            Value::Null => Doc::Null,
-            Value::Bool(b) => Doc::Bool(b),
-            Value::Number(n) => match n.as_f64() {
-                _ if n.is_i64() || n.is_u64() => Doc::Integer(n.to_string()),
-                Some(f) => Doc::Float(f),
-                None => Doc::Integer(n.to_string()),
-            },
-            Value::String(s) => Doc::String(s),
-            Value::Array(items) => Doc::List(items.into_iter().map(Doc::from_json).collect()),
-            Value::Object(map) => Doc::Object(map.into_iter().map(|(k, v)| (k, Doc::from_json(v))).collect()),
-        }
-    }
 }
 
 /// How a CLI prints JSON.
@@ -249,5 +232,75 @@ mod tests {
         ] {
             assert_eq!(python_float(f), want, "{f}");
         }
+    }
+}
+
+/// Parsed JSON keeps its keys in the order they came (gcloud prints an
+/// aggregated list's scopes in the order the API gave them) and its
+/// integers as digits.
+impl<'de> serde::Deserialize<'de> for Doc {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Doc, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Doc;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_unit<E>(self) -> Result<Doc, E> {
+                Ok(Doc::Null)
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Doc, E> {
+                Ok(Doc::Bool(b))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<Doc, E> {
+                Ok(Doc::Integer(n.to_string()))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Doc, E> {
+                Ok(Doc::Integer(n.to_string()))
+            }
+            fn visit_f64<E>(self, f: f64) -> Result<Doc, E> {
+                Ok(Doc::Float(f))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Doc, E> {
+                Ok(Doc::String(s.to_string()))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Doc, E> {
+                Ok(Doc::String(s))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Doc, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Doc::List(items))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Doc, A::Error> {
+                let mut members: Vec<(String, Doc)> = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, Doc>()? {
+                    // A repeated key: the last value in the first place, as
+                    // Python's json module keeps it.
+                    match members.iter_mut().find(|(have, _)| *have == k) {
+                        Some(slot) => slot.1 = v,
+                        None => members.push((k, v)),
+                    }
+                }
+                Ok(Doc::Object(members))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+#[cfg(test)]
+mod parse_tests {
+    use super::*;
+
+    #[test]
+    fn parses_keeping_order_and_integers() {
+        let doc: Doc = serde_json::from_str(r#"{"b": [1, -2, 2.5, true, null], "a": {"z": "x", "y": 18446744073709551615}}"#).unwrap();
+        assert_eq!(
+            print(&doc, AWS_CLI),
+            "{\n    \"b\": [\n        1,\n        -2,\n        2.5,\n        true,\n        null\n    ],\n    \"a\": {\n        \"z\": \"x\",\n        \"y\": 18446744073709551615\n    }\n}\n"
+        );
     }
 }

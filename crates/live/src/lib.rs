@@ -18,7 +18,9 @@ pub mod env;
 pub mod error;
 pub mod gcp;
 pub mod http;
+pub mod jwt;
 pub mod pool;
+pub mod rest;
 pub mod retry;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -115,6 +117,13 @@ impl Tally {
         let mut s = self.summary.into_inner().unwrap_or_else(|p| p.into_inner());
         s.elapsed = elapsed;
         s
+    }
+
+    /// Puts the nouns in the order of `nouns` (the call list's), whatever
+    /// order the calls finished in.
+    pub(crate) fn order(&self, nouns: &[&str]) {
+        let mut s = self.summary.lock().unwrap_or_else(|p| p.into_inner());
+        s.items.sort_by_key(|(k, _)| nouns.iter().position(|n| n == k).unwrap_or(usize::MAX));
     }
 }
 

@@ -3,7 +3,7 @@
 //! the answer to "identify all systems that require access".
 
 use crate::args::{ExplainArgs, Format};
-use crate::{inputs, settings};
+use crate::settings;
 use anyhow::{bail, Result};
 use portcullis_engine::{entry, evaluate, EntryRef, Exposure};
 use portcullis_model::{AddrSet, Estate, Protocol};
@@ -66,11 +66,11 @@ pub fn run(args: ExplainArgs) -> Result<u8> {
     } else {
         s.user_queries.clone()
     };
-    let mut loaded = inputs::load_with(
-        &args.common.paths,
+    let mut loaded = crate::live::load(
+        &args.common,
         &settings::terraform_inputs(&args.common)?,
         &settings::read_options(&args.common)?,
-    );
+    )?;
     let estate = portcullis_ingest::assemble(&mut loaded.outcomes);
     let errors = super::scan::report_errors(&loaded);
     let mut targets = Vec::new();

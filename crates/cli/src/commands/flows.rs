@@ -58,6 +58,7 @@ pub fn run(args: FlowsArgs) -> Result<u8> {
         vars: Vec::new(),
         parameters: Vec::new(),
         color: args.color,
+        live: Default::default(),
     };
     let settings = settings::resolve(&common, args.fail_on.as_deref())?;
     let mut ports = vec![CONTROLLER_MANAGER];

@@ -43,11 +43,11 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     // Read before scanning: a bad baseline fails fast.
     let baseline = args.baseline.as_deref().map(load_baseline).transpose()?;
     let timer = Timer::from_env();
-    let mut loaded = inputs::load_with(
-        &args.common.paths,
+    let mut loaded = crate::live::load(
+        &args.common,
         &settings::terraform_inputs(&args.common)?,
         &settings::read_options(&args.common)?,
-    );
+    )?;
     timer.mark("read");
     let estate = portcullis_ingest::assemble(&mut loaded.outcomes);
     timer.mark("assemble");

@@ -193,6 +193,14 @@ fn read_into(options: &Options, env: &Env, progress: &dyn Progress, sink: &Sink,
             }
         }
     });
+    let mut nouns: Vec<&str> = Vec::new();
+    for c in calls::REGIONAL {
+        nouns.push(c.noun);
+        if let Some(f) = &c.follow {
+            nouns.push(f.call.call.noun);
+        }
+    }
+    tally.order(&nouns);
     Ok(())
 }
 
