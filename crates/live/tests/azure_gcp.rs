@@ -1,0 +1,327 @@
+//! The Azure and GCP readers end to end against a local HTTPS server that
+//! serves the providers' published example responses (tests/fixtures,
+//! sources in its README): token endpoints, paging, a 429 with
+//! Retry-After, and the shaping into the documents `az` and `gcloud`
+//! print. Only 127.0.0.1 is contacted.
+
+use portcullis_live::doc::Doc;
+use portcullis_live::env::Env;
+use portcullis_live::testing::{Route, TlsServer};
+use portcullis_live::{azure, gcp, Silent};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+type Answer = (u16, Vec<(String, String)>, Vec<u8>);
+
+fn fixture(path: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))).expect("fixture");
+    serde_json::from_str(&text).expect("fixture JSON")
+}
+
+fn json(status: u16, v: serde_json::Value) -> Answer {
+    (status, vec![("Content-Type".into(), "application/json".into())], v.to_string().into_bytes())
+}
+
+fn env(vars: &[(&str, String)]) -> Env {
+    let mut map: BTreeMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    // Nothing of the machine's own configuration may be found.
+    map.insert("AZURE_POD_IDENTITY_AUTHORITY_HOST".into(), "http://127.0.0.1:9".into());
+    map.entry("GCE_METADATA_HOST".into()).or_insert_with(|| "127.0.0.1:9".into());
+    Env { vars: map, home: Some(std::path::PathBuf::from("/nonexistent")) }
+}
+
+fn form(route: &Route) -> BTreeMap<String, String> {
+    String::from_utf8_lossy(&route.body)
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.replace("%2F", "/").replace("%3A", ":").replace("%2E", ".")))
+        .collect()
+}
+
+/// Resource Manager and Entra ID on one local server.
+fn azure_server(throttled: Arc<AtomicUsize>) -> TlsServer {
+    TlsServer::start(move |r: &Route| -> Answer {
+        if r.method == "POST" && r.path() == "/tenant-1/oauth2/v2.0/token" {
+            let f = form(r);
+            let ok = f.get("grant_type").map(String::as_str) == Some("client_credentials")
+                && f.get("client_id").map(String::as_str) == Some("app-1")
+                && f.get("client_secret").map(String::as_str) == Some("s3cret")
+                && f.get("scope").is_some_and(|s| s.contains("management.azure.com"));
+            return if ok {
+                json(200, serde_json::json!({"token_type": "Bearer", "expires_in": 3599, "access_token": "tok-azure"}))
+            } else {
+                json(401, serde_json::json!({"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided."}))
+            };
+        }
+        if r.header("Authorization") != Some("Bearer tok-azure") {
+            return json(401, serde_json::json!({"error": {"code": "AuthenticationFailed", "message": "no token"}}));
+        }
+        let base = "/subscriptions/subid/providers/Microsoft.Network";
+        match r.path() {
+            "/subscriptions" => json(200, serde_json::json!({"value": [{"id": "/subscriptions/subid", "subscriptionId": "subid", "state": "Enabled"}]})),
+            p if p == format!("{base}/networkSecurityGroups") => {
+                if r.query("$skipToken") == Some("2") {
+                    json(200, serde_json::json!({"value": [fixture("azure/nsg-create-with-rule.json")]}))
+                } else if throttled.fetch_add(1, Ordering::SeqCst) == 0 {
+                    (429, vec![("Retry-After".into(), "1".into())], b"{\"error\":{\"code\":\"TooManyRequests\",\"message\":\"slow down\"}}".to_vec())
+                } else {
+                    let mut page = fixture("azure/nsg-list-all.json");
+                    page["nextLink"] = format!("{}{base}/networkSecurityGroups?api-version=2024-05-01&$skipToken=2", r.header("Host").map(|h| format!("https://{h}")).unwrap_or_default()).into();
+                    json(200, page)
+                }
+            }
+            p if p == format!("{base}/networkInterfaces") => json(200, fixture("azure/nic-list-all.json")),
+            p if p == format!("{base}/routeTables") => json(200, fixture("azure/route-table-list-all.json")),
+            p if p == format!("{base}/publicIPAddresses") || p == format!("{base}/loadBalancers") => {
+                json(200, serde_json::json!({"value": []}))
+            }
+            p if p == format!("{base}/locations/westus/serviceTags") => json(200, fixture("azure/service-tags-list.json")),
+            _ => json(404, serde_json::json!({"error": {"code": "NotFound", "message": r.target.clone()}})),
+        }
+    })
+}
+
+fn parse(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).expect("a document is JSON")
+}
+
+#[test]
+fn azure_service_principal_paging_and_a_429() {
+    let throttled = Arc::new(AtomicUsize::new(0));
+    let server = azure_server(throttled.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let ca = server.write_ca(dir.path());
+    let env = env(&[
+        ("AZURE_TENANT_ID", "tenant-1".into()),
+        ("AZURE_CLIENT_ID", "app-1".into()),
+        ("AZURE_CLIENT_SECRET", "s3cret".into()),
+        ("AZURE_AUTHORITY_HOST", server.url()),
+        ("PORTCULLIS_AZURE_RESOURCE_MANAGER_URL", server.url()),
+        ("REQUESTS_CA_BUNDLE", ca.display().to_string()),
+    ]);
+    let started = std::time::Instant::now();
+    let reading = azure::read(&azure::Options::default(), &env, &Silent);
+    assert!(reading.errors.is_empty(), "{:?}", reading.errors);
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1), "Retry-After: 1 was honoured");
+    assert_eq!(throttled.load(Ordering::SeqCst), 2, "the throttled first page was asked for again");
+    let docs: BTreeMap<&str, &str> = reading.documents.iter().map(|d| (d.path.as_str(), d.text.as_str())).collect();
+    let nsgs = parse(docs["azure/subid/az-network-nsg-list.json"]);
+    let names: Vec<&str> = nsgs.as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["nsg1", "nsg3", "testnsg"], "both pages, in order");
+    let rule = &nsgs[2]["securityRules"][0];
+    assert_eq!(rule["destinationPortRange"], "80");
+    assert_eq!(rule["resourceGroup"], "rg1");
+    assert!(nsgs[2].get("properties").is_none(), "properties flattened as az prints them");
+    assert_eq!(nsgs[1]["resourceGroup"], "rg2");
+    let text = docs["azure/subid/az-network-nsg-list.json"];
+    assert!(text.starts_with("[\n  {\n    \"defaultSecurityRules\": ["), "az's sorted, two-space form: {}", &text[..80]);
+    let nics = parse(docs["azure/subid/az-network-nic-list.json"]);
+    assert_eq!(nics[0]["ipConfigurations"][0]["privateIPAddress"], "172.20.2.4");
+    assert_eq!(nics[0]["networkSecurityGroup"]["resourceGroup"], "rg1");
+    assert_eq!(parse(docs["azure/subid/az-network-route-table-list.json"])[0]["routes"][0]["nextHopType"], "VirtualNetworkGateway");
+    assert_eq!(parse(docs["azure/subid/az-network-public-ip-list.json"]), serde_json::json!([]));
+    let tags = parse(docs["azure/subid/az-network-list-service-tags.json"]);
+    assert_eq!(tags["values"][0]["properties"]["addressPrefixes"][0], "13.64.39.16/32", "service tags keep their properties");
+    assert_eq!(reading.summary.scopes.get("subscriptions"), Some(&1));
+    // Every Resource Manager call carried the token.
+    assert!(server.seen().iter().filter(|r| r.method == "GET").all(|r| r.header("Authorization") == Some("Bearer tok-azure")));
+}
+
+#[test]
+fn azure_refused_credentials_and_managed_identity() {
+    let server = azure_server(Arc::new(AtomicUsize::new(1)));
+    let dir = tempfile::tempdir().unwrap();
+    let ca = server.write_ca(dir.path());
+    let common = [
+        ("AZURE_AUTHORITY_HOST", server.url()),
+        ("PORTCULLIS_AZURE_RESOURCE_MANAGER_URL", server.url()),
+        ("REQUESTS_CA_BUNDLE", ca.display().to_string()),
+    ];
+    let mut vars = common.to_vec();
+    vars.extend([("AZURE_TENANT_ID", "tenant-1".into()), ("AZURE_CLIENT_ID", "app-1".into()), ("AZURE_CLIENT_SECRET", "wrong".into())]);
+    let reading = azure::read(&azure::Options::default(), &env(&vars), &Silent);
+    assert!(reading.documents.is_empty());
+    assert_eq!(reading.errors.len(), 1);
+    assert!(reading.errors[0].message.contains("AADSTS7000215"), "{}", reading.errors[0]);
+
+    // App Service's managed identity endpoint (plain HTTP, a header secret).
+    let identity = TlsServer::plain(|r: &Route| -> Answer {
+        if r.header("X-IDENTITY-HEADER") == Some("idh") && r.query("resource").is_some() {
+            json(200, serde_json::json!({"access_token": "tok-azure", "expires_on": "1999999999", "resource": "https://management.azure.com/"}))
+        } else {
+            json(400, serde_json::json!({"error": "bad request"}))
+        }
+    });
+    let mut vars = common.to_vec();
+    vars.extend([("IDENTITY_ENDPOINT", format!("{}/msi/token", identity.url())), ("IDENTITY_HEADER", "idh".into())]);
+    let reading = azure::read(&azure::Options { subscriptions: vec!["subid".into()], ..Default::default() }, &env(&vars), &Silent);
+    assert!(reading.errors.is_empty(), "{:?}", reading.errors);
+    assert_eq!(reading.documents.len(), 6);
+}
+
+/// An RSA key for a service account, made with the openssl command
+/// (ring cannot generate RSA keys); `None` without openssl.
+fn rsa_key(dir: &std::path::Path) -> Option<(String, Vec<u8>)> {
+    let key = dir.join("sa.pem");
+    let ok = std::process::Command::new("openssl")
+        .args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out"])
+        .arg(&key)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!("SKIPPED (service account part): no openssl");
+        return None;
+    }
+    let public = std::process::Command::new("openssl")
+        .args(["rsa", "-RSAPublicKey_out", "-outform", "DER", "-in"])
+        .arg(&key)
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?
+        .stdout;
+    Some((std::fs::read_to_string(&key).ok()?, public))
+}
+
+fn gcp_server(public_key: Vec<u8>, throttled: Arc<AtomicUsize>) -> TlsServer {
+    TlsServer::start(move |r: &Route| -> Answer {
+        if r.method == "POST" && r.path() == "/token" {
+            let f = form(r);
+            let assertion = f.get("assertion").cloned().unwrap_or_default();
+            let parts: Vec<&str> = assertion.split('.').collect();
+            use base64::Engine;
+            let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+            let signed = parts.len() == 3
+                && b64.decode(parts[2]).is_ok_and(|sig| {
+                    ring::signature::UnparsedPublicKey::new(&ring::signature::RSA_PKCS1_2048_8192_SHA256, &public_key)
+                        .verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &sig)
+                        .is_ok()
+                });
+            let claims: serde_json::Value =
+                parts.get(1).and_then(|p| b64.decode(p).ok()).and_then(|c| serde_json::from_slice(&c).ok()).unwrap_or_default();
+            let ok = signed
+                && f.get("grant_type").map(String::as_str) == Some("urn:ietf:params:oauth:grant-type:jwt-bearer")
+                && claims["iss"] == "reader@proj-1.iam.gserviceaccount.com"
+                && claims["scope"] == "https://www.googleapis.com/auth/compute.readonly";
+            return if ok {
+                json(200, serde_json::json!({"access_token": "tok-gcp", "expires_in": 3599, "token_type": "Bearer"}))
+            } else {
+                json(400, serde_json::json!({"error": "invalid_grant", "error_description": "Invalid JWT Signature."}))
+            };
+        }
+        if r.header("Authorization") != Some("Bearer tok-gcp") {
+            return json(401, serde_json::json!({"error": {"code": 401, "message": "Request is missing required authentication credential.", "status": "UNAUTHENTICATED"}}));
+        }
+        let scope_warning = |scope: &str| serde_json::json!({"warning": {"code": "NO_RESULTS_ON_PAGE", "message": format!("There are no results for scope '{scope}' on this page."), "data": [{"key": "scope", "value": scope}]}});
+        match r.path() {
+            "/compute/v1/projects/proj-1/global/firewalls" => match r.query("pageToken") {
+                None => json(200, serde_json::json!({"kind": "compute#firewallList", "id": "projects/proj-1/global/firewalls", "items": [fixture("gcp/firewall-created.json")], "nextPageToken": "page-2"})),
+                Some("page-2") if throttled.fetch_add(1, Ordering::SeqCst) == 0 => json(429, serde_json::json!({"error": {"code": 429, "message": "Quota exceeded", "status": "RESOURCE_EXHAUSTED"}})),
+                Some("page-2") => json(200, serde_json::json!({"kind": "compute#firewallList", "id": "projects/proj-1/global/firewalls", "items": [fixture("gcp/firewall-patched.json")]})),
+                Some(_) => json(400, serde_json::json!({"error": {"code": 400, "message": "bad page token"}})),
+            },
+            "/compute/v1/projects/proj-1/global/routes" => json(200, serde_json::json!({"kind": "compute#routeList", "id": "projects/proj-1/global/routes"})),
+            "/compute/v1/projects/proj-1/aggregated/instances" => json(200, serde_json::json!({"kind": "compute#instanceAggregatedList", "id": "projects/proj-1/aggregated/instances", "items": {"zones/us-west1-a": scope_warning("zones/us-west1-a")}})),
+            "/compute/v1/projects/proj-1/aggregated/forwardingRules" => json(200, serde_json::json!({"kind": "compute#forwardingRuleAggregatedList", "items": {"regions/us-west1": scope_warning("regions/us-west1")}})),
+            "/compute/v1/projects/proj-1/aggregated/targetPools" => json(200, serde_json::json!({"kind": "compute#targetPoolAggregatedList", "items": {"regions/us-west1": scope_warning("regions/us-west1")}})),
+            "/compute/v1/projects/proj-1/aggregated/backendServices" => json(200, serde_json::json!({"kind": "compute#backendServiceAggregatedList", "items": {"global": scope_warning("global")}})),
+            _ => json(404, serde_json::json!({"error": {"code": 404, "message": format!("The resource '{}' was not found", r.target)}})),
+        }
+    })
+}
+
+#[test]
+fn gcp_service_account_paging_and_a_429() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((private_key, public_key)) = rsa_key(dir.path()) else { return };
+    let throttled = Arc::new(AtomicUsize::new(0));
+    let server = gcp_server(public_key, throttled.clone());
+    let ca = server.write_ca(dir.path());
+    let key_file = dir.path().join("key.json");
+    std::fs::write(
+        &key_file,
+        serde_json::json!({
+            "type": "service_account", "project_id": "proj-1", "private_key_id": "k1", "private_key": private_key,
+            "client_email": "reader@proj-1.iam.gserviceaccount.com", "token_uri": format!("{}/token", server.url())
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let env = env(&[
+        ("GOOGLE_APPLICATION_CREDENTIALS", key_file.display().to_string()),
+        ("CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE", format!("{}/compute/v1/", server.url())),
+        ("REQUESTS_CA_BUNDLE", ca.display().to_string()),
+    ]);
+    let reading = gcp::read(&gcp::Options::default(), &env, &Silent);
+    assert!(reading.errors.is_empty(), "{:?}", reading.errors);
+    assert_eq!(throttled.load(Ordering::SeqCst), 2, "the throttled page was asked for again");
+    let docs: BTreeMap<&str, &str> = reading.documents.iter().map(|d| (d.path.as_str(), d.text.as_str())).collect();
+    let firewalls = docs["gcp/proj-1/gcloud-compute-firewall-rules-list.json"];
+    let parsed = parse(firewalls);
+    assert_eq!(parsed.as_array().unwrap().len(), 2, "both pages");
+    assert_eq!(parsed[0]["allowed"][0]["ports"], serde_json::json!(["80", "1000-2000"]));
+    assert_eq!(parsed[1]["disabled"], true);
+    // gcloud's form: sorted keys, two spaces; the document reads back as
+    // the items the API sent.
+    assert!(firewalls.starts_with("[\n  {\n    \"allowed\": [\n      {\n        \"IPProtocol\": \"tcp\","), "{firewalls}");
+    let doc: Doc = serde_json::from_str(firewalls).unwrap();
+    assert_eq!(doc.as_list().map(<[Doc]>::len), Some(2));
+    for empty in ["instances", "forwarding-rules", "target-pools", "backend-services", "routes"] {
+        assert_eq!(docs[format!("gcp/proj-1/gcloud-compute-{empty}-list.json").as_str()], "[]\n");
+    }
+    assert_eq!(reading.summary.scopes.get("projects"), Some(&1));
+}
+
+#[test]
+fn gcp_metadata_server_and_a_refused_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((private_key, _)) = rsa_key(dir.path()) else { return };
+    // The server knows another key: the signature is refused.
+    let Some((_, other_public)) = rsa_key(&{
+        let d = dir.path().join("other");
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }) else {
+        return;
+    };
+    let server = gcp_server(other_public, Arc::new(AtomicUsize::new(1)));
+    let ca = server.write_ca(dir.path());
+    let key_file = dir.path().join("key.json");
+    std::fs::write(
+        &key_file,
+        serde_json::json!({"type": "service_account", "project_id": "proj-1", "private_key": private_key,
+            "client_email": "reader@proj-1.iam.gserviceaccount.com", "token_uri": format!("{}/token", server.url())})
+        .to_string(),
+    )
+    .unwrap();
+    let overrides = [
+        ("CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE", format!("{}/compute/v1", server.url())),
+        ("REQUESTS_CA_BUNDLE", ca.display().to_string()),
+    ];
+    let mut vars = overrides.to_vec();
+    vars.push(("GOOGLE_APPLICATION_CREDENTIALS", key_file.display().to_string()));
+    let reading = gcp::read(&gcp::Options::default(), &env(&vars), &Silent);
+    assert_eq!(reading.errors.len(), 1);
+    assert!(reading.errors[0].message.contains("Invalid JWT Signature"), "{}", reading.errors[0]);
+
+    // The metadata server: token and project, `Metadata-Flavor: Google` required.
+    let metadata = TlsServer::plain(|r: &Route| -> Answer {
+        if r.header("Metadata-Flavor") != Some("Google") {
+            return (403, vec![], b"missing Metadata-Flavor".to_vec());
+        }
+        match r.path() {
+            "/computeMetadata/v1/instance/service-accounts/default/token" => {
+                json(200, serde_json::json!({"access_token": "tok-gcp", "expires_in": 3599, "token_type": "Bearer"}))
+            }
+            "/computeMetadata/v1/project/project-id" => (200, vec![], b"proj-1".to_vec()),
+            _ => (404, vec![], Vec::new()),
+        }
+    });
+    let mut vars = overrides.to_vec();
+    vars.push(("GCE_METADATA_HOST", format!("127.0.0.1:{}", metadata.port)));
+    vars.push(("CLOUDSDK_CONFIG", dir.path().join("no-gcloud").display().to_string()));
+    let reading = gcp::read(&gcp::Options::default(), &env(&vars), &Silent);
+    assert!(reading.errors.is_empty(), "{:?}", reading.errors);
+    assert_eq!(reading.documents.len(), gcp::CALLS.len());
+}
