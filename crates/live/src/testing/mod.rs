@@ -10,6 +10,7 @@
 //! it, tests that need them print a notice and pass, unless
 //! `PORTCULLIS_REQUIRE_MOTO` is set.
 
+pub mod fixtures;
 mod https;
 mod proxy;
 
