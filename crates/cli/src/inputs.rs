@@ -35,7 +35,12 @@ impl Loaded {
     /// their names (component by component), each detected by content,
     /// and kept in memory for the snippets text output shows. `errors` are
     /// the calls that could not be made.
-    pub fn add_documents(&mut self, mut documents: Vec<(String, String)>, opts: &ReadOptions, errors: Vec<IngestError>) {
+    pub fn add_documents(
+        &mut self,
+        mut documents: Vec<(String, String)>,
+        opts: &ReadOptions,
+        errors: Vec<IngestError>,
+    ) {
         documents.sort_by(|a, b| a.0.split('/').cmp(b.0.split('/')));
         let outcomes: Vec<FileOutcome> =
             documents.par_iter().map(|(name, text)| read_input_with(name, text, opts)).collect();

@@ -171,7 +171,9 @@ impl Bar {
     fn new(show: bool) -> Bar {
         let bar = show.then(|| {
             let bar = indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr());
-            if let Ok(style) = indicatif::ProgressStyle::with_template("{prefix} {bar:30} {pos}/{len} calls, {msg} items read") {
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{prefix} {bar:30} {pos}/{len} calls, {msg} items read")
+            {
                 bar.set_style(style);
             }
             bar.enable_steady_tick(std::time::Duration::from_millis(200));

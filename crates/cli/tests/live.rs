@@ -64,7 +64,8 @@ fn dump_with_the_aws_cli(moto: &Moto, saved: &Path, cli: &Path) {
         let parts: Vec<&str> = rel.split('/').collect();
         let (region, rest) = (parts[2], &parts[3..]);
         let read_json = |name: &str| -> serde_json::Value {
-            serde_json::from_str(&std::fs::read_to_string(saved.join(parts[..3].join("/")).join(name)).unwrap()).unwrap()
+            serde_json::from_str(&std::fs::read_to_string(saved.join(parts[..3].join("/")).join(name)).unwrap())
+                .unwrap()
         };
         let text = match rest {
             ["ec2-get-managed-prefix-list-entries", file] => {
@@ -90,7 +91,12 @@ fn dump_with_the_aws_cli(moto: &Moto, saved: &Path, cli: &Path) {
                     [] => "{\n    \"Listeners\": []\n}\n".to_string(),
                     [one] => moto.aws(
                         region,
-                        &["elbv2", "describe-listeners", "--load-balancer-arn", one["LoadBalancerArn"].as_str().unwrap()],
+                        &[
+                            "elbv2",
+                            "describe-listeners",
+                            "--load-balancer-arn",
+                            one["LoadBalancerArn"].as_str().unwrap(),
+                        ],
                     ),
                     more => panic!("the estate has one balancer a region, found {}", more.len()),
                 }
@@ -178,7 +184,10 @@ fn a_refused_region_is_an_input_error_and_the_rest_is_read() {
         assert_eq!(e["file"], "aws account 123456789012 ap-south-2", "{e}");
     }
     let messages: Vec<&str> = errors.iter().map(|e| e["message"].as_str().unwrap()).collect();
-    assert!(messages.iter().any(|m| m.starts_with("ec2:DescribeSecurityGroups: UnauthorizedOperation")), "{messages:?}");
+    assert!(
+        messages.iter().any(|m| m.starts_with("ec2:DescribeSecurityGroups: UnauthorizedOperation")),
+        "{messages:?}"
+    );
     assert!(messages.iter().any(|m| m.starts_with("elbv2:DescribeLoadBalancers: AccessDenied")), "{messages:?}");
     assert!(report["findings"].as_array().is_some_and(|f| !f.is_empty()), "eu-west-1 was read");
     assert!(out.stderr.contains("calls failed"), "{}", out.stderr);
@@ -206,7 +215,11 @@ fn azure_round_trip_on_published_examples() {
     assert_eq!(saved.code, 1, "{}", saved.stderr);
     assert!(saved.stdout.contains("saved/azure/subid/az-network-nsg-list.json"), "{}", saved.stdout);
     assert!(saved.stdout.contains("rule1"), "{}", saved.stdout);
-    assert!(saved.stderr.contains("read 1 subscription, 3 network security groups, 2 network interfaces"), "{}", saved.stderr);
+    assert!(
+        saved.stderr.contains("read 1 subscription, 3 network security groups, 2 network interfaces"),
+        "{}",
+        saved.stderr
+    );
     let rescanned = run(&env, &["scan", "saved", "--port", "80", "-f", "json"], cwd);
     assert_eq!(rescanned.stdout, saved.stdout);
 }
@@ -218,4 +231,40 @@ fn save_needs_a_cloud() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("--save needs --aws, --azure or --gcp"), "{}", out.stderr);
     assert!(!PathBuf::from(work.path()).join("x").exists());
+}
+
+/// The fenced block that follows `<!-- policy: NAME -->` in the README.
+fn readme_policy(name: &str) -> String {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md")).unwrap();
+    let marker = format!("<!-- policy: {name} -->");
+    let after = &readme[readme.find(&marker).unwrap_or_else(|| panic!("README has {marker}")) + marker.len()..];
+    let body = after.split_once("```").and_then(|(_, b)| b.split_once('\n')).map(|(_, b)| b).unwrap();
+    body[..body.find("```").unwrap()].to_string()
+}
+
+#[test]
+fn readme_policies_are_exactly_the_calls_made() {
+    use std::collections::BTreeSet;
+    let aws: serde_json::Value = serde_json::from_str(&readme_policy("aws")).unwrap();
+    let listed: BTreeSet<&str> =
+        aws["Statement"][0]["Action"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    assert_eq!(listed, portcullis_live::aws::iam_actions());
+    // Every operation the client is built to call (the generated models),
+    // but STS's, is in the policy.
+    for op in portcullis_live::aws::shapes::OPERATIONS.iter().filter(|o| o.service != "sts") {
+        let prefix = if op.service == "ec2" { "ec2" } else { "elasticloadbalancing" };
+        assert!(
+            listed.contains(format!("{prefix}:{}", op.name).as_str()),
+            "{}:{} is not in the policy",
+            op.service,
+            op.name
+        );
+    }
+    let azure: serde_json::Value = serde_json::from_str(&readme_policy("azure")).unwrap();
+    let listed: BTreeSet<&str> = azure["Actions"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    assert_eq!(listed, portcullis_live::azure::role_actions());
+    let gcp = readme_policy("gcp");
+    let listed: BTreeSet<&str> =
+        gcp.split("includedPermissions:").nth(1).unwrap().lines().filter_map(|l| l.trim().strip_prefix("- ")).collect();
+    assert_eq!(listed, portcullis_live::gcp::permissions());
 }

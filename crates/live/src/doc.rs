@@ -297,7 +297,9 @@ mod parse_tests {
 
     #[test]
     fn parses_keeping_order_and_integers() {
-        let doc: Doc = serde_json::from_str(r#"{"b": [1, -2, 2.5, true, null], "a": {"z": "x", "y": 18446744073709551615}}"#).unwrap();
+        let doc: Doc =
+            serde_json::from_str(r#"{"b": [1, -2, 2.5, true, null], "a": {"z": "x", "y": 18446744073709551615}}"#)
+                .unwrap();
         assert_eq!(
             print(&doc, AWS_CLI),
             "{\n    \"b\": [\n        1,\n        -2,\n        2.5,\n        true,\n        null\n    ],\n    \"a\": {\n        \"z\": \"x\",\n        \"y\": 18446744073709551615\n    }\n}\n"

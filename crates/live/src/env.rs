@@ -13,9 +13,8 @@ pub struct Env {
 
 impl Env {
     pub fn from_process() -> Env {
-        let vars: BTreeMap<String, String> = std::env::vars_os()
-            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-            .collect();
+        let vars: BTreeMap<String, String> =
+            std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))).collect();
         let home = vars.get("HOME").or_else(|| vars.get("USERPROFILE")).map(PathBuf::from);
         Env { vars, home }
     }

@@ -100,10 +100,7 @@ impl Http {
                         Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(c),
                         Ok(_) => {}
                         Err(e) => {
-                            return Err(LiveError::new(
-                                ErrorKind::Config,
-                                format!("CA bundle {}: {e}", path.display()),
-                            ))
+                            return Err(LiveError::new(ErrorKind::Config, format!("CA bundle {}: {e}", path.display())))
                         }
                     }
                 }

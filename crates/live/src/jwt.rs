@@ -40,11 +40,8 @@ pub fn rsa_key(pem: &str, what: &str) -> Result<RsaKeyPair, LiveError> {
 
 /// `header.claims.signature`, each part base64url without padding.
 pub fn sign(key: &RsaKeyPair, header: &serde_json::Value, claims: &serde_json::Value) -> Result<String, LiveError> {
-    let input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header.to_string()),
-        URL_SAFE_NO_PAD.encode(claims.to_string())
-    );
+    let input =
+        format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
     let mut signature = vec![0; key.public().modulus_len()];
     key.sign(&RSA_PKCS1_SHA256, &ring::rand::SystemRandom::new(), input.as_bytes(), &mut signature)
         .map_err(|_| LiveError::new(ErrorKind::Credentials, "could not sign the token request"))?;

@@ -158,7 +158,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -169,7 +169,8 @@ pub fn thousands(n: u64) -> String {
 impl Summary {
     /// `read 3 regions, 1,204 security groups, … in 2.1 s`.
     pub fn line(&self) -> String {
-        let mut parts: Vec<String> = self.scopes.iter().map(|(k, v)| format!("{} {}", thousands(*v), plural(k, *v))).collect();
+        let mut parts: Vec<String> =
+            self.scopes.iter().map(|(k, v)| format!("{} {}", thousands(*v), plural(k, *v))).collect();
         parts.extend(self.items.iter().map(|(k, v)| format!("{} {}", thousands(*v), plural(k, *v))));
         format!("read {} in {:.1} s", parts.join(", "), self.elapsed.as_secs_f64())
     }

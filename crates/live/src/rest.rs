@@ -36,7 +36,9 @@ pub fn get_json(http: &Http, url: &str, token: &str, call: &str, observer: &dyn 
         retry::STANDARD,
         |_| {
             observer();
-            let request = Request::get(url).header("Authorization", format!("Bearer {token}")).header("Accept", "application/json");
+            let request = Request::get(url)
+                .header("Authorization", format!("Bearer {token}"))
+                .header("Accept", "application/json");
             match http.send(&request) {
                 Err(e) if e.transient => Attempt::Again(fail(ErrorKind::Transport, e.message), None),
                 Err(e) => Attempt::Fail(fail(ErrorKind::Transport, e.message)),
@@ -56,7 +58,11 @@ fn judge(r: Response, fail: &dyn Fn(ErrorKind, String) -> LiveError) -> Attempt<
     }
     let after = retry::retry_after(r.header("Retry-After"));
     let (code, message, reasons) = error_of(&r.body).unwrap_or_else(|| {
-        (String::new(), String::from_utf8_lossy(&r.body).chars().take(200).collect::<String>().trim().to_string(), Vec::new())
+        (
+            String::new(),
+            String::from_utf8_lossy(&r.body).chars().take(200).collect::<String>().trim().to_string(),
+            Vec::new(),
+        )
     });
     let text = match (code.is_empty(), message.is_empty()) {
         (true, _) => format!("HTTP {}: {message}", r.status),
@@ -79,7 +85,9 @@ fn judge(r: Response, fail: &dyn Fn(ErrorKind, String) -> LiveError) -> Attempt<
 pub fn post_form(http: &Http, url: &str, form: &[(&str, &str)], what: &str) -> Result<serde_json::Value, LiveError> {
     let body = form
         .iter()
-        .map(|(k, v)| format!("{}={}", crate::aws::sigv4::uri_encode(k, false), crate::aws::sigv4::uri_encode(v, false)))
+        .map(|(k, v)| {
+            format!("{}={}", crate::aws::sigv4::uri_encode(k, false), crate::aws::sigv4::uri_encode(v, false))
+        })
         .collect::<Vec<_>>()
         .join("&");
     let request = Request::post(url, body.into_bytes()).header("Content-Type", "application/x-www-form-urlencoded");
@@ -110,7 +118,10 @@ pub fn token_answer(http: &Http, request: Request, what: &str) -> Result<serde_j
                     .or_else(|| v["error"]["message"].as_str())
                     .or_else(|| v["error"].as_str())
                     .unwrap_or("");
-                Attempt::Fail(fail(ErrorKind::Credentials, format!("HTTP {} {detail}", r.status).trim_end().to_string()))
+                Attempt::Fail(fail(
+                    ErrorKind::Credentials,
+                    format!("HTTP {} {detail}", r.status).trim_end().to_string(),
+                ))
             }
         },
         std::thread::sleep,

@@ -80,7 +80,10 @@ fn random_unit() -> f64 {
 /// not honoured and falls back to the backoff.
 pub fn retry_after(value: Option<&str>) -> Option<Duration> {
     let v = value?.trim();
-    v.parse::<u64>().ok().map(Duration::from_secs).or_else(|| v.parse::<f64>().ok().filter(|s| *s >= 0.0 && s.is_finite()).map(Duration::from_secs_f64))
+    v.parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+        .or_else(|| v.parse::<f64>().ok().filter(|s| *s >= 0.0 && s.is_finite()).map(Duration::from_secs_f64))
 }
 
 #[cfg(test)]
@@ -90,19 +93,20 @@ mod tests {
     #[test]
     fn retries_until_done_and_stops_at_the_limit() {
         let mut slept = Vec::new();
-        let r: Result<u32, &str> = run(
-            STANDARD,
-            |n| if n < 3 { Attempt::Again("busy", None) } else { Attempt::Done(n) },
-            |d| slept.push(d),
-        );
+        let r: Result<u32, &str> =
+            run(STANDARD, |n| if n < 3 { Attempt::Again("busy", None) } else { Attempt::Done(n) }, |d| slept.push(d));
         assert_eq!(r, Ok(3));
         assert_eq!(slept.len(), 3);
         assert!(slept.iter().enumerate().all(|(i, d)| *d <= STANDARD.base * (1 << (i + 1))));
         let mut count = 0;
-        let r: Result<(), &str> = run(STANDARD, |_| Attempt::Again("busy", Some(Duration::from_secs(1))), |d| {
-            assert_eq!(d, Duration::from_secs(1));
-            count += 1;
-        });
+        let r: Result<(), &str> = run(
+            STANDARD,
+            |_| Attempt::Again("busy", Some(Duration::from_secs(1))),
+            |d| {
+                assert_eq!(d, Duration::from_secs(1));
+                count += 1;
+            },
+        );
         assert_eq!(r, Err("busy"));
         assert_eq!(count, STANDARD.attempts - 1);
         let r: Result<(), &str> = run(STANDARD, |_| Attempt::Fail("no"), |_| panic!("no retry after a failure"));

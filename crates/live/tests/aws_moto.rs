@@ -25,9 +25,9 @@ fn build_estate(moto: &Moto, region: &str) -> serde_json::Value {
 }
 
 fn doc<'a>(docs: &'a [Document], path: &str) -> &'a Document {
-    docs.iter().find(|d| d.path == path).unwrap_or_else(|| {
-        panic!("no document {path}; have {:?}", docs.iter().map(|d| &d.path).collect::<Vec<_>>())
-    })
+    docs.iter()
+        .find(|d| d.path == path)
+        .unwrap_or_else(|| panic!("no document {path}; have {:?}", docs.iter().map(|d| &d.path).collect::<Vec<_>>()))
 }
 
 #[test]
@@ -80,7 +80,12 @@ fn every_document_is_what_the_aws_cli_prints() {
         assert!(cli.len() > 20, "the CLI printed little for {args:?}: {cli}");
         if ours.text != cli {
             let line = ours.text.lines().zip(cli.lines()).position(|(a, b)| a != b);
-            panic!("{path} differs from `aws {}` at line {line:?}:\n--- ours\n{}\n--- cli\n{}", args.join(" "), ours.text, cli);
+            panic!(
+                "{path} differs from `aws {}` at line {line:?}:\n--- ours\n{}\n--- cli\n{}",
+                args.join(" "),
+                ours.text,
+                cli
+            );
         }
         compared.insert(path);
     }

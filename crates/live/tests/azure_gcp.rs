@@ -54,17 +54,31 @@ fn azure_service_principal_paging_and_a_429() {
     assert!(nsgs[2].get("properties").is_none(), "properties flattened as az prints them");
     assert_eq!(nsgs[1]["resourceGroup"], "rg2");
     let text = docs["azure/subid/az-network-nsg-list.json"];
-    assert!(text.starts_with("[\n  {\n    \"defaultSecurityRules\": ["), "az's sorted, two-space form: {}", &text[..80]);
+    assert!(
+        text.starts_with("[\n  {\n    \"defaultSecurityRules\": ["),
+        "az's sorted, two-space form: {}",
+        &text[..80]
+    );
     let nics = parse(docs["azure/subid/az-network-nic-list.json"]);
     assert_eq!(nics[0]["ipConfigurations"][0]["privateIPAddress"], "172.20.2.4");
     assert_eq!(nics[0]["networkSecurityGroup"]["resourceGroup"], "rg1");
-    assert_eq!(parse(docs["azure/subid/az-network-route-table-list.json"])[0]["routes"][0]["nextHopType"], "VirtualNetworkGateway");
+    assert_eq!(
+        parse(docs["azure/subid/az-network-route-table-list.json"])[0]["routes"][0]["nextHopType"],
+        "VirtualNetworkGateway"
+    );
     assert_eq!(parse(docs["azure/subid/az-network-public-ip-list.json"]), serde_json::json!([]));
     let tags = parse(docs["azure/subid/az-network-list-service-tags.json"]);
-    assert_eq!(tags["values"][0]["properties"]["addressPrefixes"][0], "13.64.39.16/32", "service tags keep their properties");
+    assert_eq!(
+        tags["values"][0]["properties"]["addressPrefixes"][0], "13.64.39.16/32",
+        "service tags keep their properties"
+    );
     assert_eq!(reading.summary.scopes.get("subscriptions"), Some(&1));
     // Every Resource Manager call carried the token.
-    assert!(server.seen().iter().filter(|r| r.method == "GET").all(|r| r.header("Authorization") == Some("Bearer tok-azure")));
+    assert!(server
+        .seen()
+        .iter()
+        .filter(|r| r.method == "GET")
+        .all(|r| r.header("Authorization") == Some("Bearer tok-azure")));
 }
 
 #[test]
@@ -78,7 +92,11 @@ fn azure_refused_credentials_and_managed_identity() {
         ("REQUESTS_CA_BUNDLE", ca.display().to_string()),
     ];
     let mut vars = common.to_vec();
-    vars.extend([("AZURE_TENANT_ID", "tenant-1".into()), ("AZURE_CLIENT_ID", "app-1".into()), ("AZURE_CLIENT_SECRET", "wrong".into())]);
+    vars.extend([
+        ("AZURE_TENANT_ID", "tenant-1".into()),
+        ("AZURE_CLIENT_ID", "app-1".into()),
+        ("AZURE_CLIENT_SECRET", "wrong".into()),
+    ]);
     let reading = azure::read(&azure::Options::default(), &env(&vars), &Silent);
     assert!(reading.documents.is_empty());
     assert_eq!(reading.errors.len(), 1);
@@ -87,14 +105,21 @@ fn azure_refused_credentials_and_managed_identity() {
     // App Service's managed identity endpoint (plain HTTP, a header secret).
     let identity = TlsServer::plain(|r: &Route| -> Answer {
         if r.header("X-IDENTITY-HEADER") == Some("idh") && r.query("resource").is_some() {
-            json(200, serde_json::json!({"access_token": "tok-azure", "expires_on": "1999999999", "resource": "https://management.azure.com/"}))
+            json(
+                200,
+                serde_json::json!({"access_token": "tok-azure", "expires_on": "1999999999", "resource": "https://management.azure.com/"}),
+            )
         } else {
             json(400, serde_json::json!({"error": "bad request"}))
         }
     });
     let mut vars = common.to_vec();
     vars.extend([("IDENTITY_ENDPOINT", format!("{}/msi/token", identity.url())), ("IDENTITY_HEADER", "idh".into())]);
-    let reading = azure::read(&azure::Options { subscriptions: vec!["subid".into()], ..Default::default() }, &env(&vars), &Silent);
+    let reading = azure::read(
+        &azure::Options { subscriptions: vec!["subid".into()], ..Default::default() },
+        &env(&vars),
+        &Silent,
+    );
     assert!(reading.errors.is_empty(), "{:?}", reading.errors);
     assert_eq!(reading.documents.len(), 6);
 }
@@ -132,7 +157,10 @@ fn gcp_service_account_paging_and_a_429() {
     assert_eq!(parsed[1]["disabled"], true);
     // gcloud's form: sorted keys, two spaces; the document reads back as
     // the items the API sent.
-    assert!(firewalls.starts_with("[\n  {\n    \"allowed\": [\n      {\n        \"IPProtocol\": \"tcp\","), "{firewalls}");
+    assert!(
+        firewalls.starts_with("[\n  {\n    \"allowed\": [\n      {\n        \"IPProtocol\": \"tcp\","),
+        "{firewalls}"
+    );
     let doc: Doc = serde_json::from_str(firewalls).unwrap();
     assert_eq!(doc.as_list().map(<[Doc]>::len), Some(2));
     for empty in ["instances", "forwarding-rules", "target-pools", "backend-services", "routes"] {

@@ -51,8 +51,25 @@ pub struct PerItem {
     pub call: &'static Call,
 }
 
-const fn ec2(operation: &'static str, result_key: &'static str, file: &'static str, page_size: Option<u32>, noun: &'static str, iam_action: &'static str) -> Call {
-    Call { service: endpoint::EC2, model: "ec2", operation, result_key, file, page_size, noun, iam_action, follow: None }
+const fn ec2(
+    operation: &'static str,
+    result_key: &'static str,
+    file: &'static str,
+    page_size: Option<u32>,
+    noun: &'static str,
+    iam_action: &'static str,
+) -> Call {
+    Call {
+        service: endpoint::EC2,
+        model: "ec2",
+        operation,
+        result_key,
+        file,
+        page_size,
+        noun,
+        iam_action,
+        follow: None,
+    }
 }
 
 pub static PREFIX_LIST_ENTRIES: Call = ec2(
@@ -89,22 +106,85 @@ pub static TARGET_HEALTH: Call = Call {
 };
 
 pub static REGIONAL: &[Call] = &[
-    ec2("DescribeSecurityGroups", "SecurityGroups", "ec2-describe-security-groups.json", Some(1000), "security groups", "ec2:DescribeSecurityGroups"),
-    ec2("DescribeNetworkAcls", "NetworkAcls", "ec2-describe-network-acls.json", Some(1000), "network ACLs", "ec2:DescribeNetworkAcls"),
-    ec2("DescribeInstances", "Reservations", "ec2-describe-instances.json", Some(1000), "instances", "ec2:DescribeInstances"),
-    ec2("DescribeNetworkInterfaces", "NetworkInterfaces", "ec2-describe-network-interfaces.json", Some(1000), "network interfaces", "ec2:DescribeNetworkInterfaces"),
+    ec2(
+        "DescribeSecurityGroups",
+        "SecurityGroups",
+        "ec2-describe-security-groups.json",
+        Some(1000),
+        "security groups",
+        "ec2:DescribeSecurityGroups",
+    ),
+    ec2(
+        "DescribeNetworkAcls",
+        "NetworkAcls",
+        "ec2-describe-network-acls.json",
+        Some(1000),
+        "network ACLs",
+        "ec2:DescribeNetworkAcls",
+    ),
+    ec2(
+        "DescribeInstances",
+        "Reservations",
+        "ec2-describe-instances.json",
+        Some(1000),
+        "instances",
+        "ec2:DescribeInstances",
+    ),
+    ec2(
+        "DescribeNetworkInterfaces",
+        "NetworkInterfaces",
+        "ec2-describe-network-interfaces.json",
+        Some(1000),
+        "network interfaces",
+        "ec2:DescribeNetworkInterfaces",
+    ),
     Call {
         follow: Some(Follow {
             id_member: "PrefixListId",
             call: PerItem { param: "PrefixListId", call: &PREFIX_LIST_ENTRIES },
             gather: false,
         }),
-        ..ec2("DescribeManagedPrefixLists", "PrefixLists", "ec2-describe-managed-prefix-lists.json", Some(100), "prefix lists", "ec2:DescribeManagedPrefixLists")
+        ..ec2(
+            "DescribeManagedPrefixLists",
+            "PrefixLists",
+            "ec2-describe-managed-prefix-lists.json",
+            Some(100),
+            "prefix lists",
+            "ec2:DescribeManagedPrefixLists",
+        )
     },
-    ec2("DescribeRouteTables", "RouteTables", "ec2-describe-route-tables.json", Some(100), "route tables", "ec2:DescribeRouteTables"),
-    ec2("DescribeInternetGateways", "InternetGateways", "ec2-describe-internet-gateways.json", Some(1000), "internet gateways", "ec2:DescribeInternetGateways"),
-    ec2("DescribeEgressOnlyInternetGateways", "EgressOnlyInternetGateways", "ec2-describe-egress-only-internet-gateways.json", Some(255), "egress-only internet gateways", "ec2:DescribeEgressOnlyInternetGateways"),
-    ec2("DescribeNatGateways", "NatGateways", "ec2-describe-nat-gateways.json", Some(1000), "NAT gateways", "ec2:DescribeNatGateways"),
+    ec2(
+        "DescribeRouteTables",
+        "RouteTables",
+        "ec2-describe-route-tables.json",
+        Some(100),
+        "route tables",
+        "ec2:DescribeRouteTables",
+    ),
+    ec2(
+        "DescribeInternetGateways",
+        "InternetGateways",
+        "ec2-describe-internet-gateways.json",
+        Some(1000),
+        "internet gateways",
+        "ec2:DescribeInternetGateways",
+    ),
+    ec2(
+        "DescribeEgressOnlyInternetGateways",
+        "EgressOnlyInternetGateways",
+        "ec2-describe-egress-only-internet-gateways.json",
+        Some(255),
+        "egress-only internet gateways",
+        "ec2:DescribeEgressOnlyInternetGateways",
+    ),
+    ec2(
+        "DescribeNatGateways",
+        "NatGateways",
+        "ec2-describe-nat-gateways.json",
+        Some(1000),
+        "NAT gateways",
+        "ec2:DescribeNatGateways",
+    ),
     ec2("DescribeAddresses", "Addresses", "ec2-describe-addresses.json", None, "addresses", "ec2:DescribeAddresses"),
     ec2("DescribeSubnets", "Subnets", "ec2-describe-subnets.json", Some(1000), "subnets", "ec2:DescribeSubnets"),
     ec2("DescribeVpcs", "Vpcs", "ec2-describe-vpcs.json", Some(1000), "VPCs", "ec2:DescribeVpcs"),
@@ -166,7 +246,10 @@ pub fn count(call: &Call, items: &[Doc]) -> u64 {
 /// `targetgroup-web-73e2…`).
 pub fn file_stem(id: &str) -> String {
     let resource = if id.starts_with("arn:") { id.splitn(6, ':').nth(5).unwrap_or(id) } else { id };
-    resource.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '-' }).collect()
+    resource
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '-' })
+        .collect()
 }
 
 #[cfg(test)]

@@ -87,7 +87,9 @@ impl Chain<'_> {
         if self.env.var("AWS_PROFILE").is_some() {
             return Err(config(format!("profile {name} (AWS_PROFILE) is not in the AWS config or credentials file")));
         }
-        if let (Some(token_file), Some(role)) = (self.env.var("AWS_WEB_IDENTITY_TOKEN_FILE"), self.env.var("AWS_ROLE_ARN")) {
+        if let (Some(token_file), Some(role)) =
+            (self.env.var("AWS_WEB_IDENTITY_TOKEN_FILE"), self.env.var("AWS_ROLE_ARN"))
+        {
             let session = self.env.var("AWS_ROLE_SESSION_NAME").map(str::to_string);
             return self.web_identity(role, token_file, session, None);
         }
@@ -152,9 +154,11 @@ impl Chain<'_> {
             } else if let Some(source) = get("credential_source") {
                 match source {
                     "Environment" => Found {
-                        credentials: self
-                            .environment()
-                            .ok_or_else(|| denied(format!("profile {name}: credential_source Environment, but no keys in the environment")))?,
+                        credentials: self.environment().ok_or_else(|| {
+                            denied(format!(
+                                "profile {name}: credential_source Environment, but no keys in the environment"
+                            ))
+                        })?,
                         source: "environment variables".into(),
                     },
                     "Ec2InstanceMetadata" => self.instance_metadata(Some(name))?,
@@ -168,8 +172,7 @@ impl Chain<'_> {
             };
             let external_id = get("external_id").map(str::to_string);
             let duration = get("duration_seconds").map(str::to_string);
-            let credentials =
-                assume_role(self, name, &source.credentials, role, session, external_id, duration)?;
+            let credentials = assume_role(self, name, &source.credentials, role, session, external_id, duration)?;
             return Ok(Found { credentials, source: format!("role {role} (profile {name}, from {})", source.source) });
         }
         if get("sso_session").is_some() || get("sso_start_url").is_some() {
@@ -197,7 +200,7 @@ impl Chain<'_> {
             .map_err(|e| config(format!("cannot read web identity token {}: {e}", path.display())))?;
         let endpoint = self.sts_resolver(profile).endpoint(endpoint::STS, self.region);
         let op = shape::operation("sts", "AssumeRoleWithWebIdentity");
-        let params = vec![
+        let params = [
             ("RoleArn".to_string(), role.to_string()),
             ("RoleSessionName".to_string(), session.unwrap_or_else(session_name)),
             ("WebIdentityToken".to_string(), token.trim().to_string()),
@@ -207,13 +210,22 @@ impl Chain<'_> {
             "Action={}&Version={}&{}",
             op.name,
             op.version,
-            params.iter().map(|(k, v)| format!("{k}={}", super::sigv4::uri_encode(v, false))).collect::<Vec<_>>().join("&")
+            params
+                .iter()
+                .map(|(k, v)| format!("{k}={}", super::sigv4::uri_encode(v, false)))
+                .collect::<Vec<_>>()
+                .join("&")
         );
         let request = Request::post(endpoint.url.clone(), body.into_bytes())
             .header("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
-        let response = self.http.send(&request).map_err(|e| denied(format!("web identity for {role}: {}", e.message)))?;
+        let response =
+            self.http.send(&request).map_err(|e| denied(format!("web identity for {role}: {}", e.message)))?;
         if !response.is_success() {
-            return Err(denied(format!("STS refused web identity for {role}: HTTP {} {}", response.status, response.text().trim())));
+            return Err(denied(format!(
+                "STS refused web identity for {role}: HTTP {} {}",
+                response.status,
+                response.text().trim()
+            )));
         }
         let root = crate::xml::parse(&response.text()).map_err(|e| denied(format!("web identity for {role}: {e}")))?;
         let doc = shape::parse_output(op, &root).map_err(|e| denied(format!("web identity for {role}: {e}")))?;
@@ -251,8 +263,10 @@ impl Chain<'_> {
         if let Some(t) = token {
             request = request.header("Authorization", t);
         }
-        let response =
-            self.metadata_http.send(&request).map_err(|e| denied(format!("container credentials {url}: {}", e.message)))?;
+        let response = self
+            .metadata_http
+            .send(&request)
+            .map_err(|e| denied(format!("container credentials {url}: {}", e.message)))?;
         if !response.is_success() {
             return Err(denied(format!("container credentials {url}: HTTP {}", response.status)));
         }
@@ -263,7 +277,9 @@ impl Chain<'_> {
         self.env
             .var("AWS_EC2_METADATA_SERVICE_ENDPOINT")
             .map(str::to_string)
-            .or_else(|| profile.and_then(|p| self.profiles.get(p)).and_then(|s| s.get("ec2_metadata_service_endpoint").cloned()))
+            .or_else(|| {
+                profile.and_then(|p| self.profiles.get(p)).and_then(|s| s.get("ec2_metadata_service_endpoint").cloned())
+            })
             .unwrap_or_else(|| "http://169.254.169.254".into())
             .trim_end_matches('/')
             .to_string()
@@ -284,9 +300,10 @@ impl Chain<'_> {
             Ok(response.text())
         };
         let roles = get("/latest/meta-data/iam/security-credentials/")?;
-        let role = roles.lines().next().map(str::trim).filter(|r| !r.is_empty()).ok_or_else(|| {
-            denied("instance metadata: the instance has no IAM role (no instance profile attached)")
-        })?;
+        let role =
+            roles.lines().next().map(str::trim).filter(|r| !r.is_empty()).ok_or_else(|| {
+                denied("instance metadata: the instance has no IAM role (no instance profile attached)")
+            })?;
         let body = get(&format!("/latest/meta-data/iam/security-credentials/{role}"))?;
         Ok(Found {
             credentials: from_json_keys(body.as_bytes(), "instance metadata")?,
@@ -296,14 +313,10 @@ impl Chain<'_> {
 
     fn imds_token(&self, profile: Option<&str>) -> Result<(String, String), LiveError> {
         let base = self.imds_base(profile);
-        let mut request = Request::default();
-        request.method = "PUT";
-        request.url = format!("{base}/latest/api/token");
-        let request = request.header("X-aws-ec2-metadata-token-ttl-seconds", "21600");
-        let response = self
-            .metadata_http
-            .send(&request)
-            .map_err(|e| denied(format!("instance metadata token: {}", e.message)))?;
+        let request = Request { method: "PUT", url: format!("{base}/latest/api/token"), ..Default::default() }
+            .header("X-aws-ec2-metadata-token-ttl-seconds", "21600");
+        let response =
+            self.metadata_http.send(&request).map_err(|e| denied(format!("instance metadata token: {}", e.message)))?;
         if !response.is_success() {
             return Err(denied(format!("instance metadata token: HTTP {}", response.status)));
         }
@@ -319,7 +332,10 @@ impl Chain<'_> {
         let (base, token) = self.imds_token(profile).ok()?;
         let response = self
             .metadata_http
-            .send(&Request::get(format!("{base}/latest/meta-data/placement/region")).header("X-aws-ec2-metadata-token", token))
+            .send(
+                &Request::get(format!("{base}/latest/meta-data/placement/region"))
+                    .header("X-aws-ec2-metadata-token", token),
+            )
             .ok()?;
         response.is_success().then(|| response.text().trim().to_string()).filter(|r| !r.is_empty())
     }
@@ -333,14 +349,17 @@ impl Chain<'_> {
                 let section = self.profiles.sso_sessions.get(session).ok_or_else(|| {
                     config(format!("profile {name}: sso-session {session} is not in the AWS config file"))
                 })?;
-                let region = section.get("sso_region").cloned().ok_or_else(|| {
-                    config(format!("sso-session {session} has no sso_region"))
-                })?;
+                let region = section
+                    .get("sso_region")
+                    .cloned()
+                    .ok_or_else(|| config(format!("sso-session {session} has no sso_region")))?;
                 (session.to_string(), region)
             }
             None => (
                 get("sso_start_url").unwrap_or_default().to_string(),
-                get("sso_region").map(str::to_string).ok_or_else(|| config(format!("profile {name} has no sso_region")))?,
+                get("sso_region")
+                    .map(str::to_string)
+                    .ok_or_else(|| config(format!("profile {name} has no sso_region")))?,
             ),
         };
         let account = get("sso_account_id").ok_or_else(|| config(format!("profile {name} has no sso_account_id")))?;
@@ -353,9 +372,11 @@ impl Chain<'_> {
         let login = || format!("run `aws sso login --profile {name}`");
         let text = std::fs::read_to_string(&cache)
             .map_err(|_| denied(format!("profile {name}: no cached SSO token ({}): {}", cache.display(), login())))?;
-        let token: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| denied(format!("SSO token cache {}: {e}", cache.display())))?;
-        let access = token["accessToken"].as_str().ok_or_else(|| denied(format!("SSO token cache {} has no accessToken", cache.display())))?;
+        let token: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| denied(format!("SSO token cache {}: {e}", cache.display())))?;
+        let access = token["accessToken"]
+            .as_str()
+            .ok_or_else(|| denied(format!("SSO token cache {} has no accessToken", cache.display())))?;
         if let Some(expires) = token["expiresAt"].as_str().and_then(crate::time::parse_rfc3339) {
             if expires <= crate::time::now_unix() {
                 return Err(denied(format!("profile {name}: the SSO session has expired: {}", login())));
@@ -381,7 +402,9 @@ impl Chain<'_> {
         let v: serde_json::Value =
             serde_json::from_slice(&response.body).map_err(|e| denied(format!("SSO role credentials: {e}")))?;
         let rc = &v["roleCredentials"];
-        let field = |k: &str| rc[k].as_str().map(str::to_string).ok_or_else(|| denied(format!("SSO role credentials lack {k}")));
+        let field = |k: &str| {
+            rc[k].as_str().map(str::to_string).ok_or_else(|| denied(format!("SSO role credentials lack {k}")))
+        };
         Ok(Found {
             credentials: Credentials {
                 access_key_id: field("accessKeyId")?,
@@ -491,8 +514,10 @@ pub fn assume_role(
     if let Some(d) = duration {
         params.push(("DurationSeconds".into(), d));
     }
-    let doc = query::call(chain.http, &endpoint, source, shape::operation("sts", "AssumeRole"), &params, &Quiet)
-        .map_err(|e| LiveError { kind: ErrorKind::Credentials, message: format!("assuming {role}: {}", e.message), ..e })?;
+    let doc =
+        query::call(chain.http, &endpoint, source, shape::operation("sts", "AssumeRole"), &params, &Quiet).map_err(
+            |e| LiveError { kind: ErrorKind::Credentials, message: format!("assuming {role}: {}", e.message), ..e },
+        )?;
     from_sts(&doc, role)
 }
 

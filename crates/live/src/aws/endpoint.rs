@@ -22,8 +22,7 @@ pub struct Service {
     pub signing_name: &'static str,
 }
 
-pub const EC2: Service =
-    Service { config_key: "ec2", env_suffix: "EC2", host_prefix: "ec2", signing_name: "ec2" };
+pub const EC2: Service = Service { config_key: "ec2", env_suffix: "EC2", host_prefix: "ec2", signing_name: "ec2" };
 pub const ELBV2: Service = Service {
     config_key: "elastic_load_balancing_v2",
     env_suffix: "ELASTIC_LOAD_BALANCING_V2",
@@ -100,12 +99,16 @@ mod tests {
         let mut profiles = Profiles::default();
         profiles.profiles.insert(
             "p".into(),
-            [("services".to_string(), "s".to_string()), ("endpoint_url".to_string(), "http://config-global".to_string())]
-                .into(),
+            [
+                ("services".to_string(), "s".to_string()),
+                ("endpoint_url".to_string(), "http://config-global".to_string()),
+            ]
+            .into(),
         );
-        profiles
-            .services
-            .insert("s".into(), [("sts".to_string(), [("endpoint_url".to_string(), "http://config-sts/".to_string())].into())].into());
+        profiles.services.insert(
+            "s".into(),
+            [("sts".to_string(), [("endpoint_url".to_string(), "http://config-sts/".to_string())].into())].into(),
+        );
         let mut env = Env::default();
         env.vars.insert("AWS_ENDPOINT_URL_EC2".into(), "http://env-ec2".into());
         let r = Resolver::new(&env, &profiles, Some("p"));

@@ -102,7 +102,13 @@ pub fn read(options: &Options, env: &Env, progress: &dyn Progress) -> Reading {
     sink.finish(tally, started)
 }
 
-fn read_into(options: &Options, env: &Env, progress: &dyn Progress, sink: &Sink, tally: &Tally) -> Result<(), LiveError> {
+fn read_into(
+    options: &Options,
+    env: &Env,
+    progress: &dyn Progress,
+    sink: &Sink,
+    tally: &Tally,
+) -> Result<(), LiveError> {
     let place = "aws";
     let profiles = profile::Profiles::load(env).map_err(|e| e.at(place))?;
     // The profile that settings (region, endpoints, CA bundle) come from.
@@ -122,7 +128,8 @@ fn read_into(options: &Options, env: &Env, progress: &dyn Progress, sink: &Sink,
         _ => None,
     };
     let mut home = home_region(env, &profiles, Some(&settings_profile)).or(listed_first);
-    let probe_chain = Chain { env, profiles: &profiles, http: &http, metadata_http: &metadata_http, region: "us-east-1" };
+    let probe_chain =
+        Chain { env, profiles: &profiles, http: &http, metadata_http: &metadata_http, region: "us-east-1" };
     if home.is_none() {
         home = probe_chain.instance_region(Some(&settings_profile));
     }
@@ -146,13 +153,23 @@ fn read_into(options: &Options, env: &Env, progress: &dyn Progress, sink: &Sink,
         for role in &options.role_arns {
             let Some(id) = account_of_arn(role) else {
                 sink.error(
-                    LiveError::new(ErrorKind::Config, format!("--role-arn {role} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"))
-                        .at(place),
+                    LiveError::new(
+                        ErrorKind::Config,
+                        format!("--role-arn {role} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"),
+                    )
+                    .at(place),
                 );
                 continue;
             };
-            let profile_for_sts = Some(settings_profile.as_str());
-            match credentials::assume_role(&chain, profile_for_sts.unwrap_or("default"), &base.credentials, role, None, None, None) {
+            match credentials::assume_role(
+                &chain,
+                &settings_profile,
+                &base.credentials,
+                role,
+                None,
+                None,
+                None,
+            ) {
                 Ok(c) => accounts.push(Account { id: id.to_string(), credentials: c }),
                 Err(e) => sink.error(e.at(format!("aws account {id}"))),
             }
@@ -252,16 +269,8 @@ impl<'a> Context<'a> {
         let op = shape::operation(call.model, call.operation);
         let page_size = call.page_size.map(|max| self.options.page_size.map_or(max, |p| p.min(max)));
         let mut page = |items: &[Doc]| self.progress.items_read(call.noun, calls::count(call, items));
-        let result = query::paginate(
-            self.http,
-            &endpoint,
-            &account.credentials,
-            op,
-            params,
-            page_size,
-            self.counter,
-            &mut page,
-        );
+        let result =
+            query::paginate(self.http, &endpoint, &account.credentials, op, params, page_size, self.counter, &mut page);
         self.progress.call_finished();
         match result {
             Ok(doc) => {
@@ -278,11 +287,18 @@ impl<'a> Context<'a> {
 
     fn save(&self, account: &Account, region: &str, file: &str, doc: &Doc) {
         // The CLI prints nothing for an empty answer (`{}`).
-        let text = if matches!(doc, Doc::Object(m) if m.is_empty()) { String::new() } else { doc::print(doc, doc::AWS_CLI) };
+        let text =
+            if matches!(doc, Doc::Object(m) if m.is_empty()) { String::new() } else { doc::print(doc, doc::AWS_CLI) };
         self.sink.document(Self::path(account, region, file), text);
     }
 
-    fn run(&'a self, queue: &crate::pool::Queue<'a>, account: &Arc<Account>, region: &Arc<String>, call: &'static Call) {
+    fn run(
+        &'a self,
+        queue: &crate::pool::Queue<'a>,
+        account: &Arc<Account>,
+        region: &Arc<String>,
+        call: &'static Call,
+    ) {
         let Some(doc) = self.fetch(account, region, call, &[]) else { return };
         self.save(account, region, call.file, &doc);
         let Some(follow) = &call.follow else { return };
@@ -302,7 +318,11 @@ impl<'a> Context<'a> {
                     queue.spawn(move |_| {
                         let params = [(follow.call.param.to_string(), id.clone())];
                         if let Some(doc) = self.fetch(&account, &region, follow.call.call, &params) {
-                            let file = format!("{}/{}.json", follow.call.call.file.trim_end_matches(".json"), calls::file_stem(&id));
+                            let file = format!(
+                                "{}/{}.json",
+                                follow.call.call.file.trim_end_matches(".json"),
+                                calls::file_stem(&id)
+                            );
                             self.save(&account, &region, &file, &doc);
                         }
                     });
@@ -325,16 +345,19 @@ impl<'a> Context<'a> {
                     queue.spawn(move |_| {
                         let sub: &Follow = follow;
                         let params = [(sub.call.param.to_string(), id)];
-                        let part = self.fetch(&account, &region, sub.call.call, &params).map(|mut d| match d.remove(sub.call.call.result_key) {
-                            Some(Doc::List(items)) => items,
-                            _ => Vec::new(),
+                        let part = self.fetch(&account, &region, sub.call.call, &params).map(|mut d| {
+                            match d.remove(sub.call.call.result_key) {
+                                Some(Doc::List(items)) => items,
+                                _ => Vec::new(),
+                            }
                         });
                         let mut slots = gather.slots.lock().unwrap_or_else(|p| p.into_inner());
                         match part {
                             Some(items) => slots[index] = Some(items),
                             None => gather.failed.store(true, Ordering::SeqCst),
                         }
-                        if gather.remaining.fetch_sub(1, Ordering::SeqCst) == 1 && !gather.failed.load(Ordering::SeqCst) {
+                        if gather.remaining.fetch_sub(1, Ordering::SeqCst) == 1 && !gather.failed.load(Ordering::SeqCst)
+                        {
                             let parts: Option<Vec<Vec<Doc>>> = slots.iter_mut().map(Option::take).collect();
                             if let Some(parts) = parts {
                                 let all = Doc::Object(vec![(

@@ -34,9 +34,7 @@ fn parse(text: &str, file: &Path) -> Result<Vec<(String, Section)>, LiveError> {
         if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
             continue;
         }
-        let bad = |what: &str| {
-            LiveError::new(ErrorKind::Config, format!("{}:{}: {what}", file.display(), n + 1))
-        };
+        let bad = |what: &str| LiveError::new(ErrorKind::Config, format!("{}:{}: {what}", file.display(), n + 1));
         if let Some(header) = trimmed.strip_prefix('[') {
             let header = header.split(['#', ';']).next().unwrap_or("").trim_end();
             let Some(name) = header.strip_suffix(']') else { return Err(bad("a section header without `]`")) };
@@ -132,7 +130,8 @@ mod tests {
              [sso-session corp]\nsso_region = us-east-1\n[services local]\nec2 =\n  endpoint_url = http://127.0.0.1:5000\n",
         )
         .unwrap();
-        std::fs::write(&creds, "; keys\n[default]\naws_access_key_id = AKIA\naws_secret_access_key = s=cret\n").unwrap();
+        std::fs::write(&creds, "; keys\n[default]\naws_access_key_id = AKIA\naws_secret_access_key = s=cret\n")
+            .unwrap();
         let env = Env {
             vars: [
                 ("AWS_CONFIG_FILE".to_string(), config.display().to_string()),

@@ -44,7 +44,14 @@ const THROTTLING: &[&str] = &[
 ];
 
 /// Error codes that are transient whatever the status.
-const TRANSIENT: &[&str] = &["RequestTimeout", "RequestTimeoutException", "InternalError", "InternalFailure", "ServiceUnavailable", "Unavailable"];
+const TRANSIENT: &[&str] = &[
+    "RequestTimeout",
+    "RequestTimeoutException",
+    "InternalError",
+    "InternalFailure",
+    "ServiceUnavailable",
+    "Unavailable",
+];
 
 /// Error codes that mean these credentials may not make this call here.
 const DENIED: &[&str] = &[
@@ -292,7 +299,10 @@ mod tests {
             Endpoint { url: "http://127.0.0.1:5000".into(), region: "eu-west-1".into(), signing_name: "ec2" };
         let op = shape::operation("ec2", "DescribeSecurityGroups");
         let r = signed_request(&endpoint, &creds, op, &[("MaxResults".into(), "5".into())], 1_440_938_160).unwrap();
-        assert_eq!(String::from_utf8(r.body.clone()).unwrap(), "Action=DescribeSecurityGroups&Version=2016-11-15&MaxResults=5");
+        assert_eq!(
+            String::from_utf8(r.body.clone()).unwrap(),
+            "Action=DescribeSecurityGroups&Version=2016-11-15&MaxResults=5"
+        );
         let auth = r.headers.iter().find(|(k, _)| k == "Authorization").unwrap();
         assert!(auth.1.starts_with("AWS4-HMAC-SHA256 Credential=AKID/20150830/eu-west-1/ec2/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, Signature="), "{}", auth.1);
     }

@@ -136,8 +136,10 @@ mod tests {
     #[test]
     fn published_test_suite_signatures() {
         let scope = Scope { region: "us-east-1", service: "service", amz_date: "20150830T123600Z" };
-        let headers =
-            vec![("Host".to_string(), "example.amazonaws.com".to_string()), ("X-Amz-Date".into(), "20150830T123600Z".into())];
+        let headers = vec![
+            ("Host".to_string(), "example.amazonaws.com".to_string()),
+            ("X-Amz-Date".into(), "20150830T123600Z".into()),
+        ];
         let auth = authorization(&example(), &scope, "GET", "/", "", &headers, b"");
         assert_eq!(
             auth,

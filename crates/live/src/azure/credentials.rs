@@ -64,8 +64,9 @@ pub fn token(env: &Env, http: &Http, metadata_http: &Http) -> Result<Token, Live
             return access(v, format!("service principal {client} (certificate)"));
         }
         if let Some(file) = env.var("AZURE_FEDERATED_TOKEN_FILE") {
-            let assertion = std::fs::read_to_string(file)
-                .map_err(|e| LiveError::new(ErrorKind::Config, format!("cannot read AZURE_FEDERATED_TOKEN_FILE {file}: {e}")))?;
+            let assertion = std::fs::read_to_string(file).map_err(|e| {
+                LiveError::new(ErrorKind::Config, format!("cannot read AZURE_FEDERATED_TOKEN_FILE {file}: {e}"))
+            })?;
             let v = client_credentials(
                 env,
                 http,
@@ -84,7 +85,11 @@ pub fn token(env: &Env, http: &Http, metadata_http: &Http) -> Result<Token, Live
         if let Some(c) = client {
             url.push_str(&format!("&client_id={}", enc(c)));
         }
-        let v = rest::token_answer(metadata_http, Request::get(url).header("X-IDENTITY-HEADER", header), "managed identity")?;
+        let v = rest::token_answer(
+            metadata_http,
+            Request::get(url).header("X-IDENTITY-HEADER", header),
+            "managed identity",
+        )?;
         return access(v, "managed identity (App Service)".into());
     }
     let imds = env
@@ -92,7 +97,8 @@ pub fn token(env: &Env, http: &Http, metadata_http: &Http) -> Result<Token, Live
         .unwrap_or("http://169.254.169.254")
         .trim_end_matches('/')
         .to_string();
-    let mut url = format!("{imds}/metadata/identity/oauth2/token?api-version=2018-02-01&resource={}", enc(ARM_RESOURCE));
+    let mut url =
+        format!("{imds}/metadata/identity/oauth2/token?api-version=2018-02-01&resource={}", enc(ARM_RESOURCE));
     if let Some(c) = client {
         url.push_str(&format!("&client_id={}", enc(c)));
     }
@@ -128,7 +134,12 @@ fn access(v: serde_json::Value, source: String) -> Result<Token, LiveError> {
 }
 
 /// The client-credentials grant at Entra ID's v2.0 token endpoint.
-fn client_credentials(env: &Env, http: &Http, tenant: &str, fields: &[(&str, &str)]) -> Result<serde_json::Value, LiveError> {
+fn client_credentials(
+    env: &Env,
+    http: &Http,
+    tenant: &str,
+    fields: &[(&str, &str)],
+) -> Result<serde_json::Value, LiveError> {
     let url = format!("{}/{tenant}/oauth2/v2.0/token", authority(env));
     let mut form = vec![("grant_type", "client_credentials"), ("scope", ARM_SCOPE)];
     form.extend_from_slice(fields);
@@ -138,8 +149,9 @@ fn client_credentials(env: &Env, http: &Http, tenant: &str, fields: &[(&str, &st
 /// A client assertion signed with the certificate's key; `x5t` is the
 /// certificate's SHA-1 thumbprint.
 fn certificate_assertion(env: &Env, tenant: &str, client: &str, path: &str) -> Result<String, LiveError> {
-    let pem = std::fs::read_to_string(path)
-        .map_err(|e| LiveError::new(ErrorKind::Config, format!("cannot read AZURE_CLIENT_CERTIFICATE_PATH {path}: {e}")))?;
+    let pem = std::fs::read_to_string(path).map_err(|e| {
+        LiveError::new(ErrorKind::Config, format!("cannot read AZURE_CLIENT_CERTIFICATE_PATH {path}: {e}"))
+    })?;
     let cert = crate::jwt::pem_blocks(&pem, "CERTIFICATE")
         .into_iter()
         .next()
@@ -161,12 +173,12 @@ fn azure_cli(env: &Env) -> Result<Token, LiveError> {
     if let Some(t) = env.var("AZURE_TENANT_ID") {
         cmd.args(["--tenant", t]);
     }
-    let output = cmd
-        .stdin(std::process::Stdio::null())
-        .output()
-        .map_err(|e| creds(format!("cannot run az: {e}")))?;
+    let output = cmd.stdin(std::process::Stdio::null()).output().map_err(|e| creds(format!("cannot run az: {e}")))?;
     if !output.status.success() {
-        return Err(creds(format!("az account get-access-token failed: {}", String::from_utf8_lossy(&output.stderr).trim())));
+        return Err(creds(format!(
+            "az account get-access-token failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
     }
     let v: serde_json::Value =
         serde_json::from_slice(&output.stdout).map_err(|e| creds(format!("az printed no JSON: {e}")))?;

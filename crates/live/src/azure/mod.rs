@@ -93,7 +93,10 @@ pub fn role_actions() -> std::collections::BTreeSet<&'static str> {
 }
 
 fn arm_base(env: &Env) -> String {
-    env.var("PORTCULLIS_AZURE_RESOURCE_MANAGER_URL").unwrap_or("https://management.azure.com").trim_end_matches('/').to_string()
+    env.var("PORTCULLIS_AZURE_RESOURCE_MANAGER_URL")
+        .unwrap_or("https://management.azure.com")
+        .trim_end_matches('/')
+        .to_string()
 }
 
 /// The CA bundle Python's requests (under az) would use.
@@ -120,7 +123,13 @@ struct Context<'a> {
     tally: &'a Tally,
 }
 
-fn read_into(options: &Options, env: &Env, progress: &dyn Progress, sink: &Sink, tally: &Tally) -> Result<(), LiveError> {
+fn read_into(
+    options: &Options,
+    env: &Env,
+    progress: &dyn Progress,
+    sink: &Sink,
+    tally: &Tally,
+) -> Result<(), LiveError> {
     let http = Http::new(python_ca_bundle(env).as_deref(), http::API_TIMEOUTS)?;
     let metadata_http = Http::new(None, http::METADATA_TIMEOUTS)?;
     let token = credentials::token(env, &http, &metadata_http)?;
@@ -131,12 +140,13 @@ fn read_into(options: &Options, env: &Env, progress: &dyn Progress, sink: &Sink,
         let url = format!("{base}/subscriptions?api-version={SUBSCRIPTIONS_API}");
         let list = context.list(&url, "Microsoft.Resources/subscriptions:list", "subscriptions", false);
         progress.call_finished();
-        let ids: Vec<String> = list?
-            .iter()
-            .filter_map(|s| s.get("subscriptionId").and_then(Doc::as_str).map(str::to_string))
-            .collect();
+        let ids: Vec<String> =
+            list?.iter().filter_map(|s| s.get("subscriptionId").and_then(Doc::as_str).map(str::to_string)).collect();
         if ids.is_empty() {
-            return Err(LiveError::new(ErrorKind::Denied, format!("the credentials ({}) see no subscription", token.source)));
+            return Err(LiveError::new(
+                ErrorKind::Denied,
+                format!("the credentials ({}) see no subscription", token.source),
+            ));
         }
         ids
     } else {
@@ -155,7 +165,8 @@ fn read_into(options: &Options, env: &Env, progress: &dyn Progress, sink: &Sink,
                         "{}/subscriptions/{subscription}/providers/Microsoft.Network/{}?api-version={NETWORK_API}",
                         context.base, call.resource
                     );
-                    let result = context.list(&url, &format!("Microsoft.Network/{}:list", call.resource), call.noun, true);
+                    let result =
+                        context.list(&url, &format!("Microsoft.Network/{}:list", call.resource), call.noun, true);
                     context.progress.call_finished();
                     let items = match result {
                         Ok(items) => items,
@@ -194,7 +205,8 @@ impl Context<'_> {
         let mut seen = std::collections::HashSet::new();
         while let Some(url) = next.take() {
             if !seen.insert(url.clone()) {
-                return Err(LiveError::new(ErrorKind::Malformed, format!("nextLink {url} came back twice")).in_call(call.to_string()));
+                return Err(LiveError::new(ErrorKind::Malformed, format!("nextLink {url} came back twice"))
+                    .in_call(call.to_string()));
             }
             let mut page = rest::get_json(self.http, &url, self.token, call, &|| self.tally.request())?;
             if let Some(Doc::List(value)) = page.remove("value") {
@@ -222,7 +234,10 @@ impl Context<'_> {
                 let n = answer.get("values").and_then(Doc::as_list).map_or(0, |v| v.len() as u64);
                 self.tally.add("service tags", n);
                 self.progress.items_read("service tags", n);
-                self.sink.document(format!("azure/{subscription}/{SERVICE_TAGS_FILE}"), doc::print(&answer, doc::AZ_GCLOUD_CLI));
+                self.sink.document(
+                    format!("azure/{subscription}/{SERVICE_TAGS_FILE}"),
+                    doc::print(&answer, doc::AZ_GCLOUD_CLI),
+                );
             }
             Err(e) => self.sink.error(e.at(format!("azure subscription {subscription}"))),
         }

@@ -59,7 +59,10 @@ pub fn token(env: &Env, http: &Http, metadata_http: &Http) -> Result<Token, Live
         }
     }
     let base = metadata_base(env);
-    let url = format!("{base}/computeMetadata/v1/instance/service-accounts/default/token?scopes={}", crate::aws::sigv4::uri_encode(SCOPE, false));
+    let url = format!(
+        "{base}/computeMetadata/v1/instance/service-accounts/default/token?scopes={}",
+        crate::aws::sigv4::uri_encode(SCOPE, false)
+    );
     let answer = metadata_http.send(&Request::get(url).header("Metadata-Flavor", "Google")).map_err(|e| {
         creds(format!(
             "no Google credentials found: GOOGLE_APPLICATION_CREDENTIALS is not set, there is no gcloud \
@@ -73,7 +76,9 @@ pub fn token(env: &Env, http: &Http, metadata_http: &Http) -> Result<Token, Live
     let v: serde_json::Value =
         serde_json::from_slice(&answer.body).map_err(|e| creds(format!("metadata server token: not JSON: {e}")))?;
     let project = metadata_http
-        .send(&Request::get(format!("{base}/computeMetadata/v1/project/project-id")).header("Metadata-Flavor", "Google"))
+        .send(
+            &Request::get(format!("{base}/computeMetadata/v1/project/project-id")).header("Metadata-Flavor", "Google"),
+        )
         .ok()
         .filter(|r| r.is_success())
         .map(|r| r.text().trim().to_string())
@@ -82,7 +87,10 @@ pub fn token(env: &Env, http: &Http, metadata_http: &Http) -> Result<Token, Live
 }
 
 fn access(v: &serde_json::Value, what: &str) -> Result<String, LiveError> {
-    v["access_token"].as_str().map(str::to_string).ok_or_else(|| creds(format!("{what}: the answer has no access_token")))
+    v["access_token"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| creds(format!("{what}: the answer has no access_token")))
 }
 
 fn from_file(http: &Http, text: &str, path: &str) -> Result<Token, LiveError> {
@@ -99,7 +107,8 @@ fn from_file(http: &Http, text: &str, path: &str) -> Result<Token, LiveError> {
             if let Some(id) = field("private_key_id") {
                 header["kid"] = id.into();
             }
-            let claims = serde_json::json!({"iss": email, "scope": SCOPE, "aud": token_uri, "iat": now, "exp": now + 3600});
+            let claims =
+                serde_json::json!({"iss": email, "scope": SCOPE, "aud": token_uri, "iat": now, "exp": now + 3600});
             let assertion = crate::jwt::sign(&key, &header, &claims)?;
             let answer = rest::post_form(
                 http,
@@ -136,7 +145,9 @@ fn from_file(http: &Http, text: &str, path: &str) -> Result<Token, LiveError> {
 /// configuration).
 pub fn gcloud_project(env: &Env) -> Option<String> {
     let dir = gcloud_dir(env)?;
-    let active = std::fs::read_to_string(dir.join("active_config")).map(|s| s.trim().to_string()).unwrap_or_else(|_| "default".into());
+    let active = std::fs::read_to_string(dir.join("active_config"))
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "default".into());
     let text = std::fs::read_to_string(dir.join("configurations").join(format!("config_{active}"))).ok()?;
     let mut in_core = false;
     for line in text.lines() {

@@ -130,7 +130,13 @@ struct Context<'a> {
     tally: &'a Tally,
 }
 
-fn read_into(options: &Options, env: &Env, progress: &dyn Progress, sink: &Sink, tally: &Tally) -> Result<(), LiveError> {
+fn read_into(
+    options: &Options,
+    env: &Env,
+    progress: &dyn Progress,
+    sink: &Sink,
+    tally: &Tally,
+) -> Result<(), LiveError> {
     let http = Http::new(crate::azure::python_ca_bundle(env).as_deref(), http::API_TIMEOUTS)?;
     let metadata_http = Http::new(None, http::METADATA_TIMEOUTS)?;
     let token = credentials::token(env, &http, &metadata_http)?;
@@ -163,7 +169,10 @@ fn read_into(options: &Options, env: &Env, progress: &dyn Progress, sink: &Sink,
                     match result {
                         Ok(items) => {
                             context.tally.add(call.noun, items.len() as u64);
-                            sink.document(format!("gcp/{project}/{}", call.file), doc::print(&Doc::List(items), doc::AZ_GCLOUD_CLI));
+                            sink.document(
+                                format!("gcp/{project}/{}", call.file),
+                                doc::print(&Doc::List(items), doc::AZ_GCLOUD_CLI),
+                            );
                         }
                         Err(e) => sink.error(e.at(format!("gcp project {project}"))),
                     }
@@ -205,7 +214,9 @@ impl Context<'_> {
             match &token {
                 None => break,
                 Some(t) if !seen.insert(t.clone()) => {
-                    return Err(LiveError::new(ErrorKind::Malformed, format!("page token {t} came back twice")).in_call(name))
+                    return Err(
+                        LiveError::new(ErrorKind::Malformed, format!("page token {t} came back twice")).in_call(name)
+                    )
                 }
                 Some(_) => {}
             }

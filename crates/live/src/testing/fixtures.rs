@@ -48,7 +48,10 @@ pub fn azure_server(throttled: Arc<AtomicUsize>) -> TlsServer {
             return if ok {
                 json(200, serde_json::json!({"token_type": "Bearer", "expires_in": 3599, "access_token": "tok-azure"}))
             } else {
-                json(401, serde_json::json!({"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided."}))
+                json(
+                    401,
+                    serde_json::json!({"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided."}),
+                )
             };
         }
         if r.header("Authorization") != Some("Bearer tok-azure") {
@@ -56,15 +59,26 @@ pub fn azure_server(throttled: Arc<AtomicUsize>) -> TlsServer {
         }
         let base = "/subscriptions/subid/providers/Microsoft.Network";
         match r.path() {
-            "/subscriptions" => json(200, serde_json::json!({"value": [{"id": "/subscriptions/subid", "subscriptionId": "subid", "state": "Enabled"}]})),
+            "/subscriptions" => json(
+                200,
+                serde_json::json!({"value": [{"id": "/subscriptions/subid", "subscriptionId": "subid", "state": "Enabled"}]}),
+            ),
             p if p == format!("{base}/networkSecurityGroups") => {
                 if r.query("$skipToken") == Some("2") {
                     json(200, serde_json::json!({"value": [fixture("azure/nsg-create-with-rule.json")]}))
                 } else if throttled.fetch_add(1, Ordering::SeqCst) == 0 {
-                    (429, vec![("Retry-After".into(), "1".into())], b"{\"error\":{\"code\":\"TooManyRequests\",\"message\":\"slow down\"}}".to_vec())
+                    (
+                        429,
+                        vec![("Retry-After".into(), "1".into())],
+                        b"{\"error\":{\"code\":\"TooManyRequests\",\"message\":\"slow down\"}}".to_vec(),
+                    )
                 } else {
                     let mut page = fixture("azure/nsg-list-all.json");
-                    page["nextLink"] = format!("{}{base}/networkSecurityGroups?api-version=2024-05-01&$skipToken=2", r.header("Host").map(|h| format!("https://{h}")).unwrap_or_default()).into();
+                    page["nextLink"] = format!(
+                        "{}{base}/networkSecurityGroups?api-version=2024-05-01&$skipToken=2",
+                        r.header("Host").map(|h| format!("https://{h}")).unwrap_or_default()
+                    )
+                    .into();
                     json(200, page)
                 }
             }
@@ -73,7 +87,9 @@ pub fn azure_server(throttled: Arc<AtomicUsize>) -> TlsServer {
             p if p == format!("{base}/publicIPAddresses") || p == format!("{base}/loadBalancers") => {
                 json(200, serde_json::json!({"value": []}))
             }
-            p if p == format!("{base}/locations/westus/serviceTags") => json(200, fixture("azure/service-tags-list.json")),
+            p if p == format!("{base}/locations/westus/serviceTags") => {
+                json(200, fixture("azure/service-tags-list.json"))
+            }
             _ => json(404, serde_json::json!({"error": {"code": "NotFound", "message": r.target.clone()}})),
         }
     })
@@ -117,8 +133,11 @@ pub fn gcp_server(public_key: Vec<u8>, throttled: Arc<AtomicUsize>) -> TlsServer
                         .verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &sig)
                         .is_ok()
                 });
-            let claims: serde_json::Value =
-                parts.get(1).and_then(|p| b64.decode(p).ok()).and_then(|c| serde_json::from_slice(&c).ok()).unwrap_or_default();
+            let claims: serde_json::Value = parts
+                .get(1)
+                .and_then(|p| b64.decode(p).ok())
+                .and_then(|c| serde_json::from_slice(&c).ok())
+                .unwrap_or_default();
             let ok = signed
                 && f.get("grant_type").map(String::as_str) == Some("urn:ietf:params:oauth:grant-type:jwt-bearer")
                 && claims["iss"] == "reader@proj-1.iam.gserviceaccount.com"
@@ -130,23 +149,51 @@ pub fn gcp_server(public_key: Vec<u8>, throttled: Arc<AtomicUsize>) -> TlsServer
             };
         }
         if r.header("Authorization") != Some("Bearer tok-gcp") {
-            return json(401, serde_json::json!({"error": {"code": 401, "message": "Request is missing required authentication credential.", "status": "UNAUTHENTICATED"}}));
+            return json(
+                401,
+                serde_json::json!({"error": {"code": 401, "message": "Request is missing required authentication credential.", "status": "UNAUTHENTICATED"}}),
+            );
         }
         let scope_warning = |scope: &str| serde_json::json!({"warning": {"code": "NO_RESULTS_ON_PAGE", "message": format!("There are no results for scope '{scope}' on this page."), "data": [{"key": "scope", "value": scope}]}});
         match r.path() {
             "/compute/v1/projects/proj-1/global/firewalls" => match r.query("pageToken") {
-                None => json(200, serde_json::json!({"kind": "compute#firewallList", "id": "projects/proj-1/global/firewalls", "items": [fixture("gcp/firewall-created.json")], "nextPageToken": "page-2"})),
-                Some("page-2") if throttled.fetch_add(1, Ordering::SeqCst) == 0 => json(429, serde_json::json!({"error": {"code": 429, "message": "Quota exceeded", "status": "RESOURCE_EXHAUSTED"}})),
-                Some("page-2") => json(200, serde_json::json!({"kind": "compute#firewallList", "id": "projects/proj-1/global/firewalls", "items": [fixture("gcp/firewall-patched.json")]})),
+                None => json(
+                    200,
+                    serde_json::json!({"kind": "compute#firewallList", "id": "projects/proj-1/global/firewalls", "items": [fixture("gcp/firewall-created.json")], "nextPageToken": "page-2"}),
+                ),
+                Some("page-2") if throttled.fetch_add(1, Ordering::SeqCst) == 0 => json(
+                    429,
+                    serde_json::json!({"error": {"code": 429, "message": "Quota exceeded", "status": "RESOURCE_EXHAUSTED"}}),
+                ),
+                Some("page-2") => json(
+                    200,
+                    serde_json::json!({"kind": "compute#firewallList", "id": "projects/proj-1/global/firewalls", "items": [fixture("gcp/firewall-patched.json")]}),
+                ),
                 Some(_) => json(400, serde_json::json!({"error": {"code": 400, "message": "bad page token"}})),
             },
-            "/compute/v1/projects/proj-1/global/routes" => json(200, serde_json::json!({"kind": "compute#routeList", "id": "projects/proj-1/global/routes"})),
-            "/compute/v1/projects/proj-1/aggregated/instances" => json(200, serde_json::json!({"kind": "compute#instanceAggregatedList", "id": "projects/proj-1/aggregated/instances", "items": {"zones/us-west1-a": scope_warning("zones/us-west1-a")}})),
-            "/compute/v1/projects/proj-1/aggregated/forwardingRules" => json(200, serde_json::json!({"kind": "compute#forwardingRuleAggregatedList", "items": {"regions/us-west1": scope_warning("regions/us-west1")}})),
-            "/compute/v1/projects/proj-1/aggregated/targetPools" => json(200, serde_json::json!({"kind": "compute#targetPoolAggregatedList", "items": {"regions/us-west1": scope_warning("regions/us-west1")}})),
-            "/compute/v1/projects/proj-1/aggregated/backendServices" => json(200, serde_json::json!({"kind": "compute#backendServiceAggregatedList", "items": {"global": scope_warning("global")}})),
-            _ => json(404, serde_json::json!({"error": {"code": 404, "message": format!("The resource '{}' was not found", r.target)}})),
+            "/compute/v1/projects/proj-1/global/routes" => {
+                json(200, serde_json::json!({"kind": "compute#routeList", "id": "projects/proj-1/global/routes"}))
+            }
+            "/compute/v1/projects/proj-1/aggregated/instances" => json(
+                200,
+                serde_json::json!({"kind": "compute#instanceAggregatedList", "id": "projects/proj-1/aggregated/instances", "items": {"zones/us-west1-a": scope_warning("zones/us-west1-a")}}),
+            ),
+            "/compute/v1/projects/proj-1/aggregated/forwardingRules" => json(
+                200,
+                serde_json::json!({"kind": "compute#forwardingRuleAggregatedList", "items": {"regions/us-west1": scope_warning("regions/us-west1")}}),
+            ),
+            "/compute/v1/projects/proj-1/aggregated/targetPools" => json(
+                200,
+                serde_json::json!({"kind": "compute#targetPoolAggregatedList", "items": {"regions/us-west1": scope_warning("regions/us-west1")}}),
+            ),
+            "/compute/v1/projects/proj-1/aggregated/backendServices" => json(
+                200,
+                serde_json::json!({"kind": "compute#backendServiceAggregatedList", "items": {"global": scope_warning("global")}}),
+            ),
+            _ => json(
+                404,
+                serde_json::json!({"error": {"code": 404, "message": format!("The resource '{}' was not found", r.target)}}),
+            ),
         }
     })
 }
-

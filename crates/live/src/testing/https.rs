@@ -164,7 +164,8 @@ fn exchange<S: Read + Write>(stream: S, handler: &Handler, log: &Mutex<Vec<Route
         }
         out.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
         let stream = reader.get_mut();
-        if stream.write_all(out.as_bytes()).and_then(|_| stream.write_all(&body)).and_then(|_| stream.flush()).is_err() {
+        if stream.write_all(out.as_bytes()).and_then(|_| stream.write_all(&body)).and_then(|_| stream.flush()).is_err()
+        {
             return;
         }
     }

@@ -107,7 +107,9 @@ impl Moto {
                 let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
                 let req = "GET /moto-api/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
                 let mut out = String::new();
-                if s.write_all(req.as_bytes()).is_ok() && s.read_to_string(&mut out).is_ok() && out.starts_with("HTTP/1.1 200")
+                if s.write_all(req.as_bytes()).is_ok()
+                    && s.read_to_string(&mut out).is_ok()
+                    && out.starts_with("HTTP/1.1 200")
                 {
                     return true;
                 }

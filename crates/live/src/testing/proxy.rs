@@ -47,8 +47,11 @@ impl Proxy {
         let port = listener.local_addr().expect("proxy address").port();
         let stop = Arc::new(AtomicBool::new(false));
         let log = Arc::new(Mutex::new(Vec::new()));
-        let shared =
-            Arc::new(Shared { upstream, rules: Mutex::new(rules.into_iter().map(|r| (r, 0)).collect()), log: log.clone() });
+        let shared = Arc::new(Shared {
+            upstream,
+            rules: Mutex::new(rules.into_iter().map(|r| (r, 0)).collect()),
+            log: log.clone(),
+        });
         let stopping = stop.clone();
         std::thread::spawn(move || {
             for conn in listener.incoming() {
@@ -180,9 +183,18 @@ fn serve(conn: TcpStream, shared: &Shared) {
                 match rule {
                     Rule::DenyRegion { region: r } if *r == region => {
                         refusal = Some(if is_ec2 {
-                            (403, ec2_error("UnauthorizedOperation", "You are not authorized to perform this operation."))
+                            (
+                                403,
+                                ec2_error("UnauthorizedOperation", "You are not authorized to perform this operation."),
+                            )
                         } else {
-                            (403, query_error("AccessDenied", "User is not authorized to perform this action in this region"))
+                            (
+                                403,
+                                query_error(
+                                    "AccessDenied",
+                                    "User is not authorized to perform this action in this region",
+                                ),
+                            )
                         });
                     }
                     Rule::Throttle { action: a, times } if *a == action && *used < *times => {
@@ -201,7 +213,9 @@ fn serve(conn: TcpStream, shared: &Shared) {
             }
         }
         let (status, ok) = match refusal {
-            Some((status, body)) => (status, respond(&mut writer, status, "Refused", &["Content-Type: text/xml".into()], &body).is_ok()),
+            Some((status, body)) => {
+                (status, respond(&mut writer, status, "Refused", &["Content-Type: text/xml".into()], &body).is_ok())
+            }
             None => match forward(shared.upstream, &request) {
                 Some(answer) => {
                     let status_line = answer.head.first().cloned().unwrap_or_default();
