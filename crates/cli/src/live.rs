@@ -12,8 +12,8 @@ use clap::Args;
 use portcullis_ingest::terraform::hcl::Inputs as TfInputs;
 use portcullis_ingest::{ErrorKind, IngestError, ReadOptions};
 use portcullis_live::{env::Env, Progress, Reading, Summary};
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 #[derive(Args, Debug, Clone, Default)]
@@ -71,27 +71,38 @@ pub fn load(common: &Common, tf: &TfInputs, opts: &ReadOptions) -> Result<Loaded
     }
     let reading = read(live)?;
     let mut errors: Vec<IngestError> = reading.errors.iter().map(input_error).collect();
+    let mut saved: Vec<(PathBuf, String)> = Vec::new();
     let documents: Vec<(String, String)> = match &live.save {
         Some(dir) => {
             let mut named = Vec::with_capacity(reading.documents.len());
             for d in reading.documents {
                 let path = dir.join(&d.path);
-                if let Err(e) = write_atomically(&path, d.text.as_bytes()) {
-                    errors.push(IngestError {
-                        file: path.display().to_string(),
+                let shown = path.display().to_string();
+                let folder = path.parent().map_or(Ok(()), std::fs::create_dir_all);
+                match folder {
+                    Err(e) => errors.push(IngestError {
+                        file: shown.clone(),
                         line: 0,
                         column: 0,
                         kind: ErrorKind::Io,
-                        message: format!("cannot save: {e}"),
-                    });
+                        message: format!("cannot write: {e}"),
+                    }),
+                    Ok(()) => match portcullis_files::write::write_atomic(&path, |w| w.write_all(d.text.as_bytes())) {
+                        Ok(()) => saved.push((path, shown.clone())),
+                        Err(e) => errors.push(inputs::file_error(&e)),
+                    },
                 }
-                named.push((path.display().to_string(), d.text));
+                named.push((shown, d.text));
             }
             named
         }
         None => reading.documents.into_iter().map(|d| (d.path, d.text)).collect(),
     };
     loaded.add_documents(documents, opts, errors);
+    // What was saved is an input of this run: no output may replace it.
+    for (path, shown) in saved {
+        loaded.read.insert(&path, &shown);
+    }
     Ok(loaded)
 }
 
@@ -214,24 +225,4 @@ impl Progress for Bar {
             b.set_message(portcullis_live::thousands(total));
         }
     }
-}
-
-/// Writes a file whole or not at all: a temporary file beside it, synced,
-/// renamed over it, and the directory synced.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        std::fs::File::open(dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }

@@ -153,6 +153,18 @@ impl Sink {
     }
 }
 
+/// A cloud's read: `body` fills the sink and tally; an error it returns
+/// (no credentials, say) is recorded at `place` like any failed call.
+pub(crate) fn read_with(place: &str, body: impl FnOnce(&Sink, &Tally) -> Result<(), LiveError>) -> Reading {
+    let started = std::time::Instant::now();
+    let sink = Sink::default();
+    let tally = Tally::default();
+    if let Err(e) = body(&sink, &tally) {
+        sink.error(e.at(place));
+    }
+    sink.finish(tally, started)
+}
+
 /// `1,204`: thousands separated, for the summary line.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();

@@ -22,7 +22,10 @@ fn env(home: &Path, vars: &[(&str, String)]) -> Env {
     Env { vars: map, home: Some(home.to_path_buf()) }
 }
 
-fn resolve(env: &Env, profile: Option<&str>) -> Result<portcullis_live::aws::credentials::Found, portcullis_live::LiveError> {
+fn resolve(
+    env: &Env,
+    profile: Option<&str>,
+) -> Result<portcullis_live::aws::credentials::Found, portcullis_live::LiveError> {
     let profiles = Profiles::load(env)?;
     let http = Http::new(None, API_TIMEOUTS)?;
     let metadata = Http::new(None, METADATA_TIMEOUTS)?;
@@ -58,7 +61,10 @@ fn instance_metadata_v2() {
     let chain = Chain { env: &env, profiles: &profiles, http: &http, metadata_http: &http, region: "x" };
     assert_eq!(chain.instance_region(None).as_deref(), Some("ap-southeast-2"));
     // Switched off, it is not asked.
-    let off = self::env(home.path(), &[("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.url()), ("AWS_EC2_METADATA_DISABLED", "true".into())]);
+    let off = self::env(
+        home.path(),
+        &[("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.url()), ("AWS_EC2_METADATA_DISABLED", "true".into())],
+    );
     let err = resolve(&off, None).unwrap_err();
     assert!(err.message.contains("no AWS credentials found"), "{err}");
 }
@@ -93,7 +99,10 @@ fn sso_token_cache_and_portal() {
             && r.query("role_name") == Some("ReadOnly")
             && r.header("x-amz-sso_bearer_token") == Some("cached-access-token");
         if ok {
-            json(200, serde_json::json!({"roleCredentials": {"accessKeyId": "ASIASSO", "secretAccessKey": "s", "sessionToken": "t", "expiration": 4_000_000_000_000u64}}))
+            json(
+                200,
+                serde_json::json!({"roleCredentials": {"accessKeyId": "ASIASSO", "secretAccessKey": "s", "sessionToken": "t", "expiration": 4_000_000_000_000u64}}),
+            )
         } else {
             json(401, serde_json::json!({"message": "Session token not found or invalid"}))
         }
@@ -112,7 +121,8 @@ fn sso_token_cache_and_portal() {
     let write_token = |expires: &str| {
         std::fs::write(
             cache.join(format!("{name}.json")),
-            serde_json::json!({"accessToken": "cached-access-token", "expiresAt": expires, "region": "us-east-1"}).to_string(),
+            serde_json::json!({"accessToken": "cached-access-token", "expiresAt": expires, "region": "us-east-1"})
+                .to_string(),
         )
         .unwrap()
     };
@@ -143,7 +153,11 @@ fn roles_assumed_in_moto() {
          [profile loop2]\nrole_arn = arn:aws:iam::333333333333:role/b\nsource_profile = loop1\n",
     )
     .unwrap();
-    std::fs::write(home.path().join("credentials"), "[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = base-secret\n").unwrap();
+    std::fs::write(
+        home.path().join("credentials"),
+        "[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = base-secret\n",
+    )
+    .unwrap();
     let token = home.path().join("web-token");
     std::fs::write(&token, "eyJhbGciOiJSUzI1NiJ9.e30.c2ln").unwrap();
     let env = env(home.path(), &[("AWS_ENDPOINT_URL", moto.url())]);

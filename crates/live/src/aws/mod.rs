@@ -93,13 +93,7 @@ fn account_of_arn(arn: &str) -> Option<&str> {
 /// Reads every account and region; never fails as a whole: what could not
 /// be read is in the errors.
 pub fn read(options: &Options, env: &Env, progress: &dyn Progress) -> Reading {
-    let started = std::time::Instant::now();
-    let sink = Sink::default();
-    let tally = Tally::default();
-    if let Err(e) = read_into(options, env, progress, &sink, &tally) {
-        sink.error(e);
-    }
-    sink.finish(tally, started)
+    crate::read_with("aws", |sink, tally| read_into(options, env, progress, sink, tally))
 }
 
 fn read_into(
@@ -110,7 +104,7 @@ fn read_into(
     tally: &Tally,
 ) -> Result<(), LiveError> {
     let place = "aws";
-    let profiles = profile::Profiles::load(env).map_err(|e| e.at(place))?;
+    let profiles = profile::Profiles::load(env)?;
     // The profile that settings (region, endpoints, CA bundle) come from.
     let settings_profile = options
         .profile
@@ -121,8 +115,8 @@ fn read_into(
         .var("AWS_CA_BUNDLE")
         .map(|p| env.expand(p))
         .or_else(|| profiles.get(&settings_profile).and_then(|s| s.get("ca_bundle")).map(|p| env.expand(p)));
-    let http = Http::new(ca_bundle.as_deref(), http::API_TIMEOUTS).map_err(|e| e.at(place))?;
-    let metadata_http = Http::new(None, http::METADATA_TIMEOUTS).map_err(|e| e.at(place))?;
+    let http = Http::new(ca_bundle.as_deref(), http::API_TIMEOUTS)?;
+    let metadata_http = Http::new(None, http::METADATA_TIMEOUTS)?;
     let listed_first = match &options.regions {
         Regions::List(list) => list.first().cloned(),
         _ => None,
@@ -141,7 +135,7 @@ fn read_into(
         .at(place)
     })?;
     let chain = Chain { region: &home, ..probe_chain };
-    let base = chain.resolve(options.profile.as_deref()).map_err(|e| e.at(place))?;
+    let base = chain.resolve(options.profile.as_deref())?;
     let resolver = Resolver::new(env, &profiles, Some(&settings_profile));
     let mut accounts = Vec::new();
     if options.role_arns.is_empty() {
@@ -161,15 +155,7 @@ fn read_into(
                 );
                 continue;
             };
-            match credentials::assume_role(
-                &chain,
-                &settings_profile,
-                &base.credentials,
-                role,
-                None,
-                None,
-                None,
-            ) {
+            match credentials::assume_role(&chain, &settings_profile, &base.credentials, role, None, None, None) {
                 Ok(c) => accounts.push(Account { id: id.to_string(), credentials: c }),
                 Err(e) => sink.error(e.at(format!("aws account {id}"))),
             }

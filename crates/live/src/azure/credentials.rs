@@ -51,32 +51,14 @@ pub fn token(env: &Env, http: &Http, metadata_http: &Http) -> Result<Token, Live
         }
         if let Some(path) = env.var("AZURE_CLIENT_CERTIFICATE_PATH") {
             let assertion = certificate_assertion(env, tenant, client, path)?;
-            let v = client_credentials(
-                env,
-                http,
-                tenant,
-                &[
-                    ("client_id", client),
-                    ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
-                    ("client_assertion", &assertion),
-                ],
-            )?;
+            let v = assertion_grant(env, http, tenant, client, &assertion)?;
             return access(v, format!("service principal {client} (certificate)"));
         }
         if let Some(file) = env.var("AZURE_FEDERATED_TOKEN_FILE") {
             let assertion = std::fs::read_to_string(file).map_err(|e| {
                 LiveError::new(ErrorKind::Config, format!("cannot read AZURE_FEDERATED_TOKEN_FILE {file}: {e}"))
             })?;
-            let v = client_credentials(
-                env,
-                http,
-                tenant,
-                &[
-                    ("client_id", client),
-                    ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
-                    ("client_assertion", assertion.trim()),
-                ],
-            )?;
+            let v = assertion_grant(env, http, tenant, client, assertion.trim())?;
             return access(v, format!("workload identity {client}"));
         }
     }
@@ -144,6 +126,27 @@ fn client_credentials(
     let mut form = vec![("grant_type", "client_credentials"), ("scope", ARM_SCOPE)];
     form.extend_from_slice(fields);
     rest::post_form(http, &url, &form, "Entra ID token")
+}
+
+/// The client-credentials grant with a signed assertion in place of a
+/// secret (a certificate's JWT, or the federated token of workload identity).
+fn assertion_grant(
+    env: &Env,
+    http: &Http,
+    tenant: &str,
+    client: &str,
+    assertion: &str,
+) -> Result<serde_json::Value, LiveError> {
+    client_credentials(
+        env,
+        http,
+        tenant,
+        &[
+            ("client_id", client),
+            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+            ("client_assertion", assertion),
+        ],
+    )
 }
 
 /// A client assertion signed with the certificate's key; `x5t` is the

@@ -105,13 +105,7 @@ pub(crate) fn python_ca_bundle(env: &Env) -> Option<std::path::PathBuf> {
 }
 
 pub fn read(options: &Options, env: &Env, progress: &dyn Progress) -> Reading {
-    let started = std::time::Instant::now();
-    let sink = Sink::default();
-    let tally = Tally::default();
-    if let Err(e) = read_into(options, env, progress, &sink, &tally) {
-        sink.error(e.at("azure"));
-    }
-    sink.finish(tally, started)
+    crate::read_with("azure", |sink, tally| read_into(options, env, progress, sink, tally))
 }
 
 struct Context<'a> {

@@ -113,13 +113,7 @@ fn compute_base(env: &Env) -> String {
 }
 
 pub fn read(options: &Options, env: &Env, progress: &dyn Progress) -> Reading {
-    let started = std::time::Instant::now();
-    let sink = Sink::default();
-    let tally = Tally::default();
-    if let Err(e) = read_into(options, env, progress, &sink, &tally) {
-        sink.error(e.at("gcp"));
-    }
-    sink.finish(tally, started)
+    crate::read_with("gcp", |sink, tally| read_into(options, env, progress, sink, tally))
 }
 
 struct Context<'a> {
