@@ -2,9 +2,9 @@
 //! errors found on the way (reported, never fatal).
 
 use crate::error::{ErrorKind, IngestError};
-use crate::json::{Node, Value};
 use portcullis_model::Span;
-use std::cell::Cell;
+use portcullis_syntax::json::{Node, Value};
+use portcullis_syntax::LineIndex;
 use std::sync::Arc;
 
 /// Marks a field whose bad value was already reported.
@@ -14,58 +14,20 @@ pub struct Reported;
 pub struct Ctx<'a> {
     pub file: Arc<str>,
     pub text: &'a str,
-    /// Where the last position lookup ended: (byte offset, 1-based line,
-    /// byte offset of that line's start, characters from that start to the
-    /// offset). Adapters ask for positions in nearly increasing order, so
-    /// walking from the last answer costs the distance between two rules,
-    /// a 300 MB dump needs no line table, and a dump printed on one line
-    /// does not count its characters from the start for every rule.
-    cursor: Cell<(usize, u32, usize, usize)>,
+    /// Positions walk from the last one: adapters ask for them in nearly
+    /// increasing order, and a 300 MB dump needs no line table.
+    lines: LineIndex,
     pub errors: Vec<IngestError>,
 }
 
-/// How far back [`Ctx::node_span`] looks for the start of a node's line.
-const NEAR: usize = 512;
-
 impl<'a> Ctx<'a> {
     pub fn new(file: Arc<str>, text: &'a str) -> Self {
-        Ctx { file, text, cursor: Cell::new((0, 1, 0, 0)), errors: Vec::new() }
+        Ctx { file, text, lines: LineIndex::walking(), errors: Vec::new() }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (u32, u32) {
-        let bytes = self.text.as_bytes();
-        let mut off = offset.min(bytes.len());
-        while !self.text.is_char_boundary(off) {
-            off -= 1;
-        }
-        let (at, mut line, mut start, mut col) = self.cursor.get();
-        let chars = |a: usize, b: usize| {
-            self.text.get(a..b).map_or(b - a, |s| if s.is_ascii() { s.len() } else { s.chars().count() })
-        };
-        if off >= at {
-            match memchr::memrchr(b'\n', &bytes[at..off]) {
-                Some(last) => {
-                    line += bytecount::count(&bytes[at..off], b'\n') as u32;
-                    start = at + last + 1;
-                    col = chars(start, off);
-                }
-                None => col += chars(at, off),
-            }
-        } else {
-            // Walk back: lines between `off` and `at`, then find the start
-            // of the line holding `off`.
-            match bytecount::count(&bytes[off..at], b'\n') as u32 {
-                0 => col = col.saturating_sub(chars(off, at)),
-                n => {
-                    line -= n;
-                    start = memchr::memrchr(b'\n', &bytes[..off]).map_or(0, |i| i + 1);
-                    col = chars(start, off);
-                }
-            }
-        }
-        self.cursor.set((off, line, start, col));
-        (line, col as u32 + 1)
+        self.lines.line_column(self.text, offset)
     }
 
     /// The span of a node: its line as the parser counted it, the column
@@ -74,23 +36,17 @@ impl<'a> Ctx<'a> {
         if node.line == 0 {
             return self.span(node.offset);
         }
-        let bytes = self.text.as_bytes();
-        let off = (node.offset as usize).min(bytes.len());
         // The line's start, looked for nearby only: on a long line (a dump
         // printed on one line) the walking lookup counts incrementally.
-        let from = off.saturating_sub(NEAR);
-        let start = match memchr::memrchr(b'\n', &bytes[from..off]) {
-            Some(i) => from + i + 1,
-            None if from == 0 => 0,
-            None => return self.span(node.offset),
-        };
-        // Columns count characters; an indentation is ASCII, counted fast.
-        let col = match self.text.get(start..off) {
-            Some(s) if s.is_ascii() => s.len(),
-            Some(s) => s.chars().count(),
-            None => off - start,
-        };
-        Span::new(self.file.clone(), node.line, col as u32 + 1)
+        match LineIndex::column_near(self.text, node.offset as usize) {
+            Some(column) => Span::new(self.file.clone(), node.line, column),
+            None => self.span(node.offset),
+        }
+    }
+
+    /// A node as a positioned value (templates and manifests in JSON).
+    pub fn value(&self, node: &Node) -> portcullis_syntax::Value {
+        node.to_value(&self.file, self.text, &self.lines)
     }
 
     pub fn span(&self, offset: u32) -> Span {
@@ -100,8 +56,8 @@ impl<'a> Ctx<'a> {
 
     /// The error for a text that is not (the accepted dialect of) JSON, at
     /// the parser's offset.
-    pub fn json_error(&self, e: &crate::json::JsonError) -> IngestError {
-        let (line, column) = self.line_col(e.offset as usize);
+    pub fn json_error(&self, e: &portcullis_syntax::Error) -> IngestError {
+        let (line, column) = self.line_col(e.offset().unwrap_or(0) as usize);
         IngestError {
             file: self.file.to_string(),
             line,
@@ -216,7 +172,7 @@ impl<'a> Ctx<'a> {
 #[cfg(test)]
 mod tests {
     use super::Ctx;
-    use crate::json::{parse, Node, Options};
+    use portcullis_syntax::json::{parse, Node, Options};
     use std::sync::Arc;
 
     /// Line and column as a person counts them, the slow way.
@@ -225,21 +181,6 @@ mod tests {
         let line = before.matches('\n').count() as u32 + 1;
         let start = before.rfind('\n').map_or(0, |i| i + 1);
         (line, text[start..off].chars().count() as u32 + 1)
-    }
-
-    #[test]
-    fn positions_in_any_order_match_a_naive_count() {
-        let texts = ["", "abc", "a\nbc\n\nd", "é€\n𐍈x\ny", &"long line é ".repeat(200), "\n\n\nx"];
-        for text in texts {
-            let ctx = Ctx::new(Arc::from("f"), text);
-            let offsets: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
-            // Forward, backward, and jumping around.
-            let n = offsets.len();
-            let order = offsets.iter().chain(offsets.iter().rev()).chain((0..n).map(|i| &offsets[(i * 7919) % n]));
-            for &off in order {
-                assert_eq!(ctx.line_col(off), naive(text, off), "{text:?} at {off}");
-            }
-        }
     }
 
     #[test]

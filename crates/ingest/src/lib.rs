@@ -17,7 +17,6 @@ pub mod cloudformation;
 pub mod ctx;
 pub mod error;
 pub mod gcp;
-pub mod json;
 pub mod kubernetes;
 pub mod params;
 pub mod raw;
@@ -32,6 +31,7 @@ use ctx::Ctx;
 use gcp::GcpItems;
 use kubernetes::KubernetesItems;
 use portcullis_model::Estate;
+use portcullis_syntax::json;
 use std::sync::Arc;
 
 /// What one file contributed.

@@ -26,7 +26,7 @@
 use crate::arm::expr::{AKind, AVal};
 use crate::ctx::Ctx;
 use crate::error::{ErrorKind, IngestError};
-use crate::json::{Node, Value};
+use portcullis_syntax::json::{Node, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -86,7 +86,8 @@ impl Parameters {
             let (line, column) = ctx.line_col(offset as usize);
             IngestError { file: path.to_string(), line, column, kind, message }
         };
-        let root = crate::json::parse(text, crate::json::Options::LENIENT).map_err(|e| ctx.json_error(&e))?;
+        let root = portcullis_syntax::json::parse(text, portcullis_syntax::json::Options::LENIENT)
+            .map_err(|e| ctx.json_error(&e))?;
         let shape = "expected a parameter file: [{\"ParameterKey\", \"ParameterValue\"}] (CloudFormation), \
                      {\"Parameters\": {…}} (CloudFormation template configuration) or {\"parameters\": {\"name\": \
                      {\"value\": …}}} (ARM / Bicep)";

@@ -5,9 +5,9 @@
 
 use crate::ctx::Ctx;
 use crate::error::{ErrorKind, IngestError};
-use crate::json::{Node, Value};
 use crate::terraform::value::{TfKind, TfValue};
 use portcullis_model::{Span, Unknown};
+use portcullis_syntax::json::{Node, Value};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Raw {

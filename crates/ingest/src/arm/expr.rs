@@ -20,9 +20,9 @@
 
 use crate::ctx::Ctx;
 use crate::error::IngestError;
-use crate::json::{Node, Value};
 use crate::terraform::value::{TfKind, TfValue};
 use portcullis_model::Span;
+use portcullis_syntax::json::{Node, Value};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -852,7 +852,7 @@ mod tests {
     use std::sync::Arc;
 
     fn eval(template: &str, expr: &str) -> AVal {
-        let root = crate::json::parse(template, crate::json::Options::LENIENT).expect("json");
+        let root = portcullis_syntax::json::parse(template, portcullis_syntax::json::Options::LENIENT).expect("json");
         let ctx = Ctx::new(Arc::from("t.json"), template);
         let mut ev = ArmEval::new(&ctx, &root);
         let span = Span::new(Arc::from("t.json"), 1, 1);

@@ -29,12 +29,12 @@ use crate::azure::rule::{build, RawRule};
 use crate::azure::{AzureItems, Nsg, NsgRule};
 use crate::ctx::Ctx;
 use crate::error::IngestError;
-use crate::json::{Node, Value};
 use crate::params::Parameters;
 use crate::raw::{from_tf, from_tf_list, Raw};
 use crate::FileOutcome;
 use expr::{AKind, AVal, ArmEval};
 use portcullis_model::{Entry, Known, Span, Unknown};
+use portcullis_syntax::json::{Node, Value};
 use std::sync::Arc;
 
 /// Whether the first bytes of a JSON file look like an ARM template: its
@@ -53,13 +53,13 @@ pub fn read_input(path: &str, text: &str, head: &str, given: &Parameters) -> Opt
     let file: Arc<str> = Arc::from(path);
     let ctx = Ctx::new(file, text);
     let mut out = FileOutcome { path: path.to_string(), format: Some("arm"), ..Default::default() };
-    let opts = crate::json::Options::LENIENT;
-    let parsed = match crate::json::parse(text, opts) {
+    let opts = portcullis_syntax::json::Options::LENIENT;
+    let parsed = match portcullis_syntax::json::parse(text, opts) {
         Err(e) if e.message.contains("control character") => {
             // Azure accepts raw line breaks and tabs inside strings (several
             // published templates have them); JSON does not. Blank them, byte
             // for byte, so every offset still points into `text`.
-            crate::json::parse(&blank_raw_controls(text), opts)
+            portcullis_syntax::json::parse(&blank_raw_controls(text), opts)
         }
         other => other,
     };

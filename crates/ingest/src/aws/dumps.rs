@@ -9,11 +9,11 @@ use super::facts::{parse_protocol, ports_for};
 use super::{AwsItems, Host, NetworkAcl, PrefixList, SecurityGroup};
 use crate::ctx::{Ctx, Reported};
 use crate::error::ErrorKind;
-use crate::json::Node;
 use portcullis_model::{
     format_ports, Action, AddrSet, Cidr, Entry, InternalSource, Known, Origin, PortSet, ProtoMatch, Sources, Span,
     Unknown,
 };
+use portcullis_syntax::json::Node;
 
 /// Which dump a document is, from its top-level keys.
 pub fn kind_of(root: &Node) -> Option<&'static str> {
@@ -416,7 +416,7 @@ fn read_acl_entry(ctx: &mut Ctx, e: &Node, acl: &str) -> Option<Entry> {
 /// A NACL entry carries ports in `PortRange`, not `FromPort`/`ToPort`; read
 /// only its protocol with the shared helper.
 fn with_no_ports(e: &Node) -> Node {
-    use crate::json::{Member, Value};
+    use portcullis_syntax::json::{Member, Value};
     let members = e
         .as_object()
         .map(|m| m.iter().filter(|m| &*m.key == "Protocol").cloned().collect::<Vec<Member>>())

@@ -9,9 +9,9 @@
 //! Resources are then read by the same adapters as `.tf` files.
 
 use crate::ctx::Ctx;
-use crate::json::{Node, Value};
 use crate::terraform::aws::strip_indexes;
 use crate::terraform::value::{TfKind, TfResource, TfValue};
+use portcullis_syntax::json::{Node, Value};
 use std::collections::BTreeMap;
 
 pub fn is_plan(root: &Node) -> bool {

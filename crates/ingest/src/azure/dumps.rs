@@ -14,9 +14,9 @@ use super::rule::{build, Raw, RawRule};
 use super::{AzureItems, Nic, Nsg, ServiceTag};
 use crate::ctx::Ctx;
 use crate::error::ErrorKind;
-use crate::json::{Node, Value};
 use crate::raw::{from_json, from_json_list};
 use portcullis_model::{AddrSet, Cidr};
+use portcullis_syntax::json::{Node, Value};
 
 /// A field of an ARM object, flattened or under `properties`.
 fn field<'n>(obj: &'n Node, k: &str) -> Option<&'n Node> {

@@ -17,14 +17,15 @@
 //! literal id or name (`sg-0abc`, a `GroupName`) joins whatever the other
 //! inputs call that.
 
-use super::intrinsics::{Eval, Val, SINGLE_ID_ATTRS, V};
-use super::template::CNode;
+use super::intrinsics::{integer, why_unknown, Eval, SINGLE_ID_ATTRS};
+use super::template::intrinsic;
 use crate::aws::dumps::label;
 use crate::aws::facts::{parse_protocol, ports_for};
 use crate::aws::{AclRule, AwsItems, GroupRule, Host, NetworkAcl, PrefixList, SecurityGroup};
 use portcullis_model::{
     Action, AddrSet, Cidr, Entry, InternalSource, Known, Origin, PortSet, ProtoMatch, Sources, Span, Unknown,
 };
+use portcullis_syntax::{Kind, Value};
 use std::sync::Arc;
 
 /// What a reference property resolved to.
@@ -53,8 +54,8 @@ fn unknown_entry(resource: &str, what: &str, reason: &str, span: &Span, order: i
 /// A resource's `Properties`: a literal mapping is evaluated key by key (a
 /// broken `Tags` must not hide the rules); anything else as a whole.
 enum Props<'n> {
-    Literal(&'n CNode),
-    Evaluated(Val),
+    Literal(&'n Value),
+    Evaluated(Value),
 }
 
 impl Reader<'_, '_> {
@@ -63,7 +64,7 @@ impl Reader<'_, '_> {
         format!("{}#{logical}", self.file)
     }
 
-    fn prop(&mut self, props: &Props, k: &str) -> Option<Val> {
+    fn prop(&mut self, props: &Props, k: &str) -> Option<Value> {
         let v = match props {
             Props::Literal(n) => self.ev.eval(n.get(k)?),
             Props::Evaluated(v) => v.get(k)?.clone(),
@@ -81,14 +82,16 @@ impl Reader<'_, '_> {
     }
 
     /// A property that names another resource or an id.
-    fn target(&mut self, v: Option<&Val>, what: &str) -> Target {
+    fn target(&mut self, v: Option<&Value>, what: &str) -> Target {
         let Some(v) = v else { return Target::Absent };
-        match &v.v {
-            V::Null | V::NoValue => Target::Absent,
-            V::Str(s) | V::Number(s) => Target::Key(s.clone()),
-            V::Resource { id, attr: None } => Target::Key(self.key(id)),
-            V::Resource { id, attr: Some(a) } if SINGLE_ID_ATTRS.contains(&a.as_str()) => Target::Key(self.key(id)),
-            V::Resource { .. } | V::Unknown(_) => Target::Unknown(v.unknown_reason().unwrap_or_default()),
+        match &v.kind {
+            Kind::Null | Kind::Removed => Target::Absent,
+            Kind::String(s) | Kind::Number(s) => Target::Key(s.clone()),
+            Kind::Resource { id, attribute: None } => Target::Key(self.key(id)),
+            Kind::Resource { id, attribute: Some(a) } if SINGLE_ID_ATTRS.contains(&a.as_str()) => {
+                Target::Key(self.key(id))
+            }
+            Kind::Resource { .. } | Kind::Unknown { .. } => Target::Unknown(why_unknown(v).unwrap_or_default()),
             _ => {
                 self.error(&v.span, format!("`{what}` should be an id or a reference, found {}", v.type_name()));
                 Target::Unknown(format!("invalid `{what}`"))
@@ -97,13 +100,13 @@ impl Reader<'_, '_> {
     }
 
     /// The elements of a list property (a single value is a list of one).
-    fn list(&mut self, v: Option<Val>, what: &str) -> Result<Vec<Val>, (String, Span)> {
+    fn list(&mut self, v: Option<Value>, what: &str) -> Result<Vec<Value>, (String, Span)> {
         let Some(v) = v else { return Ok(Vec::new()) };
-        match v.v {
-            V::List(l) => Ok(l),
-            V::Unknown(r) => Err((r, v.span)),
-            V::Null | V::NoValue => Ok(Vec::new()),
-            V::Map(_) => {
+        match v.kind {
+            Kind::List(l) => Ok(l),
+            Kind::Unknown { reason: r, .. } => Err((r, v.span)),
+            Kind::Null | Kind::Removed => Ok(Vec::new()),
+            Kind::Map(_) => {
                 self.error(&v.span, format!("`{what}` should be a list, found a mapping"));
                 Err((format!("invalid `{what}`"), v.span))
             }
@@ -112,8 +115,8 @@ impl Reader<'_, '_> {
     }
 
     /// Reads one resource of the template.
-    pub fn resource(&mut self, logical: &str, span: &Span, def: &CNode) {
-        let Some(ty) = def.get("Type").and_then(CNode::as_str) else { return };
+    pub fn resource(&mut self, logical: &str, span: &Span, def: &Value) {
+        let Some(ty) = def.get("Type").and_then(Value::as_str) else { return };
         if !matches!(
             ty,
             "AWS::EC2::SecurityGroup"
@@ -142,16 +145,16 @@ impl Reader<'_, '_> {
             }
         }
         let props = match def.get("Properties") {
-            None => Props::Evaluated(Val { v: V::Map(Vec::new()), span: span.clone() }),
-            Some(p) if p.intrinsic().is_none() => {
-                if p.as_map().is_none() && p.kind != super::template::CKind::Null {
+            None => Props::Evaluated(Value { kind: Kind::Map(Vec::new()), span: span.clone() }),
+            Some(p) if intrinsic(p).is_none() => {
+                if p.as_map().is_none() && p.kind != portcullis_syntax::Kind::Null {
                     self.error(&p.span, format!("resource {logical}: `Properties` should be a mapping"));
                 }
                 Props::Literal(p)
             }
             Some(p) => Props::Evaluated(self.ev.eval(p)),
         };
-        if let Props::Evaluated(Val { v: V::Unknown(reason), span: s }) = &props {
+        if let Props::Evaluated(Value { kind: Kind::Unknown { reason, .. }, span: s }) = &props {
             // Properties chosen by an unknown condition: the rules are unknown.
             let (reason, s) = (reason.clone(), s.clone());
             self.unknown_properties(ty, logical, span, &reason, &s);
@@ -214,9 +217,11 @@ impl Reader<'_, '_> {
                 span: span.clone(),
                 entries: vec![unknown_entry(logical, "Properties", reason, at, i64::MIN)],
             }),
-            "AWS::EC2::NetworkAcl" => {
-                self.network_acl(logical, span, &Props::Evaluated(Val { v: V::Map(Vec::new()), span: span.clone() }))
-            }
+            "AWS::EC2::NetworkAcl" => self.network_acl(
+                logical,
+                span,
+                &Props::Evaluated(Value { kind: Kind::Map(Vec::new()), span: span.clone() }),
+            ),
             _ => {}
         }
     }
@@ -239,7 +244,9 @@ impl Reader<'_, '_> {
             prefix_lists: Vec::new(),
         };
         let ingress = self.prop(props, "SecurityGroupIngress");
-        if let Some(Val { v: V::Str(_) | V::Number(_) | V::Bool(_) | V::Map(_), span: s }) = &ingress {
+        if let Some(Value { kind: Kind::String(_) | Kind::Number(_) | Kind::Bool(_) | Kind::Map(_), span: s }) =
+            &ingress
+        {
             let s = s.clone();
             self.error(&s, format!("security group {logical}: `SecurityGroupIngress` should be a list of rules"));
             sg.entries.push(unknown_entry(logical, "SecurityGroupIngress", "not a list of rules", &s, 0));
@@ -290,15 +297,15 @@ impl Reader<'_, '_> {
     /// `AWS::EC2::SecurityGroupIngress`): one entry per source.
     fn sg_rule(
         &mut self,
-        rule: &Val,
+        rule: &Value,
         group: &str,
         resource: &str,
         pls: &mut Vec<(usize, String)>,
         out: &mut Vec<Entry>,
     ) {
-        match &rule.v {
-            V::Map(_) => {}
-            V::Unknown(r) => {
+        match &rule.kind {
+            Kind::Map(_) => {}
+            Kind::Unknown { reason: r, .. } => {
                 out.push(unknown_entry(resource, "ingress rule", r, &rule.span, 0));
                 return;
             }
@@ -357,9 +364,9 @@ impl Reader<'_, '_> {
         for k in ["SourceSecurityGroupId", "SourceSecurityGroupName"] {
             let Some(v) = rule.get(k).filter(|v| !v.is_absent()) else { continue };
             // A group is internal whether or not its id is known.
-            let name = match &v.v {
-                V::Resource { id, .. } if id == group => "self".to_string(),
-                V::Resource { id, .. } => id.clone(),
+            let name = match &v.kind {
+                Kind::Resource { id, .. } if id == group => "self".to_string(),
+                Kind::Resource { id, .. } => id.clone(),
                 _ => match v.text() {
                     Some(t) if t == group => "self".to_string(),
                     Some(t) => t,
@@ -376,7 +383,7 @@ impl Reader<'_, '_> {
     }
 
     /// A protocol property: a name or number; `-1` is every protocol.
-    fn protocol(&mut self, v: Option<&Val>, k: &str, span: &Span) -> Known<ProtoMatch> {
+    fn protocol(&mut self, v: Option<&Value>, k: &str, span: &Span) -> Known<ProtoMatch> {
         let Some(v) = v.filter(|v| !v.is_absent()) else {
             self.error(span, format!("`{k}` is required"));
             return Known::from_unknown(unknown(k, "not given", span));
@@ -395,10 +402,9 @@ impl Reader<'_, '_> {
                 }
             },
             None => {
-                let reason = v
-                    .unknown_reason()
+                let reason = why_unknown(v)
                     .unwrap_or_else(|| format!("a protocol should be a name or a number, found {}", v.type_name()));
-                if v.unknown_reason().is_none() {
+                if why_unknown(v).is_none() {
                     self.error(&v.span, format!("`{k}`: {reason}"));
                 }
                 Known::from_unknown(unknown(k, reason, &v.span))
@@ -406,12 +412,12 @@ impl Reader<'_, '_> {
         }
     }
 
-    fn port(&mut self, v: Option<&Val>, k: &str) -> Result<Option<i64>, Unknown> {
+    fn port(&mut self, v: Option<&Value>, k: &str) -> Result<Option<i64>, Unknown> {
         let Some(v) = v.filter(|v| !v.is_absent()) else { return Ok(None) };
-        if let Some(n) = v.as_i64() {
+        if let Some(n) = integer(v) {
             return Ok(Some(n));
         }
-        match v.unknown_reason() {
+        match why_unknown(v) {
             Some(r) => Err(unknown(k, r, &v.span)),
             None => {
                 let shown = v.text().map_or_else(|| v.type_name().to_string(), |t| format!("\"{t}\""));
@@ -443,7 +449,7 @@ impl Reader<'_, '_> {
     }
 
     /// A CIDR source: its addresses, or an unknown with the reason.
-    fn cidr(&mut self, v: &Val, k: &str) -> (String, Sources) {
+    fn cidr(&mut self, v: &Value, k: &str) -> (String, Sources) {
         match v.text() {
             Some(c) => match Cidr::parse(&c) {
                 Ok(cidr) => (c, Sources { addrs: cidr.to_set(), ..Default::default() }),
@@ -455,8 +461,8 @@ impl Reader<'_, '_> {
             },
             None => {
                 let reason =
-                    v.unknown_reason().unwrap_or_else(|| format!("a CIDR should be text, found {}", v.type_name()));
-                if v.unknown_reason().is_none() {
+                    why_unknown(v).unwrap_or_else(|| format!("a CIDR should be text, found {}", v.type_name()));
+                if why_unknown(v).is_none() {
                     self.error(&v.span, format!("`{k}`: {reason}"));
                 }
                 (format!("{k} (unknown)"), Sources { unknown: vec![unknown(k, reason, &v.span)], ..Default::default() })
@@ -484,10 +490,10 @@ impl Reader<'_, '_> {
         // Egress entries decide what leaves the subnet (see docs/semantics.md).
         let mut applies: Option<Unknown> = None;
         if let Some(e) = self.prop(props, "Egress") {
-            match (&e.v, e.text().map(|t| t.to_ascii_lowercase())) {
+            match (&e.kind, e.text().map(|t| t.to_ascii_lowercase())) {
                 (_, Some(t)) if t == "true" => return,
                 (_, Some(t)) if t == "false" => {}
-                (V::Unknown(r), _) => applies = Some(unknown("Egress", r.clone(), &e.span)),
+                (Kind::Unknown { reason: r, .. }, _) => applies = Some(unknown("Egress", r.clone(), &e.span)),
                 _ => {
                     self.error(&e.span, format!("{logical}: `Egress` should be true or false"));
                     applies = Some(unknown("Egress", "invalid value", &e.span));
@@ -504,12 +510,12 @@ impl Reader<'_, '_> {
         };
         let mut rule = AclRule { acl, resource: logical.to_string(), span: span.clone(), entries: Vec::new() };
         let number = self.prop(props, "RuleNumber");
-        let order = match number.as_ref().map(|v| (v.as_i64(), v)) {
+        let order = match number.as_ref().map(|v| (integer(v), v)) {
             Some((Some(n), _)) => n,
-            Some((None, v)) if v.unknown_reason().is_some() => {
+            Some((None, v)) if why_unknown(v).is_some() => {
                 // Its place in the order is unknown: first, or not at all,
                 // bounds every place it could have.
-                let r = v.unknown_reason().unwrap_or_default();
+                let r = why_unknown(v).unwrap_or_default();
                 rule.entries.push(unknown_entry(logical, "RuleNumber", &r, &v.span, i64::MIN));
                 self.items.acl_rules.push(rule);
                 return;
@@ -525,8 +531,8 @@ impl Reader<'_, '_> {
                 Some(a) if a == "allow" => Action::Allow,
                 Some(a) if a == "deny" => Action::Deny,
                 _ => {
-                    let reason = v.unknown_reason().unwrap_or_else(|| "not allow or deny".into());
-                    if v.unknown_reason().is_none() {
+                    let reason = why_unknown(&v).unwrap_or_else(|| "not allow or deny".into());
+                    if why_unknown(&v).is_none() {
                         self.error(&v.span, format!("{logical}: `RuleAction` should be allow or deny"));
                     }
                     // An unknown action: an allow whose match is unknown.
@@ -548,11 +554,11 @@ impl Reader<'_, '_> {
             Known::Known(_) => {
                 let range = self.prop(props, "PortRange");
                 let (f, t) = match &range {
-                    Some(r) if matches!(r.v, V::Map(_)) => {
+                    Some(r) if matches!(r.kind, Kind::Map(_)) => {
                         (self.port(r.get("From"), "From"), self.port(r.get("To"), "To"))
                     }
-                    Some(r) if r.unknown_reason().is_some() => {
-                        let u = unknown("PortRange", r.unknown_reason().unwrap_or_default(), &r.span);
+                    Some(r) if why_unknown(r).is_some() => {
+                        let u = unknown("PortRange", why_unknown(r).unwrap_or_default(), &r.span);
                         (Err(u.clone()), Err(u))
                     }
                     Some(r) => {
@@ -607,7 +613,7 @@ impl Reader<'_, '_> {
 
     /// Group references of a list property; an unknown list or element is
     /// a group the input does not show (its layer is unknown).
-    fn group_refs(&mut self, v: Option<Val>, what: &str, out: &mut Vec<String>) {
+    fn group_refs(&mut self, v: Option<Value>, what: &str, out: &mut Vec<String>) {
         match self.list(v, what) {
             Err((reason, _)) => out.push(format!("{what} ({reason})")),
             Ok(items) => {

@@ -10,7 +10,7 @@
 //!   SSM parameter types (`AWS::SSM::Parameter::Value<…>`) are read from
 //!   Parameter Store at deployment: unknown.
 //! - `Ref` to a resource, and `Fn::GetAtt`, name that resource
-//!   ([`V::Resource`]): an adapter that expects a reference (a group id, a
+//!   ([`Kind::Resource`]): an adapter that expects a reference (a group id, a
 //!   network ACL id) resolves it to the resource; where text is needed
 //!   (a CIDR), it is unknown — the value exists only after deployment.
 //! - `AWS::NoValue` removes the property or list element; other pseudo
@@ -23,100 +23,41 @@
 //! - `Fn::ImportValue`, `Fn::GetAZs`, `Fn::Cidr`, `Fn::Base64` and every
 //!   other function are unknown, with the reason.
 
-use super::template::{CKind, CNode};
+use super::template::intrinsic;
 use crate::error::IngestError;
 use portcullis_model::Span;
+use portcullis_syntax::{Kind, Member, Value};
 use std::collections::BTreeMap;
 
-/// An evaluated value.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Val {
-    pub v: V,
-    pub span: Span,
+/// A whole number, from a number or a numeric string (CloudFormation
+/// converts between them).
+pub fn integer(v: &Value) -> Option<i64> {
+    match &v.kind {
+        Kind::Number(s) | Kind::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub enum V {
-    Null,
-    /// `AWS::NoValue`: the property is removed.
-    NoValue,
-    Bool(bool),
-    Number(String),
-    Str(String),
-    List(Vec<Val>),
-    Map(Vec<(String, Val)>),
-    /// A resource of the template, by `Ref` (attribute `None`) or
-    /// `Fn::GetAtt`.
-    Resource {
-        id: String,
-        attr: Option<String>,
-    },
-    /// Cannot be known from the template; the reason says why.
-    Unknown(String),
-}
-
-impl Val {
-    pub fn get(&self, key: &str) -> Option<&Val> {
-        match &self.v {
-            V::Map(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
-            _ => None,
+/// Why a value is not text: its reason when unknown; a resource named by
+/// `Ref` or `Fn::GetAtt` exists only after deployment.
+pub fn why_unknown(v: &Value) -> Option<String> {
+    match &v.kind {
+        Kind::Unknown { reason, .. } => Some(reason.clone()),
+        Kind::Resource { id, attribute: None } => Some(format!("`Ref` to resource {id}: known only after deployment")),
+        Kind::Resource { id, attribute: Some(a) } => {
+            Some(format!("`Fn::GetAtt` {id}.{a}: known only after deployment"))
         }
-    }
-
-    /// Absent for a reader: null or `AWS::NoValue`.
-    pub fn is_absent(&self) -> bool {
-        matches!(self.v, V::Null | V::NoValue)
-    }
-
-    /// A string, number or boolean as text.
-    pub fn text(&self) -> Option<String> {
-        match &self.v {
-            V::Str(s) | V::Number(s) => Some(s.clone()),
-            V::Bool(b) => Some(b.to_string()),
-            _ => None,
-        }
-    }
-
-    /// A whole number, from a number or a numeric string (CloudFormation
-    /// converts between them).
-    pub fn as_i64(&self) -> Option<i64> {
-        match &self.v {
-            V::Number(s) | V::Str(s) => s.trim().parse().ok(),
-            _ => None,
-        }
-    }
-
-    pub fn type_name(&self) -> &'static str {
-        match &self.v {
-            V::Null | V::NoValue => "null",
-            V::Bool(_) => "a boolean",
-            V::Number(_) => "a number",
-            V::Str(_) => "a string",
-            V::List(_) => "a list",
-            V::Map(_) => "a mapping",
-            V::Resource { .. } => "a resource reference",
-            V::Unknown(_) => "an unknown value",
-        }
-    }
-
-    /// Why this value is not text, for an unknown in a text position.
-    pub fn unknown_reason(&self) -> Option<String> {
-        match &self.v {
-            V::Unknown(r) => Some(r.clone()),
-            V::Resource { id, attr: None } => Some(format!("`Ref` to resource {id}: known only after deployment")),
-            V::Resource { id, attr: Some(a) } => Some(format!("`Fn::GetAtt` {id}.{a}: known only after deployment")),
-            _ => None,
-        }
+        _ => None,
     }
 }
 
 /// The parts of a template the evaluator needs.
 pub struct Eval<'a> {
-    params: BTreeMap<&'a str, &'a CNode>,
+    params: BTreeMap<&'a str, &'a Value>,
     /// Values given by the user (a parameters file), by name.
     given: BTreeMap<String, String>,
-    mappings: Option<&'a CNode>,
-    conditions: BTreeMap<&'a str, &'a CNode>,
+    mappings: Option<&'a Value>,
+    conditions: BTreeMap<&'a str, &'a Value>,
     /// Resource logical ids and their types.
     pub resources: BTreeMap<&'a str, &'a str>,
     /// Resources that expand into others the template does not show: Rain
@@ -137,15 +78,15 @@ pub const SINGLE_ID_ATTRS: &[&str] = &["GroupId", "Id", "SubnetId", "VpcId", "Pr
 /// Deepest nesting of function calls evaluated.
 const MAX_DEPTH: usize = 64;
 
-fn section<'a>(root: &'a CNode, key: &str) -> Vec<(&'a str, &'a CNode)> {
+fn section<'a>(root: &'a Value, key: &str) -> Vec<(&'a str, &'a Value)> {
     root.get(key)
-        .and_then(CNode::as_map)
-        .map(|m| m.iter().map(|(k, _, v)| (k.as_str(), v)).collect())
+        .and_then(Value::as_map)
+        .map(|m| m.iter().map(|m| (m.key.as_str(), &m.value)).collect())
         .unwrap_or_default()
 }
 
 impl<'a> Eval<'a> {
-    pub fn new(root: &'a CNode, given: BTreeMap<String, String>) -> Self {
+    pub fn new(root: &'a Value, given: BTreeMap<String, String>) -> Self {
         let all = section(root, "Resources");
         let loops = all.iter().any(|(k, _)| k.starts_with("Fn::ForEach"));
         let modules =
@@ -153,7 +94,7 @@ impl<'a> Eval<'a> {
         let resources = all
             .into_iter()
             .filter(|(k, _)| !k.starts_with("Fn::ForEach"))
-            .map(|(k, v)| (k, v.get("Type").and_then(CNode::as_str).unwrap_or("")))
+            .map(|(k, v)| (k, v.get("Type").and_then(Value::as_str).unwrap_or("")))
             .collect();
         Eval {
             params: section(root, "Parameters").into_iter().collect(),
@@ -174,12 +115,12 @@ impl<'a> Eval<'a> {
         self.errors.push(IngestError::invalid(span, message));
     }
 
-    fn unknown(span: &Span, reason: impl Into<String>) -> Val {
-        Val { v: V::Unknown(reason.into()), span: span.clone() }
+    fn unknown(span: &Span, reason: impl Into<String>) -> Value {
+        Value { kind: Kind::Unknown { reason: reason.into(), stand_in: None }, span: span.clone() }
     }
 
     /// Evaluates a node: literals stay, functions are applied.
-    pub fn eval(&mut self, n: &CNode) -> Val {
+    pub fn eval(&mut self, n: &Value) -> Value {
         if self.depth >= MAX_DEPTH {
             return Self::unknown(&n.span, "functions nested too deeply to evaluate");
         }
@@ -189,27 +130,32 @@ impl<'a> Eval<'a> {
         v
     }
 
-    fn eval_inner(&mut self, n: &CNode) -> Val {
+    fn eval_inner(&mut self, n: &Value) -> Value {
         let span = n.span.clone();
-        if let Some((f, arg)) = n.intrinsic() {
+        if let Some((f, arg)) = intrinsic(n) {
             if f != "Condition" {
                 return self.call(f, arg, &span);
             }
         }
         let v = match &n.kind {
-            CKind::Null => V::Null,
-            CKind::Bool(b) => V::Bool(*b),
-            CKind::Number(s) => V::Number(s.clone()),
-            CKind::String(s) => V::Str(s.clone()),
-            CKind::List(l) => V::List(l.iter().map(|i| self.eval(i)).filter(|v| v.v != V::NoValue).collect()),
-            CKind::Map(m) => {
-                V::Map(m.iter().map(|(k, _, v)| (k.clone(), self.eval(v))).filter(|(_, v)| v.v != V::NoValue).collect())
-            }
+            Kind::Null => Kind::Null,
+            Kind::Bool(b) => Kind::Bool(*b),
+            Kind::Number(s) => Kind::Number(s.clone()),
+            Kind::String(s) => Kind::String(s.clone()),
+            Kind::List(l) => Kind::List(l.iter().map(|i| self.eval(i)).filter(|v| v.kind != Kind::Removed).collect()),
+            Kind::Map(m) => Kind::Map(
+                m.iter()
+                    .map(|m| Member { key: m.key.clone(), span: m.span.clone(), value: self.eval(&m.value) })
+                    .filter(|m| m.value.kind != Kind::Removed)
+                    .collect(),
+            ),
+            // Evaluated values (a loader never makes them) stand for themselves.
+            Kind::Resource { .. } | Kind::Removed | Kind::Unknown { .. } => n.kind.clone(),
         };
-        Val { v, span }
+        Value { kind: v, span }
     }
 
-    fn call(&mut self, f: &str, arg: &CNode, span: &Span) -> Val {
+    fn call(&mut self, f: &str, arg: &Value, span: &Span) -> Value {
         match f {
             "Ref" => self.reference(arg, span),
             "Fn::GetAtt" => self.get_att(arg, span),
@@ -220,7 +166,7 @@ impl<'a> Eval<'a> {
             "Fn::If" => self.if_(arg, span),
             "Fn::FindInMap" => self.find_in_map(arg, span),
             "Fn::Equals" | "Fn::Not" | "Fn::And" | "Fn::Or" => match self.condition_call(f, arg, span) {
-                Ok(b) => Val { v: V::Bool(b), span: span.clone() },
+                Ok(b) => Value { kind: Kind::Bool(b), span: span.clone() },
                 Err(r) => Self::unknown(span, r),
             },
             "Fn::ImportValue" => Self::unknown(span, "`Fn::ImportValue`: exported by another stack"),
@@ -229,7 +175,7 @@ impl<'a> Eval<'a> {
         }
     }
 
-    fn reference(&mut self, arg: &CNode, span: &Span) -> Val {
+    fn reference(&mut self, arg: &Value, span: &Span) -> Value {
         let Some(name) = arg.as_str() else {
             self.error(span, format!("`Ref` takes the name of a parameter or resource, found {}", arg.type_name()));
             return Self::unknown(span, "invalid `Ref`");
@@ -237,9 +183,9 @@ impl<'a> Eval<'a> {
         self.ref_name(name, span)
     }
 
-    fn ref_name(&mut self, name: &str, span: &Span) -> Val {
+    fn ref_name(&mut self, name: &str, span: &Span) -> Value {
         if name == "AWS::NoValue" {
-            return Val { v: V::NoValue, span: span.clone() };
+            return Value { kind: Kind::Removed, span: span.clone() };
         }
         if name.starts_with("AWS::") {
             return Self::unknown(span, format!("pseudo parameter {name}: known only at deployment"));
@@ -248,7 +194,7 @@ impl<'a> Eval<'a> {
             return self.parameter(name, p, span);
         }
         if self.resources.contains_key(name) {
-            return Val { v: V::Resource { id: name.to_string(), attr: None }, span: span.clone() };
+            return Value { kind: Kind::Resource { id: name.to_string(), attribute: None }, span: span.clone() };
         }
         if let Some(reason) = self.generated(name) {
             return Self::unknown(span, reason);
@@ -266,8 +212,8 @@ impl<'a> Eval<'a> {
         self.loops.then(|| format!("{name} may be generated by `Fn::ForEach`, which is not evaluated"))
     }
 
-    fn parameter(&mut self, name: &str, p: &CNode, span: &Span) -> Val {
-        let ty = p.get("Type").and_then(CNode::as_str).unwrap_or("String");
+    fn parameter(&mut self, name: &str, p: &Value, span: &Span) -> Value {
+        let ty = p.get("Type").and_then(Value::as_str).unwrap_or("String");
         if ty.starts_with("AWS::SSM::Parameter::Value") {
             return Self::unknown(span, format!("parameter {name} is read from SSM Parameter Store at deployment"));
         }
@@ -276,9 +222,9 @@ impl<'a> Eval<'a> {
             Some(t) => t.clone(),
             None => match p.get("Default") {
                 Some(d) => match &d.kind {
-                    CKind::String(s) | CKind::Number(s) => s.clone(),
-                    CKind::Bool(b) => b.to_string(),
-                    CKind::List(items) if is_list => {
+                    Kind::String(s) | Kind::Number(s) => s.clone(),
+                    Kind::Bool(b) => b.to_string(),
+                    Kind::List(items) if is_list => {
                         let parts: Vec<String> = items.iter().filter_map(|i| i.as_text().map(str::to_string)).collect();
                         parts.join(",")
                     }
@@ -296,20 +242,24 @@ impl<'a> Eval<'a> {
             },
         };
         let v = if is_list {
-            V::List(text.split(',').map(|s| Val { v: V::Str(s.trim().to_string()), span: span.clone() }).collect())
+            Kind::List(
+                text.split(',')
+                    .map(|s| Value { kind: Kind::String(s.trim().to_string()), span: span.clone() })
+                    .collect(),
+            )
         } else {
-            V::Str(text)
+            Kind::String(text)
         };
-        Val { v, span: span.clone() }
+        Value { kind: v, span: span.clone() }
     }
 
-    fn get_att(&mut self, arg: &CNode, span: &Span) -> Val {
+    fn get_att(&mut self, arg: &Value, span: &Span) -> Value {
         let (res, attr) = match &arg.kind {
-            CKind::String(s) => match s.split_once('.') {
+            Kind::String(s) => match s.split_once('.') {
                 Some((r, a)) => (r.to_string(), Some(a.to_string())),
                 None => (s.clone(), None),
             },
-            CKind::List(l) if l.len() == 2 => {
+            Kind::List(l) if l.len() == 2 => {
                 let attr = self.eval(&l[1]).text();
                 match l[0].as_str() {
                     Some(r) => (r.to_string(), attr),
@@ -329,14 +279,14 @@ impl<'a> Eval<'a> {
             self.error(span, format!("`Fn::GetAtt` names {res}, which is not a resource of the template"));
             return Self::unknown(span, format!("`Fn::GetAtt` of {res}, which the template does not define"));
         }
-        Val { v: V::Resource { id: res, attr: Some(attr) }, span: span.clone() }
+        Value { kind: Kind::Resource { id: res, attribute: Some(attr) }, span: span.clone() }
     }
 
     /// `${Name}`, `${Resource.Attr}`, `${!Literal}` in a string.
-    fn sub(&mut self, arg: &CNode, span: &Span) -> Val {
+    fn sub(&mut self, arg: &Value, span: &Span) -> Value {
         let (template, vars) = match &arg.kind {
-            CKind::String(s) => (s.as_str(), None),
-            CKind::List(l) if l.len() == 2 && l[0].as_str().is_some() => (l[0].as_str().unwrap_or(""), Some(&l[1])),
+            Kind::String(s) => (s.as_str(), None),
+            Kind::List(l) if l.len() == 2 && l[0].as_str().is_some() => (l[0].as_str().unwrap_or(""), Some(&l[1])),
             _ => {
                 self.error(span, "`Fn::Sub` takes a string, or [string, {variables}]".into());
                 return Self::unknown(span, "invalid `Fn::Sub`");
@@ -365,11 +315,12 @@ impl<'a> Eval<'a> {
                 Some(n) => self.eval(n),
                 None if self.params.contains_key(name) || name.starts_with("AWS::") => self.ref_name(name, span),
                 None => match name.split_once('.') {
-                    Some((r, a)) if self.resources.contains_key(r) => {
-                        Val { v: V::Resource { id: r.to_string(), attr: Some(a.to_string()) }, span: span.clone() }
-                    }
+                    Some((r, a)) if self.resources.contains_key(r) => Value {
+                        kind: Kind::Resource { id: r.to_string(), attribute: Some(a.to_string()) },
+                        span: span.clone(),
+                    },
                     _ if self.resources.contains_key(name) => {
-                        Val { v: V::Resource { id: name.to_string(), attr: None }, span: span.clone() }
+                        Value { kind: Kind::Resource { id: name.to_string(), attribute: None }, span: span.clone() }
                     }
                     _ if self.generated(name).is_some() => {
                         Self::unknown(span, self.generated(name).unwrap_or_default())
@@ -383,30 +334,29 @@ impl<'a> Eval<'a> {
             match value.text() {
                 Some(t) => out.push_str(&t),
                 None => {
-                    let reason =
-                        value.unknown_reason().unwrap_or_else(|| format!("${{{name}}} is {}", value.type_name()));
+                    let reason = why_unknown(&value).unwrap_or_else(|| format!("${{{name}}} is {}", value.type_name()));
                     return Self::unknown(span, reason);
                 }
             }
         }
         out.push_str(rest);
-        Val { v: V::Str(out), span: span.clone() }
+        Value { kind: Kind::String(out), span: span.clone() }
     }
 
-    fn list_of(&mut self, n: &CNode) -> Result<Vec<Val>, Val> {
+    fn list_of(&mut self, n: &Value) -> Result<Vec<Value>, Value> {
         let v = self.eval(n);
-        match v.v {
-            V::List(l) => Ok(l),
-            V::Unknown(_) | V::Resource { .. } => Err(v),
+        match v.kind {
+            Kind::List(l) => Ok(l),
+            Kind::Unknown { .. } | Kind::Resource { .. } => Err(v),
             _ => {
                 let reason = format!("expected a list, found {}", v.type_name());
-                Err(Val { v: V::Unknown(reason), span: v.span })
+                Err(Value::unknown(reason, v.span))
             }
         }
     }
 
-    fn join(&mut self, arg: &CNode, span: &Span) -> Val {
-        let CKind::List(l) = &arg.kind else {
+    fn join(&mut self, arg: &Value, span: &Span) -> Value {
+        let Kind::List(l) = &arg.kind else {
             self.error(span, "`Fn::Join` takes [delimiter, [values]]".into());
             return Self::unknown(span, "invalid `Fn::Join`");
         };
@@ -417,23 +367,23 @@ impl<'a> Eval<'a> {
         let delim = self.eval(&l[0]).text().unwrap_or_default();
         let items = match self.list_of(&l[1]) {
             Ok(items) => items,
-            Err(v) => return Self::unknown(span, v.unknown_reason().unwrap_or_else(|| "not a list".into())),
+            Err(v) => return Self::unknown(span, why_unknown(&v).unwrap_or_else(|| "not a list".into())),
         };
         let mut parts = Vec::with_capacity(items.len());
         for i in &items {
             match i.text() {
                 Some(t) => parts.push(t),
                 None => {
-                    let r = i.unknown_reason().unwrap_or_else(|| format!("a joined value is {}", i.type_name()));
+                    let r = why_unknown(&i).unwrap_or_else(|| format!("a joined value is {}", i.type_name()));
                     return Self::unknown(span, r);
                 }
             }
         }
-        Val { v: V::Str(parts.join(&delim)), span: span.clone() }
+        Value { kind: Kind::String(parts.join(&delim)), span: span.clone() }
     }
 
-    fn select(&mut self, arg: &CNode, span: &Span) -> Val {
-        let CKind::List(l) = &arg.kind else {
+    fn select(&mut self, arg: &Value, span: &Span) -> Value {
+        let Kind::List(l) = &arg.kind else {
             self.error(span, "`Fn::Select` takes [index, [values]]".into());
             return Self::unknown(span, "invalid `Fn::Select`");
         };
@@ -442,10 +392,10 @@ impl<'a> Eval<'a> {
             return Self::unknown(span, "invalid `Fn::Select`");
         }
         let idx = self.eval(&l[0]);
-        let Some(i) = idx.as_i64() else {
+        let Some(i) = integer(&idx) else {
             return Self::unknown(
                 span,
-                idx.unknown_reason().unwrap_or_else(|| "`Fn::Select` index is not a number".into()),
+                why_unknown(&idx).unwrap_or_else(|| "`Fn::Select` index is not a number".into()),
             );
         };
         match self.list_of(&l[1]) {
@@ -456,12 +406,12 @@ impl<'a> Eval<'a> {
                     Self::unknown(span, format!("`Fn::Select` index {i} out of range"))
                 }
             },
-            Err(v) => Self::unknown(span, v.unknown_reason().unwrap_or_else(|| "not a list".into())),
+            Err(v) => Self::unknown(span, why_unknown(&v).unwrap_or_else(|| "not a list".into())),
         }
     }
 
-    fn split(&mut self, arg: &CNode, span: &Span) -> Val {
-        let CKind::List(l) = &arg.kind else {
+    fn split(&mut self, arg: &Value, span: &Span) -> Value {
+        let Kind::List(l) = &arg.kind else {
             self.error(span, "`Fn::Split` takes [delimiter, string]".into());
             return Self::unknown(span, "invalid `Fn::Split`");
         };
@@ -473,25 +423,28 @@ impl<'a> Eval<'a> {
         let src = self.eval(&l[1]);
         // `!Split [",", !GetAtt Group.GroupId]` makes a list of one id: an
         // id has no delimiter in it.
-        if let V::Resource { attr, .. } = &src.v {
-            if attr.as_deref().is_none_or(|a| SINGLE_ID_ATTRS.contains(&a)) {
-                return V::List(vec![src]).at(span);
+        if let Kind::Resource { attribute, .. } = &src.kind {
+            if attribute.as_deref().is_none_or(|a| SINGLE_ID_ATTRS.contains(&a)) {
+                return Value::new(Kind::List(vec![src]), span.clone());
             }
         }
-        match src.text() {
-            Some(t) if !delim.is_empty() => {
-                V::List(t.split(delim.as_str()).map(|p| Val { v: V::Str(p.to_string()), span: span.clone() }).collect())
-            }
-            Some(t) => V::List(vec![Val { v: V::Str(t), span: span.clone() }]),
+        let kind = match src.text() {
+            Some(t) if !delim.is_empty() => Kind::List(
+                t.split(delim.as_str())
+                    .map(|p| Value { kind: Kind::String(p.to_string()), span: span.clone() })
+                    .collect(),
+            ),
+            Some(t) => Kind::List(vec![Value { kind: Kind::String(t), span: span.clone() }]),
             None => {
-                V::Unknown(src.unknown_reason().unwrap_or_else(|| "`Fn::Split` of a value that is not text".into()))
+                let reason = why_unknown(&src).unwrap_or_else(|| "`Fn::Split` of a value that is not text".into());
+                Kind::Unknown { reason, stand_in: None }
             }
-        }
-        .at(span)
+        };
+        Value::new(kind, span.clone())
     }
 
-    fn if_(&mut self, arg: &CNode, span: &Span) -> Val {
-        let CKind::List(l) = &arg.kind else {
+    fn if_(&mut self, arg: &Value, span: &Span) -> Value {
+        let Kind::List(l) = &arg.kind else {
             self.error(span, "`Fn::If` takes [condition, value if true, value if false]".into());
             return Self::unknown(span, "invalid `Fn::If`");
         };
@@ -509,7 +462,7 @@ impl<'a> Eval<'a> {
             Err(reason) => {
                 // Both branches alike: the condition does not matter.
                 let (a, b) = (self.eval(&l[1]), self.eval(&l[2]));
-                if a.v == b.v {
+                if a.kind == b.kind {
                     a
                 } else {
                     Self::unknown(span, reason)
@@ -518,8 +471,8 @@ impl<'a> Eval<'a> {
         }
     }
 
-    fn find_in_map(&mut self, arg: &CNode, span: &Span) -> Val {
-        let CKind::List(l) = &arg.kind else {
+    fn find_in_map(&mut self, arg: &Value, span: &Span) -> Value {
+        let Kind::List(l) = &arg.kind else {
             self.error(span, "`Fn::FindInMap` takes [map, top-level key, second-level key]".into());
             return Self::unknown(span, "invalid `Fn::FindInMap`");
         };
@@ -533,7 +486,7 @@ impl<'a> Eval<'a> {
             match v.text() {
                 Some(t) => keys.push(t),
                 None => {
-                    let r = v.unknown_reason().unwrap_or_else(|| "`Fn::FindInMap` key is not text".into());
+                    let r = why_unknown(&v).unwrap_or_else(|| "`Fn::FindInMap` key is not text".into());
                     return Self::unknown(span, r);
                 }
             }
@@ -577,14 +530,14 @@ impl<'a> Eval<'a> {
         r
     }
 
-    fn cond_node(&mut self, n: &CNode) -> Result<bool, String> {
-        if let Some((f, arg)) = n.intrinsic() {
+    fn cond_node(&mut self, n: &Value) -> Result<bool, String> {
+        if let Some((f, arg)) = intrinsic(n) {
             return self.condition_call(f, arg, &n.span);
         }
         match &n.kind {
-            CKind::Bool(b) => Ok(*b),
-            CKind::String(s) if s.eq_ignore_ascii_case("true") => Ok(true),
-            CKind::String(s) if s.eq_ignore_ascii_case("false") => Ok(false),
+            Kind::Bool(b) => Ok(*b),
+            Kind::String(s) if s.eq_ignore_ascii_case("true") => Ok(true),
+            Kind::String(s) if s.eq_ignore_ascii_case("false") => Ok(false),
             _ => {
                 self.error(&n.span, format!("a condition should be a condition function, found {}", n.type_name()));
                 Err("invalid condition".into())
@@ -592,7 +545,7 @@ impl<'a> Eval<'a> {
         }
     }
 
-    fn condition_call(&mut self, f: &str, arg: &CNode, span: &Span) -> Result<bool, String> {
+    fn condition_call(&mut self, f: &str, arg: &Value, span: &Span) -> Result<bool, String> {
         if self.depth >= MAX_DEPTH {
             return Err("conditions nested too deeply to evaluate".into());
         }
@@ -602,9 +555,9 @@ impl<'a> Eval<'a> {
         r
     }
 
-    fn condition_call_inner(&mut self, f: &str, arg: &CNode, span: &Span) -> Result<bool, String> {
+    fn condition_call_inner(&mut self, f: &str, arg: &Value, span: &Span) -> Result<bool, String> {
         let list = match &arg.kind {
-            CKind::List(l) => l.as_slice(),
+            Kind::List(l) => l.as_slice(),
             _ if f == "Condition" => &[],
             _ => {
                 self.error(span, format!("`{f}` takes a list"));
@@ -627,9 +580,8 @@ impl<'a> Eval<'a> {
                 let (a, b) = (self.eval(&list[0]), self.eval(&list[1]));
                 match (comparable(&a), comparable(&b)) {
                     (Some(x), Some(y)) => Ok(x == y),
-                    _ => Err(a
-                        .unknown_reason()
-                        .or_else(|| b.unknown_reason())
+                    _ => Err(why_unknown(&a)
+                        .or_else(|| why_unknown(&b))
                         .unwrap_or_else(|| "values not comparable".into())),
                 }
             }
@@ -663,16 +615,10 @@ impl<'a> Eval<'a> {
 }
 
 /// A value compared by `Fn::Equals`: text, or a list of texts.
-fn comparable(v: &Val) -> Option<String> {
-    match &v.v {
-        V::List(l) => l.iter().map(Val::text).collect::<Option<Vec<_>>>().map(|t| t.join("\u{1f}")),
-        V::Null | V::NoValue => Some(String::new()),
+fn comparable(v: &Value) -> Option<String> {
+    match &v.kind {
+        Kind::List(l) => l.iter().map(Value::text).collect::<Option<Vec<_>>>().map(|t| t.join("\u{1f}")),
+        Kind::Null | Kind::Removed => Some(String::new()),
         _ => v.text(),
-    }
-}
-
-impl V {
-    fn at(self, span: &Span) -> Val {
-        Val { v: self, span: span.clone() }
     }
 }

@@ -20,8 +20,8 @@ use crate::ctx::Ctx;
 use crate::error::IngestError;
 use crate::params::Parameters;
 use crate::FileOutcome;
+use portcullis_syntax::Value;
 use std::sync::Arc;
-use template::CNode;
 
 /// Whether the first bytes of a YAML file look like a template: the
 /// format version, or a top-level `Resources:` and an `AWS::` type. Other
@@ -38,23 +38,23 @@ pub fn looks_like_json_template(head: &str) -> bool {
 
 /// Whether a tree is a template: a mapping whose `Resources` is a mapping,
 /// with the format version or a resource whose `Type` names a provider type.
-pub fn is_template(root: &CNode) -> bool {
-    let Some(res) = root.get("Resources").and_then(CNode::as_map) else { return false };
+pub fn is_template(root: &Value) -> bool {
+    let Some(res) = root.get("Resources").and_then(Value::as_map) else { return false };
     root.get("AWSTemplateFormatVersion").is_some()
-        || res.iter().any(|(_, _, r)| r.get("Type").and_then(CNode::as_str).is_some_and(|t| t.contains("::")))
+        || res.iter().any(|r| r.value.get("Type").and_then(Value::as_str).is_some_and(|t| t.contains("::")))
 }
 
 /// Reads a template's resources.
-pub fn read(file: &Arc<str>, root: &CNode, errors: &mut Vec<IngestError>) -> AwsItems {
+pub fn read(file: &Arc<str>, root: &Value, errors: &mut Vec<IngestError>) -> AwsItems {
     read_with(file, root, &Parameters::default(), errors)
 }
 
 /// [`read`], with parameter values given by the user.
-pub fn read_with(file: &Arc<str>, root: &CNode, given: &Parameters, errors: &mut Vec<IngestError>) -> AwsItems {
+pub fn read_with(file: &Arc<str>, root: &Value, given: &Parameters, errors: &mut Vec<IngestError>) -> AwsItems {
     let mut ev = intrinsics::Eval::new(root, given.cloudformation_text());
     let mut reader = ec2::Reader { ev: &mut ev, file: file.clone(), items: AwsItems::default() };
-    if let Some(res) = root.get("Resources").and_then(CNode::as_map) {
-        for (id, span, def) in res {
+    if let Some(res) = root.get("Resources").and_then(Value::as_map) {
+        for portcullis_syntax::Member { key: id, span, value: def } in res {
             // `Fn::ForEach` (the AWS::LanguageExtensions transform) expands
             // at deployment: not evaluated.
             if id.starts_with("Fn::ForEach") {
@@ -88,8 +88,8 @@ pub fn read_input(path: &str, text: &str, head: &str, given: &Parameters) -> Opt
             return None;
         }
         let ctx = Ctx::new(file.clone(), text);
-        match crate::json::parse(text, crate::json::Options::STRICT) {
-            Ok(root) => template::from_json(&ctx, &root),
+        match portcullis_syntax::json::parse(text, portcullis_syntax::json::Options::STRICT) {
+            Ok(root) => ctx.value(&root),
             Err(e) => {
                 out.format = Some("cloudformation");
                 out.errors.push(ctx.json_error(&e));
@@ -99,9 +99,17 @@ pub fn read_input(path: &str, text: &str, head: &str, given: &Parameters) -> Opt
     } else if t.starts_with('[') || !looks_like_yaml_template(head) {
         return None;
     } else {
-        match template::from_yaml(&file, text, &mut out.errors) {
-            Some(tree) => tree,
-            None => {
+        let mut skipped = Vec::new();
+        let loaded = portcullis_syntax::yaml::load_first(&file, text, &mut skipped);
+        out.errors.extend(skipped.into_iter().map(IngestError::from_yaml));
+        match loaded {
+            Ok(Some(tree)) => tree,
+            Ok(None) => {
+                out.format = Some("cloudformation");
+                return Some(out);
+            }
+            Err(e) => {
+                out.errors.push(IngestError::from_yaml(e));
                 out.format = Some("cloudformation");
                 return Some(out);
             }

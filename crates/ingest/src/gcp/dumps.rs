@@ -11,9 +11,9 @@ use super::rule::{build, RawFirewall, RawPerm};
 use super::GcpItems;
 use crate::ctx::Ctx;
 use crate::error::ErrorKind;
-use crate::json::{Node, Value};
 use crate::raw::{from_json, from_json_list, Raw};
 use portcullis_model::Action;
+use portcullis_syntax::json::{Node, Value};
 
 fn is_firewall(n: &Node) -> bool {
     n.get("kind").and_then(Node::as_str) == Some("compute#firewall")

@@ -10,8 +10,8 @@
 //! (`--tls-cipher-suites`, `--authorization-always-allow-paths`) given
 //! twice accumulate.
 
-use crate::cloudformation::template::{CKind, CNode};
 use portcullis_model::{Flag, Origin, Span};
+use portcullis_syntax::{Kind, Value};
 
 /// kube-controller-manager's boolean flags (its flag reference,
 /// <https://kubernetes.io/docs/reference/command-line-tools-reference/kube-controller-manager/>):
@@ -59,10 +59,10 @@ pub struct Word {
 /// line breaks folded into spaces, so offsets inside the value are not
 /// offsets in the file. A word not found where expected (an escape
 /// sequence in a double-quoted scalar) takes the item's position.
-pub fn words_of(item: &CNode, lines: &[&str]) -> Vec<Word> {
+pub fn words_of(item: &Value, lines: &[&str]) -> Vec<Word> {
     let text = match &item.kind {
-        CKind::String(s) | CKind::Number(s) => s.clone(),
-        CKind::Bool(b) => b.to_string(),
+        Kind::String(s) | Kind::Number(s) => s.clone(),
+        Kind::Bool(b) => b.to_string(),
         _ => return Vec::new(),
     };
     // Search cursor: 0-based line and byte offset in that line.
@@ -97,9 +97,9 @@ pub fn words_of(item: &CNode, lines: &[&str]) -> Vec<Word> {
 }
 
 /// The words of a YAML list (or a single string) of command-line items.
-pub fn words_of_list(node: Option<&CNode>, lines: &[&str]) -> Vec<Word> {
+pub fn words_of_list(node: Option<&Value>, lines: &[&str]) -> Vec<Word> {
     match node.map(|n| &n.kind) {
-        Some(CKind::List(items)) => items.iter().flat_map(|i| words_of(i, lines)).collect(),
+        Some(Kind::List(items)) => items.iter().flat_map(|i| words_of(i, lines)).collect(),
         Some(_) => node.map(|n| words_of(n, lines)).unwrap_or_default(),
         None => Vec::new(),
     }
@@ -202,7 +202,7 @@ mod tests {
     /// column 5.
     fn w(s: &str) -> Vec<Word> {
         let line = format!("  - {s}");
-        let node = CNode { kind: CKind::String(s.into()), span: Span::new(Arc::from("f"), 1, 5) };
+        let node = Value { kind: Kind::String(s.into()), span: Span::new(Arc::from("f"), 1, 5) };
         words_of(&node, &[line.as_str()])
     }
 
@@ -232,7 +232,7 @@ mod tests {
         // line of text, the words sit on three lines of the file.
         let lines = ["    - /bin/kcm", "      --a=b", "      --c=d 2>&1"];
         let node =
-            CNode { kind: CKind::String("/bin/kcm --a=b --c=d 2>&1".into()), span: Span::new(Arc::from("f"), 1, 7) };
+            Value { kind: Kind::String("/bin/kcm --a=b --c=d 2>&1".into()), span: Span::new(Arc::from("f"), 1, 7) };
         let ws = words_of(&node, &lines);
         let at: Vec<(u32, u32)> = ws.iter().map(|x| (x.span.line, x.span.column)).collect();
         assert_eq!(at, vec![(1, 7), (2, 7), (3, 7), (3, 13)]);

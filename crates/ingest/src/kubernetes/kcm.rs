@@ -23,9 +23,9 @@
 
 use super::facts::{image_tag, K3S_DEFAULTS, K3S_UNKNOWN, KOPS_FIELDS, KUBEADM_DEFAULTS};
 use super::flags::{add_defaults, is_binary, parse_words, set, words_of_list, Word};
-use crate::cloudformation::template::{CKind, CNode};
 use crate::error::IngestError;
 use portcullis_model::{ControllerManager, Flag, Origin, Span, UnsetFlags, Version};
+use portcullis_syntax::{Kind, Member, Value};
 
 /// What a document told about controller managers (and errors on the way).
 pub struct Reader<'a> {
@@ -34,15 +34,15 @@ pub struct Reader<'a> {
     pub out: Vec<ControllerManager>,
 }
 
-fn text_of(n: &CNode) -> Option<String> {
+fn text_of(n: &Value) -> Option<String> {
     match &n.kind {
-        CKind::String(s) | CKind::Number(s) => Some(s.clone()),
-        CKind::Bool(b) => Some(b.to_string()),
+        Kind::String(s) | Kind::Number(s) => Some(s.clone()),
+        Kind::Bool(b) => Some(b.to_string()),
         _ => None,
     }
 }
 
-fn str_at<'n>(n: &'n CNode, path: &[&str]) -> Option<&'n str> {
+fn str_at<'n>(n: &'n Value, path: &[&str]) -> Option<&'n str> {
     let mut cur = n;
     for k in path {
         cur = cur.get(k)?;
@@ -50,7 +50,7 @@ fn str_at<'n>(n: &'n CNode, path: &[&str]) -> Option<&'n str> {
     cur.as_str()
 }
 
-fn node_at<'n>(n: &'n CNode, path: &[&str]) -> Option<&'n CNode> {
+fn node_at<'n>(n: &'n Value, path: &[&str]) -> Option<&'n Value> {
     let mut cur = n;
     for k in path {
         cur = cur.get(k)?;
@@ -58,12 +58,12 @@ fn node_at<'n>(n: &'n CNode, path: &[&str]) -> Option<&'n CNode> {
     Some(cur)
 }
 
-fn version_of(n: Option<&CNode>) -> Option<Version> {
+fn version_of(n: Option<&Value>) -> Option<Version> {
     let n = n?;
     Version::parse(&text_of(n)?, n.span.clone())
 }
 
-fn version_of_image(n: Option<&CNode>) -> Option<Version> {
+fn version_of_image(n: Option<&Value>) -> Option<Version> {
     let n = n?;
     let img = n.as_str()?;
     Version::parse(image_tag(img)?, n.span.clone())
@@ -81,15 +81,15 @@ impl<'a> Reader<'a> {
     /// A `name: value` map of flags (kubeadm v1beta3, RKE, Talos). Keys may
     /// be written with their dashes (`--bind-address`), which kube tools
     /// strip or reject; they are read without them.
-    fn map_flags(&mut self, map: &CNode, what: &str) -> Vec<Flag> {
+    fn map_flags(&mut self, map: &Value, what: &str) -> Vec<Flag> {
         let mut flags = Vec::new();
         match &map.kind {
-            CKind::Map(m) => {
-                for (k, ks, v) in m {
+            Kind::Map(m) => {
+                for Member { key: k, span: ks, value: v } in m {
                     let name = k.trim_start_matches('-').to_string();
                     let value = match &v.kind {
-                        CKind::Null => String::new(),
-                        CKind::List(items) => items.iter().filter_map(text_of).collect::<Vec<_>>().join(","),
+                        Kind::Null => String::new(),
+                        Kind::List(items) => items.iter().filter_map(text_of).collect::<Vec<_>>().join(","),
                         _ => match text_of(v) {
                             Some(t) => t,
                             None => {
@@ -104,7 +104,7 @@ impl<'a> Reader<'a> {
                     set(&mut flags, Flag { name, value, span: ks.clone(), origin: Origin::Explicit });
                 }
             }
-            CKind::Null => {}
+            Kind::Null => {}
             _ => self.invalid(
                 &map.span,
                 format!("{what} should be a mapping of flag names to values, found {}", map.type_name()),
@@ -115,10 +115,10 @@ impl<'a> Reader<'a> {
 
     /// kubeadm v1beta4: a list of `{name, value}`; repeated names are all
     /// passed, so the last one wins.
-    fn list_flags(&mut self, list: &CNode, what: &str) -> Vec<Flag> {
+    fn list_flags(&mut self, list: &Value, what: &str) -> Vec<Flag> {
         let mut flags = Vec::new();
-        let CKind::List(items) = &list.kind else {
-            if !matches!(list.kind, CKind::Null) {
+        let Kind::List(items) = &list.kind else {
+            if !matches!(list.kind, Kind::Null) {
                 self.invalid(
                     &list.span,
                     format!("{what} should be a list of {{name, value}}, found {}", list.type_name()),
@@ -147,7 +147,7 @@ impl<'a> Reader<'a> {
 
     /// Reads one YAML document; returns whether it was a controller-manager
     /// configuration of some kind.
-    pub fn document(&mut self, doc: &CNode) -> bool {
+    pub fn document(&mut self, doc: &Value) -> bool {
         let kind = str_at(doc, &["kind"]).unwrap_or("");
         let api = str_at(doc, &["apiVersion"]).unwrap_or("");
         if kind == "ClusterConfiguration" && api.starts_with("kubeadm.k8s.io/") {
@@ -187,17 +187,17 @@ impl<'a> Reader<'a> {
         false
     }
 
-    fn kubeadm(&mut self, doc: &CNode, api: &str) {
+    fn kubeadm(&mut self, doc: &Value, api: &str) {
         let version = version_of(doc.get("kubernetesVersion"));
         let cm = doc.get("controllerManager");
         let (mut flags, span, form) = match cm.and_then(|c| c.entry("extraArgs")) {
             Some((ks, args)) => {
-                let flags = if matches!(args.kind, CKind::List(_)) {
+                let flags = if matches!(args.kind, Kind::List(_)) {
                     self.list_flags(args, "controllerManager.extraArgs")
                 } else {
                     self.map_flags(args, "controllerManager.extraArgs")
                 };
-                (flags, ks.clone(), if matches!(args.kind, CKind::List(_)) { "list" } else { "map" })
+                (flags, ks.clone(), if matches!(args.kind, Kind::List(_)) { "list" } else { "map" })
             }
             None => (Vec::new(), cm.map(|c| c.span.clone()).unwrap_or_else(|| doc.span.clone()), "none"),
         };
@@ -219,10 +219,10 @@ impl<'a> Reader<'a> {
         ));
     }
 
-    fn k3s(&mut self, key_span: Span, v: &CNode) {
-        let items: Vec<&CNode> = match &v.kind {
-            CKind::List(l) => l.iter().collect(),
-            CKind::Null => Vec::new(),
+    fn k3s(&mut self, key_span: Span, v: &Value) {
+        let items: Vec<&Value> = match &v.kind {
+            Kind::List(l) => l.iter().collect(),
+            Kind::Null => Vec::new(),
             _ => vec![v],
         };
         let mut flags = Vec::new();
@@ -258,7 +258,7 @@ impl<'a> Reader<'a> {
         });
     }
 
-    fn rke(&mut self, doc: &CNode, kc: &CNode) {
+    fn rke(&mut self, doc: &Value, kc: &Value) {
         let (flags, span) = match kc.entry("extra_args") {
             Some((ks, args)) => (self.map_flags(args, "services.kube-controller.extra_args"), ks.clone()),
             None => (Vec::new(), kc.span.clone()),
@@ -275,7 +275,7 @@ impl<'a> Reader<'a> {
         ));
     }
 
-    fn talos(&mut self, cm: &CNode) {
+    fn talos(&mut self, cm: &Value) {
         let (flags, span) = match cm.entry("extraArgs") {
             Some((ks, args)) => (self.map_flags(args, "cluster.controllerManager.extraArgs"), ks.clone()),
             None => (Vec::new(), cm.span.clone()),
@@ -290,14 +290,14 @@ impl<'a> Reader<'a> {
         ));
     }
 
-    fn kops(&mut self, doc: &CNode, spec: &CNode) {
+    fn kops(&mut self, doc: &Value, spec: &Value) {
         let Some((ks, kcm)) = spec.entry("kubeControllerManager") else { return };
         let mut flags = Vec::new();
         if let Some(m) = kcm.as_map() {
-            for (k, kspan, v) in m {
+            for Member { key: k, span: kspan, value: v } in m {
                 let Some((_, flag)) = KOPS_FIELDS.iter().find(|(f, _)| f == k) else { continue };
                 let value = match &v.kind {
-                    CKind::List(items) => items.iter().filter_map(text_of).collect::<Vec<_>>().join(","),
+                    Kind::List(items) => items.iter().filter_map(text_of).collect::<Vec<_>>().join(","),
                     _ => text_of(v).unwrap_or_default(),
                 };
                 set(&mut flags, Flag { name: flag.to_string(), value, span: kspan.clone(), origin: Origin::Explicit });
@@ -316,7 +316,7 @@ impl<'a> Reader<'a> {
         ));
     }
 
-    fn component_config(&mut self, doc: &CNode) {
+    fn component_config(&mut self, doc: &Value) {
         let mut flags = Vec::new();
         let fields: [(&[&str], &str); 3] = [
             (&["generic", "address"], "address"),
@@ -344,7 +344,7 @@ impl<'a> Reader<'a> {
     /// A Pod, or a workload with a pod template (Deployment, DaemonSet,
     /// StatefulSet, ReplicaSet, Job): every container that runs
     /// kube-controller-manager.
-    fn workload(&mut self, doc: &CNode) -> bool {
+    fn workload(&mut self, doc: &Value) -> bool {
         let kind = str_at(doc, &["kind"]).unwrap_or("");
         let pod_spec = if kind == "Pod" { doc.get("spec") } else { node_at(doc, &["spec", "template", "spec"]) };
         let Some(pod_spec) = pod_spec else { return false };
@@ -352,9 +352,9 @@ impl<'a> Reader<'a> {
         let labels = meta.map(labels_of).unwrap_or_default();
         let name = str_at(doc, &["metadata", "name"]).unwrap_or("(unnamed)");
         let ns = str_at(doc, &["metadata", "namespace"]).unwrap_or("default");
-        let host_network = matches!(pod_spec.get("hostNetwork").map(|n| &n.kind), Some(CKind::Bool(true)));
+        let host_network = matches!(pod_spec.get("hostNetwork").map(|n| &n.kind), Some(Kind::Bool(true)));
         let mut found = false;
-        let CKind::List(containers) = pod_spec.get("containers").map(|c| &c.kind).unwrap_or(&CKind::Null) else {
+        let Kind::List(containers) = pod_spec.get("containers").map(|c| &c.kind).unwrap_or(&Kind::Null) else {
             return false;
         };
         for c in containers {
@@ -371,7 +371,7 @@ impl<'a> Reader<'a> {
                         && i > 0
                         && all[i - 1].text.trim_end_matches('/').ends_with("hyperkube"))
             });
-            let image_is_kcm = image.and_then(CNode::as_str).is_some_and(|i| {
+            let image_is_kcm = image.and_then(Value::as_str).is_some_and(|i| {
                 let repo = i.split('@').next().unwrap_or(i);
                 let repo = repo.rsplit('/').next().unwrap_or(repo);
                 repo.split(':').next() == Some("kube-controller-manager")
@@ -403,16 +403,16 @@ impl<'a> Reader<'a> {
 }
 
 /// `metadata.labels` as pairs.
-pub fn labels_of(meta: &CNode) -> Vec<(String, String)> {
+pub fn labels_of(meta: &Value) -> Vec<(String, String)> {
     meta.get("labels")
-        .and_then(CNode::as_map)
-        .map(|m| m.iter().filter_map(|(k, _, v)| Some((k.clone(), text_of(v)?))).collect())
+        .and_then(Value::as_map)
+        .map(|m| m.iter().filter_map(|m| Some((m.key.clone(), text_of(&m.value)?))).collect())
         .unwrap_or_default()
 }
 
 /// A container's named ports.
-pub fn ports_of(c: &CNode) -> Vec<(String, u16)> {
-    let Some(CKind::List(ports)) = c.get("ports").map(|p| &p.kind) else { return Vec::new() };
+pub fn ports_of(c: &Value) -> Vec<(String, u16)> {
+    let Some(Kind::List(ports)) = c.get("ports").map(|p| &p.kind) else { return Vec::new() };
     ports
         .iter()
         .filter_map(|p| {

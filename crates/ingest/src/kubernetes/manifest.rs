@@ -20,12 +20,12 @@
 use super::facts::{is_internal_annotation, SOURCE_RANGES_ANNOTATION};
 use super::kcm::{labels_of, ports_of};
 use super::Service;
-use crate::cloudformation::template::{CKind, CNode};
 use crate::error::IngestError;
 use portcullis_model::{
     format_ports, named::non_public, Action, AddrSet, Cidr, Entry, Known, NetworkPolicy, Origin, PortSet, ProtoMatch,
     Protocol, Sources, Span, Unknown,
 };
+use portcullis_syntax::{Kind, Value};
 
 /// The node-port range a cluster allocates from unless told otherwise
 /// (kube-apiserver `--service-node-port-range`).
@@ -87,10 +87,10 @@ pub struct ManifestService {
     pub notes: Vec<String>,
 }
 
-fn text_of(n: &CNode) -> Option<String> {
+fn text_of(n: &Value) -> Option<String> {
     match &n.kind {
-        CKind::String(s) | CKind::Number(s) => Some(s.clone()),
-        CKind::Bool(b) => Some(b.to_string()),
+        Kind::String(s) | Kind::Number(s) => Some(s.clone()),
+        Kind::Bool(b) => Some(b.to_string()),
         _ => None,
     }
 }
@@ -100,7 +100,7 @@ fn unknown(what: &str, reason: &str, span: &Span) -> Unknown {
 }
 
 /// Reads a pod or workload document as a selectable pod.
-pub fn pod(doc: &CNode, is_kcm: bool) -> Option<Pod> {
+pub fn pod(doc: &Value, is_kcm: bool) -> Option<Pod> {
     let kind = doc.get("kind")?.as_str()?;
     let (meta, spec) = if kind == "Pod" {
         (doc.get("metadata"), doc.get("spec")?)
@@ -109,10 +109,10 @@ pub fn pod(doc: &CNode, is_kcm: bool) -> Option<Pod> {
         (t.get("metadata"), t.get("spec")?)
     };
     let meta_top = doc.get("metadata");
-    let name = meta_top.and_then(|m| m.get("name")).and_then(CNode::as_str).unwrap_or("(unnamed)");
-    let namespace = meta_top.and_then(|m| m.get("namespace")).and_then(CNode::as_str).unwrap_or("default").to_string();
+    let name = meta_top.and_then(|m| m.get("name")).and_then(Value::as_str).unwrap_or("(unnamed)");
+    let namespace = meta_top.and_then(|m| m.get("namespace")).and_then(Value::as_str).unwrap_or("default").to_string();
     let mut named_ports = Vec::new();
-    if let Some(CKind::List(cs)) = spec.get("containers").map(|c| &c.kind) {
+    if let Some(Kind::List(cs)) = spec.get("containers").map(|c| &c.kind) {
         for c in cs {
             named_ports.extend(ports_of(c));
         }
@@ -122,30 +122,30 @@ pub fn pod(doc: &CNode, is_kcm: bool) -> Option<Pod> {
         namespace,
         labels: meta.map(labels_of).unwrap_or_default(),
         named_ports,
-        host_network: matches!(spec.get("hostNetwork").map(|n| &n.kind), Some(CKind::Bool(true))),
+        host_network: matches!(spec.get("hostNetwork").map(|n| &n.kind), Some(Kind::Bool(true))),
         is_controller_manager: is_kcm,
     })
 }
 
 /// Reads a NetworkPolicy document.
-pub fn network_policy(doc: &CNode) -> Option<NetworkPolicy> {
+pub fn network_policy(doc: &Value) -> Option<NetworkPolicy> {
     let meta = doc.get("metadata");
-    let name = meta.and_then(|m| m.get("name")).and_then(CNode::as_str).unwrap_or("(unnamed)");
-    let namespace = meta.and_then(|m| m.get("namespace")).and_then(CNode::as_str).unwrap_or("default").to_string();
+    let name = meta.and_then(|m| m.get("name")).and_then(Value::as_str).unwrap_or("(unnamed)");
+    let namespace = meta.and_then(|m| m.get("namespace")).and_then(Value::as_str).unwrap_or("default").to_string();
     let sel = doc.get("spec").and_then(|s| s.get("podSelector"));
     let match_labels = sel
         .and_then(|s| s.get("matchLabels"))
-        .and_then(CNode::as_map)
-        .map(|m| m.iter().filter_map(|(k, _, v)| Some((k.clone(), text_of(v)?))).collect())
+        .and_then(Value::as_map)
+        .map(|m| m.iter().filter_map(|m| Some((m.key.clone(), text_of(&m.value)?))).collect())
         .unwrap_or_default();
     let match_expressions = match sel.and_then(|s| s.get("matchExpressions")).map(|e| &e.kind) {
-        Some(CKind::List(l)) => l
+        Some(Kind::List(l)) => l
             .iter()
             .filter_map(|e| {
                 let key = e.get("key").and_then(text_of)?;
                 let op = e.get("operator").and_then(text_of)?;
                 let values = match e.get("values").map(|v| &v.kind) {
-                    Some(CKind::List(vs)) => vs.iter().filter_map(text_of).collect(),
+                    Some(Kind::List(vs)) => vs.iter().filter_map(text_of).collect(),
                     _ => Vec::new(),
                 };
                 Some((key, op, values))
@@ -164,25 +164,25 @@ pub fn network_policy(doc: &CNode) -> Option<NetworkPolicy> {
 
 /// Reads a Service document (`external` says whether it reaches outside
 /// the cluster by itself).
-pub fn service(doc: &CNode, errors: &mut Vec<IngestError>) -> Option<ManifestService> {
+pub fn service(doc: &Value, errors: &mut Vec<IngestError>) -> Option<ManifestService> {
     let spec = doc.get("spec")?;
     let meta = doc.get("metadata");
-    let name = meta.and_then(|m| m.get("name")).and_then(CNode::as_str).unwrap_or("(unnamed)");
-    let namespace = meta.and_then(|m| m.get("namespace")).and_then(CNode::as_str).unwrap_or("default").to_string();
+    let name = meta.and_then(|m| m.get("name")).and_then(Value::as_str).unwrap_or("(unnamed)");
+    let namespace = meta.and_then(|m| m.get("namespace")).and_then(Value::as_str).unwrap_or("default").to_string();
     let id = format!("Service {namespace}/{name}");
-    let kind = spec.get("type").and_then(CNode::as_str).unwrap_or("ClusterIP").to_string();
-    let external_ips: Vec<&CNode> = match spec.get("externalIPs").map(|e| &e.kind) {
-        Some(CKind::List(l)) => l.iter().collect(),
+    let kind = spec.get("type").and_then(Value::as_str).unwrap_or("ClusterIP").to_string();
+    let external_ips: Vec<&Value> = match spec.get("externalIPs").map(|e| &e.kind) {
+        Some(Kind::List(l)) => l.iter().collect(),
         _ => Vec::new(),
     };
     let external = kind == "LoadBalancer" || kind == "NodePort" || !external_ips.is_empty();
     let annotations: Vec<(String, String, Span)> = meta
         .and_then(|m| m.get("annotations"))
-        .and_then(CNode::as_map)
-        .map(|m| m.iter().filter_map(|(k, ks, v)| Some((k.clone(), text_of(v)?, ks.clone()))).collect())
+        .and_then(Value::as_map)
+        .map(|m| m.iter().filter_map(|m| Some((m.key.clone(), text_of(&m.value)?, m.span.clone()))).collect())
         .unwrap_or_default();
     let families: Vec<String> = match spec.get("ipFamilies").map(|f| &f.kind) {
-        Some(CKind::List(l)) => l.iter().filter_map(text_of).map(|s| s.to_ascii_lowercase()).collect(),
+        Some(Kind::List(l)) => l.iter().filter_map(text_of).map(|s| s.to_ascii_lowercase()).collect(),
         _ => Vec::new(),
     };
     let mut everyone = AddrSet::empty();
@@ -196,8 +196,8 @@ pub fn service(doc: &CNode, errors: &mut Vec<IngestError>) -> Option<ManifestSer
     let mut notes = Vec::new();
     if kind == "LoadBalancer" {
         let internal = annotations.iter().find(|(k, v, _)| is_internal_annotation(k, v));
-        let field: Vec<&CNode> = match spec.get("loadBalancerSourceRanges").map(|r| &r.kind) {
-            Some(CKind::List(l)) => l.iter().collect(),
+        let field: Vec<&Value> = match spec.get("loadBalancerSourceRanges").map(|r| &r.kind) {
+            Some(Kind::List(l)) => l.iter().collect(),
             _ => Vec::new(),
         };
         let mut ranges: Vec<(String, Span)> =
@@ -288,7 +288,7 @@ pub fn service(doc: &CNode, errors: &mut Vec<IngestError>) -> Option<ManifestSer
         });
     }
     let mut ports = Vec::new();
-    if let Some(CKind::List(ps)) = spec.get("ports").map(|p| &p.kind) {
+    if let Some(Kind::List(ps)) = spec.get("ports").map(|p| &p.kind) {
         for p in ps {
             let protocol = match p.get("protocol").and_then(text_of) {
                 None => Known::Known(ProtoMatch::One(Protocol::TCP)),
@@ -324,7 +324,7 @@ pub fn service(doc: &CNode, errors: &mut Vec<IngestError>) -> Option<ManifestSer
             let target = match p.get("targetPort") {
                 None => TargetPort::Unset,
                 Some(n) => match &n.kind {
-                    CKind::Number(t) => match t.parse::<u16>() {
+                    Kind::Number(t) => match t.parse::<u16>() {
                         Ok(v) => TargetPort::Number(v),
                         Err(_) => {
                             errors.push(IngestError::invalid(
@@ -334,7 +334,7 @@ pub fn service(doc: &CNode, errors: &mut Vec<IngestError>) -> Option<ManifestSer
                             TargetPort::Unset
                         }
                     },
-                    CKind::String(s) => match s.parse::<u16>() {
+                    Kind::String(s) => match s.parse::<u16>() {
                         Ok(v) => TargetPort::Number(v),
                         Err(_) => TargetPort::Name(s.clone()),
                     },
@@ -347,8 +347,8 @@ pub fn service(doc: &CNode, errors: &mut Vec<IngestError>) -> Option<ManifestSer
     }
     let selector = spec
         .get("selector")
-        .and_then(CNode::as_map)
-        .map(|m| m.iter().filter_map(|(k, _, v)| Some((k.clone(), text_of(v)?))).collect::<Vec<_>>())
+        .and_then(Value::as_map)
+        .map(|m| m.iter().filter_map(|m| Some((m.key.clone(), text_of(&m.value)?))).collect::<Vec<_>>())
         .filter(|s| !s.is_empty());
     Some(ManifestService {
         id,
@@ -503,7 +503,7 @@ pub struct ManifestIngress {
 /// One `backend` of an Ingress: `service.name` and `service.port.number`
 /// or `.name` (`networking.k8s.io/v1`), or `serviceName`/`servicePort`
 /// (`v1beta1`, removed in 1.22).
-fn backend(b: &CNode) -> Option<(String, BackendPort, Span)> {
+fn backend(b: &Value) -> Option<(String, BackendPort, Span)> {
     let (name, port) = match b.get("service") {
         Some(svc) => {
             let name = svc.get("name").and_then(text_of)?;
@@ -528,20 +528,20 @@ fn backend(b: &CNode) -> Option<(String, BackendPort, Span)> {
 }
 
 /// Reads an Ingress document.
-pub fn ingress(doc: &CNode) -> Option<ManifestIngress> {
+pub fn ingress(doc: &Value) -> Option<ManifestIngress> {
     let spec = doc.get("spec")?;
     let meta = doc.get("metadata");
-    let name = meta.and_then(|m| m.get("name")).and_then(CNode::as_str).unwrap_or("(unnamed)");
-    let namespace = meta.and_then(|m| m.get("namespace")).and_then(CNode::as_str).unwrap_or("default").to_string();
+    let name = meta.and_then(|m| m.get("name")).and_then(Value::as_str).unwrap_or("(unnamed)");
+    let namespace = meta.and_then(|m| m.get("namespace")).and_then(Value::as_str).unwrap_or("default").to_string();
     let mut backends = Vec::new();
     for key in ["defaultBackend", "backend"] {
         if let Some(b) = spec.get(key).and_then(backend) {
             backends.push(b);
         }
     }
-    if let Some(CKind::List(rules)) = spec.get("rules").map(|r| &r.kind) {
+    if let Some(Kind::List(rules)) = spec.get("rules").map(|r| &r.kind) {
         for r in rules {
-            let Some(CKind::List(paths)) = r.get("http").and_then(|h| h.get("paths")).map(|p| &p.kind) else {
+            let Some(Kind::List(paths)) = r.get("http").and_then(|h| h.get("paths")).map(|p| &p.kind) else {
                 continue;
             };
             for p in paths {

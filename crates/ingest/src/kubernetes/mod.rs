@@ -27,9 +27,9 @@ pub mod kcm;
 pub mod manifest;
 pub mod terraform;
 
-use crate::cloudformation::template::from_yaml_all;
 use crate::FileOutcome;
 use portcullis_model::{ControllerManager, Entry, Estate, Layer, LayerKind, NetworkPolicy, Span, Step, Target};
+use portcullis_syntax::{Kind, Value};
 use std::sync::Arc;
 
 /// A Service with the entries that say who reaches which of its ports.
@@ -106,14 +106,20 @@ pub fn read_yaml(path: &str, text: &str, head: &str) -> Option<FileOutcome> {
     }
     let file: Arc<str> = Arc::from(path);
     let mut out = FileOutcome { path: path.to_string(), ..Default::default() };
-    let mut errors = Vec::new();
-    let Some(docs) = from_yaml_all(&file, text, &mut errors) else {
-        if KCM_MARKERS.iter().any(|m| text.contains(m)) {
-            out.format = Some("kubernetes");
-            out.errors = errors;
-            return Some(out);
+    let mut skipped = Vec::new();
+    let loaded = portcullis_syntax::yaml::load_all(&file, text, &mut skipped);
+    let mut errors: Vec<crate::IngestError> = skipped.into_iter().map(crate::IngestError::from_yaml).collect();
+    let docs = match loaded {
+        Ok(docs) => docs,
+        Err(e) => {
+            if KCM_MARKERS.iter().any(|m| text.contains(m)) {
+                errors.push(crate::IngestError::from_yaml(e));
+                out.format = Some("kubernetes");
+                out.errors = errors;
+                return Some(out);
+            }
+            return None;
         }
-        return None;
     };
     read_documents(path, text, &docs, errors)
 }
@@ -132,7 +138,7 @@ pub fn read_json(path: &str, text: &str, head: &str) -> Option<FileOutcome> {
     }
     let file: Arc<str> = Arc::from(path);
     let ctx = crate::ctx::Ctx::new(file, text);
-    let root = match crate::json::parse(text, crate::json::Options::STRICT) {
+    let root = match portcullis_syntax::json::parse(text, portcullis_syntax::json::Options::STRICT) {
         Ok(r) => r,
         Err(e) => {
             let mut out = FileOutcome { path: path.to_string(), format: Some("kubernetes"), ..Default::default() };
@@ -140,33 +146,21 @@ pub fn read_json(path: &str, text: &str, head: &str) -> Option<FileOutcome> {
             return Some(out);
         }
     };
-    let doc = crate::cloudformation::template::from_json(&ctx, &root);
+    let doc = ctx.value(&root);
     doc.get("kind")?;
     read_documents(path, text, std::slice::from_ref(&doc), Vec::new())
 }
 
-fn read_documents(
-    path: &str,
-    text: &str,
-    docs: &[crate::cloudformation::template::CNode],
-    mut errors: Vec<crate::IngestError>,
-) -> Option<FileOutcome> {
+fn read_documents(path: &str, text: &str, docs: &[Value], mut errors: Vec<crate::IngestError>) -> Option<FileOutcome> {
     let mut out = FileOutcome { path: path.to_string(), ..Default::default() };
     let mut reader = kcm::Reader::new(text);
     let mut items = KubernetesItems::default();
     for doc in docs {
         // `kind: List` (kubectl get -o yaml) holds objects in `items`.
-        let objects: Vec<&crate::cloudformation::template::CNode> =
-            match (doc.get("kind").and_then(|k| k.as_str()), doc.get("items")) {
-                (
-                    Some("List"),
-                    Some(crate::cloudformation::template::CNode {
-                        kind: crate::cloudformation::template::CKind::List(l),
-                        ..
-                    }),
-                ) => l.iter().collect(),
-                _ => vec![doc],
-            };
+        let objects: Vec<&Value> = match (doc.get("kind").and_then(|k| k.as_str()), doc.get("items")) {
+            (Some("List"), Some(Value { kind: Kind::List(l), .. })) => l.iter().collect(),
+            _ => vec![doc],
+        };
         for obj in objects {
             let before = reader.out.len();
             let is_kcm = reader.document(obj);

@@ -13,8 +13,8 @@
 use super::cidr;
 use super::eval::{er, Ev, MAX_ELEMS, R};
 use super::value::{as_int, equals, fmt_num, make_set, parse_num, quote, sorted_entries, K, V};
-use crate::json;
 use portcullis_model::Span;
+use portcullis_syntax::json;
 use std::rc::Rc;
 
 /// Functions whose value is not known before apply, or that read outside

@@ -349,8 +349,8 @@ fn root_values(
 }
 
 /// A JSON value taken literally (variable files in JSON).
-fn json_literal(f: &SrcFile, n: &crate::json::Node) -> V {
-    use crate::json::Value;
+fn json_literal(f: &SrcFile, n: &portcullis_syntax::json::Node) -> V {
+    use portcullis_syntax::json::Value;
     let span = f.span(n.offset as usize);
     match &n.value {
         Value::Null => V::null(span),

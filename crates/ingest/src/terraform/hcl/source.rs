@@ -11,12 +11,13 @@
 //! `"ingress": [{…}]` is already one), so the ambiguity does not matter.
 
 use crate::error::{ErrorKind, IngestError};
-use crate::json::{self, Node, Value};
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Body, Structure};
 use hcl_edit::template::Template;
 use hcl_edit::Span as _;
-use portcullis_model::{LineIndex, Span};
+use portcullis_model::Span;
+use portcullis_syntax::json::{self, Node, Value};
+use portcullis_syntax::LineIndex;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -51,7 +52,7 @@ impl SrcFile {
     }
 
     pub fn span(&self, off: usize) -> Span {
-        let (line, column) = self.lines.line_col(&self.text, off);
+        let (line, column) = self.lines.line_column(&self.text, off);
         Span::new(self.display.clone(), line, column)
     }
 
@@ -116,9 +117,11 @@ impl SrcFile {
                 self.ast = Ast::Json(n);
                 None
             }
-            Err(e) => {
-                Some(self.error(e.offset as usize + bom, ErrorKind::Syntax, format!("not valid JSON: {}", e.message)))
-            }
+            Err(e) => Some(self.error(
+                e.offset().unwrap_or(0) as usize + bom,
+                ErrorKind::Syntax,
+                format!("not valid JSON: {}", e.message),
+            )),
         }
     }
 }
