@@ -5,9 +5,10 @@
 
 use crate::ctx::Ctx;
 use crate::error::{ErrorKind, IngestError};
-use crate::terraform::value::{TfKind, TfValue};
+use crate::terraform::value::type_name;
 use portcullis_model::{Span, Unknown};
-use portcullis_syntax::json::{Node, Value};
+use portcullis_syntax::json::{self, Node};
+use portcullis_syntax::{Kind, Value};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Raw {
@@ -53,15 +54,15 @@ pub fn unknown(what: &str, reason: impl Into<String>, span: &Span) -> Unknown {
 /// A Terraform value as a [`Raw`]: `None` when null or an empty string
 /// (plans write an unset optional string as `""`); a list or object where
 /// one value belongs is reported and unknown.
-pub fn from_tf(errors: &mut Vec<IngestError>, v: &TfValue, k: &str) -> Option<Raw> {
+pub fn from_tf(errors: &mut Vec<IngestError>, v: &Value, k: &str) -> Option<Raw> {
     match &v.kind {
-        TfKind::Null => None,
-        TfKind::String(s) if s.is_empty() => None,
-        TfKind::Unknown(r) => Some(Raw::unknown(r.clone(), v.span.clone())),
-        _ => match v.to_plain_string() {
+        Kind::Null => None,
+        Kind::String(s) if s.is_empty() => None,
+        Kind::Unknown { reason: r, .. } => Some(Raw::unknown(r.clone(), v.span.clone())),
+        _ => match v.text() {
             Some(s) => Some(Raw::text(s, v.span.clone())),
             None => {
-                error(errors, &v.span, format!("`{k}` should be a single value, found {}", v.type_name()));
+                error(errors, &v.span, format!("`{k}` should be a single value, found {}", type_name(v)));
                 Some(Raw::unknown("invalid value", v.span.clone()))
             }
         },
@@ -70,11 +71,11 @@ pub fn from_tf(errors: &mut Vec<IngestError>, v: &TfValue, k: &str) -> Option<Ra
 
 /// The elements of a Terraform list argument (a single value is read as a
 /// list of one; an unknown list is one unknown element).
-pub fn from_tf_list(errors: &mut Vec<IngestError>, v: &TfValue, k: &str) -> Vec<Raw> {
+pub fn from_tf_list(errors: &mut Vec<IngestError>, v: &Value, k: &str) -> Vec<Raw> {
     match &v.kind {
-        TfKind::List(l) => l.iter().filter_map(|item| from_tf(errors, item, k)).collect(),
-        TfKind::Null => Vec::new(),
-        TfKind::Unknown(r) => vec![Raw::unknown(r.clone(), v.span.clone())],
+        Kind::List(l) => l.iter().filter_map(|item| from_tf(errors, item, k)).collect(),
+        Kind::Null => Vec::new(),
+        Kind::Unknown { reason: r, .. } => vec![Raw::unknown(r.clone(), v.span.clone())],
         _ => from_tf(errors, v, k).into_iter().collect(),
     }
 }
@@ -83,11 +84,11 @@ pub fn from_tf_list(errors: &mut Vec<IngestError>, v: &TfValue, k: &str) -> Vec<
 pub fn from_json(ctx: &mut Ctx, v: &Node, k: &str) -> Option<Raw> {
     let span = ctx.span(v.offset);
     match &v.value {
-        Value::Null => None,
-        Value::String(s) if s.is_empty() => None,
-        Value::String(s) => Some(Raw::text(s.to_string(), span)),
-        Value::Number(n) => Some(Raw::text(n.to_string(), span)),
-        Value::Bool(b) => Some(Raw::text(b.to_string(), span)),
+        json::Value::Null => None,
+        json::Value::String(s) if s.is_empty() => None,
+        json::Value::String(s) => Some(Raw::text(s.to_string(), span)),
+        json::Value::Number(n) => Some(Raw::text(n.to_string(), span)),
+        json::Value::Bool(b) => Some(Raw::text(b.to_string(), span)),
         other => {
             ctx.error(
                 v.offset,
@@ -102,8 +103,8 @@ pub fn from_json(ctx: &mut Ctx, v: &Node, k: &str) -> Option<Raw> {
 /// The elements of a JSON list field (see [`from_tf_list`]).
 pub fn from_json_list(ctx: &mut Ctx, v: &Node, k: &str) -> Vec<Raw> {
     match &v.value {
-        Value::Array(a) => a.iter().filter_map(|n| from_json(ctx, n, k)).collect(),
-        Value::Null => Vec::new(),
+        json::Value::Array(a) => a.iter().filter_map(|n| from_json(ctx, n, k)).collect(),
+        json::Value::Null => Vec::new(),
         other => {
             ctx.error(
                 v.offset,

@@ -20,9 +20,9 @@
 
 use crate::ctx::Ctx;
 use crate::error::IngestError;
-use crate::terraform::value::{TfKind, TfValue};
 use portcullis_model::Span;
 use portcullis_syntax::json::{Node, Value};
+use portcullis_syntax::{Kind, Value as TfValue};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -279,13 +279,20 @@ impl AVal {
     /// As a position-keeping value for the shared rule readers.
     pub fn to_tf(&self) -> TfValue {
         let kind = match &self.kind {
-            AKind::Null => TfKind::Null,
-            AKind::Bool(b) => TfKind::Bool(*b),
-            AKind::Num(n) => TfKind::Number(n.clone()),
-            AKind::Str(s) => TfKind::String(s.clone()),
-            AKind::Arr(a) => TfKind::List(a.iter().map(AVal::to_tf).collect()),
-            AKind::Obj(m) => TfKind::Object(m.iter().map(|(k, v)| (k.clone(), v.to_tf())).collect()),
-            AKind::Unknown { reason, .. } => TfKind::Unknown(reason.clone()),
+            AKind::Null => Kind::Null,
+            AKind::Bool(b) => Kind::Bool(*b),
+            AKind::Num(n) => Kind::Number(n.clone()),
+            AKind::Str(s) => Kind::String(s.clone()),
+            AKind::Arr(a) => Kind::List(a.iter().map(AVal::to_tf).collect()),
+            AKind::Obj(m) => Kind::Map(
+                m.iter()
+                    .map(|(k, v)| {
+                        let value = v.to_tf();
+                        portcullis_syntax::Member { key: k.clone(), span: value.span.clone(), value }
+                    })
+                    .collect(),
+            ),
+            AKind::Unknown { reason, .. } => Kind::Unknown { reason: reason.clone(), stand_in: None },
         };
         TfValue::new(kind, self.span.clone())
     }

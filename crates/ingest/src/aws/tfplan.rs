@@ -10,8 +10,9 @@
 
 use crate::ctx::Ctx;
 use crate::terraform::aws::strip_indexes;
-use crate::terraform::value::{TfKind, TfResource, TfValue};
-use portcullis_syntax::json::{Node, Value};
+use crate::terraform::value::TfResource;
+use portcullis_syntax::json::{self, Node};
+use portcullis_syntax::{Kind, Member, Value};
 use std::collections::BTreeMap;
 
 pub fn is_plan(root: &Node) -> bool {
@@ -22,51 +23,55 @@ pub fn is_plan(root: &Node) -> bool {
 const AFTER_APPLY: &str = "known only after apply";
 
 /// Converts a planned value, marking what `after_unknown` says is unknown.
-fn to_tf(ctx: &Ctx, n: &Node, au: Option<&Node>) -> TfValue {
+fn to_tf(ctx: &Ctx, n: &Node, au: Option<&Node>) -> Value {
     let span = ctx.span(n.offset);
     if au.and_then(Node::as_bool) == Some(true) {
-        return TfValue::new(TfKind::Unknown(AFTER_APPLY.into()), span);
+        return Value::new(Kind::Unknown { reason: AFTER_APPLY.into(), stand_in: None }, span);
     }
     let kind = match &n.value {
-        Value::Null => TfKind::Null,
-        Value::Bool(b) => TfKind::Bool(*b),
-        Value::Number(s) => TfKind::Number(s.to_string()),
-        Value::String(s) => TfKind::String(s.to_string()),
-        Value::Array(a) => {
+        json::Value::Null => Kind::Null,
+        json::Value::Bool(b) => Kind::Bool(*b),
+        json::Value::Number(s) => Kind::Number(s.to_string()),
+        json::Value::String(s) => Kind::String(s.to_string()),
+        json::Value::Array(a) => {
             let aus = au.and_then(Node::as_array);
-            let mut items: Vec<TfValue> =
+            let mut items: Vec<Value> =
                 a.iter().enumerate().map(|(i, c)| to_tf(ctx, c, aus.and_then(|x| x.get(i)))).collect();
             // A list that gains unknown elements on apply: the plan lists
             // them in after_unknown beyond the known ones.
             if let Some(extra) = aus {
                 for x in extra.iter().skip(a.len()) {
                     if x.as_bool() == Some(true) {
-                        items.push(TfValue::new(TfKind::Unknown(AFTER_APPLY.into()), span.clone()));
-                    }
-                }
-            }
-            TfKind::List(items)
-        }
-        Value::Object(m) => {
-            let mut out: Vec<(String, TfValue)> = m
-                .iter()
-                .map(|mem| (mem.key.to_string(), to_tf(ctx, &mem.value, au.and_then(|a| a.get(&mem.key)))))
-                .collect();
-            // Attributes absent from the planned values but unknown.
-            if let Some(au_obj) = au.and_then(Node::as_object) {
-                for mem in au_obj {
-                    if mem.value.as_bool() == Some(true) && !out.iter().any(|(k, _)| **k == *mem.key) {
-                        out.push((
-                            mem.key.to_string(),
-                            TfValue::new(TfKind::Unknown(AFTER_APPLY.into()), span.clone()),
+                        items.push(Value::new(
+                            Kind::Unknown { reason: AFTER_APPLY.into(), stand_in: None },
+                            span.clone(),
                         ));
                     }
                 }
             }
-            TfKind::Object(out)
+            Kind::List(items)
+        }
+        json::Value::Object(m) => {
+            let mut out: Vec<Member> = m
+                .iter()
+                .map(|mem| {
+                    let value = to_tf(ctx, &mem.value, au.and_then(|a| a.get(&mem.key)));
+                    Member { key: mem.key.to_string(), span: value.span.clone(), value }
+                })
+                .collect();
+            // Attributes absent from the planned values but unknown.
+            if let Some(au_obj) = au.and_then(Node::as_object) {
+                for mem in au_obj {
+                    if mem.value.as_bool() == Some(true) && !out.iter().any(|o| *o.key == *mem.key) {
+                        let value = Value::unknown(AFTER_APPLY, span.clone());
+                        out.push(Member { key: mem.key.to_string(), span: span.clone(), value });
+                    }
+                }
+            }
+            Kind::Map(out)
         }
     };
-    TfValue::new(kind, span)
+    Value::new(kind, span)
 }
 
 fn collect_modules<'a>(m: &'a Node, out: &mut Vec<&'a Node>) {

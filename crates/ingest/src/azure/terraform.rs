@@ -14,16 +14,17 @@ use super::{Association, Attach, AzureItems, Nic, Nsg, NsgRule, Subnet};
 use crate::error::IngestError;
 use crate::raw::{error, from_tf, from_tf_list};
 use crate::terraform::refs::{aliases, blocks, candidates, nested_candidates};
-use crate::terraform::value::{TfResource, TfValue};
+use crate::terraform::value::{type_name, TfResource};
 use portcullis_model::{Entry, Span, Unknown};
+use portcullis_syntax::Value;
 
 /// One scalar argument as written.
-fn raw(errors: &mut Vec<IngestError>, node: &TfValue, k: &str) -> Option<Raw> {
+fn raw(errors: &mut Vec<IngestError>, node: &Value, k: &str) -> Option<Raw> {
     from_tf(errors, node.get(k)?, k)
 }
 
 /// A singular argument and its plural twin, merged.
-fn raw_list(errors: &mut Vec<IngestError>, node: &TfValue, one: &str, many: &str) -> Vec<Raw> {
+fn raw_list(errors: &mut Vec<IngestError>, node: &Value, one: &str, many: &str) -> Vec<Raw> {
     let mut out: Vec<Raw> = raw(errors, node, one).into_iter().collect();
     if let Some(v) = node.get(many) {
         out.extend(from_tf_list(errors, v, many));
@@ -31,9 +32,9 @@ fn raw_list(errors: &mut Vec<IngestError>, node: &TfValue, one: &str, many: &str
     out
 }
 
-fn raw_rule(errors: &mut Vec<IngestError>, node: &TfValue) -> RawRule {
+fn raw_rule(errors: &mut Vec<IngestError>, node: &Value) -> RawRule {
     let mut rr = RawRule::new(node.span.clone());
-    rr.name = node.get("name").and_then(TfValue::to_plain_string);
+    rr.name = node.get("name").and_then(Value::text);
     rr.priority = raw(errors, node, "priority");
     rr.direction = raw(errors, node, "direction");
     rr.access = raw(errors, node, "access");
@@ -55,7 +56,7 @@ fn unknown_entry(resource: &str, reason: &str, span: &Span) -> Entry {
 }
 
 fn str_of(r: &TfResource, k: &str) -> Option<String> {
-    r.values.get(k).and_then(TfValue::as_str).filter(|s| !s.is_empty()).map(str::to_string)
+    r.values.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
 }
 
 /// Reads one Azure resource; other types are ignored.
@@ -80,7 +81,7 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &TfResource, items: &mut 
                 Err(v) => {
                     let reason = v.unknown_reason().unwrap_or("not a list of rules").to_string();
                     if v.unknown_reason().is_none() {
-                        error(errors, &v.span, format!("`security_rule` should be blocks, found {}", v.type_name()));
+                        error(errors, &v.span, format!("`security_rule` should be blocks, found {}", type_name(v)));
                     }
                     nsg.entries.push(unknown_entry(&r.address, &reason, &v.span));
                 }

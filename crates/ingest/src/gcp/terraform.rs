@@ -13,15 +13,16 @@ use super::{GcpItems, Instance, Network};
 use crate::error::IngestError;
 use crate::raw::{error, from_tf, from_tf_list, Raw};
 use crate::terraform::refs::{first_block, is_resource_address, type_of};
-use crate::terraform::value::{TfKind, TfResource, TfValue};
+use crate::terraform::value::{type_name, TfResource};
 use portcullis_model::{Action, Known, Unknown};
+use portcullis_syntax::{Kind, Value};
 
 /// Ways to name the network (or subnetwork) an argument points at: its
 /// known value as a network key, then the addresses of type `ty` it refers
 /// to.
-fn network_candidates(r: &TfResource, v: Option<&TfValue>, ref_keys: &[&str], ty: &str) -> Vec<String> {
+fn network_candidates(r: &TfResource, v: Option<&Value>, ref_keys: &[&str], ty: &str) -> Vec<String> {
     let mut out = Vec::new();
-    if let Some(s) = v.and_then(TfValue::as_str).filter(|s| !s.is_empty()) {
+    if let Some(s) = v.and_then(Value::as_str).filter(|s| !s.is_empty()) {
         out.push(network_key(s));
     }
     for k in ref_keys {
@@ -43,13 +44,13 @@ fn list(errors: &mut Vec<IngestError>, r: &TfResource, k: &str) -> Vec<Raw> {
 
 fn network_aliases(r: &TfResource) -> Vec<String> {
     let mut a = Vec::new();
-    if let Some(n) = r.values.get("name").and_then(TfValue::as_str).filter(|s| !s.is_empty()) {
+    if let Some(n) = r.values.get("name").and_then(Value::as_str).filter(|s| !s.is_empty()) {
         a.push(n.to_ascii_lowercase());
     }
     a.push(r.address.to_ascii_lowercase());
     a.push(crate::terraform::aws::strip_indexes(&r.address).to_ascii_lowercase());
     for k in ["self_link", "id"] {
-        if let Some(s) = r.values.get(k).and_then(TfValue::as_str).filter(|s| !s.is_empty()) {
+        if let Some(s) = r.values.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()) {
             a.push(network_key(s));
         }
     }
@@ -65,7 +66,7 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &TfResource, items: &mut 
             rf.name = Some(
                 r.values
                     .get("name")
-                    .and_then(TfValue::as_str)
+                    .and_then(Value::as_str)
                     .filter(|s| !s.is_empty())
                     .unwrap_or(&r.address)
                     .to_string(),
@@ -83,16 +84,16 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &TfResource, items: &mut 
             rf.destination_ranges = list(errors, r, "destination_ranges");
             for (k, act) in [("allow", Action::Allow), ("deny", Action::Deny)] {
                 let Some(v) = r.values.get(k) else { continue };
-                let blocks: Vec<&TfValue> = match &v.kind {
-                    TfKind::List(l) => l.iter().collect(),
-                    TfKind::Object(_) => vec![v],
-                    TfKind::Null => Vec::new(),
-                    TfKind::Unknown(reason) => {
+                let blocks: Vec<&Value> = match &v.kind {
+                    Kind::List(l) => l.iter().collect(),
+                    Kind::Map(_) => vec![v],
+                    Kind::Null => Vec::new(),
+                    Kind::Unknown { reason, .. } => {
                         rf.perms_unknown.push((act, Raw::unknown(reason.clone(), v.span.clone())));
                         continue;
                     }
                     _ => {
-                        error(errors, &v.span, format!("`{k}` should be blocks, found {}", v.type_name()));
+                        error(errors, &v.span, format!("`{k}` should be blocks, found {}", type_name(v)));
                         rf.perms_unknown.push((act, Raw::unknown(format!("`{k}` is not a block"), v.span.clone())));
                         continue;
                     }
@@ -132,7 +133,7 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &TfResource, items: &mut 
                 &["network_interface.subnetwork", "network_interface.0.subnetwork", "network_interface"],
                 "google_compute_subnetwork",
             );
-            let unknown = |what: &str, reason: &str, v: &TfValue| Unknown {
+            let unknown = |what: &str, reason: &str, v: &Value| Unknown {
                 what: what.into(),
                 reason: reason.into(),
                 span: v.span.clone(),
@@ -140,13 +141,13 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &TfResource, items: &mut 
             let tags = match r.values.get("tags") {
                 None => Known::Known(Vec::new()),
                 Some(v) => match &v.kind {
-                    TfKind::Unknown(reason) => Known::from_unknown(unknown("tags", reason, v)),
-                    TfKind::List(l) => {
+                    Kind::Unknown { reason, .. } => Known::from_unknown(unknown("tags", reason, v)),
+                    Kind::List(l) => {
                         let mut out = Vec::new();
                         let mut unk = None;
                         for t in l {
                             match (&t.kind, t.as_str()) {
-                                (TfKind::Unknown(reason), _) => unk = Some(unknown("tags", reason, t)),
+                                (Kind::Unknown { reason, .. }, _) => unk = Some(unknown("tags", reason, t)),
                                 (_, Some(s)) => out.push(s.to_string()),
                                 _ => {}
                             }
@@ -164,7 +165,9 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &TfResource, items: &mut 
             // service account, whose address the input does not give.
             let service_account = first_block(r.values.get("service_account")).map(|b| match b.get("email") {
                 Some(v) => match (&v.kind, v.as_str()) {
-                    (TfKind::Unknown(reason), _) => Known::from_unknown(unknown("service_account.email", reason, v)),
+                    (Kind::Unknown { reason, .. }, _) => {
+                        Known::from_unknown(unknown("service_account.email", reason, v))
+                    }
                     (_, Some(s)) if !s.is_empty() => Known::Known(s.to_string()),
                     _ => Known::from_unknown(unknown(
                         "service_account.email",

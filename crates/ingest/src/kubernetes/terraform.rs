@@ -8,11 +8,12 @@ use super::{KubernetesItems, Service};
 use crate::error::IngestError;
 use crate::raw::{error, from_tf, from_tf_list, unknown, Raw, RawValue};
 use crate::terraform::refs::{blocks, first_block};
-use crate::terraform::value::{TfKind, TfResource, TfValue};
+use crate::terraform::value::TfResource;
 use portcullis_model::named::non_public;
 use portcullis_model::{
     format_ports, Action, AddrSet, Cidr, Entry, Known, Origin, PortSet, ProtoMatch, Protocol, Sources, Span, Unknown,
 };
+use portcullis_syntax::{Kind, Value};
 
 /// The node-port range a cluster allocates from unless told otherwise
 /// (kube-apiserver `--service-node-port-range`).
@@ -34,7 +35,7 @@ fn port_number(errors: &mut Vec<IngestError>, r: Option<Raw>, what: &str) -> Opt
 
 fn label_of(r: &TfResource) -> String {
     let md = first_block(r.values.get("metadata"));
-    let get = |k: &str| md.and_then(|m| m.get(k)).and_then(TfValue::as_str).filter(|s| !s.is_empty());
+    let get = |k: &str| md.and_then(|m| m.get(k)).and_then(Value::as_str).filter(|s| !s.is_empty());
     match get("name") {
         Some(n) => format!("Service {}/{n}", get("namespace").unwrap_or("default")),
         None => format!("Service {}", r.address),
@@ -107,8 +108,8 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &TfResource, items: &mut 
         let annotations: Vec<(String, String, Span)> = first_block(r.values.get("metadata"))
             .and_then(|m| m.get("annotations"))
             .map(|a| match &a.kind {
-                TfKind::Object(m) => {
-                    m.iter().filter_map(|(k, v)| Some((k.clone(), v.to_plain_string()?, v.span.clone()))).collect()
+                Kind::Map(m) => {
+                    m.iter().filter_map(|m| Some((m.key.clone(), m.value.text()?, m.value.span.clone()))).collect()
                 }
                 _ => Vec::new(),
             })

@@ -9,7 +9,7 @@
 //! `aws_network_acl_association`, `aws_instance`, `aws_network_interface`.
 
 use super::refs::is_resource_address;
-use super::value::{TfKind, TfResource, TfValue};
+use super::value::{integer, type_name, TfResource};
 use crate::aws::dumps::label;
 use crate::aws::facts::{parse_protocol, ports_for};
 use crate::aws::{AclRule, AwsItems, GroupRule, Host, NetworkAcl, SecurityGroup};
@@ -17,6 +17,7 @@ use crate::error::IngestError;
 use portcullis_model::{
     Action, Cidr, Entry, InternalSource, Known, Origin, PortSet, ProtoMatch, Sources, Span, Unknown,
 };
+use portcullis_syntax::{Kind, Value};
 
 /// Collects errors for one resource.
 pub struct Sink<'a> {
@@ -116,10 +117,10 @@ const ACL: RuleShape = RuleShape {
 };
 
 /// An attribute that takes one value or a list of them, as its items.
-fn items_of(v: Option<&TfValue>) -> Vec<&TfValue> {
+fn items_of(v: Option<&Value>) -> Vec<&Value> {
     match v.map(|v| (&v.kind, v)) {
-        Some((TfKind::List(l), _)) => l.iter().collect(),
-        Some((TfKind::Null, _)) | None => Vec::new(),
+        Some((Kind::List(l), _)) => l.iter().collect(),
+        Some((Kind::Null, _)) | None => Vec::new(),
         Some((_, v)) => vec![v],
     }
 }
@@ -129,7 +130,7 @@ fn items_of(v: Option<&TfValue>) -> Vec<&TfValue> {
 #[allow(clippy::too_many_arguments)]
 fn rule_entries(
     sink: &mut Sink,
-    node: &TfValue,
+    node: &Value,
     shape: &RuleShape,
     action: Action,
     order: i64,
@@ -141,8 +142,8 @@ fn rule_entries(
     let span = node.span.clone();
     let proto: Known<ProtoMatch> = match node.get(shape.proto_key) {
         None => Known::from_unknown(unknown(shape.proto_key, "no protocol given", &span)),
-        Some(v) => match (&v.kind, v.to_plain_string()) {
-            (TfKind::Unknown(r), _) => Known::from_unknown(unknown(shape.proto_key, r, &v.span)),
+        Some(v) => match (&v.kind, v.text()) {
+            (Kind::Unknown { reason: r, .. }, _) => Known::from_unknown(unknown(shape.proto_key, r, &v.span)),
             (_, Some(s)) => match parse_protocol(&s) {
                 Some(p) => Known::Known(p),
                 None => {
@@ -157,12 +158,12 @@ fn rule_entries(
         match node.get(key) {
             None => Ok(None),
             Some(v) => match &v.kind {
-                TfKind::Null => Ok(None),
-                TfKind::Unknown(r) => Err(unknown(key, r, &v.span)),
-                _ => match v.as_i64() {
+                Kind::Null => Ok(None),
+                Kind::Unknown { reason: r, .. } => Err(unknown(key, r, &v.span)),
+                _ => match integer(v) {
                     Some(i) => Ok(Some(i)),
                     None => {
-                        sink.error(&v.span, format!("`{key}` should be a whole number, found {}", v.type_name()));
+                        sink.error(&v.span, format!("`{key}` should be a whole number, found {}", type_name(v)));
                         Err(unknown(key, "invalid port", &v.span))
                     }
                 },
@@ -202,7 +203,7 @@ fn rule_entries(
         let items = items_of(node.get(k));
         for item in items {
             match &item.kind {
-                TfKind::Unknown(r) => {
+                Kind::Unknown { reason: r, .. } => {
                     let u = unknown(k, r, &item.span);
                     push(
                         out,
@@ -212,8 +213,8 @@ fn rule_entries(
                     );
                 }
                 // Plans write an unset single CIDR as "".
-                TfKind::String(s) if s.is_empty() => {}
-                TfKind::String(c) => {
+                Kind::String(s) if s.is_empty() => {}
+                Kind::String(c) => {
                     let sources = match Cidr::parse(c) {
                         Ok(cidr) => Sources { addrs: cidr.to_set(), ..Default::default() },
                         Err(e) => {
@@ -224,8 +225,8 @@ fn rule_entries(
                     };
                     push(out, item.span.clone(), c.clone(), sources);
                 }
-                TfKind::Null => {}
-                _ => sink.error(&item.span, format!("`{k}` should hold CIDR strings, found {}", item.type_name())),
+                Kind::Null => {}
+                _ => sink.error(&item.span, format!("`{k}` should hold CIDR strings, found {}", type_name(item))),
             }
         }
     }
@@ -233,12 +234,12 @@ fn rule_entries(
         let items = items_of(node.get(k));
         for item in items {
             let (what, reason) = match &item.kind {
-                TfKind::String(s) if s.is_empty() => continue,
-                TfKind::String(id) => {
+                Kind::String(s) if s.is_empty() => continue,
+                Kind::String(id) => {
                     pls.push((out.len(), id.clone()));
                     (format!("prefix list {id}"), "its entries are not in the input".to_string())
                 }
-                TfKind::Unknown(r) => (format!("{k} (unknown)"), r.clone()),
+                Kind::Unknown { reason: r, .. } => (format!("{k} (unknown)"), r.clone()),
                 _ => continue,
             };
             let u = unknown(&what, &reason, &item.span);
@@ -250,9 +251,9 @@ fn rule_entries(
         for item in items {
             // A group reference is internal whether or not its id is known.
             let name = match &item.kind {
-                TfKind::String(s) if s.is_empty() => continue,
-                TfKind::String(s) => s.clone(),
-                TfKind::Unknown(_) => format!("{k} (a security group)"),
+                Kind::String(s) if s.is_empty() => continue,
+                Kind::String(s) => s.clone(),
+                Kind::Unknown { .. } => format!("{k} (a security group)"),
                 _ => continue,
             };
             push(
@@ -276,7 +277,7 @@ fn rule_entries(
 fn aliases_of(r: &TfResource) -> Vec<String> {
     let mut a = vec![r.address.clone(), strip_indexes(&r.address)];
     for k in ["id", "name", "arn"] {
-        if let Some(v) = r.values.get(k).and_then(TfValue::as_str) {
+        if let Some(v) = r.values.get(k).and_then(Value::as_str) {
             if !v.is_empty() {
                 a.push(v.to_string());
             }
@@ -292,7 +293,7 @@ fn unknown_entry(resource: &str, what: &str, reason: &str, span: &Span) -> Entry
 
 /// The blocks of a nested-block attribute (`ingress`), or why they are
 /// unknown. A value of another kind holds no blocks.
-fn blocks<'v>(r: &'v TfResource, key: &str) -> Result<Vec<&'v TfValue>, (String, Span)> {
+fn blocks<'v>(r: &'v TfResource, key: &str) -> Result<Vec<&'v Value>, (String, Span)> {
     match super::refs::blocks(r.values.get(key)) {
         Ok(b) => Ok(b),
         Err(v) => match v.unknown_reason() {
@@ -302,10 +303,10 @@ fn blocks<'v>(r: &'v TfResource, key: &str) -> Result<Vec<&'v TfValue>, (String,
     }
 }
 
-fn str_list(v: Option<&TfValue>) -> Vec<String> {
+fn str_list(v: Option<&Value>) -> Vec<String> {
     match v.map(|v| &v.kind) {
-        Some(TfKind::List(l)) => l.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
-        Some(TfKind::String(s)) => vec![s.clone()],
+        Some(Kind::List(l)) => l.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
+        Some(Kind::String(s)) => vec![s.clone()],
         _ => Vec::new(),
     }
 }
@@ -341,7 +342,7 @@ pub fn read_resource(sink: &mut Sink, r: &TfResource, items: &mut AwsItems) {
             let mut sg = SecurityGroup {
                 id: r.address.clone(),
                 aliases: aliases_of(r),
-                vpc: r.values.get("vpc_id").and_then(TfValue::as_str).map(str::to_string),
+                vpc: r.values.get("vpc_id").and_then(Value::as_str).map(str::to_string),
                 span: span.clone(),
                 entries: Vec::new(),
                 prefix_lists: Vec::new(),
@@ -372,8 +373,8 @@ pub fn read_resource(sink: &mut Sink, r: &TfResource, items: &mut AwsItems) {
         }
         "aws_security_group_rule" => {
             match r.values.get("type").map(|v| &v.kind) {
-                Some(TfKind::String(t)) if t == "ingress" => {}
-                Some(TfKind::Unknown(_)) => {}
+                Some(Kind::String(t)) if t == "ingress" => {}
+                Some(Kind::Unknown { .. }) => {}
                 _ => return,
             }
             items.group_rules.push(group_rule(sink, r, &SG_RULE));
@@ -383,7 +384,7 @@ pub fn read_resource(sink: &mut Sink, r: &TfResource, items: &mut AwsItems) {
             let mut acl = NetworkAcl {
                 id: r.address.clone(),
                 aliases: aliases_of(r),
-                vpc: r.values.get("vpc_id").and_then(TfValue::as_str).map(str::to_string),
+                vpc: r.values.get("vpc_id").and_then(Value::as_str).map(str::to_string),
                 is_default: r.ty == "aws_default_network_acl",
                 span: span.clone(),
                 entries: Vec::new(),
@@ -403,7 +404,7 @@ pub fn read_resource(sink: &mut Sink, r: &TfResource, items: &mut AwsItems) {
             items.acls.push(acl);
         }
         "aws_network_acl_rule" => {
-            if r.values.get("egress").and_then(TfValue::as_bool) == Some(true) {
+            if r.values.get("egress").and_then(Value::as_bool) == Some(true) {
                 return;
             }
             let mut ar = AclRule {
@@ -428,7 +429,7 @@ pub fn read_resource(sink: &mut Sink, r: &TfResource, items: &mut AwsItems) {
                 &["security_groups"]
             };
             for &attr in attrs {
-                let n = r.values.get(attr).and_then(TfValue::as_list).map_or(0, <[TfValue]>::len);
+                let n = r.values.get(attr).and_then(Value::as_list).map_or(0, <[Value]>::len);
                 for i in 0..n {
                     if let Some(g) = resolve_ref(r, attr, Some(i)) {
                         groups.push(g);
@@ -456,12 +457,12 @@ pub fn read_resource(sink: &mut Sink, r: &TfResource, items: &mut AwsItems) {
     }
 }
 
-fn acl_rule(sink: &mut Sink, r: &TfResource, node: &TfValue, num_key: &str, act_key: &str, out: &mut Vec<Entry>) {
+fn acl_rule(sink: &mut Sink, r: &TfResource, node: &Value, num_key: &str, act_key: &str, out: &mut Vec<Entry>) {
     if let Some(reason) = node.unknown_reason() {
         out.push(unknown_entry(&r.address, "ingress", reason, &node.span));
         return;
     }
-    let order = match node.get(num_key).map(|v| (v.as_i64(), v)) {
+    let order = match node.get(num_key).map(|v| (integer(v), v)) {
         Some((Some(n), _)) => n,
         Some((None, v)) if v.unknown_reason().is_some() => {
             // An unknown rule number: the rule's place in the order is
@@ -479,9 +480,9 @@ fn acl_rule(sink: &mut Sink, r: &TfResource, node: &TfValue, num_key: &str, act_
         }
     };
     let action = match node.get(act_key).map(|v| (&v.kind, v)) {
-        Some((TfKind::String(a), _)) if a.eq_ignore_ascii_case("allow") => Action::Allow,
-        Some((TfKind::String(a), _)) if a.eq_ignore_ascii_case("deny") => Action::Deny,
-        Some((TfKind::Unknown(reason), v)) => {
+        Some((Kind::String(a), _)) if a.eq_ignore_ascii_case("allow") => Action::Allow,
+        Some((Kind::String(a), _)) if a.eq_ignore_ascii_case("deny") => Action::Deny,
+        Some((Kind::Unknown { reason, .. }, v)) => {
             let mut e = unknown_entry(&r.address, act_key, reason, &v.span);
             e.order = order;
             out.push(e);

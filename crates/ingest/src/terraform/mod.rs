@@ -6,7 +6,7 @@ pub mod hcl;
 pub mod refs;
 pub mod value;
 
-pub use value::{TfKind, TfResource, TfValue};
+pub use value::TfResource;
 
 use crate::aws::AwsItems;
 use crate::azure::AzureItems;

@@ -7,7 +7,8 @@
 //! are looked up under `block.attr`, then `block.0.attr`, then `block`: the
 //! plan reader and the configuration evaluator may key them either way.
 
-use super::value::{TfKind, TfResource, TfValue};
+use super::value::TfResource;
+use portcullis_syntax::{Kind, Value};
 
 /// `aws_x.y`, `module.m.azurerm_x.y`, with optional index; not
 /// `var.`/`local.`/`data.`.
@@ -67,9 +68,9 @@ pub fn nested_candidates(r: &TfResource, block: &str, attr: &str, ty: &str) -> V
     out
 }
 
-fn candidates_of(r: &TfResource, v: Option<&TfValue>, keys: &[String]) -> Vec<String> {
+fn candidates_of(r: &TfResource, v: Option<&Value>, keys: &[String]) -> Vec<String> {
     let mut out = Vec::new();
-    if let Some(s) = v.and_then(TfValue::as_str) {
+    if let Some(s) = v.and_then(Value::as_str) {
         if !s.is_empty() {
             out.push(s.trim().to_ascii_lowercase());
         }
@@ -87,22 +88,22 @@ fn candidates_of(r: &TfResource, v: Option<&TfValue>, keys: &[String]) -> Vec<St
 
 /// The first block of a nested-block attribute (a list of objects, or one
 /// object).
-pub fn first_block(v: Option<&TfValue>) -> Option<&TfValue> {
+pub fn first_block(v: Option<&Value>) -> Option<&Value> {
     match &v?.kind {
-        TfKind::List(l) => l.first(),
-        TfKind::Object(_) => v,
+        Kind::List(l) => l.first(),
+        Kind::Map(_) => v,
         _ => None,
     }
 }
 
 /// The blocks of a nested-block attribute, or the reason it is unknown.
-pub fn blocks(v: Option<&TfValue>) -> Result<Vec<&TfValue>, &TfValue> {
+pub fn blocks(v: Option<&Value>) -> Result<Vec<&Value>, &Value> {
     match v {
         None => Ok(Vec::new()),
         Some(v) => match &v.kind {
-            TfKind::List(l) => Ok(l.iter().collect()),
-            TfKind::Object(_) => Ok(vec![v]),
-            TfKind::Null => Ok(Vec::new()),
+            Kind::List(l) => Ok(l.iter().collect()),
+            Kind::Map(_) => Ok(vec![v]),
+            Kind::Null => Ok(Vec::new()),
             _ => Err(v),
         },
     }
@@ -112,7 +113,7 @@ pub fn blocks(v: Option<&TfValue>) -> Result<Vec<&TfValue>, &TfValue> {
 /// known `id`. Lower-cased.
 pub fn aliases(r: &TfResource) -> Vec<String> {
     let mut a = vec![r.address.to_ascii_lowercase(), super::aws::strip_indexes(&r.address).to_ascii_lowercase()];
-    if let Some(id) = r.values.get("id").and_then(TfValue::as_str) {
+    if let Some(id) = r.values.get("id").and_then(Value::as_str) {
         if !id.is_empty() {
             a.push(id.to_ascii_lowercase());
         }

@@ -6,7 +6,7 @@
 //! local modules it calls (recursively). It evaluates what Terraform would
 //! know at plan time and nothing more: a value that depends on a data
 //! source, a computed attribute, a file or a remote module is
-//! [`TfKind::Unknown`](crate::terraform::TfKind::Unknown) with the reason,
+//! [`Kind::Unknown`](crate::terraform::Kind::Unknown) with the reason,
 //! never a guess. Errors (syntax, a reference cycle, a bad function
 //! argument) are reported with file, line and column, and the rest of the
 //! directory is still evaluated.

@@ -1,14 +1,14 @@
 //! The evaluator's own values: Terraform's value model while it computes,
-//! turned into [`TfValue`]s only at the end.
+//! turned into [`Value`]s only at the end.
 //!
-//! They differ from [`TfValue`] in two ways that matter during evaluation:
+//! They differ from [`Value`] in two ways that matter during evaluation:
 //! collections are shared (`Rc`), so reading a local a thousand times costs
 //! nothing, and a reference to a managed resource instance stays a handle
 //! ([`K::Res`]) until an attribute is read from it, because only then can we
 //! tell a value written in configuration from one known only after apply.
 
-use crate::terraform::value::{TfKind, TfValue};
 use portcullis_model::Span;
+use portcullis_syntax::{Kind, Member, Value};
 use std::cmp::Ordering;
 use std::rc::Rc;
 
@@ -334,33 +334,36 @@ pub(crate) fn make_set(items: &[V]) -> Option<Vec<V>> {
     Some(out)
 }
 
-/// Converts to the shared [`TfValue`], charging `budget` one unit per node;
+/// Converts to the shared [`Value`], charging `budget` one unit per node;
 /// a value too large to convert becomes unknown rather than exhausting memory.
-pub(crate) fn to_tf(v: &V, budget: &mut u64) -> TfValue {
+pub(crate) fn to_tf(v: &V, budget: &mut u64) -> Value {
     if *budget == 0 {
-        return TfValue::new(TfKind::Unknown("value too large to evaluate".into()), v.span.clone());
+        return Value::unknown("value too large to evaluate", v.span.clone());
     }
     *budget -= 1;
     let kind = match &v.k {
-        K::Null => TfKind::Null,
-        K::Bool(b) => TfKind::Bool(*b),
-        K::Num(n) => TfKind::Number(fmt_num(*n)),
-        K::Str(s) => TfKind::String(s.to_string()),
-        K::List(l) => TfKind::List(l.iter().map(|x| to_tf(x, budget)).collect()),
+        K::Null => Kind::Null,
+        K::Bool(b) => Kind::Bool(*b),
+        K::Num(n) => Kind::Number(fmt_num(*n)),
+        K::Str(s) => Kind::String(s.to_string()),
+        K::List(l) => Kind::List(l.iter().map(|x| to_tf(x, budget)).collect()),
         K::Obj(o) => {
-            let mut out: Vec<(String, TfValue)> = Vec::with_capacity(o.len());
+            // A computed object has no key in the text: members are placed
+            // at their values.
+            let mut out: Vec<Member> = Vec::with_capacity(o.len());
             for (k, x) in o.iter() {
-                let t = to_tf(x, budget);
-                if let Some(slot) = out.iter_mut().find(|(key, _)| key == k) {
-                    slot.1 = t;
+                let value = to_tf(x, budget);
+                if let Some(slot) = out.iter_mut().find(|m| m.key == *k) {
+                    slot.span = value.span.clone();
+                    slot.value = value;
                 } else {
-                    out.push((k.clone(), t));
+                    out.push(Member { key: k.clone(), span: value.span.clone(), value });
                 }
             }
-            TfKind::Object(out)
+            Kind::Map(out)
         }
-        K::Unknown(r) => TfKind::Unknown(r.to_string()),
-        K::Res(r) => TfKind::Unknown(format!("{} is known only after apply", r.addr)),
+        K::Unknown(r) => Kind::Unknown { reason: r.to_string(), stand_in: None },
+        K::Res(r) => Kind::Unknown { reason: format!("{} is known only after apply", r.addr), stand_in: None },
     };
-    TfValue::new(kind, v.span.clone())
+    Value::new(kind, v.span.clone())
 }
