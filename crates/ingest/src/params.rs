@@ -23,10 +23,10 @@
 //! case); a later file overrides an earlier one. Values keep the position
 //! where the parameter file writes them.
 
-use crate::arm::expr::{AKind, AVal};
 use crate::ctx::Ctx;
 use crate::error::{ErrorKind, IngestError};
-use portcullis_syntax::json::{Node, Value};
+use portcullis_syntax::json::{self, Node};
+use portcullis_syntax::{Kind, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -34,7 +34,7 @@ use std::sync::Arc;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Given {
     pub name: String,
-    pub value: AVal,
+    pub value: Value,
 }
 
 /// Every value given on the command line, in order (later wins).
@@ -49,12 +49,12 @@ impl Parameters {
     }
 
     /// The value of a parameter, by exact name (CloudFormation).
-    pub fn exact(&self, name: &str) -> Option<&AVal> {
+    pub fn exact(&self, name: &str) -> Option<&Value> {
         self.values.iter().rev().find(|g| g.name == name).map(|g| &g.value)
     }
 
     /// The value of a parameter, without regard to case (ARM, Bicep).
-    pub fn any_case(&self, name: &str) -> Option<&AVal> {
+    pub fn any_case(&self, name: &str) -> Option<&Value> {
         self.values.iter().rev().find(|g| g.name.eq_ignore_ascii_case(name)).map(|g| &g.value)
     }
 
@@ -64,7 +64,7 @@ impl Parameters {
         let mut out = BTreeMap::new();
         for g in &self.values {
             let text = match &g.value.kind {
-                AKind::Arr(items) => items.iter().map(AVal::text).collect::<Option<Vec<_>>>().map(|t| t.join(",")),
+                Kind::List(items) => items.iter().map(Value::text).collect::<Option<Vec<_>>>().map(|t| t.join(",")),
                 _ => g.value.text(),
             };
             if let Some(t) = text {
@@ -92,14 +92,14 @@ impl Parameters {
                      {\"Parameters\": {…}} (CloudFormation template configuration) or {\"parameters\": {\"name\": \
                      {\"value\": …}}} (ARM / Bicep)";
         match &root.value {
-            Value::Array(items) => {
+            json::Value::Array(items) => {
                 for item in items {
                     let key = item.get("ParameterKey").and_then(Node::as_str);
                     let Some(key) = key else {
                         return Err(err(item.offset, ErrorKind::Invalid, "an entry without `ParameterKey`".into()));
                     };
                     match item.get("ParameterValue") {
-                        Some(v) => self.values.push(Given { name: key.to_string(), value: literal(&ctx, v) }),
+                        Some(v) => self.values.push(Given { name: key.to_string(), value: ctx.value(v) }),
                         // `UsePreviousValue`: the stack's current value, not in the input.
                         None => self.values.push(Given {
                             name: key.to_string(),
@@ -109,13 +109,13 @@ impl Parameters {
                 }
                 Ok(())
             }
-            Value::Object(_) => {
+            json::Value::Object(_) => {
                 if let Some(p) = root.get("Parameters") {
                     let Some(members) = p.as_object() else {
                         return Err(err(p.offset, ErrorKind::Invalid, "`Parameters` should be an object".into()));
                     };
                     for m in members {
-                        self.values.push(Given { name: m.key.to_string(), value: literal(&ctx, &m.value) });
+                        self.values.push(Given { name: m.key.to_string(), value: ctx.value(&m.value) });
                     }
                     return Ok(());
                 }
@@ -127,7 +127,7 @@ impl Parameters {
                 };
                 for m in members {
                     let value = if let Some(v) = m.value.get("value") {
-                        literal(&ctx, v)
+                        ctx.value(v)
                     } else if m.value.get("reference").is_some() {
                         unknown(&ctx, &m.value, format!("parameter {} is read from Key Vault at deployment", m.key))
                     } else {
@@ -146,22 +146,8 @@ impl Parameters {
     }
 }
 
-fn unknown(ctx: &Ctx, at: &Node, reason: String) -> AVal {
-    AVal { kind: AKind::Unknown { reason, text: String::new() }, span: ctx.span(at.offset) }
-}
-
-/// A JSON value as written: no template expressions are evaluated in a
-/// parameter file.
-fn literal(ctx: &Ctx, n: &Node) -> AVal {
-    let kind = match &n.value {
-        Value::Null => AKind::Null,
-        Value::Bool(b) => AKind::Bool(*b),
-        Value::Number(s) => AKind::Num(s.to_string()),
-        Value::String(s) => AKind::Str(s.to_string()),
-        Value::Array(a) => AKind::Arr(a.iter().map(|i| literal(ctx, i)).collect()),
-        Value::Object(m) => AKind::Obj(m.iter().map(|mem| (mem.key.to_string(), literal(ctx, &mem.value))).collect()),
-    };
-    AVal { kind, span: ctx.span(n.offset) }
+fn unknown(ctx: &Ctx, at: &Node, reason: String) -> Value {
+    Value { kind: Kind::Unknown { reason, stand_in: Some(String::new()) }, span: ctx.span(at.offset) }
 }
 
 #[cfg(test)]
@@ -178,16 +164,16 @@ mod tests {
         let cli = read(r#"[{"ParameterKey": "Cidr", "ParameterValue": "10.0.0.0/8"}]"#).expect("cli form");
         assert_eq!(cli.cloudformation_text().get("Cidr").map(String::as_str), Some("10.0.0.0/8"));
         let cfg = read(r#"{"Parameters": {"Ports": "22,10257"}, "Tags": {}}"#).expect("template configuration");
-        assert_eq!(cfg.exact("Ports").and_then(AVal::text).as_deref(), Some("22,10257"));
+        assert_eq!(cfg.exact("Ports").and_then(Value::text).as_deref(), Some("22,10257"));
         let arm = read(
             r#"{"$schema": "x/deploymentParameters.json#", "parameters": {
                  "src": {"value": "*"}, "list": {"value": ["a", "b"]},
                  "secret": {"reference": {"keyVault": {"id": "x"}, "secretName": "s"}}}}"#,
         )
         .expect("arm form");
-        assert_eq!(arm.any_case("SRC").and_then(AVal::text).as_deref(), Some("*"));
+        assert_eq!(arm.any_case("SRC").and_then(Value::text).as_deref(), Some("*"));
         assert_eq!(arm.cloudformation_text().get("list").map(String::as_str), Some("a,b"));
-        assert!(arm.any_case("secret").is_some_and(AVal::is_unknown));
+        assert!(arm.any_case("secret").is_some_and(Value::is_unknown));
         assert_eq!(arm.any_case("src").map(|v| (v.span.line, v.span.column)), Some((2, 35)));
     }
 
@@ -195,7 +181,7 @@ mod tests {
     fn later_files_win_and_bad_files_name_the_place() {
         let mut p = read(r#"{"parameters": {"a": {"value": "1"}}}"#).expect("first");
         p.read_file("q.json", r#"{"parameters": {"a": {"value": "2"}}}"#).expect("second");
-        assert_eq!(p.any_case("a").and_then(AVal::text).as_deref(), Some("2"));
+        assert_eq!(p.any_case("a").and_then(Value::text).as_deref(), Some("2"));
         let e = read("{\n  \"parameters\": {\"a\": 3}\n}").expect_err("not a value object");
         assert_eq!((e.line, e.column), (2, 23));
         assert!(e.message.contains("{\"value\": …}"), "{}", e.message);

@@ -21,8 +21,8 @@
 use crate::ctx::Ctx;
 use crate::error::IngestError;
 use portcullis_model::Span;
-use portcullis_syntax::json::{Node, Value};
-use portcullis_syntax::{Kind, Value as TfValue};
+use portcullis_syntax::json::{self, Node};
+use portcullis_syntax::{Kind, Member, Value};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -206,95 +206,26 @@ impl P<'_> {
     }
 }
 
-/// An evaluated value.
-#[derive(Clone, Debug, PartialEq)]
-pub struct AVal {
-    pub kind: AKind,
-    pub span: Span,
+/// The text of a value, or the stand-in text of an unknown: what a name
+/// built from it is matched by.
+pub fn name_text(v: &Value) -> Option<String> {
+    match &v.kind {
+        Kind::Unknown { stand_in, .. } => stand_in.clone(),
+        _ => v.text(),
+    }
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub enum AKind {
-    Null,
-    Bool(bool),
-    /// As written.
-    Num(String),
-    Str(String),
-    Arr(Vec<AVal>),
-    Obj(Vec<(String, AVal)>),
-    /// Known only at deployment. `text` stands in for the value where a
-    /// name is built from it.
-    Unknown {
-        reason: String,
-        text: String,
-    },
-}
-
-impl AVal {
-    /// A member, by exact name then without regard to case (ARM property
-    /// names are case-insensitive).
-    pub fn get(&self, key: &str) -> Option<&AVal> {
-        match &self.kind {
-            AKind::Obj(m) => m
-                .iter()
-                .find(|(k, _)| k == key)
-                .or_else(|| m.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)))
-                .map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
-    pub fn text(&self) -> Option<String> {
-        match &self.kind {
-            AKind::Str(s) | AKind::Num(s) => Some(s.clone()),
-            AKind::Bool(b) => Some(b.to_string()),
-            _ => None,
-        }
-    }
-
-    /// The text, or the stand-in text of an unknown.
-    pub fn name_text(&self) -> Option<String> {
-        match &self.kind {
-            AKind::Unknown { text, .. } => Some(text.clone()),
-            _ => self.text(),
-        }
-    }
-
-    pub fn is_unknown(&self) -> bool {
-        matches!(self.kind, AKind::Unknown { .. })
-    }
-
-    pub fn type_name(&self) -> &'static str {
-        match &self.kind {
-            AKind::Null => "null",
-            AKind::Bool(_) => "a boolean",
-            AKind::Num(_) => "a number",
-            AKind::Str(_) => "a string",
-            AKind::Arr(_) => "an array",
-            AKind::Obj(_) => "an object",
-            AKind::Unknown { .. } => "an unknown value",
-        }
-    }
-
-    /// As a position-keeping value for the shared rule readers.
-    pub fn to_tf(&self) -> TfValue {
-        let kind = match &self.kind {
-            AKind::Null => Kind::Null,
-            AKind::Bool(b) => Kind::Bool(*b),
-            AKind::Num(n) => Kind::Number(n.clone()),
-            AKind::Str(s) => Kind::String(s.clone()),
-            AKind::Arr(a) => Kind::List(a.iter().map(AVal::to_tf).collect()),
-            AKind::Obj(m) => Kind::Map(
-                m.iter()
-                    .map(|(k, v)| {
-                        let value = v.to_tf();
-                        portcullis_syntax::Member { key: k.clone(), span: value.span.clone(), value }
-                    })
-                    .collect(),
-            ),
-            AKind::Unknown { reason, .. } => Kind::Unknown { reason: reason.clone(), stand_in: None },
-        };
-        TfValue::new(kind, self.span.clone())
+/// The type of a value in ARM's words ("found an array").
+pub fn type_name(v: &Value) -> &'static str {
+    match &v.kind {
+        Kind::Null | Kind::Removed => "null",
+        Kind::Bool(_) => "a boolean",
+        Kind::Number(_) => "a number",
+        Kind::String(_) => "a string",
+        Kind::List(_) => "an array",
+        Kind::Map(_) => "an object",
+        Kind::Resource { .. } => "a resource reference",
+        Kind::Unknown { .. } => "an unknown value",
     }
 }
 
@@ -305,8 +236,8 @@ pub struct ArmEval<'a, 'c> {
     vars: BTreeMap<String, &'a Node>,
     /// Variables built by a `copy` loop in `variables`.
     copy_vars: Vec<String>,
-    var_cache: BTreeMap<String, AVal>,
-    param_cache: BTreeMap<String, AVal>,
+    var_cache: BTreeMap<String, Value>,
+    param_cache: BTreeMap<String, Value>,
     stack: Vec<String>,
     depth: usize,
     /// Values from parameter files, which win over `defaultValue`.
@@ -369,30 +300,37 @@ impl<'a, 'c> ArmEval<'a, 'c> {
         self.errors.push(IngestError::invalid(span, message));
     }
 
-    fn unknown(span: &Span, reason: impl Into<String>, text: impl Into<String>) -> AVal {
-        AVal { kind: AKind::Unknown { reason: reason.into(), text: text.into() }, span: span.clone() }
+    fn unknown(span: &Span, reason: impl Into<String>, text: impl Into<String>) -> Value {
+        Value { kind: Kind::Unknown { reason: reason.into(), stand_in: Some(text.into()) }, span: span.clone() }
     }
 
     /// Evaluates a JSON value: expressions in strings are applied, arrays
     /// and objects evaluated member by member.
-    pub fn value(&mut self, n: &Node) -> AVal {
+    pub fn value(&mut self, n: &Node) -> Value {
         let span = self.ctx.span(n.offset);
         let kind = match &n.value {
-            Value::Null => AKind::Null,
-            Value::Bool(b) => AKind::Bool(*b),
-            Value::Number(s) => AKind::Num(s.to_string()),
-            Value::String(s) => match expression_of(s) {
+            json::Value::Null => Kind::Null,
+            json::Value::Bool(b) => Kind::Bool(*b),
+            json::Value::Number(s) => Kind::Number(s.to_string()),
+            json::Value::String(s) => match expression_of(s) {
                 Some(src) => return self.expression(src, &span),
-                None => AKind::Str(s.strip_prefix("[[").map_or_else(|| s.to_string(), |r| format!("[{r}"))),
+                None => Kind::String(s.strip_prefix("[[").map_or_else(|| s.to_string(), |r| format!("[{r}"))),
             },
-            Value::Array(a) => AKind::Arr(a.iter().map(|i| self.value(i)).collect()),
-            Value::Object(m) => AKind::Obj(m.iter().map(|mem| (mem.key.to_string(), self.value(&mem.value))).collect()),
+            json::Value::Array(a) => Kind::List(a.iter().map(|i| self.value(i)).collect()),
+            json::Value::Object(m) => Kind::Map(
+                m.iter()
+                    .map(|mem| {
+                        let span = self.ctx.span(mem.key_offset);
+                        Member { key: mem.key.to_string(), span, value: self.value(&mem.value) }
+                    })
+                    .collect(),
+            ),
         };
-        AVal { kind, span }
+        Value { kind, span }
     }
 
     /// Evaluates the text of an expression written at `span`.
-    pub fn expression(&mut self, src: &str, span: &Span) -> AVal {
+    pub fn expression(&mut self, src: &str, span: &Span) -> Value {
         match parse(src) {
             Ok(e) => self.eval(&e, span),
             Err(msg) => {
@@ -402,7 +340,7 @@ impl<'a, 'c> ArmEval<'a, 'c> {
         }
     }
 
-    fn eval(&mut self, e: &Expr, span: &Span) -> AVal {
+    fn eval(&mut self, e: &Expr, span: &Span) -> Value {
         if self.depth >= MAX_DEPTH {
             return Self::unknown(span, "expression nested too deeply to evaluate", format!("{{{e}}}"));
         }
@@ -412,18 +350,20 @@ impl<'a, 'c> ArmEval<'a, 'c> {
         v
     }
 
-    fn eval_inner(&mut self, e: &Expr, span: &Span) -> AVal {
-        let at = |kind: AKind| AVal { kind, span: span.clone() };
+    fn eval_inner(&mut self, e: &Expr, span: &Span) -> Value {
+        let at = |kind: Kind| Value { kind, span: span.clone() };
         match e {
-            Expr::Str(s) => at(AKind::Str(s.clone())),
-            Expr::Int(i) => at(AKind::Num(i.to_string())),
+            Expr::Str(s) => at(Kind::String(s.clone())),
+            Expr::Int(i) => at(Kind::Number(i.to_string())),
             Expr::Prop(base, p) => {
                 let b = self.eval(base, span);
-                match (&b.kind, b.get(p)) {
+                match (&b.kind, b.get_any_case(p)) {
                     (_, Some(v)) => v.clone(),
-                    (AKind::Unknown { reason, text }, _) => Self::unknown(span, reason.clone(), format!("{text}.{p}")),
+                    (Kind::Unknown { reason, stand_in: Some(text) }, _) => {
+                        Self::unknown(span, reason.clone(), format!("{text}.{p}"))
+                    }
                     _ => {
-                        self.error(span, format!("`{e}`: {} has no property `{p}`", b.type_name()));
+                        self.error(span, format!("`{e}`: {} has no property `{p}`", type_name(&b)));
                         Self::unknown(span, format!("no property `{p}`"), format!("{{{e}}}"))
                     }
                 }
@@ -431,15 +371,15 @@ impl<'a, 'c> ArmEval<'a, 'c> {
             Expr::Index(base, idx) => {
                 let (b, i) = (self.eval(base, span), self.eval(idx, span));
                 match (&b.kind, &i.kind) {
-                    (AKind::Arr(a), AKind::Num(n)) => match n.parse::<usize>().ok().and_then(|n| a.get(n)) {
+                    (Kind::List(a), Kind::Number(n)) => match n.parse::<usize>().ok().and_then(|n| a.get(n)) {
                         Some(v) => v.clone(),
                         None => Self::unknown(span, format!("index {n} is outside the array"), format!("{{{e}}}")),
                     },
-                    (AKind::Obj(_), AKind::Str(k)) => match b.get(k) {
+                    (Kind::Map(_), Kind::String(k)) => match b.get_any_case(k) {
                         Some(v) => v.clone(),
                         None => Self::unknown(span, format!("no property `{k}`"), format!("{{{e}}}")),
                     },
-                    (AKind::Unknown { reason, .. }, _) | (_, AKind::Unknown { reason, .. }) => {
+                    (Kind::Unknown { reason, .. }, _) | (_, Kind::Unknown { reason, .. }) => {
                         Self::unknown(span, reason.clone(), format!("{{{e}}}"))
                     }
                     _ => Self::unknown(span, "an index into a value that has none", format!("{{{e}}}")),
@@ -449,7 +389,7 @@ impl<'a, 'c> ArmEval<'a, 'c> {
         }
     }
 
-    fn call(&mut self, whole: &Expr, name: &str, args: &[Expr], span: &Span) -> AVal {
+    fn call(&mut self, whole: &Expr, name: &str, args: &[Expr], span: &Span) -> Value {
         let stand_in = || format!("{{{whole}}}");
         // Lazy ones first.
         match name {
@@ -474,14 +414,14 @@ impl<'a, 'c> ArmEval<'a, 'c> {
             }
             _ => {}
         }
-        let vals: Vec<AVal> = args.iter().map(|a| self.eval(a, span)).collect();
+        let vals: Vec<Value> = args.iter().map(|a| self.eval(a, span)).collect();
         apply(name, vals, span, &format!("template expression `[{whole}]`"), stand_in(), &mut self.errors)
     }
 
-    fn parameter(&mut self, key: &str, span: &Span, stand_in: &str) -> AVal {
+    fn parameter(&mut self, key: &str, span: &Span, stand_in: &str) -> Value {
         let k = key.to_ascii_lowercase();
         if let Some(v) = self.param_cache.get(&k) {
-            return AVal { span: span.clone(), ..v.clone() };
+            return Value { span: span.clone(), ..v.clone() };
         }
         let Some(&def) = self.params.get(&k) else {
             self.error(span, format!("`parameters('{key}')`: the template has no such parameter"));
@@ -495,7 +435,7 @@ impl<'a, 'c> ArmEval<'a, 'c> {
         let given = self.given.and_then(|g| g.any_case(key)).cloned();
         let v = match (given, default) {
             (Some(mut v), _) => {
-                if let AKind::Unknown { text, .. } = &mut v.kind {
+                if let Kind::Unknown { stand_in: Some(text), .. } = &mut v.kind {
                     *text = stand_in.to_string();
                 }
                 v
@@ -505,7 +445,7 @@ impl<'a, 'c> ArmEval<'a, 'c> {
                     self.stack.push(k.clone());
                     let mut v = self.value(&d.value);
                     self.stack.pop();
-                    if let AKind::Unknown { text, .. } = &mut v.kind {
+                    if let Kind::Unknown { stand_in: Some(text), .. } = &mut v.kind {
                         *text = stand_in.to_string();
                     }
                     v
@@ -520,10 +460,10 @@ impl<'a, 'c> ArmEval<'a, 'c> {
         self.param_cache.insert(k, v.clone());
         // The value is used here: findings point at the use, where the
         // rule is written.
-        AVal { span: span.clone(), ..v }
+        Value { span: span.clone(), ..v }
     }
 
-    fn variable(&mut self, key: &str, span: &Span) -> AVal {
+    fn variable(&mut self, key: &str, span: &Span) -> Value {
         let k = key.to_ascii_lowercase();
         if let Some(v) = self.var_cache.get(&k) {
             return v.clone();
@@ -551,7 +491,7 @@ impl<'a, 'c> ArmEval<'a, 'c> {
             self.value(def)
         };
         self.stack.pop();
-        if let AKind::Unknown { text, .. } = &mut v.kind {
+        if let Kind::Unknown { stand_in: Some(text), .. } = &mut v.kind {
             if text.is_empty() {
                 *text = stand_in;
             }
@@ -567,38 +507,38 @@ impl<'a, 'c> ArmEval<'a, 'c> {
 /// an unknown result keeps for names.
 pub fn apply(
     name: &str,
-    vals: Vec<AVal>,
+    vals: Vec<Value>,
     span: &Span,
     shown: &str,
     stand_in: String,
     errors: &mut Vec<IngestError>,
-) -> AVal {
-    let at = |kind: AKind| AVal { kind, span: span.clone() };
+) -> Value {
+    let at = |kind: Kind| Value { kind, span: span.clone() };
     let first_unknown = vals.iter().find(|v| v.is_unknown()).cloned();
-    let texts = || vals.iter().map(AVal::text).collect::<Option<Vec<String>>>();
+    let texts = || vals.iter().map(Value::text).collect::<Option<Vec<String>>>();
     match (name, vals.len()) {
-        ("true", 0) => at(AKind::Bool(true)),
-        ("false", 0) => at(AKind::Bool(false)),
-        ("null", 0) => at(AKind::Null),
+        ("true", 0) => at(Kind::Bool(true)),
+        ("false", 0) => at(Kind::Bool(false)),
+        ("null", 0) => at(Kind::Null),
         ("concat", _) => {
-            if !vals.is_empty() && vals.iter().all(|v| matches!(v.kind, AKind::Arr(_))) {
+            if !vals.is_empty() && vals.iter().all(|v| matches!(v.kind, Kind::List(_))) {
                 let mut out = Vec::new();
                 for v in vals {
-                    if let AKind::Arr(a) = v.kind {
+                    if let Kind::List(a) = v.kind {
                         out.extend(a);
                     }
                 }
-                return at(AKind::Arr(out));
+                return at(Kind::List(out));
             }
             match texts() {
-                Some(t) => at(AKind::Str(t.concat())),
+                Some(t) => at(Kind::String(t.concat())),
                 None => partial(&vals, span, stand_in.clone()),
             }
         }
         ("format", n) if n >= 1 => {
             let Some(fmt) = vals[0].text() else { return partial(&vals, span, stand_in.clone()) };
             let mut out = String::new();
-            let mut unknown: Option<AVal> = None;
+            let mut unknown: Option<Value> = None;
             let mut rest = fmt.as_str();
             while let Some(i) = rest.find(['{', '}']) {
                 out.push_str(&rest[..i]);
@@ -623,7 +563,7 @@ pub fn apply(
                 rest = &after[end + 1..];
                 let (idx, fmt_spec) = spec.split_once(':').map_or((spec, None), |(a, b)| (a, Some(b)));
                 match idx.trim().parse::<usize>().ok().and_then(|i| vals.get(i + 1)) {
-                    Some(v) if fmt_spec.is_none() => match v.name_text() {
+                    Some(v) if fmt_spec.is_none() => match name_text(&v) {
                         Some(t) => {
                             if v.is_unknown() {
                                 unknown.get_or_insert_with(|| v.clone());
@@ -632,7 +572,7 @@ pub fn apply(
                         }
                         None => {
                             unknown
-                                .get_or_insert_with(|| unknown_val(span, format!("`format` of {}", v.type_name()), ""));
+                                .get_or_insert_with(|| unknown_val(span, format!("`format` of {}", type_name(&v)), ""));
                         }
                     },
                     _ => {
@@ -645,7 +585,7 @@ pub fn apply(
             }
             out.push_str(rest);
             match unknown {
-                None => at(AKind::Str(out)),
+                None => at(Kind::String(out)),
                 Some(u) => unknown_val(span, unknown_reason(&u, "a `format` argument"), out),
             }
         }
@@ -654,23 +594,23 @@ pub fn apply(
             unknown_val(span, unknown_reason(&u, "an argument"), stand_in.clone())
         }
         ("string", 1) => match &vals[0].kind {
-            AKind::Null => at(AKind::Str(String::new())),
+            Kind::Null => at(Kind::String(String::new())),
             _ => match vals[0].text() {
-                Some(t) => at(AKind::Str(t)),
+                Some(t) => at(Kind::String(t)),
                 None => unknown_val(span, "`string` of an array or object is not evaluated", stand_in.clone()),
             },
         },
         ("int", 1) => match vals[0].text().and_then(|t| t.trim().parse::<i64>().ok()) {
-            Some(i) => at(AKind::Num(i.to_string())),
+            Some(i) => at(Kind::Number(i.to_string())),
             None => invalid(errors, span, shown, &stand_in, "`int` of a value that is not a whole number"),
         },
         ("bool", 1) => match vals[0].text().map(|t| t.to_ascii_lowercase()) {
-            Some(t) if t == "true" || t == "1" => at(AKind::Bool(true)),
-            Some(t) if t == "false" || t == "0" => at(AKind::Bool(false)),
+            Some(t) if t == "true" || t == "1" => at(Kind::Bool(true)),
+            Some(t) if t == "false" || t == "0" => at(Kind::Bool(false)),
             _ => invalid(errors, span, shown, &stand_in, "`bool` of a value that is not true or false"),
         },
         ("tolower" | "toupper" | "trim", 1) => match vals[0].text() {
-            Some(t) => at(AKind::Str(match name {
+            Some(t) => at(Kind::String(match name {
                 "tolower" => t.to_lowercase(),
                 "toupper" => t.to_uppercase(),
                 _ => t.trim().to_string(),
@@ -678,26 +618,26 @@ pub fn apply(
             None => invalid(errors, span, shown, &stand_in, "a function of text given a value that is not text"),
         },
         ("replace", 3) => match texts() {
-            Some(t) if !t[1].is_empty() => at(AKind::Str(t[0].replace(&t[1], &t[2]))),
-            Some(t) => at(AKind::Str(t[0].clone())),
+            Some(t) if !t[1].is_empty() => at(Kind::String(t[0].replace(&t[1], &t[2]))),
+            Some(t) => at(Kind::String(t[0].clone())),
             None => invalid(errors, span, shown, &stand_in, "`replace` of a value that is not text"),
         },
         ("length", 1) => match &vals[0].kind {
-            AKind::Str(s) => at(AKind::Num(s.chars().count().to_string())),
-            AKind::Arr(a) => at(AKind::Num(a.len().to_string())),
-            AKind::Obj(m) => at(AKind::Num(m.len().to_string())),
+            Kind::String(s) => at(Kind::Number(s.chars().count().to_string())),
+            Kind::List(a) => at(Kind::Number(a.len().to_string())),
+            Kind::Map(m) => at(Kind::Number(m.len().to_string())),
             _ => invalid(errors, span, shown, &stand_in, "`length` of a value that has none"),
         },
-        ("empty", 1) => at(AKind::Bool(match &vals[0].kind {
-            AKind::Null => true,
-            AKind::Str(s) => s.is_empty(),
-            AKind::Arr(a) => a.is_empty(),
-            AKind::Obj(m) => m.is_empty(),
+        ("empty", 1) => at(Kind::Bool(match &vals[0].kind {
+            Kind::Null => true,
+            Kind::String(s) => s.is_empty(),
+            Kind::List(a) => a.is_empty(),
+            Kind::Map(m) => m.is_empty(),
             _ => false,
         })),
-        ("equals", 2) => at(AKind::Bool(same(&vals[0], &vals[1]))),
+        ("equals", 2) => at(Kind::Bool(same(&vals[0], &vals[1]))),
         ("not", 1) => match truth(&vals[0]) {
-            Some(b) => at(AKind::Bool(!b)),
+            Some(b) => at(Kind::Bool(!b)),
             None => invalid(errors, span, shown, &stand_in, "`not` of a value that is not a boolean"),
         },
         ("and" | "or", n) if n >= 1 => {
@@ -706,7 +646,7 @@ pub fn apply(
             let mut unknown = None;
             for v in &vals {
                 match truth(v) {
-                    Some(b) if b == decisive => return at(AKind::Bool(decisive)),
+                    Some(b) if b == decisive => return at(Kind::Bool(decisive)),
                     Some(_) => {}
                     None => {
                         unknown.get_or_insert_with(|| v.clone());
@@ -714,27 +654,27 @@ pub fn apply(
                 }
             }
             match unknown {
-                None => at(AKind::Bool(!decisive)),
+                None => at(Kind::Bool(!decisive)),
                 Some(u) => unknown_val(span, unknown_reason(&u, &format!("an argument of `{name}`")), stand_in.clone()),
             }
         }
         ("coalesce", _) => {
             for v in &vals {
                 match v.kind {
-                    AKind::Null => continue,
-                    AKind::Unknown { .. } => {
+                    Kind::Null => continue,
+                    Kind::Unknown { .. } => {
                         return unknown_val(span, unknown_reason(v, "an argument"), stand_in.clone())
                     }
                     _ => return v.clone(),
                 }
             }
-            at(AKind::Null)
+            at(Kind::Null)
         }
         ("greater" | "greaterorequals" | "less" | "lessorequals", 2) => {
             let ord = match (num(&vals[0]), num(&vals[1])) {
                 (Some(a), Some(b)) => a.cmp(&b),
                 _ => match (&vals[0].kind, &vals[1].kind) {
-                    (AKind::Str(a), AKind::Str(b)) => a.cmp(b),
+                    (Kind::String(a), Kind::String(b)) => a.cmp(b),
                     _ => {
                         return invalid(
                             errors,
@@ -747,49 +687,49 @@ pub fn apply(
                 },
             };
             use std::cmp::Ordering::*;
-            at(AKind::Bool(match name {
+            at(Kind::Bool(match name {
                 "greater" => ord == Greater,
                 "greaterorequals" => ord != Less,
                 "less" => ord == Less,
                 _ => ord != Greater,
             }))
         }
-        ("createarray", _) => at(AKind::Arr(vals)),
+        ("createarray", _) => at(Kind::List(vals)),
         ("range", 2) => match (num(&vals[0]), num(&vals[1])) {
             (Some(a), Some(n)) if (0..=10_000).contains(&n) => {
-                at(AKind::Arr((a..a + n).map(|i| at(AKind::Num(i.to_string()))).collect()))
+                at(Kind::List((a..a + n).map(|i| at(Kind::Number(i.to_string()))).collect()))
             }
             _ => invalid(errors, span, shown, &stand_in, "`range` takes a start and a count up to 10000"),
         },
         ("join", 2) => match (&vals[0].kind, vals[1].text()) {
-            (AKind::Arr(a), Some(d)) => match a.iter().map(AVal::text).collect::<Option<Vec<_>>>() {
-                Some(t) => at(AKind::Str(t.join(&d))),
+            (Kind::List(a), Some(d)) => match a.iter().map(Value::text).collect::<Option<Vec<_>>>() {
+                Some(t) => at(Kind::String(t.join(&d))),
                 None => invalid(errors, span, shown, &stand_in, "`join` of an array that is not all text"),
             },
             _ => invalid(errors, span, shown, &stand_in, "`join` takes an array and a delimiter"),
         },
         ("split", 2) => match (&vals[0].text(), &vals[1].kind) {
-            (Some(s), AKind::Str(d)) if !d.is_empty() => at(AKind::Arr(
-                s.split(d.as_str()).map(|p| AVal { kind: AKind::Str(p.to_string()), span: span.clone() }).collect(),
+            (Some(s), Kind::String(d)) if !d.is_empty() => at(Kind::List(
+                s.split(d.as_str()).map(|p| Value { kind: Kind::String(p.to_string()), span: span.clone() }).collect(),
             )),
             _ => invalid(errors, span, shown, &stand_in, "`split` takes text and a delimiter"),
         },
         ("first" | "last", 1) => match &vals[0].kind {
-            AKind::Arr(a) => {
+            Kind::List(a) => {
                 let v = if name == "first" { a.first() } else { a.last() };
-                v.cloned().unwrap_or_else(|| at(AKind::Null))
+                v.cloned().unwrap_or_else(|| at(Kind::Null))
             }
-            AKind::Str(s) => {
+            Kind::String(s) => {
                 let c = if name == "first" { s.chars().next() } else { s.chars().last() };
-                at(AKind::Str(c.map(String::from).unwrap_or_default()))
+                at(Kind::String(c.map(String::from).unwrap_or_default()))
             }
             _ => invalid(errors, span, shown, &stand_in, "`first`/`last` of a value that is not an array or text"),
         },
         ("contains", 2) => match (&vals[0].kind, &vals[1]) {
-            (AKind::Arr(a), v) => at(AKind::Bool(a.iter().any(|x| same(x, v)))),
-            (AKind::Obj(_), v) => at(AKind::Bool(v.text().is_some_and(|k| vals[0].get(&k).is_some()))),
-            (AKind::Str(s), v) => {
-                at(AKind::Bool(v.text().is_some_and(|t| s.to_lowercase().contains(&t.to_lowercase()))))
+            (Kind::List(a), v) => at(Kind::Bool(a.iter().any(|x| same(x, v)))),
+            (Kind::Map(_), v) => at(Kind::Bool(v.text().is_some_and(|k| vals[0].get_any_case(&k).is_some()))),
+            (Kind::String(s), v) => {
+                at(Kind::Bool(v.text().is_some_and(|t| s.to_lowercase().contains(&t.to_lowercase()))))
             }
             _ => invalid(errors, span, shown, &stand_in, "`contains` of a value that is not an array, object or text"),
         },
@@ -799,57 +739,57 @@ pub fn apply(
 
 /// A function of text where some argument is unknown: unknown, with a
 /// stand-in that keeps the known text (for names).
-fn partial(vals: &[AVal], span: &Span, fallback: String) -> AVal {
+fn partial(vals: &[Value], span: &Span, fallback: String) -> Value {
     let u = vals.iter().find(|v| v.is_unknown());
     let reason = u.map_or_else(|| "an argument is not text".to_string(), |u| unknown_reason(u, "an argument"));
-    let text = vals.iter().map(AVal::name_text).collect::<Option<Vec<String>>>().map_or(fallback, |t| t.concat());
+    let text = vals.iter().map(name_text).collect::<Option<Vec<String>>>().map_or(fallback, |t| t.concat());
     unknown_val(span, reason, text)
 }
 
-fn invalid(errors: &mut Vec<IngestError>, span: &Span, shown: &str, stand_in: &str, why: &str) -> AVal {
+fn invalid(errors: &mut Vec<IngestError>, span: &Span, shown: &str, stand_in: &str, why: &str) -> Value {
     errors.push(IngestError::invalid(span, format!("{shown}: {why}")));
     unknown_val(span, why, stand_in)
 }
 
 /// An unknown value at `span`.
-pub fn unknown_val(span: &Span, reason: impl Into<String>, text: impl Into<String>) -> AVal {
-    AVal { kind: AKind::Unknown { reason: reason.into(), text: text.into() }, span: span.clone() }
+pub fn unknown_val(span: &Span, reason: impl Into<String>, text: impl Into<String>) -> Value {
+    Value { kind: Kind::Unknown { reason: reason.into(), stand_in: Some(text.into()) }, span: span.clone() }
 }
 
 /// A boolean, from a boolean or its text.
-pub(crate) fn truth(v: &AVal) -> Option<bool> {
+pub(crate) fn truth(v: &Value) -> Option<bool> {
     match &v.kind {
-        AKind::Bool(b) => Some(*b),
-        AKind::Str(s) if s.eq_ignore_ascii_case("true") => Some(true),
-        AKind::Str(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        Kind::Bool(b) => Some(*b),
+        Kind::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        Kind::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
         _ => None,
     }
 }
 
-pub(crate) fn num(v: &AVal) -> Option<i64> {
+pub(crate) fn num(v: &Value) -> Option<i64> {
     match &v.kind {
-        AKind::Num(n) => n.parse().ok(),
+        Kind::Number(n) => n.parse().ok(),
         _ => None,
     }
 }
 
 /// Equality as `equals` reads it: values, not positions; text without
 /// regard to case is not equal (ARM compares strings exactly).
-pub(crate) fn same(a: &AVal, b: &AVal) -> bool {
+pub(crate) fn same(a: &Value, b: &Value) -> bool {
     match (&a.kind, &b.kind) {
-        (AKind::Arr(x), AKind::Arr(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q)),
-        (AKind::Obj(x), AKind::Obj(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.iter().any(|(k2, v2)| k == k2 && same(v, v2)))
+        (Kind::List(x), Kind::List(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q)),
+        (Kind::Map(x), Kind::Map(y)) => {
+            x.len() == y.len() && x.iter().all(|m| y.iter().any(|n| m.key == n.key && same(&m.value, &n.value)))
         }
-        (AKind::Num(x), AKind::Num(y)) => x == y,
+        (Kind::Number(x), Kind::Number(y)) => x == y,
         _ => a.kind == b.kind,
     }
 }
 
-pub(crate) fn unknown_reason(v: &AVal, what: &str) -> String {
+pub(crate) fn unknown_reason(v: &Value, what: &str) -> String {
     match &v.kind {
-        AKind::Unknown { reason, .. } => reason.clone(),
-        _ => format!("{what} is {}", v.type_name()),
+        Kind::Unknown { reason, .. } => reason.clone(),
+        _ => format!("{what} is {}", type_name(&v)),
     }
 }
 
@@ -858,7 +798,7 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
-    fn eval(template: &str, expr: &str) -> AVal {
+    fn eval(template: &str, expr: &str) -> Value {
         let root = portcullis_syntax::json::parse(template, portcullis_syntax::json::Options::LENIENT).expect("json");
         let ctx = Ctx::new(Arc::from("t.json"), template);
         let mut ev = ArmEval::new(&ctx, &root);
@@ -877,29 +817,31 @@ mod tests {
 
     #[test]
     fn parameters_variables_concat_format() {
-        assert_eq!(eval(T, "parameters('src')").kind, AKind::Str("*".into()));
-        assert_eq!(eval(T, "variables('both')").kind, AKind::Str("default-NSG-*".into()));
-        assert_eq!(eval(T, "format('{0}/{1}', variables('name'), 'ssh')").kind, AKind::Str("default-NSG/ssh".into()));
-        assert_eq!(eval(T, "variables('obj').a[1]").kind, AKind::Num("2".into()));
-        assert_eq!(eval(T, "if(equals(parameters('src'), '*'), 'any', 'some')").kind, AKind::Str("any".into()));
-        assert_eq!(eval(T, "greater(length(parameters('src')), 0)").kind, AKind::Bool(true));
-        assert_eq!(eval(T, "toLower( 'ABC' )").kind, AKind::Str("abc".into()));
+        assert_eq!(eval(T, "parameters('src')").kind, Kind::String("*".into()));
+        assert_eq!(eval(T, "variables('both')").kind, Kind::String("default-NSG-*".into()));
+        assert_eq!(eval(T, "format('{0}/{1}', variables('name'), 'ssh')").kind, Kind::String("default-NSG/ssh".into()));
+        assert_eq!(eval(T, "variables('obj').a[1]").kind, Kind::Number("2".into()));
+        assert_eq!(eval(T, "if(equals(parameters('src'), '*'), 'any', 'some')").kind, Kind::String("any".into()));
+        assert_eq!(eval(T, "greater(length(parameters('src')), 0)").kind, Kind::Bool(true));
+        assert_eq!(eval(T, "toLower( 'ABC' )").kind, Kind::String("abc".into()));
     }
 
     #[test]
     fn unknowns_keep_a_stand_in_for_names() {
         let nsg = eval(T, "parameters('nsg')");
         let rule = eval(T, "concat(parameters('nsg'), '/allowAll')");
-        let (AKind::Unknown { text: a, .. }, AKind::Unknown { text: b, reason }) = (&nsg.kind, &rule.kind) else {
+        let (Kind::Unknown { stand_in: Some(a), .. }, Kind::Unknown { stand_in: Some(b), reason }) =
+            (&nsg.kind, &rule.kind)
+        else {
             panic!("unknown expected: {nsg:?} {rule:?}")
         };
         assert_eq!(a, "{parameters('nsg')}");
         assert_eq!(b, "{parameters('nsg')}/allowAll");
         assert!(reason.contains("no defaultValue"));
         let fmt = eval(T, "format('{0}/x', parameters('nsg'))");
-        assert!(matches!(fmt.kind, AKind::Unknown { ref text, .. } if text == "{parameters('nsg')}/x"));
+        assert!(matches!(fmt.kind, Kind::Unknown { stand_in: Some(ref text), .. } if text == "{parameters('nsg')}/x"));
         let loc = eval(T, "parameters('loc')");
-        assert!(matches!(loc.kind, AKind::Unknown { ref reason, .. } if reason.contains("resourcegroup()")));
+        assert!(matches!(loc.kind, Kind::Unknown { ref reason, .. } if reason.contains("resourcegroup()")));
     }
 
     #[test]

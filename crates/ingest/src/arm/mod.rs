@@ -32,9 +32,10 @@ use crate::error::IngestError;
 use crate::params::Parameters;
 use crate::raw::{from_tf, from_tf_list, Raw};
 use crate::FileOutcome;
-use expr::{AKind, AVal, ArmEval};
+use expr::{name_text, type_name, ArmEval};
 use portcullis_model::{Entry, Known, Span, Unknown};
-use portcullis_syntax::json::{Node, Value};
+use portcullis_syntax::json::{self, Node};
+use portcullis_syntax::{Kind, Member, Value};
 use std::sync::Arc;
 
 /// Whether the first bytes of a JSON file look like an ARM template: its
@@ -136,44 +137,44 @@ fn member<'n>(obj: &'n Node, k: &str) -> Option<&'n Node> {
 }
 
 /// A field of a rule object, flattened or under `properties`.
-fn field<'v>(obj: &'v AVal, k: &str) -> Option<&'v AVal> {
-    obj.get(k).or_else(|| obj.get("properties").and_then(|p| p.get(k)))
+fn field<'v>(obj: &'v Value, k: &str) -> Option<&'v Value> {
+    obj.get_any_case(k).or_else(|| obj.get_any_case("properties").and_then(|p| p.get_any_case(k)))
 }
 
-fn raw(errors: &mut Vec<IngestError>, obj: &AVal, k: &str) -> Option<Raw> {
-    from_tf(errors, &field(obj, k)?.to_tf(), k)
+fn raw(errors: &mut Vec<IngestError>, obj: &Value, k: &str) -> Option<Raw> {
+    from_tf(errors, field(obj, k)?, k)
 }
 
-fn raw_list(errors: &mut Vec<IngestError>, obj: &AVal, one: &str, many: &str) -> Vec<Raw> {
+fn raw_list(errors: &mut Vec<IngestError>, obj: &Value, one: &str, many: &str) -> Vec<Raw> {
     let mut out: Vec<Raw> = raw(errors, obj, one).into_iter().collect();
     if let Some(v) = field(obj, many) {
-        out.extend(from_tf_list(errors, &v.to_tf(), many));
+        out.extend(from_tf_list(errors, &v, many));
     }
     out
 }
 
 /// `[{"id": …}]` lists of application security groups.
-fn id_list(obj: &AVal, k: &str) -> Vec<Raw> {
+fn id_list(obj: &Value, k: &str) -> Vec<Raw> {
     let Some(v) = field(obj, k) else { return Vec::new() };
     match &v.kind {
-        AKind::Arr(a) => a
+        Kind::List(a) => a
             .iter()
             .filter_map(|g| {
-                let id = g.get("id")?;
+                let id = g.get_any_case("id")?;
                 Some(match id.text() {
                     Some(t) => Raw::text(t, id.span.clone()),
-                    None => Raw::unknown(id.name_text().unwrap_or_default(), id.span.clone()),
+                    None => Raw::unknown(name_text(&id).unwrap_or_default(), id.span.clone()),
                 })
             })
             .collect(),
-        AKind::Unknown { reason, .. } => vec![Raw::unknown(reason.clone(), v.span.clone())],
+        Kind::Unknown { reason, .. } => vec![Raw::unknown(reason.clone(), v.span.clone())],
         _ => Vec::new(),
     }
 }
 
-fn raw_rule(errors: &mut Vec<IngestError>, r: &AVal, span: Span) -> RawRule {
+fn raw_rule(errors: &mut Vec<IngestError>, r: &Value, span: Span) -> RawRule {
     let mut rr = RawRule::new(span);
-    rr.name = r.get("name").and_then(AVal::name_text);
+    rr.name = r.get_any_case("name").and_then(name_text);
     rr.priority = raw(errors, r, "priority");
     rr.direction = raw(errors, r, "direction");
     rr.access = raw(errors, r, "access");
@@ -208,8 +209,8 @@ impl Reader<'_, '_, '_> {
     /// resources by symbolic name).
     fn resources(&mut self, list: &Node, parent: Option<&Parent>) {
         let items: Vec<&Node> = match &list.value {
-            Value::Array(a) => a.iter().collect(),
-            Value::Object(m) => m.iter().map(|m| &m.value).collect(),
+            json::Value::Array(a) => a.iter().collect(),
+            json::Value::Object(m) => m.iter().map(|m| &m.value).collect(),
             _ => return,
         };
         for r in items {
@@ -237,11 +238,11 @@ impl Reader<'_, '_, '_> {
         if let Some(c) = member(r, "condition") {
             let v = self.ev.value(c);
             match &v.kind {
-                AKind::Bool(false) => return,
-                AKind::Str(s) if s.eq_ignore_ascii_case("false") => return,
-                AKind::Bool(true) => {}
-                AKind::Str(s) if s.eq_ignore_ascii_case("true") => {}
-                AKind::Unknown { reason, .. } => {
+                Kind::Bool(false) => return,
+                Kind::String(s) if s.eq_ignore_ascii_case("false") => return,
+                Kind::Bool(true) => {}
+                Kind::String(s) if s.eq_ignore_ascii_case("true") => {}
+                Kind::Unknown { reason, .. } => {
                     exists = Some(Unknown {
                         what: format!("whether {shown} is deployed"),
                         reason: reason.clone(),
@@ -251,7 +252,7 @@ impl Reader<'_, '_, '_> {
                 _ => self.ev.error(&v.span, format!("{shown}: `condition` should be a boolean")),
             }
         }
-        let name_text = name.as_ref().and_then(AVal::name_text);
+        let name_text = name.as_ref().and_then(name_text);
         if ty == NSG_TYPE {
             let nsg_key = name_text.as_deref().map(|n| self.nsg_key(n));
             self.nsg(r, &shown, span, nsg_key.clone(), exists.as_ref());
@@ -317,13 +318,17 @@ impl Reader<'_, '_, '_> {
         // The rule object: its name and properties, evaluated.
         let mut members = Vec::new();
         if let Some(n) = member(r, "name") {
-            members.push(("name".to_string(), self.ev.value(n)));
+            let value = self.ev.value(n);
+            members.push(Member { key: "name".to_string(), span: value.span.clone(), value });
         }
         match member(r, "properties") {
-            Some(p) => members.push(("properties".to_string(), self.ev.value(p))),
+            Some(p) => {
+                let value = self.ev.value(p);
+                members.push(Member { key: "properties".to_string(), span: value.span.clone(), value });
+            }
             None => self.ev.error(&span, format!("security rule {shown} has no `properties`")),
         }
-        let obj = AVal { kind: AKind::Obj(members), span: span.clone() };
+        let obj = Value { kind: Kind::Map(members), span: span.clone() };
         let mut rule = NsgRule {
             nsg: nsg.iter().map(|(k, _)| k.clone()).collect(),
             nsg_shown: nsg.map(|(_, s)| s),
@@ -342,12 +347,12 @@ impl Reader<'_, '_, '_> {
 
 /// The rules of an NSG's `securityRules` value, built by the Azure rule
 /// builder onto `nsg` (shared by ARM templates and Bicep).
-pub(crate) fn add_security_rules(nsg: &mut Nsg, v: &AVal, shown: &str, errors: &mut Vec<IngestError>) {
+pub(crate) fn add_security_rules(nsg: &mut Nsg, v: &Value, shown: &str, errors: &mut Vec<IngestError>) {
     match &v.kind {
-        AKind::Arr(list) => {
+        Kind::List(list) => {
             let mut seen: Vec<(i64, String)> = Vec::new();
             for rule in list {
-                if let AKind::Unknown { reason, .. } = &rule.kind {
+                if let Kind::Unknown { reason, .. } = &rule.kind {
                     nsg.entries.push(unknown_entry(shown, "security rule", reason, &rule.span));
                     continue;
                 }
@@ -367,10 +372,10 @@ pub(crate) fn add_security_rules(nsg: &mut Nsg, v: &AVal, shown: &str, errors: &
                 nsg.notes.extend(built.notes);
             }
         }
-        AKind::Null => {}
-        AKind::Unknown { reason, .. } => nsg.entries.push(unknown_entry(shown, "securityRules", reason, &v.span)),
+        Kind::Null => {}
+        Kind::Unknown { reason, .. } => nsg.entries.push(unknown_entry(shown, "securityRules", reason, &v.span)),
         _ => {
-            let msg = format!("{shown}: `securityRules` should be an array, found {}", v.type_name());
+            let msg = format!("{shown}: `securityRules` should be an array, found {}", type_name(&v));
             errors.push(IngestError::invalid(&v.span, msg));
             nsg.entries.push(unknown_entry(shown, "securityRules", "not an array of rules", &v.span));
         }
@@ -379,12 +384,18 @@ pub(crate) fn add_security_rules(nsg: &mut Nsg, v: &AVal, shown: &str, errors: &
 
 /// A child `securityRules` resource's entries, from an object with its
 /// `name` and `properties` (shared by ARM templates and Bicep).
-pub(crate) fn build_child_rule(rule: &mut NsgRule, obj: &AVal, shown: &str, span: Span, errors: &mut Vec<IngestError>) {
-    match obj.get("properties").map(|p| &p.kind) {
-        Some(AKind::Unknown { reason, .. }) => {
+pub(crate) fn build_child_rule(
+    rule: &mut NsgRule,
+    obj: &Value,
+    shown: &str,
+    span: Span,
+    errors: &mut Vec<IngestError>,
+) {
+    match obj.get_any_case("properties").map(|p| &p.kind) {
+        Some(Kind::Unknown { reason, .. }) => {
             rule.entries.push(unknown_entry(shown, "properties", reason, &span));
         }
-        Some(AKind::Obj(_)) => {
+        Some(Kind::Map(_)) => {
             let mut rr = raw_rule(errors, obj, span);
             // Its name is the last segment of `nsg/rule`.
             rr.name = Some(shown.to_string());

@@ -29,7 +29,7 @@
 pub mod lex;
 pub mod parse;
 
-use crate::arm::expr::{apply, num, same, truth, unknown_reason, unknown_val, AKind, AVal};
+use crate::arm::expr::{apply, name_text, num, same, truth, type_name, unknown_reason, unknown_val};
 use crate::arm::{add_security_rules, build_child_rule, mark_conditional, unknown_entry};
 use crate::azure::facts::key;
 use crate::azure::{AzureItems, Nsg, NsgRule};
@@ -39,6 +39,7 @@ use crate::params::Parameters;
 use crate::FileOutcome;
 use parse::{Decl, Ex, ExKind, Resource, StrPart};
 use portcullis_model::{Span, Unknown};
+use portcullis_syntax::{Kind, Member, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -130,9 +131,9 @@ struct Ev<'d, 'c> {
     params: HashMap<&'d str, &'d Option<Ex>>,
     vars: HashMap<&'d str, &'d Ex>,
     resources: HashMap<&'d str, &'d Resource>,
-    cache: HashMap<String, AVal>,
+    cache: HashMap<String, Value>,
     stack: Vec<String>,
-    locals: Vec<(String, AVal)>,
+    locals: Vec<(String, Value)>,
     depth: usize,
     errors: Vec<IngestError>,
 }
@@ -194,7 +195,7 @@ impl<'d, 'c> Ev<'d, 'c> {
         self.text.get(e.start as usize..e.end as usize).unwrap_or("")
     }
 
-    fn unknown(&self, e: &Ex, reason: impl Into<String>) -> AVal {
+    fn unknown(&self, e: &Ex, reason: impl Into<String>) -> Value {
         unknown_val(&self.span(e.start), reason, format!("{{{}}}", self.source(e)))
     }
 
@@ -203,7 +204,7 @@ impl<'d, 'c> Ev<'d, 'c> {
         self.errors.push(IngestError::invalid(&span, message));
     }
 
-    fn eval(&mut self, e: &Ex) -> AVal {
+    fn eval(&mut self, e: &Ex) -> Value {
         if self.depth >= MAX_DEPTH {
             return self.unknown(e, "expression nested too deeply to evaluate");
         }
@@ -213,30 +214,30 @@ impl<'d, 'c> Ev<'d, 'c> {
         v
     }
 
-    fn eval_inner(&mut self, e: &Ex) -> AVal {
+    fn eval_inner(&mut self, e: &Ex) -> Value {
         let span = self.span(e.start);
-        let at = |kind: AKind| AVal { kind, span: span.clone() };
+        let at = |kind: Kind| Value { kind, span: span.clone() };
         match &e.kind {
-            ExKind::Int(n) => at(AKind::Num(n.clone())),
-            ExKind::Bool(b) => at(AKind::Bool(*b)),
-            ExKind::Null => at(AKind::Null),
+            ExKind::Int(n) => at(Kind::Number(n.clone())),
+            ExKind::Bool(b) => at(Kind::Bool(*b)),
+            ExKind::Null => at(Kind::Null),
             ExKind::Str(parts) => {
                 let mut text = String::new();
-                let mut unknown: Option<AVal> = None;
+                let mut unknown: Option<Value> = None;
                 for p in parts {
                     match p {
                         StrPart::Lit(s) => text.push_str(s),
                         StrPart::Expr(x) => {
                             let v = self.eval(x);
-                            match (&v.kind, v.name_text()) {
-                                (AKind::Unknown { .. }, Some(t)) => {
+                            match (&v.kind, name_text(&v)) {
+                                (Kind::Unknown { .. }, Some(t)) => {
                                     text.push_str(&t);
                                     unknown.get_or_insert(v);
                                 }
-                                (AKind::Null, _) => {}
+                                (Kind::Null, _) => {}
                                 (_, Some(t)) => text.push_str(&t),
                                 (_, None) => {
-                                    let u = self.unknown(x, format!("interpolation of {}", v.type_name()));
+                                    let u = self.unknown(x, format!("interpolation of {}", type_name(&v)));
                                     unknown.get_or_insert(u);
                                 }
                             }
@@ -244,36 +245,35 @@ impl<'d, 'c> Ev<'d, 'c> {
                     }
                 }
                 match unknown {
-                    None => at(AKind::Str(text)),
+                    None => at(Kind::String(text)),
                     Some(u) => unknown_val(&span, unknown_reason(&u, "an interpolated value"), text),
                 }
             }
             ExKind::Ident(name) => self.ident(name, e),
-            ExKind::Arr(items) => at(AKind::Arr(items.iter().map(|i| self.eval(i)).collect())),
+            ExKind::Arr(items) => at(Kind::List(items.iter().map(|i| self.eval(i)).collect())),
             ExKind::Obj(props, _) => {
-                let mut members: Vec<(String, AVal)> = Vec::new();
-                for (k, _, v) in props {
-                    let v = self.eval(v);
+                let mut members: Vec<Member> = Vec::new();
+                for (k, at, v) in props {
+                    let value = self.eval(v);
                     if k == "..." {
-                        match v.kind {
-                            AKind::Obj(m) => members.extend(m),
-                            _ => members.push((k.clone(), v)),
+                        if let Kind::Map(m) = value.kind {
+                            members.extend(m);
+                            continue;
                         }
-                    } else {
-                        members.push((k.clone(), v));
                     }
+                    members.push(Member { key: k.clone(), span: self.span(*at), value });
                 }
-                at(AKind::Obj(members))
+                at(Kind::Map(members))
             }
             ExKind::For { item, index, iter, body } => {
                 let it = self.eval(iter);
-                let AKind::Arr(list) = it.kind else {
+                let Kind::List(list) = it.kind else {
                     return match it.kind {
-                        AKind::Unknown { reason, .. } => {
+                        Kind::Unknown { reason, .. } => {
                             self.unknown(e, format!("a `for` loop over a value that is unknown: {reason}"))
                         }
                         _ => {
-                            self.error(iter, format!("a `for` loop needs an array, found {}", it.type_name()));
+                            self.error(iter, format!("a `for` loop needs an array, found {}", type_name(&it)));
                             self.unknown(e, "a `for` loop over a value that is not an array")
                         }
                     };
@@ -297,7 +297,7 @@ impl<'d, 'c> Ev<'d, 'c> {
                     }
                     self.locals.truncate(n);
                 }
-                at(AKind::Arr(out))
+                at(Kind::List(out))
             }
             ExKind::If(..) => self.unknown(e, "a conditional body outside a resource or loop"),
             ExKind::Ternary(c, a, b) => {
@@ -318,13 +318,13 @@ impl<'d, 'c> Ev<'d, 'c> {
             ExKind::Unary(op, x) => {
                 let v = self.eval(x);
                 match (*op, &v.kind) {
-                    (_, AKind::Unknown { reason, .. }) => self.unknown(e, reason.clone()),
+                    (_, Kind::Unknown { reason, .. }) => self.unknown(e, reason.clone()),
                     ("!", _) => match truth(&v) {
-                        Some(b) => at(AKind::Bool(!b)),
+                        Some(b) => at(Kind::Bool(!b)),
                         None => self.invalid(e, "`!` of a value that is not a boolean"),
                     },
                     (_, _) => match num(&v) {
-                        Some(n) => at(AKind::Num((-n).to_string())),
+                        Some(n) => at(Kind::Number((-n).to_string())),
                         None => self.invalid(e, "`-` of a value that is not a number"),
                     },
                 }
@@ -355,15 +355,15 @@ impl<'d, 'c> Ev<'d, 'c> {
                     }
                 }
                 let b = self.eval(base);
-                match (&b.kind, b.get(name)) {
+                match (&b.kind, b.get_any_case(name)) {
                     (_, Some(v)) => v.clone(),
-                    (AKind::Unknown { reason, text }, _) => {
+                    (Kind::Unknown { reason, stand_in: Some(text) }, _) => {
                         unknown_val(&span, reason.clone(), format!("{text}.{name}"))
                     }
-                    (AKind::Null, _) if *safe => at(AKind::Null),
-                    (AKind::Obj(_), _) if *safe => at(AKind::Null),
+                    (Kind::Null, _) if *safe => at(Kind::Null),
+                    (Kind::Map(_), _) if *safe => at(Kind::Null),
                     _ => {
-                        self.error(e, format!("`{}`: {} has no property `{name}`", self.source(e), b.type_name()));
+                        self.error(e, format!("`{}`: {} has no property `{name}`", self.source(e), type_name(&b)));
                         self.unknown(e, format!("no property `{name}`"))
                     }
                 }
@@ -371,18 +371,18 @@ impl<'d, 'c> Ev<'d, 'c> {
             ExKind::Index { base, index, safe } => {
                 let (b, i) = (self.eval(base), self.eval(index));
                 match (&b.kind, &i.kind) {
-                    (AKind::Arr(a), AKind::Num(n)) => match n.parse::<usize>().ok().and_then(|n| a.get(n)) {
+                    (Kind::List(a), Kind::Number(n)) => match n.parse::<usize>().ok().and_then(|n| a.get(n)) {
                         Some(v) => v.clone(),
-                        None if *safe => at(AKind::Null),
+                        None if *safe => at(Kind::Null),
                         None => self.unknown(e, format!("index {n} is outside the array")),
                     },
-                    (AKind::Obj(_), AKind::Str(k)) => match b.get(k) {
+                    (Kind::Map(_), Kind::String(k)) => match b.get_any_case(k) {
                         Some(v) => v.clone(),
-                        None if *safe => at(AKind::Null),
+                        None if *safe => at(Kind::Null),
                         None => self.unknown(e, format!("no property `{k}`")),
                     },
-                    (AKind::Null, _) if *safe => at(AKind::Null),
-                    (AKind::Unknown { reason, .. }, _) | (_, AKind::Unknown { reason, .. }) => {
+                    (Kind::Null, _) if *safe => at(Kind::Null),
+                    (Kind::Unknown { reason, .. }, _) | (_, Kind::Unknown { reason, .. }) => {
                         self.unknown(e, reason.clone())
                     }
                     _ => self.unknown(e, "an index into a value that has none"),
@@ -394,7 +394,7 @@ impl<'d, 'c> Ev<'d, 'c> {
             ExKind::Call { name, args } => {
                 let lower = name.to_ascii_lowercase();
                 let short = lower.strip_prefix("sys.").or_else(|| lower.strip_prefix("az.")).unwrap_or(&lower);
-                let vals: Vec<AVal> = args.iter().map(|a| self.eval(a)).collect();
+                let vals: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
                 let shown = format!("Bicep expression `{}`", self.source(e));
                 let stand_in = format!("{{{}}}", self.source(e));
                 let mut v = apply(short, vals, &span, &shown, stand_in, &mut self.errors);
@@ -405,7 +405,7 @@ impl<'d, 'c> Ev<'d, 'c> {
         }
     }
 
-    fn invalid(&mut self, e: &Ex, why: &str) -> AVal {
+    fn invalid(&mut self, e: &Ex, why: &str) -> Value {
         self.error(e, format!("Bicep expression `{}`: {why}", self.source(e)));
         self.unknown(e, why)
     }
@@ -415,16 +415,16 @@ impl<'d, 'c> Ev<'d, 'c> {
     }
 
     /// Binds a loop's item (and index); returns the length to truncate to.
-    fn bind(&mut self, item: &str, index: Option<&str>, v: AVal, i: usize, span: &Span) -> usize {
+    fn bind(&mut self, item: &str, index: Option<&str>, v: Value, i: usize, span: &Span) -> usize {
         let n = self.locals.len();
         self.locals.push((item.to_string(), v));
         if let Some(ix) = index {
-            self.locals.push((ix.to_string(), AVal { kind: AKind::Num(i.to_string()), span: span.clone() }));
+            self.locals.push((ix.to_string(), Value { kind: Kind::Number(i.to_string()), span: span.clone() }));
         }
         n
     }
 
-    fn ident(&mut self, name: &str, e: &Ex) -> AVal {
+    fn ident(&mut self, name: &str, e: &Ex) -> Value {
         let span = self.span(e.start);
         if let Some((_, v)) = self.locals.iter().rev().find(|(n, _)| n == name) {
             return v.clone();
@@ -435,7 +435,7 @@ impl<'d, 'c> Ev<'d, 'c> {
         }
         if let Some(&default) = self.params.get(name) {
             if let Some(v) = self.given.any_case(name) {
-                return AVal { span, ..v.clone() };
+                return Value { span, ..v.clone() };
             }
             return match default {
                 Some(d) => {
@@ -453,7 +453,7 @@ impl<'d, 'c> Ev<'d, 'c> {
                         }
                     };
                     // Used here: findings point at the use, where the rule is.
-                    AVal { span, ..v }
+                    Value { span, ..v }
                 }
                 None => unknown_val(
                     &span,
@@ -472,7 +472,7 @@ impl<'d, 'c> Ev<'d, 'c> {
             let mut v = self.eval(value);
             self.locals = saved;
             self.stack.pop();
-            if let AKind::Unknown { text, .. } = &mut v.kind {
+            if let Kind::Unknown { stand_in: Some(text), .. } = &mut v.kind {
                 if text.is_empty() {
                     *text = format!("{{{name}}}");
                 }
@@ -486,27 +486,27 @@ impl<'d, 'c> Ev<'d, 'c> {
         self.unknown(e, format!("`{name}` is not a parameter, variable or resource of this file"))
     }
 
-    fn binary(&mut self, op: &str, l: &Ex, r: &Ex, e: &Ex) -> AVal {
+    fn binary(&mut self, op: &str, l: &Ex, r: &Ex, e: &Ex) -> Value {
         let span = self.span(e.start);
-        let at = |kind: AKind| AVal { kind, span: span.clone() };
+        let at = |kind: Kind| Value { kind, span: span.clone() };
         let a = self.eval(l);
         match op {
             "??" => {
                 return match a.kind {
-                    AKind::Null => self.eval(r),
-                    AKind::Unknown { ref reason, .. } => self.unknown(e, reason.clone()),
+                    Kind::Null => self.eval(r),
+                    Kind::Unknown { ref reason, .. } => self.unknown(e, reason.clone()),
                     _ => a,
                 }
             }
             "||" | "&&" => {
                 let decisive = op == "||";
                 if truth(&a) == Some(decisive) {
-                    return at(AKind::Bool(decisive));
+                    return at(Kind::Bool(decisive));
                 }
                 let b = self.eval(r);
                 return match (truth(&a), truth(&b)) {
-                    (_, Some(x)) if x == decisive => at(AKind::Bool(decisive)),
-                    (Some(_), Some(_)) => at(AKind::Bool(!decisive)),
+                    (_, Some(x)) if x == decisive => at(Kind::Bool(decisive)),
+                    (Some(_), Some(_)) => at(Kind::Bool(!decisive)),
                     _ => {
                         let u = if a.is_unknown() { &a } else { &b };
                         let reason = unknown_reason(u, &format!("an operand of `{op}`"));
@@ -522,20 +522,20 @@ impl<'d, 'c> Ev<'d, 'c> {
             return self.unknown(e, reason);
         }
         match op {
-            "==" => at(AKind::Bool(same(&a, &b))),
-            "!=" => at(AKind::Bool(!same(&a, &b))),
+            "==" => at(Kind::Bool(same(&a, &b))),
+            "!=" => at(Kind::Bool(!same(&a, &b))),
             "=~" | "!~" => match (a.text(), b.text()) {
-                (Some(x), Some(y)) => at(AKind::Bool((x.to_lowercase() == y.to_lowercase()) == (op == "=~"))),
+                (Some(x), Some(y)) => at(Kind::Bool((x.to_lowercase() == y.to_lowercase()) == (op == "=~"))),
                 _ => self.invalid(e, "`=~` compares text"),
             },
             "<" | "<=" | ">" | ">=" => {
                 let ord = match (num(&a), num(&b), &a.kind, &b.kind) {
                     (Some(x), Some(y), _, _) => x.cmp(&y),
-                    (_, _, AKind::Str(x), AKind::Str(y)) => x.cmp(y),
+                    (_, _, Kind::String(x), Kind::String(y)) => x.cmp(y),
                     _ => return self.invalid(e, "a comparison of values that are not numbers or text"),
                 };
                 use std::cmp::Ordering::*;
-                at(AKind::Bool(match op {
+                at(Kind::Bool(match op {
                     "<" => ord == Less,
                     "<=" => ord != Greater,
                     ">" => ord == Greater,
@@ -554,7 +554,7 @@ impl<'d, 'c> Ev<'d, 'c> {
                     _ => x.checked_rem(y),
                 };
                 match v {
-                    Some(v) => at(AKind::Num(v.to_string())),
+                    Some(v) => at(Kind::Number(v.to_string())),
                     None => self.invalid(e, "arithmetic overflow or division by zero"),
                 }
             }
@@ -575,7 +575,7 @@ impl<'d, 'c> Ev<'d, 'c> {
             ExKind::For { item, index, iter, body } => {
                 let it = self.eval(iter);
                 match it.kind {
-                    AKind::Arr(list) => {
+                    Kind::List(list) => {
                         for (i, v) in list.into_iter().enumerate() {
                             let n = self.bind(item, index.as_deref(), v, i, &it.span);
                             self.instance(r, &ty, format!("{}[{i}]", r.symbol), body, parent, None, items);
@@ -584,9 +584,9 @@ impl<'d, 'c> Ev<'d, 'c> {
                     }
                     _ => {
                         let reason = match &it.kind {
-                            AKind::Unknown { reason, .. } => reason.clone(),
+                            Kind::Unknown { reason, .. } => reason.clone(),
                             _ => {
-                                self.error(iter, format!("a `for` loop needs an array, found {}", it.type_name()));
+                                self.error(iter, format!("a `for` loop needs an array, found {}", type_name(&it)));
                                 "not an array".into()
                             }
                         };
@@ -652,7 +652,7 @@ impl<'d, 'c> Ev<'d, 'c> {
             let nsg_key = format!("bicep-nsg:{file}:{}", key(&shown));
             if !r.existing {
                 let mut aliases = vec![nsg_key.clone()];
-                if let Some(n) = v.get("name").and_then(AVal::name_text) {
+                if let Some(n) = v.get_any_case("name").and_then(name_text) {
                     aliases.push(format!("bicep-nsg-name:{file}:{}", key(&n)));
                 }
                 let mut nsg = Nsg {
@@ -665,13 +665,13 @@ impl<'d, 'c> Ev<'d, 'c> {
                     nics: Vec::new(),
                     notes: Vec::new(),
                 };
-                match v.get("properties") {
+                match v.get_any_case("properties") {
                     Some(p) if p.is_unknown() => {
                         let reason = unknown_reason(p, "properties");
                         nsg.entries.push(unknown_entry(&shown, "properties", &reason, &p.span));
                     }
                     Some(p) => {
-                        if let Some(rules) = p.get("securityRules") {
+                        if let Some(rules) = p.get_any_case("securityRules") {
                             add_security_rules(&mut nsg, rules, &shown, &mut self.errors);
                         }
                     }
@@ -701,20 +701,20 @@ impl<'d, 'c> Ev<'d, 'c> {
                 Some((p.key.clone(), p.shown.clone()))
             }
             None => self.parent_of(body, &mut notes).or_else(|| {
-                let n = v.get("name").and_then(AVal::name_text)?;
+                let n = v.get_any_case("name").and_then(name_text)?;
                 let (nsg, _) = n.split_once('/')?;
                 Some((format!("bicep-nsg-name:{file}:{}", key(nsg)), nsg.to_string()))
             }),
         };
         let mut obj = Vec::new();
-        if let Some(n) = v.get("name") {
-            obj.push(("name".to_string(), n.clone()));
+        if let Some(n) = v.get_any_case("name") {
+            obj.push(Member { key: "name".to_string(), span: n.span.clone(), value: n.clone() });
         }
-        match v.get("properties") {
-            Some(p) => obj.push(("properties".to_string(), p.clone())),
+        match v.get_any_case("properties") {
+            Some(p) => obj.push(Member { key: "properties".to_string(), span: p.span.clone(), value: p.clone() }),
             None => self.errors.push(IngestError::invalid(&span, format!("security rule {shown} has no `properties`"))),
         }
-        let obj = AVal { kind: AKind::Obj(obj), span: span.clone() };
+        let obj = Value { kind: Kind::Map(obj), span: span.clone() };
         let mut rule = NsgRule {
             nsg: nsg.iter().map(|(k, _)| k.clone()).collect(),
             nsg_shown: nsg.map(|(_, s)| s),
