@@ -1,7 +1,8 @@
-//! A field as an adapter found it, before a provider's rules read it: its
-//! text (numbers as their literal) or the reason it cannot be known, and
-//! where it is. Shared by the Azure and GCP readers so CLI dumps and
-//! Terraform feed one builder per provider.
+//! A field as an adapter found it, before a provider's rules read it: a
+//! [`Value`] holding its text (numbers as their literal) or the reason it
+//! cannot be known, and where it is. Shared by the Azure, GCP and
+//! Kubernetes readers so CLI dumps, templates and Terraform feed one
+//! builder per provider.
 
 use crate::ctx::Ctx;
 use crate::error::{ErrorKind, IngestError};
@@ -10,35 +11,28 @@ use portcullis_model::{Span, Unknown};
 use portcullis_syntax::json::{self, Node};
 use portcullis_syntax::{Kind, Value};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Raw {
-    pub value: RawValue,
-    pub span: Span,
+/// A field known as text, at `span`.
+pub fn text(s: impl Into<String>, span: Span) -> Value {
+    Value::new(Kind::String(s.into()), span)
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RawValue {
-    Text(String),
-    /// Unknown, with the reason. Adapters that found a wrong type have
-    /// reported it already and pass `Unknown("invalid value")`.
-    Unknown(String),
+/// A field as a builder reads it: its text, or why it cannot be known;
+/// and where it is. Fields are made by the functions below, which keep
+/// only text and unknowns (anything else was reported and is unknown).
+pub fn read(v: &Value) -> (Result<&str, &str>, &Span) {
+    let found = match &v.kind {
+        Kind::String(t) | Kind::Number(t) => Ok(t.as_str()),
+        Kind::Unknown { reason, .. } => Err(reason.as_str()),
+        _ => Err("invalid value"),
+    };
+    (found, &v.span)
 }
 
-impl Raw {
-    pub fn text(s: impl Into<String>, span: Span) -> Raw {
-        Raw { value: RawValue::Text(s.into()), span }
-    }
-
-    pub fn unknown(reason: impl Into<String>, span: Span) -> Raw {
-        Raw { value: RawValue::Unknown(reason.into()), span }
-    }
-
-    /// The text, or `(unknown)`, for labels.
-    pub fn shown(&self) -> String {
-        match &self.value {
-            RawValue::Text(t) => t.clone(),
-            RawValue::Unknown(_) => "(unknown)".into(),
-        }
+/// The text, or `(unknown)`, for labels.
+pub fn shown(v: &Value) -> String {
+    match read(v).0 {
+        Ok(t) => t.to_string(),
+        Err(_) => "(unknown)".into(),
     }
 }
 
@@ -54,54 +48,54 @@ pub fn unknown(what: &str, reason: impl Into<String>, span: &Span) -> Unknown {
 /// A Terraform value as a [`Raw`]: `None` when null or an empty string
 /// (plans write an unset optional string as `""`); a list or object where
 /// one value belongs is reported and unknown.
-pub fn from_tf(errors: &mut Vec<IngestError>, v: &Value, k: &str) -> Option<Raw> {
+pub fn from_value(errors: &mut Vec<IngestError>, v: &Value, k: &str) -> Option<Value> {
     match &v.kind {
         Kind::Null => None,
         Kind::String(s) if s.is_empty() => None,
-        Kind::Unknown { reason: r, .. } => Some(Raw::unknown(r.clone(), v.span.clone())),
+        Kind::Unknown { reason: r, .. } => Some(Value::unknown(r.clone(), v.span.clone())),
         _ => match v.text() {
-            Some(s) => Some(Raw::text(s, v.span.clone())),
+            Some(s) => Some(text(s, v.span.clone())),
             None => {
                 error(errors, &v.span, format!("`{k}` should be a single value, found {}", type_name(v)));
-                Some(Raw::unknown("invalid value", v.span.clone()))
+                Some(Value::unknown("invalid value", v.span.clone()))
             }
         },
     }
 }
 
-/// The elements of a Terraform list argument (a single value is read as a
-/// list of one; an unknown list is one unknown element).
-pub fn from_tf_list(errors: &mut Vec<IngestError>, v: &Value, k: &str) -> Vec<Raw> {
+/// The elements of a list argument (a single value is read as a list of
+/// one; an unknown list is one unknown element).
+pub fn list_from_value(errors: &mut Vec<IngestError>, v: &Value, k: &str) -> Vec<Value> {
     match &v.kind {
-        Kind::List(l) => l.iter().filter_map(|item| from_tf(errors, item, k)).collect(),
+        Kind::List(l) => l.iter().filter_map(|item| from_value(errors, item, k)).collect(),
         Kind::Null => Vec::new(),
-        Kind::Unknown { reason: r, .. } => vec![Raw::unknown(r.clone(), v.span.clone())],
-        _ => from_tf(errors, v, k).into_iter().collect(),
+        Kind::Unknown { reason: r, .. } => vec![Value::unknown(r.clone(), v.span.clone())],
+        _ => from_value(errors, v, k).into_iter().collect(),
     }
 }
 
-/// A JSON value as a [`Raw`] (see [`from_tf`]).
-pub fn from_json(ctx: &mut Ctx, v: &Node, k: &str) -> Option<Raw> {
+/// A JSON value as a field (see [`from_value`]).
+pub fn from_json(ctx: &mut Ctx, v: &Node, k: &str) -> Option<Value> {
     let span = ctx.span(v.offset);
     match &v.value {
         json::Value::Null => None,
         json::Value::String(s) if s.is_empty() => None,
-        json::Value::String(s) => Some(Raw::text(s.to_string(), span)),
-        json::Value::Number(n) => Some(Raw::text(n.to_string(), span)),
-        json::Value::Bool(b) => Some(Raw::text(b.to_string(), span)),
+        json::Value::String(s) => Some(text(s.to_string(), span)),
+        json::Value::Number(n) => Some(text(n.to_string(), span)),
+        json::Value::Bool(b) => Some(text(b.to_string(), span)),
         other => {
             ctx.error(
                 v.offset,
                 ErrorKind::Invalid,
                 format!("field `{k}` should be a single value, found {}", other.type_name()),
             );
-            Some(Raw::unknown("invalid value", span))
+            Some(Value::unknown("invalid value", span))
         }
     }
 }
 
-/// The elements of a JSON list field (see [`from_tf_list`]).
-pub fn from_json_list(ctx: &mut Ctx, v: &Node, k: &str) -> Vec<Raw> {
+/// The elements of a JSON list field (see [`list_from_value`]).
+pub fn from_json_list(ctx: &mut Ctx, v: &Node, k: &str) -> Vec<Value> {
     match &v.value {
         json::Value::Array(a) => a.iter().filter_map(|n| from_json(ctx, n, k)).collect(),
         json::Value::Null => Vec::new(),
@@ -111,7 +105,7 @@ pub fn from_json_list(ctx: &mut Ctx, v: &Node, k: &str) -> Vec<Raw> {
                 ErrorKind::Invalid,
                 format!("field `{k}` should be a list, found {}", other.type_name()),
             );
-            vec![Raw::unknown("invalid value", ctx.span(v.offset))]
+            vec![Value::unknown("invalid value", ctx.span(v.offset))]
         }
     }
 }

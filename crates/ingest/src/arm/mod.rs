@@ -30,7 +30,7 @@ use crate::azure::{AzureItems, Nsg, NsgRule};
 use crate::ctx::Ctx;
 use crate::error::IngestError;
 use crate::params::Parameters;
-use crate::raw::{from_tf, from_tf_list, Raw};
+use crate::raw::{from_value, list_from_value, text};
 use crate::FileOutcome;
 use expr::{name_text, type_name, ArmEval};
 use portcullis_model::{Entry, Known, Span, Unknown};
@@ -141,20 +141,20 @@ fn field<'v>(obj: &'v Value, k: &str) -> Option<&'v Value> {
     obj.get_any_case(k).or_else(|| obj.get_any_case("properties").and_then(|p| p.get_any_case(k)))
 }
 
-fn raw(errors: &mut Vec<IngestError>, obj: &Value, k: &str) -> Option<Raw> {
-    from_tf(errors, field(obj, k)?, k)
+fn raw(errors: &mut Vec<IngestError>, obj: &Value, k: &str) -> Option<Value> {
+    from_value(errors, field(obj, k)?, k)
 }
 
-fn raw_list(errors: &mut Vec<IngestError>, obj: &Value, one: &str, many: &str) -> Vec<Raw> {
-    let mut out: Vec<Raw> = raw(errors, obj, one).into_iter().collect();
+fn raw_list(errors: &mut Vec<IngestError>, obj: &Value, one: &str, many: &str) -> Vec<Value> {
+    let mut out: Vec<Value> = raw(errors, obj, one).into_iter().collect();
     if let Some(v) = field(obj, many) {
-        out.extend(from_tf_list(errors, &v, many));
+        out.extend(list_from_value(errors, &v, many));
     }
     out
 }
 
 /// `[{"id": …}]` lists of application security groups.
-fn id_list(obj: &Value, k: &str) -> Vec<Raw> {
+fn id_list(obj: &Value, k: &str) -> Vec<Value> {
     let Some(v) = field(obj, k) else { return Vec::new() };
     match &v.kind {
         Kind::List(a) => a
@@ -162,12 +162,12 @@ fn id_list(obj: &Value, k: &str) -> Vec<Raw> {
             .filter_map(|g| {
                 let id = g.get_any_case("id")?;
                 Some(match id.text() {
-                    Some(t) => Raw::text(t, id.span.clone()),
-                    None => Raw::unknown(name_text(&id).unwrap_or_default(), id.span.clone()),
+                    Some(t) => text(t, id.span.clone()),
+                    None => Value::unknown(name_text(&id).unwrap_or_default(), id.span.clone()),
                 })
             })
             .collect(),
-        Kind::Unknown { reason, .. } => vec![Raw::unknown(reason.clone(), v.span.clone())],
+        Kind::Unknown { reason, .. } => vec![Value::unknown(reason.clone(), v.span.clone())],
         _ => Vec::new(),
     }
 }

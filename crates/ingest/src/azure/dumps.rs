@@ -10,10 +10,11 @@
 //! and <https://learn.microsoft.com/rest/api/virtualnetwork/network-interfaces/get>.
 
 use super::facts::{key, name_key};
-use super::rule::{build, Raw, RawRule};
+use super::rule::{build, RawRule};
 use super::{AzureItems, Nic, Nsg, ServiceTag};
 use crate::ctx::Ctx;
 use crate::error::ErrorKind;
+use crate::raw::text;
 use crate::raw::{from_json, from_json_list};
 use portcullis_model::{AddrSet, Cidr};
 use portcullis_syntax::json::{Node, Value};
@@ -101,13 +102,13 @@ pub fn read(ctx: &mut Ctx, root: &Node, kind: &str) -> AzureItems {
 }
 
 /// A scalar field as written; a wrong type is reported and unknown.
-fn raw(ctx: &mut Ctx, obj: &Node, k: &str) -> Option<Raw> {
+fn raw(ctx: &mut Ctx, obj: &Node, k: &str) -> Option<portcullis_syntax::Value> {
     from_json(ctx, field(obj, k)?, k)
 }
 
 /// A singular field and its plural twin, merged.
-fn raw_list(ctx: &mut Ctx, obj: &Node, one: &str, many: &str) -> Vec<Raw> {
-    let mut out: Vec<Raw> = raw(ctx, obj, one).into_iter().collect();
+fn raw_list(ctx: &mut Ctx, obj: &Node, one: &str, many: &str) -> Vec<portcullis_syntax::Value> {
+    let mut out: Vec<portcullis_syntax::Value> = raw(ctx, obj, one).into_iter().collect();
     if let Some(v) = field(obj, many) {
         out.extend(from_json_list(ctx, v, many));
     }
@@ -161,10 +162,10 @@ fn raw_rule(ctx: &mut Ctx, r: &Node, is_default: bool) -> RawRule {
     rr.dst_ports = raw_list(ctx, r, "destinationPortRange", "destinationPortRanges");
     rr.dst_prefixes = raw_list(ctx, r, "destinationAddressPrefix", "destinationAddressPrefixes");
     for (id, off) in id_list(ctx, r, "sourceApplicationSecurityGroups") {
-        rr.src_asgs.push(Raw::text(id, ctx.span(off)));
+        rr.src_asgs.push(text(id, ctx.span(off)));
     }
     for (id, off) in id_list(ctx, r, "destinationApplicationSecurityGroups") {
-        rr.dst_asgs.push(Raw::text(id, ctx.span(off)));
+        rr.dst_asgs.push(text(id, ctx.span(off)));
     }
     rr
 }

@@ -17,11 +17,11 @@ use super::facts::{
     service_tag_what, Prefix, USER_PRIORITIES,
 };
 use crate::error::IngestError;
-use crate::raw::{error, unknown};
-pub use crate::raw::{Raw, RawValue};
+use crate::raw::{error, read, shown, unknown};
 use portcullis_model::{
     format_ports, Action, Entry, InternalSource, Known, Origin, PortSet, ProtoMatch, Sources, Span, Unknown,
 };
+use portcullis_syntax::Value;
 
 /// A security rule's fields, as an adapter found them. Singular and plural
 /// fields (`source_address_prefix` and `source_address_prefixes`) are
@@ -33,17 +33,17 @@ pub struct RawRule {
     pub span: Span,
     /// One of the NSG's `defaultSecurityRules`: priorities 65000+ are fine.
     pub is_default: bool,
-    pub priority: Option<Raw>,
-    pub direction: Option<Raw>,
-    pub access: Option<Raw>,
-    pub protocol: Option<Raw>,
-    pub src_prefixes: Vec<Raw>,
+    pub priority: Option<Value>,
+    pub direction: Option<Value>,
+    pub access: Option<Value>,
+    pub protocol: Option<Value>,
+    pub src_prefixes: Vec<Value>,
     /// Application security groups (ids or references).
-    pub src_asgs: Vec<Raw>,
-    pub src_ports: Vec<Raw>,
-    pub dst_ports: Vec<Raw>,
-    pub dst_prefixes: Vec<Raw>,
-    pub dst_asgs: Vec<Raw>,
+    pub src_asgs: Vec<Value>,
+    pub src_ports: Vec<Value>,
+    pub dst_ports: Vec<Value>,
+    pub dst_prefixes: Vec<Value>,
+    pub dst_asgs: Vec<Value>,
 }
 
 impl RawRule {
@@ -87,13 +87,13 @@ pub fn build(raw: &RawRule, resource: &str, errors: &mut Vec<IngestError>) -> Bu
     // Whether the rule applies at all; unknown parts are collected.
     let mut applies: Vec<Unknown> = Vec::new();
 
-    match &raw.direction {
+    match raw.direction.as_ref().map(read) {
         None => {
             error(errors, &raw.span, format!("security rule {name}: `direction` is required (Inbound or Outbound)"));
             applies.push(unknown("direction", "not given", &raw.span));
         }
-        Some(Raw { value: RawValue::Unknown(r), span }) => applies.push(unknown("direction", r.clone(), span)),
-        Some(Raw { value: RawValue::Text(t), span }) => match t.trim().to_ascii_lowercase().as_str() {
+        Some((Err(r), span)) => applies.push(unknown("direction", r, span)),
+        Some((Ok(t), span)) => match t.trim().to_ascii_lowercase().as_str() {
             "inbound" => {}
             // Outbound rules decide what leaves, not who can connect.
             "outbound" => return out,
@@ -110,17 +110,17 @@ pub fn build(raw: &RawRule, resource: &str, errors: &mut Vec<IngestError>) -> Bu
 
     // An unknown action is read as an allow whose match is unknown, as for
     // AWS network ACL entries.
-    let action = match &raw.access {
+    let action = match raw.access.as_ref().map(read) {
         None => {
             error(errors, &raw.span, format!("security rule {name}: `access` is required (Allow or Deny)"));
             applies.push(unknown("access", "not given", &raw.span));
             Action::Allow
         }
-        Some(Raw { value: RawValue::Unknown(r), span }) => {
-            applies.push(unknown("access", r.clone(), span));
+        Some((Err(r), span)) => {
+            applies.push(unknown("access", r, span));
             Action::Allow
         }
-        Some(Raw { value: RawValue::Text(t), span }) => match t.trim().to_ascii_lowercase().as_str() {
+        Some((Ok(t), span)) => match t.trim().to_ascii_lowercase().as_str() {
             "allow" => Action::Allow,
             "deny" => Action::Deny,
             _ => {
@@ -132,7 +132,7 @@ pub fn build(raw: &RawRule, resource: &str, errors: &mut Vec<IngestError>) -> Bu
     };
 
     let mut order_unknown = false;
-    let order = match &raw.priority {
+    let order = match raw.priority.as_ref().map(read) {
         // Azure rejects a rule without a priority; the rule is still read
         // as written (conformance convention 9: what it says about sources,
         // protocol, ports, direction and action), after every rule that has
@@ -146,12 +146,12 @@ pub fn build(raw: &RawRule, resource: &str, errors: &mut Vec<IngestError>) -> Bu
             order_unknown = true;
             AFTER_USER_RULES
         }
-        Some(Raw { value: RawValue::Unknown(r), span }) => {
+        Some((Err(r), span)) => {
             applies.push(unknown("priority", format!("{r}: the rule's place in the order is unknown"), span));
             order_unknown = true;
             i64::MIN
         }
-        Some(Raw { value: RawValue::Text(t), span }) => match t.trim().parse::<i64>() {
+        Some((Ok(t), span)) => match t.trim().parse::<i64>() {
             Ok(p) => {
                 if !raw.is_default && !USER_PRIORITIES.contains(&p) {
                     error(errors, span, format!("security rule {name}: priority {p} is outside 100-4096"));
@@ -168,13 +168,13 @@ pub fn build(raw: &RawRule, resource: &str, errors: &mut Vec<IngestError>) -> Bu
         },
     };
 
-    let mut protocol: Known<ProtoMatch> = match &raw.protocol {
+    let mut protocol: Known<ProtoMatch> = match raw.protocol.as_ref().map(read) {
         None => {
             error(errors, &raw.span, format!("security rule {name}: `protocol` is required"));
             Known::from_unknown(unknown("protocol", "not given", &raw.span))
         }
-        Some(Raw { value: RawValue::Unknown(r), span }) => Known::from_unknown(unknown("protocol", r.clone(), span)),
-        Some(Raw { value: RawValue::Text(t), span }) => match parse_protocol(t) {
+        Some((Err(r), span)) => Known::from_unknown(unknown("protocol", r, span)),
+        Some((Ok(t), span)) => match parse_protocol(t) {
             Some(p) => Known::Known(p),
             None => {
                 error(
@@ -201,11 +201,11 @@ pub fn build(raw: &RawRule, resource: &str, errors: &mut Vec<IngestError>) -> Bu
         let mut set = PortSet::empty();
         let mut unk: Option<Unknown> = None;
         for p in &raw.dst_ports {
-            match &p.value {
-                RawValue::Unknown(r) => {
-                    unk.get_or_insert_with(|| unknown("destination port", r.clone(), &p.span));
+            match read(p).0 {
+                Err(r) => {
+                    unk.get_or_insert_with(|| unknown("destination port", r, &p.span));
                 }
-                RawValue::Text(t) => match parse_port_range(t) {
+                Ok(t) => match parse_port_range(t) {
                     Ok(ps) => set.union_in_place(&ps),
                     Err(msg) => {
                         error(errors, &p.span, format!("security rule {name}: destination port: {msg}"));
@@ -225,15 +225,15 @@ pub fn build(raw: &RawRule, resource: &str, errors: &mut Vec<IngestError>) -> Bu
     // with one can be walked around (not counted).
     let mut src_ports_limited = None;
     for p in &raw.src_ports {
-        match &p.value {
-            RawValue::Text(t) if t.trim() == "*" => {}
-            RawValue::Text(t) => {
+        match read(p).0 {
+            Ok(t) if t.trim() == "*" => {}
+            Ok(t) => {
                 if let Err(msg) = parse_port_range(t) {
                     error(errors, &p.span, format!("security rule {name}: source port: {msg}"));
                 }
                 src_ports_limited.get_or_insert_with(|| t.trim().to_string());
             }
-            RawValue::Unknown(_) => {
+            Err(_) => {
                 src_ports_limited.get_or_insert_with(|| "(unknown)".to_string());
             }
         }
@@ -243,16 +243,16 @@ pub fn build(raw: &RawRule, resource: &str, errors: &mut Vec<IngestError>) -> Bu
     // apply) and a deny is not (it may not).
     let mut dst_limited: Option<String> = None;
     for p in &raw.dst_prefixes {
-        let narrow = match &p.value {
-            RawValue::Text(t) => !destination_is_everything(t),
-            RawValue::Unknown(_) => true,
+        let narrow = match read(p).0 {
+            Ok(t) => !destination_is_everything(t),
+            Err(_) => true,
         };
         if narrow {
-            dst_limited.get_or_insert_with(|| p.shown());
+            dst_limited.get_or_insert_with(|| shown(p));
         }
     }
     if let Some(a) = raw.dst_asgs.first() {
-        dst_limited.get_or_insert_with(|| format!("application security group {}", a.shown()));
+        dst_limited.get_or_insert_with(|| format!("application security group {}", shown(a)));
     }
 
     let prio_shown = if order_unknown { "(none)".to_string() } else { order.to_string() };
@@ -301,11 +301,9 @@ pub fn build(raw: &RawRule, resource: &str, errors: &mut Vec<IngestError>) -> Bu
     };
 
     for p in &raw.src_prefixes {
-        let sources = match &p.value {
-            RawValue::Unknown(r) => {
-                Sources { unknown: vec![unknown("source address prefix", r.clone(), &p.span)], ..Default::default() }
-            }
-            RawValue::Text(t) => match parse_prefix(t) {
+        let sources = match read(p).0 {
+            Err(r) => Sources { unknown: vec![unknown("source address prefix", r, &p.span)], ..Default::default() },
+            Ok(t) => match parse_prefix(t) {
                 Prefix::Addrs(addrs) => Sources { addrs, ..Default::default() },
                 Prefix::Internal(i) => Sources { internal: vec![i], ..Default::default() },
                 Prefix::ServiceTag(tag) => Sources {
@@ -321,14 +319,14 @@ pub fn build(raw: &RawRule, resource: &str, errors: &mut Vec<IngestError>) -> Bu
                 }
             },
         };
-        push(&mut out, &p.span, &p.shown(), sources);
+        push(&mut out, &p.span, &shown(p), sources);
     }
     for a in &raw.src_asgs {
         // An application security group is a set of interfaces in the
         // network: internal, whatever its id.
-        let id = match &a.value {
-            RawValue::Text(t) => t.rsplit('/').next().unwrap_or(t).to_string(),
-            RawValue::Unknown(_) => "(unknown)".into(),
+        let id = match read(a).0 {
+            Ok(t) => t.rsplit('/').next().unwrap_or(t).to_string(),
+            Err(_) => "(unknown)".into(),
         };
         let name = format!("asg:{id}");
         let s = Sources { internal: vec![InternalSource { name: name.clone() }], ..Default::default() };
@@ -346,6 +344,7 @@ pub fn build(raw: &RawRule, resource: &str, errors: &mut Vec<IngestError>) -> Bu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::raw::text;
     use portcullis_model::named::public;
     use portcullis_model::{AddrSet, Protocol};
     use std::sync::Arc;
@@ -357,12 +356,12 @@ mod tests {
     fn rule(prio: &str, access: &str, proto: &str, port: &str, src: &str) -> RawRule {
         let mut r = RawRule::new(sp(1));
         r.name = Some("r".into());
-        r.priority = Some(Raw::text(prio, sp(2)));
-        r.direction = Some(Raw::text("Inbound", sp(3)));
-        r.access = Some(Raw::text(access, sp(4)));
-        r.protocol = Some(Raw::text(proto, sp(5)));
-        r.dst_ports = vec![Raw::text(port, sp(6))];
-        r.src_prefixes = vec![Raw::text(src, sp(7))];
+        r.priority = Some(text(prio, sp(2)));
+        r.direction = Some(text("Inbound", sp(3)));
+        r.access = Some(text(access, sp(4)));
+        r.protocol = Some(text(proto, sp(5)));
+        r.dst_ports = vec![text(port, sp(6))];
+        r.src_prefixes = vec![text(src, sp(7))];
         r
     }
 
@@ -384,7 +383,7 @@ mod tests {
     #[test]
     fn outbound_rules_give_nothing() {
         let mut r = rule("100", "Allow", "*", "*", "*");
-        r.direction = Some(Raw::text("Outbound", sp(3)));
+        r.direction = Some(text("Outbound", sp(3)));
         let mut errs = Vec::new();
         assert!(build(&r, "nsg", &mut errs).entries.is_empty());
         assert!(errs.is_empty());
@@ -414,7 +413,7 @@ mod tests {
     #[test]
     fn deny_with_source_ports_is_not_counted() {
         let mut r = rule("100", "Deny", "Tcp", "10257", "*");
-        r.src_ports = vec![Raw::text("1024-65535", sp(8))];
+        r.src_ports = vec![text("1024-65535", sp(8))];
         let mut errs = Vec::new();
         let b = build(&r, "nsg", &mut errs);
         assert!(b.entries.is_empty());
@@ -424,17 +423,17 @@ mod tests {
     #[test]
     fn deny_to_one_destination_is_not_counted_allow_is() {
         let mut d = rule("100", "Deny", "Tcp", "10257", "*");
-        d.dst_prefixes = vec![Raw::text("10.0.1.4", sp(9))];
+        d.dst_prefixes = vec![text("10.0.1.4", sp(9))];
         let mut errs = Vec::new();
         assert!(build(&d, "nsg", &mut errs).entries.is_empty());
         let mut a = rule("100", "Allow", "Tcp", "10257", "*");
-        a.dst_prefixes = vec![Raw::text("10.0.1.4", sp(9))];
+        a.dst_prefixes = vec![text("10.0.1.4", sp(9))];
         let b = build(&a, "nsg", &mut errs);
         assert_eq!(b.entries.len(), 1);
         assert_eq!(b.notes.len(), 1);
         // `*`, VirtualNetwork: every target.
         let mut all = rule("100", "Deny", "Tcp", "10257", "*");
-        all.dst_prefixes = vec![Raw::text("VirtualNetwork", sp(9))];
+        all.dst_prefixes = vec![text("VirtualNetwork", sp(9))];
         assert_eq!(build(&all, "nsg", &mut errs).entries.len(), 1);
         assert!(errs.is_empty());
     }
@@ -453,7 +452,7 @@ mod tests {
     #[test]
     fn unknown_priority_is_first_with_an_unknown_match() {
         let mut r = rule("100", "Allow", "Tcp", "10257", "*");
-        r.priority = Some(Raw::unknown("known after apply", sp(2)));
+        r.priority = Some(Value::unknown("known after apply", sp(2)));
         let mut errs = Vec::new();
         let b = build(&r, "nsg", &mut errs);
         assert!(errs.is_empty());
@@ -466,7 +465,7 @@ mod tests {
     fn lower_case_enums_are_read() {
         let mut errs = Vec::new();
         let mut r = rule("100", "allow", "tcp", "22", "internet");
-        r.direction = Some(Raw::text("inbound", sp(3)));
+        r.direction = Some(text("inbound", sp(3)));
         let b = build(&r, "nsg", &mut errs);
         assert!(errs.is_empty());
         assert_eq!(b.entries[0].action, Action::Allow);
@@ -476,8 +475,7 @@ mod tests {
     fn application_security_groups_are_internal() {
         let mut r = rule("100", "Allow", "Tcp", "10257", "*");
         r.src_prefixes.clear();
-        r.src_asgs =
-            vec![Raw::text("/subscriptions/s/resourceGroups/rg/providers/x/applicationSecurityGroups/cp", sp(9))];
+        r.src_asgs = vec![text("/subscriptions/s/resourceGroups/rg/providers/x/applicationSecurityGroups/cp", sp(9))];
         let mut errs = Vec::new();
         let b = build(&r, "nsg", &mut errs);
         assert!(errs.is_empty());

@@ -9,25 +9,25 @@
 //! `azurerm_subnet` (to tie a subnet's id to its address).
 
 use super::facts::{key, name_key};
-use super::rule::{build, Raw, RawRule};
+use super::rule::{build, RawRule};
 use super::{Association, Attach, AzureItems, Nic, Nsg, NsgRule, Subnet};
 use crate::error::IngestError;
-use crate::raw::{error, from_tf, from_tf_list};
+use crate::raw::{error, from_value, list_from_value};
 use crate::terraform::refs::{aliases, blocks, candidates, nested_candidates};
 use crate::terraform::value::{type_name, TfResource};
 use portcullis_model::{Entry, Span, Unknown};
 use portcullis_syntax::Value;
 
 /// One scalar argument as written.
-fn raw(errors: &mut Vec<IngestError>, node: &Value, k: &str) -> Option<Raw> {
-    from_tf(errors, node.get(k)?, k)
+fn raw(errors: &mut Vec<IngestError>, node: &Value, k: &str) -> Option<Value> {
+    from_value(errors, node.get(k)?, k)
 }
 
 /// A singular argument and its plural twin, merged.
-fn raw_list(errors: &mut Vec<IngestError>, node: &Value, one: &str, many: &str) -> Vec<Raw> {
-    let mut out: Vec<Raw> = raw(errors, node, one).into_iter().collect();
+fn raw_list(errors: &mut Vec<IngestError>, node: &Value, one: &str, many: &str) -> Vec<Value> {
+    let mut out: Vec<Value> = raw(errors, node, one).into_iter().collect();
     if let Some(v) = node.get(many) {
-        out.extend(from_tf_list(errors, v, many));
+        out.extend(list_from_value(errors, v, many));
     }
     out
 }

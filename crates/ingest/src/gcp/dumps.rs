@@ -11,7 +11,7 @@ use super::rule::{build, RawFirewall, RawPerm};
 use super::GcpItems;
 use crate::ctx::Ctx;
 use crate::error::ErrorKind;
-use crate::raw::{from_json, from_json_list, Raw};
+use crate::raw::{from_json, from_json_list};
 use portcullis_model::Action;
 use portcullis_syntax::json::{Node, Value};
 
@@ -65,7 +65,8 @@ pub fn read(ctx: &mut Ctx, root: &Node) -> GcpItems {
             for p in ctx.array_field(n, k) {
                 if p.as_object().is_none() {
                     ctx.error(p.offset, ErrorKind::Invalid, format!("an element of `{k}` should be an object"));
-                    rf.perms_unknown.push((act, Raw::unknown("invalid value", ctx.span(p.offset))));
+                    rf.perms_unknown
+                        .push((act, portcullis_syntax::Value::unknown("invalid value", ctx.span(p.offset))));
                     continue;
                 }
                 let perm = RawPerm {

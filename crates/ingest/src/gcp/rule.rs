@@ -10,17 +10,18 @@
 use super::facts::{parse_ports, parse_protocol, DEFAULT_PRIORITY, PRIORITIES};
 use super::{Applies, Firewall};
 use crate::error::IngestError;
-use crate::raw::{error, unknown, Raw, RawValue};
+use crate::raw::{error, read, shown, unknown};
 use portcullis_model::{
     format_ports, Action, AddrSet, Cidr, Entry, InternalSource, Known, Origin, PortSet, ProtoMatch, Sources, Span,
     Unknown,
 };
+use portcullis_syntax::Value;
 
 /// One `allow` / `deny` block (`allowed[]` / `denied[]` in the API).
 #[derive(Clone, Debug)]
 pub struct RawPerm {
-    pub protocol: Option<Raw>,
-    pub ports: Vec<Raw>,
+    pub protocol: Option<Value>,
+    pub ports: Vec<Value>,
     pub span: Span,
 }
 
@@ -31,20 +32,20 @@ pub struct RawFirewall {
     pub span: Span,
     /// Ways to name its network (lower-cased).
     pub network: Vec<String>,
-    pub priority: Option<Raw>,
-    pub direction: Option<Raw>,
-    pub disabled: Option<Raw>,
-    pub source_ranges: Vec<Raw>,
-    pub source_tags: Vec<Raw>,
-    pub source_service_accounts: Vec<Raw>,
-    pub target_tags: Vec<Raw>,
-    pub target_service_accounts: Vec<Raw>,
-    pub destination_ranges: Vec<Raw>,
+    pub priority: Option<Value>,
+    pub direction: Option<Value>,
+    pub disabled: Option<Value>,
+    pub source_ranges: Vec<Value>,
+    pub source_tags: Vec<Value>,
+    pub source_service_accounts: Vec<Value>,
+    pub target_tags: Vec<Value>,
+    pub target_service_accounts: Vec<Value>,
+    pub destination_ranges: Vec<Value>,
     pub allowed: Vec<RawPerm>,
     pub denied: Vec<RawPerm>,
     /// `allow` / `deny` blocks that cannot be read (known only after
     /// apply, or not blocks at all), with the action they would have.
-    pub perms_unknown: Vec<(Action, Raw)>,
+    pub perms_unknown: Vec<(Action, Value)>,
 }
 
 impl RawFirewall {
@@ -69,12 +70,12 @@ impl RawFirewall {
     }
 }
 
-fn texts(list: &[Raw], what: &str) -> Result<Vec<String>, Unknown> {
+fn texts(list: &[Value], what: &str) -> Result<Vec<String>, Unknown> {
     let mut out = Vec::new();
     for r in list {
-        match &r.value {
-            RawValue::Text(t) => out.push(t.trim().to_string()),
-            RawValue::Unknown(reason) => return Err(unknown(what, reason.clone(), &r.span)),
+        match read(r).0 {
+            Ok(t) => out.push(t.trim().to_string()),
+            Err(reason) => return Err(unknown(what, reason, &r.span)),
         }
     }
     Ok(out)
@@ -87,10 +88,10 @@ pub fn build(raw: &RawFirewall, id: &str, errors: &mut Vec<IngestError>) -> Opti
     let mut applies_unknown: Vec<Unknown> = Vec::new();
     let mut notes = Vec::new();
 
-    match &raw.direction {
+    match raw.direction.as_ref().map(read) {
         None => {}
-        Some(Raw { value: RawValue::Unknown(r), span }) => applies_unknown.push(unknown("direction", r.clone(), span)),
-        Some(Raw { value: RawValue::Text(t), span }) => match t.trim().to_ascii_uppercase().as_str() {
+        Some((Err(r), span)) => applies_unknown.push(unknown("direction", r, span)),
+        Some((Ok(t), span)) => match t.trim().to_ascii_uppercase().as_str() {
             "INGRESS" => {}
             // Egress rules decide what leaves; the implied allow-egress
             // rule does not matter to who can connect.
@@ -101,10 +102,10 @@ pub fn build(raw: &RawFirewall, id: &str, errors: &mut Vec<IngestError>) -> Opti
             }
         },
     }
-    match &raw.disabled {
+    match raw.disabled.as_ref().map(read) {
         None => {}
-        Some(Raw { value: RawValue::Unknown(r), span }) => applies_unknown.push(unknown("disabled", r.clone(), span)),
-        Some(Raw { value: RawValue::Text(t), span }) => match t.trim().to_ascii_lowercase().as_str() {
+        Some((Err(r), span)) => applies_unknown.push(unknown("disabled", r, span)),
+        Some((Ok(t), span)) => match t.trim().to_ascii_lowercase().as_str() {
             "false" => {}
             // A disabled rule is not enforced.
             "true" => return None,
@@ -114,13 +115,13 @@ pub fn build(raw: &RawFirewall, id: &str, errors: &mut Vec<IngestError>) -> Opti
             }
         },
     }
-    let priority: Option<i64> = match &raw.priority {
+    let priority: Option<i64> = match raw.priority.as_ref().map(read) {
         None => Some(DEFAULT_PRIORITY),
-        Some(Raw { value: RawValue::Unknown(r), span }) => {
+        Some((Err(r), span)) => {
             applies_unknown.push(unknown("priority", format!("{r}: the rule's place in the order is unknown"), span));
             None
         }
-        Some(Raw { value: RawValue::Text(t), span }) => match t.trim().parse::<i64>() {
+        Some((Ok(t), span)) => match t.trim().parse::<i64>() {
             Ok(p) => {
                 if !PRIORITIES.contains(&p) {
                     error(errors, span, format!("firewall {name}: priority {p} is outside 0-65535"));
@@ -175,7 +176,7 @@ pub fn build(raw: &RawFirewall, id: &str, errors: &mut Vec<IngestError>) -> Opti
             notes.push(format!(
                 "deny rule {name} (priority {prio_shown}) is not counted: it applies only to destination {}, \
                  and the target's address is not in the input",
-                d.shown()
+                shown(d)
             ));
             return Some(Firewall {
                 id: id.to_string(),
@@ -190,18 +191,16 @@ pub fn build(raw: &RawFirewall, id: &str, errors: &mut Vec<IngestError>) -> Opti
         }
         notes.push(format!(
             "allow rule {name} (priority {prio_shown}) applies only to destination {}: counted for every target",
-            d.shown()
+            shown(d)
         ));
     }
 
     // Sources: ranges OR tags OR service accounts; none at all is 0.0.0.0/0.
     let mut sources: Vec<(Span, String, Sources, bool)> = Vec::new();
     for r in &raw.source_ranges {
-        let s = match &r.value {
-            RawValue::Unknown(reason) => {
-                Sources { unknown: vec![unknown("source_ranges", reason.clone(), &r.span)], ..Default::default() }
-            }
-            RawValue::Text(t) => match Cidr::parse(t) {
+        let s = match read(r).0 {
+            Err(reason) => Sources { unknown: vec![unknown("source_ranges", reason, &r.span)], ..Default::default() },
+            Ok(t) => match Cidr::parse(t) {
                 Ok(c) => Sources { addrs: c.to_set(), ..Default::default() },
                 Err(e) => {
                     error(errors, &r.span, format!("firewall {name}: source range: {e}"));
@@ -210,14 +209,14 @@ pub fn build(raw: &RawFirewall, id: &str, errors: &mut Vec<IngestError>) -> Opti
                 }
             },
         };
-        sources.push((r.span.clone(), r.shown(), s, false));
+        sources.push((r.span.clone(), shown(r), s, false));
     }
     let mut internal = Vec::new();
     for (list, prefix) in [(&raw.source_tags, "tag:"), (&raw.source_service_accounts, "serviceAccount:")] {
         for r in list {
-            let n = match &r.value {
-                RawValue::Text(t) => t.trim().to_string(),
-                RawValue::Unknown(_) => "(unknown)".into(),
+            let n = match read(r).0 {
+                Ok(t) => t.trim().to_string(),
+                Err(_) => "(unknown)".into(),
             };
             internal.push((r.span.clone(), InternalSource { name: format!("{prefix}{n}") }));
         }
@@ -236,15 +235,13 @@ pub fn build(raw: &RawFirewall, id: &str, errors: &mut Vec<IngestError>) -> Opti
     let mut perms: Vec<(Action, Known<ProtoMatch>, Known<PortSet>, Span)> = Vec::new();
     for (act, list) in [(Action::Allow, &raw.allowed), (Action::Deny, &raw.denied)] {
         for p in list {
-            let proto = match &p.protocol {
+            let proto = match p.protocol.as_ref().map(read) {
                 None => {
                     error(errors, &p.span, format!("firewall {name}: a block without `protocol`"));
                     Known::from_unknown(unknown("protocol", "not given", &p.span))
                 }
-                Some(Raw { value: RawValue::Unknown(r), span }) => {
-                    Known::from_unknown(unknown("protocol", r.clone(), span))
-                }
-                Some(Raw { value: RawValue::Text(t), span }) => match parse_protocol(t) {
+                Some((Err(r), span)) => Known::from_unknown(unknown("protocol", r, span)),
+                Some((Ok(t), span)) => match parse_protocol(t) {
                     Some(pm) => Known::Known(pm),
                     None => {
                         error(errors, span, format!("firewall {name}: unknown protocol `{t}`"));
@@ -255,11 +252,11 @@ pub fn build(raw: &RawFirewall, id: &str, errors: &mut Vec<IngestError>) -> Opti
             let mut set = PortSet::empty();
             let mut unk = None;
             for r in &p.ports {
-                match &r.value {
-                    RawValue::Unknown(reason) => {
-                        unk.get_or_insert_with(|| unknown("ports", reason.clone(), &r.span));
+                match read(r).0 {
+                    Err(reason) => {
+                        unk.get_or_insert_with(|| unknown("ports", reason, &r.span));
                     }
-                    RawValue::Text(t) => match parse_ports(t) {
+                    Ok(t) => match parse_ports(t) {
                         Ok(ps) => set.union_in_place(&ps),
                         Err(msg) => {
                             error(errors, &r.span, format!("firewall {name}: ports: {msg}"));
@@ -277,9 +274,9 @@ pub fn build(raw: &RawFirewall, id: &str, errors: &mut Vec<IngestError>) -> Opti
         }
     }
     for (act, r) in &raw.perms_unknown {
-        let reason = match &r.value {
-            RawValue::Unknown(reason) => reason.clone(),
-            RawValue::Text(t) => format!("not a block: `{t}`"),
+        let reason = match read(r).0 {
+            Err(reason) => reason.to_string(),
+            Ok(t) => format!("not a block: `{t}`"),
         };
         let u = unknown(if *act == Action::Allow { "allow" } else { "deny" }, reason, &r.span);
         perms.push((*act, Known::from_unknown(u.clone()), Known::from_unknown(u), r.span.clone()));
@@ -332,6 +329,7 @@ pub fn build(raw: &RawFirewall, id: &str, errors: &mut Vec<IngestError>) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::raw::text;
     use portcullis_model::Protocol;
     use std::sync::Arc;
 
@@ -343,11 +341,11 @@ mod tests {
         let mut r = RawFirewall::new(sp(1));
         r.name = Some("fw".into());
         r.allowed.push(RawPerm {
-            protocol: Some(Raw::text(proto, sp(2))),
-            ports: ports.iter().map(|p| Raw::text(*p, sp(3))).collect(),
+            protocol: Some(text(proto, sp(2))),
+            ports: ports.iter().map(|p| text(*p, sp(3))).collect(),
             span: sp(2),
         });
-        r.source_ranges = ranges.iter().map(|c| Raw::text(*c, sp(4))).collect();
+        r.source_ranges = ranges.iter().map(|c| text(*c, sp(4))).collect();
         r
     }
 
@@ -379,10 +377,10 @@ mod tests {
     fn egress_and_disabled_rules_give_nothing() {
         let mut errs = Vec::new();
         let mut r = fw("tcp", &["10257"], &["0.0.0.0/0"]);
-        r.direction = Some(Raw::text("EGRESS", sp(5)));
+        r.direction = Some(text("EGRESS", sp(5)));
         assert!(build(&r, "fw", &mut errs).is_none());
         let mut r = fw("tcp", &["10257"], &["0.0.0.0/0"]);
-        r.disabled = Some(Raw::text("true", sp(5)));
+        r.disabled = Some(text("true", sp(5)));
         assert!(build(&r, "fw", &mut errs).is_none());
         assert!(errs.is_empty());
     }
@@ -391,13 +389,13 @@ mod tests {
     fn ranges_or_tags_and_tags_alone_are_internal() {
         let mut errs = Vec::new();
         let mut r = fw("tcp", &["10257"], &["0.0.0.0/0"]);
-        r.source_tags = vec![Raw::text("web", sp(6))];
+        r.source_tags = vec![text("web", sp(6))];
         let f = build(&r, "fw", &mut errs).expect("a rule");
         assert_eq!(f.entries.len(), 2, "one entry for the range, one for the tags");
         assert_eq!(f.entries[0].sources.addrs, AddrSet::all_v4());
         assert_eq!(f.entries[1].sources.internal[0].name, "tag:web");
         let mut r = fw("tcp", &["10257"], &[]);
-        r.source_tags = vec![Raw::text("web", sp(6))];
+        r.source_tags = vec![text("web", sp(6))];
         let f = build(&r, "fw", &mut errs).expect("a rule");
         assert_eq!(f.entries.len(), 1);
         assert!(f.entries[0].sources.addrs.is_empty());
@@ -415,7 +413,7 @@ mod tests {
     fn target_tags_narrow_instances_not_sources() {
         let mut errs = Vec::new();
         let mut r = fw("tcp", &["10257"], &["0.0.0.0/0"]);
-        r.target_tags = vec![Raw::text("cp", sp(7))];
+        r.target_tags = vec![text("cp", sp(7))];
         let f = build(&r, "fw", &mut errs).expect("a rule");
         assert_eq!(f.applies, Applies::Tags(vec!["cp".into()]));
         assert_eq!(f.entries[0].sources.addrs, AddrSet::all_v4());
@@ -435,7 +433,7 @@ mod tests {
     fn unknown_priority_is_first_with_unknown_match() {
         let mut errs = Vec::new();
         let mut r = fw("tcp", &["10257"], &["0.0.0.0/0"]);
-        r.priority = Some(Raw::unknown("known only after apply", sp(8)));
+        r.priority = Some(Value::unknown("known only after apply", sp(8)));
         let f = build(&r, "fw", &mut errs).expect("a rule");
         assert_eq!(f.priority, None);
         assert_eq!(f.entries[0].order, i64::MIN);

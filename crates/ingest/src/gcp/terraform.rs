@@ -11,7 +11,7 @@ use super::facts::network_key;
 use super::rule::{build, RawFirewall, RawPerm};
 use super::{GcpItems, Instance, Network};
 use crate::error::IngestError;
-use crate::raw::{error, from_tf, from_tf_list, Raw};
+use crate::raw::{error, from_value, list_from_value};
 use crate::terraform::refs::{first_block, is_resource_address, type_of};
 use crate::terraform::value::{type_name, TfResource};
 use portcullis_model::{Action, Known, Unknown};
@@ -38,8 +38,8 @@ fn network_candidates(r: &TfResource, v: Option<&Value>, ref_keys: &[&str], ty: 
     out
 }
 
-fn list(errors: &mut Vec<IngestError>, r: &TfResource, k: &str) -> Vec<Raw> {
-    r.values.get(k).map(|v| from_tf_list(errors, v, k)).unwrap_or_default()
+fn list(errors: &mut Vec<IngestError>, r: &TfResource, k: &str) -> Vec<Value> {
+    r.values.get(k).map(|v| list_from_value(errors, v, k)).unwrap_or_default()
 }
 
 fn network_aliases(r: &TfResource) -> Vec<String> {
@@ -72,7 +72,8 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &TfResource, items: &mut 
                     .to_string(),
             );
             rf.network = network_candidates(r, r.values.get("network"), &["network"], "google_compute_network");
-            let scalar = |errors: &mut Vec<IngestError>, k: &str| r.values.get(k).and_then(|v| from_tf(errors, v, k));
+            let scalar =
+                |errors: &mut Vec<IngestError>, k: &str| r.values.get(k).and_then(|v| from_value(errors, v, k));
             rf.priority = scalar(errors, "priority");
             rf.direction = scalar(errors, "direction");
             rf.disabled = scalar(errors, "disabled");
@@ -89,23 +90,23 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &TfResource, items: &mut 
                     Kind::Map(_) => vec![v],
                     Kind::Null => Vec::new(),
                     Kind::Unknown { reason, .. } => {
-                        rf.perms_unknown.push((act, Raw::unknown(reason.clone(), v.span.clone())));
+                        rf.perms_unknown.push((act, Value::unknown(reason.clone(), v.span.clone())));
                         continue;
                     }
                     _ => {
                         error(errors, &v.span, format!("`{k}` should be blocks, found {}", type_name(v)));
-                        rf.perms_unknown.push((act, Raw::unknown(format!("`{k}` is not a block"), v.span.clone())));
+                        rf.perms_unknown.push((act, Value::unknown(format!("`{k}` is not a block"), v.span.clone())));
                         continue;
                     }
                 };
                 for b in blocks {
                     if let Some(reason) = b.unknown_reason() {
-                        rf.perms_unknown.push((act, Raw::unknown(reason.to_string(), b.span.clone())));
+                        rf.perms_unknown.push((act, Value::unknown(reason.to_string(), b.span.clone())));
                         continue;
                     }
                     let perm = RawPerm {
-                        protocol: b.get("protocol").and_then(|p| from_tf(errors, p, "protocol")),
-                        ports: b.get("ports").map(|p| from_tf_list(errors, p, "ports")).unwrap_or_default(),
+                        protocol: b.get("protocol").and_then(|p| from_value(errors, p, "protocol")),
+                        ports: b.get("ports").map(|p| list_from_value(errors, p, "ports")).unwrap_or_default(),
                         span: b.span.clone(),
                     };
                     if act == Action::Allow {

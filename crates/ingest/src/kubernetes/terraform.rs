@@ -6,7 +6,7 @@
 use super::facts::{is_internal_annotation, SOURCE_RANGES_ANNOTATION};
 use super::{KubernetesItems, Service};
 use crate::error::IngestError;
-use crate::raw::{error, from_tf, from_tf_list, unknown, Raw, RawValue};
+use crate::raw::{error, from_value, list_from_value, read, unknown};
 use crate::terraform::refs::{blocks, first_block};
 use crate::terraform::value::TfResource;
 use portcullis_model::named::non_public;
@@ -19,11 +19,11 @@ use portcullis_syntax::{Kind, Value};
 /// (kube-apiserver `--service-node-port-range`).
 const NODE_PORTS: (u16, u16) = (30000, 32767);
 
-fn port_number(errors: &mut Vec<IngestError>, r: Option<Raw>, what: &str) -> Option<Result<u16, Unknown>> {
+fn port_number(errors: &mut Vec<IngestError>, r: Option<Value>, what: &str) -> Option<Result<u16, Unknown>> {
     let r = r?;
-    Some(match &r.value {
-        RawValue::Unknown(reason) => Err(unknown(what, reason.clone(), &r.span)),
-        RawValue::Text(t) => match t.trim().parse::<u16>() {
+    Some(match read(&r).0 {
+        Err(reason) => Err(unknown(what, reason, &r.span)),
+        Ok(t) => match t.trim().parse::<u16>() {
             Ok(p) => Ok(p),
             Err(_) => {
                 error(errors, &r.span, format!("`{what}` should be a port number 0-65535, found `{t}`"));
@@ -51,12 +51,10 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &TfResource, items: &mut 
     let shown = label_of(r);
     let mut notes = Vec::new();
     // Whether the Service reaches outside at all.
-    let (kind, kind_unknown) = match spec.get("type").and_then(|v| from_tf(errors, v, "type")) {
+    let (kind, kind_unknown) = match spec.get("type").and_then(|v| from_value(errors, v, "type")).as_ref().map(read) {
         None => return,
-        Some(Raw { value: RawValue::Unknown(reason), span }) => {
-            ("LoadBalancer", Some(unknown("spec.type", reason, &span)))
-        }
-        Some(Raw { value: RawValue::Text(t), .. }) => match t.as_str() {
+        Some((Err(reason), span)) => ("LoadBalancer", Some(unknown("spec.type", reason, &span))),
+        Some((Ok(t), _)) => match t {
             "LoadBalancer" => ("LoadBalancer", None),
             "NodePort" => ("NodePort", None),
             _ => return,
@@ -64,12 +62,12 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &TfResource, items: &mut 
     };
     let families: Vec<String> = spec
         .get("ip_families")
-        .map(|v| from_tf_list(errors, v, "ip_families"))
+        .map(|v| list_from_value(errors, v, "ip_families"))
         .unwrap_or_default()
         .into_iter()
-        .filter_map(|r| match r.value {
-            RawValue::Text(t) => Some(t.to_ascii_lowercase()),
-            RawValue::Unknown(_) => None,
+        .filter_map(|r| match read(&r).0 {
+            Ok(t) => Some(t.to_ascii_lowercase()),
+            Err(_) => None,
         })
         .collect();
     let mut everyone = AddrSet::empty();
@@ -84,14 +82,14 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &TfResource, items: &mut 
     let mut sources: Vec<(Span, String, Sources, bool)> = Vec::new();
     if kind == "LoadBalancer" {
         let ranges =
-            spec.get("load_balancer_source_ranges").map(|v| from_tf_list(errors, v, "load_balancer_source_ranges"));
+            spec.get("load_balancer_source_ranges").map(|v| list_from_value(errors, v, "load_balancer_source_ranges"));
         for rr in ranges.into_iter().flatten() {
-            let s = match &rr.value {
-                RawValue::Unknown(reason) => Sources {
-                    unknown: vec![unknown("load_balancer_source_ranges", reason.clone(), &rr.span)],
+            let s = match read(&rr).0 {
+                Err(reason) => Sources {
+                    unknown: vec![unknown("load_balancer_source_ranges", reason, &rr.span)],
                     ..Default::default()
                 },
-                RawValue::Text(t) => match Cidr::parse(t) {
+                Ok(t) => match Cidr::parse(t) {
                     Ok(c) => Sources { addrs: c.to_set(), ..Default::default() },
                     Err(e) => {
                         error(errors, &rr.span, format!("{shown}: load_balancer_source_ranges: {e}"));
@@ -100,7 +98,7 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &TfResource, items: &mut 
                     }
                 },
             };
-            sources.push((rr.span.clone(), rr.shown(), s, false));
+            sources.push((rr.span.clone(), crate::raw::shown(&rr), s, false));
         }
         // The annotations a manifest can carry mean the same here
         // (see [`super::facts`]): source ranges when the field is absent,
@@ -198,28 +196,27 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &TfResource, items: &mut 
     };
     let mut entries = Vec::new();
     for b in port_blocks {
-        let proto: Known<ProtoMatch> = match b.get("protocol").and_then(|v| from_tf(errors, v, "protocol")) {
-            None => Known::Known(ProtoMatch::One(Protocol::TCP)),
-            Some(Raw { value: RawValue::Unknown(reason), span }) => {
-                Known::from_unknown(unknown("protocol", reason, &span))
-            }
-            Some(Raw { value: RawValue::Text(t), span }) => match t.to_ascii_uppercase().as_str() {
-                "TCP" => Known::Known(ProtoMatch::One(Protocol::TCP)),
-                "UDP" => Known::Known(ProtoMatch::One(Protocol::UDP)),
-                "SCTP" => Known::Known(ProtoMatch::One(Protocol(132))),
-                _ => {
-                    error(errors, &span, format!("{shown}: protocol should be TCP, UDP or SCTP, found `{t}`"));
-                    Known::from_unknown(unknown("protocol", format!("invalid protocol `{t}`"), &span))
-                }
-            },
-        };
-        let port_raw = b.get("port").and_then(|v| from_tf(errors, v, "port"));
+        let proto: Known<ProtoMatch> =
+            match b.get("protocol").and_then(|v| from_value(errors, v, "protocol")).as_ref().map(read) {
+                None => Known::Known(ProtoMatch::One(Protocol::TCP)),
+                Some((Err(reason), span)) => Known::from_unknown(unknown("protocol", reason, &span)),
+                Some((Ok(t), span)) => match t.to_ascii_uppercase().as_str() {
+                    "TCP" => Known::Known(ProtoMatch::One(Protocol::TCP)),
+                    "UDP" => Known::Known(ProtoMatch::One(Protocol::UDP)),
+                    "SCTP" => Known::Known(ProtoMatch::One(Protocol(132))),
+                    _ => {
+                        error(errors, &span, format!("{shown}: protocol should be TCP, UDP or SCTP, found `{t}`"));
+                        Known::from_unknown(unknown("protocol", format!("invalid protocol `{t}`"), &span))
+                    }
+                },
+            };
+        let port_raw = b.get("port").and_then(|v| from_value(errors, v, "port"));
         let port = port_number(errors, port_raw, "port");
-        let target_raw = b.get("target_port").and_then(|v| from_tf(errors, v, "target_port"));
-        let target = match &target_raw {
+        let target_raw = b.get("target_port").and_then(|v| from_value(errors, v, "target_port"));
+        let target = match target_raw.as_ref().map(read) {
             // A named port is a name in the pod's spec: its number is not
             // in the input. Documented limitation: only numbers count.
-            Some(Raw { value: RawValue::Text(t), .. }) if !t.trim().chars().all(|c| c.is_ascii_digit()) => {
+            Some((Ok(t), _)) if !t.trim().chars().all(|c| c.is_ascii_digit()) => {
                 notes.push(format!("target_port `{t}` is a named port of the pods: its number is not evaluated"));
                 None
             }
@@ -230,7 +227,7 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &TfResource, items: &mut 
         if kind == "LoadBalancer" {
             parts.push(port.clone());
         } else {
-            let node_raw = b.get("node_port").and_then(|v| from_tf(errors, v, "node_port"));
+            let node_raw = b.get("node_port").and_then(|v| from_value(errors, v, "node_port"));
             match port_number(errors, node_raw, "node_port") {
                 None | Some(Ok(0)) => set.union_in_place(&PortSet::range(NODE_PORTS.0, NODE_PORTS.1)),
                 p => parts.push(p),
