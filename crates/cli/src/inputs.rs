@@ -1,7 +1,7 @@
 //! Finding and reading input files: directories are walked honouring
 //! .gitignore, files are read in parallel, each is detected by content.
 
-use portcullis_ingest::terraform::hcl::Inputs as TfInputs;
+use portcullis_ingest::languages::terraform::hcl::Inputs as TfInputs;
 use portcullis_ingest::{read_input_with, read_terraform_dir, ErrorKind, FileOutcome, IngestError, ReadOptions};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};

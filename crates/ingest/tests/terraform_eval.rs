@@ -3,8 +3,8 @@
 //! evaluates a root module, with the resources, values, unknowns, refs and
 //! errors it must produce.
 
-use portcullis_ingest::terraform::hcl::{evaluate_dir, Inputs, ModuleResult};
-use portcullis_ingest::terraform::TfResource;
+use portcullis_ingest::languages::terraform::hcl::{evaluate_dir, Inputs, ModuleResult};
+use portcullis_ingest::languages::terraform::TfResource;
 use portcullis_syntax::{Kind, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
