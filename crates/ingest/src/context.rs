@@ -11,7 +11,7 @@ use std::sync::Arc;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Reported;
 
-pub struct Ctx<'a> {
+pub struct Context<'a> {
     pub file: Arc<str>,
     pub text: &'a str,
     /// Positions walk from the last one: adapters ask for them in nearly
@@ -20,9 +20,9 @@ pub struct Ctx<'a> {
     pub errors: Vec<IngestError>,
 }
 
-impl<'a> Ctx<'a> {
+impl<'a> Context<'a> {
     pub fn new(file: Arc<str>, text: &'a str) -> Self {
-        Ctx { file, text, lines: LineIndex::walking(), errors: Vec::new() }
+        Context { file, text, lines: LineIndex::walking(), errors: Vec::new() }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -171,7 +171,7 @@ impl<'a> Ctx<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::Ctx;
+    use super::Context;
     use portcullis_syntax::json::{parse, Node, Options};
     use std::sync::Arc;
 
@@ -189,7 +189,7 @@ mod tests {
         let one_line = format!("{{\"pad\": \"{}\", \"a\": [1, \"é\", {{\"b\": null}}]}}", "x".repeat(2000));
         for text in [pretty.to_string(), one_line] {
             let root = parse(&text, Options::STRICT).expect("valid");
-            let ctx = Ctx::new(Arc::from("f"), &text);
+            let ctx = Context::new(Arc::from("f"), &text);
             fn each(n: &Node, f: &mut dyn FnMut(&Node)) {
                 f(n);
                 n.as_array().into_iter().flatten().for_each(|c| each(c, f));

@@ -4,7 +4,7 @@
 //! on (on several threads for a large dump), and the root is then given to
 //! whichever reader recognises it.
 
-use crate::context::Ctx;
+use crate::context::Context;
 use crate::head;
 use crate::languages::terraform::plan;
 use crate::providers::aws::{self, AwsItems};
@@ -62,7 +62,7 @@ fn is_indented(text: &str) -> bool {
 
 /// One share of a large dump's array, read on its own thread.
 struct DumpPart<'t> {
-    ctx: Ctx<'t>,
+    ctx: Context<'t>,
     items: AwsItems,
 }
 
@@ -80,7 +80,7 @@ pub(crate) fn read(path: &str, text: &str) -> FileOutcome {
         return out;
     }
     let file: Arc<str> = Arc::from(path);
-    let mut ctx = Ctx::new(file, text);
+    let mut ctx = Context::new(file, text);
     // AWS dumps can be hundreds of megabytes: their big arrays are adapted
     // element by element as the parser reaches them (the parser skips a
     // byte-order mark itself and counts offsets from the original text).
@@ -97,8 +97,9 @@ pub(crate) fn read(path: &str, text: &str) -> FileOutcome {
         // its own share of the big array; the parser confirms each share's
         // start against the share before it (json::parse_streaming_parts).
         let file = ctx.file.clone();
-        let mut others: Vec<DumpPart> =
-            (1..parts).map(|_| DumpPart { ctx: Ctx::new(file.clone(), text), items: AwsItems::default() }).collect();
+        let mut others: Vec<DumpPart> = (1..parts)
+            .map(|_| DumpPart { ctx: Context::new(file.clone(), text), items: AwsItems::default() })
+            .collect();
         let result = {
             let mut refs: Vec<&mut dyn json::PartSink> =
                 others.iter_mut().map(|p| p as &mut dyn json::PartSink).collect();

@@ -145,7 +145,7 @@ pub fn read_terraform_dir(
         Some(files) => result.suppressions.into_iter().filter(|s| files.iter().any(|f| **f == *s.span.file)).collect(),
         None => result.suppressions,
     };
-    let resources: Vec<terraform::TfResource> = match only_files {
+    let resources: Vec<terraform::Resource> = match only_files {
         Some(files) => result.resources.into_iter().filter(|r| files.iter().any(|f| **f == *r.span.file)).collect(),
         None => result.resources,
     };

@@ -4,7 +4,7 @@
 //! errors it must produce.
 
 use portcullis_ingest::languages::terraform::hcl::{evaluate_dir, Inputs, ModuleResult};
-use portcullis_ingest::languages::terraform::TfResource;
+use portcullis_ingest::languages::terraform::Resource;
 use portcullis_syntax::{Kind, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -43,7 +43,7 @@ fn show(v: &Value) -> String {
     }
 }
 
-fn resource<'r>(r: &'r ModuleResult, address: &str) -> &'r TfResource {
+fn resource<'r>(r: &'r ModuleResult, address: &str) -> &'r Resource {
     r.resources.iter().find(|x| x.address == address).unwrap_or_else(|| {
         let all: Vec<&str> = r.resources.iter().map(|x| x.address.as_str()).collect();
         panic!("no resource {address}; have {all:?}")

@@ -23,7 +23,7 @@
 //! case); a later file overrides an earlier one. Values keep the position
 //! where the parameter file writes them.
 
-use crate::context::Ctx;
+use crate::context::Context;
 use crate::error::{ErrorKind, IngestError};
 use portcullis_syntax::json::{self, Node};
 use portcullis_syntax::{Kind, Value};
@@ -82,7 +82,7 @@ impl Parameters {
             return Ok(());
         }
         let file: Arc<str> = Arc::from(path);
-        let ctx = Ctx::new(file, text);
+        let ctx = Context::new(file, text);
         let err = |offset: u32, kind: ErrorKind, message: String| {
             let (line, column) = ctx.line_col(offset as usize);
             IngestError { file: path.to_string(), line, column, kind, message }
@@ -147,7 +147,7 @@ impl Parameters {
     }
 }
 
-fn unknown(ctx: &Ctx, at: &Node, reason: String) -> Value {
+fn unknown(ctx: &Context, at: &Node, reason: String) -> Value {
     Value { kind: Kind::Unknown { reason, stand_in: Some(String::new()) }, span: ctx.span(at.offset) }
 }
 

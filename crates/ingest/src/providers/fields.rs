@@ -4,7 +4,7 @@
 //! Kubernetes readers so CLI dumps, templates and Terraform feed one
 //! builder per provider.
 
-use crate::context::Ctx;
+use crate::context::Context;
 use crate::error::{ErrorKind, IngestError};
 use crate::languages::terraform::resource::type_name;
 use portcullis_model::{Span, Unknown};
@@ -75,7 +75,7 @@ pub fn list_from_value(errors: &mut Vec<IngestError>, v: &Value, k: &str) -> Vec
 }
 
 /// A JSON value as a field (see [`from_value`]).
-pub fn from_json(ctx: &mut Ctx, v: &Node, k: &str) -> Option<Value> {
+pub fn from_json(ctx: &mut Context, v: &Node, k: &str) -> Option<Value> {
     let span = ctx.span(v.offset);
     match &v.value {
         json::Value::Null => None,
@@ -95,7 +95,7 @@ pub fn from_json(ctx: &mut Ctx, v: &Node, k: &str) -> Option<Value> {
 }
 
 /// The elements of a JSON list field (see [`list_from_value`]).
-pub fn from_json_list(ctx: &mut Ctx, v: &Node, k: &str) -> Vec<Value> {
+pub fn from_json_list(ctx: &mut Context, v: &Node, k: &str) -> Vec<Value> {
     match &v.value {
         json::Value::Array(a) => a.iter().filter_map(|n| from_json(ctx, n, k)).collect(),
         json::Value::Null => Vec::new(),

@@ -15,14 +15,14 @@ pub mod gcp;
 pub mod kubernetes;
 
 use crate::error::IngestError;
-use crate::languages::terraform::TfResource;
+use crate::languages::terraform::Resource;
 use std::collections::BTreeMap;
 
 /// Adapts Terraform resources (from a plan or a configuration) onto the
 /// per-provider items. Each adapter ignores the resource types it does not
 /// know.
 pub fn adapt_terraform(
-    resources: &[TfResource],
+    resources: &[Resource],
     errors: &mut Vec<IngestError>,
     aws: &mut aws::AwsItems,
     azure: &mut azure::AzureItems,

@@ -1,10 +1,10 @@
 //! A template's values, evaluated: literals as written, expressions in
 //! strings applied, parameters and variables looked up (and cached).
 
-use super::expression::{parse, Expr};
+use super::expression::{parse, Expression};
 use super::functions::{apply, truth, unknown_reason};
 use super::{type_name, MAX_DEPTH};
-use crate::context::Ctx;
+use crate::context::Context;
 use crate::error::IngestError;
 use portcullis_model::Span;
 use portcullis_syntax::json::{self, Node};
@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 /// Evaluates a template's values.
 pub struct ArmEval<'a, 'c> {
-    ctx: &'c Ctx<'c>,
+    ctx: &'c Context<'c>,
     params: BTreeMap<String, &'a Node>,
     vars: BTreeMap<String, &'a Node>,
     /// Variables built by a `copy` loop in `variables`.
@@ -48,7 +48,7 @@ pub fn expression_of(s: &str) -> Option<&str> {
 }
 
 impl<'a, 'c> ArmEval<'a, 'c> {
-    pub fn new(ctx: &'c Ctx<'c>, root: &'a Node) -> Self {
+    pub fn new(ctx: &'c Context<'c>, root: &'a Node) -> Self {
         let vars = section(root, "variables");
         let copy_vars = vars
             .get("copy")
@@ -122,7 +122,7 @@ impl<'a, 'c> ArmEval<'a, 'c> {
         }
     }
 
-    fn eval(&mut self, e: &Expr, span: &Span) -> Value {
+    fn eval(&mut self, e: &Expression, span: &Span) -> Value {
         if self.depth >= MAX_DEPTH {
             return Self::unknown(span, "expression nested too deeply to evaluate", format!("{{{e}}}"));
         }
@@ -132,12 +132,12 @@ impl<'a, 'c> ArmEval<'a, 'c> {
         v
     }
 
-    fn eval_inner(&mut self, e: &Expr, span: &Span) -> Value {
+    fn eval_inner(&mut self, e: &Expression, span: &Span) -> Value {
         let at = |kind: Kind| Value { kind, span: span.clone() };
         match e {
-            Expr::Str(s) => at(Kind::String(s.clone())),
-            Expr::Int(i) => at(Kind::Number(i.to_string())),
-            Expr::Prop(base, p) => {
+            Expression::String(s) => at(Kind::String(s.clone())),
+            Expression::Integer(i) => at(Kind::Number(i.to_string())),
+            Expression::Property(base, p) => {
                 let b = self.eval(base, span);
                 match (&b.kind, b.get_any_case(p)) {
                     (_, Some(v)) => v.clone(),
@@ -150,7 +150,7 @@ impl<'a, 'c> ArmEval<'a, 'c> {
                     }
                 }
             }
-            Expr::Index(base, idx) => {
+            Expression::Index(base, idx) => {
                 let (b, i) = (self.eval(base, span), self.eval(idx, span));
                 match (&b.kind, &i.kind) {
                     (Kind::List(a), Kind::Number(n)) => match n.parse::<usize>().ok().and_then(|n| a.get(n)) {
@@ -167,11 +167,11 @@ impl<'a, 'c> ArmEval<'a, 'c> {
                     _ => Self::unknown(span, "an index into a value that has none", format!("{{{e}}}")),
                 }
             }
-            Expr::Call { name, args } => self.call(e, &name.to_ascii_lowercase(), args, span),
+            Expression::Call { name, args } => self.call(e, &name.to_ascii_lowercase(), args, span),
         }
     }
 
-    fn call(&mut self, whole: &Expr, name: &str, args: &[Expr], span: &Span) -> Value {
+    fn call(&mut self, whole: &Expression, name: &str, args: &[Expression], span: &Span) -> Value {
         let stand_in = || format!("{{{whole}}}");
         // Lazy ones first.
         match name {

@@ -1,26 +1,26 @@
-//! The expression between a string's brackets: parsed into an [`Expr`].
+//! The expression between a string's brackets: parsed into an [`Expression`].
 
 use super::MAX_DEPTH;
 use std::fmt;
 
 /// A parsed expression.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Expr {
-    Str(String),
-    Int(i64),
-    Call { name: String, args: Vec<Expr> },
-    Prop(Box<Expr>, String),
-    Index(Box<Expr>, Box<Expr>),
+pub enum Expression {
+    String(String),
+    Integer(i64),
+    Call { name: String, args: Vec<Expression> },
+    Property(Box<Expression>, String),
+    Index(Box<Expression>, Box<Expression>),
 }
 
-impl fmt::Display for Expr {
+impl fmt::Display for Expression {
     /// A canonical form (no spaces, lower-case function names), the same
     /// however the expression was spaced or cased.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Expr::Str(s) => write!(f, "'{}'", s.replace('\'', "''")),
-            Expr::Int(i) => write!(f, "{i}"),
-            Expr::Call { name, args } => {
+            Expression::String(s) => write!(f, "'{}'", s.replace('\'', "''")),
+            Expression::Integer(i) => write!(f, "{i}"),
+            Expression::Call { name, args } => {
                 write!(f, "{}(", name.to_ascii_lowercase())?;
                 for (i, a) in args.iter().enumerate() {
                     if i > 0 {
@@ -30,13 +30,13 @@ impl fmt::Display for Expr {
                 }
                 f.write_str(")")
             }
-            Expr::Prop(e, p) => write!(f, "{e}.{p}"),
-            Expr::Index(e, i) => write!(f, "{e}[{i}]"),
+            Expression::Property(e, p) => write!(f, "{e}.{p}"),
+            Expression::Index(e, i) => write!(f, "{e}[{i}]"),
         }
     }
 }
 
-struct P<'s> {
+struct Parser<'s> {
     s: &'s [u8],
     src: &'s str,
     pos: usize,
@@ -44,18 +44,18 @@ struct P<'s> {
 }
 
 /// Parses the text between the brackets.
-pub fn parse(src: &str) -> Result<Expr, String> {
-    let mut p = P { s: src.as_bytes(), src, pos: 0, depth: 0 };
+pub fn parse(src: &str) -> Result<Expression, String> {
+    let mut p = Parser { s: src.as_bytes(), src, pos: 0, depth: 0 };
     let e = p.expr()?;
-    p.ws();
+    p.skip_whitespace();
     if p.pos < p.s.len() {
         return Err(format!("unexpected `{}` at character {}", p.rest_char(), p.pos + 1));
     }
     Ok(e)
 }
 
-impl P<'_> {
-    fn ws(&mut self) {
+impl Parser<'_> {
+    fn skip_whitespace(&mut self) {
         while self.pos < self.s.len() && self.s[self.pos].is_ascii_whitespace() {
             self.pos += 1;
         }
@@ -66,7 +66,7 @@ impl P<'_> {
     }
 
     fn eat(&mut self, c: u8) -> bool {
-        self.ws();
+        self.skip_whitespace();
         if self.s.get(self.pos) == Some(&c) {
             self.pos += 1;
             true
@@ -76,7 +76,7 @@ impl P<'_> {
     }
 
     fn ident(&mut self) -> Option<String> {
-        self.ws();
+        self.skip_whitespace();
         let start = self.pos;
         while self.pos < self.s.len() && (self.s[self.pos].is_ascii_alphanumeric() || self.s[self.pos] == b'_') {
             self.pos += 1;
@@ -84,7 +84,7 @@ impl P<'_> {
         (self.pos > start && !self.s[start].is_ascii_digit()).then(|| self.src[start..self.pos].to_string())
     }
 
-    fn expr(&mut self) -> Result<Expr, String> {
+    fn expr(&mut self) -> Result<Expression, String> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err("expression nested too deeply".into());
@@ -97,16 +97,16 @@ impl P<'_> {
                 if self.eat(b'(') {
                     // A user-defined function: `namespace.name(…)`.
                     let args = self.args()?;
-                    e = Expr::Call { name: format!("{e}.{name}"), args };
+                    e = Expression::Call { name: format!("{e}.{name}"), args };
                 } else {
-                    e = Expr::Prop(Box::new(e), name);
+                    e = Expression::Property(Box::new(e), name);
                 }
             } else if self.eat(b'[') {
                 let i = self.expr()?;
                 if !self.eat(b']') {
                     return Err(format!("expected `]` at character {}", self.pos + 1));
                 }
-                e = Expr::Index(Box::new(e), Box::new(i));
+                e = Expression::Index(Box::new(e), Box::new(i));
             } else {
                 break;
             }
@@ -115,7 +115,7 @@ impl P<'_> {
         Ok(e)
     }
 
-    fn args(&mut self) -> Result<Vec<Expr>, String> {
+    fn args(&mut self) -> Result<Vec<Expression>, String> {
         let mut args = Vec::new();
         if self.eat(b')') {
             return Ok(args);
@@ -131,8 +131,8 @@ impl P<'_> {
         }
     }
 
-    fn primary(&mut self) -> Result<Expr, String> {
-        self.ws();
+    fn primary(&mut self) -> Result<Expression, String> {
+        self.skip_whitespace();
         match self.s.get(self.pos) {
             None => Err("the expression ends too early".into()),
             Some(b'\'') => {
@@ -147,7 +147,7 @@ impl P<'_> {
                         out.push('\'');
                         self.pos += 1;
                     } else {
-                        return Ok(Expr::Str(out));
+                        return Ok(Expression::String(out));
                     }
                 }
             }
@@ -159,7 +159,7 @@ impl P<'_> {
                 }
                 self.src[start..self.pos]
                     .parse()
-                    .map(Expr::Int)
+                    .map(Expression::Integer)
                     .map_err(|_| format!("`{}` is not a number", &self.src[start..self.pos]))
             }
             Some(_) => {
@@ -168,10 +168,10 @@ impl P<'_> {
                     .ok_or_else(|| format!("unexpected `{}` at character {}", self.rest_char(), self.pos + 1))?;
                 if self.eat(b'(') {
                     let args = self.args()?;
-                    Ok(Expr::Call { name, args })
+                    Ok(Expression::Call { name, args })
                 } else {
                     match name.to_ascii_lowercase().as_str() {
-                        "true" | "false" | "null" => Ok(Expr::Call { name, args: Vec::new() }),
+                        "true" | "false" | "null" => Ok(Expression::Call { name, args: Vec::new() }),
                         _ => Err(format!("`{name}` should be a function call")),
                     }
                 }

@@ -29,7 +29,7 @@ pub mod expression;
 pub mod functions;
 
 pub use evaluate::{expression_of, ArmEval};
-pub use expression::{parse, Expr};
+pub use expression::{parse, Expression};
 pub use functions::{apply, num, same, truth, unknown_reason, unknown_val};
 
 use portcullis_syntax::json::{self, Node};
@@ -121,13 +121,13 @@ pub fn type_name(v: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::context::Ctx;
+    use crate::context::Context;
     use portcullis_model::Span;
     use std::sync::Arc;
 
     fn eval(template: &str, expr: &str) -> Value {
         let root = portcullis_syntax::json::parse(template, portcullis_syntax::json::Options::LENIENT).expect("json");
-        let ctx = Ctx::new(Arc::from("t.json"), template);
+        let ctx = Context::new(Arc::from("t.json"), template);
         let mut ev = ArmEval::new(&ctx, &root);
         let span = Span::new(Arc::from("t.json"), 1, 1);
         let v = ev.expression(expr, &span);

@@ -9,25 +9,25 @@
 //! declarations, object properties and array items.
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Tok {
-    Ident(String),
-    Int(String),
+pub enum TokenKind {
+    Identifier(String),
+    Integer(String),
     /// A whole string without interpolation.
-    Str(String),
+    String(String),
     /// `'text${`
-    StrStart(String),
+    StringStart(String),
     /// `}text${`
-    StrMid(String),
+    StringMiddle(String),
     /// `}text'`
-    StrEnd(String),
-    Punct(&'static str),
+    StringEnd(String),
+    Punctuation(&'static str),
     NewLine,
-    Eof,
+    End,
 }
 
 #[derive(Clone, Debug)]
 pub struct Token {
-    pub tok: Tok,
+    pub kind: TokenKind,
     pub start: u32,
     pub end: u32,
 }
@@ -59,7 +59,7 @@ pub fn lex(text: &str) -> Result<Vec<Token>, LexError> {
         match c {
             b' ' | b'\t' | b'\r' => i += 1,
             b'\n' => {
-                out.push(Token { tok: Tok::NewLine, start: i as u32, end: i as u32 + 1 });
+                out.push(Token { kind: TokenKind::NewLine, start: i as u32, end: i as u32 + 1 });
                 i += 1;
             }
             b'/' if b.get(i + 1) == Some(&b'/') => {
@@ -72,7 +72,7 @@ pub fn lex(text: &str) -> Result<Vec<Token>, LexError> {
                     memchr::memmem::find(&b[i + 2..], b"*/").ok_or_else(|| err(i, "a `/*` comment is not closed"))?;
                 // A comment across lines still ends the line it started on.
                 if memchr::memchr(b'\n', &b[i..i + 2 + end]).is_some() {
-                    out.push(Token { tok: Tok::NewLine, start: i as u32, end: i as u32 });
+                    out.push(Token { kind: TokenKind::NewLine, start: i as u32, end: i as u32 });
                 }
                 i += 2 + end + 2;
             }
@@ -89,18 +89,18 @@ pub fn lex(text: &str) -> Result<Vec<Token>, LexError> {
                 // A line break right after the opening quotes is not part of it.
                 let body = body.strip_prefix("\r\n").or_else(|| body.strip_prefix('\n')).unwrap_or(body);
                 i += 3 + end + 3;
-                out.push(Token { tok: Tok::Str(body.to_string()), start: start as u32, end: i as u32 });
+                out.push(Token { kind: TokenKind::String(body.to_string()), start: start as u32, end: i as u32 });
             }
             b'\'' => {
                 let (s, next, interpolates) = string_piece(text, i + 1)?;
                 i = next;
                 let tok = if interpolates {
                     interp.push(0);
-                    Tok::StrStart(s)
+                    TokenKind::StringStart(s)
                 } else {
-                    Tok::Str(s)
+                    TokenKind::String(s)
                 };
-                out.push(Token { tok, start: start as u32, end: i as u32 });
+                out.push(Token { kind: tok, start: start as u32, end: i as u32 });
             }
             b'}' if interp.last() == Some(&0) => {
                 interp.pop();
@@ -108,23 +108,31 @@ pub fn lex(text: &str) -> Result<Vec<Token>, LexError> {
                 i = next;
                 let tok = if interpolates {
                     interp.push(0);
-                    Tok::StrMid(s)
+                    TokenKind::StringMiddle(s)
                 } else {
-                    Tok::StrEnd(s)
+                    TokenKind::StringEnd(s)
                 };
-                out.push(Token { tok, start: start as u32, end: i as u32 });
+                out.push(Token { kind: tok, start: start as u32, end: i as u32 });
             }
             _ if c.is_ascii_alphabetic() || c == b'_' => {
                 while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
                     i += 1;
                 }
-                out.push(Token { tok: Tok::Ident(text[start..i].to_string()), start: start as u32, end: i as u32 });
+                out.push(Token {
+                    kind: TokenKind::Identifier(text[start..i].to_string()),
+                    start: start as u32,
+                    end: i as u32,
+                });
             }
             _ if c.is_ascii_digit() => {
                 while i < b.len() && b[i].is_ascii_digit() {
                     i += 1;
                 }
-                out.push(Token { tok: Tok::Int(text[start..i].to_string()), start: start as u32, end: i as u32 });
+                out.push(Token {
+                    kind: TokenKind::Integer(text[start..i].to_string()),
+                    start: start as u32,
+                    end: i as u32,
+                });
             }
             _ => {
                 let Some(p) = PUNCTS.iter().find(|p| b[i..].starts_with(p.as_bytes())) else {
@@ -145,14 +153,14 @@ pub fn lex(text: &str) -> Result<Vec<Token>, LexError> {
                     _ => {}
                 }
                 i += p.len();
-                out.push(Token { tok: Tok::Punct(p), start: start as u32, end: i as u32 });
+                out.push(Token { kind: TokenKind::Punctuation(p), start: start as u32, end: i as u32 });
             }
         }
     }
     if !interp.is_empty() {
         return Err(err(b.len(), "a string interpolation `${` is not closed"));
     }
-    out.push(Token { tok: Tok::Eof, start: b.len() as u32, end: b.len() as u32 });
+    out.push(Token { kind: TokenKind::End, start: b.len() as u32, end: b.len() as u32 });
     Ok(out)
 }
 
@@ -223,8 +231,8 @@ fn string_piece(text: &str, mut i: usize) -> Result<(String, usize, bool), LexEr
 mod tests {
     use super::*;
 
-    fn toks(s: &str) -> Vec<Tok> {
-        lex(s).expect("lexes").into_iter().map(|t| t.tok).collect()
+    fn toks(s: &str) -> Vec<TokenKind> {
+        lex(s).expect("lexes").into_iter().map(|t| t.kind).collect()
     }
 
     #[test]
@@ -232,22 +240,22 @@ mod tests {
         assert_eq!(
             toks("'a${x}b${ {k: 1}.k }c'"),
             vec![
-                Tok::StrStart("a".into()),
-                Tok::Ident("x".into()),
-                Tok::StrMid("b".into()),
-                Tok::Punct("{"),
-                Tok::Ident("k".into()),
-                Tok::Punct(":"),
-                Tok::Int("1".into()),
-                Tok::Punct("}"),
-                Tok::Punct("."),
-                Tok::Ident("k".into()),
-                Tok::StrEnd("c".into()),
-                Tok::Eof
+                TokenKind::StringStart("a".into()),
+                TokenKind::Identifier("x".into()),
+                TokenKind::StringMiddle("b".into()),
+                TokenKind::Punctuation("{"),
+                TokenKind::Identifier("k".into()),
+                TokenKind::Punctuation(":"),
+                TokenKind::Integer("1".into()),
+                TokenKind::Punctuation("}"),
+                TokenKind::Punctuation("."),
+                TokenKind::Identifier("k".into()),
+                TokenKind::StringEnd("c".into()),
+                TokenKind::End
             ]
         );
-        assert_eq!(toks(r"'it\'s \${not} \u{41}'"), vec![Tok::Str("it's ${not} A".into()), Tok::Eof]);
-        assert_eq!(toks("'''\nraw ${x} 'q'\n'''"), vec![Tok::Str("raw ${x} 'q'\n".into()), Tok::Eof]);
+        assert_eq!(toks(r"'it\'s \${not} \u{41}'"), vec![TokenKind::String("it's ${not} A".into()), TokenKind::End]);
+        assert_eq!(toks("'''\nraw ${x} 'q'\n'''"), vec![TokenKind::String("raw ${x} 'q'\n".into()), TokenKind::End]);
     }
 
     #[test]
@@ -255,16 +263,16 @@ mod tests {
         assert_eq!(
             toks("a // c\n#disable-next-line x\n/* b\n */ b.?c ?? d"),
             vec![
-                Tok::Ident("a".into()),
-                Tok::NewLine,
-                Tok::NewLine,
-                Tok::NewLine,
-                Tok::Ident("b".into()),
-                Tok::Punct(".?"),
-                Tok::Ident("c".into()),
-                Tok::Punct("??"),
-                Tok::Ident("d".into()),
-                Tok::Eof
+                TokenKind::Identifier("a".into()),
+                TokenKind::NewLine,
+                TokenKind::NewLine,
+                TokenKind::NewLine,
+                TokenKind::Identifier("b".into()),
+                TokenKind::Punctuation(".?"),
+                TokenKind::Identifier("c".into()),
+                TokenKind::Punctuation("??"),
+                TokenKind::Identifier("d".into()),
+                TokenKind::End
             ]
         );
         assert!(lex("'open").is_err());

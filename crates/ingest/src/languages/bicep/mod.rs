@@ -19,10 +19,10 @@
 pub mod lex;
 pub mod parse;
 
-use crate::context::Ctx;
+use crate::context::Context;
 use crate::error::{ErrorKind, IngestError};
 use crate::languages::arm::{apply, name_text, num, same, truth, type_name, unknown_reason, unknown_val};
-use parse::{Decl, Ex, ExKind, Resource, StrPart};
+use parse::{Declaration, Expression, ExpressionKind, Resource, StringPart};
 use portcullis_model::Span;
 use portcullis_syntax::{Kind, Member, Value};
 use std::collections::HashMap;
@@ -39,7 +39,7 @@ pub fn is_bicep_path(path: &str) -> bool {
 
 /// Lexes and parses; syntax errors are reported and the declarations that
 /// parsed are kept.
-pub fn declarations(ctx: &Ctx, text: &str, errors: &mut Vec<IngestError>) -> Vec<Decl> {
+pub fn declarations(ctx: &Context, text: &str, errors: &mut Vec<IngestError>) -> Vec<Declaration> {
     let syntax = |errors: &mut Vec<IngestError>, offset: u32, message: String| {
         let (line, column) = ctx.line_col(offset as usize);
         errors.push(IngestError { file: ctx.file.to_string(), line, column, kind: ErrorKind::Syntax, message });
@@ -63,7 +63,7 @@ pub fn declarations(ctx: &Ctx, text: &str, errors: &mut Vec<IngestError>) -> Vec
 /// for `--parameters`.
 pub fn read_bicepparam(path: &str, text: &str) -> Result<Vec<(String, Value)>, IngestError> {
     let file: Arc<str> = Arc::from(path);
-    let ctx = Ctx::new(file, text);
+    let ctx = Context::new(file, text);
     let mut errors = Vec::new();
     let decls = declarations(&ctx, text, &mut errors);
     if let Some(e) = errors.into_iter().next() {
@@ -72,7 +72,7 @@ pub fn read_bicepparam(path: &str, text: &str) -> Result<Vec<(String, Value)>, I
     let mut ev = Evaluator::new(&ctx, text, &|_| None, &decls);
     let mut out = Vec::new();
     for d in &decls {
-        if let Decl::Param { name, default: Some(v), .. } = d {
+        if let Declaration::Param { name, default: Some(v), .. } = d {
             out.push((name.clone(), ev.eval(v)));
         }
     }
@@ -84,11 +84,11 @@ pub fn read_bicepparam(path: &str, text: &str) -> Result<Vec<(String, Value)>, I
 
 /// Evaluates a file's expressions.
 pub struct Evaluator<'d, 'c> {
-    pub ctx: &'c Ctx<'c>,
+    pub ctx: &'c Context<'c>,
     text: &'c str,
     given: Given<'c>,
-    params: HashMap<&'d str, &'d Option<Ex>>,
-    vars: HashMap<&'d str, &'d Ex>,
+    params: HashMap<&'d str, &'d Option<Expression>>,
+    vars: HashMap<&'d str, &'d Expression>,
     /// Every resource declaration by symbolic name, nested ones included.
     pub resources: HashMap<&'d str, &'d Resource>,
     cache: HashMap<String, Value>,
@@ -105,14 +105,14 @@ const MAX_DEPTH: usize = 64;
 fn collect_resources<'d>(r: &'d Resource, out: &mut HashMap<&'d str, &'d Resource>) {
     out.entry(r.symbol.as_str()).or_insert(r);
     let body = match &r.value.kind {
-        ExKind::For { body, .. } => body,
+        ExpressionKind::For { body, .. } => body,
         _ => &r.value,
     };
     let body = match &body.kind {
-        ExKind::If(_, b) => b,
+        ExpressionKind::If(_, b) => b,
         _ => body,
     };
-    if let ExKind::Obj(_, children) = &body.kind {
+    if let ExpressionKind::Object(_, children) = &body.kind {
         for c in children {
             collect_resources(c, out);
         }
@@ -120,7 +120,7 @@ fn collect_resources<'d>(r: &'d Resource, out: &mut HashMap<&'d str, &'d Resourc
 }
 
 impl<'d, 'c> Evaluator<'d, 'c> {
-    pub fn new(ctx: &'c Ctx<'c>, text: &'c str, given: Given<'c>, decls: &'d [Decl]) -> Self {
+    pub fn new(ctx: &'c Context<'c>, text: &'c str, given: Given<'c>, decls: &'d [Declaration]) -> Self {
         let mut ev = Evaluator {
             ctx,
             text,
@@ -136,13 +136,13 @@ impl<'d, 'c> Evaluator<'d, 'c> {
         };
         for d in decls {
             match d {
-                Decl::Param { name, default, .. } => {
+                Declaration::Param { name, default, .. } => {
                     ev.params.insert(name, default);
                 }
-                Decl::Var { name, value, .. } => {
+                Declaration::Var { name, value, .. } => {
                     ev.vars.insert(name, value);
                 }
-                Decl::Resource(r) => collect_resources(r, &mut ev.resources),
+                Declaration::Resource(r) => collect_resources(r, &mut ev.resources),
             }
         }
         ev
@@ -152,20 +152,20 @@ impl<'d, 'c> Evaluator<'d, 'c> {
         self.ctx.span(offset)
     }
 
-    pub fn source(&self, e: &Ex) -> &'c str {
+    pub fn source(&self, e: &Expression) -> &'c str {
         self.text.get(e.start as usize..e.end as usize).unwrap_or("")
     }
 
-    pub fn unknown(&self, e: &Ex, reason: impl Into<String>) -> Value {
+    pub fn unknown(&self, e: &Expression, reason: impl Into<String>) -> Value {
         unknown_val(&self.span(e.start), reason, format!("{{{}}}", self.source(e)))
     }
 
-    pub fn error(&mut self, e: &Ex, message: String) {
+    pub fn error(&mut self, e: &Expression, message: String) {
         let span = self.span(e.start);
         self.errors.push(IngestError::invalid(&span, message));
     }
 
-    pub fn eval(&mut self, e: &Ex) -> Value {
+    pub fn eval(&mut self, e: &Expression) -> Value {
         if self.depth >= MAX_DEPTH {
             return self.unknown(e, "expression nested too deeply to evaluate");
         }
@@ -175,20 +175,20 @@ impl<'d, 'c> Evaluator<'d, 'c> {
         v
     }
 
-    fn eval_inner(&mut self, e: &Ex) -> Value {
+    fn eval_inner(&mut self, e: &Expression) -> Value {
         let span = self.span(e.start);
         let at = |kind: Kind| Value { kind, span: span.clone() };
         match &e.kind {
-            ExKind::Int(n) => at(Kind::Number(n.clone())),
-            ExKind::Bool(b) => at(Kind::Bool(*b)),
-            ExKind::Null => at(Kind::Null),
-            ExKind::Str(parts) => {
+            ExpressionKind::Integer(n) => at(Kind::Number(n.clone())),
+            ExpressionKind::Bool(b) => at(Kind::Bool(*b)),
+            ExpressionKind::Null => at(Kind::Null),
+            ExpressionKind::String(parts) => {
                 let mut text = String::new();
                 let mut unknown: Option<Value> = None;
                 for p in parts {
                     match p {
-                        StrPart::Lit(s) => text.push_str(s),
-                        StrPart::Expr(x) => {
+                        StringPart::Literal(s) => text.push_str(s),
+                        StringPart::Expression(x) => {
                             let v = self.eval(x);
                             match (&v.kind, name_text(&v)) {
                                 (Kind::Unknown { .. }, Some(t)) => {
@@ -210,9 +210,9 @@ impl<'d, 'c> Evaluator<'d, 'c> {
                     Some(u) => unknown_val(&span, unknown_reason(&u, "an interpolated value"), text),
                 }
             }
-            ExKind::Ident(name) => self.ident(name, e),
-            ExKind::Arr(items) => at(Kind::List(items.iter().map(|i| self.eval(i)).collect())),
-            ExKind::Obj(props, _) => {
+            ExpressionKind::Identifier(name) => self.ident(name, e),
+            ExpressionKind::Array(items) => at(Kind::List(items.iter().map(|i| self.eval(i)).collect())),
+            ExpressionKind::Object(props, _) => {
                 let mut members: Vec<Member> = Vec::new();
                 for (k, at, v) in props {
                     let value = self.eval(v);
@@ -226,7 +226,7 @@ impl<'d, 'c> Evaluator<'d, 'c> {
                 }
                 at(Kind::Map(members))
             }
-            ExKind::For { item, index, iter, body } => {
+            ExpressionKind::For { item, index, iter, body } => {
                 let it = self.eval(iter);
                 let Kind::List(list) = it.kind else {
                     return match it.kind {
@@ -243,7 +243,7 @@ impl<'d, 'c> Evaluator<'d, 'c> {
                 for (i, v) in list.into_iter().enumerate() {
                     let n = self.bind(item, index.as_deref(), v, i, &span);
                     match &body.kind {
-                        ExKind::If(c, b) => {
+                        ExpressionKind::If(c, b) => {
                             let cv = self.eval(c);
                             match truth(&cv) {
                                 Some(true) => out.push(self.eval(b)),
@@ -260,8 +260,8 @@ impl<'d, 'c> Evaluator<'d, 'c> {
                 }
                 at(Kind::List(out))
             }
-            ExKind::If(..) => self.unknown(e, "a conditional body outside a resource or loop"),
-            ExKind::Ternary(c, a, b) => {
+            ExpressionKind::If(..) => self.unknown(e, "a conditional body outside a resource or loop"),
+            ExpressionKind::Ternary(c, a, b) => {
                 let cv = self.eval(c);
                 match truth(&cv) {
                     Some(true) => self.eval(a),
@@ -276,7 +276,7 @@ impl<'d, 'c> Evaluator<'d, 'c> {
                     }
                 }
             }
-            ExKind::Unary(op, x) => {
+            ExpressionKind::Unary(op, x) => {
                 let v = self.eval(x);
                 match (*op, &v.kind) {
                     (_, Kind::Unknown { reason, .. }) => self.unknown(e, reason.clone()),
@@ -290,17 +290,17 @@ impl<'d, 'c> Evaluator<'d, 'c> {
                     },
                 }
             }
-            ExKind::Binary(op, l, r) => self.binary(op, l, r, e),
-            ExKind::Prop { base, name, safe } => {
+            ExpressionKind::Binary(op, l, r) => self.binary(op, l, r, e),
+            ExpressionKind::Property { base, name, safe } => {
                 // `nsg.name`: the name a resource is given in the file.
-                if let ExKind::Ident(sym) = &base.kind {
+                if let ExpressionKind::Identifier(sym) = &base.kind {
                     if !self.is_local(sym)
                         && !self.params.contains_key(sym.as_str())
                         && !self.vars.contains_key(sym.as_str())
                     {
                         if let Some(r) = self.resources.get(sym.as_str()).copied() {
                             if name == "name" {
-                                if let ExKind::Obj(props, _) = &r.value.kind {
+                                if let ExpressionKind::Object(props, _) = &r.value.kind {
                                     if let Some((_, _, v)) = props.iter().find(|(k, _, _)| k == "name") {
                                         let mut v = self.eval(v);
                                         v.span = span;
@@ -329,7 +329,7 @@ impl<'d, 'c> Evaluator<'d, 'c> {
                     }
                 }
             }
-            ExKind::Index { base, index, safe } => {
+            ExpressionKind::Index { base, index, safe } => {
                 let (b, i) = (self.eval(base), self.eval(index));
                 match (&b.kind, &i.kind) {
                     (Kind::List(a), Kind::Number(n)) => match n.parse::<usize>().ok().and_then(|n| a.get(n)) {
@@ -349,10 +349,10 @@ impl<'d, 'c> Evaluator<'d, 'c> {
                     _ => self.unknown(e, "an index into a value that has none"),
                 }
             }
-            ExKind::Child(..) => {
+            ExpressionKind::Child(..) => {
                 self.unknown(e, "a nested resource's runtime properties are known only after deployment")
             }
-            ExKind::Call { name, args } => {
+            ExpressionKind::Call { name, args } => {
                 let lower = name.to_ascii_lowercase();
                 let short = lower.strip_prefix("sys.").or_else(|| lower.strip_prefix("az.")).unwrap_or(&lower);
                 let vals: Vec<Value> = args.iter().map(|a| self.eval(a)).collect();
@@ -362,11 +362,11 @@ impl<'d, 'c> Evaluator<'d, 'c> {
                 v.span = span;
                 v
             }
-            ExKind::Lambda => self.unknown(e, "lambda functions are not evaluated"),
+            ExpressionKind::Lambda => self.unknown(e, "lambda functions are not evaluated"),
         }
     }
 
-    fn invalid(&mut self, e: &Ex, why: &str) -> Value {
+    fn invalid(&mut self, e: &Expression, why: &str) -> Value {
         self.error(e, format!("Bicep expression `{}`: {why}", self.source(e)));
         self.unknown(e, why)
     }
@@ -385,7 +385,7 @@ impl<'d, 'c> Evaluator<'d, 'c> {
         n
     }
 
-    fn ident(&mut self, name: &str, e: &Ex) -> Value {
+    fn ident(&mut self, name: &str, e: &Expression) -> Value {
         let span = self.span(e.start);
         if let Some((_, v)) = self.locals.iter().rev().find(|(n, _)| n == name) {
             return v.clone();
@@ -447,7 +447,7 @@ impl<'d, 'c> Evaluator<'d, 'c> {
         self.unknown(e, format!("`{name}` is not a parameter, variable or resource of this file"))
     }
 
-    fn binary(&mut self, op: &str, l: &Ex, r: &Ex, e: &Ex) -> Value {
+    fn binary(&mut self, op: &str, l: &Expression, r: &Expression, e: &Expression) -> Value {
         let span = self.span(e.start);
         let at = |kind: Kind| Value { kind, span: span.clone() };
         let a = self.eval(l);

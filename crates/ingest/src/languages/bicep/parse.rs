@@ -7,60 +7,60 @@
 //! operators and their precedence:
 //! <https://learn.microsoft.com/azure/azure-resource-manager/bicep/operators>.
 
-use super::lex::{Tok, Token};
+use super::lex::{Token, TokenKind};
 
 #[derive(Clone, Debug)]
-pub struct Ex {
-    pub kind: ExKind,
+pub struct Expression {
+    pub kind: ExpressionKind,
     pub start: u32,
     pub end: u32,
 }
 
 #[derive(Clone, Debug)]
-pub enum StrPart {
-    Lit(String),
-    Expr(Ex),
+pub enum StringPart {
+    Literal(String),
+    Expression(Expression),
 }
 
 #[derive(Clone, Debug)]
-pub enum ExKind {
-    Str(Vec<StrPart>),
-    Int(String),
+pub enum ExpressionKind {
+    String(Vec<StringPart>),
+    Integer(String),
     Bool(bool),
     Null,
-    Ident(String),
-    Arr(Vec<Ex>),
+    Identifier(String),
+    Array(Vec<Expression>),
     /// Properties (key, key offset, value) and nested resources.
-    Obj(Vec<(String, u32, Ex)>, Vec<Resource>),
+    Object(Vec<(String, u32, Expression)>, Vec<Resource>),
     /// `[for item in iter: body]` or `[for (item, index) in iter: body]`.
     For {
         item: String,
         index: Option<String>,
-        iter: Box<Ex>,
-        body: Box<Ex>,
+        iter: Box<Expression>,
+        body: Box<Expression>,
     },
     /// `if (cond) body`: a resource or loop body that may not exist.
-    If(Box<Ex>, Box<Ex>),
-    Ternary(Box<Ex>, Box<Ex>, Box<Ex>),
-    Binary(&'static str, Box<Ex>, Box<Ex>),
-    Unary(&'static str, Box<Ex>),
+    If(Box<Expression>, Box<Expression>),
+    Ternary(Box<Expression>, Box<Expression>, Box<Expression>),
+    Binary(&'static str, Box<Expression>, Box<Expression>),
+    Unary(&'static str, Box<Expression>),
     /// `base.name` (`safe`: `base.?name`).
-    Prop {
-        base: Box<Ex>,
+    Property {
+        base: Box<Expression>,
         name: String,
         safe: bool,
     },
     Index {
-        base: Box<Ex>,
-        index: Box<Ex>,
+        base: Box<Expression>,
+        index: Box<Expression>,
         safe: bool,
     },
     /// `parent::child`
-    Child(Box<Ex>, String),
+    Child(Box<Expression>, String),
     /// `name(args)` or `namespace.name(args)`.
     Call {
         name: String,
-        args: Vec<Ex>,
+        args: Vec<Expression>,
     },
     Lambda,
 }
@@ -73,13 +73,13 @@ pub struct Resource {
     /// The type as written, without the API version.
     pub ty: String,
     pub existing: bool,
-    pub value: Ex,
+    pub value: Expression,
 }
 
 #[derive(Clone, Debug)]
-pub enum Decl {
-    Param { name: String, at: u32, default: Option<Ex> },
-    Var { name: String, at: u32, value: Ex },
+pub enum Declaration {
+    Param { name: String, at: u32, default: Option<Expression> },
+    Var { name: String, at: u32, value: Expression },
     Resource(Resource),
 }
 
@@ -101,7 +101,7 @@ pub struct Parser<'t> {
     pub errors: Vec<ParseError>,
 }
 
-type R<T> = Result<T, ParseError>;
+type Parsed<T> = Result<T, ParseError>;
 
 impl<'t> Parser<'t> {
     pub fn new(toks: &'t [Token]) -> Self {
@@ -113,7 +113,7 @@ impl<'t> Parser<'t> {
     }
 
     fn skip_nl(&mut self) {
-        while matches!(self.raw().tok, Tok::NewLine) {
+        while matches!(self.raw().kind, TokenKind::NewLine) {
             self.pos += 1;
         }
     }
@@ -135,7 +135,7 @@ impl<'t> Parser<'t> {
     }
 
     fn is(&mut self, p: &str) -> bool {
-        matches!(&self.peek().tok, Tok::Punct(q) if *q == p)
+        matches!(&self.peek().kind, TokenKind::Punctuation(q) if *q == p)
     }
 
     fn eat(&mut self, p: &str) -> bool {
@@ -147,21 +147,21 @@ impl<'t> Parser<'t> {
         }
     }
 
-    fn fail<T>(&mut self, what: &str) -> R<T> {
+    fn fail<T>(&mut self, what: &str) -> Parsed<T> {
         let t = self.peek().clone();
-        let found = match &t.tok {
-            Tok::Ident(s) => format!("`{s}`"),
-            Tok::Int(s) => format!("`{s}`"),
-            Tok::Str(_) | Tok::StrStart(_) => "a string".into(),
-            Tok::StrMid(_) | Tok::StrEnd(_) => "`}`".into(),
-            Tok::Punct(p) => format!("`{p}`"),
-            Tok::NewLine => "the end of the line".into(),
-            Tok::Eof => "the end of the file".into(),
+        let found = match &t.kind {
+            TokenKind::Identifier(s) => format!("`{s}`"),
+            TokenKind::Integer(s) => format!("`{s}`"),
+            TokenKind::String(_) | TokenKind::StringStart(_) => "a string".into(),
+            TokenKind::StringMiddle(_) | TokenKind::StringEnd(_) => "`}`".into(),
+            TokenKind::Punctuation(p) => format!("`{p}`"),
+            TokenKind::NewLine => "the end of the line".into(),
+            TokenKind::End => "the end of the file".into(),
         };
         Err(ParseError { offset: t.start, message: format!("expected {what}, found {found}") })
     }
 
-    fn expect(&mut self, p: &str) -> R<()> {
+    fn expect(&mut self, p: &str) -> Parsed<()> {
         if self.eat(p) {
             Ok(())
         } else {
@@ -169,9 +169,9 @@ impl<'t> Parser<'t> {
         }
     }
 
-    fn ident(&mut self) -> R<(String, u32)> {
-        match self.peek().tok.clone() {
-            Tok::Ident(s) => {
+    fn ident(&mut self) -> Parsed<(String, u32)> {
+        match self.peek().kind.clone() {
+            TokenKind::Identifier(s) => {
                 let at = self.next().start;
                 Ok((s, at))
             }
@@ -183,11 +183,11 @@ impl<'t> Parser<'t> {
     fn skip_line(&mut self) {
         let mut depth = 0i32;
         loop {
-            match &self.raw().tok {
-                Tok::Eof => return,
-                Tok::NewLine if depth <= 0 => return,
-                Tok::Punct("{" | "[" | "(") | Tok::StrStart(_) => depth += 1,
-                Tok::Punct("}" | "]" | ")") | Tok::StrEnd(_) => depth -= 1,
+            match &self.raw().kind {
+                TokenKind::End => return,
+                TokenKind::NewLine if depth <= 0 => return,
+                TokenKind::Punctuation("{" | "[" | "(") | TokenKind::StringStart(_) => depth += 1,
+                TokenKind::Punctuation("}" | "]" | ")") | TokenKind::StringEnd(_) => depth -= 1,
                 _ => {}
             }
             self.pos += 1;
@@ -217,9 +217,9 @@ impl<'t> Parser<'t> {
         loop {
             self.skip_line();
             self.skip_nl();
-            match &self.raw().tok {
-                Tok::Eof | Tok::Punct("@") => return,
-                Tok::Ident(k) if STARTS.contains(&k.as_str()) => return,
+            match &self.raw().kind {
+                TokenKind::End | TokenKind::Punctuation("@") => return,
+                TokenKind::Identifier(k) if STARTS.contains(&k.as_str()) => return,
                 _ => {}
             }
         }
@@ -227,32 +227,32 @@ impl<'t> Parser<'t> {
 
     /// The whole file; a declaration that does not parse is an error and
     /// is skipped, the rest still read.
-    pub fn file(&mut self) -> Vec<Decl> {
+    pub fn file(&mut self) -> Vec<Declaration> {
         let mut out = Vec::new();
         loop {
             self.skip_nl();
             let start = self.pos;
             let t = self.raw().clone();
-            let r = match &t.tok {
-                Tok::Eof => break,
-                Tok::Ident(k) => match k.as_str() {
+            let r = match &t.kind {
+                TokenKind::End => break,
+                TokenKind::Identifier(k) => match k.as_str() {
                     "param" => self.param().map(Some),
                     "var" => self.var().map(Some),
-                    "resource" => self.resource().map(|r| Some(Decl::Resource(r))),
+                    "resource" => self.resource().map(|r| Some(Declaration::Resource(r))),
                     _ => {
                         self.skip_decl();
                         Ok(None)
                     }
                 },
                 // Decorators: `@description('…')` before a declaration.
-                Tok::Punct("@") => {
+                TokenKind::Punctuation("@") => {
                     self.pos += 1;
                     self.postfix().map(|_| None)
                 }
                 _ => self.fail("a declaration"),
             };
-            let r = r.and_then(|d| match (&d, &self.raw().tok) {
-                (_, Tok::NewLine | Tok::Eof) | (None, _) => Ok(d),
+            let r = r.and_then(|d| match (&d, &self.raw().kind) {
+                (_, TokenKind::NewLine | TokenKind::End) | (None, _) => Ok(d),
                 _ => self.fail("the end of the declaration"),
             });
             match r {
@@ -273,49 +273,49 @@ impl<'t> Parser<'t> {
         out
     }
 
-    fn param(&mut self) -> R<Decl> {
+    fn param(&mut self) -> Parsed<Declaration> {
         self.pos += 1;
         let (name, at) = self.ident()?;
         // The type: anything up to `=` or the end of the line.
         let mut depth = 0i32;
         loop {
-            match &self.raw().tok {
-                Tok::Eof => break,
-                Tok::NewLine if depth <= 0 => break,
-                Tok::Punct("=") if depth <= 0 => break,
-                Tok::Punct("{" | "[" | "(") | Tok::StrStart(_) => depth += 1,
-                Tok::Punct("}" | "]" | ")") | Tok::StrEnd(_) => depth -= 1,
+            match &self.raw().kind {
+                TokenKind::End => break,
+                TokenKind::NewLine if depth <= 0 => break,
+                TokenKind::Punctuation("=") if depth <= 0 => break,
+                TokenKind::Punctuation("{" | "[" | "(") | TokenKind::StringStart(_) => depth += 1,
+                TokenKind::Punctuation("}" | "]" | ")") | TokenKind::StringEnd(_) => depth -= 1,
                 _ => {}
             }
             self.pos += 1;
         }
         let default = if self.eat("=") { Some(self.expr()?) } else { None };
-        Ok(Decl::Param { name, at, default })
+        Ok(Declaration::Param { name, at, default })
     }
 
-    fn var(&mut self) -> R<Decl> {
+    fn var(&mut self) -> Parsed<Declaration> {
         self.pos += 1;
         let (name, at) = self.ident()?;
         // An optional type (`var x string = …`).
-        while !self.is("=") && !matches!(self.raw().tok, Tok::NewLine | Tok::Eof) {
+        while !self.is("=") && !matches!(self.raw().kind, TokenKind::NewLine | TokenKind::End) {
             self.pos += 1;
         }
         self.expect("=")?;
         let value = self.expr()?;
-        Ok(Decl::Var { name, at, value })
+        Ok(Declaration::Var { name, at, value })
     }
 
-    fn resource(&mut self) -> R<Resource> {
+    fn resource(&mut self) -> Parsed<Resource> {
         self.pos += 1;
         let (symbol, at) = self.ident()?;
-        let ty = match self.peek().tok.clone() {
-            Tok::Str(s) => {
+        let ty = match self.peek().kind.clone() {
+            TokenKind::String(s) => {
                 self.pos += 1;
                 s.split('@').next().unwrap_or_default().to_string()
             }
             _ => return self.fail("the resource type as a string"),
         };
-        let existing = matches!(&self.peek().tok, Tok::Ident(k) if k == "existing");
+        let existing = matches!(&self.peek().kind, TokenKind::Identifier(k) if k == "existing");
         if existing {
             self.pos += 1;
         }
@@ -324,7 +324,7 @@ impl<'t> Parser<'t> {
         Ok(Resource { symbol, at, ty, existing, value })
     }
 
-    pub fn expr(&mut self) -> R<Ex> {
+    pub fn expr(&mut self) -> Parsed<Expression> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return self.fail("an expression nested less deeply");
@@ -337,11 +337,11 @@ impl<'t> Parser<'t> {
     /// A newline followed by one of `ops` continues the expression.
     fn continues(&mut self, ops: &[&str]) -> bool {
         let mut i = self.pos;
-        while matches!(self.toks.get(i).map(|t| &t.tok), Some(Tok::NewLine)) {
+        while matches!(self.toks.get(i).map(|t| &t.kind), Some(TokenKind::NewLine)) {
             i += 1;
         }
-        match self.toks.get(i).map(|t| &t.tok) {
-            Some(Tok::Punct(p)) if ops.contains(p) => {
+        match self.toks.get(i).map(|t| &t.kind) {
+            Some(TokenKind::Punctuation(p)) if ops.contains(p) => {
                 self.pos = i;
                 true
             }
@@ -349,7 +349,7 @@ impl<'t> Parser<'t> {
         }
     }
 
-    fn ternary(&mut self) -> R<Ex> {
+    fn ternary(&mut self) -> Parsed<Expression> {
         let c = self.binary(0)?;
         if self.is("?") || self.continues(&["?"]) {
             self.pos += 1;
@@ -362,12 +362,12 @@ impl<'t> Parser<'t> {
             self.skip_nl();
             let b = self.expr()?;
             let (start, end) = (c.start, b.end);
-            return Ok(Ex { kind: ExKind::Ternary(Box::new(c), Box::new(a), Box::new(b)), start, end });
+            return Ok(Expression { kind: ExpressionKind::Ternary(Box::new(c), Box::new(a), Box::new(b)), start, end });
         }
         Ok(c)
     }
 
-    fn binary(&mut self, level: usize) -> R<Ex> {
+    fn binary(&mut self, level: usize) -> Parsed<Expression> {
         const LEVELS: &[&[&str]] = &[
             &["??"],
             &["||"],
@@ -382,23 +382,23 @@ impl<'t> Parser<'t> {
         }
         let mut left = self.binary(level + 1)?;
         loop {
-            let op = match self.peek().tok.clone() {
-                Tok::Punct(p) if LEVELS[level].contains(&p) => p,
-                Tok::NewLine if level <= 2 && self.continues(LEVELS[level]) => continue,
+            let op = match self.peek().kind.clone() {
+                TokenKind::Punctuation(p) if LEVELS[level].contains(&p) => p,
+                TokenKind::NewLine if level <= 2 && self.continues(LEVELS[level]) => continue,
                 _ => break,
             };
             self.pos += 1;
             self.skip_nl();
             let right = self.binary(level + 1)?;
             let (start, end) = (left.start, right.end);
-            left = Ex { kind: ExKind::Binary(op, Box::new(left), Box::new(right)), start, end };
+            left = Expression { kind: ExpressionKind::Binary(op, Box::new(left), Box::new(right)), start, end };
         }
         Ok(left)
     }
 
-    fn unary(&mut self) -> R<Ex> {
+    fn unary(&mut self) -> Parsed<Expression> {
         let t = self.peek().clone();
-        if let Tok::Punct(op @ ("!" | "-")) = t.tok {
+        if let TokenKind::Punctuation(op @ ("!" | "-")) = t.kind {
             self.pos += 1;
             self.depth += 1;
             if self.depth > MAX_DEPTH {
@@ -408,42 +408,46 @@ impl<'t> Parser<'t> {
             self.depth -= 1;
             let e = e?;
             let end = e.end;
-            return Ok(Ex { kind: ExKind::Unary(op, Box::new(e)), start: t.start, end });
+            return Ok(Expression { kind: ExpressionKind::Unary(op, Box::new(e)), start: t.start, end });
         }
         self.postfix()
     }
 
-    fn postfix(&mut self) -> R<Ex> {
+    fn postfix(&mut self) -> Parsed<Expression> {
         let mut e = self.primary()?;
         loop {
             let t = self.peek().clone();
-            match t.tok {
-                Tok::Punct(p @ ("." | ".?" | "?.")) => {
+            match t.kind {
+                TokenKind::Punctuation(p @ ("." | ".?" | "?.")) => {
                     self.pos += 1;
                     let (name, _) = self.ident()?;
-                    if self.is("(") && !matches!(self.raw().tok, Tok::NewLine) {
+                    if self.is("(") && !matches!(self.raw().kind, TokenKind::NewLine) {
                         // `ns.func(…)`
                         let args = self.args()?;
                         let end = self.toks[self.pos - 1].end;
                         let full = match &e.kind {
-                            ExKind::Ident(ns) => format!("{ns}.{name}"),
+                            ExpressionKind::Identifier(ns) => format!("{ns}.{name}"),
                             _ => name,
                         };
-                        e = Ex { kind: ExKind::Call { name: full, args }, start: e.start, end };
+                        e = Expression { kind: ExpressionKind::Call { name: full, args }, start: e.start, end };
                     } else {
                         let end = self.toks[self.pos - 1].end;
                         let start = e.start;
-                        e = Ex { kind: ExKind::Prop { base: Box::new(e), name, safe: p != "." }, start, end };
+                        e = Expression {
+                            kind: ExpressionKind::Property { base: Box::new(e), name, safe: p != "." },
+                            start,
+                            end,
+                        };
                     }
                 }
-                Tok::Punct("::") => {
+                TokenKind::Punctuation("::") => {
                     self.pos += 1;
                     let (name, _) = self.ident()?;
                     let end = self.toks[self.pos - 1].end;
                     let start = e.start;
-                    e = Ex { kind: ExKind::Child(Box::new(e), name), start, end };
+                    e = Expression { kind: ExpressionKind::Child(Box::new(e), name), start, end };
                 }
-                Tok::Punct("[") => {
+                TokenKind::Punctuation("[") => {
                     self.pos += 1;
                     let saved = std::mem::replace(&mut self.in_parens, 1);
                     let safe = self.eat("?");
@@ -453,17 +457,23 @@ impl<'t> Parser<'t> {
                     let (index, _) = (index?, close?);
                     let end = self.toks[self.pos - 1].end;
                     let start = e.start;
-                    e = Ex { kind: ExKind::Index { base: Box::new(e), index: Box::new(index), safe }, start, end };
+                    e = Expression {
+                        kind: ExpressionKind::Index { base: Box::new(e), index: Box::new(index), safe },
+                        start,
+                        end,
+                    };
                 }
-                Tok::Punct("(") => {
-                    let ExKind::Ident(name) = &e.kind else { break };
+                TokenKind::Punctuation("(") => {
+                    let ExpressionKind::Identifier(name) = &e.kind else { break };
                     let name = name.clone();
                     let args = self.args()?;
                     let end = self.toks[self.pos - 1].end;
-                    e = Ex { kind: ExKind::Call { name, args }, start: e.start, end };
+                    e = Expression { kind: ExpressionKind::Call { name, args }, start: e.start, end };
                 }
                 // Non-null assertion `x!`: the value itself.
-                Tok::Punct("!") if !matches!(self.toks.get(self.pos + 1).map(|t| &t.tok), Some(Tok::Punct("="))) => {
+                TokenKind::Punctuation("!")
+                    if !matches!(self.toks.get(self.pos + 1).map(|t| &t.kind), Some(TokenKind::Punctuation("="))) =>
+                {
                     if self.raw().start == e.end {
                         self.pos += 1;
                     } else {
@@ -476,7 +486,7 @@ impl<'t> Parser<'t> {
         Ok(e)
     }
 
-    fn args(&mut self) -> R<Vec<Ex>> {
+    fn args(&mut self) -> Parsed<Vec<Expression>> {
         self.expect("(")?;
         self.in_parens += 1;
         let r = self.args_inner();
@@ -484,7 +494,7 @@ impl<'t> Parser<'t> {
         r
     }
 
-    fn args_inner(&mut self) -> R<Vec<Ex>> {
+    fn args_inner(&mut self) -> Parsed<Vec<Expression>> {
         let mut args = Vec::new();
         if self.eat(")") {
             return Ok(args);
@@ -498,32 +508,32 @@ impl<'t> Parser<'t> {
         }
     }
 
-    fn primary(&mut self) -> R<Ex> {
+    fn primary(&mut self) -> Parsed<Expression> {
         let t = self.peek().clone();
-        let at = |kind: ExKind| Ex { kind, start: t.start, end: t.end };
-        match t.tok {
-            Tok::Int(n) => {
+        let at = |kind: ExpressionKind| Expression { kind, start: t.start, end: t.end };
+        match t.kind {
+            TokenKind::Integer(n) => {
                 self.pos += 1;
-                Ok(at(ExKind::Int(n)))
+                Ok(at(ExpressionKind::Integer(n)))
             }
-            Tok::Str(s) => {
+            TokenKind::String(s) => {
                 self.pos += 1;
-                Ok(at(ExKind::Str(vec![StrPart::Lit(s)])))
+                Ok(at(ExpressionKind::String(vec![StringPart::Literal(s)])))
             }
-            Tok::StrStart(s) => {
+            TokenKind::StringStart(s) => {
                 self.pos += 1;
-                let mut parts = vec![StrPart::Lit(s)];
+                let mut parts = vec![StringPart::Literal(s)];
                 let saved = std::mem::replace(&mut self.in_parens, 1);
                 let r = (|| loop {
-                    parts.push(StrPart::Expr(self.expr()?));
-                    match self.raw().tok.clone() {
-                        Tok::StrMid(s) => {
+                    parts.push(StringPart::Expression(self.expr()?));
+                    match self.raw().kind.clone() {
+                        TokenKind::StringMiddle(s) => {
                             self.pos += 1;
-                            parts.push(StrPart::Lit(s));
+                            parts.push(StringPart::Literal(s));
                         }
-                        Tok::StrEnd(s) => {
+                        TokenKind::StringEnd(s) => {
                             self.pos += 1;
-                            parts.push(StrPart::Lit(s));
+                            parts.push(StringPart::Literal(s));
                             return Ok(());
                         }
                         _ => return self.fail("the end of a `${…}` interpolation"),
@@ -532,14 +542,14 @@ impl<'t> Parser<'t> {
                 self.in_parens = saved;
                 r?;
                 let end = self.toks[self.pos - 1].end;
-                Ok(Ex { kind: ExKind::Str(parts), start: t.start, end })
+                Ok(Expression { kind: ExpressionKind::String(parts), start: t.start, end })
             }
-            Tok::Ident(name) => {
+            TokenKind::Identifier(name) => {
                 self.pos += 1;
                 match name.as_str() {
-                    "true" => Ok(at(ExKind::Bool(true))),
-                    "false" => Ok(at(ExKind::Bool(false))),
-                    "null" => Ok(at(ExKind::Null)),
+                    "true" => Ok(at(ExpressionKind::Bool(true))),
+                    "false" => Ok(at(ExpressionKind::Bool(false))),
+                    "null" => Ok(at(ExpressionKind::Null)),
                     "if" => {
                         self.expect("(")?;
                         self.in_parens += 1;
@@ -549,24 +559,24 @@ impl<'t> Parser<'t> {
                         let (c, _) = (c?, close?);
                         let body = self.expr()?;
                         let end = body.end;
-                        Ok(Ex { kind: ExKind::If(Box::new(c), Box::new(body)), start: t.start, end })
+                        Ok(Expression { kind: ExpressionKind::If(Box::new(c), Box::new(body)), start: t.start, end })
                     }
                     _ if self.is("=>") => {
                         self.pos += 1;
                         let body = self.expr()?;
-                        Ok(Ex { kind: ExKind::Lambda, start: t.start, end: body.end })
+                        Ok(Expression { kind: ExpressionKind::Lambda, start: t.start, end: body.end })
                     }
-                    _ => Ok(at(ExKind::Ident(name))),
+                    _ => Ok(at(ExpressionKind::Identifier(name))),
                 }
             }
-            Tok::Punct("(") => {
+            TokenKind::Punctuation("(") => {
                 // A lambda `(a, b) => …` or a parenthesized expression.
                 if self.lambda_ahead() {
                     while !self.eat("=>") {
                         self.pos += 1;
                     }
                     let body = self.expr()?;
-                    return Ok(Ex { kind: ExKind::Lambda, start: t.start, end: body.end });
+                    return Ok(Expression { kind: ExpressionKind::Lambda, start: t.start, end: body.end });
                 }
                 self.pos += 1;
                 self.in_parens += 1;
@@ -578,8 +588,8 @@ impl<'t> Parser<'t> {
                 e.end = self.toks[self.pos - 1].end;
                 Ok(e)
             }
-            Tok::Punct("[") => self.array(),
-            Tok::Punct("{") => self.object(),
+            TokenKind::Punctuation("[") => self.array(),
+            TokenKind::Punctuation("{") => self.object(),
             _ => self.fail("a value"),
         }
     }
@@ -588,16 +598,18 @@ impl<'t> Parser<'t> {
     fn lambda_ahead(&self) -> bool {
         let mut i = self.pos + 1;
         loop {
-            match self.toks.get(i).map(|t| &t.tok) {
-                Some(Tok::Ident(_) | Tok::NewLine | Tok::Punct(",")) => i += 1,
-                Some(Tok::Punct(")")) => return matches!(self.toks.get(i + 1).map(|t| &t.tok), Some(Tok::Punct("=>"))),
+            match self.toks.get(i).map(|t| &t.kind) {
+                Some(TokenKind::Identifier(_) | TokenKind::NewLine | TokenKind::Punctuation(",")) => i += 1,
+                Some(TokenKind::Punctuation(")")) => {
+                    return matches!(self.toks.get(i + 1).map(|t| &t.kind), Some(TokenKind::Punctuation("=>")))
+                }
                 _ => return false,
             }
         }
     }
 
     /// Items are separated by newlines or commas.
-    fn array(&mut self) -> R<Ex> {
+    fn array(&mut self) -> Parsed<Expression> {
         let start = self.next().start;
         let saved = std::mem::replace(&mut self.in_parens, 0);
         let r = self.array_inner(start);
@@ -605,9 +617,9 @@ impl<'t> Parser<'t> {
         r
     }
 
-    fn array_inner(&mut self, start: u32) -> R<Ex> {
+    fn array_inner(&mut self, start: u32) -> Parsed<Expression> {
         self.skip_nl();
-        if matches!(&self.raw().tok, Tok::Ident(k) if k == "for") {
+        if matches!(&self.raw().kind, TokenKind::Identifier(k) if k == "for") {
             self.pos += 1;
             self.in_parens = 1;
             let (item, index) = if self.eat("(") {
@@ -619,8 +631,8 @@ impl<'t> Parser<'t> {
             } else {
                 (self.ident()?.0, None)
             };
-            match &self.peek().tok {
-                Tok::Ident(k) if k == "in" => self.pos += 1,
+            match &self.peek().kind {
+                TokenKind::Identifier(k) if k == "in" => self.pos += 1,
                 _ => return self.fail("`in`"),
             }
             let iter = self.expr()?;
@@ -628,8 +640,8 @@ impl<'t> Parser<'t> {
             let body = self.expr()?;
             self.expect("]")?;
             let end = self.toks[self.pos - 1].end;
-            return Ok(Ex {
-                kind: ExKind::For { item, index, iter: Box::new(iter), body: Box::new(body) },
+            return Ok(Expression {
+                kind: ExpressionKind::For { item, index, iter: Box::new(iter), body: Box::new(body) },
                 start,
                 end,
             });
@@ -641,17 +653,17 @@ impl<'t> Parser<'t> {
                 break;
             }
             items.push(self.expr()?);
-            if !self.eat(",") && !matches!(self.raw().tok, Tok::NewLine) && !self.is("]") {
+            if !self.eat(",") && !matches!(self.raw().kind, TokenKind::NewLine) && !self.is("]") {
                 return self.fail("a new line, `,` or `]` after an array item");
             }
         }
         let end = self.toks[self.pos - 1].end;
-        Ok(Ex { kind: ExKind::Arr(items), start, end })
+        Ok(Expression { kind: ExpressionKind::Array(items), start, end })
     }
 
     /// Properties are separated by newlines or commas; nested `resource`
     /// declarations and decorators may appear among them.
-    fn object(&mut self) -> R<Ex> {
+    fn object(&mut self) -> Parsed<Expression> {
         let start = self.next().start;
         let saved = std::mem::replace(&mut self.in_parens, 0);
         let r = self.object_inner(start);
@@ -659,7 +671,7 @@ impl<'t> Parser<'t> {
         r
     }
 
-    fn object_inner(&mut self, start: u32) -> R<Ex> {
+    fn object_inner(&mut self, start: u32) -> Parsed<Expression> {
         let mut props = Vec::new();
         let mut children = Vec::new();
         loop {
@@ -677,17 +689,20 @@ impl<'t> Parser<'t> {
                 props.push(("...".to_string(), e.start, e));
             } else {
                 let t = self.peek().clone();
-                let key = match &t.tok {
-                    Tok::Ident(k)
+                let key = match &t.kind {
+                    TokenKind::Identifier(k)
                         if k == "resource"
-                            && matches!(self.toks.get(self.pos + 1).map(|t| &t.tok), Some(Tok::Ident(_))) =>
+                            && matches!(
+                                self.toks.get(self.pos + 1).map(|t| &t.kind),
+                                Some(TokenKind::Identifier(_))
+                            ) =>
                     {
                         children.push(self.resource()?);
                         continue;
                     }
-                    Tok::Ident(k) => k.clone(),
-                    Tok::Str(k) => k.clone(),
-                    Tok::StrStart(_) => {
+                    TokenKind::Identifier(k) => k.clone(),
+                    TokenKind::String(k) => k.clone(),
+                    TokenKind::StringStart(_) => {
                         // An interpolated key: kept as written.
                         let e = self.primary()?;
                         self.expect(":")?;
@@ -702,12 +717,12 @@ impl<'t> Parser<'t> {
                 let v = self.expr()?;
                 props.push((key, t.start, v));
             }
-            if !self.eat(",") && !matches!(self.raw().tok, Tok::NewLine) && !self.is("}") {
+            if !self.eat(",") && !matches!(self.raw().kind, TokenKind::NewLine) && !self.is("}") {
                 return self.fail("a new line, `,` or `}` after a property");
             }
         }
         let end = self.toks[self.pos - 1].end;
-        Ok(Ex { kind: ExKind::Obj(props, children), start, end })
+        Ok(Expression { kind: ExpressionKind::Object(props, children), start, end })
     }
 }
 
@@ -716,7 +731,7 @@ mod tests {
     use super::*;
     use crate::languages::bicep::lex::lex;
 
-    fn parse(src: &str) -> (Vec<Decl>, Vec<ParseError>) {
+    fn parse(src: &str) -> (Vec<Declaration>, Vec<ParseError>) {
         let toks = lex(src).expect("lexes");
         let mut p = Parser::new(&toks);
         let d = p.file();
@@ -757,19 +772,19 @@ type t = { a: string }
         let (decls, errors) = parse(src);
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(decls.len(), 8, "{decls:#?}");
-        let Decl::Resource(r) = &decls[6] else { panic!("resource") };
+        let Declaration::Resource(r) = &decls[6] else { panic!("resource") };
         assert_eq!(r.ty, "Microsoft.Network/networkSecurityGroups");
-        let ExKind::Obj(props, children) = &r.value.kind else { panic!("object") };
+        let ExpressionKind::Object(props, children) = &r.value.kind else { panic!("object") };
         assert_eq!(props.len(), 2);
         assert_eq!(children.len(), 1);
-        assert!(matches!(&decls[7], Decl::Resource(r) if r.existing));
+        assert!(matches!(&decls[7], Declaration::Resource(r) if r.existing));
     }
 
     #[test]
     fn a_bad_declaration_is_an_error_and_the_rest_is_read() {
         let (decls, errors) = parse("var a = [1 2]\nvar b = 'ok'\nvar c = {\n  x 1\n}\nparam d string = 1 +\n");
         assert_eq!(errors.len(), 3, "{errors:?}");
-        assert!(decls.iter().any(|d| matches!(d, Decl::Var { name, .. } if name == "b")));
+        assert!(decls.iter().any(|d| matches!(d, Declaration::Var { name, .. } if name == "b")));
         for deep in [
             format!("var x = {}", "(".repeat(5000)),
             format!("var x = {}", "!".repeat(5000)),

@@ -52,7 +52,7 @@ pub fn why_unknown(v: &Value) -> Option<String> {
 }
 
 /// The parts of a template the evaluator needs.
-pub struct Eval<'a> {
+pub struct Evaluator<'a> {
     params: BTreeMap<&'a str, &'a Value>,
     /// Values given by the user (a parameters file), by name.
     given: BTreeMap<String, String>,
@@ -85,7 +85,7 @@ fn section<'a>(root: &'a Value, key: &str) -> Vec<(&'a str, &'a Value)> {
         .unwrap_or_default()
 }
 
-impl<'a> Eval<'a> {
+impl<'a> Evaluator<'a> {
     pub fn new(root: &'a Value, given: BTreeMap<String, String>) -> Self {
         let all = section(root, "Resources");
         let loops = all.iter().any(|(k, _)| k.starts_with("Fn::ForEach"));
@@ -96,7 +96,7 @@ impl<'a> Eval<'a> {
             .filter(|(k, _)| !k.starts_with("Fn::ForEach"))
             .map(|(k, v)| (k, v.get("Type").and_then(Value::as_str).unwrap_or("")))
             .collect();
-        Eval {
+        Evaluator {
             params: section(root, "Parameters").into_iter().collect(),
             given,
             mappings: root.get("Mappings"),
@@ -163,7 +163,7 @@ impl<'a> Eval<'a> {
             "Fn::Join" => self.join(arg, span),
             "Fn::Select" => self.select(arg, span),
             "Fn::Split" => self.split(arg, span),
-            "Fn::If" => self.if_(arg, span),
+            "Fn::If" => self.conditional(arg, span),
             "Fn::FindInMap" => self.find_in_map(arg, span),
             "Fn::Equals" | "Fn::Not" | "Fn::And" | "Fn::Or" => match self.condition_call(f, arg, span) {
                 Ok(b) => Value { kind: Kind::Bool(b), span: span.clone() },
@@ -443,7 +443,7 @@ impl<'a> Eval<'a> {
         Value::new(kind, span.clone())
     }
 
-    fn if_(&mut self, arg: &Value, span: &Span) -> Value {
+    fn conditional(&mut self, arg: &Value, span: &Span) -> Value {
         let Kind::List(l) = &arg.kind else {
             self.error(span, "`Fn::If` takes [condition, value if true, value if false]".into());
             return Self::unknown(span, "invalid `Fn::If`");

@@ -9,7 +9,7 @@
 pub mod intrinsics;
 pub mod template;
 
-use crate::context::Ctx;
+use crate::context::Context;
 use crate::error::IngestError;
 use portcullis_syntax::Value;
 use std::sync::Arc;
@@ -45,7 +45,7 @@ pub fn load(path: &str, text: &str, head: &str) -> Option<(Option<Value>, Vec<In
         if !looks_like_json_template(head) {
             return None;
         }
-        let ctx = Ctx::new(file.clone(), text);
+        let ctx = Context::new(file.clone(), text);
         match portcullis_syntax::json::parse(text, portcullis_syntax::json::Options::STRICT) {
             Ok(root) => ctx.value(&root),
             Err(e) => return Some((None, vec![ctx.json_error(&e)])),

@@ -1,5 +1,5 @@
 //! Terraform: plans (`terraform show -json`) and configurations (`.tf`,
-//! `.tf.json`, evaluated by [`hcl`]) both become [`TfResource`]s whose
+//! `.tf.json`, evaluated by [`hcl`]) both become [`Resource`]s whose
 //! attributes are positioned [`portcullis_syntax::Value`]s, so one adapter
 //! per provider (`providers::<provider>::terraform`) reads both.
 
@@ -8,4 +8,4 @@ pub mod plan;
 pub mod refs;
 pub mod resource;
 
-pub use resource::TfResource;
+pub use resource::Resource;

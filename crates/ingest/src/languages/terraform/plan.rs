@@ -8,9 +8,9 @@
 //! Format: developer.hashicorp.com/terraform/internals/json-format.
 //! Resources are then read by the same adapters as `.tf` files.
 
-use crate::context::Ctx;
+use crate::context::Context;
 use crate::languages::terraform::refs::strip_indexes;
-use crate::languages::terraform::resource::TfResource;
+use crate::languages::terraform::resource::Resource;
 use portcullis_syntax::json::{self, Node};
 use portcullis_syntax::{Kind, Member, Value};
 use std::collections::BTreeMap;
@@ -23,7 +23,7 @@ pub fn is_plan(root: &Node) -> bool {
 const AFTER_APPLY: &str = "known only after apply";
 
 /// Converts a planned value, marking what `after_unknown` says is unknown.
-fn to_tf(ctx: &Ctx, n: &Node, au: Option<&Node>) -> Value {
+fn to_tf(ctx: &Context, n: &Node, au: Option<&Node>) -> Value {
     let span = ctx.span(n.offset);
     if au.and_then(Node::as_bool) == Some(true) {
         return Value::new(Kind::Unknown { reason: AFTER_APPLY.into(), stand_in: None }, span);
@@ -117,7 +117,7 @@ fn collect_config(m: &Node, prefix: &str, out: &mut BTreeMap<String, BTreeMap<St
 }
 
 /// The plan's managed resources as Terraform resources.
-pub fn resources(ctx: &mut Ctx, root: &Node) -> Vec<TfResource> {
+pub fn resources(ctx: &mut Context, root: &Node) -> Vec<Resource> {
     let mut nodes = Vec::new();
     if let Some(rm) = root.get("planned_values").and_then(|p| p.get("root_module")) {
         collect_modules(rm, &mut nodes);
@@ -141,7 +141,7 @@ pub fn resources(ctx: &mut Ctx, root: &Node) -> Vec<TfResource> {
         }
         let (Some(address), Some(ty)) = (ctx.str_field(n, "address"), ctx.str_field(n, "type")) else { continue };
         let Some(values) = n.get("values") else { continue };
-        out.push(TfResource {
+        out.push(Resource {
             address: address.to_string(),
             ty: ty.to_string(),
             span: ctx.span(n.offset),

@@ -7,7 +7,7 @@
 //! are looked up under `block.attr`, then `block.0.attr`, then `block`: the
 //! plan reader and the configuration evaluator may key them either way.
 
-use super::resource::TfResource;
+use super::resource::Resource;
 use portcullis_syntax::{Kind, Value};
 
 /// `aws_security_group.x["a"]` → `aws_security_group.x`.
@@ -51,7 +51,7 @@ pub fn type_of(addr: &str) -> Option<String> {
 }
 
 /// Resource addresses among `refs[key]`, with and without their index.
-fn addresses(r: &TfResource, key: &str) -> Vec<String> {
+fn addresses(r: &Resource, key: &str) -> Vec<String> {
     let mut out = Vec::new();
     for s in r.refs.get(key).into_iter().flatten() {
         if is_resource_address(s) {
@@ -67,14 +67,14 @@ fn addresses(r: &TfResource, key: &str) -> Vec<String> {
 
 /// Ways to name what `attr` points at: its known string value, then the
 /// resource addresses its expression refers to. Lower-cased.
-pub fn candidates(r: &TfResource, attr: &str) -> Vec<String> {
+pub fn candidates(r: &Resource, attr: &str) -> Vec<String> {
     candidates_of(r, r.values.get(attr), &[attr.to_string()])
 }
 
 /// Like [`candidates`] for `block.attr` of the first nested block. Only
 /// references to resources of type `ty` count: the references of a whole
 /// block may name other things (a public IP beside the subnet).
-pub fn nested_candidates(r: &TfResource, block: &str, attr: &str, ty: &str) -> Vec<String> {
+pub fn nested_candidates(r: &Resource, block: &str, attr: &str, ty: &str) -> Vec<String> {
     let v = first_block(r.values.get(block)).and_then(|b| b.get(attr));
     let keys =
         [format!("{block}.{attr}"), format!("{block}.0.{attr}"), format!("{block}[0].{attr}"), block.to_string()];
@@ -87,7 +87,7 @@ pub fn nested_candidates(r: &TfResource, block: &str, attr: &str, ty: &str) -> V
     out
 }
 
-fn candidates_of(r: &TfResource, v: Option<&Value>, keys: &[String]) -> Vec<String> {
+fn candidates_of(r: &Resource, v: Option<&Value>, keys: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(s) = v.and_then(Value::as_str) {
         if !s.is_empty() {
@@ -130,7 +130,7 @@ pub fn blocks(v: Option<&Value>) -> Result<Vec<&Value>, &Value> {
 
 /// Names a resource goes by: its address (with and without index) and its
 /// known `id`. Lower-cased.
-pub fn aliases(r: &TfResource) -> Vec<String> {
+pub fn aliases(r: &Resource) -> Vec<String> {
     let mut a = vec![r.address.to_ascii_lowercase(), strip_indexes(&r.address).to_ascii_lowercase()];
     if let Some(id) = r.values.get("id").and_then(Value::as_str) {
         if !id.is_empty() {

@@ -2,7 +2,7 @@
 //! from.
 //!
 //! A plan's JSON and an evaluated `.tf` configuration both end up as
-//! [`TfResource`]s whose attributes are [`Value`]s, so one adapter per
+//! [`Resource`]s whose attributes are [`Value`]s, so one adapter per
 //! provider reads both. Every value keeps the span it came from; a value
 //! Terraform cannot know yet is [`Kind::Unknown`] with the reason.
 
@@ -41,7 +41,7 @@ pub fn type_name(v: &Value) -> &'static str {
 
 /// One resource instance, as planned or as evaluated from configuration.
 #[derive(Clone, Debug)]
-pub struct TfResource {
+pub struct Resource {
     /// Full address: `module.net.aws_security_group.cp["a"]`.
     pub address: String,
     /// `aws_security_group`.

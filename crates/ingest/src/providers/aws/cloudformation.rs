@@ -18,7 +18,7 @@
 //! inputs call that.
 
 use crate::error::IngestError;
-use crate::languages::cloudformation::intrinsics::{integer, why_unknown, Eval, SINGLE_ID_ATTRS};
+use crate::languages::cloudformation::intrinsics::{integer, why_unknown, Evaluator, SINGLE_ID_ATTRS};
 use crate::languages::cloudformation::load;
 use crate::languages::cloudformation::template::intrinsic;
 use crate::languages::parameters::Parameters;
@@ -41,7 +41,7 @@ enum Target {
 }
 
 pub struct Reader<'a, 'e> {
-    pub ev: &'e mut Eval<'a>,
+    pub ev: &'e mut Evaluator<'a>,
     pub file: Arc<str>,
     pub items: AwsItems,
 }
@@ -57,7 +57,7 @@ fn unknown_entry(resource: &str, what: &str, reason: &str, span: &Span, order: i
 
 /// A resource's `Properties`: a literal mapping is evaluated key by key (a
 /// broken `Tags` must not hide the rules); anything else as a whole.
-enum Props<'n> {
+enum Properties<'n> {
     Literal(&'n Value),
     Evaluated(Value),
 }
@@ -68,15 +68,15 @@ impl Reader<'_, '_> {
         format!("{}#{logical}", self.file)
     }
 
-    fn prop(&mut self, props: &Props, k: &str) -> Option<Value> {
+    fn prop(&mut self, props: &Properties, k: &str) -> Option<Value> {
         let v = match props {
-            Props::Literal(n) => self.ev.eval(n.get(k)?),
-            Props::Evaluated(v) => v.get(k)?.clone(),
+            Properties::Literal(n) => self.ev.eval(n.get(k)?),
+            Properties::Evaluated(v) => v.get(k)?.clone(),
         };
         (!v.is_absent()).then_some(v)
     }
 
-    fn prop_target(&mut self, props: &Props, k: &str) -> Target {
+    fn prop_target(&mut self, props: &Properties, k: &str) -> Target {
         let v = self.prop(props, k);
         self.target(v.as_ref(), k)
     }
@@ -149,16 +149,16 @@ impl Reader<'_, '_> {
             }
         }
         let props = match def.get("Properties") {
-            None => Props::Evaluated(Value { kind: Kind::Map(Vec::new()), span: span.clone() }),
+            None => Properties::Evaluated(Value { kind: Kind::Map(Vec::new()), span: span.clone() }),
             Some(p) if intrinsic(p).is_none() => {
                 if p.as_map().is_none() && p.kind != portcullis_syntax::Kind::Null {
                     self.error(&p.span, format!("resource {logical}: `Properties` should be a mapping"));
                 }
-                Props::Literal(p)
+                Properties::Literal(p)
             }
-            Some(p) => Props::Evaluated(self.ev.eval(p)),
+            Some(p) => Properties::Evaluated(self.ev.eval(p)),
         };
-        if let Props::Evaluated(Value { kind: Kind::Unknown { reason, .. }, span: s }) = &props {
+        if let Properties::Evaluated(Value { kind: Kind::Unknown { reason, .. }, span: s }) = &props {
             // Properties chosen by an unknown condition: the rules are unknown.
             let (reason, s) = (reason.clone(), s.clone());
             self.unknown_properties(ty, logical, span, &reason, &s);
@@ -224,13 +224,13 @@ impl Reader<'_, '_> {
             "AWS::EC2::NetworkAcl" => self.network_acl(
                 logical,
                 span,
-                &Props::Evaluated(Value { kind: Kind::Map(Vec::new()), span: span.clone() }),
+                &Properties::Evaluated(Value { kind: Kind::Map(Vec::new()), span: span.clone() }),
             ),
             _ => {}
         }
     }
 
-    fn security_group(&mut self, logical: &str, span: &Span, props: &Props) {
+    fn security_group(&mut self, logical: &str, span: &Span, props: &Properties) {
         let mut aliases = vec![self.key(logical)];
         if let Some(name) = self.prop(props, "GroupName").and_then(|v| v.text()) {
             aliases.push(name);
@@ -267,7 +267,7 @@ impl Reader<'_, '_> {
         self.items.groups.push(sg);
     }
 
-    fn group_ingress(&mut self, logical: &str, span: &Span, props: &Props) {
+    fn group_ingress(&mut self, logical: &str, span: &Span, props: &Properties) {
         let group = match self.prop_target(props, "GroupId") {
             Target::Key(k) => Some(k),
             Target::Unknown(_) => None,
@@ -287,8 +287,8 @@ impl Reader<'_, '_> {
             prefix_lists: Vec::new(),
         };
         let rule = match props {
-            Props::Literal(n) => self.ev.eval(n),
-            Props::Evaluated(v) => v.clone(),
+            Properties::Literal(n) => self.ev.eval(n),
+            Properties::Evaluated(v) => v.clone(),
         };
         // The group's own logical id (or literal id), to recognize `self`.
         let prefix = format!("{}#", self.file);
@@ -474,7 +474,7 @@ impl Reader<'_, '_> {
         }
     }
 
-    fn network_acl(&mut self, logical: &str, span: &Span, props: &Props) {
+    fn network_acl(&mut self, logical: &str, span: &Span, props: &Properties) {
         let vpc = match self.prop_target(props, "VpcId") {
             Target::Key(k) => Some(k),
             _ => None,
@@ -490,7 +490,7 @@ impl Reader<'_, '_> {
         });
     }
 
-    fn acl_entry(&mut self, logical: &str, span: &Span, props: &Props) {
+    fn acl_entry(&mut self, logical: &str, span: &Span, props: &Properties) {
         // Egress entries decide what leaves the subnet (see docs/semantics.md).
         let mut applies: Option<Unknown> = None;
         if let Some(e) = self.prop(props, "Egress") {
@@ -607,7 +607,7 @@ impl Reader<'_, '_> {
         self.items.acl_rules.push(rule);
     }
 
-    fn acl_association(&mut self, props: &Props) {
+    fn acl_association(&mut self, props: &Properties) {
         let acl = self.prop_target(props, "NetworkAclId");
         let subnet = self.prop_target(props, "SubnetId");
         if let (Target::Key(a), Target::Key(s)) = (acl, subnet) {
@@ -632,7 +632,7 @@ impl Reader<'_, '_> {
         }
     }
 
-    fn host(&mut self, ty: &str, logical: &str, span: &Span, props: &Props) {
+    fn host(&mut self, ty: &str, logical: &str, span: &Span, props: &Properties) {
         let key = self.key(logical);
         let mut groups = Vec::new();
         let mut interfaces = Vec::new();
@@ -684,7 +684,7 @@ impl Reader<'_, '_> {
         });
     }
 
-    fn prefix_list(&mut self, logical: &str, props: &Props) {
+    fn prefix_list(&mut self, logical: &str, props: &Properties) {
         let entries = self.prop(props, "Entries");
         let Ok(entries) = self.list(entries, "Entries") else { return };
         let mut cidrs = AddrSet::empty();
@@ -709,7 +709,7 @@ pub fn read(file: &Arc<str>, root: &Value, errors: &mut Vec<IngestError>) -> Aws
 
 /// [`read`], with parameter values given by the user.
 pub fn read_with(file: &Arc<str>, root: &Value, given: &Parameters, errors: &mut Vec<IngestError>) -> AwsItems {
-    let mut ev = Eval::new(root, given.cloudformation_text());
+    let mut ev = Evaluator::new(root, given.cloudformation_text());
     let mut reader = Reader { ev: &mut ev, file: file.clone(), items: AwsItems::default() };
     if let Some(res) = root.get("Resources").and_then(Value::as_map) {
         for portcullis_syntax::Member { key: id, span, value: def } in res {

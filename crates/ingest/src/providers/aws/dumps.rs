@@ -7,7 +7,7 @@
 
 use super::facts::{parse_protocol, ports_for};
 use super::{AwsItems, Host, NetworkAcl, PrefixList, SecurityGroup};
-use crate::context::{Ctx, Reported};
+use crate::context::{Context, Reported};
 use crate::error::ErrorKind;
 use portcullis_model::{
     format_ports, Action, AddrSet, Cidr, Entry, InternalSource, Known, Origin, PortSet, ProtoMatch, Sources, Span,
@@ -40,7 +40,7 @@ pub fn kind_of(root: &Node) -> Option<&'static str> {
 pub const STREAMED_KEYS: &[&str] = &["SecurityGroups", "NetworkAcls", "Reservations", "NetworkInterfaces"];
 
 /// Adapts one element of a streamed top-level array.
-pub fn read_element(ctx: &mut Ctx, key: &str, n: &Node, items: &mut AwsItems) {
+pub fn read_element(ctx: &mut Context, key: &str, n: &Node, items: &mut AwsItems) {
     match key {
         "SecurityGroups" => items.groups.extend(read_group(ctx, n)),
         "NetworkAcls" => items.acls.extend(read_acl(ctx, n)),
@@ -54,7 +54,7 @@ pub fn read_element(ctx: &mut Ctx, key: &str, n: &Node, items: &mut AwsItems) {
     }
 }
 
-pub fn read(ctx: &mut Ctx, root: &Node, kind: &str) -> AwsItems {
+pub fn read(ctx: &mut Context, root: &Node, kind: &str) -> AwsItems {
     let mut items = AwsItems::default();
     match kind {
         "aws-security-groups" => {
@@ -124,7 +124,7 @@ pub fn label(action: Option<Action>, proto: &Known<ProtoMatch>, ports: &Known<Po
 }
 
 /// Protocol and ports of an `IpPermission`-shaped object.
-fn perm_proto_ports(ctx: &mut Ctx, p: &Node, proto_key: &str, span: &Span) -> (Known<ProtoMatch>, Known<PortSet>) {
+fn perm_proto_ports(ctx: &mut Context, p: &Node, proto_key: &str, span: &Span) -> (Known<ProtoMatch>, Known<PortSet>) {
     let unknown = |what: &str, reason: String| Unknown { what: what.into(), reason, span: span.clone() };
     let proto = match p.get(proto_key) {
         None => Known::from_unknown(unknown(proto_key, "the field is missing".into())),
@@ -166,7 +166,7 @@ fn perm_proto_ports(ctx: &mut Ctx, p: &Node, proto_key: &str, span: &Span) -> (K
 }
 
 /// A CIDR string, or an unknown source with the reason (reported too).
-fn cidr_source(ctx: &mut Ctx, s: &str, node_off: u32, field: &str) -> Sources {
+fn cidr_source(ctx: &mut Context, s: &str, node_off: u32, field: &str) -> Sources {
     match Cidr::parse(s) {
         Ok(c) => Sources { addrs: c.to_set(), ..Default::default() },
         Err(e) => {
@@ -183,7 +183,7 @@ fn cidr_source(ctx: &mut Ctx, s: &str, node_off: u32, field: &str) -> Sources {
     }
 }
 
-fn read_group(ctx: &mut Ctx, g: &Node) -> Option<SecurityGroup> {
+fn read_group(ctx: &mut Context, g: &Node) -> Option<SecurityGroup> {
     let span = ctx.node_span(g);
     let Some(id) = ctx.str_field(g, "GroupId").map(str::to_string) else {
         ctx.error(g.offset, ErrorKind::Invalid, "security group without `GroupId`: skipped");
@@ -221,7 +221,13 @@ fn read_group(ctx: &mut Ctx, g: &Node) -> Option<SecurityGroup> {
 }
 
 /// One `IpPermission` → one entry per source, each pointing at its source.
-pub fn read_permission(ctx: &mut Ctx, p: &Node, group: &str, entries: &mut Vec<Entry>, pls: &mut Vec<(usize, String)>) {
+pub fn read_permission(
+    ctx: &mut Context,
+    p: &Node,
+    group: &str,
+    entries: &mut Vec<Entry>,
+    pls: &mut Vec<(usize, String)>,
+) {
     let pspan = ctx.node_span(p);
     let (proto, ports) = perm_proto_ports(ctx, p, "IpProtocol", &pspan);
     // The label's head is the same for every source of the permission:
@@ -285,7 +291,7 @@ pub fn read_permission(ctx: &mut Ctx, p: &Node, group: &str, entries: &mut Vec<E
     }
 }
 
-fn read_acl(ctx: &mut Ctx, a: &Node) -> Option<NetworkAcl> {
+fn read_acl(ctx: &mut Context, a: &Node) -> Option<NetworkAcl> {
     let span = ctx.node_span(a);
     let Some(id) = ctx.str_field(a, "NetworkAclId").map(str::to_string) else {
         ctx.error(a.offset, ErrorKind::Invalid, "network ACL without `NetworkAclId`: skipped");
@@ -321,7 +327,7 @@ fn read_acl(ctx: &mut Ctx, a: &Node) -> Option<NetworkAcl> {
     Some(acl)
 }
 
-fn read_acl_entry(ctx: &mut Ctx, e: &Node, acl: &str) -> Option<Entry> {
+fn read_acl_entry(ctx: &mut Context, e: &Node, acl: &str) -> Option<Entry> {
     // Point at the source block when there is one: it is the line a
     // reader looks for; the rule number is in the label.
     let anchor = e.get("CidrBlock").or_else(|| e.get("Ipv6CidrBlock")).or_else(|| e.get("RuleNumber"));
@@ -424,7 +430,7 @@ fn with_no_ports(e: &Node) -> Node {
     Node { value: Value::Object(members), offset: e.offset, line: e.line }
 }
 
-fn group_ids(ctx: &mut Ctx, n: &Node, key: &str) -> Vec<String> {
+fn group_ids(ctx: &mut Context, n: &Node, key: &str) -> Vec<String> {
     let mut out = Vec::new();
     for g in ctx.array_field(n, key) {
         if let Some(id) = ctx.str_field(g, "GroupId") {
@@ -434,7 +440,7 @@ fn group_ids(ctx: &mut Ctx, n: &Node, key: &str) -> Vec<String> {
     out
 }
 
-fn read_instance(ctx: &mut Ctx, i: &Node) -> Option<Host> {
+fn read_instance(ctx: &mut Context, i: &Node) -> Option<Host> {
     let span = ctx.node_span(i);
     let id = ctx.str_field(i, "InstanceId")?.to_string();
     let mut aliases = vec![id.clone()];
@@ -465,7 +471,7 @@ fn read_instance(ctx: &mut Ctx, i: &Node) -> Option<Host> {
     Some(Host { id, kind: "instance", aliases, span, groups, subnet, vpc, interfaces })
 }
 
-fn read_interface(ctx: &mut Ctx, n: &Node) -> Option<Host> {
+fn read_interface(ctx: &mut Context, n: &Node) -> Option<Host> {
     let span = ctx.node_span(n);
     let id = ctx.str_field(n, "NetworkInterfaceId")?.to_string();
     let groups = group_ids(ctx, n, "Groups");
@@ -483,7 +489,7 @@ fn read_interface(ctx: &mut Ctx, n: &Node) -> Option<Host> {
 /// `describe-managed-prefix-lists` gives ids only; the entries come from
 /// `get-managed-prefix-list-entries`, whose output has no id: such a file
 /// must be named after its list (`pl-0abc.json`) or carry `PrefixListId`.
-fn read_prefix_lists(ctx: &mut Ctx, root: &Node, items: &mut AwsItems) {
+fn read_prefix_lists(ctx: &mut Context, root: &Node, items: &mut AwsItems) {
     if let Some(entries) = root.get("Entries").and_then(Node::as_array) {
         let id = ctx.str_field(root, "PrefixListId").map(str::to_string).or_else(|| {
             let f = ctx.file.rsplit('/').next().unwrap_or("").to_string();

@@ -10,7 +10,7 @@
 
 use crate::error::IngestError;
 use crate::languages::terraform::refs::{self, is_resource_address, strip_indexes};
-use crate::languages::terraform::resource::{integer, type_name, TfResource};
+use crate::languages::terraform::resource::{integer, type_name, Resource};
 use crate::providers::aws::dumps::label;
 use crate::providers::aws::facts::{parse_protocol, ports_for};
 use crate::providers::aws::{AclRule, AwsItems, GroupRule, Host, NetworkAcl, SecurityGroup};
@@ -36,7 +36,7 @@ fn unknown(what: &str, reason: &str, span: &Span) -> Unknown {
 
 /// A reference to another resource: its known value (an id) wins, then the
 /// configuration's reference (`aws_security_group.cp.id` → the address).
-fn resolve_ref(r: &TfResource, attr: &str, idx: Option<usize>) -> Option<String> {
+fn resolve_ref(r: &Resource, attr: &str, idx: Option<usize>) -> Option<String> {
     let v = r.values.get(attr);
     let known = match (v, idx) {
         (Some(v), None) => v.as_str().map(str::to_string),
@@ -255,7 +255,7 @@ fn rule_entries(
     }
 }
 
-fn aliases_of(r: &TfResource) -> Vec<String> {
+fn aliases_of(r: &Resource) -> Vec<String> {
     let mut a = vec![r.address.clone(), strip_indexes(&r.address)];
     for k in ["id", "name", "arn"] {
         if let Some(v) = r.values.get(k).and_then(Value::as_str) {
@@ -274,7 +274,7 @@ fn unknown_entry(resource: &str, what: &str, reason: &str, span: &Span) -> Entry
 
 /// The blocks of a nested-block attribute (`ingress`), or why they are
 /// unknown. A value of another kind holds no blocks.
-fn blocks<'v>(r: &'v TfResource, key: &str) -> Result<Vec<&'v Value>, (String, Span)> {
+fn blocks<'v>(r: &'v Resource, key: &str) -> Result<Vec<&'v Value>, (String, Span)> {
     match refs::blocks(r.values.get(key)) {
         Ok(b) => Ok(b),
         Err(v) => match v.unknown_reason() {
@@ -293,7 +293,7 @@ fn str_list(v: Option<&Value>) -> Vec<String> {
 }
 
 /// A standalone security-group rule resource, to join its group later.
-fn group_rule(sink: &mut Sink, r: &TfResource, shape: &RuleShape) -> GroupRule {
+fn group_rule(sink: &mut Sink, r: &Resource, shape: &RuleShape) -> GroupRule {
     let mut gr = GroupRule {
         group: resolve_ref(r, "security_group_id", None),
         resource: r.address.clone(),
@@ -316,7 +316,7 @@ fn group_rule(sink: &mut Sink, r: &TfResource, shape: &RuleShape) -> GroupRule {
 }
 
 /// Reads one AWS resource; other types are ignored.
-pub fn read_resource(sink: &mut Sink, r: &TfResource, items: &mut AwsItems) {
+pub fn read_resource(sink: &mut Sink, r: &Resource, items: &mut AwsItems) {
     let span = r.span.clone();
     match r.ty.as_str() {
         "aws_security_group" | "aws_default_security_group" => {
@@ -438,7 +438,7 @@ pub fn read_resource(sink: &mut Sink, r: &TfResource, items: &mut AwsItems) {
     }
 }
 
-fn acl_rule(sink: &mut Sink, r: &TfResource, node: &Value, num_key: &str, act_key: &str, out: &mut Vec<Entry>) {
+fn acl_rule(sink: &mut Sink, r: &Resource, node: &Value, num_key: &str, act_key: &str, out: &mut Vec<Entry>) {
     if let Some(reason) = node.unknown_reason() {
         out.push(unknown_entry(&r.address, "ingress", reason, &node.span));
         return;

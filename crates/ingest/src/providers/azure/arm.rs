@@ -22,7 +22,7 @@
 //!
 //! Template reference: <https://learn.microsoft.com/azure/templates/microsoft.network/networksecuritygroups>.
 
-use crate::context::Ctx;
+use crate::context::Context;
 use crate::error::IngestError;
 use crate::languages::arm::{looks_like_template, name_text, parse_template, type_name, ArmEval};
 use crate::languages::parameters::Parameters;
@@ -43,7 +43,7 @@ pub fn read_input(path: &str, text: &str, head: &str, given: &Parameters) -> Opt
         return None;
     }
     let file: Arc<str> = Arc::from(path);
-    let ctx = Ctx::new(file, text);
+    let ctx = Context::new(file, text);
     let mut out = FileOutcome { path: path.to_string(), format: Some("arm"), ..Default::default() };
     match parse_template(text) {
         Ok(root) => {
@@ -73,7 +73,7 @@ struct Parent {
 
 struct Reader<'e, 'a, 'c> {
     ev: &'e mut ArmEval<'a, 'c>,
-    ctx: &'c Ctx<'c>,
+    ctx: &'c Context<'c>,
     items: AzureItems,
 }
 

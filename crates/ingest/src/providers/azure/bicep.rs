@@ -19,10 +19,10 @@
 use super::arm::{add_security_rules, build_child_rule, mark_conditional, unknown_entry};
 use super::facts::key;
 use super::{AzureItems, Nsg, NsgRule};
-use crate::context::Ctx;
+use crate::context::Context;
 use crate::error::IngestError;
 use crate::languages::arm::{name_text, num, truth, type_name, unknown_reason, unknown_val};
-use crate::languages::bicep::parse::{Decl, Ex, ExKind, Resource};
+use crate::languages::bicep::parse::{Declaration, Expression, ExpressionKind, Resource};
 use crate::languages::bicep::{declarations, Evaluator};
 use crate::languages::parameters::Parameters;
 use crate::FileOutcome;
@@ -41,14 +41,14 @@ pub fn is_bicep_path(path: &str) -> bool {
 /// Reads a `.bicep` file.
 pub fn read_input(path: &str, text: &str, given: &Parameters) -> FileOutcome {
     let file: Arc<str> = Arc::from(path);
-    let ctx = Ctx::new(file, text);
+    let ctx = Context::new(file, text);
     let mut out = FileOutcome { path: path.to_string(), format: Some("bicep"), ..Default::default() };
     let decls = declarations(&ctx, text, &mut out.errors);
     let lookup = |name: &str| given.any_case(name);
     let mut ev = Evaluator::new(&ctx, text, &lookup, &decls);
     let mut items = AzureItems::default();
     for d in &decls {
-        if let Decl::Resource(r) = d {
+        if let Declaration::Resource(r) = d {
             resource(&mut ev, r, None, &mut items);
         }
     }
@@ -77,7 +77,7 @@ fn resource(ev: &mut Evaluator, r: &Resource, parent: Option<&Parent>, items: &m
         return;
     }
     match &r.value.kind {
-        ExKind::For { item, index, iter, body } => {
+        ExpressionKind::For { item, index, iter, body } => {
             let it = ev.eval(iter);
             match it.kind {
                 Kind::List(list) => {
@@ -123,13 +123,13 @@ fn instance(
     r: &Resource,
     ty: &str,
     shown: String,
-    body: &Ex,
+    body: &Expression,
     parent: Option<&Parent>,
     mut exists: Option<Unknown>,
     items: &mut AzureItems,
 ) {
     let body = match &body.kind {
-        ExKind::If(c, b) => {
+        ExpressionKind::If(c, b) => {
             let cv = ev.eval(c);
             match truth(&cv) {
                 Some(true) => b.as_ref(),
@@ -146,7 +146,7 @@ fn instance(
         }
         _ => body,
     };
-    let ExKind::Obj(_, children) = &body.kind else {
+    let ExpressionKind::Object(_, children) = &body.kind else {
         ev.error(body, format!("resource {shown}: its body should be an object"));
         return;
     };
@@ -237,14 +237,14 @@ fn instance(
 
 /// The NSG a `parent:` property names: a resource symbol, or an
 /// instance of a resource loop (`nsgs[0]`).
-fn parent_of(ev: &mut Evaluator, body: &Ex, notes: &mut Vec<String>) -> Option<(String, String)> {
-    let ExKind::Obj(props, _) = &body.kind else { return None };
+fn parent_of(ev: &mut Evaluator, body: &Expression, notes: &mut Vec<String>) -> Option<(String, String)> {
+    let ExpressionKind::Object(props, _) = &body.kind else { return None };
     let (_, _, p) = props.iter().find(|(k, _, _)| k == "parent")?;
     let file = ev.ctx.file.clone();
     let (sym, shown) = match &p.kind {
-        ExKind::Ident(s) => (s.clone(), s.clone()),
-        ExKind::Index { base, index, .. } => {
-            let ExKind::Ident(s) = &base.kind else { return None };
+        ExpressionKind::Identifier(s) => (s.clone(), s.clone()),
+        ExpressionKind::Index { base, index, .. } => {
+            let ExpressionKind::Identifier(s) = &base.kind else { return None };
             let i = ev.eval(index);
             match num(&i) {
                 Some(n) => (s.clone(), format!("{s}[{n}]")),

@@ -12,7 +12,7 @@
 use super::facts::{key, name_key};
 use super::rule::{build, RawRule};
 use super::{AzureItems, Nic, Nsg, ServiceTag};
-use crate::context::Ctx;
+use crate::context::Context;
 use crate::error::ErrorKind;
 use crate::providers::fields::text;
 use crate::providers::fields::{from_json, from_json_list};
@@ -74,7 +74,7 @@ pub fn kind_of(root: &Node) -> Option<&'static str> {
     }
 }
 
-pub fn read(ctx: &mut Ctx, root: &Node, kind: &str) -> AzureItems {
+pub fn read(ctx: &mut Context, root: &Node, kind: &str) -> AzureItems {
     let mut items = AzureItems::default();
     let objects: Vec<&Node> = match &root.value {
         Value::Array(a) => a.iter().collect(),
@@ -102,12 +102,12 @@ pub fn read(ctx: &mut Ctx, root: &Node, kind: &str) -> AzureItems {
 }
 
 /// A scalar field as written; a wrong type is reported and unknown.
-fn raw(ctx: &mut Ctx, obj: &Node, k: &str) -> Option<portcullis_syntax::Value> {
+fn raw(ctx: &mut Context, obj: &Node, k: &str) -> Option<portcullis_syntax::Value> {
     from_json(ctx, field(obj, k)?, k)
 }
 
 /// A singular field and its plural twin, merged.
-fn raw_list(ctx: &mut Ctx, obj: &Node, one: &str, many: &str) -> Vec<portcullis_syntax::Value> {
+fn raw_list(ctx: &mut Context, obj: &Node, one: &str, many: &str) -> Vec<portcullis_syntax::Value> {
     let mut out: Vec<portcullis_syntax::Value> = raw(ctx, obj, one).into_iter().collect();
     if let Some(v) = field(obj, many) {
         out.extend(from_json_list(ctx, v, many));
@@ -116,7 +116,7 @@ fn raw_list(ctx: &mut Ctx, obj: &Node, one: &str, many: &str) -> Vec<portcullis_
 }
 
 /// `[{"id": …}]` lists (subnets, interfaces, application security groups).
-fn id_list(ctx: &mut Ctx, obj: &Node, k: &str) -> Vec<(String, u32)> {
+fn id_list(ctx: &mut Context, obj: &Node, k: &str) -> Vec<(String, u32)> {
     let mut out = Vec::new();
     let Some(v) = field(obj, k) else { return out };
     match &v.value {
@@ -149,7 +149,7 @@ pub fn resource_group_of(id: &str) -> Option<&str> {
     None
 }
 
-fn raw_rule(ctx: &mut Ctx, r: &Node, is_default: bool) -> RawRule {
+fn raw_rule(ctx: &mut Context, r: &Node, is_default: bool) -> RawRule {
     let mut rr = RawRule::new(ctx.span(r.offset));
     rr.is_default = is_default;
     rr.name = field(r, "name").and_then(Node::as_str).map(str::to_string);
@@ -170,7 +170,7 @@ fn raw_rule(ctx: &mut Ctx, r: &Node, is_default: bool) -> RawRule {
     rr
 }
 
-fn read_nsg(ctx: &mut Ctx, n: &Node) -> Option<Nsg> {
+fn read_nsg(ctx: &mut Context, n: &Node) -> Option<Nsg> {
     if n.as_object().is_none() {
         ctx.error(n.offset, ErrorKind::Invalid, "expected a network security group object");
         return None;
@@ -232,7 +232,7 @@ fn read_nsg(ctx: &mut Ctx, n: &Node) -> Option<Nsg> {
     Some(nsg)
 }
 
-fn read_nic(ctx: &mut Ctx, n: &Node) -> Option<Nic> {
+fn read_nic(ctx: &mut Context, n: &Node) -> Option<Nic> {
     let Some(id) = ctx.str_field(n, "id").map(str::to_string) else {
         ctx.error(n.offset, ErrorKind::Invalid, "network interface without `id`: skipped");
         return None;
@@ -260,7 +260,7 @@ fn read_nic(ctx: &mut Ctx, n: &Node) -> Option<Nic> {
     Some(Nic { id, aliases, span: ctx.span(n.offset), subnet, nsg })
 }
 
-fn read_service_tags(ctx: &mut Ctx, root: &Node, items: &mut AzureItems) {
+fn read_service_tags(ctx: &mut Context, root: &Node, items: &mut AzureItems) {
     for v in ctx.array_field(root, "values") {
         let Some(name) = v.get("name").or_else(|| v.get("id")).and_then(Node::as_str).map(str::to_string) else {
             continue;

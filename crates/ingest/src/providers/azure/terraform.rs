@@ -13,7 +13,7 @@ use super::rule::{build, RawRule};
 use super::{Association, Attach, AzureItems, Nic, Nsg, NsgRule, Subnet};
 use crate::error::IngestError;
 use crate::languages::terraform::refs::{aliases, blocks, candidates, nested_candidates};
-use crate::languages::terraform::resource::{type_name, TfResource};
+use crate::languages::terraform::resource::{type_name, Resource};
 use crate::providers::fields::{error, from_value, list_from_value};
 use portcullis_model::{Entry, Span, Unknown};
 use portcullis_syntax::Value;
@@ -55,12 +55,12 @@ fn unknown_entry(resource: &str, reason: &str, span: &Span) -> Entry {
     Entry::unknown_allow(resource, format!("security_rule ({reason})"), u, i64::MIN)
 }
 
-fn str_of(r: &TfResource, k: &str) -> Option<String> {
+fn str_of(r: &Resource, k: &str) -> Option<String> {
     r.values.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
 }
 
 /// Reads one Azure resource; other types are ignored.
-pub fn read_resource(errors: &mut Vec<IngestError>, r: &TfResource, items: &mut AzureItems) {
+pub fn read_resource(errors: &mut Vec<IngestError>, r: &Resource, items: &mut AzureItems) {
     match r.ty.as_str() {
         "azurerm_network_security_group" => {
             let mut als = aliases(r);

@@ -9,7 +9,7 @@
 use super::facts::network_key;
 use super::rule::{build, RawFirewall, RawPerm};
 use super::GcpItems;
-use crate::context::Ctx;
+use crate::context::Context;
 use crate::error::ErrorKind;
 use crate::providers::fields::{from_json, from_json_list};
 use portcullis_model::Action;
@@ -30,7 +30,7 @@ pub fn kind_of(root: &Node) -> Option<&'static str> {
     is_firewall(first).then_some("gcp-firewall-rules")
 }
 
-pub fn read(ctx: &mut Ctx, root: &Node) -> GcpItems {
+pub fn read(ctx: &mut Context, root: &Node) -> GcpItems {
     let mut items = GcpItems::default();
     let objects: Vec<&Node> = match &root.value {
         Value::Array(a) => a.iter().collect(),
@@ -50,11 +50,11 @@ pub fn read(ctx: &mut Ctx, root: &Node) -> GcpItems {
         if let Some(net) = ctx.str_field(n, "network") {
             rf.network = vec![network_key(net)];
         }
-        let scalar = |ctx: &mut Ctx, k: &str| n.get(k).and_then(|v| from_json(ctx, v, k));
+        let scalar = |ctx: &mut Context, k: &str| n.get(k).and_then(|v| from_json(ctx, v, k));
         rf.priority = scalar(ctx, "priority");
         rf.direction = scalar(ctx, "direction");
         rf.disabled = scalar(ctx, "disabled");
-        let list = |ctx: &mut Ctx, k: &str| n.get(k).map(|v| from_json_list(ctx, v, k)).unwrap_or_default();
+        let list = |ctx: &mut Context, k: &str| n.get(k).map(|v| from_json_list(ctx, v, k)).unwrap_or_default();
         rf.source_ranges = list(ctx, "sourceRanges");
         rf.source_tags = list(ctx, "sourceTags");
         rf.source_service_accounts = list(ctx, "sourceServiceAccounts");

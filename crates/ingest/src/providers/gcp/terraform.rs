@@ -12,7 +12,7 @@ use super::rule::{build, RawFirewall, RawPerm};
 use super::{GcpItems, Instance, Network};
 use crate::error::IngestError;
 use crate::languages::terraform::refs::{first_block, is_resource_address, type_of};
-use crate::languages::terraform::resource::{type_name, TfResource};
+use crate::languages::terraform::resource::{type_name, Resource};
 use crate::providers::fields::{error, from_value, list_from_value};
 use portcullis_model::{Action, Known, Unknown};
 use portcullis_syntax::{Kind, Value};
@@ -20,7 +20,7 @@ use portcullis_syntax::{Kind, Value};
 /// Ways to name the network (or subnetwork) an argument points at: its
 /// known value as a network key, then the addresses of type `ty` it refers
 /// to.
-fn network_candidates(r: &TfResource, v: Option<&Value>, ref_keys: &[&str], ty: &str) -> Vec<String> {
+fn network_candidates(r: &Resource, v: Option<&Value>, ref_keys: &[&str], ty: &str) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(s) = v.and_then(Value::as_str).filter(|s| !s.is_empty()) {
         out.push(network_key(s));
@@ -38,11 +38,11 @@ fn network_candidates(r: &TfResource, v: Option<&Value>, ref_keys: &[&str], ty: 
     out
 }
 
-fn list(errors: &mut Vec<IngestError>, r: &TfResource, k: &str) -> Vec<Value> {
+fn list(errors: &mut Vec<IngestError>, r: &Resource, k: &str) -> Vec<Value> {
     r.values.get(k).map(|v| list_from_value(errors, v, k)).unwrap_or_default()
 }
 
-fn network_aliases(r: &TfResource) -> Vec<String> {
+fn network_aliases(r: &Resource) -> Vec<String> {
     let mut a = Vec::new();
     if let Some(n) = r.values.get("name").and_then(Value::as_str).filter(|s| !s.is_empty()) {
         a.push(n.to_ascii_lowercase());
@@ -59,7 +59,7 @@ fn network_aliases(r: &TfResource) -> Vec<String> {
 }
 
 /// Reads one GCP resource; other types are ignored.
-pub fn read_resource(errors: &mut Vec<IngestError>, r: &TfResource, items: &mut GcpItems) {
+pub fn read_resource(errors: &mut Vec<IngestError>, r: &Resource, items: &mut GcpItems) {
     match r.ty.as_str() {
         "google_compute_firewall" => {
             let mut rf = RawFirewall::new(r.span.clone());

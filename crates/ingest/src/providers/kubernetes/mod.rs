@@ -140,7 +140,7 @@ pub fn read_json(path: &str, text: &str, head: &str) -> Option<FileOutcome> {
         return None;
     }
     let file: Arc<str> = Arc::from(path);
-    let ctx = crate::context::Ctx::new(file, text);
+    let ctx = crate::context::Context::new(file, text);
     let root = match portcullis_syntax::json::parse(text, portcullis_syntax::json::Options::STRICT) {
         Ok(r) => r,
         Err(e) => {

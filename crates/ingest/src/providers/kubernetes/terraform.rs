@@ -7,7 +7,7 @@ use super::facts::{is_internal_annotation, SOURCE_RANGES_ANNOTATION};
 use super::{KubernetesItems, Service};
 use crate::error::IngestError;
 use crate::languages::terraform::refs::{blocks, first_block};
-use crate::languages::terraform::resource::TfResource;
+use crate::languages::terraform::resource::Resource;
 use crate::providers::fields::{error, from_value, list_from_value, read, unknown};
 use portcullis_model::named::non_public;
 use portcullis_model::{
@@ -33,7 +33,7 @@ fn port_number(errors: &mut Vec<IngestError>, r: Option<Value>, what: &str) -> O
     })
 }
 
-fn label_of(r: &TfResource) -> String {
+fn label_of(r: &Resource) -> String {
     let md = first_block(r.values.get("metadata"));
     let get = |k: &str| md.and_then(|m| m.get(k)).and_then(Value::as_str).filter(|s| !s.is_empty());
     match get("name") {
@@ -43,7 +43,7 @@ fn label_of(r: &TfResource) -> String {
 }
 
 /// Reads one Kubernetes Service; other types are ignored.
-pub fn read_resource(errors: &mut Vec<IngestError>, r: &TfResource, items: &mut KubernetesItems) {
+pub fn read_resource(errors: &mut Vec<IngestError>, r: &Resource, items: &mut KubernetesItems) {
     if !matches!(r.ty.as_str(), "kubernetes_service" | "kubernetes_service_v1") {
         return;
     }

@@ -14,12 +14,14 @@
 //! collection sizes ([`MAX_ELEMS`]) and a total work budget.
 
 use super::funcs;
-use super::module::{ModDecl, Source};
-use super::source::{Bd, Ex, ExK, Item};
+use super::module::{ModuleDeclaration, Source};
+use super::source::{Expr, ExprKind, Item, SourceBody};
 use super::types::convert;
-use super::value::{as_int, equals, fmt_num, quote, sorted_entries, to_tf, InstKey, ResRef, K, V};
+use super::value::{
+    as_int, equals, fmt_num, quote, sorted_entries, to_tf, HclKind, HclValue, InstanceKey, ResourceHandle,
+};
 use crate::error::{ErrorKind, IngestError};
-use crate::languages::terraform::resource::TfResource;
+use crate::languages::terraform::resource::Resource;
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
 use hcl_edit::template::{Directive, Element, Template};
 use portcullis_model::Span;
@@ -42,15 +44,15 @@ const MAX_INSTANCES: usize = 10_000;
 /// An evaluation error: Terraform would stop here; we report it and carry
 /// on with an unknown.
 #[derive(Debug)]
-pub(crate) struct Er {
+pub(crate) struct EvaluationError {
     pub msg: String,
     pub span: Span,
 }
 
-pub(crate) type R<T> = Result<T, Er>;
+pub(crate) type Evaluated<T> = Result<T, EvaluationError>;
 
-pub(crate) fn er<T>(msg: impl Into<String>, span: &Span) -> R<T> {
-    Err(Er { msg: msg.into(), span: span.clone() })
+pub(crate) fn fail<T>(msg: impl Into<String>, span: &Span) -> Evaluated<T> {
+    Err(EvaluationError { msg: msg.into(), span: span.clone() })
 }
 
 /// Resource addresses an expression referred to, in order, without repeats.
@@ -72,31 +74,31 @@ impl Refs {
 
 /// count.index / each.key / each.value of the instance being evaluated.
 #[derive(Clone, Default, Debug)]
-pub(crate) struct Iter {
-    pub count: Option<V>,
-    pub each: Option<(V, V)>,
+pub(crate) struct Iteration {
+    pub count: Option<HclValue>,
+    pub each: Option<(HclValue, HclValue)>,
 }
 
 /// Where an expression is evaluated: which module instance, which
 /// count/for_each instance, and the names bound by `for` expressions,
 /// `dynamic` iterators and template `for` directives.
 #[derive(Clone)]
-pub(crate) struct Sc<'s> {
+pub(crate) struct Scope<'s> {
     pub inst: usize,
-    pub iter: &'s Iter,
-    pub binds: Vec<(Rc<str>, V)>,
+    pub iter: &'s Iteration,
+    pub binds: Vec<(Rc<str>, HclValue)>,
 }
 
-impl<'s> Sc<'s> {
-    pub fn new(inst: usize, iter: &'s Iter) -> Sc<'s> {
-        Sc { inst, iter, binds: Vec::new() }
+impl<'s> Scope<'s> {
+    pub fn new(inst: usize, iter: &'s Iteration) -> Scope<'s> {
+        Scope { inst, iter, binds: Vec::new() }
     }
-    fn bind(&self, name: &str, v: V) -> Sc<'s> {
+    fn bind(&self, name: &str, v: HclValue) -> Scope<'s> {
         let mut s = self.clone();
         s.binds.push((Rc::from(name), v));
         s
     }
-    fn lookup(&self, name: &str) -> Option<&V> {
+    fn lookup(&self, name: &str) -> Option<&HclValue> {
         self.binds.iter().rev().find(|(n, _)| &**n == name).map(|(_, v)| v)
     }
 }
@@ -109,7 +111,7 @@ enum Slot<T> {
 /// A named value and the resources its expression referred to.
 #[derive(Clone)]
 pub(crate) struct Named {
-    pub v: V,
+    pub value: HclValue,
     pub refs: Rc<Vec<String>>,
 }
 
@@ -119,37 +121,37 @@ pub(crate) enum Expansion {
     One,
     Count(i64),
     /// for_each: keys in Terraform's order, with `each.value`.
-    Keys(Vec<(String, V)>),
+    Keys(Vec<(String, HclValue)>),
     /// Not known; the reason.
     Unknown(String),
 }
 
 impl Expansion {
     /// Instance keys with their count.index / each values.
-    pub fn instances(&self) -> Vec<(InstKey, Iter)> {
+    pub fn instances(&self) -> Vec<(InstanceKey, Iteration)> {
         match self {
-            Expansion::One => vec![(InstKey::None, Iter::default())],
+            Expansion::One => vec![(InstanceKey::None, Iteration::default())],
             Expansion::Count(n) => (0..*n)
                 .map(|i| {
                     let span = Span::new("".into(), 0, 0);
-                    (InstKey::Int(i), Iter { count: Some(V::num(i as f64, span)), each: None })
+                    (InstanceKey::Int(i), Iteration { count: Some(HclValue::num(i as f64, span)), each: None })
                 })
                 .collect(),
             Expansion::Keys(ks) => ks
                 .iter()
                 .map(|(k, v)| {
                     (
-                        InstKey::Str(k.clone()),
-                        Iter { count: None, each: Some((V::str(k.clone(), v.span.clone()), v.clone())) },
+                        InstanceKey::Str(k.clone()),
+                        Iteration { count: None, each: Some((HclValue::str(k.clone(), v.span.clone()), v.clone())) },
                     )
                 })
                 .collect(),
             Expansion::Unknown(r) => {
                 let span = Span::new("".into(), 0, 0);
-                let u = |what: &str| V::unknown(format!("{what} is unknown because {r}"), span.clone());
+                let u = |what: &str| HclValue::unknown(format!("{what} is unknown because {r}"), span.clone());
                 vec![(
-                    InstKey::Unknown,
-                    Iter { count: Some(u("count.index")), each: Some((u("each.key"), u("each.value"))) },
+                    InstanceKey::Unknown,
+                    Iteration { count: Some(u("count.index")), each: Some((u("each.key"), u("each.value"))) },
                 )]
             }
         }
@@ -157,15 +159,15 @@ impl Expansion {
 }
 
 /// One evaluated resource instance.
-pub(crate) struct InstOut {
+pub(crate) struct InstanceOutputs {
     pub addr: String,
-    pub values: V,
+    pub values: HclValue,
     pub refs: BTreeMap<String, Vec<String>>,
 }
 
 pub(crate) enum Children {
     /// Instances of a local module, with their keys.
-    Insts(Vec<(InstKey, usize)>, Option<String>),
+    Insts(Vec<(InstanceKey, usize)>, Option<String>),
     /// Not evaluable: registry module, missing directory, recursion.
     Opaque(String),
 }
@@ -173,7 +175,7 @@ pub(crate) enum Children {
 struct Parent {
     inst: usize,
     call: usize,
-    iter: Iter,
+    iter: Iteration,
 }
 
 /// Locals or outputs of an instance, by name, as they get evaluated.
@@ -181,7 +183,7 @@ type NamedSlots = RefCell<HashMap<String, Slot<Named>>>;
 
 /// One instance of a module: the root, or one call (one count/for_each
 /// key of it).
-pub(crate) struct Inst {
+pub(crate) struct Instance {
     pub decl: usize,
     /// `module.a.module.b[0].`, empty for the root.
     pub prefix: String,
@@ -193,19 +195,19 @@ pub(crate) struct Inst {
     locals: NamedSlots,
     outputs: NamedSlots,
     expansions: RefCell<HashMap<usize, Slot<Rc<Expansion>>>>,
-    resources: RefCell<HashMap<usize, Slot<Rc<Vec<InstOut>>>>>,
+    resources: RefCell<HashMap<usize, Slot<Rc<Vec<InstanceOutputs>>>>>,
     children: RefCell<HashMap<usize, Slot<Rc<Children>>>>,
 }
 
-pub(crate) struct Ev<'a> {
-    pub decls: &'a [ModDecl<'a>],
-    insts: RefCell<Vec<Rc<Inst>>>,
+pub(crate) struct Evaluator<'a> {
+    pub decls: &'a [ModuleDeclaration<'a>],
+    insts: RefCell<Vec<Rc<Instance>>>,
     pub errors: RefCell<Vec<IngestError>>,
     budget: Cell<u64>,
     budget_reported: Cell<bool>,
     depth: Cell<u32>,
     /// Values given for the root module's variables (tfvars, --var).
-    pub root_given: HashMap<String, V>,
+    pub root_given: HashMap<String, HclValue>,
     pub cwd: String,
     /// Collections (by `Rc` address) that came out of resource
     /// configurations: an attribute they lack, or an element past their
@@ -226,10 +228,14 @@ impl Drop for DepthGuard<'_> {
 const META_ATTRS: &[&str] = &["count", "for_each", "provider", "providers", "depends_on", "source", "version"];
 const META_BLOCKS: &[&str] = &["lifecycle", "provisioner", "connection"];
 
-impl<'a> Ev<'a> {
-    pub fn new(decls: &'a [ModDecl<'a>], root_given: HashMap<String, V>, cwd: String) -> Ev<'a> {
-        let root = Inst::new(0, String::new(), ".".into(), None, vec![0]);
-        Ev {
+impl<'a> Evaluator<'a> {
+    pub fn new(
+        decls: &'a [ModuleDeclaration<'a>],
+        root_given: HashMap<String, HclValue>,
+        cwd: String,
+    ) -> Evaluator<'a> {
+        let root = Instance::new(0, String::new(), ".".into(), None, vec![0]);
+        Evaluator {
             decls,
             insts: RefCell::new(vec![Rc::new(root)]),
             errors: RefCell::new(Vec::new()),
@@ -242,17 +248,17 @@ impl<'a> Ev<'a> {
         }
     }
 
-    fn inst(&self, id: usize) -> Rc<Inst> {
+    fn inst(&self, id: usize) -> Rc<Instance> {
         // Ids are only ever handed out for pushed instances.
         let insts = self.insts.borrow();
         insts.get(id).cloned().unwrap_or_else(|| insts[0].clone())
     }
 
-    fn decl(&self, inst: &Inst) -> &'a ModDecl<'a> {
+    fn decl(&self, inst: &Instance) -> &'a ModuleDeclaration<'a> {
         &self.decls[inst.decl]
     }
 
-    pub fn report(&self, e: Er, kind: ErrorKind) {
+    pub fn report(&self, e: EvaluationError, kind: ErrorKind) {
         let mut errs = self.errors.borrow_mut();
         let ie = IngestError {
             file: e.span.file.to_string(),
@@ -267,29 +273,29 @@ impl<'a> Ev<'a> {
     }
 
     /// Charges `n` steps of work.
-    pub fn tick(&self, n: u64, span: &Span) -> R<()> {
+    pub fn tick(&self, n: u64, span: &Span) -> Evaluated<()> {
         let b = self.budget.get();
         if b < n {
             self.budget.set(0);
             if !self.budget_reported.replace(true) {
                 self.report(
-                    Er {
+                    EvaluationError {
                         msg: format!("evaluation stopped: the configuration needs more than {BUDGET} steps"),
                         span: span.clone(),
                     },
                     ErrorKind::Invalid,
                 );
             }
-            return er(BUDGET_EXHAUSTED, span);
+            return fail(BUDGET_EXHAUSTED, span);
         }
         self.budget.set(b - n);
         Ok(())
     }
 
-    fn enter(&self, span: &Span) -> R<DepthGuard<'_>> {
+    fn enter(&self, span: &Span) -> Evaluated<DepthGuard<'_>> {
         let d = self.depth.get() + 1;
         if d > MAX_DEPTH {
-            return er(format!("expression nested more than {MAX_DEPTH} levels deep"), span);
+            return fail(format!("expression nested more than {MAX_DEPTH} levels deep"), span);
         }
         self.depth.set(d);
         Ok(DepthGuard(&self.depth))
@@ -297,11 +303,11 @@ impl<'a> Ev<'a> {
 
     /// Evaluates, reporting an error as such and returning an unknown in
     /// its place.
-    pub fn eval_top(&self, sc: &Sc, ex: Ex<'_>, refs: &mut Refs) -> V {
+    pub fn eval_top(&self, sc: &Scope, ex: Expr<'_>, refs: &mut Refs) -> HclValue {
         match self.eval(sc, ex, refs) {
             Ok(v) => v,
             Err(e) => {
-                let v = V::unknown(e.msg.clone(), e.span.clone());
+                let v = HclValue::unknown(e.msg.clone(), e.span.clone());
                 // Running out of budget was reported once, where it happened.
                 if e.msg != BUDGET_EXHAUSTED {
                     self.report(e, ErrorKind::Invalid);
@@ -311,87 +317,87 @@ impl<'a> Ev<'a> {
         }
     }
 
-    pub fn eval(&self, sc: &Sc, ex: Ex<'_>, refs: &mut Refs) -> R<V> {
+    pub fn eval(&self, sc: &Scope, ex: Expr<'_>, refs: &mut Refs) -> Evaluated<HclValue> {
         let span = ex.span();
         let _g = self.enter(&span)?;
         self.tick(1, &span)?;
-        match ex.e {
-            ExK::Json(n) => self.eval_json(sc, ex, n, refs),
-            ExK::Hcl(e) => self.eval_hcl(sc, ex, e, span, refs),
+        match ex.expression {
+            ExprKind::Json(n) => self.eval_json(sc, ex, n, refs),
+            ExprKind::Hcl(e) => self.eval_hcl(sc, ex, e, span, refs),
         }
     }
 
-    fn eval_json(&self, sc: &Sc, ex: Ex<'_>, n: &Node, refs: &mut Refs) -> R<V> {
+    fn eval_json(&self, sc: &Scope, ex: Expr<'_>, n: &Node, refs: &mut Refs) -> Evaluated<HclValue> {
         let span = ex.span();
         Ok(match &n.value {
-            Value::Null => V::null(span),
-            Value::Bool(b) => V::bool(*b, span),
+            Value::Null => HclValue::null(span),
+            Value::Bool(b) => HclValue::bool(*b, span),
             Value::Number(s) => match s.parse::<f64>() {
-                Ok(f) if f.is_finite() => V::num(f, span),
-                _ => return er(format!("number {s} is out of range"), &span),
+                Ok(f) if f.is_finite() => HclValue::num(f, span),
+                _ => return fail(format!("number {s} is out of range"), &span),
             },
-            Value::String(s) => match ex.f.templates.get(&n.offset) {
+            Value::String(s) => match ex.file.templates.get(&n.offset) {
                 Some(t) => {
-                    let tex = Ex { f: ex.f, e: ex.e, pin: Some(n.offset) };
+                    let tex = Expr { file: ex.file, expression: ex.expression, pin: Some(n.offset) };
                     self.template(sc, tex, t, refs)?.with_span(span)
                 }
-                None => V::str(s.to_string(), span),
+                None => HclValue::str(s.to_string(), span),
             },
             Value::Array(a) => {
                 let mut out = Vec::with_capacity(a.len());
                 for c in a {
-                    out.push(self.eval(sc, Ex::json(ex.f, c), refs)?);
+                    out.push(self.eval(sc, Expr::json(ex.file, c), refs)?);
                 }
-                V::list(out, span)
+                HclValue::list(out, span)
             }
             Value::Object(ms) => {
                 let mut out = Vec::with_capacity(ms.len());
                 for m in ms {
-                    out.push((m.key.to_string(), self.eval(sc, Ex::json(ex.f, &m.value), refs)?));
+                    out.push((m.key.to_string(), self.eval(sc, Expr::json(ex.file, &m.value), refs)?));
                 }
-                V::obj(out, span)
+                HclValue::obj(out, span)
             }
         })
     }
 
-    fn eval_hcl(&self, sc: &Sc, ex: Ex<'_>, e: &Expression, span: Span, refs: &mut Refs) -> R<V> {
+    fn eval_hcl(&self, sc: &Scope, ex: Expr<'_>, e: &Expression, span: Span, refs: &mut Refs) -> Evaluated<HclValue> {
         Ok(match e {
-            Expression::Null(_) => V::null(span),
-            Expression::Bool(b) => V::bool(*b.value(), span),
+            Expression::Null(_) => HclValue::null(span),
+            Expression::Bool(b) => HclValue::bool(*b.value(), span),
             Expression::Number(n) => match n.value().as_f64() {
-                Some(f) if f.is_finite() => V::num(f, span),
-                _ => return er("number out of range", &span),
+                Some(f) if f.is_finite() => HclValue::num(f, span),
+                _ => return fail("number out of range", &span),
             },
-            Expression::String(s) => V::str(s.as_str(), span),
+            Expression::String(s) => HclValue::str(s.as_str(), span),
             Expression::Array(a) => {
                 let mut out = Vec::with_capacity(a.len());
                 for x in a.iter() {
                     out.push(self.eval(sc, ex.sub(x), refs)?);
                 }
-                V::list(out, span)
+                HclValue::list(out, span)
             }
             Expression::Object(o) => {
-                let mut out: Vec<(String, V)> = Vec::with_capacity(o.len());
-                let mut unknown: Option<V> = None;
+                let mut out: Vec<(String, HclValue)> = Vec::with_capacity(o.len());
+                let mut unknown: Option<HclValue> = None;
                 for (k, v) in o.iter() {
                     let key = match k {
                         ObjectKey::Ident(i) => i.as_str().to_string(),
                         ObjectKey::Expression(ke) => {
                             // A bare name in parentheses-less position is
-                            // literal (`{ (var.k) = 1 }` evaluates).
+                            // literal (`{ (var.kind) = 1 }` evaluates).
                             let kv = match ke {
-                                Expression::Variable(v) => V::str(v.as_str(), ex.sub(ke).span()),
+                                Expression::Variable(v) => HclValue::str(v.as_str(), ex.sub(ke).span()),
                                 _ => self.eval(sc, ex.sub(ke), refs)?,
                             };
-                            match &kv.k {
-                                K::Unknown(_) => {
+                            match &kv.kind {
+                                HclKind::Unknown(_) => {
                                     unknown.get_or_insert(kv.clone());
                                     continue;
                                 }
                                 _ => match kv.to_str() {
                                     Some(s) => s,
                                     None => {
-                                        return er(
+                                        return fail(
                                             format!("object key must be a string, found {}", kv.type_name()),
                                             &kv.span,
                                         )
@@ -407,7 +413,7 @@ impl<'a> Ev<'a> {
                 if let Some(u) = unknown {
                     return Ok(u.with_span(span));
                 }
-                V::obj(out, span)
+                HclValue::obj(out, span)
             }
             Expression::StringTemplate(t) => {
                 let tpl: &Template = t;
@@ -421,17 +427,19 @@ impl<'a> Ev<'a> {
             },
             Expression::Conditional(c) => {
                 let cond = self.eval(sc, ex.sub(&c.cond_expr), refs)?;
-                match &cond.k {
-                    K::Unknown(r) => {
+                match &cond.kind {
+                    HclKind::Unknown(r) => {
                         // Both branches may be taken: keep their references.
                         let _ = self.eval(sc, ex.sub(&c.true_expr), refs);
                         let _ = self.eval(sc, ex.sub(&c.false_expr), refs);
-                        V::unknown(r.to_string(), span)
+                        HclValue::unknown(r.to_string(), span)
                     }
                     _ => match cond.to_bool() {
                         Some(true) => self.eval(sc, ex.sub(&c.true_expr), refs)?,
                         Some(false) => self.eval(sc, ex.sub(&c.false_expr), refs)?,
-                        None => return er(format!("condition must be a bool, found {}", cond.type_name()), &cond.span),
+                        None => {
+                            return fail(format!("condition must be a bool, found {}", cond.type_name()), &cond.span)
+                        }
                     },
                 }
             }
@@ -443,7 +451,7 @@ impl<'a> Ev<'a> {
                 } else {
                     c.name.name.as_str().to_string()
                 };
-                let args: Vec<Ex> = c.args.iter().map(|a| ex.sub(a)).collect();
+                let args: Vec<Expr> = c.args.iter().map(|a| ex.sub(a)).collect();
                 self.call(sc, &name, &args, c.args.expand_final(), span, refs)?
             }
             Expression::Traversal(t) => {
@@ -460,17 +468,17 @@ impl<'a> Ev<'a> {
             }
             Expression::UnaryOp(u) => {
                 let v = self.eval(sc, ex.sub(&u.expr), refs)?;
-                if let K::Unknown(_) = v.k {
+                if let HclKind::Unknown(_) = v.kind {
                     return Ok(v.with_span(span));
                 }
                 match u.operator.value() {
                     UnaryOperator::Neg => match v.to_num() {
-                        Some(n) => V::num(-n, span),
-                        None => return er(format!("`-` needs a number, found {}", v.type_name()), &span),
+                        Some(n) => HclValue::num(-n, span),
+                        None => return fail(format!("`-` needs a number, found {}", v.type_name()), &span),
                     },
                     UnaryOperator::Not => match v.to_bool() {
-                        Some(b) => V::bool(!b, span),
-                        None => return er(format!("`!` needs a bool, found {}", v.type_name()), &span),
+                        Some(b) => HclValue::bool(!b, span),
+                        None => return fail(format!("`!` needs a bool, found {}", v.type_name()), &span),
                     },
                 }
             }
@@ -479,7 +487,14 @@ impl<'a> Ev<'a> {
         })
     }
 
-    fn binary(&self, sc: &Sc, ex: Ex<'_>, b: &hcl_edit::expr::BinaryOp, span: Span, refs: &mut Refs) -> R<V> {
+    fn binary(
+        &self,
+        sc: &Scope,
+        ex: Expr<'_>,
+        b: &hcl_edit::expr::BinaryOp,
+        span: Span,
+        refs: &mut Refs,
+    ) -> Evaluated<HclValue> {
         use BinaryOperator as B;
         let l = self.eval(sc, ex.sub(&b.lhs_expr), refs)?;
         let r = self.eval(sc, ex.sub(&b.rhs_expr), refs)?;
@@ -492,23 +507,27 @@ impl<'a> Ev<'a> {
                 let rb = if r.is_unknown() { None } else { Some(bool_operand(&r)?) };
                 let decided = if op == B::And { Some(false) } else { Some(true) };
                 if lb == decided || rb == decided {
-                    return Ok(V::bool(decided == Some(true), span));
+                    return Ok(HclValue::bool(decided == Some(true), span));
                 }
                 match (lb, rb) {
-                    (Some(x), Some(y)) => Ok(V::bool(if op == B::And { x && y } else { x || y }, span)),
+                    (Some(x), Some(y)) => Ok(HclValue::bool(if op == B::And { x && y } else { x || y }, span)),
                     _ => Ok(unknown_of(&[&l, &r], span)),
                 }
             }
             B::Eq | B::NotEq => match equals(&l, &r) {
-                Some(x) => Ok(V::bool(if op == B::Eq { x } else { !x }, span)),
+                Some(x) => Ok(HclValue::bool(if op == B::Eq { x } else { !x }, span)),
                 None => Ok(unknown_of(&[&l, &r], span)),
             },
             _ => {
-                if l.is_unknown() || r.is_unknown() || matches!(l.k, K::Res(_)) || matches!(r.k, K::Res(_)) {
+                if l.is_unknown()
+                    || r.is_unknown()
+                    || matches!(l.kind, HclKind::Resource(_))
+                    || matches!(r.kind, HclKind::Resource(_))
+                {
                     return Ok(unknown_of(&[&l, &r], span));
                 }
                 let (Some(x), Some(y)) = (l.to_num(), r.to_num()) else {
-                    return er(
+                    return fail(
                         format!("`{}` needs numbers, found {} and {}", op.as_str(), l.type_name(), r.type_name()),
                         &span,
                     );
@@ -519,31 +538,38 @@ impl<'a> Ev<'a> {
                     B::Mul => x * y,
                     B::Div => {
                         if y == 0.0 {
-                            return er("division by zero", &span);
+                            return fail("division by zero", &span);
                         }
                         x / y
                     }
                     B::Mod => {
                         if y == 0.0 {
-                            return er("modulo by zero", &span);
+                            return fail("modulo by zero", &span);
                         }
                         x % y
                     }
-                    B::Less => return Ok(V::bool(x < y, span)),
-                    B::LessEq => return Ok(V::bool(x <= y, span)),
-                    B::Greater => return Ok(V::bool(x > y, span)),
-                    B::GreaterEq => return Ok(V::bool(x >= y, span)),
-                    _ => return er("unsupported operator", &span),
+                    B::Less => return Ok(HclValue::bool(x < y, span)),
+                    B::LessEq => return Ok(HclValue::bool(x <= y, span)),
+                    B::Greater => return Ok(HclValue::bool(x > y, span)),
+                    B::GreaterEq => return Ok(HclValue::bool(x >= y, span)),
+                    _ => return fail("unsupported operator", &span),
                 };
                 if !n.is_finite() {
-                    return er("arithmetic overflow", &span);
+                    return fail("arithmetic overflow", &span);
                 }
-                Ok(V::num(n, span))
+                Ok(HclValue::num(n, span))
             }
         }
     }
 
-    fn for_expr(&self, sc: &Sc, ex: Ex<'_>, f: &hcl_edit::expr::ForExpr, span: Span, refs: &mut Refs) -> R<V> {
+    fn for_expr(
+        &self,
+        sc: &Scope,
+        ex: Expr<'_>,
+        f: &hcl_edit::expr::ForExpr,
+        span: Span,
+        refs: &mut Refs,
+    ) -> Evaluated<HclValue> {
         let coll = self.eval(sc, ex.sub(&f.intro.collection_expr), refs)?;
         let items = match iterate(&coll)? {
             Some(items) => items,
@@ -559,10 +585,10 @@ impl<'a> Ev<'a> {
             }
         };
         self.tick(items.len() as u64, &span)?;
-        let mut list: Vec<V> = Vec::new();
-        let mut obj: Vec<(String, V)> = Vec::new();
-        let mut groups: Vec<(String, Vec<V>)> = Vec::new();
-        let mut unknown: Option<V> = None;
+        let mut list: Vec<HclValue> = Vec::new();
+        let mut obj: Vec<(String, HclValue)> = Vec::new();
+        let mut groups: Vec<(String, Vec<HclValue>)> = Vec::new();
+        let mut unknown: Option<HclValue> = None;
         for (k, v) in items {
             let mut s2 = sc.bind(f.intro.value_var.as_str(), v);
             if let Some(kv) = &f.intro.key_var {
@@ -577,7 +603,7 @@ impl<'a> Ev<'a> {
                 match cv.to_bool() {
                     Some(true) => {}
                     Some(false) => continue,
-                    None => return er(format!("`if` condition must be a bool, found {}", cv.type_name()), &cv.span),
+                    None => return fail(format!("`if` condition must be a bool, found {}", cv.type_name()), &cv.span),
                 }
             }
             let val = self.eval(&s2, ex.sub(&f.value_expr), refs)?;
@@ -590,7 +616,7 @@ impl<'a> Ev<'a> {
                         continue;
                     }
                     let Some(key) = kv.to_str() else {
-                        return er(format!("object key must be a string, found {}", kv.type_name()), &kv.span);
+                        return fail(format!("object key must be a string, found {}", kv.type_name()), &kv.span);
                     };
                     if f.grouping {
                         match groups.iter_mut().find(|(g, _)| *g == key) {
@@ -599,7 +625,7 @@ impl<'a> Ev<'a> {
                         }
                     } else {
                         if obj.iter().any(|(x, _)| *x == key) {
-                            return er(
+                            return fail(
                                 format!(
                                     "duplicate object key {}; add `...` after the value to group them",
                                     quote(&key)
@@ -616,44 +642,44 @@ impl<'a> Ev<'a> {
             return Ok(u.with_span(span));
         }
         Ok(match &f.key_expr {
-            None => V::list(list, span),
+            None => HclValue::list(list, span),
             Some(_) if f.grouping => {
-                V::obj(groups.into_iter().map(|(k, vs)| (k, V::list(vs, span.clone()))).collect(), span)
+                HclValue::obj(groups.into_iter().map(|(k, vs)| (k, HclValue::list(vs, span.clone()))).collect(), span)
             }
-            Some(_) => V::obj(obj, span),
+            Some(_) => HclValue::obj(obj, span),
         })
     }
 
     /// A template: literal text, interpolations and directives. A template
     /// that is one interpolation and nothing else returns that value as is
     /// (Terraform's `"${var.list}"` is the list).
-    pub fn template(&self, sc: &Sc, ex: Ex<'_>, t: &Template, refs: &mut Refs) -> R<V> {
+    pub fn template(&self, sc: &Scope, ex: Expr<'_>, t: &Template, refs: &mut Refs) -> Evaluated<HclValue> {
         let span = ex.span_of(t);
         let elems: Vec<&Element> = t.iter().collect();
         if let [Element::Interpolation(i)] = elems.as_slice() {
             return self.eval(sc, ex.sub(&i.expr), refs);
         }
         let mut out = String::new();
-        let mut unknown: Option<V> = None;
+        let mut unknown: Option<HclValue> = None;
         let mut strip_next = false;
         self.template_into(sc, ex, &elems, &mut out, &mut unknown, &mut strip_next, refs)?;
         if let Some(u) = unknown {
             return Ok(u.with_span(span));
         }
-        Ok(V::str(out, span))
+        Ok(HclValue::str(out, span))
     }
 
     #[allow(clippy::too_many_arguments)]
     fn template_into(
         &self,
-        sc: &Sc,
-        ex: Ex<'_>,
+        sc: &Scope,
+        ex: Expr<'_>,
         elems: &[&Element],
         out: &mut String,
-        unknown: &mut Option<V>,
+        unknown: &mut Option<HclValue>,
         strip_next: &mut bool,
         refs: &mut Refs,
-    ) -> R<()> {
+    ) -> Evaluated<()> {
         let _g = self.enter(&ex.span())?;
         for el in elems {
             match el {
@@ -687,7 +713,7 @@ impl<'a> Ev<'a> {
                             match c.to_bool() {
                                 Some(b) => Some(b),
                                 None => {
-                                    return er(
+                                    return fail(
                                         format!("`if` condition must be a bool, found {}", c.type_name()),
                                         &c.span,
                                     )
@@ -743,14 +769,21 @@ impl<'a> Ev<'a> {
                 },
             }
             if out.len() > funcs::MAX_STR {
-                return er("template result larger than 16 MiB", &ex.span());
+                return fail("template result larger than 16 MiB", &ex.span());
             }
         }
         Ok(())
     }
 
     /// Applies traversal operators (`.a`, `[0]`, `[*]`, `.*`) to a value.
-    fn apply_ops(&self, sc: &Sc, ex: Ex<'_>, mut v: V, ops: &[&TraversalOperator], refs: &mut Refs) -> R<V> {
+    fn apply_ops(
+        &self,
+        sc: &Scope,
+        ex: Expr<'_>,
+        mut v: HclValue,
+        ops: &[&TraversalOperator],
+        refs: &mut Refs,
+    ) -> Evaluated<HclValue> {
         let mut i = 0;
         while i < ops.len() {
             let op = ops[i];
@@ -761,7 +794,7 @@ impl<'a> Ev<'a> {
                     v = self.index_lenient(v, &k)?;
                 }
                 TraversalOperator::LegacyIndex(n) => {
-                    let k = V::num(*n.value() as f64, ex.span_of(n));
+                    let k = HclValue::num(*n.value() as f64, ex.span_of(n));
                     v = self.index_lenient(v, &k)?;
                 }
                 TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
@@ -773,10 +806,10 @@ impl<'a> Ev<'a> {
                         j += 1;
                     }
                     let rest = &ops[i + 1..j];
-                    let elems: Vec<V> = match &v.k {
-                        K::Unknown(_) => return Ok(v),
-                        K::Null => Vec::new(),
-                        K::List(l) => l.to_vec(),
+                    let elems: Vec<HclValue> = match &v.kind {
+                        HclKind::Unknown(_) => return Ok(v),
+                        HclKind::Null => Vec::new(),
+                        HclKind::List(l) => l.to_vec(),
                         _ => vec![v.clone()],
                     };
                     let span = v.span.clone();
@@ -784,7 +817,7 @@ impl<'a> Ev<'a> {
                     for e in elems {
                         out.push(self.apply_ops(sc, ex, e, rest, refs)?);
                     }
-                    v = V::list(out, span);
+                    v = HclValue::list(out, span);
                     i = j;
                     continue;
                 }
@@ -796,43 +829,43 @@ impl<'a> Ev<'a> {
 
     /// `v[k]`, where an element missing from a resource's configured
     /// block list is one the provider may add: unknown.
-    fn index_lenient(&self, v: V, k: &V) -> R<V> {
-        let ptr = match &v.k {
-            K::List(l) => Rc::as_ptr(l) as *const () as usize,
-            K::Obj(o) => Rc::as_ptr(o) as *const () as usize,
+    fn index_lenient(&self, v: HclValue, k: &HclValue) -> Evaluated<HclValue> {
+        let ptr = match &v.kind {
+            HclKind::List(l) => Rc::as_ptr(l) as *const () as usize,
+            HclKind::Object(o) => Rc::as_ptr(o) as *const () as usize,
             _ => 0,
         };
         match index(v, k) {
             Err(e) if ptr != 0 && self.from_resources.borrow().contains(&ptr) => {
-                Ok(V::unknown(format!("this element is known only after apply ({})", e.msg), e.span))
+                Ok(HclValue::unknown(format!("this element is known only after apply ({})", e.msg), e.span))
             }
             r => r,
         }
     }
 
-    fn get_attr(&self, v: V, name: &str, span: &Span) -> R<V> {
-        match &v.k {
-            K::Unknown(_) => Ok(v),
-            K::Obj(o) => match v.get(name) {
+    fn get_attr(&self, v: HclValue, name: &str, span: &Span) -> Evaluated<HclValue> {
+        match &v.kind {
+            HclKind::Unknown(_) => Ok(v),
+            HclKind::Object(o) => match v.get(name) {
                 Some(x) => Ok(x.clone()),
                 None if self.from_resources.borrow().contains(&(Rc::as_ptr(o) as *const () as usize)) => {
-                    Ok(V::unknown(format!("nested attribute `{name}` is known only after apply"), span.clone()))
+                    Ok(HclValue::unknown(format!("nested attribute `{name}` is known only after apply"), span.clone()))
                 }
-                None => er(format!("this object does not have an attribute named \"{name}\""), span),
+                None => fail(format!("this object does not have an attribute named \"{name}\""), span),
             },
-            K::Res(r) => self.res_attr(r, name, span),
-            K::Null => er(format!("cannot read attribute \"{name}\" from a null value"), span),
-            _ => er(format!("cannot read attribute \"{name}\" from a {}", v.type_name()), span),
+            HclKind::Resource(r) => self.res_attr(r, name, span),
+            HclKind::Null => fail(format!("cannot read attribute \"{name}\" from a null value"), span),
+            _ => fail(format!("cannot read attribute \"{name}\" from a {}", v.type_name()), span),
         }
     }
 
     /// An attribute of a managed resource instance: the configured value
     /// when configuration sets it, otherwise known only after apply.
-    fn res_attr(&self, r: &ResRef, name: &str, span: &Span) -> R<V> {
+    fn res_attr(&self, r: &ResourceHandle, name: &str, span: &Span) -> Evaluated<HclValue> {
         let inst = self.inst(r.inst);
         let decl = self.decl(&inst);
-        let Some(rd) = decl.resources.get(r.res) else { return er("internal: resource index", span) };
-        let after_apply = || V::unknown(format!("{}.{name} is known only after apply", r.addr), span.clone());
+        let Some(rd) = decl.resources.get(r.res) else { return fail("internal: resource index", span) };
+        let after_apply = || HclValue::unknown(format!("{}.{name} is known only after apply", r.addr), span.clone());
         if !rd.body.sets(name) || META_ATTRS.contains(&name) {
             return Ok(after_apply());
         }
@@ -842,7 +875,7 @@ impl<'a> Ev<'a> {
         // which may compute it: unknown, not null.
         Ok(found
             .and_then(|o| o.values.get(name))
-            .filter(|v| !matches!(v.k, K::Null))
+            .filter(|v| !matches!(v.kind, HclKind::Null))
             .cloned()
             .unwrap_or_else(after_apply))
     }
@@ -852,21 +885,21 @@ impl<'a> Ev<'a> {
     /// `path.module`, `terraform.workspace`, or `TYPE.NAME` of a resource.
     fn root_ref(
         &self,
-        sc: &Sc,
-        ex: Ex<'_>,
+        sc: &Scope,
+        ex: Expr<'_>,
         root: &str,
         ops: &[&TraversalOperator],
         span: Span,
         refs: &mut Refs,
-    ) -> R<V> {
+    ) -> Evaluated<HclValue> {
         let attr = |i: usize| match ops.get(i) {
             Some(TraversalOperator::GetAttr(a)) => Some(a.as_str()),
             _ => None,
         };
-        let need = |i: usize, what: &str| -> R<&str> {
+        let need = |i: usize, what: &str| -> Evaluated<&str> {
             match attr(i) {
                 Some(a) => Ok(a),
-                None => er(format!("`{root}` must be followed by {what}"), &span),
+                None => fail(format!("`{root}` must be followed by {what}"), &span),
             }
         };
         let inst = self.inst(sc.inst);
@@ -875,14 +908,14 @@ impl<'a> Ev<'a> {
                 let name = need(0, "a variable name")?;
                 let (n, missing) = self.var(sc.inst, name, &span)?;
                 refs.extend(&n.refs);
-                let v = if missing { n.v.with_span(span.clone()) } else { n.v };
+                let v = if missing { n.value.with_span(span.clone()) } else { n.value };
                 (v, 1)
             }
             "local" => {
                 let name = need(0, "a local value name")?;
                 let n = self.local(sc.inst, name, &span)?;
                 refs.extend(&n.refs);
-                (n.v, 1)
+                (n.value, 1)
             }
             "module" => {
                 let name = need(0, "a module name")?;
@@ -894,15 +927,15 @@ impl<'a> Ev<'a> {
                 let n = need(1, "a data source name")?;
                 let decl = self.decl(&inst);
                 if !decl.datas.contains(&(t, n)) {
-                    return er(format!("reference to undeclared data source data.{t}.{n}"), &span);
+                    return fail(format!("reference to undeclared data source data.{t}.{n}"), &span);
                 }
-                return Ok(V::unknown(format!("data source data.{t}.{n} is read at plan/apply time"), span));
+                return Ok(HclValue::unknown(format!("data source data.{t}.{n} is read at plan/apply time"), span));
             }
             "count" => {
                 let a = need(0, "`.index`")?;
                 match (a, &sc.iter.count) {
                     ("index", Some(v)) => (v.clone().with_span(span.clone()), 1),
-                    _ => return er("`count.index` is only available in a resource or module with `count`", &span),
+                    _ => return fail("`count.index` is only available in a resource or module with `count`", &span),
                 }
             }
             "each" => {
@@ -910,7 +943,7 @@ impl<'a> Ev<'a> {
                 match (a, &sc.iter.each) {
                     ("key", Some((k, _))) => (k.clone().with_span(span.clone()), 1),
                     ("value", Some((_, v))) => (v.clone(), 1),
-                    _ => return er("`each.key` and `each.value` are only available with `for_each`", &span),
+                    _ => return fail("`each.key` and `each.value` are only available with `for_each`", &span),
                 }
             }
             "path" => {
@@ -919,16 +952,16 @@ impl<'a> Ev<'a> {
                     "module" => inst.path_module.clone(),
                     "root" => ".".to_string(),
                     "cwd" => self.cwd.clone(),
-                    _ => return er(format!("unknown attribute path.{a}"), &span),
+                    _ => return fail(format!("unknown attribute path.{a}"), &span),
                 };
-                (V::str(s, span.clone()), 1)
+                (HclValue::str(s, span.clone()), 1)
             }
             "terraform" => match attr(0) {
-                Some("workspace") => (V::str("default", span.clone()), 1),
-                _ => return Ok(V::unknown("terraform.* other than workspace is not evaluated", span)),
+                Some("workspace") => (HclValue::str("default", span.clone()), 1),
+                _ => return Ok(HclValue::unknown("terraform.* other than workspace is not evaluated", span)),
             },
-            "self" => return Ok(V::unknown("`self` is known only after apply", span)),
-            "null" | "true" | "false" => return er(format!("`{root}` cannot be traversed"), &span),
+            "self" => return Ok(HclValue::unknown("`self` is known only after apply", span)),
+            "null" | "true" | "false" => return fail(format!("`{root}` cannot be traversed"), &span),
             ty => {
                 let name = need(0, "a resource name")?;
                 let (v, used) = self.resource_ref(sc, ex, ty, name, &ops[1..], &span, refs)?;
@@ -941,23 +974,23 @@ impl<'a> Ev<'a> {
     #[allow(clippy::too_many_arguments)]
     fn resource_ref(
         &self,
-        sc: &Sc,
-        ex: Ex<'_>,
+        sc: &Scope,
+        ex: Expr<'_>,
         ty: &str,
         name: &str,
         rest: &[&TraversalOperator],
         span: &Span,
         refs: &mut Refs,
-    ) -> R<(V, usize)> {
+    ) -> Evaluated<(HclValue, usize)> {
         let inst = self.inst(sc.inst);
         let decl = self.decl(&inst);
         let Some(&ri) = decl.res_idx.get(&(ty, name)) else {
-            return er(format!("reference to undeclared resource {ty}.{name}"), span);
+            return fail(format!("reference to undeclared resource {ty}.{name}"), span);
         };
         let base = format!("{}{ty}.{name}", inst.prefix);
         let exp = self.expansion(sc.inst, ri, span)?;
-        let handle = |_key: InstKey, addr: String| {
-            V::new(K::Res(Rc::new(ResRef { inst: sc.inst, res: ri, addr })), span.clone())
+        let handle = |_key: InstanceKey, addr: String| {
+            HclValue::new(HclKind::Resource(Rc::new(ResourceHandle { inst: sc.inst, res: ri, addr })), span.clone())
         };
         // An index right after the name picks one instance: record it.
         if let (Some(TraversalOperator::Index(ie)), Expansion::Count(_) | Expansion::Keys(_)) = (rest.first(), &*exp) {
@@ -966,14 +999,14 @@ impl<'a> Ev<'a> {
             if k.is_unknown() {
                 return Ok((k.with_span(span.clone()), 1));
             }
-            let key = match (&*exp, &k.k) {
+            let key = match (&*exp, &k.kind) {
                 (Expansion::Count(n), _) => match k.to_num().and_then(as_int) {
-                    Some(i) if i >= 0 && i < *n => InstKey::Int(i),
-                    _ => return er(format!("{base} has no instance [{}]", show_key(&k)), span),
+                    Some(i) if i >= 0 && i < *n => InstanceKey::Int(i),
+                    _ => return fail(format!("{base} has no instance [{}]", show_key(&k)), span),
                 },
                 (Expansion::Keys(ks), _) => match k.to_str() {
-                    Some(s) if ks.iter().any(|(x, _)| *x == s) => InstKey::Str(s),
-                    _ => return er(format!("{base} has no instance [{}]", show_key(&k)), span),
+                    Some(s) if ks.iter().any(|(x, _)| *x == s) => InstanceKey::Str(s),
+                    _ => return fail(format!("{base} has no instance [{}]", show_key(&k)), span),
                 },
                 _ => unreachable_key(),
             };
@@ -985,54 +1018,55 @@ impl<'a> Ev<'a> {
         }
         refs.push(&base);
         let v = match &*exp {
-            Expansion::One => handle(InstKey::None, base.clone()),
-            Expansion::Count(n) => {
-                V::list((0..*n).map(|i| handle(InstKey::Int(i), format!("{base}[{i}]"))).collect(), span.clone())
-            }
-            Expansion::Keys(ks) => V::obj(
+            Expansion::One => handle(InstanceKey::None, base.clone()),
+            Expansion::Count(n) => HclValue::list(
+                (0..*n).map(|i| handle(InstanceKey::Int(i), format!("{base}[{i}]"))).collect(),
+                span.clone(),
+            ),
+            Expansion::Keys(ks) => HclValue::obj(
                 ks.iter()
-                    .map(|(k, _)| (k.clone(), handle(InstKey::Str(k.clone()), format!("{base}[{}]", quote(k)))))
+                    .map(|(k, _)| (k.clone(), handle(InstanceKey::Str(k.clone()), format!("{base}[{}]", quote(k)))))
                     .collect(),
                 span.clone(),
             ),
-            Expansion::Unknown(r) => V::unknown(format!("{base}: {r}"), span.clone()),
+            Expansion::Unknown(r) => HclValue::unknown(format!("{base}: {r}"), span.clone()),
         };
         Ok((v, 0))
     }
 
     fn module_ref(
         &self,
-        sc: &Sc,
-        ex: Ex<'_>,
+        sc: &Scope,
+        ex: Expr<'_>,
         name: &str,
         rest: &[&TraversalOperator],
         span: &Span,
         refs: &mut Refs,
-    ) -> R<(V, usize)> {
+    ) -> Evaluated<(HclValue, usize)> {
         let inst = self.inst(sc.inst);
         let decl = self.decl(&inst);
         let Some(&ci) = decl.call_idx.get(name) else {
-            return er(format!("reference to undeclared module `{name}`"), span);
+            return fail(format!("reference to undeclared module `{name}`"), span);
         };
         let ch = self.children(sc.inst, ci, span)?;
         let (list, unknown) = match &*ch {
-            Children::Opaque(reason) => return Ok((V::unknown(reason.clone(), span.clone()), rest.len())),
+            Children::Opaque(reason) => return Ok((HclValue::unknown(reason.clone(), span.clone()), rest.len())),
             Children::Insts(l, u) => (l, u),
         };
         if let Some(r) = unknown {
-            return Ok((V::unknown(format!("module `{name}`: {r}"), span.clone()), rest.len()));
+            return Ok((HclValue::unknown(format!("module `{name}`: {r}"), span.clone()), rest.len()));
         }
         let out_attr = |i: usize| match rest.get(i) {
             Some(TraversalOperator::GetAttr(a)) => Some(a.as_str()),
             _ => None,
         };
-        let select = |key: &InstKey| list.iter().find(|(k, _)| k == key).map(|(_, id)| *id);
+        let select = |key: &InstanceKey| list.iter().find(|(k, _)| k == key).map(|(_, id)| *id);
         match list.first() {
-            Some((InstKey::None, id)) => {
+            Some((InstanceKey::None, id)) => {
                 if let Some(o) = out_attr(0) {
                     let n = self.output(*id, o, span)?;
                     refs.extend(&n.refs);
-                    return Ok((n.v, 1));
+                    return Ok((n.value, 1));
                 }
                 Ok((self.all_outputs(*id, span, refs)?, 0))
             }
@@ -1042,17 +1076,17 @@ impl<'a> Ev<'a> {
                     if k.is_unknown() {
                         return Ok((k, rest.len()));
                     }
-                    let key = match &k.k {
-                        K::Num(n) => as_int(*n).map(InstKey::Int),
-                        _ => k.to_str().map(InstKey::Str),
+                    let key = match &k.kind {
+                        HclKind::Number(n) => as_int(*n).map(InstanceKey::Int),
+                        _ => k.to_str().map(InstanceKey::Str),
                     };
                     let Some(id) = key.as_ref().and_then(select) else {
-                        return er(format!("module `{name}` has no instance [{}]", show_key(&k)), span);
+                        return fail(format!("module `{name}` has no instance [{}]", show_key(&k)), span);
                     };
                     if let Some(o) = out_attr(1) {
                         let n = self.output(id, o, span)?;
                         refs.extend(&n.refs);
-                        return Ok((n.v, 2));
+                        return Ok((n.value, 2));
                     }
                     return Ok((self.all_outputs(id, span, refs)?, 1));
                 }
@@ -1061,20 +1095,20 @@ impl<'a> Ev<'a> {
                 for (k, id) in list.iter() {
                     let o = self.all_outputs(*id, span, refs)?;
                     match k {
-                        InstKey::Str(s) => keyed.push((s.clone(), o)),
+                        InstanceKey::Str(s) => keyed.push((s.clone(), o)),
                         _ => items.push(o),
                     }
                 }
                 if keyed.is_empty() {
-                    Ok((V::list(items, span.clone()), 0))
+                    Ok((HclValue::list(items, span.clone()), 0))
                 } else {
-                    Ok((V::obj(keyed, span.clone()), 0))
+                    Ok((HclValue::obj(keyed, span.clone()), 0))
                 }
             }
         }
     }
 
-    fn all_outputs(&self, id: usize, span: &Span, refs: &mut Refs) -> R<V> {
+    fn all_outputs(&self, id: usize, span: &Span, refs: &mut Refs) -> Evaluated<HclValue> {
         let inst = self.inst(id);
         let decl = self.decl(&inst);
         let mut names: Vec<&str> = decl.outputs.keys().copied().collect();
@@ -1083,18 +1117,18 @@ impl<'a> Ev<'a> {
         for n in names {
             let named = self.output(id, n, span)?;
             refs.extend(&named.refs);
-            out.push((n.to_string(), named.v));
+            out.push((n.to_string(), named.value));
         }
-        Ok(V::obj(out, span.clone()))
+        Ok(HclValue::obj(out, span.clone()))
     }
 
     fn cycle(&self, what: String, span: &Span) -> Named {
         let msg = format!("{what} depends on itself (a reference cycle)");
-        self.report(Er { msg: msg.clone(), span: span.clone() }, ErrorKind::Invalid);
-        Named { v: V::unknown(msg, span.clone()), refs: Rc::new(Vec::new()) }
+        self.report(EvaluationError { msg: msg.clone(), span: span.clone() }, ErrorKind::Invalid);
+        Named { value: HclValue::unknown(msg, span.clone()), refs: Rc::new(Vec::new()) }
     }
 
-    pub fn local(&self, id: usize, name: &str, span: &Span) -> R<Named> {
+    pub fn local(&self, id: usize, name: &str, span: &Span) -> Evaluated<Named> {
         self.memoized(
             id,
             name,
@@ -1106,7 +1140,7 @@ impl<'a> Ev<'a> {
         )
     }
 
-    pub fn output(&self, id: usize, name: &str, span: &Span) -> R<Named> {
+    pub fn output(&self, id: usize, name: &str, span: &Span) -> Evaluated<Named> {
         self.memoized(
             id,
             name,
@@ -1127,11 +1161,11 @@ impl<'a> Ev<'a> {
         id: usize,
         name: &str,
         span: &Span,
-        slots: fn(&Inst) -> &NamedSlots,
-        decls: fn(&'a ModDecl<'a>) -> &'a HashMap<&'a str, Ex<'a>>,
+        slots: fn(&Instance) -> &NamedSlots,
+        decls: fn(&'a ModuleDeclaration<'a>) -> &'a HashMap<&'a str, Expr<'a>>,
         kind: &str,
         missing: fn(&str) -> String,
-    ) -> R<Named> {
+    ) -> Evaluated<Named> {
         let inst = self.inst(id);
         match slots(&inst).borrow().get(name) {
             Some(Slot::Done(n)) => return Ok(n.clone()),
@@ -1139,20 +1173,20 @@ impl<'a> Ev<'a> {
             None => {}
         }
         let Some(ex) = decls(self.decl(&inst)).get(name).copied() else {
-            return er(missing(name), span);
+            return fail(missing(name), span);
         };
         slots(&inst).borrow_mut().insert(name.to_string(), Slot::Busy);
-        let iter = Iter::default();
+        let iter = Iteration::default();
         let mut refs = Refs::default();
-        let v = self.eval_top(&Sc::new(id, &iter), ex, &mut refs);
-        let n = Named { v, refs: Rc::new(refs.0) };
+        let v = self.eval_top(&Scope::new(id, &iter), ex, &mut refs);
+        let n = Named { value: v, refs: Rc::new(refs.0) };
         slots(&inst).borrow_mut().insert(name.to_string(), Slot::Done(n.clone()));
         Ok(n)
     }
 
     /// A variable's value; the flag says it has none (the unknown is then
     /// re-spanned to the reference).
-    pub fn var(&self, id: usize, name: &str, span: &Span) -> R<(Named, bool)> {
+    pub fn var(&self, id: usize, name: &str, span: &Span) -> Evaluated<(Named, bool)> {
         let inst = self.inst(id);
         match inst.vars.borrow().get(name) {
             Some(Slot::Done(n)) => return Ok(n.clone()),
@@ -1161,22 +1195,22 @@ impl<'a> Ev<'a> {
         }
         let decl = self.decl(&inst);
         let Some(vd) = decl.vars.get(name) else {
-            return er(format!("reference to undeclared input variable `{name}`"), span);
+            return fail(format!("reference to undeclared input variable `{name}`"), span);
         };
         inst.vars.borrow_mut().insert(name.to_string(), Slot::Busy);
-        let empty = Iter::default();
+        let empty = Iteration::default();
         let mut refs = Refs::default();
-        let given: Option<V> = match &inst.parent {
+        let given: Option<HclValue> = match &inst.parent {
             Some(p) => {
                 let pinst = self.inst(p.inst);
                 let call = &self.decl(&pinst).calls[p.call];
-                call.body.attr(name).map(|ex| self.eval_top(&Sc::new(p.inst, &p.iter), ex, &mut refs))
+                call.body.attr(name).map(|ex| self.eval_top(&Scope::new(p.inst, &p.iter), ex, &mut refs))
             }
             None => self.root_given.get(name).cloned(),
         };
-        let default = |refs: &mut Refs| vd.default.map(|d| self.eval_top(&Sc::new(id, &empty), d, refs));
+        let default = |refs: &mut Refs| vd.default.map(|d| self.eval_top(&Scope::new(id, &empty), d, refs));
         let (value, missing) = match given {
-            Some(v) if matches!(v.k, K::Null) && !vd.nullable => match default(&mut refs) {
+            Some(v) if matches!(v.kind, HclKind::Null) && !vd.nullable => match default(&mut refs) {
                 Some(d) => (d, false),
                 None => (v, false),
             },
@@ -1184,51 +1218,54 @@ impl<'a> Ev<'a> {
             None => match default(&mut refs) {
                 Some(d) => (d, false),
                 None => (
-                    V::unknown(format!("variable `{name}` has no value: no default and none given"), span.clone()),
+                    HclValue::unknown(
+                        format!("variable `{name}` has no value: no default and none given"),
+                        span.clone(),
+                    ),
                     true,
                 ),
             },
         };
-        let default_of = |e: &Expression| -> V {
+        let default_of = |e: &Expression| -> HclValue {
             // Defaults inside type constraints are constants, evaluated
             // where the variable is declared.
-            let ex = Ex { f: vd.file, e: ExK::Hcl(e), pin: vd.pin };
+            let ex = Expr { file: vd.file, expression: ExprKind::Hcl(e), pin: vd.pin };
             let mut r = Refs::default();
-            self.eval_top(&Sc::new(id, &empty), ex, &mut r)
+            self.eval_top(&Scope::new(id, &empty), ex, &mut r)
         };
         let value = match convert(value.clone(), &vd.ty, &default_of) {
             Ok(v) => v,
             Err(msg) => {
                 let msg = format!("invalid value for variable `{name}`: {msg}");
-                self.report(Er { msg: msg.clone(), span: value.span.clone() }, ErrorKind::Invalid);
-                V::unknown(msg, value.span.clone())
+                self.report(EvaluationError { msg: msg.clone(), span: value.span.clone() }, ErrorKind::Invalid);
+                HclValue::unknown(msg, value.span.clone())
             }
         };
-        let n = (Named { v: value, refs: Rc::new(refs.0) }, missing);
+        let n = (Named { value: value, refs: Rc::new(refs.0) }, missing);
         inst.vars.borrow_mut().insert(name.to_string(), Slot::Done(n.clone()));
         Ok(n)
     }
 
     /// Evaluates `count` / `for_each` of a body in module instance `id`.
-    fn expand_body(&self, id: usize, body: Bd<'_>, span: &Span) -> Expansion {
-        let iter = Iter::default();
-        let sc = Sc::new(id, &iter);
+    fn expand_body(&self, id: usize, body: SourceBody<'_>, span: &Span) -> Expansion {
+        let iter = Iteration::default();
+        let sc = Scope::new(id, &iter);
         let mut refs = Refs::default();
         if let Some(ex) = body.attr("count") {
             let v = self.eval_top(&sc, ex, &mut refs);
-            if let K::Unknown(r) = &v.k {
+            if let HclKind::Unknown(r) = &v.kind {
                 return Expansion::Unknown(format!("`count` is not known ({r})"));
             }
             return match v.to_num().and_then(as_int) {
                 Some(n) if (0..=MAX_ELEMS as i64).contains(&n) => Expansion::Count(n),
                 Some(n) if n >= 0 => {
                     let msg = format!("`count` of {n} is more than the {MAX_ELEMS} instances evaluated");
-                    self.report(Er { msg: msg.clone(), span: v.span.clone() }, ErrorKind::Invalid);
+                    self.report(EvaluationError { msg: msg.clone(), span: v.span.clone() }, ErrorKind::Invalid);
                     Expansion::Unknown(msg)
                 }
                 _ => {
                     let msg = format!("`count` must be a non-negative whole number, found {}", v.type_name());
-                    self.report(Er { msg: msg.clone(), span: v.span.clone() }, ErrorKind::Invalid);
+                    self.report(EvaluationError { msg: msg.clone(), span: v.span.clone() }, ErrorKind::Invalid);
                     Expansion::Unknown(msg)
                 }
             };
@@ -1236,21 +1273,21 @@ impl<'a> Ev<'a> {
         if let Some(ex) = body.attr("for_each") {
             let v = self.eval_top(&sc, ex, &mut refs);
             let bad = |msg: String| {
-                self.report(Er { msg: msg.clone(), span: v.span.clone() }, ErrorKind::Invalid);
+                self.report(EvaluationError { msg: msg.clone(), span: v.span.clone() }, ErrorKind::Invalid);
                 Expansion::Unknown(msg)
             };
-            return match &v.k {
-                K::Unknown(r) => Expansion::Unknown(format!("`for_each` is not known ({r})")),
-                K::Obj(o) => {
+            return match &v.kind {
+                HclKind::Unknown(r) => Expansion::Unknown(format!("`for_each` is not known ({r})")),
+                HclKind::Object(o) => {
                     if o.len() > MAX_ELEMS {
                         return bad(format!("`for_each` has more than {MAX_ELEMS} elements"));
                     }
                     Expansion::Keys(sorted_entries(o).into_iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
                 }
-                K::List(l) => {
+                HclKind::List(l) => {
                     // Terraform wants a set of strings here; a list reads as
                     // the set it would convert to.
-                    if let Some(r) = l.iter().find_map(V::first_unknown) {
+                    if let Some(r) = l.iter().find_map(HclValue::first_unknown) {
                         return Expansion::Unknown(format!("`for_each` is not known ({r})"));
                     }
                     if l.len() > MAX_ELEMS {
@@ -1259,7 +1296,7 @@ impl<'a> Ev<'a> {
                     let mut keys = Vec::new();
                     for x in l.iter() {
                         match x.to_str() {
-                            Some(s) => keys.push((s.clone(), V::str(s, x.span.clone()))),
+                            Some(s) => keys.push((s.clone(), HclValue::str(s, x.span.clone()))),
                             None => {
                                 return bad(format!("`for_each` set elements must be strings, found {}", x.type_name()))
                             }
@@ -1269,7 +1306,7 @@ impl<'a> Ev<'a> {
                     keys.dedup_by(|a, b| a.0 == b.0);
                     Expansion::Keys(keys)
                 }
-                K::Null => bad("`for_each` must not be null".into()),
+                HclKind::Null => bad("`for_each` must not be null".into()),
                 _ => bad(format!("`for_each` must be a map or a set of strings, found {}", v.type_name())),
             };
         }
@@ -1277,17 +1314,19 @@ impl<'a> Ev<'a> {
         Expansion::One
     }
 
-    pub fn expansion(&self, id: usize, ri: usize, span: &Span) -> R<Rc<Expansion>> {
+    pub fn expansion(&self, id: usize, ri: usize, span: &Span) -> Evaluated<Rc<Expansion>> {
         let inst = self.inst(id);
         match inst.expansions.borrow().get(&ri) {
             Some(Slot::Done(e)) => return Ok(e.clone()),
             Some(Slot::Busy) => {
                 let n = self.cycle("the count/for_each of a resource".into(), span);
-                return Ok(Rc::new(Expansion::Unknown(n.v.first_unknown().map(|r| r.to_string()).unwrap_or_default())));
+                return Ok(Rc::new(Expansion::Unknown(
+                    n.value.first_unknown().map(|r| r.to_string()).unwrap_or_default(),
+                )));
             }
             None => {}
         }
-        let Some(rd) = self.decl(&inst).resources.get(ri) else { return er("internal: resource index", span) };
+        let Some(rd) = self.decl(&inst).resources.get(ri) else { return fail("internal: resource index", span) };
         inst.expansions.borrow_mut().insert(ri, Slot::Busy);
         let e = Rc::new(self.expand_body(id, rd.body, &rd.span));
         inst.expansions.borrow_mut().insert(ri, Slot::Done(e.clone()));
@@ -1295,7 +1334,7 @@ impl<'a> Ev<'a> {
     }
 
     /// Every instance of resource `ri` of module instance `id`, evaluated.
-    pub fn resource(&self, id: usize, ri: usize, span: &Span) -> R<Rc<Vec<InstOut>>> {
+    pub fn resource(&self, id: usize, ri: usize, span: &Span) -> Evaluated<Rc<Vec<InstanceOutputs>>> {
         let inst = self.inst(id);
         match inst.resources.borrow().get(&ri) {
             Some(Slot::Done(e)) => return Ok(e.clone()),
@@ -1303,20 +1342,20 @@ impl<'a> Ev<'a> {
                 let rd = &self.decl(&inst).resources[ri];
                 let what = format!("{}{}.{}", inst.prefix, rd.ty, rd.name);
                 let n = self.cycle(what, span);
-                return er(n.v.first_unknown().map(|r| r.to_string()).unwrap_or_default(), span);
+                return fail(n.value.first_unknown().map(|r| r.to_string()).unwrap_or_default(), span);
             }
             None => {}
         }
         let decl = self.decl(&inst);
-        let Some(rd) = decl.resources.get(ri) else { return er("internal: resource index", span) };
+        let Some(rd) = decl.resources.get(ri) else { return fail("internal: resource index", span) };
         let exp = self.expansion(id, ri, &rd.span)?;
         inst.resources.borrow_mut().insert(ri, Slot::Busy);
         let mut outs = Vec::new();
         for (key, iter) in exp.instances() {
             let addr = format!("{}{}.{}{}", inst.prefix, rd.ty, rd.name, key.suffix());
-            let sc = Sc::new(id, &iter);
+            let sc = Scope::new(id, &iter);
             let (values, refs) = self.resource_body(&sc, rd.body, &rd.span);
-            outs.push(InstOut { addr, values, refs });
+            outs.push(InstanceOutputs { addr, values, refs });
         }
         {
             let mut marks = self.from_resources.borrow_mut();
@@ -1332,10 +1371,15 @@ impl<'a> Ev<'a> {
 
     /// A resource body as one object; refs per top-level attribute (a
     /// nested block's references go to its block type).
-    fn resource_body(&self, sc: &Sc, body: Bd<'_>, span: &Span) -> (V, BTreeMap<String, Vec<String>>) {
-        let mut vals: Vec<(String, V)> = Vec::new();
+    fn resource_body(
+        &self,
+        sc: &Scope,
+        body: SourceBody<'_>,
+        span: &Span,
+    ) -> (HclValue, BTreeMap<String, Vec<String>>) {
+        let mut vals: Vec<(String, HclValue)> = Vec::new();
         let mut refmap: BTreeMap<String, Refs> = BTreeMap::new();
-        let mut groups: Vec<(String, Vec<V>, Span)> = Vec::new();
+        let mut groups: Vec<(String, Vec<HclValue>, Span)> = Vec::new();
         for item in body.items() {
             match item {
                 Item::Attr { name, ex, span } => {
@@ -1363,37 +1407,40 @@ impl<'a> Ev<'a> {
             }
         }
         for (g, items, span) in groups {
-            vals.push((g, V::list(items, span)));
+            vals.push((g, HclValue::list(items, span)));
         }
         let refmap = refmap.into_iter().filter(|(_, r)| !r.0.is_empty()).map(|(k, r)| (k, r.0)).collect();
-        (V::obj(vals, span.clone()), refmap)
+        (HclValue::obj(vals, span.clone()), refmap)
     }
 
     /// The objects one block (or one `dynamic` block) contributes, and the
     /// block type they belong to.
     fn block_items<'b>(
         &self,
-        sc: &Sc,
+        sc: &Scope,
         ty: &'b str,
         labels: &[&'b str],
-        body: Bd<'_>,
+        body: SourceBody<'_>,
         span: &Span,
         refs: &mut Refs,
-    ) -> (&'b str, Vec<V>) {
+    ) -> (&'b str, Vec<HclValue>) {
         if ty != "dynamic" {
             return (ty, vec![self.block_obj(sc, body, span, refs)]);
         }
         let Some(&name) = labels.first() else {
-            self.report(Er { msg: "`dynamic` block without a label".into(), span: span.clone() }, ErrorKind::Invalid);
+            self.report(
+                EvaluationError { msg: "`dynamic` block without a label".into(), span: span.clone() },
+                ErrorKind::Invalid,
+            );
             return (ty, Vec::new());
         };
         (name, self.dynamic(sc, name, body, span, refs))
     }
 
-    fn dynamic(&self, sc: &Sc, name: &str, body: Bd<'_>, span: &Span, refs: &mut Refs) -> Vec<V> {
+    fn dynamic(&self, sc: &Scope, name: &str, body: SourceBody<'_>, span: &Span, refs: &mut Refs) -> Vec<HclValue> {
         let Some(fe) = body.attr("for_each") else {
             self.report(
-                Er { msg: format!("dynamic \"{name}\" has no `for_each`"), span: span.clone() },
+                EvaluationError { msg: format!("dynamic \"{name}\" has no `for_each`"), span: span.clone() },
                 ErrorKind::Invalid,
             );
             return Vec::new();
@@ -1401,15 +1448,17 @@ impl<'a> Ev<'a> {
         let iter_name = body.attr("iterator").and_then(|e| e.static_str()).unwrap_or(name).to_string();
         let content = body.items().into_iter().find_map(|i| match i {
             Item::Block { ty: "content", body, span, .. } => Some((body, span)),
-            Item::Attr { name: "content", ex, span } => match ex.e {
-                ExK::Json(n) => Some((Bd { f: ex.f, k: super::source::BdK::Json(n) }, span)),
-                ExK::Hcl(_) => None,
+            Item::Attr { name: "content", ex, span } => match ex.expression {
+                ExprKind::Json(n) => {
+                    Some((SourceBody { file: ex.file, kind: super::source::SourceBodyKind::Json(n) }, span))
+                }
+                ExprKind::Hcl(_) => None,
             },
             _ => None,
         });
         let Some((content, cspan)) = content else {
             self.report(
-                Er { msg: format!("dynamic \"{name}\" has no `content` block"), span: span.clone() },
+                EvaluationError { msg: format!("dynamic \"{name}\" has no `content` block"), span: span.clone() },
                 ErrorKind::Invalid,
             );
             return Vec::new();
@@ -1420,11 +1469,13 @@ impl<'a> Ev<'a> {
             Ok(None) => {
                 let r = coll.first_unknown().map(|r| r.to_string()).unwrap_or_default();
                 // Evaluate the content once for its references.
-                let u = V::unknown(r.clone(), coll.span.clone());
-                let s2 =
-                    sc.bind(&iter_name, V::obj(vec![("key".into(), u.clone()), ("value".into(), u)], cspan.clone()));
+                let u = HclValue::unknown(r.clone(), coll.span.clone());
+                let s2 = sc.bind(
+                    &iter_name,
+                    HclValue::obj(vec![("key".into(), u.clone()), ("value".into(), u)], cspan.clone()),
+                );
                 let _ = self.block_obj(&s2, content, &cspan, refs);
-                return vec![V::unknown(format!("dynamic \"{name}\" blocks are not known: {r}"), span.clone())];
+                return vec![HclValue::unknown(format!("dynamic \"{name}\" blocks are not known: {r}"), span.clone())];
             }
             Err(e) => {
                 self.report(e, ErrorKind::Invalid);
@@ -1432,11 +1483,11 @@ impl<'a> Ev<'a> {
             }
         };
         if self.tick(items.len() as u64, span).is_err() {
-            return vec![V::unknown(BUDGET_EXHAUSTED, span.clone())];
+            return vec![HclValue::unknown(BUDGET_EXHAUSTED, span.clone())];
         }
         let mut out = Vec::with_capacity(items.len());
         for (k, v) in items {
-            let it = V::obj(vec![("key".into(), k), ("value".into(), v)], cspan.clone());
+            let it = HclValue::obj(vec![("key".into(), k), ("value".into(), v)], cspan.clone());
             let s2 = sc.bind(&iter_name, it);
             out.push(self.block_obj(&s2, content, &cspan, refs));
         }
@@ -1444,13 +1495,13 @@ impl<'a> Ev<'a> {
     }
 
     /// A nested block's body as an object; nested blocks become lists.
-    fn block_obj(&self, sc: &Sc, body: Bd<'_>, span: &Span, refs: &mut Refs) -> V {
+    fn block_obj(&self, sc: &Scope, body: SourceBody<'_>, span: &Span, refs: &mut Refs) -> HclValue {
         if self.enter(span).is_err() {
-            return V::unknown(format!("blocks nested more than {MAX_DEPTH} levels deep"), span.clone());
+            return HclValue::unknown(format!("blocks nested more than {MAX_DEPTH} levels deep"), span.clone());
         }
         let _g = DepthGuard(&self.depth);
-        let mut vals: Vec<(String, V)> = Vec::new();
-        let mut groups: Vec<(String, Vec<V>, Span)> = Vec::new();
+        let mut vals: Vec<(String, HclValue)> = Vec::new();
+        let mut groups: Vec<(String, Vec<HclValue>, Span)> = Vec::new();
         for item in body.items() {
             match item {
                 Item::Attr { name, ex, span } => {
@@ -1468,24 +1519,26 @@ impl<'a> Ev<'a> {
             }
         }
         for (g, items, span) in groups {
-            vals.push((g, V::list(items, span)));
+            vals.push((g, HclValue::list(items, span)));
         }
-        V::obj(vals, span.clone())
+        HclValue::obj(vals, span.clone())
     }
 
     /// The instances of module call `ci` in module instance `id`.
-    pub fn children(&self, id: usize, ci: usize, span: &Span) -> R<Rc<Children>> {
+    pub fn children(&self, id: usize, ci: usize, span: &Span) -> Evaluated<Rc<Children>> {
         let inst = self.inst(id);
         match inst.children.borrow().get(&ci) {
             Some(Slot::Done(c)) => return Ok(c.clone()),
             Some(Slot::Busy) => {
                 let n = self.cycle("a module's count/for_each".into(), span);
-                return Ok(Rc::new(Children::Opaque(n.v.first_unknown().map(|r| r.to_string()).unwrap_or_default())));
+                return Ok(Rc::new(Children::Opaque(
+                    n.value.first_unknown().map(|r| r.to_string()).unwrap_or_default(),
+                )));
             }
             None => {}
         }
         let decl = self.decl(&inst);
-        let Some(call) = decl.calls.get(ci) else { return er("internal: module call index", span) };
+        let Some(call) = decl.calls.get(ci) else { return fail("internal: module call index", span) };
         inst.children.borrow_mut().insert(ci, Slot::Busy);
         let ch = match &call.source {
             Source::Remote => Children::Opaque(format!(
@@ -1496,12 +1549,12 @@ impl<'a> Ev<'a> {
             Source::Local(d) if inst.stack.contains(d) => {
                 let msg = format!("module `{}` calls itself (through `{}`)", call.name, call.source_text);
                 let cs = call.body.attr("source").map_or_else(|| span.clone(), |e| e.span());
-                self.report(Er { msg: msg.clone(), span: cs }, ErrorKind::Invalid);
+                self.report(EvaluationError { msg: msg.clone(), span: cs }, ErrorKind::Invalid);
                 Children::Opaque(msg)
             }
             Source::Local(_) if self.insts.borrow().len() >= MAX_INSTANCES => {
                 let msg = format!("more than {MAX_INSTANCES} module instances; module `{}` not evaluated", call.name);
-                self.report(Er { msg: msg.clone(), span: span.clone() }, ErrorKind::Invalid);
+                self.report(EvaluationError { msg: msg.clone(), span: span.clone() }, ErrorKind::Invalid);
                 Children::Opaque(msg)
             }
             Source::Local(d) => {
@@ -1516,8 +1569,13 @@ impl<'a> Ev<'a> {
                     let prefix = format!("{}module.{}{}.", inst.prefix, call.name, key.suffix());
                     let mut stack = inst.stack.clone();
                     stack.push(*d);
-                    let child =
-                        Inst::new(*d, prefix, path_module.clone(), Some(Parent { inst: id, call: ci, iter }), stack);
+                    let child = Instance::new(
+                        *d,
+                        prefix,
+                        path_module.clone(),
+                        Some(Parent { inst: id, call: ci, iter }),
+                        stack,
+                    );
                     let mut insts = self.insts.borrow_mut();
                     insts.push(Rc::new(child));
                     list.push((key, insts.len() - 1));
@@ -1532,15 +1590,23 @@ impl<'a> Ev<'a> {
 
     /// Calls a function. `try` and `can` see their arguments' errors; every
     /// other function gets evaluated arguments.
-    fn call(&self, sc: &Sc, name: &str, args: &[Ex<'_>], expand: bool, span: Span, refs: &mut Refs) -> R<V> {
+    fn call(
+        &self,
+        sc: &Scope,
+        name: &str,
+        args: &[Expr<'_>],
+        expand: bool,
+        span: Span,
+        refs: &mut Refs,
+    ) -> Evaluated<HclValue> {
         match name {
             "try" => {
-                let mut last: Option<Er> = None;
+                let mut last: Option<EvaluationError> = None;
                 for a in args {
                     match self.eval(sc, *a, refs) {
                         // An unknown result might still fail once known.
                         Ok(v) => match v.first_unknown() {
-                            Some(r) => return Ok(V::unknown(r.to_string(), span)),
+                            Some(r) => return Ok(HclValue::unknown(r.to_string(), span)),
                             None => return Ok(v),
                         },
                         Err(e) => last = Some(e),
@@ -1548,19 +1614,19 @@ impl<'a> Ev<'a> {
                 }
                 return match last {
                     Some(e) => {
-                        er(format!("no expression given to `try` succeeded; the last failed with: {}", e.msg), &span)
+                        fail(format!("no expression given to `try` succeeded; the last failed with: {}", e.msg), &span)
                     }
-                    None => er("`try` needs at least one argument", &span),
+                    None => fail("`try` needs at least one argument", &span),
                 };
             }
             "can" => {
-                let [a] = args else { return er("`can` takes one argument", &span) };
+                let [a] = args else { return fail("`can` takes one argument", &span) };
                 return Ok(match self.eval(sc, *a, refs) {
                     Ok(v) => match v.first_unknown() {
-                        Some(r) => V::unknown(r.to_string(), span),
-                        None => V::bool(true, span),
+                        Some(r) => HclValue::unknown(r.to_string(), span),
+                        None => HclValue::bool(true, span),
                     },
-                    Err(_) => V::bool(false, span),
+                    Err(_) => HclValue::bool(false, span),
                 });
             }
             _ => {}
@@ -1572,9 +1638,9 @@ impl<'a> Ev<'a> {
         if expand {
             // f(xs...): the last argument's elements become arguments.
             match vals.pop() {
-                Some(V { k: K::List(l), .. }) => vals.extend(l.iter().cloned()),
-                Some(v @ V { k: K::Unknown(_), .. }) => return Ok(v.with_span(span)),
-                Some(v) => return er(format!("`...` needs a list, found {}", v.type_name()), &v.span),
+                Some(HclValue { kind: HclKind::List(l), .. }) => vals.extend(l.iter().cloned()),
+                Some(v @ HclValue { kind: HclKind::Unknown(_), .. }) => return Ok(v.with_span(span)),
+                Some(v) => return fail(format!("`...` needs a list, found {}", v.type_name()), &v.span),
                 None => {}
             }
         }
@@ -1582,13 +1648,13 @@ impl<'a> Ev<'a> {
     }
 }
 
-impl Ev<'_> {
+impl Evaluator<'_> {
     /// Appends the resources of module instance `id` and of the local
     /// modules it calls, in declaration order.
     /// `budget` caps the nodes converted for all resources together, so a
     /// value built by sharing (`[local.a, local.a]`, sixty times over)
     /// cannot be expanded into memory.
-    pub fn produce(&self, id: usize, out: &mut Vec<TfResource>, budget: &mut u64) {
+    pub fn produce(&self, id: usize, out: &mut Vec<Resource>, budget: &mut u64) {
         let inst = self.inst(id);
         let decl = self.decl(&inst);
         for (ri, rd) in decl.resources.iter().enumerate() {
@@ -1600,7 +1666,7 @@ impl Ev<'_> {
                         let before = mine;
                         let values = to_tf(&o.values, &mut mine);
                         *budget -= before - mine;
-                        out.push(TfResource {
+                        out.push(Resource {
                             address: o.addr.clone(),
                             ty: rd.ty.to_string(),
                             span: rd.span.clone(),
@@ -1629,9 +1695,9 @@ impl Ev<'_> {
     }
 }
 
-impl Inst {
-    fn new(decl: usize, prefix: String, path_module: String, parent: Option<Parent>, stack: Vec<usize>) -> Inst {
-        Inst {
+impl Instance {
+    fn new(decl: usize, prefix: String, path_module: String, parent: Option<Parent>, stack: Vec<usize>) -> Instance {
+        Instance {
             decl,
             prefix,
             path_module,
@@ -1648,18 +1714,18 @@ impl Inst {
 }
 
 /// Records the collections inside a resource's values (see
-/// `Ev::from_resources`).
-fn mark_collections(v: &V, marks: &mut HashSet<usize>, depth: u32, steps: &mut u64) {
+/// `Evaluator::from_resources`).
+fn mark_collections(v: &HclValue, marks: &mut HashSet<usize>, depth: u32, steps: &mut u64) {
     if depth > 64 || *steps == 0 {
         return;
     }
     *steps -= 1;
-    match &v.k {
-        K::List(l) => {
+    match &v.kind {
+        HclKind::List(l) => {
             marks.insert(Rc::as_ptr(l) as *const () as usize);
             l.iter().for_each(|x| mark_collections(x, marks, depth + 1, steps));
         }
-        K::Obj(o) => {
+        HclKind::Object(o) => {
             marks.insert(Rc::as_ptr(o) as *const () as usize);
             o.iter().for_each(|(_, x)| mark_collections(x, marks, depth + 1, steps));
         }
@@ -1667,93 +1733,95 @@ fn mark_collections(v: &V, marks: &mut HashSet<usize>, depth: u32, steps: &mut u
     }
 }
 
-fn unreachable_key() -> InstKey {
-    InstKey::Unknown
+fn unreachable_key() -> InstanceKey {
+    InstanceKey::Unknown
 }
 
-fn show_key(k: &V) -> String {
-    match &k.k {
-        K::Str(s) => quote(s),
-        K::Num(n) => fmt_num(*n),
+fn show_key(k: &HclValue) -> String {
+    match &k.kind {
+        HclKind::String(s) => quote(s),
+        HclKind::Number(n) => fmt_num(*n),
         _ => k.type_name().to_string(),
     }
 }
 
-fn bool_operand(v: &V) -> R<bool> {
+fn bool_operand(v: &HclValue) -> Evaluated<bool> {
     match v.to_bool() {
         Some(b) => Ok(b),
-        None => er(format!("a bool is required, found {}", v.type_name()), &v.span),
+        None => fail(format!("a bool is required, found {}", v.type_name()), &v.span),
     }
 }
 
 /// The unknown among operands, for an operator whose result it decides.
-fn unknown_of(vs: &[&V], span: Span) -> V {
+fn unknown_of(vs: &[&HclValue], span: Span) -> HclValue {
     let r = vs.iter().find_map(|v| v.first_unknown()).map(|r| r.to_string()).unwrap_or_default();
-    V::unknown(r, span)
+    HclValue::unknown(r, span)
 }
 
 /// (key, value) pairs of a collection: lists by index, objects by sorted
 /// key. `None` when the collection is unknown.
-pub(crate) fn iterate(v: &V) -> R<Option<Vec<(V, V)>>> {
-    match &v.k {
-        K::Unknown(_) | K::Res(_) => Ok(None),
-        K::List(l) => {
-            Ok(Some(l.iter().enumerate().map(|(i, x)| (V::num(i as f64, x.span.clone()), x.clone())).collect()))
+pub(crate) fn iterate(v: &HclValue) -> Evaluated<Option<Vec<(HclValue, HclValue)>>> {
+    match &v.kind {
+        HclKind::Unknown(_) | HclKind::Resource(_) => Ok(None),
+        HclKind::List(l) => {
+            Ok(Some(l.iter().enumerate().map(|(i, x)| (HclValue::num(i as f64, x.span.clone()), x.clone())).collect()))
         }
-        K::Obj(o) => {
-            Ok(Some(sorted_entries(o).into_iter().map(|(k, x)| (V::str(k, x.span.clone()), x.clone())).collect()))
-        }
-        K::Null => er("cannot iterate over a null value", &v.span),
-        _ => er(format!("cannot iterate over a {}", v.type_name()), &v.span),
+        HclKind::Object(o) => Ok(Some(
+            sorted_entries(o).into_iter().map(|(k, x)| (HclValue::str(k, x.span.clone()), x.clone())).collect(),
+        )),
+        HclKind::Null => fail("cannot iterate over a null value", &v.span),
+        _ => fail(format!("cannot iterate over a {}", v.type_name()), &v.span),
     }
 }
 
 /// `v[k]`.
-pub(crate) fn index(v: V, k: &V) -> R<V> {
+pub(crate) fn index(v: HclValue, k: &HclValue) -> Evaluated<HclValue> {
     if k.is_unknown() {
         return Ok(k.clone());
     }
-    match &v.k {
-        K::Unknown(_) => Ok(v),
-        K::List(l) => {
+    match &v.kind {
+        HclKind::Unknown(_) => Ok(v),
+        HclKind::List(l) => {
             let Some(i) = k.to_num().and_then(as_int) else {
-                return er(format!("a list index must be a whole number, found {}", k.type_name()), &k.span);
+                return fail(format!("a list index must be a whole number, found {}", k.type_name()), &k.span);
             };
             match usize::try_from(i).ok().and_then(|i| l.get(i)) {
                 Some(x) => Ok(x.clone()),
-                None => er(format!("index {i} is out of range for a list of {} elements", l.len()), &k.span),
+                None => fail(format!("index {i} is out of range for a list of {} elements", l.len()), &k.span),
             }
         }
-        K::Obj(_) => {
+        HclKind::Object(_) => {
             let Some(s) = k.to_str() else {
-                return er(format!("a map key must be a string, found {}", k.type_name()), &k.span);
+                return fail(format!("a map key must be a string, found {}", k.type_name()), &k.span);
             };
             match v.get(&s) {
                 Some(x) => Ok(x.clone()),
-                None => er(format!("the map has no element for key {}", quote(&s)), &k.span),
+                None => fail(format!("the map has no element for key {}", quote(&s)), &k.span),
             }
         }
-        K::Null => er("cannot index a null value", &k.span),
-        _ => er(format!("cannot index a {}", v.type_name()), &k.span),
+        HclKind::Null => fail("cannot index a null value", &k.span),
+        _ => fail(format!("cannot index a {}", v.type_name()), &k.span),
     }
 }
 
-fn push_interp(v: &V, out: &mut String, unknown: &mut Option<V>) -> R<()> {
-    match &v.k {
-        K::Unknown(_) | K::Res(_) => {
+fn push_interp(v: &HclValue, out: &mut String, unknown: &mut Option<HclValue>) -> Evaluated<()> {
+    match &v.kind {
+        HclKind::Unknown(_) | HclKind::Resource(_) => {
             if unknown.is_none() {
-                *unknown =
-                    Some(V::unknown(v.first_unknown().map(|r| r.to_string()).unwrap_or_default(), v.span.clone()));
+                *unknown = Some(HclValue::unknown(
+                    v.first_unknown().map(|r| r.to_string()).unwrap_or_default(),
+                    v.span.clone(),
+                ));
             }
             Ok(())
         }
-        K::Null => er("a null value cannot be used in a string template", &v.span),
+        HclKind::Null => fail("a null value cannot be used in a string template", &v.span),
         _ => match v.to_str() {
             Some(s) => {
                 out.push_str(&s);
                 Ok(())
             }
-            None => er(format!("a {} cannot be used in a string template", v.type_name()), &v.span),
+            None => fail(format!("a {} cannot be used in a string template", v.type_name()), &v.span),
         },
     }
 }

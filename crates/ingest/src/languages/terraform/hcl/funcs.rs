@@ -11,8 +11,8 @@
 //! supported", never an error.
 
 use super::cidr;
-use super::eval::{er, Ev, MAX_ELEMS, R};
-use super::value::{as_int, equals, fmt_num, make_set, parse_num, quote, sorted_entries, K, V};
+use super::eval::{fail, Evaluated, Evaluator, MAX_ELEMS};
+use super::value::{as_int, equals, fmt_num, make_set, parse_num, quote, sorted_entries, HclKind, HclValue};
 use portcullis_model::Span;
 use portcullis_syntax::json;
 use std::rc::Rc;
@@ -42,14 +42,14 @@ const UNKNOWABLE: &[(&str, &str)] = &[
 /// Longest string a function may build.
 pub(crate) const MAX_STR: usize = 16 << 20;
 
-fn check_str(n: usize, span: &Span) -> R<()> {
+fn check_str(n: usize, span: &Span) -> Evaluated<()> {
     if n > MAX_STR {
-        return er("result would be longer than 16 MiB", span);
+        return fail("result would be longer than 16 MiB", span);
     }
     Ok(())
 }
 
-fn arity(name: &str, args: &[V], min: usize, max: usize, span: &Span) -> R<()> {
+fn arity(name: &str, args: &[HclValue], min: usize, max: usize, span: &Span) -> Evaluated<()> {
     if args.len() < min || args.len() > max {
         let want = if min == max {
             format!("{min}")
@@ -58,75 +58,77 @@ fn arity(name: &str, args: &[V], min: usize, max: usize, span: &Span) -> R<()> {
         } else {
             format!("{min} to {max}")
         };
-        return er(format!("`{name}` takes {want} argument(s), {} given", args.len()), span);
+        return fail(format!("`{name}` takes {want} argument(s), {} given", args.len()), span);
     }
     Ok(())
 }
 
 /// The first unknown anywhere in the arguments.
-fn deep_unknown(args: &[V]) -> Option<Rc<str>> {
-    args.iter().find_map(V::first_unknown)
+fn deep_unknown(args: &[HclValue]) -> Option<Rc<str>> {
+    args.iter().find_map(HclValue::first_unknown)
 }
 
 /// The first argument that is itself unknown (not merely containing one).
-fn top_unknown(args: &[V]) -> Option<Rc<str>> {
-    args.iter().find_map(|v| match &v.k {
-        K::Unknown(r) => Some(r.clone()),
-        K::Res(r) => Some(Rc::from(format!("{} is known only after apply", r.addr))),
+fn top_unknown(args: &[HclValue]) -> Option<Rc<str>> {
+    args.iter().find_map(|v| match &v.kind {
+        HclKind::Unknown(r) => Some(r.clone()),
+        HclKind::Resource(r) => Some(Rc::from(format!("{} is known only after apply", r.addr))),
         _ => None,
     })
 }
 
-fn string(name: &str, v: &V) -> R<String> {
-    match &v.k {
-        K::Null => er(format!("`{name}`: argument must not be null"), &v.span),
+fn string(name: &str, v: &HclValue) -> Evaluated<String> {
+    match &v.kind {
+        HclKind::Null => fail(format!("`{name}`: argument must not be null"), &v.span),
         _ => v
             .to_str()
             .ok_or(())
-            .or_else(|_| er(format!("`{name}`: a string is required, found {}", v.type_name()), &v.span)),
+            .or_else(|_| fail(format!("`{name}`: a string is required, found {}", v.type_name()), &v.span)),
     }
 }
 
-fn number(name: &str, v: &V) -> R<f64> {
-    v.to_num().ok_or(()).or_else(|_| er(format!("`{name}`: a number is required, found {}", v.type_name()), &v.span))
+fn number(name: &str, v: &HclValue) -> Evaluated<f64> {
+    v.to_num().ok_or(()).or_else(|_| fail(format!("`{name}`: a number is required, found {}", v.type_name()), &v.span))
 }
 
-fn int(name: &str, v: &V) -> R<i64> {
+fn int(name: &str, v: &HclValue) -> Evaluated<i64> {
     let n = number(name, v)?;
-    as_int(n).ok_or(()).or_else(|_| er(format!("`{name}`: a whole number is required, found {}", fmt_num(n)), &v.span))
+    as_int(n)
+        .ok_or(())
+        .or_else(|_| fail(format!("`{name}`: a whole number is required, found {}", fmt_num(n)), &v.span))
 }
 
-fn list<'v>(name: &str, v: &'v V) -> R<&'v [V]> {
-    match &v.k {
-        K::List(l) => Ok(l),
-        _ => er(format!("`{name}`: a list is required, found {}", v.type_name()), &v.span),
+fn list<'v>(name: &str, v: &'v HclValue) -> Evaluated<&'v [HclValue]> {
+    match &v.kind {
+        HclKind::List(l) => Ok(l),
+        _ => fail(format!("`{name}`: a list is required, found {}", v.type_name()), &v.span),
     }
 }
 
-fn obj<'v>(name: &str, v: &'v V) -> R<&'v [(String, V)]> {
-    match &v.k {
-        K::Obj(o) => Ok(o),
-        _ => er(format!("`{name}`: a map or object is required, found {}", v.type_name()), &v.span),
+fn obj<'v>(name: &str, v: &'v HclValue) -> Evaluated<&'v [(String, HclValue)]> {
+    match &v.kind {
+        HclKind::Object(o) => Ok(o),
+        _ => fail(format!("`{name}`: a map or object is required, found {}", v.type_name()), &v.span),
     }
 }
 
-fn check_len(n: usize, span: &Span) -> R<()> {
+fn check_len(n: usize, span: &Span) -> Evaluated<()> {
     if n > MAX_ELEMS {
-        return er(format!("result would have more than {MAX_ELEMS} elements"), span);
+        return fail(format!("result would have more than {MAX_ELEMS} elements"), span);
     }
     Ok(())
 }
 
-fn regex_of(name: &str, pat: &str, span: &Span) -> R<regex::Regex> {
+fn regex_of(name: &str, pat: &str, span: &Span) -> Evaluated<regex::Regex> {
     regex::RegexBuilder::new(pat)
         .size_limit(1 << 20)
         .build()
-        .or_else(|e| er(format!("`{name}`: invalid regular expression: {e}"), span))
+        .or_else(|e| fail(format!("`{name}`: invalid regular expression: {e}"), span))
 }
 
-pub(crate) fn call(ev: &Ev, name: &str, args: Vec<V>, span: Span) -> R<V> {
+pub(crate) fn call(ev: &Evaluator, name: &str, args: Vec<HclValue>, span: Span) -> Evaluated<HclValue> {
     if let Some((_, why)) = UNKNOWABLE.iter().find(|(n, _)| *n == name) {
-        return Ok(V::unknown(format!("function `{name}` {why}"), span));
+        return Ok(HclValue::unknown(format!("function `{name}` {why}"), span));
     }
     // Structural functions: an unknown element does not hide the answer.
     match name {
@@ -136,10 +138,10 @@ pub(crate) fn call(ev: &Ev, name: &str, args: Vec<V>, span: Span) -> R<V> {
         _ => {}
     }
     if !is_known_function(name) {
-        return Ok(V::unknown(format!("function `{name}` is not supported"), span));
+        return Ok(HclValue::unknown(format!("function `{name}` is not supported"), span));
     }
     if let Some(r) = deep_unknown(&args) {
-        return Ok(V::unknown(r.to_string(), span));
+        return Ok(HclValue::unknown(r.to_string(), span));
     }
     scalar(ev, name, args, span)
 }
@@ -209,24 +211,24 @@ fn is_known_function(name: &str) -> bool {
     )
 }
 
-fn structural(ev: &Ev, name: &str, args: Vec<V>, span: Span) -> R<V> {
+fn structural(ev: &Evaluator, name: &str, args: Vec<HclValue>, span: Span) -> Evaluated<HclValue> {
     match name {
         "length" => {
             arity(name, &args, 1, 1, &span)?;
             let a = &args[0];
-            Ok(match &a.k {
-                K::Unknown(_) | K::Res(_) => {
-                    V::unknown(a.first_unknown().map(|r| r.to_string()).unwrap_or_default(), span)
+            Ok(match &a.kind {
+                HclKind::Unknown(_) | HclKind::Resource(_) => {
+                    HclValue::unknown(a.first_unknown().map(|r| r.to_string()).unwrap_or_default(), span)
                 }
-                K::List(l) => V::num(l.len() as f64, span),
-                K::Obj(o) => V::num(sorted_entries(o).len() as f64, span),
-                K::Str(s) => V::num(s.chars().count() as f64, span),
-                _ => return er(format!("`length`: cannot take the length of a {}", a.type_name()), &a.span),
+                HclKind::List(l) => HclValue::num(l.len() as f64, span),
+                HclKind::Object(o) => HclValue::num(sorted_entries(o).len() as f64, span),
+                HclKind::String(s) => HclValue::num(s.chars().count() as f64, span),
+                _ => return fail(format!("`length`: cannot take the length of a {}", a.type_name()), &a.span),
             })
         }
         "concat" => {
             if let Some(r) = top_unknown(&args) {
-                return Ok(V::unknown(r.to_string(), span));
+                return Ok(HclValue::unknown(r.to_string(), span));
             }
             let mut out = Vec::new();
             for a in &args {
@@ -234,39 +236,39 @@ fn structural(ev: &Ev, name: &str, args: Vec<V>, span: Span) -> R<V> {
                 check_len(out.len(), &span)?;
             }
             ev.tick(out.len() as u64, &span)?;
-            Ok(V::list(out, span))
+            Ok(HclValue::list(out, span))
         }
         "flatten" => {
             arity(name, &args, 1, 1, &span)?;
             let mut out = Vec::new();
             if let Some(r) = flatten_into(&args[0], &mut out, 0, &span)? {
-                return Ok(V::unknown(r.to_string(), span));
+                return Ok(HclValue::unknown(r.to_string(), span));
             }
             ev.tick(out.len() as u64, &span)?;
-            Ok(V::list(out, span))
+            Ok(HclValue::list(out, span))
         }
         "keys" | "values" => {
             arity(name, &args, 1, 1, &span)?;
             if let Some(r) = top_unknown(&args) {
-                return Ok(V::unknown(r.to_string(), span));
+                return Ok(HclValue::unknown(r.to_string(), span));
             }
             let o = obj(name, &args[0])?;
             let entries = sorted_entries(o);
-            Ok(V::list(
+            Ok(HclValue::list(
                 entries
                     .into_iter()
-                    .map(|(k, v)| if name == "keys" { V::str(k, v.span.clone()) } else { v.clone() })
+                    .map(|(k, v)| if name == "keys" { HclValue::str(k, v.span.clone()) } else { v.clone() })
                     .collect(),
                 span,
             ))
         }
         "merge" => {
             if let Some(r) = top_unknown(&args) {
-                return Ok(V::unknown(r.to_string(), span));
+                return Ok(HclValue::unknown(r.to_string(), span));
             }
-            let mut out: Vec<(String, V)> = Vec::new();
+            let mut out: Vec<(String, HclValue)> = Vec::new();
             for a in &args {
-                if matches!(a.k, K::Null) {
+                if matches!(a.kind, HclKind::Null) {
                     continue;
                 }
                 for (k, v) in obj(name, a)? {
@@ -275,12 +277,12 @@ fn structural(ev: &Ev, name: &str, args: Vec<V>, span: Span) -> R<V> {
                 }
             }
             ev.tick(out.len() as u64, &span)?;
-            Ok(V::obj(out, span))
+            Ok(HclValue::obj(out, span))
         }
         "lookup" => {
             arity(name, &args, 2, 3, &span)?;
             if let Some(r) = top_unknown(&args[..2]) {
-                return Ok(V::unknown(r.to_string(), span));
+                return Ok(HclValue::unknown(r.to_string(), span));
             }
             let o = obj(name, &args[0])?;
             let key = string(name, &args[1])?;
@@ -288,153 +290,161 @@ fn structural(ev: &Ev, name: &str, args: Vec<V>, span: Span) -> R<V> {
                 Some((_, v)) => Ok(v.clone()),
                 None => match args.get(2) {
                     Some(d) => Ok(d.clone()),
-                    None => er(format!("`lookup`: the map has no key {}", quote(&key)), &span),
+                    None => fail(format!("`lookup`: the map has no key {}", quote(&key)), &span),
                 },
             }
         }
         "element" => {
             arity(name, &args, 2, 2, &span)?;
             if let Some(r) = top_unknown(&args) {
-                return Ok(V::unknown(r.to_string(), span));
+                return Ok(HclValue::unknown(r.to_string(), span));
             }
             let l = list(name, &args[0])?;
             let i = int(name, &args[1])?;
             if l.is_empty() {
-                return er("`element`: cannot use element function with an empty list", &span);
+                return fail("`element`: cannot use element function with an empty list", &span);
             }
             if i < 0 {
-                return er("`element`: the index must not be negative", &args[1].span);
+                return fail("`element`: the index must not be negative", &args[1].span);
             }
             Ok(l[(i as usize) % l.len()].clone())
         }
         "slice" => {
             arity(name, &args, 3, 3, &span)?;
             if let Some(r) = top_unknown(&args) {
-                return Ok(V::unknown(r.to_string(), span));
+                return Ok(HclValue::unknown(r.to_string(), span));
             }
             let l = list(name, &args[0])?;
             let (s, e) = (int(name, &args[1])?, int(name, &args[2])?);
             if s < 0 || e < s || e as usize > l.len() {
-                return er(format!("`slice`: indexes {s}..{e} are out of range for a list of {}", l.len()), &span);
+                return fail(format!("`slice`: indexes {s}..{e} are out of range for a list of {}", l.len()), &span);
             }
-            Ok(V::list(l[s as usize..e as usize].to_vec(), span))
+            Ok(HclValue::list(l[s as usize..e as usize].to_vec(), span))
         }
         "reverse" => {
             arity(name, &args, 1, 1, &span)?;
             if let Some(r) = top_unknown(&args) {
-                return Ok(V::unknown(r.to_string(), span));
+                return Ok(HclValue::unknown(r.to_string(), span));
             }
             let mut l = list(name, &args[0])?.to_vec();
             l.reverse();
-            Ok(V::list(l, span))
+            Ok(HclValue::list(l, span))
         }
         "tolist" => {
             arity(name, &args, 1, 1, &span)?;
-            match &args[0].k {
-                K::Unknown(_) | K::List(_) | K::Null => Ok(args[0].clone().with_span(span)),
-                _ => er(format!("`tolist`: cannot convert a {} to a list", args[0].type_name()), &span),
+            match &args[0].kind {
+                HclKind::Unknown(_) | HclKind::List(_) | HclKind::Null => Ok(args[0].clone().with_span(span)),
+                _ => fail(format!("`tolist`: cannot convert a {} to a list", args[0].type_name()), &span),
             }
         }
         "tomap" => {
             arity(name, &args, 1, 1, &span)?;
-            match &args[0].k {
-                K::Unknown(_) | K::Obj(_) | K::Null => Ok(args[0].clone().with_span(span)),
-                _ => er(format!("`tomap`: cannot convert a {} to a map", args[0].type_name()), &span),
+            match &args[0].kind {
+                HclKind::Unknown(_) | HclKind::Object(_) | HclKind::Null => Ok(args[0].clone().with_span(span)),
+                _ => fail(format!("`tomap`: cannot convert a {} to a map", args[0].type_name()), &span),
             }
         }
         "coalescelist" => {
             for a in &args {
-                match &a.k {
-                    K::Unknown(_) | K::Res(_) => {
-                        return Ok(V::unknown(a.first_unknown().map(|r| r.to_string()).unwrap_or_default(), span))
+                match &a.kind {
+                    HclKind::Unknown(_) | HclKind::Resource(_) => {
+                        return Ok(HclValue::unknown(
+                            a.first_unknown().map(|r| r.to_string()).unwrap_or_default(),
+                            span,
+                        ))
                     }
-                    K::List(l) if l.is_empty() => {}
-                    K::List(_) => return Ok(a.clone()),
-                    K::Null => {}
-                    _ => return er(format!("`coalescelist`: a list is required, found {}", a.type_name()), &a.span),
+                    HclKind::List(l) if l.is_empty() => {}
+                    HclKind::List(_) => return Ok(a.clone()),
+                    HclKind::Null => {}
+                    _ => return fail(format!("`coalescelist`: a list is required, found {}", a.type_name()), &a.span),
                 }
             }
-            er("`coalescelist`: no non-empty list given", &span)
+            fail("`coalescelist`: no non-empty list given", &span)
         }
         "coalesce" => {
             for a in &args {
-                match &a.k {
-                    K::Unknown(_) | K::Res(_) => {
-                        return Ok(V::unknown(a.first_unknown().map(|r| r.to_string()).unwrap_or_default(), span))
+                match &a.kind {
+                    HclKind::Unknown(_) | HclKind::Resource(_) => {
+                        return Ok(HclValue::unknown(
+                            a.first_unknown().map(|r| r.to_string()).unwrap_or_default(),
+                            span,
+                        ))
                     }
-                    K::Null => {}
-                    K::Str(s) if s.is_empty() => {}
+                    HclKind::Null => {}
+                    HclKind::String(s) if s.is_empty() => {}
                     _ => return Ok(a.clone()),
                 }
             }
-            er("`coalesce`: no non-null, non-empty argument given", &span)
+            fail("`coalesce`: no non-null, non-empty argument given", &span)
         }
         "zipmap" => {
             arity(name, &args, 2, 2, &span)?;
             if let Some(r) = top_unknown(&args) {
-                return Ok(V::unknown(r.to_string(), span));
+                return Ok(HclValue::unknown(r.to_string(), span));
             }
             let ks = list(name, &args[0])?;
             let vs = list(name, &args[1])?;
             if let Some(r) = deep_unknown(ks) {
-                return Ok(V::unknown(r.to_string(), span));
+                return Ok(HclValue::unknown(r.to_string(), span));
             }
             if ks.len() != vs.len() {
-                return er(format!("`zipmap`: {} keys but {} values", ks.len(), vs.len()), &span);
+                return fail(format!("`zipmap`: {} keys but {} values", ks.len(), vs.len()), &span);
             }
-            let mut out: Vec<(String, V)> = Vec::new();
+            let mut out: Vec<(String, HclValue)> = Vec::new();
             for (k, v) in ks.iter().zip(vs.iter()) {
                 let k = string(name, k)?;
                 out.retain(|(x, _)| *x != k);
                 out.push((k, v.clone()));
             }
-            Ok(V::obj(out, span))
+            Ok(HclValue::obj(out, span))
         }
         "one" => {
             arity(name, &args, 1, 1, &span)?;
-            match &args[0].k {
-                K::Unknown(_) => Ok(args[0].clone()),
-                K::Null => Ok(V::null(span)),
-                K::List(l) if l.is_empty() => Ok(V::null(span)),
-                K::List(l) if l.len() == 1 => Ok(l[0].clone()),
-                K::List(l) => er(format!("`one`: the list has {} elements; at most one is allowed", l.len()), &span),
-                _ => er(format!("`one`: a list is required, found {}", args[0].type_name()), &span),
+            match &args[0].kind {
+                HclKind::Unknown(_) => Ok(args[0].clone()),
+                HclKind::Null => Ok(HclValue::null(span)),
+                HclKind::List(l) if l.is_empty() => Ok(HclValue::null(span)),
+                HclKind::List(l) if l.len() == 1 => Ok(l[0].clone()),
+                HclKind::List(l) => {
+                    fail(format!("`one`: the list has {} elements; at most one is allowed", l.len()), &span)
+                }
+                _ => fail(format!("`one`: a list is required, found {}", args[0].type_name()), &span),
             }
         }
         "chunklist" => {
             arity(name, &args, 2, 2, &span)?;
             if let Some(r) = top_unknown(&args) {
-                return Ok(V::unknown(r.to_string(), span));
+                return Ok(HclValue::unknown(r.to_string(), span));
             }
             let l = list(name, &args[0])?;
             let n = int(name, &args[1])?;
             if n < 0 {
-                return er("`chunklist`: the size must not be negative", &span);
+                return fail("`chunklist`: the size must not be negative", &span);
             }
             if n == 0 {
-                return Ok(V::list(vec![V::list(l.to_vec(), span.clone())], span));
+                return Ok(HclValue::list(vec![HclValue::list(l.to_vec(), span.clone())], span));
             }
-            Ok(V::list(l.chunks(n as usize).map(|c| V::list(c.to_vec(), span.clone())).collect(), span))
+            Ok(HclValue::list(l.chunks(n as usize).map(|c| HclValue::list(c.to_vec(), span.clone())).collect(), span))
         }
         "nonsensitive" | "sensitive" => {
             arity(name, &args, 1, 1, &span)?;
             Ok(args[0].clone())
         }
-        _ => Ok(V::unknown(format!("function `{name}` is not supported"), span)),
+        _ => Ok(HclValue::unknown(format!("function `{name}` is not supported"), span)),
     }
 }
 
 /// Flattens nested lists; `Some(reason)` if an unknown might be a list.
-fn flatten_into(v: &V, out: &mut Vec<V>, depth: u32, span: &Span) -> R<Option<Rc<str>>> {
+fn flatten_into(v: &HclValue, out: &mut Vec<HclValue>, depth: u32, span: &Span) -> Evaluated<Option<Rc<str>>> {
     if depth > 64 {
-        return er("`flatten`: lists nested too deeply", span);
+        return fail("`flatten`: lists nested too deeply", span);
     }
-    match &v.k {
-        K::Unknown(r) => Ok(Some(r.clone())),
-        K::List(l) => {
+    match &v.kind {
+        HclKind::Unknown(r) => Ok(Some(r.clone())),
+        HclKind::List(l) => {
             for x in l.iter() {
-                match &x.k {
-                    K::List(_) | K::Unknown(_) => {
+                match &x.kind {
+                    HclKind::List(_) | HclKind::Unknown(_) => {
                         if let Some(r) = flatten_into(x, out, depth + 1, span)? {
                             return Ok(Some(r));
                         }
@@ -447,56 +457,56 @@ fn flatten_into(v: &V, out: &mut Vec<V>, depth: u32, span: &Span) -> R<Option<Rc
             }
             Ok(None)
         }
-        _ => er(format!("`flatten`: a list is required, found {}", v.type_name()), &v.span),
+        _ => fail(format!("`flatten`: a list is required, found {}", v.type_name()), &v.span),
     }
 }
 
 /// Functions whose arguments are all known.
-fn scalar(ev: &Ev, name: &str, args: Vec<V>, span: Span) -> R<V> {
+fn scalar(ev: &Evaluator, name: &str, args: Vec<HclValue>, span: Span) -> Evaluated<HclValue> {
     let s = |i: usize| string(name, &args[i]);
     match name {
         "distinct" => {
             arity(name, &args, 1, 1, &span)?;
             let l = list(name, &args[0])?;
             ev.tick(l.len() as u64 * l.len() as u64 / 16 + 1, &span)?;
-            let mut out: Vec<V> = Vec::new();
+            let mut out: Vec<HclValue> = Vec::new();
             for x in l {
                 if !out.iter().any(|y| equals(x, y) == Some(true)) {
                     out.push(x.clone());
                 }
             }
-            Ok(V::list(out, span))
+            Ok(HclValue::list(out, span))
         }
         "compact" => {
             arity(name, &args, 1, 1, &span)?;
             let l = list(name, &args[0])?;
             let mut out = Vec::new();
             for x in l {
-                match &x.k {
-                    K::Null => {}
-                    K::Str(s) if s.is_empty() => {}
-                    _ => out.push(V::str(string(name, x)?, x.span.clone())),
+                match &x.kind {
+                    HclKind::Null => {}
+                    HclKind::String(s) if s.is_empty() => {}
+                    _ => out.push(HclValue::str(string(name, x)?, x.span.clone())),
                 }
             }
-            Ok(V::list(out, span))
+            Ok(HclValue::list(out, span))
         }
         "toset" => {
             arity(name, &args, 1, 1, &span)?;
             let l = list(name, &args[0])?;
             ev.tick(l.len() as u64 * l.len() as u64 / 16 + 1, &span)?;
-            Ok(V::list(make_set(l).unwrap_or_default(), span))
+            Ok(HclValue::list(make_set(l).unwrap_or_default(), span))
         }
         "contains" => {
             arity(name, &args, 2, 2, &span)?;
             let l = list(name, &args[0])?;
-            Ok(V::bool(l.iter().any(|x| equals(x, &args[1]) == Some(true)), span))
+            Ok(HclValue::bool(l.iter().any(|x| equals(x, &args[1]) == Some(true)), span))
         }
         "index" => {
             arity(name, &args, 2, 2, &span)?;
             let l = list(name, &args[0])?;
             match l.iter().position(|x| equals(x, &args[1]) == Some(true)) {
-                Some(i) => Ok(V::num(i as f64, span)),
-                None => er("`index`: item not found", &span),
+                Some(i) => Ok(HclValue::num(i as f64, span)),
+                None => fail("`index`: item not found", &span),
             }
         }
         "format" => {
@@ -504,17 +514,17 @@ fn scalar(ev: &Ev, name: &str, args: Vec<V>, span: Span) -> R<V> {
             let f = s(0)?;
             let out = format(&f, &args[1..], &span)?;
             ev.tick(out.len() as u64 / 16, &span)?;
-            Ok(V::str(out, span))
+            Ok(HclValue::str(out, span))
         }
         "formatlist" => {
             arity(name, &args, 1, usize::MAX, &span)?;
             let f = s(0)?;
             let mut n: Option<usize> = None;
             for a in &args[1..] {
-                if let K::List(l) = &a.k {
+                if let HclKind::List(l) = &a.kind {
                     match n {
                         Some(m) if m != l.len() => {
-                            return er("`formatlist`: all lists must have the same length", &span)
+                            return fail("`formatlist`: all lists must have the same length", &span)
                         }
                         _ => n = Some(l.len()),
                     }
@@ -523,18 +533,18 @@ fn scalar(ev: &Ev, name: &str, args: Vec<V>, span: Span) -> R<V> {
             let n = n.unwrap_or(1);
             let mut out = Vec::with_capacity(n);
             for i in 0..n {
-                let row: Vec<V> = args[1..]
+                let row: Vec<HclValue> = args[1..]
                     .iter()
-                    .map(|a| match &a.k {
-                        K::List(l) => l[i].clone(),
+                    .map(|a| match &a.kind {
+                        HclKind::List(l) => l[i].clone(),
                         _ => a.clone(),
                     })
                     .collect();
                 let line = format(&f, &row, &span)?;
                 ev.tick(1 + line.len() as u64 / 16, &span)?;
-                out.push(V::str(line, span.clone()));
+                out.push(HclValue::str(line, span.clone()));
             }
-            Ok(V::list(out, span))
+            Ok(HclValue::list(out, span))
         }
         "join" => {
             arity(name, &args, 2, usize::MAX, &span)?;
@@ -549,7 +559,7 @@ fn scalar(ev: &Ev, name: &str, args: Vec<V>, span: Span) -> R<V> {
             check_str(total, &span)?;
             ev.tick(total as u64 / 16, &span)?;
             let out = parts.join(&sep);
-            Ok(V::str(out, span))
+            Ok(HclValue::str(out, span))
         }
         "split" => {
             arity(name, &args, 2, 2, &span)?;
@@ -557,13 +567,13 @@ fn scalar(ev: &Ev, name: &str, args: Vec<V>, span: Span) -> R<V> {
             let n = if sep.is_empty() { text.chars().count() } else { text.matches(sep.as_str()).count() + 1 };
             check_len(n, &span)?;
             ev.tick(n as u64, &span)?;
-            let parts: Vec<V> = if sep.is_empty() {
-                text.chars().map(|c| V::str(c.to_string(), span.clone())).collect()
+            let parts: Vec<HclValue> = if sep.is_empty() {
+                text.chars().map(|c| HclValue::str(c.to_string(), span.clone())).collect()
             } else {
-                text.split(sep.as_str()).map(|p| V::str(p, span.clone())).collect()
+                text.split(sep.as_str()).map(|p| HclValue::str(p, span.clone())).collect()
             };
             check_len(parts.len(), &span)?;
-            Ok(V::list(parts, span))
+            Ok(HclValue::list(parts, span))
         }
         "replace" => {
             arity(name, &args, 3, 3, &span)?;
@@ -577,16 +587,16 @@ fn scalar(ev: &Ev, name: &str, args: Vec<V>, span: Span) -> R<V> {
                 let out = re.replace_all(&text, rep.as_str()).into_owned();
                 check_str(out.len(), &span)?;
                 ev.tick(out.len() as u64 / 16, &span)?;
-                Ok(V::str(out, span))
+                Ok(HclValue::str(out, span))
             } else {
                 let n = if find.is_empty() { text.chars().count() + 1 } else { text.matches(find.as_str()).count() };
                 check_str(text.len().saturating_add(n.saturating_mul(rep.len())), &span)?;
                 ev.tick(text.len() as u64 / 16, &span)?;
-                Ok(V::str(text.replace(&find, &rep), span))
+                Ok(HclValue::str(text.replace(&find, &rep), span))
             }
         }
-        "lower" => Ok(V::str(s(0)?.to_lowercase(), span)),
-        "upper" => Ok(V::str(s(0)?.to_uppercase(), span)),
+        "lower" => Ok(HclValue::str(s(0)?.to_lowercase(), span)),
+        "upper" => Ok(HclValue::str(s(0)?.to_uppercase(), span)),
         "title" => {
             let t = s(0)?;
             let mut out = String::with_capacity(t.len());
@@ -599,25 +609,25 @@ fn scalar(ev: &Ev, name: &str, args: Vec<V>, span: Span) -> R<V> {
                 }
                 start = !c.is_alphanumeric();
             }
-            Ok(V::str(out, span))
+            Ok(HclValue::str(out, span))
         }
-        "trimspace" => Ok(V::str(s(0)?.trim(), span)),
-        "chomp" => Ok(V::str(s(0)?.trim_end_matches(['\n', '\r']), span)),
-        "strrev" => Ok(V::str(s(0)?.chars().rev().collect::<String>(), span)),
+        "trimspace" => Ok(HclValue::str(s(0)?.trim(), span)),
+        "chomp" => Ok(HclValue::str(s(0)?.trim_end_matches(['\n', '\r']), span)),
+        "strrev" => Ok(HclValue::str(s(0)?.chars().rev().collect::<String>(), span)),
         "trim" => {
             arity(name, &args, 2, 2, &span)?;
             let cut = s(1)?;
-            Ok(V::str(s(0)?.trim_matches(|c| cut.contains(c)), span))
+            Ok(HclValue::str(s(0)?.trim_matches(|c| cut.contains(c)), span))
         }
         "trimprefix" => {
             arity(name, &args, 2, 2, &span)?;
             let (t, p) = (s(0)?, s(1)?);
-            Ok(V::str(t.strip_prefix(p.as_str()).unwrap_or(&t), span))
+            Ok(HclValue::str(t.strip_prefix(p.as_str()).unwrap_or(&t), span))
         }
         "trimsuffix" => {
             arity(name, &args, 2, 2, &span)?;
             let (t, p) = (s(0)?, s(1)?);
-            Ok(V::str(t.strip_suffix(p.as_str()).unwrap_or(&t), span))
+            Ok(HclValue::str(t.strip_suffix(p.as_str()).unwrap_or(&t), span))
         }
         "startswith" | "endswith" | "strcontains" => {
             arity(name, &args, 2, 2, &span)?;
@@ -627,7 +637,7 @@ fn scalar(ev: &Ev, name: &str, args: Vec<V>, span: Span) -> R<V> {
                 "endswith" => t.ends_with(&p),
                 _ => t.contains(&p),
             };
-            Ok(V::bool(b, span))
+            Ok(HclValue::bool(b, span))
         }
         "substr" => {
             arity(name, &args, 3, 3, &span)?;
@@ -638,10 +648,10 @@ fn scalar(ev: &Ev, name: &str, args: Vec<V>, span: Span) -> R<V> {
                 off += n;
             }
             if off < 0 || off > n {
-                return er("`substr`: offset out of range", &span);
+                return fail("`substr`: offset out of range", &span);
             }
             let end = if len < 0 { n } else { (off.saturating_add(len)).min(n) };
-            Ok(V::str(t[off as usize..end as usize].iter().collect::<String>(), span))
+            Ok(HclValue::str(t[off as usize..end as usize].iter().collect::<String>(), span))
         }
         "indent" => {
             arity(name, &args, 2, 2, &span)?;
@@ -649,61 +659,61 @@ fn scalar(ev: &Ev, name: &str, args: Vec<V>, span: Span) -> R<V> {
             let pad = " ".repeat(n);
             let t = s(1)?;
             check_str(t.len().saturating_add(t.matches('\n').count().saturating_mul(n)), &span)?;
-            Ok(V::str(t.replace('\n', &format!("\n{pad}")), span))
+            Ok(HclValue::str(t.replace('\n', &format!("\n{pad}")), span))
         }
         "cidrsubnet" => {
             arity(name, &args, 3, 3, &span)?;
             cidr::cidrsubnet(&s(0)?, int(name, &args[1])?, int(name, &args[2])?)
-                .map(|r| V::str(r, span.clone()))
-                .or_else(|e| er(format!("`cidrsubnet`: {e}"), &span))
+                .map(|r| HclValue::str(r, span.clone()))
+                .or_else(|e| fail(format!("`cidrsubnet`: {e}"), &span))
         }
         "cidrhost" => {
             arity(name, &args, 2, 2, &span)?;
             cidr::cidrhost(&s(0)?, int(name, &args[1])?)
-                .map(|r| V::str(r, span.clone()))
-                .or_else(|e| er(format!("`cidrhost`: {e}"), &span))
+                .map(|r| HclValue::str(r, span.clone()))
+                .or_else(|e| fail(format!("`cidrhost`: {e}"), &span))
         }
         "cidrnetmask" => {
             arity(name, &args, 1, 1, &span)?;
             cidr::cidrnetmask(&s(0)?)
-                .map(|r| V::str(r, span.clone()))
-                .or_else(|e| er(format!("`cidrnetmask`: {e}"), &span))
+                .map(|r| HclValue::str(r, span.clone()))
+                .or_else(|e| fail(format!("`cidrnetmask`: {e}"), &span))
         }
         "cidrsubnets" => {
             arity(name, &args, 1, usize::MAX, &span)?;
-            let bits = args[1..].iter().map(|a| int(name, a)).collect::<R<Vec<i64>>>()?;
+            let bits = args[1..].iter().map(|a| int(name, a)).collect::<Evaluated<Vec<i64>>>()?;
             cidr::cidrsubnets(&s(0)?, &bits)
-                .map(|r| V::list(r.into_iter().map(|x| V::str(x, span.clone())).collect(), span.clone()))
-                .or_else(|e| er(format!("`cidrsubnets`: {e}"), &span))
+                .map(|r| HclValue::list(r.into_iter().map(|x| HclValue::str(x, span.clone())).collect(), span.clone()))
+                .or_else(|e| fail(format!("`cidrsubnets`: {e}"), &span))
         }
         "range" => {
             arity(name, &args, 1, 3, &span)?;
-            let nums = args.iter().map(|a| number(name, a)).collect::<R<Vec<f64>>>()?;
+            let nums = args.iter().map(|a| number(name, a)).collect::<Evaluated<Vec<f64>>>()?;
             let (start, limit, step) = match nums.as_slice() {
                 [l] => (0.0, *l, 1.0),
                 [s0, l] => (*s0, *l, if l >= s0 { 1.0 } else { -1.0 }),
                 [s0, l, st] => (*s0, *l, *st),
-                _ => return er("`range` takes 1 to 3 arguments", &span),
+                _ => return fail("`range` takes 1 to 3 arguments", &span),
             };
             if step == 0.0 {
-                return er("`range`: step must not be zero", &span);
+                return fail("`range`: step must not be zero", &span);
             }
             if (step > 0.0 && limit < start) || (step < 0.0 && limit > start) {
-                return er("`range`: step goes the wrong way", &span);
+                return fail("`range`: step goes the wrong way", &span);
             }
             let count = ((limit - start) / step).ceil();
             if !(count.is_finite()) || count > MAX_ELEMS as f64 {
-                return er(format!("`range` would produce more than {MAX_ELEMS} elements"), &span);
+                return fail(format!("`range` would produce more than {MAX_ELEMS} elements"), &span);
             }
             let count = count.max(0.0) as usize;
             ev.tick(count as u64, &span)?;
-            Ok(V::list((0..count).map(|i| V::num(start + step * i as f64, span.clone())).collect(), span))
+            Ok(HclValue::list((0..count).map(|i| HclValue::num(start + step * i as f64, span.clone())).collect(), span))
         }
         "jsondecode" => {
             arity(name, &args, 1, 1, &span)?;
             let t = s(0)?;
             let n = json::parse(&t, json::Options::STRICT)
-                .or_else(|e| er(format!("`jsondecode`: {}", e.message), &span))?;
+                .or_else(|e| fail(format!("`jsondecode`: {}", e.message), &span))?;
             ev.tick(t.len() as u64 / 16, &span)?;
             Ok(from_json(&n, &span))
         }
@@ -711,40 +721,40 @@ fn scalar(ev: &Ev, name: &str, args: Vec<V>, span: Span) -> R<V> {
             arity(name, &args, 1, 1, &span)?;
             let mut out = String::new();
             to_json(&args[0], &mut out, 0, &span)?;
-            Ok(V::str(out, span))
+            Ok(HclValue::str(out, span))
         }
         "tostring" => {
             arity(name, &args, 1, 1, &span)?;
-            match &args[0].k {
-                K::Null => Ok(args[0].clone()),
-                _ => Ok(V::str(s(0)?, span)),
+            match &args[0].kind {
+                HclKind::Null => Ok(args[0].clone()),
+                _ => Ok(HclValue::str(s(0)?, span)),
             }
         }
         "tonumber" => {
             arity(name, &args, 1, 1, &span)?;
-            match &args[0].k {
-                K::Null => Ok(args[0].clone()),
-                K::Num(_) => Ok(args[0].clone()),
-                K::Str(t) => match parse_num(t) {
-                    Some(n) => Ok(V::num(n, span)),
-                    None => er(format!("`tonumber`: cannot convert {} to a number", quote(t)), &span),
+            match &args[0].kind {
+                HclKind::Null => Ok(args[0].clone()),
+                HclKind::Number(_) => Ok(args[0].clone()),
+                HclKind::String(t) => match parse_num(t) {
+                    Some(n) => Ok(HclValue::num(n, span)),
+                    None => fail(format!("`tonumber`: cannot convert {} to a number", quote(t)), &span),
                 },
-                _ => er(format!("`tonumber`: cannot convert a {} to a number", args[0].type_name()), &span),
+                _ => fail(format!("`tonumber`: cannot convert a {} to a number", args[0].type_name()), &span),
             }
         }
         "tobool" => {
             arity(name, &args, 1, 1, &span)?;
-            match &args[0].k {
-                K::Null => Ok(args[0].clone()),
+            match &args[0].kind {
+                HclKind::Null => Ok(args[0].clone()),
                 _ => match args[0].to_bool() {
-                    Some(b) => Ok(V::bool(b, span)),
-                    None => er(format!("`tobool`: cannot convert a {} to a bool", args[0].type_name()), &span),
+                    Some(b) => Ok(HclValue::bool(b, span)),
+                    None => fail(format!("`tobool`: cannot convert a {} to a bool", args[0].type_name()), &span),
                 },
             }
         }
         "max" | "min" => {
             arity(name, &args, 1, usize::MAX, &span)?;
-            let nums = args.iter().map(|a| number(name, a)).collect::<R<Vec<f64>>>()?;
+            let nums = args.iter().map(|a| number(name, a)).collect::<Evaluated<Vec<f64>>>()?;
             let r = nums.iter().copied().fold(if name == "max" { f64::NEG_INFINITY } else { f64::INFINITY }, |a, b| {
                 if name == "max" {
                     a.max(b)
@@ -752,14 +762,14 @@ fn scalar(ev: &Ev, name: &str, args: Vec<V>, span: Span) -> R<V> {
                     a.min(b)
                 }
             });
-            Ok(V::num(r, span))
+            Ok(HclValue::num(r, span))
         }
-        "abs" => Ok(V::num(number(name, &args[0])?.abs(), span)),
-        "ceil" => Ok(V::num(number(name, &args[0])?.ceil(), span)),
-        "floor" => Ok(V::num(number(name, &args[0])?.floor(), span)),
+        "abs" => Ok(HclValue::num(number(name, &args[0])?.abs(), span)),
+        "ceil" => Ok(HclValue::num(number(name, &args[0])?.ceil(), span)),
+        "floor" => Ok(HclValue::num(number(name, &args[0])?.floor(), span)),
         "signum" => {
             let n = number(name, &args[0])?;
-            Ok(V::num(
+            Ok(HclValue::num(
                 if n > 0.0 {
                     1.0
                 } else if n < 0.0 {
@@ -774,64 +784,72 @@ fn scalar(ev: &Ev, name: &str, args: Vec<V>, span: Span) -> R<V> {
             arity(name, &args, 2, 2, &span)?;
             let r = number(name, &args[0])?.powf(number(name, &args[1])?);
             if !r.is_finite() {
-                return er("`pow`: result out of range", &span);
+                return fail("`pow`: result out of range", &span);
             }
-            Ok(V::num(r, span))
+            Ok(HclValue::num(r, span))
         }
         "parseint" => {
             arity(name, &args, 2, 2, &span)?;
             let base = int(name, &args[1])?;
             if !(2..=62).contains(&base) || base > 36 {
-                return er("`parseint`: base must be between 2 and 36", &span);
+                return fail("`parseint`: base must be between 2 and 36", &span);
             }
             match i64::from_str_radix(&s(0)?, base as u32) {
-                Ok(n) => Ok(V::num(n as f64, span)),
-                Err(_) => er(format!("`parseint`: cannot parse {} in base {base}", quote(&s(0)?)), &span),
+                Ok(n) => Ok(HclValue::num(n as f64, span)),
+                Err(_) => fail(format!("`parseint`: cannot parse {} in base {base}", quote(&s(0)?)), &span),
             }
         }
         "sort" => {
             arity(name, &args, 1, 1, &span)?;
             let l = list(name, &args[0])?;
-            let mut out =
-                l.iter().map(|x| string(name, x).map(|t| V::str(t, x.span.clone()))).collect::<R<Vec<V>>>()?;
-            out.sort_by_key(V::to_str);
-            Ok(V::list(out, span))
+            let mut out = l
+                .iter()
+                .map(|x| string(name, x).map(|t| HclValue::str(t, x.span.clone())))
+                .collect::<Evaluated<Vec<HclValue>>>()?;
+            out.sort_by_key(HclValue::to_str);
+            Ok(HclValue::list(out, span))
         }
         "sum" => {
             arity(name, &args, 1, 1, &span)?;
             let l = list(name, &args[0])?;
             if l.is_empty() {
-                return er("`sum`: cannot sum an empty list", &span);
+                return fail("`sum`: cannot sum an empty list", &span);
             }
             let mut t = 0.0;
             for x in l {
                 t += number(name, x)?;
             }
-            Ok(V::num(t, span))
+            Ok(HclValue::num(t, span))
         }
         "setunion" | "setintersection" | "setsubtract" => {
             arity(name, &args, if name == "setsubtract" { 2 } else { 1 }, usize::MAX, &span)?;
-            let sets = args.iter().map(|a| list(name, a).map(<[V]>::to_vec)).collect::<R<Vec<Vec<V>>>>()?;
+            let sets = args
+                .iter()
+                .map(|a| list(name, a).map(<[HclValue]>::to_vec))
+                .collect::<Evaluated<Vec<Vec<HclValue>>>>()?;
             let total: u64 = sets.iter().map(|x| x.len() as u64).sum();
             ev.tick(total * total / 16 + 1, &span)?;
-            let has = |l: &[V], x: &V| l.iter().any(|y| equals(x, y) == Some(true));
-            let out: Vec<V> = match name {
+            let has = |l: &[HclValue], x: &HclValue| l.iter().any(|y| equals(x, y) == Some(true));
+            let out: Vec<HclValue> = match name {
                 "setunion" => sets.concat(),
                 "setintersection" => {
                     sets[0].iter().filter(|x| sets[1..].iter().all(|s2| has(s2, x))).cloned().collect()
                 }
                 _ => sets[0].iter().filter(|x| !has(&sets[1], x)).cloned().collect(),
             };
-            Ok(V::list(make_set(&out).unwrap_or_default(), span))
+            Ok(HclValue::list(make_set(&out).unwrap_or_default(), span))
         }
         "setproduct" => {
-            let sets = args.iter().map(|a| list(name, a).map(<[V]>::to_vec)).collect::<R<Vec<Vec<V>>>>()?;
+            let sets = args
+                .iter()
+                .map(|a| list(name, a).map(<[HclValue]>::to_vec))
+                .collect::<Evaluated<Vec<Vec<HclValue>>>>()?;
             let total = sets.iter().try_fold(1usize, |acc, x| acc.checked_mul(x.len()));
             match total {
                 Some(n) if n <= MAX_ELEMS => {}
-                _ => return er(format!("`setproduct` would produce more than {MAX_ELEMS} elements"), &span),
+                _ => return fail(format!("`setproduct` would produce more than {MAX_ELEMS} elements"), &span),
             }
-            let mut rows: Vec<Vec<V>> = vec![Vec::new()];
+            let mut rows: Vec<Vec<HclValue>> = vec![Vec::new()];
             for set in &sets {
                 let mut next = Vec::new();
                 for r in &rows {
@@ -846,7 +864,7 @@ fn scalar(ev: &Ev, name: &str, args: Vec<V>, span: Span) -> R<V> {
             if sets.is_empty() {
                 rows.clear();
             }
-            Ok(V::list(rows.into_iter().map(|r| V::list(r, span.clone())).collect(), span))
+            Ok(HclValue::list(rows.into_iter().map(|r| HclValue::list(r, span.clone())).collect(), span))
         }
         "regex" | "regexall" => {
             arity(name, &args, 2, 2, &span)?;
@@ -856,14 +874,14 @@ fn scalar(ev: &Ev, name: &str, args: Vec<V>, span: Span) -> R<V> {
             let named = names.iter().skip(1).any(Option::is_some);
             let unnamed = names.iter().skip(1).any(Option::is_none);
             if named && unnamed {
-                return er(format!("`{name}`: cannot mix named and unnamed capture groups"), &span);
+                return fail(format!("`{name}`: cannot mix named and unnamed capture groups"), &span);
             }
-            let one = |c: regex::Captures| -> V {
+            let one = |c: regex::Captures| -> HclValue {
                 if names.len() == 1 {
-                    return V::str(c.get(0).map_or("", |m| m.as_str()), span.clone());
+                    return HclValue::str(c.get(0).map_or("", |m| m.as_str()), span.clone());
                 }
                 if named {
-                    V::obj(
+                    HclValue::obj(
                         names
                             .iter()
                             .enumerate()
@@ -873,17 +891,17 @@ fn scalar(ev: &Ev, name: &str, args: Vec<V>, span: Span) -> R<V> {
                         span.clone(),
                     )
                 } else {
-                    V::list((1..names.len()).map(|i| cap(&c, i, &span)).collect(), span.clone())
+                    HclValue::list((1..names.len()).map(|i| cap(&c, i, &span)).collect(), span.clone())
                 }
             };
             if name == "regex" {
                 match re.captures(&text) {
                     Some(c) => Ok(one(c)),
-                    None => er("`regex`: pattern did not match", &span),
+                    None => fail("`regex`: pattern did not match", &span),
                 }
             } else {
-                let all: Vec<V> = re.captures_iter(&text).take(MAX_ELEMS).map(one).collect();
-                Ok(V::list(all, span))
+                let all: Vec<HclValue> = re.captures_iter(&text).take(MAX_ELEMS).map(one).collect();
+                Ok(HclValue::list(all, span))
             }
         }
         "alltrue" | "anytrue" => {
@@ -893,15 +911,15 @@ fn scalar(ev: &Ev, name: &str, args: Vec<V>, span: Span) -> R<V> {
             for x in l {
                 match x.to_bool() {
                     Some(b) => bs.push(b),
-                    None => return er(format!("`{name}`: a list of bools is required"), &x.span),
+                    None => return fail(format!("`{name}`: a list of bools is required"), &x.span),
                 }
             }
-            Ok(V::bool(if name == "alltrue" { bs.iter().all(|b| *b) } else { bs.iter().any(|b| *b) }, span))
+            Ok(HclValue::bool(if name == "alltrue" { bs.iter().all(|b| *b) } else { bs.iter().any(|b| *b) }, span))
         }
-        "basename" => Ok(V::str(s(0)?.rsplit('/').next().unwrap_or_default(), span)),
+        "basename" => Ok(HclValue::str(s(0)?.rsplit('/').next().unwrap_or_default(), span)),
         "dirname" => {
             let t = s(0)?;
-            Ok(V::str(
+            Ok(HclValue::str(
                 match t.rfind('/') {
                     Some(0) => "/".to_string(),
                     Some(i) => t[..i].to_string(),
@@ -910,10 +928,10 @@ fn scalar(ev: &Ev, name: &str, args: Vec<V>, span: Span) -> R<V> {
                 span,
             ))
         }
-        "base64encode" => Ok(V::str(b64_encode(s(0)?.as_bytes()), span)),
+        "base64encode" => Ok(HclValue::str(b64_encode(s(0)?.as_bytes()), span)),
         "base64decode" => match b64_decode(&s(0)?).and_then(|b| String::from_utf8(b).ok()) {
-            Some(t) => Ok(V::str(t, span)),
-            None => er("`base64decode`: not valid base64 UTF-8 text", &span),
+            Some(t) => Ok(HclValue::str(t, span)),
+            None => fail("`base64decode`: not valid base64 UTF-8 text", &span),
         },
         "urlencode" => {
             let mut out = String::new();
@@ -924,13 +942,13 @@ fn scalar(ev: &Ev, name: &str, args: Vec<V>, span: Span) -> R<V> {
                     out.push_str(&format!("%{b:02X}"));
                 }
             }
-            Ok(V::str(out, span))
+            Ok(HclValue::str(out, span))
         }
         "matchkeys" => {
             arity(name, &args, 3, 3, &span)?;
             let (vals, keys, search) = (list(name, &args[0])?, list(name, &args[1])?, list(name, &args[2])?);
             if vals.len() != keys.len() {
-                return er("`matchkeys`: values and keys must have the same length", &span);
+                return fail("`matchkeys`: values and keys must have the same length", &span);
             }
             let out = vals
                 .iter()
@@ -938,15 +956,15 @@ fn scalar(ev: &Ev, name: &str, args: Vec<V>, span: Span) -> R<V> {
                 .filter(|(_, k)| search.iter().any(|s2| equals(k, s2) == Some(true)))
                 .map(|(v, _)| v.clone())
                 .collect();
-            Ok(V::list(out, span))
+            Ok(HclValue::list(out, span))
         }
         "transpose" => {
             arity(name, &args, 1, 1, &span)?;
-            let mut out: Vec<(String, Vec<V>)> = Vec::new();
+            let mut out: Vec<(String, Vec<HclValue>)> = Vec::new();
             for (k, v) in sorted_entries(obj(name, &args[0])?) {
                 for x in list(name, v)? {
                     let key = string(name, x)?;
-                    let kv = V::str(k, x.span.clone());
+                    let kv = HclValue::str(k, x.span.clone());
                     match out.iter_mut().find(|(a, _)| *a == key) {
                         Some((_, l)) => l.push(kv),
                         None => out.push((key, vec![kv])),
@@ -954,22 +972,22 @@ fn scalar(ev: &Ev, name: &str, args: Vec<V>, span: Span) -> R<V> {
                 }
             }
             out.sort_by(|a, b| a.0.cmp(&b.0));
-            Ok(V::obj(out.into_iter().map(|(k, l)| (k, V::list(l, span.clone()))).collect(), span))
+            Ok(HclValue::obj(out.into_iter().map(|(k, l)| (k, HclValue::list(l, span.clone()))).collect(), span))
         }
-        _ => Ok(V::unknown(format!("function `{name}` is not supported"), span)),
+        _ => Ok(HclValue::unknown(format!("function `{name}` is not supported"), span)),
     }
 }
 
-fn cap(c: &regex::Captures, i: usize, span: &Span) -> V {
+fn cap(c: &regex::Captures, i: usize, span: &Span) -> HclValue {
     match c.get(i) {
-        Some(m) => V::str(m.as_str(), span.clone()),
-        None => V::null(span.clone()),
+        Some(m) => HclValue::str(m.as_str(), span.clone()),
+        None => HclValue::null(span.clone()),
     }
 }
 
 /// Terraform's `format`: verbs `%s %d %f %e %g %t %v %q %#v %x %X %o %b %%`,
 /// with flags, width and precision, and explicit argument indexes `%[n]s`.
-pub(crate) fn format(f: &str, args: &[V], span: &Span) -> R<String> {
+pub(crate) fn format(f: &str, args: &[HclValue], span: &Span) -> Evaluated<String> {
     let mut out = String::new();
     let mut chars = f.chars().peekable();
     let mut next = 0usize;
@@ -998,7 +1016,7 @@ pub(crate) fn format(f: &str, args: &[V], span: &Span) -> R<String> {
             }
             match n.parse::<usize>() {
                 Ok(i) if i >= 1 => next = i - 1,
-                _ => return er(format!("`format`: invalid argument index [{n}]"), span),
+                _ => return fail(format!("`format`: invalid argument index [{n}]"), span),
             }
         }
         let mut width = String::new();
@@ -1016,24 +1034,24 @@ pub(crate) fn format(f: &str, args: &[V], span: &Span) -> R<String> {
             }
             prec = Some(p.parse().unwrap_or(0));
         }
-        let Some(verb) = chars.next() else { return er("`format`: the format ends with a lone %", span) };
+        let Some(verb) = chars.next() else { return fail("`format`: the format ends with a lone %", span) };
         if verb == '%' {
             out.push('%');
             continue;
         }
         let Some(a) = args.get(next) else {
-            return er(format!("`format`: not enough arguments for the format {}", quote(f)), span);
+            return fail(format!("`format`: not enough arguments for the format {}", quote(f)), span);
         };
         next += 1;
         let piece = match verb {
-            's' => match &a.k {
-                K::Null => return er("`format`: null value for %s", &a.span),
+            's' => match &a.kind {
+                HclKind::Null => return fail("`format`: null value for %s", &a.span),
                 _ => match a.to_str() {
                     Some(s) => match prec {
                         Some(p) => s.chars().take(p).collect(),
                         None => s,
                     },
-                    None => return er(format!("`format`: %s needs a string, found {}", a.type_name()), &a.span),
+                    None => return fail(format!("`format`: %s needs a string, found {}", a.type_name()), &a.span),
                 },
             },
             'q' => quote(&string("format", a)?),
@@ -1042,7 +1060,7 @@ pub(crate) fn format(f: &str, args: &[V], span: &Span) -> R<String> {
                     .to_num()
                     .and_then(as_int)
                     .ok_or(())
-                    .or_else(|_| er("`format`: %d needs a whole number", &a.span))?;
+                    .or_else(|_| fail("`format`: %d needs a whole number", &a.span))?;
                 if flags.contains('+') && n >= 0 {
                     format!("+{n}")
                 } else {
@@ -1058,8 +1076,11 @@ pub(crate) fn format(f: &str, args: &[V], span: &Span) -> R<String> {
                 }
             }
             'x' | 'X' | 'o' | 'b' => {
-                let n =
-                    a.to_num().and_then(as_int).ok_or(()).or_else(|_| er("`format`: needs a whole number", &a.span))?;
+                let n = a
+                    .to_num()
+                    .and_then(as_int)
+                    .ok_or(())
+                    .or_else(|_| fail("`format`: needs a whole number", &a.span))?;
                 match verb {
                     'x' => format!("{n:x}"),
                     'X' => format!("{n:X}"),
@@ -1069,7 +1090,7 @@ pub(crate) fn format(f: &str, args: &[V], span: &Span) -> R<String> {
             }
             't' => match a.to_bool() {
                 Some(b) => b.to_string(),
-                None => return er("`format`: %t needs a bool", &a.span),
+                None => return fail("`format`: %t needs a bool", &a.span),
             },
             'v' => {
                 if flags.contains('#') {
@@ -1077,9 +1098,9 @@ pub(crate) fn format(f: &str, args: &[V], span: &Span) -> R<String> {
                     to_json(a, &mut s, 0, span)?;
                     s
                 } else {
-                    match &a.k {
-                        K::Str(_) | K::Num(_) | K::Bool(_) => a.to_str().unwrap_or_default(),
-                        K::Null => "null".to_string(),
+                    match &a.kind {
+                        HclKind::String(_) | HclKind::Number(_) | HclKind::Bool(_) => a.to_str().unwrap_or_default(),
+                        HclKind::Null => "null".to_string(),
                         _ => {
                             let mut s = String::new();
                             to_json(a, &mut s, 0, span)?;
@@ -1088,7 +1109,7 @@ pub(crate) fn format(f: &str, args: &[V], span: &Span) -> R<String> {
                     }
                 }
             }
-            other => return er(format!("`format`: unsupported verb %{other}"), span),
+            other => return fail(format!("`format`: unsupported verb %{other}"), span),
         };
         let w: usize = width.parse().unwrap_or(0).min(4096);
         let len = piece.chars().count();
@@ -1113,45 +1134,45 @@ pub(crate) fn format(f: &str, args: &[V], span: &Span) -> R<String> {
             out.push_str(&piece);
         }
         if out.len() > MAX_STR {
-            return er("`format`: result larger than 16 MiB", span);
+            return fail("`format`: result larger than 16 MiB", span);
         }
     }
     Ok(out)
 }
 
-fn from_json(n: &json::Node, span: &Span) -> V {
+fn from_json(n: &json::Node, span: &Span) -> HclValue {
     use json::Value;
     match &n.value {
-        Value::Null => V::null(span.clone()),
-        Value::Bool(b) => V::bool(*b, span.clone()),
+        Value::Null => HclValue::null(span.clone()),
+        Value::Bool(b) => HclValue::bool(*b, span.clone()),
         Value::Number(s) => match s.parse::<f64>() {
-            Ok(f) if f.is_finite() => V::num(f, span.clone()),
-            _ => V::unknown(format!("number {s} is out of range"), span.clone()),
+            Ok(f) if f.is_finite() => HclValue::num(f, span.clone()),
+            _ => HclValue::unknown(format!("number {s} is out of range"), span.clone()),
         },
-        Value::String(s) => V::str(s.to_string(), span.clone()),
-        Value::Array(a) => V::list(a.iter().map(|c| from_json(c, span)).collect(), span.clone()),
+        Value::String(s) => HclValue::str(s.to_string(), span.clone()),
+        Value::Array(a) => HclValue::list(a.iter().map(|c| from_json(c, span)).collect(), span.clone()),
         Value::Object(ms) => {
-            V::obj(ms.iter().map(|m| (m.key.to_string(), from_json(&m.value, span))).collect(), span.clone())
+            HclValue::obj(ms.iter().map(|m| (m.key.to_string(), from_json(&m.value, span))).collect(), span.clone())
         }
     }
 }
 
 /// `jsonencode`: object keys sorted, as Terraform prints them.
-fn to_json(v: &V, out: &mut String, depth: u32, span: &Span) -> R<()> {
+fn to_json(v: &HclValue, out: &mut String, depth: u32, span: &Span) -> Evaluated<()> {
     if depth > 128 || out.len() > MAX_STR {
-        return er("`jsonencode`: value too large or too deep", span);
+        return fail("`jsonencode`: value too large or too deep", span);
     }
-    match &v.k {
-        K::Null => out.push_str("null"),
-        K::Bool(b) => out.push_str(&b.to_string()),
-        K::Num(n) => out.push_str(&fmt_num(*n)),
-        K::Str(s) => {
+    match &v.kind {
+        HclKind::Null => out.push_str("null"),
+        HclKind::Bool(b) => out.push_str(&b.to_string()),
+        HclKind::Number(n) => out.push_str(&fmt_num(*n)),
+        HclKind::String(s) => {
             // JSON's escapes are a subset of ours; Terraform also escapes
             // <, > and & for HTML safety.
             let q = quote(s).replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026");
             out.push_str(&q);
         }
-        K::List(l) => {
+        HclKind::List(l) => {
             out.push('[');
             for (i, x) in l.iter().enumerate() {
                 if i > 0 {
@@ -1161,7 +1182,7 @@ fn to_json(v: &V, out: &mut String, depth: u32, span: &Span) -> R<()> {
             }
             out.push(']');
         }
-        K::Obj(o) => {
+        HclKind::Object(o) => {
             out.push('{');
             for (i, (k, x)) in sorted_entries(o).into_iter().enumerate() {
                 if i > 0 {
@@ -1173,7 +1194,7 @@ fn to_json(v: &V, out: &mut String, depth: u32, span: &Span) -> R<()> {
             }
             out.push('}');
         }
-        K::Unknown(_) | K::Res(_) => return er("`jsonencode`: unknown value", span),
+        HclKind::Unknown(_) | HclKind::Resource(_) => return fail("`jsonencode`: unknown value", span),
     }
     Ok(())
 }

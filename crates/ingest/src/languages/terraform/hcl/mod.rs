@@ -1,5 +1,5 @@
 //! Terraform configurations (`.tf`, `.tf.json`) evaluated into the same
-//! [`TfResource`]s a plan gives, so one adapter per provider reads both.
+//! [`Resource`]s a plan gives, so one adapter per provider reads both.
 //!
 //! [`evaluate_dir`] reads one root module: every configuration file directly
 //! in the directory, variable values in Terraform's precedence, and the
@@ -38,14 +38,14 @@ mod types;
 mod value;
 
 use crate::error::{ErrorKind, IngestError};
-use crate::languages::terraform::resource::TfResource;
-use eval::{Ev, Iter, Refs, Sc};
-use module::{declare, is_local_source, module_sources, LoadedDir, ModDecl, Source};
-use source::{Ast, Ex, Item, SrcFile};
+use crate::languages::terraform::resource::Resource;
+use eval::{Evaluator, Iteration, Refs, Scope};
+use module::{declare, is_local_source, module_sources, LoadedDirectory, ModuleDeclaration, Source};
+use source::{Expr, Item, SourceFile, Tree};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use value::V;
+use value::HclValue;
 
 /// Variable values given on the command line.
 #[derive(Clone, Debug, Default)]
@@ -59,7 +59,7 @@ pub struct Inputs {
 /// What evaluating one root module produced.
 #[derive(Clone, Debug, Default)]
 pub struct ModuleResult {
-    pub resources: Vec<TfResource>,
+    pub resources: Vec<Resource>,
     pub errors: Vec<IngestError>,
     /// Every configuration file read (root and local modules), as displayed.
     pub files: Vec<String>,
@@ -125,7 +125,7 @@ fn is_override(name: &str) -> bool {
 }
 
 /// Reads and parses the configuration files directly in `dir`.
-fn load_dir(dir: &Path, display: &str, errors: &mut Vec<IngestError>) -> Vec<SrcFile> {
+fn load_dir(dir: &Path, display: &str, errors: &mut Vec<IngestError>) -> Vec<SourceFile> {
     let mut names: Vec<String> = match std::fs::read_dir(dir) {
         Ok(rd) => rd
             .filter_map(Result::ok)
@@ -146,7 +146,7 @@ fn load_dir(dir: &Path, display: &str, errors: &mut Vec<IngestError>) -> Vec<Src
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => {
                     let json = name.ends_with(".json");
-                    let (f, err) = SrcFile::parse(Arc::from(shown.as_str()), text, json);
+                    let (f, err) = SourceFile::parse(Arc::from(shown.as_str()), text, json);
                     errors.extend(err);
                     files.push(f);
                 }
@@ -177,7 +177,7 @@ fn io_error(file: &str, e: &std::io::Error) -> IngestError {
 fn evaluate(dir: &Path, display: &str, inputs: &Inputs) -> ModuleResult {
     let mut errors = Vec::new();
     let root_canon = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    let mut dirs: Vec<LoadedDir> = vec![LoadedDir {
+    let mut dirs: Vec<LoadedDirectory> = vec![LoadedDirectory {
         dir: root_canon.clone(),
         display: display.to_string(),
         files: load_dir(dir, display, &mut errors),
@@ -206,11 +206,11 @@ fn evaluate(dir: &Path, display: &str, inputs: &Inputs) -> ModuleResult {
             let shown = eval::join_display(&base_display, &src);
             let files = load_dir(&canon, &shown, &mut errors);
             index.insert(canon.clone(), dirs.len());
-            dirs.push(LoadedDir { dir: canon, display: shown, files });
+            dirs.push(LoadedDirectory { dir: canon, display: shown, files });
         }
         next += 1;
     }
-    let decls: Vec<ModDecl> = dirs
+    let decls: Vec<ModuleDeclaration> = dirs
         .iter()
         .map(|d| {
             let resolve = |src: &str| -> Source {
@@ -226,7 +226,7 @@ fn evaluate(dir: &Path, display: &str, inputs: &Inputs) -> ModuleResult {
         })
         .collect();
     let given = root_values(&dirs[0], &decls, display, inputs, &mut errors);
-    let ev = Ev::new(&decls, given, display.to_string());
+    let ev = Evaluator::new(&decls, given, display.to_string());
     let mut resources = Vec::new();
     let mut budget = 4_000_000u64;
     ev.produce(0, &mut resources, &mut budget);
@@ -246,12 +246,12 @@ fn evaluate(dir: &Path, display: &str, inputs: &Inputs) -> ModuleResult {
 /// `terraform.tfvars`, `terraform.tfvars.json`, `*.auto.tfvars(.json)` in
 /// lexical order, `--var-file`s, then `--var`s; later wins.
 fn root_values(
-    root: &LoadedDir,
-    decls: &[ModDecl],
+    root: &LoadedDirectory,
+    decls: &[ModuleDeclaration],
     display: &str,
     inputs: &Inputs,
     errors: &mut Vec<IngestError>,
-) -> HashMap<String, V> {
+) -> HashMap<String, HclValue> {
     let mut paths: Vec<(PathBuf, String)> = Vec::new();
     for n in ["terraform.tfvars", "terraform.tfvars.json"] {
         let p = root.dir.join(n);
@@ -276,10 +276,10 @@ fn root_values(
     }
     // tfvars files hold constant expressions; they are evaluated by an
     // evaluator of their own so nothing they do is memoized for the root.
-    let ev = Ev::new(decls, HashMap::new(), display.to_string());
-    let iter = Iter::default();
-    let sc = Sc::new(0, &iter);
-    let mut out: HashMap<String, V> = HashMap::new();
+    let ev = Evaluator::new(decls, HashMap::new(), display.to_string());
+    let iter = Iteration::default();
+    let sc = Scope::new(0, &iter);
+    let mut out: HashMap<String, HclValue> = HashMap::new();
     for (path, shown) in paths {
         let text = match std::fs::read(&path).map(String::from_utf8) {
             Ok(Ok(t)) => t,
@@ -299,23 +299,25 @@ fn root_values(
             }
         };
         let json = shown.ends_with(".json");
-        let (f, err) = SrcFile::parse(Arc::from(shown.as_str()), text, json);
+        let (f, err) = SourceFile::parse(Arc::from(shown.as_str()), text, json);
         errors.extend(err);
         let items = match &f.ast {
-            Ast::Hcl(b) => source::Bd { f: &f, k: source::BdK::Hcl(b) }.items(),
-            Ast::Json(n) => source::Bd { f: &f, k: source::BdK::Json(n) }.items(),
-            Ast::None => Vec::new(),
+            Tree::Hcl(b) => source::SourceBody { file: &f, kind: source::SourceBodyKind::Hcl(b) }.items(),
+            Tree::Json(n) => source::SourceBody { file: &f, kind: source::SourceBodyKind::Json(n) }.items(),
+            Tree::None => Vec::new(),
         };
         for item in items {
             if let Item::Attr { name, ex, .. } = item {
                 // JSON variable files hold plain values, not templates.
-                let ex = match ex.e {
-                    source::ExK::Json(n) => Ex { f: ex.f, e: source::ExK::Json(n), pin: None },
+                let ex = match ex.expression {
+                    source::ExprKind::Json(n) => {
+                        Expr { file: ex.file, expression: source::ExprKind::Json(n), pin: None }
+                    }
                     _ => ex,
                 };
-                let v = match ex.e {
-                    source::ExK::Json(n) => json_literal(&f, n),
-                    source::ExK::Hcl(_) => ev.eval_top(&sc, ex, &mut Refs::default()),
+                let v = match ex.expression {
+                    source::ExprKind::Json(n) => json_literal(&f, n),
+                    source::ExprKind::Hcl(_) => ev.eval_top(&sc, ex, &mut Refs::default()),
                 };
                 out.insert(name.to_string(), v);
             }
@@ -325,11 +327,11 @@ fn root_values(
         let span = portcullis_model::Span::new(Arc::from("--var"), 0, 0);
         let primitive = decls[0].vars.get(name.as_str()).is_none_or(|d| d.ty.is_primitive());
         let v = if primitive {
-            V::str(value.clone(), span)
+            HclValue::str(value.clone(), span)
         } else {
-            let f = SrcFile::detached(Arc::from(format!("--var {name}").as_str()), value.clone());
+            let f = SourceFile::detached(Arc::from(format!("--var {name}").as_str()), value.clone());
             match hcl_edit::parser::parse_expr(value) {
-                Ok(e) => ev.eval_top(&sc, Ex::hcl(&f, &e), &mut Refs::default()),
+                Ok(e) => ev.eval_top(&sc, Expr::hcl(&f, &e), &mut Refs::default()),
                 Err(e) => {
                     errors.push(IngestError {
                         file: "--var".into(),
@@ -349,18 +351,20 @@ fn root_values(
 }
 
 /// A JSON value taken literally (variable files in JSON).
-fn json_literal(f: &SrcFile, n: &portcullis_syntax::json::Node) -> V {
+fn json_literal(f: &SourceFile, n: &portcullis_syntax::json::Node) -> HclValue {
     use portcullis_syntax::json::Value;
     let span = f.span(n.offset as usize);
     match &n.value {
-        Value::Null => V::null(span),
-        Value::Bool(b) => V::bool(*b, span),
+        Value::Null => HclValue::null(span),
+        Value::Bool(b) => HclValue::bool(*b, span),
         Value::Number(s) => match s.parse::<f64>() {
-            Ok(x) if x.is_finite() => V::num(x, span),
-            _ => V::unknown(format!("number {s} is out of range"), span),
+            Ok(x) if x.is_finite() => HclValue::num(x, span),
+            _ => HclValue::unknown(format!("number {s} is out of range"), span),
         },
-        Value::String(s) => V::str(s.to_string(), span),
-        Value::Array(a) => V::list(a.iter().map(|c| json_literal(f, c)).collect(), span),
-        Value::Object(ms) => V::obj(ms.iter().map(|m| (m.key.to_string(), json_literal(f, &m.value))).collect(), span),
+        Value::String(s) => HclValue::str(s.to_string(), span),
+        Value::Array(a) => HclValue::list(a.iter().map(|c| json_literal(f, c)).collect(), span),
+        Value::Object(ms) => {
+            HclValue::obj(ms.iter().map(|m| (m.key.to_string(), json_literal(f, &m.value))).collect(), span)
+        }
     }
 }

@@ -5,35 +5,35 @@
 //! for every instance of the module, so a module called with `count = 3`
 //! is parsed and indexed once.
 
-use super::source::{top_blocks, Bd, Ex, SrcFile};
-use super::types::{parse_type, Ty};
+use super::source::{top_blocks, Expr, SourceBody, SourceFile};
+use super::types::{parse_type, Type};
 use crate::error::{ErrorKind, IngestError};
 use portcullis_model::Span;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 /// A directory's files, parsed.
-pub(crate) struct LoadedDir {
+pub(crate) struct LoadedDirectory {
     /// Canonical path.
     pub dir: PathBuf,
     pub display: String,
-    pub files: Vec<SrcFile>,
+    pub files: Vec<SourceFile>,
 }
 
-pub(crate) struct VarDecl<'a> {
+pub(crate) struct VariableDeclaration<'a> {
     /// The declaring file, where `optional()` defaults are evaluated.
-    pub file: &'a SrcFile,
+    pub file: &'a SourceFile,
     /// JSON syntax: the `"type"` string's offset, for spans.
     pub pin: Option<u32>,
-    pub default: Option<Ex<'a>>,
-    pub ty: Ty,
+    pub default: Option<Expr<'a>>,
+    pub ty: Type,
     pub nullable: bool,
 }
 
-pub(crate) struct ResDecl<'a> {
+pub(crate) struct ResourceDeclaration<'a> {
     pub ty: &'a str,
     pub name: &'a str,
-    pub body: Bd<'a>,
+    pub body: SourceBody<'a>,
     pub span: Span,
 }
 
@@ -48,24 +48,24 @@ pub(crate) enum Source {
     Missing(String),
 }
 
-pub(crate) struct CallDecl<'a> {
+pub(crate) struct ModuleCall<'a> {
     pub name: &'a str,
-    pub body: Bd<'a>,
+    pub body: SourceBody<'a>,
     /// The `source` string as written.
     pub source_text: String,
     pub source: Source,
 }
 
 #[derive(Default)]
-pub(crate) struct ModDecl<'a> {
+pub(crate) struct ModuleDeclaration<'a> {
     pub display: String,
-    pub vars: HashMap<&'a str, VarDecl<'a>>,
-    pub locals: HashMap<&'a str, Ex<'a>>,
-    pub outputs: HashMap<&'a str, Ex<'a>>,
-    pub resources: Vec<ResDecl<'a>>,
+    pub vars: HashMap<&'a str, VariableDeclaration<'a>>,
+    pub locals: HashMap<&'a str, Expr<'a>>,
+    pub outputs: HashMap<&'a str, Expr<'a>>,
+    pub resources: Vec<ResourceDeclaration<'a>>,
     pub res_idx: HashMap<(&'a str, &'a str), usize>,
     pub datas: HashSet<(&'a str, &'a str)>,
-    pub calls: Vec<CallDecl<'a>>,
+    pub calls: Vec<ModuleCall<'a>>,
     pub call_idx: HashMap<&'a str, usize>,
 }
 
@@ -76,7 +76,7 @@ pub(crate) fn is_local_source(s: &str) -> bool {
 }
 
 /// The literal `source` of every module block in `files`.
-pub(crate) fn module_sources(files: &[SrcFile]) -> Vec<String> {
+pub(crate) fn module_sources(files: &[SourceFile]) -> Vec<String> {
     let mut out = Vec::new();
     for f in files {
         for (ty, _labels, body, _) in top_blocks(f) {
@@ -93,11 +93,11 @@ pub(crate) fn module_sources(files: &[SrcFile]) -> Vec<String> {
 /// Builds the declarations of one directory. `resolve` maps a call's
 /// source string to where its code is.
 pub(crate) fn declare<'a>(
-    d: &'a LoadedDir,
+    d: &'a LoadedDirectory,
     resolve: &dyn Fn(&str) -> Source,
     errors: &mut Vec<IngestError>,
-) -> ModDecl<'a> {
-    let mut m = ModDecl { display: d.display.clone(), ..Default::default() };
+) -> ModuleDeclaration<'a> {
+    let mut m = ModuleDeclaration { display: d.display.clone(), ..Default::default() };
     for f in &d.files {
         for (ty, labels, body, off) in top_blocks(f) {
             let dup = |errors: &mut Vec<IngestError>, what: String| {
@@ -106,22 +106,25 @@ pub(crate) fn declare<'a>(
             match (ty, labels.as_slice()) {
                 ("variable", [name]) => {
                     let (ty, pin) = match body.attr("type") {
-                        Some(Ex { e: super::source::ExK::Hcl(e), .. }) => (parse_type(e), None),
-                        Some(Ex { e: super::source::ExK::Json(n), f, .. }) => {
-                            (f.type_exprs.get(&n.offset).map_or(Ty::Any, parse_type), Some(n.offset))
+                        Some(Expr { expression: super::source::ExprKind::Hcl(e), .. }) => (parse_type(e), None),
+                        Some(Expr { expression: super::source::ExprKind::Json(n), file: f, .. }) => {
+                            (f.type_exprs.get(&n.offset).map_or(Type::Any, parse_type), Some(n.offset))
                         }
-                        None => (Ty::Any, None),
+                        None => (Type::Any, None),
                     };
-                    let nullable = match body.attr("nullable").map(|e| e.e) {
-                        Some(super::source::ExK::Hcl(hcl_edit::expr::Expression::Bool(b))) => *b.value(),
-                        Some(super::source::ExK::Json(n)) => n.as_bool().unwrap_or(true),
+                    let nullable = match body.attr("nullable").map(|e| e.expression) {
+                        Some(super::source::ExprKind::Hcl(hcl_edit::expr::Expression::Bool(b))) => *b.value(),
+                        Some(super::source::ExprKind::Json(n)) => n.as_bool().unwrap_or(true),
                         _ => true,
                     };
                     if m.vars.contains_key(name) {
                         dup(errors, format!("variable `{name}`"));
                         continue;
                     }
-                    m.vars.insert(name, VarDecl { file: f, pin, default: body.attr("default"), ty, nullable });
+                    m.vars.insert(
+                        name,
+                        VariableDeclaration { file: f, pin, default: body.attr("default"), ty, nullable },
+                    );
                 }
                 ("locals", []) => {
                     for item in body.items() {
@@ -149,7 +152,7 @@ pub(crate) fn declare<'a>(
                         continue;
                     }
                     m.res_idx.insert((t, n), m.resources.len());
-                    m.resources.push(ResDecl { ty: t, name: n, body, span: f.span(off) });
+                    m.resources.push(ResourceDeclaration { ty: t, name: n, body, span: f.span(off) });
                 }
                 ("data", [t, n]) => {
                     m.datas.insert((t, n));
@@ -165,7 +168,7 @@ pub(crate) fn declare<'a>(
                         Some(s) => resolve(s),
                     };
                     m.call_idx.insert(name, m.calls.len());
-                    m.calls.push(CallDecl { name, body, source_text: text.unwrap_or_default(), source });
+                    m.calls.push(ModuleCall { name, body, source_text: text.unwrap_or_default(), source });
                 }
                 _ => {}
             }

@@ -12,7 +12,7 @@
 
 use crate::error::{ErrorKind, IngestError};
 use hcl_edit::expr::Expression;
-use hcl_edit::structure::{Body, Structure};
+use hcl_edit::structure::{Body as HclBody, Structure};
 use hcl_edit::template::Template;
 use hcl_edit::Span as _;
 use portcullis_model::Span;
@@ -25,27 +25,27 @@ use std::sync::Arc;
 /// it to the (recursive) parser. Real configurations nest a dozen levels.
 const MAX_NESTING: usize = 400;
 
-pub(crate) enum Ast {
-    Hcl(Body),
+pub(crate) enum Tree {
+    Hcl(HclBody),
     Json(Node),
     /// Did not parse; the error was reported.
     None,
 }
 
 /// One parsed file.
-pub(crate) struct SrcFile {
+pub(crate) struct SourceFile {
     /// Path as shown in spans and errors.
     pub display: Arc<str>,
     text: String,
     lines: LineIndex,
-    pub ast: Ast,
+    pub ast: Tree,
     /// JSON syntax: templates parsed from strings, by the string's offset.
     pub templates: HashMap<u32, Template>,
     /// JSON syntax: type constraints parsed from `"type"` strings.
     pub type_exprs: HashMap<u32, Expression>,
 }
 
-impl SrcFile {
+impl SourceFile {
     /// The file's text.
     pub fn text(&self) -> &str {
         &self.text
@@ -62,16 +62,16 @@ impl SrcFile {
     }
 
     /// A text that is not a file (a `--var` value): spans only.
-    pub fn detached(display: Arc<str>, text: String) -> SrcFile {
+    pub fn detached(display: Arc<str>, text: String) -> SourceFile {
         let lines = LineIndex::new(&text);
-        SrcFile { display, text, lines, ast: Ast::None, templates: HashMap::new(), type_exprs: HashMap::new() }
+        SourceFile { display, text, lines, ast: Tree::None, templates: HashMap::new(), type_exprs: HashMap::new() }
     }
 
     /// Parses `text` as native syntax (`json == false`) or JSON syntax.
-    pub fn parse(display: Arc<str>, text: String, json_syntax: bool) -> (SrcFile, Option<IngestError>) {
+    pub fn parse(display: Arc<str>, text: String, json_syntax: bool) -> (SourceFile, Option<IngestError>) {
         let lines = LineIndex::new(&text);
         let mut f =
-            SrcFile { display, text, lines, ast: Ast::None, templates: HashMap::new(), type_exprs: HashMap::new() };
+            SourceFile { display, text, lines, ast: Tree::None, templates: HashMap::new(), type_exprs: HashMap::new() };
         let err = if json_syntax { f.parse_json() } else { f.parse_hcl() };
         (f, err)
     }
@@ -86,7 +86,7 @@ impl SrcFile {
         let parsed = std::panic::catch_unwind(|| hcl_edit::parser::parse_body(text));
         match parsed {
             Ok(Ok(body)) => {
-                self.ast = Ast::Hcl(body);
+                self.ast = Tree::Hcl(body);
                 None
             }
             Ok(Err(e)) => {
@@ -114,7 +114,7 @@ impl SrcFile {
                 collect_templates(&n, false, &mut templates, &mut types);
                 self.templates = templates;
                 self.type_exprs = types;
-                self.ast = Ast::Json(n);
+                self.ast = Tree::Json(n);
                 None
             }
             Err(e) => Some(self.error(
@@ -186,50 +186,50 @@ fn too_deep(text: &str) -> Option<usize> {
 /// An expression in either syntax. `pin` fixes the span of everything in a
 /// template parsed out of a JSON string to that string's position.
 #[derive(Clone, Copy)]
-pub(crate) struct Ex<'a> {
-    pub f: &'a SrcFile,
-    pub e: ExK<'a>,
+pub(crate) struct Expr<'a> {
+    pub file: &'a SourceFile,
+    pub expression: ExprKind<'a>,
     pub pin: Option<u32>,
 }
 
 #[derive(Clone, Copy)]
-pub(crate) enum ExK<'a> {
+pub(crate) enum ExprKind<'a> {
     Hcl(&'a Expression),
     Json(&'a Node),
 }
 
-impl<'a> Ex<'a> {
-    pub fn hcl(f: &'a SrcFile, e: &'a Expression) -> Ex<'a> {
-        Ex { f, e: ExK::Hcl(e), pin: None }
+impl<'a> Expr<'a> {
+    pub fn hcl(f: &'a SourceFile, e: &'a Expression) -> Expr<'a> {
+        Expr { file: f, expression: ExprKind::Hcl(e), pin: None }
     }
-    pub fn json(f: &'a SrcFile, n: &'a Node) -> Ex<'a> {
-        Ex { f, e: ExK::Json(n), pin: None }
+    pub fn json(f: &'a SourceFile, n: &'a Node) -> Expr<'a> {
+        Expr { file: f, expression: ExprKind::Json(n), pin: None }
     }
     /// A sub-expression of this one (same file, same pin).
-    pub fn sub(&self, e: &'a Expression) -> Ex<'a> {
-        Ex { f: self.f, e: ExK::Hcl(e), pin: self.pin }
+    pub fn sub(&self, e: &'a Expression) -> Expr<'a> {
+        Expr { file: self.file, expression: ExprKind::Hcl(e), pin: self.pin }
     }
     pub fn span(&self) -> Span {
-        match (self.pin, self.e) {
-            (Some(p), _) => self.f.span(p as usize),
-            (None, ExK::Hcl(e)) => self.f.span(e.span().map_or(0, |r| r.start)),
-            (None, ExK::Json(n)) => self.f.span(n.offset as usize),
+        match (self.pin, self.expression) {
+            (Some(p), _) => self.file.span(p as usize),
+            (None, ExprKind::Hcl(e)) => self.file.span(e.span().map_or(0, |r| r.start)),
+            (None, ExprKind::Json(n)) => self.file.span(n.offset as usize),
         }
     }
     /// Span of any spanned hcl-edit node inside this expression.
     pub fn span_of(&self, node: &dyn hcl_edit::Span) -> Span {
         match self.pin {
-            Some(p) => self.f.span(p as usize),
-            None => self.f.span(node.span().map_or(0, |r| r.start)),
+            Some(p) => self.file.span(p as usize),
+            None => self.file.span(node.span().map_or(0, |r| r.start)),
         }
     }
     /// The static text of a bare identifier or literal string (used for
     /// `iterator = name`, type keywords and module `source`).
     pub fn static_str(&self) -> Option<&'a str> {
-        match self.e {
-            ExK::Hcl(Expression::Variable(v)) => Some(v.as_str()),
-            ExK::Hcl(Expression::String(s)) => Some(s.as_str()),
-            ExK::Json(n) => n.as_str(),
+        match self.expression {
+            ExprKind::Hcl(Expression::Variable(v)) => Some(v.as_str()),
+            ExprKind::Hcl(Expression::String(s)) => Some(s.as_str()),
+            ExprKind::Json(n) => n.as_str(),
             _ => None,
         }
     }
@@ -237,44 +237,44 @@ impl<'a> Ex<'a> {
 
 /// A body (file, block) in either syntax.
 #[derive(Clone, Copy)]
-pub(crate) struct Bd<'a> {
-    pub f: &'a SrcFile,
-    pub k: BdK<'a>,
+pub(crate) struct SourceBody<'a> {
+    pub file: &'a SourceFile,
+    pub kind: SourceBodyKind<'a>,
 }
 
 #[derive(Clone, Copy)]
-pub(crate) enum BdK<'a> {
-    Hcl(&'a Body),
+pub(crate) enum SourceBodyKind<'a> {
+    Hcl(&'a HclBody),
     Json(&'a Node),
 }
 
 /// One item of a body: an attribute or a block.
 pub(crate) enum Item<'a> {
-    Attr { name: &'a str, ex: Ex<'a>, span: Span },
-    Block { ty: &'a str, labels: Vec<&'a str>, body: Bd<'a>, span: Span },
+    Attr { name: &'a str, ex: Expr<'a>, span: Span },
+    Block { ty: &'a str, labels: Vec<&'a str>, body: SourceBody<'a>, span: Span },
 }
 
-impl<'a> Bd<'a> {
+impl<'a> SourceBody<'a> {
     pub fn items(&self) -> Vec<Item<'a>> {
-        let f = self.f;
-        match self.k {
-            BdK::Hcl(b) => b
+        let f = self.file;
+        match self.kind {
+            SourceBodyKind::Hcl(b) => b
                 .iter()
                 .map(|s| match s {
                     Structure::Attribute(a) => Item::Attr {
                         name: a.key.as_str(),
-                        ex: Ex::hcl(f, &a.value),
+                        ex: Expr::hcl(f, &a.value),
                         span: f.span(a.value.span().map_or(0, |r| r.start)),
                     },
                     Structure::Block(b) => Item::Block {
                         ty: b.ident.as_str(),
                         labels: b.labels.iter().map(|l| l.as_str()).collect(),
-                        body: Bd { f, k: BdK::Hcl(&b.body) },
+                        body: SourceBody { file: f, kind: SourceBodyKind::Hcl(&b.body) },
                         span: f.span(b.span().map_or(0, |r| r.start)),
                     },
                 })
                 .collect(),
-            BdK::Json(n) => {
+            SourceBodyKind::Json(n) => {
                 let mut out = Vec::new();
                 for m in n.as_object().unwrap_or(&[]) {
                     // `"//"` keys are comments in Terraform's JSON syntax.
@@ -287,7 +287,7 @@ impl<'a> Bd<'a> {
                             out.push(Item::Block {
                                 ty: "dynamic",
                                 labels: vec![label],
-                                body: Bd { f, k: BdK::Json(body) },
+                                body: SourceBody { file: f, kind: SourceBodyKind::Json(body) },
                                 span: f.span(off as usize),
                             });
                         }
@@ -295,7 +295,7 @@ impl<'a> Bd<'a> {
                     }
                     out.push(Item::Attr {
                         name: &m.key,
-                        ex: Ex::json(f, &m.value),
+                        ex: Expr::json(f, &m.value),
                         span: f.span(m.value.offset as usize),
                     });
                 }
@@ -304,10 +304,10 @@ impl<'a> Bd<'a> {
         }
     }
 
-    pub fn attr(&self, name: &str) -> Option<Ex<'a>> {
-        match self.k {
-            BdK::Hcl(b) => b.get_attribute(name).map(|a| Ex::hcl(self.f, &a.value)),
-            BdK::Json(n) => n.get(name).map(|v| Ex::json(self.f, v)),
+    pub fn attr(&self, name: &str) -> Option<Expr<'a>> {
+        match self.kind {
+            SourceBodyKind::Hcl(b) => b.get_attribute(name).map(|a| Expr::hcl(self.file, &a.value)),
+            SourceBodyKind::Json(n) => n.get(name).map(|v| Expr::json(self.file, v)),
         }
     }
 
@@ -341,23 +341,23 @@ pub(crate) fn json_labeled(n: &Node) -> Vec<(&str, &Node, u32)> {
 
 /// Top-level blocks of a file, in either syntax: (type, labels, body, span
 /// offset). JSON nests one object level per label.
-pub(crate) fn top_blocks(f: &SrcFile) -> Vec<(&str, Vec<&str>, Bd<'_>, usize)> {
+pub(crate) fn top_blocks(f: &SourceFile) -> Vec<(&str, Vec<&str>, SourceBody<'_>, usize)> {
     let mut out = Vec::new();
     match &f.ast {
-        Ast::None => {}
-        Ast::Hcl(b) => {
+        Tree::None => {}
+        Tree::Hcl(b) => {
             for s in b.iter() {
                 if let Structure::Block(b) = s {
                     out.push((
                         b.ident.as_str(),
                         b.labels.iter().map(|l| l.as_str()).collect(),
-                        Bd { f, k: BdK::Hcl(&b.body) },
+                        SourceBody { file: f, kind: SourceBodyKind::Hcl(&b.body) },
                         b.span().map_or(0, |r| r.start),
                     ));
                 }
             }
         }
-        Ast::Json(root) => {
+        Tree::Json(root) => {
             for m in root.as_object().unwrap_or(&[]) {
                 let depth = match &*m.key {
                     "resource" | "data" => 2,
@@ -368,7 +368,7 @@ pub(crate) fn top_blocks(f: &SrcFile) -> Vec<(&str, Vec<&str>, Bd<'_>, usize)> {
                 let mut found = Vec::new();
                 json_nest(&m.value, depth, &mut Vec::new(), m.key_offset, &mut found);
                 for (labels, body, off) in found {
-                    out.push((&*m.key, labels, Bd { f, k: BdK::Json(body) }, off as usize));
+                    out.push((&*m.key, labels, SourceBody { file: f, kind: SourceBodyKind::Json(body) }, off as usize));
                 }
             }
         }

@@ -4,7 +4,7 @@
 //! They differ from [`Value`] in two ways that matter during evaluation:
 //! collections are shared (`Rc`), so reading a local a thousand times costs
 //! nothing, and a reference to a managed resource instance stays a handle
-//! ([`K::Res`]) until an attribute is read from it, because only then can we
+//! ([`HclKind::Resource`]) until an attribute is read from it, because only then can we
 //! tell a value written in configuration from one known only after apply.
 
 use portcullis_model::Span;
@@ -14,32 +14,32 @@ use std::rc::Rc;
 
 /// One value and the expression that produced it.
 #[derive(Clone, Debug)]
-pub(crate) struct V {
-    pub k: K,
+pub(crate) struct HclValue {
+    pub kind: HclKind,
     pub span: Span,
 }
 
 #[derive(Clone, Debug)]
-pub(crate) enum K {
+pub(crate) enum HclKind {
     Null,
     Bool(bool),
     /// Terraform numbers are arbitrary-precision decimals; `f64` is exact
     /// for every port, protocol number and count that configurations hold.
-    Num(f64),
-    Str(Rc<str>),
+    Number(f64),
+    String(Rc<str>),
     /// Lists, tuples and sets (sets are kept sorted and without duplicates).
-    List(Rc<Vec<V>>),
+    List(Rc<Vec<HclValue>>),
     /// Objects and maps, in the order they were built.
-    Obj(Rc<Vec<(String, V)>>),
+    Object(Rc<Vec<(String, HclValue)>>),
     /// Not known before apply, or not evaluable here; the string says why.
     Unknown(Rc<str>),
     /// A managed resource instance, read attribute by attribute.
-    Res(Rc<ResRef>),
+    Resource(Rc<ResourceHandle>),
 }
 
 /// A handle on one instance of a managed resource.
 #[derive(Debug)]
-pub(crate) struct ResRef {
+pub(crate) struct ResourceHandle {
     /// The module instance the resource lives in.
     pub inst: usize,
     /// Index of the resource in that module's declarations.
@@ -49,7 +49,7 @@ pub(crate) struct ResRef {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) enum InstKey {
+pub(crate) enum InstanceKey {
     None,
     Int(i64),
     Str(String),
@@ -57,13 +57,13 @@ pub(crate) enum InstKey {
     Unknown,
 }
 
-impl InstKey {
+impl InstanceKey {
     /// Terraform's address suffix: `[0]`, `["a"]`, or nothing.
     pub fn suffix(&self) -> String {
         match self {
-            InstKey::None | InstKey::Unknown => String::new(),
-            InstKey::Int(i) => format!("[{i}]"),
-            InstKey::Str(s) => format!("[{}]", quote(s)),
+            InstanceKey::None | InstanceKey::Unknown => String::new(),
+            InstanceKey::Int(i) => format!("[{i}]"),
+            InstanceKey::Str(s) => format!("[{}]", quote(s)),
         }
     }
 }
@@ -88,40 +88,40 @@ pub(crate) fn quote(s: &str) -> String {
     out
 }
 
-impl V {
-    pub fn new(k: K, span: Span) -> V {
-        V { k, span }
+impl HclValue {
+    pub fn new(k: HclKind, span: Span) -> HclValue {
+        HclValue { kind: k, span }
     }
-    pub fn null(span: Span) -> V {
-        V::new(K::Null, span)
+    pub fn null(span: Span) -> HclValue {
+        HclValue::new(HclKind::Null, span)
     }
-    pub fn unknown(reason: impl Into<String>, span: Span) -> V {
+    pub fn unknown(reason: impl Into<String>, span: Span) -> HclValue {
         let r: String = reason.into();
-        V::new(K::Unknown(Rc::from(r)), span)
+        HclValue::new(HclKind::Unknown(Rc::from(r)), span)
     }
-    pub fn str(s: impl Into<String>, span: Span) -> V {
+    pub fn str(s: impl Into<String>, span: Span) -> HclValue {
         let s: String = s.into();
-        V::new(K::Str(Rc::from(s)), span)
+        HclValue::new(HclKind::String(Rc::from(s)), span)
     }
-    pub fn num(n: f64, span: Span) -> V {
-        V::new(K::Num(n), span)
+    pub fn num(n: f64, span: Span) -> HclValue {
+        HclValue::new(HclKind::Number(n), span)
     }
-    pub fn bool(b: bool, span: Span) -> V {
-        V::new(K::Bool(b), span)
+    pub fn bool(b: bool, span: Span) -> HclValue {
+        HclValue::new(HclKind::Bool(b), span)
     }
-    pub fn list(items: Vec<V>, span: Span) -> V {
-        V::new(K::List(Rc::new(items)), span)
+    pub fn list(items: Vec<HclValue>, span: Span) -> HclValue {
+        HclValue::new(HclKind::List(Rc::new(items)), span)
     }
-    pub fn obj(items: Vec<(String, V)>, span: Span) -> V {
-        V::new(K::Obj(Rc::new(items)), span)
+    pub fn obj(items: Vec<(String, HclValue)>, span: Span) -> HclValue {
+        HclValue::new(HclKind::Object(Rc::new(items)), span)
     }
-    pub fn with_span(mut self, span: Span) -> V {
+    pub fn with_span(mut self, span: Span) -> HclValue {
         self.span = span;
         self
     }
 
     pub fn is_unknown(&self) -> bool {
-        matches!(self.k, K::Unknown(_))
+        matches!(self.kind, HclKind::Unknown(_))
     }
 
     /// The reason of the first unknown inside this value (depth-first), if
@@ -139,59 +139,59 @@ impl V {
             return Some(Rc::from("value too large to evaluate"));
         }
         *steps -= 1;
-        match &self.k {
-            K::Unknown(r) => Some(r.clone()),
-            K::Res(r) => Some(Rc::from(format!("{} is known only after apply", r.addr))),
-            K::List(l) => l.iter().find_map(|v| v.first_unknown_in(steps)),
-            K::Obj(o) => o.iter().find_map(|(_, v)| v.first_unknown_in(steps)),
+        match &self.kind {
+            HclKind::Unknown(r) => Some(r.clone()),
+            HclKind::Resource(r) => Some(Rc::from(format!("{} is known only after apply", r.addr))),
+            HclKind::List(l) => l.iter().find_map(|v| v.first_unknown_in(steps)),
+            HclKind::Object(o) => o.iter().find_map(|(_, v)| v.first_unknown_in(steps)),
             _ => None,
         }
     }
 
     pub fn type_name(&self) -> &'static str {
-        match &self.k {
-            K::Null => "null",
-            K::Bool(_) => "bool",
-            K::Num(_) => "number",
-            K::Str(_) => "string",
-            K::List(_) => "list",
-            K::Obj(_) => "object",
-            K::Unknown(_) => "unknown value",
-            K::Res(_) => "resource",
+        match &self.kind {
+            HclKind::Null => "null",
+            HclKind::Bool(_) => "bool",
+            HclKind::Number(_) => "number",
+            HclKind::String(_) => "string",
+            HclKind::List(_) => "list",
+            HclKind::Object(_) => "object",
+            HclKind::Unknown(_) => "unknown value",
+            HclKind::Resource(_) => "resource",
         }
     }
 
     /// The value as a string, converting numbers and bools as Terraform does.
     pub fn to_str(&self) -> Option<String> {
-        match &self.k {
-            K::Str(s) => Some(s.to_string()),
-            K::Num(n) => Some(fmt_num(*n)),
-            K::Bool(b) => Some(b.to_string()),
+        match &self.kind {
+            HclKind::String(s) => Some(s.to_string()),
+            HclKind::Number(n) => Some(fmt_num(*n)),
+            HclKind::Bool(b) => Some(b.to_string()),
             _ => None,
         }
     }
 
     /// The value as a number, converting numeric strings.
     pub fn to_num(&self) -> Option<f64> {
-        match &self.k {
-            K::Num(n) => Some(*n),
-            K::Str(s) => parse_num(s),
+        match &self.kind {
+            HclKind::Number(n) => Some(*n),
+            HclKind::String(s) => parse_num(s),
             _ => None,
         }
     }
 
     pub fn to_bool(&self) -> Option<bool> {
-        match &self.k {
-            K::Bool(b) => Some(*b),
-            K::Str(s) if &**s == "true" => Some(true),
-            K::Str(s) if &**s == "false" => Some(false),
+        match &self.kind {
+            HclKind::Bool(b) => Some(*b),
+            HclKind::String(s) if &**s == "true" => Some(true),
+            HclKind::String(s) if &**s == "false" => Some(false),
             _ => None,
         }
     }
 
-    pub fn get(&self, key: &str) -> Option<&V> {
-        match &self.k {
-            K::Obj(o) => o.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
+    pub fn get(&self, key: &str) -> Option<&HclValue> {
+        match &self.kind {
+            HclKind::Object(o) => o.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
             _ => None,
         }
     }
@@ -226,31 +226,31 @@ pub(crate) fn as_int(n: f64) -> Option<i64> {
 
 /// Terraform's `==`: same type and same value, deeply. `None` when an
 /// unknown part decides the answer.
-pub(crate) fn equals(a: &V, b: &V) -> Option<bool> {
+pub(crate) fn equals(a: &HclValue, b: &HclValue) -> Option<bool> {
     let mut steps = MAX_WALK;
     equals_in(a, b, &mut steps)
 }
 
-fn equals_in(a: &V, b: &V, steps: &mut u64) -> Option<bool> {
+fn equals_in(a: &HclValue, b: &HclValue, steps: &mut u64) -> Option<bool> {
     if *steps == 0 {
         return None;
     }
     *steps -= 1;
-    match (&a.k, &b.k) {
-        (K::Unknown(_), _) | (_, K::Unknown(_)) => None,
-        (K::Res(x), K::Res(y)) => {
+    match (&a.kind, &b.kind) {
+        (HclKind::Unknown(_), _) | (_, HclKind::Unknown(_)) => None,
+        (HclKind::Resource(x), HclKind::Resource(y)) => {
             if x.addr == y.addr {
                 Some(true)
             } else {
                 None
             }
         }
-        (K::Res(_), _) | (_, K::Res(_)) => None,
-        (K::Null, K::Null) => Some(true),
-        (K::Bool(x), K::Bool(y)) => Some(x == y),
-        (K::Num(x), K::Num(y)) => Some(x == y),
-        (K::Str(x), K::Str(y)) => Some(x == y),
-        (K::List(x), K::List(y)) => {
+        (HclKind::Resource(_), _) | (_, HclKind::Resource(_)) => None,
+        (HclKind::Null, HclKind::Null) => Some(true),
+        (HclKind::Bool(x), HclKind::Bool(y)) => Some(x == y),
+        (HclKind::Number(x), HclKind::Number(y)) => Some(x == y),
+        (HclKind::String(x), HclKind::String(y)) => Some(x == y),
+        (HclKind::List(x), HclKind::List(y)) => {
             if x.len() != y.len() {
                 return Some(false);
             }
@@ -264,7 +264,7 @@ fn equals_in(a: &V, b: &V, steps: &mut u64) -> Option<bool> {
             }
             (!unknown).then_some(true)
         }
-        (K::Obj(x), K::Obj(y)) => {
+        (HclKind::Object(x), HclKind::Object(y)) => {
             let xs = sorted_entries(x);
             let ys = sorted_entries(y);
             if xs.len() != ys.len() || xs.iter().zip(ys.iter()).any(|(p, q)| p.0 != q.0) {
@@ -286,8 +286,8 @@ fn equals_in(a: &V, b: &V, steps: &mut u64) -> Option<bool> {
 
 /// An object's entries in Terraform's iteration order (keys sorted), the
 /// last of duplicate keys winning.
-pub(crate) fn sorted_entries(o: &[(String, V)]) -> Vec<(&str, &V)> {
-    let mut out: Vec<(&str, &V)> = Vec::with_capacity(o.len());
+pub(crate) fn sorted_entries(o: &[(String, HclValue)]) -> Vec<(&str, &HclValue)> {
+    let mut out: Vec<(&str, &HclValue)> = Vec::with_capacity(o.len());
     for (k, v) in o {
         if let Some(slot) = out.iter_mut().find(|(x, _)| *x == k.as_str()) {
             slot.1 = v;
@@ -301,26 +301,26 @@ pub(crate) fn sorted_entries(o: &[(String, V)]) -> Vec<(&str, &V)> {
 
 /// Order for set elements and `sort`: numbers numerically, strings
 /// lexically (Terraform sorts sets of primitives this way).
-pub(crate) fn cmp_prim(a: &V, b: &V) -> Ordering {
-    match (&a.k, &b.k) {
-        (K::Num(x), K::Num(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
+pub(crate) fn cmp_prim(a: &HclValue, b: &HclValue) -> Ordering {
+    match (&a.kind, &b.kind) {
+        (HclKind::Number(x), HclKind::Number(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
         _ => a.to_str().unwrap_or_default().cmp(&b.to_str().unwrap_or_default()),
     }
 }
 
 /// Makes a set: duplicates removed; primitives sorted as Terraform orders
 /// set elements. `None` when an unknown element makes the set unknowable.
-pub(crate) fn make_set(items: &[V]) -> Option<Vec<V>> {
+pub(crate) fn make_set(items: &[HclValue]) -> Option<Vec<HclValue>> {
     if items.iter().any(|v| v.first_unknown().is_some()) {
         return None;
     }
-    let mut out: Vec<V> = Vec::new();
+    let mut out: Vec<HclValue> = Vec::new();
     // Mixed primitives unify to strings, as Terraform's set conversion does.
-    let all_num = items.iter().all(|v| matches!(v.k, K::Num(_)));
-    let all_prim = items.iter().all(|v| matches!(v.k, K::Num(_) | K::Str(_) | K::Bool(_)));
+    let all_num = items.iter().all(|v| matches!(v.kind, HclKind::Number(_)));
+    let all_prim = items.iter().all(|v| matches!(v.kind, HclKind::Number(_) | HclKind::String(_) | HclKind::Bool(_)));
     for v in items {
-        let v = if all_prim && !all_num && !matches!(v.k, K::Str(_)) {
-            V::str(v.to_str().unwrap_or_default(), v.span.clone())
+        let v = if all_prim && !all_num && !matches!(v.kind, HclKind::String(_)) {
+            HclValue::str(v.to_str().unwrap_or_default(), v.span.clone())
         } else {
             v.clone()
         };
@@ -336,18 +336,18 @@ pub(crate) fn make_set(items: &[V]) -> Option<Vec<V>> {
 
 /// Converts to the shared [`Value`], charging `budget` one unit per node;
 /// a value too large to convert becomes unknown rather than exhausting memory.
-pub(crate) fn to_tf(v: &V, budget: &mut u64) -> Value {
+pub(crate) fn to_tf(v: &HclValue, budget: &mut u64) -> Value {
     if *budget == 0 {
         return Value::unknown("value too large to evaluate", v.span.clone());
     }
     *budget -= 1;
-    let kind = match &v.k {
-        K::Null => Kind::Null,
-        K::Bool(b) => Kind::Bool(*b),
-        K::Num(n) => Kind::Number(fmt_num(*n)),
-        K::Str(s) => Kind::String(s.to_string()),
-        K::List(l) => Kind::List(l.iter().map(|x| to_tf(x, budget)).collect()),
-        K::Obj(o) => {
+    let kind = match &v.kind {
+        HclKind::Null => Kind::Null,
+        HclKind::Bool(b) => Kind::Bool(*b),
+        HclKind::Number(n) => Kind::Number(fmt_num(*n)),
+        HclKind::String(s) => Kind::String(s.to_string()),
+        HclKind::List(l) => Kind::List(l.iter().map(|x| to_tf(x, budget)).collect()),
+        HclKind::Object(o) => {
             // A computed object has no key in the text: members are placed
             // at their values.
             let mut out: Vec<Member> = Vec::with_capacity(o.len());
@@ -362,8 +362,10 @@ pub(crate) fn to_tf(v: &V, budget: &mut u64) -> Value {
             }
             Kind::Map(out)
         }
-        K::Unknown(r) => Kind::Unknown { reason: r.to_string(), stand_in: None },
-        K::Res(r) => Kind::Unknown { reason: format!("{} is known only after apply", r.addr), stand_in: None },
+        HclKind::Unknown(r) => Kind::Unknown { reason: r.to_string(), stand_in: None },
+        HclKind::Resource(r) => {
+            Kind::Unknown { reason: format!("{} is known only after apply", r.addr), stand_in: None }
+        }
     };
     Value::new(kind, v.span.clone())
 }
