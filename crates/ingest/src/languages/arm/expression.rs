@@ -44,7 +44,7 @@ struct Parser<'s> {
 }
 
 /// Parses the text between the brackets.
-pub fn parse(src: &str) -> Result<Expression, String> {
+pub(crate) fn parse(src: &str) -> Result<Expression, String> {
     let mut p = Parser { s: src.as_bytes(), src, pos: 0, depth: 0 };
     let e = p.expr()?;
     p.skip_whitespace();

@@ -29,7 +29,7 @@ pub mod expression;
 pub mod functions;
 
 pub use evaluate::{expression_of, ArmEval};
-pub use expression::{parse, Expression};
+pub use expression::Expression;
 pub use functions::{apply, num, same, truth, unknown_reason, unknown_val};
 
 use portcullis_syntax::json::{self, Node};

@@ -16,8 +16,8 @@
 //!
 //! Language reference: <https://learn.microsoft.com/azure/azure-resource-manager/bicep/file>.
 
-pub mod lex;
-pub mod parse;
+pub(crate) mod lex;
+pub(crate) mod parse;
 
 use crate::context::Context;
 use crate::error::{ErrorKind, IngestError};

@@ -511,7 +511,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// A named condition of the `Conditions` section.
-    pub fn condition(&mut self, name: &str, span: &Span) -> Result<bool, String> {
+    pub(crate) fn condition(&mut self, name: &str, span: &Span) -> Result<bool, String> {
         if let Some(r) = self.cond_cache.get(name) {
             return r.clone();
         }

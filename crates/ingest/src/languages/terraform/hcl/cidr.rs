@@ -8,35 +8,47 @@
 //! ignored, `cidrhost` counts from the end for negative numbers, and
 //! `cidrsubnets` aligns each subnet to its own size after the previous one.
 
+//!
+//! Networks are the model's [`Cidr`]; the prefix is parsed as Terraform
+//! parses it (Go's `net.ParseCIDR`: a length is required, no spaces), which
+//! is stricter than the forms cloud APIs accept ([`Cidr::parse`]).
+
+use portcullis_model::Cidr;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-/// A network: first address (host bits cleared) and prefix length, IPv4
-/// addresses kept in the low 32 bits.
-#[derive(Clone, Copy, Debug)]
-struct Net {
-    addr: u128,
-    len: u32,
-    v6: bool,
-}
-
-impl Net {
-    fn bits(&self) -> u32 {
-        if self.v6 {
-            128
-        } else {
-            32
-        }
-    }
-    fn host_bits(&self) -> u32 {
-        self.bits() - self.len
-    }
-    /// Number of addresses, `None` for all of IPv6 (2^128).
-    fn size(&self) -> Option<u128> {
-        1u128.checked_shl(self.host_bits())
+/// Address bits of the network's family.
+fn bits(n: &Cidr) -> u32 {
+    match n {
+        Cidr::V4 { .. } => 32,
+        Cidr::V6 { .. } => 128,
     }
 }
 
-fn parse(prefix: &str) -> Result<Net, String> {
+/// Prefix length.
+fn length(n: &Cidr) -> u32 {
+    match *n {
+        Cidr::V4 { len, .. } | Cidr::V6 { len, .. } => u32::from(len),
+    }
+}
+
+/// First address, IPv4 in the low 32 bits.
+fn first(n: &Cidr) -> u128 {
+    match *n {
+        Cidr::V4 { addr, .. } => u128::from(addr),
+        Cidr::V6 { addr, .. } => addr,
+    }
+}
+
+fn is_v6(n: &Cidr) -> bool {
+    matches!(n, Cidr::V6 { .. })
+}
+
+/// Number of addresses, `None` for all of IPv6 (2^128).
+fn size(n: &Cidr) -> Option<u128> {
+    1u128.checked_shl(bits(n) - length(n))
+}
+
+fn parse(prefix: &str) -> Result<Cidr, String> {
     let (ip, len) = prefix.split_once('/').ok_or_else(|| format!("invalid CIDR address \"{prefix}\""))?;
     let bad = || format!("invalid CIDR address \"{prefix}\"");
     let len: u32 = if len.bytes().all(|b| b.is_ascii_digit()) && !len.is_empty() && len.len() <= 3 {
@@ -44,21 +56,22 @@ fn parse(prefix: &str) -> Result<Net, String> {
     } else {
         return Err(bad());
     };
-    let (addr, v6) = if let Ok(a) = ip.parse::<Ipv4Addr>() {
-        (u128::from(u32::from(a)), false)
-    } else if let Ok(a) = ip.parse::<Ipv6Addr>() {
-        (u128::from(a), true)
-    } else {
-        return Err(bad());
-    };
-    let bits = if v6 { 128 } else { 32 };
-    if len > bits {
-        return Err(bad());
+    // The host bits are ignored, as `net.ParseCIDR` does.
+    let host_mask = |bits: u32| if len == 0 { 0 } else { u128::MAX << (bits - len) };
+    if let Ok(a) = ip.parse::<Ipv4Addr>() {
+        if len > 32 {
+            return Err(bad());
+        }
+        let addr = (u128::from(u32::from(a)) & host_mask(32)) as u32;
+        return Ok(Cidr::V4 { addr, len: len as u8 });
     }
-    let host = bits - len;
-    let mask = if host >= 128 { 0 } else { !((1u128 << host) - 1) };
-    let addr = if v6 { addr & mask } else { addr & mask & 0xffff_ffff };
-    Ok(Net { addr, len, v6 })
+    if let Ok(a) = ip.parse::<Ipv6Addr>() {
+        if len > 128 {
+            return Err(bad());
+        }
+        return Ok(Cidr::V6 { addr: u128::from(a) & host_mask(128), len: len as u8 });
+    }
+    Err(bad())
 }
 
 fn show_addr(a: u128, v6: bool) -> String {
@@ -75,9 +88,9 @@ pub(crate) fn cidrsubnet(prefix: &str, newbits: i64, netnum: i64) -> Result<Stri
     if newbits < 0 {
         return Err("newbits must be non-negative".into());
     }
-    let newlen = i64::from(n.len) + newbits;
-    if newlen > i64::from(n.bits()) {
-        return Err(format!("insufficient address space to extend prefix of {} by {}", n.len, newbits));
+    let newlen = i64::from(length(&n)) + newbits;
+    if newlen > i64::from(bits(&n)) {
+        return Err(format!("insufficient address space to extend prefix of {} by {}", length(&n), newbits));
     }
     if netnum < 0 {
         return Err(format!("netnum must be non-negative, found {netnum}"));
@@ -88,17 +101,17 @@ pub(crate) fn cidrsubnet(prefix: &str, newbits: i64, netnum: i64) -> Result<Stri
         return Err(format!("prefix extension of {newbits} does not accommodate a subnet numbered {netnum}"));
     }
     let newlen = newlen as u32;
-    let shift = n.bits() - newlen;
+    let shift = bits(&n) - newlen;
     let off = netnum.checked_shl(shift).unwrap_or(0);
-    Ok(format!("{}/{}", show_addr(n.addr | off, n.v6), newlen))
+    Ok(format!("{}/{}", show_addr(first(&n) | off, is_v6(&n)), newlen))
 }
 
 /// `cidrhost(prefix, hostnum)`; a negative number counts back from the
 /// last address.
 pub(crate) fn cidrhost(prefix: &str, hostnum: i64) -> Result<String, String> {
     let n = parse(prefix)?;
-    let size = n.size();
-    let too_big = || format!("prefix of {} does not accommodate a host numbered {hostnum}", n.len);
+    let size = size(&n);
+    let too_big = || format!("prefix of {} does not accommodate a host numbered {hostnum}", length(&n));
     let off: u128 = if hostnum >= 0 {
         let h = hostnum as u128;
         if size.is_some_and(|s| h >= s) {
@@ -113,16 +126,16 @@ pub(crate) fn cidrhost(prefix: &str, hostnum: i64) -> Result<String, String> {
             None => 0u128.wrapping_sub(back),
         }
     };
-    Ok(show_addr(n.addr.wrapping_add(off), n.v6))
+    Ok(show_addr(first(&n).wrapping_add(off), is_v6(&n)))
 }
 
 /// `cidrnetmask(prefix)`: IPv4 only, as in Terraform.
 pub(crate) fn cidrnetmask(prefix: &str) -> Result<String, String> {
     let n = parse(prefix)?;
-    if n.v6 {
+    if is_v6(&n) {
         return Err("only IPv4 networks have a netmask".into());
     }
-    let mask: u32 = if n.len == 0 { 0 } else { u32::MAX << (32 - n.len) };
+    let mask: u32 = if length(&n) == 0 { 0 } else { u32::MAX << (32 - length(&n)) };
     Ok(Ipv4Addr::from(mask).to_string())
 }
 
@@ -130,28 +143,28 @@ pub(crate) fn cidrnetmask(prefix: &str) -> Result<String, String> {
 /// its own size.
 pub(crate) fn cidrsubnets(prefix: &str, newbits: &[i64]) -> Result<Vec<String>, String> {
     let n = parse(prefix)?;
-    let end = match n.size() {
-        Some(s) => n.addr + s, // exclusive; fits: addr ≤ 2^128 - s
+    let end = match size(&n) {
+        Some(s) => first(&n) + s, // exclusive; fits: addr ≤ 2^128 - s
         None => u128::MAX,
     };
-    let mut pos = n.addr;
+    let mut pos = first(&n);
     let mut out = Vec::with_capacity(newbits.len());
     for &nb in newbits {
         if nb < 1 {
             return Err("each newbits value must be at least 1".into());
         }
-        let len = i64::from(n.len) + nb;
-        if len > i64::from(n.bits()) {
+        let len = i64::from(length(&n)) + nb;
+        if len > i64::from(bits(&n)) {
             return Err(format!("would extend prefix to {len} bits, which is too long for an address"));
         }
         let len = len as u32;
-        let size = 1u128 << (n.bits() - len).min(127);
+        let size = 1u128 << (bits(&n) - len).min(127);
         let aligned = pos.div_ceil(size).checked_mul(size).ok_or("not enough remaining address space")?;
         let last = aligned.checked_add(size - 1).ok_or("not enough remaining address space")?;
-        if last >= end && !(n.size().is_none() && last == u128::MAX) {
+        if last >= end && !(self::size(&n).is_none() && last == u128::MAX) {
             return Err(format!("not enough remaining address space for a subnet with a prefix of {len} bits"));
         }
-        out.push(format!("{}/{}", show_addr(aligned, n.v6), len));
+        out.push(format!("{}/{}", show_addr(aligned, is_v6(&n)), len));
         pos = last.wrapping_add(1);
     }
     Ok(out)
