@@ -5,7 +5,8 @@
 
 use crate::args::{Common, FlowsArgs, Format, SqlDialect};
 use crate::settings;
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
+use portcullis_files::ReadSet;
 use portcullis_flows::aws::Layout;
 use portcullis_flows::read::{read_all, Input, ReadOptions};
 use portcullis_flows::report::{build, Observation, Stats};
@@ -22,11 +23,24 @@ use std::path::Path;
 /// The flagship port, always watched.
 const CONTROLLER_MANAGER: (u8, u16) = (6, 10257);
 
-fn collect(paths: &[std::path::PathBuf], errors: &mut Vec<ReportError>) -> Vec<Input> {
-    crate::inputs::walk(paths, |file, msg| errors.push(err(file, 0, msg)))
-        .into_iter()
-        .map(|(path, named)| Input { display: path.to_string_lossy().into_owned(), path, named })
-        .collect()
+/// The flow logs under `paths` (each file once), and every file found in
+/// `read`.
+fn collect(paths: &[std::path::PathBuf], errors: &mut Vec<ReportError>, read: &mut ReadSet) -> Vec<Input> {
+    let (found, walk_errors) = portcullis_files::walk(paths);
+    errors.extend(walk_errors.iter().map(|e| err(&e.path, 0, &e.message)));
+    let mut seen = std::collections::HashSet::new();
+    let mut inputs = Vec::with_capacity(found.len());
+    for f in found {
+        let display = f.path.to_string_lossy().into_owned();
+        if let Some(id) = f.identity {
+            read.insert_identity(id, &display);
+            if !seen.insert(id) {
+                continue;
+            }
+        }
+        inputs.push(Input { display, path: f.path, named: f.origin == portcullis_files::Origin::Named });
+    }
+    inputs
 }
 
 fn err(file: &str, line: u64, message: &str) -> ReportError {
@@ -84,7 +98,11 @@ pub fn run(args: FlowsArgs) -> Result<u8> {
     let fields = args.fields.as_deref().map(Layout::parse_fields).transpose().map_err(|e| anyhow!("--fields: {e}"))?;
 
     let mut errors = Vec::new();
-    let inputs = collect(&args.paths, &mut errors);
+    let mut read = ReadSet::default();
+    let inputs = collect(&args.paths, &mut errors, &mut read);
+    if let Some(out) = &args.output {
+        read.check_output("-o", out)?;
+    }
 
     if let Some(d) = args.emit_sql {
         let dialect = match d {
@@ -189,7 +207,7 @@ pub fn run(args: FlowsArgs) -> Result<u8> {
 
 fn write_out(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
     match path {
-        Some(p) => std::fs::write(p, bytes).with_context(|| format!("cannot write {}", p.display())),
+        Some(p) => Ok(portcullis_files::write_atomic(p, |w| w.write_all(bytes))?),
         None => {
             let mut out = std::io::stdout().lock();
             match out.write_all(bytes).and_then(|_| out.flush()) {

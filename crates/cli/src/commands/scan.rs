@@ -3,7 +3,8 @@
 
 use crate::args::{Format, ScanArgs};
 use crate::{inputs, settings};
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
+use portcullis_files::{InputKind, Origin};
 use portcullis_report::baseline::{Baseline, BaselineDiff, BaselineEntry};
 use portcullis_report::{json::Json, sarif::Sarif, text::Text, Emitter, Report, ReportError};
 use portcullis_rules::Finding;
@@ -25,8 +26,38 @@ pub fn report_errors(loaded: &inputs::Loaded) -> Vec<ReportError> {
 
 /// Reads a baseline file; errors name the file (and line and column).
 pub fn load_baseline(path: &Path) -> Result<Baseline> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read baseline {}", path.display()))?;
-    Baseline::parse(&text).map_err(|e| anyhow!("malformed baseline {}: {e}", path.display()))
+    let shown = path.to_string_lossy();
+    let text = portcullis_files::read_text(path, &shown, Origin::Named, InputKind::Json.limit())
+        .map_err(|e| anyhow!("cannot read baseline {e}"))?;
+    if let Some(e) = text.not_utf8 {
+        bail!("malformed baseline {e}");
+    }
+    Baseline::parse(&text.text).map_err(|e| anyhow!("malformed baseline {}: {e}", path.display()))
+}
+
+/// Refuses outputs that would replace a file the run read (`-o` onto an
+/// input, the config file, a baseline; `--write-baseline` onto an input
+/// other than the `--baseline` it updates), or each other.
+fn check_outputs(args: &ScanArgs, settings: &settings::Settings, loaded: &inputs::Loaded) -> Result<()> {
+    let mut read = loaded.read.clone();
+    for (path, shown) in settings::files_read(&args.common, settings) {
+        read.insert(&path, &shown);
+    }
+    if let Some(baseline) = &args.write_baseline {
+        read.check_output("--write-baseline", baseline)?;
+    }
+    if let Some(output) = &args.output {
+        for (flag, path) in [("--baseline", &args.baseline), ("--write-baseline", &args.write_baseline)] {
+            if let Some(p) = path {
+                read.insert(p, &format!("{flag} {}", p.display()));
+                if std::path::absolute(p).ok() == std::path::absolute(output).ok() {
+                    bail!("{}: -o: this file is also {flag}: choose another file", output.display());
+                }
+            }
+        }
+        read.check_output("-o", output)?;
+    }
+    Ok(())
 }
 
 /// Splits `findings` against `baseline`: (new, unchanged, fixed entries).
@@ -49,6 +80,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         &settings::read_options(&args.common)?,
     );
     timer.mark("read");
+    check_outputs(&args, &settings, &loaded)?;
     let estate = portcullis_ingest::assemble(&mut loaded.outcomes);
     timer.mark("assemble");
     let mut findings = portcullis_rules::check_estate(&estate, &settings.queries, &settings.authorized);
@@ -106,7 +138,8 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     timer.mark("report");
     // After the comparison: `--baseline F --write-baseline F` updates F.
     if let (Some(p), Some(b)) = (&args.write_baseline, &to_write) {
-        std::fs::write(p, b.to_json()).with_context(|| format!("cannot write baseline {}", p.display()))?;
+        portcullis_files::write_atomic(p, |w| w.write_all(b.to_json().as_bytes()))
+            .with_context(|| format!("cannot write baseline {}", p.display()))?;
     }
     let code = if !errors.is_empty() {
         2
@@ -148,19 +181,12 @@ impl Timer {
     }
 }
 
-/// Writes a report to `output`, or standard output. Written straight
-/// through a buffer: a large report (hundreds of thousands of findings) is
-/// never held twice in memory.
+/// Writes a report to `output` (atomically: `portcullis_files::write_atomic`),
+/// or standard output. Written straight through a buffer: a large report
+/// (hundreds of thousands of findings) is never held twice in memory.
 pub fn emit_to(emitter: &dyn Emitter, report: &Report, output: Option<&Path>) -> Result<()> {
     match output {
-        Some(p) => {
-            let f = std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?;
-            let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
-            emitter
-                .emit(report, &mut w)
-                .and_then(|_| w.flush())
-                .with_context(|| format!("cannot write {}", p.display()))?;
-        }
+        Some(p) => portcullis_files::write_atomic(p, |w| emitter.emit(report, w))?,
         None => {
             let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
             // A closed pipe (`| head`) is not an error worth a message.
