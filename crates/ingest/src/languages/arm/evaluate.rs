@@ -3,7 +3,7 @@
 
 use super::expression::{parse, Expression};
 use super::functions::{apply, truth, unknown_reason};
-use super::{type_name, MAX_DEPTH};
+use super::{type_name, Given, MAX_DEPTH};
 use crate::context::Context;
 use crate::error::IngestError;
 use portcullis_model::Span;
@@ -23,7 +23,7 @@ pub struct ArmEval<'a, 'c> {
     stack: Vec<String>,
     depth: usize,
     /// Values from parameter files, which win over `defaultValue`.
-    given: Option<&'c crate::languages::parameters::Parameters>,
+    given: Option<Given<'c>>,
     pub errors: Vec<IngestError>,
 }
 
@@ -73,7 +73,7 @@ impl<'a, 'c> ArmEval<'a, 'c> {
     }
 
     /// Takes parameter values from parameter files.
-    pub fn with_given(mut self, given: &'c crate::languages::parameters::Parameters) -> Self {
+    pub fn with_given(mut self, given: Given<'c>) -> Self {
         self.given = Some(given);
         self
     }
@@ -214,7 +214,7 @@ impl<'a, 'c> ArmEval<'a, 'c> {
             return Self::unknown(span, format!("parameter {key} refers to itself"), stand_in);
         }
         let default = def.as_object().into_iter().flatten().find(|m| m.key.eq_ignore_ascii_case("defaultValue"));
-        let given = self.given.and_then(|g| g.any_case(key)).cloned();
+        let given = self.given.and_then(|g| g(key)).cloned();
         let v = match (given, default) {
             (Some(mut v), _) => {
                 if let Kind::Unknown { stand_in: Some(text), .. } = &mut v.kind {

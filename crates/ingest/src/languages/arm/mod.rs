@@ -35,6 +35,11 @@ pub use functions::{apply, num, same, truth, unknown_reason, unknown_val};
 use portcullis_syntax::json::{self, Node};
 use portcullis_syntax::{Kind, Value};
 
+/// Values given for a template's parameters (`--parameters`), looked up
+/// by name without regard to case. A lookup, not the parameters type, so
+/// the evaluators do not depend on how parameter files are read.
+pub type Given<'c> = &'c dyn Fn(&str) -> Option<&'c Value>;
+
 /// Deepest nesting parsed or evaluated: real templates nest a few levels.
 const MAX_DEPTH: usize = 64;
 

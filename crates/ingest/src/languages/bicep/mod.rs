@@ -21,16 +21,12 @@ pub(crate) mod parse;
 
 use crate::context::Context;
 use crate::error::{ErrorKind, IngestError};
-use crate::languages::arm::{apply, name_text, num, same, truth, type_name, unknown_reason, unknown_val};
+use crate::languages::arm::{apply, name_text, num, same, truth, type_name, unknown_reason, unknown_val, Given};
 use parse::{Declaration, Expression, ExpressionKind, Resource, StringPart};
 use portcullis_model::Span;
 use portcullis_syntax::{Kind, Member, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
-
-/// Values given for parameters (`--parameters`), looked up without regard
-/// to case.
-pub type Given<'c> = &'c dyn Fn(&str) -> Option<&'c Value>;
 
 /// Whether a path names Bicep source.
 pub fn is_bicep_path(path: &str) -> bool {

@@ -47,7 +47,8 @@ pub fn read_input(path: &str, text: &str, head: &str, given: &Parameters) -> Opt
     let mut out = FileOutcome { path: path.to_string(), format: Some("arm"), ..Default::default() };
     match parse_template(text) {
         Ok(root) => {
-            let mut ev = ArmEval::new(&ctx, &root).with_given(given);
+            let lookup = |name: &str| given.any_case(name);
+            let mut ev = ArmEval::new(&ctx, &root).with_given(&lookup);
             let mut r = Reader { ev: &mut ev, ctx: &ctx, items: AzureItems::default() };
             r.template(&root);
             out.azure = r.items;
