@@ -68,7 +68,7 @@ pub fn apply(
                 rest = &after[end + 1..];
                 let (idx, fmt_spec) = spec.split_once(':').map_or((spec, None), |(a, b)| (a, Some(b)));
                 match idx.trim().parse::<usize>().ok().and_then(|i| vals.get(i + 1)) {
-                    Some(v) if fmt_spec.is_none() => match name_text(&v) {
+                    Some(v) if fmt_spec.is_none() => match name_text(v) {
                         Some(t) => {
                             if v.is_unknown() {
                                 unknown.get_or_insert_with(|| v.clone());
@@ -77,7 +77,7 @@ pub fn apply(
                         }
                         None => {
                             unknown
-                                .get_or_insert_with(|| unknown_val(span, format!("`format` of {}", type_name(&v)), ""));
+                                .get_or_insert_with(|| unknown_val(span, format!("`format` of {}", type_name(v)), ""));
                         }
                     },
                     _ => {
@@ -294,6 +294,6 @@ pub fn same(a: &Value, b: &Value) -> bool {
 pub fn unknown_reason(v: &Value, what: &str) -> String {
     match &v.kind {
         Kind::Unknown { reason, .. } => reason.clone(),
-        _ => format!("{what} is {}", type_name(&v)),
+        _ => format!("{what} is {}", type_name(v)),
     }
 }

@@ -125,6 +125,7 @@ pub fn type_name(v: &Value) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use super::expression::parse;
     use super::*;
     use crate::context::Context;
     use portcullis_model::Span;

@@ -374,7 +374,7 @@ impl<'a> Evaluator<'a> {
             match i.text() {
                 Some(t) => parts.push(t),
                 None => {
-                    let r = why_unknown(&i).unwrap_or_else(|| format!("a joined value is {}", i.type_name()));
+                    let r = why_unknown(i).unwrap_or_else(|| format!("a joined value is {}", i.type_name()));
                     return Self::unknown(span, r);
                 }
             }

@@ -94,7 +94,7 @@ fn raw(errors: &mut Vec<IngestError>, obj: &Value, k: &str) -> Option<Value> {
 fn raw_list(errors: &mut Vec<IngestError>, obj: &Value, one: &str, many: &str) -> Vec<Value> {
     let mut out: Vec<Value> = raw(errors, obj, one).into_iter().collect();
     if let Some(v) = field(obj, many) {
-        out.extend(list_from_value(errors, &v, many));
+        out.extend(list_from_value(errors, v, many));
     }
     out
 }
@@ -109,7 +109,7 @@ fn id_list(obj: &Value, k: &str) -> Vec<Value> {
                 let id = g.get_any_case("id")?;
                 Some(match id.text() {
                     Some(t) => text(t, id.span.clone()),
-                    None => Value::unknown(name_text(&id).unwrap_or_default(), id.span.clone()),
+                    None => Value::unknown(name_text(id).unwrap_or_default(), id.span.clone()),
                 })
             })
             .collect(),
@@ -321,7 +321,7 @@ pub(crate) fn add_security_rules(nsg: &mut Nsg, v: &Value, shown: &str, errors: 
         Kind::Null => {}
         Kind::Unknown { reason, .. } => nsg.entries.push(unknown_entry(shown, "securityRules", reason, &v.span)),
         _ => {
-            let msg = format!("{shown}: `securityRules` should be an array, found {}", type_name(&v));
+            let msg = format!("{shown}: `securityRules` should be an array, found {}", type_name(v));
             errors.push(IngestError::invalid(&v.span, msg));
             nsg.entries.push(unknown_entry(shown, "securityRules", "not an array of rules", &v.span));
         }

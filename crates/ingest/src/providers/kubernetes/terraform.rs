@@ -53,7 +53,7 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &Resource, items: &mut Ku
     // Whether the Service reaches outside at all.
     let (kind, kind_unknown) = match spec.get("type").and_then(|v| from_value(errors, v, "type")).as_ref().map(read) {
         None => return,
-        Some((Err(reason), span)) => ("LoadBalancer", Some(unknown("spec.type", reason, &span))),
+        Some((Err(reason), span)) => ("LoadBalancer", Some(unknown("spec.type", reason, span))),
         Some((Ok(t), _)) => match t {
             "LoadBalancer" => ("LoadBalancer", None),
             "NodePort" => ("NodePort", None),
@@ -199,14 +199,14 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &Resource, items: &mut Ku
         let proto: Known<ProtoMatch> =
             match b.get("protocol").and_then(|v| from_value(errors, v, "protocol")).as_ref().map(read) {
                 None => Known::Known(ProtoMatch::One(Protocol::TCP)),
-                Some((Err(reason), span)) => Known::from_unknown(unknown("protocol", reason, &span)),
+                Some((Err(reason), span)) => Known::from_unknown(unknown("protocol", reason, span)),
                 Some((Ok(t), span)) => match t.to_ascii_uppercase().as_str() {
                     "TCP" => Known::Known(ProtoMatch::One(Protocol::TCP)),
                     "UDP" => Known::Known(ProtoMatch::One(Protocol::UDP)),
                     "SCTP" => Known::Known(ProtoMatch::One(Protocol(132))),
                     _ => {
-                        error(errors, &span, format!("{shown}: protocol should be TCP, UDP or SCTP, found `{t}`"));
-                        Known::from_unknown(unknown("protocol", format!("invalid protocol `{t}`"), &span))
+                        error(errors, span, format!("{shown}: protocol should be TCP, UDP or SCTP, found `{t}`"));
+                        Known::from_unknown(unknown("protocol", format!("invalid protocol `{t}`"), span))
                     }
                 },
             };

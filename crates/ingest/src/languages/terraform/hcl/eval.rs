@@ -1241,7 +1241,7 @@ impl<'a> Evaluator<'a> {
                 HclValue::unknown(msg, value.span.clone())
             }
         };
-        let n = (Named { value: value, refs: Rc::new(refs.0) }, missing);
+        let n = (Named { value, refs: Rc::new(refs.0) }, missing);
         inst.vars.borrow_mut().insert(name.to_string(), Slot::Done(n.clone()));
         Ok(n)
     }
