@@ -128,7 +128,7 @@ fn run_parts<'a>(
 ) -> Result<Node, Error> {
     let mut p = Parser::new(text, opts, Some((keys, sink)));
     p.parts = Some(parts);
-    let node = p.document();
+    let node = p.document().map_err(Error::from);
     *used = p.parts.as_ref().map_or(1, |q| q.used);
     node
 }
@@ -144,5 +144,5 @@ fn run<'a>(
     }
     let mut p = Parser::new(text, opts, stream);
     p.parts = parts;
-    p.document()
+    p.document().map_err(Error::from)
 }

@@ -5,7 +5,6 @@ use super::keys::Keys;
 use super::parts::{Ended, Parts};
 use super::tree::{Member, Node, Value};
 use super::{ElementSink, Options, MAX_DEPTH};
-use crate::Error;
 use compact_str::CompactString;
 use std::sync::Arc;
 
@@ -14,8 +13,24 @@ pub(super) fn off(pos: usize) -> u32 {
     u32::try_from(pos).unwrap_or(u32::MAX)
 }
 
-pub(super) fn err(pos: usize, message: impl Into<String>) -> Error {
-    Error::json(off(pos), message)
+/// Why the text is not JSON, inside the parser: kept small (an offset and
+/// a message) because every recursive call returns it, and the recursion
+/// must fit its stack at [`MAX_DEPTH`] levels. It becomes a [`crate::Error`]
+/// when the parse returns.
+#[derive(Debug)]
+pub(super) struct Failure {
+    pub(super) offset: u32,
+    pub(super) message: String,
+}
+
+impl From<Failure> for crate::Error {
+    fn from(f: Failure) -> Self {
+        crate::Error::json(f.offset, f.message)
+    }
+}
+
+pub(super) fn err(pos: usize, message: impl Into<String>) -> Failure {
+    Failure { offset: off(pos), message: message.into() }
 }
 
 pub(super) struct Parser<'a> {
@@ -62,7 +77,7 @@ impl<'a> Parser<'a> {
     }
 
     /// The whole text: one value and whitespace around it.
-    pub(super) fn document(&mut self) -> Result<Node, Error> {
+    pub(super) fn document(&mut self) -> Result<Node, Failure> {
         if self.bytes.starts_with(b"\xEF\xBB\xBF") {
             self.pos = 3;
         }
@@ -85,14 +100,14 @@ impl<'a> Parser<'a> {
     /// The text between two byte positions. Both are always ASCII
     /// delimiters, hence char boundaries; the error arm is unreachable but
     /// keeps the parser free of panicking slices.
-    fn slice(&self, start: usize, end: usize) -> Result<&'a str, Error> {
+    fn slice(&self, start: usize, end: usize) -> Result<&'a str, Failure> {
         self.text.get(start..end).ok_or_else(|| err(start, "internal error: not a char boundary"))
     }
 
     /// Most tokens are not preceded by whitespace, or by one space: decide
     /// that inline and leave the loop out of line.
     #[inline]
-    fn skip_ws(&mut self) -> Result<(), Error> {
+    fn skip_ws(&mut self) -> Result<(), Failure> {
         match self.bytes.get(self.pos) {
             Some(b' ') if !matches!(self.bytes.get(self.pos + 1), Some(b' ' | b'\n' | b'\r' | b'\t' | b'/')) => {
                 self.pos += 1;
@@ -104,7 +119,7 @@ impl<'a> Parser<'a> {
     }
 
     #[inline(never)]
-    fn skip_ws_run(&mut self) -> Result<(), Error> {
+    fn skip_ws_run(&mut self) -> Result<(), Failure> {
         loop {
             match self.bytes.get(self.pos) {
                 Some(b' ' | b'\r' | b'\t') => self.pos += 1,
@@ -120,7 +135,7 @@ impl<'a> Parser<'a> {
 
     /// Skips the comment starting at `self.pos` (a `/`), counting the lines
     /// it ends or spans.
-    fn skip_comment(&mut self) -> Result<(), Error> {
+    fn skip_comment(&mut self) -> Result<(), Failure> {
         let start = self.pos;
         self.skip_comment_body()?;
         let newlines = memchr::memchr_iter(b'\n', self.bytes.get(start..self.pos).unwrap_or_default()).count();
@@ -128,7 +143,7 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn skip_comment_body(&mut self) -> Result<(), Error> {
+    fn skip_comment_body(&mut self) -> Result<(), Failure> {
         let start = self.pos;
         let body = start + 2;
         match self.bytes.get(start + 1) {
@@ -154,7 +169,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn enter(&mut self, open: usize) -> Result<(), Error> {
+    fn enter(&mut self, open: usize) -> Result<(), Failure> {
         if self.depth >= MAX_DEPTH {
             return Err(err(open, format!("nesting deeper than {MAX_DEPTH} levels")));
         }
@@ -164,7 +179,7 @@ impl<'a> Parser<'a> {
 
     /// Parses the value at `self.pos`, which is not whitespace. `expected`
     /// describes what was wanted here, for the error message.
-    fn value(&mut self, expected: &str) -> Result<Node, Error> {
+    fn value(&mut self, expected: &str) -> Result<Node, Failure> {
         let start = self.pos;
         let line = self.line;
         let value = match self.bytes.get(start) {
@@ -180,7 +195,7 @@ impl<'a> Parser<'a> {
         Ok(Node { value, offset: off(start), line })
     }
 
-    fn literal(&mut self, word: &[u8], value: Value, expected: &str) -> Result<Value, Error> {
+    fn literal(&mut self, word: &[u8], value: Value, expected: &str) -> Result<Value, Failure> {
         let end = self.pos + word.len();
         if self.bytes.get(self.pos..end) == Some(word) {
             self.pos = end;
@@ -190,7 +205,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn number(&mut self) -> Result<Value, Error> {
+    fn number(&mut self) -> Result<Value, Failure> {
         let b = self.bytes;
         let start = self.pos;
         let mut i = start;
@@ -229,7 +244,7 @@ impl<'a> Parser<'a> {
     }
 
     /// An object key: shared with earlier equal keys when it has no escapes.
-    fn key(&mut self) -> Result<Arc<str>, Error> {
+    fn key(&mut self) -> Result<Arc<str>, Failure> {
         let start = self.pos + 1;
         let end = scan_plain(self.bytes, start);
         if self.bytes.get(end) == Some(&b'"') {
@@ -241,7 +256,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Parses the string whose opening quote is at `self.pos`.
-    fn string(&mut self) -> Result<CompactString, Error> {
+    fn string(&mut self) -> Result<CompactString, Failure> {
         let open = self.pos;
         let start = open + 1;
         let end = scan_plain(self.bytes, start);
@@ -267,7 +282,7 @@ impl<'a> Parser<'a> {
         mut run: usize,
         mut i: usize,
         buf: &mut String,
-    ) -> Result<(), Error> {
+    ) -> Result<(), Failure> {
         loop {
             buf.push_str(self.slice(run, i)?);
             match self.bytes.get(i) {
@@ -289,7 +304,7 @@ impl<'a> Parser<'a> {
 
     /// Decodes the escape whose backslash is at `i` into `buf`; returns the
     /// position after it.
-    fn escape(&self, open: usize, i: usize, buf: &mut String) -> Result<usize, Error> {
+    fn escape(&self, open: usize, i: usize, buf: &mut String) -> Result<usize, Failure> {
         let c = match self.bytes.get(i + 1) {
             None => return Err(err(open, "unterminated string")),
             Some(b'"') => '"',
@@ -323,7 +338,7 @@ impl<'a> Parser<'a> {
     /// Decodes `\uXXXX` at `i`, joining a UTF-16 surrogate pair written as
     /// two escapes. A surrogate without its partner is not a character and
     /// cannot be put in a Rust string, so it is an error.
-    fn unicode_escape(&self, open: usize, i: usize) -> Result<(char, usize), Error> {
+    fn unicode_escape(&self, open: usize, i: usize) -> Result<(char, usize), Failure> {
         let first = self.hex4(open, i + 2)?;
         let unpaired = || err(i, format!("unpaired UTF-16 surrogate `\\u{first:04X}` in string"));
         let code = match first {
@@ -345,7 +360,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Reads four hex digits at `at`.
-    fn hex4(&self, open: usize, at: usize) -> Result<u32, Error> {
+    fn hex4(&self, open: usize, at: usize) -> Result<u32, Failure> {
         let mut code = 0u32;
         for k in at..at + 4 {
             let digit = match self.bytes.get(k) {
@@ -362,7 +377,7 @@ impl<'a> Parser<'a> {
         Ok(code)
     }
 
-    fn array(&mut self) -> Result<Value, Error> {
+    fn array(&mut self) -> Result<Value, Failure> {
         let base = self.nodes.len();
         self.elements(&mut |p, node| p.nodes.push(node))?;
         Ok(Value::Array(self.nodes.split_off(base)))
@@ -381,7 +396,7 @@ impl<'a> Parser<'a> {
         me: usize,
         cancel: &[std::sync::atomic::AtomicBool],
         each: &mut dyn FnMut(&mut Self, Node),
-    ) -> Result<Ended, Error> {
+    ) -> Result<Ended, Failure> {
         use std::sync::atomic::Ordering::Relaxed;
         let mut expected = "expected a value or `]`";
         loop {
@@ -424,7 +439,7 @@ impl<'a> Parser<'a> {
     }
 
     /// The elements of the array whose `[` is at `self.pos`, one by one.
-    pub(super) fn elements(&mut self, each: &mut dyn FnMut(&mut Self, Node)) -> Result<(), Error> {
+    pub(super) fn elements(&mut self, each: &mut dyn FnMut(&mut Self, Node)) -> Result<(), Failure> {
         if self.open(b']')? {
             self.elements_until(None, 0, &[], each)?;
             self.depth -= 1;
@@ -436,7 +451,7 @@ impl<'a> Parser<'a> {
     /// `self.pos`, to its first element: `false` (and past `close`) when it
     /// is empty. A non-empty one is left one level deeper, for the caller
     /// to close.
-    pub(super) fn open(&mut self, close: u8) -> Result<bool, Error> {
+    pub(super) fn open(&mut self, close: u8) -> Result<bool, Failure> {
         let open = self.pos;
         self.enter(open)?;
         self.pos += 1;
@@ -449,7 +464,7 @@ impl<'a> Parser<'a> {
         Ok(true)
     }
 
-    fn object(&mut self) -> Result<Value, Error> {
+    fn object(&mut self) -> Result<Value, Failure> {
         if !self.open(b'}')? {
             return Ok(Value::Object(Vec::new()));
         }
@@ -503,7 +518,7 @@ impl<'a> Parser<'a> {
     /// the recursive parse functions keep small stack frames.
     #[cold]
     #[inline(never)]
-    fn unexpected(&self, pos: usize, expected: &str) -> Error {
+    fn unexpected(&self, pos: usize, expected: &str) -> Failure {
         if pos >= self.bytes.len() {
             return err(pos, format!("unexpected end of input (the file looks truncated); {expected}"));
         }
@@ -523,7 +538,7 @@ impl<'a> Parser<'a> {
 
     #[cold]
     #[inline(never)]
-    fn unexpected_key(&self, pos: usize, expected: &str) -> Error {
+    fn unexpected_key(&self, pos: usize, expected: &str) -> Failure {
         let mut e = self.unexpected(pos, expected);
         let bare_word = self.bytes.get(pos).is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_');
         if bare_word {

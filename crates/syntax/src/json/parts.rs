@@ -2,10 +2,9 @@
 //! guessed element line that the part before it must land on exactly, so
 //! elements, order, lines and errors are those of a sequential parse.
 
-use super::parse::{err, Parser};
+use super::parse::{err, Failure, Parser};
 use super::tree::Node;
 use super::PartSink;
-use crate::Error;
 
 /// The sinks of the parts after the first, and how many parts were used.
 pub(super) struct Parts<'a> {
@@ -16,7 +15,7 @@ pub(super) struct Parts<'a> {
 impl<'a> Parser<'a> {
     /// The streamed array whose `[` is at `self.pos`, read in parts on as
     /// many threads (see [`super::parse_streaming_parts`]).
-    pub(super) fn stream_parts(&mut self, key: &str, parts: &mut Parts<'a>) -> Result<(), Error> {
+    pub(super) fn stream_parts(&mut self, key: &str, parts: &mut Parts<'a>) -> Result<(), Failure> {
         use std::sync::atomic::AtomicBool;
         if !self.open(b']')? {
             return Ok(());
@@ -48,7 +47,7 @@ impl<'a> Parser<'a> {
                 })
                 .collect();
             let main = self.elements_until(starts.first().copied(), 0, &cancel, &mut main_sink);
-            let others: Vec<Result<Ended, Error>> = handles
+            let others: Vec<Result<Ended, Failure>> = handles
                 .into_iter()
                 .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
                 .collect();

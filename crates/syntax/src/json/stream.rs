@@ -2,14 +2,13 @@
 //! handed to a sink element by element instead of being kept, so a CLI
 //! dump of hundreds of megabytes never exists as one tree.
 
-use super::parse::{off, Parser};
+use super::parse::{off, Failure, Parser};
 use super::tree::{Node, Value};
-use crate::Error;
 
 impl Parser<'_> {
     /// An array at `self.pos` whose elements go to the stream sink; the
     /// returned node is the (empty) array.
-    pub(super) fn stream_array(&mut self, key: &str) -> Result<Node, Error> {
+    pub(super) fn stream_array(&mut self, key: &str) -> Result<Node, Failure> {
         let open = self.pos;
         let line = self.line;
         // Only the first streamed array is read in parts: its sinks are
