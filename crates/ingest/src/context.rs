@@ -173,15 +173,8 @@ impl<'a> Context<'a> {
 mod tests {
     use super::Context;
     use portcullis_syntax::json::{parse, Node, Options};
+    use portcullis_syntax::LineIndex;
     use std::sync::Arc;
-
-    /// Line and column as a person counts them, the slow way.
-    fn naive(text: &str, off: usize) -> (u32, u32) {
-        let before = &text[..off];
-        let line = before.matches('\n').count() as u32 + 1;
-        let start = before.rfind('\n').map_or(0, |i| i + 1);
-        (line, text[start..off].chars().count() as u32 + 1)
-    }
 
     #[test]
     fn node_spans_match_on_short_and_long_lines() {
@@ -195,9 +188,12 @@ mod tests {
                 n.as_array().into_iter().flatten().for_each(|c| each(c, f));
                 n.as_object().into_iter().flatten().for_each(|m| each(&m.value, f));
             }
+            // The line table, checked against a count by hand in the syntax
+            // crate, is the reference.
+            let table = LineIndex::new(&text);
             each(&root, &mut |n| {
                 let s = ctx.node_span(n);
-                assert_eq!((s.line, s.column), naive(&text, n.offset as usize), "at {}", n.offset);
+                assert_eq!((s.line, s.column), table.line_column(&text, n.offset as usize), "at {}", n.offset);
             });
         }
     }
