@@ -9,7 +9,8 @@ use crate::config::Config;
 use crate::inputs::Loaded;
 use anyhow::{bail, Result};
 use portcullis_ingest::suppress::valid_date;
-use portcullis_rules::suppress::{Scope, Waiver};
+use portcullis_model::Date;
+use portcullis_rules::suppressions::{Scope, Waiver};
 use portcullis_rules::SuppressionKind;
 
 /// The suppressions of the config file; a refused entry is an error naming
@@ -78,16 +79,16 @@ pub fn collect(loaded: &Loaded, config: &[Waiver]) -> Vec<Waiver> {
     out
 }
 
-/// Today, `YYYY-MM-DD`: `PORTCULLIS_TODAY` when set, else the clock (UTC).
-pub fn today() -> Result<String> {
+/// Today: `PORTCULLIS_TODAY` when set, else the clock (UTC).
+pub fn today() -> Result<Date> {
     match std::env::var("PORTCULLIS_TODAY") {
         Ok(d) if !d.trim().is_empty() => {
-            let d = d.trim().to_string();
-            if !valid_date(&d) {
-                bail!("PORTCULLIS_TODAY=`{d}` is not a date written YYYY-MM-DD");
+            let d = d.trim();
+            match Date::parse(d) {
+                Ok(day) => Ok(day),
+                Err(_) => bail!("PORTCULLIS_TODAY=`{d}` is not a date written YYYY-MM-DD"),
             }
-            Ok(d)
         }
-        _ => Ok(portcullis_rules::suppress::today_utc()),
+        _ => Ok(Date::today_utc()),
     }
 }

@@ -154,7 +154,7 @@ pub fn names_host(sans: &[String], host: &str) -> bool {
 
 /// A Unix time as `YYYY-MM-DD` (UTC), for messages.
 pub fn date(secs: i64) -> String {
-    portcullis_model::date::ymd_of_unix(secs)
+    portcullis_model::date::unix_day(secs)
 }
 
 #[cfg(test)]

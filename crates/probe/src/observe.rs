@@ -84,6 +84,17 @@ pub struct Observation {
     pub at: i64,
 }
 
+impl Observation {
+    /// Why the target could not be probed at all (its name did not
+    /// resolve), if so: an input error, not an observation.
+    pub fn not_probed(&self) -> Option<&str> {
+        match &self.reach {
+            Reach::NotProbed(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }

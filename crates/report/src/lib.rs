@@ -3,6 +3,7 @@
 //! findings, errors and a way to read source lines for snippets.
 
 pub mod baseline;
+pub mod flows;
 pub mod json;
 pub mod sarif;
 pub mod text;

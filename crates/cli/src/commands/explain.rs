@@ -7,7 +7,7 @@ use crate::{inputs, settings};
 use anyhow::{bail, Result};
 use portcullis_engine::{entry, evaluate, EntryRef, Exposure};
 use portcullis_model::{AddrSet, Estate, Protocol};
-use portcullis_rules::check::{classify, describe_path, PortQuery};
+use portcullis_rules::ports::{classify, describe_path, PortQuery};
 use portcullis_rules::Authorized;
 use serde_json::{json, Value};
 

@@ -8,14 +8,14 @@ use crate::settings;
 use anyhow::{anyhow, bail, Context, Result};
 use portcullis_flows::aws::Layout;
 use portcullis_flows::read::{read_all, Input, ReadOptions};
-use portcullis_flows::report::{build, Observation, Stats};
+use portcullis_flows::report::{build, Stats};
 use portcullis_flows::sql::{self, Dialect};
 use portcullis_flows::time::parse_instant;
 use portcullis_flows::Watch;
 use portcullis_model::named::non_public;
+use portcullis_model::ErrorKind;
+use portcullis_report::flows::{FlowsJson, FlowsText};
 use portcullis_report::{sarif::Sarif, Emitter, NoSources, Report, ReportError};
-use portcullis_rules::Finding;
-use serde::Serialize;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
@@ -36,15 +36,6 @@ fn err(file: &str, line: u64, message: &str) -> ReportError {
         column: 0,
         message: message.to_string(),
     }
-}
-
-#[derive(Serialize)]
-struct Envelope<'a> {
-    version: u32,
-    findings: &'a [Finding],
-    errors: &'a [ReportError],
-    observations: &'a [Observation],
-    flow_stats: &'a Stats,
 }
 
 pub fn run(args: FlowsArgs) -> Result<u8> {
@@ -72,10 +63,15 @@ pub fn run(args: FlowsArgs) -> Result<u8> {
     }
     let authorized =
         if settings.authorized.explicit { settings.authorized.addrs.clone() } else { non_public().clone() };
+    // A day the calendar does not have (`2024-02-31`) says so; any other
+    // text gets the shapes that are accepted.
     let instant = |flag: &str, v: &Option<String>| -> Result<Option<i64>> {
         v.as_deref()
             .map(|s| {
-                parse_instant(s).ok_or_else(|| anyhow!("--{flag} `{s}`: expected RFC 3339, YYYY-MM-DD or Unix seconds"))
+                parse_instant(s).map_err(|e| match e.kind {
+                    ErrorKind::NoSuchDay { .. } => anyhow!("--{flag} {e}"),
+                    _ => anyhow!("--{flag} `{s}`: expected RFC 3339, YYYY-MM-DD or Unix seconds"),
+                })
             })
             .transpose()
     };
@@ -132,7 +128,8 @@ pub fn run(args: FlowsArgs) -> Result<u8> {
     }
     errors.sort();
     let stats = Stats::from_totals(&agg.totals, files_read);
-    let built = build(&agg, &inputs, args.top);
+    let observations = build(&agg, &inputs, args.top);
+    let findings = portcullis_rules::flows::findings(&observations);
     if stats.totals.malformed > agg.malformed.len() as u64 {
         let shown = agg.malformed.len();
         errors.push(err(
@@ -143,43 +140,17 @@ pub fn run(args: FlowsArgs) -> Result<u8> {
     }
 
     let mut buf: Vec<u8> = Vec::new();
-    match args.format {
-        Format::Json => {
-            let env = Envelope {
-                version: 1,
-                findings: &built.findings,
-                errors: &errors,
-                observations: &built.observations,
-                flow_stats: &stats,
-            };
-            serde_json::to_writer_pretty(&mut buf, &env)?;
-            buf.push(b'\n');
-        }
-        Format::Sarif => {
-            let report =
-                Report { findings: &built.findings, errors: &errors, files_read, sources: &NoSources, baseline: None };
-            Sarif.emit(&report, &mut buf)?;
-        }
-        Format::Text => {
-            let lines: Vec<String> = errors
-                .iter()
-                .map(|e| {
-                    if e.file.is_empty() {
-                        e.message.clone()
-                    } else if e.line == 0 {
-                        format!("{}: {}", e.file, e.message)
-                    } else {
-                        format!("{}:{}: {}", e.file, e.line, e.message)
-                    }
-                })
-                .collect();
-            buf.extend_from_slice(portcullis_flows::text::render(&built, &stats, &lines, &built.findings).as_bytes());
-        }
-    }
+    let report = Report { findings: &findings, errors: &errors, files_read, sources: &NoSources, baseline: None };
+    let emitter: Box<dyn Emitter> = match args.format {
+        Format::Json => Box::new(FlowsJson { observations: &observations, stats: &stats }),
+        Format::Sarif => Box::new(Sarif),
+        Format::Text => Box::new(FlowsText { observations: &observations, stats: &stats }),
+    };
+    emitter.emit(&report, &mut buf)?;
     write_out(args.output.as_deref(), &buf)?;
     let code = if !errors.is_empty() {
         2
-    } else if settings.fail_on.is_some_and(|t| built.findings.iter().any(|f| f.severity >= t)) {
+    } else if settings.fail_on.is_some_and(|t| findings.iter().any(|f| f.severity >= t)) {
         1
     } else {
         0

@@ -80,14 +80,14 @@ pub fn run(args: ProbeArgs) -> Result<u8> {
     let observations = portcullis_probe::probe_all(&targets, &opts, args.concurrency);
     let mut findings = Vec::new();
     for o in &observations {
-        if let Some(e) = portcullis_probe::verdict::not_probed(o) {
+        if let Some(e) = o.not_probed() {
             let (file, line, column) = match &o.target.origin {
                 Some(or) => (or.file.clone(), or.line, or.column),
                 None => (o.target.to_string(), 0, 0),
             };
             errors.push(ReportError { file, line, column, message: e.to_string() });
         }
-        findings.extend(portcullis_probe::findings(o));
+        findings.extend(portcullis_rules::probe::findings(o));
     }
     portcullis_rules::finding::sort_findings(&mut findings);
     // Two targets on one host share its legacy port: one finding, naming

@@ -65,7 +65,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     // add findings about themselves (expired, matching nothing).
     let waivers = crate::suppressions::collect(&loaded, &settings.config_waivers);
     if !waivers.is_empty() {
-        let meta = portcullis_rules::suppress::apply(&mut findings, &waivers, &crate::suppressions::today()?);
+        let meta = portcullis_rules::suppressions::apply(&mut findings, &waivers, crate::suppressions::today()?);
         if !meta.is_empty() {
             findings.extend(meta);
             portcullis_rules::finding::sort_findings(&mut findings);
