@@ -13,6 +13,7 @@
 pub mod agg;
 pub mod aws;
 pub mod cloud_json;
+pub mod error;
 pub mod read;
 pub mod record;
 pub mod report;
@@ -20,6 +21,7 @@ pub mod sql;
 pub mod time;
 
 pub use agg::{Agg, Watch};
+pub use error::{Error, ErrorKind};
 pub use read::{read_all, FileOutcome, Input, ReadOptions};
 pub use record::{Action, Flow, Sink};
 pub use report::{build, Observation, Stats};

@@ -13,6 +13,7 @@
 //! observations, so they go through the same reports as a scan.
 
 pub mod cert;
+pub mod error;
 pub mod hello;
 pub mod http;
 pub mod observe;
@@ -21,8 +22,9 @@ pub mod target;
 pub mod testing;
 pub mod tls;
 
+pub use error::{Error, ErrorKind};
 pub use observe::{probe, probe_all, Observation, Options, Reach};
-pub use target::{Origin, Target, TargetError, DEFAULT_PORT};
+pub use target::{Origin, Target, DEFAULT_PORT};
 
 /// The legacy insecure port of kube-controller-manager (removed in 1.24).
 pub const LEGACY_PORT: u16 = 10252;

@@ -11,9 +11,10 @@ use portcullis_flows::read::{read_all, Input, ReadOptions};
 use portcullis_flows::report::{build, Stats};
 use portcullis_flows::sql::{self, Dialect};
 use portcullis_flows::time::parse_instant;
+use portcullis_flows::ErrorKind;
 use portcullis_flows::Watch;
 use portcullis_model::named::non_public;
-use portcullis_model::ErrorKind;
+use portcullis_model::ErrorKind as Calendar;
 use portcullis_report::flows::{FlowsJson, FlowsText};
 use portcullis_report::{sarif::Sarif, Emitter, NoSources, Report, ReportError};
 use std::io::{IsTerminal, Write};
@@ -68,8 +69,8 @@ pub fn run(args: FlowsArgs) -> Result<u8> {
     let instant = |flag: &str, v: &Option<String>| -> Result<Option<i64>> {
         v.as_deref()
             .map(|s| {
-                parse_instant(s).map_err(|e| match e.kind {
-                    ErrorKind::NoSuchDay { .. } => anyhow!("--{flag} {e}"),
+                parse_instant(s).map_err(|e| match &e.kind {
+                    ErrorKind::Time(time) if matches!(time.kind, Calendar::NoSuchDay { .. }) => anyhow!("--{flag} {e}"),
                     _ => anyhow!("--{flag} `{s}`: expected RFC 3339, YYYY-MM-DD or Unix seconds"),
                 })
             })

@@ -46,7 +46,7 @@ pub fn run(args: ProbeArgs) -> Result<u8> {
     for raw in &args.targets {
         match target::parse(raw, target::DEFAULT_PORT) {
             Ok(t) => targets.push(t),
-            Err(message) => errors.push(ReportError { file: raw.clone(), line: 0, column: 0, message }),
+            Err(e) => errors.push(ReportError { file: raw.clone(), line: 0, column: 0, message: e.to_string() }),
         }
     }
     let mut sources = Targets { files: Vec::new() };
@@ -56,11 +56,10 @@ pub fn run(args: ProbeArgs) -> Result<u8> {
             Ok(text) => {
                 let (found, bad) = target::parse_file(&name, &text, target::DEFAULT_PORT);
                 targets.extend(found);
-                errors.extend(bad.into_iter().map(|e| ReportError {
-                    file: e.file,
-                    line: e.line,
-                    column: e.column,
-                    message: e.message,
+                errors.extend(bad.into_iter().map(|e| {
+                    let at =
+                        e.at.clone().unwrap_or(portcullis_probe::Origin { file: name.clone(), line: 0, column: 0 });
+                    ReportError { file: at.file, line: at.line, column: at.column, message: e.to_string() }
                 }));
                 sources.files.push((name, Arc::from(text)));
             }

@@ -67,7 +67,7 @@ fn summary(o: &Observation) -> String {
     }
     match o.chain.first() {
         Some(Ok(c)) => parts.push(cert_line(c, o.at)),
-        Some(Err(e)) => parts.push(e.clone()),
+        Some(Err(e)) => parts.push(e.to_string()),
         None => {}
     }
     if !o.paths.is_empty() {
