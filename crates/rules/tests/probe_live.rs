@@ -119,6 +119,43 @@ fn hardened_controller_manager_shows_nothing_wrong() {
     assert!(summary.contains("/metrics 403 Forbidden"), "{summary}");
 }
 
+/// `--authorization-always-allow-paths` widened to /configz and profiling
+/// left on: both answer a client without credentials (PC303, PC304), and
+/// the rest of the endpoint is as hardened as it should be.
+#[test]
+fn configz_and_profiling_served_anonymously_are_caught() {
+    let pki = testing::issue(
+        "portcullis-test-ca",
+        "kube-controller-manager",
+        &["localhost", "127.0.0.1", "::1"],
+        false,
+        None,
+    )
+    .expect("test PKI");
+    let routes = &[("/healthz", 200), ("/metrics", 403), ("/configz", 200), ("/debug/pprof/", 200)];
+    let s = testing::rustls_server(LOOPBACK, &pki, routes).expect("server starts");
+    let o = run(&format!("127.0.0.1:{}", s.port()), &opts());
+    assert_eq!(
+        statuses(&o),
+        [
+            ("/healthz".into(), Some(200)),
+            ("/metrics".into(), Some(403)),
+            ("/configz".into(), Some(200)),
+            ("/debug/pprof/".into(), Some(200))
+        ]
+    );
+    assert_eq!(rules(&o), set(&["PC300", "PC303", "PC304"]));
+    assert_eq!(message(&o, "PC303"), "/configz answered 200 to a client without credentials: ok");
+    assert_eq!(message(&o, "PC304"), "/debug/pprof/ answered 200 to a client without credentials: ok");
+    let mut flags: Vec<(String, Option<String>)> =
+        findings(&o).into_iter().filter(|f| f.rule != "PC300").map(|f| (f.rule, f.flag)).collect();
+    flags.sort();
+    assert_eq!(
+        flags,
+        [("PC303".into(), Some("authorization-always-allow-paths".into())), ("PC304".into(), Some("profiling".into()))]
+    );
+}
+
 #[test]
 fn misconfigured_controller_manager_is_caught_on_every_count() {
     if !testing::ready(testing::python_available(), "python3 with ssl (the TLS 1.0 server)") {
