@@ -30,7 +30,7 @@ pub struct Authorized {
     /// Security-group ids, tags or other internal source names.
     pub internal: Vec<String>,
     /// Whether the user gave a list at all. Without one, private space is
-    /// authorized and only public exposure is reported (DESIGN.md).
+    /// authorized and only public exposure is reported (docs/semantics.md).
     pub explicit: bool,
 }
 
@@ -283,7 +283,7 @@ impl<'e> Answer<'e> {
         } else {
             Vec::new()
         };
-        // Point at the rule that admits (STYLE: every finding points at the
+        // Point at the rule that admits (every finding points at the
         // line that did it); for an undetermined answer, at the unknown value.
         let (file, line, column) = if c.class == ExposureClass::Undetermined {
             exp.unknowns
