@@ -14,16 +14,18 @@ pub struct Error {
 
 #[derive(Debug)]
 pub enum ErrorKind {
-    /// The baseline file could not be read.
-    ReadBaseline { path: PathBuf, error: std::io::Error },
+    /// The baseline file could not be read (the file layer says why).
+    ReadBaseline(portcullis_files::Error),
+    /// The baseline file is not UTF-8 text.
+    BaselineNotText(portcullis_files::Error),
     /// The baseline file is not a baseline this build reads.
     MalformedBaseline { path: PathBuf, error: portcullis_report::Error },
-    /// The report could not be written to this file.
-    Write { path: PathBuf, error: std::io::Error },
+    /// The report could not be written to its file.
+    Write(portcullis_files::Error),
     /// The report could not be written to standard output.
     Stdout(std::io::Error),
     /// The baseline could not be written.
-    WriteBaseline { path: PathBuf, error: std::io::Error },
+    WriteBaseline { path: PathBuf, error: portcullis_files::Error },
     /// `PORTCULLIS_TODAY` is not a day.
     Today(String),
     /// `explain --target` names no target of the inputs.
@@ -38,15 +40,17 @@ impl From<ErrorKind> for Error {
     }
 }
 
+/// Each message carries its cause (the file layer's message names the
+/// file and says why), as the command line prints it.
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            // The cause is the error's source (`{:#}` of anyhow prints both).
-            ErrorKind::ReadBaseline { path, .. } => write!(f, "cannot read baseline {}", path.display()),
-            ErrorKind::MalformedBaseline { path, .. } => write!(f, "malformed baseline {}", path.display()),
-            ErrorKind::Write { path, .. } => write!(f, "cannot write {}", path.display()),
-            ErrorKind::Stdout(_) => write!(f, "cannot write the report to standard output"),
-            ErrorKind::WriteBaseline { path, .. } => write!(f, "cannot write baseline {}", path.display()),
+            ErrorKind::ReadBaseline(e) => write!(f, "cannot read baseline {e}"),
+            ErrorKind::BaselineNotText(e) => write!(f, "malformed baseline {e}"),
+            ErrorKind::MalformedBaseline { path, error } => write!(f, "malformed baseline {}: {error}", path.display()),
+            ErrorKind::Write(e) => write!(f, "{e}"),
+            ErrorKind::Stdout(e) => write!(f, "{e}"),
+            ErrorKind::WriteBaseline { path, error } => write!(f, "cannot write baseline {}: {error}", path.display()),
             ErrorKind::Today(text) => write!(f, "PORTCULLIS_TODAY=`{text}` is not a date written YYYY-MM-DD"),
             ErrorKind::NoSuchTarget { target, targets } => {
                 write!(f, "no target `{target}` in the inputs (targets: {})", targets.join(", "))
@@ -56,15 +60,4 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.kind {
-            ErrorKind::ReadBaseline { error, .. }
-            | ErrorKind::Write { error, .. }
-            | ErrorKind::Stdout(error)
-            | ErrorKind::WriteBaseline { error, .. } => Some(error),
-            ErrorKind::MalformedBaseline { error, .. } => Some(error),
-            _ => None,
-        }
-    }
-}
+impl std::error::Error for Error {}

@@ -13,6 +13,7 @@
 
 use crate::error::{Error, ErrorKind};
 use crate::{Body, Format, Run};
+use portcullis_files::{InputKind, Origin};
 use portcullis_model::Date;
 use portcullis_report::baseline::{Baseline, BaselineDiff, BaselineEntry};
 use portcullis_report::flows::{FlowsJson, FlowsText};
@@ -78,9 +79,13 @@ pub struct Finished {
 
 /// Reads a baseline file, before the run starts (a bad one fails fast).
 pub fn read_baseline(path: &Path) -> Result<Baseline, Error> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|error| Error::from(ErrorKind::ReadBaseline { path: path.to_path_buf(), error }))?;
-    Baseline::parse(&text).map_err(|error| ErrorKind::MalformedBaseline { path: path.to_path_buf(), error }.into())
+    let shown = path.to_string_lossy();
+    let text = portcullis_files::read_text(path, &shown, Origin::Named, InputKind::Json.limit())
+        .map_err(ErrorKind::ReadBaseline)?;
+    if let Some(e) = text.not_utf8 {
+        return Err(ErrorKind::BaselineNotText(e).into());
+    }
+    Baseline::parse(&text.text).map_err(|error| ErrorKind::MalformedBaseline { path: path.to_path_buf(), error }.into())
 }
 
 /// Splits `findings` against `baseline`: (new, unchanged, fixed entries).
@@ -124,7 +129,8 @@ fn write(finished: &Finished, policy: &Policy, output: &Output) -> Result<(), Er
     run.timer.mark("report");
     // After the comparison: `--baseline F --write-baseline F` updates F.
     if let (Some(path), Some(b)) = (&policy.write_baseline, &finished.new_baseline) {
-        std::fs::write(path, b.to_json()).map_err(|error| ErrorKind::WriteBaseline { path: path.clone(), error })?;
+        portcullis_files::write_atomic(path, |w| w.write_all(b.to_json().as_bytes()))
+            .map_err(|error| ErrorKind::WriteBaseline { path: path.clone(), error })?;
     }
     Ok(())
 }
@@ -182,16 +188,13 @@ pub fn write_report(emitter: &dyn Emitter, report: &Report, path: Option<&Path>)
     write_to(path, |w| emitter.emit(report, w))
 }
 
-/// Runs `write` on `path`, or on standard output, through a buffer. A
-/// closed pipe (`| head`) is not an error worth a message.
+/// Runs `write` on `path` (atomically: a temporary file beside it, synced,
+/// then renamed over it; `portcullis_files::write_atomic`), or on standard
+/// output through a buffer. A closed pipe (`| head`) is not an error worth
+/// a message.
 pub fn write_to(path: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), Error> {
     match path {
-        Some(p) => {
-            let write_error = |error| Error::from(ErrorKind::Write { path: p.to_path_buf(), error });
-            let f = std::fs::File::create(p).map_err(write_error)?;
-            let mut w = std::io::BufWriter::with_capacity(1 << 16, f);
-            write(&mut w).and_then(|_| w.flush()).map_err(write_error)?;
-        }
+        Some(p) => portcullis_files::write_atomic(p, write).map_err(ErrorKind::Write)?,
         None => {
             let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
             if let Err(e) = write(&mut w).and_then(|_| w.flush()) {

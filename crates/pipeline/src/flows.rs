@@ -3,6 +3,7 @@
 //! or, for engines that hold terabytes of logs, the same question as SQL.
 
 use crate::{Body, Run};
+use portcullis_files::ReadSet;
 use portcullis_flows::aws::Layout;
 use portcullis_flows::read::{read_all, Input, ReadOptions};
 use portcullis_flows::report::{build, Stats};
@@ -44,12 +45,24 @@ fn error(file: &str, line: u64, message: &str) -> ReportError {
     }
 }
 
-/// The inputs under `paths`, and what could not be walked.
-fn collect(paths: &[PathBuf], errors: &mut Vec<ReportError>) -> Vec<Input> {
-    crate::inputs::walk(paths, |file, message| errors.push(error(file, 0, message)))
-        .into_iter()
-        .map(|(path, named)| Input { display: path.to_string_lossy().into_owned(), path, named })
-        .collect()
+/// The flow logs under `paths` (each file once), and every file found in
+/// `read`.
+fn collect(paths: &[PathBuf], errors: &mut Vec<ReportError>, read: &mut ReadSet) -> Vec<Input> {
+    let (found, walk_errors) = portcullis_files::walk(paths);
+    errors.extend(walk_errors.iter().map(|e| error(&e.path, 0, &e.message)));
+    let mut seen = std::collections::HashSet::new();
+    let mut inputs = Vec::with_capacity(found.len());
+    for f in found {
+        let display = f.path.to_string_lossy().into_owned();
+        if let Some(id) = f.identity {
+            read.insert_identity(id, &display);
+            if !seen.insert(id) {
+                continue;
+            }
+        }
+        inputs.push(Input { display, path: f.path, named: f.origin == portcullis_files::Origin::Named });
+    }
+    inputs
 }
 
 /// Reads the logs and returns the run: the flow-log rules' findings, the
@@ -57,7 +70,8 @@ fn collect(paths: &[PathBuf], errors: &mut Vec<ReportError>) -> Vec<Input> {
 /// as an error (the first ones per file, and how many in all).
 pub fn flows(request: &FlowsRequest) -> Run {
     let mut errors = Vec::new();
-    let inputs = collect(request.paths, &mut errors);
+    let mut read = ReadSet::default();
+    let inputs = collect(request.paths, &mut errors, &mut read);
     if let Some(p) = request.progress {
         p.start(inputs.iter().filter_map(|i| std::fs::metadata(&i.path).ok()).map(|m| m.len()).sum());
     }
@@ -109,16 +123,26 @@ pub fn flows(request: &FlowsRequest) -> Run {
         files_read,
         sources: Box::new(NoSources),
         waivers: Vec::new(),
+        read,
         body: Body::Flows { observations, stats },
         timer: crate::scan::Timer::new(false),
         estate: None,
     }
 }
 
-/// The same report as a query for `dialect` over the files under the
-/// request's paths, and what could not be walked.
-pub fn flows_sql(request: &FlowsRequest, dialect: Dialect) -> (String, Vec<ReportError>) {
+/// The same report as a query, for an engine that holds the logs.
+pub struct Sql {
+    pub text: String,
+    /// What could not be walked.
+    pub errors: Vec<ReportError>,
+    /// The files found (no output may replace one).
+    pub read: ReadSet,
+}
+
+/// The query for `dialect` over the files under the request's paths.
+pub fn flows_sql(request: &FlowsRequest, dialect: Dialect) -> Sql {
     let mut errors = Vec::new();
-    let files: Vec<String> = collect(request.paths, &mut errors).into_iter().map(|i| i.display).collect();
-    (sql::emit(dialect, request.watch, &files, request.fields), errors)
+    let mut read = ReadSet::default();
+    let files: Vec<String> = collect(request.paths, &mut errors, &mut read).into_iter().map(|i| i.display).collect();
+    Sql { text: sql::emit(dialect, request.watch, &files, request.fields), errors, read }
 }

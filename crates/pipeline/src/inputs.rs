@@ -1,11 +1,16 @@
 //! Finding and reading input files: directories are walked honouring
-//! .gitignore, files are read in parallel, each is detected by content.
+//! .gitignore (symbolic links followed, `portcullis_files::walk`), files are
+//! read in parallel, each is detected by content. How a file is opened and
+//! read (pipes, size limits, byte-order marks, UTF-8, truncation) is
+//! `portcullis_files`'s policy.
 
+use portcullis_files::{InputKind, Origin, ReadSet};
 use portcullis_ingest::terraform::hcl::Inputs as TfInputs;
 use portcullis_ingest::{read_input_with, read_terraform_dir, ErrorKind, FileOutcome, IngestError, ReadOptions};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::{IsTerminal, Read};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -14,14 +19,24 @@ pub struct Loaded {
     pub outcomes: Vec<FileOutcome>,
     /// Files read again for snippets. Inputs are not kept in memory after
     /// they are read (a dump can be hundreds of megabytes); the few files
-    /// findings point at are read back when text output shows them.
+    /// findings point at are read back when text output shows them. Pipes
+    /// cannot be read again: their text is kept when they are read.
     snippets: Mutex<BTreeMap<String, Option<Arc<str>>>>,
+    /// Every file read, so that no output replaces one.
+    pub read: ReadSet,
 }
 
 impl portcullis_report::Sources for Loaded {
     fn text(&self, file: &str) -> Option<Arc<str>> {
         let mut cache = self.snippets.lock().unwrap_or_else(|p| p.into_inner());
-        cache.entry(file.to_string()).or_insert_with(|| std::fs::read_to_string(file).ok().map(Arc::from)).clone()
+        cache
+            .entry(file.to_string())
+            .or_insert_with(|| {
+                let path = Path::new(file);
+                let limit = InputKind::of_path(path).limit();
+                portcullis_files::read_text(path, file, Origin::Walked, limit).ok().map(|t| Arc::from(t.text))
+            })
+            .clone()
     }
 }
 
@@ -30,9 +45,6 @@ impl Loaded {
         self.outcomes.iter().filter(|o| o.format.is_some()).count()
     }
 }
-
-/// Files at least this large are memory-mapped.
-const MMAP_BYTES: u64 = 4 << 20;
 
 /// A path to read, and whether the user named it (named files that cannot
 /// be read are errors; walked files that are not inputs are skipped).
@@ -45,55 +57,42 @@ fn display(p: &Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
-/// The files under `paths`, each with whether the user named it: named
-/// files as given, directories walked (hidden files skipped, .gitignore
-/// honoured, sorted by name). What cannot be walked goes to
-/// `error(path, message)`. `scan` and `flows` both read what this finds.
-pub fn walk(paths: &[PathBuf], mut error: impl FnMut(&str, &str)) -> Vec<(PathBuf, bool)> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let walker = ignore::WalkBuilder::new(p)
-                .hidden(true)
-                .git_ignore(true)
-                .require_git(false)
-                .sort_by_file_name(|a, b| a.cmp(b))
-                .build();
-            for entry in walker {
-                match entry {
-                    Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => out.push((e.into_path(), false)),
-                    Ok(_) => {}
-                    Err(e) => error(&display(p), &e.to_string()),
-                }
+/// An error of the file layer as an input error.
+pub fn file_error(e: &portcullis_files::Error) -> IngestError {
+    let kind = match e.kind {
+        portcullis_files::ErrorKind::NotUtf8 { .. } => ErrorKind::Syntax,
+        _ => ErrorKind::Io,
+    };
+    IngestError { file: e.path.clone(), line: e.line(), column: e.column(), kind, message: e.message.clone() }
+}
+
+/// The files to read under `paths`, each file once (a file reached again
+/// through a symbolic link is not read twice; Terraform files are kept,
+/// since each places its directory among the roots), and every file found
+/// in `read`.
+fn collect(paths: &[PathBuf], errors: &mut Vec<IngestError>, read: &mut ReadSet) -> Vec<Candidate> {
+    let (found, walk_errors) = portcullis_files::walk(paths);
+    errors.extend(walk_errors.iter().map(file_error));
+    let mut seen = HashSet::new();
+    let mut out = Vec::with_capacity(found.len());
+    for f in found {
+        let shown = display(&f.path);
+        if let Some(id) = f.identity {
+            read.insert_identity(id, &shown);
+            if !is_terraform(&f.path) && !seen.insert(id) {
+                continue;
             }
-        } else if p.exists() {
-            out.push((p.clone(), true));
-        } else {
-            error(&display(p), "no such file or directory");
         }
+        out.push(Candidate { path: f.path, named: f.origin == Origin::Named });
     }
     out
-}
-
-fn collect(paths: &[PathBuf], errors: &mut Vec<IngestError>) -> Vec<Candidate> {
-    walk(paths, |file, msg| errors.push(io_error(file, msg)))
-        .into_iter()
-        .map(|(path, named)| Candidate { path, named })
-        .collect()
-}
-
-fn io_error(file: &str, msg: &str) -> IngestError {
-    IngestError { file: file.to_string(), line: 0, column: 0, kind: ErrorKind::Io, message: msg.to_string() }
 }
 
 /// Walked files are read only when they start like JSON (an object, or an
 /// array as az and gcloud print): a cheap test that keeps a repository's
 /// images and archives out of memory.
-fn starts_like_json(path: &Path) -> bool {
-    let mut buf = [0u8; 512];
-    let Ok(mut f) = std::fs::File::open(path) else { return true };
-    let n = f.read(&mut buf).unwrap_or(0);
-    let head = buf[..n].strip_prefix(b"\xef\xbb\xbf").unwrap_or(&buf[..n]);
+fn starts_like_json(head: &[u8]) -> bool {
+    let head = portcullis_files::read::strip_bom(head);
     head.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|&b| b == b'{' || b == b'[')
 }
 
@@ -111,115 +110,50 @@ fn is_bicep(path: &Path) -> bool {
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("bicep"))
 }
 
-fn read_one(c: &Candidate, opts: &ReadOptions) -> FileOutcome {
+fn read_one(c: &Candidate, opts: &ReadOptions, snippets: &Mutex<BTreeMap<String, Option<Arc<str>>>>) -> FileOutcome {
     let name = display(&c.path);
-    if !c.named && !is_yaml(&c.path) && !is_bicep(&c.path) && !starts_like_json(&c.path) {
-        return FileOutcome { path: name, ..Default::default() };
-    }
-    let file = match std::fs::File::open(&c.path) {
-        Ok(f) => f,
-        Err(e) => {
-            return FileOutcome {
-                path: name.clone(),
-                errors: vec![io_error(&name, &e.to_string())],
-                ..Default::default()
-            }
-        }
+    let failed = |e: portcullis_files::Error| FileOutcome {
+        path: name.clone(),
+        errors: vec![file_error(&e)],
+        ..Default::default()
     };
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    // Large inputs are mapped rather than copied: reading a 300 MB dump
-    // into a fresh buffer spent a fifth of the run zeroing and copying
-    // pages (perf). SAFETY: the map is only read while this function runs;
-    // a file truncated underneath would fault, the risk every mmap-based
-    // reader (ripgrep among them) accepts for large inputs.
-    let owned: Vec<u8>;
-    let mapped;
-    let bytes: &[u8] = if size >= MMAP_BYTES {
-        match unsafe { memmap2::Mmap::map(&file) } {
-            Ok(m) => {
-                mapped = m;
-                &mapped
-            }
-            Err(e) => {
-                return FileOutcome {
-                    path: name.clone(),
-                    errors: vec![io_error(&name, &e.to_string())],
-                    ..Default::default()
-                }
-            }
-        }
-    } else {
-        let mut buf = Vec::with_capacity(size as usize);
-        if let Err(e) = (&file).read_to_end(&mut buf) {
-            return FileOutcome {
-                path: name.clone(),
-                errors: vec![io_error(&name, &e.to_string())],
-                ..Default::default()
-            };
-        }
-        owned = buf;
-        &owned
+    let origin = if c.named { Origin::Named } else { Origin::Walked };
+    let mut input = match portcullis_files::open(&c.path, &name, origin) {
+        Ok(i) => i,
+        Err(e) => return failed(e),
     };
-    let text = match utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let mut o = FileOutcome { path: name.clone(), ..Default::default() };
-            if c.named {
-                let off = e.valid_up_to();
-                let before = &bytes[..off];
-                let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
-                let col = (off - before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)) as u32 + 1;
-                o.errors.push(IngestError {
-                    file: name,
-                    line,
-                    column: col,
-                    kind: ErrorKind::Syntax,
-                    message: "not UTF-8 text".into(),
-                });
-            }
-            return o;
+    if !c.named && !is_yaml(&c.path) && !is_bicep(&c.path) {
+        match input.head(512) {
+            Ok(head) if starts_like_json(head) => {}
+            Ok(_) => return FileOutcome { path: name, ..Default::default() },
+            Err(e) => return failed(e),
         }
+    }
+    let contents = match input.contents(InputKind::of_path(&c.path).limit()) {
+        Ok(c) => c,
+        Err(e) => return failed(e),
     };
-    read_input_with(&name, text, opts)
-}
-
-/// Inputs at least this large are checked for UTF-8 on every core.
-const PARALLEL_UTF8_BYTES: usize = 8 << 20;
-
-/// `bytes` as text. A large input is checked in pieces in parallel (a
-/// 330 MB dump took 80 ms on one core, with the other idle, before its
-/// parse could start): each piece starts on a byte that begins a character,
-/// so pieces that are each valid make a valid whole. Any invalid piece
-/// sends the whole input through the standard check for its error.
-fn utf8(bytes: &[u8]) -> Result<&str, std::str::Utf8Error> {
-    if bytes.len() < PARALLEL_UTF8_BYTES {
-        return std::str::from_utf8(bytes);
+    // Text that is not UTF-8 is read with each bad byte replaced, so the
+    // rest of the file still counts; the first bad byte is an error.
+    let (text, not_utf8) = match contents.text() {
+        Ok(t) => (Cow::Borrowed(t), None),
+        Err(e) => (contents.lossy_text(), Some(e)),
+    };
+    let mut outcome = read_input_with(&name, &text, opts);
+    if let Err(e) = contents.unchanged() {
+        return failed(e);
     }
-    let pieces = rayon::current_num_threads().max(1) * 4;
-    let step = bytes.len() / pieces;
-    let mut starts: Vec<usize> = (1..pieces)
-        .map(|i| {
-            let mut at = i * step;
-            // Continuation bytes are 0b10xx_xxxx; at most three in a row
-            // in valid text, so this stops quickly (or where invalid
-            // input makes the piece check fail anyway).
-            while at < bytes.len() && bytes[at] & 0xC0 == 0x80 {
-                at += 1;
-            }
-            at
-        })
-        .collect();
-    starts.insert(0, 0);
-    starts.push(bytes.len());
-    starts.dedup();
-    let ok = starts.par_windows(2).all(|w| std::str::from_utf8(&bytes[w[0]..w[1]]).is_ok());
-    if ok {
-        // SAFETY: every piece is valid UTF-8 and begins on a character's
-        // first byte, so no character spans two pieces: the whole is valid.
-        Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
-    } else {
-        std::str::from_utf8(bytes)
+    if let Some(e) = not_utf8 {
+        // A walked file that is no input of ours stays silent, as any other.
+        if c.named || outcome.format.is_some() {
+            outcome.errors.insert(0, file_error(&e));
+        }
     }
+    if contents.is_stream() {
+        let mut cache = snippets.lock().unwrap_or_else(|p| p.into_inner());
+        cache.insert(name, Some(Arc::from(text.as_ref())));
+    }
+    outcome
 }
 
 fn is_terraform(p: &Path) -> bool {
@@ -235,9 +169,23 @@ struct TfRoot {
     only: Option<Vec<String>>,
 }
 
-fn terraform_roots(candidates: &[Candidate]) -> Vec<TfRoot> {
+fn terraform_roots(candidates: &[Candidate], errors: &mut Vec<IngestError>) -> Vec<TfRoot> {
     let mut roots: BTreeMap<PathBuf, TfRoot> = BTreeMap::new();
     for c in candidates.iter().filter(|c| is_terraform(&c.path)) {
+        // Terraform is read by directory, as regular files: a pipe named
+        // like a Terraform file cannot be.
+        if std::fs::metadata(&c.path).is_ok_and(|m| !m.is_file()) {
+            errors.push(IngestError {
+                file: display(&c.path),
+                line: 0,
+                column: 0,
+                kind: ErrorKind::Io,
+                message:
+                    "not a regular file: a Terraform file is read with its directory, so it must be a regular file"
+                        .into(),
+            });
+            continue;
+        }
         let dir = c.path.parent().map(Path::to_path_buf).unwrap_or_default();
         let display = display(&dir);
         let root = roots.entry(dir.clone()).or_insert_with(|| TfRoot {
@@ -277,15 +225,25 @@ pub fn load(paths: &[PathBuf], tf: &TfInputs) -> Loaded {
 /// [`load`], with the user's read options (template parameters).
 pub fn load_with(paths: &[PathBuf], tf: &TfInputs, opts: &ReadOptions) -> Loaded {
     let mut errors = Vec::new();
-    let candidates = collect(paths, &mut errors);
+    let mut read = ReadSet::default();
+    let candidates = collect(paths, &mut errors, &mut read);
     let show_progress = candidates.len() > 500 && std::io::stderr().is_terminal();
     if show_progress {
         eprintln!("portcullis: reading {} files…", candidates.len());
     }
-    let roots = terraform_roots(&candidates);
+    let mut roots = terraform_roots(&candidates, &mut errors);
+    // A directory reached twice through symbolic links is one root.
+    let mut evaluated = HashSet::new();
+    roots.retain(|r| {
+        r.only.is_some() || evaluated.insert(std::fs::canonicalize(&r.dir).unwrap_or_else(|_| r.dir.clone()))
+    });
+    for r in &roots {
+        add_terraform_files(&r.dir, &r.display, &mut read);
+    }
+    let snippets = Mutex::new(BTreeMap::new());
     let json: Vec<&Candidate> = candidates.iter().filter(|c| !is_terraform(&c.path)).collect();
     let (mut outcomes, tf_results) = rayon::join(
-        || json.par_iter().map(|c| read_one(c, opts)).collect::<Vec<FileOutcome>>(),
+        || json.par_iter().map(|c| read_one(c, opts, &snippets)).collect::<Vec<FileOutcome>>(),
         || {
             roots
                 .par_iter()
@@ -297,6 +255,9 @@ pub fn load_with(paths: &[PathBuf], tf: &TfInputs, opts: &ReadOptions) -> Loaded
     // that root, with its inputs; evaluated on its own it would only add
     // unknowns for the variables its caller sets.
     let called: BTreeSet<PathBuf> = tf_results.iter().flat_map(|(_, t)| t.module_dirs_called.iter().cloned()).collect();
+    for dir in &called {
+        add_terraform_files(dir, &display(dir), &mut read);
+    }
     for (root, t) in tf_results {
         let walked = root.only.is_none();
         let is_module = std::fs::canonicalize(&root.dir).is_ok_and(|d| called.contains(&d));
@@ -308,39 +269,17 @@ pub fn load_with(paths: &[PathBuf], tf: &TfInputs, opts: &ReadOptions) -> Loaded
     if !errors.is_empty() {
         outcomes.push(FileOutcome { errors, ..Default::default() });
     }
-    Loaded { outcomes, snippets: Mutex::new(BTreeMap::new()) }
+    Loaded { outcomes, snippets, read }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::{utf8, PARALLEL_UTF8_BYTES};
-
-    /// A large text of multi-byte characters, so that piece boundaries
-    /// fall inside characters and must move to the next one.
-    fn big() -> Vec<u8> {
-        "é€𐍈a".repeat(PARALLEL_UTF8_BYTES / 10 + 7).into_bytes()
-    }
-
-    #[test]
-    fn large_valid_text_is_accepted_whole() {
-        let b = big();
-        assert!(b.len() >= PARALLEL_UTF8_BYTES);
-        assert_eq!(utf8(&b).map(str::len), Ok(b.len()));
-    }
-
-    #[test]
-    fn large_invalid_text_gives_the_standard_error() {
-        // Invalid in several ways and places: a lone continuation byte, a
-        // truncated sequence at the very end, a bad byte in the middle.
-        for (at, byte) in [(0usize, 0x80u8), (5_000_001, 0xFF), (usize::MAX, 0xE2)] {
-            let mut b = big();
-            if at == usize::MAX {
-                b.push(byte);
-            } else {
-                b[at] = byte;
-            }
-            let want = std::str::from_utf8(&b).expect_err("the input is invalid");
-            assert_eq!(utf8(&b).expect_err("the input is invalid"), want, "byte {byte:#x} at {at}");
+/// Records the Terraform files of a directory evaluated as a whole (a
+/// root or a module) as read.
+fn add_terraform_files(dir: &Path, shown: &str, read: &mut ReadSet) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if is_terraform(Path::new(&name)) || name.ends_with(".tfvars") || name.ends_with(".tfvars.json") {
+            read.insert(&e.path(), &span_path(shown, Path::new(&name)));
         }
     }
 }

@@ -32,6 +32,7 @@ pub use flows::{flows, flows_sql, FlowsRequest, Progress};
 pub use probe::{probe, ProbeRequest};
 pub use scan::{scan, ScanRequest};
 
+use portcullis_files::ReadSet;
 use portcullis_flows::{Observation, Stats};
 use portcullis_report::{ReportError, Sources};
 use portcullis_rules::suppressions::Waiver;
@@ -57,6 +58,9 @@ pub struct Run {
     pub sources: Box<dyn Sources>,
     /// Suppressions written in the inputs (comments).
     pub waivers: Vec<Waiver>,
+    /// Every file the run read: no output may replace one
+    /// (`ReadSet::check_output`).
+    pub read: ReadSet,
     pub body: Body,
     timer: scan::Timer,
     /// What the findings were read from, kept so that the caller decides

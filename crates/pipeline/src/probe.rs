@@ -104,6 +104,7 @@ pub fn probe(request: &ProbeRequest) -> Result<Run, Error> {
         files_read: targets.len(),
         sources: Box::new(sources),
         waivers: Vec::new(),
+        read: Default::default(),
         body: Body::Findings,
         timer: crate::scan::Timer::new(false),
         estate: None,

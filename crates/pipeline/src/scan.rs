@@ -49,6 +49,7 @@ pub fn scan(request: &ScanRequest) -> Run {
         errors: errors_of(&loaded),
         files_read: loaded.files_read(),
         waivers: crate::suppressions::inline(&loaded),
+        read: std::mem::take(&mut loaded.read),
         sources: Box::new(loaded),
         body: Body::Findings,
         timer,

@@ -74,11 +74,17 @@ pub fn run(args: FlowsArgs) -> Result<u8> {
             SqlDialect::Bigquery => Dialect::BigQuery,
             SqlDialect::Duckdb => Dialect::DuckDb,
         };
-        let (text, errors) = flows_sql(&request, dialect);
-        write_to(args.output.as_deref(), |out| out.write_all(text.as_bytes()))?;
-        return Ok(if errors.is_empty() { 0 } else { 2 });
+        let sql = flows_sql(&request, dialect);
+        if let Some(out) = &args.output {
+            sql.read.check_output("-o", out)?;
+        }
+        write_to(args.output.as_deref(), |out| out.write_all(sql.text.as_bytes()))?;
+        return Ok(if sql.errors.is_empty() { 0 } else { 2 });
     }
     let run = flows(&request);
+    if let Some(out) = &args.output {
+        run.read.check_output("-o", out)?;
+    }
     // No suppressions or baselines: flow logs are evidence of what happened.
     let policy = Policy { fail_on: settings.fail_on, ..Policy::default() };
     let output = Output { format: args.format.into(), path: args.output.as_deref(), color: false };

@@ -3,8 +3,34 @@
 
 use crate::args::ScanArgs;
 use crate::settings;
-use anyhow::Result;
+use anyhow::{bail, Result};
+use portcullis_files::ReadSet;
 use portcullis_pipeline::{finish, read_baseline, scan, Output, Policy, ScanRequest, Suppressions};
+
+/// Refuses outputs that would replace a file the run read (`-o` onto an
+/// input, the config file, a baseline; `--write-baseline` onto an input
+/// other than the `--baseline` it updates), or each other.
+fn check_outputs(args: &ScanArgs, settings: &settings::Settings, read: &ReadSet) -> Result<()> {
+    let mut read = read.clone();
+    for (path, shown) in settings::files_read(&args.common, settings) {
+        read.insert(&path, &shown);
+    }
+    if let Some(baseline) = &args.write_baseline {
+        read.check_output("--write-baseline", baseline)?;
+    }
+    if let Some(output) = &args.output {
+        for (flag, path) in [("--baseline", &args.baseline), ("--write-baseline", &args.write_baseline)] {
+            if let Some(p) = path {
+                read.insert(p, &format!("{flag} {}", p.display()));
+                if std::path::absolute(p).ok() == std::path::absolute(output).ok() {
+                    bail!("{}: -o: this file is also {flag}: choose another file", output.display());
+                }
+            }
+        }
+        read.check_output("-o", output)?;
+    }
+    Ok(())
+}
 
 pub fn run(args: ScanArgs) -> Result<u8> {
     let settings = settings::resolve(&args.common, args.fail_on.as_deref())?;
@@ -18,6 +44,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         authorized: &settings.authorized,
         timings: std::env::var_os("PORTCULLIS_TIMINGS").is_some(),
     });
+    check_outputs(&args, &settings, &run.read)?;
     let policy = Policy {
         suppressions: Some(Suppressions { config: settings.config_waivers, today: None }),
         baseline,
