@@ -3,17 +3,15 @@
 //! to "identify all systems that require access".
 
 use crate::error::{Error, ErrorKind};
-use crate::{inputs, Format};
+use crate::scan::Reading;
+use crate::Format;
 use portcullis_engine::{entry, evaluate, EntryRef, Exposure};
-use portcullis_ingest::terraform::hcl::Inputs as TerraformInputs;
-use portcullis_ingest::ReadOptions;
 use portcullis_model::{AddrSet, Estate};
 use portcullis_report::ReportError;
 use portcullis_rules::ports::{classify, describe_path, PortQuery};
 use portcullis_rules::Authorized;
 use serde_json::{json, Value};
 use std::io::{self, Write};
-use std::path::PathBuf;
 
 fn verdict(exp: &Exposure, auth: &Authorized) -> String {
     match classify(exp, auth) {
@@ -65,9 +63,7 @@ fn pieces(estate: &Estate, exp: &Exposure) -> Vec<Value> {
 
 /// What to explain.
 pub struct ExplainRequest<'a> {
-    pub paths: &'a [PathBuf],
-    pub terraform: &'a TerraformInputs,
-    pub read: &'a ReadOptions,
+    pub reading: Reading<'a>,
     /// The ports to explain, each with its rule.
     pub queries: &'a [PortQuery],
     pub authorized: &'a Authorized,
@@ -113,7 +109,7 @@ impl Explanation {
 
 /// Reads the inputs and explains every target (or the one asked for).
 pub fn explain(request: &ExplainRequest) -> Result<Explanation, Error> {
-    let mut loaded = inputs::load_with(request.paths, request.terraform, request.read);
+    let mut loaded = request.reading.load();
     let estate = portcullis_ingest::assemble(&mut loaded.outcomes);
     let errors = crate::scan::errors_of(&loaded);
     let mut targets = Vec::new();

@@ -30,7 +30,7 @@ pub use explain::{explain, ExplainRequest, Explanation};
 pub use finish::{finish, judge, read_baseline, write_to, Finished, Output, Policy, Suppressions};
 pub use flows::{flows, flows_sql, FlowsRequest, Progress};
 pub use probe::{probe, ProbeRequest};
-pub use scan::{scan, ScanRequest};
+pub use scan::{scan, Reading, ScanRequest};
 
 use portcullis_files::ReadSet;
 use portcullis_flows::{Observation, Stats};

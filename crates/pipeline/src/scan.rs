@@ -10,14 +10,26 @@ use portcullis_report::ReportError;
 use portcullis_rules::{Authorized, PortQuery};
 use std::path::PathBuf;
 
-/// What to scan and what to ask.
-pub struct ScanRequest<'a> {
+/// What to read, and how: shared by `scan` and `explain`.
+#[derive(Clone, Copy)]
+pub struct Reading<'a> {
     /// Files and directories (directories are walked, honouring .gitignore).
     pub paths: &'a [PathBuf],
     /// Terraform variables (`--var-file`, `--var`).
     pub terraform: &'a TerraformInputs,
     /// Template parameters (`--parameters`).
-    pub read: &'a ReadOptions,
+    pub options: &'a ReadOptions,
+}
+
+impl Reading<'_> {
+    pub(crate) fn load(&self) -> Loaded {
+        inputs::load_with(self.paths, self.terraform, self.options)
+    }
+}
+
+/// What to scan and what to ask.
+pub struct ScanRequest<'a> {
+    pub reading: Reading<'a>,
     /// Every port question, each with the rule that asks it.
     pub queries: &'a [PortQuery],
     pub authorized: &'a Authorized,
@@ -30,7 +42,7 @@ pub struct ScanRequest<'a> {
 /// errors; nothing here fails.
 pub fn scan(request: &ScanRequest) -> Run {
     let timer = Timer::new(request.timings);
-    let mut loaded = inputs::load_with(request.paths, request.terraform, request.read);
+    let mut loaded = request.reading.load();
     timer.mark("read");
     let estate = portcullis_ingest::assemble(&mut loaded.outcomes);
     timer.mark("assemble");

@@ -16,7 +16,7 @@ use portcullis_ingest::terraform::hcl::Inputs as TerraformInputs;
 use portcullis_ingest::ReadOptions;
 use portcullis_model::named::non_public;
 use portcullis_model::{Date, Protocol};
-use portcullis_pipeline::{judge, FlowsRequest, Policy, Run, ScanRequest, Suppressions};
+use portcullis_pipeline::{judge, FlowsRequest, Policy, Reading, Run, ScanRequest, Suppressions};
 use portcullis_rules::registry::{self, FamilyKind, Rule, RULES};
 use portcullis_rules::{Authorized, FindingKind, PortQuery};
 use std::collections::BTreeSet;
@@ -62,9 +62,11 @@ fn reported(run: Run, example: &Path) -> Vec<portcullis_rules::Finding> {
 
 fn scanned(example: &Path) -> Vec<portcullis_rules::Finding> {
     let run = portcullis_pipeline::scan(&ScanRequest {
-        paths: &[example.to_path_buf()],
-        terraform: &TerraformInputs::default(),
-        read: &ReadOptions::default(),
+        reading: Reading {
+            paths: &[example.to_path_buf()],
+            terraform: &TerraformInputs::default(),
+            options: &ReadOptions::default(),
+        },
         queries: &queries(),
         authorized: &Authorized::default(),
         timings: false,

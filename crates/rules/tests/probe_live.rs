@@ -41,16 +41,15 @@ fn message(o: &Observation, code: &str) -> String {
     findings(o).into_iter().find(|f| f.rule == code).map(|f| f.message).unwrap_or_default()
 }
 
+/// A certificate from a test CA naming the loopback names, as a
+/// well-configured kube-controller-manager would serve.
+fn test_ca_certificate() -> testing::Pki {
+    testing::issue("portcullis-test-ca", "kube-controller-manager", &["localhost", "127.0.0.1", "::1"], false, None)
+        .expect("test PKI")
+}
+
 fn hardened(ip: IpAddr) -> Server {
-    let pki = testing::issue(
-        "portcullis-test-ca",
-        "kube-controller-manager",
-        &["localhost", "127.0.0.1", "::1"],
-        false,
-        None,
-    )
-    .expect("test PKI");
-    testing::rustls_server(ip, &pki, HARDENED_ROUTES).expect("hardened server starts")
+    testing::rustls_server(ip, &test_ca_certificate(), HARDENED_ROUTES).expect("hardened server starts")
 }
 
 const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
@@ -124,16 +123,8 @@ fn hardened_controller_manager_shows_nothing_wrong() {
 /// the rest of the endpoint is as hardened as it should be.
 #[test]
 fn configz_and_profiling_served_anonymously_are_caught() {
-    let pki = testing::issue(
-        "portcullis-test-ca",
-        "kube-controller-manager",
-        &["localhost", "127.0.0.1", "::1"],
-        false,
-        None,
-    )
-    .expect("test PKI");
     let routes = &[("/healthz", 200), ("/metrics", 403), ("/configz", 200), ("/debug/pprof/", 200)];
-    let s = testing::rustls_server(LOOPBACK, &pki, routes).expect("server starts");
+    let s = testing::rustls_server(LOOPBACK, &test_ca_certificate(), routes).expect("server starts");
     let o = run(&format!("127.0.0.1:{}", s.port()), &opts());
     assert_eq!(
         statuses(&o),

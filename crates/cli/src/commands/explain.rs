@@ -5,7 +5,7 @@ use crate::args::ExplainArgs;
 use crate::settings;
 use anyhow::Result;
 use portcullis_model::Protocol;
-use portcullis_pipeline::{explain, write_to, ExplainRequest};
+use portcullis_pipeline::{explain, write_to, ExplainRequest, Reading};
 use portcullis_rules::PortQuery;
 
 pub fn run(args: ExplainArgs) -> Result<u8> {
@@ -17,9 +17,11 @@ pub fn run(args: ExplainArgs) -> Result<u8> {
         s.user_queries.clone()
     };
     let explanation = explain(&ExplainRequest {
-        paths: &args.common.paths,
-        terraform: &settings::terraform_inputs(&args.common)?,
-        read: &settings::read_options(&args.common)?,
+        reading: Reading {
+            paths: &args.common.paths,
+            terraform: &settings::terraform_inputs(&args.common)?,
+            options: &settings::read_options(&args.common)?,
+        },
         queries: &queries,
         authorized: &s.authorized,
         target: args.target.as_deref(),

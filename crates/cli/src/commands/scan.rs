@@ -5,7 +5,7 @@ use crate::args::ScanArgs;
 use crate::settings;
 use anyhow::{bail, Result};
 use portcullis_files::ReadSet;
-use portcullis_pipeline::{finish, read_baseline, scan, Output, Policy, ScanRequest, Suppressions};
+use portcullis_pipeline::{finish, read_baseline, scan, Output, Policy, Reading, ScanRequest, Suppressions};
 
 /// Refuses outputs that would replace a file the run read (`-o` onto an
 /// input, the config file, a baseline; `--write-baseline` onto an input
@@ -37,9 +37,11 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     // Read before scanning: a bad baseline fails fast.
     let baseline = args.baseline.as_deref().map(read_baseline).transpose()?;
     let run = scan(&ScanRequest {
-        paths: &args.common.paths,
-        terraform: &settings::terraform_inputs(&args.common)?,
-        read: &settings::read_options(&args.common)?,
+        reading: Reading {
+            paths: &args.common.paths,
+            terraform: &settings::terraform_inputs(&args.common)?,
+            options: &settings::read_options(&args.common)?,
+        },
         queries: &settings.queries,
         authorized: &settings.authorized,
         timings: std::env::var_os("PORTCULLIS_TIMINGS").is_some(),
