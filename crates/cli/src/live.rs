@@ -1,20 +1,23 @@
-//! `scan --aws / --azure / --gcp`: read the clouds directly (the
-//! portcullis-live crate) and hand what was read, the very documents the
-//! clouds' CLIs print, to the readers that read those dumps from files.
-//! `--save DIR` writes the documents, and names them in the report by
-//! where they were written, so `portcullis scan DIR` later gives the same
+//! `--aws / --azure / --gcp` of `scan` and `explain`: the flags, the read
+//! (the portcullis-live crate) with its progress bar and summary line, and
+//! the pipeline's cloud input built from what was read: the very documents
+//! the clouds' CLIs print, which the pipeline reads as it reads those dumps
+//! from files. `--save DIR` writes them there (the pipeline's
+//! `CloudDocuments::save`), so `portcullis scan DIR` later gives the same
 //! report byte for byte.
 
 use crate::args::Common;
-use crate::inputs::{self, Loaded};
 use anyhow::{bail, Result};
 use clap::Args;
-use portcullis_ingest::terraform::hcl::Inputs as TfInputs;
-use portcullis_ingest::{ErrorKind, IngestError, ReadOptions};
-use portcullis_live::{env::Env, Progress, Reading, Summary};
+use portcullis_ingest::languages::terraform::hcl::Inputs as TerraformInputs;
+use portcullis_ingest::ReadOptions;
+use portcullis_live::{env::Env, Progress, Summary};
+use portcullis_pipeline::inputs::check_save_dir;
+use portcullis_pipeline::{CloudDocuments, Failure, Reading};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct LiveArgs {
@@ -56,62 +59,49 @@ impl LiveArgs {
     }
 }
 
-/// Files (the paths given, or `.` when neither paths nor a cloud is
-/// named) and the clouds asked for, read into one [`Loaded`].
-pub fn load(common: &Common, tf: &TfInputs, opts: &ReadOptions) -> Result<Loaded> {
-    let live = &common.live;
-    if live.save.is_some() && !live.any() {
-        bail!("--save needs --aws, --azure or --gcp: it writes what was read from the clouds");
-    }
-    let default_paths = [PathBuf::from(".")];
-    let paths: &[PathBuf] = if common.paths.is_empty() && !live.any() { &default_paths } else { &common.paths };
-    let mut loaded = inputs::load_with(paths, tf, opts);
-    if !live.any() {
-        return Ok(loaded);
-    }
-    let reading = read(live)?;
-    let mut errors: Vec<IngestError> = reading.errors.iter().map(input_error).collect();
-    let mut saved: Vec<(PathBuf, String)> = Vec::new();
-    let documents: Vec<(String, String)> = match &live.save {
-        Some(dir) => {
-            let mut named = Vec::with_capacity(reading.documents.len());
-            for d in reading.documents {
-                let path = dir.join(&d.path);
-                let shown = path.display().to_string();
-                let folder = path.parent().map_or(Ok(()), std::fs::create_dir_all);
-                match folder {
-                    Err(e) => errors.push(IngestError {
-                        file: shown.clone(),
-                        line: 0,
-                        column: 0,
-                        kind: ErrorKind::Io,
-                        message: format!("cannot write: {e}"),
-                    }),
-                    Ok(()) => match portcullis_files::write::write_atomic(&path, |w| w.write_all(d.text.as_bytes())) {
-                        Ok(()) => saved.push((path, shown.clone())),
-                        Err(e) => errors.push(inputs::file_error(&e)),
-                    },
-                }
-                named.push((shown, d.text));
-            }
-            named
-        }
-        None => reading.documents.into_iter().map(|d| (d.path, d.text)).collect(),
-    };
-    loaded.add_documents(documents, opts, errors);
-    // What was saved is an input of this run: no output may replace it.
-    for (path, shown) in saved {
-        loaded.read.insert(&path, &shown);
-    }
-    Ok(loaded)
+/// What `scan` and `explain` read: the paths (`.` when neither paths nor
+/// a cloud is named) and what was read from the clouds.
+pub struct Inputs {
+    pub paths: Vec<PathBuf>,
+    pub cloud: Option<CloudDocuments>,
 }
 
-fn input_error(e: &portcullis_live::LiveError) -> IngestError {
-    IngestError {
-        file: e.place.clone().unwrap_or_else(|| "live".into()),
-        line: 0,
-        column: 0,
-        kind: ErrorKind::Io,
+impl Inputs {
+    /// Reads the clouds named (and saves what was read, with `--save`).
+    pub fn read(common: &Common) -> Result<Inputs> {
+        let live = &common.live;
+        if live.save.is_some() && !live.any() {
+            bail!("--save needs --aws, --azure or --gcp: it writes what was read from the clouds");
+        }
+        let paths =
+            if common.paths.is_empty() && !live.any() { vec![PathBuf::from(".")] } else { common.paths.clone() };
+        if !live.any() {
+            return Ok(Inputs { paths, cloud: None });
+        }
+        if let Some(dir) = &live.save {
+            // Before anything is read or written.
+            check_save_dir(&paths, dir)?;
+        }
+        let reading = read(live)?;
+        let mut cloud = CloudDocuments {
+            documents: reading.documents.into_iter().map(|d| (d.path, Arc::from(d.text))).collect(),
+            failures: reading.errors.iter().map(failure).collect(),
+            saved: None,
+        };
+        if let Some(dir) = &live.save {
+            cloud.save(dir);
+        }
+        Ok(Inputs { paths, cloud: Some(cloud) })
+    }
+
+    pub fn reading<'a>(&'a self, terraform: &'a TerraformInputs, options: &'a ReadOptions) -> Reading<'a> {
+        Reading { paths: &self.paths, terraform, options, cloud: self.cloud.as_ref() }
+    }
+}
+
+fn failure(e: &portcullis_live::LiveError) -> Failure {
+    Failure {
+        place: e.place.clone().unwrap_or_else(|| "live".into()),
         message: match &e.call {
             Some(call) => format!("{call}: {}", e.message),
             None => e.message.clone(),
@@ -121,11 +111,11 @@ fn input_error(e: &portcullis_live::LiveError) -> IngestError {
 
 /// Reads every cloud asked for, one after another, with a progress bar
 /// on a terminal and a summary line on standard error.
-fn read(live: &LiveArgs) -> Result<Reading> {
+fn read(live: &LiveArgs) -> Result<portcullis_live::Reading> {
     let env = Env::from_process();
     let progress = Bar::new(!live.quiet && std::io::stderr().is_terminal());
-    let mut all = Reading::default();
-    let mut merge = |r: Reading| {
+    let mut all = portcullis_live::Reading::default();
+    let mut merge = |r: portcullis_live::Reading| {
         all.documents.extend(r.documents);
         all.errors.extend(r.errors);
         all.summary.merge(r.summary);

@@ -222,6 +222,23 @@ fn azure_round_trip_on_published_examples() {
     );
     let rescanned = run(&env, &["scan", "saved", "--port", "80", "-f", "json"], cwd);
     assert_eq!(rescanned.stdout, saved.stdout);
+
+    // Saving again inside the folder scanned: the earlier save there is
+    // not read beside the new one (the folder is this run's output).
+    let again = run(&env, &["scan", ".", "--azure", "--port", "80", "-f", "json", "--save", "saved"], cwd);
+    assert_eq!(again.code, 1, "{}", again.stderr);
+    assert!(again.stdout == saved.stdout, "{}", again.stdout);
+
+    // Naming the folder (or something in it) as an input is refused before
+    // anything is read or written.
+    let before = files(&cwd.join("saved"));
+    for named in ["saved", "saved/azure", "./saved/azure/subid/az-network-nsg-list.json"] {
+        let refused = run(&env, &["scan", named, "--azure", "--save", "saved"], cwd);
+        assert_eq!(refused.code, 2, "{named}: {}", refused.stderr);
+        assert!(refused.stderr.contains("so nothing there is read in the same run"), "{}", refused.stderr);
+        assert!(!refused.stderr.contains("read 1 subscription"), "{}", refused.stderr);
+    }
+    assert_eq!(files(&cwd.join("saved")), before);
 }
 
 #[test]

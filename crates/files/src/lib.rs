@@ -26,5 +26,5 @@ pub mod write;
 pub use error::{Error, ErrorKind};
 pub use limits::InputKind;
 pub use read::{open, read_text, Contents, Input, Origin, Text};
-pub use walk::{walk, Found};
+pub use walk::{walk, walk_skipping, Found};
 pub use write::{write_atomic, Identity, ReadSet};

@@ -15,6 +15,9 @@
 //!   pipe would wait for a writer).
 //! - Each file found carries its [`Identity`], so a file reached twice
 //!   (directly and through a link) can be read once.
+//! - A directory the run writes its outputs to ([`walk_skipping`]: where
+//!   `scan --save` puts what it read from the clouds) is not walked: what
+//!   the run writes there is never also an input of the same run.
 
 use crate::error::{Error, ErrorKind};
 use crate::read::{special_kind, Origin};
@@ -33,12 +36,19 @@ pub struct Found {
 /// The files under `paths`, in the order named (each directory's files
 /// sorted by name), and an error for each path or entry that cannot be read.
 pub fn walk(paths: &[PathBuf]) -> (Vec<Found>, Vec<Error>) {
+    walk_skipping(paths, &[])
+}
+
+/// [`walk`], never entering the directories `outputs` identifies (through
+/// links too: they are compared by device and inode). Named paths are the
+/// caller's to check.
+pub fn walk_skipping(paths: &[PathBuf], outputs: &[Identity]) -> (Vec<Found>, Vec<Error>) {
     let mut found = Vec::new();
     let mut errors = Vec::new();
     for p in paths {
         let shown = p.to_string_lossy();
         match std::fs::metadata(p) {
-            Ok(m) if m.is_dir() => walk_dir(p, &mut found, &mut errors),
+            Ok(m) if m.is_dir() => walk_dir(p, outputs, &mut found, &mut errors),
             Ok(_) => found.push(Found { path: p.clone(), origin: Origin::Named, identity: Identity::of(p) }),
             Err(e) => errors.push(missing(&shown, p, &e)),
         }
@@ -46,14 +56,19 @@ pub fn walk(paths: &[PathBuf]) -> (Vec<Found>, Vec<Error>) {
     (found, errors)
 }
 
-fn walk_dir(dir: &Path, found: &mut Vec<Found>, errors: &mut Vec<Error>) {
-    let walker = ignore::WalkBuilder::new(dir)
-        .hidden(true)
-        .git_ignore(true)
-        .require_git(false)
-        .follow_links(true)
-        .sort_by_file_name(|a, b| a.cmp(b))
-        .build();
+fn walk_dir(dir: &Path, outputs: &[Identity], found: &mut Vec<Found>, errors: &mut Vec<Error>) {
+    let mut builder = ignore::WalkBuilder::new(dir);
+    builder.hidden(true).git_ignore(true).require_git(false).follow_links(true).sort_by_file_name(|a, b| a.cmp(b));
+    if !outputs.is_empty() {
+        let outputs = outputs.to_vec();
+        // One `stat` per directory, and only when there is an output
+        // directory to keep out.
+        builder.filter_entry(move |e| {
+            !(e.file_type().is_some_and(|t| t.is_dir())
+                && Identity::of(e.path()).is_some_and(|id| outputs.contains(&id)))
+        });
+    }
+    let walker = builder.build();
     for entry in walker {
         match entry {
             Ok(e) => {
@@ -117,5 +132,42 @@ fn walk_error(dir: &Path, e: &ignore::Error) -> Error {
     match inner.io_error() {
         Some(io) => missing(&at.to_string_lossy(), at, io),
         None => Error::new(at.to_string_lossy(), ErrorKind::Io, format!("cannot read: {inner}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(found: &[Found], base: &Path) -> Vec<String> {
+        found.iter().map(|f| f.path.strip_prefix(base).unwrap_or(&f.path).to_string_lossy().into_owned()).collect()
+    }
+
+    #[test]
+    fn an_output_directory_is_not_walked_even_through_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path();
+        for file in ["a.json", "saved/aws/x.json", "z/b.json"] {
+            let path = base.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "{}").unwrap();
+        }
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(base.join("saved"), base.join("z/link")).unwrap();
+        let all = walk(&[base.to_path_buf()]);
+        assert!(all.1.is_empty(), "{:?}", all.1);
+        let mut expected = vec!["a.json", "saved/aws/x.json", "z/b.json"];
+        if cfg!(unix) {
+            expected.push("z/link/aws/x.json");
+        }
+        assert_eq!(names(&all.0, base), expected);
+
+        let saved = Identity::of(&base.join("saved"));
+        assert!(saved.is_some() || cfg!(not(unix)));
+        let (found, errors) = walk_skipping(&[base.to_path_buf()], &saved.into_iter().collect::<Vec<_>>());
+        assert!(errors.is_empty(), "{errors:?}");
+        let expected: &[&str] =
+            if cfg!(unix) { &["a.json", "z/b.json"] } else { &["a.json", "saved/aws/x.json", "z/b.json"] };
+        assert_eq!(names(&found, base), expected);
     }
 }

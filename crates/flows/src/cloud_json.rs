@@ -22,9 +22,9 @@
 
 use crate::aws::{AwsText, Layout, S3Key};
 use crate::record::{Action, Flow, Sink};
-use crate::time::parse_rfc3339;
-use portcullis_ingest::json::{self, Node, Options, Value};
-use portcullis_model::{LineIndex, Protocol};
+use portcullis_model::Protocol;
+use portcullis_syntax::json::{self, Node, Options, Value};
+use portcullis_syntax::LineIndex;
 use std::net::IpAddr;
 
 /// What to read AWS records inside JSON with.
@@ -44,7 +44,7 @@ struct Lines<'t> {
 impl Lines<'_> {
     fn at(&self, off: u32) -> u64 {
         match &self.index {
-            Some(ix) => u64::from(ix.line_col(self.text, off as usize).0),
+            Some(ix) => u64::from(ix.line_column(self.text, off as usize).0),
             None => self.line,
         }
     }
@@ -80,7 +80,7 @@ pub fn read<S: Sink>(text: &str, aws: &AwsCtx<'_>, sink: &mut S) -> usize {
                 }
             }
             if !any_ok {
-                let (line, col) = LineIndex::new(text).line_col(text, whole.offset as usize);
+                let (line, col) = LineIndex::new(text).line_column(text, whole.offset().unwrap_or(0) as usize);
                 sink.malformed(u64::from(line), format!("not JSON: {} (column {col})", whole.message));
                 return 0;
             }
@@ -227,9 +227,10 @@ fn gcp<S: Sink>(n: &Node, lines: &Lines<'_>, sink: &mut S) {
     } else {
         None
     };
-    let entry_time = parse_rfc3339(s(n.get("timestamp")));
-    let start = parse_rfc3339(s(p.get("start_time"))).or(entry_time);
-    let end = parse_rfc3339(s(p.get("end_time"))).or(entry_time);
+    let time = |text: &str| portcullis_model::date::parse_rfc3339(text).ok();
+    let entry_time = time(s(n.get("timestamp")));
+    let start = time(s(p.get("start_time"))).or(entry_time);
+    let end = time(s(p.get("end_time"))).or(entry_time);
     let egress = s(path(p, &["rule_details", "direction"])) == "EGRESS";
     let inst =
         if firewall { p.get(if egress { "remote_instance" } else { "instance" }) } else { p.get("dest_instance") };

@@ -112,7 +112,7 @@ pub fn signed_request(
     let host = host.strip_suffix(":443").filter(|_| endpoint.url.starts_with("https:")).unwrap_or(host);
     let host = host.strip_suffix(":80").filter(|_| endpoint.url.starts_with("http:")).unwrap_or(host);
     let body = form(op, params).into_bytes();
-    let amz_date = sigv4::amz_date(unix);
+    let amz_date = crate::time::amz_date(unix);
     let mut headers = vec![
         ("Content-Type".to_string(), "application/x-www-form-urlencoded; charset=utf-8".to_string()),
         ("Host".to_string(), host.to_string()),

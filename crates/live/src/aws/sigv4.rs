@@ -111,13 +111,6 @@ pub fn authorization(
     )
 }
 
-/// `YYYYMMDDTHHMMSSZ` for a Unix time.
-pub fn amz_date(unix: u64) -> String {
-    let (y, m, d) = crate::time::civil_from_days((unix / 86_400) as i64);
-    let s = unix % 86_400;
-    format!("{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z", s / 3600, s / 60 % 60, s % 60)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,7 +148,7 @@ mod tests {
 
     #[test]
     fn dates_and_encoding() {
-        assert_eq!(amz_date(1_440_938_160), "20150830T123600Z");
+        assert_eq!(crate::time::amz_date(1_440_938_160), "20150830T123600Z");
         assert_eq!(uri_encode("a b/~é", false), "a%20b%2F~%C3%A9");
         assert_eq!(uri_encode("/x y/", true), "/x%20y/");
     }
