@@ -48,7 +48,7 @@ pub struct LiveArgs {
     /// Write what was read to DIR, as the clouds' CLIs print it (one file per call), so `portcullis scan DIR` gives the same report.
     #[arg(long, value_name = "DIR")]
     pub save: Option<PathBuf>,
-    /// No progress bar and no summary line.
+    /// No progress bar and no summary line (what a read left out on purpose, such as opt-in regions not enabled, is still said).
     #[arg(long)]
     pub quiet: bool,
 }
@@ -118,6 +118,7 @@ fn read(live: &LiveArgs) -> Result<portcullis_live::Reading> {
     let mut merge = |r: portcullis_live::Reading| {
         all.documents.extend(r.documents);
         all.errors.extend(r.errors);
+        all.notes.extend(r.notes);
         all.summary.merge(r.summary);
     };
     if live.aws {
@@ -150,6 +151,10 @@ fn read(live: &LiveArgs) -> Result<portcullis_live::Reading> {
     progress.finish();
     if !live.quiet {
         eprintln!("portcullis: {}", summary_line(&all.summary, all.errors.len()));
+    }
+    // What was left out on purpose is said even with --quiet.
+    for note in &all.notes {
+        eprintln!("portcullis: {note}");
     }
     Ok(all)
 }

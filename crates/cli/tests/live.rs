@@ -3,7 +3,8 @@
 //! AWS CLI's own dumps of the same server and the report on what `--save`
 //! wrote, byte for byte apart from the file names; a refused region is an
 //! input error (exit 2) while the rest is read. Against the local server
-//! of published Azure examples: the same round trip. Tests needing moto
+//! of published Azure examples: the same round trip. The moto tests share
+//! one server, each in its own regions. Tests needing moto
 //! skip with a notice without it, unless `PORTCULLIS_REQUIRE_MOTO` is set.
 
 use assert_cmd::Command;
@@ -116,7 +117,7 @@ fn dump_with_the_aws_cli(moto: &Moto, saved: &Path, cli: &Path) {
 
 #[test]
 fn live_equals_the_aws_cli_dumps_equals_saved() {
-    let Some(moto) = Moto::start() else { return };
+    let Some(moto) = Moto::shared() else { return };
     moto.python(&format!("import sys\nsys.argv = ['estate', 'eu-west-1']\n{ESTATE}"));
     let env = moto.client_env("eu-west-1");
     let work = tempfile::tempdir().unwrap();
@@ -142,7 +143,7 @@ fn live_equals_the_aws_cli_dumps_equals_saved() {
     assert_eq!(live.stdout, saved.stdout.replace("saved/aws/", "aws/"));
 
     // The AWS CLI's own dumps of the same server give the same report.
-    dump_with_the_aws_cli(&moto, &cwd.join("saved"), &cwd.join("cli"));
+    dump_with_the_aws_cli(moto, &cwd.join("saved"), &cwd.join("cli"));
     assert_eq!(files(&cwd.join("cli")), files(&cwd.join("saved")));
     let from_cli = run(&env, &["scan", "cli", "-f", "json"], cwd);
     assert_eq!(from_cli.stdout.replace("cli/aws/", "saved/aws/"), saved.stdout);
@@ -168,14 +169,14 @@ fn live_equals_the_aws_cli_dumps_equals_saved() {
 
 #[test]
 fn a_refused_region_is_an_input_error_and_the_rest_is_read() {
-    let Some(moto) = Moto::start() else { return };
-    moto.python(&format!("import sys\nsys.argv = ['estate', 'eu-west-1']\n{ESTATE}"));
+    let Some(moto) = Moto::shared() else { return };
+    moto.python(&format!("import sys\nsys.argv = ['estate', 'eu-central-1']\n{ESTATE}"));
     let proxy = Proxy::start(moto.port, vec![Rule::DenyRegion { region: "ap-south-2".into() }]);
-    let mut env = moto.client_env("eu-west-1");
+    let mut env = moto.client_env("eu-central-1");
     env.retain(|(k, _)| k != "AWS_ENDPOINT_URL");
     env.push(("AWS_ENDPOINT_URL".into(), proxy.url()));
     let work = tempfile::tempdir().unwrap();
-    let out = run(&env, &["scan", "--aws", "--regions", "eu-west-1,ap-south-2", "-f", "json"], work.path());
+    let out = run(&env, &["scan", "--aws", "--regions", "eu-central-1,ap-south-2", "-f", "json"], work.path());
     assert_eq!(out.code, 2, "an unreadable region is an input error: {}", out.stderr);
     let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let errors = report["errors"].as_array().unwrap();
@@ -189,7 +190,7 @@ fn a_refused_region_is_an_input_error_and_the_rest_is_read() {
         "{messages:?}"
     );
     assert!(messages.iter().any(|m| m.starts_with("elbv2:DescribeLoadBalancers: AccessDenied")), "{messages:?}");
-    assert!(report["findings"].as_array().is_some_and(|f| !f.is_empty()), "eu-west-1 was read");
+    assert!(report["findings"].as_array().is_some_and(|f| !f.is_empty()), "eu-central-1 was read");
     assert!(out.stderr.contains("calls failed"), "{}", out.stderr);
 }
 

@@ -48,6 +48,9 @@ pub struct Document {
 pub struct Reading {
     pub documents: Vec<Document>,
     pub errors: Vec<LiveError>,
+    /// What was left out on purpose, and why (opt-in regions the account
+    /// has not enabled): not errors, but never left out unsaid.
+    pub notes: Vec<String>,
     pub summary: Summary,
 }
 
@@ -133,6 +136,7 @@ impl Tally {
 pub(crate) struct Sink {
     documents: Mutex<Vec<Document>>,
     errors: Mutex<Vec<LiveError>>,
+    notes: Mutex<Vec<String>>,
 }
 
 impl Sink {
@@ -144,12 +148,18 @@ impl Sink {
         self.errors.lock().unwrap_or_else(|p| p.into_inner()).push(e);
     }
 
+    pub(crate) fn note(&self, note: String) {
+        self.notes.lock().unwrap_or_else(|p| p.into_inner()).push(note);
+    }
+
     pub(crate) fn finish(self, tally: Tally, started: std::time::Instant) -> Reading {
         let mut documents = self.documents.into_inner().unwrap_or_else(|p| p.into_inner());
         documents.sort_by(|a, b| a.path.cmp(&b.path));
         let mut errors = self.errors.into_inner().unwrap_or_else(|p| p.into_inner());
         errors.sort_by(|a, b| (&a.place, &a.call, &a.message).cmp(&(&b.place, &b.call, &b.message)));
-        Reading { documents, errors, summary: tally.into_summary(started.elapsed()) }
+        let mut notes = self.notes.into_inner().unwrap_or_else(|p| p.into_inner());
+        notes.sort();
+        Reading { documents, errors, notes, summary: tally.into_summary(started.elapsed()) }
     }
 }
 

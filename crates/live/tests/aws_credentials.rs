@@ -142,7 +142,7 @@ fn ring_sha1(data: &[u8]) -> Vec<u8> {
 
 #[test]
 fn roles_assumed_in_moto() {
-    let Some(moto) = Moto::start() else { return };
+    let Some(moto) = Moto::shared() else { return };
     let home = tempfile::tempdir().unwrap();
     std::fs::write(
         home.path().join("config"),

@@ -2,8 +2,11 @@
 //! and ELB APIs), with the AWS CLI beside it: every document the reader
 //! makes must be byte for byte what `aws … --output json` prints against
 //! the same server; paging, throttling, a refused region and two accounts
-//! through `--role-arn` are exercised through a proxy that can refuse calls.
-//! Skips with a notice without moto, unless `PORTCULLIS_REQUIRE_MOTO` is set.
+//! through `--role-arn` are exercised through a proxy that can refuse calls;
+//! `--regions all` reads every region the account has enabled and names
+//! the opt-in ones it has not. One moto server serves every test here, each
+//! test in its own region or account. Skips with a notice without moto,
+//! unless `PORTCULLIS_REQUIRE_MOTO` is set.
 
 use portcullis_live::aws::{self, Options, Regions};
 use portcullis_live::env::Env;
@@ -32,10 +35,10 @@ fn doc<'a>(docs: &'a [Document], path: &str) -> &'a Document {
 
 #[test]
 fn every_document_is_what_the_aws_cli_prints() {
-    let Some(moto) = Moto::start() else { return };
+    let Some(moto) = Moto::shared() else { return };
     let region = "eu-west-1";
-    let ids = build_estate(&moto, region);
-    let env = env_for(&moto, &moto.url(), region);
+    let ids = build_estate(moto, region);
+    let env = env_for(moto, &moto.url(), region);
     let reading = aws::read(&Options::default(), &env, &Silent);
     assert!(reading.errors.is_empty(), "{:?}", reading.errors);
     let base = format!("aws/123456789012/{region}");
@@ -113,11 +116,12 @@ fn every_document_is_what_the_aws_cli_prints() {
 
 #[test]
 fn pages_throttling_and_a_refused_region() {
-    let Some(moto) = Moto::start() else { return };
+    let Some(moto) = Moto::shared() else { return };
+    // Its own region of the shared server: eu-central-1.
     // More instances than a page holds (7 reservations a page here; moto
     // pages DescribeInstances, not DescribeSecurityGroups), and groups.
     moto.python(
-        "ec2 = client('ec2', 'eu-west-1')\n\
+        "ec2 = client('ec2', 'eu-central-1')\n\
          image = ec2.describe_images(Owners=['amazon'])['Images'][0]['ImageId']\n\
          for i in range(15):\n    ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)\n\
          for i in range(40):\n    ec2.create_security_group(GroupName=f'g{i}', Description='d')\n",
@@ -130,9 +134,9 @@ fn pages_throttling_and_a_refused_region() {
             Rule::DenyRegion { region: "ap-south-2".into() },
         ],
     );
-    let env = env_for(&moto, &proxy.url(), "eu-west-1");
+    let env = env_for(moto, &proxy.url(), "eu-central-1");
     let options = Options {
-        regions: Regions::List(vec!["eu-west-1".into(), "ap-south-2".into()]),
+        regions: Regions::List(vec!["eu-central-1".into(), "ap-south-2".into()]),
         page_size: Some(7),
         ..Options::default()
     };
@@ -149,15 +153,15 @@ fn pages_throttling_and_a_refused_region() {
     assert!(failed_calls.contains("elbv2:DescribeLoadBalancers"), "{failed_calls:?}");
     assert!(reading.documents.iter().all(|d| !d.path.contains("ap-south-2")));
     // The readable region is whole, every page read once.
-    let groups = doc(&reading.documents, "aws/123456789012/eu-west-1/ec2-describe-security-groups.json");
+    let groups = doc(&reading.documents, "aws/123456789012/eu-central-1/ec2-describe-security-groups.json");
     let parsed: serde_json::Value = serde_json::from_str(&groups.text).unwrap();
     let names: BTreeSet<&str> =
         parsed["SecurityGroups"].as_array().unwrap().iter().map(|g| g["GroupName"].as_str().unwrap()).collect();
     assert_eq!(names.len(), 41, "40 groups and the default one");
-    assert_eq!(groups.text, moto.aws("eu-west-1", &["ec2", "describe-security-groups"]));
+    assert_eq!(groups.text, moto.aws("eu-central-1", &["ec2", "describe-security-groups"]));
     let seen = proxy.seen();
     let requests = |action: &str| -> Vec<_> {
-        seen.iter().filter(|s| s.action == action && s.region == "eu-west-1").cloned().collect()
+        seen.iter().filter(|s| s.action == action && s.region == "eu-central-1").cloned().collect()
     };
     let sg_requests = requests("DescribeSecurityGroups");
     assert_eq!(sg_requests.len(), 3, "two throttled attempts, then the answer");
@@ -167,16 +171,16 @@ fn pages_throttling_and_a_refused_region() {
     assert_eq!(pages.len(), 15usize.div_ceil(7), "one request a page");
     let bodies: BTreeSet<&str> = pages.iter().map(|s| s.body.as_str()).collect();
     assert_eq!(bodies.len(), pages.len(), "no page fetched twice");
-    let instances = doc(&reading.documents, "aws/123456789012/eu-west-1/ec2-describe-instances.json");
-    assert_eq!(instances.text, moto.aws("eu-west-1", &["ec2", "describe-instances"]));
+    let instances = doc(&reading.documents, "aws/123456789012/eu-central-1/ec2-describe-instances.json");
+    assert_eq!(instances.text, moto.aws("eu-central-1", &["ec2", "describe-instances"]));
     assert_eq!(instances.text.matches("\"InstanceId\"").count(), 15);
     assert_eq!(requests("DescribeLoadBalancers").len(), 2 + 1, "ELBv2 throttled once, then the answer; classic once");
-    assert!(reading.documents.iter().any(|d| d.path.ends_with("eu-west-1/elbv2-describe-load-balancers.json")));
+    assert!(reading.documents.iter().any(|d| d.path.ends_with("eu-central-1/elbv2-describe-load-balancers.json")));
 }
 
 #[test]
 fn two_accounts_through_role_arns() {
-    let Some(moto) = Moto::start() else { return };
+    let Some(moto) = Moto::shared() else { return };
     // A group in each account, made with that account's assumed role.
     moto.python(
         "sts = client('sts', 'eu-west-1')\n\
@@ -185,7 +189,7 @@ fn two_accounts_through_role_arns() {
          ec2 = client('ec2', 'eu-west-1', key=c['AccessKeyId'], secret=c['SecretAccessKey'], token=c['SessionToken'])\n    \
          ec2.create_security_group(GroupName=f'only-in-{account}', Description='d')\n",
     );
-    let env = env_for(&moto, &moto.url(), "eu-west-1");
+    let env = env_for(moto, &moto.url(), "eu-west-1");
     let options = Options {
         role_arns: vec!["arn:aws:iam::111111111111:role/audit".into(), "arn:aws:iam::222222222222:role/audit".into()],
         ..Options::default()
@@ -199,4 +203,57 @@ fn two_accounts_through_role_arns() {
         assert!(d.text.contains(&format!("\"OwnerId\": \"{account}\"")), "{}", d.text);
     }
     assert_eq!(reading.summary.scopes.get("regions"), Some(&2));
+}
+
+#[test]
+fn all_regions_reads_the_enabled_ones_and_names_the_others() {
+    let Some(moto) = Moto::shared() else { return };
+    // Its own account of the shared server, through an assumed role.
+    let account = "333333333333";
+    let role = format!("arn:aws:iam::{account}:role/audit");
+    moto.python(&format!(
+        "sts = client('sts', 'eu-west-1')\n\
+         c = sts.assume_role(RoleArn='{role}', RoleSessionName='setup')['Credentials']\n\
+         ec2 = client('ec2', 'ap-northeast-3', key=c['AccessKeyId'], secret=c['SecretAccessKey'], token=c['SessionToken'])\n\
+         ec2.create_security_group(GroupName='only-in-osaka', Description='d')\n"
+    ));
+    // What the AWS CLI lists, with each region's opt-in status. (moto lists
+    // the GovCloud and China regions too, as not needing an opt-in; AWS
+    // lists only its partition's.)
+    let listed: serde_json::Value =
+        serde_json::from_str(&moto.aws("eu-west-1", &["ec2", "describe-regions", "--all-regions"])).unwrap();
+    let mut enabled = BTreeSet::new();
+    let mut disabled = BTreeSet::new();
+    for region in listed["Regions"].as_array().unwrap() {
+        let name = region["RegionName"].as_str().unwrap().to_string();
+        if region["OptInStatus"] == "not-opted-in" {
+            disabled.insert(name);
+        } else {
+            enabled.insert(name);
+        }
+    }
+    assert!(enabled.contains("ap-northeast-3") && !disabled.is_empty(), "{listed}");
+
+    let env = env_for(moto, &moto.url(), "eu-west-1");
+    let options = Options { regions: Regions::All, role_arns: vec![role], ..Options::default() };
+    let reading = aws::read(&options, &env, &Silent);
+    assert!(reading.errors.is_empty(), "{:?}", reading.errors);
+    let read: BTreeSet<String> = reading
+        .documents
+        .iter()
+        .filter_map(|d| d.path.strip_prefix(&format!("aws/{account}/"))?.split('/').next().map(str::to_string))
+        .collect();
+    assert_eq!(read, enabled, "every enabled region read, no other");
+    assert_eq!(reading.summary.scopes.get("regions"), Some(&(enabled.len() as u64)));
+    let names: Vec<&str> = disabled.iter().map(String::as_str).collect();
+    assert_eq!(
+        reading.notes,
+        [format!(
+            "aws account {account}: not read: {} opt-in regions the account has not enabled ({})",
+            names.len(),
+            names.join(", ")
+        )]
+    );
+    let osaka = doc(&reading.documents, &format!("aws/{account}/ap-northeast-3/ec2-describe-security-groups.json"));
+    assert!(osaka.text.contains("only-in-osaka"), "{}", osaka.text);
 }

@@ -171,8 +171,23 @@ fn read_into(
             Regions::All => {
                 let endpoint = resolver.endpoint(endpoint::EC2, &home);
                 let op = shape::operation("ec2", "DescribeRegions");
-                match query::call(&http, &endpoint, &account.credentials, op, &[], &counter) {
-                    Ok(doc) => region_names(&doc),
+                // Every region, with its opt-in status: those the account
+                // has not enabled are named as skipped, not left out unsaid.
+                let params = [("AllRegions".to_string(), "true".to_string())];
+                match query::call(&http, &endpoint, &account.credentials, op, &params, &counter) {
+                    Ok(doc) => {
+                        let (enabled, disabled) = region_names(&doc);
+                        if !disabled.is_empty() {
+                            sink.note(format!(
+                                "aws account {}: not read: {} opt-in region{} the account has not enabled ({})",
+                                account.id,
+                                disabled.len(),
+                                if disabled.len() == 1 { "" } else { "s" },
+                                disabled.join(", ")
+                            ));
+                        }
+                        enabled
+                    }
                     Err(e) => {
                         sink.error(e.at(format!("aws account {}", account.id)));
                         continue;
@@ -207,16 +222,25 @@ fn read_into(
     Ok(())
 }
 
-fn region_names(doc: &Doc) -> Vec<String> {
-    let mut names: Vec<String> = doc
-        .get("Regions")
-        .and_then(Doc::as_list)
-        .unwrap_or(&[])
-        .iter()
-        .filter_map(|r| r.get("RegionName").and_then(Doc::as_str).map(str::to_string))
-        .collect();
-    names.sort();
-    names
+/// The regions `DescribeRegions` (with `AllRegions`) lists, split into
+/// those the account can use and the opt-in ones it has not enabled
+/// (`OptInStatus` `not-opted-in`; the others are `opt-in-not-required` and
+/// `opted-in`: <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Region.html>),
+/// each sorted.
+fn region_names(doc: &Doc) -> (Vec<String>, Vec<String>) {
+    let mut enabled = Vec::new();
+    let mut disabled = Vec::new();
+    for region in doc.get("Regions").and_then(Doc::as_list).unwrap_or(&[]) {
+        let Some(name) = region.get("RegionName").and_then(Doc::as_str) else { continue };
+        if region.get("OptInStatus").and_then(Doc::as_str) == Some("not-opted-in") {
+            disabled.push(name.to_string());
+        } else {
+            enabled.push(name.to_string());
+        }
+    }
+    enabled.sort();
+    disabled.sort();
+    (enabled, disabled)
 }
 
 /// What every call of a read shares.

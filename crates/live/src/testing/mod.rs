@@ -59,6 +59,21 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free loopback port")
 }
 
+/// Runs moto's server on loopback at the port given, and ends it when the
+/// process that started it is gone (a shared server is never dropped, and
+/// a test that crashes leaves nothing behind).
+const SERVE: &str = "\
+import os, sys, threading, time
+parent = os.getppid()
+def watch():
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+threading.Thread(target=watch, daemon=True).start()
+from moto.server import main
+main(['-H', '127.0.0.1', '-p', sys.argv[1]])
+";
+
 /// moto's server, running until dropped.
 pub struct Moto {
     child: Child,
@@ -73,16 +88,23 @@ impl Moto {
         Self::start_with(&[])
     }
 
+    /// One server for all the tests of a test binary: starting moto costs
+    /// seconds. Each test keeps to its own regions or accounts (moto keeps
+    /// a state per account and region), so tests running at the same time
+    /// do not see each other's resources. The server ends with the test
+    /// process.
+    pub fn shared() -> Option<&'static Moto> {
+        static SHARED: std::sync::OnceLock<Option<Moto>> = std::sync::OnceLock::new();
+        SHARED.get_or_init(Moto::start).as_ref()
+    }
+
     /// With extra environment for the server (moto's own settings).
     pub fn start_with(env: &[(&str, &str)]) -> Option<Moto> {
         let python = moto_python()?;
         for _ in 0..5 {
             let port = free_port();
             let mut cmd = Command::new(&python);
-            cmd.args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null());
+            cmd.args(["-c", SERVE, &port.to_string()]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
             for (k, v) in env {
                 cmd.env(k, v);
             }
