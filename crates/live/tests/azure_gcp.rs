@@ -66,7 +66,19 @@ fn azure_service_principal_paging_and_a_429() {
         parse(docs["azure/subid/az-network-route-table-list.json"])[0]["routes"][0]["nextHopType"],
         "VirtualNetworkGateway"
     );
-    assert_eq!(parse(docs["azure/subid/az-network-public-ip-list.json"]), serde_json::json!([]));
+    let ips = parse(docs["azure/subid/az-network-public-ip-list.json"]);
+    let addresses: Vec<&str> = ips.as_array().unwrap().iter().filter_map(|i| i["ipAddress"].as_str()).collect();
+    assert_eq!(addresses, ["40.85.154.247", "40.85.154.248"], "the allocated ones; testDNS-ip has none yet");
+    assert_eq!(ips[1]["dnsSettings"]["fqdn"], "testlbl.westus.cloudapp.azure.com");
+    assert_eq!(ips[1]["resourceGroup"], "rg2");
+    let balancers = parse(docs["azure/subid/az-network-lb-list.json"]);
+    assert_eq!(balancers.as_array().map(Vec::len), Some(2));
+    let rule = &balancers[0]["loadBalancingRules"][0];
+    assert_eq!((rule["frontendPort"].as_u64(), rule["backendPort"].as_u64()), (Some(80), Some(80)));
+    assert_eq!(rule["protocol"], "Tcp");
+    assert_eq!(rule["resourceGroup"], "rg1", "sub-resources get their group too");
+    assert_eq!(balancers[0]["frontendIPConfigurations"][0]["privateIPAddress"], "10.0.1.4");
+    assert_eq!(balancers[0]["sku"]["name"], "Basic");
     let tags = parse(docs["azure/subid/az-network-list-service-tags.json"]);
     assert_eq!(
         tags["values"][0]["properties"]["addressPrefixes"][0], "13.64.39.16/32",
@@ -79,6 +91,56 @@ fn azure_service_principal_paging_and_a_429() {
         .iter()
         .filter(|r| r.method == "GET")
         .all(|r| r.header("Authorization") == Some("Bearer tok-azure")));
+}
+
+/// The Azure CLI's login, the chain's last resort: a stand-in `az` on
+/// PATH prints what `az account get-access-token --output json` prints
+/// (accessToken, expiresOn, expires_on, subscription, tenant, tokenType:
+/// learn.microsoft.com/cli/azure/account#az-account-get-access-token) and
+/// records how it was called; then one that is not logged in.
+#[cfg(unix)]
+#[test]
+fn azure_cli_login() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = azure_server(Arc::new(AtomicUsize::new(1)));
+    let dir = tempfile::tempdir().unwrap();
+    let ca = server.write_ca(dir.path());
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let calls = dir.path().join("az-calls");
+    let stub = |body: &str| {
+        let az = bin.join("az");
+        std::fs::write(&az, format!("#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\n{body}", calls.display())).unwrap();
+        std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    stub(
+        "cat <<'EOF'\n{\n  \"accessToken\": \"tok-azure\",\n  \"expiresOn\": \"2030-01-01 10:00:00.000000\",\n  \
+         \"expires_on\": 1893492000,\n  \"subscription\": \"subid\",\n  \"tenant\": \"tenant-1\",\n  \
+         \"tokenType\": \"Bearer\"\n}\nEOF\n",
+    );
+    let vars = [
+        ("PATH", format!("{}:/usr/bin:/bin", bin.display())),
+        ("AZURE_AUTHORITY_HOST", server.url()),
+        ("PORTCULLIS_AZURE_RESOURCE_MANAGER_URL", server.url()),
+        ("REQUESTS_CA_BUNDLE", ca.display().to_string()),
+        ("AZURE_TENANT_ID", "tenant-1".into()),
+    ];
+    let options = azure::Options { subscriptions: vec!["subid".into()], ..Default::default() };
+    let reading = azure::read(&options, &env(&vars), &Silent);
+    assert!(reading.errors.is_empty(), "{:?}", reading.errors);
+    assert_eq!(reading.documents.len(), 6, "every list, with the CLI's token");
+    assert_eq!(
+        std::fs::read_to_string(&calls).unwrap(),
+        "account get-access-token --output json --resource https://management.azure.com/ --tenant tenant-1\n"
+    );
+
+    stub("echo \"ERROR: Please run 'az login' to setup account.\" >&2\nexit 1\n");
+    let reading = azure::read(&options, &env(&vars), &Silent);
+    assert!(reading.documents.is_empty());
+    assert_eq!(reading.errors.len(), 1, "{:?}", reading.errors);
+    let message = reading.errors[0].to_string();
+    assert!(message.contains("no Azure credentials found"), "{message}");
+    assert!(message.contains("Please run 'az login'"), "the CLI's own words: {message}");
 }
 
 #[test]
@@ -163,7 +225,17 @@ fn gcp_service_account_paging_and_a_429() {
     );
     let doc: Doc = serde_json::from_str(firewalls).unwrap();
     assert_eq!(doc.as_list().map(<[Doc]>::len), Some(2));
-    for empty in ["instances", "forwarding-rules", "target-pools", "backend-services", "routes"] {
+    // An aggregated list over two pages: the instances of every zone, the
+    // zones without any (a warning in their place) adding nothing.
+    let instances = parse(docs["gcp/proj-1/gcloud-compute-instances-list.json"]);
+    assert_eq!(instances.as_array().map(Vec::len), Some(1), "{instances}");
+    assert_eq!(instances[0]["name"], "instance-1");
+    assert_eq!(instances[0]["networkInterfaces"][0]["accessConfigs"][0]["type"], "ONE_TO_ONE_NAT");
+    assert!(instances[0].get("warning").is_none());
+    let pages = server.seen().iter().filter(|r| r.path() == "/compute/v1/projects/proj-1/aggregated/instances").count();
+    assert_eq!(pages, 2, "both pages of the aggregated list");
+    assert_eq!(reading.summary.items.iter().find(|(k, _)| *k == "instances").map(|(_, n)| *n), Some(1));
+    for empty in ["forwarding-rules", "target-pools", "backend-services", "routes"] {
         assert_eq!(docs[format!("gcp/proj-1/gcloud-compute-{empty}-list.json").as_str()], "[]\n");
     }
     assert_eq!(reading.summary.scopes.get("projects"), Some(&1));

@@ -172,6 +172,10 @@ fn certificate_assertion(env: &Env, tenant: &str, client: &str, path: &str) -> R
 /// `az account get-access-token`: the CLI's own login.
 fn azure_cli(env: &Env) -> Result<Token, LiveError> {
     let mut cmd = std::process::Command::new("az");
+    // Found on the read's PATH (the process's, unless a caller gave another).
+    if let Some(path) = env.var("PATH") {
+        cmd.env("PATH", path);
+    }
     cmd.args(["account", "get-access-token", "--output", "json", "--resource", ARM_RESOURCE]);
     if let Some(t) = env.var("AZURE_TENANT_ID") {
         cmd.args(["--tenant", t]);

@@ -17,8 +17,11 @@ pub fn fixture(path: &str) -> serde_json::Value {
         "azure/nic-list-all.json" => include_str!("../../tests/fixtures/azure/nic-list-all.json"),
         "azure/route-table-list-all.json" => include_str!("../../tests/fixtures/azure/route-table-list-all.json"),
         "azure/service-tags-list.json" => include_str!("../../tests/fixtures/azure/service-tags-list.json"),
+        "azure/public-ip-list-all.json" => include_str!("../../tests/fixtures/azure/public-ip-list-all.json"),
+        "azure/lb-list-all.json" => include_str!("../../tests/fixtures/azure/lb-list-all.json"),
         "gcp/firewall-created.json" => include_str!("../../tests/fixtures/gcp/firewall-created.json"),
         "gcp/firewall-patched.json" => include_str!("../../tests/fixtures/gcp/firewall-patched.json"),
+        "gcp/instance-basic.json" => include_str!("../../tests/fixtures/gcp/instance-basic.json"),
         other => panic!("no fixture {other}"),
     };
     serde_json::from_str(text).expect("fixture JSON")
@@ -84,9 +87,8 @@ pub fn azure_server(throttled: Arc<AtomicUsize>) -> TlsServer {
             }
             p if p == format!("{base}/networkInterfaces") => json(200, fixture("azure/nic-list-all.json")),
             p if p == format!("{base}/routeTables") => json(200, fixture("azure/route-table-list-all.json")),
-            p if p == format!("{base}/publicIPAddresses") || p == format!("{base}/loadBalancers") => {
-                json(200, serde_json::json!({"value": []}))
-            }
+            p if p == format!("{base}/publicIPAddresses") => json(200, fixture("azure/public-ip-list-all.json")),
+            p if p == format!("{base}/loadBalancers") => json(200, fixture("azure/lb-list-all.json")),
             p if p == format!("{base}/locations/westus/serviceTags") => {
                 json(200, fixture("azure/service-tags-list.json"))
             }
@@ -174,10 +176,18 @@ pub fn gcp_server(public_key: Vec<u8>, throttled: Arc<AtomicUsize>) -> TlsServer
             "/compute/v1/projects/proj-1/global/routes" => {
                 json(200, serde_json::json!({"kind": "compute#routeList", "id": "projects/proj-1/global/routes"}))
             }
-            "/compute/v1/projects/proj-1/aggregated/instances" => json(
-                200,
-                serde_json::json!({"kind": "compute#instanceAggregatedList", "id": "projects/proj-1/aggregated/instances", "items": {"zones/us-west1-a": scope_warning("zones/us-west1-a")}}),
-            ),
+            // Two pages: a zone with an instance, then one without.
+            "/compute/v1/projects/proj-1/aggregated/instances" => match r.query("pageToken") {
+                None => json(
+                    200,
+                    serde_json::json!({"kind": "compute#instanceAggregatedList", "id": "projects/proj-1/aggregated/instances", "items": {"zones/us-west1-a": {"instances": [fixture("gcp/instance-basic.json")]}, "zones/us-west1-b": scope_warning("zones/us-west1-b")}, "nextPageToken": "zones-2"}),
+                ),
+                Some("zones-2") => json(
+                    200,
+                    serde_json::json!({"kind": "compute#instanceAggregatedList", "id": "projects/proj-1/aggregated/instances", "items": {"zones/us-west1-c": scope_warning("zones/us-west1-c")}}),
+                ),
+                Some(_) => json(400, serde_json::json!({"error": {"code": 400, "message": "bad page token"}})),
+            },
             "/compute/v1/projects/proj-1/aggregated/forwardingRules" => json(
                 200,
                 serde_json::json!({"kind": "compute#forwardingRuleAggregatedList", "items": {"regions/us-west1": scope_warning("regions/us-west1")}}),
