@@ -401,3 +401,78 @@ fn a_replaced_output_keeps_its_mode_and_devices_are_written_in_place() {
     use std::os::unix::fs::FileTypeExt;
     assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
 }
+
+// ---- 11. A file truncated while it is read is an error, not a crash ----
+
+/// Runs `args` in `dir` while `file` is truncated after `delay`; the exit
+/// status and the report's text.
+#[cfg(unix)]
+fn run_while_truncating(dir: &Path, args: &[&str], file: &Path, delay: Duration) -> (std::process::ExitStatus, String) {
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("portcullis"))
+        .current_dir(dir)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(delay);
+    std::fs::OpenOptions::new().write(true).open(file).unwrap().set_len(0).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (out.status, String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+}
+
+/// Truncates the input at growing delays until a run is caught mid-read
+/// (log rotation's `copytruncate` does this to a reader): no run may die of
+/// a signal (SIGBUS from the memory map), and a run caught mid-read must
+/// say the file changed.
+#[cfg(unix)]
+fn truncation_is_reported(dir: &Path, args: &[&str], file: &Path, content: &[u8]) {
+    use std::os::unix::process::ExitStatusExt;
+    let mut caught = 0;
+    for delay_ms in [5u64, 15, 30, 60, 120, 250, 500, 1000, 2000] {
+        std::fs::write(file, content).unwrap();
+        let (status, text) = run_while_truncating(dir, args, file, Duration::from_millis(delay_ms));
+        assert_eq!(status.signal(), None, "killed by a signal after {delay_ms} ms: {text}");
+        if text.contains("changed while it was read") {
+            caught += 1;
+            assert_eq!(status.code(), Some(2), "{text}");
+        }
+    }
+    assert!(caught > 0, "no run was caught mid-read: make the input larger");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_dump_truncated_while_scanned_is_an_error_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = big_dump(120_000);
+    assert!(dump.len() > 16 << 20, "large enough to be mapped and read in parts");
+    let file = dir.path().join("sg.json");
+    truncation_is_reported(
+        dir.path(),
+        &["scan", "sg.json", "--no-config", "--format", "json", "--fail-on", "none"],
+        &file,
+        dump.as_bytes(),
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_flow_log_truncated_while_read_is_an_error_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = String::from(
+        "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n",
+    );
+    while log.len() < 64 << 20 {
+        log.push_str(
+            "2 123456789012 eni-0a 198.51.100.7 10.0.1.5 40000 10257 6 10 5000 1714996800 1714996860 REJECT OK\n",
+        );
+    }
+    let file = dir.path().join("flows.log");
+    truncation_is_reported(
+        dir.path(),
+        &["flows", "flows.log", "--no-config", "--format", "json", "--fail-on", "none"],
+        &file,
+        log.as_bytes(),
+    );
+}
