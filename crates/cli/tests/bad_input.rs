@@ -476,3 +476,41 @@ fn a_flow_log_truncated_while_read_is_an_error_not_a_crash() {
         log.as_bytes(),
     );
 }
+
+// ---- 7. Data after the last gzip member: a warning with its offset ----
+
+#[test]
+fn flows_warns_about_data_after_the_last_gzip_member() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("flows.log");
+    std::fs::write(
+        &log,
+        "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n\
+         2 123456789012 eni-0a 1.128.0.7 10.0.1.5 40000 10257 6 10 5000 1714996800 1714996860 ACCEPT OK\n",
+    )
+    .unwrap();
+    let status = std::process::Command::new("gzip").arg(&log).status().expect("gzip runs");
+    assert!(status.success());
+    let gz = dir.path().join("flows.log.gz");
+    let end = std::fs::metadata(&gz).unwrap().len();
+    let mut bytes = std::fs::read(&gz).unwrap();
+    bytes.extend_from_slice(&[0u8; 512]);
+    std::fs::write(dir.path().join("padded.log.gz"), &bytes).unwrap();
+    bytes.extend_from_slice(b"garbage");
+    std::fs::write(&gz, &bytes).unwrap();
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["flows", "flows.log.gz", "padded.log.gz", "--no-config", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "a warning does not change the exit code: {v:#}");
+    assert_eq!(v["flow_stats"]["matched"], 2, "both files read in full: {v:#}");
+    let warnings = v["warnings"].as_array().expect("a warnings member");
+    assert_eq!(warnings.len(), 1, "zero padding alone is not worth a word: {v:#}");
+    assert_eq!(warnings[0]["file"], "flows.log.gz");
+    assert!(warnings[0]["message"].as_str().unwrap().contains(&format!("byte {end}")), "{v:#}");
+    let out = bin().current_dir(dir.path()).args(["flows", "flows.log.gz", "--no-config"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("warning: flows.log.gz: the data from byte {end} on is not gzip")), "{text}");
+}

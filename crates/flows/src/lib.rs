@@ -12,6 +12,7 @@
 pub mod agg;
 pub mod aws;
 pub mod cloud_json;
+pub mod gzip;
 pub mod read;
 pub mod record;
 pub mod report;

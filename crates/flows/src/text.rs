@@ -44,8 +44,9 @@ fn dest(o: &Observation) -> String {
     }
 }
 
-/// Renders the report. `errors` are ready-made `file:line: message` lines.
-pub fn render(built: &Built, stats: &Stats, errors: &[String], findings: &[Finding]) -> String {
+/// Renders the report. `errors` and `warnings` are ready-made
+/// `file:line: message` lines.
+pub fn render(built: &Built, stats: &Stats, errors: &[String], warnings: &[String], findings: &[Finding]) -> String {
     let mut out = String::new();
     let accepted: Vec<&Observation> = built.observations.iter().filter(|o| o.kind == "unauthorized-accept").collect();
     if accepted.is_empty() {
@@ -141,10 +142,13 @@ pub fn render(built: &Built, stats: &Stats, errors: &[String], findings: &[Findi
         },
         if findings.is_empty() { String::new() } else { format!("; {} finding(s)", findings.len()) },
     );
-    if !errors.is_empty() {
+    if !errors.is_empty() || !warnings.is_empty() {
         out.push('\n');
         for e in errors {
             let _ = writeln!(out, "error: {e}");
+        }
+        for w in warnings {
+            let _ = writeln!(out, "warning: {w}");
         }
     }
     out

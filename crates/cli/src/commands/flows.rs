@@ -57,6 +57,9 @@ struct Envelope<'a> {
     version: u32,
     findings: &'a [Finding],
     errors: &'a [ReportError],
+    /// What was not read but loses nothing (data after the last gzip member).
+    #[serde(skip_serializing_if = "<[ReportError]>::is_empty")]
+    warnings: &'a [ReportError],
     observations: &'a [Observation],
     flow_stats: &'a Stats,
 }
@@ -130,7 +133,9 @@ pub fn run(args: FlowsArgs) -> Result<u8> {
     }
 
     let mut files_read = 0;
+    let mut warnings = Vec::new();
     for (input, o) in inputs.iter().zip(&outcomes) {
+        warnings.extend(o.warnings.iter().map(|w| err(&input.display, 0, w)));
         if o.format.is_some() {
             files_read += 1;
         } else if input.named && o.error.is_none() {
@@ -167,6 +172,7 @@ pub fn run(args: FlowsArgs) -> Result<u8> {
                 version: 1,
                 findings: &built.findings,
                 errors: &errors,
+                warnings: &warnings,
                 observations: &built.observations,
                 flow_stats: &stats,
             };
@@ -179,19 +185,22 @@ pub fn run(args: FlowsArgs) -> Result<u8> {
             Sarif.emit(&report, &mut buf)?;
         }
         Format::Text => {
-            let lines: Vec<String> = errors
-                .iter()
-                .map(|e| {
-                    if e.file.is_empty() {
-                        e.message.clone()
-                    } else if e.line == 0 {
-                        format!("{}: {}", e.file, e.message)
-                    } else {
-                        format!("{}:{}: {}", e.file, e.line, e.message)
-                    }
-                })
-                .collect();
-            buf.extend_from_slice(portcullis_flows::text::render(&built, &stats, &lines, &built.findings).as_bytes());
+            let lines = |list: &[ReportError]| -> Vec<String> {
+                list.iter()
+                    .map(|e| {
+                        if e.file.is_empty() {
+                            e.message.clone()
+                        } else if e.line == 0 {
+                            format!("{}: {}", e.file, e.message)
+                        } else {
+                            format!("{}:{}: {}", e.file, e.line, e.message)
+                        }
+                    })
+                    .collect()
+            };
+            let text =
+                portcullis_flows::text::render(&built, &stats, &lines(&errors), &lines(&warnings), &built.findings);
+            buf.extend_from_slice(text.as_bytes());
         }
     }
     write_out(args.output.as_deref(), &buf)?;
