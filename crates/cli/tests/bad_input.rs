@@ -514,3 +514,44 @@ fn flows_warns_about_data_after_the_last_gzip_member() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains(&format!("warning: flows.log.gz: the data from byte {end} on is not gzip")), "{text}");
 }
+
+// ---- 9. Inputs over their kind's size limit are refused, never an abort ----
+
+#[cfg(unix)]
+#[test]
+fn inputs_over_the_size_limit_are_errors_not_aborts() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "d/good.json", open_dump("sg-0good").as_bytes());
+    // Sparse: they take no disk, and read as zeros after their start.
+    let sparse = |name: &str, start: &[u8], len: u64| {
+        let p = write(dir.path(), name, start);
+        std::fs::OpenOptions::new().write(true).open(&p).unwrap().set_len(len).unwrap();
+    };
+    sparse("d/tf/huge.tf", b"# a comment\n", 2 << 30);
+    sparse("d/huge.json", b"{\"SecurityGroups\": [", 3 << 30);
+    // A string literal of 80 MiB in otherwise valid Terraform.
+    let mut literal = b"locals {\n  blob = \"".to_vec();
+    literal.resize(literal.len() + (80 << 20), b'a');
+    literal.extend_from_slice(b"\"\n}\n");
+    write(dir.path(), "d/tf2/blob.tf", &literal);
+    // Under a 4 GiB address-space limit, as a constrained CI runner has:
+    // an allocation as large as the input failed and aborted the run.
+    let out = std::process::Command::new("sh")
+        .current_dir(dir.path())
+        .arg("-c")
+        .arg("ulimit -v 4194304 && exec \"$0\" scan d --no-config --format json")
+        .arg(assert_cmd::cargo::cargo_bin("portcullis"))
+        .output()
+        .unwrap();
+    let v: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(out.status.code(), Some(2), "{v:#}");
+    let errs = errors(&v);
+    for (file, limit) in [("d/tf/huge.tf", "64 MiB"), ("d/tf2/blob.tf", "64 MiB"), ("d/huge.json", "2 GiB")] {
+        assert!(
+            errs.iter().any(|e| e.starts_with(file) && e.contains(&format!("larger than {limit}"))),
+            "{file}: {errs:#?}"
+        );
+    }
+    assert_eq!(resources_on(&v, 10257), vec!["sg-0good".to_string()]);
+}
