@@ -555,3 +555,51 @@ fn inputs_over_the_size_limit_are_errors_not_aborts() {
     }
     assert_eq!(resources_on(&v, 10257), vec!["sg-0good".to_string()]);
 }
+
+// ---- 5. IPv4-mapped IPv6 addresses are the IPv4 addresses ----
+
+#[test]
+fn ipv4_mapped_sources_in_flow_logs_are_judged_as_ipv4() {
+    let dir = tempfile::tempdir().unwrap();
+    let header =
+        "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n";
+    let mapped = format!(
+        "{header}2 123456789012 eni-0a ::ffff:1.128.0.7 10.0.1.5 40000 10257 6 10 5000 1714996800 1714996860 ACCEPT OK\n"
+    );
+    write(dir.path(), "mapped.log", mapped.as_bytes());
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["flows", "mapped.log", "--no-config", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "an unauthorized public source got through: {v:#}");
+    assert_eq!(v["findings"][0]["sources"][0], "1.128.0.7", "{v:#}");
+    // Authorized in either spelling, it is authorized.
+    for authorized in ["1.128.0.0/16", "::ffff:1.128.0.0/112"] {
+        let out = bin()
+            .current_dir(dir.path())
+            .args(["flows", "mapped.log", "--no-config", "--format", "json", "--authorized", authorized])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "--authorized {authorized}: {}", String::from_utf8_lossy(&out.stdout));
+    }
+}
+
+#[test]
+fn ipv4_mapped_rules_and_probe_targets_are_ipv4() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = r#"{"SecurityGroups": [{"GroupId": "sg-0mapped", "IpPermissions": [
+  {"IpProtocol": "tcp", "FromPort": 10257, "ToPort": 10257, "Ipv6Ranges": [{"CidrIpv6": "::ffff:0:0/96"}]}
+]}]}"#;
+    write(dir.path(), "sg.json", dump.as_bytes());
+    let (code, v) = scan_json(dir.path(), &["sg.json"]);
+    assert_eq!(code, Some(1), "{v:#}");
+    let f = &v["findings"][0];
+    assert_eq!(f["sources"], serde_json::json!(["0.0.0.0/0"]), "{v:#}");
+    assert_eq!(f["exposure"], "unrestricted");
+    // A probe target written mapped is probed, and named, as IPv4.
+    let out = bin().args(["probe", "[::ffff:127.0.0.1]:1", "--format", "json", "--timeout", "2"]).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["findings"][0]["resource"], "127.0.0.1:1", "{v:#}");
+}

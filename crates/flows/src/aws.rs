@@ -365,11 +365,13 @@ fn num<T: TryFrom<u64>>(t: &[u8]) -> Result<Option<T>, ()> {
     T::try_from(v).map(Some).map_err(|_| ())
 }
 
+/// An address field; IPv4-mapped IPv6 (`::ffff:1.2.3.4`, what a
+/// dual-stack socket reports for an IPv4 peer) is the IPv4 address.
 fn ip(t: &[u8]) -> Result<Option<IpAddr>, ()> {
     if t == b"-" {
         return Ok(None);
     }
-    std::str::from_utf8(t).ok().and_then(|s| s.parse().ok()).map(Some).ok_or(())
+    std::str::from_utf8(t).ok().and_then(|s| s.parse::<IpAddr>().ok()).map(|a| Some(a.to_canonical())).ok_or(())
 }
 
 /// A field as a message quotes it: at most [`QUOTED`] bytes (a message
