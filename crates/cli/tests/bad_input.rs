@@ -603,3 +603,83 @@ fn ipv4_mapped_rules_and_probe_targets_are_ipv4() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["findings"][0]["resource"], "127.0.0.1:1", "{v:#}");
 }
+
+// ---- 13. Control characters from inputs are never printed raw ----
+
+/// A terminal sequence that erases the line and moves up: printed raw, it
+/// rewrites the report the reader sees.
+const ERASE: &str = "\x1b[2K\x1b[1A";
+
+fn assert_no_raw_controls(text: &str, what: &str) {
+    let raw: Vec<char> =
+        text.chars().filter(|c| (c.is_control() && *c != '\n' && *c != '\t') || *c == '\u{202e}').collect();
+    assert!(raw.is_empty(), "{what}: raw control characters {raw:?} in:\n{text}");
+}
+
+#[test]
+fn control_characters_in_inputs_are_escaped_in_text_output() {
+    let dir = tempfile::tempdir().unwrap();
+    // In a comment on the admitting line of a .tf, in a group id, in a
+    // file name, and a right-to-left override that reorders what is shown.
+    let tf = format!(
+        "resource \"aws_security_group\" \"kcm\" {{\n  ingress {{\n    from_port   = 10257\n    to_port     = 10257\n    protocol    = \"tcp\"\n    cidr_blocks = [\"0.0.0.0/0\"] # {ERASE}all good\n  }}\n}}\n"
+    );
+    write(dir.path(), "tf/main.tf", tf.as_bytes());
+    let group = format!("sg-0\u{202e}evil{ERASE}");
+    let dump = open_dump(&group.replace('\x1b', "\\u001b"));
+    write(dir.path(), &format!("dump{ERASE}.json"), dump.as_bytes());
+    let out = bin().current_dir(dir.path()).args(["scan", ".", "--no-config", "--color", "never"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_no_raw_controls(&text, "scan");
+    assert!(text.contains("# \\x1b[2K\\x1b[1Aall good"), "the snippet shows the sequence, escaped:\n{text}");
+    assert!(text.contains("sg-0\\u{202e}evil\\x1b[2K"), "the resource, escaped:\n{text}");
+    assert!(text.contains("dump\\x1b[2K\\x1b[1A.json"), "the path, escaped:\n{text}");
+    // The same in explain, and in an error message about a file.
+    let out = bin().current_dir(dir.path()).args(["explain", ".", "--no-config"]).output().unwrap();
+    assert_no_raw_controls(&String::from_utf8(out.stdout).unwrap(), "explain");
+    let out =
+        bin().current_dir(dir.path()).args(["scan", &format!("missing{ERASE}.json"), "--no-config"]).output().unwrap();
+    assert_no_raw_controls(&String::from_utf8_lossy(&out.stdout), "an error in the report");
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["scan", ".", "--config", &format!("missing{ERASE}.toml")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_no_raw_controls(&String::from_utf8_lossy(&out.stderr), "an error on standard error");
+}
+
+#[test]
+fn control_characters_in_flow_logs_are_escaped_in_text_output() {
+    let dir = tempfile::tempdir().unwrap();
+    // A GCP firewall log names the instance and the rule: both from the log.
+    let entry = serde_json::json!({
+        "insertId": "1", "logName": "projects/p/logs/compute.googleapis.com%2Ffirewall",
+        "timestamp": "2024-05-06T12:00:00Z",
+        "jsonPayload": {
+            "connection": {"src_ip": "1.128.0.7", "dest_ip": "10.0.1.5", "src_port": 40000, "dest_port": 10257, "protocol": 6},
+            "disposition": "ALLOWED",
+            "rule_details": {"reference": format!("network:default/firewall:allow{ERASE}")},
+            "instance": {"vm_name": format!("cp-1{ERASE}"), "project_id": "p", "zone": "z"}
+        }
+    });
+    write(dir.path(), "fw.json", format!("{entry}\n").as_bytes());
+    let out = bin().current_dir(dir.path()).args(["flows", "fw.json", "--no-config"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert_no_raw_controls(&text, "flows");
+    assert!(text.contains("\\x1b[2K"), "{text}");
+}
+
+#[test]
+fn control_characters_in_a_probed_certificate_are_escaped() {
+    use portcullis_probe::testing;
+    let cn = format!("kcm{ERASE}trusted");
+    let pki = testing::issue("ca", &cn, &["127.0.0.1"], false, None).expect("test PKI");
+    let server = testing::rustls_server("127.0.0.1".parse().unwrap(), &pki, testing::HARDENED_ROUTES).expect("server");
+    let out = bin().args(["probe", &format!("127.0.0.1:{}", server.port()), "--color", "never"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("CN=kcm\\x1b[2K\\x1b[1Atrusted"), "{text}");
+    assert_no_raw_controls(&text, "probe");
+}

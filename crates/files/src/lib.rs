@@ -12,10 +12,14 @@
 //! - [`map`]: large files mapped so that a truncation cannot crash the run.
 //! - [`write`]: every output written atomically (temporary file, `fsync`,
 //!   rename), keeping the replaced file's mode, never onto an input.
+//! - [`display`]: text from inputs made safe to print (control characters
+//!   escaped: one function for every text emitter), and text that shows
+//!   nothing recognised.
 //!
 //! The policy for people is in the README's "Bad input" section and
 //! `docs/files.md`.
 
+pub mod display;
 mod error;
 pub mod limits;
 pub mod map;

@@ -3,18 +3,23 @@
 //! first malformed lines.
 
 use crate::report::{Built, Observation, Stats};
+use portcullis_files::display::escape;
 use portcullis_rules::Finding;
 use std::fmt::Write;
 
+/// Rows as aligned columns; every cell (names and addresses from the logs)
+/// with its control characters escaped.
 fn table(rows: &[Vec<String>], out: &mut String) {
+    let rows: Vec<Vec<std::borrow::Cow<'_, str>>> =
+        rows.iter().map(|r| r.iter().map(|c| escape(c)).collect()).collect();
     let Some(first) = rows.first() else { return };
     let mut widths = vec![0; first.len()];
-    for r in rows {
+    for r in &rows {
         for (i, c) in r.iter().enumerate() {
             widths[i] = widths[i].max(c.chars().count());
         }
     }
-    for r in rows {
+    for r in &rows {
         let mut line = String::new();
         for (i, c) in r.iter().enumerate() {
             if i + 1 == r.len() {
@@ -145,10 +150,10 @@ pub fn render(built: &Built, stats: &Stats, errors: &[String], warnings: &[Strin
     if !errors.is_empty() || !warnings.is_empty() {
         out.push('\n');
         for e in errors {
-            let _ = writeln!(out, "error: {e}");
+            let _ = writeln!(out, "error: {}", escape(e));
         }
         for w in warnings {
-            let _ = writeln!(out, "warning: {w}");
+            let _ = writeln!(out, "warning: {}", escape(w));
         }
     }
     out

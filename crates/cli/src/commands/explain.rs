@@ -6,6 +6,7 @@ use crate::args::{ExplainArgs, Format};
 use crate::{inputs, settings};
 use anyhow::{bail, Result};
 use portcullis_engine::{entry, evaluate, EntryRef, Exposure};
+use portcullis_files::display::escape;
 use portcullis_model::{AddrSet, Estate, Protocol};
 use portcullis_rules::check::{classify, describe_path, PortQuery};
 use portcullis_rules::Authorized;
@@ -123,24 +124,23 @@ pub fn run(args: ExplainArgs) -> Result<u8> {
     } else {
         print_text(&targets);
         for e in &errors {
-            println!("error: {}:{}:{}: {}", e.file, e.line, e.column, e.message);
+            println!("error: {}:{}:{}: {}", escape(&e.file), e.line, e.column, escape(&e.message));
         }
     }
     Ok(if errors.is_empty() { 0 } else { 2 })
 }
 
+/// A string member as text output shows it (control characters escaped).
+fn shown(v: &Value) -> std::borrow::Cow<'_, str> {
+    escape(v.as_str().unwrap_or(""))
+}
+
 fn print_text(targets: &[Value]) {
     for t in targets {
-        println!(
-            "{} {}  ({}:{})",
-            t["kind"].as_str().unwrap_or(""),
-            t["target"].as_str().unwrap_or(""),
-            t["file"].as_str().unwrap_or(""),
-            t["line"]
-        );
+        println!("{} {}  ({}:{})", shown(&t["kind"]), shown(&t["target"]), shown(&t["file"]), t["line"]);
         let path: Vec<&str> =
             t["path"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
-        println!("  path: {}", path.join(" -> "));
+        println!("  path: {}", escape(&path.join(" -> ")));
         for p in t["ports"].as_array().into_iter().flatten() {
             let admitted: Vec<&str> =
                 p["admitted"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
@@ -149,7 +149,7 @@ fn print_text(targets: &[Value]) {
                 p["protocol"].as_str().unwrap_or(""),
                 p["port"],
                 p["verdict"].as_str().unwrap_or(""),
-                if admitted.is_empty() { "nothing".to_string() } else { admitted.join(", ") }
+                if admitted.is_empty() { "nothing".to_string() } else { escape(&admitted.join(", ")).into_owned() }
             );
             for piece in p["pieces"].as_array().into_iter().flatten() {
                 print_piece("", piece);
@@ -158,7 +158,7 @@ fn print_text(targets: &[Value]) {
                 print_piece("denied ", piece);
             }
             for u in p["unknown"].as_array().into_iter().flatten() {
-                println!("    unknown: {}", u.as_str().unwrap_or(""));
+                println!("    unknown: {}", shown(u));
             }
         }
         println!();
@@ -169,13 +169,13 @@ fn print_text(targets: &[Value]) {
 fn print_piece(prefix: &str, piece: &Value) {
     let src: Vec<&str> =
         piece["sources"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
-    let head = format!("{prefix}{}", src.join(", "));
+    let head = format!("{prefix}{}", escape(&src.join(", ")));
     println!(
         "    {:<24} {}:{}  {} [{}]",
         head,
-        piece["file"].as_str().unwrap_or(""),
+        shown(&piece["file"]),
         piece["line"],
-        piece["rule"].as_str().unwrap_or(""),
-        piece["layer"].as_str().unwrap_or("")
+        shown(&piece["rule"]),
+        shown(&piece["layer"])
     );
 }
