@@ -683,3 +683,22 @@ fn control_characters_in_a_probed_certificate_are_escaped() {
     assert!(text.contains("CN=kcm\\x1b[2K\\x1b[1Atrusted"), "{text}");
     assert_no_raw_controls(&text, "probe");
 }
+
+// ---- 16. A targets file with an invalid byte: that line is an error ----
+
+#[test]
+fn a_targets_file_with_an_invalid_byte_still_probes_the_other_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "targets.txt", b"# endpoints\n127.0.0.1:1\n10.\xff.0.1 # bad\n127.0.0.1:2\n");
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["probe", "--targets", "targets.txt", "--format", "json", "--timeout", "2"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{v:#}");
+    assert_eq!(errors(&v), vec!["targets.txt:3:4: \"not UTF-8 text: this target is not read\"".to_string()]);
+    let probed: std::collections::BTreeSet<&str> =
+        v["findings"].as_array().unwrap().iter().filter_map(|f| f["resource"].as_str()).collect();
+    assert_eq!(probed, ["127.0.0.1:1", "127.0.0.1:2"].into_iter().collect(), "{v:#}");
+}

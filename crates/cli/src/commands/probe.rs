@@ -6,6 +6,7 @@ use super::scan::emit_to;
 use crate::args::{Format, ProbeArgs};
 use crate::settings::parse_fail_on;
 use anyhow::{bail, Result};
+use portcullis_files::{InputKind, Origin};
 use portcullis_probe::{target, Options, Target, LEGACY_PORT};
 use portcullis_report::{json::Json, sarif::Sarif, text::Text, Emitter, Report, ReportError};
 use std::sync::Arc;
@@ -52,8 +53,20 @@ pub fn run(args: ProbeArgs) -> Result<u8> {
     let mut sources = Targets { files: Vec::new() };
     for path in &args.target_files {
         let name = path.display().to_string();
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
+        let read = portcullis_files::open(path, &name, Origin::Named)
+            .and_then(|input| input.contents(InputKind::Settings.limit()))
+            .and_then(|contents| contents.unchanged().map(|_| contents));
+        match read {
+            Ok(contents) => {
+                // A line with a byte that is not UTF-8 is an error at that
+                // byte; the other lines are still read and probed.
+                let (text, invalid) = portcullis_files::read::valid_lines(contents.bytes());
+                errors.extend(invalid.into_iter().map(|(line, column)| ReportError {
+                    file: name.clone(),
+                    line,
+                    column,
+                    message: "not UTF-8 text: this target is not read".into(),
+                }));
                 let (found, bad) = target::parse_file(&name, &text, target::DEFAULT_PORT);
                 targets.extend(found);
                 errors.extend(bad.into_iter().map(|e| ReportError {
@@ -64,7 +77,7 @@ pub fn run(args: ProbeArgs) -> Result<u8> {
                 }));
                 sources.files.push((name, Arc::from(text)));
             }
-            Err(e) => errors.push(ReportError { file: name, line: 0, column: 0, message: format!("cannot read: {e}") }),
+            Err(e) => errors.push(ReportError { file: name, line: 0, column: 0, message: e.message }),
         }
     }
     if args.legacy_port == 0 {
