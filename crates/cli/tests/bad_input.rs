@@ -702,3 +702,79 @@ fn a_targets_file_with_an_invalid_byte_still_probes_the_other_lines() {
         v["findings"].as_array().unwrap().iter().filter_map(|f| f["resource"].as_str()).collect();
     assert_eq!(probed, ["127.0.0.1:1", "127.0.0.1:2"].into_iter().collect(), "{v:#}");
 }
+
+// ---- 17, 18, 19. portcullis.toml: positions, invisible reasons, rule and rules ----
+
+/// Standard error of a scan of an open group with `config` as the config file.
+fn config_error(config: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "sg.json", open_dump("sg-0a").as_bytes());
+    write(dir.path(), "portcullis.toml", config.as_bytes());
+    let out = bin()
+        .current_dir(dir.path())
+        .env("PORTCULLIS_TODAY", "2026-01-01")
+        .args(["scan", "sg.json", "--config", "portcullis.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{config}: {}", String::from_utf8_lossy(&out.stdout));
+    String::from_utf8(out.stderr).unwrap()
+}
+
+#[test]
+fn config_values_are_errors_at_their_line_and_column_in_the_file() {
+    let cases = [
+        ("fail_on = \"high\"\nauthorized = [\"10.0.0.0/8\", \"300.1.1.1/32\"]\n", "portcullis.toml:2:29: authorized"),
+        ("ports = [\"10257\",\n  \"99999\"]\n", "portcullis.toml:2:3: ports"),
+        ("\n\nfail_on = \"hgh\"\n", "portcullis.toml:3:11: fail_on"),
+    ];
+    for (config, want) in cases {
+        let err = config_error(config);
+        assert!(err.contains(want), "{config:?}: want `{want}` in {err}");
+        assert!(!err.contains("--authorized") && !err.contains("--fail-on"), "a value of the file, not a flag: {err}");
+    }
+    // The flag's own errors still name the flag.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "sg.json", open_dump("sg-0a").as_bytes());
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["scan", "sg.json", "--no-config", "--authorized", "300.1.1.1"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--authorized"));
+}
+
+#[test]
+fn a_bad_expiry_is_an_error_at_the_value() {
+    let config =
+        "[[suppress]]\nrule = \"PC100\"\nresource = \"sg-0a\"\nreason = \"vendor\"\nexpires = \"2026-02-30\"\n";
+    let err = config_error(config);
+    assert!(err.contains("portcullis.toml:5:11: "), "{err}");
+    assert!(err.contains("2026-02-30"), "{err}");
+}
+
+#[test]
+fn an_invisible_reason_is_no_reason() {
+    for reason in ["\u{200B}", "\u{200B}\u{2060} \u{FEFF}", "\u{00AD}"] {
+        let config = format!("[[suppress]]\nrule = \"PC100\"\nresource = \"sg-0a\"\nreason = \"{reason}\"\n");
+        let err = config_error(&config);
+        assert!(err.contains("has no `reason`"), "{reason:?}: {err}");
+    }
+    // In a comment too.
+    let dir = tempfile::tempdir().unwrap();
+    let tf = OPEN_TF.replace(
+        "    cidr_blocks = [\"0.0.0.0/0\"]",
+        "    cidr_blocks = [\"0.0.0.0/0\"] # portcullis:ignore[PC100] \u{200B}\u{200B}",
+    );
+    write(dir.path(), "main.tf", tf.as_bytes());
+    let (code, v) = scan_json(dir.path(), &["main.tf"]);
+    assert_eq!(code, Some(2), "{v:#}");
+    assert!(errors(&v).iter().any(|e| e.contains("has no reason")), "{:#?}", errors(&v));
+    assert!(v["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "PC100" && f.get("suppressed").is_none()));
+}
+
+#[test]
+fn rule_and_rules_together_are_an_error() {
+    let config = "[[suppress]]\nrule = \"PC100\"\nrules = [\"PC101\"]\nresource = \"sg-0a\"\nreason = \"vendor\"\n";
+    let err = config_error(config);
+    assert!(err.contains("portcullis.toml:2:8: ") && err.contains("`rule` and `rules`"), "{err}");
+}
