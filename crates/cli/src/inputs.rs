@@ -4,7 +4,8 @@
 //! read (pipes, size limits, byte-order marks, UTF-8, truncation) is
 //! `portcullis_files`'s policy.
 
-use portcullis_files::{InputKind, Origin, ReadSet};
+use crate::args::Common;
+use portcullis_files::{Identity, InputKind, Origin, ReadSet};
 use portcullis_ingest::terraform::hcl::Inputs as TfInputs;
 use portcullis_ingest::{read_input_with, read_terraform_dir, ErrorKind, FileOutcome, IngestError, ReadOptions};
 use rayon::prelude::*;
@@ -110,7 +111,18 @@ fn is_bicep(path: &Path) -> bool {
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("bicep"))
 }
 
-fn read_one(c: &Candidate, opts: &ReadOptions, snippets: &Mutex<BTreeMap<String, Option<Arc<str>>>>) -> FileOutcome {
+/// The error for a template parameters file named as an input.
+const NOT_APPLIED: &str = "a template parameters file, named as an input: give it with --parameters to apply it";
+
+/// The error for a named file whose content is no input portcullis reads.
+const NOT_AN_INPUT: &str = "not an input portcullis reads: its content is none of the CLI dumps, plans, templates, manifests and configurations it recognises (README, \"What it reads\")";
+
+fn read_one(
+    c: &Candidate,
+    opts: &ReadOptions,
+    snippets: &Mutex<BTreeMap<String, Option<Arc<str>>>>,
+    parameter_files: &HashSet<Identity>,
+) -> FileOutcome {
     let name = display(&c.path);
     let failed = |e: portcullis_files::Error| FileOutcome {
         path: name.clone(),
@@ -148,6 +160,20 @@ fn read_one(c: &Candidate, opts: &ReadOptions, snippets: &Mutex<BTreeMap<String,
         if c.named || outcome.format.is_some() {
             outcome.errors.insert(0, file_error(&e));
         }
+    }
+    // Named, it was meant as an input: one that is none of ours must not
+    // pass as "0 findings". A template parameters file given with
+    // --parameters too was read as such; without it, say how to apply it.
+    let given_as_parameters = || Identity::of(&c.path).is_some_and(|id| parameter_files.contains(&id));
+    if c.named && outcome.format.is_none() && outcome.errors.is_empty() && !given_as_parameters() {
+        let parameters = portcullis_ingest::params::Parameters::default().read_file(&name, &text).is_ok();
+        outcome.errors.push(IngestError {
+            file: name.clone(),
+            line: 0,
+            column: 0,
+            kind: ErrorKind::Invalid,
+            message: if parameters { NOT_APPLIED.into() } else { NOT_AN_INPUT.into() },
+        });
     }
     if contents.is_stream() {
         let mut cache = snippets.lock().unwrap_or_else(|p| p.into_inner());
@@ -216,14 +242,18 @@ fn span_path(dir_display: &str, file: &Path) -> String {
     }
 }
 
-/// Kept for commands that take no template parameters.
-#[allow(dead_code)]
-pub fn load(paths: &[PathBuf], tf: &TfInputs) -> Loaded {
-    load_with(paths, tf, &ReadOptions::default())
+/// Reads every input the flags name, with the Terraform variables and
+/// template parameters they give.
+pub fn load_inputs(common: &Common) -> anyhow::Result<Loaded> {
+    let tf = crate::settings::terraform_inputs(common)?;
+    let opts = crate::settings::read_options(common)?;
+    let parameter_files: HashSet<Identity> = common.parameters.iter().filter_map(|p| Identity::of(p)).collect();
+    Ok(load_with(&common.paths, &tf, &opts, &parameter_files))
 }
 
-/// [`load`], with the user's read options (template parameters).
-pub fn load_with(paths: &[PathBuf], tf: &TfInputs, opts: &ReadOptions) -> Loaded {
+/// Reads the inputs under `paths`; `parameter_files` were given with
+/// `--parameters` (named as inputs too, they are not an error).
+fn load_with(paths: &[PathBuf], tf: &TfInputs, opts: &ReadOptions, parameter_files: &HashSet<Identity>) -> Loaded {
     let mut errors = Vec::new();
     let mut read = ReadSet::default();
     let candidates = collect(paths, &mut errors, &mut read);
@@ -243,7 +273,7 @@ pub fn load_with(paths: &[PathBuf], tf: &TfInputs, opts: &ReadOptions) -> Loaded
     let snippets = Mutex::new(BTreeMap::new());
     let json: Vec<&Candidate> = candidates.iter().filter(|c| !is_terraform(&c.path)).collect();
     let (mut outcomes, tf_results) = rayon::join(
-        || json.par_iter().map(|c| read_one(c, opts, &snippets)).collect::<Vec<FileOutcome>>(),
+        || json.par_iter().map(|c| read_one(c, opts, &snippets, parameter_files)).collect::<Vec<FileOutcome>>(),
         || {
             roots
                 .par_iter()

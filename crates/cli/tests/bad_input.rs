@@ -778,3 +778,41 @@ fn rule_and_rules_together_are_an_error() {
     let err = config_error(config);
     assert!(err.contains("portcullis.toml:2:8: ") && err.contains("`rule` and `rules`"), "{err}");
 }
+
+// ---- 6 (first half). A named file that is no input portcullis reads ----
+
+#[test]
+fn a_named_file_that_is_not_recognised_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    // `aws ec2 describe-security-group-rules`: a real dump, not read (yet).
+    let rules = r#"{"SecurityGroupRules": [{"SecurityGroupRuleId": "sgr-0a", "GroupId": "sg-0a", "IsEgress": false,
+  "IpProtocol": "tcp", "FromPort": 10257, "ToPort": 10257, "CidrIpv4": "0.0.0.0/0"}]}"#;
+    write(dir.path(), "rules.json", rules.as_bytes());
+    write(dir.path(), "package.json", br#"{"name": "web", "version": "1.0.0"}"#);
+    write(dir.path(), "notes.yaml", b"title: not a template\n");
+    write(dir.path(), "empty.json", b"");
+    write(dir.path(), "good.json", open_dump("sg-0good").as_bytes());
+    let (code, v) = scan_json(dir.path(), &["rules.json", "package.json", "notes.yaml", "empty.json", "good.json"]);
+    assert_eq!(code, Some(2), "{v:#}");
+    let errs = errors(&v);
+    for name in ["rules.json", "package.json", "notes.yaml", "empty.json"] {
+        assert!(
+            errs.iter().any(|e| e.starts_with(&format!("{name}:0:0: \"not an input portcullis reads"))),
+            "{name}: {errs:#?}"
+        );
+    }
+    assert_eq!(resources_on(&v, 10257), vec!["sg-0good".to_string()]);
+    // A template parameters file named as an input is read only with
+    // --parameters: without it, the error says so.
+    write(dir.path(), "params/p.json", br#"{"parameters": {"src": {"value": "*"}}}"#);
+    let (code, v) = scan_json(dir.path(), &["params/p.json", "good.json"]);
+    assert_eq!(code, Some(2));
+    assert!(errors(&v).iter().any(|e| e.starts_with("params/p.json") && e.contains("--parameters")), "{v:#}");
+    let (code, v) = scan_json(dir.path(), &["params/p.json", "good.json", "--parameters", "params/p.json"]);
+    assert_eq!(code, Some(1), "{v:#}");
+    std::fs::remove_dir_all(dir.path().join("params")).unwrap();
+    // Found by walking, such files are not inputs and stay silent.
+    let (code, v) = scan_json(dir.path(), &["."]);
+    assert_eq!(code, Some(1), "{v:#}");
+    assert!(errors(&v).is_empty(), "{v:#}");
+}

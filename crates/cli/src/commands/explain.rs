@@ -67,11 +67,7 @@ pub fn run(args: ExplainArgs) -> Result<u8> {
     } else {
         s.user_queries.clone()
     };
-    let mut loaded = inputs::load_with(
-        &args.common.paths,
-        &settings::terraform_inputs(&args.common)?,
-        &settings::read_options(&args.common)?,
-    );
+    let mut loaded = inputs::load_inputs(&args.common)?;
     let estate = portcullis_ingest::assemble(&mut loaded.outcomes);
     let errors = super::scan::report_errors(&loaded);
     let mut targets = Vec::new();

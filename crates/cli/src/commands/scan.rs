@@ -74,11 +74,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     // Read before scanning: a bad baseline fails fast.
     let baseline = args.baseline.as_deref().map(load_baseline).transpose()?;
     let timer = Timer::from_env();
-    let mut loaded = inputs::load_with(
-        &args.common.paths,
-        &settings::terraform_inputs(&args.common)?,
-        &settings::read_options(&args.common)?,
-    );
+    let mut loaded = inputs::load_inputs(&args.common)?;
     timer.mark("read");
     check_outputs(&args, &settings, &loaded)?;
     let estate = portcullis_ingest::assemble(&mut loaded.outcomes);
