@@ -64,10 +64,9 @@ enum Kind {
     AwsText,
 }
 
-/// Decides the format from the first bytes of (decompressed) content
-/// (after any byte-order mark).
+/// Decides the format from the first bytes of (decompressed) content,
+/// after any byte-order mark (the callers drop it).
 fn sniff(head: &[u8], fields: Option<&Layout>) -> Option<Kind> {
-    let head = portcullis_files::read::strip_bom(head);
     let start = head.iter().position(|b| !b.is_ascii_whitespace())?;
     let body = &head[start..];
     if body.starts_with(b"{") || body.starts_with(b"[") {
@@ -167,7 +166,7 @@ fn read_plain(
     let data: &[u8] = contents.bytes();
     // A byte-order mark before the first line is not part of it.
     let skip = data.len() - portcullis_files::read::strip_bom(data).len();
-    let kind = sniff(&data[..data.len().min(SNIFF)], opts.fields);
+    let kind = sniff(&data[skip..data.len().min(skip + SNIFF)], opts.fields);
     let res = match kind {
         None => Ok(None),
         Some(Kind::Json) => {
