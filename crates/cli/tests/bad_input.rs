@@ -816,3 +816,52 @@ fn a_named_file_that_is_not_recognised_is_an_error_naming_it() {
     assert_eq!(code, Some(1), "{v:#}");
     assert!(errors(&v).is_empty(), "{v:#}");
 }
+
+// ---- 8. A leading byte-order mark is dropped from every text input ----
+
+#[test]
+fn a_bom_is_dropped_from_every_text_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let bom = |text: &str| [&b"\xef\xbb\xbf"[..], text.as_bytes()].concat();
+    write(dir.path(), "tf/main.tf", &bom(OPEN_TF));
+    write(
+        dir.path(),
+        "stack.yaml",
+        &bom("Resources:\n  Sg:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: x\n      SecurityGroupIngress:\n        - IpProtocol: tcp\n          FromPort: 10257\n          ToPort: 10257\n          CidrIp: 0.0.0.0/0\n"),
+    );
+    write(dir.path(), "sg.json", &bom(&open_dump("sg-0bom")));
+    write(dir.path(), "portcullis.toml", &bom("fail_on = \"critical\"\n"));
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["scan", "tf", "stack.yaml", "sg.json", "--config", "portcullis.toml", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(errors(&v), Vec::<String>::new());
+    let on_kcm = resources_on(&v, 10257);
+    assert_eq!(on_kcm.len(), 3, "{on_kcm:?}");
+    assert!(on_kcm.iter().any(|r| r.contains("aws_security_group.kcm")), "{on_kcm:?}");
+    // The first line's columns count from after the mark.
+    write(dir.path(), "bad.json", &bom("{\"SecurityGroups\": [{\"GroupId\": 5}]}"));
+    let (_, v) = scan_json(dir.path(), &["bad.json"]);
+    assert!(errors(&v).iter().all(|e| e.starts_with("bad.json:1:")), "{:#?}", errors(&v));
+    // A baseline and a targets file too.
+    bin()
+        .current_dir(dir.path())
+        .args(["scan", "sg.json", "--no-config", "--write-baseline", "base.json"])
+        .assert()
+        .code(1);
+    let base = std::fs::read_to_string(dir.path().join("base.json")).unwrap();
+    write(dir.path(), "base.json", &bom(&base));
+    bin().current_dir(dir.path()).args(["scan", "sg.json", "--no-config", "--baseline", "base.json"]).assert().code(0);
+    write(dir.path(), "targets.txt", &bom("127.0.0.1:1\n"));
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["probe", "--targets", "targets.txt", "--format", "json", "--timeout", "2"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(errors(&v), Vec::<String>::new(), "{v:#}");
+    assert_eq!(v["findings"][0]["resource"], "127.0.0.1:1");
+}
