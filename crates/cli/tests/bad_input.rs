@@ -71,6 +71,15 @@ const OPEN_TF: &str = r#"resource "aws_security_group" "kcm" {
 }
 "#;
 
+/// The header line of AWS VPC flow logs in the default format.
+const FLOW_HEADER: &str =
+    "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n";
+
+/// One default-format record to 10.0.1.5 on tcp/10257.
+fn flow_record(source: &str, action: &str) -> String {
+    format!("2 123456789012 eni-0a {source} 10.0.1.5 40000 10257 6 10 5000 1714996800 1714996860 {action} OK\n")
+}
+
 // ---- 1. Non-UTF-8 files found by walking are errors, as when named ----
 
 /// A CloudFormation template with one Latin-1 byte (`é` as 0xE9) on line 6,
@@ -233,8 +242,7 @@ fn flows_reads_a_pipe_as_a_stream() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("flows.log");
     mkfifo(&fifo);
-    let log = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n\
-               2 123456789012 eni-0a 1.128.0.7 10.0.1.5 40000 10257 6 10 5000 1714996800 1714996860 ACCEPT OK\n";
+    let log = format!("{FLOW_HEADER}{}", flow_record("1.128.0.7", "ACCEPT"));
     let writer = {
         let fifo = fifo.clone();
         std::thread::spawn(move || std::fs::write(fifo, log).expect("write to the pipe"))
@@ -460,13 +468,10 @@ fn a_dump_truncated_while_scanned_is_an_error_not_a_crash() {
 #[test]
 fn a_flow_log_truncated_while_read_is_an_error_not_a_crash() {
     let dir = tempfile::tempdir().unwrap();
-    let mut log = String::from(
-        "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n",
-    );
+    let mut log = String::from(FLOW_HEADER);
+    let record = flow_record("198.51.100.7", "REJECT");
     while log.len() < 64 << 20 {
-        log.push_str(
-            "2 123456789012 eni-0a 198.51.100.7 10.0.1.5 40000 10257 6 10 5000 1714996800 1714996860 REJECT OK\n",
-        );
+        log.push_str(&record);
     }
     let file = dir.path().join("flows.log");
     truncation_is_reported(
@@ -483,12 +488,7 @@ fn a_flow_log_truncated_while_read_is_an_error_not_a_crash() {
 fn flows_warns_about_data_after_the_last_gzip_member() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("flows.log");
-    std::fs::write(
-        &log,
-        "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n\
-         2 123456789012 eni-0a 1.128.0.7 10.0.1.5 40000 10257 6 10 5000 1714996800 1714996860 ACCEPT OK\n",
-    )
-    .unwrap();
+    std::fs::write(&log, format!("{FLOW_HEADER}{}", flow_record("1.128.0.7", "ACCEPT"))).unwrap();
     let status = std::process::Command::new("gzip").arg(&log).status().expect("gzip runs");
     assert!(status.success());
     let gz = dir.path().join("flows.log.gz");
@@ -561,11 +561,7 @@ fn inputs_over_the_size_limit_are_errors_not_aborts() {
 #[test]
 fn ipv4_mapped_sources_in_flow_logs_are_judged_as_ipv4() {
     let dir = tempfile::tempdir().unwrap();
-    let header =
-        "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n";
-    let mapped = format!(
-        "{header}2 123456789012 eni-0a ::ffff:1.128.0.7 10.0.1.5 40000 10257 6 10 5000 1714996800 1714996860 ACCEPT OK\n"
-    );
+    let mapped = format!("{FLOW_HEADER}{}", flow_record("::ffff:1.128.0.7", "ACCEPT"));
     write(dir.path(), "mapped.log", mapped.as_bytes());
     let out = bin()
         .current_dir(dir.path())

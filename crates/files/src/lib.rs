@@ -32,3 +32,14 @@ pub use limits::InputKind;
 pub use read::{open, read_text, Contents, Input, Origin, Text};
 pub use walk::{walk, Found};
 pub use write::{write_atomic, Identity, ReadSet};
+
+/// Helpers of this crate's tests.
+#[cfg(all(test, unix))]
+mod testing {
+    /// A named pipe `name` in `dir`, made with mkfifo(1).
+    pub fn fifo(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+        let p = dir.join(name);
+        assert!(std::process::Command::new("mkfifo").arg(&p).status().expect("mkfifo runs").success());
+        p
+    }
+}

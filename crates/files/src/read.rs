@@ -569,8 +569,7 @@ mod tests {
     #[test]
     fn a_pipe_without_a_writer_is_an_error_at_once() {
         let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("p");
-        assert!(std::process::Command::new("mkfifo").arg(&p).status().unwrap().success());
+        let p = crate::testing::fifo(dir.path(), "p");
         let e = open(&p, "p", Origin::Named).map(|_| ()).unwrap_err();
         assert_eq!(e.kind, ErrorKind::NoWriter);
         let e = open(&p, "p", Origin::Walked).map(|_| ()).unwrap_err();
@@ -581,8 +580,7 @@ mod tests {
     #[test]
     fn a_pipe_with_a_writer_is_read_as_a_stream_and_limited() {
         let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("p");
-        assert!(std::process::Command::new("mkfifo").arg(&p).status().unwrap().success());
+        let p = crate::testing::fifo(dir.path(), "p");
         for (limit, ok) in [(1 << 20, true), (1000, false)] {
             // A reader of our own lets the writer's open return at once.
             let early_reader = open_nonblocking(&p).unwrap();
