@@ -69,17 +69,14 @@ pub fn file_error(e: &portcullis_files::Error) -> IngestError {
 
 /// The files to read under `paths`, each file once (a file reached again
 /// through a symbolic link is not read twice; Terraform files are kept,
-/// since each places its directory among the roots), and every file found
-/// in `read`.
-fn collect(paths: &[PathBuf], errors: &mut Vec<IngestError>, read: &mut ReadSet) -> Vec<Candidate> {
+/// since each places its directory among the roots).
+fn collect(paths: &[PathBuf], errors: &mut Vec<IngestError>) -> Vec<Candidate> {
     let (found, walk_errors) = portcullis_files::walk(paths);
     errors.extend(walk_errors.iter().map(file_error));
     let mut seen = HashSet::new();
     let mut out = Vec::with_capacity(found.len());
     for f in found {
-        let shown = display(&f.path);
         if let Some(id) = f.identity {
-            read.insert_identity(id, &shown);
             if !is_terraform(&f.path) && !seen.insert(id) {
                 continue;
             }
@@ -256,7 +253,7 @@ pub fn load_inputs(common: &Common) -> anyhow::Result<Loaded> {
 fn load_with(paths: &[PathBuf], tf: &TfInputs, opts: &ReadOptions, parameter_files: &HashSet<Identity>) -> Loaded {
     let mut errors = Vec::new();
     let mut read = ReadSet::default();
-    let candidates = collect(paths, &mut errors, &mut read);
+    let candidates = collect(paths, &mut errors);
     let show_progress = candidates.len() > 500 && std::io::stderr().is_terminal();
     if show_progress {
         eprintln!("portcullis: reading {} files…", candidates.len());
@@ -281,6 +278,14 @@ fn load_with(paths: &[PathBuf], tf: &TfInputs, opts: &ReadOptions, parameter_fil
                 .collect::<Vec<_>>()
         },
     );
+    // The inputs an output must not replace: every file named, and every
+    // walked file that was one (a report a former run wrote into the tree
+    // is not, and may be written again).
+    for (c, o) in json.iter().zip(&outcomes) {
+        if c.named || o.format.is_some() {
+            read.insert(&c.path, &o.path);
+        }
+    }
     // A directory another root calls as a local module is read as part of
     // that root, with its inputs; evaluated on its own it would only add
     // unknowns for the variables its caller sets.

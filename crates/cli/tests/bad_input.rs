@@ -311,6 +311,42 @@ fn output_onto_an_input_is_refused_and_the_input_kept() {
         .code(0);
 }
 
+#[test]
+fn a_report_written_into_the_scanned_tree_may_be_written_again() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "sg.json", open_dump("sg-0a").as_bytes());
+    write(dir.path(), "logs/flows.log", format!("{FLOW_HEADER}{}", flow_record("1.128.0.7", "ACCEPT")).as_bytes());
+    // The second run walks the first run's report: not an input of ours,
+    // so it is replaced, not refused.
+    for _ in 0..2 {
+        bin()
+            .current_dir(dir.path())
+            .args([
+                "scan",
+                ".",
+                "--no-config",
+                "--format",
+                "json",
+                "-o",
+                "report.json",
+                "--write-baseline",
+                "base.json",
+            ])
+            .assert()
+            .code(1);
+        bin()
+            .current_dir(dir.path())
+            .args(["flows", "logs", "--no-config", "--format", "json", "-o", "logs/out.json"])
+            .assert()
+            .code(1);
+    }
+    // A flow log found by walking is an input: not replaced.
+    let out =
+        bin().current_dir(dir.path()).args(["flows", "logs", "--no-config", "-o", "logs/flows.log"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is also an input"));
+}
+
 #[cfg(unix)]
 #[test]
 fn output_through_a_symlink_onto_an_input_is_refused() {

@@ -23,9 +23,8 @@ use std::path::Path;
 /// The flagship port, always watched.
 const CONTROLLER_MANAGER: (u8, u16) = (6, 10257);
 
-/// The flow logs under `paths` (each file once), and every file found in
-/// `read`.
-fn collect(paths: &[std::path::PathBuf], errors: &mut Vec<ReportError>, read: &mut ReadSet) -> Vec<Input> {
+/// The flow logs under `paths`, each file once.
+fn collect(paths: &[std::path::PathBuf], errors: &mut Vec<ReportError>) -> Vec<Input> {
     let (found, walk_errors) = portcullis_files::walk(paths);
     errors.extend(walk_errors.iter().map(|e| err(&e.path, 0, &e.message)));
     let mut seen = std::collections::HashSet::new();
@@ -33,7 +32,6 @@ fn collect(paths: &[std::path::PathBuf], errors: &mut Vec<ReportError>, read: &m
     for f in found {
         let display = f.path.to_string_lossy().into_owned();
         if let Some(id) = f.identity {
-            read.insert_identity(id, &display);
             if !seen.insert(id) {
                 continue;
             }
@@ -101,8 +99,13 @@ pub fn run(args: FlowsArgs) -> Result<u8> {
     let fields = args.fields.as_deref().map(Layout::parse_fields).transpose().map_err(|e| anyhow!("--fields: {e}"))?;
 
     let mut errors = Vec::new();
+    let inputs = collect(&args.paths, &mut errors);
+    // Named files are inputs whatever they hold; a walked file is one when
+    // it is a flow log (checked again once they are read).
     let mut read = ReadSet::default();
-    let inputs = collect(&args.paths, &mut errors, &mut read);
+    for i in inputs.iter().filter(|i| i.named) {
+        read.insert(&i.path, &i.display);
+    }
     if let Some(out) = &args.output {
         read.check_output("-o", out)?;
     }
@@ -132,6 +135,14 @@ pub fn run(args: FlowsArgs) -> Result<u8> {
         b.finish_and_clear();
     }
 
+    for (input, o) in inputs.iter().zip(&outcomes) {
+        if o.format.is_some() {
+            read.insert(&input.path, &input.display);
+        }
+    }
+    if let Some(out) = &args.output {
+        read.check_output("-o", out)?;
+    }
     let mut files_read = 0;
     let mut warnings = Vec::new();
     for (input, o) in inputs.iter().zip(&outcomes) {
