@@ -108,6 +108,9 @@ fn is_bicep(path: &Path) -> bool {
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("bicep"))
 }
 
+/// The error for a Terraform variables file named on its own.
+const TFVARS_ALONE: &str = "a Terraform variables file, named on its own: scan its directory (its values apply to the module there) or give it with --var-file";
+
 /// The error for a template parameters file named as an input.
 const NOT_APPLIED: &str = "a template parameters file, named as an input: give it with --parameters to apply it";
 
@@ -163,13 +166,19 @@ fn read_one(
     // --parameters too was read as such; without it, say how to apply it.
     let given_as_parameters = || Identity::of(&c.path).is_some_and(|id| parameter_files.contains(&id));
     if c.named && outcome.format.is_none() && outcome.errors.is_empty() && !given_as_parameters() {
-        let parameters = portcullis_ingest::params::Parameters::default().read_file(&name, &text).is_ok();
+        let message = if name.ends_with(".tfvars") || name.ends_with(".tfvars.json") {
+            TFVARS_ALONE
+        } else if portcullis_ingest::params::Parameters::default().read_file(&name, &text).is_ok() {
+            NOT_APPLIED
+        } else {
+            NOT_AN_INPUT
+        };
         outcome.errors.push(IngestError {
             file: name.clone(),
             line: 0,
             column: 0,
             kind: ErrorKind::Invalid,
-            message: if parameters { NOT_APPLIED.into() } else { NOT_AN_INPUT.into() },
+            message: message.into(),
         });
     }
     if contents.is_stream() {

@@ -843,6 +843,12 @@ fn a_named_file_that_is_not_recognised_is_an_error_naming_it() {
     let (code, v) = scan_json(dir.path(), &["params/p.json", "good.json", "--parameters", "params/p.json"]);
     assert_eq!(code, Some(1), "{v:#}");
     std::fs::remove_dir_all(dir.path().join("params")).unwrap();
+    // A Terraform variables file named on its own says where it applies.
+    write(dir.path(), "tf/prod.tfvars", b"admin_cidr = \"0.0.0.0/0\"\n");
+    let (code, v) = scan_json(dir.path(), &["tf/prod.tfvars"]);
+    assert_eq!(code, Some(2));
+    assert!(errors(&v).iter().any(|e| e.contains("--var-file")), "{v:#}");
+    std::fs::remove_dir_all(dir.path().join("tf")).unwrap();
     // Found by walking, such files are not inputs and stay silent.
     let (code, v) = scan_json(dir.path(), &["."]);
     assert_eq!(code, Some(1), "{v:#}");
