@@ -5,7 +5,7 @@ use crate::config::{self, Config};
 use anyhow::{anyhow, bail, Result};
 use portcullis_files::{InputKind, Origin};
 use portcullis_model::{Cidr, Protocol};
-use portcullis_rules::catalog::{self, PORT_RULES};
+use portcullis_rules::registry::{self, FamilyKind};
 use portcullis_rules::{Authorized, PortQuery, Severity};
 use std::path::PathBuf;
 
@@ -16,7 +16,7 @@ pub struct Settings {
     pub authorized: Authorized,
     pub fail_on: Option<Severity>,
     /// `[[suppress]]` entries of the config file.
-    pub config_waivers: Vec<portcullis_rules::suppress::Waiver>,
+    pub config_waivers: Vec<portcullis_rules::suppressions::Waiver>,
     /// The config file read, if any.
     pub config_file: Option<PathBuf>,
 }
@@ -112,15 +112,15 @@ pub fn resolve(common: &Common, fail_on_flag: Option<&str>) -> Result<Settings> 
         specs.extend(parse_port_spec(s)?);
     }
     for (port, proto) in specs {
-        let rule = match catalog::for_port(port) {
+        let rule = match registry::for_port(port) {
             Some(r) if proto == Protocol::TCP => r,
-            _ => catalog::user_port_rule(),
+            _ => registry::user_port_rule(),
         };
         user.push(PortQuery { port, protocol: proto, rule });
     }
     let mut queries: Vec<PortQuery> = Vec::new();
-    for r in PORT_RULES.iter().filter(|r| !r.ports.is_empty()) {
-        for &(a, b) in r.ports {
+    for r in registry::family(FamilyKind::Port) {
+        for &(a, b) in r.ports() {
             for port in a..=b {
                 queries.push(PortQuery { port, protocol: Protocol::TCP, rule: r });
             }
