@@ -5,7 +5,7 @@
 //! `portcullis_files`'s policy.
 
 use portcullis_files::{Identity, InputKind, Origin, ReadSet};
-use portcullis_ingest::terraform::hcl::Inputs as TfInputs;
+use portcullis_ingest::languages::terraform::hcl::Inputs as TfInputs;
 use portcullis_ingest::{read_input_with, read_terraform_dir, ErrorKind, FileOutcome, IngestError, ReadOptions};
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -167,7 +167,7 @@ fn read_one(
     if c.named && outcome.format.is_none() && outcome.errors.is_empty() && !given_as_parameters() {
         let message = if name.ends_with(".tfvars") || name.ends_with(".tfvars.json") {
             TFVARS_ALONE
-        } else if portcullis_ingest::params::Parameters::default().read_file(&name, &text).is_ok() {
+        } else if portcullis_ingest::languages::parameters::Parameters::default().read_file(&name, &text).is_ok() {
             NOT_APPLIED
         } else {
             NOT_AN_INPUT
