@@ -252,6 +252,7 @@ pub fn build(agg: &Agg<'_>, inputs: &[Input], top: usize) -> Built {
                 resource_kind: "flow destination".to_string(),
                 path: Default::default(),
                 unknown: Vec::new(),
+                reach: None,
                 suppressed: None,
             });
             observations.push(obs);

@@ -52,6 +52,7 @@ fn finding(t: &Target, rule: &ProbeRule, file: String, flag: Option<&str>, messa
         resource_kind: "endpoint".into(),
         path: Default::default(),
         unknown: Vec::new(),
+        reach: None,
         suppressed: None,
     }
 }

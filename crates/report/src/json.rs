@@ -95,6 +95,33 @@ pub(crate) fn write_finding(f: &Finding, buf: &mut Vec<u8>) {
     if !f.unknown.is_empty() {
         o.strs("unknown", &f.unknown);
     }
+    if let Some(r) = &f.reach {
+        o.str("reach", r.reach.as_str());
+        if let Some(reason) = &r.reason {
+            o.str("reach_reason", reason);
+        }
+        o.key("via");
+        if r.via.is_empty() {
+            o.buf.extend_from_slice(b"[]");
+        } else {
+            o.buf.push(b'[');
+            for (i, v) in r.via.iter().enumerate() {
+                if i > 0 {
+                    o.buf.push(b',');
+                }
+                newline(o.buf, 4);
+                let mut inner = Obj::open(o.buf, 5);
+                inner.str("hop", &v.hop);
+                inner.str("resource", &v.resource);
+                inner.str("file", &v.file);
+                inner.num("line", u64::from(v.line));
+                inner.str("detail", &v.detail);
+                inner.close();
+            }
+            newline(o.buf, 3);
+            o.buf.push(b']');
+        }
+    }
     if let Some(s) = &f.suppressed {
         o.key("suppressed");
         let mut inner = Obj::open(o.buf, 4);
@@ -305,7 +332,9 @@ fn may_need_escape(word: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use portcullis_rules::{Because, ExposureClass, FindingKind, Severity, Suppressed, SuppressionKind};
+    use portcullis_rules::{
+        Because, ExposureClass, FindingKind, PathReach, ReachKind, Severity, Suppressed, SuppressionKind, Via,
+    };
 
     fn finding(full: bool, text: &str) -> Finding {
         let because = Because {
@@ -333,6 +362,33 @@ mod tests {
             resource_kind: "security group".into(),
             path: if full { vec![text.into()].into() } else { Default::default() },
             unknown: if full { vec![text.into(), String::new()] } else { Vec::new() },
+            // Every shape: a reason and hops, or neither (and no field).
+            reach: match (full, text.len() % 2) {
+                (true, _) => Some(std::sync::Arc::new(PathReach {
+                    reach: ReachKind::None,
+                    reason: Some(format!("no route: {text}")),
+                    via: vec![
+                        Via {
+                            hop: "route".into(),
+                            resource: format!("rtb-{text}"),
+                            file: text.into(),
+                            line: 4,
+                            detail: format!("{text} → igw"),
+                        },
+                        Via {
+                            hop: "interface".into(),
+                            resource: text.into(),
+                            file: String::new(),
+                            line: 0,
+                            detail: String::new(),
+                        },
+                    ],
+                })),
+                (false, 0) => {
+                    Some(std::sync::Arc::new(PathReach { reach: ReachKind::Unknown, reason: None, via: Vec::new() }))
+                }
+                (false, _) => None,
+            },
             suppressed: (!text.is_empty()).then(|| {
                 Box::new(Suppressed {
                     kind: if full { SuppressionKind::Inline } else { SuppressionKind::Config },

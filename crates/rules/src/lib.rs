@@ -14,7 +14,9 @@ pub mod spec;
 pub mod suppress;
 
 pub use check::{check_estate, classify, Authorized, PortQuery};
-pub use finding::{Because, ExposureClass, Finding, FindingKind, Severity, Suppressed, SuppressionKind};
+pub use finding::{
+    Because, ExposureClass, Finding, FindingKind, PathReach, ReachKind, Severity, Suppressed, SuppressionKind, Via,
+};
 pub use hardening::check_hardening;
 pub use probe_rule::ProbeRule;
 pub use spec::{HardeningRule, PortRule, DOC_SECTIONS};

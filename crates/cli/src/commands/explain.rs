@@ -5,9 +5,11 @@
 use crate::args::{ExplainArgs, Format};
 use crate::{inputs, settings};
 use anyhow::{bail, Result};
+use portcullis_engine::reach::Reachability;
 use portcullis_engine::{entry, evaluate, EntryRef, Exposure};
 use portcullis_model::{AddrSet, Estate, Protocol};
-use portcullis_rules::check::{classify, describe_path, PortQuery};
+use portcullis_report::text::draw_path;
+use portcullis_rules::check::{classify, describe_path, path_reach, PortQuery};
 use portcullis_rules::Authorized;
 use serde_json::{json, Value};
 
@@ -73,6 +75,7 @@ pub fn run(args: ExplainArgs) -> Result<u8> {
     );
     let estate = portcullis_ingest::assemble(&mut loaded.outcomes);
     let errors = super::scan::report_errors(&loaded);
+    let reach = Reachability::new(&estate);
     let mut targets = Vec::new();
     for (ti, t) in estate.targets.iter().enumerate() {
         if let Some(want) = &args.target {
@@ -82,18 +85,30 @@ pub fn run(args: ExplainArgs) -> Result<u8> {
         }
         let mut ports = Vec::new();
         for q in &queries {
-            let Some(exp) = evaluate(&estate, ti, q.protocol, q.port) else { continue };
+            let Some(own) = evaluate(&estate, ti, q.protocol, q.port) else { continue };
+            // What reaches the port: the target's own rules, and what load
+            // balancers that forward to it admit.
+            let paths = reach.paths(ti, q.protocol, q.port, &own);
+            let widened = paths.widen(&own);
+            let exp = widened.as_ref().unwrap_or(&own);
             let mut admitted = exp.upper().addrs.to_cidr_strings();
             admitted.extend(exp.upper().internal.iter().map(|s| s.name.clone()));
-            let unknown: Vec<String> = exp.unknowns.iter().map(|(_, u)| u.to_string()).collect();
+            let mut unknown: Vec<String> = exp.unknowns.iter().map(|(_, u)| u.to_string()).collect();
+            unknown.extend(paths.unknowns().map(ToString::to_string));
+            let problem = classify(exp, &s.authorized).map(|c| c.addrs).unwrap_or_else(|| exp.upper().addrs.clone());
+            let path = path_reach(&paths.verdict(&estate, ti, &own, &problem));
             ports.push(json!({
                 "port": q.port,
                 "protocol": q.protocol.name(),
-                "verdict": verdict(&exp, &s.authorized),
+                "verdict": verdict(exp, &s.authorized),
                 "admitted": admitted,
-                "pieces": pieces(&estate, &exp),
-                "denied": mitigations(&estate, &exp),
+                "pieces": pieces(&estate, exp),
+                "denied": mitigations(&estate, exp),
                 "unknown": unknown,
+                "reach": path.reach.as_str(),
+                "reach_reason": path.reason,
+                "via": path.via,
+                "via_text": draw_path(path.reach, &path.via),
             }));
         }
         targets.push(json!({
@@ -151,6 +166,13 @@ fn print_text(targets: &[Value]) {
                 p["verdict"].as_str().unwrap_or(""),
                 if admitted.is_empty() { "nothing".to_string() } else { admitted.join(", ") }
             );
+            match p["reach_reason"].as_str() {
+                Some(reason) => println!("    reach: {}: {reason}", p["reach"].as_str().unwrap_or("")),
+                None => println!("    reach: {}", p["reach"].as_str().unwrap_or("")),
+            }
+            if let Some(line) = p["via_text"].as_str().filter(|l| !l.is_empty()) {
+                println!("    via:   {line}");
+            }
             for piece in p["pieces"].as_array().into_iter().flatten() {
                 print_piece("", piece);
             }
