@@ -25,18 +25,8 @@ mkdir -p "$OUT"
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 RESULTS="$OUT/reach-results-$STAMP.jsonl"
 
-echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-if [[ -n "${BIN:-}" ]]; then
-    echo "== using BIN=$BIN (not building)"
-    SRC_BIN=$BIN
-else
-    echo "== building (cargo build --release)"
-    cargo build --release
-    SRC_BIN=target/release/portcullis
-fi
-BIN=$OUT/portcullis-reach-under-test
-cp "$SRC_BIN" "$BIN"
-echo "== binary: $SRC_BIN (sha256 $(sha256sum "$BIN" | cut -c1-12)), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+source bench/lib.sh
+under_test portcullis-reach-under-test
 
 if [[ ! -s "$ESTATE/truth.json" ]] ||
     ! python3 -c "import json, sys; sys.exit(json.load(open(sys.argv[1]))['seed'] != int(sys.argv[2]))" "$ESTATE/truth.json" "$SEED"; then

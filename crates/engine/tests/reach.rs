@@ -469,26 +469,38 @@ fn a_target_tied_to_no_interface_is_unknown() {
     assert!(v.reason.expect("a reason").contains("security group sg-alone is tied to no network interface"));
 }
 
+/// An instance in the private subnet whose group admits `source` on
+/// tcp/10257, behind an internet-facing ALB in the public subnet whose
+/// group opens 443 to the world.
+fn behind_alb(source: Source) -> (World, usize) {
+    let (mut w, public, private, _) = two_subnets();
+    let alb_sg = w.group("sg-alb", vec![(443, Source::Block("0.0.0.0/0"))]);
+    let sg = w.group("sg-app", vec![(10257, source)]);
+    let (t, i) = w.instance("i-1", private, "10.0.2.5", Known::Known(None), vec![sg]);
+    let proxy = SeenSource::LoadBalancer { addresses: AddrSet::empty() };
+    let kind = LoadBalancerKind::AwsApplication;
+    w.load_balancer("alb-1", kind, Scheme::InternetFacing, vec![public], vec![alb_sg], 443, 10257, proxy, vec![i]);
+    (w, t)
+}
+
+/// An instance in the private subnet open to the world on tcp/10257,
+/// behind an NLB that preserves client addresses, in the public subnet or
+/// (with `in_public` false) in the private one.
+fn behind_nlb(scheme: Scheme, in_public: bool) -> (World, usize) {
+    let (mut w, public, private, _) = two_subnets();
+    let sg = w.group("sg-app", vec![(10257, Source::Block("0.0.0.0/0"))]);
+    let (t, i) = w.instance("i-1", private, "10.0.2.5", Known::Known(None), vec![sg]);
+    let at = if in_public { public } else { private };
+    let kind = LoadBalancerKind::AwsNetwork;
+    w.load_balancer("nlb-1", kind, scheme, vec![at], Vec::new(), 10257, 10257, SeenSource::Client, vec![i]);
+    (w, t)
+}
+
 /// ALB 443 → target port 10257, the instance admitting only the ALB's
 /// group: the port is reached, from what the ALB admits.
 #[test]
 fn an_application_load_balancer_reaches_a_port_the_instance_opens_only_to_it() {
-    let (mut w, public, private, _) = two_subnets();
-    let alb_sg = w.group("sg-alb", vec![(443, Source::Block("0.0.0.0/0"))]);
-    let sg = w.group("sg-app", vec![(10257, Source::Group("sg-alb"))]);
-    let (t, i) = w.instance("i-1", private, "10.0.2.5", Known::Known(None), vec![sg]);
-    let proxy = SeenSource::LoadBalancer { addresses: AddrSet::empty() };
-    w.load_balancer(
-        "alb-1",
-        LoadBalancerKind::AwsApplication,
-        Scheme::InternetFacing,
-        vec![public],
-        vec![alb_sg],
-        443,
-        10257,
-        proxy,
-        vec![i],
-    );
+    let (w, t) = behind_alb(Source::Group("sg-alb"));
     let (v, widened) = ask(&w.estate, t, 10257);
     assert_eq!(v.reach, Reach::Internet, "{v:?}");
     assert!(widened.lower.addrs.contains_set(&AddrSet::all_v4()), "the class counts what the ALB admits");
@@ -516,22 +528,7 @@ fn an_application_load_balancer_reaches_a_port_the_instance_opens_only_to_it() {
 
 #[test]
 fn an_instance_that_does_not_admit_the_load_balancer_is_not_reached_through_it() {
-    let (mut w, public, private, _) = two_subnets();
-    let alb_sg = w.group("sg-alb", vec![(443, Source::Block("0.0.0.0/0"))]);
-    let sg = w.group("sg-app", vec![(10257, Source::Group("sg-other"))]);
-    let (t, i) = w.instance("i-1", private, "10.0.2.5", Known::Known(None), vec![sg]);
-    let proxy = SeenSource::LoadBalancer { addresses: AddrSet::empty() };
-    w.load_balancer(
-        "alb-1",
-        LoadBalancerKind::AwsApplication,
-        Scheme::InternetFacing,
-        vec![public],
-        vec![alb_sg],
-        443,
-        10257,
-        proxy,
-        vec![i],
-    );
+    let (w, t) = behind_alb(Source::Group("sg-other"));
     let reach = Reachability::new(&w.estate);
     let exp = evaluate(&w.estate, t, Protocol::TCP, 10257).expect("target");
     let paths = reach.paths(t, Protocol::TCP, 10257, &exp);
@@ -544,42 +541,21 @@ fn an_instance_that_does_not_admit_the_load_balancer_is_not_reached_through_it()
 
 #[test]
 fn an_instance_admitting_the_load_balancer_subnet_is_reached_too() {
-    let (mut w, public, private, _) = two_subnets();
-    let alb_sg = w.group("sg-alb", vec![(443, Source::Block("0.0.0.0/0"))]);
     // The VPC's range holds the ALB's subnet: every node is admitted.
-    let sg = w.group("sg-app", vec![(10257, Source::Block("10.0.0.0/16"))]);
-    let (t, i) = w.instance("i-1", private, "10.0.2.5", Known::Known(None), vec![sg]);
-    let proxy = SeenSource::LoadBalancer { addresses: AddrSet::empty() };
-    w.load_balancer(
-        "alb-1",
-        LoadBalancerKind::AwsApplication,
-        Scheme::InternetFacing,
-        vec![public],
-        vec![alb_sg],
-        443,
-        10257,
-        proxy,
-        vec![i],
-    );
+    let (w, t) = behind_alb(Source::Block("10.0.0.0/16"));
     assert_eq!(ask(&w.estate, t, 10257).0.reach, Reach::Internet);
 }
 
 #[test]
+fn an_instance_admitting_part_of_the_load_balancer_subnet_is_unknown() {
+    // Which address of 10.0.1.0/24 a node has is not in the input.
+    let (w, t) = behind_alb(Source::Block("10.0.1.0/25"));
+    assert_eq!(ask(&w.estate, t, 10257).0.reach, Reach::Unknown);
+}
+
+#[test]
 fn a_network_load_balancer_preserving_clients_needs_the_instance_to_admit_them() {
-    let (mut w, public, private, _) = two_subnets();
-    let sg = w.group("sg-app", vec![(10257, Source::Block("0.0.0.0/0"))]);
-    let (t, i) = w.instance("i-1", private, "10.0.2.5", Known::Known(None), vec![sg]);
-    w.load_balancer(
-        "nlb-1",
-        LoadBalancerKind::AwsNetwork,
-        Scheme::InternetFacing,
-        vec![public],
-        Vec::new(),
-        10257,
-        10257,
-        SeenSource::Client,
-        vec![i],
-    );
+    let (w, t) = behind_nlb(Scheme::InternetFacing, true);
     let (v, _) = ask(&w.estate, t, 10257);
     assert_eq!(v.reach, Reach::Internet, "{v:?}");
     assert_eq!(
@@ -590,20 +566,7 @@ fn a_network_load_balancer_preserving_clients_needs_the_instance_to_admit_them()
 
 #[test]
 fn an_internal_load_balancer_is_not_an_internet_path() {
-    let (mut w, public, private, _) = two_subnets();
-    let sg = w.group("sg-app", vec![(10257, Source::Block("0.0.0.0/0"))]);
-    let (t, i) = w.instance("i-1", private, "10.0.2.5", Known::Known(None), vec![sg]);
-    w.load_balancer(
-        "nlb-1",
-        LoadBalancerKind::AwsNetwork,
-        Scheme::Internal,
-        vec![public],
-        Vec::new(),
-        10257,
-        10257,
-        SeenSource::Client,
-        vec![i],
-    );
+    let (w, t) = behind_nlb(Scheme::Internal, true);
     let (v, _) = ask(&w.estate, t, 10257);
     assert_eq!(v.reach, Reach::None, "{v:?}");
     let reason = v.reason.expect("a reason");
@@ -612,20 +575,7 @@ fn an_internal_load_balancer_is_not_an_internet_path() {
 
 #[test]
 fn a_load_balancer_in_subnets_without_an_internet_route_is_no_path() {
-    let (mut w, _, private, _) = two_subnets();
-    let sg = w.group("sg-app", vec![(10257, Source::Block("0.0.0.0/0"))]);
-    let (t, i) = w.instance("i-1", private, "10.0.2.5", Known::Known(None), vec![sg]);
-    w.load_balancer(
-        "nlb-1",
-        LoadBalancerKind::AwsNetwork,
-        Scheme::InternetFacing,
-        vec![private],
-        Vec::new(),
-        10257,
-        10257,
-        SeenSource::Client,
-        vec![i],
-    );
+    let (w, t) = behind_nlb(Scheme::InternetFacing, false);
     let (v, widened) = ask(&w.estate, t, 10257);
     assert_eq!(v.reach, Reach::None, "{v:?}");
     assert!(v.reason.expect("a reason").contains("for nlb-1: rtb-private sends 0.0.0.0/0 to nat-1"));

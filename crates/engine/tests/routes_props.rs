@@ -161,16 +161,23 @@ fn more_specific_route_elsewhere_takes_its_part_away() {
     assert!(!s.internet_upper.intersects(&AddrSet::all_v6()));
 }
 
-#[test]
-fn unknown_destination_elsewhere_leaves_no_sure_internet_source() {
-    let mut unknown = route(Vec::new(), 2, 0);
-    unknown.destination = Known::from_unknown(Unknown {
-        what: "prefix list pl-1".into(),
+/// A route to `hop` whose prefix list's entries are not in the input.
+fn unknown_route(list: &str, hop: NextHop) -> Route {
+    let mut r = route(Vec::new(), 2, 0);
+    r.destination = Known::from_unknown(Unknown {
+        what: format!("prefix list {list}"),
         reason: "its entries are not in the input".into(),
         span: portcullis_model::Span::new("t.json".into(), 1, 1),
     });
-    unknown.destination_label = "pl-1".into();
-    let rt = table(vec![route(vec![Cidr::parse("0.0.0.0/0").expect("cidr")], 0, 0), unknown]);
+    r.destination_label = list.into();
+    r.next_hop = hop;
+    r
+}
+
+#[test]
+fn unknown_destination_elsewhere_leaves_no_sure_internet_source() {
+    let nat = hop(2);
+    let rt = table(vec![route(vec![Cidr::parse("0.0.0.0/0").expect("cidr")], 0, 0), unknown_route("pl-1", nat)]);
     let s = split(&Topology::default(), &rt, |_| true);
     assert!(s.internet_lower.is_empty());
     assert!(s.internet_upper.contains_set(&AddrSet::all_v4()));
@@ -180,13 +187,7 @@ fn unknown_destination_elsewhere_leaves_no_sure_internet_source() {
 
 #[test]
 fn a_gateway_endpoint_prefix_list_takes_no_client_away() {
-    let mut endpoint = route(Vec::new(), 2, 0);
-    endpoint.destination = Known::from_unknown(Unknown {
-        what: "prefix list pl-63a5400a".into(),
-        reason: "its entries are not in the input".into(),
-        span: portcullis_model::Span::new("t.json".into(), 1, 1),
-    });
-    endpoint.next_hop = NextHop::Service { name: "vpce-s3".into() };
+    let endpoint = unknown_route("pl-63a5400a", NextHop::Service { name: "vpce-s3".into() });
     let rt = table(vec![route(vec![Cidr::parse("0.0.0.0/0").expect("cidr")], 0, 0), endpoint]);
     let s = split(&Topology::default(), &rt, |_| true);
     assert!(s.internet_lower.contains_set(&AddrSet::all_v4()));

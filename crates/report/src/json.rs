@@ -65,27 +65,13 @@ pub(crate) fn write_finding(f: &Finding, buf: &mut Vec<u8>) {
     o.num("line", u64::from(f.line));
     o.num("column", u64::from(f.column));
     o.strs("sources", &f.sources);
-    o.key("because");
-    if f.because.is_empty() {
-        o.buf.extend_from_slice(b"[]");
-    } else {
-        o.buf.push(b'[');
-        for (i, b) in f.because.iter().enumerate() {
-            if i > 0 {
-                o.buf.push(b',');
-            }
-            newline(o.buf, 4);
-            let mut inner = Obj::open(o.buf, 5);
-            inner.str("file", &b.file);
-            inner.num("line", u64::from(b.line));
-            inner.num("column", u64::from(b.column));
-            inner.str("rule", &b.rule);
-            inner.str("resource", &b.resource);
-            inner.close();
-        }
-        newline(o.buf, 3);
-        o.buf.push(b']');
-    }
+    o.objects("because", &f.because, |inner, b| {
+        inner.str("file", &b.file);
+        inner.num("line", u64::from(b.line));
+        inner.num("column", u64::from(b.column));
+        inner.str("rule", &b.rule);
+        inner.str("resource", &b.resource);
+    });
     if let Some(flag) = &f.flag {
         o.str("flag", flag);
     }
@@ -100,27 +86,13 @@ pub(crate) fn write_finding(f: &Finding, buf: &mut Vec<u8>) {
         if let Some(reason) = &r.reason {
             o.str("reach_reason", reason);
         }
-        o.key("via");
-        if r.via.is_empty() {
-            o.buf.extend_from_slice(b"[]");
-        } else {
-            o.buf.push(b'[');
-            for (i, v) in r.via.iter().enumerate() {
-                if i > 0 {
-                    o.buf.push(b',');
-                }
-                newline(o.buf, 4);
-                let mut inner = Obj::open(o.buf, 5);
-                inner.str("hop", &v.hop);
-                inner.str("resource", &v.resource);
-                inner.str("file", &v.file);
-                inner.num("line", u64::from(v.line));
-                inner.str("detail", &v.detail);
-                inner.close();
-            }
-            newline(o.buf, 3);
-            o.buf.push(b']');
-        }
+        o.objects("via", &r.via, |inner, v| {
+            inner.str("hop", &v.hop);
+            inner.str("resource", &v.resource);
+            inner.str("file", &v.file);
+            inner.num("line", u64::from(v.line));
+            inner.str("detail", &v.detail);
+        });
     }
     if let Some(s) = &f.suppressed {
         o.key("suppressed");
@@ -187,6 +159,27 @@ impl<'b> Obj<'b> {
             }
             newline(self.buf, self.depth + 1);
             string(self.buf, v);
+        }
+        newline(self.buf, self.depth);
+        self.buf.push(b']');
+    }
+
+    /// An array of objects, each written by `each`.
+    fn objects<T>(&mut self, k: &str, items: &[T], each: impl Fn(&mut Obj, &T)) {
+        self.key(k);
+        if items.is_empty() {
+            self.buf.extend_from_slice(b"[]");
+            return;
+        }
+        self.buf.push(b'[');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.buf.push(b',');
+            }
+            newline(self.buf, self.depth + 1);
+            let mut inner = Obj::open(self.buf, self.depth + 2);
+            each(&mut inner, item);
+            inner.close();
         }
         newline(self.buf, self.depth);
         self.buf.push(b']');
