@@ -506,8 +506,35 @@ impl<'e> Reachability<'e> {
     /// Every internet path to `target` for `proto`/`port`; `exposure` is
     /// what its guard layers admit there ([`crate::evaluate`]).
     pub fn paths(&self, target: usize, proto: Protocol, port: u16, exposure: &Exposure) -> Paths {
+        let mut out = self.through_load_balancers(target, proto, port, exposure);
+        self.complete(target, proto, port, &mut out);
+        out
+    }
+
+    /// The paths through load balancers only: what they add to the
+    /// exposure class ([`Paths::widen`]). Nothing to compute for a target no
+    /// load balancer forwards to, so a caller can classify first and ask for
+    /// the rest ([`Reachability::complete`]) only when there is a finding.
+    pub fn through_load_balancers(&self, target: usize, proto: Protocol, port: u16, exposure: &Exposure) -> Paths {
         let mut out = Paths::default();
         let Some(t) = self.estate.targets.get(target) else { return out };
+        for a in self.attachments.get(target).map(Vec::as_slice).unwrap_or_default() {
+            match *a {
+                Attachment::Interface(i) => {
+                    for m in self.members.get(&i).map(Vec::as_slice).unwrap_or_default() {
+                        out.balanced.extend(self.balanced(t, i, m, proto, port, exposure));
+                    }
+                }
+                Attachment::Frontend(lb) => out.balanced.extend(self.frontend(lb, proto, port)),
+            }
+        }
+        out
+    }
+
+    /// Adds the direct paths and what is missing for the target as a whole
+    /// to `paths` (from [`Reachability::through_load_balancers`]).
+    pub fn complete(&self, target: usize, proto: Protocol, port: u16, out: &mut Paths) {
+        let Some(t) = self.estate.targets.get(target) else { return };
         let list = self.attachments.get(target).map(Vec::as_slice).unwrap_or_default();
         if list.is_empty() {
             out.missing.push(Missing::unknown(
@@ -517,37 +544,22 @@ impl<'e> Reachability<'e> {
                 ),
                 AddrSet::all(),
             ));
-            return out;
+            return;
         }
         let mut providers = Vec::new();
         let mut networks = Vec::new();
-        let mut any_interface = false;
         for a in list {
-            match *a {
-                Attachment::Interface(i) => {
-                    any_interface = true;
-                    out.direct.push(self.direct(i));
-                    if let Some(it) = self.topology().interface(i) {
-                        if !providers.contains(&it.provider) {
-                            providers.push(it.provider);
-                        }
-                        networks.push(self.network_of(it));
-                    }
-                    for m in self.members.get(&i).map(Vec::as_slice).unwrap_or_default() {
-                        if let Some(p) = self.balanced(t, i, m, proto, port, exposure) {
-                            out.balanced.push(p);
-                        }
-                    }
+            let Attachment::Interface(i) = *a else { continue };
+            out.direct.push(self.direct(i));
+            if let Some(it) = self.topology().interface(i) {
+                if !providers.contains(&it.provider) {
+                    providers.push(it.provider);
                 }
-                Attachment::Frontend(lb) => {
-                    if let Some(p) = self.frontend(lb, proto, port) {
-                        out.balanced.push(p);
-                    }
-                }
+                networks.push(self.network_of(it));
             }
         }
-        if !any_interface {
-            return out;
+        if providers.is_empty() {
+            return;
         }
         let mut lb_input = true;
         for p in providers {
@@ -580,7 +592,6 @@ impl<'e> Reachability<'e> {
                 AddrSet::all(),
             ));
         }
-        out
     }
 
     fn network_of(&self, it: &Interface) -> Option<NetworkId> {

@@ -3,7 +3,7 @@
 
 use crate::finding::{Because, ExposureClass, Finding, FindingKind, PathReach, ReachKind, Severity, Via};
 use crate::spec::PortRule;
-use portcullis_engine::reach::{Hop, Paths, Reach, Reachability, Verdict};
+use portcullis_engine::reach::{Hop, Reach, Reachability, Verdict};
 use portcullis_engine::{entry, evaluate, match_signature, EntryRef, Exposure, PathAdmit};
 use portcullis_model::named::{is_unrestricted, non_public, public};
 use portcullis_model::{AddrSet, Estate, InternalSource, Protocol};
@@ -245,9 +245,9 @@ fn check_target(
             Some(i) => i,
             None => {
                 let answer = evaluate(estate, t, q.protocol, q.port).and_then(|exp| {
-                    let paths = reach.paths(t, q.protocol, q.port, &exp);
-                    let path = path.get_or_insert_with(|| describe_path(estate, t).into()).clone();
-                    Answer::with_paths(estate, &exp, &paths, auth, path)
+                    Answer::with_paths(estate, reach, &exp, q, auth, || {
+                        path.get_or_insert_with(|| describe_path(estate, t).into()).clone()
+                    })
                 });
                 answers.push((key, answer));
                 answers.len() - 1
@@ -268,8 +268,7 @@ pub fn finding_for(
     auth: &Authorized,
     path: &[String],
 ) -> Option<Finding> {
-    let paths = reach.paths(exp.target, q.protocol, q.port, exp);
-    Some(Answer::with_paths(estate, exp, &paths, auth, path.into())?.finding(q))
+    Some(Answer::with_paths(estate, reach, exp, q, auth, || path.into())?.finding(q))
 }
 
 /// Everything a finding says that does not depend on the port: one answer
@@ -294,19 +293,23 @@ impl<'e> Answer<'e> {
     /// balancers bring to it, and says whether a path exists.
     fn with_paths(
         estate: &'e Estate,
+        reach: &Reachability,
         exp: &Exposure,
-        paths: &Paths,
+        q: &PortQuery,
         auth: &Authorized,
-        path: Arc<[String]>,
+        path: impl FnOnce() -> Arc<[String]>,
     ) -> Option<Answer<'e>> {
+        let mut paths = reach.through_load_balancers(exp.target, q.protocol, q.port, exp);
         let widened = paths.widen(exp);
         let seen = widened.as_ref().unwrap_or(exp);
         let c = classify(seen, auth)?;
+        // A finding: now the direct paths and what is missing.
+        reach.complete(exp.target, q.protocol, q.port, &mut paths);
         // For an undetermined answer these are the sources that may be
         // admitted: whether a path reaches them is the question.
         let verdict = paths.verdict(estate, exp.target, exp, &c.addrs);
         let lb_unknowns: Vec<String> = paths.unknowns().map(ToString::to_string).collect();
-        Answer::new(estate, seen, c, path, verdict, lb_unknowns)
+        Answer::new(estate, seen, c, path(), verdict, lb_unknowns)
     }
 
     fn new(
