@@ -89,6 +89,21 @@ def hexid(rng, n):
     return "%0*x" % (n, rng.getrandbits(4 * n))
 
 
+def meet(a, b):
+    """The sources in both token sets: 0.0.0.0/0 holds every IPv4 block
+    the generator uses; blocks are otherwise disjoint."""
+    out = set()
+    for x in a:
+        for y in b:
+            if x == y:
+                out.add(x)
+            elif x == "0.0.0.0/0" and ":" not in y:
+                out.add(y)
+            elif y == "0.0.0.0/0" and ":" not in x:
+                out.add(x)
+    return out
+
+
 def dump(path, obj):
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     tmp = path + ".tmp"
@@ -298,8 +313,8 @@ class Gen:
     # --- truth ---------------------------------------------------------------
     def truth(self):
         """(class, reach, severity) of PC100 on each app interface, or None;
-        and on each application security group no interface uses (it stands
-        for whatever it is attached to: reach unknown)."""
+        and on each security group no interface or load balancer uses (it
+        stands for whatever it is attached to: reach unknown)."""
         out = {}
         used = set()
         for e in self.enis:
@@ -309,12 +324,13 @@ class Gen:
             t = self.truth_one(e)
             if t:
                 out[e["id"]] = t
+        used.update(lb["sg"]["id"] for lb in self.lbs if lb["sg"])
         for g in self.sgs:
-            if g["id"] in used or g["kind"].startswith("lb-"):
+            if g["id"] in used:
                 continue
-            if g["kind"] in ("world4", "world6", "both"):
+            if g["kind"] in ("world4", "world6", "both", "lb-world"):
                 out[g["id"]] = ["unrestricted", "unknown", "critical"]
-            elif g["kind"] in ("narrow_in", "narrow_out"):
+            elif g["kind"] in ("narrow_in", "narrow_out", "lb-narrow"):
                 out[g["id"]] = ["public", "unknown", "high"]
         return out
 
@@ -369,12 +385,13 @@ class Gen:
             admitted = set().union(*(a for _, a in per_subnet))
             if lb["kind"] == "network":
                 # Instance targets: the client's address is preserved.
-                via = admitted & srcs
+                via = meet(admitted, srcs)
             else:
-                # The target admits the load balancer (its group, or the VPC
-                # range that holds its nodes), unless its network ACL denies
-                # every IPv4 source on the port, nodes included.
-                ok = (lb["sg"] is not None and lb["sg"]["id"] in lb_groups) or vpc_range
+                # The target admits the load balancer (its group, or an
+                # address range that holds its nodes: the VPC's, or the
+                # world's), unless its network ACL denies every IPv4 source
+                # on the port, nodes included.
+                ok = (lb["sg"] is not None and lb["sg"]["id"] in lb_groups) or vpc_range or "0.0.0.0/0" in srcs
                 via = admitted if ok and not e["subnet"]["deny_acl"] else set()
             if via:
                 lb_paths.append((lb, via, per_subnet))
@@ -404,7 +421,7 @@ class Gen:
         for lb, via, per_subnet in lb_paths:
             for s, admitted in per_subnet:
                 r, tk = self.v4_route(s["effective"])
-                for v in via & admitted:
+                for v in meet(via, admitted):
                     outcomes.append(tk if v == NARROW_IN_TAKEN else r)
         if "internet" in outcomes:
             reach = "internet"

@@ -24,8 +24,8 @@ use crate::routes::{self, Outcome, RouteSplit};
 use crate::{eval_layer, Bound, Exposure, Piece};
 use portcullis_model::named::public;
 use portcullis_model::topology::{
-    AddressFamilies, Attachment, Described, Gateway, GatewayId, Interface, InterfaceId, LoadBalancer, LoadBalancerId,
-    NetworkId, NextHop, Provider, RouteTableId, Scheme, SeenSource, SubnetId, TargetGroupId, Topology,
+    AddressFamilies, Attachment, Described, Gateway, GatewayId, Interface, InterfaceId, Listener, LoadBalancer,
+    LoadBalancerId, NetworkId, NextHop, Provider, RouteTableId, Scheme, SeenSource, SubnetId, TargetGroupId, Topology,
 };
 use portcullis_model::{AddrSet, Estate, InternalSource, Known, Protocol, Span, Target, Unknown};
 use std::collections::HashMap;
@@ -189,6 +189,16 @@ fn family_name(fam: &AddrSet) -> &'static str {
     } else {
         "IPv6"
     }
+}
+
+/// An interface's addresses for a hop: `10.0.2.20`, not `10.0.2.20/32`.
+fn addresses(set: &AddrSet) -> String {
+    let all: Vec<String> = set
+        .to_cidr_strings()
+        .into_iter()
+        .map(|c| c.strip_suffix("/32").or_else(|| c.strip_suffix("/128")).map(str::to_string).unwrap_or(c))
+        .collect();
+    all.join(", ")
 }
 
 /// A short list of blocks for a reason: `0.0.0.0/0`, `a, b and 3 more`.
@@ -601,7 +611,7 @@ impl<'e> Reachability<'e> {
     /// What `lb` admits on `listen` (its guards, its subnets' guards) and
     /// which of that its subnets route back to the internet, with the hops
     /// up to the listener.
-    fn front_side(&self, lb: &LoadBalancer, proto: Protocol, listen: u16, label: &str) -> BalancedPath {
+    fn front_side(&self, lb: &LoadBalancer, proto: Protocol, listen: u16, listener: &Listener) -> BalancedPath {
         let topology = self.topology();
         let mut out = BalancedPath::default();
         let families = match lb.families {
@@ -658,8 +668,12 @@ impl<'e> Reachability<'e> {
             ));
         }
         out.pieces.extend(own_pieces.iter().filter(|p| p.addrs.intersects(&own[1])).cloned());
-        let listener_hop =
-            Hop { kind: "listener".into(), resource: lb.id.clone(), span: None, detail: label.to_string() };
+        let listener_hop = Hop {
+            kind: "listener".into(),
+            resource: lb.id.clone(),
+            span: listener.span.clone(),
+            detail: listener.label.clone(),
+        };
         if lb.subnets.is_empty() {
             // A public frontend outside any subnet (Azure, GCP): no route of
             // the load balancer's side decides.
@@ -741,11 +755,13 @@ impl<'e> Reachability<'e> {
         if listener.protocol != proto {
             return None;
         }
-        let listen = match forward.port.or(member.port).or(group.port) {
-            Some(p) if p == port => listener.ports.runs().first()?.0,
-            Some(_) => return None,
-            None if listener.ports.contains(port) => port,
-            None => return None,
+        // The listener port, or why it is unknown.
+        let listen = match (&listener.ports, forward.port.or(member.port).or(group.port)) {
+            (_, Some(p)) if p != port => return None,
+            (Known::Known(ports), Some(_)) => Ok(ports.runs().first()?.0),
+            (Known::Known(ports), None) if ports.contains(port) => Ok(port),
+            (Known::Known(_), None) => return None,
+            (Known::Unknown(u), _) => Err(u.as_ref().clone()),
         };
         let on = format!("{}/{port}", proto.name());
         let facing = match &lb.scheme {
@@ -767,7 +783,10 @@ impl<'e> Reachability<'e> {
             Known::Known(Scheme::InternetFacing) => true,
             Known::Unknown(_) => false,
         };
-        let mut out = self.front_side(lb, proto, listen, &listener.label);
+        let mut out = match listen {
+            Ok(listen) => self.front_side(lb, proto, listen, listener),
+            Err(u) => unknown_front(lb, u),
+        };
         out.load_balancer = Some(m.lb);
         if let Known::Unknown(u) = &lb.scheme {
             out.unknowns.push(u.as_ref().clone());
@@ -849,7 +868,7 @@ impl<'e> Reachability<'e> {
                 kind: "interface".into(),
                 resource: it.id.clone(),
                 span: it.span.clone(),
-                detail: if it.private.is_empty() { String::new() } else { blocks(&it.private) },
+                detail: addresses(&it.private),
             });
             if lb.replies_by_target_routes {
                 // Replies leave by the target's own routes (direct server return).
@@ -887,8 +906,16 @@ impl<'e> Reachability<'e> {
     /// side of the path, on listeners that accept `port`.
     fn frontend(&self, lb_id: LoadBalancerId, proto: Protocol, port: u16) -> Option<BalancedPath> {
         let lb = self.topology().load_balancer(lb_id)?;
-        let listener = lb.listeners.iter().find(|l| l.protocol == proto && l.ports.contains(port))?;
-        let mut out = self.front_side(lb, proto, port, &listener.label);
+        let listens = |l: &&portcullis_model::topology::Listener| {
+            l.protocol == proto && l.ports.known().is_some_and(|p| p.contains(port))
+        };
+        let mut out = match lb.listeners.iter().find(listens) {
+            Some(listener) => self.front_side(lb, proto, port, listener),
+            None => {
+                let u = lb.listeners.iter().find_map(|l| l.ports.unknown())?;
+                unknown_front(lb, u.clone())
+            }
+        };
         out.load_balancer = Some(lb_id);
         match &lb.scheme {
             Known::Known(Scheme::InternetFacing) => {}
@@ -913,6 +940,28 @@ impl<'e> Reachability<'e> {
             }
         }
         Some(out)
+    }
+}
+
+/// The load balancer's side when the listener that forwards is not known:
+/// it may admit anything, surely nothing.
+fn unknown_front(lb: &LoadBalancer, u: Unknown) -> BalancedPath {
+    let families = match lb.families {
+        AddressFamilies::Ipv4 => v4().clone(),
+        AddressFamilies::DualStack => AddrSet::all(),
+    };
+    BalancedPath {
+        admitted_upper: families.clone(),
+        reach_upper: families,
+        missing: vec![Missing::unknown(format!("{}: {}", u.what, u.reason), AddrSet::all())],
+        hops: vec![Hop {
+            kind: "load balancer".into(),
+            resource: lb.id.clone(),
+            span: lb.span.clone(),
+            detail: lb.kind.name().into(),
+        }],
+        unknowns: vec![u],
+        ..Default::default()
     }
 }
 

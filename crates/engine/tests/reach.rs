@@ -236,7 +236,7 @@ impl World {
             node_addresses: AddrSet::empty(),
             public: Vec::new(),
             listeners: vec![Listener {
-                ports: PortSet::point(listen),
+                ports: Known::Known(PortSet::point(listen)),
                 protocol: Protocol::TCP,
                 label: format!("TCP:{listen}"),
                 span: Some(s.clone()),

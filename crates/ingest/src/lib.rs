@@ -59,6 +59,21 @@ const JSON_MARKERS: &[&str] = &[
     "\"NetworkInterfaces\"",
     "\"PrefixLists\"",
     "\"PrefixListId\"",
+    // Paths: `aws ec2 describe-route-tables`, `-subnets`, `-vpcs`, gateways,
+    // Elastic IPs; `aws elbv2` and `aws elb` load balancers.
+    "\"RouteTables\"",
+    "\"Subnets\"",
+    "\"Vpcs\"",
+    "\"InternetGateways\"",
+    "\"EgressOnlyInternetGateways\"",
+    "\"NatGateways\"",
+    "\"Addresses\"",
+    "\"LoadBalancers\"",
+    "\"Listeners\"",
+    "\"Rules\"",
+    "\"TargetGroups\"",
+    "\"TargetHealthDescriptions\"",
+    "\"LoadBalancerDescriptions\"",
     "\"format_version\"",
     "\"Cidr\"",
     // `az network nsg list/show`, `az network nic list/show`, service tags.
@@ -279,6 +294,7 @@ pub fn read_input_with(path: &str, text: &str, opts: &ReadOptions) -> FileOutcom
         if !saw_stream {
             out.aws = aws::dumps::read(&mut ctx, &root, kind);
         }
+        aws::network_dumps::mark(kind, &mut out.aws.network);
     } else if let Some(kind) = azure::dumps::kind_of(&root) {
         out.format = Some(kind);
         out.azure = azure::dumps::read(&mut ctx, &root, kind);

@@ -92,6 +92,8 @@ pub enum Described {
     /// Which targets each load balancer forwards to (ELBv2
     /// `describe-target-health`, Terraform attachments).
     LoadBalancerTargets,
+    /// Load balancer listeners (ELBv2 `describe-listeners`).
+    Listeners,
     /// Public addresses of interfaces (Elastic IPs, public IP resources).
     PublicAddresses,
 }
@@ -103,6 +105,7 @@ impl Described {
             Described::RouteTables => "route tables",
             Described::LoadBalancers => "load balancers",
             Described::LoadBalancerTargets => "load balancer targets",
+            Described::Listeners => "load balancer listeners",
             Described::PublicAddresses => "public addresses",
         }
     }
@@ -355,7 +358,9 @@ pub struct LoadBalancer {
 /// traffic to `ports` goes to target groups.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Listener {
-    pub ports: PortSet,
+    /// Unknown when the input shows that some listener forwards to a group
+    /// but not which (an ALB rule not in the input).
+    pub ports: Known<PortSet>,
     pub protocol: Protocol,
     /// `listener HTTPS:443`, `rule lbrule-web`, `forwarding rule fr-1`.
     pub label: String,

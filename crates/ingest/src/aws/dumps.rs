@@ -6,7 +6,7 @@
 //! `NetworkAclEntry`, `Instance`, `NetworkInterface`, `PrefixListEntry`.
 
 use super::facts::{parse_protocol, ports_for};
-use super::{AwsItems, Host, NetworkAcl, PrefixList, SecurityGroup};
+use super::{network_dumps, AwsItems, Host, NetworkAcl, PrefixList, SecurityGroup};
 use crate::ctx::{Ctx, Reported};
 use crate::error::ErrorKind;
 use crate::json::Node;
@@ -32,12 +32,13 @@ pub fn kind_of(root: &Node) -> Option<&'static str> {
     {
         Some("aws-prefix-lists")
     } else {
-        None
+        super::network_dumps::kind_of(root)
     }
 }
 
 /// Top-level arrays of the dumps, streamed element by element.
-pub const STREAMED_KEYS: &[&str] = &["SecurityGroups", "NetworkAcls", "Reservations", "NetworkInterfaces"];
+pub const STREAMED_KEYS: &[&str] =
+    &["SecurityGroups", "NetworkAcls", "Reservations", "NetworkInterfaces", "RouteTables", "Subnets"];
 
 /// Adapts one element of a streamed top-level array.
 pub fn read_element(ctx: &mut Ctx, key: &str, n: &Node, items: &mut AwsItems) {
@@ -47,10 +48,16 @@ pub fn read_element(ctx: &mut Ctx, key: &str, n: &Node, items: &mut AwsItems) {
         "Reservations" => {
             for i in ctx.array_field(n, "Instances") {
                 items.hosts.extend(read_instance(ctx, i));
+                items.network.nics.extend(network_dumps::nics_of_instance(ctx, i));
             }
         }
-        "NetworkInterfaces" => items.hosts.extend(read_interface(ctx, n)),
-        _ => {}
+        "NetworkInterfaces" => {
+            items.hosts.extend(read_interface(ctx, n));
+            items.network.nics.extend(network_dumps::nic_of_interface(ctx, n));
+        }
+        _ => {
+            network_dumps::read_element(ctx, key, n, &mut items.network);
+        }
     }
 }
 
@@ -73,22 +80,16 @@ pub fn read(ctx: &mut Ctx, root: &Node, kind: &str) -> AwsItems {
         }
         "aws-instances" => {
             for r in ctx.array_field(root, "Reservations") {
-                for i in ctx.array_field(r, "Instances") {
-                    if let Some(h) = read_instance(ctx, i) {
-                        items.hosts.push(h);
-                    }
-                }
+                read_element(ctx, "Reservations", r, &mut items);
             }
         }
         "aws-network-interfaces" => {
             for n in ctx.array_field(root, "NetworkInterfaces") {
-                if let Some(h) = read_interface(ctx, n) {
-                    items.hosts.push(h);
-                }
+                read_element(ctx, "NetworkInterfaces", n, &mut items);
             }
         }
         "aws-prefix-lists" => read_prefix_lists(ctx, root, &mut items),
-        _ => {}
+        other => network_dumps::read(ctx, root, other, &mut items.network),
     }
     items
 }

@@ -3,6 +3,8 @@
 
 pub mod dumps;
 pub mod facts;
+pub mod network;
+pub mod network_dumps;
 pub mod tfplan;
 
 use portcullis_model::{Entry, Span};
@@ -87,6 +89,8 @@ pub struct AwsItems {
     pub acl_associations: Vec<(String, String)>,
     pub hosts: Vec<Host>,
     pub prefix_lists: Vec<PrefixList>,
+    /// Paths: routes, gateways, interfaces, load balancers.
+    pub network: network::NetworkItems,
 }
 
 impl AwsItems {
@@ -98,5 +102,6 @@ impl AwsItems {
         self.acl_associations.extend(o.acl_associations);
         self.hosts.extend(o.hosts);
         self.prefix_lists.extend(o.prefix_lists);
+        self.network.extend(o.network);
     }
 }
