@@ -1116,7 +1116,7 @@ impl Paths {
         if internet.is_empty() {
             return Verdict {
                 reach: Reach::None,
-                reason: Some("no internet address is among the sources this finding is about".into()),
+                reason: Some("no internet address is among the sources in question".into()),
                 via: Vec::new(),
             };
         }

@@ -52,7 +52,7 @@ medium PC102 unauthorized tcp/2379 i-0fedcba9876543210
   tcp/2379 (etcd) on instance i-0fedcba9876543210 is reachable from sources outside the authorized list: 10.20.0.0/16
   sources: 10.20.0.0/16
   path:    security group sg-0e7cd0000000000aa
-  reach:   none: no internet address is among the sources this finding is about
+  reach:   none: no internet address is among the sources in question
   via:     sg-0e7cd0000000000aa (envs/prod eu/sécurité.json:8)
   because: envs/prod eu/sécurité.json:8: inbound tcp 2379-2380 from 10.20.0.0/16 (sg-0e7cd0000000000aa)
 

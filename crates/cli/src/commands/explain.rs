@@ -166,11 +166,14 @@ fn print_text(targets: &[Value]) {
                 p["verdict"].as_str().unwrap_or(""),
                 if admitted.is_empty() { "nothing".to_string() } else { admitted.join(", ") }
             );
+            // The path matters where something is admitted that should not be.
+            let finding = !matches!(p["verdict"].as_str(), Some("closed" | "authorized only"));
             match p["reach_reason"].as_str() {
+                _ if !finding => {}
                 Some(reason) => println!("    reach: {}: {reason}", p["reach"].as_str().unwrap_or("")),
                 None => println!("    reach: {}", p["reach"].as_str().unwrap_or("")),
             }
-            if let Some(line) = p["via_text"].as_str().filter(|l| !l.is_empty()) {
+            if let Some(line) = p["via_text"].as_str().filter(|l| finding && !l.is_empty()) {
                 println!("    via:   {line}");
             }
             for piece in p["pieces"].as_array().into_iter().flatten() {

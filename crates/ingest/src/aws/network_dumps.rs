@@ -149,7 +149,7 @@ fn cidr(ctx: &mut Ctx, n: &Node, key: &str) -> Option<Cidr> {
 
 fn read_vpc(ctx: &mut Ctx, n: &Node) -> Option<VpcItem> {
     let id = required(ctx, n, "VpcId", "VPC")?.to_string();
-    Some(VpcItem { aliases: vec![id.clone()], id, span: ctx.node_span(n) })
+    Some(VpcItem { aliases: vec![id.clone()], id, span: span_of(ctx, n, "VpcId") })
 }
 
 fn read_subnet(ctx: &mut Ctx, n: &Node) -> Option<SubnetItem> {
@@ -167,7 +167,7 @@ fn read_subnet(ctx: &mut Ctx, n: &Node) -> Option<SubnetItem> {
     Some(SubnetItem {
         aliases: vec![id.clone()],
         id,
-        span: ctx.node_span(n),
+        span: span_of(ctx, n, "SubnetId"),
         vpc: ctx.str_field(n, "VpcId").map(str::to_string),
         cidrs: Known::Known(cidrs),
         map_public_ip,
@@ -247,7 +247,8 @@ fn read_route_table(ctx: &mut Ctx, n: &Node, items: &mut NetworkItems) {
             items.associations.push(AssociationItem::Gateway { table: id.clone(), gateway: g.to_string() });
         }
     }
-    items.route_tables.push(RouteTableItem { aliases: vec![id.clone()], id, span: ctx.node_span(n), vpc, routes });
+    let span = span_of(ctx, n, "RouteTableId");
+    items.route_tables.push(RouteTableItem { aliases: vec![id.clone()], id, span, vpc, routes });
 }
 
 fn read_gateway(ctx: &mut Ctx, n: &Node, key: &str, kind: GatewayKind) -> Option<GatewayItem> {
@@ -261,7 +262,7 @@ fn read_gateway(ctx: &mut Ctx, n: &Node, key: &str, kind: GatewayKind) -> Option
             }
         }
     }
-    Some(GatewayItem { aliases: vec![id.clone()], id, kind, span: ctx.node_span(n), vpcs: Known::Known(vpcs) })
+    Some(GatewayItem { aliases: vec![id.clone()], id, kind, span: span_of(ctx, n, key), vpcs: Known::Known(vpcs) })
 }
 
 fn read_nat_gateway(ctx: &mut Ctx, n: &Node) -> Option<GatewayItem> {
@@ -271,7 +272,7 @@ fn read_nat_gateway(ctx: &mut Ctx, n: &Node) -> Option<GatewayItem> {
         aliases: vec![id.clone()],
         id,
         kind: GatewayKind::Nat,
-        span: ctx.node_span(n),
+        span: span_of(ctx, n, "NatGatewayId"),
         vpcs: Known::Known(vpcs),
     })
 }
@@ -435,7 +436,7 @@ fn read_load_balancer(ctx: &mut Ctx, n: &Node) -> Option<LoadBalancerItem> {
         id: name.clone().unwrap_or_else(|| arn.clone()),
         aliases: elbv2_aliases(&arn, name.as_deref()),
         kind,
-        span: ctx.node_span(n),
+        span: span_of(ctx, n, "LoadBalancerName"),
         scheme: scheme(ctx, n, "Scheme"),
         dual_stack,
         vpc: ctx.str_field(n, "VpcId").map(str::to_string),
@@ -516,7 +517,7 @@ fn read_target_group(ctx: &mut Ctx, n: &Node) -> Option<TargetGroupItem> {
     Some(TargetGroupItem {
         id: name.unwrap_or_else(|| arn.clone()),
         aliases,
-        span: ctx.node_span(n),
+        span: span_of(ctx, n, "TargetGroupName"),
         port,
         protocol: ctx.str_field(n, "Protocol").unwrap_or("TCP").to_string(),
         target_type: ctx.str_field(n, "TargetType").unwrap_or("instance").to_string(),
@@ -585,7 +586,7 @@ fn read_classic(ctx: &mut Ctx, n: &Node) -> Option<LoadBalancerItem> {
         aliases: vec![name.clone()],
         id: name,
         kind: LoadBalancerKind::AwsClassic,
-        span: ctx.node_span(n),
+        span: span_of(ctx, n, "LoadBalancerName"),
         scheme: scheme(ctx, n, "Scheme"),
         dual_stack: false,
         vpc: ctx.str_field(n, "VPCId").map(str::to_string),

@@ -263,7 +263,7 @@ pub fn odd_path_pc102() -> Finding {
         unknown: Vec::new(),
         reach: Some(Arc::new(PathReach {
             reach: ReachKind::None,
-            reason: Some("no internet address is among the sources this finding is about".into()),
+            reason: Some("no internet address is among the sources in question".into()),
             via: vec![via(
                 "security group",
                 "sg-0e7cd0000000000aa",
