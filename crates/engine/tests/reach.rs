@@ -582,3 +582,20 @@ fn a_load_balancer_in_subnets_without_an_internet_route_is_no_path() {
     // What the rules admit is still counted: a latent exposure.
     assert!(widened.lower.addrs.contains_set(&AddrSet::all_v4()));
 }
+
+#[test]
+fn a_listener_the_input_does_not_show_is_unknown() {
+    // The group is used by the ALB, but no listener or rule in the input
+    // names it: some rule does, on a port the input does not say.
+    let (mut w, t) = behind_alb(Source::Group("sg-alb"));
+    let u = Unknown {
+        what: "which listener of alb-1 forwards to tg-alb-1".into(),
+        reason: "its rules are not in the input".into(),
+        span: span(3),
+    };
+    w.estate.topology.load_balancers[0].listeners[0].ports = Known::from_unknown(u);
+    let (v, widened) = ask(&w.estate, t, 10257);
+    assert_eq!(v.reach, Reach::Unknown, "{v:?}");
+    assert!(v.reason.expect("a reason").contains("its rules are not in the input"));
+    assert!(widened.lower.addrs.is_empty() && !widened.upper().addrs.is_empty(), "only possibly admitted");
+}
