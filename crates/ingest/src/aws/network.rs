@@ -18,6 +18,9 @@ use portcullis_model::topology::{
 use portcullis_model::{AddrSet, Cidr, Estate, Known, LayerId, Origin, PortSet, Protocol, Span, Unknown};
 use std::collections::BTreeMap;
 
+/// Tables of ids: FNV-hashed (ids are short; SipHash showed in profiles).
+type HashMap<K, V> = std::collections::HashMap<K, V, crate::json::BuildFnv>;
+
 /// A VPC.
 #[derive(Clone, Debug)]
 pub struct VpcItem {
@@ -294,8 +297,8 @@ impl NetworkItems {
 }
 
 /// Index of names to positions; the first item to claim a name keeps it.
-fn index<'a>(names: impl Iterator<Item = (usize, &'a str)>) -> BTreeMap<String, usize> {
-    let mut out = BTreeMap::new();
+fn index<'a>(names: impl Iterator<Item = (usize, &'a str)>) -> HashMap<String, usize> {
+    let mut out = HashMap::default();
     for (i, n) in names {
         out.entry(n.to_string()).or_insert(i);
     }
@@ -324,15 +327,15 @@ pub fn assemble(net: NetworkItems, built: Built, estate: &mut Estate) {
         t: std::mem::take(&mut estate.topology),
         net: &net,
         built: &built,
-        network_by: BTreeMap::new(),
-        subnet_by: BTreeMap::new(),
-        table_by: BTreeMap::new(),
-        gateway_by: BTreeMap::new(),
-        interface_by: BTreeMap::new(),
-        instance_interfaces: BTreeMap::new(),
-        interface_by_address: BTreeMap::new(),
-        balancer_nodes: BTreeMap::new(),
-        addresses: BTreeMap::new(),
+        network_by: HashMap::default(),
+        subnet_by: HashMap::default(),
+        table_by: HashMap::default(),
+        gateway_by: HashMap::default(),
+        interface_by: HashMap::default(),
+        instance_interfaces: HashMap::default(),
+        interface_by_address: HashMap::default(),
+        balancer_nodes: HashMap::default(),
+        addresses: HashMap::default(),
     };
     for a in &net.addresses {
         for to in [&a.interface, &a.instance].into_iter().flatten().filter(|s| !s.is_empty()) {
@@ -358,17 +361,17 @@ struct Builder<'a> {
     t: portcullis_model::Topology,
     net: &'a NetworkItems,
     built: &'a Built<'a>,
-    network_by: BTreeMap<String, NetworkId>,
-    subnet_by: BTreeMap<String, SubnetId>,
-    table_by: BTreeMap<String, RouteTableId>,
-    gateway_by: BTreeMap<String, GatewayId>,
+    network_by: HashMap<String, NetworkId>,
+    subnet_by: HashMap<String, SubnetId>,
+    table_by: HashMap<String, RouteTableId>,
+    gateway_by: HashMap<String, GatewayId>,
     /// Interfaces by id, by instance (primary first) and by private address.
-    interface_by: BTreeMap<String, InterfaceId>,
-    instance_interfaces: BTreeMap<String, Vec<(Option<u32>, InterfaceId)>>,
-    interface_by_address: BTreeMap<String, Vec<(Option<NetworkId>, InterfaceId)>>,
-    balancer_nodes: BTreeMap<String, Vec<String>>,
+    interface_by: HashMap<String, InterfaceId>,
+    instance_interfaces: HashMap<String, Vec<(Option<u32>, InterfaceId)>>,
+    interface_by_address: HashMap<String, Vec<(Option<NetworkId>, InterfaceId)>>,
+    balancer_nodes: HashMap<String, Vec<String>>,
     /// Elastic IPs by the interface or instance they are associated with.
-    addresses: BTreeMap<&'a str, &'a AddressItem>,
+    addresses: HashMap<&'a str, &'a AddressItem>,
 }
 
 impl Builder<'_> {
@@ -626,7 +629,7 @@ impl Builder<'_> {
 
     fn interfaces(&mut self) {
         let net = self.net;
-        let mut nics_of: BTreeMap<&str, Vec<&NicItem>> = BTreeMap::new();
+        let mut nics_of: HashMap<&str, Vec<&NicItem>> = HashMap::default();
         for n in &net.nics {
             nics_of.entry(n.host.as_str()).or_default().push(n);
             if let Some(lb) = &n.balancer {
@@ -705,11 +708,23 @@ impl Builder<'_> {
         });
         let id = InterfaceId::at(self.t.interfaces.len() - 1);
         self.interface_by.insert(nic.id.clone(), id);
+        // Lookups first: most keys are new, but cloning a key only to find
+        // it present costs an allocation per interface.
         for a in &host.aliases {
-            self.instance_interfaces.entry(a.clone()).or_default().push((nic.device_index, id));
+            match self.instance_interfaces.get_mut(a.as_str()) {
+                Some(list) => list.push((nic.device_index, id)),
+                None => {
+                    self.instance_interfaces.insert(a.clone(), vec![(nic.device_index, id)]);
+                }
+            }
         }
         for p in &nic.private {
-            self.interface_by_address.entry(p.clone()).or_default().push((network, id));
+            match self.interface_by_address.get_mut(p.as_str()) {
+                Some(list) => list.push((network, id)),
+                None => {
+                    self.interface_by_address.insert(p.clone(), vec![(network, id)]);
+                }
+            }
         }
         id
     }
