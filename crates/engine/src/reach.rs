@@ -29,7 +29,7 @@ use portcullis_model::topology::{
 };
 use portcullis_model::{AddrSet, Estate, InternalSource, Known, Protocol, Span, Target, Unknown};
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// One hop of a path, as findings show it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,6 +63,35 @@ impl Missing {
     }
 }
 
+/// Sources of one family that a subnet's routes send back to the
+/// internet: the same for every interface of the subnet, so shared.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoutePart {
+    pub lower: AddrSet,
+    pub upper: AddrSet,
+    /// The gateway and route hops that carry each part.
+    pub legs: Vec<(AddrSet, Vec<Hop>)>,
+    pub missing: Vec<Missing>,
+}
+
+impl RoutePart {
+    fn unknown(missing: Missing) -> Arc<RoutePart> {
+        Arc::new(RoutePart { upper: missing.scope.clone(), missing: vec![missing], ..Default::default() })
+    }
+
+    /// Both families' parts as one.
+    fn join(parts: &[Arc<RoutePart>]) -> RoutePart {
+        let mut out = RoutePart::default();
+        for p in parts {
+            out.lower.union_in_place(&p.lower);
+            out.upper.union_in_place(&p.upper);
+            out.legs.extend(p.legs.iter().cloned());
+            out.missing.extend(p.missing.iter().cloned());
+        }
+        out
+    }
+}
+
 /// Internet sources routed to one interface through its public addresses,
 /// before the target's guard layers.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -70,11 +99,24 @@ pub struct DirectPath {
     pub interface: Option<InterfaceId>,
     pub lower: AddrSet,
     pub upper: AddrSet,
-    /// The gateway and route hops that carry each part.
-    pub legs: Vec<(AddrSet, Vec<Hop>)>,
+    /// The routes of each family that has (or may have) a public address.
+    pub routes: Vec<Arc<RoutePart>>,
     /// The public address hop of each family that has one.
     pub public: Vec<(AddrSet, Hop)>,
+    /// What the interface itself lacks (a public address).
     pub missing: Vec<Missing>,
+}
+
+impl DirectPath {
+    /// The gateway and route hops that carry each part.
+    pub fn legs(&self) -> impl Iterator<Item = &(AddrSet, Vec<Hop>)> {
+        self.routes.iter().flat_map(|r| r.legs.iter())
+    }
+
+    /// Everything missing on this path.
+    pub fn all_missing(&self) -> impl Iterator<Item = &Missing> {
+        self.missing.iter().chain(self.routes.iter().flat_map(|r| r.missing.iter()))
+    }
 }
 
 /// Internet sources that reach the target through one load balancer
@@ -171,6 +213,15 @@ pub struct Reachability<'e> {
     tagged: Vec<bool>,
     members: HashMap<InterfaceId, Vec<Membership>>,
     open: Vec<OpenForward>,
+    /// Each route table's part for each family (IPv4, IPv6), computed once:
+    /// most interfaces share a handful of tables.
+    parts: Vec<[OnceLock<Arc<RoutePart>>; 2]>,
+    /// Whether some gateway routes inbound traffic by its own table: then
+    /// a part depends on the interface's address and is not shared.
+    ingress_routing: bool,
+    /// A load balancer's side of the path per listener and port, computed
+    /// once for all its targets.
+    fronts: Mutex<HashMap<(LoadBalancerId, usize, u16, Protocol), Arc<BalancedPath>>>,
 }
 
 fn v4() -> &'static AddrSet {
@@ -283,6 +334,9 @@ impl<'e> Reachability<'e> {
             tagged: topology.route_tables.iter().map(|t| t.routes.iter().any(|r| !r.tags.is_empty())).collect(),
             members,
             open,
+            parts: (0..topology.route_tables.len()).map(|_| [OnceLock::new(), OnceLock::new()]).collect(),
+            ingress_routing: topology.gateways.iter().any(|g| g.ingress_route_table.is_some()),
+            fronts: Mutex::new(HashMap::new()),
         }
     }
 
@@ -314,9 +368,10 @@ impl<'e> Reachability<'e> {
         Some(cell.get_or_init(|| Arc::new(routes::split(self.topology(), t, |_| true))).clone())
     }
 
-    /// Sources of family `fam` routed to the internet from `subnet`, the
-    /// hops that carry them, and what is missing. `to` is where inbound
-    /// traffic is delivered (for a gateway route table), `who` names it.
+    /// Sources of family `fam` (one family, or every address) routed to the
+    /// internet from `subnet`, the hops that carry them, and what is
+    /// missing. `to` is where inbound traffic is delivered (for a gateway
+    /// route table), `who` names it.
     fn route_part(
         &self,
         provider: Provider,
@@ -325,21 +380,17 @@ impl<'e> Reachability<'e> {
         to: &AddrSet,
         who: &str,
         fam: &AddrSet,
-    ) -> DirectPath {
+    ) -> Arc<RoutePart> {
         let topology = self.topology();
-        let mut out = DirectPath::default();
         let subnet = match subnet {
             Known::Known(s) => *s,
             Known::Unknown(u) => {
-                out.upper = fam.clone();
-                out.missing
-                    .push(Missing::unknown(format!("the subnet of {who} is unknown: {}", u.reason), fam.clone()));
-                return out;
+                let text = format!("the subnet of {who} is unknown: {}", u.reason);
+                return RoutePart::unknown(Missing::unknown(text, fam.clone()));
             }
         };
         let subnet_name = topology.subnet(subnet).map(|s| s.id.as_str()).unwrap_or("its subnet");
         let Some(table) = topology.route_table_of(subnet) else {
-            out.upper = fam.clone();
             let text = if topology.has(provider, Described::RouteTables) {
                 let network = topology.subnet(subnet).and_then(|s| s.network).and_then(|n| topology.network(n));
                 match network {
@@ -356,9 +407,30 @@ impl<'e> Reachability<'e> {
                     provider_hint(provider, Described::RouteTables)
                 )
             };
-            out.missing.push(Missing::unknown(text, fam.clone()));
-            return out;
+            return RoutePart::unknown(Missing::unknown(text, fam.clone()));
         };
+        let shared = !self.ingress_routing && !self.tagged.get(table.index()).copied().unwrap_or(false);
+        let mut parts = Vec::with_capacity(2);
+        for (k, f) in [v4(), v6()].into_iter().enumerate() {
+            if !fam.intersects(f) {
+                continue;
+            }
+            let part = match self.parts.get(table.index()).filter(|_| shared) {
+                Some(cells) => cells[k].get_or_init(|| Arc::new(self.table_part(table, tags, to, who, f))).clone(),
+                None => Arc::new(self.table_part(table, tags, to, who, f)),
+            };
+            parts.push(part);
+        }
+        match parts.len() {
+            1 => parts.pop().unwrap_or_default(),
+            _ => Arc::new(RoutePart::join(&parts)),
+        }
+    }
+
+    /// What `table` does with sources of family `fam`.
+    fn table_part(&self, table: RouteTableId, tags: &[String], to: &AddrSet, who: &str, fam: &AddrSet) -> RoutePart {
+        let topology = self.topology();
+        let mut out = RoutePart::default();
         let Some(split) = self.split(table, tags) else { return out };
         let Some(rt) = topology.route_table(table) else { return out };
         out.lower = split.internet_lower.intersect(fam);
@@ -504,8 +576,7 @@ impl<'e> Reachability<'e> {
                 out.lower.union_in_place(&part.lower);
             }
             out.upper.union_in_place(&part.upper);
-            out.legs.extend(part.legs);
-            out.missing.extend(part.missing);
+            out.routes.push(part);
             if let Some(h) = hop {
                 out.public.push((fam.clone(), h));
             }
@@ -606,6 +677,25 @@ impl<'e> Reachability<'e> {
 
     fn network_of(&self, it: &Interface) -> Option<NetworkId> {
         it.subnet.known().and_then(|s| self.topology().subnet(*s)).and_then(|s| s.network)
+    }
+
+    /// The load balancer's side for `listener` on `listen`, computed once.
+    fn front(&self, lb: LoadBalancerId, listener: usize, proto: Protocol, listen: u16) -> BalancedPath {
+        let key = (lb, listener, listen, proto);
+        if let Some(f) = self.fronts.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return (*f).clone();
+        }
+        let (Some(l), Some(li)) = (
+            self.topology().load_balancer(lb),
+            self.topology().load_balancer(lb).and_then(|l| l.listeners.get(listener)),
+        ) else {
+            return BalancedPath::default();
+        };
+        let f = Arc::new(self.front_side(l, proto, listen, li));
+        if let Ok(mut m) = self.fronts.lock() {
+            m.insert(key, f.clone());
+        }
+        (*f).clone()
     }
 
     /// What `lb` admits on `listen` (its guards, its subnets' guards) and
@@ -725,8 +815,9 @@ impl<'e> Reachability<'e> {
                 hops.extend(guard_hops);
                 chosen = Some((has, hops));
             }
-            out.missing
-                .extend(route.missing.into_iter().map(|m| Missing { text: format!("for {}: {}", lb.id, m.text), ..m }));
+            out.missing.extend(
+                route.missing.iter().map(|m| Missing { text: format!("for {}: {}", lb.id, m.text), ..m.clone() }),
+            );
         }
         out.hops = chosen.map(|(_, h)| h).unwrap_or_default();
         out.hops.push(lb_hop);
@@ -784,7 +875,7 @@ impl<'e> Reachability<'e> {
             Known::Unknown(_) => false,
         };
         let mut out = match listen {
-            Ok(listen) => self.front_side(lb, proto, listen, listener),
+            Ok(listen) => self.front(m.lb, m.listener, proto, listen),
             Err(u) => unknown_front(lb, u),
         };
         out.load_balancer = Some(m.lb);
@@ -875,7 +966,7 @@ impl<'e> Reachability<'e> {
                 let route = self.route_part(it.provider, &it.subnet, &it.tags, &it.private, &it.id, &AddrSet::all());
                 out.reach_lower = out.reach_lower.intersect(&route.lower);
                 out.reach_upper = out.reach_upper.intersect(&route.upper);
-                out.missing.extend(route.missing);
+                out.missing.extend(route.missing.iter().cloned());
             }
         }
         out.hops.extend(target_hops(self.estate, target, &target_pieces, &layer_set, names, last..target.path.len()));
@@ -1123,7 +1214,7 @@ impl Paths {
         let last = t.path.len().saturating_sub(1);
         let direct_via = |d: &DirectPath, reached: &AddrSet| -> Vec<Hop> {
             let mut via: Vec<Hop> =
-                d.legs.iter().find(|(p, _)| p.intersects(reached)).map(|(_, h)| h.clone()).unwrap_or_default();
+                d.legs().find(|(p, _)| p.intersects(reached)).map(|(_, h)| h.clone()).unwrap_or_default();
             let pieces = &exp.upper().pieces;
             via.extend(target_hops(estate, t, pieces, reached, &[], 0..last));
             if let Some((_, h)) = d.public.iter().find(|(f, _)| f.intersects(reached)) {
@@ -1150,7 +1241,8 @@ impl Paths {
         for d in &self.direct {
             let reached = d.upper.intersect(&exp.upper().addrs).intersect(&internet);
             if !reached.is_empty() {
-                let reason = first_unknown(&d.missing).or_else(|| first_unknown(&self.missing));
+                let own: Vec<Missing> = d.all_missing().cloned().collect();
+                let reason = first_unknown(&own).or_else(|| first_unknown(&self.missing));
                 return Verdict { reach: Reach::Unknown, reason, via: direct_via(d, &reached) };
             }
         }
@@ -1177,7 +1269,7 @@ impl Paths {
         for m in self
             .direct
             .iter()
-            .flat_map(|d| d.missing.iter())
+            .flat_map(|d| d.all_missing())
             .chain(self.balanced.iter().flat_map(|b| b.missing.iter()))
             .chain(self.missing.iter())
             .filter(concerns)
