@@ -202,6 +202,10 @@ struct OpenForward {
     what: String,
 }
 
+/// A load balancer, one of its listeners, the port it listens on, the
+/// protocol.
+type FrontKey = (LoadBalancerId, usize, u16, Protocol);
+
 /// Reachability over one estate: indexes built once, route tables split
 /// once each (lazily, from any thread).
 pub struct Reachability<'e> {
@@ -221,7 +225,7 @@ pub struct Reachability<'e> {
     ingress_routing: bool,
     /// A load balancer's side of the path per listener and port, computed
     /// once for all its targets.
-    fronts: Mutex<HashMap<(LoadBalancerId, usize, u16, Protocol), Arc<BalancedPath>>>,
+    fronts: Mutex<HashMap<FrontKey, Arc<BalancedPath>>>,
 }
 
 fn v4() -> &'static AddrSet {

@@ -10,7 +10,7 @@ use portcullis_model::{
     Action, Cidr, Entry, Estate, Known, Layer, LayerKind, Origin, PortSet, ProtoMatch, Protocol, Sources, Span, Step,
     Target,
 };
-use portcullis_rules::catalog;
+use portcullis_rules::registry as catalog;
 use portcullis_rules::{check_estate, Authorized, ExposureClass, PortQuery, ReachKind, Severity};
 use std::sync::Arc;
 
