@@ -17,7 +17,7 @@ under_test() {
     test -x "$src" || { echo "$0: $src was not built" >&2; exit 1; }
     mkdir -p bench/out
     BIN=bench/out/$1
-    cp "$src" "$BIN"
+    [[ "$src" -ef "$BIN" ]] || cp "$src" "$BIN"
     local from
     if [[ "$src" == target/release/portcullis ]]; then
         from="built from commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo ' + uncommitted changes' || true)"
