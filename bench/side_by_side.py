@@ -81,8 +81,8 @@ def main():
                     r + 1, scan, b, res["wall_s"], res["user_s"] + res["sys_s"], res["max_rss_kib"] / 1024))
     print("load average after: %s" % load())
     print()
-    print("| scan | binary | wall median s | wall min s | cpu median s | peak RSS MiB |")
-    print("|---|---|---:|---:|---:|---:|")
+    print("| scan | binary | wall median s | wall min s | cpu median s | cpu min s | peak RSS median MiB | peak RSS max MiB |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
     summary = {}
     for scan, _ in scans:
         for b in ("old", "new"):
@@ -91,16 +91,20 @@ def main():
                 "wall_med": statistics.median(x["wall_s"] for x in rs),
                 "wall_min": min(x["wall_s"] for x in rs),
                 "cpu_med": statistics.median(x["user_s"] + x["sys_s"] for x in rs),
+                "cpu_min": min(x["user_s"] + x["sys_s"] for x in rs),
+                "rss_med": statistics.median(x["max_rss_kib"] for x in rs) / 1024,
                 "rss_max": max(x["max_rss_kib"] for x in rs) / 1024,
             }
             summary[(scan, b)] = s
-            print("| %s | %s | %.3f | %.3f | %.3f | %.1f |" % (scan, b, s["wall_med"], s["wall_min"], s["cpu_med"], s["rss_max"]))
+            print("| %s | %s | %.3f | %.3f | %.3f | %.3f | %.1f | %.1f |" % (
+                scan, b, s["wall_med"], s["wall_min"], s["cpu_med"], s["cpu_min"], s["rss_med"], s["rss_max"]))
     print()
     for scan, _ in scans:
         o, n = summary[(scan, "old")], summary[(scan, "new")]
-        print("%s new/old: wall median x%.3f, wall min x%.3f, cpu median x%.3f, peak RSS x%.3f" % (
-            scan, n["wall_med"] / o["wall_med"], n["wall_min"] / o["wall_min"], n["cpu_med"] / o["cpu_med"],
-            n["rss_max"] / o["rss_max"]))
+        print("%s new/old: wall median x%.3f, wall min x%.3f, cpu median x%.3f, cpu min x%.3f, "
+              "peak RSS median x%.3f, max x%.3f" % (
+                  scan, n["wall_med"] / o["wall_med"], n["wall_min"] / o["wall_min"], n["cpu_med"] / o["cpu_med"],
+                  n["cpu_min"] / o["cpu_min"], n["rss_med"] / o["rss_med"], n["rss_max"] / o["rss_max"]))
     shutil.rmtree(tmp, ignore_errors=True)
 
 
