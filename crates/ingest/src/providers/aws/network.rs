@@ -19,7 +19,7 @@ use portcullis_model::{AddrSet, Cidr, Estate, Known, LayerId, Origin, PortSet, P
 use std::collections::BTreeMap;
 
 /// Tables of ids: FNV-hashed (ids are short; SipHash showed in profiles).
-type HashMap<K, V> = std::collections::HashMap<K, V, crate::json::BuildFnv>;
+type HashMap<K, V> = std::collections::HashMap<K, V, portcullis_syntax::json::BuildFnv>;
 
 /// A VPC.
 #[derive(Clone, Debug)]
