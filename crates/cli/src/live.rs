@@ -94,8 +94,13 @@ impl Inputs {
         Ok(Inputs { paths, cloud: Some(cloud) })
     }
 
-    pub fn reading<'a>(&'a self, terraform: &'a TerraformInputs, options: &'a ReadOptions) -> Reading<'a> {
-        Reading { paths: &self.paths, terraform, options, cloud: self.cloud.as_ref() }
+    pub fn reading<'a>(
+        &'a self,
+        terraform: &'a TerraformInputs,
+        options: &'a ReadOptions,
+        parameter_files: &'a [PathBuf],
+    ) -> Reading<'a> {
+        Reading { paths: &self.paths, terraform, options, parameter_files, cloud: self.cloud.as_ref() }
     }
 }
 

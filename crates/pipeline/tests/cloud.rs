@@ -48,7 +48,13 @@ fn scan(paths: &[PathBuf], cloud: Option<&CloudDocuments>) -> Run {
         })
         .collect();
     portcullis_pipeline::scan(&ScanRequest {
-        reading: Reading { paths, terraform: &TerraformInputs::default(), options: &ReadOptions::default(), cloud },
+        reading: Reading {
+            paths,
+            terraform: &TerraformInputs::default(),
+            options: &ReadOptions::default(),
+            parameter_files: &[],
+            cloud,
+        },
         queries: &queries,
         authorized: &Authorized::default(),
         timings: false,

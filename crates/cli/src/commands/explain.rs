@@ -21,7 +21,7 @@ pub fn run(args: ExplainArgs) -> Result<u8> {
     let options = settings::read_options(&args.common)?;
     let inputs = Inputs::read(&args.common)?;
     let explanation = explain(&ExplainRequest {
-        reading: inputs.reading(&terraform, &options),
+        reading: inputs.reading(&terraform, &options, &args.common.parameters),
         queries: &queries,
         authorized: &s.authorized,
         target: args.target.as_deref(),

@@ -41,7 +41,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     let options = settings::read_options(&args.common)?;
     let inputs = Inputs::read(&args.common)?;
     let run = scan(&ScanRequest {
-        reading: inputs.reading(&terraform, &options),
+        reading: inputs.reading(&terraform, &options, &args.common.parameters),
         queries: &settings.queries,
         authorized: &settings.authorized,
         timings: std::env::var_os("PORTCULLIS_TIMINGS").is_some(),
