@@ -171,6 +171,7 @@ fn read_subnet(ctx: &mut Context, n: &Node) -> Option<SubnetItem> {
         vpc: ctx.str_field(n, "VpcId").map(str::to_string),
         cidrs: Known::Known(cidrs),
         map_public_ip,
+        assign_ipv6: Known::Known(ctx.bool_field(n, "AssignIpv6AddressOnCreation").unwrap_or(false)),
     })
 }
 
@@ -349,6 +350,8 @@ pub fn nic_of_interface(ctx: &mut Context, n: &Node) -> Option<NicItem> {
         device_index: device_index.and_then(|d| u32::try_from(d).ok()),
         balancer,
         id,
+        v4_by_subnet: false,
+        v6_by_subnet: false,
     })
 }
 
@@ -382,6 +385,8 @@ pub fn nics_of_instance(ctx: &mut Context, i: &Node) -> Vec<NicItem> {
             public_v6: ipv6(ctx, i),
             device_index: Some(0),
             balancer: None,
+            v4_by_subnet: false,
+            v6_by_subnet: false,
         });
     }
     out
