@@ -62,6 +62,25 @@ pub enum RouteTarget {
     Unknown(Unknown),
 }
 
+/// Builds a route target from the id a field holds.
+pub type MakeTarget = fn(String) -> RouteTarget;
+
+/// The target fields of a route in the EC2 API's names (CLI dumps and
+/// CloudFormation use them alike), the more specific first: a route to an
+/// instance also names its interface.
+pub const ROUTE_TARGET_FIELDS: &[(&str, MakeTarget)] = &[
+    ("EgressOnlyInternetGatewayId", RouteTarget::EgressOnly),
+    ("NatGatewayId", RouteTarget::Nat),
+    ("TransitGatewayId", RouteTarget::TransitGateway),
+    ("VpcPeeringConnectionId", RouteTarget::Peering),
+    ("InstanceId", RouteTarget::Instance),
+    ("NetworkInterfaceId", RouteTarget::Interface),
+    ("LocalGatewayId", RouteTarget::LocalGateway),
+    ("CarrierGatewayId", RouteTarget::CarrierGateway),
+    ("CoreNetworkArn", RouteTarget::CoreNetwork),
+    ("GatewayId", RouteTarget::Gateway),
+];
+
 /// Where a route goes to.
 #[derive(Clone, Debug)]
 pub enum Destination {

@@ -16,8 +16,9 @@
 use super::{Properties, Reader};
 use crate::languages::cloudformation::intrinsics::{integer, why_unknown, SINGLE_ID_ATTRS};
 use crate::providers::aws::network::{
-    AddressItem, AssociationItem, ClassicListener, Destination, GatewayItem, ListenerItem, LoadBalancerItem, NicItem,
-    RouteItem, RouteTableItem, RouteTarget, SubnetItem, TargetGroupItem, TargetItem, VpcItem,
+    AddressItem, AssociationItem, ClassicListener, Destination, GatewayItem, ListenerItem, LoadBalancerItem,
+    MakeTarget, NicItem, RouteItem, RouteTableItem, RouteTarget, SubnetItem, TargetGroupItem, TargetItem, VpcItem,
+    ROUTE_TARGET_FIELDS,
 };
 use portcullis_model::topology::{Described, GatewayKind, LoadBalancerKind, PublicAddress, Scheme};
 use portcullis_model::{AddrSet, Cidr, Known, Span, Unknown};
@@ -397,22 +398,11 @@ impl Reader<'_, '_> {
             self.error(span, format!("route {logical} has no destination (`DestinationCidrBlock`, …)"));
             return None;
         };
-        type Make = fn(String) -> RouteTarget;
-        const FIELDS: &[(&str, Make)] = &[
-            ("EgressOnlyInternetGatewayId", RouteTarget::EgressOnly),
-            ("NatGatewayId", RouteTarget::Nat),
-            ("TransitGatewayId", RouteTarget::TransitGateway),
-            ("VpcPeeringConnectionId", RouteTarget::Peering),
-            ("InstanceId", RouteTarget::Instance),
-            ("NetworkInterfaceId", RouteTarget::Interface),
-            ("LocalGatewayId", RouteTarget::LocalGateway),
-            ("CarrierGatewayId", RouteTarget::CarrierGateway),
-            ("CoreNetworkArn", RouteTarget::CoreNetwork),
-            ("VpcEndpointId", RouteTarget::Gateway),
-            ("GatewayId", RouteTarget::Gateway),
-        ];
         let mut target = None;
-        for (k, make) in FIELDS {
+        // An endpoint is a property of its own here; in the API it is a
+        // `GatewayId` starting `vpce-`. A route sets one target.
+        let endpoint = [("VpcEndpointId", RouteTarget::Gateway as MakeTarget)];
+        for (k, make) in ROUTE_TARGET_FIELDS.iter().chain(&endpoint) {
             let v = self.prop(props, k);
             match self.name_of(v.as_ref()) {
                 None => continue,

@@ -15,7 +15,7 @@ use crate::providers::aws::facts;
 use crate::providers::aws::network::{
     AddressItem, AssociationItem, ClassicListener, Destination, GatewayItem, ListenerItem, LoadBalancerItem,
     NetworkItems, NicItem, RouteItem, RouteTableItem, RouteTarget, SubnetItem, TargetGroupItem, TargetItem,
-    TargetsItem, VpcItem,
+    TargetsItem, VpcItem, ROUTE_TARGET_FIELDS,
 };
 use portcullis_model::named::public;
 use portcullis_model::topology::{Described, GatewayKind, LoadBalancerKind, PublicAddress, Scheme};
@@ -177,22 +177,7 @@ fn read_subnet(ctx: &mut Context, n: &Node) -> Option<SubnetItem> {
 
 /// The target of a route, from whichever target field it has.
 fn route_target(ctx: &mut Context, r: &Node, span: &Span) -> RouteTarget {
-    type Make = fn(String) -> RouteTarget;
-    // The more specific field first: a route to an instance also names its
-    // interface.
-    const FIELDS: &[(&str, Make)] = &[
-        ("EgressOnlyInternetGatewayId", RouteTarget::EgressOnly),
-        ("NatGatewayId", RouteTarget::Nat),
-        ("TransitGatewayId", RouteTarget::TransitGateway),
-        ("VpcPeeringConnectionId", RouteTarget::Peering),
-        ("InstanceId", RouteTarget::Instance),
-        ("NetworkInterfaceId", RouteTarget::Interface),
-        ("LocalGatewayId", RouteTarget::LocalGateway),
-        ("CarrierGatewayId", RouteTarget::CarrierGateway),
-        ("CoreNetworkArn", RouteTarget::CoreNetwork),
-        ("GatewayId", RouteTarget::Gateway),
-    ];
-    for (key, make) in FIELDS {
+    for (key, make) in ROUTE_TARGET_FIELDS {
         if let Some(v) = ctx.str_field(r, key) {
             return make(v.to_string());
         }
