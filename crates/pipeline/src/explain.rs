@@ -7,6 +7,7 @@ use crate::scan::Reading;
 use crate::Format;
 use portcullis_engine::reach::Reachability;
 use portcullis_engine::{entry, evaluate, EntryRef, Exposure};
+use portcullis_files::display::escape;
 use portcullis_model::{AddrSet, Estate};
 use portcullis_report::text::draw_path;
 use portcullis_report::ReportError;
@@ -103,7 +104,7 @@ impl Explanation {
         }
         write_text(&self.targets, out)?;
         for e in &self.errors {
-            writeln!(out, "error: {}:{}:{}: {}", e.file, e.line, e.column, e.message)?;
+            writeln!(out, "error: {}:{}:{}: {}", escape(&e.file), e.line, e.column, escape(&e.message))?;
         }
         Ok(())
     }
@@ -170,29 +171,28 @@ pub fn explain(request: &ExplainRequest) -> Result<Explanation, Error> {
     Ok(Explanation { targets, errors })
 }
 
+/// A string member as text shows it: control characters from the inputs
+/// escaped (`portcullis_files::display`).
+fn shown(v: &Value) -> std::borrow::Cow<'_, str> {
+    escape(v.as_str().unwrap_or(""))
+}
+
 fn write_text(targets: &[Value], out: &mut dyn Write) -> io::Result<()> {
     for t in targets {
-        writeln!(
-            out,
-            "{} {}  ({}:{})",
-            t["kind"].as_str().unwrap_or(""),
-            t["target"].as_str().unwrap_or(""),
-            t["file"].as_str().unwrap_or(""),
-            t["line"]
-        )?;
+        writeln!(out, "{} {}  ({}:{})", shown(&t["kind"]), shown(&t["target"]), shown(&t["file"]), t["line"])?;
         let path: Vec<&str> =
             t["path"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
-        writeln!(out, "  path: {}", path.join(" -> "))?;
+        writeln!(out, "  path: {}", escape(&path.join(" -> ")))?;
         for p in t["ports"].as_array().into_iter().flatten() {
             let admitted: Vec<&str> =
                 p["admitted"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
             writeln!(
                 out,
                 "  {}/{}: {} — admits {}",
-                p["protocol"].as_str().unwrap_or(""),
+                shown(&p["protocol"]),
                 p["port"],
-                p["verdict"].as_str().unwrap_or(""),
-                if admitted.is_empty() { "nothing".to_string() } else { admitted.join(", ") }
+                shown(&p["verdict"]),
+                if admitted.is_empty() { "nothing".to_string() } else { escape(&admitted.join(", ")).into_owned() }
             )?;
             // The path matters where something is admitted that should not be.
             let finding = !matches!(p["verdict"].as_str(), Some("closed" | "authorized only"));
@@ -211,7 +211,7 @@ fn write_text(targets: &[Value], out: &mut dyn Write) -> io::Result<()> {
                 write_piece("denied ", piece, out)?;
             }
             for u in p["unknown"].as_array().into_iter().flatten() {
-                writeln!(out, "    unknown: {}", u.as_str().unwrap_or(""))?;
+                writeln!(out, "    unknown: {}", shown(u))?;
             }
         }
         writeln!(out)?;
@@ -223,14 +223,14 @@ fn write_text(targets: &[Value], out: &mut dyn Write) -> io::Result<()> {
 fn write_piece(prefix: &str, piece: &Value, out: &mut dyn Write) -> io::Result<()> {
     let src: Vec<&str> =
         piece["sources"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
-    let head = format!("{prefix}{}", src.join(", "));
+    let head = format!("{prefix}{}", escape(&src.join(", ")));
     writeln!(
         out,
         "    {:<24} {}:{}  {} [{}]",
         head,
-        piece["file"].as_str().unwrap_or(""),
+        shown(&piece["file"]),
         piece["line"],
-        piece["rule"].as_str().unwrap_or(""),
-        piece["layer"].as_str().unwrap_or("")
+        shown(&piece["rule"]),
+        shown(&piece["layer"])
     )
 }
