@@ -650,9 +650,14 @@ impl<'e> Reachability<'e> {
         for p in providers {
             if !self.topology().has(p, Described::LoadBalancers) {
                 lb_input = false;
+                // A template or configuration shows its own load balancers,
+                // never that there are no others.
+                let some = self.topology().load_balancers.iter().any(|lb| lb.kind.provider() == p);
+                let listed = if some { "does not list every" } else { "has no" };
+                let plural = if some { "load balancer" } else { "load balancers" };
                 out.missing.push(Missing::unknown(
                     format!(
-                        "whether a load balancer forwards to {} is unknown: the input has no {} load balancers{}",
+                        "whether a load balancer forwards to {} is unknown: the input {listed} {} {plural}{}",
                         t.id,
                         p.name(),
                         provider_hint(p, Described::LoadBalancers)
@@ -1266,7 +1271,16 @@ impl Paths {
             via
         };
         if let Some(reason) = first_unknown(&self.missing) {
-            return Verdict { reach: Reach::Unknown, reason: Some(reason), via: guards_via() };
+            // What the input does show comes first: "has no public IPv4
+            // address, and whether a load balancer forwards … is unknown".
+            let mut why: Vec<String> = Vec::new();
+            for m in self.direct.iter().flat_map(|d| d.all_missing()).filter(concerns).filter(|m| !m.unknown) {
+                if !why.contains(&m.text) {
+                    why.push(m.text.clone());
+                }
+            }
+            why.push(reason);
+            return Verdict { reach: Reach::Unknown, reason: Some(join_reasons(&why)), via: guards_via() };
         }
         // No path: say why, direct pieces first.
         let mut why: Vec<String> = Vec::new();

@@ -194,6 +194,11 @@ pub fn assemble(mut items: AwsItems, estate: &mut Estate) {
         groups.insert(alias.clone(), group_layer[gi]);
         group_names.entry(group_layer[gi]).or_default().push(alias.clone());
     }
+    // A template's rule names a group of the same template by its logical
+    // id, which is the group's id but not one of its aliases.
+    for (gi, g) in items.groups.iter().enumerate() {
+        group_names.entry(group_layer[gi]).or_default().push(g.id.clone());
+    }
     let built = crate::providers::aws::network::Built {
         hosts: targets_of_hosts,
         groups,

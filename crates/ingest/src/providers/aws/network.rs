@@ -40,6 +40,8 @@ pub struct SubnetItem {
     /// `MapPublicIpOnLaunch` / `map_public_ip_on_launch`: what an instance
     /// launched here gets unless it says otherwise.
     pub map_public_ip: Known<bool>,
+    /// `AssignIpv6AddressOnCreation` / `assign_ipv6_address_on_creation`.
+    pub assign_ipv6: Known<bool>,
 }
 
 /// Where a route sends traffic, as written.
@@ -59,6 +61,25 @@ pub enum RouteTarget {
     /// A route whose target the input cannot tell.
     Unknown(Unknown),
 }
+
+/// Builds a route target from the id a field holds.
+pub type MakeTarget = fn(String) -> RouteTarget;
+
+/// The target fields of a route in the EC2 API's names (CLI dumps and
+/// CloudFormation use them alike), the more specific first: a route to an
+/// instance also names its interface.
+pub const ROUTE_TARGET_FIELDS: &[(&str, MakeTarget)] = &[
+    ("EgressOnlyInternetGatewayId", RouteTarget::EgressOnly),
+    ("NatGatewayId", RouteTarget::Nat),
+    ("TransitGatewayId", RouteTarget::TransitGateway),
+    ("VpcPeeringConnectionId", RouteTarget::Peering),
+    ("InstanceId", RouteTarget::Instance),
+    ("NetworkInterfaceId", RouteTarget::Interface),
+    ("LocalGatewayId", RouteTarget::LocalGateway),
+    ("CarrierGatewayId", RouteTarget::CarrierGateway),
+    ("CoreNetworkArn", RouteTarget::CoreNetwork),
+    ("GatewayId", RouteTarget::Gateway),
+];
 
 /// Where a route goes to.
 #[derive(Clone, Debug)]
@@ -146,6 +167,11 @@ pub struct NicItem {
     pub device_index: Option<u32>,
     /// A load balancer's own interface (`ELB app/name/id`): names it.
     pub balancer: Option<String>,
+    /// The input leaves the public IPv4 / IPv6 address to the subnet's
+    /// launch setting (a Terraform or CloudFormation instance that does not
+    /// say): the assembly reads the subnet's.
+    pub v4_by_subnet: bool,
+    pub v6_by_subnet: bool,
 }
 
 /// A listener of an ELBv2 load balancer.
@@ -336,6 +362,7 @@ pub fn assemble(net: NetworkItems, built: Built, estate: &mut Estate) {
         interface_by_address: HashMap::default(),
         balancer_nodes: HashMap::default(),
         addresses: HashMap::default(),
+        launch: HashMap::default(),
     };
     for a in &net.addresses {
         for to in [&a.interface, &a.instance].into_iter().flatten().filter(|s| !s.is_empty()) {
@@ -372,6 +399,8 @@ struct Builder<'a> {
     balancer_nodes: HashMap<String, Vec<String>>,
     /// Elastic IPs by the interface or instance they are associated with.
     addresses: HashMap<&'a str, &'a AddressItem>,
+    /// Subnets' launch settings by every name of the subnet.
+    launch: HashMap<&'a str, &'a SubnetItem>,
 }
 
 impl Builder<'_> {
@@ -431,7 +460,13 @@ impl Builder<'_> {
     }
 
     fn subnets(&mut self) {
-        for s in &self.net.subnets {
+        let net = self.net;
+        for s in &net.subnets {
+            for a in &s.aliases {
+                self.launch.entry(a.as_str()).or_insert(s);
+            }
+        }
+        for s in &net.subnets {
             if s.aliases.iter().any(|a| self.subnet_by.contains_key(a)) {
                 continue;
             }
@@ -661,6 +696,8 @@ impl Builder<'_> {
                     }),
                     device_index: Some(0),
                     balancer: None,
+                    v4_by_subnet: false,
+                    v6_by_subnet: false,
                 };
                 vec![&fallback]
             } else {
@@ -692,9 +729,20 @@ impl Builder<'_> {
                 private.union_in_place(&c.to_set());
             }
         }
-        let public_v4 = match &nic.public_v4 {
-            Known::Known(None) => Known::Known(self.elastic_ip(nic)),
-            other => other.clone(),
+        let subnet_name = nic.subnet.as_deref().or(host.subnet.as_deref());
+        let public_v4 = match nic.v4_by_subnet {
+            true => self.by_subnet(subnet_name, nic, false),
+            false => nic.public_v4.clone(),
+        };
+        let public_v6 = match nic.v6_by_subnet {
+            true => self.by_subnet(subnet_name, nic, true),
+            false => nic.public_v6.clone(),
+        };
+        // An Elastic IP replaces the address the interface had.
+        let public_v4 = match (public_v4, self.elastic_ip(nic)) {
+            (Known::Known(Some(p)), _) => Known::Known(Some(p)),
+            (_, Some(e)) => Known::Known(Some(e)),
+            (other, None) => other,
         };
         self.t.interfaces.push(Interface {
             id: nic.id.clone(),
@@ -703,7 +751,7 @@ impl Builder<'_> {
             subnet,
             private,
             public_v4,
-            public_v6: nic.public_v6.clone(),
+            public_v6,
             tags: Vec::new(),
         });
         let id = InterfaceId::at(self.t.interfaces.len() - 1);
@@ -727,6 +775,35 @@ impl Builder<'_> {
             }
         }
         id
+    }
+
+    /// The public address an interface gets from its subnet's launch
+    /// setting (`MapPublicIpOnLaunch`, `AssignIpv6AddressOnCreation`,
+    /// docs.aws.amazon.com/vpc/latest/userguide/vpc-ip-addressing.html).
+    fn by_subnet(&self, subnet: Option<&str>, nic: &NicItem, v6: bool) -> Known<Option<PublicAddress>> {
+        let family = if v6 { "IPv6" } else { "public IPv4" };
+        let Some(item) = subnet.and_then(|s| self.launch.get(s)) else {
+            return Known::from_unknown(Unknown {
+                what: format!("the {family} address of {}", nic.id),
+                reason: "the instance leaves it to its subnet's launch setting, and the subnet is not described in the input"
+                    .into(),
+                span: nic.span.clone(),
+            });
+        };
+        let (setting, name) = if v6 {
+            (&item.assign_ipv6, "assign IPv6 on creation")
+        } else {
+            (&item.map_public_ip, "map public IP on launch")
+        };
+        match setting {
+            Known::Known(true) => Known::Known(Some(PublicAddress {
+                address: None,
+                what: format!("{family} ({}: {name})", item.id),
+                span: Some(item.span.clone()),
+            })),
+            Known::Known(false) => Known::Known(None),
+            Known::Unknown(u) => Known::Unknown(u.clone()),
+        }
     }
 
     /// The interface a registered target names: an instance's primary

@@ -15,7 +15,7 @@ use crate::providers::aws::facts;
 use crate::providers::aws::network::{
     AddressItem, AssociationItem, ClassicListener, Destination, GatewayItem, ListenerItem, LoadBalancerItem,
     NetworkItems, NicItem, RouteItem, RouteTableItem, RouteTarget, SubnetItem, TargetGroupItem, TargetItem,
-    TargetsItem, VpcItem,
+    TargetsItem, VpcItem, ROUTE_TARGET_FIELDS,
 };
 use portcullis_model::named::public;
 use portcullis_model::topology::{Described, GatewayKind, LoadBalancerKind, PublicAddress, Scheme};
@@ -171,27 +171,13 @@ fn read_subnet(ctx: &mut Context, n: &Node) -> Option<SubnetItem> {
         vpc: ctx.str_field(n, "VpcId").map(str::to_string),
         cidrs: Known::Known(cidrs),
         map_public_ip,
+        assign_ipv6: Known::Known(ctx.bool_field(n, "AssignIpv6AddressOnCreation").unwrap_or(false)),
     })
 }
 
 /// The target of a route, from whichever target field it has.
 fn route_target(ctx: &mut Context, r: &Node, span: &Span) -> RouteTarget {
-    type Make = fn(String) -> RouteTarget;
-    // The more specific field first: a route to an instance also names its
-    // interface.
-    const FIELDS: &[(&str, Make)] = &[
-        ("EgressOnlyInternetGatewayId", RouteTarget::EgressOnly),
-        ("NatGatewayId", RouteTarget::Nat),
-        ("TransitGatewayId", RouteTarget::TransitGateway),
-        ("VpcPeeringConnectionId", RouteTarget::Peering),
-        ("InstanceId", RouteTarget::Instance),
-        ("NetworkInterfaceId", RouteTarget::Interface),
-        ("LocalGatewayId", RouteTarget::LocalGateway),
-        ("CarrierGatewayId", RouteTarget::CarrierGateway),
-        ("CoreNetworkArn", RouteTarget::CoreNetwork),
-        ("GatewayId", RouteTarget::Gateway),
-    ];
-    for (key, make) in FIELDS {
+    for (key, make) in ROUTE_TARGET_FIELDS {
         if let Some(v) = ctx.str_field(r, key) {
             return make(v.to_string());
         }
@@ -349,6 +335,8 @@ pub fn nic_of_interface(ctx: &mut Context, n: &Node) -> Option<NicItem> {
         device_index: device_index.and_then(|d| u32::try_from(d).ok()),
         balancer,
         id,
+        v4_by_subnet: false,
+        v6_by_subnet: false,
     })
 }
 
@@ -382,6 +370,8 @@ pub fn nics_of_instance(ctx: &mut Context, i: &Node) -> Vec<NicItem> {
             public_v6: ipv6(ctx, i),
             device_index: Some(0),
             balancer: None,
+            v4_by_subnet: false,
+            v6_by_subnet: false,
         });
     }
     out

@@ -7,7 +7,9 @@
 //! `AWS::EC2::SecurityGroupIngress`, `AWS::EC2::NetworkAcl`,
 //! `AWS::EC2::NetworkAclEntry` (`Egress` defaults to false),
 //! `AWS::EC2::SubnetNetworkAclAssociation`, `AWS::EC2::Instance`,
-//! `AWS::EC2::NetworkInterface` and `AWS::EC2::PrefixList`.
+//! `AWS::EC2::NetworkInterface` and `AWS::EC2::PrefixList`; what decides
+//! paths (route tables, gateways, public addresses, load balancers) in
+//! [`network`].
 //! `AWS::EC2::SecurityGroupEgress` decides what leaves, not who connects:
 //! not read. Protocols and ports mean what [`crate::providers::aws::facts`] says.
 //!
@@ -31,6 +33,8 @@ use portcullis_model::{
 };
 use portcullis_syntax::{Kind, Value};
 use std::sync::Arc;
+
+mod network;
 
 /// What a reference property resolved to.
 enum Target {
@@ -131,7 +135,8 @@ impl Reader<'_, '_> {
                 | "AWS::EC2::Instance"
                 | "AWS::EC2::NetworkInterface"
                 | "AWS::EC2::PrefixList"
-        ) {
+        ) && !network::TYPES.contains(&ty)
+        {
             return;
         }
         // A resource with a condition exists only when it holds.
@@ -173,7 +178,7 @@ impl Reader<'_, '_> {
             "AWS::EC2::SubnetNetworkAclAssociation" => self.acl_association(&props),
             "AWS::EC2::Instance" | "AWS::EC2::NetworkInterface" => self.host(ty, logical, span, &props),
             "AWS::EC2::PrefixList" => self.prefix_list(logical, &props),
-            _ => {}
+            _ => self.network_resource(ty, logical, span, &props),
         }
         if let Some(u) = exists {
             self.mark_conditional(before, &u);
@@ -672,6 +677,7 @@ impl Reader<'_, '_> {
             subnet = Some(k);
         }
         groups.dedup();
+        self.network_interfaces(is_instance, logical, span, props);
         self.items.hosts.push(Host {
             id: logical.to_string(),
             kind: if is_instance { "instance" } else { "network interface" },

@@ -6,10 +6,12 @@
 //! form), `aws_default_security_group`, `aws_security_group_rule`,
 //! `aws_vpc_security_group_ingress_rule`, `aws_network_acl`,
 //! `aws_default_network_acl`, `aws_network_acl_rule`,
-//! `aws_network_acl_association`, `aws_instance`, `aws_network_interface`.
+//! `aws_network_acl_association`, `aws_instance`, `aws_network_interface`;
+//! what decides paths (route tables, gateways, public addresses, load
+//! balancers) in [`network`].
 
 use crate::error::IngestError;
-use crate::languages::terraform::refs::{self, is_resource_address, strip_indexes};
+use crate::languages::terraform::refs::{self, is_resource_address, strip_indexes, type_of};
 use crate::languages::terraform::resource::{integer, type_name, Resource};
 use crate::providers::aws::dumps::label;
 use crate::providers::aws::facts::{parse_protocol, ports_for};
@@ -18,6 +20,8 @@ use portcullis_model::{
     Action, Cidr, Entry, InternalSource, Known, Origin, PortSet, ProtoMatch, Sources, Span, Unknown,
 };
 use portcullis_syntax::{Kind, Value};
+
+pub mod network;
 
 /// Collects errors for one resource.
 pub struct Sink<'a> {
@@ -234,7 +238,11 @@ fn rule_entries(
             let name = match &item.kind {
                 Kind::String(s) if s.is_empty() => continue,
                 Kind::String(s) => s.clone(),
-                Kind::Unknown { .. } => format!("{k} (a security group)"),
+                // A configuration's reference names the group's address
+                // (the key a load balancer's groups are known by too).
+                Kind::Unknown { .. } => network::address_in_reason(item)
+                    .filter(|a| type_of(a).is_some_and(|t| t.ends_with("security_group")))
+                    .unwrap_or_else(|| format!("{k} (a security group)")),
                 _ => continue,
             };
             push(
@@ -317,6 +325,7 @@ fn group_rule(sink: &mut Sink, r: &Resource, shape: &RuleShape) -> GroupRule {
 
 /// Reads one AWS resource; other types are ignored.
 pub fn read_resource(sink: &mut Sink, r: &Resource, items: &mut AwsItems) {
+    network::read_resource(r, items);
     let span = r.span.clone();
     match r.ty.as_str() {
         "aws_security_group" | "aws_default_security_group" => {

@@ -1,0 +1,582 @@
+//! CloudFormation resources that decide paths: `AWS::EC2::VPC`, `Subnet`,
+//! `RouteTable`, `Route`, `SubnetRouteTableAssociation`,
+//! `GatewayRouteTableAssociation`, `InternetGateway`,
+//! `EgressOnlyInternetGateway`, `NatGateway`, `VPCGatewayAttachment`,
+//! `EIP`, `EIPAssociation`, the public addresses of `Instance` and
+//! `NetworkInterface`, and `AWS::ElasticLoadBalancingV2::LoadBalancer`,
+//! `Listener`, `ListenerRule`, `TargetGroup` and the classic
+//! `AWS::ElasticLoadBalancing::LoadBalancer`.
+//!
+//! Property names follow the CloudFormation resource reference
+//! (docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-route.html
+//! and its neighbours). A `Ref` or `Fn::GetAtt` to a resource of the
+//! template becomes that resource's key (`FILE#Logical`), which is how the
+//! assembly joins items across the template.
+
+use super::{Properties, Reader};
+use crate::languages::cloudformation::intrinsics::{integer, why_unknown, SINGLE_ID_ATTRS};
+use crate::providers::aws::network::{
+    AddressItem, AssociationItem, ClassicListener, Destination, GatewayItem, ListenerItem, LoadBalancerItem,
+    MakeTarget, NicItem, RouteItem, RouteTableItem, RouteTarget, SubnetItem, TargetGroupItem, TargetItem, VpcItem,
+    ROUTE_TARGET_FIELDS,
+};
+use portcullis_model::topology::{Described, GatewayKind, LoadBalancerKind, PublicAddress, Scheme};
+use portcullis_model::{AddrSet, Cidr, Known, Span, Unknown};
+use portcullis_syntax::{Kind, Value};
+
+/// The resource types read here.
+pub const TYPES: &[&str] = &[
+    "AWS::EC2::VPC",
+    "AWS::EC2::Subnet",
+    "AWS::EC2::RouteTable",
+    "AWS::EC2::Route",
+    "AWS::EC2::SubnetRouteTableAssociation",
+    "AWS::EC2::GatewayRouteTableAssociation",
+    "AWS::EC2::InternetGateway",
+    "AWS::EC2::EgressOnlyInternetGateway",
+    "AWS::EC2::NatGateway",
+    "AWS::EC2::VPCGatewayAttachment",
+    "AWS::EC2::EIP",
+    "AWS::EC2::EIPAssociation",
+    "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    "AWS::ElasticLoadBalancingV2::Listener",
+    "AWS::ElasticLoadBalancingV2::ListenerRule",
+    "AWS::ElasticLoadBalancingV2::TargetGroup",
+    "AWS::ElasticLoadBalancing::LoadBalancer",
+];
+
+/// Attributes of `Fn::GetAtt` that name the resource itself.
+const ID_ATTRS: &[&str] = &["AllocationId", "LoadBalancerArn", "TargetGroupArn", "ListenerArn", "RouteTableId"];
+
+fn unknown(what: impl Into<String>, reason: impl Into<String>, span: &Span) -> Unknown {
+    Unknown { what: what.into(), reason: reason.into(), span: span.clone() }
+}
+
+impl Reader<'_, '_> {
+    /// What a property names: an id, or a resource of this template by its
+    /// key. `Err` with the reason when it cannot be known.
+    fn name_of(&mut self, v: Option<&Value>) -> Option<Result<String, (String, Span)>> {
+        let v = v?;
+        Some(match &v.kind {
+            Kind::Null | Kind::Removed => return None,
+            Kind::String(s) | Kind::Number(s) if !s.is_empty() => Ok(s.clone()),
+            Kind::Resource { id, attribute: None } => Ok(self.key(id)),
+            Kind::Resource { id, attribute: Some(a) }
+                if SINGLE_ID_ATTRS.contains(&a.as_str()) || ID_ATTRS.contains(&a.as_str()) =>
+            {
+                Ok(self.key(id))
+            }
+            _ => Err((why_unknown(v).unwrap_or_else(|| "not an id".into()), v.span.clone())),
+        })
+    }
+
+    fn name_prop(&mut self, props: &Properties, k: &str) -> Option<String> {
+        let v = self.prop(props, k);
+        self.name_of(v.as_ref()).and_then(Result::ok)
+    }
+
+    /// The names of a list property (`Subnets`, `SecurityGroups`), or why
+    /// the list is unknown.
+    fn names_prop(&mut self, props: &Properties, k: &str) -> Result<Vec<String>, (String, Span)> {
+        let v = self.prop(props, k);
+        let list = self.list(v, k)?;
+        let mut out = Vec::new();
+        for i in &list {
+            match self.name_of(Some(i)) {
+                Some(Ok(n)) => out.push(n),
+                Some(Err(e)) => return Err(e),
+                None => {}
+            }
+        }
+        Ok(out)
+    }
+
+    fn flag_prop(&mut self, props: &Properties, k: &str, logical: &str) -> Option<Known<bool>> {
+        let v = self.prop(props, k)?;
+        if let Some(reason) = why_unknown(&v) {
+            return Some(Known::from_unknown(unknown(format!("`{k}` of {logical}"), reason, &v.span)));
+        }
+        match v.as_bool() {
+            Some(b) => Some(Known::Known(b)),
+            None => {
+                self.error(&v.span, format!("`{k}` should be true or false, found {}", v.type_name()));
+                Some(Known::from_unknown(unknown(format!("`{k}` of {logical}"), "not a boolean", &v.span)))
+            }
+        }
+    }
+
+    fn port_prop(&mut self, v: Option<&Value>, k: &str) -> Option<Known<u16>> {
+        let v = v?;
+        if let Some(reason) = why_unknown(v) {
+            return Some(Known::from_unknown(unknown(format!("`{k}`"), reason, &v.span)));
+        }
+        match integer(v).and_then(|p| u16::try_from(p).ok()) {
+            Some(p) => Some(Known::Known(p)),
+            None => {
+                self.error(&v.span, format!("`{k}` should be a port number (0-65535)"));
+                None
+            }
+        }
+    }
+
+    fn text_prop(&mut self, props: &Properties, k: &str) -> Option<String> {
+        self.prop(props, k).and_then(|v| v.text()).filter(|s| !s.is_empty())
+    }
+
+    /// Reads one resource whose type is in [`TYPES`].
+    pub(super) fn network_resource(&mut self, ty: &str, logical: &str, span: &Span, props: &Properties) {
+        let key = self.key(logical);
+        let aliases = vec![key.clone()];
+        match ty {
+            "AWS::EC2::VPC" => {
+                self.items.network.vpcs.push(VpcItem { id: logical.into(), aliases, span: span.clone() })
+            }
+            "AWS::EC2::Subnet" => {
+                let vpc = self.name_prop(props, "VpcId");
+                let mut cidrs = Known::Known(AddrSet::empty());
+                for k in ["CidrBlock", "Ipv6CidrBlock"] {
+                    let Some(v) = self.prop(props, k) else { continue };
+                    match (why_unknown(&v), v.text().map(|t| Cidr::parse(&t))) {
+                        (Some(reason), _) => {
+                            cidrs = Known::from_unknown(unknown(format!("`{k}` of {logical}"), reason, &v.span))
+                        }
+                        (None, Some(Ok(c))) => {
+                            if let Known::Known(set) = &mut cidrs {
+                                set.union_in_place(&c.to_set());
+                            }
+                        }
+                        _ => self.error(&v.span, format!("`{k}` should be a CIDR block")),
+                    }
+                }
+                let map_public_ip =
+                    self.flag_prop(props, "MapPublicIpOnLaunch", logical).unwrap_or(Known::Known(false));
+                let assign_ipv6 =
+                    self.flag_prop(props, "AssignIpv6AddressOnCreation", logical).unwrap_or(Known::Known(false));
+                self.items.network.subnets.push(SubnetItem {
+                    id: logical.into(),
+                    aliases,
+                    span: span.clone(),
+                    vpc,
+                    cidrs,
+                    map_public_ip,
+                    assign_ipv6,
+                });
+            }
+            "AWS::EC2::RouteTable" => {
+                let vpc = self.name_prop(props, "VpcId");
+                self.items.network.route_tables.push(RouteTableItem {
+                    id: logical.into(),
+                    aliases,
+                    span: span.clone(),
+                    vpc,
+                    routes: Vec::new(),
+                });
+                let d = &mut self.items.network.described;
+                if !d.contains(&Described::RouteTables) {
+                    d.push(Described::RouteTables);
+                }
+            }
+            "AWS::EC2::Route" => {
+                let Some(table) = self.name_prop(props, "RouteTableId") else { return };
+                if let Some(route) = self.route(logical, span, props) {
+                    self.items.network.routes.push((table, route));
+                }
+            }
+            "AWS::EC2::SubnetRouteTableAssociation" => {
+                if let (Some(table), Some(subnet)) =
+                    (self.name_prop(props, "RouteTableId"), self.name_prop(props, "SubnetId"))
+                {
+                    self.items.network.associations.push(AssociationItem::Subnet { table, subnet });
+                }
+            }
+            "AWS::EC2::GatewayRouteTableAssociation" => {
+                if let (Some(table), Some(gateway)) =
+                    (self.name_prop(props, "RouteTableId"), self.name_prop(props, "GatewayId"))
+                {
+                    self.items.network.associations.push(AssociationItem::Gateway { table, gateway });
+                }
+            }
+            "AWS::EC2::InternetGateway" | "AWS::EC2::EgressOnlyInternetGateway" | "AWS::EC2::NatGateway" => {
+                let (kind, vpcs) = match ty {
+                    // Attached by an `AWS::EC2::VPCGatewayAttachment`.
+                    "AWS::EC2::InternetGateway" => (GatewayKind::Internet, Known::Known(Vec::new())),
+                    "AWS::EC2::EgressOnlyInternetGateway" => {
+                        (GatewayKind::EgressOnly, Known::Known(self.name_prop(props, "VpcId").into_iter().collect()))
+                    }
+                    _ => (GatewayKind::Nat, Known::Known(Vec::new())),
+                };
+                self.items.network.gateways.push(GatewayItem {
+                    id: logical.into(),
+                    aliases,
+                    kind,
+                    span: span.clone(),
+                    vpcs,
+                });
+            }
+            "AWS::EC2::VPCGatewayAttachment" => {
+                if let (Some(g), Some(v)) = (self.name_prop(props, "InternetGatewayId"), self.name_prop(props, "VpcId"))
+                {
+                    self.items.network.attachments.push((g, v));
+                }
+            }
+            "AWS::EC2::EIP" | "AWS::EC2::EIPAssociation" => {
+                let instance = self.name_prop(props, "InstanceId");
+                let interface = self.name_prop(props, "NetworkInterfaceId");
+                let allocation = match ty {
+                    "AWS::EC2::EIP" => key,
+                    _ => self.name_prop(props, "AllocationId").or_else(|| self.name_prop(props, "EIP")).unwrap_or(key),
+                };
+                self.items.network.addresses.push(AddressItem {
+                    public_ip: None,
+                    allocation,
+                    aliases,
+                    span: span.clone(),
+                    interface,
+                    instance,
+                });
+            }
+            "AWS::ElasticLoadBalancingV2::LoadBalancer" | "AWS::ElasticLoadBalancing::LoadBalancer" => {
+                self.load_balancer(ty, logical, span, props)
+            }
+            "AWS::ElasticLoadBalancingV2::Listener" => {
+                let Some(load_balancer) = self.name_prop(props, "LoadBalancerArn") else { return };
+                let v = self.prop(props, "Port");
+                let Some(port) = self.port_prop(v.as_ref(), "Port") else { return };
+                let protocol = self.text_prop(props, "Protocol").unwrap_or_else(|| "HTTP".into()).to_ascii_uppercase();
+                let actions = self.prop(props, "DefaultActions");
+                let forwards = self.forwards(actions);
+                self.items.network.listeners.push(ListenerItem {
+                    load_balancer,
+                    port,
+                    protocol,
+                    span: span.clone(),
+                    forwards,
+                    arn: Some(key),
+                });
+            }
+            "AWS::ElasticLoadBalancingV2::ListenerRule" => {
+                let Some(listener) = self.name_prop(props, "ListenerArn") else { return };
+                let actions = self.prop(props, "Actions");
+                let forwards = self.forwards(actions);
+                self.items.network.rules.push((listener, forwards));
+            }
+            "AWS::ElasticLoadBalancingV2::TargetGroup" => self.target_group(logical, span, props),
+            _ => {}
+        }
+    }
+
+    /// The public addresses of an instance or an interface: `NIC` items
+    /// whose addresses the template says, or leaves to the subnet.
+    pub(super) fn network_interfaces(&mut self, is_instance: bool, logical: &str, span: &Span, props: &Properties) {
+        let key = self.key(logical);
+        let subnet = self.name_prop(props, "SubnetId");
+        let v6 = self.ipv6(props, logical);
+        if !is_instance {
+            // An interface created on its own has no automatic public IPv4
+            // address; an Elastic IP gives it one.
+            self.push_nic(&key, &key, span, subnet, (Known::Known(None), false), v6, 0);
+            return;
+        }
+        let nics = self.prop(props, "NetworkInterfaces");
+        let nics = match self.list(nics, "NetworkInterfaces") {
+            Ok(n) => n,
+            Err((reason, at)) => {
+                let u = unknown(format!("the interfaces of {logical}"), reason, &at);
+                self.push_nic(&key, &key, span, subnet, (Known::from_unknown(u), false), v6, 0);
+                return;
+            }
+        };
+        if nics.is_empty() {
+            self.push_nic(&key, &key, span, subnet, (Known::Known(None), true), v6, 0);
+            return;
+        }
+        for n in &nics {
+            // An existing interface is its own resource: its addresses are
+            // read there.
+            if n.get("NetworkInterfaceId").is_some() {
+                continue;
+            }
+            let index = n.get("DeviceIndex").and_then(integer).and_then(|i| u32::try_from(i).ok()).unwrap_or(0);
+            let nic_subnet = self.name_of(n.get("SubnetId")).and_then(Result::ok).or_else(|| subnet.clone());
+            let v4 = match n.get("AssociatePublicIpAddress") {
+                Some(v) if why_unknown(v).is_some() => (
+                    Known::from_unknown(unknown(
+                        format!("`AssociatePublicIpAddress` of {logical}"),
+                        why_unknown(v).unwrap_or_default(),
+                        &v.span,
+                    )),
+                    false,
+                ),
+                Some(v) => match v.as_bool() {
+                    Some(true) => (
+                        Known::Known(Some(PublicAddress {
+                            address: None,
+                            what: "public IPv4 (AssociatePublicIpAddress)".into(),
+                            span: Some(v.span.clone()),
+                        })),
+                        false,
+                    ),
+                    Some(false) => (Known::Known(None), false),
+                    None => (Known::Known(None), true),
+                },
+                None => (Known::Known(None), true),
+            };
+            let id = if index == 0 { key.clone() } else { format!("{key} interface {index}") };
+            let v6 = if index == 0 { v6.clone() } else { (Known::Known(None), false) };
+            self.push_nic(&key, &id, &n.span, nic_subnet, v4, v6, index);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push_nic(
+        &mut self,
+        host: &str,
+        id: &str,
+        span: &Span,
+        subnet: Option<String>,
+        v4: (Known<Option<PublicAddress>>, bool),
+        v6: (Known<Option<PublicAddress>>, bool),
+        index: u32,
+    ) {
+        self.items.network.nics.push(NicItem {
+            host: host.into(),
+            id: id.into(),
+            span: span.clone(),
+            subnet,
+            private: Vec::new(),
+            public_v4: v4.0,
+            public_v6: v6.0,
+            device_index: Some(index),
+            balancer: None,
+            v4_by_subnet: v4.1,
+            v6_by_subnet: v6.1,
+        });
+    }
+
+    /// `Ipv6AddressCount` / `Ipv6Addresses`; neither: the subnet's setting.
+    fn ipv6(&mut self, props: &Properties, logical: &str) -> (Known<Option<PublicAddress>>, bool) {
+        for k in ["Ipv6AddressCount", "Ipv6Addresses"] {
+            let Some(v) = self.prop(props, k) else { continue };
+            if let Some(reason) = why_unknown(&v) {
+                return (Known::from_unknown(unknown(format!("`{k}` of {logical}"), reason, &v.span)), false);
+            }
+            let some = match &v.kind {
+                Kind::List(l) => !l.is_empty(),
+                _ => integer(&v).is_some_and(|n| n > 0),
+            };
+            let address =
+                some.then(|| PublicAddress { address: None, what: format!("IPv6 ({k})"), span: Some(v.span.clone()) });
+            return (Known::Known(address), false);
+        }
+        (Known::Known(None), true)
+    }
+
+    fn route(&mut self, logical: &str, span: &Span, props: &Properties) -> Option<RouteItem> {
+        let mut destination = None;
+        let mut at = span.clone();
+        for k in ["DestinationCidrBlock", "DestinationIpv6CidrBlock", "DestinationPrefixListId"] {
+            let Some(v) = self.prop(props, k) else { continue };
+            at = v.span.clone();
+            destination = Some(match (why_unknown(&v), v.text()) {
+                (Some(reason), _) => Destination::Unknown(unknown(format!("`{k}` of {logical}"), reason, &v.span)),
+                (None, Some(t)) if k == "DestinationPrefixListId" => Destination::PrefixList(t),
+                (None, Some(t)) => match Cidr::parse(&t) {
+                    Ok(c) => Destination::Block(c),
+                    Err(e) => {
+                        self.error(&v.span, format!("`{k}`: {e}"));
+                        return None;
+                    }
+                },
+                (None, None) => {
+                    self.error(&v.span, format!("`{k}` should be a string, found {}", v.type_name()));
+                    return None;
+                }
+            });
+            break;
+        }
+        let Some(destination) = destination else {
+            self.error(span, format!("route {logical} has no destination (`DestinationCidrBlock`, …)"));
+            return None;
+        };
+        let mut target = None;
+        // An endpoint is a property of its own here; in the API it is a
+        // `GatewayId` starting `vpce-`. A route sets one target.
+        let endpoint = [("VpcEndpointId", RouteTarget::Gateway as MakeTarget)];
+        for (k, make) in ROUTE_TARGET_FIELDS.iter().chain(&endpoint) {
+            let v = self.prop(props, k);
+            match self.name_of(v.as_ref()) {
+                None => continue,
+                // An endpoint is never an internet gateway: keep the prefix
+                // by which the assembly reads it as a middlebox.
+                Some(Ok(n)) if *k == "VpcEndpointId" && !n.starts_with("vpce-") => {
+                    target = Some(make(format!("vpce-{n}")))
+                }
+                Some(Ok(n)) => target = Some(make(n)),
+                Some(Err((reason, s))) => {
+                    target = Some(RouteTarget::Unknown(unknown(format!("`{k}` of {logical}"), reason, &s)))
+                }
+            }
+            break;
+        }
+        let target = target.unwrap_or_else(|| {
+            RouteTarget::Unknown(unknown(format!("the target of {logical}"), "the route sets no target property", span))
+        });
+        Some(RouteItem { destination, target, blackhole: false, propagated: false, span: at })
+    }
+
+    fn load_balancer(&mut self, ty: &str, logical: &str, span: &Span, props: &Properties) {
+        let classic = ty == "AWS::ElasticLoadBalancing::LoadBalancer";
+        let kind = match self.text_prop(props, "Type").as_deref() {
+            _ if classic => LoadBalancerKind::AwsClassic,
+            Some("network") => LoadBalancerKind::AwsNetwork,
+            Some("gateway") => LoadBalancerKind::AwsGateway,
+            _ => LoadBalancerKind::AwsApplication,
+        };
+        let scheme = match self.prop(props, "Scheme") {
+            Some(v) if why_unknown(&v).is_some() => Known::from_unknown(unknown(
+                format!("the scheme of {logical}"),
+                why_unknown(&v).unwrap_or_default(),
+                &v.span,
+            )),
+            Some(v) if v.as_str() == Some("internal") => Known::Known(Scheme::Internal),
+            _ => Known::Known(Scheme::InternetFacing),
+        };
+        let mut subnets = self.names_prop(props, "Subnets").unwrap_or_default();
+        let mappings = self.prop(props, "SubnetMappings");
+        for m in self.list(mappings, "SubnetMappings").unwrap_or_default() {
+            if let Some(Ok(s)) = self.name_of(m.get("SubnetId")) {
+                subnets.push(s);
+            }
+        }
+        let groups = match self.names_prop(props, "SecurityGroups") {
+            Err((reason, at)) => Known::from_unknown(unknown(format!("the security groups of {logical}"), reason, &at)),
+            // An ALB or classic ELB in a VPC without groups gets the VPC's
+            // default security group, which the template does not name.
+            Ok(g) if g.is_empty() && kind != LoadBalancerKind::AwsNetwork => Known::from_unknown(unknown(
+                format!("the security groups of {logical}"),
+                "none is set, so AWS uses the VPC's default security group",
+                span,
+            )),
+            Ok(g) => Known::Known(g),
+        };
+        let mut classic_listeners = Vec::new();
+        let mut classic_instances = Vec::new();
+        if classic {
+            let listeners = self.prop(props, "Listeners");
+            for l in self.list(listeners, "Listeners").unwrap_or_default() {
+                let port = self.port_prop(l.get("LoadBalancerPort"), "LoadBalancerPort");
+                let instance_port = self.port_prop(l.get("InstancePort"), "InstancePort");
+                if let (Some(Known::Known(port)), Some(Known::Known(instance_port))) = (port, instance_port) {
+                    classic_listeners.push(ClassicListener {
+                        port,
+                        instance_port,
+                        protocol: l
+                            .get("Protocol")
+                            .and_then(Value::text)
+                            .unwrap_or_else(|| "TCP".into())
+                            .to_ascii_uppercase(),
+                        span: l.span.clone(),
+                    });
+                }
+            }
+            let instances = self.prop(props, "Instances");
+            for i in self.list(instances, "Instances").unwrap_or_default() {
+                if let Some(Ok(n)) = self.name_of(Some(&i)) {
+                    classic_instances.push((n, i.span.clone()));
+                }
+            }
+        }
+        let dual_stack = self.text_prop(props, "IpAddressType").is_some_and(|t| t.starts_with("dualstack"));
+        let key = self.key(logical);
+        self.items.network.load_balancers.push(LoadBalancerItem {
+            id: logical.into(),
+            aliases: vec![key],
+            kind,
+            span: span.clone(),
+            scheme,
+            dual_stack,
+            vpc: None,
+            subnets,
+            groups,
+            classic_listeners,
+            classic_instances,
+        });
+    }
+
+    /// Target groups that `forward` actions name.
+    fn forwards(&mut self, actions: Option<Value>) -> Vec<(String, Span)> {
+        let mut out = Vec::new();
+        for a in self.list(actions, "Actions").unwrap_or_default() {
+            if a.get("Type").and_then(Value::as_str).is_some_and(|t| t != "forward") {
+                continue;
+            }
+            if let Some(Ok(g)) = self.name_of(a.get("TargetGroupArn")) {
+                out.push((g, a.span.clone()));
+            }
+            let groups = a.get("ForwardConfig").and_then(|f| f.get("TargetGroups")).and_then(Value::as_list);
+            for g in groups.into_iter().flatten() {
+                if let Some(Ok(n)) = self.name_of(g.get("TargetGroupArn")) {
+                    out.push((n, g.span.clone()));
+                }
+            }
+        }
+        out
+    }
+
+    fn target_group(&mut self, logical: &str, span: &Span, props: &Properties) {
+        let v = self.prop(props, "Port");
+        let port = match self.port_prop(v.as_ref(), "Port") {
+            Some(Known::Known(p)) => Some(p),
+            _ => None,
+        };
+        let mut preserve_client_ip = None;
+        let attributes = self.prop(props, "TargetGroupAttributes");
+        for a in self.list(attributes, "TargetGroupAttributes").unwrap_or_default() {
+            if a.get("Key").and_then(Value::as_str) != Some("preserve_client_ip.enabled") {
+                continue;
+            }
+            preserve_client_ip = a.get("Value").map(|v| match (why_unknown(v), v.as_bool()) {
+                (Some(reason), _) => {
+                    Known::from_unknown(unknown(format!("preserve_client_ip.enabled of {logical}"), reason, &v.span))
+                }
+                (None, Some(b)) => Known::Known(b),
+                (None, None) => Known::from_unknown(unknown(
+                    format!("preserve_client_ip.enabled of {logical}"),
+                    "not true or false",
+                    &v.span,
+                )),
+            });
+        }
+        let listed = self.prop(props, "Targets");
+        let targets = match self.list(listed, "Targets") {
+            Ok(list) if !list.is_empty() => Some(
+                list.iter()
+                    .filter_map(|t| {
+                        let id = self.name_of(t.get("Id"))?.ok()?;
+                        let port = t.get("Port").and_then(integer).and_then(|p| u16::try_from(p).ok());
+                        Some(TargetItem { id, port, span: t.span.clone() })
+                    })
+                    .collect(),
+            ),
+            // No `Targets`: registered by something else (an Auto Scaling
+            // group, ECS), which the template does not show.
+            _ => None,
+        };
+        let key = self.key(logical);
+        let protocol = self.text_prop(props, "Protocol").unwrap_or_else(|| "HTTP".into()).to_ascii_uppercase();
+        let target_type = self.text_prop(props, "TargetType").unwrap_or_else(|| "instance".into());
+        let vpc = self.name_prop(props, "VpcId");
+        self.items.network.target_groups.push(TargetGroupItem {
+            id: logical.into(),
+            aliases: vec![key],
+            span: span.clone(),
+            port,
+            protocol,
+            target_type,
+            vpc,
+            preserve_client_ip,
+            targets,
+            load_balancers: Vec::new(),
+        });
+    }
+}
