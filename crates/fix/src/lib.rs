@@ -5,7 +5,284 @@
 //! engine before any text is touched; [`edit`] writes each change into the
 //! input's own format, keeping everything else byte for byte; [`commands`]
 //! prints the cloud CLI commands that make the same change where the input
-//! is a dump of a live account; [`apply`] writes atomically, refuses files
-//! that changed since they were read, re-scans and restores on failure.
+//! is a dump of a live account; [`fix`] runs it all: scan, plan, edit, and
+//! with `apply` write atomically (refusing a file that changed since it was
+//! read), re-scan, and restore the originals when the re-scan disagrees.
 
+pub mod commands;
+pub mod edit;
 pub mod plan;
+
+use edit::Format;
+use plan::{EntryFix, Safety, Unfixable};
+use portcullis_pipeline::{scan, Reading, ScanRequest};
+use portcullis_rules::{Authorized, Finding, FindingKind, PortQuery, Severity};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+pub use commands::Dialect;
+
+/// What to fix, and how.
+pub struct FixRequest<'a> {
+    pub reading: Reading<'a>,
+    pub queries: &'a [PortQuery],
+    pub authorized: &'a Authorized,
+    /// Only these rule codes (`--select`); empty: every rule.
+    pub select: &'a [String],
+    /// Only findings at or above this severity (`--fail-on`); `None`: all.
+    pub fail_on: Option<Severity>,
+    /// Apply fixes marked unsafe too (`--unsafe-fixes`).
+    pub unsafe_fixes: bool,
+    /// Write the files (`--apply`); otherwise a dry run.
+    pub apply: bool,
+    /// Commands for findings read from CLI dumps.
+    pub dialect: Dialect,
+}
+
+/// One fix as reported.
+#[derive(Clone, Debug)]
+pub struct Applied {
+    pub fix: EntryFix,
+    pub format: Format,
+}
+
+/// One file's change.
+#[derive(Clone, Debug)]
+pub struct FileChange {
+    pub path: String,
+    pub format: Format,
+    pub before: String,
+    pub after: String,
+    hash: [u8; 32],
+}
+
+impl FileChange {
+    /// The change as a unified diff (`a/PATH`, `b/PATH`).
+    pub fn diff(&self) -> String {
+        similar::TextDiff::from_lines(&self.before, &self.after)
+            .unified_diff()
+            .context_radius(3)
+            .header(&format!("a/{}", self.path), &format!("b/{}", self.path))
+            .to_string()
+    }
+}
+
+/// What `fix` did or would do.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub changes: Vec<FileChange>,
+    /// Commands for live accounts, in the order they must run.
+    pub commands: Vec<String>,
+    pub fixes: Vec<Applied>,
+    /// Unsafe fixes left out (no `--unsafe-fixes`).
+    pub unsafe_skipped: Vec<EntryFix>,
+    /// Findings no fix closes, with the reason.
+    pub unfixable: Vec<Unfixable>,
+    /// Files not written because they changed since they were read.
+    pub changed_since_read: Vec<String>,
+    /// After `--apply`: why the re-scan disagreed and the originals were
+    /// restored; `None` when it agreed (or nothing was applied).
+    pub restored: Option<String>,
+    pub written: Vec<String>,
+    /// Selected findings before, and still open after (predicted by the
+    /// model for a dry run, measured by the re-scan after `--apply`).
+    pub selected: usize,
+    pub still_open: usize,
+    pub input_errors: usize,
+}
+
+/// Why `fix` could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("the fix would widen what is admitted: {0}")]
+    Widens(String),
+    #[error("{0}")]
+    Write(#[from] portcullis_files::Error),
+}
+
+fn selected(f: &Finding, request: &FixRequest) -> bool {
+    f.suppressed.is_none()
+        && (request.select.is_empty() || request.select.iter().any(|c| c.eq_ignore_ascii_case(&f.rule)))
+        && request.fail_on.is_none_or(|s| f.severity >= s)
+}
+
+fn sha256(text: &str) -> [u8; 32] {
+    Sha256::digest(text.as_bytes()).into()
+}
+
+/// Reads a file as it is now: its text (UTF-8, a byte-order mark kept)
+/// and its hash.
+fn read_now(path: &str) -> Result<(String, [u8; 32]), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+    let text = String::from_utf8(bytes).map_err(|_| format!("{path}: not UTF-8: not fixable"))?;
+    let hash = sha256(&text);
+    Ok((text, hash))
+}
+
+/// Scans, plans, edits; with `apply`, writes and verifies.
+pub fn fix(request: &FixRequest) -> Result<Outcome, Error> {
+    let scan_request = ScanRequest {
+        reading: request.reading,
+        queries: request.queries,
+        authorized: request.authorized,
+        timings: false,
+    };
+    let run = scan(&scan_request);
+    let mut outcome = Outcome { input_errors: run.errors.len(), ..Default::default() };
+    let estate = run.estate.clone().unwrap_or_default();
+    let before_all: BTreeSet<String> = run.findings.iter().map(Finding::fingerprint).collect();
+    let chosen: Vec<Finding> = run.findings.iter().filter(|f| selected(f, request)).cloned().collect();
+    outcome.selected = chosen.len();
+    let (exposures, others): (Vec<Finding>, Vec<Finding>) =
+        chosen.iter().cloned().partition(|f| f.kind == FindingKind::Exposure);
+    for f in &others {
+        outcome.unfixable.push(Unfixable {
+            rule: f.rule.clone(),
+            resource: f.resource.clone(),
+            file: f.file.clone(),
+            line: f.line,
+            column: f.column,
+            reason: format!("{} findings: not fixable yet", f.kind.as_str()),
+        });
+    }
+    let plan = plan::plan(&estate, &exposures, request.queries, request.authorized);
+    plan::verify(&estate, &plan.after, request.queries).map_err(Error::Widens)?;
+    outcome.unfixable.extend(plan.unfixable.iter().cloned());
+
+    // Which fixes go ahead, by file.
+    let mut by_file: BTreeMap<String, Vec<(usize, &EntryFix)>> = BTreeMap::new();
+    for (i, f) in plan.fixes.iter().enumerate() {
+        if f.safety == Safety::Unsafe && !request.unsafe_fixes {
+            outcome.unsafe_skipped.push(f.clone());
+            continue;
+        }
+        by_file.entry(f.span.file.to_string()).or_default().push((i, f));
+    }
+    let mut going: Vec<bool> = vec![false; plan.fixes.len()];
+    let refuse = |outcome: &mut Outcome, f: &EntryFix, reason: String| {
+        outcome.unfixable.push(Unfixable {
+            rule: f.rules.iter().cloned().collect::<Vec<_>>().join(","),
+            resource: f.resource.clone(),
+            file: f.span.file.to_string(),
+            line: f.span.line,
+            column: f.span.column,
+            reason,
+        });
+    };
+    for (path, fixes) in &by_file {
+        let (text, hash) = match read_now(path) {
+            Ok(t) => t,
+            Err(reason) => {
+                fixes.iter().for_each(|(_, f)| refuse(&mut outcome, f, reason.clone()));
+                continue;
+            }
+        };
+        let read_as = if path.ends_with(".tf") { None } else { portcullis_ingest::read_input(path, &text).format };
+        let Some(format) = Format::of(path, read_as) else {
+            fixes.iter().for_each(|(_, f)| refuse(&mut outcome, f, "the file's format is not known to fix".into()));
+            continue;
+        };
+        match format {
+            Format::Dump(kind) => {
+                for &(i, f) in fixes {
+                    match commands::commands(kind, f, request.dialect) {
+                        Ok(c) => {
+                            outcome.commands.extend(c);
+                            going[i] = true;
+                            outcome.fixes.push(Applied { fix: f.clone(), format });
+                        }
+                        Err(reason) => refuse(&mut outcome, f, reason),
+                    }
+                }
+            }
+            Format::TerraformPlan | Format::Kubernetes => {
+                fixes.iter().for_each(|(_, f)| refuse(&mut outcome, f, format!("not fixable yet: {}", format.name())));
+            }
+            _ => {
+                let (after, refused) = edit::edit(format, &text, fixes);
+                let refused_ids: BTreeSet<usize> = refused.iter().map(|r| r.fix).collect();
+                for r in refused {
+                    refuse(&mut outcome, &plan.fixes[r.fix], r.reason);
+                }
+                for &(i, f) in fixes {
+                    if !refused_ids.contains(&i) {
+                        going[i] = true;
+                        outcome.fixes.push(Applied { fix: f.clone(), format });
+                    }
+                }
+                if after != text {
+                    outcome.changes.push(FileChange { path: path.clone(), format, before: text, after, hash });
+                }
+            }
+        }
+    }
+    // What the model says remains once the fixes that go ahead are made.
+    let mut predicted = estate.clone();
+    for (f, _) in plan.fixes.iter().zip(&going).filter(|(_, g)| **g) {
+        plan::apply(&mut predicted, f);
+    }
+    let wanted: BTreeSet<String> = exposures.iter().map(Finding::fingerprint).collect();
+    let open_after: BTreeSet<String> = portcullis_rules::check_estate(&predicted, request.queries, request.authorized)
+        .iter()
+        .map(Finding::fingerprint)
+        .filter(|f| wanted.contains(f))
+        .collect();
+    outcome.still_open = open_after.len() + others.len();
+    if request.apply && !outcome.changes.is_empty() {
+        apply_and_verify(&scan_request, &mut outcome, &before_all, &open_after, &wanted, others.len())?;
+    }
+    Ok(outcome)
+}
+
+/// Writes every change atomically (skipping files changed since they were
+/// read), re-scans, and restores the originals when the re-scan finds a
+/// selected finding the fix should have closed, or a finding that was not
+/// there before.
+fn apply_and_verify(
+    scan_request: &ScanRequest,
+    outcome: &mut Outcome,
+    before_all: &BTreeSet<String>,
+    open_after: &BTreeSet<String>,
+    wanted: &BTreeSet<String>,
+    others: usize,
+) -> Result<(), Error> {
+    let mut written: Vec<&FileChange> = Vec::new();
+    for change in &outcome.changes {
+        match read_now(&change.path) {
+            Ok((_, hash)) if hash == change.hash => {}
+            _ => {
+                outcome.changed_since_read.push(change.path.clone());
+                continue;
+            }
+        }
+        portcullis_files::write_atomic(Path::new(&change.path), |w| w.write_all(change.after.as_bytes()))?;
+        written.push(change);
+    }
+    let rescan = scan(scan_request);
+    let now: Vec<String> = rescan.findings.iter().map(Finding::fingerprint).collect();
+    let new: Vec<&String> = now.iter().filter(|f| !before_all.contains(*f)).collect();
+    let still: Vec<&String> = now.iter().filter(|f| wanted.contains(*f) && !open_after.contains(*f)).collect();
+    let problem = if rescan.errors.len() > outcome.input_errors {
+        Some(format!(
+            "the fixed files have {} input errors, {} before (first: {})",
+            rescan.errors.len(),
+            outcome.input_errors,
+            rescan.errors.first().map(|e| format!("{}:{}: {}", e.file, e.line, e.message)).unwrap_or_default()
+        ))
+    } else if let Some(f) = new.first() {
+        Some(format!("the re-scan found a finding that was not there before: {f}"))
+    } else {
+        still.first().map(|f| format!("the re-scan still finds {f}"))
+    };
+    if let Some(why) = problem {
+        for change in &written {
+            portcullis_files::write_atomic(Path::new(&change.path), |w| w.write_all(change.before.as_bytes()))?;
+        }
+        outcome.restored = Some(why);
+        return Ok(());
+    }
+    outcome.written = written.iter().map(|c| c.path.clone()).collect();
+    outcome.still_open = now.iter().filter(|f| wanted.contains(*f)).count() + others;
+    Ok(())
+}

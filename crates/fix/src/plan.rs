@@ -89,6 +89,12 @@ pub struct EntryFix {
     /// Where the rule's source is written: the line the editors change.
     pub span: Span,
     pub layer_kind: LayerKind,
+    pub action: Action,
+    /// The rule's protocol and ports as read, and its order (rule number,
+    /// priority): what a command that recreates it names.
+    pub protocol: Known<ProtoMatch>,
+    pub ports: PortSet,
+    pub order: i64,
     /// The rule's sources as written (one literal per rule line).
     pub before: AddrSet,
     pub before_internal: Vec<InternalSource>,
@@ -315,6 +321,10 @@ fn fix_entry(
         label: e.label.clone(),
         span: e.span.clone(),
         layer_kind: l.kind,
+        action: e.action,
+        protocol: e.protocol.clone(),
+        ports: ports.clone(),
+        order: e.order,
         before: e.sources.addrs.clone(),
         before_internal: e.sources.internal.clone(),
         keep,
@@ -357,12 +367,21 @@ pub fn verify(before: &Estate, after: &Estate, queries: &[PortQuery]) -> Result<
                 continue;
             };
             for (o, n) in [(&old.lower, &new.lower), (old.upper(), new.upper())] {
-                if !o.addrs.contains_set(&n.addrs) || n.internal.iter().any(|s| !o.internal.contains(s)) {
+                // An internal peer (a group, a tag, VirtualNetwork) newly
+                // admitted is no wider when every private address was
+                // admitted before: narrowing `*` lets an ordered layer's
+                // later internal allow decide for those peers.
+                let internal_wider =
+                    !o.addrs.contains_set(non_public()) && n.internal.iter().any(|s| !o.internal.contains(s));
+                if !o.addrs.contains_set(&n.addrs) || internal_wider {
+                    let mut wider = n.addrs.difference(&o.addrs).to_cidr_strings();
+                    wider.extend(n.internal.iter().filter(|s| !o.internal.contains(s)).map(|s| s.name.clone()));
                     return Err(format!(
-                        "{} tcp/{}: the fix would admit {:?} that was not admitted before",
+                        "{} {}/{}: the fix would admit {} that was not admitted before",
                         before.targets[t].id,
+                        q.protocol,
                         q.port,
-                        n.addrs.difference(&o.addrs).to_cidr_strings()
+                        wider.join(", ")
                     ));
                 }
             }

@@ -1,0 +1,459 @@
+//! Writing planned fixes into the inputs' own text.
+//!
+//! Every reader records where a rule's source is written (one literal per
+//! rule line), so a fix is a change of that literal: replaced by the new
+//! sources, or removed from its list. Only when a literal cannot change on
+//! its own does a fix touch more: a rule whose last source goes is removed
+//! whole, a rule whose range splits is copied over the ports that stay, a
+//! CloudFormation rule that must hold several CIDRs is copied once per
+//! CIDR. Everything else in the file stays byte for byte (comments, short
+//! tags, layout), which is why this edits text by the readers' positions
+//! instead of serialising a tree again. Each format's rules for blocks are
+//! in [`unit`]; literals and lists in [`text`].
+
+pub mod text;
+pub mod unit;
+
+use crate::plan::{EntryFix, Strategy};
+use portcullis_model::{AddrSet, Cidr};
+use std::collections::BTreeMap;
+use text::{literal_at, offset_of, place_of, quoted, Literal, Place, Splice};
+
+/// The format of a file a fix edits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Format {
+    Terraform,
+    TerraformJson,
+    CloudFormationYaml,
+    CloudFormationJson,
+    Arm,
+    Bicep,
+    Kubernetes,
+    /// A Terraform plan: generated, so the fix belongs in the configuration.
+    TerraformPlan,
+    /// A CLI dump of a live account (`aws-security-groups`, …): fixed with
+    /// commands, not by editing the dump.
+    Dump(&'static str),
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Terraform => "Terraform",
+            Format::TerraformJson => "Terraform JSON",
+            Format::CloudFormationYaml => "CloudFormation YAML",
+            Format::CloudFormationJson => "CloudFormation JSON",
+            Format::Arm => "ARM template",
+            Format::Bicep => "Bicep",
+            Format::Kubernetes => "Kubernetes",
+            Format::TerraformPlan => "Terraform plan",
+            Format::Dump(kind) => kind,
+        }
+    }
+
+    /// The format of `path`, from the reader's verdict (`read_as`, the
+    /// outcome's format) and the name.
+    pub fn of(path: &str, read_as: Option<&'static str>) -> Option<Format> {
+        if path.ends_with(".tf") {
+            return Some(Format::Terraform);
+        }
+        if path.ends_with(".tf.json") {
+            return Some(Format::TerraformJson);
+        }
+        if path.ends_with(".bicep") {
+            return Some(Format::Bicep);
+        }
+        match read_as? {
+            "arm" => Some(Format::Arm),
+            "cloudformation" if path.ends_with(".json") => Some(Format::CloudFormationJson),
+            "cloudformation" => Some(Format::CloudFormationYaml),
+            "kubernetes" => Some(Format::Kubernetes),
+            "terraform-plan" => Some(Format::TerraformPlan),
+            "terraform" => Some(Format::Terraform),
+            "json" => None,
+            kind => Some(Format::Dump(kind)),
+        }
+    }
+
+    fn is_json(self) -> bool {
+        matches!(self, Format::TerraformJson | Format::CloudFormationJson | Format::Arm)
+    }
+}
+
+/// A fix that could not be written, and why.
+#[derive(Clone, Debug)]
+pub struct Refused {
+    pub fix: usize,
+    pub reason: String,
+}
+
+/// Keys that hold one source, and the key that holds a list of them.
+const PLURALS: &[(&str, &str)] = &[
+    ("source_address_prefix", "source_address_prefixes"),
+    ("sourceAddressPrefix", "sourceAddressPrefixes"),
+];
+
+/// What the literal a fix points at says, checked against what the model
+/// read there: a source that came from a variable, a local or a parameter
+/// is not at that place, and is not edited.
+fn literal_means(lit: &Literal, fix: &EntryFix) -> bool {
+    let v = lit.value.trim();
+    if let Ok(c) = Cidr::parse(v) {
+        return c.to_set() == fix.before;
+    }
+    if fix.before_internal.iter().any(|s| s.name == v || s.name.ends_with(v)) {
+        return true;
+    }
+    // Azure's keywords for everyone.
+    matches!(v, "*" | "Any" | "any" | "Internet" | "0.0.0.0") && !fix.before.is_empty()
+}
+
+/// The new literals for what a fix keeps.
+fn new_values(fix: &EntryFix) -> Vec<String> {
+    let mut out = fix.keep.to_cidr_strings();
+    out.extend(fix.keep_internal.iter().map(|s| s.name.clone()));
+    out
+}
+
+/// One fix located in the text.
+struct Located<'f> {
+    index: usize,
+    fix: &'f EntryFix,
+    lit: Literal,
+    place: Place,
+}
+
+/// Writes `fixes` (all in this file) into `text`. Returns the new text and
+/// the fixes that could not be written (the others are in the text).
+pub fn edit(format: Format, text: &str, fixes: &[(usize, &EntryFix)]) -> (String, Vec<Refused>) {
+    let mut refused = Vec::new();
+    let mut located = Vec::new();
+    for &(index, fix) in fixes {
+        match locate(text, fix) {
+            Ok((lit, place)) => located.push(Located { index, fix, lit, place }),
+            Err(reason) => refused.push(Refused { fix: index, reason }),
+        }
+    }
+    let mut splices: Vec<Splice> = Vec::new();
+    // Lists first: the elements of one list are changed together, so a
+    // removal takes the right separators and an emptied list is seen.
+    let mut lists: BTreeMap<usize, Vec<&Located>> = BTreeMap::new();
+    let mut removals: Vec<(&Located, &'static str)> = Vec::new();
+    for l in &located {
+        match &l.place {
+            Place::Flow { list, .. } => lists.entry(list.start).or_default().push(l),
+            _ => {}
+        }
+    }
+    for group in lists.values() {
+        let Place::Flow { list, .. } = &group[0].place else { continue };
+        match list_splices(format, text, list.clone(), group) {
+            Ok(s) => splices.extend(s),
+            Err(emptied) if emptied => removals.extend(group.iter().map(|l| (*l, "its list is now empty"))),
+            Err(_) => refused.extend(group.iter().map(|l| Refused { fix: l.index, reason: "the list could not be read".into() })),
+        }
+    }
+    for l in &located {
+        match &l.place {
+            Place::Flow { .. } => {}
+            Place::BlockItem { line, indent } => {
+                let values = new_values(l.fix);
+                if values.is_empty() {
+                    splices.push(Splice { range: line.clone(), with: String::new() });
+                } else {
+                    let mut with = quoted(&l.lit, &values[0]);
+                    for v in &values[1..] {
+                        with.push_str(&format!("\n{indent}- {}", quoted(&l.lit, v)));
+                    }
+                    splices.push(Splice { range: l.lit.range.clone(), with });
+                }
+            }
+            Place::Value { key, key_range } => {
+                let values = new_values(l.fix);
+                match values.len() {
+                    0 => removals.push((l, "its only source goes")),
+                    1 => splices.push(Splice { range: l.lit.range.clone(), with: quoted(&l.lit, &values[0]) }),
+                    _ => match value_to_list(format, text, &l.lit, key, key_range.clone(), &values) {
+                        Some(s) => splices.extend(s),
+                        None if format == Format::CloudFormationYaml => match yaml_copies(text, l, &values) {
+                            Some(s) => splices.push(s),
+                            None => refused.push(Refused {
+                                fix: l.index,
+                                reason: format!("`{key}` holds one CIDR and the rule is not a list item: not fixable yet"),
+                            }),
+                        },
+                        None => refused.push(Refused {
+                            fix: l.index,
+                            reason: format!(
+                                "`{key}` holds one source and the fix needs {}: not fixable yet in {}",
+                                values.len(),
+                                format.name()
+                            ),
+                        }),
+                    },
+                }
+            }
+        }
+    }
+    // Removing whole rules.
+    let mut removed_units: BTreeMap<usize, std::ops::Range<usize>> = BTreeMap::new();
+    for (l, _why) in &removals {
+        match rule_unit(format, text, l.lit.range.start) {
+            Some(r) => {
+                removed_units.insert(r.start, r);
+            }
+            None => refused.push(Refused {
+                fix: l.index,
+                reason: format!("removing the whole rule is not fixable yet in {}", format.name()),
+            }),
+        }
+    }
+    // Splits: copies of the rule over the ports that stay.
+    let mut copies: BTreeMap<usize, (std::ops::Range<usize>, Vec<(u16, u16)>, Vec<usize>)> = BTreeMap::new();
+    for l in &located {
+        let Strategy::Split { stay } = &l.fix.strategy else { continue };
+        if l.fix.layer_kind != portcullis_model::LayerKind::AllowUnion {
+            refused.push(Refused {
+                fix: l.index,
+                reason: "splitting a port range in an ordered layer needs a free priority: not fixable yet".into(),
+            });
+            continue;
+        }
+        let unit = match format {
+            Format::Terraform => unit::brace_block(text, l.lit.range.start),
+            Format::CloudFormationYaml => unit::yaml_item(text, l.lit.range.start),
+            _ => None,
+        };
+        let Some(unit) = unit else {
+            refused.push(Refused { fix: l.index, reason: format!("splitting a port range is not fixable yet in {}", format.name()) });
+            continue;
+        };
+        let slot = copies.entry(unit.start).or_insert_with(|| (unit.clone(), stay.clone(), Vec::new()));
+        if &slot.1 != stay {
+            refused.push(Refused {
+                fix: l.index,
+                reason: "the rule's sources need different port splits: not fixable yet".into(),
+            });
+            continue;
+        }
+        slot.2.push(l.index);
+    }
+    // The copies go right after the rule (or in its place, when the rule
+    // itself goes). A copy is made from the original text: changes inside
+    // the rule stay with the rule.
+    let mut inserted: BTreeMap<usize, String> = BTreeMap::new();
+    for (unit, stay, members) in copies.values() {
+        let original = &text[unit.clone()];
+        let mut with = String::new();
+        for &(lo, hi) in stay {
+            match ported_copy(format, original, lo, hi) {
+                Some(copy) => with.push_str(&copy),
+                None => {
+                    refused.extend(members.iter().map(|&fix| Refused {
+                        fix,
+                        reason: "the rule's port fields could not be read for the split: not fixable yet".into(),
+                    }));
+                    with.clear();
+                    break;
+                }
+            }
+        }
+        if !with.is_empty() {
+            inserted.insert(unit.start, with);
+        }
+    }
+    for r in removed_units.into_values() {
+        // A removed rule drops every change inside it.
+        splices.retain(|s| !(r.start <= s.range.start && s.range.end <= r.end));
+        let with = inserted.remove(&r.start).unwrap_or_default();
+        splices.push(Splice { range: r, with });
+    }
+    for (start, with) in inserted {
+        let end = copies[&start].0.end;
+        splices.push(Splice { range: end..end, with });
+    }
+    match text::apply(text, &dedup(splices)) {
+        Ok(out) => (out, refused),
+        Err(reason) => {
+            refused.extend(located.iter().map(|l| Refused { fix: l.index, reason: reason.clone() }));
+            (text.to_string(), refused)
+        }
+    }
+}
+
+fn dedup(mut splices: Vec<Splice>) -> Vec<Splice> {
+    splices.sort_by_key(|s| (s.range.start, s.range.end));
+    splices.dedup();
+    splices
+}
+
+/// Where a fix's literal is, checked against the model.
+fn locate(text: &str, fix: &EntryFix) -> Result<(Literal, Place), String> {
+    let at = offset_of(text, fix.span.line, fix.span.column)
+        .ok_or_else(|| format!("line {} is not in the file any more", fix.span.line))?;
+    let lit = literal_at(text, at).ok_or_else(|| "no literal source at the rule's position".to_string())?;
+    if !literal_means(&lit, fix) {
+        return Err(format!(
+            "the source `{}` at line {} is not written there as a literal (it comes from a variable, a local or \
+             an expression): not fixable yet",
+            lit.value, fix.span.line
+        ));
+    }
+    let place = place_of(text, &lit).ok_or_else(|| "the source's place in the file could not be read".to_string())?;
+    Ok((lit, place))
+}
+
+/// Changes to one bracketed list. `Err(true)` when every element goes.
+fn list_splices(format: Format, text: &str, list: std::ops::Range<usize>, group: &[&Located]) -> Result<Vec<Splice>, bool> {
+    let Some(Place::Flow { elements, commas, .. }) = group.first().map(|l| &l.place) else { return Err(false) };
+    let inside = list.start + 1..list.end - 1;
+    let multi_line = text[inside.clone()].contains('\n');
+    let removed: Vec<&Located> = group.iter().copied().filter(|l| new_values(l.fix).is_empty()).collect();
+    if removed.len() == *elements {
+        return Err(true);
+    }
+    let indent = group.first().map(|l| text::indentation(text, l.lit.range.start).to_string()).unwrap_or_default();
+    let separator = if !multi_line {
+        ", ".to_string()
+    } else if *commas || format.is_json() {
+        format!(",\n{indent}")
+    } else {
+        format!("\n{indent}")
+    };
+    let mut out = Vec::new();
+    for l in group {
+        let values = new_values(l.fix);
+        if values.is_empty() {
+            let Place::Flow { with_separator, .. } = &l.place else { continue };
+            out.push(Splice { range: with_separator.clone(), with: String::new() });
+        } else {
+            let with: Vec<String> = values.iter().map(|v| quoted(&l.lit, v)).collect();
+            out.push(Splice { range: l.lit.range.clone(), with: with.join(&separator) });
+        }
+    }
+    // Two neighbours removed: their separators may overlap; merge them.
+    out.sort_by_key(|s| s.range.start);
+    let mut merged: Vec<Splice> = Vec::new();
+    for s in out {
+        if let Some(last) = merged.last_mut() {
+            if last.with.is_empty() && s.with.is_empty() && s.range.start <= last.range.end {
+                last.range.end = last.range.end.max(s.range.end);
+                continue;
+            }
+            if s.range.start < last.range.end {
+                // A removal's separator ran into a replaced neighbour.
+                if last.with.is_empty() {
+                    last.range.end = s.range.start;
+                } else {
+                    return Err(false);
+                }
+            }
+        }
+        merged.push(s);
+    }
+    Ok(merged)
+}
+
+/// `key: one` becomes `keys: [a, b]` where the provider has a plural key.
+fn value_to_list(
+    format: Format,
+    text: &str,
+    lit: &Literal,
+    key: &str,
+    key_range: std::ops::Range<usize>,
+    values: &[String],
+) -> Option<Vec<Splice>> {
+    let plural = PLURALS.iter().find(|(one, _)| *one == key)?.1;
+    let key_text = &text[key_range.clone()];
+    let new_key = key_text.replacen(key, plural, 1);
+    let items: Vec<String> = values.iter().map(|v| quoted(lit, v)).collect();
+    let list = if format == Format::Bicep {
+        let indent = text::indentation(text, lit.range.start);
+        format!("[\n{indent}  {}\n{indent}]", items.join(&format!("\n{indent}  ")))
+    } else {
+        format!("[{}]", items.join(", "))
+    };
+    Some(vec![Splice { range: key_range, with: new_key }, Splice { range: lit.range.clone(), with: list }])
+}
+
+/// A CloudFormation rule item copied once per CIDR (`CidrIp` holds one).
+fn yaml_copies(text: &str, l: &Located, values: &[String]) -> Option<Splice> {
+    let item = unit::yaml_item(text, l.lit.range.start)?;
+    let original = &text[item.clone()];
+    let at = l.lit.range.start - item.start..l.lit.range.end - item.start;
+    let mut with = String::new();
+    for v in values {
+        with.push_str(&original[..at.start]);
+        with.push_str(&quoted(&l.lit, v));
+        with.push_str(&original[at.end..]);
+    }
+    Some(Splice { range: item, with })
+}
+
+/// The text of a whole rule, for removal.
+fn rule_unit(format: Format, text: &str, at: usize) -> Option<std::ops::Range<usize>> {
+    match format {
+        Format::Terraform => unit::brace_block(text, at),
+        Format::CloudFormationYaml | Format::Kubernetes => unit::yaml_item(text, at),
+        Format::TerraformJson | Format::CloudFormationJson | Format::Arm | Format::Bicep => unit::array_object(text, at),
+        _ => None,
+    }
+}
+
+/// A copy of a rule's text over ports `lo`-`hi`: its port fields changed,
+/// and a resource's name suffixed so the copy is a resource of its own.
+fn ported_copy(format: Format, original: &str, lo: u16, hi: u16) -> Option<String> {
+    let (from, to) = match format {
+        Format::Terraform => ("from_port", "to_port"),
+        Format::CloudFormationYaml => ("FromPort", "ToPort"),
+        _ => return None,
+    };
+    let mut splices = Vec::new();
+    for (key, value) in [(from, lo), (to, hi)] {
+        let k = find_key(original, key)?;
+        let after = original[k + key.len()..].find([':', '='])? + k + key.len() + 1;
+        let lit = literal_at(original, after)?;
+        splices.push(Splice { range: lit.range.clone(), with: quoted(&lit, &value.to_string()) });
+    }
+    if format == Format::Terraform {
+        let header = original.lines().next()?;
+        if header.trim_start().starts_with("resource ") {
+            // resource "type" "name" {: the second label gets a suffix.
+            let quotes: Vec<usize> = header.match_indices('"').map(|(i, _)| i).collect();
+            if quotes.len() >= 4 {
+                splices.push(Splice { range: quotes[3]..quotes[3], with: format!("_ports_{lo}_{hi}") });
+            }
+        }
+    }
+    text::apply(original, &splices).ok()
+}
+
+/// The first occurrence of `key` as a whole word outside strings.
+fn find_key(text: &str, key: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = text[from..].find(key) {
+        let at = from + i;
+        let before_ok = at == 0 || !text.as_bytes()[at - 1].is_ascii_alphanumeric() && text.as_bytes()[at - 1] != b'_';
+        let end = at + key.len();
+        let after_ok = end >= text.len() || !text.as_bytes()[end].is_ascii_alphanumeric() && text.as_bytes()[end] != b'_';
+        if before_ok && after_ok {
+            return Some(at);
+        }
+        from = end;
+    }
+    None
+}
+
+/// What a fix does, for people: `0.0.0.0/0 → 10.0.0.0/8`.
+pub fn describe(fix: &EntryFix) -> String {
+    let before = sources_text(&fix.before, &fix.before_internal.iter().map(|s| s.name.clone()).collect::<Vec<_>>());
+    let after = new_values(fix);
+    let after = if after.is_empty() { "nothing".to_string() } else { after.join(", ") };
+    format!("{before} → {after}")
+}
+
+fn sources_text(addrs: &AddrSet, internal: &[String]) -> String {
+    let mut all = addrs.to_cidr_strings();
+    all.extend(internal.iter().cloned());
+    all.join(", ")
+}
