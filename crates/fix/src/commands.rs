@@ -21,19 +21,79 @@ pub enum Dialect {
 }
 
 /// The commands for one fix of a dump of kind `kind`, or why there are none.
-pub fn commands(kind: &str, fix: &EntryFix, dialect: Dialect) -> Result<Vec<String>, String> {
+/// `rule_after` is every source the fixed rule keeps (all its lines, the
+/// other fixes of the same rule included): Azure and GCP replace a rule's
+/// whole source list in one command.
+pub fn commands(kind: &str, fix: &EntryFix, rule_after: &[String], dialect: Dialect) -> Result<Vec<String>, String> {
+    let wrong = |want: &str| Err(format!("{kind} is changed with --format {want}"));
+    if matches!(fix.strategy, Strategy::Split { .. }) && fix.layer_kind != portcullis_model::LayerKind::AllowUnion {
+        return Err("splitting a port range in an ordered layer needs a free priority: not fixable yet".into());
+    }
     match (kind, dialect) {
         ("aws-security-groups", Dialect::AwsCli | Dialect::Shell) => aws_security_group(fix),
-        ("aws-security-groups", _) => Err("a security group is changed with --format aws-cli or shell".into()),
+        ("aws-security-groups", _) => wrong("aws-cli or shell"),
+        ("azure-nsgs", Dialect::Az | Dialect::Shell) => azure_rule(fix, rule_after),
+        ("azure-nsgs", _) => wrong("az or shell"),
+        ("gcp-firewall-rules", Dialect::Gcloud | Dialect::Shell) => gcp_rule(fix, rule_after),
+        ("gcp-firewall-rules", _) => wrong("gcloud or shell"),
         (other, _) => Err(format!("commands for {other} dumps: not fixable yet")),
     }
+}
+
+/// The name of a rule from its label (`priority 200 NAME: allow …`).
+fn rule_name(label: &str) -> Option<&str> {
+    let head = label.split(':').next()?;
+    let mut words = head.splitn(3, ' ');
+    (words.next()? == "priority").then_some(())?;
+    words.next()?;
+    words.next()
+}
+
+/// One rule of an NSG, replaced by `az network nsg rule update`: the
+/// source list is set in one call, so there is no moment in between.
+fn azure_rule(fix: &EntryFix, after: &[String]) -> Result<Vec<String>, String> {
+    let id = &fix.resource;
+    let part = |key: &str| -> Option<&str> {
+        let mut it = id.split('/');
+        it.position(|p| p.eq_ignore_ascii_case(key))?;
+        it.next()
+    };
+    let (Some(group), Some(nsg)) = (part("resourceGroups"), part("networkSecurityGroups")) else {
+        return Err(format!("`{id}` is not an NSG resource id"));
+    };
+    let rule = rule_name(&fix.label).ok_or("the rule's name is not known")?;
+    if after.is_empty() {
+        return Ok(vec![format!("az network nsg rule delete --resource-group {group} --nsg-name {nsg} --name {rule}")]);
+    }
+    Ok(vec![format!(
+        "az network nsg rule update --resource-group {group} --nsg-name {nsg} --name {rule} --source-address-prefixes {}",
+        after.join(" ")
+    )])
+}
+
+/// A GCP firewall rule, replaced by `gcloud compute firewall-rules
+/// update`. A rule left with no source ranges, tags or service accounts
+/// would admit 0.0.0.0/0 (GCP's default source), so it is deleted instead.
+fn gcp_rule(fix: &EntryFix, after: &[String]) -> Result<Vec<String>, String> {
+    let name = &fix.resource;
+    let ranges: Vec<&String> = after.iter().filter(|s| Cidr::parse(s).is_ok()).collect();
+    if after.is_empty() {
+        return Ok(vec![format!("gcloud compute firewall-rules delete {name} --quiet")]);
+    }
+    if ranges.is_empty() {
+        return Err("the rule keeps only tags or service accounts: not fixable yet".into());
+    }
+    Ok(vec![format!(
+        "gcloud compute firewall-rules update {name} --source-ranges={}",
+        ranges.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+    )])
 }
 
 /// One `--ip-permissions` value in the AWS CLI's shorthand.
 fn permission(fix: &EntryFix, from: u16, to: u16, sources: &[String]) -> Result<String, String> {
     let protocol = match &fix.protocol {
         Known::Known(ProtoMatch::All) => "-1".to_string(),
-        Known::Known(ProtoMatch::One(p)) => p.0.to_string(),
+        Known::Known(ProtoMatch::One(p)) => p.to_string(),
         Known::Unknown(u) => return Err(format!("the rule's protocol is unknown: {}", u.reason)),
     };
     let mut v4 = Vec::new();
@@ -72,9 +132,8 @@ fn aws_security_group(fix: &EntryFix) -> Result<Vec<String>, String> {
     before.extend(fix.before_internal.iter().map(|s| s.name.clone()));
     let mut keep: Vec<String> = fix.keep.to_cidr_strings();
     keep.extend(fix.keep_internal.iter().map(|s| s.name.clone()));
-    let authorize = |p: String| {
-        format!("aws ec2 authorize-security-group-ingress --group-id {group} --ip-permissions '{p}'")
-    };
+    let authorize =
+        |p: String| format!("aws ec2 authorize-security-group-ingress --group-id {group} --ip-permissions '{p}'");
     let mut out = Vec::new();
     if !keep.is_empty() {
         out.push(authorize(permission(fix, from, to, &keep)?));

@@ -186,9 +186,14 @@ pub fn fix(request: &FixRequest) -> Result<Outcome, Error> {
         match format {
             Format::Dump(kind) => {
                 for &(i, f) in fixes {
-                    match commands::commands(kind, f, request.dialect) {
+                    match commands::commands(kind, f, &plan.rule_sources_after(f), request.dialect) {
                         Ok(c) => {
-                            outcome.commands.extend(c);
+                            // Fixes of one rule share its command.
+                            for command in c {
+                                if !outcome.commands.contains(&command) {
+                                    outcome.commands.push(command);
+                                }
+                            }
                             going[i] = true;
                             outcome.fixes.push(Applied { fix: f.clone(), format });
                         }

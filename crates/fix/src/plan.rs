@@ -141,6 +141,32 @@ pub struct Plan {
     pub unfixable: Vec<Unfixable>,
     /// The estate with every fix applied, as the engine sees it.
     pub after: Estate,
+    /// How many rules each layer had before the plan added copies.
+    pub originals: Vec<usize>,
+}
+
+impl Plan {
+    /// Every source of the rule `fix` changes, once the plan is made: the
+    /// union of the rule lines of its layer that share its rule (a rule
+    /// with several sources is several lines, each with the rule's label up
+    /// to `:`), without the copies a split adds.
+    pub fn rule_sources_after(&self, fix: &EntryFix) -> Vec<String> {
+        let name = |label: &str| label.split(':').next().unwrap_or(label).to_string();
+        let own = name(&fix.label);
+        let Some(layer) = self.after.layers.get(fix.at.layer) else { return Vec::new() };
+        let count = self.originals.get(fix.at.layer).copied().unwrap_or(0);
+        let mut addrs = AddrSet::default();
+        let mut internal: Vec<String> = Vec::new();
+        for e in layer.entries.iter().take(count).filter(|e| e.resource == fix.resource && name(&e.label) == own) {
+            addrs.union_in_place(&e.sources.addrs);
+            internal.extend(e.sources.internal.iter().map(|s| s.name.clone()));
+        }
+        let mut out = addrs.to_cidr_strings();
+        internal.sort();
+        internal.dedup();
+        out.extend(internal);
+        out
+    }
 }
 
 /// The authorized addresses as the rules judge them (private space when
@@ -215,7 +241,7 @@ pub fn plan(estate: &Estate, selected: &[Finding], queries: &[PortQuery], auth: 
     }
     let mut unfixable: Vec<Unfixable> = unfixable.into_values().collect();
     unfixable.sort();
-    Plan { fixes: fixes.into_values().collect(), unfixable, after: work }
+    Plan { fixes: fixes.into_values().collect(), unfixable, after: work, originals }
 }
 
 fn target_index(estate: &Estate) -> HashMap<&str, Vec<usize>> {

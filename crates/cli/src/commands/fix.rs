@@ -40,7 +40,10 @@ pub fn run(args: FixArgs) -> Result<u8> {
     }
     if !outcome.commands.is_empty() {
         if dialect == Dialect::Shell {
-            writeln!(out, "#!/bin/sh\n# portcullis fix: authorize what stays, then revoke; never wider in between.\nset -eu")?;
+            writeln!(
+                out,
+                "#!/bin/sh\n# portcullis fix: authorize what stays, then revoke; never wider in between.\nset -eu"
+            )?;
         }
         for c in &outcome.commands {
             writeln!(out, "{c}")?;

@@ -88,10 +88,8 @@ pub struct Refused {
 }
 
 /// Keys that hold one source, and the key that holds a list of them.
-const PLURALS: &[(&str, &str)] = &[
-    ("source_address_prefix", "source_address_prefixes"),
-    ("sourceAddressPrefix", "sourceAddressPrefixes"),
-];
+const PLURALS: &[(&str, &str)] =
+    &[("source_address_prefix", "source_address_prefixes"), ("sourceAddressPrefix", "sourceAddressPrefixes")];
 
 /// What the literal a fix points at says, checked against what the model
 /// read there: a source that came from a variable, a local or a parameter
@@ -114,6 +112,10 @@ fn new_values(fix: &EntryFix) -> Vec<String> {
     out.extend(fix.keep_internal.iter().map(|s| s.name.clone()));
     out
 }
+
+/// A rule to copy for a split: its text, the port ranges that stay, and
+/// the fixes that asked for it.
+type Copies = (std::ops::Range<usize>, Vec<(u16, u16)>, Vec<usize>);
 
 /// One fix located in the text.
 struct Located<'f> {
@@ -140,9 +142,8 @@ pub fn edit(format: Format, text: &str, fixes: &[(usize, &EntryFix)]) -> (String
     let mut lists: BTreeMap<usize, Vec<&Located>> = BTreeMap::new();
     let mut removals: Vec<(&Located, &'static str)> = Vec::new();
     for l in &located {
-        match &l.place {
-            Place::Flow { list, .. } => lists.entry(list.start).or_default().push(l),
-            _ => {}
+        if let Place::Flow { list, .. } = &l.place {
+            lists.entry(list.start).or_default().push(l);
         }
     }
     for group in lists.values() {
@@ -150,7 +151,8 @@ pub fn edit(format: Format, text: &str, fixes: &[(usize, &EntryFix)]) -> (String
         match list_splices(format, text, list.clone(), group) {
             Ok(s) => splices.extend(s),
             Err(emptied) if emptied => removals.extend(group.iter().map(|l| (*l, "its list is now empty"))),
-            Err(_) => refused.extend(group.iter().map(|l| Refused { fix: l.index, reason: "the list could not be read".into() })),
+            Err(_) => refused
+                .extend(group.iter().map(|l| Refused { fix: l.index, reason: "the list could not be read".into() })),
         }
     }
     for l in &located {
@@ -179,7 +181,9 @@ pub fn edit(format: Format, text: &str, fixes: &[(usize, &EntryFix)]) -> (String
                             Some(s) => splices.push(s),
                             None => refused.push(Refused {
                                 fix: l.index,
-                                reason: format!("`{key}` holds one CIDR and the rule is not a list item: not fixable yet"),
+                                reason: format!(
+                                    "`{key}` holds one CIDR and the rule is not a list item: not fixable yet"
+                                ),
                             }),
                         },
                         None => refused.push(Refused {
@@ -209,7 +213,7 @@ pub fn edit(format: Format, text: &str, fixes: &[(usize, &EntryFix)]) -> (String
         }
     }
     // Splits: copies of the rule over the ports that stay.
-    let mut copies: BTreeMap<usize, (std::ops::Range<usize>, Vec<(u16, u16)>, Vec<usize>)> = BTreeMap::new();
+    let mut copies: BTreeMap<usize, Copies> = BTreeMap::new();
     for l in &located {
         let Strategy::Split { stay } = &l.fix.strategy else { continue };
         if l.fix.layer_kind != portcullis_model::LayerKind::AllowUnion {
@@ -225,7 +229,10 @@ pub fn edit(format: Format, text: &str, fixes: &[(usize, &EntryFix)]) -> (String
             _ => None,
         };
         let Some(unit) = unit else {
-            refused.push(Refused { fix: l.index, reason: format!("splitting a port range is not fixable yet in {}", format.name()) });
+            refused.push(Refused {
+                fix: l.index,
+                reason: format!("splitting a port range is not fixable yet in {}", format.name()),
+            });
             continue;
         };
         let slot = copies.entry(unit.start).or_insert_with(|| (unit.clone(), stay.clone(), Vec::new()));
@@ -304,7 +311,12 @@ fn locate(text: &str, fix: &EntryFix) -> Result<(Literal, Place), String> {
 }
 
 /// Changes to one bracketed list. `Err(true)` when every element goes.
-fn list_splices(format: Format, text: &str, list: std::ops::Range<usize>, group: &[&Located]) -> Result<Vec<Splice>, bool> {
+fn list_splices(
+    format: Format,
+    text: &str,
+    list: std::ops::Range<usize>,
+    group: &[&Located],
+) -> Result<Vec<Splice>, bool> {
     let Some(Place::Flow { elements, commas, .. }) = group.first().map(|l| &l.place) else { return Err(false) };
     let inside = list.start + 1..list.end - 1;
     let multi_line = text[inside.clone()].contains('\n');
@@ -395,7 +407,9 @@ fn rule_unit(format: Format, text: &str, at: usize) -> Option<std::ops::Range<us
     match format {
         Format::Terraform => unit::brace_block(text, at),
         Format::CloudFormationYaml | Format::Kubernetes => unit::yaml_item(text, at),
-        Format::TerraformJson | Format::CloudFormationJson | Format::Arm | Format::Bicep => unit::array_object(text, at),
+        Format::TerraformJson | Format::CloudFormationJson | Format::Arm | Format::Bicep => {
+            unit::array_object(text, at)
+        }
         _ => None,
     }
 }
@@ -435,7 +449,8 @@ fn find_key(text: &str, key: &str) -> Option<usize> {
         let at = from + i;
         let before_ok = at == 0 || !text.as_bytes()[at - 1].is_ascii_alphanumeric() && text.as_bytes()[at - 1] != b'_';
         let end = at + key.len();
-        let after_ok = end >= text.len() || !text.as_bytes()[end].is_ascii_alphanumeric() && text.as_bytes()[end] != b'_';
+        let after_ok =
+            end >= text.len() || !text.as_bytes()[end].is_ascii_alphanumeric() && text.as_bytes()[end] != b'_';
         if before_ok && after_ok {
             return Some(at);
         }

@@ -337,6 +337,10 @@ mod tests {
     fn splices_apply_in_order_and_refuse_overlaps() {
         let s = [Splice { range: 4..5, with: "X".into() }, Splice { range: 0..1, with: "Y".into() }];
         assert_eq!(apply("abcdef", &s).unwrap(), "YbcdXf");
-        assert!(apply("abcdef", &[Splice { range: 0..3, with: String::new() }, Splice { range: 2..4, with: String::new() }]).is_err());
+        assert!(apply(
+            "abcdef",
+            &[Splice { range: 0..3, with: String::new() }, Splice { range: 2..4, with: String::new() }]
+        )
+        .is_err());
     }
 }

@@ -32,7 +32,8 @@ pub fn array_object(text: &str, at: usize) -> Option<Range<usize>> {
         // new lines).
         let array = enclosing_open(text, open, b'[', b']');
         let object = enclosing_open(text, open, b'{', b'}');
-        let in_array = matches!((array, object), (Some(a), Some(o)) if a > o) || matches!((array, object), (Some(_), None));
+        let in_array =
+            matches!((array, object), (Some(a), Some(o)) if a > o) || matches!((array, object), (Some(_), None));
         if in_array {
             let after = &text[close + 1..];
             let trimmed = after.trim_start();
