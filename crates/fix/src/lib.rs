@@ -90,6 +90,33 @@ pub struct Outcome {
     pub selected: usize,
     pub still_open: usize,
     pub input_errors: usize,
+    /// What a fix did that its user should know, at the fix's place.
+    pub notes: Vec<(portcullis_model::Span, String)>,
+    /// What the re-scan after applying is compared with.
+    expected: Expected,
+}
+
+/// What the re-scan after applying must show.
+#[derive(Debug, Default)]
+struct Expected {
+    /// Every finding before (fingerprints): no other may appear.
+    before: BTreeSet<String>,
+    /// The selected findings the model says stay open.
+    open: BTreeSet<String>,
+    /// The selected findings.
+    wanted: BTreeSet<String>,
+    /// Selected findings of kinds no fix handles.
+    others: usize,
+}
+
+/// The text of every `.tf` file beside `path` (its module).
+fn module_texts(path: &str) -> Vec<String> {
+    let dir = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut names: Vec<std::path::PathBuf> =
+        entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "tf")).collect();
+    names.sort();
+    names.iter().filter_map(|p| std::fs::read_to_string(p).ok()).collect()
 }
 
 /// Why `fix` could not run at all.
@@ -205,7 +232,12 @@ pub fn fix(request: &FixRequest) -> Result<Outcome, Error> {
                 fixes.iter().for_each(|(_, f)| refuse(&mut outcome, f, format!("not fixable yet: {}", format.name())));
             }
             _ => {
-                let (after, refused) = edit::edit(format, &text, fixes);
+                let module = if format == Format::Terraform { module_texts(path) } else { Vec::new() };
+                let edited = edit::edit(format, &text, fixes, &module);
+                let (after, refused) = (edited.text, edited.refused);
+                for (i, note) in edited.notes {
+                    outcome.notes.push((plan.fixes[i].span.clone(), note));
+                }
                 let refused_ids: BTreeSet<usize> = refused.iter().map(|r| r.fix).collect();
                 for r in refused {
                     refuse(&mut outcome, &plan.fixes[r.fix], r.reason);
@@ -234,8 +266,9 @@ pub fn fix(request: &FixRequest) -> Result<Outcome, Error> {
         .filter(|f| wanted.contains(f))
         .collect();
     outcome.still_open = open_after.len() + others.len();
-    if request.apply && !outcome.changes.is_empty() {
-        apply_and_verify(&scan_request, &mut outcome, &before_all, &open_after, &wanted, others.len())?;
+    outcome.expected = Expected { before: before_all, open: open_after, wanted, others: others.len() };
+    if request.apply {
+        apply(request, &mut outcome)?;
     }
     Ok(outcome)
 }
@@ -244,14 +277,23 @@ pub fn fix(request: &FixRequest) -> Result<Outcome, Error> {
 /// read), re-scans, and restores the originals when the re-scan finds a
 /// selected finding the fix should have closed, or a finding that was not
 /// there before.
-fn apply_and_verify(
-    scan_request: &ScanRequest,
-    outcome: &mut Outcome,
-    before_all: &BTreeSet<String>,
-    open_after: &BTreeSet<String>,
-    wanted: &BTreeSet<String>,
-    others: usize,
-) -> Result<(), Error> {
+///
+/// `fix` calls it with `apply`; a caller may also show the dry run first
+/// and apply the same outcome after (a file edited in between is then
+/// refused).
+pub fn apply(request: &FixRequest, outcome: &mut Outcome) -> Result<(), Error> {
+    if outcome.changes.is_empty() {
+        return Ok(());
+    }
+    let scan_request = ScanRequest {
+        reading: request.reading,
+        queries: request.queries,
+        authorized: request.authorized,
+        timings: false,
+    };
+    let expected = std::mem::take(&mut outcome.expected);
+    let (before_all, open_after, wanted, others) =
+        (&expected.before, &expected.open, &expected.wanted, expected.others);
     let mut written: Vec<&FileChange> = Vec::new();
     for change in &outcome.changes {
         match read_now(&change.path) {
@@ -264,7 +306,7 @@ fn apply_and_verify(
         portcullis_files::write_atomic(Path::new(&change.path), |w| w.write_all(change.after.as_bytes()))?;
         written.push(change);
     }
-    let rescan = scan(scan_request);
+    let rescan = scan(&scan_request);
     let now: Vec<String> = rescan.findings.iter().map(Finding::fingerprint).collect();
     let new: Vec<&String> = now.iter().filter(|f| !before_all.contains(*f)).collect();
     let still: Vec<&String> = now.iter().filter(|f| wanted.contains(*f) && !open_after.contains(*f)).collect();

@@ -65,6 +65,9 @@ pub fn run(args: FixArgs) -> Result<u8> {
             f.strategy.describe()
         )?;
     }
+    for (span, note) in &outcome.notes {
+        writeln!(err, "note: {}:{}: {note}", span.file, span.line)?;
+    }
     for f in &outcome.unsafe_skipped {
         writeln!(
             err,

@@ -127,16 +127,130 @@ struct Located<'f> {
 
 /// Writes `fixes` (all in this file) into `text`. Returns the new text and
 /// the fixes that could not be written (the others are in the text).
-pub fn edit(format: Format, text: &str, fixes: &[(usize, &EntryFix)]) -> (String, Vec<Refused>) {
+///
+/// `module` is the text of every Terraform file of the file's directory
+/// (a module), where references to variables and locals are counted.
+pub fn edit(format: Format, text: &str, fixes: &[(usize, &EntryFix)], module: &[String]) -> Edited {
     let mut refused = Vec::new();
     let mut located = Vec::new();
+    let mut notes = Vec::new();
     for &(index, fix) in fixes {
-        match locate(text, fix) {
+        let found = locate(text, fix).and_then(|(lit, place)| {
+            if format == Format::Terraform {
+                if let Some(note) = terraform_owner(text, &lit, &place, fix, module)? {
+                    notes.push((index, note));
+                }
+            }
+            Ok((lit, place))
+        });
+        match found {
             Ok((lit, place)) => located.push(Located { index, fix, lit, place }),
             Err(reason) => refused.push(Refused { fix: index, reason }),
         }
     }
-    let mut splices: Vec<Splice> = Vec::new();
+    let (text, refused) = write(format, text, located, refused);
+    Edited { text, refused, notes }
+}
+
+/// What [`edit`] made of a file.
+pub struct Edited {
+    pub text: String,
+    pub refused: Vec<Refused>,
+    /// Things a fix did that its user should know (fix index, note).
+    pub notes: Vec<(usize, String)>,
+}
+
+/// Where a Terraform source is written: inside the rule's own resource, or
+/// in a variable's default or a local. A variable or local is changed where
+/// it is defined only when nothing else reads it; otherwise the fix would
+/// change those other places too, and it is refused.
+fn terraform_owner(
+    text: &str,
+    lit: &Literal,
+    place: &Place,
+    fix: &EntryFix,
+    module: &[String],
+) -> Result<Option<String>, String> {
+    let mut open = None;
+    let mut at = lit.range.start;
+    while let Some(o) = text::enclosing_open(text, at, b'{', b'}') {
+        open = Some(o);
+        at = o;
+    }
+    let Some(open) = open else { return Err("the source is not inside a block".into()) };
+    let header_start = text[..open].rfind('\n').map_or(0, |n| n + 1);
+    let header: Vec<&str> = text[header_start..open].split_whitespace().map(|w| w.trim_matches('"')).collect();
+    match header.as_slice() {
+        ["resource", kind, name] => {
+            let address = fix.resource.rsplit("module.").next().unwrap_or(&fix.resource);
+            let address = address
+                .split_once('.')
+                .map(|(_, rest)| rest)
+                .filter(|_| fix.resource.starts_with("module."))
+                .unwrap_or(address);
+            let bare = address.split('[').next().unwrap_or(address);
+            if bare == format!("{kind}.{name}") {
+                Ok(None)
+            } else {
+                Err(format!(
+                    "the source is written in resource {kind}.{name}, not in the rule's {}: not fixable yet",
+                    fix.resource
+                ))
+            }
+        }
+        ["variable", name] => shared_definition("var", name, fix, module),
+        ["locals"] => {
+            let anchor = match place {
+                Place::Flow { list, .. } => list.start,
+                _ => lit.range.start,
+            };
+            let before = text[..anchor].trim_end().trim_end_matches('=').trim_end();
+            let start = before.rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-')).map_or(0, |n| n + 1);
+            let name = &before[start..];
+            if name.is_empty() {
+                return Err("the local that holds the source could not be named: not fixable yet".into());
+            }
+            shared_definition("local", name, fix, module)
+        }
+        _ => Err(format!("the source is written in `{}`: not fixable yet", header.join(" "))),
+    }
+}
+
+fn shared_definition(prefix: &str, name: &str, fix: &EntryFix, module: &[String]) -> Result<Option<String>, String> {
+    let reference = format!("{prefix}.{name}");
+    let uses: usize = module.iter().map(|t| count_word(t, &reference)).sum();
+    if uses != 1 {
+        return Err(format!(
+            "the source comes from {reference}, which {uses} places read: changing its definition would change them \
+             too; an override is not written yet"
+        ));
+    }
+    if matches!(fix.strategy, Strategy::Split { .. }) {
+        return Err(format!("the source comes from {reference}: a split would copy the reference: not fixable yet"));
+    }
+    Ok(Some(format!("changed where {reference} is defined: nothing else reads it")))
+}
+
+/// Occurrences of `word` not inside a longer name.
+fn count_word(text: &str, word: &str) -> usize {
+    let b = text.as_bytes();
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
+    text.match_indices(word)
+        .filter(|(i, _)| {
+            let end = i + word.len();
+            (*i == 0 || (!ident(b[i - 1]) && b[i - 1] != b'.')) && (end >= b.len() || !ident(b[end]))
+        })
+        .count()
+}
+
+/// Writes located fixes into the text.
+fn write<'f>(
+    format: Format,
+    text: &str,
+    located: Vec<Located<'f>>,
+    mut refused: Vec<Refused>,
+) -> (String, Vec<Refused>) {
+    let mut splices: Vec<Owned> = Vec::new();
     // Lists first: the elements of one list are changed together, so a
     // removal takes the right separators and an emptied list is seen.
     let mut lists: BTreeMap<usize, Vec<&Located>> = BTreeMap::new();
@@ -161,24 +275,25 @@ pub fn edit(format: Format, text: &str, fixes: &[(usize, &EntryFix)]) -> (String
             Place::BlockItem { line, indent } => {
                 let values = new_values(l.fix);
                 if values.is_empty() {
-                    splices.push(Splice { range: line.clone(), with: String::new() });
+                    splices.push((vec![l.index], Splice { range: line.clone(), with: String::new() }));
                 } else {
                     let mut with = quoted(&l.lit, &values[0]);
                     for v in &values[1..] {
                         with.push_str(&format!("\n{indent}- {}", quoted(&l.lit, v)));
                     }
-                    splices.push(Splice { range: l.lit.range.clone(), with });
+                    splices.push((vec![l.index], Splice { range: l.lit.range.clone(), with }));
                 }
             }
             Place::Value { key, key_range } => {
                 let values = new_values(l.fix);
                 match values.len() {
                     0 => removals.push((l, "its only source goes")),
-                    1 => splices.push(Splice { range: l.lit.range.clone(), with: quoted(&l.lit, &values[0]) }),
+                    1 => splices
+                        .push((vec![l.index], Splice { range: l.lit.range.clone(), with: quoted(&l.lit, &values[0]) })),
                     _ => match value_to_list(format, text, &l.lit, key, key_range.clone(), &values) {
-                        Some(s) => splices.extend(s),
+                        Some(s) => splices.extend(s.into_iter().map(|s| (vec![l.index], s))),
                         None if format == Format::CloudFormationYaml => match yaml_copies(text, l, &values) {
-                            Some(s) => splices.push(s),
+                            Some(s) => splices.push((vec![l.index], s)),
                             None => refused.push(Refused {
                                 fix: l.index,
                                 reason: format!(
@@ -200,11 +315,34 @@ pub fn edit(format: Format, text: &str, fixes: &[(usize, &EntryFix)]) -> (String
         }
     }
     // Removing whole rules.
-    let mut removed_units: BTreeMap<usize, std::ops::Range<usize>> = BTreeMap::new();
+    let mut removed_units: BTreeMap<usize, (std::ops::Range<usize>, Vec<usize>)> = BTreeMap::new();
     for (l, _why) in &removals {
-        match rule_unit(format, text, l.lit.range.start) {
+        let unit = rule_unit(format, text, l.lit.range.start);
+        // Another source of the same rule stays: the rule stays, and only
+        // this list empties.
+        let others_stay = unit.as_ref().is_some_and(|u| {
+            located.iter().any(|o| {
+                o.index != l.index
+                    && u.start <= o.lit.range.start
+                    && o.lit.range.end <= u.end
+                    && !new_values(o.fix).is_empty()
+            })
+        });
+        if others_stay {
+            match &l.place {
+                Place::Flow { list, .. } => {
+                    splices.push((vec![l.index], Splice { range: list.start + 1..list.end - 1, with: String::new() }))
+                }
+                _ => refused.push(Refused {
+                    fix: l.index,
+                    reason: "the rule keeps other sources and this field cannot be empty: not fixable yet".into(),
+                }),
+            }
+            continue;
+        }
+        match unit {
             Some(r) => {
-                removed_units.insert(r.start, r);
+                removed_units.entry(r.start).or_insert_with(|| (r, Vec::new())).1.push(l.index);
             }
             None => refused.push(Refused {
                 fix: l.index,
@@ -248,7 +386,7 @@ pub fn edit(format: Format, text: &str, fixes: &[(usize, &EntryFix)]) -> (String
     // The copies go right after the rule (or in its place, when the rule
     // itself goes). A copy is made from the original text: changes inside
     // the rule stay with the rule.
-    let mut inserted: BTreeMap<usize, String> = BTreeMap::new();
+    let mut inserted: BTreeMap<usize, (String, Vec<usize>)> = BTreeMap::new();
     for (unit, stay, members) in copies.values() {
         let original = &text[unit.clone()];
         let mut with = String::new();
@@ -266,20 +404,56 @@ pub fn edit(format: Format, text: &str, fixes: &[(usize, &EntryFix)]) -> (String
             }
         }
         if !with.is_empty() {
-            inserted.insert(unit.start, with);
+            inserted.insert(unit.start, (with, members.clone()));
         }
     }
-    for r in removed_units.into_values() {
-        // A removed rule drops every change inside it.
-        splices.retain(|s| !(r.start <= s.range.start && s.range.end <= r.end));
-        let with = inserted.remove(&r.start).unwrap_or_default();
-        splices.push(Splice { range: r, with });
+    for (r, mut owners) in removed_units.into_values() {
+        // A removed rule drops every change inside it (their fixes now
+        // depend on the removal).
+        splices.retain(|(o, s)| {
+            let inside = r.start <= s.range.start && s.range.end <= r.end;
+            if inside {
+                owners.extend(o.iter().copied());
+            }
+            !inside
+        });
+        let with = match inserted.remove(&r.start) {
+            Some((with, members)) => {
+                owners.extend(members);
+                with
+            }
+            None => String::new(),
+        };
+        splices.push((owners, Splice { range: r, with }));
     }
-    for (start, with) in inserted {
+    for (start, (with, members)) in inserted {
         let end = copies[&start].0.end;
-        splices.push(Splice { range: end..end, with });
+        splices.push((members, Splice { range: end..end, with }));
     }
-    match text::apply(text, &dedup(splices)) {
+    // A change shared by a fix that could not be written is not written,
+    // and its other fixes are refused with it: nothing is half done.
+    loop {
+        let refused_ids: std::collections::BTreeSet<usize> = refused.iter().map(|r| r.fix).collect();
+        let mut more = Vec::new();
+        splices.retain(|(owners, _)| {
+            if owners.iter().any(|o| refused_ids.contains(o)) {
+                more.extend(owners.iter().filter(|o| !refused_ids.contains(o)).map(|&fix| Refused {
+                    fix,
+                    reason: "it shares a change with a fix that could not be written".into(),
+                }));
+                return false;
+            }
+            true
+        });
+        if more.is_empty() {
+            break;
+        }
+        refused.extend(more);
+    }
+    let mut plain: Vec<Splice> = splices.into_iter().map(|(_, s)| s).collect();
+    plain.sort_by_key(|s| (s.range.start, s.range.end));
+    plain.dedup();
+    match text::apply(text, &plain) {
         Ok(out) => (out, refused),
         Err(reason) => {
             refused.extend(located.iter().map(|l| Refused { fix: l.index, reason: reason.clone() }));
@@ -288,11 +462,8 @@ pub fn edit(format: Format, text: &str, fixes: &[(usize, &EntryFix)]) -> (String
     }
 }
 
-fn dedup(mut splices: Vec<Splice>) -> Vec<Splice> {
-    splices.sort_by_key(|s| (s.range.start, s.range.end));
-    splices.dedup();
-    splices
-}
+/// A splice and the fixes that need it.
+type Owned = (Vec<usize>, Splice);
 
 /// Where a fix's literal is, checked against the model.
 fn locate(text: &str, fix: &EntryFix) -> Result<(Literal, Place), String> {
@@ -316,7 +487,7 @@ fn list_splices(
     text: &str,
     list: std::ops::Range<usize>,
     group: &[&Located],
-) -> Result<Vec<Splice>, bool> {
+) -> Result<Vec<Owned>, bool> {
     let Some(Place::Flow { elements, commas, .. }) = group.first().map(|l| &l.place) else { return Err(false) };
     let inside = list.start + 1..list.end - 1;
     let multi_line = text[inside.clone()].contains('\n');
@@ -337,19 +508,20 @@ fn list_splices(
         let values = new_values(l.fix);
         if values.is_empty() {
             let Place::Flow { with_separator, .. } = &l.place else { continue };
-            out.push(Splice { range: with_separator.clone(), with: String::new() });
+            out.push((vec![l.index], Splice { range: with_separator.clone(), with: String::new() }));
         } else {
             let with: Vec<String> = values.iter().map(|v| quoted(&l.lit, v)).collect();
-            out.push(Splice { range: l.lit.range.clone(), with: with.join(&separator) });
+            out.push((vec![l.index], Splice { range: l.lit.range.clone(), with: with.join(&separator) }));
         }
     }
     // Two neighbours removed: their separators may overlap; merge them.
-    out.sort_by_key(|s| s.range.start);
-    let mut merged: Vec<Splice> = Vec::new();
-    for s in out {
-        if let Some(last) = merged.last_mut() {
+    out.sort_by_key(|(_, s)| s.range.start);
+    let mut merged: Vec<Owned> = Vec::new();
+    for (owners, s) in out {
+        if let Some((last_owners, last)) = merged.last_mut() {
             if last.with.is_empty() && s.with.is_empty() && s.range.start <= last.range.end {
                 last.range.end = last.range.end.max(s.range.end);
+                last_owners.extend(owners);
                 continue;
             }
             if s.range.start < last.range.end {
@@ -361,7 +533,7 @@ fn list_splices(
                 }
             }
         }
-        merged.push(s);
+        merged.push((owners, s));
     }
     Ok(merged)
 }
