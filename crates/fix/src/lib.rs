@@ -173,10 +173,23 @@ pub fn fix(request: &FixRequest) -> Result<Outcome, Error> {
             reason: format!("{} findings: not fixable yet", f.kind.as_str()),
         });
     }
-    let plan = plan::plan(&estate, &exposures, request.queries, request.authorized);
+    let plan = plan::plan(&estate, &exposures, request.authorized);
     plan::verify(&estate, &plan.after, request.queries).map_err(Error::Widens)?;
     outcome.unfixable.extend(plan.unfixable.iter().cloned());
 
+    // A fix that cannot be written leaves the findings it serves open.
+    let refuse = |outcome: &mut Outcome, f: &EntryFix, reason: String| {
+        for (rule, resource) in &f.serves {
+            outcome.unfixable.push(Unfixable {
+                rule: rule.clone(),
+                resource: resource.clone(),
+                file: f.span.file.to_string(),
+                line: f.span.line,
+                column: f.span.column,
+                reason: reason.clone(),
+            });
+        }
+    };
     // Which fixes go ahead, by file.
     let mut by_file: BTreeMap<String, Vec<(usize, &EntryFix)>> = BTreeMap::new();
     for (i, f) in plan.fixes.iter().enumerate() {
@@ -186,17 +199,46 @@ pub fn fix(request: &FixRequest) -> Result<Outcome, Error> {
         }
         by_file.entry(f.span.file.to_string()).or_default().push((i, f));
     }
-    let mut going: Vec<bool> = vec![false; plan.fixes.len()];
-    let refuse = |outcome: &mut Outcome, f: &EntryFix, reason: String| {
-        outcome.unfixable.push(Unfixable {
-            rule: f.rules.iter().cloned().collect::<Vec<_>>().join(","),
-            resource: f.resource.clone(),
-            file: f.span.file.to_string(),
-            line: f.span.line,
-            column: f.span.column,
-            reason,
+    // A literal the model read into several rules (a GCP firewall's
+    // sources serve each of its `allow` blocks) changes all of them: it is
+    // edited only when every one of those rules gets the same change.
+    let mut readers: BTreeMap<&portcullis_model::Span, usize> = BTreeMap::new();
+    for (layer, count) in estate.layers.iter().zip(&plan.originals) {
+        for e in layer.entries.iter().take(*count) {
+            *readers.entry(&e.span).or_default() += 1;
+        }
+    }
+    let mut shared: BTreeMap<&portcullis_model::Span, Vec<usize>> = BTreeMap::new();
+    for (i, f) in plan.fixes.iter().enumerate() {
+        shared.entry(&f.span).or_default().push(i);
+    }
+    let mut refused_shared: BTreeSet<usize> = BTreeSet::new();
+    for (span, fixes) in &shared {
+        let same = fixes.windows(2).all(|w| {
+            let (a, b) = (&plan.fixes[w[0]], &plan.fixes[w[1]]);
+            a.keep == b.keep && a.keep_internal == b.keep_internal && a.strategy == b.strategy
         });
-    };
+        let all = readers.get(span).copied().unwrap_or(0) == fixes.len();
+        if !(same && all) {
+            refused_shared.extend(fixes.iter().copied());
+        }
+    }
+    for fixes in by_file.values_mut() {
+        fixes.retain(|(i, f)| {
+            if refused_shared.contains(i) {
+                refuse(
+                    &mut outcome,
+                    f,
+                    "its source is written once for several rules (other ports or protocols) that this fix does not \
+                     change alike: not fixable yet"
+                        .into(),
+                );
+                return false;
+            }
+            true
+        });
+    }
+    let mut going: Vec<bool> = vec![false; plan.fixes.len()];
     for (path, fixes) in &by_file {
         let (text, hash) = match read_now(path) {
             Ok(t) => t,
@@ -260,11 +302,8 @@ pub fn fix(request: &FixRequest) -> Result<Outcome, Error> {
         plan::apply(&mut predicted, f);
     }
     let wanted: BTreeSet<String> = exposures.iter().map(Finding::fingerprint).collect();
-    let open_after: BTreeSet<String> = portcullis_rules::check_estate(&predicted, request.queries, request.authorized)
-        .iter()
-        .map(Finding::fingerprint)
-        .filter(|f| wanted.contains(f))
-        .collect();
+    let open_after: BTreeSet<String> =
+        plan::still_open(&predicted, &exposures, request.authorized).iter().map(Finding::fingerprint).collect();
     outcome.still_open = open_after.len() + others.len();
     outcome.expected = Expected { before: before_all, open: open_after, wanted, others: others.len() };
     if request.apply {

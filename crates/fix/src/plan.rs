@@ -20,7 +20,7 @@ use portcullis_model::named::non_public;
 use portcullis_model::{
     Action, AddrSet, Entry, Estate, InternalSource, Known, LayerKind, Origin, PortSet, ProtoMatch, Span,
 };
-use portcullis_rules::{check_estate, classify, Authorized, ExposureClass, Finding, PortQuery};
+use portcullis_rules::{classify, Authorized, ExposureClass, Finding, PortQuery};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// How many times planning looks again at what a change let through.
@@ -107,6 +107,9 @@ pub struct EntryFix {
     pub safety: Safety,
     /// The rule codes whose findings this closes.
     pub rules: BTreeSet<String>,
+    /// The findings it closes, as (rule, resource): what is reported open
+    /// when the fix cannot be written.
+    pub serves: BTreeSet<(String, String)>,
 }
 
 /// A selected finding the plan cannot close, and why.
@@ -185,8 +188,7 @@ fn internal_allowed(auth: &Authorized, s: &InternalSource) -> bool {
 
 /// Plans the changes that close `selected` (findings of a scan of
 /// `estate` with `queries` and `auth`).
-pub fn plan(estate: &Estate, selected: &[Finding], queries: &[PortQuery], auth: &Authorized) -> Plan {
-    let wanted: BTreeSet<String> = selected.iter().map(Finding::fingerprint).collect();
+pub fn plan(estate: &Estate, selected: &[Finding], auth: &Authorized) -> Plan {
     let originals: Vec<usize> = estate.layers.iter().map(|l| l.entries.len()).collect();
     let mut work = estate.clone();
     let mut fixes: BTreeMap<(usize, usize), EntryFix> = BTreeMap::new();
@@ -194,6 +196,7 @@ pub fn plan(estate: &Estate, selected: &[Finding], queries: &[PortQuery], auth: 
     let mut remaining: Vec<Finding> = selected.to_vec();
     for _ in 0..MAX_ROUNDS {
         let mut flagged: BTreeMap<(usize, usize), (PortSet, BTreeSet<String>)> = BTreeMap::new();
+        let mut asked_by: BTreeMap<(usize, usize), Vec<&Finding>> = BTreeMap::new();
         let by_id = target_index(&work);
         for f in &remaining {
             if unfixable.contains_key(&f.fingerprint()) {
@@ -205,6 +208,7 @@ pub fn plan(estate: &Estate, selected: &[Finding], queries: &[PortQuery], auth: 
                         let slot = flagged.entry((r.layer, r.entry)).or_default();
                         slot.0.union_in_place(&PortSet::point(f.port.unwrap_or_default()));
                         slot.1.insert(f.rule.clone());
+                        asked_by.entry((r.layer, r.entry)).or_default().push(f);
                     }
                 }
                 Err(reason) => {
@@ -216,20 +220,42 @@ pub fn plan(estate: &Estate, selected: &[Finding], queries: &[PortQuery], auth: 
             break;
         }
         for ((layer, index), (ports, rules)) in flagged {
-            let fix = fix_entry(&work, layer, index, ports, rules, auth);
+            let mut fix = fix_entry(&work, layer, index, ports, rules, auth);
+            fix.serves = asked_by
+                .get(&(layer, index))
+                .into_iter()
+                .flatten()
+                .map(|f| (f.rule.clone(), f.resource.clone()))
+                .collect();
+            // In an ordered layer the ports that stay would need a copy of
+            // the rule at a free number or priority of its own, right
+            // after it: not written yet, so not planned either.
+            if matches!(fix.strategy, Strategy::Split { .. }) && fix.layer_kind != LayerKind::AllowUnion {
+                for f in asked_by.get(&(layer, index)).into_iter().flatten() {
+                    unfixable.entry(f.fingerprint()).or_insert_with(|| {
+                        Unfixable::of(
+                            f,
+                            "splitting a port range in an ordered layer needs a free number or priority: not fixable yet",
+                        )
+                    });
+                }
+                continue;
+            }
             apply(&mut work, &fix);
             match fixes.get_mut(&(layer, index)) {
                 // A rule flagged again in a later round (another port now
                 // reaches it): its sources are already narrowed; widen
                 // nothing, record the rules.
-                Some(previous) => previous.rules.extend(fix.rules),
+                Some(previous) => {
+                    previous.rules.extend(fix.rules);
+                    previous.serves.extend(fix.serves);
+                }
                 None => {
                     fixes.insert((layer, index), fix);
                 }
             }
         }
-        let now = check_estate(&work, queries, auth);
-        remaining = now.into_iter().filter(|f| wanted.contains(&f.fingerprint())).collect();
+        remaining = still_open(&work, &remaining, auth);
         if remaining.is_empty() {
             break;
         }
@@ -242,6 +268,26 @@ pub fn plan(estate: &Estate, selected: &[Finding], queries: &[PortQuery], auth: 
     let mut unfixable: Vec<Unfixable> = unfixable.into_values().collect();
     unfixable.sort();
     Plan { fixes: fixes.into_values().collect(), unfixable, after: work, originals }
+}
+
+/// Which of `findings` the estate still has: each finding's own target
+/// and port evaluated again (the whole estate need not be).
+pub fn still_open(estate: &Estate, findings: &[Finding], auth: &Authorized) -> Vec<Finding> {
+    let by_id = target_index(estate);
+    findings
+        .iter()
+        .filter(|f| {
+            let (Some(port), Some(protocol)) =
+                (f.port, f.protocol.as_deref().and_then(portcullis_model::Protocol::parse_name))
+            else {
+                return true;
+            };
+            by_id.get(f.resource.as_str()).into_iter().flatten().any(|&t| {
+                evaluate(estate, t, protocol, port).and_then(|exp| classify(&exp, auth)).is_some()
+            })
+        })
+        .cloned()
+        .collect()
 }
 
 fn target_index(estate: &Estate) -> HashMap<&str, Vec<usize>> {
@@ -359,15 +405,14 @@ fn fix_entry(
         strategy,
         safety,
         rules,
+        serves: BTreeSet::new(),
     }
 }
 
 /// Applies one fix to the model: the rule keeps only `keep` on all its
-/// ports, and for a split a copy keeps the old sources on the ports that
-/// stay. The copy has the rule's order and comes right after it in
-/// evaluation (ties are broken by position), and its ports are disjoint
-/// from the flagged ones, so in an ordered layer every port but the
-/// flagged ones is decided exactly as before.
+/// ports, and for a split (security groups only: their rules are a union,
+/// so where the copy sits does not matter) a copy keeps the old sources on
+/// the ports that stay.
 pub fn apply(estate: &mut Estate, fix: &EntryFix) {
     let Some(layer) = estate.layers.get_mut(fix.at.layer) else { return };
     let Some(entry) = layer.entries.get_mut(fix.at.entry) else { return };
@@ -385,7 +430,13 @@ pub fn apply(estate: &mut Estate, fix: &EntryFix) {
 /// asked, the admitted set after is inside the admitted set before (both
 /// bounds). Returns the first place it is not.
 pub fn verify(before: &Estate, after: &Estate, queries: &[PortQuery]) -> Result<(), String> {
+    // Only a target whose path passes a changed layer can change.
+    let changed: Vec<bool> = before.layers.iter().zip(&after.layers).map(|(a, b)| a != b).collect();
     for t in 0..before.targets.len() {
+        let passes = before.targets[t].path.iter().flat_map(|s| &s.layers).any(|&l| changed.get(l) == Some(&true));
+        if !passes {
+            continue;
+        }
         for q in queries {
             let (Some(old), Some(new)) =
                 (evaluate(before, t, q.protocol, q.port), evaluate(after, t, q.protocol, q.port))

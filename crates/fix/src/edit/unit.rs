@@ -13,7 +13,13 @@ pub fn brace_block(text: &str, at: usize) -> Option<Range<usize>> {
     let open = enclosing_open(text, at, b'{', b'}')?;
     let close = matching_close(text, open)?;
     let start = text[..open].rfind('\n').map_or(0, |n| n + 1);
-    let end = text[close..].find('\n').map_or(text.len(), |n| close + n + 1);
+    let mut end = text[close..].find('\n').map_or(text.len(), |n| close + n + 1);
+    // A block between blank lines takes one of them along, so removing it
+    // leaves one blank line, not two.
+    let blank_before = start == 0 || text[..start].ends_with("\n\n");
+    if blank_before && text[end..].starts_with('\n') {
+        end += 1;
+    }
     Some(start..end)
 }
 

@@ -4,6 +4,7 @@
 //! leaves the ports nobody asked about exactly as they were.
 
 use super::*;
+use portcullis_rules::check_estate;
 use portcullis_model::{Cidr, Layer, Protocol, Sources, Step, Target};
 use portcullis_rules::registry;
 use proptest::prelude::{any, prop, prop_assert, prop_assert_eq, proptest, ProptestConfig};
@@ -72,7 +73,7 @@ fn an_open_rule_narrows_to_the_authorized_sources() {
     let q = only("PC100");
     let found = check_estate(&e, &q, &auth);
     assert_eq!(found.len(), 1);
-    let p = plan(&e, &found, &q, &auth);
+    let p = plan(&e, &found, &auth);
     assert!(p.unfixable.is_empty(), "{:?}", p.unfixable);
     assert_eq!(p.fixes.len(), 1);
     let f = &p.fixes[0];
@@ -89,7 +90,7 @@ fn a_rule_with_nothing_authorized_is_removed() {
     let auth = authorized(&["10.0.0.0/8"]);
     let q = only("PC100");
     let found = check_estate(&e, &q, &auth);
-    let p = plan(&e, &found, &q, &auth);
+    let p = plan(&e, &found, &auth);
     assert_eq!(p.fixes[0].strategy, Strategy::Remove);
     assert!(p.fixes[0].keep.is_empty());
 }
@@ -100,7 +101,7 @@ fn a_range_splits_into_the_ports_that_stay() {
     let auth = authorized(&["10.0.0.0/8"]);
     let q = only("PC100");
     let found = check_estate(&e, &q, &auth);
-    let p = plan(&e, &found, &q, &auth);
+    let p = plan(&e, &found, &auth);
     assert_eq!(p.fixes[0].strategy, Strategy::Split { stay: vec![(10250, 10256), (10258, 10260)] });
     assert!(check_estate(&p.after, &q, &auth).is_empty());
     // Port 10250 is not asked about: it still admits everyone.
@@ -115,7 +116,7 @@ fn without_a_list_private_space_stays_and_the_fix_is_unsafe() {
     let auth = Authorized::default();
     let q = only("PC100");
     let found = check_estate(&e, &q, &auth);
-    let p = plan(&e, &found, &q, &auth);
+    let p = plan(&e, &found, &auth);
     assert_eq!(p.fixes[0].safety, Safety::Unsafe);
     assert!(p.fixes[0].keep.contains_set(&cidrs(&["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"])));
     assert!(check_estate(&p.after, &q, &auth).is_empty());
@@ -127,16 +128,27 @@ fn an_ordered_layer_narrows_the_allow_a_narrowed_rule_falls_through_to() {
     // 100 alone lets 200 decide: planning goes round again.
     let e = estate(
         LayerKind::FirstMatch,
-        vec![allow(3, &["0.0.0.0/0"], (10257, 10257), 100), allow(4, &["0.0.0.0/0"], (0, 65535), 200)],
+        vec![allow(3, &["0.0.0.0/0"], (10257, 10257), 100), allow(4, &["0.0.0.0/0"], (10257, 10257), 200)],
     );
     let auth = authorized(&["10.0.0.0/8"]);
     let q = only("PC100");
     let found = check_estate(&e, &q, &auth);
-    let p = plan(&e, &found, &q, &auth);
+    let p = plan(&e, &found, &auth);
     assert!(p.unfixable.is_empty(), "{:?}", p.unfixable);
     assert_eq!(p.fixes.len(), 2);
     assert!(check_estate(&p.after, &q, &auth).is_empty());
     verify(&e, &p.after, &queries()).expect("never wider");
+}
+
+#[test]
+fn a_range_in_an_ordered_layer_is_reported_not_split() {
+    let e = estate(LayerKind::FirstMatch, vec![allow(3, &["0.0.0.0/0"], (10250, 10260), 100)]);
+    let auth = authorized(&["10.0.0.0/8"]);
+    let q = only("PC100");
+    let found = check_estate(&e, &q, &auth);
+    let p = plan(&e, &found, &auth);
+    assert!(p.fixes.is_empty());
+    assert!(p.unfixable[0].reason.contains("free number or priority"), "{:?}", p.unfixable);
 }
 
 #[test]
@@ -145,7 +157,7 @@ fn an_all_protocol_rule_is_narrowed_on_every_port_and_marked_unsafe() {
     let auth = authorized(&["10.0.0.0/8"]);
     let q = only("PC100");
     let found = check_estate(&e, &q, &auth);
-    let p = plan(&e, &found, &q, &auth);
+    let p = plan(&e, &found, &auth);
     assert_eq!(p.fixes[0].strategy, Strategy::NarrowWholeRule);
     assert_eq!(p.fixes[0].safety, Safety::Unsafe);
 }
@@ -158,7 +170,7 @@ fn a_default_rule_is_reported_not_changed() {
     let auth = authorized(&["10.0.0.0/8"]);
     let q = only("PC100");
     let found = check_estate(&e, &q, &auth);
-    let p = plan(&e, &found, &q, &auth);
+    let p = plan(&e, &found, &auth);
     assert!(p.fixes.is_empty());
     assert_eq!(p.unfixable.len(), 1);
     assert!(p.unfixable[0].reason.contains("AllowEveryone"), "{}", p.unfixable[0].reason);
@@ -173,7 +185,7 @@ fn a_rule_that_admits_only_authorized_sources_is_not_touched() {
     let auth = authorized(&["10.0.0.0/8"]);
     let q = only("PC100");
     let found = check_estate(&e, &q, &auth);
-    let p = plan(&e, &found, &q, &auth);
+    let p = plan(&e, &found, &auth);
     assert_eq!(p.fixes.len(), 1);
     assert_eq!(p.fixes[0].span.line, 4);
 }
@@ -231,7 +243,7 @@ proptest! {
         let asked = only("PC100");
         let all = queries();
         let found = check_estate(&e, &asked, &auth);
-        let p = plan(&e, &found, &asked, &auth);
+        let p = plan(&e, &found, &auth);
         // Never wider, on any port of any rule.
         prop_assert!(verify(&e, &p.after, &all).is_ok(), "{:?}", verify(&e, &p.after, &all));
         // Every selected finding is closed or reported with a reason.
