@@ -190,8 +190,6 @@ fn cloudformation_copies_items_keeping_tags_and_comments() {
 
 #[test]
 fn a_source_from_a_shared_variable_is_refused_with_the_reason() {
-    // Read by a rule outside the fix (count_word in the editor refuses a
-    // variable two resources read; here both readers are rules of one group).
     let dir = tempfile::tempdir().expect("a directory");
     let text = r#"variable "admin" {
   default = ["0.0.0.0/0"]
