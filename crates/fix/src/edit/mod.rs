@@ -200,13 +200,19 @@ fn terraform_owner(
         }
         ["variable", name] => shared_definition("var", name, fix, module),
         ["locals"] => {
+            // The local is the attribute whose line holds the literal
+            // (`name = …`), or the key right before its list.
             let anchor = match place {
                 Place::Flow { list, .. } => list.start,
                 _ => lit.range.start,
             };
+            let line_start = text[..lit.range.start].rfind('\n').map_or(0, |n| n + 1);
+            let on_line = text[line_start..].split_once('=').map(|(k, _)| k.trim()).filter(|k| {
+                !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+            });
             let before = text[..anchor].trim_end().trim_end_matches('=').trim_end();
             let start = before.rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-')).map_or(0, |n| n + 1);
-            let name = &before[start..];
+            let name = on_line.unwrap_or(&before[start..]);
             if name.is_empty() {
                 return Err("the local that holds the source could not be named: not fixable yet".into());
             }
