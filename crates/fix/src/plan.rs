@@ -282,9 +282,11 @@ pub fn still_open(estate: &Estate, findings: &[Finding], auth: &Authorized) -> V
             else {
                 return true;
             };
-            by_id.get(f.resource.as_str()).into_iter().flatten().any(|&t| {
-                evaluate(estate, t, protocol, port).and_then(|exp| classify(&exp, auth)).is_some()
-            })
+            by_id
+                .get(f.resource.as_str())
+                .into_iter()
+                .flatten()
+                .any(|&t| evaluate(estate, t, protocol, port).and_then(|exp| classify(&exp, auth)).is_some())
         })
         .cloned()
         .collect()

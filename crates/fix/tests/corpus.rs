@@ -92,17 +92,18 @@ fn fix_over_the_corpus_never_widens_and_reports_what_it_leaves() {
         let fingerprint = f.fingerprint();
         let Some(was) = before.get(&fingerprint) else { panic!("a new finding after the fix: {fingerprint}") };
         let now = sources(f);
-        assert!(was.contains_set(&now), "{fingerprint}: wider after the fix: {:?}", now.difference(was).to_cidr_strings());
+        assert!(
+            was.contains_set(&now),
+            "{fingerprint}: wider after the fix: {:?}",
+            now.difference(was).to_cidr_strings()
+        );
     }
     // Every exposure still open is explained.
-    let dumped: Vec<&str> = outcome
-        .fixes
-        .iter()
-        .filter(|a| matches!(a.format, Format::Dump(_)))
-        .map(|a| a.fix.resource.as_str())
-        .collect();
+    let dumped: Vec<&str> =
+        outcome.fixes.iter().filter(|a| matches!(a.format, Format::Dump(_))).map(|a| a.fix.resource.as_str()).collect();
     for f in after.findings.iter().filter(|f| f.kind == portcullis_rules::FindingKind::Exposure) {
-        let reported = outcome.unfixable.iter().any(|u| u.resource == f.resource && u.rule.split(',').any(|r| r == f.rule));
+        let reported =
+            outcome.unfixable.iter().any(|u| u.resource == f.resource && u.rule.split(',').any(|r| r == f.rule));
         assert!(
             reported || dumped.contains(&f.resource.as_str()),
             "{} {} {}:{} still open and not reported",

@@ -16,6 +16,7 @@ use portcullis_model::{AddrSet, Cidr, Protocol};
 use portcullis_pipeline::{scan, Reading, ScanRequest};
 use portcullis_rules::registry::{self, FamilyKind};
 use portcullis_rules::{Authorized, PortQuery};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 fn fixtures() -> PathBuf {
@@ -116,22 +117,35 @@ fn cfn_lint() -> Option<PathBuf> {
     }
 }
 
-/// cfn-lint's problems (code and message, without the place).
-fn lint_problems(lint: &Path, file: &Path) -> std::collections::BTreeSet<String> {
-    let out = std::process::Command::new(lint).arg(file).output().expect("cfn-lint runs");
+/// cfn-lint's problems per file (code and message, without the place),
+/// for many files in one run (each start costs seconds).
+fn lint_problems(lint: &Path, files: &[PathBuf]) -> BTreeMap<PathBuf, BTreeSet<String>> {
+    let out = std::process::Command::new(lint).args(files).output().expect("cfn-lint runs");
     // Exit codes: 0 clean, 2 errors, 4 warnings, 8 informational, ORed;
     // 1 is cfn-lint failing.
     assert!(out.status.code().is_some_and(|c| c != 1 && c < 16), "cfn-lint failed: {out:?}");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| l.len() > 5 && l.as_bytes()[0].is_ascii_uppercase() && l.as_bytes()[1].is_ascii_digit())
-        .map(str::to_string)
-        .collect()
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut problems: BTreeMap<PathBuf, BTreeSet<String>> =
+        files.iter().map(|f| (f.clone(), BTreeSet::new())).collect();
+    // Each problem is two lines: `CODE message`, then `file:line:column`.
+    let lines: Vec<&str> = text.lines().collect();
+    for pair in lines.windows(2) {
+        let is_problem =
+            pair[0].len() > 5 && pair[0].as_bytes()[0].is_ascii_uppercase() && pair[0].as_bytes()[1].is_ascii_digit();
+        if !is_problem {
+            continue;
+        }
+        let Some(file) = files.iter().find(|f| pair[1].starts_with(&*f.to_string_lossy())) else { continue };
+        problems.entry(file.clone()).or_default().insert(pair[0].to_string());
+    }
+    problems
 }
 
 #[test]
 fn every_port_rule_example_is_fixed_minimally_and_rescans_clean() {
     let lint = cfn_lint();
+    let keep = tempfile::tempdir().expect("a directory for the templates");
+    let mut templates: Vec<(PathBuf, PathBuf)> = Vec::new();
     let mut fixed_files = 0;
     let mut commands = 0;
     for rule in registry::family(FamilyKind::Port) {
@@ -189,20 +203,27 @@ fn every_port_rule_example_is_fixed_minimally_and_rescans_clean() {
                         hcl_edit::parser::parse_body(&change.after).expect("fixed Terraform parses with hcl-edit");
                     }
                     Format::CloudFormationYaml | Format::CloudFormationJson => {
-                        if let Some(lint) = &lint {
-                            // The examples use made-up ids cfn-lint
-                            // rejects; the fix must add no problem of its own.
-                            let original = tmp.path().join(format!("original-{}", name.to_string_lossy()));
-                            std::fs::write(&original, &change.before).expect("the original written");
-                            let (was, now) =
-                                (lint_problems(lint, &original), lint_problems(lint, Path::new(&change.path)));
-                            let new: Vec<&String> = now.iter().filter(|p| !was.contains(*p)).collect();
-                            assert!(new.is_empty(), "{what}: cfn-lint finds new problems: {new:?}");
-                        }
+                        // The examples use made-up ids cfn-lint rejects; the
+                        // fix must add no problem of its own (checked below,
+                        // all templates in one cfn-lint run).
+                        let original = keep.path().join(format!("{}-{}", rule.code, name.to_string_lossy()));
+                        std::fs::write(&original, &change.before).expect("the original written");
+                        let fixed = keep.path().join(format!("{}-fixed-{}", rule.code, name.to_string_lossy()));
+                        std::fs::write(&fixed, &change.after).expect("the fix written");
+                        templates.push((original, fixed));
                     }
                     _ => {}
                 }
             }
+        }
+    }
+    assert!(templates.len() >= 11, "only {} CloudFormation templates fixed", templates.len());
+    if let Some(lint) = &lint {
+        let all: Vec<PathBuf> = templates.iter().flat_map(|(a, b)| [a.clone(), b.clone()]).collect();
+        let problems = lint_problems(lint, &all);
+        for (original, fixed) in &templates {
+            let new: Vec<&String> = problems[fixed].iter().filter(|p| !problems[original].contains(*p)).collect();
+            assert!(new.is_empty(), "{}: cfn-lint finds new problems: {new:?}", fixed.display());
         }
     }
     assert!(fixed_files >= 40, "only {fixed_files} files fixed");

@@ -207,9 +207,10 @@ fn terraform_owner(
                 _ => lit.range.start,
             };
             let line_start = text[..lit.range.start].rfind('\n').map_or(0, |n| n + 1);
-            let on_line = text[line_start..].split_once('=').map(|(k, _)| k.trim()).filter(|k| {
-                !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
-            });
+            let on_line = text[line_start..]
+                .split_once('=')
+                .map(|(k, _)| k.trim())
+                .filter(|k| !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-'));
             let before = text[..anchor].trim_end().trim_end_matches('=').trim_end();
             let start = before.rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-')).map_or(0, |n| n + 1);
             let name = on_line.unwrap_or(&before[start..]);

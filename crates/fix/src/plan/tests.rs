@@ -4,8 +4,8 @@
 //! leaves the ports nobody asked about exactly as they were.
 
 use super::*;
-use portcullis_rules::check_estate;
 use portcullis_model::{Cidr, Layer, Protocol, Sources, Step, Target};
+use portcullis_rules::check_estate;
 use portcullis_rules::registry;
 use proptest::prelude::{any, prop, prop_assert, prop_assert_eq, proptest, ProptestConfig};
 use proptest::strategy::Strategy as _;
