@@ -10,9 +10,8 @@ use portcullis_fix::edit::Format;
 use portcullis_fix::{fix, Dialect, FixRequest};
 use portcullis_ingest::languages::terraform::hcl::Inputs as TerraformInputs;
 use portcullis_ingest::ReadOptions;
-use portcullis_model::{AddrSet, Cidr, Protocol};
+use portcullis_model::{AddrSet, Cidr};
 use portcullis_pipeline::{scan, Reading, ScanRequest};
-use portcullis_rules::registry::{self, FamilyKind};
 use portcullis_rules::{Authorized, Finding, PortQuery};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -45,13 +44,7 @@ fn fix_over_the_corpus_never_widens_and_reports_what_it_leaves() {
     let tmp = tempfile::tempdir().expect("a directory");
     let copy = tmp.path().join("corpus");
     copy_into(&corpus, &copy);
-    let queries: Vec<PortQuery> = registry::family(FamilyKind::Port)
-        .flat_map(|rule| {
-            rule.ports()
-                .iter()
-                .flat_map(move |&(a, b)| (a..=b).map(move |port| PortQuery { port, protocol: Protocol::TCP, rule }))
-        })
-        .collect();
+    let queries = PortQuery::builtin();
     let authorized = Authorized {
         addrs: AddrSet::from_cidrs([Cidr::parse("10.0.0.0/8").expect("a CIDR")]),
         internal: Vec::new(),

@@ -8,20 +8,13 @@
 use portcullis_fix::{apply, fix, Dialect, FixRequest, Outcome};
 use portcullis_ingest::languages::terraform::hcl::Inputs as TerraformInputs;
 use portcullis_ingest::ReadOptions;
-use portcullis_model::{AddrSet, Cidr, Protocol};
+use portcullis_model::{AddrSet, Cidr};
 use portcullis_pipeline::Reading;
-use portcullis_rules::registry::{self, FamilyKind};
 use portcullis_rules::{Authorized, PortQuery};
 use std::path::{Path, PathBuf};
 
 fn queries() -> Vec<PortQuery> {
-    registry::family(FamilyKind::Port)
-        .flat_map(|rule| {
-            rule.ports()
-                .iter()
-                .flat_map(move |&(a, b)| (a..=b).map(move |port| PortQuery { port, protocol: Protocol::TCP, rule }))
-        })
-        .collect()
+    PortQuery::builtin()
 }
 
 fn authorized(list: &[&str]) -> Authorized {
@@ -228,6 +221,26 @@ resource "aws_security_group" "cp" {
     assert!(out.notes.iter().any(|(_, n)| n.contains("var.admin")), "{:?}", out.notes);
 }
 
+/// Runs `body` with the request `fix DIR --authorized 10.0.0.0/8 --select
+/// PC100` makes (a dry run: the tests apply it themselves).
+fn with_request(dir: &Path, body: impl FnOnce(&FixRequest)) {
+    let paths = [dir.to_path_buf()];
+    let select = vec!["PC100".to_string()];
+    let auth = authorized(&["10.0.0.0/8"]);
+    let q = queries();
+    let (terraform, options) = (TerraformInputs::default(), ReadOptions::default());
+    body(&FixRequest {
+        reading: Reading { paths: &paths, terraform: &terraform, options: &options },
+        queries: &q,
+        authorized: &auth,
+        select: &select,
+        fail_on: None,
+        unsafe_fixes: false,
+        apply: false,
+        dialect: Dialect::AwsCli,
+    });
+}
+
 const OPEN_TF: &str = r#"resource "aws_security_group" "cp" {
   ingress {
     from_port   = 10257
@@ -244,61 +257,37 @@ fn apply_keeps_the_mode_and_refuses_a_file_edited_since_it_was_read() {
     let dir = tempfile::tempdir().expect("a directory");
     let path = file(dir.path(), "main.tf", OPEN_TF);
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).expect("chmod");
-    let paths = [dir.path().to_path_buf()];
-    let select = vec!["PC100".to_string()];
-    let auth = authorized(&["10.0.0.0/8"]);
-    let q = queries();
-    let request = FixRequest {
-        reading: Reading { paths: &paths, terraform: &TerraformInputs::default(), options: &ReadOptions::default() },
-        queries: &q,
-        authorized: &auth,
-        select: &select,
-        fail_on: None,
-        unsafe_fixes: false,
-        apply: false,
-        dialect: Dialect::AwsCli,
-    };
-    // Edited between the dry run and the apply: refused, left as edited.
-    let mut outcome = fix(&request).expect("fix runs");
-    assert_eq!(outcome.changes.len(), 1);
-    let edited = OPEN_TF.replace("protocol    = \"tcp\"", "protocol    = \"tcp\" # edited");
-    std::fs::write(&path, &edited).expect("edited");
-    apply(&request, &mut outcome).expect("apply runs");
-    assert_eq!(outcome.changed_since_read.len(), 1);
-    assert!(outcome.written.is_empty());
-    assert_eq!(std::fs::read_to_string(&path).expect("read"), edited);
-    // Unchanged: written, mode kept.
-    std::fs::write(&path, OPEN_TF).expect("restored");
-    let mut outcome = fix(&request).expect("fix runs");
-    apply(&request, &mut outcome).expect("apply runs");
-    assert_eq!(outcome.written.len(), 1);
-    assert!(std::fs::read_to_string(&path).expect("read").contains("[\"10.0.0.0/8\"]"));
-    assert_eq!(std::fs::metadata(&path).expect("stat").permissions().mode() & 0o777, 0o640);
+    with_request(dir.path(), |request| {
+        // Edited between the dry run and the apply: refused, left as edited.
+        let mut outcome = fix(request).expect("fix runs");
+        assert_eq!(outcome.changes.len(), 1);
+        let edited = OPEN_TF.replace("protocol    = \"tcp\"", "protocol    = \"tcp\" # edited");
+        std::fs::write(&path, &edited).expect("edited");
+        apply(request, &mut outcome).expect("apply runs");
+        assert_eq!(outcome.changed_since_read.len(), 1);
+        assert!(outcome.written.is_empty());
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), edited);
+        // Unchanged: written, mode kept.
+        std::fs::write(&path, OPEN_TF).expect("restored");
+        let mut outcome = fix(request).expect("fix runs");
+        apply(request, &mut outcome).expect("apply runs");
+        assert_eq!(outcome.written.len(), 1);
+        assert!(std::fs::read_to_string(&path).expect("read").contains("[\"10.0.0.0/8\"]"));
+        assert_eq!(std::fs::metadata(&path).expect("stat").permissions().mode() & 0o777, 0o640);
+    });
 }
 
 #[test]
 fn a_rescan_that_disagrees_restores_the_original() {
     let dir = tempfile::tempdir().expect("a directory");
     let path = file(dir.path(), "main.tf", OPEN_TF);
-    let paths = [dir.path().to_path_buf()];
-    let select = vec!["PC100".to_string()];
-    let auth = authorized(&["10.0.0.0/8"]);
-    let q = queries();
-    let request = FixRequest {
-        reading: Reading { paths: &paths, terraform: &TerraformInputs::default(), options: &ReadOptions::default() },
-        queries: &q,
-        authorized: &auth,
-        select: &select,
-        fail_on: None,
-        unsafe_fixes: false,
-        apply: false,
-        dialect: Dialect::AwsCli,
-    };
-    let mut outcome = fix(&request).expect("fix runs");
-    // A change the model did not plan: the re-scan still finds the port
-    // open (here, to a wider public range), so the original comes back.
-    outcome.changes[0].after = OPEN_TF.replace("0.0.0.0/0", "0.0.0.0/1");
-    apply(&request, &mut outcome).expect("apply runs");
-    assert!(outcome.restored.as_deref().is_some_and(|why| why.contains("still finds")), "{:?}", outcome.restored);
-    assert_eq!(std::fs::read_to_string(&path).expect("read"), OPEN_TF);
+    with_request(dir.path(), |request| {
+        let mut outcome = fix(request).expect("fix runs");
+        // A change the model did not plan: the re-scan still finds the port
+        // open (here, to a wider public range), so the original comes back.
+        outcome.changes[0].after = OPEN_TF.replace("0.0.0.0/0", "0.0.0.0/1");
+        apply(request, &mut outcome).expect("apply runs");
+        assert!(outcome.restored.as_deref().is_some_and(|why| why.contains("still finds")), "{:?}", outcome.restored);
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), OPEN_TF);
+    });
 }
