@@ -29,7 +29,12 @@ fn run(path: &Path, select: &[&str], auth: &[&str], apply: bool) -> Outcome {
     let paths = [path.to_path_buf()];
     let select: Vec<String> = select.iter().map(|s| s.to_string()).collect();
     fix(&FixRequest {
-        reading: Reading { paths: &paths, terraform: &TerraformInputs::default(), options: &ReadOptions::default() },
+        reading: Reading {
+            paths: &paths,
+            terraform: &TerraformInputs::default(),
+            options: &ReadOptions::default(),
+            parameter_files: &[],
+        },
         queries: &queries(),
         authorized: &authorized(auth),
         select: &select,
@@ -230,7 +235,7 @@ fn with_request(dir: &Path, body: impl FnOnce(&FixRequest)) {
     let q = queries();
     let (terraform, options) = (TerraformInputs::default(), ReadOptions::default());
     body(&FixRequest {
-        reading: Reading { paths: &paths, terraform: &terraform, options: &options },
+        reading: Reading { paths: &paths, terraform: &terraform, options: &options, parameter_files: &[] },
         queries: &q,
         authorized: &auth,
         select: &select,

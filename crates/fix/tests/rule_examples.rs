@@ -55,7 +55,12 @@ fn run_fix(path: &Path, code: &str, apply: bool) -> Outcome {
     let paths = [path.to_path_buf()];
     let select = [code.to_string()];
     fix(&FixRequest {
-        reading: Reading { paths: &paths, terraform: &TerraformInputs::default(), options: &ReadOptions::default() },
+        reading: Reading {
+            paths: &paths,
+            terraform: &TerraformInputs::default(),
+            options: &ReadOptions::default(),
+            parameter_files: &[],
+        },
         queries: &queries(),
         authorized: &authorized(),
         select: &select,
@@ -70,7 +75,12 @@ fn run_fix(path: &Path, code: &str, apply: bool) -> Outcome {
 fn findings_of(path: &Path, code: &str) -> Vec<String> {
     let paths = [path.to_path_buf()];
     let run = scan(&ScanRequest {
-        reading: Reading { paths: &paths, terraform: &TerraformInputs::default(), options: &ReadOptions::default() },
+        reading: Reading {
+            paths: &paths,
+            terraform: &TerraformInputs::default(),
+            options: &ReadOptions::default(),
+            parameter_files: &[],
+        },
         queries: &queries(),
         authorized: &authorized(),
         timings: false,

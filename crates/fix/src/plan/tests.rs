@@ -6,7 +6,6 @@
 use super::*;
 use portcullis_model::{Cidr, Layer, Protocol, Sources, Step, Target};
 use portcullis_rules::check_estate;
-use portcullis_rules::registry;
 use proptest::prelude::{any, prop, prop_assert, prop_assert_eq, proptest, ProptestConfig};
 use proptest::strategy::Strategy as _;
 use std::sync::Arc;
