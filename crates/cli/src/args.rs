@@ -29,6 +29,8 @@ pub enum Command {
     Probe(ProbeArgs),
     /// Read flow logs (AWS VPC, Azure NSG/VNet, GCP VPC/firewall): who tried the control-plane ports, who got through.
     Flows(FlowsArgs),
+    /// Fix what scan finds: narrow each rule to the authorized sources (dry run: a unified diff; --apply writes).
+    Fix(FixArgs),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -216,4 +218,34 @@ pub struct FlowsArgs {
     /// When to use colors in text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+/// Which commands `fix` prints for findings read from CLI dumps.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CommandFormat {
+    AwsCli,
+    Az,
+    Gcloud,
+    Shell,
+}
+
+#[derive(Args, Debug)]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Write the fixed files (atomically), then re-scan; without it, print a unified diff.
+    #[arg(long)]
+    pub apply: bool,
+    /// Also apply fixes marked unsafe (they may cut off a peer that needs access).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Fix only these rules: `PC100,PC101` (repeatable).
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Fix only findings at or above this severity (critical, high, medium, low, info).
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<String>,
+    /// Commands for findings read from CLI dumps of live accounts.
+    #[arg(long, short = 'f', value_enum, default_value_t = CommandFormat::AwsCli)]
+    pub format: CommandFormat,
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod explain;
+pub mod fix;
 pub mod flows;
 pub mod probe;
 pub mod rules;

@@ -34,6 +34,8 @@ crate::rule! {
     /// (or through the API server) rather than across the network.
     ///
     /// ## Fix safety
+    /// `portcullis fix` does not edit kube-controller-manager's configuration
+    /// yet: it lists this finding as not fixed, with that reason.
     /// Binding to loopback breaks any scraper or health check that reaches 10257
     /// across the network (a Prometheus on another host, a load balancer health
     /// check). Find them first (`portcullis explain --port 10257`).

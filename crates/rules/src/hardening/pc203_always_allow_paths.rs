@@ -30,6 +30,8 @@ crate::rule! {
     /// access to the `/metrics` non-resource URL.
     ///
     /// ## Fix safety
+    /// `portcullis fix` does not edit kube-controller-manager's configuration
+    /// yet: it lists this finding as not fixed, with that reason.
     /// Scrapers that relied on anonymous access get 403 until they present a
     /// token.
     ///

@@ -44,6 +44,8 @@ crate::rule! {
     /// the flag unset (Go's defaults).
     ///
     /// ## Fix safety
+    /// `portcullis fix` does not edit kube-controller-manager's configuration
+    /// yet: it lists this finding as not fixed, with that reason.
     /// Clients that can only use a removed suite can no longer connect.
     ///
     /// ## References

@@ -27,6 +27,8 @@ crate::rule! {
     /// Use instead: `profiling: "false"`.
     ///
     /// ## Fix safety
+    /// `portcullis fix` does not edit kube-controller-manager's configuration
+    /// yet: it lists this finding as not fixed, with that reason.
     /// Safe: only profiling stops.
     ///
     /// ## References

@@ -57,6 +57,20 @@ pub struct PortQuery {
     pub rule: &'static Rule,
 }
 
+impl PortQuery {
+    /// Every built-in port rule's ports over TCP, in the registry's order:
+    /// what a scan asks when the user names no port.
+    pub fn builtin() -> Vec<PortQuery> {
+        crate::registry::family(crate::registry::FamilyKind::Port)
+            .flat_map(|rule| {
+                rule.ports()
+                    .iter()
+                    .flat_map(move |&(a, b)| (a..=b).map(move |port| PortQuery { port, protocol: Protocol::TCP, rule }))
+            })
+            .collect()
+    }
+}
+
 /// The problem part of an admitted set and its class.
 #[derive(Clone, Debug)]
 pub struct Classified {

@@ -24,10 +24,18 @@ crate::rule! {
     /// for example `"CidrIp": "10.0.16.0/20"`.
     ///
     /// ## Fix safety
-    /// portcullis does not rewrite this rule for you yet. Narrowing a source
-    /// list is safe only when every peer that needs the port is inside the
-    /// new list: run `portcullis explain --port 10250` first to see who is let in
-    /// today and by which line.
+    /// `portcullis fix` narrows each rule line that lets unauthorized sources
+    /// reach the port to the sources it admits that are authorized (the
+    /// shortest CIDR list); removes the source, or the whole rule, when none
+    /// is authorized; and splits a security-group port range so that only the
+    /// flagged ports close. For CLI dumps it prints the `aws`, `az` or
+    /// `gcloud` commands instead, authorizing before revoking. The fix is
+    /// **safe** with `--authorized` (everything removed is outside the list
+    /// you gave) and **unsafe** without one (private space is assumed to be
+    /// enough, which may cut off a public monitoring peer) or when the rule
+    /// matches every protocol (all its ports narrow); unsafe fixes need
+    /// `--unsafe-fixes`. Run `portcullis explain --port 10250` first to see who
+    /// is let in today and by which line.
     ///
     /// ## References
     /// - Kubernetes, "Ports and Protocols": https://kubernetes.io/docs/reference/networking/ports-and-protocols/

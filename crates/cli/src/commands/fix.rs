@@ -1,0 +1,120 @@
+//! `portcullis fix`: plan and write the fixes for what `scan` finds. The
+//! diff (or, for dumps, the commands) goes to standard output; what was
+//! fixed, left out or could not be fixed, and why, to standard error.
+
+use crate::args::{CommandFormat, FixArgs};
+use crate::settings;
+use anyhow::Result;
+use portcullis_fix::{fix, Dialect, FixRequest};
+use portcullis_pipeline::Reading;
+use std::io::Write;
+
+pub fn run(args: FixArgs) -> Result<u8> {
+    let settings = settings::resolve(&args.common, None)?;
+    let fail_on = args.fail_on.as_deref().map(settings::parse_fail_on).transpose()?.flatten();
+    let dialect = match args.format {
+        CommandFormat::AwsCli => Dialect::AwsCli,
+        CommandFormat::Az => Dialect::Az,
+        CommandFormat::Gcloud => Dialect::Gcloud,
+        CommandFormat::Shell => Dialect::Shell,
+    };
+    let outcome = fix(&FixRequest {
+        reading: Reading {
+            paths: &args.common.paths,
+            terraform: &settings::terraform_inputs(&args.common)?,
+            options: &settings::read_options(&args.common)?,
+            parameter_files: &args.common.parameters,
+            cloud: None,
+        },
+        queries: &settings.queries,
+        authorized: &settings.authorized,
+        select: &args.select,
+        fail_on,
+        unsafe_fixes: args.unsafe_fixes,
+        apply: args.apply,
+        dialect,
+    })?;
+    let mut out = std::io::stdout().lock();
+    if !args.apply {
+        for change in &outcome.changes {
+            write!(out, "{}", change.diff())?;
+        }
+    }
+    if !outcome.commands.is_empty() {
+        if dialect == Dialect::Shell {
+            writeln!(
+                out,
+                "#!/bin/sh\n# portcullis fix: authorize what stays, then revoke; never wider in between.\nset -eu"
+            )?;
+        }
+        for c in &outcome.commands {
+            writeln!(out, "{c}")?;
+        }
+    }
+    out.flush()?;
+    let mut err = std::io::stderr().lock();
+    for a in &outcome.fixes {
+        let f = &a.fix;
+        writeln!(
+            err,
+            "fix ({}): {}:{}: {} {}: {}; {}",
+            f.safety.as_str(),
+            f.span.file,
+            f.span.line,
+            f.rules.iter().cloned().collect::<Vec<_>>().join(","),
+            f.resource,
+            portcullis_fix::edit::describe(f),
+            f.strategy.describe()
+        )?;
+    }
+    for (span, note) in &outcome.notes {
+        writeln!(err, "note: {}:{}: {note}", span.file, span.line)?;
+    }
+    for f in &outcome.unsafe_skipped {
+        writeln!(
+            err,
+            "unsafe fix not applied (use --unsafe-fixes): {}:{}: {} {}: {}",
+            f.span.file,
+            f.span.line,
+            f.resource,
+            portcullis_fix::edit::describe(f),
+            if f.strategy == portcullis_fix::plan::Strategy::NarrowWholeRule {
+                f.strategy.describe()
+            } else {
+                "no --authorized list: private space is assumed to be enough".into()
+            }
+        )?;
+    }
+    for u in &outcome.unfixable {
+        writeln!(err, "not fixed: {}:{}:{}: {} {}: {}", u.file, u.line, u.column, u.rule, u.resource, u.reason)?;
+    }
+    for p in &outcome.changed_since_read {
+        writeln!(err, "not written: {p}: the file changed since it was read")?;
+    }
+    if let Some(why) = &outcome.restored {
+        writeln!(err, "restored the original files: {why}")?;
+    }
+    for p in &outcome.written {
+        writeln!(err, "written: {p}")?;
+    }
+    writeln!(
+        err,
+        "{} findings selected, {} fixes{}, {} still open{}",
+        outcome.selected,
+        outcome.fixes.len(),
+        if args.apply { " applied" } else { " (dry run: --apply writes them)" },
+        outcome.still_open,
+        if outcome.unsafe_skipped.is_empty() {
+            String::new()
+        } else {
+            format!(", {} unsafe fixes not applied", outcome.unsafe_skipped.len())
+        }
+    )?;
+    Ok(if outcome.input_errors > 0 || outcome.restored.is_some() || !outcome.changed_since_read.is_empty() {
+        2
+    } else if outcome.still_open > 0 {
+        1
+    } else {
+        0
+    })
+}
