@@ -32,6 +32,12 @@ pub enum ErrorKind {
     NoSuchTarget { target: String, targets: Vec<String> },
     /// `probe` was given no endpoint at all.
     NothingToProbe,
+    /// `diff --git`: a revision could not be read (git says why).
+    Git(String),
+    /// `diff PLAN`: the plan file could not be read.
+    ReadPlan(portcullis_files::Error),
+    /// `diff PLAN`: the file is not a Terraform plan (`terraform show -json`).
+    NotAPlan(String),
 }
 
 impl From<ErrorKind> for Error {
@@ -56,6 +62,12 @@ impl fmt::Display for Error {
                 write!(f, "no target `{target}` in the inputs (targets: {})", targets.join(", "))
             }
             ErrorKind::NothingToProbe => write!(f, "nothing to probe: name HOST[:PORT] endpoints or a --targets FILE"),
+            ErrorKind::Git(message) => write!(f, "{message}"),
+            ErrorKind::ReadPlan(e) => write!(f, "cannot read plan {e}"),
+            ErrorKind::NotAPlan(path) => write!(
+                f,
+                "{path}: not a Terraform plan (expected `terraform show -json` output with resource_changes); to compare two inputs, name both: diff BASE HEAD"
+            ),
         }
     }
 }

@@ -17,19 +17,23 @@
 //! reading.
 
 pub mod error;
+pub mod diff;
 pub mod explain;
 pub mod finish;
 pub mod flows;
+pub mod git;
 pub mod inputs;
 pub mod probe;
 pub mod scan;
 pub mod suppressions;
 
 pub use error::{Error, ErrorKind};
+pub use diff::{diff, DiffInputs, DiffOutcome, DiffRequest};
 pub use explain::{explain, ExplainRequest, Explanation};
 pub use finish::{finish, judge, read_baseline, write_to, Finished, Output, Policy, Suppressions};
 pub use flows::{flows, flows_sql, FlowsRequest, Progress};
 pub use probe::{probe, ProbeRequest};
+pub use inputs::Document;
 pub use scan::{scan, Reading, ScanRequest};
 
 use portcullis_files::ReadSet;
@@ -66,6 +70,9 @@ pub struct Run {
     /// What the findings were read from, kept so that the caller decides
     /// when it is freed (a process about to exit need not).
     pub estate: Option<portcullis_model::Estate>,
+    /// Terraform `moved` blocks of the inputs, `(from, to)`: `diff`
+    /// follows renamed resources with them.
+    pub moves: Vec<(String, String)>,
 }
 
 /// What a report carries besides findings and errors.

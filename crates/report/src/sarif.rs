@@ -12,7 +12,7 @@ use std::io::{self, Write};
 
 pub struct Sarif;
 
-fn level(s: Severity) -> &'static str {
+pub fn level(s: Severity) -> &'static str {
     match s {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",
@@ -79,7 +79,7 @@ pub fn path_uri(path: &str) -> String {
     out
 }
 
-fn location(file: &str, line: u32, column: u32) -> Value {
+pub fn location(file: &str, line: u32, column: u32) -> Value {
     // Line 0 means "the whole file" (it could not be read): no region.
     if line == 0 {
         return json!({ "physicalLocation": { "artifactLocation": { "uri": path_uri(file) } } });
@@ -152,7 +152,7 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
 }
 
 /// A rule of the driver's catalog, with its docs as help text.
-fn descriptor(rule: &Rule) -> Value {
+pub fn descriptor(rule: &Rule) -> Value {
     let docs = rule.markdown();
     json!({
         "id": rule.code,
