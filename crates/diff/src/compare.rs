@@ -8,11 +8,13 @@
 //! change still lets someone new in), only removed is **narrowed**. Equal
 //! sources with a worse or better severity (an undetermined answer that
 //! became known) are widened or narrowed too. Equal sources whose reach
-//! moved (none, internet, unknown) are **path**. Hardening findings
+//! moved (none, internet, unknown) are **path**. An answer that becomes
+//! undetermined is widened: its sources are then only a lower bound, and
+//! an unknown is never a silent pass. Hardening findings
 //! (PC2xx) have no sources: added is opened, gone is closed.
 
 use portcullis_model::{AddrSet, Cidr};
-use portcullis_rules::{Because, Finding, FindingKind, Severity};
+use portcullis_rules::{Because, ExposureClass, Finding, FindingKind, Severity};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -156,7 +158,8 @@ pub fn moved(resource: &str, moves: &[(String, String)]) -> Option<String> {
     for _ in 0..=moves.len() {
         let Some((from, to)) = moves.iter().find(|(from, _)| {
             current == *from
-                || (current.starts_with(from.as_str()) && matches!(current.as_bytes().get(from.len()), Some(b'.' | b'[')))
+                || (current.starts_with(from.as_str())
+                    && matches!(current.as_bytes().get(from.len()), Some(b'.' | b'[')))
         }) else {
             break;
         };
@@ -369,7 +372,12 @@ fn pair(b: &Finding, h: &Finding, renamed: bool, parsed: &mut Parsed) -> Option<
         let (bs, hs) = (parsed.get(&b.sources), parsed.get(&h.sources));
         (hs.minus(&bs), bs.minus(&hs))
     };
-    let kind = if !added.is_empty() {
+    let undetermined = |f: &Finding| f.exposure == Some(ExposureClass::Undetermined);
+    let kind = if undetermined(h) && !undetermined(b) {
+        // The head's sources are only a lower bound: what looks removed
+        // may still be admitted. Unknown is never a silent pass.
+        ChangeKind::Widened
+    } else if !added.is_empty() {
         ChangeKind::Widened
     } else if !removed.is_empty() {
         ChangeKind::Narrowed
@@ -398,6 +406,11 @@ fn pair(b: &Finding, h: &Finding, renamed: bool, parsed: &mut Parsed) -> Option<
     let what = subject(h, &h.resource);
     let delta = [listed('+', &added), listed('-', &removed)].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>();
     c.message = match kind {
+        ChangeKind::Widened if undetermined(h) && !undetermined(b) => format!(
+            "widened: {what} is now undetermined (was {}): {}",
+            b.exposure.map_or("-", |e| e.as_str()),
+            h.message
+        ),
         ChangeKind::Widened if !added.is_empty() => {
             format!("widened: {what} is reachable from more unauthorized sources ({})", delta.join("; "))
         }
@@ -450,7 +463,20 @@ mod tests {
         let base = SourceSet::of(&["10.0.0.0/8".into(), "sg-1".into()]);
         let head = SourceSet::of(&["0.0.0.0/0".into(), "sg-2".into()]);
         let added = head.minus(&base);
-        assert_eq!(added, ["0.0.0.0/5", "8.0.0.0/7", "11.0.0.0/8", "12.0.0.0/6", "16.0.0.0/4", "32.0.0.0/3", "64.0.0.0/2", "128.0.0.0/1", "sg-2"]);
+        assert_eq!(
+            added,
+            [
+                "0.0.0.0/5",
+                "8.0.0.0/7",
+                "11.0.0.0/8",
+                "12.0.0.0/6",
+                "16.0.0.0/4",
+                "32.0.0.0/3",
+                "64.0.0.0/2",
+                "128.0.0.0/1",
+                "sg-2"
+            ]
+        );
         assert_eq!(base.minus(&head), ["sg-1"]);
     }
 }

@@ -187,6 +187,11 @@ pub struct PlanSide {
 /// of its `resource_changes` ([`terraform::plan::resources_at`]); `None`
 /// when the text is not a plan. Syntax errors are the outcome's errors.
 pub fn read_plan_side(path: &str, text: &str, side: terraform::plan::Side) -> Option<PlanSide> {
+    // A plan is a JSON object: anything else is some other input, while a
+    // broken object is a plan with a syntax error to locate.
+    if !head(text).starts_with('{') {
+        return None;
+    }
     let mut ctx = context::Context::new(Arc::from(path), text);
     let mut out = FileOutcome { path: path.to_string(), ..Default::default() };
     let root = match portcullis_syntax::json::parse(text, portcullis_syntax::json::Options::default()) {
@@ -201,7 +206,14 @@ pub fn read_plan_side(path: &str, text: &str, side: terraform::plan::Side) -> Op
     }
     out.format = Some("terraform-plan");
     let resources = terraform::plan::resources_at(&mut ctx, &root, side);
-    providers::adapt_terraform(&resources, &mut ctx.errors, &mut out.aws, &mut out.azure, &mut out.gcp, &mut out.kubernetes);
+    providers::adapt_terraform(
+        &resources,
+        &mut ctx.errors,
+        &mut out.aws,
+        &mut out.azure,
+        &mut out.gcp,
+        &mut out.kubernetes,
+    );
     out.errors = ctx.errors;
     Some(PlanSide { outcome: out, moves: terraform::plan::moves(&root) })
 }

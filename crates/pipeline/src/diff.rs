@@ -185,4 +185,3 @@ fn errors_of_outcomes(outcomes: &[portcullis_ingest::FileOutcome]) -> Vec<Report
             .collect(),
     )
 }
-

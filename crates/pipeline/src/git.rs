@@ -90,10 +90,7 @@ pub fn revision_files(repository: &Path, commit: &str) -> Result<Vec<Document>, 
         .output()
         .map_err(|e| failed("cannot run git", e))?;
     if !listing.status.success() {
-        return Err(failed(
-            &format!("git ls-tree {commit}"),
-            String::from_utf8_lossy(&listing.stderr).trim(),
-        ));
+        return Err(failed(&format!("git ls-tree {commit}"), String::from_utf8_lossy(&listing.stderr).trim()));
     }
     // `<mode> SP <type> SP <object> TAB <path>` NUL-terminated.
     let mut wanted: Vec<(String, String)> = Vec::new();

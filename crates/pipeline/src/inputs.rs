@@ -304,7 +304,12 @@ impl Loaded {
     /// met getting them (a call refused, bytes that are not UTF-8). The
     /// one way text that is not on disk becomes input: in-memory
     /// revisions use it, and so do documents read live from a cloud.
-    pub fn add_documents(&mut self, mut documents: Vec<(String, String)>, opts: &ReadOptions, errors: Vec<IngestError>) {
+    pub fn add_documents(
+        &mut self,
+        mut documents: Vec<(String, String)>,
+        opts: &ReadOptions,
+        errors: Vec<IngestError>,
+    ) {
         documents.sort_by(|a, b| a.0.split('/').cmp(b.0.split('/')));
         let outcomes: Vec<FileOutcome> =
             documents.par_iter().map(|(name, text)| read_input_with(name, text, opts)).collect();
@@ -376,7 +381,8 @@ impl Loaded {
                 (dir, outcome)
             })
             .collect();
-        let called: BTreeSet<PathBuf> = results.iter().flat_map(|(_, t)| t.module_dirs_called.iter().cloned()).collect();
+        let called: BTreeSet<PathBuf> =
+            results.iter().flat_map(|(_, t)| t.module_dirs_called.iter().cloned()).collect();
         for (dir, t) in results {
             if !called.contains(Path::new(&dir)) {
                 self.outcomes.push(t.outcome);

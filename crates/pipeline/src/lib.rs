@@ -16,8 +16,8 @@
 //! different question (who reaches a port, by which line) and shares the
 //! reading.
 
-pub mod error;
 pub mod diff;
+pub mod error;
 pub mod explain;
 pub mod finish;
 pub mod flows;
@@ -27,13 +27,13 @@ pub mod probe;
 pub mod scan;
 pub mod suppressions;
 
-pub use error::{Error, ErrorKind};
 pub use diff::{diff, DiffInputs, DiffOutcome, DiffRequest};
+pub use error::{Error, ErrorKind};
 pub use explain::{explain, ExplainRequest, Explanation};
 pub use finish::{finish, judge, read_baseline, write_to, Finished, Output, Policy, Suppressions};
 pub use flows::{flows, flows_sql, FlowsRequest, Progress};
-pub use probe::{probe, ProbeRequest};
 pub use inputs::Document;
+pub use probe::{probe, ProbeRequest};
 pub use scan::{scan, Reading, ScanRequest};
 
 use portcullis_files::ReadSet;

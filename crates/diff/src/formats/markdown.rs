@@ -16,7 +16,9 @@ fn table(out: &mut dyn Write, changes: &[&Change]) -> io::Result<()> {
     writeln!(out, "| Change | Severity | Rule | Port | Resource | Sources | Line |")?;
     writeln!(out, "|---|---|---|---|---|---|---|")?;
     for c in changes {
-        let line = c.head.as_ref().or(c.base.as_ref());
+        // What got worse is at the head's line; what got better, at the
+        // base's line that admitted what was removed.
+        let line = if c.is_worse() { c.head.as_ref().or(c.base.as_ref()) } else { c.base.as_ref().or(c.head.as_ref()) };
         writeln!(
             out,
             "| {} | {} | {} | {} | `{}` | {} | {} |",
@@ -35,7 +37,13 @@ fn table(out: &mut dyn Write, changes: &[&Change]) -> io::Result<()> {
 pub fn write(report: &DiffReport, out: &mut dyn Write) -> io::Result<()> {
     let worse: Vec<&Change> = report.changes.iter().filter(|c| c.is_worse()).collect();
     let better: Vec<&Change> = report.changes.iter().filter(|c| !c.is_worse()).collect();
-    writeln!(out, "### portcullis diff `{}` → `{}`: {}", cell(report.base_label), cell(report.head_label), summary(report.changes))?;
+    writeln!(
+        out,
+        "### portcullis diff `{}` → `{}`: {}",
+        cell(report.base_label),
+        cell(report.head_label),
+        summary(report.changes)
+    )?;
     writeln!(out)?;
     if report.changes.is_empty() {
         writeln!(out, "This change does not change who can connect to the checked ports.")?;
@@ -56,17 +64,40 @@ pub fn write(report: &DiffReport, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "<details><summary>Details</summary>")?;
         writeln!(out)?;
         for c in report.changes {
-            writeln!(out, "- **{} {} {} `{}`**: {}", c.change.as_str(), c.rule, port_text(c), cell(&c.resource), cell(&c.message))?;
+            writeln!(
+                out,
+                "- **{} {} {} `{}`**: {}",
+                c.change.as_str(),
+                c.rule,
+                port_text(c),
+                cell(&c.resource),
+                cell(&c.message)
+            )?;
             if let Some(from) = &c.moved_from {
                 writeln!(out, "  - moved from `{from}`")?;
             }
             if !c.added.is_empty() {
-                writeln!(out, "  - added: {}", c.added.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", "))?;
+                writeln!(
+                    out,
+                    "  - added: {}",
+                    c.added.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+                )?;
             }
             if !c.removed.is_empty() {
-                writeln!(out, "  - removed: {}", c.removed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", "))?;
+                writeln!(
+                    out,
+                    "  - removed: {}",
+                    c.removed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+                )?;
             }
-            writeln!(out, "  - {}: {}; {}: {}", report.base_label, place_text(c.base.as_ref()), report.head_label, place_text(c.head.as_ref()))?;
+            writeln!(
+                out,
+                "  - {}: {}; {}: {}",
+                report.base_label,
+                place_text(c.base.as_ref()),
+                report.head_label,
+                place_text(c.head.as_ref())
+            )?;
         }
         writeln!(out)?;
         writeln!(out, "</details>")?;
@@ -80,7 +111,14 @@ pub fn write(report: &DiffReport, out: &mut dyn Write) -> io::Result<()> {
                 super::Side::Base => report.base_label,
                 super::Side::Head => report.head_label,
             };
-            writeln!(out, "- ({side}) `{}:{}:{}`: {}", cell(&e.error.file), e.error.line, e.error.column, cell(&e.error.message))?;
+            writeln!(
+                out,
+                "- ({side}) `{}:{}:{}`: {}",
+                cell(&e.error.file),
+                e.error.line,
+                e.error.column,
+                cell(&e.error.message)
+            )?;
         }
     }
     Ok(())

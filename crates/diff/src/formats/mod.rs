@@ -77,7 +77,8 @@ pub(crate) fn place_text(p: Option<&crate::Place>) -> String {
 
 /// `+0.0.0.0/0 -10.0.0.0/8`, at most `most` entries, then how many more.
 pub(crate) fn delta_text(c: &Change, most: usize) -> String {
-    let all: Vec<String> = c.added.iter().map(|a| format!("+{a}")).chain(c.removed.iter().map(|r| format!("-{r}"))).collect();
+    let all: Vec<String> =
+        c.added.iter().map(|a| format!("+{a}")).chain(c.removed.iter().map(|r| format!("-{r}"))).collect();
     let mut shown: Vec<String> = all.iter().take(most).cloned().collect();
     if all.len() > most {
         shown.push(format!("(+{} more)", all.len() - most));

@@ -6,7 +6,15 @@ use std::io::{self, Write};
 
 pub fn write(report: &DiffReport, out: &mut dyn Write) -> io::Result<()> {
     for c in report.changes {
-        writeln!(out, "{:<8} {:<8} {} {} {}", c.change.as_str(), c.severity.as_str(), c.rule, port_text(c), c.resource)?;
+        writeln!(
+            out,
+            "{:<8} {:<8} {} {} {}",
+            c.change.as_str(),
+            c.severity.as_str(),
+            c.rule,
+            port_text(c),
+            c.resource
+        )?;
         writeln!(out, "  {}", c.message)?;
         if let Some(from) = &c.moved_from {
             writeln!(out, "  moved from {from}")?;
@@ -33,11 +41,5 @@ pub fn write(report: &DiffReport, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "error ({side}): {}:{}:{}: {}", e.error.file, e.error.line, e.error.column, e.error.message)?;
     }
     let worse = report.changes.iter().filter(|c| c.is_worse()).count();
-    writeln!(
-        out,
-        "{} → {}: {} ({worse} worse)",
-        report.base_label,
-        report.head_label,
-        summary(report.changes)
-    )
+    writeln!(out, "{} → {}: {} ({worse} worse)", report.base_label, report.head_label, summary(report.changes))
 }

@@ -107,7 +107,9 @@ impl Files<'_> {
     /// disk (size limit, no pipes, byte-order mark dropped).
     pub(crate) fn read(&self, path: &Path, shown: &str, origin: Origin) -> Result<Text, IngestError> {
         match self {
-            Files::Disk => read_text(path, shown, origin, InputKind::Terraform.limit()).map_err(|e| super::file_error(&e)),
+            Files::Disk => {
+                read_text(path, shown, origin, InputKind::Terraform.limit()).map_err(|e| super::file_error(&e))
+            }
             Files::Memory(tree) => match tree.files.get(&normalize(path)) {
                 Some(text) => Ok(Text { text: text.clone(), not_utf8: None }),
                 None => Err(IngestError {
@@ -137,10 +139,7 @@ mod tests {
         names.sort();
         assert_eq!(names, ["main.tf"]);
         assert_eq!(files.list(Path::new("")).unwrap(), Vec::<String>::new());
-        assert_eq!(
-            files.canonical_dir(Path::new("infra/modules/sg/../sg")),
-            Some(PathBuf::from("infra/modules/sg"))
-        );
+        assert_eq!(files.canonical_dir(Path::new("infra/modules/sg/../sg")), Some(PathBuf::from("infra/modules/sg")));
         assert_eq!(files.canonical_dir(Path::new("infra/main.tf")), None);
         assert!(files.list(Path::new("nowhere")).is_err());
         assert!(files.is_file(Path::new("./infra/main.tf")));

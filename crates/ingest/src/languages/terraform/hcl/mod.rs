@@ -41,8 +41,8 @@ mod value;
 use crate::error::{ErrorKind, IngestError};
 use crate::languages::terraform::resource::Resource;
 use eval::{Evaluator, Iteration, Refs, Scope};
-use module::{declare, is_local_source, module_sources, moved_blocks, LoadedDirectory, ModuleDeclaration, Source};
 pub use files::{Files, MemoryTree};
+use module::{declare, is_local_source, module_sources, moved_blocks, LoadedDirectory, ModuleDeclaration, Source};
 use portcullis_files::Origin;
 use source::{Expr, Item, SourceFile, Tree};
 use std::collections::HashMap;
@@ -266,7 +266,9 @@ fn root_values(
     }
     let mut autos: Vec<String> = files
         .list(&root.dir)
-        .map(|names| names.into_iter().filter(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")).collect())
+        .map(|names| {
+            names.into_iter().filter(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")).collect()
+        })
         .unwrap_or_default();
     autos.sort();
     for n in autos {

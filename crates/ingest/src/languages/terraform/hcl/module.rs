@@ -196,8 +196,7 @@ pub(crate) fn moved_blocks(files: &[SourceFile]) -> Vec<(String, String)> {
     for f in files {
         for (ty, _labels, body, _) in top_blocks(f) {
             if ty == "moved" {
-                if let (Some(from), Some(to)) =
-                    (body.attr("from").and_then(address), body.attr("to").and_then(address))
+                if let (Some(from), Some(to)) = (body.attr("from").and_then(address), body.attr("to").and_then(address))
                 {
                     out.push((from, to));
                 }
