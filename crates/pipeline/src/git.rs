@@ -6,8 +6,8 @@
 //! hands every blob over a pipe. Two processes a revision, whatever the
 //! number of files; git itself resolves every way of naming a revision
 //! (`HEAD~3`, `origin/main`, a tag, an abbreviated hash) and reads packed,
-//! loose and alternate objects. A library reader (gix) would add some two
-//! hundred crates to the build for the same bytes; docs/diff.md has the
+//! loose and alternate objects. A library reader (gix) would add 62
+//! crates to the build for the same bytes; docs/diff.md has the
 //! measurement that made the choice.
 //!
 //! Only regular files count: symbolic links (mode 120000) and submodules
