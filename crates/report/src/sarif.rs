@@ -193,35 +193,45 @@ impl Emitter for Sarif {
                     .collect()
             }
         };
-        let notes: Vec<Value> = report
-            .errors
-            .iter()
-            .map(|e| {
-                json!({
-                    "level": "error",
-                    "message": { "text": e.message },
-                    "locations": [location(&e.file, e.line, e.column)],
-                })
-            })
-            .collect();
-        let doc = json!({
-            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-            "version": "2.1.0",
-            "runs": [{
-                "tool": { "driver": {
-                    "name": "portcullis",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "rules": rules,
-                }},
-                "invocations": [{
-                    "executionSuccessful": report.errors.is_empty(),
-                    "toolExecutionNotifications": notes,
-                }],
-                "columnKind": "unicodeCodePoints",
-                "results": results,
-            }]
-        });
-        serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
-        writeln!(out)
+        write_log(rules, results, report.errors.iter(), out)
     }
+}
+
+/// Writes one SARIF log of one run: the driver with `rules`, `results`,
+/// and the input `errors` as tool notifications (any error marks the run
+/// unsuccessful). `portcullis diff` writes its log through this too.
+pub fn write_log<'e>(
+    rules: Vec<Value>,
+    results: Vec<Value>,
+    errors: impl Iterator<Item = &'e crate::ReportError>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let notes: Vec<Value> = errors
+        .map(|e| {
+            json!({
+                "level": "error",
+                "message": { "text": e.message },
+                "locations": [location(&e.file, e.line, e.column)],
+            })
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "portcullis",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "invocations": [{
+                "executionSuccessful": notes.is_empty(),
+                "toolExecutionNotifications": notes,
+            }],
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+    writeln!(out)
 }

@@ -76,19 +76,11 @@ pub fn write(report: &DiffReport, out: &mut dyn Write) -> io::Result<()> {
             if let Some(from) = &c.moved_from {
                 writeln!(out, "  - moved from `{from}`")?;
             }
-            if !c.added.is_empty() {
-                writeln!(
-                    out,
-                    "  - added: {}",
-                    c.added.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
-                )?;
-            }
-            if !c.removed.is_empty() {
-                writeln!(
-                    out,
-                    "  - removed: {}",
-                    c.removed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
-                )?;
+            for (what, sources) in [("added", &c.added), ("removed", &c.removed)] {
+                if !sources.is_empty() {
+                    let listed: Vec<String> = sources.iter().map(|s| format!("`{s}`")).collect();
+                    writeln!(out, "  - {what}: {}", listed.join(", "))?;
+                }
             }
             writeln!(
                 out,
@@ -107,10 +99,7 @@ pub fn write(report: &DiffReport, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "**Inputs that could not be read:**")?;
         writeln!(out)?;
         for e in report.errors {
-            let side = match e.side {
-                super::Side::Base => report.base_label,
-                super::Side::Head => report.head_label,
-            };
+            let side = report.label(e.side);
             writeln!(
                 out,
                 "- ({side}) `{}:{}:{}`: {}",

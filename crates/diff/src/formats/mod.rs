@@ -62,6 +62,16 @@ pub fn write(report: &DiffReport, format: Format, out: &mut dyn Write) -> io::Re
     }
 }
 
+impl DiffReport<'_> {
+    /// How a side is named for people.
+    pub(crate) fn label(&self, side: Side) -> &str {
+        match side {
+            Side::Base => self.base_label,
+            Side::Head => self.head_label,
+        }
+    }
+}
+
 /// `tcp/10257`, or `-` for a hardening check.
 pub(crate) fn port_text(c: &Change) -> String {
     match (c.protocol.as_deref(), c.port) {

@@ -5,7 +5,7 @@
 
 use super::DiffReport;
 use crate::Change;
-use portcullis_report::sarif::{descriptor, level, location};
+use portcullis_report::sarif::{descriptor, level, location, write_log};
 use portcullis_rules::RULES;
 use serde_json::{json, Value};
 use std::io::{self, Write};
@@ -51,34 +51,5 @@ fn result(c: &Change) -> Value {
 pub fn write(report: &DiffReport, out: &mut dyn Write) -> io::Result<()> {
     let rules: Vec<Value> = RULES.iter().map(|r| descriptor(r)).collect();
     let results: Vec<Value> = report.changes.iter().filter(|c| c.is_worse()).map(result).collect();
-    let notes: Vec<Value> = report
-        .errors
-        .iter()
-        .map(|e| {
-            json!({
-                "level": "error",
-                "message": { "text": e.error.message },
-                "locations": [location(&e.error.file, e.error.line, e.error.column)],
-            })
-        })
-        .collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "portcullis",
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": rules,
-            }},
-            "invocations": [{
-                "executionSuccessful": report.errors.is_empty(),
-                "toolExecutionNotifications": notes,
-            }],
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }]
-    });
-    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
-    writeln!(out)
+    write_log(rules, results, report.errors.iter().map(|e| &e.error), out)
 }

@@ -1,7 +1,7 @@
 //! Text for a terminal: one block a change, worst first, then the input
 //! problems and a summary line.
 
-use super::{delta_text, place_text, port_text, summary, DiffReport, Side};
+use super::{delta_text, place_text, port_text, summary, DiffReport};
 use std::io::{self, Write};
 
 pub fn write(report: &DiffReport, out: &mut dyn Write) -> io::Result<()> {
@@ -34,10 +34,7 @@ pub fn write(report: &DiffReport, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
     }
     for e in report.errors {
-        let side = match e.side {
-            Side::Base => report.base_label,
-            Side::Head => report.head_label,
-        };
+        let side = report.label(e.side);
         writeln!(out, "error ({side}): {}:{}:{}: {}", e.error.file, e.error.line, e.error.column, e.error.message)?;
     }
     let worse = report.changes.iter().filter(|c| c.is_worse()).count();
