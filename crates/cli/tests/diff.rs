@@ -491,3 +491,24 @@ fn git_refuses_what_is_not_a_range_of_commits() {
         assert!(stderr.contains(says), "{range}: {stderr}");
     }
 }
+
+#[test]
+fn one_address_in_two_root_modules_is_two_targets() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let group = |cidr: &str| {
+        format!(
+            "resource \"aws_security_group\" \"cp\" {{\n  ingress {{\n    protocol = \"tcp\"\n    from_port = 10257\n    to_port = 10257\n    cidr_blocks = [\"{cidr}\"]\n  }}\n}}\n"
+        )
+    };
+    for (side, staging) in [("base", "52.94.0.0/16"), ("head", "0.0.0.0/0")] {
+        write(tmp.path(), &format!("{side}/envs/prod/main.tf"), &group("52.94.0.0/16"));
+        write(tmp.path(), &format!("{side}/envs/staging/main.tf"), &group(staging));
+    }
+    let (code, report) = json_in(tmp.path(), &["base", "head"]);
+    assert_eq!(code, 1);
+    let changes = report["changes"].as_array().expect("changes");
+    assert_eq!(changes.len(), 1, "{report:#}");
+    assert_eq!(changes[0]["change"], "widened");
+    assert_eq!(changes[0]["head"]["file"], "head/envs/staging/main.tf");
+    assert_eq!(changes[0]["base"]["file"], "base/envs/staging/main.tf");
+}

@@ -251,43 +251,67 @@ fn listed(sign: char, items: &[String]) -> String {
     parts.join(", ")
 }
 
+/// The folder of a finding's file below its side's root (`roots`: what
+/// each side's paths start with, `base/` and `head/` for `diff base
+/// head`): how two findings of one identity are told apart when a side has
+/// several (the same Terraform address in two root modules of one
+/// repository, `envs/prod` and `envs/staging`).
+fn folder<'f>(file: &'f str, root: &str) -> &'f str {
+    let relative = file.strip_prefix(root).map_or(file, |r| r.trim_start_matches('/'));
+    relative.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
 /// Compares the base's findings with the head's. `moves` are the head's
-/// `moved` blocks (`from`, `to`). The changes come worst first: what got
-/// worse before what got better, then by severity, then by resource, rule
-/// and port.
-pub fn compare(base: &[Finding], head: &[Finding], moves: &[(String, String)]) -> Vec<Change> {
+/// `moved` blocks (`from`, `to`); `roots` what each side's file paths
+/// start with (empty for git revisions and plans). The changes come worst
+/// first: what got worse before what got better, then by severity, then
+/// by resource, rule and port.
+pub fn compare(base: &[Finding], head: &[Finding], moves: &[(String, String)], roots: (&str, &str)) -> Vec<Change> {
     let mut parsed = Parsed::default();
-    let mut heads: HashMap<Key, &Finding> = HashMap::with_capacity(head.len());
+    let mut heads: HashMap<Key, Vec<&Finding>> = HashMap::with_capacity(head.len());
     for f in head.iter().filter(|f| counts(f)) {
-        heads.entry(key_of(f, f.resource.as_str().into())).or_insert(f);
+        heads.entry(key_of(f, f.resource.as_str().into())).or_default().push(f);
     }
-    let mut changes = Vec::new();
-    let mut paired: std::collections::HashSet<Key> = std::collections::HashSet::with_capacity(base.len());
-    let mut base_seen: std::collections::HashSet<Key> = std::collections::HashSet::with_capacity(base.len());
+    // Base findings grouped by identity, in their (canonical) order.
+    let mut order: HashMap<Key, usize> = HashMap::with_capacity(base.len());
+    let mut groups: Vec<(Key, Vec<(&Finding, bool)>)> = Vec::new();
     for b in base.iter().filter(|f| counts(f)) {
         let renamed = if moves.is_empty() { None } else { moved(&b.resource, moves) };
-        let resource: std::borrow::Cow<str> = match &renamed {
-            Some(r) => r.clone().into(),
+        let resource: std::borrow::Cow<str> = match renamed {
+            Some(r) => r.into(),
             None => b.resource.as_str().into(),
         };
-        let key = key_of(b, resource.clone());
-        if !base_seen.insert(key.clone()) {
-            continue;
-        }
-        match heads.get(&key) {
-            None => changes.push(closed(b, &resource, renamed.is_some(), &mut parsed)),
-            Some(h) => {
-                paired.insert(key);
-                if let Some(c) = pair(b, h, renamed.is_some(), &mut parsed) {
-                    changes.push(c);
+        let is_moved = resource != b.resource.as_str();
+        let key = key_of(b, resource);
+        let at = *order.entry(key.clone()).or_insert_with(|| {
+            groups.push((key, Vec::new()));
+            groups.len() - 1
+        });
+        groups[at].1.push((b, is_moved));
+    }
+    let mut changes = Vec::new();
+    for (key, bases) in groups {
+        let mut candidates = heads.remove(&key).unwrap_or_default();
+        let one_each = bases.len() == 1 && candidates.len() == 1;
+        for (b, is_moved) in bases {
+            let at = if one_each {
+                Some(0)
+            } else {
+                let dir = folder(&b.file, roots.0);
+                candidates.iter().position(|h| folder(&h.file, roots.1) == dir)
+            };
+            match at {
+                Some(i) => {
+                    let h = candidates.swap_remove(i);
+                    changes.extend(pair(b, h, is_moved, &mut parsed));
                 }
+                None => changes.push(closed(b, &key.resource, is_moved, &mut parsed)),
             }
         }
+        changes.extend(candidates.into_iter().map(|h| opened(h, &mut parsed)));
     }
-    for (key, h) in &heads {
-        if !paired.contains(key) {
-            changes.push(opened(h, &mut parsed));
-        }
+    for (_, rest) in heads {
+        changes.extend(rest.into_iter().map(|h| opened(h, &mut parsed)));
     }
     sort_changes(&mut changes);
     changes
@@ -456,6 +480,14 @@ mod tests {
         // A cycle ends.
         let cycle = vec![("a.x".to_string(), "a.y".to_string()), ("a.y".to_string(), "a.x".to_string())];
         assert!(moved("a.x", &cycle).is_some());
+    }
+
+    #[test]
+    fn folders_are_below_each_sides_root() {
+        assert_eq!(folder("base/envs/prod/main.tf", "base"), "envs/prod");
+        assert_eq!(folder("head/envs/prod/main.tf", "head/"), "envs/prod");
+        assert_eq!(folder("main.tf", ""), "");
+        assert_eq!(folder("base.json", "base.json"), "");
     }
 
     #[test]

@@ -93,7 +93,14 @@ pub fn diff(request: &DiffRequest) -> Result<DiffOutcome, Error> {
             (b, h, "before".to_string(), "after".to_string())
         }
     };
-    let changes = portcullis_diff::compare(&base.findings, &head.findings, &head.moves);
+    // With two paths, each side's files start with its path: identities
+    // that repeat (one address in two root modules) are told apart by
+    // their folder below it.
+    let roots = match &request.inputs {
+        DiffInputs::Paths { .. } => (base_label.as_str(), head_label.as_str()),
+        _ => ("", ""),
+    };
+    let changes = portcullis_diff::compare(&base.findings, &head.findings, &head.moves, roots);
     let mut errors: Vec<SideError> = base
         .errors
         .into_iter()
