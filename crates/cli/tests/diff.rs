@@ -465,7 +465,7 @@ fn git_finds_the_commit_that_opened_10257_from_objects_alone() {
         }
         assert_eq!(code == 1, !opened.is_empty(), "{range}: {report:#}");
     }
-    assert_eq!(opened_by, [third.clone()], "exactly the third commit opened 10257");
+    assert_eq!(opened_by, [third.as_str()], "exactly the third commit opened 10257");
     // Whole range, by revision names git resolves.
     let (code, report) = json_in(dir, &["--git", "main~3..main"]);
     assert_eq!(code, 1);
