@@ -14,6 +14,7 @@
 //! (PC2xx) have no sources: added is opened, gone is closed.
 
 use portcullis_model::{AddrSet, Cidr};
+use portcullis_rules::finding::ReachKind;
 use portcullis_rules::{Because, ExposureClass, Finding, FindingKind, Severity};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
@@ -126,11 +127,15 @@ impl Change {
     }
 }
 
-/// The reach a finding states. Findings gain `reach` with the path issue
-/// (13); until it lands on this branch no finding has one, so no pair is
-/// classed `path`. Reading the field here is the one line that changes.
-fn reach_of(_finding: &Finding) -> Option<Reach> {
-    None
+/// The reach a finding states (`reach`: whether the internet gets to the
+/// target at all, issue 13); `None` where findings have no path (flows,
+/// probes, hardening, inputs without a topology).
+fn reach_of(finding: &Finding) -> Option<Reach> {
+    finding.reach.as_ref().map(|r| match r.reach {
+        ReachKind::Internet => Reach::Internet,
+        ReachKind::None => Reach::None,
+        ReachKind::Unknown => Reach::Unknown,
+    })
 }
 
 /// A finding's identity across revisions.
@@ -409,7 +414,9 @@ fn pair(b: &Finding, h: &Finding, renamed: bool, parsed: &mut Parsed) -> Option<
         ChangeKind::Widened
     } else if h.severity < b.severity {
         ChangeKind::Narrowed
-    } else if reach_before != reach_after {
+    } else if reach_before.is_some() && reach_after.is_some() && reach_before != reach_after {
+        // Only when both sides show a path: inputs that start or stop
+        // showing the topology are no change of who can connect.
         ChangeKind::Path
     } else {
         return None;

@@ -36,6 +36,8 @@ pub struct DiffRequest<'a> {
     pub inputs: DiffInputs,
     pub terraform: &'a TerraformInputs,
     pub options: &'a ReadOptions,
+    /// The `--parameters` files.
+    pub parameter_files: &'a [PathBuf],
     pub queries: &'a [PortQuery],
     pub authorized: &'a Authorized,
     /// Suppressions from the configuration file.
@@ -121,7 +123,13 @@ pub fn diff(request: &DiffRequest) -> Result<DiffOutcome, Error> {
 /// A side read as `scan` reads it, with its suppressions applied.
 fn scanned(request: &DiffRequest, paths: &[PathBuf], documents: &[Document]) -> Result<Checked, Error> {
     let mut run = scan(&ScanRequest {
-        reading: Reading { paths, terraform: request.terraform, options: request.options, documents },
+        reading: Reading {
+            paths,
+            terraform: request.terraform,
+            options: request.options,
+            documents,
+            parameter_files: request.parameter_files,
+        },
         queries: request.queries,
         authorized: request.authorized,
         timings: false,

@@ -119,8 +119,12 @@ fn write(finished: &Finished, policy: &Policy, output: &Output) -> Result<(), Er
             .map(|_| BaselineDiff { unchanged: &finished.unchanged, fixed: &finished.fixed }),
     };
     let emitter: Box<dyn Emitter + '_> = match (&run.body, output.format) {
-        (Body::Flows { observations, stats }, Format::Json) => Box::new(FlowsJson { observations, stats }),
-        (Body::Flows { observations, stats }, Format::Text) => Box::new(FlowsText { observations, stats }),
+        (Body::Flows { observations, stats, warnings }, Format::Json) => {
+            Box::new(FlowsJson { observations, stats, warnings })
+        }
+        (Body::Flows { observations, stats, warnings }, Format::Text) => {
+            Box::new(FlowsText { observations, stats, warnings })
+        }
         (_, Format::Sarif) => Box::new(Sarif),
         (Body::Findings, Format::Json) => Box::new(Json),
         (Body::Findings, Format::Text) => Box::new(Text { color: output.color }),

@@ -22,11 +22,14 @@ pub struct Reading<'a> {
     /// Files held in memory, read besides `paths` as a walk would read
     /// them (a git revision, for `diff --git`).
     pub documents: &'a [Document],
+    /// The `--parameters` files: named among the paths too, they are not
+    /// reported as files that are no input.
+    pub parameter_files: &'a [PathBuf],
 }
 
 impl Reading<'_> {
     pub(crate) fn load(&self) -> Loaded {
-        let mut loaded = inputs::load_with(self.paths, self.terraform, self.options);
+        let mut loaded = inputs::load_with(self.paths, self.terraform, self.options, self.parameter_files);
         if !self.documents.is_empty() {
             loaded.add_files(self.documents, self.terraform, self.options);
         }

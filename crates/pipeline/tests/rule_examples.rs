@@ -67,6 +67,7 @@ fn scanned(example: &Path) -> Vec<portcullis_rules::Finding> {
             terraform: &TerraformInputs::default(),
             options: &ReadOptions::default(),
             documents: &[],
+            parameter_files: &[],
         },
         queries: &queries(),
         authorized: &Authorized::default(),

@@ -33,6 +33,7 @@ pub fn run(args: DiffArgs) -> Result<u8> {
         inputs,
         terraform: &settings::terraform_inputs(&args.common)?,
         options: &settings::read_options(&args.common)?,
+        parameter_files: &args.common.parameters,
         queries: &settings.queries,
         authorized: &settings.authorized,
         waivers: &settings.config_waivers,

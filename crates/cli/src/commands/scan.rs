@@ -42,6 +42,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
             terraform: &settings::terraform_inputs(&args.common)?,
             options: &settings::read_options(&args.common)?,
             documents: &[],
+            parameter_files: &args.common.parameters,
         },
         queries: &settings.queries,
         authorized: &settings.authorized,
