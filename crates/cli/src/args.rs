@@ -31,6 +31,8 @@ pub enum Command {
     Flows(FlowsArgs),
     /// Fix what scan finds: narrow each rule to the authorized sources (dry run: a unified diff; --apply writes).
     Fix(FixArgs),
+    /// What a change does to who can connect: BASE HEAD (two inputs), --git REV1..REV2 [REPO], or one Terraform plan JSON.
+    Diff(DiffArgs),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -110,6 +112,50 @@ pub struct ScanArgs {
     /// Record the current findings as a baseline in this file (after comparing with --baseline, if given).
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
+    /// Only what got worse, for code scanning on the pull request.
+    Sarif,
+    /// A pull-request comment.
+    Markdown,
+    /// GitHub Actions workflow annotations.
+    Github,
+}
+
+impl From<DiffFormat> for portcullis_diff::formats::Format {
+    fn from(f: DiffFormat) -> Self {
+        use portcullis_diff::formats::Format;
+        match f {
+            DiffFormat::Text => Format::Text,
+            DiffFormat::Json => Format::Json,
+            DiffFormat::Sarif => Format::Sarif,
+            DiffFormat::Markdown => Format::Markdown,
+            DiffFormat::Github => Format::Github,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// BASE HEAD (two files or directories), one Terraform plan JSON (before against after), or with --git the repository (default: .).
+    #[command(flatten)]
+    pub common: Common,
+    /// Compare two revisions of a git repository, read from its objects (nothing is checked out): `main..HEAD`.
+    #[arg(long, value_name = "REV1..REV2")]
+    pub git: Option<String>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// Exit 1 when the change lets more in at or above this severity (critical, high, medium, low, info, or none).
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<String>,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

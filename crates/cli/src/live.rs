@@ -100,7 +100,7 @@ impl Inputs {
         options: &'a ReadOptions,
         parameter_files: &'a [PathBuf],
     ) -> Reading<'a> {
-        Reading { paths: &self.paths, terraform, options, parameter_files, cloud: self.cloud.as_ref() }
+        Reading { paths: &self.paths, terraform, options, parameter_files, documents: &[], cloud: self.cloud.as_ref() }
     }
 }
 

@@ -41,6 +41,7 @@ fn main() -> ExitCode {
         args::Command::Probe(a) => commands::probe::run(a),
         args::Command::Flows(a) => commands::flows::run(a),
         args::Command::Fix(a) => commands::fix::run(a),
+        args::Command::Diff(a) => commands::diff::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

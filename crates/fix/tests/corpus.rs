@@ -52,7 +52,14 @@ fn fix_over_the_corpus_never_widens_and_reports_what_it_leaves() {
     };
     let paths = [copy.clone()];
     let (terraform, options) = (TerraformInputs::default(), ReadOptions::default());
-    let reading = Reading { paths: &paths, terraform: &terraform, options: &options, parameter_files: &[], cloud: None };
+    let reading = Reading {
+        paths: &paths,
+        terraform: &terraform,
+        options: &options,
+        parameter_files: &[],
+        documents: &[],
+        cloud: None,
+    };
     let scan_request = ScanRequest { reading, queries: &queries, authorized: &authorized, timings: false };
     let before = scan(&scan_request);
     let before: BTreeMap<String, AddrSet> = before.findings.iter().map(|f| (f.fingerprint(), sources(f))).collect();

@@ -34,6 +34,7 @@ fn run(path: &Path, select: &[&str], auth: &[&str], apply: bool) -> Outcome {
             terraform: &TerraformInputs::default(),
             options: &ReadOptions::default(),
             parameter_files: &[],
+            documents: &[],
             cloud: None,
         },
         queries: &queries(),
@@ -236,7 +237,14 @@ fn with_request(dir: &Path, body: impl FnOnce(&FixRequest)) {
     let q = queries();
     let (terraform, options) = (TerraformInputs::default(), ReadOptions::default());
     body(&FixRequest {
-        reading: Reading { paths: &paths, terraform: &terraform, options: &options, parameter_files: &[], cloud: None },
+        reading: Reading {
+            paths: &paths,
+            terraform: &terraform,
+            options: &options,
+            parameter_files: &[],
+            documents: &[],
+            cloud: None,
+        },
         queries: &q,
         authorized: &auth,
         select: &select,

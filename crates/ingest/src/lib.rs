@@ -36,6 +36,9 @@ pub struct FileOutcome {
     pub errors: Vec<IngestError>,
     /// Inline suppressions written in its comments ([`suppress`]).
     pub suppressions: Vec<suppress::Inline>,
+    /// Terraform `moved` blocks of a root module, `(from, to)`: how
+    /// `portcullis diff` follows a renamed resource.
+    pub moves: Vec<(String, String)>,
 }
 
 /// The first 64 KiB of a text (after a byte-order mark and white space):
@@ -138,9 +141,22 @@ pub fn read_terraform_dir(
     inputs: &terraform::hcl::Inputs,
     only_files: Option<&[String]>,
 ) -> TerraformOutcome {
-    let result = terraform::hcl::evaluate_dir(dir, display, inputs);
+    read_terraform_dir_in(terraform::hcl::Files::Disk, dir, display, inputs, only_files)
+}
+
+/// [`read_terraform_dir`] over the given files: on disk, or a tree held in
+/// memory (a git revision), where `dir` is relative to the tree's root.
+pub fn read_terraform_dir_in(
+    files: terraform::hcl::Files,
+    dir: &std::path::Path,
+    display: &str,
+    inputs: &terraform::hcl::Inputs,
+    only_files: Option<&[String]>,
+) -> TerraformOutcome {
+    let result = terraform::hcl::evaluate_dir_in(files, dir, display, inputs);
     let mut out = FileOutcome { path: display.to_string(), format: Some("terraform"), ..Default::default() };
     out.errors = result.errors;
+    out.moves = result.moves;
     out.suppressions = match only_files {
         Some(files) => result.suppressions.into_iter().filter(|s| files.iter().any(|f| **f == *s.span.file)).collect(),
         None => result.suppressions,
@@ -158,4 +174,46 @@ pub fn read_terraform_dir(
         &mut out.kubernetes,
     );
     TerraformOutcome { outcome: out, module_dirs_called: result.module_dirs_called }
+}
+
+/// One side of a Terraform plan, read as its own input.
+pub struct PlanSide {
+    pub outcome: FileOutcome,
+    /// `(previous_address, address)` for every resource a `moved` block moved.
+    pub moves: Vec<(String, String)>,
+}
+
+/// Reads `text` as a Terraform plan and adapts the resources of one side
+/// of its `resource_changes` ([`terraform::plan::resources_at`]); `None`
+/// when the text is not a plan. Syntax errors are the outcome's errors.
+pub fn read_plan_side(path: &str, text: &str, side: terraform::plan::Side) -> Option<PlanSide> {
+    // A plan is a JSON object: anything else is some other input, while a
+    // broken object is a plan with a syntax error to locate.
+    if !head(text).starts_with('{') {
+        return None;
+    }
+    let mut ctx = context::Context::new(Arc::from(path), text);
+    let mut out = FileOutcome { path: path.to_string(), ..Default::default() };
+    let root = match portcullis_syntax::json::parse(text, portcullis_syntax::json::Options::default()) {
+        Ok(root) => root,
+        Err(e) => {
+            out.errors.push(ctx.json_error(&e));
+            return Some(PlanSide { outcome: out, moves: Vec::new() });
+        }
+    };
+    if !terraform::plan::is_plan(&root) {
+        return None;
+    }
+    out.format = Some("terraform-plan");
+    let resources = terraform::plan::resources_at(&mut ctx, &root, side);
+    providers::adapt_terraform(
+        &resources,
+        &mut ctx.errors,
+        &mut out.aws,
+        &mut out.azure,
+        &mut out.gcp,
+        &mut out.kubernetes,
+    );
+    out.errors = ctx.errors;
+    Some(PlanSide { outcome: out, moves: terraform::plan::moves(&root) })
 }

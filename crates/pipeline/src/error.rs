@@ -35,6 +35,12 @@ pub enum ErrorKind {
     /// A path to read is inside the folder the run saves the clouds'
     /// documents to (`inputs::check_save_dir`).
     InputInSaveDir { path: PathBuf, dir: PathBuf },
+    /// `diff --git`: a revision could not be read (git says why).
+    Git(String),
+    /// `diff PLAN`: the plan file could not be read.
+    ReadPlan(portcullis_files::Error),
+    /// `diff PLAN`: the file is not a Terraform plan (`terraform show -json`).
+    NotAPlan(String),
 }
 
 impl From<ErrorKind> for Error {
@@ -64,6 +70,12 @@ impl fmt::Display for Error {
                 "{}: this run saves what it reads from the clouds to {}, so nothing there is read in the same run (read it in a later one)",
                 path.display(),
                 dir.display()
+            ),
+            ErrorKind::Git(message) => write!(f, "{message}"),
+            ErrorKind::ReadPlan(e) => write!(f, "cannot read plan {e}"),
+            ErrorKind::NotAPlan(path) => write!(
+                f,
+                "{path}: not a Terraform plan (expected `terraform show -json` output with resource_changes); to compare two inputs, name both: diff BASE HEAD"
             ),
         }
     }

@@ -121,6 +121,7 @@ pub fn flows(request: &FlowsRequest) -> Run {
         ));
     }
     Run {
+        moves: Vec::new(),
         findings,
         errors,
         files_read,

@@ -7,8 +7,11 @@
 //! files `--save` writes it to would be.
 
 use portcullis_files::{Identity, InputKind, Origin, ReadSet};
-use portcullis_ingest::languages::terraform::hcl::Inputs as TfInputs;
-use portcullis_ingest::{read_input_with, read_terraform_dir, ErrorKind, FileOutcome, IngestError, ReadOptions};
+use portcullis_ingest::languages::terraform::hcl::{Files, Inputs as TfInputs, MemoryTree};
+use portcullis_ingest::{
+    read_input_with, read_terraform_dir, read_terraform_dir_in, ErrorKind, FileOutcome, IngestError, ReadOptions,
+    TerraformOutcome,
+};
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -95,6 +98,9 @@ pub struct Reading<'a> {
     /// The `--parameters` files: named among the paths too, they are not
     /// reported as files that are no input.
     pub parameter_files: &'a [PathBuf],
+    /// Files held in memory, read besides `paths` as a walk would read
+    /// them (a git revision, for `diff --git`).
+    pub documents: &'a [Document],
     /// What was read from the clouds' APIs, when a cloud was read.
     pub cloud: Option<&'a CloudDocuments>,
 }
@@ -107,6 +113,9 @@ impl Reading<'_> {
         let outputs: Vec<Identity> =
             self.cloud.and_then(|c| c.saved.as_ref()).and_then(|s| Identity::of(&s.dir)).into_iter().collect();
         let mut loaded = load_with(self.paths, self.terraform, self.options, self.parameter_files, &outputs);
+        if !self.documents.is_empty() {
+            loaded.add_files(self.documents, self.terraform, self.options);
+        }
         if let Some(cloud) = self.cloud {
             loaded.add_cloud(cloud, self.options);
         }
@@ -461,6 +470,110 @@ fn add_terraform_files(dir: &Path, shown: &str, read: &mut ReadSet) {
         let name = e.file_name().to_string_lossy().into_owned();
         if is_terraform(Path::new(&name)) || name.ends_with(".tfvars") || name.ends_with(".tfvars.json") {
             read.insert(&e.path(), &span_path(shown, Path::new(&name)));
+        }
+    }
+}
+
+/// A file held in memory: its name as reports show it (relative,
+/// `/`-separated: `infra/main.tf`) and its bytes. `diff --git` reads a
+/// revision's files this way, without checking anything out.
+#[derive(Clone, Debug)]
+pub struct Document {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Loaded {
+    /// Documents as text `(name, text)`, read as files of that name and
+    /// content would be: in the order a directory walk gives their names
+    /// (component by component), each detected by content, and kept in
+    /// memory for the snippets text output shows. `errors` are problems
+    /// met getting them (a call refused, bytes that are not UTF-8). The
+    /// one way text that is not on disk becomes input: in-memory
+    /// revisions use it, and so do documents read live from a cloud.
+    pub fn add_documents(
+        &mut self,
+        mut documents: Vec<(String, String)>,
+        opts: &ReadOptions,
+        errors: Vec<IngestError>,
+    ) {
+        documents.sort_by(|a, b| a.0.split('/').cmp(b.0.split('/')));
+        let outcomes: Vec<FileOutcome> =
+            documents.par_iter().map(|(name, text)| read_input_with(name, text, opts)).collect();
+        let cache = self.snippets.get_mut().unwrap_or_else(|p| p.into_inner());
+        for (name, text) in documents {
+            cache.insert(name, Some(Arc::from(text)));
+        }
+        self.outcomes.extend(outcomes);
+        if !errors.is_empty() {
+            self.outcomes.push(FileOutcome { errors, ..Default::default() });
+        }
+    }
+
+    /// Files held in memory, read as a walk of a directory holding them
+    /// would read them: Terraform by directory (each directory with
+    /// configuration files is a root unless another root calls it as a
+    /// module), YAML and Bicep by extension, anything else when it starts
+    /// like JSON; the same size limits as files on disk.
+    pub fn add_files(&mut self, documents: &[Document], tf: &TfInputs, opts: &ReadOptions) {
+        let mut errors = Vec::new();
+        let mut tree = MemoryTree::default();
+        let mut texts = Vec::new();
+        let mut roots: BTreeSet<String> = BTreeSet::new();
+        for d in documents {
+            let path = Path::new(&d.path);
+            let limit = InputKind::of_path(path).limit();
+            if d.bytes.len() as u64 > limit {
+                errors.push(IngestError {
+                    file: d.path.clone(),
+                    line: 0,
+                    column: 0,
+                    kind: ErrorKind::Io,
+                    message: format!("larger than {}: not read", portcullis_files::limits::describe(limit)),
+                });
+                continue;
+            }
+            let terraform = is_terraform(path);
+            let variables = d.path.ends_with(".tfvars") || d.path.ends_with(".tfvars.json");
+            if !terraform && !variables && !is_yaml(path) && !is_bicep(path) && !starts_like_json(&d.bytes) {
+                continue;
+            }
+            let bytes = portcullis_files::read::strip_bom(&d.bytes);
+            let text = match std::str::from_utf8(bytes) {
+                Ok(t) => t.to_string(),
+                Err(e) => {
+                    errors.push(file_error(&portcullis_files::read::not_utf8(&d.path, bytes, e.valid_up_to())));
+                    String::from_utf8_lossy(bytes).into_owned()
+                }
+            };
+            if terraform || variables {
+                if terraform {
+                    roots.insert(path.parent().map(display).unwrap_or_default());
+                }
+                self.snippets
+                    .get_mut()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(d.path.clone(), Some(Arc::from(text.as_str())));
+                tree.insert(&d.path, text);
+            } else {
+                texts.push((d.path.clone(), text));
+            }
+        }
+        self.add_documents(texts, opts, errors);
+        let files = Files::Memory(&tree);
+        let results: Vec<(String, TerraformOutcome)> = roots
+            .into_par_iter()
+            .map(|dir| {
+                let outcome = read_terraform_dir_in(files, Path::new(&dir), &dir, tf, None);
+                (dir, outcome)
+            })
+            .collect();
+        let called: BTreeSet<PathBuf> =
+            results.iter().flat_map(|(_, t)| t.module_dirs_called.iter().cloned()).collect();
+        for (dir, t) in results {
+            if !called.contains(Path::new(&dir)) {
+                self.outcomes.push(t.outcome);
+            }
         }
     }
 }

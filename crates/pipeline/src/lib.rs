@@ -16,19 +16,23 @@
 //! different question (who reaches a port, by which line) and shares the
 //! reading.
 
+pub mod diff;
 pub mod error;
 pub mod explain;
 pub mod finish;
 pub mod flows;
+pub mod git;
 pub mod inputs;
 pub mod probe;
 pub mod scan;
 pub mod suppressions;
 
+pub use diff::{diff, DiffInputs, DiffOutcome, DiffRequest};
 pub use error::{Error, ErrorKind};
 pub use explain::{explain, ExplainRequest, Explanation};
 pub use finish::{finish, judge, read_baseline, write_to, Finished, Output, Policy, Suppressions};
 pub use flows::{flows, flows_sql, FlowsRequest, Progress};
+pub use inputs::Document;
 pub use inputs::{CloudDocuments, Failure, Reading, Saved};
 pub use probe::{probe, ProbeRequest};
 pub use scan::{scan, ScanRequest};
@@ -67,6 +71,9 @@ pub struct Run {
     /// What the findings were read from, kept so that the caller decides
     /// when it is freed (a process about to exit need not).
     pub estate: Option<portcullis_model::Estate>,
+    /// Terraform `moved` blocks of the inputs, `(from, to)`: `diff`
+    /// follows renamed resources with them.
+    pub moves: Vec<(String, String)>,
 }
 
 /// What a report carries besides findings and errors.

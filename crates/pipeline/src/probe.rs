@@ -125,5 +125,6 @@ pub fn probe(request: &ProbeRequest) -> Result<Run, Error> {
         body: Body::Findings,
         timer: crate::scan::Timer::new(false),
         estate: None,
+        moves: Vec::new(),
     })
 }

@@ -24,19 +24,13 @@ pub fn scan(request: &ScanRequest) -> Run {
     let timer = Timer::new(request.timings);
     let mut loaded = request.reading.load();
     timer.mark("read");
+    let moves = loaded.outcomes.iter_mut().flat_map(|o| std::mem::take(&mut o.moves)).collect();
     let estate = portcullis_ingest::assemble(&mut loaded.outcomes);
     timer.mark("assemble");
-    let mut findings = portcullis_rules::check_estate(&estate, request.queries, request.authorized);
-    // kube-controller-manager's configuration (PC2xx), cross-referenced
-    // with the firewall findings on its port.
-    let hardening = portcullis_rules::check_hardening(&estate);
-    if !hardening.is_empty() {
-        findings.extend(hardening);
-        portcullis_rules::hardening::link_bind_address(&mut findings);
-        portcullis_rules::finding::sort_findings(&mut findings);
-    }
+    let findings = check(&estate, request.queries, request.authorized);
     timer.mark("check");
     Run {
+        moves,
         findings,
         errors: errors_of(&loaded),
         files_read: loaded.files_read(),
@@ -47,6 +41,24 @@ pub fn scan(request: &ScanRequest) -> Run {
         timer,
         estate: Some(estate),
     }
+}
+
+/// The port rules for every target and port, and the hardening rules
+/// for every kube-controller-manager, cross-referenced with the firewall
+/// findings on its port; sorted.
+pub(crate) fn check(
+    estate: &portcullis_model::Estate,
+    queries: &[PortQuery],
+    authorized: &Authorized,
+) -> Vec<portcullis_rules::Finding> {
+    let mut findings = portcullis_rules::check_estate(estate, queries, authorized);
+    let hardening = portcullis_rules::check_hardening(estate);
+    if !hardening.is_empty() {
+        findings.extend(hardening);
+        portcullis_rules::hardening::link_bind_address(&mut findings);
+        portcullis_rules::finding::sort_findings(&mut findings);
+    }
+    findings
 }
 
 /// The input errors of what was read, in the report's shape.

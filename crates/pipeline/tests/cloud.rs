@@ -53,6 +53,7 @@ fn scan(paths: &[PathBuf], cloud: Option<&CloudDocuments>) -> Run {
             terraform: &TerraformInputs::default(),
             options: &ReadOptions::default(),
             parameter_files: &[],
+            documents: &[],
             cloud,
         },
         queries: &queries,

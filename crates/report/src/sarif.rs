@@ -12,7 +12,7 @@ use std::io::{self, Write};
 
 pub struct Sarif;
 
-fn level(s: Severity) -> &'static str {
+pub fn level(s: Severity) -> &'static str {
     match s {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",
@@ -79,7 +79,7 @@ pub fn path_uri(path: &str) -> String {
     out
 }
 
-fn location(file: &str, line: u32, column: u32) -> Value {
+pub fn location(file: &str, line: u32, column: u32) -> Value {
     // Line 0 means "the whole file" (it could not be read): no region.
     if line == 0 {
         return json!({ "physicalLocation": { "artifactLocation": { "uri": path_uri(file) } } });
@@ -180,7 +180,7 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
 }
 
 /// A rule of the driver's catalog, with its docs as help text.
-fn descriptor(rule: &Rule) -> Value {
+pub fn descriptor(rule: &Rule) -> Value {
     let docs = rule.markdown();
     json!({
         "id": rule.code,
@@ -221,35 +221,45 @@ impl Emitter for Sarif {
                     .collect()
             }
         };
-        let notes: Vec<Value> = report
-            .errors
-            .iter()
-            .map(|e| {
-                json!({
-                    "level": "error",
-                    "message": { "text": e.message },
-                    "locations": [location(&e.file, e.line, e.column)],
-                })
-            })
-            .collect();
-        let doc = json!({
-            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-            "version": "2.1.0",
-            "runs": [{
-                "tool": { "driver": {
-                    "name": "portcullis",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "rules": rules,
-                }},
-                "invocations": [{
-                    "executionSuccessful": report.errors.is_empty(),
-                    "toolExecutionNotifications": notes,
-                }],
-                "columnKind": "unicodeCodePoints",
-                "results": results,
-            }]
-        });
-        serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
-        writeln!(out)
+        write_log(rules, results, report.errors.iter(), out)
     }
+}
+
+/// Writes one SARIF log of one run: the driver with `rules`, `results`,
+/// and the input `errors` as tool notifications (any error marks the run
+/// unsuccessful). `portcullis diff` writes its log through this too.
+pub fn write_log<'e>(
+    rules: Vec<Value>,
+    results: Vec<Value>,
+    errors: impl Iterator<Item = &'e crate::ReportError>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let notes: Vec<Value> = errors
+        .map(|e| {
+            json!({
+                "level": "error",
+                "message": { "text": e.message },
+                "locations": [location(&e.file, e.line, e.column)],
+            })
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "portcullis",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "invocations": [{
+                "executionSuccessful": notes.is_empty(),
+                "toolExecutionNotifications": notes,
+            }],
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+    writeln!(out)
 }

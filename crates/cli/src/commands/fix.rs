@@ -24,6 +24,7 @@ pub fn run(args: FixArgs) -> Result<u8> {
             terraform: &settings::terraform_inputs(&args.common)?,
             options: &settings::read_options(&args.common)?,
             parameter_files: &args.common.parameters,
+            documents: &[],
             cloud: None,
         },
         queries: &settings.queries,

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod diff;
 pub mod explain;
 pub mod fix;
 pub mod flows;

@@ -151,3 +151,60 @@ pub fn resources(ctx: &mut Context, root: &Node) -> Vec<Resource> {
     }
     out
 }
+
+/// Which state of a plan [`resources_at`] reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// `resource_changes[].change.before`: the state the plan starts from.
+    Before,
+    /// `resource_changes[].change.after`, with `after_unknown`: the state
+    /// the plan leads to.
+    After,
+}
+
+/// The managed resources of one side of a plan's `resource_changes`
+/// (`portcullis diff plan.json`). A resource the plan creates has no
+/// `before`, one it destroys no `after`: it is absent on that side.
+/// Data sources are read in neither (they are no firewall).
+pub fn resources_at(ctx: &mut Context, root: &Node, side: Side) -> Vec<Resource> {
+    let mut config = BTreeMap::new();
+    if let Some(rm) = root.get("configuration").and_then(|c| c.get("root_module")) {
+        collect_config(rm, "", &mut config);
+    }
+    let mut out = Vec::new();
+    for rc in root.get("resource_changes").and_then(Node::as_array).unwrap_or(&[]) {
+        if rc.get("mode").and_then(Node::as_str) == Some("data") {
+            continue;
+        }
+        let (Some(address), Some(ty)) = (ctx.str_field(rc, "address"), ctx.str_field(rc, "type")) else { continue };
+        let Some(change) = rc.get("change") else { continue };
+        let (values, unknown) = match side {
+            Side::Before => (change.get("before"), None),
+            Side::After => (change.get("after"), change.get("after_unknown")),
+        };
+        let Some(values) = values.filter(|v| v.as_object().is_some()) else { continue };
+        out.push(Resource {
+            address: address.to_string(),
+            ty: ty.to_string(),
+            span: ctx.span(rc.offset),
+            values: to_tf(ctx, values, unknown),
+            refs: config.get(&strip_indexes(address)).cloned().unwrap_or_default(),
+        });
+    }
+    out
+}
+
+/// The plan's moves: `(previous_address, address)` of every resource
+/// change Terraform followed from a `moved` block.
+pub fn moves(root: &Node) -> Vec<(String, String)> {
+    root.get("resource_changes")
+        .and_then(Node::as_array)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|rc| {
+            let previous = rc.get("previous_address")?.as_str()?;
+            let address = rc.get("address")?.as_str()?;
+            Some((previous.to_string(), address.to_string()))
+        })
+        .collect()
+}

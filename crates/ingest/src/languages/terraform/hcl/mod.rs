@@ -31,6 +31,7 @@
 
 mod cidr;
 mod eval;
+pub mod files;
 mod funcs;
 mod module;
 mod source;
@@ -40,8 +41,9 @@ mod value;
 use crate::error::{ErrorKind, IngestError};
 use crate::languages::terraform::resource::Resource;
 use eval::{Evaluator, Iteration, Refs, Scope};
-use module::{declare, is_local_source, module_sources, LoadedDirectory, ModuleDeclaration, Source};
-use portcullis_files::{read_text, InputKind, Origin};
+pub use files::{Files, MemoryTree};
+use module::{declare, is_local_source, module_sources, moved_blocks, LoadedDirectory, ModuleDeclaration, Source};
+use portcullis_files::Origin;
 use source::{Expr, Item, SourceFile, Tree};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -69,6 +71,8 @@ pub struct ModuleResult {
     pub module_dirs_called: Vec<PathBuf>,
     /// Inline suppressions in the `.tf` files read.
     pub suppressions: Vec<crate::suppress::Inline>,
+    /// The root module's `moved` blocks, `(from, to)`.
+    pub moves: Vec<(String, String)>,
 }
 
 /// Stack for the evaluation thread: evaluation and hcl-edit's parser are
@@ -83,7 +87,12 @@ const MAX_DIRS: usize = 500;
 /// spans and errors (paths in spans are `display` joined with the file
 /// name, e.g. `infra/main.tf`).
 pub fn evaluate_dir(dir: &Path, display: &str, inputs: &Inputs) -> ModuleResult {
-    let run = || evaluate(dir, display, inputs);
+    evaluate_dir_in(Files::Disk, dir, display, inputs)
+}
+
+/// [`evaluate_dir`] over the given files (on disk, or held in memory).
+pub fn evaluate_dir_in(files: Files, dir: &Path, display: &str, inputs: &Inputs) -> ModuleResult {
+    let run = || evaluate(files, dir, display, inputs);
     let joined = std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("portcullis-tf-eval".into())
@@ -106,7 +115,7 @@ pub fn evaluate_dir(dir: &Path, display: &str, inputs: &Inputs) -> ModuleResult 
             ..Default::default()
         },
         // No thread could be started: evaluate here.
-        Err(_) => evaluate(dir, display, inputs),
+        Err(_) => evaluate(files, dir, display, inputs),
     }
 }
 
@@ -126,37 +135,34 @@ fn is_override(name: &str) -> bool {
 }
 
 /// Reads and parses the configuration files directly in `dir`.
-fn load_dir(dir: &Path, display: &str, errors: &mut Vec<IngestError>) -> Vec<SourceFile> {
-    let mut names: Vec<String> = match std::fs::read_dir(dir) {
-        Ok(rd) => rd
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().map(|t| t.is_file() || t.is_symlink()).unwrap_or(false))
-            .filter_map(|e| e.file_name().into_string().ok())
-            .filter(|n| (n.ends_with(".tf") || n.ends_with(".tf.json")) && !is_override(n))
-            .collect(),
+fn load_dir(files: Files, dir: &Path, display: &str, errors: &mut Vec<IngestError>) -> Vec<SourceFile> {
+    let mut names: Vec<String> = match files.list(dir) {
+        Ok(names) => {
+            names.into_iter().filter(|n| (n.ends_with(".tf") || n.ends_with(".tf.json")) && !is_override(n)).collect()
+        }
         Err(e) => {
             errors.push(io_error(display, &e));
             return Vec::new();
         }
     };
     names.sort();
-    let mut files = Vec::new();
+    let mut loaded = Vec::new();
     for name in names {
         let shown = join_path(display, &name);
         // Read as portcullis_files decides (size limit, no pipes, byte-order
         // mark dropped, bad bytes located and replaced).
-        match read_text(&dir.join(&name), &shown, Origin::Walked, InputKind::Terraform.limit()) {
+        match files.read(&dir.join(&name), &shown, Origin::Walked) {
             Ok(read) => {
                 errors.extend(read.not_utf8.as_ref().map(file_error));
                 let json = name.ends_with(".json");
                 let (f, err) = SourceFile::parse(Arc::from(shown.as_str()), read.text, json);
                 errors.extend(err);
-                files.push(f);
+                loaded.push(f);
             }
-            Err(e) => errors.push(file_error(&e)),
+            Err(e) => errors.push(e),
         }
     }
-    files
+    loaded
 }
 
 fn file_error(e: &portcullis_files::Error) -> IngestError {
@@ -174,13 +180,13 @@ fn io_error(file: &str, e: &std::io::Error) -> IngestError {
     }
 }
 
-fn evaluate(dir: &Path, display: &str, inputs: &Inputs) -> ModuleResult {
+fn evaluate(files: Files, dir: &Path, display: &str, inputs: &Inputs) -> ModuleResult {
     let mut errors = Vec::new();
-    let root_canon = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let root_canon = files.canonical_dir(dir).unwrap_or_else(|| dir.to_path_buf());
     let mut dirs: Vec<LoadedDirectory> = vec![LoadedDirectory {
         dir: root_canon.clone(),
         display: display.to_string(),
-        files: load_dir(dir, display, &mut errors),
+        files: load_dir(files, dir, display, &mut errors),
     }];
     let mut index: HashMap<PathBuf, usize> = HashMap::from([(root_canon.clone(), 0)]);
     let mut called: Vec<PathBuf> = Vec::new();
@@ -193,10 +199,7 @@ fn evaluate(dir: &Path, display: &str, inputs: &Inputs) -> ModuleResult {
             if !is_local_source(&src) {
                 continue;
             }
-            let Ok(canon) = std::fs::canonicalize(base.join(&src)) else { continue };
-            if !canon.is_dir() {
-                continue;
-            }
+            let Some(canon) = files.canonical_dir(&base.join(&src)) else { continue };
             if canon != root_canon && !called.contains(&canon) {
                 called.push(canon.clone());
             }
@@ -204,9 +207,9 @@ fn evaluate(dir: &Path, display: &str, inputs: &Inputs) -> ModuleResult {
                 continue;
             }
             let shown = eval::join_display(&base_display, &src);
-            let files = load_dir(&canon, &shown, &mut errors);
+            let loaded = load_dir(files, &canon, &shown, &mut errors);
             index.insert(canon.clone(), dirs.len());
-            dirs.push(LoadedDirectory { dir: canon, display: shown, files });
+            dirs.push(LoadedDirectory { dir: canon, display: shown, files: loaded });
         }
         next += 1;
     }
@@ -217,7 +220,7 @@ fn evaluate(dir: &Path, display: &str, inputs: &Inputs) -> ModuleResult {
                 if !is_local_source(src) {
                     return Source::Remote;
                 }
-                match std::fs::canonicalize(d.dir.join(src)).ok().and_then(|c| index.get(&c).copied()) {
+                match files.canonical_dir(&d.dir.join(src)).and_then(|c| index.get(&c).copied()) {
                     Some(i) => Source::Local(i),
                     None => Source::Missing(format!("module directory `{src}` cannot be read")),
                 }
@@ -225,20 +228,21 @@ fn evaluate(dir: &Path, display: &str, inputs: &Inputs) -> ModuleResult {
             declare(d, &resolve, &mut errors)
         })
         .collect();
-    let given = root_values(&dirs[0], &decls, display, inputs, &mut errors);
+    let given = root_values(files, &dirs[0], &decls, display, inputs, &mut errors);
     let ev = Evaluator::new(&decls, given, display.to_string());
     let mut resources = Vec::new();
     let mut budget = 4_000_000u64;
     ev.produce(0, &mut resources, &mut budget);
     errors.extend(ev.errors.into_inner());
-    let files = dirs.iter().flat_map(|d| d.files.iter().map(|f| f.display.to_string())).collect();
+    let read = dirs.iter().flat_map(|d| d.files.iter().map(|f| f.display.to_string())).collect();
     let mut suppressions = Vec::new();
     for f in dirs.iter().flat_map(|d| d.files.iter()).filter(|f| f.display.ends_with(".tf")) {
         let (found, errs) = crate::suppress::scan(&f.display, f.text(), crate::suppress::Syntax::Hcl);
         suppressions.extend(found);
         errors.extend(errs);
     }
-    ModuleResult { resources, errors, files, module_dirs_called: called, suppressions }
+    let moves = moved_blocks(&dirs[0].files);
+    ModuleResult { resources, errors, files: read, module_dirs_called: called, suppressions, moves }
 }
 
 /// Values for the root module's variables, in Terraform's precedence
@@ -246,6 +250,7 @@ fn evaluate(dir: &Path, display: &str, inputs: &Inputs) -> ModuleResult {
 /// `terraform.tfvars`, `terraform.tfvars.json`, `*.auto.tfvars(.json)` in
 /// lexical order, `--var-file`s, then `--var`s; later wins.
 fn root_values(
+    files: Files,
     root: &LoadedDirectory,
     decls: &[ModuleDeclaration],
     display: &str,
@@ -255,22 +260,21 @@ fn root_values(
     let mut paths: Vec<(PathBuf, String)> = Vec::new();
     for n in ["terraform.tfvars", "terraform.tfvars.json"] {
         let p = root.dir.join(n);
-        if p.is_file() {
+        if files.is_file(&p) {
             paths.push((p, join_path(display, n)));
         }
     }
-    let mut autos: Vec<String> = std::fs::read_dir(&root.dir)
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .filter_map(|e| e.file_name().into_string().ok())
-                .filter(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json"))
-                .collect()
+    let mut autos: Vec<String> = files
+        .list(&root.dir)
+        .map(|names| {
+            names.into_iter().filter(|n| n.ends_with(".auto.tfvars") || n.ends_with(".auto.tfvars.json")).collect()
         })
         .unwrap_or_default();
     autos.sort();
     for n in autos {
         paths.push((root.dir.join(&n), join_path(display, &n)));
     }
+    let from_root = paths.len();
     for p in &inputs.var_files {
         paths.push((p.clone(), p.display().to_string()));
     }
@@ -280,14 +284,17 @@ fn root_values(
     let iter = Iteration::default();
     let sc = Scope::new(0, &iter);
     let mut out: HashMap<String, HclValue> = HashMap::new();
-    for (path, shown) in paths {
-        let text = match read_text(&path, &shown, Origin::Named, InputKind::Terraform.limit()) {
+    for (i, (path, shown)) in paths.into_iter().enumerate() {
+        // `--var-file`s are the user's files on disk, whatever the
+        // configuration is read from.
+        let source = if i < from_root { files } else { Files::Disk };
+        let text = match source.read(&path, &shown, Origin::Named) {
             Ok(read) => {
                 errors.extend(read.not_utf8.as_ref().map(file_error));
                 read.text
             }
             Err(e) => {
-                errors.push(file_error(&e));
+                errors.push(e);
                 continue;
             }
         };

@@ -176,3 +176,32 @@ pub(crate) fn declare<'a>(
     }
     m
 }
+
+/// The `moved` blocks of a directory's files, `(from, to)` as written
+/// (`aws_security_group.old`, `module.net.aws_security_group.web`):
+/// developer.hashicorp.com/terraform/language/modules/develop/refactoring.
+/// A block missing either address is left out (Terraform refuses it).
+pub(crate) fn moved_blocks(files: &[SourceFile]) -> Vec<(String, String)> {
+    let address = |e: Expr| -> Option<String> {
+        match e.expression {
+            super::source::ExprKind::Hcl(x) => {
+                use hcl_edit::Span as _;
+                let range = x.span()?;
+                e.file.text().get(range).map(|t| t.trim().to_string())
+            }
+            super::source::ExprKind::Json(n) => n.as_str().map(str::to_string),
+        }
+    };
+    let mut out = Vec::new();
+    for f in files {
+        for (ty, _labels, body, _) in top_blocks(f) {
+            if ty == "moved" {
+                if let (Some(from), Some(to)) = (body.attr("from").and_then(address), body.attr("to").and_then(address))
+                {
+                    out.push((from, to));
+                }
+            }
+        }
+    }
+    out
+}
