@@ -11,6 +11,7 @@ pub mod estate;
 pub mod interval;
 pub mod named;
 pub mod ports;
+pub mod program;
 pub mod provenance;
 
 pub use addr::{AddrSet, Cidr, CidrError, Family};
@@ -18,4 +19,5 @@ pub use component::{ControllerManager, Flag, NetworkPolicy, UnsetFlags, Version}
 pub use estate::{Action, Entry, Estate, InternalSource, Known, Layer, LayerId, LayerKind, Sources, Step, Target};
 pub use interval::IntervalSet;
 pub use ports::{format_ports, PortSet, ProtoMatch, Protocol};
+pub use program::{Arm, Chain, ChainId, Cond, CtStates, Hook, IfaceName, Program, Rule, Then, Verdict};
 pub use provenance::{LineIndex, Origin, Span, Unknown};
