@@ -1,0 +1,51 @@
+//! portcullis hostfw: a node's own firewall, read into a host firewall
+//! program (see `portcullis_model::program`).
+//!
+//! One entry point per phase. [`read`] looks at one file's text and says
+//! whether it is a host firewall input (detected by content), returning
+//! what it holds and its errors with file, line and column. [`assemble`]
+//! puts each node's files together (the files of one directory are one
+//! node, see [`node`]) and adds a target per node to the estate.
+
+pub mod assemble;
+pub mod error;
+pub mod ipset;
+pub mod iptables;
+pub mod node;
+pub mod ruleset;
+pub mod values;
+pub mod words;
+
+pub use assemble::{assemble, Options};
+pub use error::{ErrorKind, HostfwError};
+
+use ruleset::Ruleset;
+
+/// What one file held.
+#[derive(Clone, Debug, Default)]
+pub struct Items {
+    pub rulesets: Vec<Ruleset>,
+    pub ipsets: Vec<ipset::IpSet>,
+}
+
+/// One file's reading.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The format recognised (`iptables-save`, `nftables`, …).
+    pub format: &'static str,
+    pub items: Items,
+    pub errors: Vec<HostfwError>,
+}
+
+/// Reads `text` when it is a host firewall input; `None` when it is not.
+pub fn read(path: &str, text: &str) -> Option<Outcome> {
+    if iptables::detect(text) {
+        let (rs, errors) = iptables::read(path, text);
+        return Some(Outcome { format: rs.format, items: Items { rulesets: vec![rs], ..Default::default() }, errors });
+    }
+    if ipset::detect(text) {
+        let (ipsets, errors) = ipset::read(path, text);
+        return Some(Outcome { format: "ipset", items: Items { ipsets, ..Default::default() }, errors });
+    }
+    None
+}
