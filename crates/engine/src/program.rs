@@ -92,6 +92,9 @@ pub struct Packet<'a> {
     pub port: u16,
     pub interface: &'a str,
     pub source_port: u16,
+    /// Whether connection tracking has seen the packet (the hook being
+    /// evaluated runs after it).
+    pub tracked: bool,
 }
 
 /// The addresses for which `cond` holds, for `packet`.
@@ -102,7 +105,9 @@ pub fn eval_cond(cond: &Cond, packet: &Packet) -> Tri {
         Cond::DestPort(ps) => Tri::constant(packet.protocol.has_ports() && ps.contains(packet.port)),
         Cond::SourcePort(ps) => Tri::constant(packet.protocol.has_ports() && ps.contains(packet.source_port)),
         Cond::InInterface(names) => Tri::constant(names.iter().any(|n| n.matches(packet.interface))),
-        Cond::CtState(states) => Tri::constant(states.holds_for_new()),
+        Cond::CtState(states) => {
+            Tri::constant(if packet.tracked { states.holds_for_new() } else { states.holds_untracked() })
+        }
         Cond::TcpFlags { mask, value } => Tri::constant(
             packet.protocol == Protocol::TCP && (portcullis_model::program::tcp_flags::SYN & mask) == *value,
         ),
@@ -402,12 +407,16 @@ pub struct Fate {
 
 /// Evaluates `program` for one packet.
 pub fn fate(program: &Program, packet: Packet) -> Fate {
-    let mut eval = Evaluator::new(program, packet);
+    // One evaluator per conntrack situation: chains summarised before
+    // conntrack differ from the same chains after it.
+    let mut tracked = Evaluator::new(program, Packet { tracked: true, ..packet });
+    let mut untracked = Evaluator::new(program, Packet { tracked: false, ..packet });
     let mut out = Fate { accept: Tri::all(), ..Default::default() };
     // `reach` is what gets to the current hook: accepted by every one
     // before it.
     for h in 0..program.hooks.len() {
-        let f = hook_fate(program, h, &mut eval);
+        let eval = if program.hooks[h].tracked { &mut tracked } else { &mut untracked };
+        let f = hook_fate(program, h, eval);
         let reach = out.accept.clone();
         out.drop.or_in_place(&f.drop.and(&reach));
         out.reject.or_in_place(&f.reject.and(&reach));
@@ -536,7 +545,7 @@ pub fn combined_fate(program: &Program, protocol: Protocol, port: u16) -> Fate {
     for iface in interface_cases(program) {
         let mut per_iface: Option<Fate> = None;
         for &sp in &ports {
-            let f = fate(program, Packet { protocol, port, interface: &iface, source_port: sp });
+            let f = fate(program, Packet { protocol, port, interface: &iface, source_port: sp, tracked: true });
             per_iface = Some(match per_iface {
                 None => f,
                 Some(acc) => merge(acc, f, Join::Union),

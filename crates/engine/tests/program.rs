@@ -187,7 +187,7 @@ fn arb_program(with_unknowns: bool) -> impl Strategy<Value = (Program, usize)> {
                 .collect();
             let hooks = hooks
                 .into_iter()
-                .map(|(chain, fam)| Hook {
+                .map(|(chain, fam, tracked)| Hook {
                     chain,
                     sees: match fam {
                         0 => AddrSet::all_v4(),
@@ -195,6 +195,7 @@ fn arb_program(with_unknowns: bool) -> impl Strategy<Value = (Program, usize)> {
                         _ => AddrSet::all(),
                     },
                     name: format!("hook {chain}"),
+                    tracked,
                 })
                 .collect();
             (Program { chains, hooks, facing }, next)
@@ -202,12 +203,14 @@ fn arb_program(with_unknowns: bool) -> impl Strategy<Value = (Program, usize)> {
 }
 
 /// A concrete packet.
+#[derive(Clone, Copy)]
 struct Concrete<'a> {
     src: IpAddr,
     protocol: Protocol,
     port: u16,
     iface: &'a str,
     sport: u16,
+    tracked: bool,
     /// How each undecidable condition turns out, by name.
     unknowns: &'a BTreeMap<String, bool>,
 }
@@ -222,7 +225,13 @@ fn holds(c: &Cond, p: &Concrete) -> bool {
             IfaceName::Exact(x) => x == p.iface,
             IfaceName::Prefix(x) => p.iface.starts_with(x.as_str()),
         }),
-        Cond::CtState(s) => s.0 & 1 != 0,
+        Cond::CtState(s) => {
+            if p.tracked {
+                s.0 & 1 != 0
+            } else {
+                s.0 & 8 != 0
+            }
+        }
         Cond::TcpFlags { mask, value } => p.protocol == Protocol::TCP && (0x02 & mask) == *value,
         Cond::Const(b) => *b,
         Cond::Unknown(u) => p.unknowns.get(&u.what).copied().unwrap_or(false),
@@ -354,7 +363,8 @@ fn naive(program: &Program, p: &Concrete) -> Out {
         if !contains(&h.sees, p.src) {
             continue;
         }
-        let o = run_chain(program, h.chain, p);
+        let here = Concrete { tracked: h.tracked, ..*p };
+        let o = run_chain(program, h.chain, &here);
         if o != Out::Accept {
             return o;
         }
@@ -377,12 +387,12 @@ fn check_exact(program: &Program, protocol: Protocol, port: u16) -> Result<(), T
     // Per packet: the engine's fate for that very packet agrees.
     for iface in &ifaces {
         for &sport in SPORTS {
-            let f = fate(program, Packet { protocol, port, interface: iface, source_port: sport });
+            let f = fate(program, Packet { protocol, port, interface: iface, source_port: sport, tracked: true });
             prop_assert_eq!(&f.accept.must, &f.accept.may);
             for i in 0..SPACE {
                 for v6 in [false, true] {
                     let src = addr(i, v6);
-                    let p = Concrete { src, protocol, port, iface, sport, unknowns: &none };
+                    let p = Concrete { src, protocol, port, iface, sport, tracked: true, unknowns: &none };
                     let want = naive(program, &p);
                     let got = if contains(&f.accept.must, src) {
                         Out::Accept
@@ -407,7 +417,8 @@ fn check_exact(program: &Program, protocol: Protocol, port: u16) -> Result<(), T
                 .iter()
                 .map(|iface| {
                     SPORTS.iter().any(|&sport| {
-                        naive(program, &Concrete { src, protocol, port, iface, sport, unknowns: &none }) == Out::Accept
+                        naive(program, &Concrete { src, protocol, port, iface, sport, tracked: true, unknowns: &none })
+                            == Out::Accept
                     })
                 })
                 .collect();
@@ -439,11 +450,11 @@ fn check_bounds(program: &Program, protocol: Protocol, port: u16, seed: u64) -> 
         }
         for iface in &ifaces {
             for &sport in &SPORTS[..4] {
-                let f = fate(program, Packet { protocol, port, interface: iface, source_port: sport });
+                let f = fate(program, Packet { protocol, port, interface: iface, source_port: sport, tracked: true });
                 for i in 0..SPACE {
                     for v6 in [false, true] {
                         let src = addr(i, v6);
-                        let p = Concrete { src, protocol, port, iface, sport, unknowns: &unknowns };
+                        let p = Concrete { src, protocol, port, iface, sport, tracked: true, unknowns: &unknowns };
                         let want = naive(program, &p) == Out::Accept;
                         if contains(&f.accept.must, src) {
                             prop_assert!(want, "{} surely admitted, but not when {:?}", src, unknowns);

@@ -36,7 +36,10 @@ fn main() {
             println!("  note: {n}");
         }
         let iface = interface.clone().unwrap_or_else(|| "eth0".into());
-        let f = fate(&nf.program, Packet { protocol: Protocol::TCP, port, interface: &iface, source_port: 40000 });
+        let f = fate(
+            &nf.program,
+            Packet { protocol: Protocol::TCP, port, interface: &iface, source_port: 40000, tracked: true },
+        );
         for a in addrs {
             let ip: IpAddr = a.parse().expect("an address");
             let has = |s: &portcullis_model::AddrSet| match ip {

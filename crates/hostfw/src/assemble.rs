@@ -222,7 +222,12 @@ fn build(node: Node, list: Vec<Ruleset>, sets: &[&IpSet], opts: &Options) -> Nod
             end: Verdict::Drop,
             end_entry: e,
         });
-        hooks.push(Hook { chain: chains.len() - 1, sees: missing, name: format!("{fam}: not in the input") });
+        hooks.push(Hook {
+            chain: chains.len() - 1,
+            sees: missing,
+            name: format!("{fam}: not in the input"),
+            tracked: true,
+        });
         notes.push(reason);
     }
     let program = Program { chains, hooks, facing: opts.interface.clone() };

@@ -22,7 +22,7 @@
 
 use crate::error::{ErrorKind, HostfwError};
 use crate::node::node_of;
-use crate::ruleset::{action_of, Direction, IpsetUse, PlacedHook, Ruleset, Stage};
+use crate::ruleset::{action_of, Direction, IpsetUse, PlacedHook, Ruleset, Stage, CONNTRACK_PRIORITY};
 use crate::values;
 use crate::words::{self, Word};
 use portcullis_model::{
@@ -143,6 +143,9 @@ pub struct Reader<'a> {
     pub errors: &'a mut Vec<HostfwError>,
     /// Whether a rule of the file sets marks (found before reading rules).
     pub marks_set: bool,
+    /// Whether a rule turns connection tracking off (NOTRACK): then the
+    /// state later chains see may be UNTRACKED instead of NEW.
+    pub untracks: bool,
     /// Numbering of ipset unknowns, so two uses stay two conditions only
     /// when they read different fields.
     pub line: u32,
@@ -387,6 +390,12 @@ pub fn parse_rule(r: &mut Reader, ws: &[Word]) -> Parsed {
             "-j" | "--jump" | "-g" | "--goto" => {
                 let v = value!(w);
                 let goto = opt == "-g" || opt == "--goto";
+                if v.text == "REJECT"
+                    && ws[i + 1..].windows(2).any(|p| p[0].text == "--reject-with" && p[1].text == "tcp-reset")
+                    && protocol != Some(Protocol::TCP)
+                {
+                    r.err(v.column, ErrorKind::Invalid, "`--reject-with tcp-reset` needs the rule to match `-p tcp`");
+                }
                 let (target, consumed) = target(r, &v, goto, &ws[i + 1..], &mut out);
                 out.target = target;
                 i += consumed;
@@ -541,6 +550,14 @@ fn module_option(
         }
         ("conntrack", "--ctstate") | ("state", "--state") => {
             let Some(a) = need(r) else { return 0 };
+            if r.untracks {
+                out.when.push(r.unknown(
+                    a.column,
+                    format!("conntrack state {}", a.text),
+                    "a rule of this file turns connection tracking off (NOTRACK) for some packets",
+                ));
+                return 1;
+            }
             match ct_states(&a.text) {
                 Ok(s) => push(out, Cond::CtState(s)),
                 Err(e) => {
@@ -769,7 +786,9 @@ pub fn read(path: &str, text: &str) -> (Ruleset, Vec<HostfwError>) {
         l.starts_with("-A") && (l.contains("-j MARK") || l.contains("-j CONNMARK"))
     });
     rs.sets_marks = marks_set;
-    let mut reader = Reader { file: file.clone(), family, errors: &mut errors, marks_set, line: 0 };
+    let untracks =
+        text.lines().any(|l| l.trim_start().starts_with("-A") && (l.contains("-j NOTRACK") || l.contains("--notrack")));
+    let mut reader = Reader { file: file.clone(), family, errors: &mut errors, marks_set, untracks, line: 0 };
     let mut table: Option<String> = None;
     // Chains of the current table: name → id.
     let mut chains: BTreeMap<String, usize> = BTreeMap::new();
@@ -846,7 +865,12 @@ pub fn read(path: &str, text: &str) -> (Ruleset, Vec<HostfwError>) {
             chains.insert(name.to_string(), id);
             if let Some((stage, priority)) = placement(&tname, name) {
                 rs.hooks.push(PlacedHook {
-                    hook: Hook { chain: id, sees: covers.clone(), name: format!("{format} {tname} {name}") },
+                    hook: Hook {
+                        chain: id,
+                        sees: covers.clone(),
+                        name: format!("{format} {tname} {name}"),
+                        tracked: stage == Stage::Input || priority > CONNTRACK_PRIORITY,
+                    },
                     stage,
                     priority,
                 });

@@ -19,6 +19,11 @@ pub enum Stage {
     Input,
 }
 
+/// Connection tracking's priority on prerouting (`NF_IP_PRI_CONNTRACK`,
+/// `linux/netfilter_ipv4.h`): prerouting chains below it see no connection
+/// yet; input chains always come after it.
+pub const CONNTRACK_PRIORITY: i32 = -200;
+
 /// A base chain with its place in the kernel's order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlacedHook {

@@ -55,6 +55,11 @@ pub struct Hook {
     pub sees: AddrSet,
     /// For people: `nftables inet filter input (priority 0)`.
     pub name: String,
+    /// Whether connection tracking has seen the packet when this chain
+    /// runs. It runs at prerouting priority -200 (`NF_IP_PRI_CONNTRACK`);
+    /// a chain before it (the raw table) finds no connection, which
+    /// netfilter reports as state `INVALID`.
+    pub tracked: bool,
 }
 
 /// One chain: its rules in order and what happens at its end.
@@ -162,6 +167,12 @@ impl CtStates {
     pub fn holds_for_new(self) -> bool {
         self.0 & Self::NEW.0 != 0
     }
+
+    /// Whether the set holds for a packet connection tracking has not
+    /// seen yet (reported as `INVALID`).
+    pub fn holds_untracked(self) -> bool {
+        self.0 & Self::INVALID.0 != 0
+    }
 }
 
 /// TCP flag bits as the header carries them.
@@ -194,7 +205,8 @@ pub enum Cond {
     SourcePort(PortSet),
     /// The packet came in on an interface matching one of these.
     InInterface(Vec<IfaceName>),
-    /// Connection-tracking state: holds when `NEW` is among them.
+    /// Connection-tracking state: holds when `NEW` is among them (or, in a
+    /// chain before conntrack, `INVALID`; see [`Hook::tracked`]).
     CtState(CtStates),
     /// `(flags & mask) == value`: a bare SYN is tested.
     TcpFlags {

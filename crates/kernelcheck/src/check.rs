@@ -1,0 +1,375 @@
+//! One comparison: a node's files loaded into a fresh lab, probed, and the
+//! kernel's answers held against portcullis' for every probe.
+
+use crate::lab::{Lab, NODE_IFACE};
+use crate::packet::{Answer, ProbeKey};
+use crate::rng::Rng;
+use portcullis_engine::program::{fate, source_port_cases, Packet};
+use portcullis_model::{AddrSet, Cond, Program, Protocol};
+use std::collections::BTreeSet;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// The ports every rule set is probed on: the controller manager's and a
+/// neighbour.
+pub const PORTS: [u16; 2] = [10257, 10258];
+
+/// How a file goes into the kernel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Loader {
+    Iptables { v6: bool, legacy: bool },
+    Ipset,
+    Nft,
+    NftJson,
+}
+
+/// A file of a node.
+#[derive(Clone, Debug)]
+pub struct File {
+    pub path: String,
+    pub text: String,
+    pub loader: Loader,
+}
+
+/// Running totals.
+#[derive(Clone, Debug, Default)]
+pub struct Tally {
+    pub rulesets: usize,
+    pub probes: usize,
+    /// Probes whose portcullis answer is a range (an unknown on the path),
+    /// checked only for lying inside it.
+    pub bounded: usize,
+    /// Readings of the kernel's own listing compared too.
+    pub relistings: usize,
+    /// Disagreements that a slow second run confirmed.
+    pub disagreements: Vec<String>,
+    /// Disagreements a slow second run did not confirm (timing).
+    pub unconfirmed: usize,
+}
+
+impl Tally {
+    pub fn add(&mut self, o: Tally) {
+        self.rulesets += o.rulesets;
+        self.probes += o.probes;
+        self.bounded += o.bounded;
+        self.relistings += o.relistings;
+        self.disagreements.extend(o.disagreements);
+        self.unconfirmed += o.unconfirmed;
+    }
+}
+
+/// portcullis' reading of a node's files: one program.
+pub fn program_of(files: &[(String, String)], interface: Option<&str>) -> Result<Program, String> {
+    let mut items = Vec::new();
+    for (path, text) in files {
+        let o = portcullis_hostfw::read(path, text).ok_or_else(|| format!("{path}: not recognised"))?;
+        if let Some(e) = o.errors.first() {
+            return Err(format!("{e}\n--- {path}\n{text}"));
+        }
+        items.push(o.items);
+    }
+    let opts = portcullis_hostfw::Options { interface: interface.map(str::to_string) };
+    let mut nodes = portcullis_hostfw::assemble::nodes(items, &opts);
+    if nodes.len() != 1 {
+        return Err(format!("{} nodes read, expected one", nodes.len()));
+    }
+    Ok(nodes.remove(0).program)
+}
+
+/// What portcullis says about one probe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expect {
+    Exactly(Answer),
+    /// Accepted surely (`.0`) / possibly (`.1`).
+    Between(bool, bool),
+}
+
+fn contains(set: &AddrSet, a: IpAddr) -> bool {
+    match a {
+        IpAddr::V4(x) => set.contains_v4(x),
+        IpAddr::V6(x) => set.contains_v6(x),
+    }
+}
+
+/// portcullis' answer for each probe.
+pub fn expectations(program: &Program, probes: &[ProbeKey]) -> Vec<Expect> {
+    let mut cache: std::collections::BTreeMap<(u16, u16), portcullis_engine::program::Fate> = Default::default();
+    probes
+        .iter()
+        .map(|&(src, sport, dport)| {
+            let f = cache.entry((sport, dport)).or_insert_with(|| {
+                fate(
+                    program,
+                    Packet {
+                        protocol: Protocol::TCP,
+                        port: dport,
+                        interface: NODE_IFACE,
+                        source_port: sport,
+                        tracked: true,
+                    },
+                )
+            });
+            let must = contains(&f.accept.must, src);
+            let may = contains(&f.accept.may, src);
+            if must != may {
+                Expect::Between(must, may)
+            } else if must {
+                Expect::Exactly(Answer::Accept)
+            } else if contains(&f.reject.must, src) {
+                Expect::Exactly(Answer::Reject)
+            } else if contains(&f.drop.must, src) {
+                Expect::Exactly(Answer::Drop)
+            } else {
+                // Stopped, but how is not sure (an unknown between a drop
+                // and a reject): only "not accepted" is claimed.
+                Expect::Between(false, false)
+            }
+        })
+        .collect()
+}
+
+fn agrees(e: Expect, got: Answer) -> bool {
+    match e {
+        Expect::Exactly(a) => a == got,
+        Expect::Between(must, may) => {
+            let accepted = got == Answer::Accept;
+            (!must || accepted) && (may || !accepted)
+        }
+    }
+}
+
+/// Sources the kernel hands to its firewall at all: not the lab's own
+/// subnets, and not what it discards as martian before any hook
+/// (`ip_route_input_slow`, `ipv6_rcv`): zero, loopback, multicast,
+/// class E, broadcast; IPv6 unspecified, loopback, multicast, IPv4-mapped,
+/// and link-local (answers to it would need neighbour discovery).
+fn probeable(a: IpAddr) -> bool {
+    match a {
+        IpAddr::V4(x) => {
+            let o = x.octets();
+            !(o[0] == 0 || o[0] == 127 || o[0] >= 224 || (o[0] == 198 && o[1] == 18 && o[2] == 0 && o[3] < 4))
+        }
+        IpAddr::V6(x) => {
+            let v = u128::from(x);
+            let s = x.segments();
+            !(v == 0
+                || v == 1
+                || s[0] & 0xff00 == 0xff00
+                || s[0] & 0xffc0 == 0xfe80
+                || v >> 32 == 0xffff
+                || (v >> 2) == (u128::from(crate::lab::NODE_V6) >> 2))
+        }
+    }
+}
+
+/// Every boundary of every address set in the program (first, last, and
+/// the addresses just outside), plus random addresses of both families.
+pub fn sources(programs: &[&Program], rng: &mut Rng, extra: &[IpAddr]) -> Vec<IpAddr> {
+    let mut out: BTreeSet<IpAddr> = BTreeSet::new();
+    let mut add_set = |s: &AddrSet, out: &mut BTreeSet<IpAddr>| {
+        for &(lo, hi) in s.v4.runs() {
+            for a in [Some(lo), Some(hi), lo.checked_sub(1), hi.checked_add(1)].into_iter().flatten() {
+                out.insert(IpAddr::V4(Ipv4Addr::from(a)));
+            }
+        }
+        for &(lo, hi) in s.v6.runs() {
+            for a in [Some(lo), Some(hi), lo.checked_sub(1), hi.checked_add(1)].into_iter().flatten() {
+                out.insert(IpAddr::V6(Ipv6Addr::from(a)));
+            }
+        }
+    };
+    for p in programs {
+        p.walk_conds(&mut |c| {
+            if let Cond::Source(s) = c {
+                add_set(s, &mut out);
+            }
+        });
+    }
+    out.extend(extra.iter().copied());
+    for _ in 0..8 {
+        out.insert(IpAddr::V4(Ipv4Addr::from(rng.next_u64() as u32)));
+        let v6 =
+            (0x2000u128 << 112) | (u128::from(rng.next_u64()) << 48) | u128::from(rng.next_u64() & 0xffff_ffff_ffff);
+        out.insert(IpAddr::V6(Ipv6Addr::from(v6)));
+    }
+    let mut v: Vec<IpAddr> = out.into_iter().filter(|a| probeable(*a)).collect();
+    // Very large rule sets: a deterministic sample keeps a run bounded.
+    const MAX: usize = 600;
+    if v.len() > MAX {
+        let mut kept = Vec::with_capacity(MAX);
+        for (i, a) in v.iter().enumerate() {
+            if rng.below((v.len() - i) as u64) < (MAX - kept.len()) as u64 {
+                kept.push(*a);
+            }
+        }
+        v = kept;
+    }
+    v
+}
+
+/// The probes for these sources: each probed port, each source-port case.
+pub fn probes(program: &Program, sources: &[IpAddr]) -> Vec<ProbeKey> {
+    let sports = source_port_cases(program);
+    let mut out = Vec::new();
+    for &s in sources {
+        for &p in &PORTS {
+            for &sp in &sports {
+                out.push((s, sp, p));
+            }
+        }
+    }
+    out
+}
+
+/// Loads a node's files into a fresh lab.
+pub fn load(lab: &Lab, files: &[File]) -> Result<(), String> {
+    // ipsets first: rules naming a set need it to exist.
+    for f in files.iter().filter(|f| f.loader == Loader::Ipset) {
+        lab.load_ipset(&f.text)?;
+    }
+    for f in files.iter().filter(|f| f.loader != Loader::Ipset) {
+        match f.loader {
+            Loader::Iptables { v6, legacy } => {
+                let tool = match (v6, legacy) {
+                    (false, false) => "iptables-restore",
+                    (true, false) => "ip6tables-restore",
+                    (false, true) => "iptables-legacy-restore",
+                    (true, true) => "ip6tables-legacy-restore",
+                };
+                lab.load_iptables(tool, &f.text)?;
+            }
+            Loader::Nft => lab.load_nft(&f.text)?,
+            Loader::NftJson => lab.load_nft_json(&f.text)?,
+            Loader::Ipset => {}
+        }
+    }
+    Ok(())
+}
+
+/// The node's rules as the kernel lists them back, in the formats a user
+/// would save (what `iptables-save` and `nft list ruleset` print).
+pub fn relisted(lab: &Lab, files: &[File]) -> Result<Vec<Vec<(String, String)>>, String> {
+    let mut out = Vec::new();
+    let legacy = files.iter().any(|f| matches!(f.loader, Loader::Iptables { legacy: true, .. }));
+    let has_ipt = files.iter().any(|f| matches!(f.loader, Loader::Iptables { .. }));
+    let has_nft = files.iter().any(|f| matches!(f.loader, Loader::Nft | Loader::NftJson));
+    let sets: Vec<(String, String)> = if files.iter().any(|f| f.loader == Loader::Ipset) {
+        vec![("node/ipset.save".into(), lab.list("ipset", &["save"])?)]
+    } else {
+        Vec::new()
+    };
+    if has_ipt {
+        let (v4, v6) = if legacy {
+            ("iptables-legacy-save", "ip6tables-legacy-save")
+        } else {
+            ("iptables-save", "ip6tables-save")
+        };
+        let mut node = vec![
+            ("node/iptables.rules".to_string(), lab.list(v4, &[])?),
+            ("node/ip6tables.rules".to_string(), lab.list(v6, &[])?),
+        ];
+        node.extend(sets.clone());
+        out.push(node);
+    }
+    if has_nft {
+        out.push(vec![("node/ruleset.nft".to_string(), lab.list("nft", &["list", "ruleset"])?)]);
+        out.push(vec![("node/ruleset.json".to_string(), lab.list("nft", &["-j", "list", "ruleset"])?)]);
+    }
+    Ok(out)
+}
+
+/// Runs one node: load, probe, compare with portcullis' reading of the
+/// files (and of the kernel's own listing when `relist`).
+pub fn run_node(name: &str, files: &[File], seed: u64, relist: bool) -> Tally {
+    let mut tally = Tally { rulesets: 1, ..Default::default() };
+    let fail = |tally: &mut Tally, msg: String| {
+        tally.disagreements.push(format!("{name}: {msg}"));
+    };
+    let given: Vec<(String, String)> = files.iter().map(|f| (f.path.clone(), f.text.clone())).collect();
+    let program = match program_of(&given, Some(NODE_IFACE)) {
+        Ok(p) => p,
+        Err(e) => {
+            fail(&mut tally, format!("portcullis could not read it: {e}"));
+            return tally;
+        }
+    };
+    let lab = match Lab::new(&PORTS) {
+        Ok(l) => l,
+        Err(e) => {
+            fail(&mut tally, format!("lab: {e}"));
+            return tally;
+        }
+    };
+    if let Err(e) = load(&lab, files) {
+        fail(&mut tally, format!("the kernel refused the rules: {e}"));
+        return tally;
+    }
+    let mut readings: Vec<(String, Program)> = vec![("the files".into(), program)];
+    if relist {
+        match relisted(&lab, files) {
+            Ok(listings) => {
+                for l in listings {
+                    match program_of(&l, Some(NODE_IFACE)) {
+                        Ok(p) => {
+                            tally.relistings += 1;
+                            readings.push((format!("the kernel's listing {}", l[0].0), p));
+                        }
+                        Err(e) => fail(&mut tally, format!("portcullis could not read the kernel's listing: {e}")),
+                    }
+                }
+            }
+            Err(e) => fail(&mut tally, format!("listing: {e}")),
+        }
+    }
+    let mut rng = Rng::new(seed ^ 0x5eed);
+    let programs: Vec<&Program> = readings.iter().map(|(_, p)| p).collect();
+    let srcs = sources(&programs, &mut rng, &[]);
+    let probes = probes(&readings[0].1, &srcs);
+    let answers = match lab.probe(&probes, 64) {
+        Ok(a) => a,
+        Err(e) => {
+            fail(&mut tally, format!("probe: {e}"));
+            return tally;
+        }
+    };
+    drop(lab);
+    tally.probes += probes.len();
+    let mut suspects: Vec<(usize, String)> = Vec::new();
+    for (what, p) in &readings {
+        let expect = expectations(p, &probes);
+        for (i, (k, e)) in probes.iter().zip(&expect).enumerate() {
+            let got = answers[k];
+            if matches!(e, Expect::Between(..)) && what == "the files" {
+                tally.bounded += 1;
+            }
+            if !agrees(*e, got) {
+                suspects.push((
+                    i,
+                    format!("{what}: {} port {} from port {}: portcullis {e:?}, kernel {got:?}", k.0, k.2, k.1),
+                ));
+            }
+        }
+    }
+    if suspects.is_empty() {
+        return tally;
+    }
+    // A second, slow run: one probe at a time, each closed by the sentinel.
+    let again: Vec<ProbeKey> = suspects.iter().map(|(i, _)| probes[*i]).collect::<BTreeSet<_>>().into_iter().collect();
+    let slow = Lab::new(&PORTS).and_then(|l| {
+        load(&l, files)?;
+        l.probe(&again, 1)
+    });
+    match slow {
+        Ok(second) => {
+            for (i, msg) in suspects {
+                let k = probes[i];
+                if second.get(&k) == Some(&answers[&k]) {
+                    fail(&mut tally, msg);
+                } else {
+                    tally.unconfirmed += 1;
+                }
+            }
+        }
+        Err(e) => fail(&mut tally, format!("second run: {e}")),
+    }
+    tally
+}

@@ -1,0 +1,36 @@
+//! The kernel as a second, independent reference (issue 17): generated rule
+//! sets and every host-firewall fixture loaded into a fresh network
+//! namespace, probed with SYNs through a veth, and the kernel's answers
+//! compared with portcullis' for every probe. Needs root and `ip netns`,
+//! nftables, iptables and ipset: skipped with a notice without them,
+//! required when `PORTCULLIS_REQUIRE_KERNEL` is set (`.ci/run` sets it).
+
+use portcullis_kernelcheck::netns;
+
+fn ready() -> bool {
+    netns::sweep_stale();
+    match netns::available() {
+        Ok(()) => true,
+        Err(e) => {
+            if std::env::var_os("PORTCULLIS_REQUIRE_KERNEL").is_some() {
+                panic!("PORTCULLIS_REQUIRE_KERNEL is set but the kernel check cannot run: {e}");
+            }
+            eprintln!("SKIPPED: the kernel check needs root, ip netns, nft, iptables and ipset: {e}");
+            false
+        }
+    }
+}
+
+#[test]
+fn generated_iptables_rule_sets_agree_with_the_kernel() {
+    if !ready() {
+        return;
+    }
+    let t = portcullis_kernelcheck::iptables_nodes(0..60, true);
+    eprintln!(
+        "iptables: {} rule sets, {} probes, {} bounded, {} relistings, {} unconfirmed",
+        t.rulesets, t.probes, t.bounded, t.relistings, t.unconfirmed
+    );
+    assert!(netns::leftovers().is_empty(), "namespaces left: {:?}", netns::leftovers());
+    assert!(t.disagreements.is_empty(), "{} disagreements:\n{}", t.disagreements.len(), t.disagreements.join("\n"));
+}
