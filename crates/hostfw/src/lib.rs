@@ -11,6 +11,7 @@ pub mod assemble;
 pub mod error;
 pub mod ipset;
 pub mod iptables;
+pub mod nftables;
 pub mod node;
 pub mod ruleset;
 pub mod values;
@@ -42,6 +43,10 @@ pub fn read(path: &str, text: &str) -> Option<Outcome> {
     if iptables::detect(text) {
         let (rs, errors) = iptables::read(path, text);
         return Some(Outcome { format: rs.format, items: Items { rulesets: vec![rs], ..Default::default() }, errors });
+    }
+    if nftables::text::detect(text) {
+        let (rs, errors) = nftables::read_text(path, text);
+        return Some(Outcome { format: "nftables", items: Items { rulesets: vec![rs], ..Default::default() }, errors });
     }
     if ipset::detect(text) {
         let (ipsets, errors) = ipset::read(path, text);

@@ -165,7 +165,7 @@ fn probeable(a: IpAddr) -> bool {
 /// the addresses just outside), plus random addresses of both families.
 pub fn sources(programs: &[&Program], rng: &mut Rng, extra: &[IpAddr]) -> Vec<IpAddr> {
     let mut out: BTreeSet<IpAddr> = BTreeSet::new();
-    let mut add_set = |s: &AddrSet, out: &mut BTreeSet<IpAddr>| {
+    let add_set = |s: &AddrSet, out: &mut BTreeSet<IpAddr>| {
         for &(lo, hi) in s.v4.runs() {
             for a in [Some(lo), Some(hi), lo.checked_sub(1), hi.checked_add(1)].into_iter().flatten() {
                 out.insert(IpAddr::V4(Ipv4Addr::from(a)));
@@ -272,7 +272,9 @@ pub fn relisted(lab: &Lab, files: &[File]) -> Result<Vec<Vec<(String, String)>>,
     }
     if has_nft {
         out.push(vec![("node/ruleset.nft".to_string(), lab.list("nft", &["list", "ruleset"])?)]);
-        out.push(vec![("node/ruleset.json".to_string(), lab.list("nft", &["-j", "list", "ruleset"])?)]);
+        if portcullis_hostfw::nftables::json::READY {
+            out.push(vec![("node/ruleset.json".to_string(), lab.list("nft", &["-j", "list", "ruleset"])?)]);
+        }
     }
     Ok(out)
 }

@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod gen_iptables;
+pub mod gen_nft;
 pub mod lab;
 pub mod netns;
 pub mod packet;
@@ -38,4 +39,20 @@ pub fn iptables_nodes(seeds: std::ops::Range<u64>, relist: bool) -> Tally {
         tally.add(check::run_node(&format!("iptables seed {seed}"), &files, seed, relist));
     }
     tally
+}
+
+/// Generated nftables rulesets `seeds`.
+pub fn nft_nodes(seeds: std::ops::Range<u64>, relist: bool) -> Tally {
+    let mut tally = Tally::default();
+    for seed in seeds {
+        let text = gen_nft::generate(seed);
+        let files = vec![File { path: format!("nft-{seed}/ruleset.nft"), text, loader: Loader::Nft }];
+        tally.add(check::run_node(&format!("nft seed {seed}"), &files, seed, relist));
+    }
+    tally
+}
+
+/// Generated cloud rule sets (written next).
+pub fn cloud_cases(_seeds: std::ops::Range<u64>) -> Tally {
+    Tally::default()
 }

@@ -34,3 +34,17 @@ fn generated_iptables_rule_sets_agree_with_the_kernel() {
     assert!(netns::leftovers().is_empty(), "namespaces left: {:?}", netns::leftovers());
     assert!(t.disagreements.is_empty(), "{} disagreements:\n{}", t.disagreements.len(), t.disagreements.join("\n"));
 }
+
+#[test]
+fn generated_nft_rulesets_agree_with_the_kernel() {
+    if !ready() {
+        return;
+    }
+    let t = portcullis_kernelcheck::nft_nodes(0..60, true);
+    eprintln!(
+        "nft: {} rule sets, {} probes, {} bounded, {} relistings, {} unconfirmed",
+        t.rulesets, t.probes, t.bounded, t.relistings, t.unconfirmed
+    );
+    assert!(netns::leftovers().is_empty(), "namespaces left: {:?}", netns::leftovers());
+    assert!(t.disagreements.is_empty(), "{} disagreements:\n{}", t.disagreements.len(), t.disagreements.join("\n"));
+}
