@@ -41,11 +41,13 @@ pub struct Outcome {
 /// Reads `text` when it is a host firewall input; `None` when it is not.
 pub fn read(path: &str, text: &str) -> Option<Outcome> {
     if iptables::detect(text) {
-        let (rs, errors) = iptables::read(path, text);
+        let (rs, mut errors) = iptables::read(path, text);
+        errors.extend(rs.loop_errors());
         return Some(Outcome { format: rs.format, items: Items { rulesets: vec![rs], ..Default::default() }, errors });
     }
     if nftables::text::detect(text) {
-        let (rs, errors) = nftables::read_text(path, text);
+        let (rs, mut errors) = nftables::read_text(path, text);
+        errors.extend(rs.loop_errors());
         return Some(Outcome { format: "nftables", items: Items { rulesets: vec![rs], ..Default::default() }, errors });
     }
     if ipset::detect(text) {

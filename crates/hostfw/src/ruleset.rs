@@ -150,3 +150,67 @@ pub fn action_of(v: Verdict) -> Action {
         _ => Action::Allow,
     }
 }
+
+impl Ruleset {
+    /// Errors for jumps that close a loop: the kernel refuses such a
+    /// ruleset (iptables-restore "Too many levels of symbolic links",
+    /// nft "Too many links"), so it cannot be what a node runs.
+    pub fn loop_errors(&self) -> Vec<crate::HostfwError> {
+        use portcullis_model::Then;
+        // Colour: 0 unseen, 1 on the stack, 2 done.
+        let mut colour = vec![0u8; self.chains.len()];
+        let mut out = Vec::new();
+        let targets = |c: usize| -> Vec<(usize, usize)> {
+            let mut t = Vec::new();
+            for r in &self.chains[c].rules {
+                let mut add = |v: Verdict, e: usize| {
+                    if let Verdict::Jump(x) | Verdict::Goto(x) = v {
+                        t.push((x, e));
+                    }
+                };
+                match &r.then {
+                    Then::Verdict(v) => add(*v, r.entry),
+                    Then::Map(arms) => arms.iter().for_each(|a| add(a.verdict, a.entry)),
+                }
+            }
+            t
+        };
+        for start in 0..self.chains.len() {
+            if colour[start] != 0 {
+                continue;
+            }
+            // Iterative depth-first search: (chain, its edges, next edge).
+            let mut stack = vec![(start, targets(start), 0usize)];
+            colour[start] = 1;
+            while let Some((c, edges, i)) = stack.last_mut() {
+                if *i >= edges.len() {
+                    colour[*c] = 2;
+                    stack.pop();
+                    continue;
+                }
+                let (next, entry) = edges[*i];
+                *i += 1;
+                match colour.get(next) {
+                    Some(0) => {
+                        colour[next] = 1;
+                        let e = targets(next);
+                        stack.push((next, e, 0));
+                    }
+                    Some(1) => {
+                        let span = self.entries[entry].span.clone();
+                        out.push(crate::HostfwError::at(
+                            &span,
+                            crate::ErrorKind::Invalid,
+                            format!(
+                                "this jump closes a loop back to chain {}: the kernel refuses such a ruleset",
+                                self.chains[next].name
+                            ),
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        out
+    }
+}

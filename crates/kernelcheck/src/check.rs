@@ -375,3 +375,92 @@ pub fn run_node(name: &str, files: &[File], seed: u64, relist: bool) -> Tally {
     }
     tally
 }
+
+/// Runs one cloud case: each target's path as nftables chains in a fresh
+/// lab, held against portcullis' exposure read from the dumps.
+pub fn run_cloud(name: &str, case: &crate::gen_cloud::Case, seed: u64) -> Tally {
+    let mut tally = Tally::default();
+    let mut outcomes: Vec<portcullis_ingest::FileOutcome> =
+        case.files.iter().map(|(p, t)| portcullis_ingest::read_input(p, t)).collect();
+    for o in &outcomes {
+        if let Some(e) = o.errors.first() {
+            tally.disagreements.push(format!("{name}: portcullis could not read {}: {e}", o.path));
+            return tally;
+        }
+    }
+    let estate = portcullis_ingest::assemble(&mut outcomes);
+    let mut rng = Rng::new(seed ^ 0xc10d);
+    for (target, path) in &case.targets {
+        tally.rulesets += 1;
+        let Some(ti) = estate.targets.iter().position(|t| t.id == *target) else {
+            let ids: Vec<&str> = estate.targets.iter().map(|t| t.id.as_str()).collect();
+            tally.disagreements.push(format!("{name}: no target {target} in portcullis' estate ({ids:?})"));
+            continue;
+        };
+        let nft = crate::gen_cloud::to_nft(path);
+        let mut extra = Vec::new();
+        for step in &path.steps {
+            for (_, rules) in step {
+                for r in rules {
+                    extra.extend(set_boundaries(&r.sources));
+                }
+            }
+        }
+        let srcs = sources(&[], &mut rng, &extra);
+        let probes: Vec<ProbeKey> = srcs.iter().flat_map(|&s| PORTS.iter().map(move |&p| (s, 40000u16, p))).collect();
+        let answers = Lab::new(&PORTS).and_then(|lab| {
+            lab.load_nft(&nft)?;
+            lab.probe(&probes, 64)
+        });
+        let answers = match answers {
+            Ok(a) => a,
+            Err(e) => {
+                tally.disagreements.push(format!("{name}: {target}: {e}\n{nft}"));
+                continue;
+            }
+        };
+        tally.probes += probes.len();
+        for &port in &PORTS {
+            let Some(exp) = portcullis_engine::evaluate(&estate, ti, Protocol::TCP, port) else { continue };
+            let lower = &exp.lower.addrs;
+            let upper = &exp.upper().addrs;
+            for &(src, sport, dport) in probes.iter().filter(|k| k.2 == port) {
+                let got = answers[&(src, sport, dport)] == Answer::Accept;
+                let (must, may) = (contains(lower, src), contains(upper, src));
+                if must != may {
+                    tally.bounded += 1;
+                }
+                if (must && !got) || (!may && got) {
+                    tally.disagreements.push(format!(
+                        "{name}: {target} tcp/{port} from {src}: portcullis {}, kernel {}",
+                        if must {
+                            "admitted"
+                        } else if may {
+                            "possibly admitted"
+                        } else {
+                            "not admitted"
+                        },
+                        if got { "accepted" } else { "refused" }
+                    ));
+                }
+            }
+        }
+    }
+    tally
+}
+
+/// First, last and the addresses just outside each run of a set.
+fn set_boundaries(s: &AddrSet) -> Vec<IpAddr> {
+    let mut out = Vec::new();
+    for &(lo, hi) in s.v4.runs() {
+        for a in [Some(lo), Some(hi), lo.checked_sub(1), hi.checked_add(1)].into_iter().flatten() {
+            out.push(IpAddr::V4(Ipv4Addr::from(a)));
+        }
+    }
+    for &(lo, hi) in s.v6.runs() {
+        for a in [Some(lo), Some(hi), lo.checked_sub(1), hi.checked_add(1)].into_iter().flatten() {
+            out.push(IpAddr::V6(Ipv6Addr::from(a)));
+        }
+    }
+    out
+}

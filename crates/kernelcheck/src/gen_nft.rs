@@ -266,7 +266,7 @@ fn verdict(cx: &mut Ctx, t: &Table, chain: usize, chains: usize, base: bool, tcp
             10 | 11 if chain + 1 < chains => format!("jump c{}", cx.rng.range(chain as u64 + 1, chains as u64 - 1)),
             12 if chain + 1 < chains => format!("goto c{}", cx.rng.range(chain as u64 + 1, chains as u64 - 1)),
             13 => "continue".into(),
-            14 if !t.maps.is_empty() && t.fam != Fam::Inet => {
+            14 if !t.maps.is_empty() && t.fam != Fam::Inet && base => {
                 let (name, v6) = &t.maps[cx.rng.below(t.maps.len() as u64) as usize];
                 format!("{} vmap @{name}", saddr(*v6))
             }

@@ -4,6 +4,7 @@
 //! nothing) is compared with portcullis' verdict for the same source.
 
 pub mod check;
+pub mod gen_cloud;
 pub mod gen_iptables;
 pub mod gen_nft;
 pub mod lab;
@@ -52,7 +53,18 @@ pub fn nft_nodes(seeds: std::ops::Range<u64>, relist: bool) -> Tally {
     tally
 }
 
-/// Generated cloud rule sets (written next).
-pub fn cloud_cases(_seeds: std::ops::Range<u64>) -> Tally {
-    Tally::default()
+/// Generated cloud rule sets: seed % 3 picks AWS, Azure or GCP. Each
+/// target's path is compiled into nftables chains from the generator's own
+/// description and compared with portcullis' exposure read from the dumps.
+pub fn cloud_cases(seeds: std::ops::Range<u64>) -> Tally {
+    let mut tally = Tally::default();
+    for seed in seeds {
+        let case = match seed % 3 {
+            0 => gen_cloud::aws(seed),
+            1 => gen_cloud::azure(seed),
+            _ => gen_cloud::gcp(seed),
+        };
+        tally.add(check::run_cloud(&format!("cloud seed {seed}"), &case, seed));
+    }
+    tally
 }

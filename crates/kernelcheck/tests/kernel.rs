@@ -48,3 +48,17 @@ fn generated_nft_rulesets_agree_with_the_kernel() {
     assert!(netns::leftovers().is_empty(), "namespaces left: {:?}", netns::leftovers());
     assert!(t.disagreements.is_empty(), "{} disagreements:\n{}", t.disagreements.len(), t.disagreements.join("\n"));
 }
+
+#[test]
+fn cloud_set_algebra_agrees_with_the_kernel() {
+    if !ready() {
+        return;
+    }
+    let t = portcullis_kernelcheck::cloud_cases(0..90);
+    eprintln!(
+        "cloud: {} targets, {} probes, {} bounded, {} unconfirmed",
+        t.rulesets, t.probes, t.bounded, t.unconfirmed
+    );
+    assert!(netns::leftovers().is_empty(), "namespaces left: {:?}", netns::leftovers());
+    assert!(t.disagreements.is_empty(), "{} disagreements:\n{}", t.disagreements.len(), t.disagreements.join("\n"));
+}

@@ -37,7 +37,11 @@ fn main() {
     let mut failed = false;
     let mut total = Tally::default();
     let start = Instant::now();
-    for (kind, n) in [("iptables", arg(&args, "--iptables", 0)), ("nft", arg(&args, "--nft", 0)), ("cloud", arg(&args, "--cloud", 0))] {
+    for (kind, n) in [
+        ("iptables", arg(&args, "--iptables", 0)),
+        ("nft", arg(&args, "--nft", 0)),
+        ("cloud", arg(&args, "--cloud", 0)),
+    ] {
         if n == 0 {
             continue;
         }
