@@ -293,6 +293,7 @@ pub fn parse_rule(r: &mut Reader, ws: &[Word]) -> Parsed {
     let mut module = String::new();
     let mut i = 0;
     let mut negate = false;
+    let mut seen: Vec<&'static str> = Vec::new();
     // The value after an option, or an error at the option.
     macro_rules! value {
         ($opt:expr) => {{
@@ -327,6 +328,22 @@ pub fn parse_rule(r: &mut Reader, ws: &[Word]) -> Parsed {
             continue;
         }
         let neg = std::mem::take(&mut negate);
+        // iptables refuses a core option given twice ("multiple -s flags").
+        let core = match opt {
+            "-s" | "--source" | "--src" => Some("-s"),
+            "-d" | "--destination" | "--dst" => Some("-d"),
+            "-p" | "--protocol" => Some("-p"),
+            "-i" | "--in-interface" => Some("-i"),
+            "-o" | "--out-interface" => Some("-o"),
+            "-j" | "--jump" | "-g" | "--goto" => Some("-j"),
+            _ => None,
+        };
+        if let Some(c) = core {
+            if seen.contains(&c) {
+                r.err(w.column, ErrorKind::Invalid, format!("`{c}` is given twice in one rule: iptables refuses it"));
+            }
+            seen.push(c);
+        }
         match opt {
             "-s" | "--source" | "--src" => {
                 let v = value!(w);
@@ -795,6 +812,7 @@ pub fn read(path: &str, text: &str) -> (Ruleset, Vec<HostfwError>) {
     let mut pending: Vec<Pending> = Vec::new();
     let mut rewrites = 0usize;
     let mut table_line = 0;
+    let mut table_hooks = 0;
     for (n, raw) in words::lines(text) {
         reader.line = n;
         let line = raw.trim();
@@ -810,6 +828,7 @@ pub fn read(path: &str, text: &str) -> (Ruleset, Vec<HostfwError>) {
             }
             table = Some(t.trim().to_string());
             table_line = n;
+            table_hooks = rs.hooks.len();
             chains.clear();
             if !matches!(t.trim(), "filter" | "nat" | "mangle" | "raw" | "security") {
                 reader.err(col0 + 1, ErrorKind::Invalid, format!("`{}` is not an iptables table", t.trim()));

@@ -9,6 +9,7 @@
 
 pub mod assemble;
 pub mod error;
+pub mod expect;
 pub mod ipset;
 pub mod iptables;
 pub mod nftables;

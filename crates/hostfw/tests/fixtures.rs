@@ -1,0 +1,87 @@
+//! Every host-firewall fixture: its files read as one node, each expected
+//! connection answered as `expect` says, and exactly the expected errors
+//! reported at their line and column. (`crates/kernelcheck` holds the same
+//! fixtures against the kernel.)
+
+use portcullis_engine::program::combined_fate;
+use portcullis_hostfw::expect::{self, Outcome};
+use portcullis_model::{AddrSet, Protocol};
+use std::net::IpAddr;
+use std::path::Path;
+
+fn contains(set: &AddrSet, a: IpAddr) -> bool {
+    match a {
+        IpAddr::V4(x) => set.contains_v4(x),
+        IpAddr::V6(x) => set.contains_v6(x),
+    }
+}
+
+fn check(dir: &Path) -> Result<(), String> {
+    let name = dir.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    let exp = expect::parse(&std::fs::read_to_string(dir.join("expect")).map_err(|e| format!("{name}: {e}"))?)?;
+    let mut files: Vec<_> = walk(dir);
+    files.sort();
+    let mut items = Vec::new();
+    let mut errors = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?;
+        let path = f.to_string_lossy().into_owned();
+        let o = portcullis_hostfw::read(&path, &text).ok_or_else(|| format!("{path}: not recognised"))?;
+        errors.extend(o.errors);
+        items.push(o.items);
+    }
+    let mut got: Vec<(u32, u32, String)> = errors.iter().map(|e| (e.line, e.column, e.message.clone())).collect();
+    got.sort();
+    let mut want = exp.errors.clone();
+    want.sort();
+    if got.len() != want.len()
+        || !got.iter().zip(&want).all(|(g, w)| g.0 == w.0 && g.1 == w.1 && g.2.contains(w.2.as_str()))
+    {
+        return Err(format!("{name}: errors\n  got  {got:?}\n  want {want:?}"));
+    }
+    let opts = portcullis_hostfw::Options { interface: exp.interface.clone() };
+    let nodes = portcullis_hostfw::assemble::nodes(items, &opts);
+    let [node] = nodes.as_slice() else { return Err(format!("{name}: {} nodes", nodes.len())) };
+    for (want, port, addr) in &exp.probes {
+        let f = combined_fate(&node.program, Protocol::TCP, *port);
+        let got = if contains(&f.accept.must, *addr) {
+            Outcome::Accept
+        } else if contains(&f.accept.may, *addr) {
+            Outcome::Unknown
+        } else if contains(&f.reject.must, *addr) {
+            Outcome::Reject
+        } else if contains(&f.drop.must, *addr) {
+            Outcome::Drop
+        } else {
+            return Err(format!("{name}: {port} from {addr}: stopped, but neither surely dropped nor rejected"));
+        };
+        if got != *want {
+            return Err(format!("{name}: tcp/{port} from {addr}: got {got:?}, expected {want:?}"));
+        }
+    }
+    Ok(())
+}
+
+/// The node's files under `dir` (its `expect` excluded).
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else if p.file_name().is_some_and(|n| n != "expect" && n != "README.md") {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn every_fixture_reads_as_expected() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut dirs: Vec<_> = std::fs::read_dir(&root).expect("fixtures").flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    dirs.sort();
+    assert!(dirs.len() >= 10, "fixtures missing");
+    let failures: Vec<String> = dirs.iter().filter_map(|d| check(d).err()).collect();
+    assert!(failures.is_empty(), "{} of {} fixtures failed:\n{}", failures.len(), dirs.len(), failures.join("\n"));
+}
