@@ -5,7 +5,9 @@
 //! One line each: `interface NAME` (what `--interface` says; without it the
 //! interface is not told), `accept|drop|reject|unknown PORT ADDRESS` (a new
 //! TCP connection to PORT from ADDRESS), `error LINE:COLUMN text` (an error
-//! the readers must report there, its message containing the text).
+//! the readers must report there, its message containing the text),
+//! `kernel-skip reason` (the kernel check cannot load this fixture, and
+//! why).
 //! `#` starts a comment.
 
 use std::net::IpAddr;
@@ -26,6 +28,8 @@ pub struct Expect {
     pub probes: Vec<(Outcome, u16, IpAddr)>,
     /// (line, column, text)
     pub errors: Vec<(u32, u32, String)>,
+    /// Why the kernel check does not load this fixture.
+    pub kernel_skip: Option<String>,
 }
 
 /// Reads an `expect` file; a malformed line is an error naming it.
@@ -41,6 +45,7 @@ pub fn parse(text: &str) -> Result<Expect, String> {
         let head = w.next().unwrap_or_default();
         match head {
             "interface" => out.interface = Some(w.next().ok_or_else(bad)?.to_string()),
+            "kernel-skip" => out.kernel_skip = Some(line["kernel-skip".len()..].trim().to_string()),
             "error" => {
                 let at = w.next().ok_or_else(bad)?;
                 let (l, c) = at.split_once(':').ok_or_else(bad)?;

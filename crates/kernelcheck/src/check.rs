@@ -263,10 +263,14 @@ pub fn relisted(lab: &Lab, files: &[File]) -> Result<Vec<Vec<(String, String)>>,
         } else {
             ("iptables-save", "ip6tables-save")
         };
-        let mut node = vec![
-            ("node/iptables.rules".to_string(), lab.list(v4, &[])?),
-            ("node/ip6tables.rules".to_string(), lab.list(v6, &[])?),
-        ];
+        let mut node = Vec::new();
+        // Only the families loaded: an empty listing is no ruleset at all.
+        if files.iter().any(|f| matches!(f.loader, Loader::Iptables { v6: false, .. })) {
+            node.push(("node/iptables.rules".to_string(), lab.list(v4, &[])?));
+        }
+        if files.iter().any(|f| matches!(f.loader, Loader::Iptables { v6: true, .. })) {
+            node.push(("node/ip6tables.rules".to_string(), lab.list(v6, &[])?));
+        }
         node.extend(sets.clone());
         out.push(node);
     }
@@ -281,7 +285,7 @@ pub fn relisted(lab: &Lab, files: &[File]) -> Result<Vec<Vec<(String, String)>>,
 
 /// Runs one node: load, probe, compare with portcullis' reading of the
 /// files (and of the kernel's own listing when `relist`).
-pub fn run_node(name: &str, files: &[File], seed: u64, relist: bool) -> Tally {
+pub fn run_node(name: &str, files: &[File], seed: u64, relist: bool, extra: &[IpAddr]) -> Tally {
     let mut tally = Tally { rulesets: 1, ..Default::default() };
     let fail = |tally: &mut Tally, msg: String| {
         tally.disagreements.push(format!("{name}: {msg}"));
@@ -324,7 +328,7 @@ pub fn run_node(name: &str, files: &[File], seed: u64, relist: bool) -> Tally {
     }
     let mut rng = Rng::new(seed ^ 0x5eed);
     let programs: Vec<&Program> = readings.iter().map(|(_, p)| p).collect();
-    let srcs = sources(&programs, &mut rng, &[]);
+    let srcs = sources(&programs, &mut rng, extra);
     let probes = probes(&readings[0].1, &srcs);
     let answers = match lab.probe(&probes, 64) {
         Ok(a) => a,

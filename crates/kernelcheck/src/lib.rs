@@ -37,7 +37,7 @@ pub fn iptables_nodes(seeds: std::ops::Range<u64>, relist: bool) -> Tally {
         if !g.ipsets.is_empty() {
             files.push(File { path: format!("iptables-{seed}/ipset.save"), text: g.ipsets, loader: Loader::Ipset });
         }
-        tally.add(check::run_node(&format!("iptables seed {seed}"), &files, seed, relist));
+        tally.add(check::run_node(&format!("iptables seed {seed}"), &files, seed, relist, &[]));
     }
     tally
 }
@@ -48,7 +48,7 @@ pub fn nft_nodes(seeds: std::ops::Range<u64>, relist: bool) -> Tally {
     for seed in seeds {
         let text = gen_nft::generate(seed);
         let files = vec![File { path: format!("nft-{seed}/ruleset.nft"), text, loader: Loader::Nft }];
-        tally.add(check::run_node(&format!("nft seed {seed}"), &files, seed, relist));
+        tally.add(check::run_node(&format!("nft seed {seed}"), &files, seed, relist, &[]));
     }
     tally
 }
@@ -67,4 +67,67 @@ pub fn cloud_cases(seeds: std::ops::Range<u64>) -> Tally {
         tally.add(check::run_cloud(&format!("cloud seed {seed}"), &case, seed));
     }
     tally
+}
+
+/// Every host-firewall fixture of `dir` (`crates/hostfw/fixtures`) that
+/// the kernel can load: its files loaded as they are, probed on the
+/// fixture's own addresses and every boundary. Returns the tally and the
+/// fixtures not loaded, with why.
+pub fn fixtures(dir: &std::path::Path) -> (Tally, Vec<String>) {
+    let mut tally = Tally::default();
+    let mut skipped = Vec::new();
+    let mut dirs: Vec<_> =
+        std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    dirs.sort();
+    for d in dirs {
+        let name = d.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let Ok(exp) = std::fs::read_to_string(d.join("expect"))
+            .map_err(|e| e.to_string())
+            .and_then(|t| portcullis_hostfw::expect::parse(&t))
+        else {
+            tally.disagreements.push(format!("fixture {name}: unreadable expect file"));
+            continue;
+        };
+        if let Some(why) = exp.kernel_skip {
+            skipped.push(format!("{name}: {why}"));
+            continue;
+        }
+        if !exp.errors.is_empty() {
+            skipped.push(format!("{name}: invalid on purpose (the kernel refuses it too)"));
+            continue;
+        }
+        let mut files = Vec::new();
+        let mut loadable = true;
+        let mut paths: Vec<_> = std::fs::read_dir(&d).into_iter().flatten().flatten().map(|e| e.path()).collect();
+        paths.sort();
+        for p in paths {
+            if p.is_dir() || p.file_name().is_some_and(|n| n == "expect") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).unwrap_or_default();
+            let path = p.to_string_lossy().into_owned();
+            let loader = match portcullis_hostfw::read(&path, &text).map(|o| o.format) {
+                Some("iptables-save") => Loader::Iptables { v6: false, legacy: false },
+                Some("ip6tables-save") => Loader::Iptables { v6: true, legacy: false },
+                Some("ipset") => Loader::Ipset,
+                Some("nftables") => Loader::Nft,
+                Some("nftables JSON") => Loader::NftJson,
+                other => {
+                    skipped.push(format!(
+                        "{name}: {} ({other:?}) is not a ruleset the kernel loads as it is",
+                        p.display()
+                    ));
+                    loadable = false;
+                    break;
+                }
+            };
+            files.push(File { path, text, loader });
+        }
+        if !loadable {
+            continue;
+        }
+        let extra: Vec<std::net::IpAddr> = exp.probes.iter().map(|p| p.2).collect();
+        tally.add(check::run_node(&format!("fixture {name}"), &files, 7, true, &extra));
+    }
+    (tally, skipped)
 }

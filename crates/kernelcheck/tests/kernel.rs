@@ -62,3 +62,22 @@ fn cloud_set_algebra_agrees_with_the_kernel() {
     assert!(netns::leftovers().is_empty(), "namespaces left: {:?}", netns::leftovers());
     assert!(t.disagreements.is_empty(), "{} disagreements:\n{}", t.disagreements.len(), t.disagreements.join("\n"));
 }
+
+#[test]
+fn every_host_firewall_fixture_agrees_with_the_kernel() {
+    if !ready() {
+        return;
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../hostfw/fixtures");
+    let (t, skipped) = portcullis_kernelcheck::fixtures(&dir);
+    for s in &skipped {
+        eprintln!("not loaded: {s}");
+    }
+    eprintln!(
+        "fixtures: {} loaded, {} probes, {} bounded, {} relistings",
+        t.rulesets, t.probes, t.bounded, t.relistings
+    );
+    assert!(t.rulesets >= 20, "too few fixtures loaded: {}", t.rulesets);
+    assert!(netns::leftovers().is_empty(), "namespaces left: {:?}", netns::leftovers());
+    assert!(t.disagreements.is_empty(), "{} disagreements:\n{}", t.disagreements.len(), t.disagreements.join("\n"));
+}

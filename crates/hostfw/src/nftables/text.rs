@@ -683,24 +683,38 @@ impl Parser<'_> {
         parts
     }
 
-    fn atom(&mut self) -> Option<Atom> {
-        if self.eat_punct('$') {
-            let name = self.word()?;
-            if let Some(v) = self.defines.get(&name).cloned() {
-                // Splice the definition's tokens in and read from them.
-                let rest = self.toks.split_off(self.pos);
-                self.toks.extend(v);
-                self.toks.extend(rest);
-                return self.atom();
-            }
-            let s = self.here();
-            self.err(s, format!("`${name}` is not defined"));
-            return None;
+    /// Replaces `$name` at the current position by its definition.
+    fn expand_variable(&mut self) {
+        while self.peek() == Some(&Tok::Punct('$')) {
+            let at = self.here();
+            let name = match self.toks.get(self.pos + 1).map(|t| &t.tok) {
+                Some(Tok::Word(w)) => w.clone(),
+                _ => return,
+            };
+            let Some(value) = self.defines.get(&name).cloned() else {
+                self.err(at, format!("`${name}` is not defined"));
+                return;
+            };
+            // The definition's tokens, placed where the variable is used.
+            let value: Vec<Token> =
+                value.into_iter().map(|t| Token { line: at.line, column: at.column, ..t }).collect();
+            self.toks.splice(self.pos..self.pos + 2, value);
         }
+    }
+
+    fn atom(&mut self) -> Option<Atom> {
+        self.expand_variable();
         let w = match self.peek().cloned()? {
             Tok::Word(w) => w,
             Tok::Str(s) => {
                 self.pos += 1;
+                // `"09:00"-"17:00"`: a range of quoted values.
+                if self.peek_word() == Some("-") {
+                    if let Some(Tok::Str(e)) = self.toks.get(self.pos + 1).map(|t| t.tok.clone()) {
+                        self.pos += 2;
+                        return Some(Atom::Range(s, e));
+                    }
+                }
                 return Some(Atom::One(s));
             }
             _ => return None,
@@ -938,6 +952,7 @@ impl Parser<'_> {
         if op != Op::Implicit {
             self.pos += 1;
         }
+        self.expand_variable();
         let right = if self.eat_punct('@') {
             Rhs::SetRef(self.word().unwrap_or_default())
         } else if self.eat_punct('{') {
