@@ -30,7 +30,7 @@ fn main() {
         }
     }
     let opts = portcullis_hostfw::Options { interface: interface.clone() };
-    for nf in portcullis_hostfw::assemble::nodes(items, &opts) {
+    for nf in portcullis_hostfw::assemble::nodes(items, &opts).0 {
         println!("node {} ({} chains, {} hooks)", nf.node.name, nf.program.chains.len(), nf.program.hooks.len());
         for n in &nf.notes {
             println!("  note: {n}");

@@ -117,15 +117,27 @@ fn ipset_cond(u: &IpsetUse, sets: &[&IpSet], span: &Span, depth: usize) -> Resul
     Ok(Cond::Any(alts))
 }
 
-/// Builds each node's firewall from every file's items.
-pub fn nodes(items: Vec<Items>, opts: &Options) -> Vec<NodeFirewall> {
+/// Builds each node's firewall from every file's items; errors found only
+/// with all of a node's files together come back beside them.
+pub fn nodes(items: Vec<Items>, opts: &Options) -> (Vec<NodeFirewall>, Vec<crate::HostfwError>) {
     let mut rulesets: BTreeMap<Node, Vec<Ruleset>> = BTreeMap::new();
     let mut sets: Vec<IpSet> = Vec::new();
+    let mut firewalld: BTreeMap<String, crate::firewalld::Items> = BTreeMap::new();
+    let mut errors = Vec::new();
     for i in items {
         for rs in i.rulesets {
             rulesets.entry(rs.node.clone()).or_default().push(rs);
         }
         sets.extend(i.ipsets);
+        for f in i.firewalld {
+            let Some(node) = &f.node else { continue };
+            firewalld.entry(node.key.clone()).or_default().extend(f);
+        }
+    }
+    for (_, f) in firewalld {
+        if let Some(rs) = crate::firewalld::build(f, &mut errors) {
+            rulesets.entry(rs.node.clone()).or_default().push(rs);
+        }
     }
     // Group by directory: the node's name is the one of its first file.
     let mut by_key: BTreeMap<String, (Node, Vec<Ruleset>)> = BTreeMap::new();
@@ -139,7 +151,7 @@ pub fn nodes(items: Vec<Items>, opts: &Options) -> Vec<NodeFirewall> {
         let node_sets: Vec<&IpSet> = sets.iter().filter(|s| s.node.key == key).collect();
         out.push(build(node, list, &node_sets, opts));
     }
-    out
+    (out, errors)
 }
 
 fn build(node: Node, list: Vec<Ruleset>, sets: &[&IpSet], opts: &Options) -> NodeFirewall {
@@ -254,9 +266,15 @@ fn offset_rule(r: &mut Rule, entry_base: usize, chain_base: usize) {
 }
 
 /// Adds every node as a target of its own, guarded by its firewall.
-pub fn assemble(items: Vec<Items>, opts: &Options, estate: &mut Estate) -> Vec<(Node, usize)> {
+/// Returns each node with its layer, and the errors only assembly finds.
+pub fn assemble(
+    items: Vec<Items>,
+    opts: &Options,
+    estate: &mut Estate,
+) -> (Vec<(Node, usize)>, Vec<crate::HostfwError>) {
     let mut out = Vec::new();
-    for nf in nodes(items, opts) {
+    let (nodes, errors) = nodes(items, opts);
+    for nf in nodes {
         let span = nf.layer.span.clone();
         let lid = estate.add_program_layer(nf.layer, nf.program);
         estate.targets.push(Target {
@@ -268,5 +286,5 @@ pub fn assemble(items: Vec<Items>, opts: &Options, estate: &mut Estate) -> Vec<(
         });
         out.push((nf.node, lid));
     }
-    out
+    (out, errors)
 }

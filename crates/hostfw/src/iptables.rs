@@ -958,14 +958,14 @@ pub fn read(path: &str, text: &str) -> (Ruleset, Vec<HostfwError>) {
         pending.push(Pending { chain, rule, target: parsed.target, column: target_col, position });
     }
     if table.is_some() {
-        reader.line = words::lines(text).count() as u32;
+        // Never committed, never loaded: its rules are not the node's.
         let span = Span::new(file.clone(), table_line, 1);
         reader.errors.push(HostfwError::at(
             &span,
             ErrorKind::Syntax,
-            "this table has no COMMIT: iptables-restore would not load it",
+            "this table has no COMMIT: iptables-restore would not load it, so its rules are not read",
         ));
-        finish_table(&mut rs, &mut reader, &chains, &mut pending);
+        rs.hooks.truncate(table_hooks);
     }
     if rewrites > 0 {
         rs.notes.push(format!(

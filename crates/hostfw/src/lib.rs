@@ -10,6 +10,7 @@
 pub mod assemble;
 pub mod error;
 pub mod expect;
+pub mod firewalld;
 pub mod ipset;
 pub mod iptables;
 pub mod nftables;
@@ -28,6 +29,8 @@ use ruleset::Ruleset;
 pub struct Items {
     pub rulesets: Vec<Ruleset>,
     pub ipsets: Vec<ipset::IpSet>,
+    /// firewalld's files, put together per node at assembly.
+    pub firewalld: Vec<firewalld::Items>,
 }
 
 /// One file's reading.
@@ -50,6 +53,23 @@ pub fn read(path: &str, text: &str) -> Option<Outcome> {
         let (rs, mut errors) = nftables::read_text(path, text);
         errors.extend(rs.loop_errors());
         return Some(Outcome { format: "nftables", items: Items { rulesets: vec![rs], ..Default::default() }, errors });
+    }
+    if let Some(kind) = firewalld::xml::detect(text) {
+        let (f, errors) = firewalld::xml::read(path, text);
+        return Some(Outcome { format: kind, items: Items { firewalld: vec![f], ..Default::default() }, errors });
+    }
+    if firewalld::text::detect(text) {
+        let (f, errors) = firewalld::text::read(path, text);
+        let format = "firewall-cmd --list-all-zones";
+        return Some(Outcome { format, items: Items { firewalld: vec![f], ..Default::default() }, errors });
+    }
+    if firewalld::detect_conf(text) {
+        let f = firewalld::read_conf(path, text);
+        return Some(Outcome {
+            format: "firewalld.conf",
+            items: Items { firewalld: vec![f], ..Default::default() },
+            errors: vec![],
+        });
     }
     if ipset::detect(text) {
         let (ipsets, errors) = ipset::read(path, text);

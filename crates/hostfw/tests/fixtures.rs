@@ -30,6 +30,9 @@ fn check(dir: &Path) -> Result<(), String> {
         errors.extend(o.errors);
         items.push(o.items);
     }
+    let opts = portcullis_hostfw::Options { interface: exp.interface.clone() };
+    let (nodes, assembly_errors) = portcullis_hostfw::assemble::nodes(items, &opts);
+    errors.extend(assembly_errors);
     let mut got: Vec<(u32, u32, String)> = errors.iter().map(|e| (e.line, e.column, e.message.clone())).collect();
     got.sort();
     let mut want = exp.errors.clone();
@@ -39,8 +42,6 @@ fn check(dir: &Path) -> Result<(), String> {
     {
         return Err(format!("{name}: errors\n  got  {got:?}\n  want {want:?}"));
     }
-    let opts = portcullis_hostfw::Options { interface: exp.interface.clone() };
-    let nodes = portcullis_hostfw::assemble::nodes(items, &opts);
     let [node] = nodes.as_slice() else { return Err(format!("{name}: {} nodes", nodes.len())) };
     for (want, port, addr) in &exp.probes {
         let f = combined_fate(&node.program, Protocol::TCP, *port);

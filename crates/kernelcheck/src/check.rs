@@ -68,7 +68,10 @@ pub fn program_of(files: &[(String, String)], interface: Option<&str>) -> Result
         items.push(o.items);
     }
     let opts = portcullis_hostfw::Options { interface: interface.map(str::to_string) };
-    let mut nodes = portcullis_hostfw::assemble::nodes(items, &opts);
+    let (mut nodes, errors) = portcullis_hostfw::assemble::nodes(items, &opts);
+    if let Some(e) = errors.first() {
+        return Err(e.to_string());
+    }
     if nodes.len() != 1 {
         return Err(format!("{} nodes read, expected one", nodes.len()));
     }
