@@ -511,11 +511,36 @@ pub fn port_boundaries(program: &Program) -> Vec<u32> {
     b
 }
 
+/// The chains a packet can reach from the hooks.
+fn reachable(program: &Program) -> Vec<bool> {
+    let mut seen = vec![false; program.chains.len()];
+    let mut todo: Vec<usize> = program.hooks.iter().map(|h| h.chain).collect();
+    while let Some(c) = todo.pop() {
+        if c >= seen.len() || seen[c] {
+            continue;
+        }
+        seen[c] = true;
+        for r in &program.chains[c].rules {
+            let mut push = |v: Verdict| {
+                if let Verdict::Jump(x) | Verdict::Goto(x) = v {
+                    todo.push(x);
+                }
+            };
+            match &r.then {
+                Then::Verdict(v) => push(*v),
+                Then::Map(arms) => arms.iter().for_each(|a| push(a.verdict)),
+            }
+        }
+    }
+    seen
+}
+
 /// The conditions of `program` the input cannot decide, each with the
-/// entry of its rule.
+/// entry of its rule (only in chains a packet can reach).
 pub fn unknowns(program: &Program) -> Vec<(usize, Unknown)> {
     let mut out = Vec::new();
-    for r in program.rules() {
+    let live = reachable(program);
+    for r in program.chains.iter().zip(&live).filter(|(_, l)| **l).flat_map(|(c, _)| c.rules.iter()) {
         r.walk_conds(&mut |c| {
             if let Cond::Unknown(u) = c {
                 out.push((r.entry, u.clone()));

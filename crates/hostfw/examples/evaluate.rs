@@ -35,6 +35,11 @@ fn main() {
         for n in &nf.notes {
             println!("  note: {n}");
         }
+        if std::env::var_os("PORTCULLIS_SHOW_UNKNOWNS").is_some() {
+            for (e, u) in portcullis_engine::program::unknowns(&nf.program) {
+                println!("  unknown: {} ({})", u, nf.layer.entries[e].label);
+            }
+        }
         let iface = interface.clone().unwrap_or_else(|| "eth0".into());
         let f = fate(
             &nf.program,

@@ -87,6 +87,30 @@ pub struct RichRule {
     pub text: String,
 }
 
+impl RichRule {
+    /// firewalld's own checks (`Rich_Rule.check`, `src/firewall/core/rich.py`):
+    /// a rule that fails one is refused and left out of the zone.
+    pub fn check(&self) -> Result<(), String> {
+        let has_addr = matches!(self.source, Some((Source::Address(_), _))) || self.destination.is_some();
+        if self.family.is_none() && has_addr {
+            return Err("a rich rule with a source or destination address needs family=\"ipv4\" or \"ipv6\": firewalld refuses it".into());
+        }
+        if self.family.is_none() && matches!(&self.element, Element::Other(e) if e == "forward-port") {
+            return Err("forward-port needs a family: firewalld refuses the rule".into());
+        }
+        if !(-32768..=32767).contains(&self.priority) {
+            return Err("a rich rule's priority is between -32768 and 32767: firewalld refuses it".into());
+        }
+        if self.element == Element::None && self.action == RichAction::NoVerdict && self.priority == 0 {
+            return Err("a rich rule with no element needs an action: firewalld refuses it".into());
+        }
+        if self.element == Element::None && self.source.is_none() && self.destination.is_none() && self.priority == 0 {
+            return Err("a rich rule with no element, source or destination: firewalld refuses it".into());
+        }
+        Ok(())
+    }
+}
+
 /// One zone, from a zone file or `--list-all-zones`.
 #[derive(Clone, Debug, Default)]
 pub struct Zone {
@@ -407,6 +431,10 @@ impl Builder<'_> {
     }
 
     fn push_rich(&mut self, chain: usize, r: &RichRule) {
+        if let Err(e) = r.check() {
+            self.errors.push(HostfwError::at(&r.span, ErrorKind::Invalid, e));
+            return;
+        }
         let verdict = match r.action {
             RichAction::Accept => Verdict::Accept,
             RichAction::Reject => Verdict::Reject,

@@ -45,6 +45,9 @@ enum Kind {
     Mark,
     NfProto,
     PktType,
+    /// Conntrack status bits: a new connection's first packet has none but
+    /// those NAT gives it, and NAT is not evaluated (a note says so).
+    CtStatus,
     /// Anything else: not evaluated.
     Other,
 }
@@ -90,6 +93,7 @@ fn kind_of(e: &Expr) -> (Kind, Vec<Cond>) {
         },
         Expr::Ct(k) => match k.as_str() {
             "state" => (Kind::CtState, vec![]),
+            "status" => (Kind::CtStatus, vec![]),
             "mark" => (Kind::Mark, vec![]),
             _ => (Kind::Other, vec![]),
         },
@@ -249,6 +253,7 @@ impl Compiler<'_> {
                 Atom::One(s) => Cond::Const(s == "host" || s == "unicast"),
                 _ => Cond::Const(false),
             },
+            Kind::CtStatus => Cond::Const(false),
             Kind::Other => Self::unknown(span, text::atom_text(atom), "this match is not evaluated"),
         }
     }

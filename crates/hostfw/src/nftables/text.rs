@@ -719,9 +719,12 @@ impl Parser<'_> {
             }
             _ => return None,
         };
+        // Values that are also keywords elsewhere: protocol names, meta
+        // keys, conntrack statuses (`ct status dnat`).
         if is_start(&w)
             && !matches!(
                 w.as_str(),
+                "dnat" | "snat" |
                 "tcp"
                     | "udp"
                     | "ip"
