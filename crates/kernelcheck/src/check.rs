@@ -471,3 +471,125 @@ fn set_boundaries(s: &AddrSet) -> Vec<IpAddr> {
     }
     out
 }
+
+/// Copies `from` into `to`, directories included.
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for e in std::fs::read_dir(from)? {
+        let e = e?;
+        let target = to.join(e.file_name());
+        if e.file_type()?.is_dir() {
+            copy_tree(&e.path(), &target)?;
+        } else {
+            std::fs::copy(e.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
+/// A firewalld fixture: the installed firewalld's configuration with the
+/// fixture's files over it, run by the real firewalld in the lab's node;
+/// portcullis' reading of the fixture's files and of the ruleset firewalld
+/// wrote are both held against the kernel.
+pub fn run_firewalld_fixture(
+    name: &str,
+    dir: &std::path::Path,
+    exp: &portcullis_hostfw::expect::Expect,
+) -> Result<Tally, String> {
+    let installed = std::path::Path::new("/etc/firewalld");
+    if !installed.join("firewalld.conf").is_file()
+        || std::process::Command::new("firewalld").arg("--help").output().is_err()
+    {
+        return Err("firewalld is not installed".into());
+    }
+    let tmp = std::env::temp_dir().join(format!("pcx-firewalld-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    copy_tree(installed, &tmp).map_err(|e| e.to_string())?;
+    copy_tree(&dir.join("etc/firewalld"), &tmp).map_err(|e| e.to_string())?;
+    // Keep the rules when firewalld stops; take the fixture's default zone.
+    let conf_path = tmp.join("firewalld.conf");
+    let conf = std::fs::read_to_string(&conf_path).map_err(|e| e.to_string())?;
+    let mut lines: Vec<String> =
+        conf.lines().filter(|l| !l.starts_with("CleanupOnExit=")).map(str::to_string).collect();
+    lines.push("CleanupOnExit=no".into());
+    std::fs::write(&conf_path, lines.join("\n") + "\n").map_err(|e| e.to_string())?;
+    let lab = Lab::new(&PORTS)?;
+    let listing = lab.run_firewalld(&tmp);
+    let _ = std::fs::remove_dir_all(&tmp);
+    let listing = listing?;
+    let mut tally = Tally { rulesets: 1, ..Default::default() };
+    // portcullis on the fixture's own files.
+    let mut given = Vec::new();
+    for f in walk_files(dir) {
+        if f.file_name().is_some_and(|n| n == "expect") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).map_err(|e| e.to_string())?;
+        given.push((f.to_string_lossy().into_owned(), text));
+    }
+    let mut readings = Vec::new();
+    match program_of_tolerant(&given, Some(NODE_IFACE)) {
+        Ok(p) => readings.push(("the zone files".to_string(), p)),
+        Err(e) => tally.disagreements.push(format!("fixture {name}: portcullis could not read the zone files: {e}")),
+    }
+    match program_of(&[("node/firewalld.nft".to_string(), listing.clone())], Some(NODE_IFACE)) {
+        Ok(p) => {
+            tally.relistings += 1;
+            readings.push(("the ruleset firewalld wrote".to_string(), p));
+        }
+        Err(e) => {
+            tally.disagreements.push(format!("fixture {name}: portcullis could not read firewalld's ruleset: {e}"))
+        }
+    }
+    let mut rng = Rng::new(11);
+    let programs: Vec<&Program> = readings.iter().map(|(_, p)| p).collect();
+    let extra: Vec<IpAddr> = exp.probes.iter().map(|p| p.2).collect();
+    let srcs = sources(&programs, &mut rng, &extra);
+    let Some(first) = programs.first() else { return Ok(tally) };
+    let probes = probes(first, &srcs);
+    let answers = lab.probe(&probes, 64)?;
+    tally.probes += probes.len();
+    for (what, p) in &readings {
+        let expect = expectations(p, &probes);
+        for (k, e) in probes.iter().zip(&expect) {
+            let got = answers[k];
+            if !agrees(*e, got) {
+                tally.disagreements.push(format!(
+                    "fixture {name}: {what}: {} port {} from port {}: portcullis {e:?}, kernel {got:?}",
+                    k.0, k.2, k.1
+                ));
+            }
+        }
+    }
+    Ok(tally)
+}
+
+fn walk_files(d: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(d).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk_files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// [`program_of`], but errors the fixture expects (a rule firewalld
+/// refuses) do not stop it.
+fn program_of_tolerant(files: &[(String, String)], interface: Option<&str>) -> Result<Program, String> {
+    let mut items = Vec::new();
+    for (path, text) in files {
+        let o = portcullis_hostfw::read(path, text).ok_or_else(|| format!("{path}: not recognised"))?;
+        items.push(o.items);
+    }
+    let opts = portcullis_hostfw::Options { interface: interface.map(str::to_string) };
+    let (mut nodes, _) = portcullis_hostfw::assemble::nodes(items, &opts);
+    if nodes.len() != 1 {
+        return Err(format!("{} nodes read, expected one", nodes.len()));
+    }
+    Ok(nodes.remove(0).program)
+}

@@ -296,3 +296,32 @@ fn pin_to_one_cpu() {
         libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
     }
 }
+
+impl Lab {
+    /// Runs firewalld in the node with `conf` as its `/etc/firewalld` (a
+    /// private D-Bus and mount namespace; `CleanupOnExit=no` keeps the
+    /// rules after it stops) and returns `nft list ruleset` as firewalld
+    /// left it. The daemons are ended by their process ids.
+    pub fn run_firewalld(&self, conf: &std::path::Path) -> Result<String, String> {
+        let script = format!(
+            "set -e\n\
+             mkdir -p /run/dbus\n\
+             mount -t tmpfs none /run/dbus\n\
+             mount --bind '{conf}' /etc/firewalld\n\
+             dbus-daemon --system --nofork --nopidfile & dbus=$!\n\
+             for i in $(seq 1 50); do [ -S /run/dbus/system_bus_socket ] && break; sleep 0.1; done\n\
+             firewalld --nofork --nopid & fw=$!\n\
+             ok=0\n\
+             for i in $(seq 1 200); do\n\
+               if firewall-cmd --state >/dev/null 2>&1; then ok=1; break; fi\n\
+               sleep 0.1\n\
+             done\n\
+             kill $fw; wait $fw || true\n\
+             kill $dbus; wait $dbus || true\n\
+             [ $ok = 1 ] || {{ echo 'firewalld did not start' >&2; exit 1; }}\n\
+             nft list ruleset\n",
+            conf = conf.display()
+        );
+        run(self.node.exec("unshare").args(["-m", "sh", "-c", &script]))
+    }
+}

@@ -92,8 +92,15 @@ pub fn fixtures(dir: &std::path::Path) -> (Tally, Vec<String>) {
             skipped.push(format!("{name}: {why}"));
             continue;
         }
-        if !exp.errors.is_empty() {
+        if !exp.errors.is_empty() && !has_firewalld(&d) {
             skipped.push(format!("{name}: invalid on purpose (the kernel refuses it too)"));
+            continue;
+        }
+        if has_firewalld(&d) {
+            match check::run_firewalld_fixture(&name, &d, &exp) {
+                Ok(t) => tally.add(t),
+                Err(e) => skipped.push(format!("{name}: {e}")),
+            }
             continue;
         }
         let mut files = Vec::new();
@@ -130,4 +137,9 @@ pub fn fixtures(dir: &std::path::Path) -> (Tally, Vec<String>) {
         tally.add(check::run_node(&format!("fixture {name}"), &files, 7, true, &extra));
     }
     (tally, skipped)
+}
+
+/// Whether a fixture holds firewalld configuration (an `etc/firewalld`).
+fn has_firewalld(d: &std::path::Path) -> bool {
+    d.join("etc/firewalld").is_dir()
 }

@@ -724,8 +724,9 @@ impl Parser<'_> {
         if is_start(&w)
             && !matches!(
                 w.as_str(),
-                "dnat" | "snat" |
-                "tcp"
+                "dnat"
+                    | "snat"
+                    | "tcp"
                     | "udp"
                     | "ip"
                     | "ip6"
