@@ -123,6 +123,7 @@ pub fn nodes(items: Vec<Items>, opts: &Options) -> (Vec<NodeFirewall>, Vec<crate
     let mut rulesets: BTreeMap<Node, Vec<Ruleset>> = BTreeMap::new();
     let mut sets: Vec<IpSet> = Vec::new();
     let mut firewalld: BTreeMap<String, crate::firewalld::Items> = BTreeMap::new();
+    let mut ufw: BTreeMap<String, crate::ufw::Items> = BTreeMap::new();
     let mut errors = Vec::new();
     for i in items {
         for rs in i.rulesets {
@@ -132,6 +133,16 @@ pub fn nodes(items: Vec<Items>, opts: &Options) -> (Vec<NodeFirewall>, Vec<crate
         for f in i.firewalld {
             let Some(node) = &f.node else { continue };
             firewalld.entry(node.key.clone()).or_default().extend(f);
+        }
+        for u in i.ufw {
+            let Some(node) = &u.node else { continue };
+            ufw.entry(node.key.clone()).or_default().extend(u);
+        }
+    }
+    for (_, u) in ufw {
+        for rs in crate::ufw::build(u, &mut errors) {
+            errors.extend(rs.loop_errors());
+            rulesets.entry(rs.node.clone()).or_default().push(rs);
         }
     }
     for (_, f) in firewalld {

@@ -209,9 +209,13 @@ impl Reader<'_> {
             Family::V6 => values::block("::1/128", None),
         }
         .unwrap_or_default();
+        // Nor to a multicast group: this host's address is unicast.
+        let multicast = values::block("224.0.0.0/4", None)
+            .unwrap_or_default()
+            .union(&values::block("ff00::/8", None).unwrap_or_default());
         let holds = if set == fam {
             Some(true)
-        } else if loopback.contains_set(&set) {
+        } else if loopback.contains_set(&set) || multicast.contains_set(&set) {
             Some(false)
         } else {
             None

@@ -16,6 +16,7 @@ pub mod iptables;
 pub mod nftables;
 pub mod node;
 pub mod ruleset;
+pub mod ufw;
 pub mod values;
 pub mod words;
 
@@ -31,6 +32,8 @@ pub struct Items {
     pub ipsets: Vec<ipset::IpSet>,
     /// firewalld's files, put together per node at assembly.
     pub firewalld: Vec<firewalld::Items>,
+    /// ufw's files, put together per node at assembly.
+    pub ufw: Vec<ufw::Items>,
 }
 
 /// One file's reading.
@@ -44,6 +47,23 @@ pub struct Outcome {
 
 /// Reads `text` when it is a host firewall input; `None` when it is not.
 pub fn read(path: &str, text: &str) -> Option<Outcome> {
+    // ufw's rule files are iptables-restore text too: ufw first.
+    if ufw::detect_rules(text) {
+        let u = ufw::read_rules(path, text);
+        return Some(Outcome {
+            format: "ufw rules",
+            items: Items { ufw: vec![u], ..Default::default() },
+            errors: vec![],
+        });
+    }
+    if ufw::detect_status(text) {
+        let (u, errors) = ufw::read_status(path, text);
+        return Some(Outcome { format: "ufw status", items: Items { ufw: vec![u], ..Default::default() }, errors });
+    }
+    if ufw::detect_settings(text) {
+        let (u, errors) = ufw::read_settings(path, text);
+        return Some(Outcome { format: "ufw settings", items: Items { ufw: vec![u], ..Default::default() }, errors });
+    }
     if iptables::detect(text) {
         let (rs, mut errors) = iptables::read(path, text);
         errors.extend(rs.loop_errors());

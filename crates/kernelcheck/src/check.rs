@@ -541,15 +541,27 @@ pub fn run_firewalld_fixture(
             tally.disagreements.push(format!("fixture {name}: portcullis could not read firewalld's ruleset: {e}"))
         }
     }
+    compare_readings(name, &lab, &readings, exp, &mut tally)?;
+    Ok(tally)
+}
+
+/// Probes the lab and holds each reading against the kernel's answers.
+fn compare_readings(
+    name: &str,
+    lab: &Lab,
+    readings: &[(String, Program)],
+    exp: &portcullis_hostfw::expect::Expect,
+    tally: &mut Tally,
+) -> Result<(), String> {
     let mut rng = Rng::new(11);
     let programs: Vec<&Program> = readings.iter().map(|(_, p)| p).collect();
     let extra: Vec<IpAddr> = exp.probes.iter().map(|p| p.2).collect();
     let srcs = sources(&programs, &mut rng, &extra);
-    let Some(first) = programs.first() else { return Ok(tally) };
+    let Some(first) = programs.first() else { return Ok(()) };
     let probes = probes(first, &srcs);
     let answers = lab.probe(&probes, 64)?;
     tally.probes += probes.len();
-    for (what, p) in &readings {
+    for (what, p) in readings {
         let expect = expectations(p, &probes);
         for (k, e) in probes.iter().zip(&expect) {
             let got = answers[k];
@@ -561,6 +573,58 @@ pub fn run_firewalld_fixture(
             }
         }
     }
+    Ok(())
+}
+
+/// A ufw fixture: ufw's shipped files with the fixture's over them,
+/// enabled by the real ufw in the lab's node; portcullis' reading of the
+/// fixture's files and of what iptables-save lists are held against the
+/// kernel.
+pub fn run_ufw_fixture(
+    name: &str,
+    dir: &std::path::Path,
+    exp: &portcullis_hostfw::expect::Expect,
+) -> Result<Tally, String> {
+    if std::process::Command::new("ufw").arg("version").output().is_err()
+        || !std::path::Path::new("/etc/ufw/before.rules").is_file()
+    {
+        return Err("ufw is not installed".into());
+    }
+    let tmp = std::env::temp_dir().join(format!("pcx-ufw-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    copy_tree(std::path::Path::new("/etc/ufw"), &tmp.join("ufw")).map_err(|e| e.to_string())?;
+    copy_tree(&dir.join("etc/ufw"), &tmp.join("ufw")).map_err(|e| e.to_string())?;
+    let default = tmp.join("default-ufw");
+    let from =
+        if dir.join("etc/default/ufw").is_file() { dir.join("etc/default/ufw") } else { "/etc/default/ufw".into() };
+    std::fs::copy(from, &default).map_err(|e| e.to_string())?;
+    let lab = Lab::new(&PORTS)?;
+    let loaded = lab.run_ufw(&tmp.join("ufw"), &default);
+    let _ = std::fs::remove_dir_all(&tmp);
+    loaded?;
+    let mut tally = Tally { rulesets: 1, ..Default::default() };
+    let given: Vec<(String, String)> = walk_files(dir)
+        .into_iter()
+        .filter(|f| f.file_name().is_some_and(|n| n != "expect"))
+        .filter_map(|f| std::fs::read_to_string(&f).ok().map(|t| (f.to_string_lossy().into_owned(), t)))
+        .collect();
+    let mut readings = Vec::new();
+    match program_of(&given, Some(NODE_IFACE)) {
+        Ok(p) => readings.push(("the ufw files".to_string(), p)),
+        Err(e) => tally.disagreements.push(format!("fixture {name}: portcullis could not read the ufw files: {e}")),
+    }
+    let listing = vec![
+        ("node/iptables.rules".to_string(), lab.list("iptables-save", &[])?),
+        ("node/ip6tables.rules".to_string(), lab.list("ip6tables-save", &[])?),
+    ];
+    match program_of(&listing, Some(NODE_IFACE)) {
+        Ok(p) => {
+            tally.relistings += 1;
+            readings.push(("what iptables-save lists".to_string(), p));
+        }
+        Err(e) => tally.disagreements.push(format!("fixture {name}: portcullis could not read the listing: {e}")),
+    }
+    compare_readings(name, &lab, &readings, exp, &mut tally)?;
     Ok(tally)
 }
 

@@ -325,3 +325,17 @@ impl Lab {
         run(self.node.exec("unshare").args(["-m", "sh", "-c", &script]))
     }
 }
+
+impl Lab {
+    /// Enables the real ufw in the node with `ufw_dir` as `/etc/ufw` and
+    /// `default` as `/etc/default/ufw` (a private mount namespace), which
+    /// loads its rules into the node's kernel the way `ufw-init` does.
+    pub fn run_ufw(&self, ufw_dir: &std::path::Path, default: &std::path::Path) -> Result<(), String> {
+        let script = format!(
+            "set -e\nmount --bind '{}' /etc/ufw\nmount --bind '{}' /etc/default/ufw\nufw --force enable >/dev/null\n",
+            ufw_dir.display(),
+            default.display()
+        );
+        run(self.node.exec("unshare").args(["-m", "sh", "-c", &script])).map(|_| ())
+    }
+}

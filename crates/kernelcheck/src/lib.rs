@@ -96,6 +96,13 @@ pub fn fixtures(dir: &std::path::Path) -> (Tally, Vec<String>) {
             skipped.push(format!("{name}: invalid on purpose (the kernel refuses it too)"));
             continue;
         }
+        if d.join("etc/ufw").is_dir() {
+            match check::run_ufw_fixture(&name, &d, &exp) {
+                Ok(t) => tally.add(t),
+                Err(e) => skipped.push(format!("{name}: {e}")),
+            }
+            continue;
+        }
         if has_firewalld(&d) {
             match check::run_firewalld_fixture(&name, &d, &exp) {
                 Ok(t) => tally.add(t),
