@@ -276,6 +276,21 @@ fn offset_rule(r: &mut Rule, entry_base: usize, chain_base: usize) {
     }
 }
 
+/// Gives each cloud target that is the same machine as a node the node's
+/// firewall as the last step of its path (after the cloud layers): a
+/// target whose id is the node's name (an instance id, a VM or instance
+/// name). Returns how many targets gained a layer.
+pub fn attach_to_cloud_targets(estate: &mut Estate, nodes: &[(Node, usize)]) -> usize {
+    let mut n = 0;
+    for t in estate.targets.iter_mut().filter(|t| t.kind_name != "node") {
+        let Some((node, lid)) = nodes.iter().find(|(node, _)| node.name == t.id) else { continue };
+        t.path.push(Step { layers: vec![*lid] });
+        t.notes.push(format!("the host firewall of node {} ({}) is the last layer of its path", node.name, node.key));
+        n += 1;
+    }
+    n
+}
+
 /// Adds every node as a target of its own, guarded by its firewall.
 /// Returns each node with its layer, and the errors only assembly finds.
 pub fn assemble(

@@ -87,3 +87,61 @@ fn every_fixture_reads_as_expected() {
     let failures: Vec<String> = dirs.iter().filter_map(|d| check(d).err()).collect();
     assert!(failures.is_empty(), "{} of {} fixtures failed:\n{}", failures.len(), dirs.len(), failures.join("\n"));
 }
+
+/// A cloud instance and the node of the same name: the instance's path
+/// gains the host firewall after its cloud layers, and the intersection
+/// is what both admit.
+#[test]
+fn a_cloud_target_gains_its_nodes_firewall() {
+    use portcullis_model::{
+        Action, Entry, Estate, Known, Layer, LayerKind, Origin, PortSet, ProtoMatch, Sources, Span, Step, Target,
+    };
+    let span = Span::new(std::sync::Arc::from("sg.json"), 7, 5);
+    let mut estate = Estate::default();
+    // A security group open to the world on 10257.
+    let sg = estate.add_layer(Layer {
+        id: "sg-1".into(),
+        kind_name: "security group".into(),
+        kind: LayerKind::AllowUnion,
+        span: span.clone(),
+        entries: vec![Entry {
+            resource: "sg-1".into(),
+            label: "allow tcp 10257 from 0.0.0.0/0".into(),
+            span: span.clone(),
+            origin: Origin::Explicit,
+            action: Action::Allow,
+            protocol: Known::Known(ProtoMatch::One(Protocol::TCP)),
+            ports: Known::Known(PortSet::point(10257)),
+            sources: Sources { addrs: AddrSet::all_v4(), ..Default::default() },
+            order: 0,
+        }],
+    });
+    estate.targets.push(Target {
+        id: "i-0abc".into(),
+        kind_name: "instance".into(),
+        span,
+        path: vec![Step { layers: vec![sg] }],
+        notes: vec![],
+    });
+    let rules = "*filter\n:INPUT DROP [0:0]\n-A INPUT -s 10.0.0.0/8 -p tcp --dport 10257 -j ACCEPT\nCOMMIT\n";
+    let o = portcullis_hostfw::read("nodes/i-0abc/iptables.rules", rules).expect("iptables");
+    let (nodes, errors) = portcullis_hostfw::assemble(
+        vec![o.items],
+        &portcullis_hostfw::Options { interface: Some("eth0".into()) },
+        &mut estate,
+    );
+    assert!(errors.is_empty());
+    assert_eq!(portcullis_hostfw::assemble::attach_to_cloud_targets(&mut estate, &nodes), 1);
+    let t = estate.targets.iter().position(|t| t.id == "i-0abc").unwrap();
+    assert_eq!(estate.targets[t].path.len(), 2);
+    let exp = portcullis_engine::evaluate(&estate, t, Protocol::TCP, 10257).unwrap();
+    let cidrs = exp.lower.addrs.intersect(&AddrSet::all_v4()).to_cidr_strings();
+    assert_eq!(cidrs, ["10.0.0.0/8"]);
+    // The host rule is the innermost line that admits.
+    let because: Vec<u32> = exp
+        .because(&exp.lower.addrs, false)
+        .iter()
+        .map(|r| portcullis_engine::entry(&estate, *r).unwrap().span.line)
+        .collect();
+    assert_eq!(because, [7, 3], "the group's line, then the node's accept");
+}

@@ -6,6 +6,15 @@
 //! required when `PORTCULLIS_REQUIRE_KERNEL` is set (`.ci/run` sets it).
 
 use portcullis_kernelcheck::netns;
+use std::sync::{Mutex, MutexGuard};
+
+/// One at a time: each test asserts that it left no namespace behind, so
+/// another test's live ones must not be there to count.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 fn ready() -> bool {
     netns::sweep_stale();
@@ -23,10 +32,11 @@ fn ready() -> bool {
 
 #[test]
 fn generated_iptables_rule_sets_agree_with_the_kernel() {
+    let _one = serial();
     if !ready() {
         return;
     }
-    let t = portcullis_kernelcheck::iptables_nodes(0..60, true);
+    let t = portcullis_kernelcheck::iptables_nodes(0..100, true);
     eprintln!(
         "iptables: {} rule sets, {} probes, {} bounded, {} relistings, {} unconfirmed",
         t.rulesets, t.probes, t.bounded, t.relistings, t.unconfirmed
@@ -37,10 +47,11 @@ fn generated_iptables_rule_sets_agree_with_the_kernel() {
 
 #[test]
 fn generated_nft_rulesets_agree_with_the_kernel() {
+    let _one = serial();
     if !ready() {
         return;
     }
-    let t = portcullis_kernelcheck::nft_nodes(0..60, true);
+    let t = portcullis_kernelcheck::nft_nodes(0..100, true);
     eprintln!(
         "nft: {} rule sets, {} probes, {} bounded, {} relistings, {} unconfirmed",
         t.rulesets, t.probes, t.bounded, t.relistings, t.unconfirmed
@@ -51,6 +62,7 @@ fn generated_nft_rulesets_agree_with_the_kernel() {
 
 #[test]
 fn cloud_set_algebra_agrees_with_the_kernel() {
+    let _one = serial();
     if !ready() {
         return;
     }
@@ -65,6 +77,7 @@ fn cloud_set_algebra_agrees_with_the_kernel() {
 
 #[test]
 fn every_host_firewall_fixture_agrees_with_the_kernel() {
+    let _one = serial();
     if !ready() {
         return;
     }
@@ -72,6 +85,10 @@ fn every_host_firewall_fixture_agrees_with_the_kernel() {
     let (t, skipped) = portcullis_kernelcheck::fixtures(&dir);
     for s in &skipped {
         eprintln!("not loaded: {s}");
+    }
+    if std::env::var_os("PORTCULLIS_REQUIRE_KERNEL").is_some() {
+        let missing: Vec<&String> = skipped.iter().filter(|s| s.contains("not installed")).collect();
+        assert!(missing.is_empty(), "PORTCULLIS_REQUIRE_KERNEL is set but: {missing:?}");
     }
     eprintln!(
         "fixtures: {} loaded, {} probes, {} bounded, {} relistings",
