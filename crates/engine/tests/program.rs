@@ -147,7 +147,10 @@ fn arb_program(with_unknowns: bool) -> impl Strategy<Value = (Program, usize)> {
                     (prop::collection::vec(arb_rule(c, n, with_unknowns), 0..5), end)
                 })
                 .collect();
-            let hooks = prop::collection::vec((0..n, prop_oneof![Just(0u8), Just(1), Just(2)]), 1..3);
+            let hooks = prop::collection::vec(
+                (0..n, prop_oneof![Just(0u8), Just(1), Just(2)], prop::bool::weighted(0.8)),
+                1..3,
+            );
             let facing = prop_oneof![
                 Just(None),
                 Just(Some("eth0".to_string())),
@@ -550,8 +553,11 @@ fn a_loop_ends_unknown() {
             end_entry: 5,
         },
     ];
-    let program =
-        Program { chains, hooks: vec![Hook { chain: 0, sees: AddrSet::all(), name: "input".into() }], facing: None };
+    let program = Program {
+        chains,
+        hooks: vec![Hook { chain: 0, sees: AddrSet::all(), name: "input".into(), tracked: true }],
+        facing: None,
+    };
     let f = combined_fate(&program, Protocol::TCP, 10257);
     assert!(f.accept.must.is_empty());
     assert_eq!(f.accept.may, AddrSet::all());

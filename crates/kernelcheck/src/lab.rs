@@ -203,7 +203,7 @@ impl Lab {
                 if n <= 0 {
                     break;
                 }
-                if pkttype == libc::PACKET_OUTGOING as u8 {
+                if pkttype == libc::PACKET_OUTGOING {
                     continue;
                 }
                 match packet::parse(&buf[..n as usize]) {
@@ -228,12 +228,12 @@ impl Lab {
 
     /// Loads an nft ruleset (text) into the node.
     pub fn load_nft(&self, text: &str) -> Result<(), String> {
-        crate::netns::run_with_input(&mut self.node.exec("nft").args(["-f", "-"]), text).map(|_| ())
+        crate::netns::run_with_input(self.node.exec("nft").args(["-f", "-"]), text).map(|_| ())
     }
 
     /// Loads an nft ruleset written as JSON.
     pub fn load_nft_json(&self, text: &str) -> Result<(), String> {
-        crate::netns::run_with_input(&mut self.node.exec("nft").args(["-j", "-f", "-"]), text).map(|_| ())
+        crate::netns::run_with_input(self.node.exec("nft").args(["-j", "-f", "-"]), text).map(|_| ())
     }
 
     /// Loads an iptables-save dump with `tool` (`iptables-restore`,
@@ -243,7 +243,7 @@ impl Lab {
     }
 
     pub fn load_ipset(&self, text: &str) -> Result<(), String> {
-        crate::netns::run_with_input(&mut self.node.exec("ipset").arg("restore"), text).map(|_| ())
+        crate::netns::run_with_input(self.node.exec("ipset").arg("restore"), text).map(|_| ())
     }
 
     /// Runs a listing command in the node (`nft list ruleset`, `iptables-save`).

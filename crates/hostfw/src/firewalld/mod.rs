@@ -225,26 +225,25 @@ fn service_conds(
     if depth > 8 {
         return vec![vec![unknown(span, format!("service {name}"), "includes nest too deep")]];
     }
-    let (ports, protocols, sports, includes, destination): (
-        Vec<(String, String)>,
-        Vec<String>,
-        Vec<(String, String)>,
-        Vec<String>,
-        bool,
-    ) = match defs.get(name) {
-        Some(d) => (d.ports.clone(), d.protocols.clone(), d.source_ports.clone(), d.includes.clone(), d.destination),
+    let own;
+    let def = match defs.get(name) {
+        Some(d) => d,
         None => match services::SERVICES.iter().find(|s| s.name == name) {
-            Some(s) => (
-                s.ports.iter().filter_map(|p| p.split_once('/')).map(|(a, b)| (a.to_string(), b.to_string())).collect(),
-                s.protocols.iter().map(|p| p.to_string()).collect(),
-                s.source_ports
-                    .iter()
-                    .filter_map(|p| p.split_once('/'))
-                    .map(|(a, b)| (a.to_string(), b.to_string()))
-                    .collect(),
-                s.includes.iter().map(|p| p.to_string()).collect(),
-                s.destination,
-            ),
+            Some(s) => {
+                let pairs = |v: &[&str]| -> Vec<(String, String)> {
+                    v.iter().filter_map(|p| p.split_once('/')).map(|(a, b)| (a.to_string(), b.to_string())).collect()
+                };
+                own = ServiceDef {
+                    name: name.to_string(),
+                    span: None,
+                    ports: pairs(s.ports),
+                    protocols: s.protocols.iter().map(|p| p.to_string()).collect(),
+                    source_ports: pairs(s.source_ports),
+                    includes: s.includes.iter().map(|p| p.to_string()).collect(),
+                    destination: s.destination,
+                };
+                &own
+            }
             None => {
                 return vec![vec![unknown(
                     span,
@@ -254,6 +253,8 @@ fn service_conds(
             }
         },
     };
+    let (ports, protocols, sports, includes, destination) =
+        (&def.ports, &def.protocols, &def.source_ports, &def.includes, def.destination);
     let mut alts = Vec::new();
     let dest = |mut c: Vec<Cond>| {
         if destination {
@@ -265,23 +266,23 @@ fn service_conds(
         }
         c
     };
-    for (proto, port) in &ports {
+    for (proto, port) in ports {
         alts.push(dest(port_conds(proto, port, span, errors)));
     }
-    for p in &protocols {
+    for p in protocols {
         match values::protocol(p) {
             Ok(Some(p)) => alts.push(dest(vec![Cond::Protocol(vec![p])])),
             _ => alts.push(vec![unknown(span, format!("protocol {p}"), "not a protocol")]),
         }
     }
-    for (proto, port) in &sports {
+    for (proto, port) in sports {
         let mut c = port_conds(proto, port, span, errors);
         if let Some(Cond::DestPort(ps)) = c.pop() {
             c.push(Cond::SourcePort(ps));
         }
         alts.push(dest(c));
     }
-    for i in &includes {
+    for i in includes {
         alts.extend(service_conds(i, defs, span, depth + 1, errors));
     }
     alts

@@ -660,8 +660,7 @@ impl Parser<'_> {
     /// One value, or concatenated values `a . b`.
     fn concat_value(&mut self) -> Vec<Atom> {
         let mut parts = Vec::new();
-        loop {
-            let Some(mut a) = self.atom() else { break };
+        while let Some(mut a) = self.atom() {
             // `syn | ack`: bits joined into one value.
             while self.peek_word() == Some("|") {
                 self.pos += 1;
@@ -996,8 +995,7 @@ impl Parser<'_> {
     fn bits(&mut self) -> Vec<String> {
         let mut out = Vec::new();
         let paren = self.eat_punct('(');
-        loop {
-            let Some(w) = self.peek_word().map(str::to_string) else { break };
+        while let Some(w) = self.peek_word().map(str::to_string) {
             if w == "|" {
                 self.pos += 1;
                 continue;
