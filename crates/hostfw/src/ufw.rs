@@ -329,14 +329,12 @@ const SHIPPED_BEFORE_V6: &[&str] = &[
     "-A ufw6-before-input -p udp -d ff02::f --dport 1900 -j ACCEPT",
 ];
 
-/// The chains `ufw-init` creates before loading the files.
+/// The chains INPUT jumps to, in order (`ufw-init-functions`).
+const INPUT_CHAINS: &[&str] =
+    &["before-logging-input", "before-input", "after-input", "after-logging-input", "reject-input", "track-input"];
+
+/// The other chains `ufw-init` creates before loading the files.
 const SKELETON_CHAINS: &[&str] = &[
-    "before-logging-input",
-    "before-input",
-    "after-input",
-    "after-logging-input",
-    "reject-input",
-    "track-input",
     "user-input",
     "user-logging-input",
     "user-limit",
@@ -396,7 +394,7 @@ pub fn build(items: Items, errors: &mut Vec<HostfwError>) -> Vec<Ruleset> {
             &mut origin,
         );
         let mut declared: Vec<String> = Vec::new();
-        for c in SKELETON_CHAINS {
+        for c in INPUT_CHAINS.iter().chain(SKELETON_CHAINS) {
             let name = format!("{prefix}-{c}");
             push(format!(":{name} - [0:0]"), Some((anchor.clone(), true)), &mut text, &mut origin);
             declared.push(name);
