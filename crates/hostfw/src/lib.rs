@@ -21,7 +21,10 @@ pub mod values;
 pub mod words;
 
 pub use assemble::{assemble, Options};
+
 pub use error::{ErrorKind, HostfwError};
+/// The positioned JSON reader `nft -j` output is read with.
+pub(crate) use portcullis_ingest::json;
 
 use ruleset::Ruleset;
 
@@ -68,6 +71,15 @@ pub fn read(path: &str, text: &str) -> Option<Outcome> {
         let (rs, mut errors) = iptables::read(path, text);
         errors.extend(rs.loop_errors());
         return Some(Outcome { format: rs.format, items: Items { rulesets: vec![rs], ..Default::default() }, errors });
+    }
+    if nftables::json::detect(text) {
+        let (rs, mut errors) = nftables::read_json(path, text);
+        errors.extend(rs.loop_errors());
+        return Some(Outcome {
+            format: "nftables JSON",
+            items: Items { rulesets: vec![rs], ..Default::default() },
+            errors,
+        });
     }
     if nftables::text::detect(text) {
         let (rs, mut errors) = nftables::read_text(path, text);

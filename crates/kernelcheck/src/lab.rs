@@ -231,9 +231,23 @@ impl Lab {
         crate::netns::run_with_input(self.node.exec("nft").args(["-f", "-"]), text).map(|_| ())
     }
 
-    /// Loads an nft ruleset written as JSON.
+    /// Loads an nft ruleset written as JSON. `nft -j -f` (1.0.6) creates
+    /// objects in the order given and refuses a map element that jumps to
+    /// a chain listed after it, which is how `nft -j list ruleset` orders
+    /// them: so tables, then chains, then sets and maps, then rules.
     pub fn load_nft_json(&self, text: &str) -> Result<(), String> {
-        crate::netns::run_with_input(self.node.exec("nft").args(["-j", "-f", "-"]), text).map(|_| ())
+        let mut doc: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("JSON: {e}"))?;
+        let rank = |o: &serde_json::Value| match o.as_object().and_then(|m| m.keys().next()).map(String::as_str) {
+            Some("metainfo") => 0,
+            Some("table") => 1,
+            Some("chain") => 2,
+            Some("set") | Some("map") => 3,
+            _ => 4,
+        };
+        if let Some(list) = doc.get_mut("nftables").and_then(|v| v.as_array_mut()) {
+            list.sort_by_key(rank);
+        }
+        crate::netns::run_with_input(self.node.exec("nft").args(["-j", "-f", "-"]), &doc.to_string()).map(|_| ())
     }
 
     /// Loads an iptables-save dump with `tool` (`iptables-restore`,

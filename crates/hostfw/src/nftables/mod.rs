@@ -857,3 +857,14 @@ pub fn read_text(path: &str, source: &str) -> (Ruleset, Vec<HostfwError>) {
     let rs = compile(path, "nftables", &tables, &mut errors);
     (rs, errors)
 }
+
+/// Reads `nft -j list ruleset` JSON.
+pub fn read_json(path: &str, source: &str) -> (Ruleset, Vec<HostfwError>) {
+    let (tables, mut errors) = json::parse(path, source);
+    let mut rs = compile(path, "nftables JSON", &tables, &mut errors);
+    if tables.is_empty() && !errors.is_empty() {
+        // Nothing could be read: the file says nothing about either family.
+        rs.covers = AddrSet::empty();
+    }
+    (rs, errors)
+}
