@@ -185,6 +185,22 @@ impl Reader<'_> {
         let mut set = PortSet::empty();
         let parts: Vec<&str> = if list { w.text.split(',').collect() } else { vec![w.text.as_str()] };
         for part in parts {
+            // multiport refuses a range whose ends are not increasing
+            // ("invalid portrange specified").
+            if list {
+                if let Some((a, b)) = part.split_once(':') {
+                    if let (Ok(a), Ok(b)) = (values::port(a), values::port(b)) {
+                        if a >= b {
+                            self.err(
+                                w.column,
+                                ErrorKind::Invalid,
+                                format!("multiport range `{part}` must run upwards: iptables refuses it"),
+                            );
+                            return None;
+                        }
+                    }
+                }
+            }
             match values::port_range(part, ':', true) {
                 Ok(p) => set.union_in_place(&p),
                 Err(e) => {

@@ -102,10 +102,7 @@ pub fn port_range(s: &str, sep: char, open_ends: bool) -> Result<PortSet, String
             let lo = if a.is_empty() && open_ends { 0 } else { port(a)? };
             let hi = if b.is_empty() && open_ends { 65535 } else { port(b)? };
             if lo > hi {
-                // iptables swaps the ends of a backwards range; nft refuses it.
-                if open_ends {
-                    return Ok(PortSet::range(hi, lo));
-                }
+                // iptables and nft both refuse it ("invalid portrange (min > max)").
                 return Err(format!("range `{s}` runs backwards"));
             }
             Ok(PortSet::range(lo, hi))
@@ -206,6 +203,7 @@ mod tests {
         assert_eq!(port_range(":1024", ':', true).unwrap(), PortSet::range(0, 1024));
         assert_eq!(port_range("1024:", ':', true).unwrap(), PortSet::range(1024, 65535));
         assert_eq!(port_range("ssh", ':', true).unwrap(), PortSet::point(22));
+        assert!(port_range("30:20", ':', true).is_err());
         assert!(port_range("20-10", '-', false).is_err());
         assert_eq!(protocol("ipv6-icmp").unwrap(), Some(Protocol(58)));
         assert_eq!(protocol("all").unwrap(), None);

@@ -60,7 +60,15 @@ fn matches(rng: &mut Rng, pool: &Pool, v6: bool, sets: &Sets, table: &str) -> St
                 let clause = match rng.below(9) {
                     0 => format!("-p tcp -m tcp --dport {}", ports(rng)),
                     1 => format!("-p tcp -m tcp ! --dport {}", ports(rng)),
-                    2 => format!("-p tcp -m multiport --dports {},{}", rng.range(10250, 10259), ports(rng)),
+                    2 => {
+                        // multiport ranges must run upwards strictly.
+                        let lo = rng.range(10250, 10257);
+                        format!(
+                            "-p tcp -m multiport --dports {},{lo}:{}",
+                            rng.range(10250, 10259),
+                            rng.range(lo + 1, 10262)
+                        )
+                    }
                     3 => format!("-p tcp -m tcp --sport {}:{}", rng.range(1, 30000), rng.range(30000, 65535)),
                     4 => "-p tcp -m tcp --syn".into(),
                     5 => "-p tcp -m tcp ! --tcp-flags SYN,ACK SYN".into(),

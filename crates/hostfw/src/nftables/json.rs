@@ -45,7 +45,7 @@ fn str_of<'n>(n: &'n Node, key: &str) -> Option<&'n str> {
 }
 
 /// A value as an atom list (a concatenation gives several parts).
-fn atoms(cx: &mut Cx, n: &Node) -> Option<Vec<Atom>> {
+fn atoms(n: &Node) -> Option<Vec<Atom>> {
     if let Some(s) = n.as_str() {
         return Some(vec![Atom::One(s.to_string())]);
     }
@@ -64,13 +64,13 @@ fn atoms(cx: &mut Cx, n: &Node) -> Option<Vec<Atom>> {
     if let Some(parts) = n.get("concat").and_then(Node::as_array) {
         let mut out = Vec::new();
         for p in parts {
-            out.extend(atoms(cx, p)?);
+            out.extend(atoms(p)?);
         }
         return Some(out);
     }
     // `{"elem": {"val": …, "timeout": …}}`
     if let Some(e) = n.get("elem") {
-        return e.get("val").and_then(|v| atoms(cx, v));
+        return e.get("val").and_then(atoms);
     }
     // Flag values joined: `{"|": ["established", "related"]}`.
     if let Some(parts) = n.get("|").and_then(Node::as_array) {
@@ -173,16 +173,16 @@ fn statement(cx: &mut Cx, n: &Node, stmts: &mut Vec<Stmt>) {
             } else if let Some(set) = r.get("set").and_then(Node::as_array) {
                 let mut vals = Vec::new();
                 for e in set {
-                    match atoms(cx, e) {
+                    match atoms(e) {
                         Some(a) => vals.push(a),
                         None => cx.err(e, "a set element portcullis does not read"),
                     }
                 }
                 Rhs::Set(vals)
             } else if let Some(list) = r.as_array() {
-                Rhs::Values(list.iter().filter_map(|x| atoms(cx, x)).collect())
+                Rhs::Values(list.iter().filter_map(atoms).collect())
             } else {
-                match atoms(cx, r) {
+                match atoms(r) {
                     Some(a) => Rhs::Values(vec![a]),
                     None => {
                         cx.err(r, "a value portcullis does not read");
@@ -215,7 +215,7 @@ fn statement(cx: &mut Cx, n: &Node, stmts: &mut Vec<Stmt>) {
                             continue;
                         };
                         let s = cx.span(pair);
-                        if let Some(k) = atoms(cx, key) {
+                        if let Some(k) = atoms(key) {
                             els.push(Element { key: k, value: verdict(val), span: s });
                         }
                     }
@@ -276,10 +276,10 @@ fn set_def(cx: &mut Cx, n: &Node, is_map: bool) -> Option<(String, String, SetDe
                 cx.err(e, "a map element is [key, value]");
                 continue;
             };
-            if let Some(key) = atoms(cx, k) {
+            if let Some(key) = atoms(k) {
                 elements.push(Element { key, value: verdict(v), span });
             }
-        } else if let Some(key) = atoms(cx, e) {
+        } else if let Some(key) = atoms(e) {
             elements.push(Element { key, value: None, span });
         } else {
             cx.err(e, "a set element portcullis does not read");
