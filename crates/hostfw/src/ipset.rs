@@ -52,7 +52,7 @@ pub struct IpSet {
 }
 
 pub fn detect(text: &str) -> bool {
-    let head = &text[..text.len().min(16 * 1024)];
+    let head = crate::words::head(text, 16 * 1024);
     words::lines(head)
         .map(|(_, l)| l.trim())
         .find(|l| !l.is_empty() && !l.starts_with('#'))

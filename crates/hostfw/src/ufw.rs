@@ -68,7 +68,7 @@ impl Items {
 
 /// A ufw rule file: iptables-restore text declaring ufw's chains.
 pub fn detect_rules(text: &str) -> bool {
-    let head = &text[..text.len().min(16 * 1024)];
+    let head = crate::words::head(text, 16 * 1024);
     (head.contains(":ufw-") || head.contains(":ufw6-")) && !head.contains("\n:INPUT ") && head.contains("*filter")
 }
 

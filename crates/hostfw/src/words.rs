@@ -60,6 +60,16 @@ pub fn split(line: &str) -> (Vec<Word>, Option<u32>) {
     (out, unclosed)
 }
 
+/// At most the first `n` bytes of `text`, cut at a character boundary:
+/// where detection looks for a format's marks.
+pub fn head(text: &str, n: usize) -> &str {
+    let mut end = text.len().min(n);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 /// Lines of a text with their 1-based numbers, without line ends.
 pub fn lines(text: &str) -> impl Iterator<Item = (u32, &str)> {
     text.split('\n').enumerate().map(|(i, l)| (i as u32 + 1, l.strip_suffix('\r').unwrap_or(l)))

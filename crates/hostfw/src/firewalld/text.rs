@@ -10,7 +10,7 @@ use portcullis_model::{Family, Span};
 use std::sync::Arc;
 
 pub fn detect(text: &str) -> bool {
-    let head = &text[..text.len().min(16 * 1024)];
+    let head = crate::words::head(text, 16 * 1024);
     head.contains("\n  target: ") && head.contains("\n  services:") && head.contains("\n  rich rules:")
 }
 

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 /// The root element's name when the text is a firewalld XML file.
 pub fn detect(text: &str) -> Option<&'static str> {
-    let head = &text[..text.len().min(4096)];
+    let head = crate::words::head(text, 4096);
     let body = head.trim_start_matches('\u{feff}').trim_start();
     let body = match body.strip_prefix("<?xml") {
         Some(rest) => rest.split_once("?>").map(|(_, r)| r.trim_start()).unwrap_or(""),

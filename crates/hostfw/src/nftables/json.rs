@@ -16,7 +16,7 @@ pub const READY: bool = true;
 
 /// `{"nftables": [` at the start.
 pub fn detect(text: &str) -> bool {
-    let head = &text[..text.len().min(256)];
+    let head = crate::words::head(text, 256);
     let t = head.trim_start_matches('\u{feff}').trim_start();
     t.starts_with('{') && t[1..].trim_start().starts_with("\"nftables\"")
 }
@@ -390,7 +390,7 @@ pub fn parse(path: &str, text: &str) -> (Vec<Table>, Vec<HostfwError>) {
                     statement(&mut cx, e, &mut stmts);
                 }
                 let handle = v.get("handle").and_then(Node::as_i64).unwrap_or(0);
-                let raw = &text[item.offset as usize..text.len().min(item.offset as usize + 160)];
+                let raw = crate::words::head(text.get(item.offset as usize..).unwrap_or_default(), 160);
                 let label = format!(
                     "rule handle {handle} of {} {} {chain}: {}",
                     tables[t].family,

@@ -1184,7 +1184,7 @@ pub fn atom_text(a: &Atom) -> String {
 
 /// Whether `text` is nftables ruleset text.
 pub fn detect(text: &str) -> bool {
-    let head = &text[..text.len().min(64 * 1024)];
+    let head = crate::words::head(text, 64 * 1024);
     for (_, l) in crate::words::lines(head) {
         let t = l.trim();
         if t.is_empty() || t.starts_with('#') || t.starts_with("flush ruleset") || t.starts_with("define ") {
