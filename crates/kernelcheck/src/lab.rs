@@ -112,7 +112,7 @@ impl Lab {
                 .collect::<Result<Vec<_>, String>>()
         })??;
         let (socket, ifindex) = client.enter(open_packet_socket)??;
-        Ok(Lab { node, client, _listeners: listeners, socket, ifindex, patience: Duration::from_secs(2) })
+        Ok(Lab { node, client, _listeners: listeners, socket, ifindex, patience: Duration::from_secs(10) })
     }
 
     /// Sends one SYN per probe and returns how the node answered each.

@@ -840,7 +840,24 @@ impl Compiler<'_> {
                 Stmt::RejectWith(kind) => match kind.as_str() {
                     "icmp" => when.push(Cond::Source(AddrSet::all_v4())),
                     "icmpv6" => when.push(Cond::Source(AddrSet::all_v6())),
-                    "tcp" => when.push(Cond::Protocol(vec![Protocol::TCP])),
+                    "tcp" => {
+                        when.push(Cond::Protocol(vec![Protocol::TCP]));
+                        // nft 1.0.6 lists `meta nfproto ipv4 … reject with tcp
+                        // reset` without its `meta nfproto` (text and JSON
+                        // alike; the kernel keeps it): in a table that sees both
+                        // families, a rule that names no family may hold for
+                        // one family only.
+                        let one_family = |c: &Cond| {
+                            matches!(c, Cond::Source(s) if s.v4.is_empty() || s.v6.is_empty())
+                        };
+                        if (t.family == "inet" || t.family == "netdev") && !when.iter().any(one_family) {
+                            when.push(Self::unknown(
+                                &r.span,
+                                "the family this reset applies to",
+                                "`nft list` leaves out a `meta nfproto` match before `reject with tcp reset`",
+                            ));
+                        }
+                    }
                     _ => {}
                 },
                 Stmt::Unknown(what, span) => when.push(Self::unknown(span, what.clone(), "not evaluated")),
