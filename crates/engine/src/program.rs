@@ -618,6 +618,29 @@ fn merge(a: Fate, b: Fate, join: Join) -> Fate {
     }
 }
 
+/// Entries whose own verdict accepts: accept rules, accept arms of verdict
+/// maps, and accepting policies.
+fn accepting_entries(program: &Program) -> std::collections::BTreeSet<usize> {
+    let mut out = std::collections::BTreeSet::new();
+    for c in &program.chains {
+        if c.end == Verdict::Accept {
+            out.insert(c.end_entry);
+        }
+        for r in &c.rules {
+            match &r.then {
+                Then::Verdict(Verdict::Accept) => {
+                    out.insert(r.entry);
+                }
+                Then::Map(arms) => {
+                    out.extend(arms.iter().filter(|a| a.verdict == Verdict::Accept).map(|a| a.entry));
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
 /// The layer's answer under one bound, in the engine's terms.
 pub fn eval_program(layer: usize, program: &Program, protocol: Protocol, port: u16, bound: Bound) -> LayerAdmit {
     let f = combined_fate(program, protocol, port);
@@ -629,6 +652,10 @@ pub fn eval_program(layer: usize, program: &Program, protocol: Protocol, port: u
             pieces.push(Piece { by: EntryRef { layer, entry }, addrs: a, internal: Vec::new() });
         }
     }
+    // The lines that accept come first (a finding points at its first
+    // line: the rule to edit), then the jumps that led there.
+    let accepting = accepting_entries(program);
+    pieces.sort_by_key(|p| (!accepting.contains(&p.by.entry), p.by.entry));
     let mut denied = Vec::new();
     let mut by_entry: BTreeMap<usize, AddrSet> = BTreeMap::new();
     for (&(entry, _), t) in &f.stopped_by {

@@ -145,3 +145,22 @@ fn a_cloud_target_gains_its_nodes_firewall() {
         .collect();
     assert_eq!(because, [7, 3], "the group's line, then the node's accept");
 }
+
+/// A finding points at the line that accepts, and lists the jump that led
+/// there after it.
+#[test]
+fn the_accepting_line_comes_before_the_jumps() {
+    let rules = "*filter\n:INPUT DROP [0:0]\n:KCM - [0:0]\n-A INPUT -p tcp --dport 10257 -j KCM\n-A KCM -s 10.0.0.0/8 -j ACCEPT\nCOMMIT\n";
+    let o = portcullis_hostfw::read("n/iptables.rules", rules).expect("iptables");
+    let mut estate = portcullis_model::Estate::default();
+    let opts = portcullis_hostfw::Options { interface: Some("eth0".into()) };
+    let (_, errors) = portcullis_hostfw::assemble(vec![o.items], &opts, &mut estate);
+    assert!(errors.is_empty());
+    let exp = portcullis_engine::evaluate(&estate, 0, Protocol::TCP, 10257).unwrap();
+    let lines: Vec<u32> = exp
+        .because(&exp.lower.addrs, false)
+        .iter()
+        .map(|r| portcullis_engine::entry(&estate, *r).unwrap().span.line)
+        .collect();
+    assert_eq!(lines, [5, 4]);
+}

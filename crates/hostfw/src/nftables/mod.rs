@@ -847,9 +847,7 @@ impl Compiler<'_> {
                         // alike; the kernel keeps it): in a table that sees both
                         // families, a rule that names no family may hold for
                         // one family only.
-                        let one_family = |c: &Cond| {
-                            matches!(c, Cond::Source(s) if s.v4.is_empty() || s.v6.is_empty())
-                        };
+                        let one_family = |c: &Cond| matches!(c, Cond::Source(s) if s.v4.is_empty() || s.v6.is_empty());
                         if (t.family == "inet" || t.family == "netdev") && !when.iter().any(one_family) {
                             when.push(Self::unknown(
                                 &r.span,
