@@ -9,12 +9,13 @@
 #   IPTABLES=4000 NFT=4000 CLOUD=2000   how many of each (10,000 by default)
 #   FROM=1000000                        first seed (the test suite uses 0..)
 #   EXTRA="--no-relist"                 skip reading the kernel's own listings
+#   NICE=10                             run at a lower priority (a shared machine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 IPTABLES=${IPTABLES:-4000}
 NFT=${NFT:-4000}
 CLOUD=${CLOUD:-2000}
 FROM=${FROM:-1000000}
-cargo build -q --release -p portcullis-kernelcheck --bin kernelcheck
+nice -n 10 cargo build -q --release -p portcullis-kernelcheck --bin kernelcheck
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg); kernel $(uname -r); $(nft --version); $(iptables --version)"
-exec target/release/kernelcheck --iptables "$IPTABLES" --nft "$NFT" --cloud "$CLOUD" --from "$FROM" ${EXTRA:-}
+exec nice -n "${NICE:-0}" target/release/kernelcheck --iptables "$IPTABLES" --nft "$NFT" --cloud "$CLOUD" --from "$FROM" ${EXTRA:-}

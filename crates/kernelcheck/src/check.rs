@@ -516,7 +516,7 @@ pub fn run_firewalld_fixture(
     let lab = Lab::new(&PORTS)?;
     let listing = lab.run_firewalld(&tmp);
     let _ = std::fs::remove_dir_all(&tmp);
-    let listing = listing?;
+    let (listing, zones) = listing?;
     let mut tally = Tally { rulesets: 1, ..Default::default() };
     // portcullis on the fixture's own files.
     let mut given = Vec::new();
@@ -531,6 +531,13 @@ pub fn run_firewalld_fixture(
     match program_of_tolerant(&given, Some(NODE_IFACE)) {
         Ok(p) => readings.push(("the zone files".to_string(), p)),
         Err(e) => tally.disagreements.push(format!("fixture {name}: portcullis could not read the zone files: {e}")),
+    }
+    match program_of(&[("node/firewalld-zones.txt".to_string(), zones)], Some(NODE_IFACE)) {
+        Ok(p) => {
+            tally.relistings += 1;
+            readings.push(("firewall-cmd --list-all-zones".to_string(), p));
+        }
+        Err(e) => tally.disagreements.push(format!("fixture {name}: portcullis could not read --list-all-zones: {e}")),
     }
     match program_of(&[("node/firewalld.nft".to_string(), listing.clone())], Some(NODE_IFACE)) {
         Ok(p) => {

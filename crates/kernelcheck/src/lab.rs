@@ -315,8 +315,9 @@ impl Lab {
     /// Runs firewalld in the node with `conf` as its `/etc/firewalld` (a
     /// private D-Bus and mount namespace; `CleanupOnExit=no` keeps the
     /// rules after it stops) and returns `nft list ruleset` as firewalld
-    /// left it. The daemons are ended by their process ids.
-    pub fn run_firewalld(&self, conf: &std::path::Path) -> Result<String, String> {
+    /// left it, and `firewall-cmd --list-all-zones` while it ran. The
+    /// daemons are ended by their process ids.
+    pub fn run_firewalld(&self, conf: &std::path::Path) -> Result<(String, String), String> {
         let script = format!(
             "set -e\n\
              mkdir -p /run/dbus\n\
@@ -330,13 +331,18 @@ impl Lab {
                if firewall-cmd --state >/dev/null 2>&1; then ok=1; break; fi\n\
                sleep 0.1\n\
              done\n\
+             zones=$(firewall-cmd --list-all-zones 2>&1 || true)\n\
              kill $fw; wait $fw || true\n\
              kill $dbus; wait $dbus || true\n\
              [ $ok = 1 ] || {{ echo 'firewalld did not start' >&2; exit 1; }}\n\
-             nft list ruleset\n",
+             nft list ruleset\n\
+             echo '{SPLIT}'\n\
+             printf '%s\\n' \"$zones\"\n",
             conf = conf.display()
         );
-        run(self.node.exec("unshare").args(["-m", "sh", "-c", &script]))
+        let out = run(self.node.exec("unshare").args(["-m", "sh", "-c", &script]))?;
+        let (ruleset, zones) = out.split_once(&format!("{SPLIT}\n")).ok_or("firewalld's output is incomplete")?;
+        Ok((ruleset.to_string(), zones.to_string()))
     }
 }
 
@@ -353,3 +359,6 @@ impl Lab {
         run(self.node.exec("unshare").args(["-m", "sh", "-c", &script])).map(|_| ())
     }
 }
+
+/// Separates the two listings in [`Lab::run_firewalld`]'s output.
+const SPLIT: &str = "=====portcullis: list-all-zones=====";

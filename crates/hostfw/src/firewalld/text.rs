@@ -84,7 +84,8 @@ pub fn rich_rule(line: &str, span: Span, errors: &mut Vec<HostfwError>) -> Optio
             let dest = w == "destination";
             let mut invert = false;
             i += 1;
-            if ws.get(i).map(|x| x.0.as_str()) == Some("not") {
+            // firewall-cmd prints `NOT`, the rich language documents `not`.
+            if ws.get(i).is_some_and(|x| x.0.eq_ignore_ascii_case("not")) {
                 invert = true;
                 i += 1;
             }
