@@ -12,8 +12,7 @@ use crate::node::Node;
 use crate::ruleset::{Direction, IpsetUse, PlacedHook, Ruleset};
 use crate::Items;
 use portcullis_model::{
-    Action, AddrSet, Chain, Cond, Estate, Hook, Layer, LayerKind, Program, Rule, Span, Step, Target, Then, Unknown,
-    Verdict,
+    AddrSet, Chain, Cond, Estate, Hook, Layer, LayerKind, Program, Rule, Span, Step, Target, Then, Unknown, Verdict,
 };
 use std::collections::BTreeMap;
 
@@ -227,17 +226,7 @@ fn build(node: Node, list: Vec<Ruleset>, sets: &[&IpSet], opts: &Options) -> Nod
             reason: reason.clone(),
             span: span.clone(),
         };
-        entries.push(portcullis_model::Entry {
-            resource: node.name.clone(),
-            label: reason.clone(),
-            span: span.clone(),
-            origin: portcullis_model::Origin::Default(reason.clone()),
-            action: Action::Allow,
-            protocol: portcullis_model::Known::Known(portcullis_model::ProtoMatch::All),
-            ports: portcullis_model::Known::Known(portcullis_model::PortSet::full()),
-            sources: portcullis_model::Sources::default(),
-            order: 0,
-        });
+        entries.push(crate::ruleset::default_line(span.clone(), node.name.clone(), &reason, &reason));
         let e = entries.len() - 1;
         chains.push(Chain {
             name: format!("{fam} (not in the input)"),

@@ -1021,12 +1021,12 @@ fn finish_table(rs: &mut Ruleset, reader: &mut Reader, chains: &BTreeMap<String,
                         ErrorKind::Invalid,
                         format!("`{name}` is neither a target nor a chain of this table"),
                     ));
-                    undecided(rs, &span, &format!("jump to {name}"), "the chain does not exist")
+                    crate::ruleset::undecided(rs, &span, &format!("jump to {name}"), "the chain does not exist")
                 }
             },
             Target::Undecided(reason) => {
                 let span = rs.entries[rule.entry].span.clone();
-                undecided(rs, &span, "verdict", &reason)
+                crate::ruleset::undecided(rs, &span, "verdict", &reason)
             }
         };
         match position {
@@ -1039,21 +1039,4 @@ fn finish_table(rs: &mut Ruleset, reader: &mut Reader, chains: &BTreeMap<String,
             None => rs.push_rule(chain, rule),
         }
     }
-}
-
-/// A verdict the input cannot tell: accept, drop or go on, each possible.
-pub fn undecided(rs: &mut Ruleset, span: &Span, what: &str, reason: &str) -> Then {
-    let u = Unknown { what: what.to_string(), reason: reason.to_string(), span: span.clone() };
-    let e = rs.default_entry(
-        span.clone(),
-        rs.node.name.clone(),
-        &format!("{what}: {reason}"),
-        portcullis_model::Action::Allow,
-        reason,
-    );
-    let arms = vec![
-        portcullis_model::Arm { when: Cond::Unknown(u.clone()), verdict: Verdict::Accept, entry: e },
-        portcullis_model::Arm { when: Cond::Unknown(u), verdict: Verdict::Drop, entry: e },
-    ];
-    Then::Map(arms)
 }

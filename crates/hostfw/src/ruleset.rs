@@ -214,3 +214,21 @@ impl Ruleset {
         out
     }
 }
+
+/// A verdict the input cannot tell (a user-space queue, a chain that does
+/// not exist): accept, drop and going on are each possible.
+pub fn undecided(rs: &mut Ruleset, span: &Span, what: &str, reason: &str) -> portcullis_model::Then {
+    use portcullis_model::{Arm, Cond, Then, Unknown};
+    let u = Unknown { what: what.to_string(), reason: reason.to_string(), span: span.clone() };
+    let e = rs.default_entry(span.clone(), rs.node.name.clone(), &format!("{what}: {reason}"), Action::Allow, reason);
+    Then::Map(vec![
+        Arm { when: Cond::Unknown(u.clone()), verdict: Verdict::Accept, entry: e },
+        Arm { when: Cond::Unknown(u), verdict: Verdict::Drop, entry: e },
+    ])
+}
+
+/// The entry for something no line of the input wrote (a family no file
+/// describes): an explicit default.
+pub(crate) fn default_line(span: Span, resource: String, label: &str, why: &str) -> Entry {
+    line_entry(span, resource, label, Action::Allow, Origin::Default(why.to_string()))
+}

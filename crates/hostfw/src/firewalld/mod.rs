@@ -562,7 +562,7 @@ pub fn build(items: Items, errors: &mut Vec<HostfwError>) -> Option<Ruleset> {
                     .into(),
                 span: dspan.clone(),
             };
-            let then = crate::iptables::undecided(&mut b.rs, &dspan, &format!("zone {dz}"), &u.reason);
+            let then = crate::ruleset::undecided(&mut b.rs, &dspan, &format!("zone {dz}"), &u.reason);
             b.rs.push_rule(input, Rule { entry: e, when: vec![], then });
         }
     }

@@ -533,7 +533,7 @@ impl Compiler<'_> {
             VerdictSpec::Jump(n) => match target(self, n) {
                 Some(id) => Verdict::Jump(id),
                 None => {
-                    return crate::iptables::undecided(
+                    return crate::ruleset::undecided(
                         &mut self.rs,
                         span,
                         &format!("jump {n}"),
@@ -544,7 +544,7 @@ impl Compiler<'_> {
             VerdictSpec::Goto(n) => match target(self, n) {
                 Some(id) => Verdict::Goto(id),
                 None => {
-                    return crate::iptables::undecided(
+                    return crate::ruleset::undecided(
                         &mut self.rs,
                         span,
                         &format!("goto {n}"),
@@ -552,7 +552,7 @@ impl Compiler<'_> {
                     )
                 }
             },
-            VerdictSpec::Undecided(why) => return crate::iptables::undecided(&mut self.rs, span, "verdict", why),
+            VerdictSpec::Undecided(why) => return crate::ruleset::undecided(&mut self.rs, span, "verdict", why),
         };
         let _ = rule_entry;
         Then::Verdict(verdict)
@@ -802,7 +802,7 @@ impl Compiler<'_> {
                             Ok(s) => s.elements.clone(),
                             Err(cnd) => {
                                 when.push(cnd);
-                                then = crate::iptables::undecided(
+                                then = crate::ruleset::undecided(
                                     &mut self.rs,
                                     span,
                                     &format!("vmap @{n}"),
