@@ -44,6 +44,8 @@ pub struct Tally {
     pub disagreements: Vec<String>,
     /// Disagreements a slow second run did not confirm (timing).
     pub unconfirmed: usize,
+    /// Cases probed again in a fresh lab after a sentinel timeout.
+    pub retries: usize,
 }
 
 impl Tally {
@@ -54,6 +56,7 @@ impl Tally {
         self.relistings += o.relistings;
         self.disagreements.extend(o.disagreements);
         self.unconfirmed += o.unconfirmed;
+        self.retries += o.retries;
     }
 }
 
@@ -286,6 +289,36 @@ pub fn relisted(lab: &Lab, files: &[File]) -> Result<Vec<Vec<(String, String)>>,
     Ok(out)
 }
 
+/// How many fresh labs a case gets when its sentinel never comes back (a
+/// machine so loaded that the answers did not arrive in time). Each try
+/// starts from new namespaces: re-sending SYNs into the same one would meet
+/// the connections the first SYNs opened.
+const TRIES: usize = 3;
+
+/// Probes `lab`; when its sentinel times out, loads the files into a
+/// fresh lab and probes again.
+fn probe_with_retries(
+    lab: Lab,
+    files: &[File],
+    probes: &[ProbeKey],
+    tally: &mut Tally,
+) -> Result<std::collections::BTreeMap<ProbeKey, Answer>, String> {
+    let mut lab = lab;
+    for attempt in 1..=TRIES {
+        match lab.probe(probes, 64) {
+            Ok(a) => return Ok(a),
+            Err(e) if attempt < TRIES && e.contains("sentinel") => {
+                tally.retries += 1;
+                drop(lab);
+                lab = Lab::new(&PORTS)?;
+                load(&lab, files)?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err("no try left".into())
+}
+
 /// Runs one node: load, probe, compare with portcullis' reading of the
 /// files (and of the kernel's own listing when `relist`).
 pub fn run_node(name: &str, files: &[File], seed: u64, relist: bool, extra: &[IpAddr]) -> Tally {
@@ -333,14 +366,13 @@ pub fn run_node(name: &str, files: &[File], seed: u64, relist: bool, extra: &[Ip
     let programs: Vec<&Program> = readings.iter().map(|(_, p)| p).collect();
     let srcs = sources(&programs, &mut rng, extra);
     let probes = probes(&readings[0].1, &srcs);
-    let answers = match lab.probe(&probes, 64) {
+    let answers = match probe_with_retries(lab, files, &probes, &mut tally) {
         Ok(a) => a,
         Err(e) => {
             fail(&mut tally, format!("probe: {e}"));
             return tally;
         }
     };
-    drop(lab);
     tally.probes += probes.len();
     let mut suspects: Vec<(usize, String)> = Vec::new();
     for (what, p) in &readings {
@@ -415,10 +447,17 @@ pub fn run_cloud(name: &str, case: &crate::gen_cloud::Case, seed: u64) -> Tally 
         }
         let srcs = sources(&[], &mut rng, &extra);
         let probes: Vec<ProbeKey> = srcs.iter().flat_map(|&s| PORTS.iter().map(move |&p| (s, 40000u16, p))).collect();
-        let answers = Lab::new(&PORTS).and_then(|lab| {
-            lab.load_nft(&nft)?;
-            lab.probe(&probes, 64)
-        });
+        let mut answers = Err(String::new());
+        for attempt in 1..=TRIES {
+            answers = Lab::new(&PORTS).and_then(|lab| {
+                lab.load_nft(&nft)?;
+                lab.probe(&probes, 64)
+            });
+            match &answers {
+                Err(e) if attempt < TRIES && e.contains("sentinel") => tally.retries += 1,
+                _ => break,
+            }
+        }
         let answers = match answers {
             Ok(a) => a,
             Err(e) => {

@@ -12,12 +12,13 @@ fn arg(args: &[String], name: &str, default: u64) -> u64 {
 
 fn report(kind: &str, t: &Tally, secs: f64) {
     println!(
-        "{kind}: {} rule sets, {} probes, {} relistings read, {} disagreements, {} unconfirmed timing suspects, {:.1} s",
+        "{kind}: {} rule sets, {} probes, {} relistings read, {} disagreements, {} unconfirmed timing suspects, {} retried in a fresh lab, {:.1} s",
         t.rulesets,
         t.probes,
         t.relistings,
         t.disagreements.len(),
         t.unconfirmed,
+        t.retries,
         secs
     );
     for d in t.disagreements.iter().take(20) {
