@@ -14,10 +14,14 @@ Inputs, all run from the repository root so file names match:
   - every case of the shared conformance folder, its input files named
     one by one with the case's port (as the conformance test does);
   - every project of the shared corpus, and the whole corpus at once;
-  - every sample of the shared flow-log folder through `flows`.
+  - every sample of the shared flow-log folder, and every flow-log fixture
+    of the repository, through `flows`;
+  - the rule registry: `rules`, `rules --format json` and `rules CODE` for
+    every code the old build lists.
 Each input is run through `scan --format json`, `scan --format sarif`,
 `scan --format text` and `explain --format json` (flow logs through
-`flows --format json`). The shared folder is optional; without it only the
+`flows --format json`, and the repository's also through `--format text`
+and `--format sarif`). The shared folder is optional; without it only the
 repository's own fixtures are compared, and the script says so.
 
 Exit status: 0 when every output is identical, 1 otherwise (the first
@@ -64,12 +68,32 @@ def scan_runs(paths, extra=()):
     ]
 
 
-def cases(shared):
-    runs = []
+FLOW_FIXTURES = os.path.join("crates", "flows", "fixtures")
+
+
+def rules_runs(old):
+    """The registry as the old build lists it, and each rule's page."""
+    listing = subprocess.run([old, "rules", "--format", "json"], capture_output=True, timeout=60, check=True)
+    codes = [r["code"] for r in json.loads(listing.stdout)]
+    return [["rules"], ["rules", "--format", "json"], *(["rules", c] for c in codes)]
+
+
+def flow_runs(paths):
+    paths = list(paths)
+    return [
+        ["flows", *paths, "--format", fmt, "--no-config", "--color", "never"] for fmt in ("json", "text", "sarif")
+    ]
+
+
+def cases(shared, old):
+    runs = [(REPO, rules_runs(old))]
     for rel, files in fixture_dirs():
         runs.append((REPO, scan_runs([rel])))
         for f in files:
             runs.append((REPO, scan_runs([os.path.join(rel, f)])))
+        if rel.startswith(FLOW_FIXTURES):
+            runs.append((REPO, flow_runs([rel])))
+            runs.extend((REPO, flow_runs([os.path.join(rel, f)])) for f in files)
     if shared is None:
         return runs
     conformance = os.path.join(shared, "conformance")
@@ -147,7 +171,7 @@ def main():
     if not os.path.isdir(shared):
         print(f"NOTICE: {shared} not found: comparing the repository's own fixtures only", file=sys.stderr)
         shared = None
-    jobs = [(cwd, argv) for cwd, argvs in cases(shared) for argv in argvs]
+    jobs = [(cwd, argv) for cwd, argvs in cases(shared, old) for argv in argvs]
     failures = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
         for result in pool.map(lambda j: compare(old, new, *j), jobs):

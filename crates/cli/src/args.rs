@@ -38,6 +38,16 @@ pub enum Format {
     Sarif,
 }
 
+impl From<Format> for portcullis_pipeline::Format {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Text => portcullis_pipeline::Format::Text,
+            Format::Json => portcullis_pipeline::Format::Json,
+            Format::Sarif => portcullis_pipeline::Format::Sarif,
+        }
+    }
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,

@@ -15,7 +15,8 @@
 //! Found by walking up from the first scanned path; `--config FILE` names
 //! one, `--no-config` ignores them.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
+use portcullis_files::{InputKind, Origin};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -70,7 +71,13 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
 }
 
 pub fn load(path: &Path) -> Result<Config> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
+    let shown = path.to_string_lossy();
+    let read = portcullis_files::read_text(path, &shown, Origin::Named, InputKind::Settings.limit())
+        .map_err(|e| anyhow!("cannot read config file {e}"))?;
+    if let Some(e) = read.not_utf8 {
+        bail!("config file {e}");
+    }
+    let text = read.text;
     let mut cfg: Config = match toml::from_str(&text) {
         Ok(c) => c,
         Err(e) => {

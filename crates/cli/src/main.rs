@@ -1,11 +1,11 @@
-//! The `portcullis` binary: thin glue from flags to the library crates.
+//! The `portcullis` binary: parses flags and the config file into the
+//! requests of `portcullis-pipeline`, and calls it.
 //! Exit codes: 0 clean, 1 findings at or above `--fail-on`, 2 input errors
-//! or misuse (DESIGN.md).
+//! or misuse (docs/semantics.md, "Exit codes and defaults").
 
 mod args;
 mod commands;
 mod config;
-mod inputs;
 mod settings;
 mod suppressions;
 

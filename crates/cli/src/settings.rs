@@ -3,9 +3,11 @@
 use crate::args::Common;
 use crate::config::{self, Config};
 use anyhow::{anyhow, bail, Result};
+use portcullis_files::{InputKind, Origin};
 use portcullis_model::{Cidr, Protocol};
-use portcullis_rules::catalog::{self, PORT_RULES};
+use portcullis_rules::registry::{self, FamilyKind};
 use portcullis_rules::{Authorized, PortQuery, Severity};
+use std::path::PathBuf;
 
 pub struct Settings {
     pub queries: Vec<PortQuery>,
@@ -14,7 +16,23 @@ pub struct Settings {
     pub authorized: Authorized,
     pub fail_on: Option<Severity>,
     /// `[[suppress]]` entries of the config file.
-    pub config_waivers: Vec<portcullis_rules::suppress::Waiver>,
+    pub config_waivers: Vec<portcullis_rules::suppressions::Waiver>,
+    /// The config file read, if any.
+    pub config_file: Option<PathBuf>,
+}
+
+/// The files the settings named and the run reads besides its inputs: the
+/// config file, `--parameters` and `--var-file` files (no output may
+/// replace one), with how to name each.
+pub fn files_read(common: &Common, settings: &Settings) -> Vec<(PathBuf, String)> {
+    let named = |flag: &str, p: &PathBuf| (p.clone(), format!("{flag} {}", p.display()));
+    settings
+        .config_file
+        .iter()
+        .map(|p| (p.clone(), p.display().to_string()))
+        .chain(common.parameters.iter().map(|p| named("--parameters", p)))
+        .chain(common.var_files.iter().map(|p| named("--var-file", p)))
+        .collect()
 }
 
 /// The most ports one `--port A-B` may name: each is evaluated on its own.
@@ -85,16 +103,16 @@ pub fn resolve(common: &Common, fail_on_flag: Option<&str>) -> Result<Settings> 
     let mut user = Vec::new();
     for s in cfg.ports.iter().chain(common.ports.iter()) {
         for (port, proto) in parse_port_spec(s)? {
-            let rule = match catalog::for_port(port) {
+            let rule = match registry::for_port(port) {
                 Some(r) if proto == Protocol::TCP => r,
-                _ => catalog::user_port_rule(),
+                _ => registry::user_port_rule(),
             };
             user.push(PortQuery { port, protocol: proto, rule });
         }
     }
     let mut queries: Vec<PortQuery> = Vec::new();
-    for r in PORT_RULES.iter().filter(|r| !r.ports.is_empty()) {
-        for &(a, b) in r.ports {
+    for r in registry::family(FamilyKind::Port) {
+        for &(a, b) in r.ports() {
             for port in a..=b {
                 queries.push(PortQuery { port, protocol: Protocol::TCP, rule: r });
             }
@@ -111,7 +129,7 @@ pub fn resolve(common: &Common, fail_on_flag: Option<&str>) -> Result<Settings> 
     let fail_raw = fail_on_flag.map(str::to_string).or(cfg.fail_on.clone()).unwrap_or_else(|| "low".into());
     let fail_on = parse_fail_on(&fail_raw)?;
     let config_waivers = crate::suppressions::from_config(&cfg)?;
-    Ok(Settings { queries, user_queries: user, authorized, fail_on, config_waivers })
+    Ok(Settings { queries, user_queries: user, authorized, fail_on, config_waivers, config_file: cfg.path.clone() })
 }
 
 /// `--fail-on`: a severity, or `none` (never fail on findings).
@@ -134,8 +152,14 @@ pub fn terraform_inputs(common: &Common) -> Result<portcullis_ingest::terraform:
         vars.push((name.trim().to_string(), value.to_string()));
     }
     for f in &common.var_files {
-        if !f.is_file() {
-            bail!("--var-file {}: no such file", f.display());
+        match std::fs::metadata(f) {
+            Ok(m) if m.is_file() => {}
+            // Read once per Terraform root: a pipe would be empty the second time.
+            Ok(_) => bail!(
+                "--var-file {}: not a regular file (a variable file is read for every Terraform root)",
+                f.display()
+            ),
+            Err(_) => bail!("--var-file {}: no such file", f.display()),
         }
     }
     Ok(portcullis_ingest::terraform::hcl::Inputs { var_files: common.var_files.clone(), vars })
@@ -146,8 +170,14 @@ pub fn terraform_inputs(common: &Common) -> Result<portcullis_ingest::terraform:
 pub fn read_options(common: &Common) -> Result<portcullis_ingest::ReadOptions> {
     let mut opts = portcullis_ingest::ReadOptions::default();
     for f in &common.parameters {
-        let text = std::fs::read_to_string(f).map_err(|e| anyhow!("--parameters {}: {e}", f.display()))?;
-        opts.parameters.read_file(&f.to_string_lossy(), &text).map_err(|e| anyhow!("--parameters {e}"))?;
+        let shown = f.to_string_lossy();
+        let limit = InputKind::of_path(f).limit();
+        let text =
+            portcullis_files::read_text(f, &shown, Origin::Named, limit).map_err(|e| anyhow!("--parameters {e}"))?;
+        if let Some(e) = text.not_utf8 {
+            bail!("--parameters {e}");
+        }
+        opts.parameters.read_file(&shown, &text.text).map_err(|e| anyhow!("--parameters {e}"))?;
     }
     Ok(opts)
 }

@@ -1,15 +1,11 @@
-//! Suppressions from both places they are written: comments in the inputs
-//! (found while reading, `portcullis_ingest::suppress`) and `[[suppress]]`
-//! entries of `portcullis.toml`, turned into the rules crate's waivers.
-//!
-//! Today's date decides expiry: the system clock in UTC, or
-//! `PORTCULLIS_TODAY=YYYY-MM-DD` (tests, and reproducing yesterday's CI run).
+//! The `[[suppress]]` entries of `portcullis.toml`, as the rules crate's
+//! waivers. Inline suppressions and the day that judges expiry are the
+//! pipeline's (`portcullis_pipeline::suppressions`).
 
 use crate::config::Config;
-use crate::inputs::Loaded;
 use anyhow::{bail, Result};
 use portcullis_ingest::suppress::valid_date;
-use portcullis_rules::suppress::{Scope, Waiver};
+use portcullis_rules::suppressions::{Scope, Waiver};
 use portcullis_rules::SuppressionKind;
 
 /// The suppressions of the config file; a refused entry is an error naming
@@ -52,42 +48,4 @@ pub fn from_config(cfg: &Config) -> Result<Vec<Waiver>> {
         });
     }
     Ok(out)
-}
-
-/// Every inline suppression read, then the config's.
-pub fn collect(loaded: &Loaded, config: &[Waiver]) -> Vec<Waiver> {
-    let mut out: Vec<Waiver> = loaded
-        .outcomes
-        .iter()
-        .flat_map(|o| o.suppressions.iter())
-        .map(|s| Waiver {
-            codes: s.codes.clone(),
-            reason: s.reason.clone(),
-            expires: s.expires.clone(),
-            kind: SuppressionKind::Inline,
-            scope: Scope::Lines { file: s.span.file.to_string(), first: s.first_line, last: s.last_line },
-            file: s.span.file.to_string(),
-            line: s.span.line,
-            column: s.span.column,
-        })
-        .collect();
-    // A module directory read by two roots shows its comments twice.
-    out.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
-    out.dedup();
-    out.extend(config.iter().cloned());
-    out
-}
-
-/// Today, `YYYY-MM-DD`: `PORTCULLIS_TODAY` when set, else the clock (UTC).
-pub fn today() -> Result<String> {
-    match std::env::var("PORTCULLIS_TODAY") {
-        Ok(d) if !d.trim().is_empty() => {
-            let d = d.trim().to_string();
-            if !valid_date(&d) {
-                bail!("PORTCULLIS_TODAY=`{d}` is not a date written YYYY-MM-DD");
-            }
-            Ok(d)
-        }
-        _ => Ok(portcullis_rules::suppress::today_utc()),
-    }
 }

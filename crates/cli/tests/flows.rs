@@ -141,6 +141,30 @@ fn time_window_and_top() {
     assert!(err.contains("--since"), "{err}");
 }
 
+/// A day the calendar does not have is refused, with the reason, never
+/// read as a day of the next month (2024-02-31 was once March 2).
+#[test]
+fn days_the_calendar_does_not_have_are_refused() {
+    let f = s3_file();
+    let f = f.to_str().unwrap();
+    for (flag, day, why) in [
+        ("--since", "2024-02-31", "February 2024 has 29 days, not 31"),
+        ("--until", "2023-02-29T10:00:00Z", "February 2023 has 28 days, not 29"),
+        ("--since", "2024-04-31", "April 2024 has 30 days, not 31"),
+        ("--until", "2024-13-01", "there is no month 13"),
+    ] {
+        let (code, out, err) = run(&[f, flag, day]);
+        assert_eq!(code, 2, "{flag} {day}: {err}");
+        assert!(out.is_empty(), "{flag} {day}: no report: {out}");
+        assert!(err.contains(&format!("{flag} `{day}` is not a day of the calendar: {why}")), "{flag} {day}: {err}");
+    }
+    // The last days of the months are days.
+    for day in ["2024-02-29", "2024-04-30", "2023-12-31T23:59:59Z"] {
+        let (code, _, err) = run(&[f, "--since", day, "--fail-on", "none"]);
+        assert_eq!(code, 0, "{day}: {err}");
+    }
+}
+
 #[test]
 fn azure_v1_gcp_firewall_and_cloudwatch() {
     let d = fixtures();

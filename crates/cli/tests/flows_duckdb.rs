@@ -62,7 +62,7 @@ struct Row {
 }
 
 fn seconds(v: &Value) -> Option<i64> {
-    v.as_str().and_then(portcullis_flows::time::parse_rfc3339).or_else(|| v.as_i64())
+    v.as_str().and_then(|s| portcullis_model::date::parse_rfc3339(s).ok()).or_else(|| v.as_i64())
 }
 
 fn portcullis_counts(files: &[String], args: &[&str]) -> BTreeMap<Key, Row> {

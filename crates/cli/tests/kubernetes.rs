@@ -89,7 +89,7 @@ fn every_hardening_rule_is_exercised_both_ways() {
             good_cases += 1;
         }
     }
-    for r in portcullis_rules::catalog::HARDENING_RULES {
+    for r in portcullis_rules::registry::family(portcullis_rules::FamilyKind::Hardening) {
         assert!(fired.contains(r.code), "{} has no bad fixture", r.code);
     }
     assert!(good_cases >= 8, "expected a good fixture per configuration location, found {good_cases}");
@@ -137,7 +137,7 @@ fn rules_command_shows_hardening_rules() {
     assert!(text.contains("CIS Kubernetes Benchmark 1.3.7"), "{text}");
     let all = Command::cargo_bin("portcullis").expect("binary").args(["rules"]).output().expect("runs");
     let list = String::from_utf8_lossy(&all.stdout);
-    for r in portcullis_rules::catalog::HARDENING_RULES {
+    for r in portcullis_rules::registry::family(portcullis_rules::FamilyKind::Hardening) {
         assert!(list.contains(r.code) && list.contains(r.name), "{} missing from `portcullis rules`", r.code);
     }
 }

@@ -158,20 +158,21 @@ impl Layout {
 
     /// A `--fields` value: AWS field names separated by spaces or commas,
     /// with or without the `${…}` of the flow log's format string.
-    pub fn parse_fields(spec: &str) -> Result<Layout, String> {
+    pub fn parse_fields(spec: &str) -> Result<Layout, crate::Error> {
+        use crate::ErrorKind;
         let names: Vec<String> = spec
             .split(|c: char| c == ',' || c.is_whitespace())
             .filter(|s| !s.is_empty())
             .map(|s| s.trim_start_matches("${").trim_end_matches('}').to_string())
             .collect();
         if names.is_empty() {
-            return Err("no field names".into());
+            return Err(ErrorKind::NoFields.into());
         }
         if names.len() > MAX_FIELDS {
-            return Err(format!("{} fields; at most {MAX_FIELDS}", names.len()));
+            return Err(ErrorKind::TooManyFields { count: names.len(), most: MAX_FIELDS }.into());
         }
         if let Some(bad) = names.iter().find(|n| !is_known_field(n)) {
-            return Err(format!("`{bad}` is not an AWS flow log field"));
+            return Err(ErrorKind::UnknownField(bad.clone()).into());
         }
         Ok(Layout::from_names(names))
     }

@@ -22,7 +22,6 @@
 
 use crate::aws::{AwsText, Layout, S3Key};
 use crate::record::{Action, Flow, Sink};
-use crate::time::parse_rfc3339;
 use portcullis_ingest::json::{self, Node, Options, Value};
 use portcullis_model::{LineIndex, Protocol};
 use std::net::IpAddr;
@@ -227,9 +226,10 @@ fn gcp<S: Sink>(n: &Node, lines: &Lines<'_>, sink: &mut S) {
     } else {
         None
     };
-    let entry_time = parse_rfc3339(s(n.get("timestamp")));
-    let start = parse_rfc3339(s(p.get("start_time"))).or(entry_time);
-    let end = parse_rfc3339(s(p.get("end_time"))).or(entry_time);
+    let time = |text: &str| portcullis_model::date::parse_rfc3339(text).ok();
+    let entry_time = time(s(n.get("timestamp")));
+    let start = time(s(p.get("start_time"))).or(entry_time);
+    let end = time(s(p.get("end_time"))).or(entry_time);
     let egress = s(path(p, &["rule_details", "direction"])) == "EGRESS";
     let inst =
         if firewall { p.get(if egress { "remote_instance" } else { "instance" }) } else { p.get("dest_instance") };

@@ -1,17 +1,20 @@
 //! Reading inputs: plain or gzip (always a multi-member decoder: S3 objects
 //! and concatenated downloads can hold several members), each detected by
-//! content, never by name.
+//! content, never by name. Files are opened as `portcullis_files` decides:
+//! a pipe or `<(…)` named on the command line is read as a stream, one
+//! without a writer is an error rather than a wait.
 //!
-//! Large plain AWS text files are memory-mapped and cut at line boundaries
-//! into chunks parsed on every core; pages already read are handed back to
-//! the kernel, so resident memory stays flat however large the file. A gzip
-//! file is decompressed on one thread while another parses, through a small
-//! ring of reused buffers.
+//! Large plain AWS text files are memory-mapped (a truncation while they
+//! are read is caught, and the file reported as changed) and cut at line
+//! boundaries into chunks parsed on every core; pages already read are
+//! handed back to the kernel, so resident memory stays flat however large
+//! the file. Streams and gzip files are read (and decompressed) on one
+//! thread while another parses, through a small ring of reused buffers.
 
 use crate::agg::{Agg, At, Watch};
 use crate::aws::{parse_s3_key, AwsText, Layout, S3Key};
 use crate::cloud_json::{self, AwsCtx};
-use std::fs::File;
+use portcullis_files::{InputKind, Origin};
 use std::io::{self, Read};
 use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -83,62 +86,101 @@ pub const FORMAT_JSON: &str = "flow-log-json";
 pub fn read_input<'w>(input: &Input, index: u32, watch: &'w Watch, opts: &ReadOptions<'_>) -> FileResult<'w> {
     let mut agg = Agg::new(watch, index);
     let key = parse_s3_key(&input.path.to_string_lossy()).unwrap_or_default();
-    let file = match File::open(&input.path) {
-        Ok(f) => f,
-        Err(e) => return FileResult { agg, format: None, error: Some((0, format!("cannot read: {e}"))) },
+    let origin = if input.named { Origin::Named } else { Origin::Walked };
+    let failed = |agg, e: portcullis_files::Error| FileResult { agg, format: None, error: Some((0, e.message)) };
+    let mut source = match portcullis_files::open(&input.path, &input.display, origin) {
+        Ok(s) => s,
+        Err(e) => return failed(agg, e),
     };
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut magic = [0u8; 2];
-    let gz = (&file).read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b];
+    if source.is_empty() {
+        return FileResult { agg, format: None, error: None };
+    }
+    let gz = match source.head(2) {
+        Ok(head) => head == [0x1f, 0x8b],
+        Err(e) => return failed(agg, e),
+    };
     let res = if gz {
-        read_gzip(file, &key, watch, opts, &mut agg)
+        let counting =
+            Counting { inner: io::BufReader::with_capacity(1 << 16, source.into_reader()), progress: opts.progress };
+        read_stream(flate2::read::MultiGzDecoder::new(counting), "gzip: ", &key, watch, opts, &mut agg)
+    } else if source.is_stream() {
+        let counting = Counting { inner: source.into_reader(), progress: opts.progress };
+        read_stream(counting, "", &key, watch, opts, &mut agg)
     } else {
-        read_plain(file, len, &key, watch, opts, &mut agg)
+        read_plain(source, &key, watch, opts, &mut agg)
     };
     match res {
         Ok(format) => FileResult { agg, format, error: None },
-        Err((line, e)) => FileResult { agg, format: Some(FORMAT_AWS), error: Some((line, e)) },
+        // Changed while it was read: nothing of it counts.
+        Err(Failure::Changed(e)) => failed(Agg::new(watch, index), e),
+        Err(Failure::At(line, e)) => FileResult { agg, format: Some(FORMAT_AWS), error: Some((line, e)) },
     }
 }
 
-type ReadResult = Result<Option<&'static str>, (u64, String)>;
+/// Why reading an input stopped.
+enum Failure {
+    /// At a line (0: the whole file), with what was read before it kept.
+    At(u64, String),
+    /// The file changed while it was read: what was read is dropped.
+    Changed(portcullis_files::Error),
+}
+
+type ReadResult = Result<Option<&'static str>, Failure>;
 
 fn read_plain(
-    file: File,
-    len: u64,
+    source: portcullis_files::Input,
     key: &S3Key,
     watch: &Watch,
     opts: &ReadOptions<'_>,
     agg: &mut Agg<'_>,
 ) -> ReadResult {
-    if len == 0 {
-        return Ok(None);
-    }
-    // SAFETY: the map is read-only and private to this call; a file
-    // truncated while it is read can fault, as with every mmap reader.
-    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| (0, format!("cannot read: {e}")))?;
-    let data: &[u8] = &map;
+    let len = source.len().unwrap_or(0);
+    // Large files are mapped; where that is not safe, read as they come
+    // (they may not fit in memory). AWS text is read from the map in
+    // place; a JSON log is parsed whole, so its size is limited.
+    let contents = if len >= portcullis_files::read::MAP_BYTES {
+        match source.map() {
+            Ok(Ok(mapped)) => mapped,
+            Ok(Err(source)) => {
+                let counting = Counting { inner: source.into_reader(), progress: opts.progress };
+                return read_stream(counting, "", key, watch, opts, agg);
+            }
+            Err(e) => return Err(Failure::At(0, e.message)),
+        }
+    } else {
+        source.contents(u64::MAX).map_err(|e| Failure::At(0, e.message))?
+    };
+    let data: &[u8] = contents.bytes();
     let kind = sniff(&data[..data.len().min(SNIFF)], opts.fields);
     let res = match kind {
         None => Ok(None),
         Some(Kind::Json) => {
-            let text = std::str::from_utf8(data).map_err(|e| (0, format!("not UTF-8 text: {e}")))?;
+            if len > InputKind::Json.limit() {
+                let limit = portcullis_files::limits::describe(InputKind::Json.limit());
+                return Err(Failure::At(
+                    0,
+                    format!("a JSON flow log larger than {limit}, the most read whole: not read"),
+                ));
+            }
+            let text = std::str::from_utf8(data).map_err(|e| Failure::At(0, format!("not UTF-8 text: {e}")))?;
             let ctx = AwsCtx { fields: opts.fields, filter: Some(&watch.ports), key };
             let found = cloud_json::read(text, &ctx, agg);
             Ok((found > 0).then_some(FORMAT_JSON))
         }
         Some(Kind::AwsText) => {
-            // Chunked even on one thread: the chunked reader also hands read
-            // pages back, so a large file never stays resident.
-            if data.len() >= PARALLEL_BYTES {
-                read_text_parallel(&map, key, watch, opts, agg);
-            } else {
-                let mut r = AwsText::new(opts.fields, Some(&watch.ports), key);
-                r.feed(data, agg);
+            match contents.mapped() {
+                // Chunked even on one thread: the chunked reader also hands
+                // read pages back, so a large file never stays resident.
+                Some(map) if data.len() >= PARALLEL_BYTES => read_text_parallel(map.mmap(), key, watch, opts, agg),
+                _ => {
+                    let mut r = AwsText::new(opts.fields, Some(&watch.ports), key);
+                    r.feed(data, agg);
+                }
             }
             Ok(Some(FORMAT_AWS))
         }
     };
+    contents.unchanged().map_err(Failure::Changed)?;
     (opts.progress)(len);
     res
 }
@@ -237,23 +279,39 @@ fn fill<R: Read>(r: &mut R, buf: &mut Vec<u8>, cap: usize) -> io::Result<()> {
     taken.read_to_end(buf).map(|_| ())
 }
 
-fn read_gzip(file: File, key: &S3Key, watch: &Watch, opts: &ReadOptions<'_>, agg: &mut Agg<'_>) -> ReadResult {
-    use std::io::Seek;
-    let mut file = file;
-    file.seek(io::SeekFrom::Start(0)).map_err(|e| (0, format!("cannot read: {e}")))?;
-    let counting = Counting { inner: io::BufReader::with_capacity(1 << 16, file), progress: opts.progress };
-    let mut dec = flate2::read::MultiGzDecoder::new(counting);
+/// Reads an input as it comes (gzip, a pipe): the format from its first
+/// bytes, then AWS text through the pipeline, or JSON whole (limited).
+/// `what` prefixes read errors (`gzip: `).
+fn read_stream<R: Read + Send>(
+    mut reader: R,
+    what: &str,
+    key: &S3Key,
+    watch: &Watch,
+    opts: &ReadOptions<'_>,
+    agg: &mut Agg<'_>,
+) -> ReadResult {
     let mut head = Vec::new();
-    fill(&mut dec, &mut head, SNIFF).map_err(|e| (0, format!("gzip: {e}")))?;
+    fill(&mut reader, &mut head, SNIFF).map_err(|e| Failure::At(0, format!("{what}{e}")))?;
     match sniff(&head, opts.fields) {
         None => Ok(None),
         Some(Kind::Json) => {
-            dec.read_to_end(&mut head).map_err(|e| (0, format!("gzip: {e}")))?;
-            let text = std::str::from_utf8(&head).map_err(|e| (0, format!("not UTF-8 text: {e}")))?;
+            let limit = InputKind::Json.limit();
+            let mut rest = reader.take(limit.saturating_add(1).saturating_sub(head.len() as u64));
+            rest.read_to_end(&mut head).map_err(|e| Failure::At(0, format!("{what}{e}")))?;
+            if head.len() as u64 > limit {
+                let limit = portcullis_files::limits::describe(limit);
+                return Err(Failure::At(
+                    0,
+                    format!("a JSON flow log larger than {limit}, the most read whole: not read"),
+                ));
+            }
+            let text = std::str::from_utf8(&head).map_err(|e| Failure::At(0, format!("not UTF-8 text: {e}")))?;
             let ctx = AwsCtx { fields: opts.fields, filter: Some(&watch.ports), key };
             Ok((cloud_json::read(text, &ctx, agg) > 0).then_some(FORMAT_JSON))
         }
-        Some(Kind::AwsText) => gzip_text(dec, head, BLOCK, key, watch, opts, agg).map(|_| Some(FORMAT_AWS)),
+        Some(Kind::AwsText) => gzip_text(reader, head, BLOCK, key, watch, opts, agg)
+            .map(|_| Some(FORMAT_AWS))
+            .map_err(|(line, e)| Failure::At(line, format!("{what}{e}"))),
     }
 }
 
@@ -334,7 +392,7 @@ fn gzip_text<R: Read + Send>(
         r.feed(&carry, agg);
     }
     match failure {
-        Some(e) => Err((r.line + 1, format!("gzip: {e}; the records before this line were read"))),
+        Some(e) => Err((r.line + 1, format!("{e}; the records before this line were read"))),
         None => Ok(()),
     }
 }

@@ -1,30 +1,16 @@
-//! From counts to what users read: a critical finding per unauthorized
-//! source whose flows a destination accepted, and observations (the JSON
-//! `observations` array): those same pairs with their evidence, and a
-//! summary per destination, port and verdict with its top sources.
+//! From counts to what users read: observations (the JSON `observations`
+//! array), one per unauthorized source whose flows a destination accepted,
+//! with its evidence (rule PC400 of `portcullis-rules` turns each into a
+//! finding), and a summary per destination, port and verdict with its top
+//! sources.
 
 use crate::agg::{Agg, At, Cell, CellKey, Counts, Totals};
 use crate::read::Input;
 use crate::record::Action;
-use crate::time::format_rfc3339;
-use portcullis_model::named::public;
-use portcullis_model::{Cidr, Protocol};
-use portcullis_rules::{Because, ExposureClass, Finding, FindingKind, Severity};
+use portcullis_model::date::format_rfc3339;
+use portcullis_model::Protocol;
 use serde::Serialize;
 use std::net::IpAddr;
-
-/// The rule code of an accepted flow from an unauthorized source (PC4xx:
-/// flow logs; its docs are in the rule catalog, `catalog::FLOW_RULES`).
-pub const RULE_ACCEPTED: &str = "PC400";
-/// Its name, readable as what it flags.
-pub const RULE_ACCEPTED_NAME: &str = "control-plane-port-accepted-unauthorized-flow";
-
-#[cfg(test)]
-#[test]
-fn the_rule_is_the_catalogs() {
-    let r = &portcullis_rules::catalog::pc400_unauthorized_flow_accepted::RULE;
-    assert_eq!((RULE_ACCEPTED, RULE_ACCEPTED_NAME), (r.code, r.name));
-}
 
 /// One source as a destination summary lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -91,14 +77,8 @@ impl Stats {
     }
 }
 
-/// Findings and observations, sorted.
-pub struct Built {
-    pub findings: Vec<Finding>,
-    pub observations: Vec<Observation>,
-}
-
 fn time(t: Option<i64>) -> Option<String> {
-    t.map(format_rfc3339)
+    t.and_then(format_rfc3339)
 }
 
 fn proto_name(p: u8) -> String {
@@ -115,36 +95,13 @@ fn sorted_sources(cell: &Cell) -> Vec<(&IpAddr, &crate::agg::SourceStat)> {
     v
 }
 
-fn is_public(ip: IpAddr) -> bool {
-    let c = match ip {
-        IpAddr::V4(a) => Cidr::V4 { addr: u32::from(a), len: 32 },
-        IpAddr::V6(a) => Cidr::V6 { addr: u128::from(a), len: 128 },
-    };
-    public().intersects(&c.to_set())
-}
-
-fn human_bytes(b: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
-    let mut v = b as f64;
-    let mut u = 0;
-    while v >= 1000.0 && u + 1 < UNITS.len() {
-        v /= 1000.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{b} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
-
-/// Builds the report from a run's aggregate. `top` bounds the sources a
-/// destination summary lists.
-pub fn build(agg: &Agg<'_>, inputs: &[Input], top: usize) -> Built {
+/// Builds the observations of a run's aggregate, in order: per
+/// destination, port and verdict its summary, then (accepted only) each
+/// unauthorized source. `top` bounds the sources a summary lists.
+pub fn build(agg: &Agg<'_>, inputs: &[Input], top: usize) -> Vec<Observation> {
     let watch = agg.watch();
     let mut keys: Vec<&CellKey> = agg.cells.keys().collect();
     keys.sort();
-    let mut findings = Vec::new();
     let mut observations = Vec::new();
     for key in keys {
         let cell = &agg.cells[key];
@@ -208,55 +165,8 @@ pub fn build(agg: &Agg<'_>, inputs: &[Input], top: usize) -> Built {
         let mut by_ip: Vec<_> = sources.iter().filter(|(ip, _)| !watch.is_authorized(**ip)).collect();
         by_ip.sort_by(|a, b| a.0.cmp(b.0));
         for (ip, s) in by_ip {
-            let src = ip.to_string();
-            let file = file_of(inputs, s.at);
-            let obs = base("unauthorized-accept", Some(src.clone()), &s.counts, s.at, s.rules.clone());
-            let where_ = if cell.target.is_empty() { dst.clone() } else { format!("{dst} ({})", cell.target) };
-            let window = match (&obs.first_seen, &obs.last_seen) {
-                (Some(a), Some(b)) => format!(" between {a} and {b}"),
-                _ => String::new(),
-            };
-            let rule_text = if s.rules.is_empty() {
-                format!("accepted {proto}/{} from {src} (the log names no rule)", key.port)
-            } else {
-                format!("accepted {proto}/{} from {src} by {}", key.port, s.rules.join(", "))
-            };
-            findings.push(Finding {
-                rule: RULE_ACCEPTED.to_string(),
-                severity: Severity::Critical,
-                kind: FindingKind::Exposure,
-                exposure: Some(if is_public(**ip) { ExposureClass::Public } else { ExposureClass::Unauthorized }),
-                port: Some(key.port),
-                protocol: Some(proto.clone()),
-                resource: where_.clone(),
-                file: file.clone(),
-                line: u32::try_from(s.at.line).unwrap_or(u32::MAX),
-                column: 0,
-                sources: vec![src.clone()].into(),
-                because: vec![Because {
-                    file,
-                    line: u32::try_from(s.at.line).unwrap_or(u32::MAX),
-                    column: 0,
-                    rule: rule_text,
-                    resource: where_.clone(),
-                }]
-                .into(),
-                flag: None,
-                message: format!(
-                    "{src}, which is not an authorized source, connected to {proto}/{} on {where_}: {} accepted flow record(s), {} packets, {}{window}",
-                    key.port,
-                    s.counts.flows,
-                    s.counts.packets,
-                    human_bytes(s.counts.bytes)
-                ),
-                resource_kind: "flow destination".to_string(),
-                path: Default::default(),
-                unknown: Vec::new(),
-                suppressed: None,
-            });
-            observations.push(obs);
+            observations.push(base("unauthorized-accept", Some(ip.to_string()), &s.counts, s.at, s.rules.clone()));
         }
     }
-    portcullis_rules::finding::sort_findings(&mut findings);
-    Built { findings, observations }
+    observations
 }

@@ -9,7 +9,6 @@ mod common;
 use common::{collect, shared_flowlogs};
 use portcullis_flows::aws::{AwsText, Layout, S3Key};
 use portcullis_flows::record::{Action, Collect, OwnedFlow};
-use portcullis_flows::time::parse_rfc3339;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -68,11 +67,15 @@ fn proto_num(s: &str) -> Option<u8> {
     }
 }
 
+fn rfc3339(s: &str) -> Option<i64> {
+    portcullis_model::date::parse_rfc3339(s).ok()
+}
+
 fn when(s: &str) -> Option<i64> {
     if s.bytes().all(|b| b.is_ascii_digit()) {
         s.parse().ok()
     } else {
-        parse_rfc3339(s)
+        rfc3339(s)
     }
 }
 
@@ -305,8 +308,8 @@ fn from_otlp(m: &BTreeMap<String, String>, end_from_time: bool) -> Expect {
         status: get("aws.vpc.flow.status"),
         start: get("aws.vpc.flow.start")
             .and_then(|s| s.parse().ok())
-            .or_else(|| get("gcp.vpc.flow.start_time").and_then(|s| parse_rfc3339(&s))),
-        end: get("gcp.vpc.flow.end_time").and_then(|s| parse_rfc3339(&s)).or_else(|| {
+            .or_else(|| get("gcp.vpc.flow.start_time").and_then(|s| rfc3339(&s))),
+        end: get("gcp.vpc.flow.end_time").and_then(|s| rfc3339(&s)).or_else(|| {
             end_from_time
                 .then(|| get("timeUnixNano").and_then(|s| s.parse::<i64>().ok()).map(|ns| ns / 1_000_000_000))
                 .flatten()
@@ -406,7 +409,7 @@ fn azure_tuples(v: &Value) -> Vec<Expect> {
                             dport: port("/destination/port"),
                             proto: t.get("protocol").and_then(Value::as_str).and_then(proto_num),
                             action,
-                            start: t.get("timestamp").and_then(Value::as_str).and_then(parse_rfc3339),
+                            start: t.get("timestamp").and_then(Value::as_str).and_then(rfc3339),
                             ..Expect::default()
                         });
                     }
@@ -510,7 +513,7 @@ fn gcp_firewall_logs() {
             // The entry's time, to the second.
             let mut m = BTreeMap::new();
             flatten(v, "", &mut m);
-            e.start = first(&m, &["@timestamp"]).and_then(|s| parse_rfc3339(&s));
+            e.start = first(&m, &["@timestamp"]).and_then(|s| rfc3339(&s));
             // The string protocol `udp` is IANA 17 (the Beats module drops it; the integration maps it).
             e.proto = e.proto.or(Some(17));
         }

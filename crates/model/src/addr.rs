@@ -5,6 +5,7 @@
 //! set (per interval, the classic greedy split is optimal, and intervals are
 //! non-adjacent so no block can span two of them).
 
+use crate::error::{Error, ErrorKind};
 use crate::interval::IntervalSet;
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -30,21 +31,6 @@ pub enum Cidr {
     V6 { addr: u128, len: u8 },
 }
 
-/// Why a string is not a CIDR block.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CidrError {
-    pub input: String,
-    pub reason: &'static str,
-}
-
-impl fmt::Display for CidrError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}` is not a CIDR block: {}", self.input, self.reason)
-    }
-}
-
-impl std::error::Error for CidrError {}
-
 fn mask4(len: u8) -> u32 {
     if len == 0 {
         0
@@ -67,8 +53,8 @@ impl Cidr {
     /// Host bits are masked off: EC2 stores `10.0.0.1/0` as `0.0.0.0/0`
     /// (seen in hashicorp/terraform#2200), so that is what such a block
     /// means wherever it is written.
-    pub fn parse(s: &str) -> Result<Cidr, CidrError> {
-        let err = |reason| CidrError { input: s.to_string(), reason };
+    pub fn parse(s: &str) -> Result<Cidr, Error> {
+        let err = |reason| Error::new(s, ErrorKind::Cidr(reason));
         let t = s.trim();
         if t.is_empty() {
             return Err(err("it is empty"));
@@ -256,7 +242,7 @@ impl AddrSet {
     }
 
     /// Parses a list of CIDR strings; the first bad one is the error.
-    pub fn parse_list<'a, I: IntoIterator<Item = &'a str>>(items: I) -> Result<Self, CidrError> {
+    pub fn parse_list<'a, I: IntoIterator<Item = &'a str>>(items: I) -> Result<Self, Error> {
         let mut cidrs = Vec::new();
         for s in items {
             cidrs.push(Cidr::parse(s)?);

@@ -44,7 +44,7 @@ impl<T> Known<T> {
 
 /// A source that is not an address: another security group, `self`, a
 /// network tag or a service account. Always inside the network, never the
-/// internet (DESIGN.md, "Sources that are not addresses").
+/// internet (docs/semantics.md, "Sources").
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct InternalSource {
     /// `sg-0abc…`, `self`, `tag:web`, `serviceAccount:x@…`.

@@ -7,6 +7,7 @@
 pub mod addr;
 pub mod component;
 pub mod date;
+pub mod error;
 pub mod estate;
 pub mod interval;
 pub mod named;
@@ -14,8 +15,10 @@ pub mod ports;
 pub mod program;
 pub mod provenance;
 
-pub use addr::{AddrSet, Cidr, CidrError, Family};
+pub use addr::{AddrSet, Cidr, Family};
 pub use component::{ControllerManager, Flag, NetworkPolicy, UnsetFlags, Version};
+pub use date::Date;
+pub use error::{Error, ErrorKind};
 pub use estate::{Action, Entry, Estate, InternalSource, Known, Layer, LayerId, LayerKind, Sources, Step, Target};
 pub use interval::IntervalSet;
 pub use ports::{format_ports, PortSet, ProtoMatch, Protocol};

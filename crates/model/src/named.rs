@@ -150,7 +150,7 @@ pub fn non_public() -> &'static AddrSet {
 }
 
 /// Half the public IPv4 space and half the public IPv6 space (rounded up):
-/// at or above either, an admitted set is `unrestricted` (DESIGN.md).
+/// at or above either, an admitted set is `unrestricted` (docs/semantics.md, "Sources").
 pub fn unrestricted_thresholds() -> (u128, u128) {
     static T: OnceLock<(u128, u128)> = OnceLock::new();
     *T.get_or_init(|| {

@@ -10,6 +10,7 @@
 //! CA, so no client can verify the endpoint: either clients skip
 //! verification or they fail.
 
+use crate::error::{Error, ErrorKind};
 use x509_parser::prelude::*;
 
 /// One certificate of the served chain.
@@ -118,8 +119,9 @@ fn common_name(name: &X509Name<'_>) -> Option<String> {
 }
 
 /// Reads one DER certificate.
-pub fn parse(der: &[u8]) -> Result<CertInfo, String> {
-    let (_, cert) = X509Certificate::from_der(der).map_err(|e| format!("unreadable certificate: {e}"))?;
+pub fn parse(der: &[u8]) -> Result<CertInfo, Error> {
+    let (_, cert) =
+        X509Certificate::from_der(der).map_err(|e| Error::new("", ErrorKind::Certificate(e.to_string())))?;
     let (key_type, key_bits) = key_of(&cert);
     Ok(CertInfo {
         subject: cert.subject().to_string(),
@@ -154,7 +156,7 @@ pub fn names_host(sans: &[String], host: &str) -> bool {
 
 /// A Unix time as `YYYY-MM-DD` (UTC), for messages.
 pub fn date(secs: i64) -> String {
-    portcullis_model::date::ymd_of_unix(secs)
+    portcullis_model::date::unix_day(secs)
 }
 
 #[cfg(test)]

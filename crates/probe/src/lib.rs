@@ -9,10 +9,11 @@
 //! `GET` requests without credentials for /healthz and the paths that must
 //! be refused ([`http`]), plain HTTP sent to the TLS port, and, when asked,
 //! the legacy insecure port. [`observe`] runs it and keeps every answer as
-//! an [`Observation`]; [`verdict`] turns observations into findings of the
-//! PC3xx rules, so they go through the same reports as a scan.
+//! an [`Observation`]; the PC3xx rules of `portcullis-rules` judge
+//! observations, so they go through the same reports as a scan.
 
 pub mod cert;
+pub mod error;
 pub mod hello;
 pub mod http;
 pub mod observe;
@@ -20,11 +21,10 @@ pub mod target;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod tls;
-pub mod verdict;
 
+pub use error::{Error, ErrorKind};
 pub use observe::{probe, probe_all, Observation, Options, Reach};
-pub use target::{Origin, Target, TargetError, DEFAULT_PORT};
-pub use verdict::findings;
+pub use target::{Origin, Target, DEFAULT_PORT};
 
 /// The legacy insecure port of kube-controller-manager (removed in 1.24).
 pub const LEGACY_PORT: u16 = 10252;

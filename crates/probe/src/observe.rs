@@ -7,6 +7,7 @@
 //! without an async runtime.
 
 use crate::cert::{self, CertInfo};
+use crate::error::Error;
 use crate::hello::{self, LegacyAnswer, LegacyVersion};
 use crate::http::{self, Outcome};
 use crate::target::Target;
@@ -72,7 +73,7 @@ pub struct Observation {
     /// The TLS 1.2/1.3 handshake (`None` when the port was not open).
     pub tls: Option<Result<Handshake, HandshakeError>>,
     /// The served chain, leaf first, each certificate read or why not.
-    pub chain: Vec<Result<CertInfo, String>>,
+    pub chain: Vec<Result<CertInfo, Error>>,
     pub legacy_tls: Vec<(LegacyVersion, LegacyAnswer)>,
     /// `/healthz` then [`PROTECTED_PATHS`], over TLS, without credentials.
     pub paths: Vec<(String, Outcome)>,
@@ -82,6 +83,17 @@ pub struct Observation {
     /// When the probe ran (Unix seconds): certificate dates are judged
     /// against it.
     pub at: i64,
+}
+
+impl Observation {
+    /// Why the target could not be probed at all (its name did not
+    /// resolve), if so: an input error, not an observation.
+    pub fn not_probed(&self) -> Option<&str> {
+        match &self.reach {
+            Reach::NotProbed(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 fn now() -> i64 {

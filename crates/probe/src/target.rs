@@ -5,6 +5,7 @@
 //! for the default port) and DNS names. A leading `https://` and a trailing
 //! `/` are accepted, so a URL copied from a browser or a kubeconfig works.
 
+use crate::error::{Error, ErrorKind};
 use std::fmt;
 
 /// kube-controller-manager's secure port.
@@ -50,16 +51,6 @@ impl fmt::Display for Target {
     }
 }
 
-/// A target that could not be read, with where it was written.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct TargetError {
-    pub file: String,
-    pub line: u32,
-    pub column: u32,
-    pub message: String,
-}
-
 fn valid_dns_name(h: &str) -> bool {
     // Letters, digits, hyphens and dots (underscores too: some internal
     // zones use them). Length limits as in RFC 1035.
@@ -71,47 +62,48 @@ fn valid_dns_name(h: &str) -> bool {
         })
 }
 
-fn parse_port(p: &str, whole: &str) -> Result<u16, String> {
+fn parse_port(p: &str, whole: &str) -> Result<u16, Error> {
     match p.parse::<u16>() {
-        Ok(0) | Err(_) => Err(format!("`{whole}`: `{p}` is not a port number 1-65535")),
+        Ok(0) | Err(_) => Err(Error::new(whole, ErrorKind::BadPort(p.to_string()))),
         Ok(n) => Ok(n),
     }
 }
 
 /// Parses `HOST[:PORT]`; `default_port` when no port is given.
-pub fn parse(raw: &str, default_port: u16) -> Result<Target, String> {
+pub fn parse(raw: &str, default_port: u16) -> Result<Target, Error> {
+    let error = |kind| Err(Error::new(raw, kind));
     let s = raw.trim();
     let s = s.strip_prefix("https://").unwrap_or(s);
     let s = s.strip_suffix('/').unwrap_or(s);
     if s.is_empty() {
-        return Err("empty target".into());
+        return error(ErrorKind::EmptyTarget);
     }
     if s.contains("://") {
-        return Err(format!("`{raw}`: only https:// URLs are probed (10257 speaks TLS)"));
+        return error(ErrorKind::NotHttps);
     }
     if s.contains('/') {
-        return Err(format!("`{raw}`: a target is HOST[:PORT], not a URL with a path"));
+        return error(ErrorKind::UrlWithPath);
     }
     let (host, port) = if let Some(rest) = s.strip_prefix('[') {
         let Some((h, after)) = rest.split_once(']') else {
-            return Err(format!("`{raw}`: `[` without a closing `]`"));
+            return error(ErrorKind::UnclosedBracket);
         };
         let port = match after {
             "" => default_port,
             _ => match after.strip_prefix(':') {
                 Some(p) => parse_port(p, raw)?,
-                None => return Err(format!("`{raw}`: expected `:PORT` after `]`")),
+                None => return error(ErrorKind::NoPortAfterBracket),
             },
         };
         if h.parse::<std::net::Ipv6Addr>().is_err() {
-            return Err(format!("`{raw}`: `{h}` is not an IPv6 address"));
+            return error(ErrorKind::NotIpv6(h.to_string()));
         }
         (h.to_string(), port)
     } else if s.matches(':').count() > 1 {
         // More than one colon without brackets: a bare IPv6 address, which
         // cannot carry a port (`::1:10257` is itself an address).
         if s.parse::<std::net::Ipv6Addr>().is_err() {
-            return Err(format!("`{raw}`: not an IPv6 address; write IPv6 with a port as [ADDRESS]:PORT"));
+            return error(ErrorKind::BareIpv6);
         }
         (s.to_string(), default_port)
     } else if let Some((h, p)) = s.split_once(':') {
@@ -120,10 +112,10 @@ pub fn parse(raw: &str, default_port: u16) -> Result<Target, String> {
         (s.to_string(), default_port)
     };
     if host.is_empty() {
-        return Err(format!("`{raw}`: no host"));
+        return error(ErrorKind::NoHost);
     }
     if !host.contains(':') && host.parse::<std::net::Ipv4Addr>().is_err() && !valid_dns_name(&host) {
-        return Err(format!("`{raw}`: `{host}` is neither an IP address nor a host name"));
+        return error(ErrorKind::NotAHost(host));
     }
     Ok(Target { host, port, origin: None })
 }
@@ -131,7 +123,7 @@ pub fn parse(raw: &str, default_port: u16) -> Result<Target, String> {
 /// Reads a targets file: one `HOST[:PORT]` a line; `#` starts a comment,
 /// blank lines are skipped. Every bad line is an error with its line and
 /// column; the good ones are still returned.
-pub fn parse_file(file: &str, text: &str, default_port: u16) -> (Vec<Target>, Vec<TargetError>) {
+pub fn parse_file(file: &str, text: &str, default_port: u16) -> (Vec<Target>, Vec<Error>) {
     let mut targets = Vec::new();
     let mut errors = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -141,23 +133,16 @@ pub fn parse_file(file: &str, text: &str, default_port: u16) -> (Vec<Target>, Ve
             continue;
         }
         let column = (content.len() - content.trim_start().len()) as u32 + 1;
-        let line_no = i as u32 + 1;
+        let at = Origin { file: file.to_string(), line: i as u32 + 1, column };
         // One target a line: a second word is most likely a forgotten `#`.
-        if trimmed.split_whitespace().nth(1).is_some() {
-            errors.push(TargetError {
-                file: file.to_string(),
-                line: line_no,
-                column,
-                message: format!("`{trimmed}`: one target a line (start comments with `#`)"),
-            });
-            continue;
-        }
-        match parse(trimmed, default_port) {
-            Ok(mut t) => {
-                t.origin = Some(Origin { file: file.to_string(), line: line_no, column });
-                targets.push(t);
-            }
-            Err(message) => errors.push(TargetError { file: file.to_string(), line: line_no, column, message }),
+        let parsed = if trimmed.split_whitespace().nth(1).is_some() {
+            Err(Error::new(trimmed, ErrorKind::TwoTargetsOnALine))
+        } else {
+            parse(trimmed, default_port)
+        };
+        match parsed {
+            Ok(t) => targets.push(Target { origin: Some(at), ..t }),
+            Err(e) => errors.push(Error { at: Some(at), ..e }),
         }
     }
     (targets, errors)
@@ -204,6 +189,11 @@ mod tests {
         let (t, e) = parse_file("targets.txt", text, 10257);
         assert_eq!(t.len(), 2);
         assert_eq!(t[1].origin, Some(Origin { file: "targets.txt".into(), line: 4, column: 3 }));
-        assert_eq!(e.iter().map(|e| (e.line, e.column)).collect::<Vec<_>>(), vec![(5, 1), (6, 1)]);
+        assert_eq!(
+            e.iter().map(|e| e.at.as_ref().map(|at| (at.line, at.column))).collect::<Vec<_>>(),
+            vec![Some((5, 1)), Some((6, 1))]
+        );
+        assert_eq!(e[0].to_string(), "`bad host`: one target a line (start comments with `#`)");
+        assert_eq!(e[1].to_string(), "`h:99999`: `99999` is not a port number 1-65535");
     }
 }

@@ -52,10 +52,10 @@ proptest! {
         for host in hosts {
             let t = target::parse(&format!("{host}:{port}"), 10257)
                 .or_else(|_| target::parse(&format!("[{host}]:{port}"), 10257));
-            let t = t.map_err(TestCaseError::fail)?;
+            let t = t.map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!(&t.host, &host);
             prop_assert_eq!(t.port, port);
-            let again = target::parse(&t.to_string(), 10257).map_err(TestCaseError::fail)?;
+            let again = target::parse(&t.to_string(), 10257).map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!(again, t);
         }
     }

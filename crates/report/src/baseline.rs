@@ -5,6 +5,7 @@
 //! The file: `{"version": 1, "findings": [{"fingerprint", "rule",
 //! "resource", "port", "protocol", "message"}]}`, sorted by fingerprint.
 
+use crate::error::{Error, ErrorKind};
 use portcullis_rules::Finding;
 use serde::{Deserialize, Serialize};
 
@@ -54,15 +55,15 @@ impl Baseline {
 
     /// Reads a baseline file's text. The error names the line and column
     /// of a JSON problem: `line 3, column 17: expected value`.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, Error> {
         let b: Baseline = serde_json::from_str(text).map_err(|e| {
             let full = e.to_string();
             // serde_json appends " at line L column C"; said once, up front.
-            let msg = full.rsplit_once(" at line ").map_or(full.as_str(), |(m, _)| m);
-            format!("line {}, column {}: {}", e.line(), e.column(), msg)
+            let message = full.rsplit_once(" at line ").map_or(full.as_str(), |(m, _)| m).to_string();
+            Error { kind: ErrorKind::BaselineSyntax { line: e.line(), column: e.column(), message } }
         })?;
         if b.version != 1 {
-            return Err(format!("baseline version {} is not supported (this portcullis reads version 1)", b.version));
+            return Err(Error { kind: ErrorKind::BaselineVersion(b.version) });
         }
         Ok(b)
     }

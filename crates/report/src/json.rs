@@ -1,4 +1,4 @@
-//! The version 1 JSON contract (DESIGN.md): `{"version": 1, "findings":
+//! The version 1 JSON contract (docs/json.md): `{"version": 1, "findings":
 //! […], "errors": […]}`. Findings arrive sorted; serde keeps field order, so
 //! the same input prints the same bytes. Compared against a baseline,
 //! `findings` are the new ones and `fixed` lists the baseline entries no

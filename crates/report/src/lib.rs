@@ -3,10 +3,13 @@
 //! findings, errors and a way to read source lines for snippets.
 
 pub mod baseline;
+pub mod error;
+pub mod flows;
 pub mod json;
 pub mod sarif;
 pub mod text;
 
+pub use error::{Error, ErrorKind};
 use portcullis_rules::{Finding, Severity};
 use serde::Serialize;
 use std::io::{self, Write};

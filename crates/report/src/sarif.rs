@@ -6,9 +6,7 @@
 //! subset: docs.github.com/en/code-security/code-scanning (SARIF support).
 
 use crate::{Emitter, Report};
-use portcullis_rules::catalog::{FLOW_RULES, HARDENING_RULES, PORT_RULES, PROBE_RULES, SUPPRESSION_RULES};
-use portcullis_rules::spec::clean_docs;
-use portcullis_rules::{Finding, Severity, SuppressionKind};
+use portcullis_rules::{Finding, Rule, Severity, SuppressionKind, RULES};
 use serde_json::{json, Value};
 use std::io::{self, Write};
 
@@ -154,40 +152,27 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
 }
 
 /// A rule of the driver's catalog, with its docs as help text.
-fn descriptor(code: &str, name: &str, summary: &str, docs: &str, severity: Severity, area: &str) -> Value {
-    let docs = clean_docs(docs);
+fn descriptor(rule: &Rule) -> Value {
+    let docs = rule.markdown();
     json!({
-        "id": code,
-        "name": name,
-        "shortDescription": { "text": summary },
-        "fullDescription": { "text": summary },
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": { "text": rule.summary },
+        "fullDescription": { "text": rule.summary },
         "help": { "text": docs, "markdown": docs },
-        "defaultConfiguration": { "level": level(severity) },
+        "defaultConfiguration": { "level": level(rule.severity) },
         "properties": {
-            "tags": ["security", area, "kubernetes"],
-            "security-severity": security_severity(severity),
+            "tags": ["security", rule.family.kind().area(), "kubernetes"],
+            "security-severity": security_severity(rule.severity),
         }
     })
 }
 
 impl Emitter for Sarif {
     fn emit(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        // Port rules, then the hardening rules (kube-controller-manager's
-        // configuration), the probe rules (PC3xx), the flow-log rules
-        // (PC4xx): one table, indexed in this order.
-        let described = PORT_RULES
-            .iter()
-            .map(|r| (r.code, r.name, r.summary, r.docs, r.severity, "network"))
-            .chain(HARDENING_RULES.iter().map(|r| (r.code, r.name, r.summary, r.docs, r.severity, "configuration")))
-            .chain(PROBE_RULES.iter().map(|r| (r.code, r.name, r.summary, r.docs, r.severity, "tls")))
-            .chain(FLOW_RULES.iter().map(|r| (r.code, r.name, r.summary, r.docs, r.severity, "traffic")))
-            .chain(SUPPRESSION_RULES.iter().map(|r| (r.code, r.name, r.summary, r.docs, r.severity, "review")));
-        let rules: Vec<Value> = described
-            .clone()
-            .map(|(code, name, summary, docs, severity, tag)| descriptor(code, name, summary, docs, severity, tag))
-            .collect();
-        let codes: Vec<&str> = described.map(|d| d.0).collect();
-        let rule_index = |f: &Finding| codes.iter().position(|c| *c == f.rule);
+        // Every rule of the registry, indexed in its (code) order.
+        let rules: Vec<Value> = RULES.iter().map(|r| descriptor(r)).collect();
+        let rule_index = |f: &Finding| RULES.iter().position(|r| r.code == f.rule);
         // Against a baseline, every current finding is still a result (an
         // upload without them would close their GitHub alerts), marked
         // `new` or `unchanged`; fixed baseline entries have no location and

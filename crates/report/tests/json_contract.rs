@@ -1,4 +1,4 @@
-//! Specification of the version 1 JSON contract (DESIGN.md, "JSON output"):
+//! Specification of the version 1 JSON contract (docs/json.md):
 //! the envelope, every contract field of a finding with its JSON type and
 //! allowed values, and byte-for-byte determinism. Fields may be added to the
 //! contract, so extra keys are allowed on findings and errors but never on

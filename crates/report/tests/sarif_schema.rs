@@ -14,7 +14,7 @@ mod common;
 
 use common::{errors, findings, render, render_shared, ODD_FILE};
 use portcullis_report::sarif::{path_uri, Sarif};
-use portcullis_rules::catalog::{FLOW_RULES, HARDENING_RULES, PORT_RULES, PROBE_RULES, SUPPRESSION_RULES};
+use portcullis_rules::RULES;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -195,17 +195,12 @@ fn every_result_names_a_rule_of_the_driver() {
     let rules = run["tool"]["driver"]["rules"].as_array().expect("tool.driver.rules is an array");
     let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().expect("a rule has a string id")).collect();
     assert_eq!(ids.iter().collect::<BTreeSet<_>>().len(), ids.len(), "rule ids are unique: {ids:?}");
-    let all: Vec<&str> = PORT_RULES
-        .iter()
-        .map(|r| r.code)
-        .chain(HARDENING_RULES.iter().map(|r| r.code))
-        .chain(PROBE_RULES.iter().map(|r| r.code))
-        .chain(FLOW_RULES.iter().map(|r| r.code))
-        .chain(SUPPRESSION_RULES.iter().map(|r| r.code))
-        .collect();
-    assert_eq!(
-        ids, all,
-        "the driver lists the whole catalog: port, hardening, probe, flow-log, then suppression rules"
+    let all: Vec<&str> = RULES.iter().map(|r| r.code).collect();
+    assert_eq!(ids, all, "the driver lists the whole registry, in its order");
+    let families: Vec<_> = RULES.iter().map(|r| r.family.kind()).collect();
+    assert!(
+        families.windows(2).all(|w| w[0] <= w[1]),
+        "port, hardening, probe, flow-log, then suppression rules: {families:?}"
     );
     let results = run["results"].as_array().expect("results is an array");
     assert_eq!(results.len(), findings().len());

@@ -76,7 +76,7 @@ impl FindingKind {
     }
 }
 
-/// The exposure classes of DESIGN.md, worst first.
+/// The exposure classes (docs/semantics.md, "Sources"), worst first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ExposureClass {
@@ -114,7 +114,7 @@ pub struct Because {
 }
 
 /// One finding. Field names and meanings are the version 1 JSON contract
-/// (DESIGN.md); fields after `message` are additions. Large reports are
+/// (docs/json.md); fields after `message` are additions. Large reports are
 /// written by hand (`report/src/json.rs` `write_finding`): a new field goes
 /// there too, and a test there compares both writers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -1,20 +1,27 @@
-//! The portcullis rule catalog and checks.
+//! The portcullis rules: every rule's docs and check, one file a rule in
+//! its family's folder, and the one [`registry`] that lists them all.
 //!
-//! A rule is data (stable code, name, severity, docs) plus a check. Port
-//! rules share one check, [`check::check_estate`]: evaluate each target's
-//! path with the engine, classify what it admits against the authorized
-//! sources, and say which lines let it in.
+//! - [`ports`] (PC1xx): a port reachable through the firewall path. One
+//!   check serves them all: evaluate each target's path with the engine,
+//!   classify what it admits against the authorized sources, and say which
+//!   lines let it in.
+//! - [`hardening`] (PC2xx): kube-controller-manager's configuration.
+//! - [`probe`] (PC3xx): what a live endpoint answered `portcullis probe`.
+//! - [`flows`] (PC4xx): what flow logs recorded.
+//! - [`suppressions`] (PC9xx): suppressions applied to findings, and the
+//!   findings about suppressions themselves.
+//!
+//! Every check returns [`Finding`]s, the shape the reports print.
 
-pub mod catalog;
-pub mod check;
 pub mod finding;
+pub mod flows;
 pub mod hardening;
-pub mod probe_rule;
-pub mod spec;
-pub mod suppress;
+pub mod ports;
+pub mod probe;
+pub mod registry;
+pub mod suppressions;
 
-pub use check::{check_estate, classify, Authorized, PortQuery};
 pub use finding::{Because, ExposureClass, Finding, FindingKind, Severity, Suppressed, SuppressionKind};
 pub use hardening::check_hardening;
-pub use probe_rule::ProbeRule;
-pub use spec::{HardeningRule, PortRule, DOC_SECTIONS};
+pub use ports::{check_estate, classify, Authorized, PortQuery};
+pub use registry::{Family, FamilyKind, Rule, DOC_SECTIONS, RULES};

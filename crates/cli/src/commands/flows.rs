@@ -3,49 +3,21 @@
 //! gets a summary per verdict (JSON `observations`). `--emit-sql` prints the
 //! same report as a query instead.
 
-use crate::args::{Common, FlowsArgs, Format, SqlDialect};
+use crate::args::{Common, FlowsArgs, SqlDialect};
 use crate::settings;
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 use portcullis_flows::aws::Layout;
-use portcullis_flows::read::{read_all, Input, ReadOptions};
-use portcullis_flows::report::{build, Observation, Stats};
-use portcullis_flows::sql::{self, Dialect};
+use portcullis_flows::sql::Dialect;
 use portcullis_flows::time::parse_instant;
-use portcullis_flows::Watch;
+use portcullis_flows::{ErrorKind, Watch};
 use portcullis_model::named::non_public;
-use portcullis_report::{sarif::Sarif, Emitter, NoSources, Report, ReportError};
-use portcullis_rules::Finding;
-use serde::Serialize;
-use std::io::{IsTerminal, Write};
-use std::path::Path;
+use portcullis_model::ErrorKind as Calendar;
+use portcullis_pipeline::{finish, flows, flows_sql, write_to, FlowsRequest, Output, Policy, Progress};
+use std::io::IsTerminal;
+use std::sync::OnceLock;
 
 /// The flagship port, always watched.
 const CONTROLLER_MANAGER: (u8, u16) = (6, 10257);
-
-fn collect(paths: &[std::path::PathBuf], errors: &mut Vec<ReportError>) -> Vec<Input> {
-    crate::inputs::walk(paths, |file, msg| errors.push(err(file, 0, msg)))
-        .into_iter()
-        .map(|(path, named)| Input { display: path.to_string_lossy().into_owned(), path, named })
-        .collect()
-}
-
-fn err(file: &str, line: u64, message: &str) -> ReportError {
-    ReportError {
-        file: file.to_string(),
-        line: u32::try_from(line).unwrap_or(u32::MAX),
-        column: 0,
-        message: message.to_string(),
-    }
-}
-
-#[derive(Serialize)]
-struct Envelope<'a> {
-    version: u32,
-    findings: &'a [Finding],
-    errors: &'a [ReportError],
-    observations: &'a [Observation],
-    flow_stats: &'a Stats,
-}
 
 pub fn run(args: FlowsArgs) -> Result<u8> {
     let common = Common {
@@ -72,10 +44,15 @@ pub fn run(args: FlowsArgs) -> Result<u8> {
     }
     let authorized =
         if settings.authorized.explicit { settings.authorized.addrs.clone() } else { non_public().clone() };
+    // A day the calendar does not have (`2024-02-31`) says so; any other
+    // text gets the shapes that are accepted.
     let instant = |flag: &str, v: &Option<String>| -> Result<Option<i64>> {
         v.as_deref()
             .map(|s| {
-                parse_instant(s).ok_or_else(|| anyhow!("--{flag} `{s}`: expected RFC 3339, YYYY-MM-DD or Unix seconds"))
+                parse_instant(s).map_err(|e| match &e.kind {
+                    ErrorKind::Time(time) if matches!(time.kind, Calendar::NoSuchDay { .. }) => anyhow!("--{flag} {e}"),
+                    _ => anyhow!("--{flag} `{s}`: expected RFC 3339, YYYY-MM-DD or Unix seconds"),
+                })
             })
             .transpose()
     };
@@ -83,119 +60,58 @@ pub fn run(args: FlowsArgs) -> Result<u8> {
         Watch { ports, authorized, since: instant("since", &args.since)?, until: instant("until", &args.until)? };
     let fields = args.fields.as_deref().map(Layout::parse_fields).transpose().map_err(|e| anyhow!("--fields: {e}"))?;
 
-    let mut errors = Vec::new();
-    let inputs = collect(&args.paths, &mut errors);
-
+    let progress = Bar::default();
+    let request = FlowsRequest {
+        paths: &args.paths,
+        watch: &watch,
+        fields: fields.as_ref(),
+        top: args.top,
+        progress: Some(&progress),
+    };
     if let Some(d) = args.emit_sql {
         let dialect = match d {
             SqlDialect::Athena => Dialect::Athena,
             SqlDialect::Bigquery => Dialect::BigQuery,
             SqlDialect::Duckdb => Dialect::DuckDb,
         };
-        let files: Vec<String> = inputs.iter().map(|i| i.display.clone()).collect();
-        let text = sql::emit(dialect, &watch, &files, fields.as_ref());
-        write_out(args.output.as_deref(), text.as_bytes())?;
-        return Ok(if errors.is_empty() { 0 } else { 2 });
-    }
-
-    let total: u64 = inputs.iter().filter_map(|i| std::fs::metadata(&i.path).ok()).map(|m| m.len()).sum();
-    let bar = progress_bar(total);
-    let tick = |n: u64| {
-        if let Some(b) = &bar {
-            b.inc(n);
+        let sql = flows_sql(&request, dialect);
+        if let Some(out) = &args.output {
+            sql.read.check_output("-o", out)?;
         }
-    };
-    let opts = ReadOptions { fields: fields.as_ref(), progress: &tick };
-    let (agg, outcomes) = read_all(&inputs, &watch, &opts);
-    if let Some(b) = &bar {
-        b.finish_and_clear();
+        write_to(args.output.as_deref(), |out| out.write_all(sql.text.as_bytes()))?;
+        return Ok(if sql.errors.is_empty() { 0 } else { 2 });
     }
-
-    let mut files_read = 0;
-    for (input, o) in inputs.iter().zip(&outcomes) {
-        if o.format.is_some() {
-            files_read += 1;
-        } else if input.named && o.error.is_none() {
-            errors.push(err(
-                &input.display,
-                0,
-                "not a flow log portcullis reads (AWS VPC text with a header or in a known layout, CloudWatch, Azure NSG/VNet or GCP JSON); a headerless custom AWS format needs --fields",
-            ));
-        }
-        if let Some((line, m)) = &o.error {
-            errors.push(err(&input.display, *line, m));
-        }
+    let run = flows(&request);
+    if let Some(out) = &args.output {
+        run.read.check_output("-o", out)?;
     }
-    for (at, m) in &agg.malformed {
-        let file = inputs.get(at.file as usize).map_or("?", |i| i.display.as_str());
-        errors.push(err(file, at.line, &format!("malformed record: {m}")));
-    }
-    errors.sort();
-    let stats = Stats::from_totals(&agg.totals, files_read);
-    let built = build(&agg, &inputs, args.top);
-    if stats.totals.malformed > agg.malformed.len() as u64 {
-        let shown = agg.malformed.len();
-        errors.push(err(
-            "",
-            0,
-            &format!("{} malformed record(s) in all; the first {shown} per file are listed", stats.totals.malformed),
-        ));
-    }
-
-    let mut buf: Vec<u8> = Vec::new();
-    match args.format {
-        Format::Json => {
-            let env = Envelope {
-                version: 1,
-                findings: &built.findings,
-                errors: &errors,
-                observations: &built.observations,
-                flow_stats: &stats,
-            };
-            serde_json::to_writer_pretty(&mut buf, &env)?;
-            buf.push(b'\n');
-        }
-        Format::Sarif => {
-            let report =
-                Report { findings: &built.findings, errors: &errors, files_read, sources: &NoSources, baseline: None };
-            Sarif.emit(&report, &mut buf)?;
-        }
-        Format::Text => {
-            let lines: Vec<String> = errors
-                .iter()
-                .map(|e| {
-                    if e.file.is_empty() {
-                        e.message.clone()
-                    } else if e.line == 0 {
-                        format!("{}: {}", e.file, e.message)
-                    } else {
-                        format!("{}:{}: {}", e.file, e.line, e.message)
-                    }
-                })
-                .collect();
-            buf.extend_from_slice(portcullis_flows::text::render(&built, &stats, &lines, &built.findings).as_bytes());
-        }
-    }
-    write_out(args.output.as_deref(), &buf)?;
-    let code = if !errors.is_empty() {
-        2
-    } else if settings.fail_on.is_some_and(|t| built.findings.iter().any(|f| f.severity >= t)) {
-        1
-    } else {
-        0
-    };
-    Ok(code)
+    // No suppressions or baselines: flow logs are evidence of what happened.
+    let policy = Policy { fail_on: settings.fail_on, ..Policy::default() };
+    let output = Output { format: args.format.into(), path: args.output.as_deref(), color: false };
+    Ok(finish(run, &policy, &output)?.code)
 }
 
-fn write_out(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
-    match path {
-        Some(p) => std::fs::write(p, bytes).with_context(|| format!("cannot write {}", p.display())),
-        None => {
-            let mut out = std::io::stdout().lock();
-            match out.write_all(bytes).and_then(|_| out.flush()) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-                _ => Ok(()),
-            }
+/// A byte counter on standard error, only when it is a terminal and the
+/// logs are large enough to wait for.
+#[derive(Default)]
+struct Bar {
+    bar: OnceLock<Option<indicatif::ProgressBar>>,
+}
+
+impl Progress for Bar {
+    fn start(&self, total: u64) {
+        self.bar.get_or_init(|| progress_bar(total));
+    }
+
+    fn advance(&self, bytes: u64) {
+        if let Some(Some(b)) = self.bar.get() {
+            b.inc(bytes);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(Some(b)) = self.bar.get() {
+            b.finish_and_clear();
         }
     }
 }

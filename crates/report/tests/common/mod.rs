@@ -1,11 +1,10 @@
-//! The one shared set of findings every output format is tested on
-//! (STYLE.md: "output formats … are snapshot-tested on the same shared set
-//! of findings"), with the input texts they point into, so the text
-//! renderer can show snippets.
+//! The one shared set of findings every output format is tested on, so
+//! the formats are compared on the same findings, with the input texts
+//! they point into, so the text renderer can show snippets.
 //!
 //! The findings are written as `check_estate` would produce them from the
 //! files below: same message shapes, labels and severities
-//! (`severity_for` in crates/rules/src/check.rs), and positions that point
+//! (`severity_for` in crates/rules/src/ports/mod.rs), and positions that point
 //! at the right characters of those files.
 
 // Each test binary compiles this module and uses a different part of it.

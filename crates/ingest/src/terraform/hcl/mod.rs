@@ -41,6 +41,7 @@ use crate::error::{ErrorKind, IngestError};
 use crate::terraform::value::TfResource;
 use eval::{Ev, Iter, Refs, Sc};
 use module::{declare, is_local_source, module_sources, LoadedDir, ModDecl, Source};
+use portcullis_files::{read_text, InputKind, Origin};
 use source::{Ast, Ex, Item, SrcFile};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -142,26 +143,25 @@ fn load_dir(dir: &Path, display: &str, errors: &mut Vec<IngestError>) -> Vec<Src
     let mut files = Vec::new();
     for name in names {
         let shown = join_path(display, &name);
-        match std::fs::read(dir.join(&name)) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => {
-                    let json = name.ends_with(".json");
-                    let (f, err) = SrcFile::parse(Arc::from(shown.as_str()), text, json);
-                    errors.extend(err);
-                    files.push(f);
-                }
-                Err(_) => errors.push(IngestError {
-                    file: shown,
-                    line: 0,
-                    column: 0,
-                    kind: ErrorKind::Syntax,
-                    message: "not UTF-8 text".into(),
-                }),
-            },
-            Err(e) => errors.push(io_error(&shown, &e)),
+        // Read as portcullis_files decides (size limit, no pipes, byte-order
+        // mark dropped, bad bytes located and replaced).
+        match read_text(&dir.join(&name), &shown, Origin::Walked, InputKind::Terraform.limit()) {
+            Ok(read) => {
+                errors.extend(read.not_utf8.as_ref().map(file_error));
+                let json = name.ends_with(".json");
+                let (f, err) = SrcFile::parse(Arc::from(shown.as_str()), read.text, json);
+                errors.extend(err);
+                files.push(f);
+            }
+            Err(e) => errors.push(file_error(&e)),
         }
     }
     files
+}
+
+fn file_error(e: &portcullis_files::Error) -> IngestError {
+    let kind = if e.line() > 0 { ErrorKind::Syntax } else { ErrorKind::Io };
+    IngestError { file: e.path.clone(), line: e.line(), column: e.column(), kind, message: e.message.clone() }
 }
 
 fn io_error(file: &str, e: &std::io::Error) -> IngestError {
@@ -281,20 +281,13 @@ fn root_values(
     let sc = Sc::new(0, &iter);
     let mut out: HashMap<String, V> = HashMap::new();
     for (path, shown) in paths {
-        let text = match std::fs::read(&path).map(String::from_utf8) {
-            Ok(Ok(t)) => t,
-            Ok(Err(_)) => {
-                errors.push(IngestError {
-                    file: shown,
-                    line: 0,
-                    column: 0,
-                    kind: ErrorKind::Syntax,
-                    message: "not UTF-8 text".into(),
-                });
-                continue;
+        let text = match read_text(&path, &shown, Origin::Named, InputKind::Terraform.limit()) {
+            Ok(read) => {
+                errors.extend(read.not_utf8.as_ref().map(file_error));
+                read.text
             }
             Err(e) => {
-                errors.push(io_error(&shown, &e));
+                errors.push(file_error(&e));
                 continue;
             }
         };

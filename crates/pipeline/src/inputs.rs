@@ -1,0 +1,285 @@
+//! Finding and reading input files: directories are walked honouring
+//! .gitignore (symbolic links followed, `portcullis_files::walk`), files are
+//! read in parallel, each is detected by content. How a file is opened and
+//! read (pipes, size limits, byte-order marks, UTF-8, truncation) is
+//! `portcullis_files`'s policy.
+
+use portcullis_files::{InputKind, Origin, ReadSet};
+use portcullis_ingest::terraform::hcl::Inputs as TfInputs;
+use portcullis_ingest::{read_input_with, read_terraform_dir, ErrorKind, FileOutcome, IngestError, ReadOptions};
+use rayon::prelude::*;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Everything read from the inputs.
+pub struct Loaded {
+    pub outcomes: Vec<FileOutcome>,
+    /// Files read again for snippets. Inputs are not kept in memory after
+    /// they are read (a dump can be hundreds of megabytes); the few files
+    /// findings point at are read back when text output shows them. Pipes
+    /// cannot be read again: their text is kept when they are read.
+    snippets: Mutex<BTreeMap<String, Option<Arc<str>>>>,
+    /// Every file read, so that no output replaces one.
+    pub read: ReadSet,
+}
+
+impl portcullis_report::Sources for Loaded {
+    fn text(&self, file: &str) -> Option<Arc<str>> {
+        let mut cache = self.snippets.lock().unwrap_or_else(|p| p.into_inner());
+        cache
+            .entry(file.to_string())
+            .or_insert_with(|| {
+                let path = Path::new(file);
+                let limit = InputKind::of_path(path).limit();
+                portcullis_files::read_text(path, file, Origin::Walked, limit).ok().map(|t| Arc::from(t.text))
+            })
+            .clone()
+    }
+}
+
+impl Loaded {
+    pub fn files_read(&self) -> usize {
+        self.outcomes.iter().filter(|o| o.format.is_some()).count()
+    }
+}
+
+/// A path to read, and whether the user named it (named files that cannot
+/// be read are errors; walked files that are not inputs are skipped).
+struct Candidate {
+    path: PathBuf,
+    named: bool,
+}
+
+fn display(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+/// An error of the file layer as an input error.
+pub fn file_error(e: &portcullis_files::Error) -> IngestError {
+    let kind = match e.kind {
+        portcullis_files::ErrorKind::NotUtf8 { .. } => ErrorKind::Syntax,
+        _ => ErrorKind::Io,
+    };
+    IngestError { file: e.path.clone(), line: e.line(), column: e.column(), kind, message: e.message.clone() }
+}
+
+/// The files to read under `paths`, each file once (a file reached again
+/// through a symbolic link is not read twice; Terraform files are kept,
+/// since each places its directory among the roots), and every file found
+/// in `read`.
+fn collect(paths: &[PathBuf], errors: &mut Vec<IngestError>, read: &mut ReadSet) -> Vec<Candidate> {
+    let (found, walk_errors) = portcullis_files::walk(paths);
+    errors.extend(walk_errors.iter().map(file_error));
+    let mut seen = HashSet::new();
+    let mut out = Vec::with_capacity(found.len());
+    for f in found {
+        let shown = display(&f.path);
+        if let Some(id) = f.identity {
+            read.insert_identity(id, &shown);
+            if !is_terraform(&f.path) && !seen.insert(id) {
+                continue;
+            }
+        }
+        out.push(Candidate { path: f.path, named: f.origin == Origin::Named });
+    }
+    out
+}
+
+/// Walked files are read only when they start like JSON (an object, or an
+/// array as az and gcloud print): a cheap test that keeps a repository's
+/// images and archives out of memory.
+fn starts_like_json(head: &[u8]) -> bool {
+    let head = portcullis_files::read::strip_bom(head);
+    head.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|&b| b == b'{' || b == b'[')
+}
+
+/// Walked YAML files are read too (CloudFormation templates and Kubernetes
+/// manifests are YAML; kops writes its static pod manifests as `.manifest`);
+/// the readers look for their markers and leave other YAML alone.
+fn is_yaml(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| ["yaml", "yml", "template", "manifest"].iter().any(|y| e.eq_ignore_ascii_case(y)))
+}
+
+/// Bicep source is recognised by its extension.
+fn is_bicep(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("bicep"))
+}
+
+fn read_one(c: &Candidate, opts: &ReadOptions, snippets: &Mutex<BTreeMap<String, Option<Arc<str>>>>) -> FileOutcome {
+    let name = display(&c.path);
+    let failed = |e: portcullis_files::Error| FileOutcome {
+        path: name.clone(),
+        errors: vec![file_error(&e)],
+        ..Default::default()
+    };
+    let origin = if c.named { Origin::Named } else { Origin::Walked };
+    let mut input = match portcullis_files::open(&c.path, &name, origin) {
+        Ok(i) => i,
+        Err(e) => return failed(e),
+    };
+    if !c.named && !is_yaml(&c.path) && !is_bicep(&c.path) {
+        match input.head(512) {
+            Ok(head) if starts_like_json(head) => {}
+            Ok(_) => return FileOutcome { path: name, ..Default::default() },
+            Err(e) => return failed(e),
+        }
+    }
+    let contents = match input.contents(InputKind::of_path(&c.path).limit()) {
+        Ok(c) => c,
+        Err(e) => return failed(e),
+    };
+    // Text that is not UTF-8 is read with each bad byte replaced, so the
+    // rest of the file still counts; the first bad byte is an error.
+    let (text, not_utf8) = match contents.text() {
+        Ok(t) => (Cow::Borrowed(t), None),
+        Err(e) => (contents.lossy_text(), Some(e)),
+    };
+    let mut outcome = read_input_with(&name, &text, opts);
+    if let Err(e) = contents.unchanged() {
+        return failed(e);
+    }
+    if let Some(e) = not_utf8 {
+        // A walked file that is no input of ours stays silent, as any other.
+        if c.named || outcome.format.is_some() {
+            outcome.errors.insert(0, file_error(&e));
+        }
+    }
+    if contents.is_stream() {
+        let mut cache = snippets.lock().unwrap_or_else(|p| p.into_inner());
+        cache.insert(name, Some(Arc::from(text.as_ref())));
+    }
+    outcome
+}
+
+fn is_terraform(p: &Path) -> bool {
+    let name = p.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    name.ends_with(".tf") || name.ends_with(".tf.json")
+}
+
+/// A Terraform root directory to evaluate.
+struct TfRoot {
+    dir: PathBuf,
+    display: String,
+    /// Files the user named in it (`None`: the directory was walked).
+    only: Option<Vec<String>>,
+}
+
+fn terraform_roots(candidates: &[Candidate], errors: &mut Vec<IngestError>) -> Vec<TfRoot> {
+    let mut roots: BTreeMap<PathBuf, TfRoot> = BTreeMap::new();
+    for c in candidates.iter().filter(|c| is_terraform(&c.path)) {
+        // Terraform is read by directory, as regular files: a pipe named
+        // like a Terraform file cannot be.
+        if std::fs::metadata(&c.path).is_ok_and(|m| !m.is_file()) {
+            errors.push(IngestError {
+                file: display(&c.path),
+                line: 0,
+                column: 0,
+                kind: ErrorKind::Io,
+                message:
+                    "not a regular file: a Terraform file is read with its directory, so it must be a regular file"
+                        .into(),
+            });
+            continue;
+        }
+        let dir = c.path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let display = display(&dir);
+        let root = roots.entry(dir.clone()).or_insert_with(|| TfRoot {
+            dir: if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir.clone() },
+            display,
+            only: if c.named { Some(Vec::new()) } else { None },
+        });
+        match (&mut root.only, c.named) {
+            (Some(files), true) => files.push(span_path(&root.display, &c.path)),
+            // Walked anywhere: the whole directory counts.
+            (only, false) => *only = None,
+            (None, true) => {}
+        }
+    }
+    roots.into_values().collect()
+}
+
+/// A file's path as the evaluator writes it in spans: the directory as
+/// displayed joined with the file name (the name alone in `.` or ``).
+fn span_path(dir_display: &str, file: &Path) -> String {
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if dir_display.is_empty() || dir_display == "." {
+        name
+    } else if dir_display.ends_with('/') {
+        format!("{dir_display}{name}")
+    } else {
+        format!("{dir_display}/{name}")
+    }
+}
+
+/// Kept for commands that take no template parameters.
+#[allow(dead_code)]
+pub fn load(paths: &[PathBuf], tf: &TfInputs) -> Loaded {
+    load_with(paths, tf, &ReadOptions::default())
+}
+
+/// [`load`], with the user's read options (template parameters).
+pub fn load_with(paths: &[PathBuf], tf: &TfInputs, opts: &ReadOptions) -> Loaded {
+    let mut errors = Vec::new();
+    let mut read = ReadSet::default();
+    let candidates = collect(paths, &mut errors, &mut read);
+    let show_progress = candidates.len() > 500 && std::io::stderr().is_terminal();
+    if show_progress {
+        eprintln!("portcullis: reading {} files…", candidates.len());
+    }
+    let mut roots = terraform_roots(&candidates, &mut errors);
+    // A directory reached twice through symbolic links is one root.
+    let mut evaluated = HashSet::new();
+    roots.retain(|r| {
+        r.only.is_some() || evaluated.insert(std::fs::canonicalize(&r.dir).unwrap_or_else(|_| r.dir.clone()))
+    });
+    for r in &roots {
+        add_terraform_files(&r.dir, &r.display, &mut read);
+    }
+    let snippets = Mutex::new(BTreeMap::new());
+    let json: Vec<&Candidate> = candidates.iter().filter(|c| !is_terraform(&c.path)).collect();
+    let (mut outcomes, tf_results) = rayon::join(
+        || json.par_iter().map(|c| read_one(c, opts, &snippets)).collect::<Vec<FileOutcome>>(),
+        || {
+            roots
+                .par_iter()
+                .map(|r| (r, read_terraform_dir(&r.dir, &r.display, tf, r.only.as_deref())))
+                .collect::<Vec<_>>()
+        },
+    );
+    // A directory another root calls as a local module is read as part of
+    // that root, with its inputs; evaluated on its own it would only add
+    // unknowns for the variables its caller sets.
+    let called: BTreeSet<PathBuf> = tf_results.iter().flat_map(|(_, t)| t.module_dirs_called.iter().cloned()).collect();
+    for dir in &called {
+        add_terraform_files(dir, &display(dir), &mut read);
+    }
+    for (root, t) in tf_results {
+        let walked = root.only.is_none();
+        let is_module = std::fs::canonicalize(&root.dir).is_ok_and(|d| called.contains(&d));
+        if walked && is_module {
+            continue;
+        }
+        outcomes.push(t.outcome);
+    }
+    if !errors.is_empty() {
+        outcomes.push(FileOutcome { errors, ..Default::default() });
+    }
+    Loaded { outcomes, snippets, read }
+}
+
+/// Records the Terraform files of a directory evaluated as a whole (a
+/// root or a module) as read.
+fn add_terraform_files(dir: &Path, shown: &str, read: &mut ReadSet) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if is_terraform(Path::new(&name)) || name.ends_with(".tfvars") || name.ends_with(".tfvars.json") {
+            read.insert(&e.path(), &span_path(shown, Path::new(&name)));
+        }
+    }
+}

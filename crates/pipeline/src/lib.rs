@@ -1,0 +1,85 @@
+//! The portcullis pipeline: what every command runs, as library functions.
+//! The command line parses its arguments into the requests here and calls
+//! them; nothing in this crate knows about flags.
+//!
+//! A command first gathers a [`Run`]: [`scan()`] reads the inputs and runs
+//! the port and hardening rules, [`probe()`] asks live endpoints and runs
+//! the probe rules, [`flows()`] counts flow logs and runs the flow-log
+//! rules. Then [`finish()`] applies one [`Policy`] to any run ([`judge()`]
+//! alone applies it without writing anything), in one
+//! order: suppressions (marked, never failing the run; expired and unused
+//! ones reported), the baseline (only new findings reported; a new baseline
+//! written), the report in the asked [`Format`], and the exit code
+//! (`--fail-on`). What differs between commands is said in the policy
+//! (`scan` alone has suppressions and baselines) and in the run's
+//! [`Body`] (`flows` adds its observations). [`explain()`] answers a
+//! different question (who reaches a port, by which line) and shares the
+//! reading.
+
+pub mod error;
+pub mod explain;
+pub mod finish;
+pub mod flows;
+pub mod inputs;
+pub mod probe;
+pub mod scan;
+pub mod suppressions;
+
+pub use error::{Error, ErrorKind};
+pub use explain::{explain, ExplainRequest, Explanation};
+pub use finish::{finish, judge, read_baseline, write_to, Finished, Output, Policy, Suppressions};
+pub use flows::{flows, flows_sql, FlowsRequest, Progress};
+pub use probe::{probe, ProbeRequest};
+pub use scan::{scan, Reading, ScanRequest};
+
+use portcullis_files::ReadSet;
+use portcullis_flows::{Observation, Stats};
+use portcullis_report::{ReportError, Sources};
+use portcullis_rules::suppressions::Waiver;
+use portcullis_rules::Finding;
+
+/// How a report is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+/// What a command found, before the policy is applied.
+pub struct Run {
+    /// In canonical order (`portcullis_rules::finding::sort_findings`).
+    pub findings: Vec<Finding>,
+    /// Problems with the inputs, sorted, each once.
+    pub errors: Vec<ReportError>,
+    /// Inputs read as a known format (files, or endpoints for a probe).
+    pub files_read: usize,
+    /// The inputs' text for snippets, and how they are counted.
+    pub sources: Box<dyn Sources>,
+    /// Suppressions written in the inputs (comments).
+    pub waivers: Vec<Waiver>,
+    /// Every file the run read: no output may replace one
+    /// (`ReadSet::check_output`).
+    pub read: ReadSet,
+    pub body: Body,
+    timer: scan::Timer,
+    /// What the findings were read from, kept so that the caller decides
+    /// when it is freed (a process about to exit need not).
+    pub estate: Option<portcullis_model::Estate>,
+}
+
+/// What a report carries besides findings and errors.
+pub enum Body {
+    /// Findings alone (`scan`, `probe`).
+    Findings,
+    /// `flows`: every destination's summary and each unauthorized source
+    /// that got through, and the run's totals.
+    Flows { observations: Vec<Observation>, stats: Stats },
+}
+
+/// Input errors in the report's shape, sorted, each once.
+fn sorted_errors(mut errors: Vec<ReportError>) -> Vec<ReportError> {
+    errors.sort();
+    errors.dedup();
+    errors
+}
