@@ -280,6 +280,12 @@ pub fn attach_to_cloud_targets(estate: &mut Estate, nodes: &[(Node, usize)]) -> 
     n
 }
 
+/// The options the items were read with (the first that has some), else
+/// `fallback`.
+pub fn options_of(items: &[Items], fallback: &Options) -> Options {
+    items.iter().find_map(|i| i.options.clone()).unwrap_or_else(|| fallback.clone())
+}
+
 /// Adds every node as a target of its own, guarded by its firewall.
 /// Returns each node with its layer, and the errors only assembly finds.
 pub fn assemble(

@@ -37,6 +37,8 @@ pub struct Items {
     pub firewalld: Vec<firewalld::Items>,
     /// ufw's files, put together per node at assembly.
     pub ufw: Vec<ufw::Items>,
+    /// What the user told when this file was read (`--interface`).
+    pub options: Option<Options>,
 }
 
 /// One file's reading.
@@ -46,6 +48,14 @@ pub struct Outcome {
     pub format: &'static str,
     pub items: Items,
     pub errors: Vec<HostfwError>,
+}
+
+/// [`read`], keeping what the user told (`--interface`) with the items, so
+/// that assembly knows it without a second channel.
+pub fn read_with(path: &str, text: &str, opts: &Options) -> Option<Outcome> {
+    let mut o = read(path, text)?;
+    o.items.options = Some(opts.clone());
+    Some(o)
 }
 
 /// Reads `text` when it is a host firewall input; `None` when it is not.
