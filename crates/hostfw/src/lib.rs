@@ -24,7 +24,7 @@ pub use assemble::{assemble, Options};
 
 pub use error::{ErrorKind, HostfwError};
 /// The positioned JSON reader `nft -j` output is read with.
-pub(crate) use portcullis_ingest::json;
+pub(crate) use portcullis_syntax::json;
 
 use ruleset::Ruleset;
 

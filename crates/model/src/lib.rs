@@ -23,4 +23,4 @@ pub use estate::{Action, Entry, Estate, InternalSource, Known, Layer, LayerId, L
 pub use interval::IntervalSet;
 pub use ports::{format_ports, PortSet, ProtoMatch, Protocol};
 pub use program::{Arm, Chain, ChainId, Cond, CtStates, Hook, IfaceName, Program, Rule, Then, Verdict};
-pub use provenance::{LineIndex, Origin, Span, Unknown};
+pub use provenance::{Origin, Span, Unknown};

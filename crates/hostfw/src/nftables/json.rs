@@ -7,7 +7,8 @@
 use super::ast::*;
 use crate::error::{ErrorKind, HostfwError};
 use crate::json::{self, Node};
-use portcullis_model::{LineIndex, Span};
+use portcullis_model::Span;
+use portcullis_syntax::LineIndex;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -30,7 +31,7 @@ struct Cx<'a> {
 
 impl Cx<'_> {
     fn span(&self, n: &Node) -> Span {
-        let (l, c) = self.lines.line_col(self.text, n.offset as usize);
+        let (l, c) = self.lines.line_column(self.text, n.offset as usize);
         Span::new(self.file.clone(), l, c)
     }
 
@@ -297,7 +298,7 @@ pub fn parse(path: &str, text: &str) -> (Vec<Table>, Vec<HostfwError>) {
     let root = match json::parse(text, json::Options::default()) {
         Ok(r) => r,
         Err(e) => {
-            let (l, c) = cx.lines.line_col(text, e.offset as usize);
+            let (l, c) = cx.lines.line_column(text, e.offset().unwrap_or(0) as usize);
             let err =
                 HostfwError::at(&Span::new(file, l, c), ErrorKind::Syntax, format!("not valid JSON: {}", e.message));
             return (Vec::new(), vec![err]);
