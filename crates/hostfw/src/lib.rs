@@ -41,6 +41,14 @@ pub struct Items {
     pub options: Option<Options>,
 }
 
+impl Items {
+    /// Whether the file held nothing of a host firewall (the items of a
+    /// file of another format).
+    pub fn is_empty(&self) -> bool {
+        self.rulesets.is_empty() && self.ipsets.is_empty() && self.firewalld.is_empty() && self.ufw.is_empty()
+    }
+}
+
 /// One file's reading.
 #[derive(Clone, Debug)]
 pub struct Outcome {
@@ -58,64 +66,102 @@ pub fn read_with(path: &str, text: &str, opts: &Options) -> Option<Outcome> {
     Some(o)
 }
 
+/// The formats [`read`] recognises, in the order it tries them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    UfwRules,
+    UfwStatus,
+    UfwSettings,
+    Iptables,
+    NftablesJson,
+    Nftables,
+    FirewalldXml(&'static str),
+    FirewalldText,
+    FirewalldConf,
+    Ipset,
+}
+
+/// Which host firewall format `text` is, by its content. ufw's rule files
+/// are iptables-restore text too, so ufw is tried first.
+fn kind_of(text: &str) -> Option<Kind> {
+    if ufw::detect_rules(text) {
+        Some(Kind::UfwRules)
+    } else if ufw::detect_status(text) {
+        Some(Kind::UfwStatus)
+    } else if ufw::detect_settings(text) {
+        Some(Kind::UfwSettings)
+    } else if iptables::detect(text) {
+        Some(Kind::Iptables)
+    } else if nftables::json::detect(text) {
+        Some(Kind::NftablesJson)
+    } else if nftables::text::detect(text) {
+        Some(Kind::Nftables)
+    } else if let Some(kind) = firewalld::xml::detect(text) {
+        Some(Kind::FirewalldXml(kind))
+    } else if firewalld::text::detect(text) {
+        Some(Kind::FirewalldText)
+    } else if firewalld::detect_conf(text) {
+        Some(Kind::FirewalldConf)
+    } else if ipset::detect(text) {
+        Some(Kind::Ipset)
+    } else {
+        None
+    }
+}
+
+/// Whether the first bytes of a file (a few KiB) look like a host firewall
+/// input: the readers' own detection, run on the head, so that a walk
+/// reads these files and leaves other text alone. Every marker the
+/// detectors look for sits in a saved file's first lines.
+pub fn recognises(head: &str) -> bool {
+    kind_of(head).is_some()
+}
+
 /// Reads `text` when it is a host firewall input; `None` when it is not.
 pub fn read(path: &str, text: &str) -> Option<Outcome> {
-    // ufw's rule files are iptables-restore text too: ufw first.
-    if ufw::detect_rules(text) {
-        let u = ufw::read_rules(path, text);
-        return Some(Outcome {
-            format: "ufw rules",
-            items: Items { ufw: vec![u], ..Default::default() },
-            errors: vec![],
-        });
+    let one = |format, items, errors| Some(Outcome { format, items, errors });
+    match kind_of(text)? {
+        Kind::UfwRules => {
+            one("ufw rules", Items { ufw: vec![ufw::read_rules(path, text)], ..Default::default() }, vec![])
+        }
+        Kind::UfwStatus => {
+            let (u, errors) = ufw::read_status(path, text);
+            one("ufw status", Items { ufw: vec![u], ..Default::default() }, errors)
+        }
+        Kind::UfwSettings => {
+            let (u, errors) = ufw::read_settings(path, text);
+            one("ufw settings", Items { ufw: vec![u], ..Default::default() }, errors)
+        }
+        Kind::Iptables => {
+            let (rs, mut errors) = iptables::read(path, text);
+            errors.extend(rs.loop_errors());
+            one(rs.format, Items { rulesets: vec![rs], ..Default::default() }, errors)
+        }
+        Kind::NftablesJson => {
+            let (rs, mut errors) = nftables::read_json(path, text);
+            errors.extend(rs.loop_errors());
+            one("nftables JSON", Items { rulesets: vec![rs], ..Default::default() }, errors)
+        }
+        Kind::Nftables => {
+            let (rs, mut errors) = nftables::read_text(path, text);
+            errors.extend(rs.loop_errors());
+            one("nftables", Items { rulesets: vec![rs], ..Default::default() }, errors)
+        }
+        Kind::FirewalldXml(kind) => {
+            let (f, errors) = firewalld::xml::read(path, text);
+            one(kind, Items { firewalld: vec![f], ..Default::default() }, errors)
+        }
+        Kind::FirewalldText => {
+            let (f, errors) = firewalld::text::read(path, text);
+            one("firewall-cmd --list-all-zones", Items { firewalld: vec![f], ..Default::default() }, errors)
+        }
+        Kind::FirewalldConf => {
+            let f = firewalld::read_conf(path, text);
+            one("firewalld.conf", Items { firewalld: vec![f], ..Default::default() }, vec![])
+        }
+        Kind::Ipset => {
+            let (ipsets, errors) = ipset::read(path, text);
+            one("ipset", Items { ipsets, ..Default::default() }, errors)
+        }
     }
-    if ufw::detect_status(text) {
-        let (u, errors) = ufw::read_status(path, text);
-        return Some(Outcome { format: "ufw status", items: Items { ufw: vec![u], ..Default::default() }, errors });
-    }
-    if ufw::detect_settings(text) {
-        let (u, errors) = ufw::read_settings(path, text);
-        return Some(Outcome { format: "ufw settings", items: Items { ufw: vec![u], ..Default::default() }, errors });
-    }
-    if iptables::detect(text) {
-        let (rs, mut errors) = iptables::read(path, text);
-        errors.extend(rs.loop_errors());
-        return Some(Outcome { format: rs.format, items: Items { rulesets: vec![rs], ..Default::default() }, errors });
-    }
-    if nftables::json::detect(text) {
-        let (rs, mut errors) = nftables::read_json(path, text);
-        errors.extend(rs.loop_errors());
-        return Some(Outcome {
-            format: "nftables JSON",
-            items: Items { rulesets: vec![rs], ..Default::default() },
-            errors,
-        });
-    }
-    if nftables::text::detect(text) {
-        let (rs, mut errors) = nftables::read_text(path, text);
-        errors.extend(rs.loop_errors());
-        return Some(Outcome { format: "nftables", items: Items { rulesets: vec![rs], ..Default::default() }, errors });
-    }
-    if let Some(kind) = firewalld::xml::detect(text) {
-        let (f, errors) = firewalld::xml::read(path, text);
-        return Some(Outcome { format: kind, items: Items { firewalld: vec![f], ..Default::default() }, errors });
-    }
-    if firewalld::text::detect(text) {
-        let (f, errors) = firewalld::text::read(path, text);
-        let format = "firewall-cmd --list-all-zones";
-        return Some(Outcome { format, items: Items { firewalld: vec![f], ..Default::default() }, errors });
-    }
-    if firewalld::detect_conf(text) {
-        let f = firewalld::read_conf(path, text);
-        return Some(Outcome {
-            format: "firewalld.conf",
-            items: Items { firewalld: vec![f], ..Default::default() },
-            errors: vec![],
-        });
-    }
-    if ipset::detect(text) {
-        let (ipsets, errors) = ipset::read(path, text);
-        return Some(Outcome { format: "ipset", items: Items { ipsets, ..Default::default() }, errors });
-    }
-    None
 }

@@ -73,9 +73,12 @@ pub fn detect_rules(text: &str) -> bool {
 }
 
 /// `/etc/default/ufw` or `/etc/ufw/ufw.conf`.
+/// Looks at the first 16 KiB only (both files are a few hundred bytes), so
+/// that a large dump tried against every format is not scanned whole.
 pub fn detect_settings(text: &str) -> bool {
-    text.lines().any(|l| l.starts_with("DEFAULT_INPUT_POLICY=") || l.starts_with("IPT_SYSCTL="))
-        || (text.lines().any(|l| l.starts_with("ENABLED=")) && text.lines().any(|l| l.starts_with("LOGLEVEL=")))
+    let head = crate::words::head(text, 16 * 1024);
+    head.lines().any(|l| l.starts_with("DEFAULT_INPUT_POLICY=") || l.starts_with("IPT_SYSCTL="))
+        || (head.lines().any(|l| l.starts_with("ENABLED=")) && head.lines().any(|l| l.starts_with("LOGLEVEL=")))
 }
 
 /// `ufw status verbose`.

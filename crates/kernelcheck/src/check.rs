@@ -60,25 +60,46 @@ impl Tally {
     }
 }
 
-/// portcullis' reading of a node's files: one program.
+/// portcullis' reading of a node's files: one program. The files go
+/// through ingest as a scan reads them (content detection among every
+/// format, then assembly), so the kernel is held against what a scan
+/// sees, not against the host readers alone.
 pub fn program_of(files: &[(String, String)], interface: Option<&str>) -> Result<Program, String> {
-    let mut items = Vec::new();
+    read_node(files, interface, true)
+}
+
+fn read_node(files: &[(String, String)], interface: Option<&str>, strict: bool) -> Result<Program, String> {
+    let mut opts = portcullis_ingest::ReadOptions::default();
+    opts.host.interface = interface.map(str::to_string);
+    let mut outcomes = Vec::new();
     for (path, text) in files {
-        let o = portcullis_hostfw::read(path, text).ok_or_else(|| format!("{path}: not recognised"))?;
-        if let Some(e) = o.errors.first() {
+        let o = portcullis_ingest::read_input_with(path, text, &opts);
+        match o.format {
+            Some(f) if o.host.is_empty() => return Err(format!("{path}: read as {f}, not as a host firewall")),
+            None => return Err(format!("{path}: not recognised")),
+            _ => {}
+        }
+        if let (true, Some(e)) = (strict, o.errors.first()) {
             return Err(format!("{e}\n--- {path}\n{text}"));
         }
-        items.push(o.items);
+        outcomes.push(o);
     }
-    let opts = portcullis_hostfw::Options { interface: interface.map(str::to_string) };
-    let (mut nodes, errors) = portcullis_hostfw::assemble::nodes(items, &opts);
-    if let Some(e) = errors.first() {
+    let mut estate = portcullis_ingest::assemble(&mut outcomes);
+    if let (true, Some(e)) = (strict, outcomes.iter().flat_map(|o| &o.errors).next()) {
         return Err(e.to_string());
     }
-    if nodes.len() != 1 {
-        return Err(format!("{} nodes read, expected one", nodes.len()));
-    }
-    Ok(nodes.remove(0).program)
+    let nodes: Vec<&portcullis_model::Target> = estate.targets.iter().filter(|t| t.kind_name == "node").collect();
+    let [node] = nodes.as_slice() else { return Err(format!("{} nodes read, expected one", nodes.len())) };
+    let program = node
+        .path
+        .iter()
+        .flat_map(|s| &s.layers)
+        .find_map(|&l| match estate.layers.get(l).map(|l| &l.kind) {
+            Some(portcullis_model::LayerKind::Program(n)) => Some(*n),
+            _ => None,
+        })
+        .ok_or("the node has no host firewall layer")?;
+    Ok(estate.programs.swap_remove(program))
 }
 
 /// What portcullis says about one probe.
@@ -671,7 +692,67 @@ pub fn run_ufw_fixture(
         Err(e) => tally.disagreements.push(format!("fixture {name}: portcullis could not read the listing: {e}")),
     }
     compare_readings(name, &lab, &readings, exp, &mut tally)?;
+    cross_check_firewalld(name, &given, &listing, exp, &mut tally);
     Ok(tally)
+}
+
+/// The zone files read beside the ruleset firewalld wrote from them: the
+/// node's note must say they agree on every port. Then a zone opened on
+/// 10257 where the fixture expects it closed, beside the same ruleset: the
+/// note must name 10257 as differing (the running ruleset is what counts).
+fn cross_check_firewalld(
+    name: &str,
+    given: &[(String, String)],
+    listing: &str,
+    exp: &portcullis_hostfw::expect::Expect,
+    tally: &mut Tally,
+) {
+    let with_listing = |zones: &[(String, String)]| {
+        let mut files = zones.to_vec();
+        // Beside the zone files, as a user saves them from the node.
+        let dir = files.first().map(|(p, _)| portcullis_hostfw::node::node_of(p).key).unwrap_or_default();
+        files.push((format!("{dir}/ruleset.nft"), listing.to_string()));
+        node_notes(&files)
+    };
+    match with_listing(given) {
+        Ok(notes) if notes.iter().any(|n| n.contains("agree on every TCP port")) => {}
+        Ok(notes) => tally.disagreements.push(format!("fixture {name}: zone files beside firewalld's ruleset: {notes:?}")),
+        Err(e) => tally.disagreements.push(format!("fixture {name}: zone files beside firewalld's ruleset: {e}")),
+    }
+    let closed = exp.probes.iter().any(|(o, port, _)| *port == 10257 && *o != portcullis_hostfw::expect::Outcome::Accept);
+    if !closed {
+        return;
+    }
+    let opened: Vec<(String, String)> = given
+        .iter()
+        .map(|(p, t)| {
+            let t = if p.ends_with(".xml") && t.contains("<zone") {
+                t.replacen("</zone>", "  <port port=\"10257\" protocol=\"tcp\"/>\n</zone>", 1)
+            } else {
+                t.clone()
+            };
+            (p.clone(), t)
+        })
+        .collect();
+    match with_listing(&opened) {
+        Ok(notes) if notes.iter().any(|n| n.contains("differ on tcp/") && n.contains("10257")) => {}
+        Ok(notes) => tally.disagreements.push(format!("fixture {name}: a zone opened on 10257 beside firewalld's ruleset: {notes:?}")),
+        Err(e) => tally.disagreements.push(format!("fixture {name}: a zone opened on 10257: {e}")),
+    }
+}
+
+/// The notes of the one node `files` make, read as a scan reads them.
+fn node_notes(files: &[(String, String)]) -> Result<Vec<String>, String> {
+    let mut opts = portcullis_ingest::ReadOptions::default();
+    opts.host.interface = Some(NODE_IFACE.to_string());
+    let mut outcomes: Vec<portcullis_ingest::FileOutcome> =
+        files.iter().map(|(p, t)| portcullis_ingest::read_input_with(p, t, &opts)).collect();
+    let estate = portcullis_ingest::assemble(&mut outcomes);
+    let nodes: Vec<&portcullis_model::Target> = estate.targets.iter().filter(|t| t.kind_name == "node").collect();
+    match nodes.as_slice() {
+        [node] => Ok(node.notes.clone()),
+        _ => Err(format!("{} nodes read, expected one", nodes.len())),
+    }
 }
 
 fn walk_files(d: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -691,15 +772,5 @@ fn walk_files(d: &std::path::Path) -> Vec<std::path::PathBuf> {
 /// [`program_of`], but errors the fixture expects (a rule firewalld
 /// refuses) do not stop it.
 fn program_of_tolerant(files: &[(String, String)], interface: Option<&str>) -> Result<Program, String> {
-    let mut items = Vec::new();
-    for (path, text) in files {
-        let o = portcullis_hostfw::read(path, text).ok_or_else(|| format!("{path}: not recognised"))?;
-        items.push(o.items);
-    }
-    let opts = portcullis_hostfw::Options { interface: interface.map(str::to_string) };
-    let (mut nodes, _) = portcullis_hostfw::assemble::nodes(items, &opts);
-    if nodes.len() != 1 {
-        return Err(format!("{} nodes read, expected one", nodes.len()));
-    }
-    Ok(nodes.remove(0).program)
+    read_node(files, interface, false)
 }

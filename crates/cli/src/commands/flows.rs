@@ -29,6 +29,7 @@ pub fn run(args: FlowsArgs) -> Result<u8> {
         var_files: Vec::new(),
         vars: Vec::new(),
         parameters: Vec::new(),
+        interface: None,
         color: args.color,
     };
     let settings = settings::resolve(&common, args.fail_on.as_deref())?;

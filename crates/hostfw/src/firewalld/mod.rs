@@ -173,7 +173,9 @@ impl Items {
 
 /// `DefaultZone=public` in `firewalld.conf`.
 pub fn detect_conf(text: &str) -> bool {
-    text.lines().any(|l| l.trim_start().starts_with("DefaultZone="))
+    // The first 16 KiB: firewalld.conf is a few KiB, and a large dump tried
+    // against every format is not scanned whole.
+    crate::words::head(text, 16 * 1024).lines().any(|l| l.trim_start().starts_with("DefaultZone="))
 }
 
 pub fn read_conf(path: &str, text: &str) -> Items {
