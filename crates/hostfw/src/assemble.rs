@@ -144,9 +144,19 @@ pub fn nodes(items: Vec<Items>, opts: &Options) -> (Vec<NodeFirewall>, Vec<crate
             rulesets.entry(rs.node.clone()).or_default().push(rs);
         }
     }
+    // firewalld's configuration, where the node's nftables listing shows
+    // the table firewalld is running: compared with it, not run beside it.
+    let mut saved: BTreeMap<String, Ruleset> = BTreeMap::new();
     for (_, f) in firewalld {
         if let Some(rs) = crate::firewalld::build(f, &mut errors) {
-            rulesets.entry(rs.node.clone()).or_default().push(rs);
+            let running = rulesets
+                .iter()
+                .any(|(n, list)| n.key == rs.node.key && list.iter().any(|r| !r.firewalld_hooks.is_empty()));
+            if running {
+                saved.insert(rs.node.key.clone(), rs);
+            } else {
+                rulesets.entry(rs.node.clone()).or_default().push(rs);
+            }
         }
     }
     // Group by directory: the node's name is the one of its first file.
@@ -159,9 +169,37 @@ pub fn nodes(items: Vec<Items>, opts: &Options) -> (Vec<NodeFirewall>, Vec<crate
     for (key, (node, mut list)) in by_key {
         list.sort_by(|a, b| a.span.file.cmp(&b.span.file));
         let node_sets: Vec<&IpSet> = sets.iter().filter(|s| s.node.key == key).collect();
-        out.push(build(node, list, &node_sets, opts));
+        let check = saved.remove(&key).map(|config| {
+            let config = build(node.clone(), vec![config], &node_sets, opts).program;
+            let running =
+                build(node.clone(), list.iter().filter_map(firewalld_table).collect(), &node_sets, opts).program;
+            (config, running)
+        });
+        let mut nf = build(node, list, &node_sets, opts);
+        if let Some((config, running)) = check {
+            match crate::firewalld::running::compare(&nf.node.name, &config, &running) {
+                Some(note) => nf.notes.push(note),
+                None => nf.notes.push(format!(
+                    "node {}: firewalld's saved configuration and the ruleset it is running (table inet firewalld) agree on every TCP port",
+                    nf.node.name
+                )),
+            }
+        }
+        out.push(nf);
     }
     (out, errors)
+}
+
+/// The part of an nftables ruleset that is firewalld's table: its hooks
+/// only (the chains they reach come along; the others are unreachable).
+fn firewalld_table(rs: &Ruleset) -> Option<Ruleset> {
+    if rs.firewalld_hooks.is_empty() {
+        return None;
+    }
+    let mut part = rs.clone();
+    part.hooks = rs.firewalld_hooks.iter().filter_map(|&h| rs.hooks.get(h).cloned()).collect();
+    part.firewalld_hooks = (0..part.hooks.len()).collect();
+    Some(part)
 }
 
 fn build(node: Node, list: Vec<Ruleset>, sets: &[&IpSet], opts: &Options) -> NodeFirewall {

@@ -7,7 +7,7 @@
 //! TCP connection to PORT from ADDRESS), `error LINE:COLUMN text` (an error
 //! the readers must report there, its message containing the text),
 //! `kernel-skip reason` (the kernel check cannot load this fixture, and
-//! why).
+//! why), `note text` (a note on the node contains the text).
 //! `#` starts a comment.
 
 use std::net::IpAddr;
@@ -30,6 +30,8 @@ pub struct Expect {
     pub errors: Vec<(u32, u32, String)>,
     /// Why the kernel check does not load this fixture.
     pub kernel_skip: Option<String>,
+    /// Texts the node's notes must contain, one note each.
+    pub notes: Vec<String>,
 }
 
 /// Reads an `expect` file; a malformed line is an error naming it.
@@ -46,6 +48,7 @@ pub fn parse(text: &str) -> Result<Expect, String> {
         match head {
             "interface" => out.interface = Some(w.next().ok_or_else(bad)?.to_string()),
             "kernel-skip" => out.kernel_skip = Some(line["kernel-skip".len()..].trim().to_string()),
+            "note" => out.notes.push(line["note".len()..].trim().to_string()),
             "error" => {
                 let at = w.next().ok_or_else(bad)?;
                 let (l, c) = at.split_once(':').ok_or_else(bad)?;

@@ -73,6 +73,10 @@ pub struct Ruleset {
     /// nftables tables that iptables-nft manages (the same rules an
     /// iptables-save dump of the node shows), by family.
     pub iptables_nft_tables: Vec<AddrSet>,
+    /// The hooks (indices into `hooks`) of firewalld's own table (`table
+    /// inet firewalld`): the ruleset firewalld is running, compared with
+    /// its saved configuration when both are in the input.
+    pub firewalld_hooks: Vec<usize>,
 }
 
 impl Ruleset {
@@ -89,6 +93,7 @@ impl Ruleset {
             notes: Vec::new(),
             sets_marks: false,
             iptables_nft_tables: Vec::new(),
+            firewalld_hooks: Vec::new(),
         }
     }
 

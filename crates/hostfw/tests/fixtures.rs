@@ -43,6 +43,11 @@ fn check(dir: &Path) -> Result<(), String> {
         return Err(format!("{name}: errors\n  got  {got:?}\n  want {want:?}"));
     }
     let [node] = nodes.as_slice() else { return Err(format!("{name}: {} nodes", nodes.len())) };
+    for want in &exp.notes {
+        if !node.notes.iter().any(|n| n.contains(want.as_str())) {
+            return Err(format!("{name}: no note contains {want:?}: {:?}", node.notes));
+        }
+    }
     for (want, port, addr) in &exp.probes {
         let f = combined_fate(&node.program, Protocol::TCP, *port);
         let got = if contains(&f.accept.must, *addr) {

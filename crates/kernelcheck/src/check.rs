@@ -40,6 +40,9 @@ pub struct Tally {
     pub bounded: usize,
     /// Readings of the kernel's own listing compared too.
     pub relistings: usize,
+    /// firewalld zones changed on 10257 and read beside the ruleset
+    /// firewalld wrote from the unchanged ones: the difference was named.
+    pub cross_checks: usize,
     /// Disagreements that a slow second run confirmed.
     pub disagreements: Vec<String>,
     /// Disagreements a slow second run did not confirm (timing).
@@ -54,6 +57,7 @@ impl Tally {
         self.probes += o.probes;
         self.bounded += o.bounded;
         self.relistings += o.relistings;
+        self.cross_checks += o.cross_checks;
         self.disagreements.extend(o.disagreements);
         self.unconfirmed += o.unconfirmed;
         self.retries += o.retries;
@@ -547,6 +551,35 @@ fn copy_tree(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()
     Ok(())
 }
 
+/// Runs the real firewalld in `lab`'s node with the installed
+/// configuration and `dir`'s `etc/firewalld` over it; returns the ruleset
+/// it wrote (`nft list ruleset`) and `firewall-cmd --list-all-zones`.
+pub fn run_firewalld_on(lab: &Lab, name: &str, dir: &std::path::Path) -> Result<(String, String), String> {
+    let installed = std::path::Path::new("/etc/firewalld");
+    if !installed.join("firewalld.conf").is_file()
+        || std::process::Command::new("firewalld").arg("--help").output().is_err()
+    {
+        return Err("firewalld is not installed".into());
+    }
+    let tmp = std::env::temp_dir().join(format!("pcx-firewalld-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let run = || {
+        copy_tree(installed, &tmp).map_err(|e| e.to_string())?;
+        copy_tree(&dir.join("etc/firewalld"), &tmp).map_err(|e| e.to_string())?;
+        // Keep the rules when firewalld stops; take the fixture's default zone.
+        let conf_path = tmp.join("firewalld.conf");
+        let conf = std::fs::read_to_string(&conf_path).map_err(|e| e.to_string())?;
+        let mut lines: Vec<String> =
+            conf.lines().filter(|l| !l.starts_with("CleanupOnExit=")).map(str::to_string).collect();
+        lines.push("CleanupOnExit=no".into());
+        std::fs::write(&conf_path, lines.join("\n") + "\n").map_err(|e| e.to_string())?;
+        lab.run_firewalld(&tmp)
+    };
+    let out = run();
+    let _ = std::fs::remove_dir_all(&tmp);
+    out
+}
+
 /// A firewalld fixture: the installed firewalld's configuration with the
 /// fixture's files over it, run by the real firewalld in the lab's node;
 /// portcullis' reading of the fixture's files and of the ruleset firewalld
@@ -556,27 +589,8 @@ pub fn run_firewalld_fixture(
     dir: &std::path::Path,
     exp: &portcullis_hostfw::expect::Expect,
 ) -> Result<Tally, String> {
-    let installed = std::path::Path::new("/etc/firewalld");
-    if !installed.join("firewalld.conf").is_file()
-        || std::process::Command::new("firewalld").arg("--help").output().is_err()
-    {
-        return Err("firewalld is not installed".into());
-    }
-    let tmp = std::env::temp_dir().join(format!("pcx-firewalld-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    copy_tree(installed, &tmp).map_err(|e| e.to_string())?;
-    copy_tree(&dir.join("etc/firewalld"), &tmp).map_err(|e| e.to_string())?;
-    // Keep the rules when firewalld stops; take the fixture's default zone.
-    let conf_path = tmp.join("firewalld.conf");
-    let conf = std::fs::read_to_string(&conf_path).map_err(|e| e.to_string())?;
-    let mut lines: Vec<String> =
-        conf.lines().filter(|l| !l.starts_with("CleanupOnExit=")).map(str::to_string).collect();
-    lines.push("CleanupOnExit=no".into());
-    std::fs::write(&conf_path, lines.join("\n") + "\n").map_err(|e| e.to_string())?;
     let lab = Lab::new(&PORTS)?;
-    let listing = lab.run_firewalld(&tmp);
-    let _ = std::fs::remove_dir_all(&tmp);
-    let (listing, zones) = listing?;
+    let (listing, zones) = run_firewalld_on(&lab, name, dir)?;
     let mut tally = Tally { rulesets: 1, ..Default::default() };
     // portcullis on the fixture's own files.
     let mut given = Vec::new();
@@ -609,7 +623,73 @@ pub fn run_firewalld_fixture(
         }
     }
     compare_readings(name, &lab, &readings, exp, &mut tally)?;
+    cross_check_firewalld(name, &given, &listing, &mut tally);
     Ok(tally)
+}
+
+/// The zone files read beside the ruleset firewalld wrote from them: the
+/// node's note must say they agree on every port. Then a zone opened on
+/// 10257, beside the same ruleset: where that opens 10257 compared with the
+/// fixture's own zones, the note must name 10257 as differing.
+fn cross_check_firewalld(name: &str, given: &[(String, String)], listing: &str, tally: &mut Tally) {
+    let with_listing = |zones: &[(String, String)]| {
+        let mut files = zones.to_vec();
+        // Beside the zone files, as a user saves them from the node.
+        let dir = files.first().map(|(p, _)| portcullis_hostfw::node::node_of(p).key).unwrap_or_default();
+        files.push((format!("{dir}/ruleset.nft"), listing.to_string()));
+        node_notes(&files)
+    };
+    match with_listing(given) {
+        Ok(notes) if notes.iter().any(|n| n.contains("agree on every TCP port")) => {}
+        Ok(notes) => {
+            tally.disagreements.push(format!("fixture {name}: zone files beside firewalld's ruleset: {notes:?}"))
+        }
+        Err(e) => tally.disagreements.push(format!("fixture {name}: zone files beside firewalld's ruleset: {e}")),
+    }
+    let opened: Vec<(String, String)> = given
+        .iter()
+        .map(|(p, t)| {
+            let t = if p.ends_with(".xml") && t.contains("<zone") {
+                t.replacen("</zone>", "  <port port=\"10257\" protocol=\"tcp\"/>\n</zone>", 1)
+            } else {
+                t.clone()
+            };
+            (p.clone(), t)
+        })
+        .collect();
+    // Only where the opened zone admits more on 10257 than the fixture's
+    // own (a rich rule may still refuse it, or the zone bind nothing).
+    let changed = match (program_of_tolerant(given, Some(NODE_IFACE)), program_of_tolerant(&opened, Some(NODE_IFACE))) {
+        (Ok(a), Ok(b)) => {
+            portcullis_hostfw::firewalld::running::compare(name, &a, &b).is_some_and(|n| n.contains("10257"))
+        }
+        _ => false,
+    };
+    if !changed {
+        return;
+    }
+    tally.cross_checks += 1;
+    match with_listing(&opened) {
+        Ok(notes) if notes.iter().any(|n| n.contains("differ on tcp/") && n.contains("10257")) => {}
+        Ok(notes) => tally
+            .disagreements
+            .push(format!("fixture {name}: a zone opened on 10257 beside firewalld's ruleset: {notes:?}")),
+        Err(e) => tally.disagreements.push(format!("fixture {name}: a zone opened on 10257: {e}")),
+    }
+}
+
+/// The notes of the one node `files` make, read as a scan reads them.
+fn node_notes(files: &[(String, String)]) -> Result<Vec<String>, String> {
+    let mut opts = portcullis_ingest::ReadOptions::default();
+    opts.host.interface = Some(NODE_IFACE.to_string());
+    let mut outcomes: Vec<portcullis_ingest::FileOutcome> =
+        files.iter().map(|(p, t)| portcullis_ingest::read_input_with(p, t, &opts)).collect();
+    let estate = portcullis_ingest::assemble(&mut outcomes);
+    let nodes: Vec<&portcullis_model::Target> = estate.targets.iter().filter(|t| t.kind_name == "node").collect();
+    match nodes.as_slice() {
+        [node] => Ok(node.notes.clone()),
+        _ => Err(format!("{} nodes read, expected one", nodes.len())),
+    }
 }
 
 /// Probes the lab and holds each reading against the kernel's answers.
@@ -692,67 +772,7 @@ pub fn run_ufw_fixture(
         Err(e) => tally.disagreements.push(format!("fixture {name}: portcullis could not read the listing: {e}")),
     }
     compare_readings(name, &lab, &readings, exp, &mut tally)?;
-    cross_check_firewalld(name, &given, &listing, exp, &mut tally);
     Ok(tally)
-}
-
-/// The zone files read beside the ruleset firewalld wrote from them: the
-/// node's note must say they agree on every port. Then a zone opened on
-/// 10257 where the fixture expects it closed, beside the same ruleset: the
-/// note must name 10257 as differing (the running ruleset is what counts).
-fn cross_check_firewalld(
-    name: &str,
-    given: &[(String, String)],
-    listing: &str,
-    exp: &portcullis_hostfw::expect::Expect,
-    tally: &mut Tally,
-) {
-    let with_listing = |zones: &[(String, String)]| {
-        let mut files = zones.to_vec();
-        // Beside the zone files, as a user saves them from the node.
-        let dir = files.first().map(|(p, _)| portcullis_hostfw::node::node_of(p).key).unwrap_or_default();
-        files.push((format!("{dir}/ruleset.nft"), listing.to_string()));
-        node_notes(&files)
-    };
-    match with_listing(given) {
-        Ok(notes) if notes.iter().any(|n| n.contains("agree on every TCP port")) => {}
-        Ok(notes) => tally.disagreements.push(format!("fixture {name}: zone files beside firewalld's ruleset: {notes:?}")),
-        Err(e) => tally.disagreements.push(format!("fixture {name}: zone files beside firewalld's ruleset: {e}")),
-    }
-    let closed = exp.probes.iter().any(|(o, port, _)| *port == 10257 && *o != portcullis_hostfw::expect::Outcome::Accept);
-    if !closed {
-        return;
-    }
-    let opened: Vec<(String, String)> = given
-        .iter()
-        .map(|(p, t)| {
-            let t = if p.ends_with(".xml") && t.contains("<zone") {
-                t.replacen("</zone>", "  <port port=\"10257\" protocol=\"tcp\"/>\n</zone>", 1)
-            } else {
-                t.clone()
-            };
-            (p.clone(), t)
-        })
-        .collect();
-    match with_listing(&opened) {
-        Ok(notes) if notes.iter().any(|n| n.contains("differ on tcp/") && n.contains("10257")) => {}
-        Ok(notes) => tally.disagreements.push(format!("fixture {name}: a zone opened on 10257 beside firewalld's ruleset: {notes:?}")),
-        Err(e) => tally.disagreements.push(format!("fixture {name}: a zone opened on 10257: {e}")),
-    }
-}
-
-/// The notes of the one node `files` make, read as a scan reads them.
-fn node_notes(files: &[(String, String)]) -> Result<Vec<String>, String> {
-    let mut opts = portcullis_ingest::ReadOptions::default();
-    opts.host.interface = Some(NODE_IFACE.to_string());
-    let mut outcomes: Vec<portcullis_ingest::FileOutcome> =
-        files.iter().map(|(p, t)| portcullis_ingest::read_input_with(p, t, &opts)).collect();
-    let estate = portcullis_ingest::assemble(&mut outcomes);
-    let nodes: Vec<&portcullis_model::Target> = estate.targets.iter().filter(|t| t.kind_name == "node").collect();
-    match nodes.as_slice() {
-        [node] => Ok(node.notes.clone()),
-        _ => Err(format!("{} nodes read, expected one", nodes.len())),
-    }
 }
 
 fn walk_files(d: &std::path::Path) -> Vec<std::path::PathBuf> {

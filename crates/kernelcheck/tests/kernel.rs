@@ -91,10 +91,13 @@ fn every_host_firewall_fixture_agrees_with_the_kernel() {
         assert!(missing.is_empty(), "PORTCULLIS_REQUIRE_KERNEL is set but: {missing:?}");
     }
     eprintln!(
-        "fixtures: {} loaded, {} probes, {} bounded, {} relistings",
-        t.rulesets, t.probes, t.bounded, t.relistings
+        "fixtures: {} loaded, {} probes, {} bounded, {} relistings, {} firewalld cross-checks",
+        t.rulesets, t.probes, t.bounded, t.relistings, t.cross_checks
     );
     assert!(t.rulesets >= 20, "too few fixtures loaded: {}", t.rulesets);
+    // A zone opened on 10257 beside the ruleset firewalld wrote from the
+    // fixture's own zones is told apart (fw-zone-xml at least).
+    assert!(t.cross_checks >= 1, "no firewalld fixture exercised the cross-check");
     assert!(netns::leftovers().is_empty(), "namespaces left: {:?}", netns::leftovers());
     assert!(t.disagreements.is_empty(), "{} disagreements:\n{}", t.disagreements.len(), t.disagreements.join("\n"));
 }

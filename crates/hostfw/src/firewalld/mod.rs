@@ -23,6 +23,7 @@
 //! interface no zone file names goes to the default zone, and a note says
 //! so (`firewall-cmd --list-all-zones` shows NetworkManager's bindings).
 
+pub mod running;
 pub mod services;
 pub mod text;
 pub mod xml;
@@ -190,6 +191,10 @@ pub fn read_conf(path: &str, text: &str) -> Items {
     out.first_span = Some(Span::new(file, 1, 1));
     out
 }
+
+/// The nftables table firewalld's nftables backend writes its rules into
+/// (`table inet firewalld`, firewalld's `src/firewall/core/nftables.py`).
+pub const TABLE: &str = "firewalld";
 
 /// firewalld's own default zone when `firewalld.conf` does not say.
 const DEFAULT_ZONE: &str = "public";

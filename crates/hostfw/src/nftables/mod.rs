@@ -730,6 +730,9 @@ pub fn compile(path: &str, format: &'static str, tables: &[Table], errors: &mut 
                 chain = w;
             }
             let tracked = stage == Stage::Input || (stage == Stage::Prerouting && b.priority > CONNTRACK_PRIORITY);
+            if t.family == "inet" && t.name == crate::firewalld::TABLE {
+                c.rs.firewalld_hooks.push(c.rs.hooks.len());
+            }
             c.rs.hooks.push(PlacedHook {
                 hook: Hook {
                     chain,
