@@ -11,6 +11,7 @@ pub mod assemble;
 pub mod error;
 pub mod expect;
 pub mod firewalld;
+pub mod fix;
 pub mod ipset;
 pub mod iptables;
 pub mod nftables;
