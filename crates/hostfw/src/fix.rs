@@ -22,8 +22,8 @@
 //!
 //! [`iptables_save_lines`] and [`nft_table`] give the same rules as saved
 //! text, which is how they are verified: read beside the node's own rules,
-//! the port admits only authorized sources (tests in this module, and the
-//! kernel check loads them into the kernel).
+//! the port admits only authorized sources (tests in this module). Loading
+//! them into the kernel in `crates/kernelcheck` is still to do.
 
 use portcullis_model::{AddrSet, Cidr};
 
