@@ -86,6 +86,10 @@ pub struct Common {
     /// A parameters file for CloudFormation, ARM or Bicep templates; its values override the defaults (repeatable; later wins).
     #[arg(long = "parameters", value_name = "FILE")]
     pub parameters: Vec<PathBuf>,
+    /// The interface the network reaches the nodes through, for host firewall rules that match interfaces (`eth0`).
+    /// Without it, any non-loopback interface is possible.
+    #[arg(long = "interface", value_name = "NAME")]
+    pub interface: Option<String>,
     /// When to use colors in text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

@@ -185,8 +185,25 @@ pub fn terraform_inputs(common: &Common) -> Result<portcullis_ingest::languages:
     Ok(portcullis_ingest::languages::terraform::hcl::Inputs { var_files: common.var_files.clone(), vars })
 }
 
-/// Template parameter values from `--parameters` files; a bad file is an
-/// error naming its line and column.
+/// Linux interface names: 1 to 15 bytes (IFNAMSIZ less its terminating
+/// zero), no white space, no `/`, not `.` or `..`
+/// (man7.org/linux/man-pages/man7/netdevice.7.html, the kernel's
+/// `dev_valid_name`).
+fn check_interface(name: &str) -> Result<()> {
+    let bad = name.is_empty()
+        || name.len() > 15
+        || name == "."
+        || name == ".."
+        || name.chars().any(|c| c.is_whitespace() || c == '/' || c == ':');
+    if bad {
+        bail!("--interface {name:?}: not an interface name (1 to 15 characters, no white space, '/' or ':')");
+    }
+    Ok(())
+}
+
+/// Template parameter values from `--parameters` files and what the user
+/// told about the nodes (`--interface`); a bad file is an error naming its
+/// line and column.
 pub fn read_options(common: &Common) -> Result<portcullis_ingest::ReadOptions> {
     let mut opts = portcullis_ingest::ReadOptions::default();
     for f in &common.parameters {
@@ -198,6 +215,10 @@ pub fn read_options(common: &Common) -> Result<portcullis_ingest::ReadOptions> {
             bail!("--parameters {e}");
         }
         opts.parameters.read_file(&shown, &text.text).map_err(|e| anyhow!("--parameters {e}"))?;
+    }
+    if let Some(name) = &common.interface {
+        check_interface(name)?;
+        opts.host.interface = Some(name.clone());
     }
     Ok(opts)
 }

@@ -12,6 +12,7 @@
 //! so each real configuration admits a set between the two. When the bounds
 //! differ in a way that changes the answer, the answer is `undetermined`.
 
+pub mod program;
 pub mod reach;
 pub mod routes;
 
@@ -97,6 +98,8 @@ fn ordered(layer: &Layer) -> Vec<usize> {
     match layer.kind {
         LayerKind::AllowUnion => {}
         LayerKind::FirstMatch => idx.sort_by_key(|&i| (layer.entries[i].order, i)),
+        // Programs are evaluated by `program`, never through this order.
+        LayerKind::Program(_) => {}
         // GCP: lowest priority number first; at equal priority deny beats
         // allow (cloud.google.com/firewall/docs/firewalls#priority_order_for_firewall_rules).
         LayerKind::GcpPriority => idx.sort_by_key(|&i| {
@@ -107,10 +110,32 @@ fn ordered(layer: &Layer) -> Vec<usize> {
     idx
 }
 
-/// Evaluates one layer.
+/// Evaluates one layer of `estate` (host firewall programs included).
+pub fn eval_layer_in(
+    estate: &Estate,
+    layer_id: usize,
+    layer: &Layer,
+    proto: Protocol,
+    port: u16,
+    bound: Bound,
+) -> LayerAdmit {
+    match estate.program_of(layer) {
+        Some(p) => program::eval_program(layer_id, p, proto, port, bound),
+        None => eval_layer(layer_id, layer, proto, port, bound),
+    }
+}
+
+/// Evaluates one layer. A host firewall layer needs its program, which
+/// lives in the estate ([`eval_layer_in`]); without it the layer may admit
+/// anything: nothing surely, everything possibly.
 pub fn eval_layer(layer_id: usize, layer: &Layer, proto: Protocol, port: u16, bound: Bound) -> LayerAdmit {
     let mut out = LayerAdmit::default();
     match layer.kind {
+        LayerKind::Program(_) => {
+            if bound == Bound::Upper {
+                out.addrs = AddrSet::all();
+            }
+        }
         LayerKind::AllowUnion => {
             // Collect every admitted run and normalize once: unioning rule
             // by rule re-copied the growing set for each rule.
@@ -223,7 +248,7 @@ pub fn eval_path(estate: &Estate, target: &Target, proto: Protocol, port: u16, b
         let mut step_internal: Vec<InternalSource> = Vec::new();
         for &lid in &step.layers {
             let Some(layer) = estate.layers.get(lid) else { continue };
-            let a = eval_layer(lid, layer, proto, port, bound);
+            let a = eval_layer_in(estate, lid, layer, proto, port, bound);
             step_addrs.union_in_place(&a.addrs);
             step_internal.extend(a.internal);
             pieces.extend(a.pieces);
@@ -305,6 +330,10 @@ fn unknowns_for(estate: &Estate, target: &Target, proto: Protocol, port: u16) ->
     for step in &target.path {
         for &lid in &step.layers {
             let Some(layer) = estate.layers.get(lid) else { continue };
+            if let Some(p) = estate.program_of(layer) {
+                out.extend(program_unknowns(lid, layer, p));
+                continue;
+            }
             for (i, e) in layer.entries.iter().enumerate() {
                 // Only unknowns of rules that may apply to this port matter:
                 // an unknown part resolves to "matches" under one bound.
@@ -324,8 +353,30 @@ fn unknowns_for(estate: &Estate, target: &Target, proto: Protocol, port: u16) ->
     out
 }
 
+/// The unknowns of a host firewall layer: its undecidable conditions, and
+/// the facing interface when the rules test it and none was given.
+fn program_unknowns(lid: usize, layer: &Layer, p: &portcullis_model::Program) -> Vec<(EntryRef, Unknown)> {
+    let mut out: Vec<(EntryRef, Unknown)> =
+        program::unknowns(p).into_iter().map(|(e, u)| (EntryRef { layer: lid, entry: e }, u)).collect();
+    if p.facing.is_none() {
+        if let Some(e) = program::first_interface_rule(p) {
+            let span = layer.entries.get(e).map_or_else(|| layer.span.clone(), |x| x.span.clone());
+            let u = Unknown {
+                what: "the interface facing the network".into(),
+                reason: "the rules treat interfaces differently and none was named (--interface)".into(),
+                span,
+            };
+            out.push((EntryRef { layer: lid, entry: e }, u));
+        }
+    }
+    out
+}
+
 fn path_has_unknowns(estate: &Estate, target: &Target) -> bool {
     target.path.iter().flat_map(|s| s.layers.iter()).filter_map(|&l| estate.layers.get(l)).any(|l| {
+        if let Some(p) = estate.program_of(l) {
+            return !program::unknowns(p).is_empty() || (p.facing.is_none() && program::tests_interface(p));
+        }
         l.entries
             .iter()
             .any(|e| !e.sources.unknown.is_empty() || e.protocol.unknown().is_some() || e.ports.unknown().is_some())
@@ -356,6 +407,14 @@ pub fn match_signature(estate: &Estate, target: &Target, proto: Protocol, port: 
     let mut out = Vec::new();
     let mut n: u32 = 0;
     for layer in target.path.iter().flat_map(|s| s.layers.iter()).filter_map(|&l| estate.layers.get(l)) {
+        if let Some(p) = estate.program_of(layer) {
+            // A program's answer depends on which stretch between its
+            // port boundaries holds the port; the marker bit keeps these
+            // apart from the rule numbers.
+            let segment = port_segment(&program::port_boundaries(p), port) as u32;
+            out.push(0x8000_0000 | segment);
+            continue;
+        }
         for e in &layer.entries {
             if entry_matches(e, proto, port, Bound::Lower) {
                 out.push(2 * n);
@@ -375,6 +434,10 @@ pub fn match_signature(estate: &Estate, target: &Target, proto: Protocol, port: 
 pub fn port_boundaries(estate: &Estate, target: &Target) -> Vec<u32> {
     let mut b = Vec::new();
     for l in target.path.iter().flat_map(|s| s.layers.iter()).filter_map(|&l| estate.layers.get(l)) {
+        if let Some(p) = estate.program_of(l) {
+            b.extend(program::port_boundaries(p));
+            continue;
+        }
         for e in &l.entries {
             if let Known::Known(ps) = &e.ports {
                 for &(lo, hi) in ps.runs() {

@@ -77,6 +77,7 @@ fn naive(kind: LayerKind, entries: &[Entry], addr: u32, proto: Protocol, port: u
                     .all(|e| e.action == Action::Allow),
             }
         }
+        LayerKind::Program(_) => unreachable!("programs have their own reference in tests/program.rs"),
     }
 }
 

@@ -20,6 +20,7 @@ use portcullis_model::Estate;
 use providers::aws::{self, AwsItems};
 use providers::azure::{self, AzureItems};
 use providers::gcp::{self, GcpItems};
+use providers::host;
 use providers::kubernetes::{self, KubernetesItems};
 use std::sync::Arc;
 
@@ -33,6 +34,8 @@ pub struct FileOutcome {
     pub azure: AzureItems,
     pub gcp: GcpItems,
     pub kubernetes: KubernetesItems,
+    /// A node's own firewall ([`providers::host`]).
+    pub host: portcullis_hostfw::Items,
     pub errors: Vec<IngestError>,
     /// Inline suppressions written in its comments ([`suppress`]).
     pub suppressions: Vec<suppress::Inline>,
@@ -57,6 +60,8 @@ pub(crate) fn head(text: &str) -> &str {
 pub struct ReadOptions {
     /// Template parameter values (`--parameters`).
     pub parameters: parameters::Parameters,
+    /// What the user told about the nodes' host firewalls (`--interface`).
+    pub host: portcullis_hostfw::Options,
 }
 
 /// Reads one file's text. `path` is used as given in spans and errors.
@@ -101,6 +106,10 @@ pub fn read_input_with(path: &str, text: &str, opts: &ReadOptions) -> FileOutcom
     if let Some(o) = kubernetes::read_yaml(path, text, h).or_else(|| kubernetes::read_json(path, text, h)) {
         return o;
     }
+    // Host firewalls before other JSON: `nft -j list ruleset` is JSON too.
+    if let Some(o) = host::read_input(path, text, &opts.host) {
+        return o;
+    }
     json_inputs::read(path, text)
 }
 
@@ -111,16 +120,29 @@ pub fn assemble(outcomes: &mut [FileOutcome]) -> Estate {
     let mut azure = AzureItems::default();
     let mut gcp = GcpItems::default();
     let mut kubernetes = KubernetesItems::default();
+    let mut hosts = Vec::new();
     for o in outcomes.iter_mut() {
         aws.extend(std::mem::take(&mut o.aws));
         azure.extend(std::mem::take(&mut o.azure));
         gcp.extend(std::mem::take(&mut o.gcp));
         kubernetes.extend(std::mem::take(&mut o.kubernetes));
+        if !o.host.is_empty() {
+            hosts.push(std::mem::take(&mut o.host));
+        }
     }
     aws::assemble(aws, &mut estate);
     azure::assemble(azure, &mut estate);
     gcp::assemble(gcp, &mut estate);
     kubernetes::assemble(kubernetes, &mut estate);
+    // Last: a node's firewall joins the path of the cloud target that is
+    // the same machine, after that target's cloud layers.
+    for e in host::assemble(hosts, &mut estate) {
+        // Reported with the file it points at (else the first file read).
+        // (Host items came from some file, so there is a first one.)
+        if let Some(i) = outcomes.iter().position(|o| o.path == e.file).or((!outcomes.is_empty()).then_some(0)) {
+            outcomes[i].errors.push(e);
+        }
+    }
     estate
 }
 

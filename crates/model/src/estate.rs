@@ -114,6 +114,10 @@ pub enum LayerKind {
     /// GCP VPC firewall: lowest `order` (priority) wins, at equal priority
     /// deny beats allow, implied deny ingress.
     GcpPriority,
+    /// A host firewall: the chain program [`Estate::programs`]`[n]`, whose
+    /// rules point at this layer's entries (iptables, nftables, firewalld,
+    /// ufw; see [`crate::program`]).
+    Program(usize),
 }
 
 /// An ordered or unordered set of rules that traffic must pass.
@@ -164,6 +168,8 @@ pub struct Estate {
     pub controller_managers: Vec<crate::component::ControllerManager>,
     /// NetworkPolicies read from manifests (for the hostNetwork note).
     pub network_policies: Vec<crate::component::NetworkPolicy>,
+    /// Host firewall programs, named by [`LayerKind::Program`].
+    pub programs: Vec<crate::program::Program>,
     /// Routes, gateways, interfaces and load balancers: whether a path from
     /// the internet exists ([`crate::topology`]).
     pub topology: crate::topology::Topology,
@@ -173,5 +179,21 @@ impl Estate {
     pub fn add_layer(&mut self, layer: Layer) -> LayerId {
         self.layers.push(layer);
         self.layers.len() - 1
+    }
+
+    /// Adds a host firewall layer: `layer`'s entries are the lines
+    /// `program`'s rules point at; its kind is set here.
+    pub fn add_program_layer(&mut self, mut layer: Layer, program: crate::program::Program) -> LayerId {
+        self.programs.push(program);
+        layer.kind = LayerKind::Program(self.programs.len() - 1);
+        self.add_layer(layer)
+    }
+
+    /// The program of a [`LayerKind::Program`] layer.
+    pub fn program_of(&self, layer: &Layer) -> Option<&crate::program::Program> {
+        match layer.kind {
+            LayerKind::Program(n) => self.programs.get(n),
+            _ => None,
+        }
     }
 }

@@ -14,6 +14,7 @@ pub mod estate;
 pub mod interval;
 pub mod named;
 pub mod ports;
+pub mod program;
 pub mod provenance;
 pub mod topology;
 
@@ -24,5 +25,6 @@ pub use error::{Error, ErrorKind};
 pub use estate::{Action, Entry, Estate, InternalSource, Known, Layer, LayerId, LayerKind, Sources, Step, Target};
 pub use interval::IntervalSet;
 pub use ports::{format_ports, PortSet, ProtoMatch, Protocol};
+pub use program::{Arm, Chain, ChainId, Cond, CtStates, Hook, IfaceName, Program, Rule, Then, Verdict};
 pub use provenance::{Origin, Span, Unknown};
 pub use topology::Topology;

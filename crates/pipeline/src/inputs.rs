@@ -8,6 +8,7 @@
 
 use portcullis_files::{Identity, InputKind, Origin, ReadSet};
 use portcullis_ingest::languages::terraform::hcl::{Files, Inputs as TfInputs, MemoryTree};
+use portcullis_ingest::providers::host;
 use portcullis_ingest::{
     read_input_with, read_terraform_dir, read_terraform_dir_in, ErrorKind, FileOutcome, IngestError, ReadOptions,
     TerraformOutcome,
@@ -233,8 +234,8 @@ fn collect(paths: &[PathBuf], outputs: &[Identity], errors: &mut Vec<IngestError
 }
 
 /// Walked files are read only when they start like JSON (an object, or an
-/// array as az and gcloud print): a cheap test that keeps a repository's
-/// images and archives out of memory.
+/// array as az and gcloud print) or like a host firewall file: cheap tests
+/// that keep a repository's images and archives out of memory.
 fn starts_like_json(head: &[u8]) -> bool {
     let head = portcullis_files::read::strip_bom(head);
     head.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|&b| b == b'{' || b == b'[')
@@ -283,7 +284,13 @@ fn read_one(
     if !c.named && !is_yaml(&c.path) && !is_bicep(&c.path) {
         match input.head(512) {
             Ok(head) if starts_like_json(head) => {}
-            Ok(_) => return FileOutcome { path: name, ..Default::default() },
+            Ok(_) => match input.head(host::HEAD_BYTES) {
+                // A node's saved firewall (iptables-save, nft, firewalld's
+                // zone XML, ufw's files) is recognised by its first lines.
+                Ok(head) if host::recognises(head) => {}
+                Ok(_) => return FileOutcome { path: name, ..Default::default() },
+                Err(e) => return failed(e),
+            },
             Err(e) => return failed(e),
         }
     }

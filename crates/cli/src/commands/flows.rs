@@ -29,6 +29,7 @@ pub fn run(args: FlowsArgs) -> Result<u8> {
         var_files: Vec::new(),
         vars: Vec::new(),
         parameters: Vec::new(),
+        interface: None,
         color: args.color,
         live: Default::default(),
     };

@@ -12,6 +12,7 @@ pub mod aws;
 pub mod azure;
 pub mod fields;
 pub mod gcp;
+pub mod host;
 pub mod kubernetes;
 
 use crate::error::IngestError;
