@@ -46,6 +46,14 @@ pub fn format_ports(p: &PortSet) -> String {
     out
 }
 
+/// The one wording for a port range whose start is above its end, whichever
+/// provider or format wrote it (`"10258-10256"` in Azure and GCP, `FromPort`
+/// 10258 with `ToPort` 10256 in AWS): every provider rejects such a rule, so
+/// it is an input error, never a silently empty range.
+pub fn runs_backwards(range: &str) -> String {
+    format!("range `{range}` runs backwards (the provider rejects it)")
+}
+
 /// Parses one port field: `"22"` or `"10000-20000"`. Errors name what is
 /// wrong; providers reject an inverted range, so it is an error here too.
 pub fn parse_port_range(t: &str) -> Result<PortSet, String> {
@@ -62,7 +70,7 @@ pub fn parse_port_range(t: &str) -> Result<PortSet, String> {
         Some((a, b)) => {
             let (a, b) = (port(a)?, port(b)?);
             if a > b {
-                return Err(format!("range `{t}` runs backwards (the provider rejects it)"));
+                return Err(runs_backwards(t));
             }
             Ok(PortSet::range(a, b))
         }

@@ -1,5 +1,6 @@
 //! AWS provider facts, written once, each with its source.
 
+use portcullis_model::ports::runs_backwards;
 use portcullis_model::{PortSet, ProtoMatch, Protocol};
 
 /// A security-group or NACL protocol value, normalized.
@@ -39,7 +40,15 @@ pub(crate) fn ports_for(proto: &ProtoMatch, from: Option<i64>, to: Option<i64>) 
     match (from, to) {
         (None, None) | (Some(-1), _) | (_, Some(-1)) => Ok(PortSet::full()),
         (Some(f), None) | (None, Some(f)) => port(f).map(PortSet::point),
-        (Some(f), Some(t)) => Ok(PortSet::range(port(f)?, port(t)?)),
+        (Some(f), Some(t)) => {
+            let (from, to) = (port(f)?, port(t)?);
+            // AWS rejects FromPort above ToPort; a dump or template that says
+            // so anyway is wrong, and an empty range would hide that.
+            if from > to {
+                return Err(runs_backwards(&format!("{from}-{to}")));
+            }
+            Ok(PortSet::range(from, to))
+        }
     }
 }
 
