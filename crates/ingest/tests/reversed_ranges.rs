@@ -72,3 +72,29 @@ fn terraform_says_the_range_runs_backwards_for_inline_and_separate_rules() {
     let id = id.unwrap_or_else(|| panic!("{:?}", estate.targets.iter().map(|t| &t.id).collect::<Vec<_>>()));
     assert_undetermined(&estate, &id);
 }
+
+proptest::proptest! {
+    /// Any FromPort/ToPort pair in a dump: an error exactly when the range
+    /// runs backwards, and otherwise the range as written (never empty).
+    #[test]
+    fn a_dump_range_is_an_error_exactly_when_it_runs_backwards(from in 0u16..=65535, to in 0u16..=65535) {
+        let dump = format!(
+            r#"{{"SecurityGroups":[{{"GroupId":"sg-1","VpcId":"vpc-1","IpPermissions":[
+{{"IpProtocol":"tcp","FromPort":{from},"ToPort":{to},"IpRanges":[{{"CidrIp":"0.0.0.0/0"}}]}}]}}]}}"#
+        );
+        let mut outcomes = vec![portcullis_ingest::read_input("dump.json", &dump)];
+        let errors = outcomes[0].errors.clone();
+        let estate = assemble(&mut outcomes);
+        if from > to {
+            proptest::prop_assert_eq!(errors.len(), 1, "{:?}", errors);
+            proptest::prop_assert!(errors[0].message.contains(&format!("range `{from}-{to}` {WORDING}")), "{}", errors[0]);
+            proptest::prop_assert_eq!((errors[0].line, errors[0].column), (2, 32));
+        } else {
+            proptest::prop_assert!(errors.is_empty(), "{:?}", errors);
+            for port in [from, to] {
+                let (lower, _) = admitted(&estate, "sg-1", port);
+                proptest::prop_assert_eq!(lower, set(&["0.0.0.0/0"]));
+            }
+        }
+    }
+}
