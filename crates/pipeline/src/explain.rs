@@ -5,11 +5,13 @@
 use crate::error::{Error, ErrorKind};
 use crate::scan::Reading;
 use crate::Format;
+use portcullis_engine::reach::Reachability;
 use portcullis_engine::{entry, evaluate, EntryRef, Exposure};
 use portcullis_files::display::escape;
 use portcullis_model::{AddrSet, Estate};
+use portcullis_report::text::draw_path;
 use portcullis_report::ReportError;
-use portcullis_rules::ports::{classify, describe_path, PortQuery};
+use portcullis_rules::ports::{classify, describe_path, path_reach, PortQuery};
 use portcullis_rules::Authorized;
 use serde_json::{json, Value};
 use std::io::{self, Write};
@@ -113,6 +115,7 @@ pub fn explain(request: &ExplainRequest) -> Result<Explanation, Error> {
     let mut loaded = request.reading.load();
     let estate = portcullis_ingest::assemble(&mut loaded.outcomes);
     let errors = crate::scan::errors_of(&loaded);
+    let reach = Reachability::new(&estate);
     let mut targets = Vec::new();
     for (ti, t) in estate.targets.iter().enumerate() {
         if let Some(want) = request.target {
@@ -122,18 +125,31 @@ pub fn explain(request: &ExplainRequest) -> Result<Explanation, Error> {
         }
         let mut ports = Vec::new();
         for q in request.queries {
-            let Some(exp) = evaluate(&estate, ti, q.protocol, q.port) else { continue };
+            let Some(own) = evaluate(&estate, ti, q.protocol, q.port) else { continue };
+            // What reaches the port: the target's own rules, and what load
+            // balancers that forward to it admit.
+            let paths = reach.paths(ti, q.protocol, q.port, &own);
+            let widened = paths.widen(&own);
+            let exp = widened.as_ref().unwrap_or(&own);
             let mut admitted = exp.upper().addrs.to_cidr_strings();
             admitted.extend(exp.upper().internal.iter().map(|s| s.name.clone()));
-            let unknown: Vec<String> = exp.unknowns.iter().map(|(_, u)| u.to_string()).collect();
+            let mut unknown: Vec<String> = exp.unknowns.iter().map(|(_, u)| u.to_string()).collect();
+            unknown.extend(paths.unknowns().map(ToString::to_string));
+            let problem =
+                classify(exp, request.authorized).map(|c| c.addrs).unwrap_or_else(|| exp.upper().addrs.clone());
+            let path = path_reach(&paths.verdict(&estate, ti, &own, &problem));
             ports.push(json!({
                 "port": q.port,
                 "protocol": q.protocol.name(),
-                "verdict": verdict(&exp, request.authorized),
+                "verdict": verdict(exp, request.authorized),
                 "admitted": admitted,
-                "pieces": pieces(&estate, &exp),
-                "denied": mitigations(&estate, &exp),
+                "pieces": pieces(&estate, exp),
+                "denied": mitigations(&estate, exp),
                 "unknown": unknown,
+                "reach": path.reach.as_str(),
+                "reach_reason": path.reason,
+                "via": path.via,
+                "via_text": draw_path(path.reach, &path.via),
             }));
         }
         targets.push(json!({
@@ -178,6 +194,16 @@ fn write_text(targets: &[Value], out: &mut dyn Write) -> io::Result<()> {
                 shown(&p["verdict"]),
                 if admitted.is_empty() { "nothing".to_string() } else { escape(&admitted.join(", ")).into_owned() }
             )?;
+            // The path matters where something is admitted that should not be.
+            let finding = !matches!(p["verdict"].as_str(), Some("closed" | "authorized only"));
+            match p["reach_reason"].as_str() {
+                _ if !finding => {}
+                Some(reason) => writeln!(out, "    reach: {}: {reason}", p["reach"].as_str().unwrap_or(""))?,
+                None => writeln!(out, "    reach: {}", p["reach"].as_str().unwrap_or(""))?,
+            }
+            if let Some(line) = p["via_text"].as_str().filter(|l| finding && !l.is_empty()) {
+                writeln!(out, "    via:   {line}")?;
+            }
             for piece in p["pieces"].as_array().into_iter().flatten() {
                 write_piece("", piece, out)?;
             }

@@ -9,7 +9,7 @@
 
 use crate::{severity_counts, Emitter, Report};
 use portcullis_files::display::escape;
-use portcullis_rules::{Finding, Severity};
+use portcullis_rules::{Finding, ReachKind, Severity, Via};
 use std::io::{self, Write};
 
 pub struct Text {
@@ -71,6 +71,30 @@ fn snippet(text: &str, line: u32, p: &Paint) -> String {
     out
 }
 
+/// The path on one line, each hop with the line that makes it:
+/// `internet → igw-1 (routes.json:5) → rtb-1 0.0.0.0/0 (routes.json:12) → …`.
+/// A path that does not reach starts at its first known hop.
+pub fn draw_path(reach: ReachKind, via: &[Via]) -> String {
+    let mut parts: Vec<String> = Vec::with_capacity(via.len() + 1);
+    if reach == ReachKind::Internet {
+        parts.push("internet".into());
+    }
+    for v in via {
+        let shown = match v.hop.as_str() {
+            "internet gateway" | "load balancer" => v.resource.clone(),
+            // The destination: the next hop is the hop before it.
+            "route" => format!("{} {}", v.resource, v.detail.split(" → ").next().unwrap_or("")),
+            "listener" => format!("{} {}", v.resource, v.detail),
+            "public address" | "target group" | "interface" if !v.detail.is_empty() => {
+                format!("{} {}", v.resource, v.detail)
+            }
+            _ => v.resource.clone(),
+        };
+        parts.push(if v.line > 0 { format!("{} ({}:{})", shown.trim_end(), v.file, v.line) } else { shown });
+    }
+    parts.join(" → ")
+}
+
 fn block(f: &Finding, report: &Report, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
     let head = match (&f.protocol, f.port) {
         (Some(pr), Some(port)) => match f.exposure {
@@ -98,6 +122,15 @@ fn block(f: &Finding, report: &Report, p: &Paint, out: &mut dyn Write) -> io::Re
     }
     if !f.path.is_empty() {
         writeln!(out, "  {} {}", p.dim("path:   "), escape(&f.path.join(" -> ")))?;
+    }
+    if let Some(r) = &f.reach {
+        match &r.reason {
+            Some(reason) => writeln!(out, "  {} {}: {}", p.dim("reach:  "), r.reach.as_str(), escape(reason))?,
+            None => writeln!(out, "  {} {}", p.dim("reach:  "), r.reach.as_str())?,
+        }
+        if !r.via.is_empty() {
+            writeln!(out, "  {} {}", p.dim("via:    "), escape(&draw_path(r.reach, &r.via)))?;
+        }
     }
     for b in f.because.iter() {
         let (file, rule, resource) = (escape(&b.file), escape(&b.rule), escape(&b.resource));
