@@ -1,6 +1,6 @@
 //! AWS provider facts, written once, each with its source.
 
-use portcullis_model::{PortSet, ProtoMatch, Protocol};
+use portcullis_model::{Error, ErrorKind, PortSet, ProtoMatch, Protocol};
 
 /// A security-group or NACL protocol value, normalized.
 ///
@@ -39,7 +39,17 @@ pub(crate) fn ports_for(proto: &ProtoMatch, from: Option<i64>, to: Option<i64>) 
     match (from, to) {
         (None, None) | (Some(-1), _) | (_, Some(-1)) => Ok(PortSet::full()),
         (Some(f), None) | (None, Some(f)) => port(f).map(PortSet::point),
-        (Some(f), Some(t)) => Ok(PortSet::range(port(f)?, port(t)?)),
+        (Some(f), Some(t)) => {
+            let (from, to) = (port(f)?, port(t)?);
+            // AWS rejects FromPort above ToPort; a dump or template that says
+            // so anyway is wrong, and an empty range would hide that. The
+            // wording is the model's, as for Azure and GCP port fields.
+            if from > to {
+                let input = format!("{from}-{to}");
+                return Err(Error { input, kind: ErrorKind::PortRangeBackwards }.to_string());
+            }
+            Ok(PortSet::range(from, to))
+        }
     }
 }
 

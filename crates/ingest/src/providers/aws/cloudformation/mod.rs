@@ -328,7 +328,9 @@ impl Reader<'_, '_> {
         let all = matches!(proto, Known::Known(ProtoMatch::All));
         let from = if all { Ok(None) } else { self.port(rule.get("FromPort"), "FromPort") };
         let to = if all { Ok(None) } else { self.port(rule.get("ToPort"), "ToPort") };
-        let ports = self.ports(&proto, from, to, &span, "FromPort/ToPort");
+        // A wrong range is reported at its first value, as in the dumps.
+        let at = rule.get("FromPort").map_or(&span, |v| &v.span);
+        let ports = self.ports(&proto, from, to, at, "FromPort/ToPort");
         let head = format!("ingress {}", label(None, &proto, &ports, ""));
         let head = head.strip_suffix(" from ").unwrap_or(&head).to_string();
         let push = |out: &mut Vec<Entry>, span: &Span, src: &str, sources: Sources| {
@@ -577,7 +579,9 @@ impl Reader<'_, '_> {
                     }
                     None => (Ok(None), Ok(None)),
                 };
-                self.ports(&proto, f, t, span, "PortRange")
+                let from = range.as_ref().and_then(|r| r.get("From"));
+                let at = from.map_or(span, |v| &v.span);
+                self.ports(&proto, f, t, at, "PortRange")
             }
         };
         let source = match self.prop(props, "CidrBlock") {

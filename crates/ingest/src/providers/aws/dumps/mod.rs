@@ -374,7 +374,12 @@ fn read_acl_entry(ctx: &mut Context, e: &Node, acl: &str) -> Option<Entry> {
                 (Ok(f), Ok(t)) => match ports_for(pm, f, t) {
                     Ok(ps) => Known::Known(ps),
                     Err(msg) => {
-                        ctx.error(e.offset, ErrorKind::Invalid, format!("field `PortRange`: {msg}"));
+                        let from = e.get("PortRange").and_then(|pr| pr.get("From"));
+                        ctx.error(
+                            from.map_or(e.offset, |n| n.offset),
+                            ErrorKind::Invalid,
+                            format!("field `PortRange`: {msg}"),
+                        );
                         Known::from_unknown(Unknown { what: "PortRange".into(), reason: msg, span: span.clone() })
                     }
                 },

@@ -165,8 +165,11 @@ fn rule_entries(
         (Known::Known(pm), Ok(f), Ok(t)) => match ports_for(pm, f, t) {
             Ok(p) => Known::Known(p),
             Err(m) => {
-                sink.error(&span, m.clone());
-                Known::from_unknown(unknown("from_port/to_port", &m, &span))
+                // At the value, as the dumps' reader does: from_port is
+                // where a range starts (and where a reversed one goes wrong).
+                let at = node.get("from_port").map_or(&span, |v| &v.span);
+                sink.error(at, m.clone());
+                Known::from_unknown(unknown("from_port/to_port", &m, at))
             }
         },
     };
