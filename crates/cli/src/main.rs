@@ -39,6 +39,7 @@ fn main() -> ExitCode {
         args::Command::Rules(a) => commands::rules::run(a),
         args::Command::Probe(a) => commands::probe::run(a),
         args::Command::Flows(a) => commands::flows::run(a),
+        args::Command::Events(a) => commands::events::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -16,6 +16,7 @@ use crate::{Body, Format, Run};
 use portcullis_files::{InputKind, Origin};
 use portcullis_model::Date;
 use portcullis_report::baseline::{Baseline, BaselineDiff, BaselineEntry};
+use portcullis_report::events::{EventsJson, EventsText};
 use portcullis_report::flows::{FlowsJson, FlowsText};
 use portcullis_report::{json::Json, sarif::Sarif, text::Text, Emitter, Report};
 use portcullis_rules::suppressions::Waiver;
@@ -121,6 +122,8 @@ fn write(finished: &Finished, policy: &Policy, output: &Output) -> Result<(), Er
     let emitter: Box<dyn Emitter + '_> = match (&run.body, output.format) {
         (Body::Flows { observations, stats }, Format::Json) => Box::new(FlowsJson { observations, stats }),
         (Body::Flows { observations, stats }, Format::Text) => Box::new(FlowsText { observations, stats }),
+        (Body::Events { changes, stats }, Format::Json) => Box::new(EventsJson { changes, stats }),
+        (Body::Events { changes, stats }, Format::Text) => Box::new(EventsText { changes, stats, color: output.color }),
         (_, Format::Sarif) => Box::new(Sarif),
         (Body::Findings, Format::Json) => Box::new(Json),
         (Body::Findings, Format::Text) => Box::new(Text { color: output.color }),

@@ -12,11 +12,12 @@
 //! written), the report in the asked [`Format`], and the exit code
 //! (`--fail-on`). What differs between commands is said in the policy
 //! (`scan` alone has suppressions and baselines) and in the run's
-//! [`Body`] (`flows` adds its observations). [`explain()`] answers a
+//! [`Body`] (`flows` adds its observations, `events` its changes). [`explain()`] answers a
 //! different question (who reaches a port, by which line) and shares the
 //! reading.
 
 pub mod error;
+pub mod events;
 pub mod explain;
 pub mod finish;
 pub mod flows;
@@ -26,6 +27,7 @@ pub mod scan;
 pub mod suppressions;
 
 pub use error::{Error, ErrorKind};
+pub use events::{events, events_sql, EventsRequest};
 pub use explain::{explain, ExplainRequest, Explanation};
 pub use finish::{finish, judge, read_baseline, write_to, Finished, Output, Policy, Suppressions};
 pub use flows::{flows, flows_sql, FlowsRequest, Progress};
@@ -75,6 +77,9 @@ pub enum Body {
     /// `flows`: every destination's summary and each unauthorized source
     /// that got through, and the run's totals.
     Flows { observations: Vec<Observation>, stats: Stats },
+    /// `events`: what each change event did to the watched ports, and the
+    /// run's totals.
+    Events { changes: Vec<portcullis_events::Change>, stats: portcullis_events::Stats },
 }
 
 /// Input errors in the report's shape, sorted, each once.

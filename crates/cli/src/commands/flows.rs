@@ -73,6 +73,7 @@ pub fn run(args: FlowsArgs) -> Result<u8> {
             SqlDialect::Athena => Dialect::Athena,
             SqlDialect::Bigquery => Dialect::BigQuery,
             SqlDialect::Duckdb => Dialect::DuckDb,
+            SqlDialect::Spark => Dialect::Spark,
         };
         let sql = flows_sql(&request, dialect);
         if let Some(out) = &args.output {

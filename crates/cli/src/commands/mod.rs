@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod events;
 pub mod explain;
 pub mod flows;
 pub mod probe;
