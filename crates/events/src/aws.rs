@@ -278,7 +278,7 @@ impl Reader<'_, '_> {
         match Cidr::parse(written) {
             Ok(c) => Sources { addrs: c.to_set(), ..Default::default() },
             Err(e) => {
-                self.invalid(at, format!("`{written}`: {e}"));
+                self.invalid(at, e.to_string());
                 Sources {
                     unknown: vec![Unknown { what: written.to_string(), reason: e.to_string(), span: self.span(at) }],
                     ..Default::default()

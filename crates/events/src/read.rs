@@ -96,8 +96,10 @@ pub(crate) fn field<'n>(node: &'n Node, key: &str) -> Option<&'n Node> {
 }
 
 /// The first of several paths (`a.b.c`) that leads to a value.
+/// A key that holds a dot itself (a CloudTrail Lake column named
+/// `userIdentity.arn`) is found too.
 pub(crate) fn path<'n>(node: &'n Node, paths: &[&str]) -> Option<&'n Node> {
-    paths.iter().find_map(|p| p.split('.').try_fold(node, |n, k| field(n, k)))
+    paths.iter().find_map(|p| field(node, p).or_else(|| p.split('.').try_fold(node, |n, k| field(n, k))))
 }
 
 /// A string, or a number's text.
@@ -231,10 +233,10 @@ pub fn read_text(file: &Arc<str>, text: &str, named: bool, out: &mut FileOutcome
         }
         Err(whole) => {
             // One document per line (Cloud Logging and Activity Log
-            // exports); a line that is not JSON is an error of its own,
-            // unless no line is JSON at all.
+            // exports) when the first line is a document; a later line that
+            // is not JSON is an error of its own.
             let mut bad = Vec::new();
-            let mut any = false;
+            let mut first = true;
             for (i, line) in text.split('\n').enumerate() {
                 let line = line.trim_end_matches('\r');
                 if line.trim().is_empty() {
@@ -243,7 +245,6 @@ pub fn read_text(file: &Arc<str>, text: &str, named: bool, out: &mut FileOutcome
                 let number = u32::try_from(i + 1).unwrap_or(u32::MAX);
                 match json::parse(line, Options::STRICT) {
                     Ok(node) => {
-                        any = true;
                         let line_index = LineIndex::new(line);
                         let doc = Doc {
                             file: file.clone(),
@@ -254,25 +255,27 @@ pub fn read_text(file: &Arc<str>, text: &str, named: bool, out: &mut FileOutcome
                         };
                         visit(&node, &doc, out, 0);
                     }
+                    Err(_) if first => {
+                        // One document, broken: its own error.
+                        if named || text.trim_start().starts_with(['{', '[']) {
+                            let (line, column) = match whole.kind {
+                                portcullis_syntax::error::ErrorKind::Json { offset } => {
+                                    index.line_column(text, offset as usize)
+                                }
+                                _ => (0, 0),
+                            };
+                            out.errors.push(Error {
+                                file: file.to_string(),
+                                line,
+                                column,
+                                kind: ErrorKind::Syntax(whole.to_string()),
+                            });
+                        }
+                        return;
+                    }
                     Err(e) => bad.push((number, e.to_string())),
                 }
-            }
-            if !any {
-                if named || text.trim_start().starts_with(['{', '[']) {
-                    let (line, column) = match whole.kind {
-                        portcullis_syntax::error::ErrorKind::Json { offset } => {
-                            index.line_column(text, offset as usize)
-                        }
-                        _ => (0, 0),
-                    };
-                    out.errors.push(Error {
-                        file: file.to_string(),
-                        line,
-                        column,
-                        kind: ErrorKind::Syntax(whole.to_string()),
-                    });
-                }
-                return;
+                first = false;
             }
             for (line, message) in bad {
                 out.errors.push(Error { file: file.to_string(), line, column: 0, kind: ErrorKind::Syntax(message) });

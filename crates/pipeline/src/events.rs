@@ -85,7 +85,7 @@ pub fn events(request: &EventsRequest) -> Run {
         errors.extend(crate::scan::errors_of(&loaded));
         read.merge(std::mem::take(&mut loaded.read));
         for c in changes.iter_mut().filter(|c| matches!(c.verdict, Verdict::Opened | Verdict::Widened)) {
-            c.in_effect = Some(in_effect(&snapshot, c));
+            c.in_effect = Some(in_effect(&snapshot, c, request.watch));
         }
         estate = Some(snapshot);
     }
@@ -117,8 +117,8 @@ fn same_resource(snapshot_name: &str, resource: &str) -> bool {
 }
 
 /// Whether the snapshot still admits, through the event's resource, any
-/// of the sources the event added.
-fn in_effect(estate: &Estate, change: &Change) -> InEffect {
+/// of the unauthorized sources the event added.
+fn in_effect(estate: &Estate, change: &Change, watch: &Watch) -> InEffect {
     let added = AddrSet::from_cidrs(change.added.iter().filter_map(|s| Cidr::parse(s).ok()));
     let protocol = Protocol::parse_name(&change.protocol).unwrap_or(Protocol::TCP);
     let mut behind = false;
@@ -134,9 +134,10 @@ fn in_effect(estate: &Estate, change: &Change) -> InEffect {
         }
         behind = true;
         let Some(exposure) = evaluate(estate, index, protocol, change.port) else { continue };
+        // Shown as the finding shows sources; judged on the unauthorized part.
         let hit = exposure.lower.addrs.intersect(&added);
         let internal = exposure.lower.internal.iter().any(|s| change.added.contains(&s.name));
-        if !hit.is_empty() || internal {
+        if !hit.difference(&watch.authorized).is_empty() || internal {
             still.union_in_place(&hit);
             targets.push(target.id.clone());
         }

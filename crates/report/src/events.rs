@@ -7,6 +7,7 @@
 use crate::text::Text;
 use crate::{Emitter, Report};
 use portcullis_events::{Change, Stats};
+use portcullis_rules::events::brief;
 use portcullis_rules::Finding;
 use serde::Serialize;
 use std::io;
@@ -62,11 +63,7 @@ fn timeline(changes: &[Change], stats: &Stats) -> String {
         out.push_str("\nTimeline of changes to the watched ports:\n");
         for c in shown {
             let sources = if c.added.is_empty() { &c.removed } else { &c.added };
-            let listed = if sources.len() > 3 {
-                format!("{} and {} more", sources[..3].join(", "), sources.len() - 3)
-            } else {
-                sources.join(", ")
-            };
+            let listed = if sources.is_empty() { String::new() } else { brief(sources) };
             out.push_str(&format!(
                 "  {}  {:<9} {}/{} {} {} by {} ({}) [{}:{}]{}\n",
                 c.time.as_deref().unwrap_or("(no time)"),

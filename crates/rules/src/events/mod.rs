@@ -40,6 +40,16 @@ pub fn when(c: &Change) -> String {
     c.time.as_ref().map(|t| format!(" at {t}")).unwrap_or_default()
 }
 
+/// Sources for a message: the first three, then how many more (the
+/// finding's `sources` lists them all).
+pub fn brief(sources: &[String]) -> String {
+    match sources.len() {
+        0 => "unauthorized sources".to_string(),
+        1..=3 => sources.join(", "),
+        n => format!("{} and {} more", sources[..3].join(", "), n - 3),
+    }
+}
+
 /// A finding about one change; `message` and `severity` are the rule's.
 pub(crate) fn finding(rule: &Rule, c: &Change, severity: Severity, sources: Vec<String>, message: String) -> Finding {
     Finding {

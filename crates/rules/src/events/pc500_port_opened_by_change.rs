@@ -1,6 +1,6 @@
 //! PC500: control-plane-port-opened-by-change (`portcullis events`).
 
-use super::{finding, when, who};
+use super::{brief, finding, when, who};
 use crate::finding::{ExposureClass, Finding, Severity};
 use crate::registry::Family;
 use portcullis_events::{Change, Verdict};
@@ -87,7 +87,7 @@ fn check(changes: &[Change], out: &mut Vec<Finding>) {
             c.port,
             c.resource_kind,
             c.resource,
-            if c.added.is_empty() { "unauthorized sources".to_string() } else { c.added.join(", ") },
+            brief(&c.added),
             c.event,
             c.rule,
             when(c),

@@ -1,6 +1,6 @@
 //! PC501: control-plane-port-closed-by-change (`portcullis events`).
 
-use super::{finding, when, who};
+use super::{brief, finding, when, who};
 use crate::finding::{Finding, Severity};
 use crate::registry::Family;
 use portcullis_events::{Change, Verdict};
@@ -55,7 +55,7 @@ fn check(changes: &[Change], out: &mut Vec<Finding>) {
             c.port,
             c.resource_kind,
             c.resource,
-            if c.removed.is_empty() { "unauthorized sources".to_string() } else { c.removed.join(", ") },
+            brief(&c.removed),
             c.event,
             c.rule,
             when(c),
