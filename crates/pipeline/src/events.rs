@@ -27,28 +27,12 @@ pub struct EventsRequest<'a> {
     pub state: Option<Reading<'a>>,
 }
 
-/// The files under `paths`, each once, and every file found in `read`.
+/// The event files under `paths`, each once, and every file found in `read`.
 fn collect(paths: &[PathBuf], errors: &mut Vec<ReportError>, read: &mut ReadSet) -> Vec<Input> {
-    let (found, walk_errors) = portcullis_files::walk(paths);
-    errors.extend(walk_errors.iter().map(|e| ReportError {
-        file: e.path.clone(),
-        line: 0,
-        column: 0,
-        message: e.message.clone(),
-    }));
-    let mut seen = std::collections::HashSet::new();
-    let mut inputs = Vec::with_capacity(found.len());
-    for f in found {
-        let display = f.path.to_string_lossy().into_owned();
-        if let Some(id) = f.identity {
-            read.insert_identity(id, &display);
-            if !seen.insert(id) {
-                continue;
-            }
-        }
-        inputs.push(Input { display, path: f.path, named: f.origin == portcullis_files::Origin::Named });
-    }
-    inputs
+    crate::log_files(paths, errors, read)
+        .into_iter()
+        .map(|f| Input { path: f.path, display: f.display, named: f.named })
+        .collect()
 }
 
 /// Reads the events, judges them and returns the run: the event rules'

@@ -82,6 +82,45 @@ pub enum Body {
     Events { changes: Vec<portcullis_events::Change>, stats: portcullis_events::Stats },
 }
 
+/// A log file found under the paths named (`flows`, `events`).
+pub(crate) struct LogFile {
+    pub path: std::path::PathBuf,
+    /// As the user wrote it, or as walking found it.
+    pub display: String,
+    /// Named on the command line (an unrecognized named file is an error;
+    /// one found by walking is skipped).
+    pub named: bool,
+}
+
+/// The files under `paths`, each once (a file reached again through a
+/// link is not read twice), and every file found in `read`.
+pub(crate) fn log_files(
+    paths: &[std::path::PathBuf],
+    errors: &mut Vec<ReportError>,
+    read: &mut ReadSet,
+) -> Vec<LogFile> {
+    let (found, walk_errors) = portcullis_files::walk(paths);
+    errors.extend(walk_errors.iter().map(|e| ReportError {
+        file: e.path.clone(),
+        line: 0,
+        column: 0,
+        message: e.message.clone(),
+    }));
+    let mut seen = std::collections::HashSet::new();
+    let mut inputs = Vec::with_capacity(found.len());
+    for f in found {
+        let display = f.path.to_string_lossy().into_owned();
+        if let Some(id) = f.identity {
+            read.insert_identity(id, &display);
+            if !seen.insert(id) {
+                continue;
+            }
+        }
+        inputs.push(LogFile { display, path: f.path, named: f.origin == portcullis_files::Origin::Named });
+    }
+    inputs
+}
+
 /// Input errors in the report's shape, sorted, each once.
 fn sorted_errors(mut errors: Vec<ReportError>) -> Vec<ReportError> {
     errors.sort();

@@ -4,7 +4,7 @@
 //! with `--state`, whether each opening is still in effect. `--emit-sql`
 //! prints the same search as a query instead.
 
-use crate::args::{Common, EventsArgs, SqlDialect};
+use crate::args::{EventsArgs, SqlDialect};
 use crate::settings;
 use anyhow::Result;
 use portcullis_events::sql::Dialect;
@@ -12,29 +12,11 @@ use portcullis_events::Watch;
 use portcullis_model::named::non_public;
 use portcullis_pipeline::{events, events_sql, finish, write_to, EventsRequest, Output, Policy, Reading};
 
-/// The flagship port, always watched.
-const CONTROLLER_MANAGER: (u8, u16) = (6, 10257);
-
 pub fn run(args: EventsArgs) -> Result<u8> {
-    let common = Common {
-        paths: args.paths.clone(),
-        ports: args.ports.clone(),
-        authorized: args.authorized.clone(),
-        config: args.config.clone(),
-        no_config: args.no_config,
-        var_files: Vec::new(),
-        vars: Vec::new(),
-        parameters: Vec::new(),
-        color: args.color,
-    };
+    let common =
+        settings::log_common(&args.paths, &args.ports, &args.authorized, &args.config, args.no_config, args.color);
     let settings = settings::resolve(&common, args.fail_on.as_deref())?;
-    let mut ports = vec![CONTROLLER_MANAGER];
-    for q in &settings.user_queries {
-        let pair = (q.protocol.0, q.port);
-        if !ports.contains(&pair) {
-            ports.push(pair);
-        }
-    }
+    let ports = settings::watched_ports(&settings);
     let explicit = settings.authorized.explicit;
     let watch = Watch {
         ports,

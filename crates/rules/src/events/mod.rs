@@ -50,6 +50,23 @@ pub fn brief(sources: &[String]) -> String {
     }
 }
 
+/// `WHO opened tcp/10257 on security group sg-… to SOURCES with CALL (RULE) at TIME`.
+pub fn message(c: &Change, sources: &[String]) -> String {
+    format!(
+        "{} {} {}/{} on {} {} to {} with {} ({}){}",
+        who(c),
+        c.verdict.name(),
+        c.protocol,
+        c.port,
+        c.resource_kind,
+        c.resource,
+        brief(sources),
+        c.event,
+        c.rule,
+        when(c),
+    )
+}
+
 /// A finding about one change; `message` and `severity` are the rule's.
 pub(crate) fn finding(rule: &Rule, c: &Change, severity: Severity, sources: Vec<String>, message: String) -> Finding {
     Finding {

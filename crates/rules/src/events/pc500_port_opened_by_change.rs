@@ -1,6 +1,6 @@
 //! PC500: control-plane-port-opened-by-change (`portcullis events`).
 
-use super::{brief, finding, when, who};
+use super::{finding, message};
 use crate::finding::{ExposureClass, Finding, Severity};
 use crate::registry::Family;
 use portcullis_events::{Change, Verdict};
@@ -79,19 +79,7 @@ fn check(changes: &[Change], out: &mut Vec<Finding>) {
             Some(_) => "; the state read does not have this resource".to_string(),
             None => String::new(),
         };
-        let message = format!(
-            "{} {} {}/{} on {} {} to {} with {} ({}){}{before}{still}",
-            who(c),
-            c.verdict.name(),
-            c.protocol,
-            c.port,
-            c.resource_kind,
-            c.resource,
-            brief(&c.added),
-            c.event,
-            c.rule,
-            when(c),
-        );
+        let message = format!("{}{before}{still}", message(c, &c.added));
         let mut f = finding(&RULE, c, severity, c.added.clone(), message);
         f.exposure = Some(class);
         out.push(f);

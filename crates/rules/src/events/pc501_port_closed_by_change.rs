@@ -1,6 +1,6 @@
 //! PC501: control-plane-port-closed-by-change (`portcullis events`).
 
-use super::{brief, finding, when, who};
+use super::{finding, message};
 use crate::finding::{Finding, Severity};
 use crate::registry::Family;
 use portcullis_events::{Change, Verdict};
@@ -47,19 +47,6 @@ crate::rule! {
 
 fn check(changes: &[Change], out: &mut Vec<Finding>) {
     for c in changes.iter().filter(|c| matches!(c.verdict, Verdict::Closed | Verdict::Narrowed)) {
-        let message = format!(
-            "{} {} {}/{} on {} {} to {} with {} ({}){}",
-            who(c),
-            c.verdict.name(),
-            c.protocol,
-            c.port,
-            c.resource_kind,
-            c.resource,
-            brief(&c.removed),
-            c.event,
-            c.rule,
-            when(c),
-        );
-        out.push(finding(&RULE, c, RULE.severity, c.removed.clone(), message));
+        out.push(finding(&RULE, c, RULE.severity, c.removed.clone(), message(c, &c.removed)));
     }
 }
