@@ -199,10 +199,10 @@ fn spark(w: &Watch, inputs: &[String], fields: Option<&Layout>) -> String {
     let mut union: Vec<String> = Vec::new();
     for (i, f) in inputs.iter().enumerate() {
         views.push_str(&format!(
-            "CREATE OR REPLACE TEMPORARY VIEW portcullis_flows_{i} USING csv OPTIONS (path {}, sep ' ', header 'false', \
-             quote '', escape '', nullValue '-', mode 'PERMISSIVE', recursiveFileLookup 'true', schema {});\n",
-            quote(f),
-            quote(&schema.join(", "))
+            "CREATE OR REPLACE TEMPORARY VIEW portcullis_flows_{i} ({}) USING csv OPTIONS (path {}, sep ' ', \
+             header 'false', quote '', escape '', nullValue '-', mode 'PERMISSIVE', recursiveFileLookup 'true');\n",
+            schema.join(", "),
+            quote(f)
         ));
         union.push(format!("SELECT * FROM portcullis_flows_{i}"));
     }

@@ -27,9 +27,9 @@ pub struct EventsRequest<'a> {
     pub state: Option<Reading<'a>>,
 }
 
-/// The event files under `paths`, each once, and every file found in `read`.
-fn collect(paths: &[PathBuf], errors: &mut Vec<ReportError>, read: &mut ReadSet) -> Vec<Input> {
-    crate::log_files(paths, errors, read)
+/// The event files under `paths`, each once.
+fn collect(paths: &[PathBuf], errors: &mut Vec<ReportError>) -> Vec<Input> {
+    crate::log_files(paths, errors)
         .into_iter()
         .map(|f| Input { path: f.path, display: f.display, named: f.named })
         .collect()
@@ -40,12 +40,16 @@ fn collect(paths: &[PathBuf], errors: &mut Vec<ReportError>, read: &mut ReadSet)
 /// as an error.
 pub fn events(request: &EventsRequest) -> Run {
     let mut errors = Vec::new();
-    let mut read = ReadSet::default();
-    let inputs = collect(request.paths, &mut errors, &mut read);
+    let inputs = collect(request.paths, &mut errors);
     let outcomes: Vec<_> = inputs.par_iter().map(read_input).collect();
+    // No output may replace a file named, or a walked file that held events.
+    let mut read = ReadSet::default();
     let mut stats = Stats::default();
     let mut all = Vec::new();
     for (input, outcome) in inputs.iter().zip(outcomes) {
+        if input.named || outcome.recognized {
+            read.insert(&input.path, &input.display);
+        }
         stats.events += outcome.seen;
         if outcome.recognized {
             stats.files += 1;
@@ -150,8 +154,12 @@ pub struct Sql {
 /// as named; Athena and BigQuery name the providers' tables.
 pub fn events_sql(paths: &[PathBuf], watch: &Watch, dialect: Dialect) -> Sql {
     let mut errors = Vec::new();
+    let inputs = collect(paths, &mut errors);
+    // Every file the query may read is an input of the engine's.
     let mut read = ReadSet::default();
-    let inputs = collect(paths, &mut errors, &mut read);
+    for i in &inputs {
+        read.insert(&i.path, &i.display);
+    }
     let files: Vec<String> = if dialect == Dialect::DuckDb {
         let delivered: Vec<bool> = inputs.par_iter().map(|i| read_input(i).delivered).collect();
         inputs.iter().zip(delivered).filter(|(_, d)| *d).map(|(i, _)| i.display.clone()).collect()

@@ -120,8 +120,12 @@ fn write(finished: &Finished, policy: &Policy, output: &Output) -> Result<(), Er
             .map(|_| BaselineDiff { unchanged: &finished.unchanged, fixed: &finished.fixed }),
     };
     let emitter: Box<dyn Emitter + '_> = match (&run.body, output.format) {
-        (Body::Flows { observations, stats }, Format::Json) => Box::new(FlowsJson { observations, stats }),
-        (Body::Flows { observations, stats }, Format::Text) => Box::new(FlowsText { observations, stats }),
+        (Body::Flows { observations, stats, warnings }, Format::Json) => {
+            Box::new(FlowsJson { observations, stats, warnings })
+        }
+        (Body::Flows { observations, stats, warnings }, Format::Text) => {
+            Box::new(FlowsText { observations, stats, warnings })
+        }
         (Body::Events { changes, stats }, Format::Json) => Box::new(EventsJson { changes, stats }),
         (Body::Events { changes, stats }, Format::Text) => Box::new(EventsText { changes, stats, color: output.color }),
         (_, Format::Sarif) => Box::new(Sarif),

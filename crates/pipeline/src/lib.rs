@@ -76,7 +76,13 @@ pub enum Body {
     Findings,
     /// `flows`: every destination's summary and each unauthorized source
     /// that got through, and the run's totals.
-    Flows { observations: Vec<Observation>, stats: Stats },
+    Flows {
+        observations: Vec<Observation>,
+        stats: Stats,
+        /// What was not read but loses nothing (data after the last gzip
+        /// member): reported, never failing the run.
+        warnings: Vec<ReportError>,
+    },
     /// `events`: what each change event did to the watched ports, and the
     /// run's totals.
     Events { changes: Vec<portcullis_events::Change>, stats: portcullis_events::Stats },
@@ -93,12 +99,8 @@ pub(crate) struct LogFile {
 }
 
 /// The files under `paths`, each once (a file reached again through a
-/// link is not read twice), and every file found in `read`.
-pub(crate) fn log_files(
-    paths: &[std::path::PathBuf],
-    errors: &mut Vec<ReportError>,
-    read: &mut ReadSet,
-) -> Vec<LogFile> {
+/// link is not read twice).
+pub(crate) fn log_files(paths: &[std::path::PathBuf], errors: &mut Vec<ReportError>) -> Vec<LogFile> {
     let (found, walk_errors) = portcullis_files::walk(paths);
     errors.extend(walk_errors.iter().map(|e| ReportError {
         file: e.path.clone(),
@@ -109,13 +111,10 @@ pub(crate) fn log_files(
     let mut seen = std::collections::HashSet::new();
     let mut inputs = Vec::with_capacity(found.len());
     for f in found {
-        let display = f.path.to_string_lossy().into_owned();
-        if let Some(id) = f.identity {
-            read.insert_identity(id, &display);
-            if !seen.insert(id) {
-                continue;
-            }
+        if f.identity.is_some_and(|id| !seen.insert(id)) {
+            continue;
         }
+        let display = f.path.to_string_lossy().into_owned();
         inputs.push(LogFile { display, path: f.path, named: f.origin == portcullis_files::Origin::Named });
     }
     inputs

@@ -2,9 +2,14 @@
 //! its source, the admitted sources, and the path of layers; against a
 //! baseline, the entries fixed since; then a summary. Suppressed findings
 //! are left out and counted in the summary.
+//!
+//! Every piece of text that comes from an input (names, paths, lines of
+//! source, messages) goes through `portcullis_files::display::escape`: a
+//! control character in an input must not drive the reader's terminal.
 
 use crate::{severity_counts, Emitter, Report};
-use portcullis_rules::{Finding, Severity};
+use portcullis_files::display::escape;
+use portcullis_rules::{Finding, ReachKind, Severity, Via};
 use std::io::{self, Write};
 
 pub struct Text {
@@ -54,8 +59,9 @@ fn snippet(text: &str, line: u32, p: &Paint) -> String {
     for n in first..=last {
         let src = lines[(n - 1) as usize];
         // Very long lines (minified JSON) are cut, on a char boundary.
-        let shown: String = src.chars().take(160).collect();
-        let ell = if shown.len() < src.len() { " …" } else { "" };
+        let cut: String = src.chars().take(160).collect();
+        let ell = if cut.len() < src.len() { " …" } else { "" };
+        let shown = escape(&cut);
         if n == line {
             out.push_str(&format!("  {} {:>width$} | {}{}\n", p.bold(">"), n, p.bold(&shown), ell));
         } else {
@@ -63,6 +69,30 @@ fn snippet(text: &str, line: u32, p: &Paint) -> String {
         }
     }
     out
+}
+
+/// The path on one line, each hop with the line that makes it:
+/// `internet → igw-1 (routes.json:5) → rtb-1 0.0.0.0/0 (routes.json:12) → …`.
+/// A path that does not reach starts at its first known hop.
+pub fn draw_path(reach: ReachKind, via: &[Via]) -> String {
+    let mut parts: Vec<String> = Vec::with_capacity(via.len() + 1);
+    if reach == ReachKind::Internet {
+        parts.push("internet".into());
+    }
+    for v in via {
+        let shown = match v.hop.as_str() {
+            "internet gateway" | "load balancer" => v.resource.clone(),
+            // The destination: the next hop is the hop before it.
+            "route" => format!("{} {}", v.resource, v.detail.split(" → ").next().unwrap_or("")),
+            "listener" => format!("{} {}", v.resource, v.detail),
+            "public address" | "target group" | "interface" if !v.detail.is_empty() => {
+                format!("{} {}", v.resource, v.detail)
+            }
+            _ => v.resource.clone(),
+        };
+        parts.push(if v.line > 0 { format!("{} ({}:{})", shown.trim_end(), v.file, v.line) } else { shown });
+    }
+    parts.join(" → ")
 }
 
 fn block(f: &Finding, report: &Report, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
@@ -73,30 +103,41 @@ fn block(f: &Finding, report: &Report, p: &Paint, out: &mut dyn Write) -> io::Re
         },
         _ => f.rule.clone(),
     };
-    writeln!(out, "{} {} {}", p.sev(f.severity), p.bold(&head), f.resource)?;
+    writeln!(out, "{} {} {}", p.sev(f.severity), p.bold(&escape(&head)), escape(&f.resource))?;
+    let file = escape(&f.file);
     if f.line == 0 {
         // No line to point at: a whole file, or the URL a probe asked.
-        writeln!(out, "  {} {}", p.dim("-->"), f.file)?;
+        writeln!(out, "  {} {}", p.dim("-->"), file)?;
     } else {
-        writeln!(out, "  {} {}:{}:{}", p.dim("-->"), f.file, f.line, f.column)?;
+        writeln!(out, "  {} {}:{}:{}", p.dim("-->"), file, f.line, f.column)?;
     }
     if let Some(text) = report.sources.text(&f.file) {
         write!(out, "{}", snippet(&text, f.line, p))?;
     }
-    writeln!(out, "  {}", f.message)?;
+    writeln!(out, "  {}", escape(&f.message))?;
     if !f.sources.is_empty() {
         let shown: Vec<&str> = f.sources.iter().take(12).map(String::as_str).collect();
         let more = if f.sources.len() > 12 { format!(" (and {} more)", f.sources.len() - 12) } else { String::new() };
-        writeln!(out, "  {} {}{}", p.dim("sources:"), shown.join(", "), more)?;
+        writeln!(out, "  {} {}{}", p.dim("sources:"), escape(&shown.join(", ")), more)?;
     }
     if !f.path.is_empty() {
-        writeln!(out, "  {} {}", p.dim("path:   "), f.path.join(" -> "))?;
+        writeln!(out, "  {} {}", p.dim("path:   "), escape(&f.path.join(" -> ")))?;
+    }
+    if let Some(r) = &f.reach {
+        match &r.reason {
+            Some(reason) => writeln!(out, "  {} {}: {}", p.dim("reach:  "), r.reach.as_str(), escape(reason))?,
+            None => writeln!(out, "  {} {}", p.dim("reach:  "), r.reach.as_str())?,
+        }
+        if !r.via.is_empty() {
+            writeln!(out, "  {} {}", p.dim("via:    "), escape(&draw_path(r.reach, &r.via)))?;
+        }
     }
     for b in f.because.iter() {
-        writeln!(out, "  {} {}:{}: {} ({})", p.dim("because:"), b.file, b.line, b.rule, b.resource)?;
+        let (file, rule, resource) = (escape(&b.file), escape(&b.rule), escape(&b.resource));
+        writeln!(out, "  {} {}:{}: {} ({})", p.dim("because:"), file, b.line, rule, resource)?;
     }
     for u in &f.unknown {
-        writeln!(out, "  {} {}", p.dim("unknown:"), u)?;
+        writeln!(out, "  {} {}", p.dim("unknown:"), escape(u))?;
     }
     writeln!(out)
 }
@@ -118,16 +159,17 @@ impl Emitter for Text {
                         (Some(pr), Some(port)) => format!(" {pr}/{port}"),
                         _ => String::new(),
                     };
-                    writeln!(out, "  {}{} {}: {}", e.rule, port, e.resource, e.message)?;
+                    writeln!(out, "  {}{} {}: {}", escape(&e.rule), port, escape(&e.resource), escape(&e.message))?;
                 }
                 writeln!(out)?;
             }
         }
         for e in report.errors {
+            let (file, message) = (escape(&e.file), escape(&e.message));
             if e.line > 0 {
-                writeln!(out, "{} {}:{}:{}: {}", p.wrap("1;31", "error:"), e.file, e.line, e.column, e.message)?;
+                writeln!(out, "{} {}:{}:{}: {}", p.wrap("1;31", "error:"), file, e.line, e.column, message)?;
             } else {
-                writeln!(out, "{} {}: {}", p.wrap("1;31", "error:"), e.file, e.message)?;
+                writeln!(out, "{} {}: {}", p.wrap("1;31", "error:"), file, message)?;
             }
         }
         if !report.errors.is_empty() {

@@ -43,8 +43,12 @@ pub fn run(args: EventsArgs) -> Result<u8> {
     }
     let terraform = portcullis_ingest::languages::terraform::hcl::Inputs::default();
     let options = portcullis_ingest::ReadOptions::default();
-    let state =
-        (!args.state.is_empty()).then(|| Reading { paths: &args.state, terraform: &terraform, options: &options });
+    let state = (!args.state.is_empty()).then(|| Reading {
+        paths: &args.state,
+        terraform: &terraform,
+        options: &options,
+        parameter_files: &[],
+    });
     let run = events(&EventsRequest { paths: &args.paths, watch: &watch, state });
     if let Some(out) = &args.output {
         run.read.check_output("-o", out)?;

@@ -33,6 +33,9 @@ pub fn run(args: ProbeArgs) -> Result<u8> {
         options: &options,
         concurrency: args.concurrency,
     })?;
+    if let Some(out) = &args.output {
+        run.read.check_output("-o", out)?;
+    }
     // No suppressions or baselines: a probe reports what it saw now.
     let policy = Policy { fail_on, ..Policy::default() };
     let output = Output {

@@ -94,6 +94,7 @@ pub(crate) fn finding(rule: &Rule, c: &Change, severity: Severity, sources: Vec<
         resource_kind: c.resource_kind.to_string(),
         path: vec![format!("{} {}", c.resource_kind, c.resource)].into(),
         unknown: c.unknown.clone(),
+        reach: None,
         suppressed: None,
     }
 }

@@ -142,7 +142,7 @@ pub fn parse_port_range(s: &str) -> Result<PortSet, String> {
              use destination_port_ranges"
         ));
     }
-    portcullis_model::ports::parse_port_range(t)
+    portcullis_model::ports::parse_port_range(t).map_err(|error| error.to_string())
 }
 
 /// The three inbound default rules every NSG ends with, as entries of

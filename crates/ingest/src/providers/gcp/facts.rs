@@ -48,7 +48,7 @@ pub fn parse_protocol(s: &str) -> Option<ProtoMatch> {
 
 /// One `ports` element: `"22"` or `"10000-20000"`.
 pub fn parse_ports(s: &str) -> Result<PortSet, String> {
-    portcullis_model::ports::parse_port_range(s)
+    portcullis_model::ports::parse_port_range(s).map_err(|error| error.to_string())
 }
 
 /// The network a firewall rule or interface names, as a comparable key:
