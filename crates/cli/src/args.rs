@@ -33,6 +33,8 @@ pub enum Command {
     Fix(FixArgs),
     /// What a change does to who can connect: BASE HEAD (two inputs), --git REV1..REV2 [REPO], or one Terraform plan JSON.
     Diff(DiffArgs),
+    /// Read change events (AWS CloudTrail, Azure Activity Log, GCP Cloud Audit Logs): who opened or closed the control-plane ports, and when.
+    Events(EventsArgs),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -222,6 +224,7 @@ pub enum SqlDialect {
     Athena,
     Bigquery,
     Duckdb,
+    Spark,
 }
 
 #[derive(Args, Debug)]
@@ -298,4 +301,43 @@ pub struct FixArgs {
     /// Commands for findings read from CLI dumps of live accounts.
     #[arg(long, short = 'f', value_enum, default_value_t = CommandFormat::AwsCli)]
     pub format: CommandFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct EventsArgs {
+    /// Event files and directories: CloudTrail log files (plain or gzip, the S3 key layout walked),
+    /// `aws cloudtrail lookup-events` and CloudTrail Lake output, Azure Activity Log exports, GCP audit-log exports.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// A port to watch besides tcp/10257: `10250`, `8080/tcp`, `2379-2380` (repeatable).
+    #[arg(long = "port", value_name = "PORT[/PROTO]")]
+    pub ports: Vec<String>,
+    /// A source that is allowed to connect: a CIDR, or a security-group id / tag (repeatable).
+    /// Without any, private address space counts as authorized and only public openings are reported.
+    #[arg(long = "authorized", value_name = "CIDR|ID")]
+    pub authorized: Vec<String>,
+    /// The config file (default: the nearest portcullis.toml above the first PATH).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ignore any portcullis.toml.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+    /// A snapshot of the estate, read as `scan` reads it (dumps, Terraform, templates): says whether each opening is still in effect (repeatable).
+    #[arg(long = "state", value_name = "PATH")]
+    pub state: Vec<PathBuf>,
+    /// Print the equivalent query for a SQL engine instead of reading the events.
+    #[arg(long, value_enum, value_name = "DIALECT")]
+    pub emit_sql: Option<SqlDialect>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Exit 1 when a finding is at or above this severity (critical, high, medium, low, info, or none).
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<String>,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// When to use colors in text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }

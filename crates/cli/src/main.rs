@@ -42,6 +42,7 @@ fn main() -> ExitCode {
         args::Command::Flows(a) => commands::flows::run(a),
         args::Command::Fix(a) => commands::fix::run(a),
         args::Command::Diff(a) => commands::diff::run(a),
+        args::Command::Events(a) => commands::events::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

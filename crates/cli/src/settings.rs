@@ -147,6 +147,44 @@ pub fn resolve(common: &Common, fail_on_flag: Option<&str>) -> Result<Settings> 
     Ok(Settings { queries, user_queries: user, authorized, fail_on, config_waivers, config_file: cfg.path.clone() })
 }
 
+/// The `Common` flags of a command that reads logs (`flows`, `events`):
+/// no Terraform variables or template parameters.
+pub fn log_common(
+    paths: &[PathBuf],
+    ports: &[String],
+    authorized: &[String],
+    config: &Option<PathBuf>,
+    no_config: bool,
+    color: crate::args::ColorChoice,
+) -> Common {
+    Common {
+        paths: paths.to_vec(),
+        ports: ports.to_vec(),
+        authorized: authorized.to_vec(),
+        config: config.clone(),
+        no_config,
+        var_files: Vec::new(),
+        vars: Vec::new(),
+        parameters: Vec::new(),
+        interface: None,
+        color,
+        live: Default::default(),
+    }
+}
+
+/// The ports a log command watches: tcp/10257 (kube-controller-manager's,
+/// always), then the user's, each once, as (IP protocol, port).
+pub fn watched_ports(settings: &Settings) -> Vec<(u8, u16)> {
+    let mut ports = vec![(Protocol::TCP.0, 10257)];
+    for q in &settings.user_queries {
+        let pair = (q.protocol.0, q.port);
+        if !ports.contains(&pair) {
+            ports.push(pair);
+        }
+    }
+    ports
+}
+
 const FAIL_ON_VALUES: &str = "expected critical, high, medium, low, info or none";
 
 /// A severity, or `none` (never fail on findings); `None` when it is neither.

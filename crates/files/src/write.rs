@@ -74,6 +74,15 @@ impl ReadSet {
         self.files.entry(id).or_insert_with(|| display.to_string());
     }
 
+    /// Records every file `other` holds (a command that reads two sets of
+    /// inputs: `events` and its `--state`).
+    pub fn merge(&mut self, other: ReadSet) {
+        for (id, shown) in other.files {
+            self.files.entry(id).or_insert(shown);
+        }
+        self.paths.extend(other.paths);
+    }
+
     /// An error when `output` (given as `flag`, e.g. `-o`) is one of the
     /// files read.
     pub fn check_output(&self, flag: &str, output: &Path) -> Result<(), Error> {

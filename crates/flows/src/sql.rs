@@ -19,6 +19,10 @@
 //!   text so repeated header lines and `-` are harmless. DuckDB has no
 //!   address type without an extension, so IPv4 sources are classified by
 //!   integer range; an IPv6 source counts as authorized only under `::/0`.
+//! - Spark: the same query over a CSV view of each path named (a file, or
+//!   a directory read recursively; gzip by extension), columns as text,
+//!   casts that give NULL on header lines (Spark's default, non-ANSI
+//!   casts); sources classified as for DuckDB.
 
 use crate::agg::Watch;
 use crate::aws::Layout;
@@ -29,6 +33,7 @@ pub enum Dialect {
     Athena,
     BigQuery,
     DuckDb,
+    Spark,
 }
 
 impl Dialect {
@@ -37,6 +42,7 @@ impl Dialect {
             "athena" | "trino" => Some(Dialect::Athena),
             "bigquery" => Some(Dialect::BigQuery),
             "duckdb" => Some(Dialect::DuckDb),
+            "spark" => Some(Dialect::Spark),
             _ => None,
         }
     }
@@ -81,13 +87,14 @@ fn header(d: &str, w: &Watch) -> String {
     )
 }
 
-/// The query for one dialect. `inputs` are the files DuckDB reads (other
-/// dialects name tables); `fields` the AWS layout of the files.
+/// The query for one dialect. `inputs` are the files DuckDB and Spark
+/// read (other dialects name tables); `fields` the AWS layout of the files.
 pub fn emit(d: Dialect, w: &Watch, inputs: &[String], fields: Option<&Layout>) -> String {
     match d {
         Dialect::Athena => athena(w),
         Dialect::BigQuery => bigquery(w),
         Dialect::DuckDb => duckdb(w, inputs, fields),
+        Dialect::Spark => spark(w, inputs, fields),
     }
 }
 
@@ -170,6 +177,95 @@ fn v4_range(c: &Cidr) -> Option<(u64, u64)> {
     }
 }
 
+/// How sources are classified for engines without an address type: IPv4
+/// by integer range, IPv6 authorized only under `::/0`.
+fn integer_authorized(w: &Watch) -> String {
+    let v4: Vec<String> =
+        cidrs(w).iter().filter_map(v4_range).map(|(lo, hi)| format!("src_v4 BETWEEN {lo} AND {hi}")).collect();
+    let all_v6 = cidrs(w).iter().any(|c| matches!(c, Cidr::V6 { len: 0, .. }));
+    let mut auth = if v4.is_empty() { vec!["FALSE".to_string()] } else { v4 };
+    if all_v6 {
+        auth.push("(src_v4 IS NULL AND contains(src, ':'))".into());
+    }
+    auth.join("\n         OR ")
+}
+
+fn spark(w: &Watch, inputs: &[String], fields: Option<&Layout>) -> String {
+    let layout = fields.unwrap_or_else(|| Layout::default_v2());
+    let col = |n: &str| n.replace('-', "_");
+    let has = |n: &str| layout.names().iter().any(|x| x == n);
+    let schema: Vec<String> = layout.names().iter().map(|n| format!("`{}` STRING", col(n))).collect();
+    let mut views = String::new();
+    let mut union: Vec<String> = Vec::new();
+    for (i, f) in inputs.iter().enumerate() {
+        views.push_str(&format!(
+            "CREATE OR REPLACE TEMPORARY VIEW portcullis_flows_{i} ({}) USING csv OPTIONS (path {}, sep ' ', \
+             header 'false', quote '', escape '', nullValue '-', mode 'PERMISSIVE', recursiveFileLookup 'true');\n",
+            schema.join(", "),
+            quote(f)
+        ));
+        union.push(format!("SELECT * FROM portcullis_flows_{i}"));
+    }
+    if union.is_empty() {
+        union.push(format!(
+            "SELECT {} WHERE FALSE",
+            layout
+                .names()
+                .iter()
+                .map(|n| format!("CAST(NULL AS STRING) AS `{}`", col(n)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let src = if has("pkt-srcaddr") { "coalesce(pkt_srcaddr, srcaddr)" } else { "srcaddr" };
+    let dst = if has("pkt-dstaddr") { "coalesce(pkt_dstaddr, dstaddr)" } else { "dstaddr" };
+    let col_or_null = |n: &str, ty: &str| {
+        if has(n) {
+            format!("CAST(`{}` AS {ty})", col(n))
+        } else {
+            format!("CAST(NULL AS {ty})")
+        }
+    };
+    let status = if has("log-status") { "log_status = 'OK'" } else { "TRUE" };
+    let action = if has("action") { "lower(action)" } else { "CAST(NULL AS STRING)" };
+    format!(
+        "{}-- Files: AWS VPC flow logs in the format `{}`, plain or gzip, under the paths named.\n{views}\
+WITH raw AS (\n\
+\x20 {}\n\
+), flows AS (\n\
+\x20 SELECT {src} AS src, {dst} AS dst, {} AS port, {} AS proto, {action} AS action,\n\
+\x20        {} AS packets, {} AS bytes, {} AS t_start, {} AS t_end\n\
+\x20 FROM raw\n\
+\x20 WHERE {status}\n\
+), hits AS (\n\
+\x20 SELECT *,\n\
+\x20        CASE WHEN src RLIKE '^[0-9]{{1,3}}(\\\\.[0-9]{{1,3}}){{3}}$' THEN\n\
+\x20          CAST(split_part(src, '.', 1) AS BIGINT) * 16777216 + CAST(split_part(src, '.', 2) AS BIGINT) * 65536\n\
+\x20          + CAST(split_part(src, '.', 3) AS BIGINT) * 256 + CAST(split_part(src, '.', 4) AS BIGINT) END AS src_v4\n\
+\x20 FROM flows\n\
+\x20 WHERE {}{}\n\
+)\n\
+SELECT dst AS destination, port, proto AS protocol, coalesce(action, 'unknown') AS action,\n\
+\x20      coalesce({}, FALSE) AS authorized,\n\
+\x20      count(*) AS flows, coalesce(sum(packets), 0) AS packets, coalesce(sum(bytes), 0) AS bytes,\n\
+\x20      count(DISTINCT src) AS sources, min(coalesce(t_start, t_end)) AS first_seen, max(coalesce(t_end, t_start)) AS last_seen\n\
+FROM hits\n\
+WHERE src IS NOT NULL AND dst IS NOT NULL\n{GROUP_TAIL}",
+        header("spark", w),
+        layout.names().join(" "),
+        union.join("\n  UNION ALL "),
+        col_or_null("dstport", "INT"),
+        col_or_null("protocol", "INT"),
+        col_or_null("packets", "BIGINT"),
+        col_or_null("bytes", "BIGINT"),
+        col_or_null("start", "BIGINT"),
+        col_or_null("end", "BIGINT"),
+        ports_pred(w, "proto", "port"),
+        window(w, "t_start", "t_end"),
+        integer_authorized(w),
+    )
+}
+
 fn duckdb(w: &Watch, inputs: &[String], fields: Option<&Layout>) -> String {
     let layout = fields.unwrap_or_else(|| Layout::default_v2());
     let col = |n: &str| n.replace('-', "_");
@@ -178,13 +274,6 @@ fn duckdb(w: &Watch, inputs: &[String], fields: Option<&Layout>) -> String {
     let files: Vec<String> = inputs.iter().map(|f| quote(f)).collect();
     let src = if has("pkt-srcaddr") { "coalesce(pkt_srcaddr, srcaddr)" } else { "srcaddr" };
     let dst = if has("pkt-dstaddr") { "coalesce(pkt_dstaddr, dstaddr)" } else { "dstaddr" };
-    let v4: Vec<String> =
-        cidrs(w).iter().filter_map(v4_range).map(|(lo, hi)| format!("src_v4 BETWEEN {lo} AND {hi}")).collect();
-    let all_v6 = cidrs(w).iter().any(|c| matches!(c, Cidr::V6 { len: 0, .. }));
-    let mut auth = if v4.is_empty() { vec!["FALSE".to_string()] } else { v4 };
-    if all_v6 {
-        auth.push("(src_v4 IS NULL AND contains(src, ':'))".into());
-    }
     let col_or_null = |n: &str, ty: &str| {
         if has(n) {
             format!("TRY_CAST(\"{}\" AS {ty})", col(n))
@@ -231,6 +320,6 @@ WHERE src IS NOT NULL AND dst IS NOT NULL\n{GROUP_TAIL}",
         col_or_null("end", "BIGINT"),
         ports_pred(w, "proto", "port"),
         window(w, "t_start", "t_end"),
-        auth.join("\n         OR "),
+        integer_authorized(w),
     )
 }

@@ -16,6 +16,7 @@ use crate::{Body, Format, Run};
 use portcullis_files::{InputKind, Origin};
 use portcullis_model::Date;
 use portcullis_report::baseline::{Baseline, BaselineDiff, BaselineEntry};
+use portcullis_report::events::{EventsJson, EventsText};
 use portcullis_report::flows::{FlowsJson, FlowsText};
 use portcullis_report::{json::Json, sarif::Sarif, text::Text, Emitter, Report};
 use portcullis_rules::suppressions::Waiver;
@@ -125,6 +126,8 @@ fn write(finished: &Finished, policy: &Policy, output: &Output) -> Result<(), Er
         (Body::Flows { observations, stats, warnings }, Format::Text) => {
             Box::new(FlowsText { observations, stats, warnings })
         }
+        (Body::Events { changes, stats }, Format::Json) => Box::new(EventsJson { changes, stats }),
+        (Body::Events { changes, stats }, Format::Text) => Box::new(EventsText { changes, stats, color: output.color }),
         (_, Format::Sarif) => Box::new(Sarif),
         (Body::Findings, Format::Json) => Box::new(Json),
         (Body::Findings, Format::Text) => Box::new(Text { color: output.color }),

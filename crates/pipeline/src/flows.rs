@@ -47,18 +47,10 @@ fn error(file: &str, line: u64, message: &str) -> ReportError {
 
 /// The flow logs under `paths`, each file once.
 fn collect(paths: &[PathBuf], errors: &mut Vec<ReportError>) -> Vec<Input> {
-    let (found, walk_errors) = portcullis_files::walk(paths);
-    errors.extend(walk_errors.iter().map(|e| error(&e.path, 0, &e.message)));
-    let mut seen = std::collections::HashSet::new();
-    let mut inputs = Vec::with_capacity(found.len());
-    for f in found {
-        if f.identity.is_some_and(|id| !seen.insert(id)) {
-            continue;
-        }
-        let display = f.path.to_string_lossy().into_owned();
-        inputs.push(Input { display, path: f.path, named: f.origin == portcullis_files::Origin::Named });
-    }
-    inputs
+    crate::log_files(paths, errors)
+        .into_iter()
+        .map(|f| Input { path: f.path, display: f.display, named: f.named })
+        .collect()
 }
 
 /// Reads the logs and returns the run: the flow-log rules' findings, the

@@ -12,12 +12,13 @@
 //! written), the report in the asked [`Format`], and the exit code
 //! (`--fail-on`). What differs between commands is said in the policy
 //! (`scan` alone has suppressions and baselines) and in the run's
-//! [`Body`] (`flows` adds its observations). [`explain()`] answers a
+//! [`Body`] (`flows` adds its observations, `events` its changes). [`explain()`] answers a
 //! different question (who reaches a port, by which line) and shares the
 //! reading.
 
 pub mod diff;
 pub mod error;
+pub mod events;
 pub mod explain;
 pub mod finish;
 pub mod flows;
@@ -29,6 +30,7 @@ pub mod suppressions;
 
 pub use diff::{diff, DiffInputs, DiffOutcome, DiffRequest};
 pub use error::{Error, ErrorKind};
+pub use events::{events, events_sql, EventsRequest};
 pub use explain::{explain, ExplainRequest, Explanation};
 pub use finish::{finish, judge, read_baseline, write_to, Finished, Output, Policy, Suppressions};
 pub use flows::{flows, flows_sql, FlowsRequest, Progress};
@@ -89,6 +91,41 @@ pub enum Body {
         /// member): reported, never failing the run.
         warnings: Vec<ReportError>,
     },
+    /// `events`: what each change event did to the watched ports, and the
+    /// run's totals.
+    Events { changes: Vec<portcullis_events::Change>, stats: portcullis_events::Stats },
+}
+
+/// A log file found under the paths named (`flows`, `events`).
+pub(crate) struct LogFile {
+    pub path: std::path::PathBuf,
+    /// As the user wrote it, or as walking found it.
+    pub display: String,
+    /// Named on the command line (an unrecognized named file is an error;
+    /// one found by walking is skipped).
+    pub named: bool,
+}
+
+/// The files under `paths`, each once (a file reached again through a
+/// link is not read twice).
+pub(crate) fn log_files(paths: &[std::path::PathBuf], errors: &mut Vec<ReportError>) -> Vec<LogFile> {
+    let (found, walk_errors) = portcullis_files::walk(paths);
+    errors.extend(walk_errors.iter().map(|e| ReportError {
+        file: e.path.clone(),
+        line: 0,
+        column: 0,
+        message: e.message.clone(),
+    }));
+    let mut seen = std::collections::HashSet::new();
+    let mut inputs = Vec::with_capacity(found.len());
+    for f in found {
+        if f.identity.is_some_and(|id| !seen.insert(id)) {
+            continue;
+        }
+        let display = f.path.to_string_lossy().into_owned();
+        inputs.push(LogFile { display, path: f.path, named: f.origin == portcullis_files::Origin::Named });
+    }
+    inputs
 }
 
 /// Input errors in the report's shape, sorted, each once.

@@ -7,7 +7,7 @@
 //! Port rules run with the built-in ports and `--port 8080` (the user's
 //! port, PC199). A hardening rule's bad example is flagged by that rule and
 //! no other hardening rule, its good one by none. Flow-log rules read flow
-//! logs. Suppression rules judge the suppressions written in the examples
+//! logs. Change-event rules read change events. Suppression rules judge the suppressions written in the examples
 //! on a fixed day. Probe rules judge live endpoints: their examples are the
 //! servers of `crates/rules/tests/probe_live.rs`.
 
@@ -16,7 +16,7 @@ use portcullis_ingest::languages::terraform::hcl::Inputs as TerraformInputs;
 use portcullis_ingest::ReadOptions;
 use portcullis_model::named::non_public;
 use portcullis_model::{Date, Protocol};
-use portcullis_pipeline::{judge, FlowsRequest, Policy, Reading, Run, ScanRequest, Suppressions};
+use portcullis_pipeline::{judge, EventsRequest, FlowsRequest, Policy, Reading, Run, ScanRequest, Suppressions};
 use portcullis_rules::registry::{self, FamilyKind, Rule, RULES};
 use portcullis_rules::{Authorized, FindingKind, PortQuery};
 use std::collections::BTreeSet;
@@ -77,6 +77,18 @@ fn scanned(example: &Path) -> Vec<portcullis_rules::Finding> {
     reported(run, example)
 }
 
+fn events(example: &Path) -> Vec<portcullis_rules::Finding> {
+    let watch = portcullis_events::Watch {
+        ports: vec![(6, 10257)],
+        authorized: non_public().clone(),
+        authorized_internal: Vec::new(),
+        explicit: false,
+    };
+    let run =
+        portcullis_pipeline::events(&EventsRequest { paths: &[example.to_path_buf()], watch: &watch, state: None });
+    reported(run, example)
+}
+
 fn flows(example: &Path) -> Vec<portcullis_rules::Finding> {
     let watch = Watch { ports: vec![(6, 10257)], authorized: non_public().clone(), since: None, until: None };
     let run = portcullis_pipeline::flows(&FlowsRequest {
@@ -94,6 +106,7 @@ fn flows(example: &Path) -> Vec<portcullis_rules::Finding> {
 fn codes(rule: &Rule, example: &Path) -> BTreeSet<String> {
     let findings = match rule.family.kind() {
         FamilyKind::Flow => flows(example),
+        FamilyKind::Event => events(example),
         _ => scanned(example),
     };
     findings

@@ -4,6 +4,7 @@
 
 pub mod baseline;
 pub mod error;
+pub mod events;
 pub mod flows;
 pub mod json;
 pub mod sarif;

@@ -63,6 +63,8 @@ pub enum FindingKind {
     Probe,
     /// About a suppression itself (PC9xx): expired, or matching nothing.
     Suppression,
+    /// A change event that opened or closed a port (PC5xx, `portcullis events`).
+    Change,
 }
 
 impl FindingKind {
@@ -72,6 +74,7 @@ impl FindingKind {
             FindingKind::Hardening => "hardening",
             FindingKind::Probe => "probe",
             FindingKind::Suppression => "suppression",
+            FindingKind::Change => "change",
         }
     }
 }

@@ -8,11 +8,13 @@
 //! - [`hardening`] (PC2xx): kube-controller-manager's configuration.
 //! - [`probe`] (PC3xx): what a live endpoint answered `portcullis probe`.
 //! - [`flows`] (PC4xx): what flow logs recorded.
+//! - [`events`] (PC5xx): what change events did to a port, and who made them.
 //! - [`suppressions`] (PC9xx): suppressions applied to findings, and the
 //!   findings about suppressions themselves.
 //!
 //! Every check returns [`Finding`]s, the shape the reports print.
 
+pub mod events;
 pub mod finding;
 pub mod flows;
 pub mod hardening;

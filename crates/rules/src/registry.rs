@@ -3,7 +3,7 @@
 //! scan and every check read this table and nothing else.
 //!
 //! A rule is one file in its family's folder (`ports/`, `hardening/`,
-//! `probe/`, `flows/`, `suppressions/`): its docs (the doc comment, which
+//! `probe/`, `flows/`, `events/`, `suppressions/`): its docs (the doc comment, which
 //! is what `portcullis rules CODE` and SARIF help print), its code, name,
 //! severity and summary, and its [`Family`] with the check. Codes are
 //! stable and never reused.
@@ -48,6 +48,9 @@ pub enum Family {
     Probe { check: fn(&portcullis_probe::Observation, &mut Vec<Finding>) },
     /// Traffic flow logs recorded (PC4xx, `portcullis flows`).
     Flow { check: fn(&[portcullis_flows::Observation], &mut Vec<Finding>) },
+    /// Change events judged (PC5xx, `portcullis events`): who opened or
+    /// closed a port, when.
+    Event { check: fn(&[portcullis_events::Change], &mut Vec<Finding>) },
     /// A suppression itself (PC9xx): found while suppressions are applied
     /// ([`crate::suppressions::apply`]).
     Suppression,
@@ -60,6 +63,7 @@ pub enum FamilyKind {
     Hardening,
     Probe,
     Flow,
+    Event,
     Suppression,
 }
 
@@ -70,6 +74,7 @@ impl Family {
             Family::Hardening { .. } => FamilyKind::Hardening,
             Family::Probe { .. } => FamilyKind::Probe,
             Family::Flow { .. } => FamilyKind::Flow,
+            Family::Event { .. } => FamilyKind::Event,
             Family::Suppression => FamilyKind::Suppression,
         }
     }
@@ -83,6 +88,7 @@ impl FamilyKind {
             FamilyKind::Hardening => "configuration",
             FamilyKind::Probe => "tls",
             FamilyKind::Flow => "traffic",
+            FamilyKind::Event => "change",
             FamilyKind::Suppression => "review",
         }
     }
@@ -106,6 +112,7 @@ impl Rule {
             Family::Port { component, .. } | Family::Hardening { component, .. } => component,
             Family::Probe { .. } => "live endpoint (portcullis probe)",
             Family::Flow { .. } => "flow logs (portcullis flows)",
+            Family::Event { .. } => "change events (portcullis events)",
             Family::Suppression => "portcullis",
         }
     }
@@ -141,7 +148,7 @@ macro_rules! rule {
     };
 }
 
-use crate::{flows, hardening, ports, probe, suppressions};
+use crate::{events, flows, hardening, ports, probe, suppressions};
 
 /// Every rule, in code order. A new rule is one line here.
 pub static RULES: &[&Rule] = &[
@@ -184,6 +191,8 @@ pub static RULES: &[&Rule] = &[
     &probe::pc324_weak_certificate_key::RULE,
     &probe::pc325_certificate_not_naming_host::RULE,
     &flows::pc400_unauthorized_flow_accepted::RULE,
+    &events::pc500_port_opened_by_change::RULE,
+    &events::pc501_port_closed_by_change::RULE,
     &suppressions::pc900_suppression_expired::RULE,
     &suppressions::pc901_suppression_unused::RULE,
 ];

@@ -49,6 +49,7 @@ fn codes_and_names_are_unique_shaped_and_in_code_order() {
             FamilyKind::Hardening => "PC2",
             FamilyKind::Probe => "PC3",
             FamilyKind::Flow => "PC4",
+            FamilyKind::Event => "PC5",
             FamilyKind::Suppression => "PC9",
         };
         assert!(r.code.starts_with(hundred), "{} is a {:?} rule: its code starts {hundred}", r.code, r.family.kind());
@@ -57,8 +58,14 @@ fn codes_and_names_are_unique_shaped_and_in_code_order() {
     let mut sorted = listed.clone();
     sorted.sort();
     assert_eq!(listed, sorted, "listed in code order");
-    for kind in [FamilyKind::Port, FamilyKind::Hardening, FamilyKind::Probe, FamilyKind::Flow, FamilyKind::Suppression]
-    {
+    for kind in [
+        FamilyKind::Port,
+        FamilyKind::Hardening,
+        FamilyKind::Probe,
+        FamilyKind::Flow,
+        FamilyKind::Event,
+        FamilyKind::Suppression,
+    ] {
         assert!(registry::family(kind).next().is_some(), "no {kind:?} rule");
     }
 }

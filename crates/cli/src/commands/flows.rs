@@ -3,7 +3,7 @@
 //! gets a summary per verdict (JSON `observations`). `--emit-sql` prints the
 //! same report as a query instead.
 
-use crate::args::{Common, FlowsArgs, SqlDialect};
+use crate::args::{FlowsArgs, SqlDialect};
 use crate::settings;
 use anyhow::{anyhow, bail, Result};
 use portcullis_flows::aws::Layout;
@@ -16,31 +16,11 @@ use portcullis_pipeline::{finish, flows, flows_sql, write_to, FlowsRequest, Outp
 use std::io::IsTerminal;
 use std::sync::OnceLock;
 
-/// The flagship port, always watched.
-const CONTROLLER_MANAGER: (u8, u16) = (6, 10257);
-
 pub fn run(args: FlowsArgs) -> Result<u8> {
-    let common = Common {
-        paths: args.paths.clone(),
-        ports: args.ports.clone(),
-        authorized: args.authorized.clone(),
-        config: args.config.clone(),
-        no_config: args.no_config,
-        var_files: Vec::new(),
-        vars: Vec::new(),
-        parameters: Vec::new(),
-        interface: None,
-        color: args.color,
-        live: Default::default(),
-    };
+    let common =
+        settings::log_common(&args.paths, &args.ports, &args.authorized, &args.config, args.no_config, args.color);
     let settings = settings::resolve(&common, args.fail_on.as_deref())?;
-    let mut ports = vec![CONTROLLER_MANAGER];
-    for q in &settings.user_queries {
-        let pair = (q.protocol.0, q.port);
-        if !ports.contains(&pair) {
-            ports.push(pair);
-        }
-    }
+    let ports = settings::watched_ports(&settings);
     if !settings.authorized.internal.is_empty() {
         bail!("--authorized {}: flow logs carry addresses only; give CIDRs", settings.authorized.internal.join(", "));
     }
@@ -75,6 +55,7 @@ pub fn run(args: FlowsArgs) -> Result<u8> {
             SqlDialect::Athena => Dialect::Athena,
             SqlDialect::Bigquery => Dialect::BigQuery,
             SqlDialect::Duckdb => Dialect::DuckDb,
+            SqlDialect::Spark => Dialect::Spark,
         };
         let sql = flows_sql(&request, dialect);
         if let Some(out) = &args.output {

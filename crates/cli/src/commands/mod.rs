@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod diff;
+pub mod events;
 pub mod explain;
 pub mod fix;
 pub mod flows;

@@ -13,6 +13,7 @@ fn ports(r: &Rule) -> String {
         Family::Hardening { flags, .. } => format!("--{}", flags.first().copied().unwrap_or("")),
         Family::Probe { .. } => "probe".into(),
         Family::Flow { .. } => "flows".into(),
+        Family::Event { .. } => "events".into(),
         Family::Suppression => "-".into(),
     }
 }
@@ -34,6 +35,10 @@ fn facts(r: &Rule) -> String {
         Family::Flow { .. } => {
             format!("Severity: {}\nPorts: the watched ports in the flow logs `portcullis flows` reads", r.severity)
         }
+        Family::Event { .. } => format!(
+            "Severity: {} (when the whole internet was let in)\nPorts: the watched ports in the change events `portcullis events` reads",
+            r.severity
+        ),
         Family::Suppression => format!("Severity: {}", r.severity),
     }
 }
@@ -54,10 +59,22 @@ fn json(r: &Rule) -> serde_json::Value {
 
 /// The families in the order each listing has always shown them (the
 /// registry itself is in code order, as SARIF lists it).
-const TEXT_ORDER: [FamilyKind; 5] =
-    [FamilyKind::Port, FamilyKind::Suppression, FamilyKind::Hardening, FamilyKind::Probe, FamilyKind::Flow];
-const JSON_ORDER: [FamilyKind; 5] =
-    [FamilyKind::Port, FamilyKind::Suppression, FamilyKind::Probe, FamilyKind::Flow, FamilyKind::Hardening];
+const TEXT_ORDER: [FamilyKind; 6] = [
+    FamilyKind::Port,
+    FamilyKind::Suppression,
+    FamilyKind::Hardening,
+    FamilyKind::Probe,
+    FamilyKind::Flow,
+    FamilyKind::Event,
+];
+const JSON_ORDER: [FamilyKind; 6] = [
+    FamilyKind::Port,
+    FamilyKind::Suppression,
+    FamilyKind::Probe,
+    FamilyKind::Flow,
+    FamilyKind::Event,
+    FamilyKind::Hardening,
+];
 
 pub fn run(args: RulesArgs) -> Result<u8> {
     if let Some(code) = &args.code {

@@ -28,7 +28,7 @@ pub fn parse_protocol(s: &str) -> Option<ProtoMatch> {
 ///   or an absent range, is read as all ports: the API uses -1 for "all
 ///   ICMP types", and reading it as all ports never hides an exposure.
 /// - Other protocols have no ports: "traffic on all ports is allowed".
-pub(crate) fn ports_for(proto: &ProtoMatch, from: Option<i64>, to: Option<i64>) -> Result<PortSet, String> {
+pub fn ports_for(proto: &ProtoMatch, from: Option<i64>, to: Option<i64>) -> Result<PortSet, String> {
     let has_ports = match proto {
         ProtoMatch::All => false,
         ProtoMatch::One(p) => p.has_ports(),

@@ -131,7 +131,7 @@ pub fn parse_protocol(s: &str) -> Option<ProtoMatch> {
 /// A comma list in one field (`"22,24"`) is rejected by Azure with
 /// SecurityRuleInvalidPortRange (hashicorp/terraform-provider-azurerm#1530);
 /// lists belong in `destination_port_ranges`.
-pub(crate) fn parse_port_range(s: &str) -> Result<PortSet, String> {
+pub fn parse_port_range(s: &str) -> Result<PortSet, String> {
     let t = s.trim();
     if t == "*" {
         return Ok(PortSet::full());

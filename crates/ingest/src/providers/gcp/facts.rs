@@ -47,7 +47,7 @@ pub fn parse_protocol(s: &str) -> Option<ProtoMatch> {
 }
 
 /// One `ports` element: `"22"` or `"10000-20000"`.
-pub(crate) fn parse_ports(s: &str) -> Result<PortSet, String> {
+pub fn parse_ports(s: &str) -> Result<PortSet, String> {
     portcullis_model::ports::parse_port_range(s).map_err(|error| error.to_string())
 }
 

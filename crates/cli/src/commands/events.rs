@@ -1,0 +1,66 @@
+//! `portcullis events`: change events against the watched ports. Every
+//! call that opened or widened a port to unauthorized sources is a finding
+//! (PC500), every one that closed or narrowed it an `info` one (PC501);
+//! with `--state`, whether each opening is still in effect. `--emit-sql`
+//! prints the same search as a query instead.
+
+use crate::args::{EventsArgs, SqlDialect};
+use crate::settings;
+use anyhow::Result;
+use portcullis_events::sql::Dialect;
+use portcullis_events::Watch;
+use portcullis_model::named::non_public;
+use portcullis_pipeline::{events, events_sql, finish, write_to, EventsRequest, Output, Policy, Reading};
+
+pub fn run(args: EventsArgs) -> Result<u8> {
+    let common =
+        settings::log_common(&args.paths, &args.ports, &args.authorized, &args.config, args.no_config, args.color);
+    let settings = settings::resolve(&common, args.fail_on.as_deref())?;
+    let ports = settings::watched_ports(&settings);
+    let explicit = settings.authorized.explicit;
+    let watch = Watch {
+        ports,
+        authorized: if explicit { settings.authorized.addrs.clone() } else { non_public().clone() },
+        authorized_internal: settings.authorized.internal.clone(),
+        explicit,
+    };
+    if let Some(d) = args.emit_sql {
+        let dialect = match d {
+            SqlDialect::Athena => Dialect::Athena,
+            SqlDialect::Bigquery => Dialect::BigQuery,
+            SqlDialect::Duckdb => Dialect::DuckDb,
+            SqlDialect::Spark => Dialect::Spark,
+        };
+        let sql = events_sql(&args.paths, &watch, dialect);
+        if let Some(out) = &args.output {
+            sql.read.check_output("-o", out)?;
+        }
+        write_to(args.output.as_deref(), |out| out.write_all(sql.text.as_bytes()))?;
+        for e in &sql.errors {
+            eprintln!("portcullis: {}: {}", e.file, e.message);
+        }
+        return Ok(if sql.errors.is_empty() { 0 } else { 2 });
+    }
+    let terraform = portcullis_ingest::languages::terraform::hcl::Inputs::default();
+    let options = portcullis_ingest::ReadOptions::default();
+    let state = (!args.state.is_empty()).then(|| Reading {
+        paths: &args.state,
+        terraform: &terraform,
+        options: &options,
+        parameter_files: &[],
+        documents: &[],
+        cloud: None,
+    });
+    let run = events(&EventsRequest { paths: &args.paths, watch: &watch, state });
+    if let Some(out) = &args.output {
+        run.read.check_output("-o", out)?;
+    }
+    // No suppressions or baselines: events are what happened.
+    let policy = Policy { fail_on: settings.fail_on, ..Policy::default() };
+    let output = Output {
+        format: args.format.into(),
+        path: args.output.as_deref(),
+        color: args.output.is_none() && super::use_color(args.color),
+    };
+    Ok(finish(run, &policy, &output)?.code)
+}
