@@ -117,6 +117,7 @@ fn write(finished: &Finished, policy: &Policy, output: &Output) -> Result<(), Er
             .baseline
             .as_ref()
             .map(|_| BaselineDiff { unchanged: &finished.unchanged, fixed: &finished.fixed }),
+        fail_on: policy.fail_on,
     };
     let emitter: Box<dyn Emitter + '_> = match (&run.body, output.format) {
         (Body::Flows { observations, stats }, Format::Json) => Box::new(FlowsJson { observations, stats }),

@@ -103,6 +103,7 @@ impl Sources for MemSources {
             NACL_FILE => NACL_TEXT,
             PLAN_FILE => PLAN_TEXT,
             ODD_FILE => ODD_TEXT,
+            HOSTILE_FILE => HOSTILE_TEXT,
             _ => return None,
         };
         Some(Arc::from(text))
@@ -264,7 +265,8 @@ pub fn errors() -> Vec<ReportError> {
 
 /// Renders a report with `emitter`, as UTF-8.
 pub fn render(emitter: &dyn Emitter, findings: &[Finding], errors: &[ReportError], files_read: usize) -> String {
-    let report = Report { findings, errors, files_read, sources: &MemSources, baseline: None };
+    let report =
+        Report { findings, errors, files_read, sources: &MemSources, baseline: None, fail_on: Some(Severity::Low) };
     let mut out = Vec::new();
     emitter.emit(&report, &mut out).expect("writing to a Vec cannot fail");
     String::from_utf8(out).expect("output is UTF-8")
@@ -273,4 +275,40 @@ pub fn render(emitter: &dyn Emitter, findings: &[Finding], errors: &[ReportError
 /// Renders the shared findings and errors with `emitter`.
 pub fn render_shared(emitter: &dyn Emitter) -> String {
     render(emitter, &findings(), &errors(), FILES_READ)
+}
+
+/// The hostile finding's file: markup, command separators, an escaped
+/// line break, a backtick and a pipe in its name.
+pub const HOSTILE_FILE: &str = "evil/<img src=x onerror=alert(1)>,a:b%0A`|.json";
+/// Its text: the snippet carries markup and a Markdown fence.
+pub const HOSTILE_TEXT: &str = "{\"x\": \"</pre><script>alert(5)</script>```\"}\n";
+
+/// A finding whose every text comes from a hostile input: markup, quotes,
+/// workflow-command separators, line breaks, backticks, table pipes and
+/// control characters in the file name, the resource and the message. No
+/// format may let any of it act as its own syntax.
+pub fn hostile() -> Finding {
+    let file = HOSTILE_FILE;
+    Finding {
+        rule: "PC100".into(),
+        severity: Severity::Critical,
+        kind: FindingKind::Exposure,
+        exposure: Some(ExposureClass::Unrestricted),
+        port: Some(10257),
+        protocol: Some("tcp".into()),
+        resource: "sg-\"><script>alert(2)</script>`|@team".into(),
+        file: file.into(),
+        line: 1,
+        column: 1,
+        sources: strings(&["0.0.0.0/0"]),
+        because: vec![because(file, 1, 1, "inbound </li><b>bold</b>", "sg-\"><script>alert(2)</script>`|@team")].into(),
+        flag: None,
+        message:
+            "open\r\n::error file=forged.tf::forged & <script>alert(3)</script> *x* [l](javascript:alert(4)) \u{1b}[31m"
+                .into(),
+        resource_kind: "security group".into(),
+        path: strings(&["security group sg-\"><script>alert(2)</script>`|@team"]),
+        unknown: Vec::new(),
+        suppressed: None,
+    }
 }
