@@ -143,7 +143,7 @@ pub fn parse_fail_on(raw: &str) -> Result<Option<Severity>> {
 }
 
 /// Terraform variables from `--var-file` and `--var name=value`.
-pub fn terraform_inputs(common: &Common) -> Result<portcullis_ingest::terraform::hcl::Inputs> {
+pub fn terraform_inputs(common: &Common) -> Result<portcullis_ingest::languages::terraform::hcl::Inputs> {
     let mut vars = Vec::new();
     for v in &common.vars {
         let Some((name, value)) = v.split_once('=') else {
@@ -162,7 +162,7 @@ pub fn terraform_inputs(common: &Common) -> Result<portcullis_ingest::terraform:
             Err(_) => bail!("--var-file {}: no such file", f.display()),
         }
     }
-    Ok(portcullis_ingest::terraform::hcl::Inputs { var_files: common.var_files.clone(), vars })
+    Ok(portcullis_ingest::languages::terraform::hcl::Inputs { var_files: common.var_files.clone(), vars })
 }
 
 /// Template parameter values from `--parameters` files; a bad file is an

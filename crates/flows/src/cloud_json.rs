@@ -22,8 +22,9 @@
 
 use crate::aws::{AwsText, Layout, S3Key};
 use crate::record::{Action, Flow, Sink};
-use portcullis_ingest::json::{self, Node, Options, Value};
-use portcullis_model::{LineIndex, Protocol};
+use portcullis_model::Protocol;
+use portcullis_syntax::json::{self, Node, Options, Value};
+use portcullis_syntax::LineIndex;
 use std::net::IpAddr;
 
 /// What to read AWS records inside JSON with.
@@ -43,7 +44,7 @@ struct Lines<'t> {
 impl Lines<'_> {
     fn at(&self, off: u32) -> u64 {
         match &self.index {
-            Some(ix) => u64::from(ix.line_col(self.text, off as usize).0),
+            Some(ix) => u64::from(ix.line_column(self.text, off as usize).0),
             None => self.line,
         }
     }
@@ -79,7 +80,7 @@ pub fn read<S: Sink>(text: &str, aws: &AwsCtx<'_>, sink: &mut S) -> usize {
                 }
             }
             if !any_ok {
-                let (line, col) = LineIndex::new(text).line_col(text, whole.offset as usize);
+                let (line, col) = LineIndex::new(text).line_column(text, whole.offset().unwrap_or(0) as usize);
                 sink.malformed(u64::from(line), format!("not JSON: {} (column {col})", whole.message));
                 return 0;
             }

@@ -37,6 +37,25 @@ impl IngestError {
     }
 }
 
+impl IngestError {
+    /// An error of the YAML loader, which knows its place: a text that is
+    /// not YAML is a syntax error, a part it skipped an invalid value.
+    pub fn from_yaml(e: portcullis_syntax::Error) -> Self {
+        use portcullis_syntax::ErrorKind as Syntax;
+        let kind = match e.kind {
+            Syntax::Skipped { .. } => ErrorKind::Invalid,
+            _ => ErrorKind::Syntax,
+        };
+        match e.span() {
+            Some(s) => {
+                IngestError { file: s.file.to_string(), line: s.line, column: s.column, kind, message: e.message }
+            }
+            // JSON errors are placed by the reader that holds the text.
+            None => IngestError { file: String::new(), line: 0, column: 0, kind, message: e.to_string() },
+        }
+    }
+}
+
 impl fmt::Display for IngestError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.line > 0 {

@@ -3,8 +3,9 @@
 //! evaluates a root module, with the resources, values, unknowns, refs and
 //! errors it must produce.
 
-use portcullis_ingest::terraform::hcl::{evaluate_dir, Inputs, ModuleResult};
-use portcullis_ingest::terraform::{TfKind, TfResource, TfValue};
+use portcullis_ingest::languages::terraform::hcl::{evaluate_dir, Inputs, ModuleResult};
+use portcullis_ingest::languages::terraform::Resource;
+use portcullis_syntax::{Kind, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -22,21 +23,27 @@ fn eval_with(case: &str, inputs: &Inputs) -> ModuleResult {
 
 /// A value in a compact, readable form: `[1, "a", {k = true}]`,
 /// `unknown(reason)`.
-fn show(v: &TfValue) -> String {
+fn show(v: &Value) -> String {
     match &v.kind {
-        TfKind::Null => "null".into(),
-        TfKind::Bool(b) => b.to_string(),
-        TfKind::Number(n) => n.clone(),
-        TfKind::String(s) => format!("{s:?}"),
-        TfKind::List(l) => format!("[{}]", l.iter().map(show).collect::<Vec<_>>().join(", ")),
-        TfKind::Object(o) => {
-            format!("{{{}}}", o.iter().map(|(k, v)| format!("{k} = {}", show(v))).collect::<Vec<_>>().join(", "))
+        Kind::Null => "null".into(),
+        Kind::Bool(b) => b.to_string(),
+        Kind::Number(n) => n.clone(),
+        Kind::String(s) => format!("{s:?}"),
+        Kind::List(l) => format!("[{}]", l.iter().map(show).collect::<Vec<_>>().join(", ")),
+        Kind::Map(o) => {
+            format!(
+                "{{{}}}",
+                o.iter().map(|m| format!("{} = {}", m.key, show(&m.value))).collect::<Vec<_>>().join(", ")
+            )
         }
-        TfKind::Unknown(r) => format!("unknown({r})"),
+        Kind::Unknown { reason, .. } => format!("unknown({reason})"),
+        // Not made by the Terraform evaluator; shown so a stray one is seen.
+        Kind::Resource { id, .. } => format!("resource({id})"),
+        Kind::Removed => "removed".into(),
     }
 }
 
-fn resource<'r>(r: &'r ModuleResult, address: &str) -> &'r TfResource {
+fn resource<'r>(r: &'r ModuleResult, address: &str) -> &'r Resource {
     r.resources.iter().find(|x| x.address == address).unwrap_or_else(|| {
         let all: Vec<&str> = r.resources.iter().map(|x| x.address.as_str()).collect();
         panic!("no resource {address}; have {all:?}")
@@ -139,7 +146,7 @@ fn dynamic_blocks_expand_from_a_list_variable() {
     let r = eval("dynamic");
     no_errors(&r);
     let sg = resource(&r, "aws_security_group.cp");
-    let ingress = sg.values.get("ingress").and_then(TfValue::as_list).expect("ingress list");
+    let ingress = sg.values.get("ingress").and_then(Value::as_list).expect("ingress list");
     // One static block, two from the variable, one unknown (data source).
     assert_eq!(ingress.len(), 4);
     assert_eq!(
@@ -234,7 +241,7 @@ fn local_modules_take_inputs_and_prefix_addresses() {
     assert_eq!(sg.span.file.as_ref(), "refs/modules/sg/main.tf");
     assert_eq!(sg.span.line, 8);
     assert_eq!(attr(&r, "module.sg.aws_security_group.this", "name"), r#""nodes-vpc-123""#);
-    let ingress = sg.values.get("ingress").and_then(TfValue::as_list).expect("ingress");
+    let ingress = sg.values.get("ingress").and_then(Value::as_list).expect("ingress");
     assert_eq!(ingress.iter().map(|b| show(b.get("from_port").unwrap())).collect::<Vec<_>>(), ["10250", "10257"]);
     assert_eq!(sg.refs["name"], ["aws_security_group.cp"]);
     assert_eq!(attr(&r, "module.counted[0].aws_security_group.this", "name"), r#""c0""#);
@@ -261,9 +268,9 @@ fn spans_point_at_the_expressions() {
     no_errors(&r);
     let sg = resource(&r, "aws_security_group.cp");
     assert_eq!((sg.span.file.as_ref(), sg.span.line, sg.span.column), ("spans/main.tf", 1, 1));
-    let ingress = &sg.values.get("ingress").and_then(TfValue::as_list).unwrap()[0];
+    let ingress = &sg.values.get("ingress").and_then(Value::as_list).unwrap()[0];
     assert_eq!(ingress.span.line, 3);
-    let cidrs = ingress.get("cidr_blocks").and_then(TfValue::as_list).unwrap();
+    let cidrs = ingress.get("cidr_blocks").and_then(Value::as_list).unwrap();
     assert_eq!((cidrs[0].span.line, cidrs[0].span.column), (8, 7));
     assert_eq!((cidrs[1].span.line, cidrs[1].span.column), (9, 7));
     assert_eq!(ingress.get("from_port").unwrap().span.line, 4);
@@ -467,9 +474,9 @@ fn tf_dirs(root: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn collect_unknowns(v: &TfValue, out: &mut BTreeMap<String, usize>) {
+fn collect_unknowns(v: &Value, out: &mut BTreeMap<String, usize>) {
     match &v.kind {
-        TfKind::Unknown(r) => {
+        Kind::Unknown { reason: r, .. } => {
             // Group reasons by their shape, not the names in them.
             let key: String =
                 r.split('`').enumerate().map(|(i, p)| if i % 2 == 1 { "…" } else { p }).collect::<Vec<_>>().join("`");
@@ -482,8 +489,8 @@ fn collect_unknowns(v: &TfValue, out: &mut BTreeMap<String, usize>) {
             };
             *out.entry(key).or_default() += 1;
         }
-        TfKind::List(l) => l.iter().for_each(|x| collect_unknowns(x, out)),
-        TfKind::Object(o) => o.iter().for_each(|(_, x)| collect_unknowns(x, out)),
+        Kind::List(l) => l.iter().for_each(|x| collect_unknowns(x, out)),
+        Kind::Map(o) => o.iter().for_each(|m| collect_unknowns(&m.value, out)),
         _ => {}
     }
 }

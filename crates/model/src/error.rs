@@ -1,5 +1,5 @@
 //! The model's one error type: what was read, and which kind of problem
-//! it has. Every parser of this crate (CIDR blocks, dates, times) returns
+//! it has. Every parser of this crate (CIDR blocks, dates, times, ports) returns
 //! it; the message names the input and says what is wrong with it.
 
 use std::fmt;
@@ -23,6 +23,13 @@ pub enum ErrorKind {
     TimeShape,
     /// Written as a date, but the calendar has no such day (`2024-02-31`).
     NoSuchDay { year: i32, month: u8, day: u8 },
+    /// Not a port (`22`) nor a range of ports (`10000-20000`).
+    PortShape,
+    /// A port number past 65535; the field holds the number as written.
+    PortOutOfRange(String),
+    /// A range whose start is past its end (`10258-10256`): every provider
+    /// rejects it, so it is an error rather than an empty set.
+    PortRangeBackwards,
 }
 
 impl Error {
@@ -47,6 +54,9 @@ impl fmt::Display for Error {
                     None => write!(f, "`{input}` is not a day of the calendar: there is no month {month}"),
                 }
             }
+            ErrorKind::PortShape => write!(f, "`{input}` is not a port or a range A-B"),
+            ErrorKind::PortOutOfRange(port) => write!(f, "port `{port}` is outside 0-65535"),
+            ErrorKind::PortRangeBackwards => write!(f, "range `{input}` runs backwards (the provider rejects it)"),
         }
     }
 }

@@ -21,4 +21,4 @@ pub use error::{Error, ErrorKind};
 pub use estate::{Action, Entry, Estate, InternalSource, Known, Layer, LayerId, LayerKind, Sources, Step, Target};
 pub use interval::IntervalSet;
 pub use ports::{format_ports, PortSet, ProtoMatch, Protocol};
-pub use provenance::{LineIndex, Origin, Span, Unknown};
+pub use provenance::{Origin, Span, Unknown};

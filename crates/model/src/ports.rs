@@ -3,6 +3,7 @@
 //! Provider spellings (`-1`, `all`, `6`, `Tcp`, `*`) are normalized by each
 //! input adapter; this module only knows IANA protocol numbers.
 
+use crate::error::{Error, ErrorKind};
 use crate::interval::IntervalSet;
 use std::fmt;
 
@@ -48,23 +49,23 @@ pub fn format_ports(p: &PortSet) -> String {
 
 /// Parses one port field: `"22"` or `"10000-20000"`. Errors name what is
 /// wrong; providers reject an inverted range, so it is an error here too.
-pub fn parse_port_range(t: &str) -> Result<PortSet, String> {
-    let t = t.trim();
-    let port = |p: &str| -> Result<u16, String> {
-        let p = p.trim();
-        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("`{t}` is not a port or a range A-B"));
+pub fn parse_port_range(text: &str) -> Result<PortSet, Error> {
+    let text = text.trim();
+    let port = |part: &str| -> Result<u16, Error> {
+        let part = part.trim();
+        if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::new(text, ErrorKind::PortShape));
         }
-        p.parse::<u16>().map_err(|_| format!("port `{p}` is outside 0-65535"))
+        part.parse::<u16>().map_err(|_| Error::new(text, ErrorKind::PortOutOfRange(part.to_string())))
     };
-    match t.split_once('-') {
-        None => port(t).map(PortSet::point),
-        Some((a, b)) => {
-            let (a, b) = (port(a)?, port(b)?);
-            if a > b {
-                return Err(format!("range `{t}` runs backwards (the provider rejects it)"));
+    match text.split_once('-') {
+        None => port(text).map(PortSet::point),
+        Some((start, end)) => {
+            let (start, end) = (port(start)?, port(end)?);
+            if start > end {
+                return Err(Error::new(text, ErrorKind::PortRangeBackwards));
             }
-            Ok(PortSet::range(a, b))
+            Ok(PortSet::range(start, end))
         }
     }
 }
@@ -143,7 +144,8 @@ impl fmt::Display for ProtoMatch {
 
 #[cfg(test)]
 mod tests {
-    use super::{format_ports, PortSet};
+    use super::{format_ports, parse_port_range, PortSet};
+    use crate::ErrorKind;
 
     #[test]
     fn format_ports_prints_points_ranges_and_lists() {
@@ -154,5 +156,20 @@ mod tests {
         assert_eq!(format_ports(&PortSet::from_ranges([(22, 22), (100, 109), (6443, 6443)])), "22,100-109,6443");
         assert_eq!(format_ports(&PortSet::range(0, 65535)), "all");
         assert_eq!(format_ports(&PortSet::from_ranges([])), "none");
+    }
+
+    #[test]
+    fn parse_port_range_reads_points_and_ranges_and_names_each_error_kind() {
+        assert_eq!(parse_port_range(" 10257 "), Ok(PortSet::point(10257)));
+        assert_eq!(parse_port_range("10250-10260"), Ok(PortSet::range(10250, 10260)));
+        let kind = |text: &str| parse_port_range(text).unwrap_err().kind;
+        assert_eq!(kind("http"), ErrorKind::PortShape);
+        assert_eq!(kind("10-"), ErrorKind::PortShape);
+        assert_eq!(kind("1-65536"), ErrorKind::PortOutOfRange("65536".into()));
+        assert_eq!(kind("10258-10256"), ErrorKind::PortRangeBackwards);
+        assert_eq!(
+            parse_port_range("10258-10256").unwrap_err().to_string(),
+            "range `10258-10256` runs backwards (the provider rejects it)"
+        );
     }
 }

@@ -5,28 +5,9 @@
 //! (an implicit deny, Azure's 65000-series rules), or could not be known.
 
 use std::fmt;
-use std::sync::Arc;
 
-/// A position in an input file. Lines and columns are 1-based; column counts
-/// characters (Unicode scalar values), as editors do.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Span {
-    pub file: Arc<str>,
-    pub line: u32,
-    pub column: u32,
-}
-
-impl Span {
-    pub fn new(file: Arc<str>, line: u32, column: u32) -> Self {
-        Span { file, line, column }
-    }
-}
-
-impl fmt::Display for Span {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.file, self.line, self.column)
-    }
-}
+/// A position in an input file (defined with the readers that find it).
+pub use portcullis_syntax::Span;
 
 /// How a value entered the model.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -51,35 +32,5 @@ pub struct Unknown {
 impl fmt::Display for Unknown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} is unknown: {} ({})", self.what, self.reason, self.span)
-    }
-}
-
-/// Line-start table to turn byte offsets into line and column.
-#[derive(Clone, Debug)]
-pub struct LineIndex {
-    starts: Vec<u32>,
-}
-
-impl LineIndex {
-    pub fn new(text: &str) -> Self {
-        let mut starts = vec![0u32];
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
-                starts.push((i + 1) as u32);
-            }
-        }
-        LineIndex { starts }
-    }
-
-    /// 1-based line and column (in characters) of byte offset `off`.
-    pub fn line_col(&self, text: &str, off: usize) -> (u32, u32) {
-        let off = off.min(text.len());
-        let line = match self.starts.binary_search(&(off as u32)) {
-            Ok(i) => i,
-            Err(i) => i - 1,
-        };
-        let start = self.starts[line] as usize;
-        let col = text.get(start..off).map(|s| s.chars().count()).unwrap_or(off - start);
-        (line as u32 + 1, col as u32 + 1)
     }
 }

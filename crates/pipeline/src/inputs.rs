@@ -5,7 +5,7 @@
 //! `portcullis_files`'s policy.
 
 use portcullis_files::{InputKind, Origin, ReadSet};
-use portcullis_ingest::terraform::hcl::Inputs as TfInputs;
+use portcullis_ingest::languages::terraform::hcl::Inputs as TfInputs;
 use portcullis_ingest::{read_input_with, read_terraform_dir, ErrorKind, FileOutcome, IngestError, ReadOptions};
 use rayon::prelude::*;
 use std::borrow::Cow;

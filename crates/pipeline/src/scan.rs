@@ -4,7 +4,7 @@
 
 use crate::inputs::{self, Loaded};
 use crate::{sorted_errors, Body, Run};
-use portcullis_ingest::terraform::hcl::Inputs as TerraformInputs;
+use portcullis_ingest::languages::terraform::hcl::Inputs as TerraformInputs;
 use portcullis_ingest::ReadOptions;
 use portcullis_report::ReportError;
 use portcullis_rules::{Authorized, PortQuery};

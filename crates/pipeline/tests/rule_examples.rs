@@ -12,7 +12,7 @@
 //! servers of `crates/rules/tests/probe_live.rs`.
 
 use portcullis_flows::Watch;
-use portcullis_ingest::terraform::hcl::Inputs as TerraformInputs;
+use portcullis_ingest::languages::terraform::hcl::Inputs as TerraformInputs;
 use portcullis_ingest::ReadOptions;
 use portcullis_model::named::non_public;
 use portcullis_model::{Date, Protocol};

@@ -1,0 +1,249 @@
+//! Builds the estate from what every file contributed: resolves references
+//! between files (an instance's groups, a subnet's network ACL, a rule's
+//! group), then gives each target its path of layers.
+
+use crate::providers::alias_index;
+use crate::providers::aws::{AwsItems, Host};
+use portcullis_model::{AddrSet, Entry, Estate, Layer, LayerKind, Span, Step, Target, Unknown};
+use std::collections::{BTreeMap, BTreeSet};
+
+fn unknown_layer(id: &str, kind_name: &str, span: &Span, reason: &str) -> Layer {
+    let u = Unknown { what: format!("{kind_name} {id}"), reason: reason.to_string(), span: span.clone() };
+    Layer {
+        id: id.to_string(),
+        kind_name: kind_name.to_string(),
+        kind: LayerKind::AllowUnion,
+        span: span.clone(),
+        entries: vec![Entry::unknown_allow(id, format!("{kind_name} {id} (rules unknown: {reason})"), u, 0)],
+    }
+}
+
+fn resolve_prefix_lists(entries: &mut [Entry], pls: &[(usize, String)], known: &BTreeMap<String, AddrSet>) {
+    for (i, id) in pls {
+        if let (Some(e), Some(set)) = (entries.get_mut(*i), known.get(id)) {
+            e.sources.unknown.retain(|u| u.what != format!("prefix list {id}"));
+            e.sources.addrs.union_in_place(set);
+        }
+    }
+}
+
+/// Turns AWS items from all files into layers and targets.
+pub fn assemble(mut items: AwsItems, estate: &mut Estate) {
+    let pl: BTreeMap<String, AddrSet> = items.prefix_lists.iter().map(|p| (p.id.clone(), p.cidrs.clone())).collect();
+
+    // Security groups, with standalone rules attached to their group.
+    let group_by_alias = alias_index(&items.groups, |x| &x.aliases);
+    let mut orphan_rules = Vec::new();
+    for gr in std::mem::take(&mut items.group_rules) {
+        match gr.group.as_ref().and_then(|g| group_by_alias.get(g)) {
+            Some(&gi) => {
+                let g = &mut items.groups[gi];
+                let base = g.entries.len();
+                g.prefix_lists.extend(gr.prefix_lists.iter().map(|(i, p)| (base + i, p.clone())));
+                g.entries.extend(gr.entries);
+            }
+            None => orphan_rules.push(gr),
+        }
+    }
+    let mut group_layer: Vec<usize> = Vec::new();
+    for g in &mut items.groups {
+        let pls = std::mem::take(&mut g.prefix_lists);
+        resolve_prefix_lists(&mut g.entries, &pls, &pl);
+        group_layer.push(estate.add_layer(Layer {
+            id: g.id.clone(),
+            kind_name: "security group".into(),
+            kind: LayerKind::AllowUnion,
+            span: g.span.clone(),
+            entries: std::mem::take(&mut g.entries),
+        }));
+    }
+
+    // Network ACLs, with standalone entries and associations.
+    let acl_by_alias = alias_index(&items.acls, |x| &x.aliases);
+    // Standalone NACL rules join their ACL, unless that ACL also has inline
+    // rules or the numbers clash: the provider cannot hold both ("you cannot
+    // use a Network ACL with in-line rules in conjunction with any Network
+    // ACL Rule resources", aws_network_acl_rule docs), so the order between
+    // them is undefined and each standalone rule is judged on its own.
+    // An ACL whose rules cannot all exist together has no defined order:
+    // inline rules plus standalone ones, or two standalone rules with one
+    // number. Then each standalone rule is judged on its own.
+    let mut standalone: BTreeMap<usize, Vec<crate::providers::aws::AclRule>> = BTreeMap::new();
+    let mut orphan_acl_rules = Vec::new();
+    for ar in std::mem::take(&mut items.acl_rules) {
+        match ar.acl.as_ref().and_then(|a| acl_by_alias.get(a)) {
+            Some(&ai) => standalone.entry(ai).or_default().push(ar),
+            None => orphan_acl_rules.push((ar, None)),
+        }
+    }
+    for (ai, rules) in standalone {
+        let mut numbers: Vec<i64> = rules.iter().flat_map(|r| r.entries.first().map(|e| e.order)).collect();
+        numbers.sort_unstable();
+        let clash = numbers.windows(2).any(|w| w[0] == w[1]);
+        if clash || !items.acls[ai].entries.is_empty() {
+            let acl = items.acls[ai].id.clone();
+            orphan_acl_rules.extend(rules.into_iter().map(|r| (r, Some(acl.clone()))));
+        } else {
+            for r in rules {
+                items.acls[ai].entries.extend(r.entries);
+            }
+        }
+    }
+    for (a, s) in &items.acl_associations {
+        if let Some(&ai) = acl_by_alias.get(a) {
+            items.acls[ai].subnets.push(s.clone());
+        }
+    }
+    let mut acl_layer = Vec::new();
+    let mut acl_for_subnet: BTreeMap<String, usize> = BTreeMap::new();
+    let mut default_acl_for_vpc: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, a) in items.acls.iter_mut().enumerate() {
+        for s in &a.subnets {
+            acl_for_subnet.insert(s.clone(), i);
+        }
+        if a.is_default {
+            if let Some(v) = &a.vpc {
+                default_acl_for_vpc.insert(v.clone(), i);
+            }
+        }
+        acl_layer.push(estate.add_layer(Layer {
+            id: a.id.clone(),
+            kind_name: "network ACL".into(),
+            kind: LayerKind::FirstMatch,
+            span: a.span.clone(),
+            entries: std::mem::take(&mut a.entries),
+        }));
+    }
+
+    // Hosts: an interface already listed under its instance is one host.
+    let attached: BTreeSet<String> =
+        items.hosts.iter().filter(|h| h.kind == "instance").flat_map(|h| h.interfaces.iter().cloned()).collect();
+    let hosts: Vec<&Host> = items
+        .hosts
+        .iter()
+        .filter(|h| h.kind == "instance" || !h.interfaces.iter().any(|i| attached.contains(i)))
+        .collect();
+    let mut used_groups = BTreeSet::new();
+    let mut used_acls = BTreeSet::new();
+    for h in hosts {
+        let mut path = Vec::new();
+        let mut notes = Vec::new();
+        let acl = h
+            .subnet
+            .as_ref()
+            .and_then(|s| acl_for_subnet.get(s))
+            .or_else(|| h.vpc.as_ref().and_then(|v| default_acl_for_vpc.get(v)))
+            .copied();
+        match acl {
+            Some(ai) => {
+                used_acls.insert(ai);
+                path.push(Step { layers: vec![acl_layer[ai]] });
+            }
+            None => notes.push(match &h.subnet {
+                Some(s) => format!("no network ACL for {s} in the input: not applied"),
+                None => "subnet unknown: network ACL not applied".to_string(),
+            }),
+        }
+        let mut layers = Vec::new();
+        for g in &h.groups {
+            match group_by_alias.get(g) {
+                Some(&gi) => {
+                    used_groups.insert(gi);
+                    layers.push(group_layer[gi]);
+                }
+                None => {
+                    let l = unknown_layer(g, "security group", &h.span, "not in the input");
+                    layers.push(estate.add_layer(l));
+                }
+            }
+        }
+        if h.groups.is_empty() {
+            let l = unknown_layer(
+                "(default)",
+                "security group",
+                &h.span,
+                "no security group named: the VPC's default group applies, and it is not in the input",
+            );
+            layers.push(estate.add_layer(l));
+        }
+        path.push(Step { layers });
+        estate.targets.push(Target {
+            id: h.id.clone(),
+            kind_name: h.kind.to_string(),
+            span: h.span.clone(),
+            path,
+            notes,
+        });
+    }
+
+    // Rule sets not attached to anything are their own targets.
+    for (gi, g) in items.groups.iter().enumerate() {
+        if !used_groups.contains(&gi) {
+            estate.targets.push(Target {
+                id: g.id.clone(),
+                kind_name: "security group".into(),
+                span: g.span.clone(),
+                path: vec![Step { layers: vec![group_layer[gi]] }],
+                notes: Vec::new(),
+            });
+        }
+    }
+    for gr in orphan_rules {
+        let mut entries = gr.entries;
+        resolve_prefix_lists(&mut entries, &gr.prefix_lists, &pl);
+        let l = estate.add_layer(Layer {
+            id: gr.resource.clone(),
+            kind_name: "security group rule".into(),
+            kind: LayerKind::AllowUnion,
+            span: gr.span.clone(),
+            entries,
+        });
+        let mut notes = Vec::new();
+        if let Some(g) = &gr.group {
+            notes.push(format!("its group {g} is not in the input"));
+        }
+        estate.targets.push(Target {
+            id: gr.resource,
+            kind_name: "security group rule".into(),
+            span: gr.span,
+            path: vec![Step { layers: vec![l] }],
+            notes,
+        });
+    }
+    // A network ACL stands in for a target only when it is the only guard
+    // the input shows: with security groups present, NACLs are path layers
+    // (every VPC's default NACL admits everything, by design).
+    if items.groups.is_empty() {
+        for (ai, a) in items.acls.iter().enumerate() {
+            if !used_acls.contains(&ai) {
+                estate.targets.push(Target {
+                    id: a.id.clone(),
+                    kind_name: "network ACL".into(),
+                    span: a.span.clone(),
+                    path: vec![Step { layers: vec![acl_layer[ai]] }],
+                    notes: Vec::new(),
+                });
+            }
+        }
+        for (ar, conflict) in orphan_acl_rules {
+            let mut notes = Vec::new();
+            if let Some(acl) = conflict {
+                notes.push(format!("evaluated alone: {acl} also has inline rules, or two rules with one number, so its order is undefined"));
+            }
+            let l = estate.add_layer(Layer {
+                id: ar.resource.clone(),
+                kind_name: "network ACL rule".into(),
+                kind: LayerKind::FirstMatch,
+                span: ar.span.clone(),
+                entries: ar.entries,
+            });
+            estate.targets.push(Target {
+                id: ar.resource,
+                kind_name: "network ACL rule".into(),
+                span: ar.span,
+                path: vec![Step { layers: vec![l] }],
+                notes,
+            });
+        }
+    }
+}

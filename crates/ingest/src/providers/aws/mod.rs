@@ -1,0 +1,112 @@
+//! AWS: security groups, network ACLs, prefix lists and what they guard
+//! (instances, network interfaces), read from every format that describes
+//! them and assembled into layers and targets.
+//!
+//! One file per format: [`dumps`] (EC2 CLI JSON), [`terraform`] (plans and
+//! configurations), [`cloudformation`] (templates); one assembly step
+//! ([`assemble`]) joins what all files contributed. Provider facts
+//! (protocol numbers, port conventions) are written once, in [`facts`].
+
+pub mod assemble;
+pub mod cloudformation;
+pub mod dumps;
+pub mod facts;
+pub mod terraform;
+
+pub use assemble::assemble;
+
+use portcullis_model::{Entry, Span};
+
+/// A security group as read from any AWS input.
+#[derive(Clone, Debug)]
+pub struct SecurityGroup {
+    /// `sg-…` id, or the Terraform address when the id is not known.
+    pub id: String,
+    /// Other names the group is referred to by (Terraform address, id, name).
+    pub aliases: Vec<String>,
+    pub vpc: Option<String>,
+    pub span: Span,
+    pub entries: Vec<Entry>,
+    /// Prefix lists referenced by entries, resolved at assembly: (entry, pl-id).
+    pub prefix_lists: Vec<(usize, String)>,
+}
+
+/// A standalone security-group rule resource (Terraform), attached to its
+/// group at assembly when the group is found.
+#[derive(Clone, Debug)]
+pub struct GroupRule {
+    /// The group reference as written (`sg-…` or a Terraform address).
+    pub group: Option<String>,
+    pub resource: String,
+    pub span: Span,
+    pub entries: Vec<Entry>,
+    pub prefix_lists: Vec<(usize, String)>,
+}
+
+/// A network ACL.
+#[derive(Clone, Debug)]
+pub struct NetworkAcl {
+    pub id: String,
+    pub aliases: Vec<String>,
+    pub vpc: Option<String>,
+    pub is_default: bool,
+    pub span: Span,
+    pub entries: Vec<Entry>,
+    pub subnets: Vec<String>,
+}
+
+/// A standalone NACL entry or association (Terraform).
+#[derive(Clone, Debug)]
+pub struct AclRule {
+    pub acl: Option<String>,
+    pub resource: String,
+    pub span: Span,
+    pub entries: Vec<Entry>,
+}
+
+/// An instance or network interface: what listens.
+#[derive(Clone, Debug)]
+pub struct Host {
+    pub id: String,
+    /// `instance` or `network interface`.
+    pub kind: &'static str,
+    pub aliases: Vec<String>,
+    pub span: Span,
+    pub groups: Vec<String>,
+    pub subnet: Option<String>,
+    pub vpc: Option<String>,
+    /// Network interface ids, to avoid listing an attached ENI twice.
+    pub interfaces: Vec<String>,
+}
+
+/// A managed prefix list with its entries.
+#[derive(Clone, Debug)]
+pub struct PrefixList {
+    pub id: String,
+    pub cidrs: portcullis_model::AddrSet,
+}
+
+/// Everything AWS one file contributed.
+#[derive(Clone, Debug, Default)]
+pub struct AwsItems {
+    pub groups: Vec<SecurityGroup>,
+    pub group_rules: Vec<GroupRule>,
+    pub acls: Vec<NetworkAcl>,
+    pub acl_rules: Vec<AclRule>,
+    /// (acl reference, subnet reference, span) from association resources.
+    pub acl_associations: Vec<(String, String)>,
+    pub hosts: Vec<Host>,
+    pub prefix_lists: Vec<PrefixList>,
+}
+
+impl AwsItems {
+    pub fn extend(&mut self, o: AwsItems) {
+        self.groups.extend(o.groups);
+        self.group_rules.extend(o.group_rules);
+        self.acls.extend(o.acls);
+        self.acl_rules.extend(o.acl_rules);
+        self.acl_associations.extend(o.acl_associations);
+        self.hosts.extend(o.hosts);
+        self.prefix_lists.extend(o.prefix_lists);
+    }
+}

@@ -1,0 +1,362 @@
+//! Azure Resource Manager (ARM) templates: network security groups and
+//! their rules, read onto the Azure items ([`crate::providers::azure`]) and built by
+//! the same rule builder as every other Azure input ([`crate::providers::azure::rule`]),
+//! so priorities, default rules, service tags and port forms mean the same.
+//!
+//! Read: `Microsoft.Network/networkSecurityGroups` with
+//! `properties.securityRules`, and `…/securityRules` child resources, at
+//! the top level (named `nsg/rule`) or nested in the NSG's `resources`
+//! (named `rule`). A resource whose `condition` is false is not deployed;
+//! one whose condition is unknown makes its rules' match unknown. Values
+//! go through the expression evaluator ([`crate::languages::arm`]): parameters take their
+//! `defaultValue`. Resources are named by their `name` exactly as written
+//! (`[variables('nsgName')]`), which is how a reader finds them in the file.
+//!
+//! Parameter values given in a parameter file (`--parameters`,
+//! [`crate::languages::parameters`]) override the defaults.
+//!
+//! Not read yet: nested deployments
+//! (`Microsoft.Resources/deployments`), `copy` loops (their rules are
+//! unknown), and what an NSG is attached to (virtual network subnets,
+//! network interfaces): an NSG here is its own target.
+//!
+//! Template reference: <https://learn.microsoft.com/azure/templates/microsoft.network/networksecuritygroups>.
+
+use crate::context::Context;
+use crate::error::IngestError;
+use crate::languages::arm::{looks_like_template, name_text, parse_template, type_name, ArmEval};
+use crate::languages::parameters::Parameters;
+use crate::providers::azure::facts::key;
+use crate::providers::azure::rule::{build, RawRule};
+use crate::providers::azure::{AzureItems, Nsg, NsgRule};
+use crate::providers::fields::{from_value, list_from_value, text};
+use crate::FileOutcome;
+use portcullis_model::{Entry, Known, Span, Unknown};
+use portcullis_syntax::json::{self, Node};
+use portcullis_syntax::{Kind, Member, Value};
+use std::sync::Arc;
+
+/// Reads `text` when it is an ARM template; `None` otherwise.
+pub fn read_input(path: &str, text: &str, head: &str, given: &Parameters) -> Option<FileOutcome> {
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    if !t.starts_with('{') || !looks_like_template(head) {
+        return None;
+    }
+    let file: Arc<str> = Arc::from(path);
+    let ctx = Context::new(file, text);
+    let mut out = FileOutcome { path: path.to_string(), format: Some("arm"), ..Default::default() };
+    match parse_template(text) {
+        Ok(root) => {
+            let lookup = |name: &str| given.any_case(name);
+            let mut ev = ArmEval::new(&ctx, &root).with_given(&lookup);
+            let mut r = Reader { ev: &mut ev, ctx: &ctx, items: AzureItems::default() };
+            r.template(&root);
+            out.azure = r.items;
+            // In file order: values are evaluated before their rules are built.
+            ev.errors.sort_by_key(|e| (e.line, e.column));
+            out.errors.append(&mut ev.errors);
+        }
+        Err(e) => out.errors.push(ctx.json_error(&e)),
+    }
+    Some(out)
+}
+
+const NSG_TYPE: &str = "microsoft.network/networksecuritygroups";
+const RULE_TYPE: &str = "microsoft.network/networksecuritygroups/securityrules";
+
+/// The NSG a child rule belongs to, when nested in its `resources`.
+struct Parent {
+    ty: String,
+    /// The NSG's key (see [`Reader::nsg_key`]), when it is one.
+    nsg: Option<String>,
+    shown: String,
+}
+
+struct Reader<'e, 'a, 'c> {
+    ev: &'e mut ArmEval<'a, 'c>,
+    ctx: &'c Context<'c>,
+    items: AzureItems,
+}
+
+fn member<'n>(obj: &'n Node, k: &str) -> Option<&'n Node> {
+    obj.as_object()?.iter().find(|m| m.key.eq_ignore_ascii_case(k)).map(|m| &m.value)
+}
+
+/// A field of a rule object, flattened or under `properties`.
+fn field<'v>(obj: &'v Value, k: &str) -> Option<&'v Value> {
+    obj.get_any_case(k).or_else(|| obj.get_any_case("properties").and_then(|p| p.get_any_case(k)))
+}
+
+fn raw(errors: &mut Vec<IngestError>, obj: &Value, k: &str) -> Option<Value> {
+    from_value(errors, field(obj, k)?, k)
+}
+
+fn raw_list(errors: &mut Vec<IngestError>, obj: &Value, one: &str, many: &str) -> Vec<Value> {
+    let mut out: Vec<Value> = raw(errors, obj, one).into_iter().collect();
+    if let Some(v) = field(obj, many) {
+        out.extend(list_from_value(errors, v, many));
+    }
+    out
+}
+
+/// `[{"id": …}]` lists of application security groups.
+fn id_list(obj: &Value, k: &str) -> Vec<Value> {
+    let Some(v) = field(obj, k) else { return Vec::new() };
+    match &v.kind {
+        Kind::List(a) => a
+            .iter()
+            .filter_map(|g| {
+                let id = g.get_any_case("id")?;
+                Some(match id.text() {
+                    Some(t) => text(t, id.span.clone()),
+                    None => Value::unknown(name_text(id).unwrap_or_default(), id.span.clone()),
+                })
+            })
+            .collect(),
+        Kind::Unknown { reason, .. } => vec![Value::unknown(reason.clone(), v.span.clone())],
+        _ => Vec::new(),
+    }
+}
+
+fn raw_rule(errors: &mut Vec<IngestError>, r: &Value, span: Span) -> RawRule {
+    let mut rr = RawRule::new(span);
+    rr.name = r.get_any_case("name").and_then(name_text);
+    rr.priority = raw(errors, r, "priority");
+    rr.direction = raw(errors, r, "direction");
+    rr.access = raw(errors, r, "access");
+    rr.protocol = raw(errors, r, "protocol");
+    rr.src_prefixes = raw_list(errors, r, "sourceAddressPrefix", "sourceAddressPrefixes");
+    rr.src_ports = raw_list(errors, r, "sourcePortRange", "sourcePortRanges");
+    rr.dst_ports = raw_list(errors, r, "destinationPortRange", "destinationPortRanges");
+    rr.dst_prefixes = raw_list(errors, r, "destinationAddressPrefix", "destinationAddressPrefixes");
+    rr.src_asgs = id_list(r, "sourceApplicationSecurityGroups");
+    rr.dst_asgs = id_list(r, "destinationApplicationSecurityGroups");
+    rr
+}
+
+/// An entry for rules the template cannot show: it may admit anything,
+/// first.
+pub(crate) fn unknown_entry(resource: &str, what: &str, reason: &str, span: &Span) -> Entry {
+    let u = Unknown { what: what.into(), reason: reason.into(), span: span.clone() };
+    Entry::unknown_allow(resource, format!("{what} ({reason})"), u, i64::MIN)
+}
+
+impl Reader<'_, '_, '_> {
+    fn nsg_key(&self, name: &str) -> String {
+        format!("arm-nsg:{}:{}", self.ctx.file, key(name))
+    }
+
+    fn template(&mut self, root: &Node) {
+        let Some(res) = member(root, "resources") else { return };
+        self.resources(res, None);
+    }
+
+    /// A `resources` list (or, in language version 2.0, an object of
+    /// resources by symbolic name).
+    fn resources(&mut self, list: &Node, parent: Option<&Parent>) {
+        let items: Vec<&Node> = match &list.value {
+            json::Value::Array(a) => a.iter().collect(),
+            json::Value::Object(m) => m.iter().map(|m| &m.value).collect(),
+            _ => return,
+        };
+        for r in items {
+            if r.as_object().is_some() {
+                self.resource(r, parent);
+            }
+        }
+    }
+
+    fn resource(&mut self, r: &Node, parent: Option<&Parent>) {
+        let Some(ty) = member(r, "type").and_then(Node::as_str) else { return };
+        let ty = match parent {
+            Some(p) if !ty.contains('/') => format!("{}/{}", p.ty, ty.to_ascii_lowercase()),
+            _ => ty.to_ascii_lowercase(),
+        };
+        if ty != NSG_TYPE && ty != RULE_TYPE {
+            return;
+        }
+        let name_node = member(r, "name");
+        let shown = name_node.and_then(Node::as_str).unwrap_or("(unnamed)").to_string();
+        let span = self.ctx.span(name_node.map_or(r.offset, |n| n.offset));
+        let name = name_node.map(|n| self.ev.value(n));
+        // A resource deploys only when its condition holds.
+        let mut exists: Option<Unknown> = None;
+        if let Some(c) = member(r, "condition") {
+            let v = self.ev.value(c);
+            match &v.kind {
+                Kind::Bool(false) => return,
+                Kind::String(s) if s.eq_ignore_ascii_case("false") => return,
+                Kind::Bool(true) => {}
+                Kind::String(s) if s.eq_ignore_ascii_case("true") => {}
+                Kind::Unknown { reason, .. } => {
+                    exists = Some(Unknown {
+                        what: format!("whether {shown} is deployed"),
+                        reason: reason.clone(),
+                        span: v.span.clone(),
+                    });
+                }
+                _ => self.ev.error(&v.span, format!("{shown}: `condition` should be a boolean")),
+            }
+        }
+        let name_text = name.as_ref().and_then(name_text);
+        if ty == NSG_TYPE {
+            let nsg_key = name_text.as_deref().map(|n| self.nsg_key(n));
+            self.nsg(r, &shown, span, nsg_key.clone(), exists.as_ref());
+            if let Some(children) = member(r, "resources") {
+                let p = Parent { ty, nsg: nsg_key, shown };
+                self.resources(children, Some(&p));
+            }
+        } else {
+            let nsg = match parent {
+                Some(p) => p.nsg.clone().map(|k| (k, p.shown.clone())),
+                // `nsg/rule`: the NSG is the first segment.
+                None => {
+                    name_text.as_deref().and_then(|n| n.split_once('/')).map(|(n, _)| (self.nsg_key(n), n.to_string()))
+                }
+            };
+            self.child_rule(r, &shown, span, nsg, exists.as_ref());
+        }
+    }
+
+    fn nsg(&mut self, r: &Node, shown: &str, span: Span, nsg_key: Option<String>, exists: Option<&Unknown>) {
+        let mut nsg = Nsg {
+            id: shown.to_string(),
+            aliases: nsg_key.into_iter().collect(),
+            span: span.clone(),
+            entries: Vec::new(),
+            has_defaults: false,
+            subnets: Vec::new(),
+            nics: Vec::new(),
+            notes: Vec::new(),
+        };
+        let props = member(r, "properties");
+        let copies = props.and_then(|p| member(p, "copy")).and_then(Node::as_array).unwrap_or(&[]);
+        if copies
+            .iter()
+            .any(|c| member(c, "name").and_then(Node::as_str).is_some_and(|n| n.eq_ignore_ascii_case("securityRules")))
+        {
+            let at = self.ctx.span(copies.first().map_or(r.offset, |c| c.offset));
+            nsg.entries.push(unknown_entry(
+                shown,
+                "securityRules",
+                "rules built by a copy loop are not evaluated",
+                &at,
+            ));
+        }
+        if let Some(rules) = props.and_then(|p| member(p, "securityRules")) {
+            let v = self.ev.value(rules);
+            add_security_rules(&mut nsg, &v, shown, &mut self.ev.errors);
+        }
+        if let Some(u) = exists {
+            mark_conditional(&mut nsg.entries, u);
+        }
+        self.items.nsgs.push(nsg);
+    }
+
+    fn child_rule(
+        &mut self,
+        r: &Node,
+        shown: &str,
+        span: Span,
+        nsg: Option<(String, String)>,
+        exists: Option<&Unknown>,
+    ) {
+        // The rule object: its name and properties, evaluated.
+        let mut members = Vec::new();
+        if let Some(n) = member(r, "name") {
+            let value = self.ev.value(n);
+            members.push(Member { key: "name".to_string(), span: value.span.clone(), value });
+        }
+        match member(r, "properties") {
+            Some(p) => {
+                let value = self.ev.value(p);
+                members.push(Member { key: "properties".to_string(), span: value.span.clone(), value });
+            }
+            None => self.ev.error(&span, format!("security rule {shown} has no `properties`")),
+        }
+        let obj = Value { kind: Kind::Map(members), span: span.clone() };
+        let mut rule = NsgRule {
+            nsg: nsg.iter().map(|(k, _)| k.clone()).collect(),
+            nsg_shown: nsg.map(|(_, s)| s),
+            resource: shown.to_string(),
+            span: span.clone(),
+            entries: Vec::new(),
+            notes: Vec::new(),
+        };
+        build_child_rule(&mut rule, &obj, shown, span, &mut self.ev.errors);
+        if let Some(u) = exists {
+            mark_conditional(&mut rule.entries, u);
+        }
+        self.items.rules.push(rule);
+    }
+}
+
+/// The rules of an NSG's `securityRules` value, built by the Azure rule
+/// builder onto `nsg` (shared by ARM templates and Bicep).
+pub(crate) fn add_security_rules(nsg: &mut Nsg, v: &Value, shown: &str, errors: &mut Vec<IngestError>) {
+    match &v.kind {
+        Kind::List(list) => {
+            let mut seen: Vec<(i64, String)> = Vec::new();
+            for rule in list {
+                if let Kind::Unknown { reason, .. } = &rule.kind {
+                    nsg.entries.push(unknown_entry(shown, "security rule", reason, &rule.span));
+                    continue;
+                }
+                let rr = raw_rule(errors, rule, rule.span.clone());
+                let built = build(&rr, shown, errors);
+                if let (Some(p), false) = (built.priority, built.entries.is_empty()) {
+                    let rname = rr.name.clone().unwrap_or_default();
+                    if let Some((_, other)) = seen.iter().find(|(q, _)| *q == p) {
+                        let msg = format!(
+                            "security rules {other} and {rname} share inbound priority {p}, which Azure rejects"
+                        );
+                        errors.push(IngestError::invalid(&rule.span, msg));
+                    }
+                    seen.push((p, rname));
+                }
+                nsg.entries.extend(built.entries);
+                nsg.notes.extend(built.notes);
+            }
+        }
+        Kind::Null => {}
+        Kind::Unknown { reason, .. } => nsg.entries.push(unknown_entry(shown, "securityRules", reason, &v.span)),
+        _ => {
+            let msg = format!("{shown}: `securityRules` should be an array, found {}", type_name(v));
+            errors.push(IngestError::invalid(&v.span, msg));
+            nsg.entries.push(unknown_entry(shown, "securityRules", "not an array of rules", &v.span));
+        }
+    }
+}
+
+/// A child `securityRules` resource's entries, from an object with its
+/// `name` and `properties` (shared by ARM templates and Bicep).
+pub(crate) fn build_child_rule(
+    rule: &mut NsgRule,
+    obj: &Value,
+    shown: &str,
+    span: Span,
+    errors: &mut Vec<IngestError>,
+) {
+    match obj.get_any_case("properties").map(|p| &p.kind) {
+        Some(Kind::Unknown { reason, .. }) => {
+            rule.entries.push(unknown_entry(shown, "properties", reason, &span));
+        }
+        Some(Kind::Map(_)) => {
+            let mut rr = raw_rule(errors, obj, span);
+            // Its name is the last segment of `nsg/rule`.
+            rr.name = Some(shown.to_string());
+            let built = build(&rr, shown, errors);
+            rule.entries = built.entries;
+            rule.notes = built.notes;
+        }
+        _ => {}
+    }
+}
+
+/// The rules of a resource that may not be deployed match only when it is:
+/// their match is unknown, which bounds both readings.
+pub(crate) fn mark_conditional(entries: &mut [Entry], u: &Unknown) {
+    for e in entries {
+        e.protocol = Known::from_unknown(u.clone());
+    }
+}

@@ -1,0 +1,133 @@
+//! Object keys shared between members: a dump repeats a few dozen keys
+//! millions of times, and the parser hands out one allocation per distinct
+//! key, found in a small table of recent keys before a hash map.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The keys of one parse, shared.
+pub(super) struct Keys<'a> {
+    /// Object keys seen so far (up to [`MAX_INTERNED`] distinct ones).
+    table: HashMap<&'a str, Arc<str>, BuildFnv>,
+    /// The most recent key for each of a few slots, checked before `table`:
+    /// a document repeats a few dozen keys, nearly always found here.
+    recent: Box<[Option<RecentKey<'a>>; RECENT]>,
+}
+
+impl<'a> Keys<'a> {
+    pub(super) fn new() -> Self {
+        Keys { table: HashMap::with_hasher(BuildFnv), recent: Box::new([const { None }; RECENT]) }
+    }
+
+    /// The shared copy of a key written without escapes.
+    #[inline]
+    pub(super) fn share(&mut self, k: &'a str) -> Arc<str> {
+        let slot = recent_slot(k.as_bytes());
+        if let Some((seen, shared)) = &self.recent[slot] {
+            if key_eq(seen, k) {
+                return shared.clone();
+            }
+        }
+        let shared = match self.table.get(k) {
+            Some(shared) => shared.clone(),
+            None => {
+                let shared: Arc<str> = Arc::from(k);
+                if self.table.len() < MAX_INTERNED {
+                    self.table.insert(k, shared.clone());
+                }
+                shared
+            }
+        };
+        self.recent[slot] = Some((k, shared.clone()));
+        shared
+    }
+}
+
+/// A key as written and its shared copy.
+type RecentKey<'a> = (&'a str, Arc<str>);
+
+/// Slots of [`Keys::recent`] (a power of two).
+const RECENT: usize = 256;
+
+/// A slot of [`Keys::recent`] for a key: its length and first bytes.
+#[inline]
+fn recent_slot(k: &[u8]) -> usize {
+    let mut w = [0u8; 8];
+    let n = k.len().min(8);
+    w[..n].copy_from_slice(&k[..n]);
+    let h = (u64::from_le_bytes(w) ^ (k.len() as u64).rotate_left(56)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (h >> 56) as usize % RECENT
+}
+
+/// String equality for object keys, which are short: compared as machine
+/// words where a `memcmp` call cost more than the comparison (profiles).
+#[inline]
+pub(super) fn key_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let n = a.len();
+    let word = |s: &[u8], at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_ne_bytes(w)
+    };
+    match n {
+        // Two overlapping words cover 8 to 16 bytes.
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        0..=7 => a == b,
+        _ => word(a, 0) == word(b, 0) && a == b,
+    }
+}
+
+/// Distinct keys kept for sharing; past this, keys are allocated each time
+/// (a document with unbounded distinct keys must not grow the table).
+const MAX_INTERNED: usize = 4096;
+
+/// FNV-1a: keys are short, and SipHash's setup cost showed in profiles.
+#[derive(Default, Clone, Copy)]
+struct BuildFnv;
+
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+impl std::hash::BuildHasher for BuildFnv {
+    type Hasher = Fnv;
+    fn build_hasher(&self) -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_eq;
+
+    #[test]
+    fn key_eq_agrees_with_string_equality() {
+        // Every length up to 40, equal and differing at each position, and
+        // differing lengths with a common prefix.
+        for n in 0..40usize {
+            let a: String = (0..n).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+            assert!(key_eq(&a, &a.clone()), "equal, length {n}");
+            for at in 0..n {
+                let mut b = a.clone().into_bytes();
+                b[at] = b'Z';
+                let b = String::from_utf8(b).expect("ASCII");
+                assert!(!key_eq(&a, &b), "length {n}, differing at {at}");
+            }
+            let longer = format!("{a}x");
+            assert!(!key_eq(&a, &longer) && !key_eq(&longer, &a), "lengths {n} and {}", n + 1);
+        }
+    }
+}
