@@ -11,7 +11,8 @@
 //! An input error is an `error`. A run with nothing to say is one passing
 //! test case, so a CI step that refuses empty reports still reads it.
 //! The shape is the one the Jenkins xUnit plugin's `junit-10.xsd` defines
-//! (the schema the tests validate against, docs/json.md "JUnit").
+//! (tests/junit_schema.rs checks every report against its rules;
+//! docs/formats.md describes the mapping).
 
 use crate::{headline, position, rule_counts, rule_name, summary, Emitter, Report};
 use portcullis_rules::Finding;

@@ -19,7 +19,7 @@ pub mod snippet;
 pub mod text;
 
 pub use error::{Error, ErrorKind};
-pub use format::Format;
+pub use format::{destinations, emitter, Destination, DestinationError, Format, TextOptions};
 use portcullis_rules::{Finding, Severity};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -156,6 +156,14 @@ pub fn summary(report: &Report, head: impl Fn(&str) -> String, severity: impl Fn
     let count = format!("{n} {new}finding{}", if n == 1 { "" } else { "s" });
     let sup = if suppressed == 0 { String::new() } else { format!("; {suppressed} suppressed") };
     format!("{}{by} in {files}{errs}{against}{sup}", head(&count))
+}
+
+/// The findings that are not suppressed, worst first; the report's order
+/// within a severity (the sort is stable).
+pub fn worst_first(findings: &[Finding]) -> Vec<&Finding> {
+    let mut shown: Vec<&Finding> = findings.iter().filter(|f| f.suppressed.is_none()).collect();
+    shown.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    shown
 }
 
 /// Counts of findings by severity, worst first, for summaries.

@@ -144,9 +144,7 @@ impl Emitter for Markdown {
     fn emit(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let mut md = String::from("### portcullis\n\n");
         let _ = writeln!(md, "{}\n", summary(report, |head| format!("**{head}**"), |s| s.to_string()));
-        // Worst first; the report's order within a severity.
-        let mut shown: Vec<&Finding> = report.findings.iter().filter(|f| f.suppressed.is_none()).collect();
-        shown.sort_by(|a, b| b.severity.cmp(&a.severity));
+        let shown = crate::worst_first(report.findings);
         if !shown.is_empty() {
             md.push_str("| rule | name | findings |\n|---|---|---:|\n");
             for (code, n) in rule_counts(shown.iter().copied()) {

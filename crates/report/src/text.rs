@@ -1,7 +1,8 @@
 //! Human output: one block per finding with the admitting line shown in
 //! its source, the admitted sources, and the path of layers; against a
 //! baseline, the entries fixed since; then a summary. Suppressed findings
-//! are left out and counted in the summary.
+//! are left out and counted in the summary. Quiet (`--quiet`), only the
+//! findings and the errors are printed.
 
 use crate::{Emitter, Report};
 use anstyle::{AnsiColor, Style};
@@ -10,6 +11,8 @@ use std::io::{self, Write};
 
 pub struct Text {
     pub color: bool,
+    /// Findings and errors only: no baseline section, no summary.
+    pub quiet: bool,
 }
 
 struct Paint {
@@ -106,7 +109,7 @@ impl Emitter for Text {
         for f in report.findings.iter().filter(|f| f.suppressed.is_none()) {
             block(f, report, &p, out)?;
         }
-        if let Some(b) = report.baseline {
+        if let Some(b) = report.baseline.filter(|_| !self.quiet) {
             if !b.fixed.is_empty() {
                 writeln!(out, "{}", p.bold(&format!("fixed since the baseline ({}):", b.fixed.len())))?;
                 for e in b.fixed {
@@ -125,6 +128,9 @@ impl Emitter for Text {
             } else {
                 writeln!(out, "{} {}: {}", p.wrap(CRITICAL, "error:"), e.file, e.message)?;
             }
+        }
+        if self.quiet {
+            return Ok(());
         }
         if !report.errors.is_empty() {
             writeln!(out)?;

@@ -129,7 +129,7 @@ fn github_annotations_by_severity_with_position_and_title() {
         .iter()
         .any(|l| l.starts_with("::notice file=dumps/security-groups.json,line=13,col=24,title=PC101 public tcp/6443")));
     assert!(lines.iter().any(|l| l.starts_with("::warning file=envs/prod eu/sécurité.json,line=8,col=24,")));
-    assert!(lines.iter().any(|l| *l == "::error file=dumps/unreadable.json,title=input error::dumps/unreadable.json: cannot read the file: permission denied"));
+    assert!(lines.contains(&"::error file=dumps/unreadable.json,title=input error::dumps/unreadable.json: cannot read the file: permission denied"));
     assert!(lines[0].contains("%0Asources: 0.0.0.0/0%0Apath: network ACL"), "details on the following lines, escaped");
     assert_eq!(
         *lines.last().unwrap(),

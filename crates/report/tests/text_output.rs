@@ -11,8 +11,8 @@ use portcullis_report::text::Text;
 use portcullis_report::{Emitter, NoSources, Report};
 use portcullis_rules::{Finding, Severity};
 
-const PLAIN: Text = Text { color: false };
-const COLOR: Text = Text { color: true };
+const PLAIN: Text = Text { color: false, quiet: false };
+const COLOR: Text = Text { color: true, quiet: false };
 
 /// The whole plain output for the shared findings and errors.
 const EXPECTED: &str = r#"critical PC100 unrestricted tcp/10257 i-0123456789abcdef0
@@ -216,4 +216,15 @@ fn fixture_positions_point_at_the_admitting_text() {
         let at: String = line.chars().skip(f.column as usize - 1).take(14).collect();
         assert!(at.starts_with("{ \"CidrIp\"") || at.starts_with("\"cidr_blocks\""), "{}: {at:?}", f.file);
     }
+}
+
+#[test]
+fn quiet_prints_the_findings_and_errors_alone() {
+    let quiet = render_shared(&Text { color: false, quiet: true });
+    let full = render_shared(&PLAIN);
+    // Everything but the summary line and the blank line before it.
+    let (body, summary) = full.trim_end().rsplit_once("\n\n").expect("a summary after a blank line");
+    assert!(summary.starts_with("4 findings"), "{summary}");
+    assert_eq!(quiet, format!("{body}\n"));
+    assert!(quiet.contains("error: dumps/broken.json:3:17"));
 }

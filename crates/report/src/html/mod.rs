@@ -263,9 +263,7 @@ fn details(f: &Finding, index: usize, report: &Report, out: &mut String) {
 
 impl Emitter for Html {
     fn emit(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        // Worst first; the report's order within a severity.
-        let mut shown: Vec<&Finding> = report.findings.iter().filter(|f| f.suppressed.is_none()).collect();
-        shown.sort_by(|a, b| b.severity.cmp(&a.severity));
+        let shown = crate::worst_first(report.findings);
         let line = summary(report, str::to_string, |s| s.to_string());
         let mut page = String::new();
         head(&mut page, &format!("portcullis: {line}"));
