@@ -8,7 +8,7 @@ use std::path::PathBuf;
 #[derive(Parser, Debug)]
 #[command(
     name = "portcullis",
-    version,
+    version = env!("PORTCULLIS_VERSION"),
     about = "Who can open a TCP connection to kube-controller-manager's port 10257 — and is that only who should?",
     long_about = None,
     after_help = "Exit codes: 0 nothing at or above --fail-on; 1 findings; 2 an input could not be read or the command was misused."

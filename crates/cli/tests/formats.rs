@@ -154,3 +154,41 @@ fn explain_writes_markdown_for_a_review_comment() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("`explain` writes text, json, markdown"));
 }
+
+#[test]
+fn version_names_the_commit_it_was_built_from() {
+    let out = bin().arg("--version").output().expect("runs");
+    let line = String::from_utf8(out.stdout).expect("UTF-8");
+    let head = std::process::Command::new("git")
+        .args(["log", "-1", "--format=%h %cs", "--abbrev=12"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    match head {
+        Some(commit) => assert_eq!(line.trim_end(), format!("portcullis {} ({commit})", env!("CARGO_PKG_VERSION"))),
+        // A source archive: the version alone (.ci/run installs from one).
+        None => eprintln!("notice: not a git checkout; --version printed {line:?}"),
+    }
+}
+
+#[test]
+fn workspace_crates_carry_the_workspace_version() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.toml");
+    let manifest: toml::Table = read(&root).parse().expect("Cargo.toml is TOML");
+    let workspace = manifest["workspace"].as_table().expect("[workspace]");
+    let version = workspace["package"]["version"].as_str().expect("a version");
+    let mut checked = 0;
+    for (name, dep) in workspace["dependencies"].as_table().expect("dependencies") {
+        if dep.get("path").is_some() {
+            assert_eq!(
+                dep.get("version").and_then(|v| v.as_str()),
+                Some(version),
+                "{name} needs version = {version:?}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "every crate of the workspace: {checked}");
+}

@@ -191,7 +191,7 @@ pub fn emitter(format: Format, text: TextOptions) -> Box<dyn Emitter> {
         Format::Junit => Box::new(crate::junit::Junit),
         Format::Github => Box::new(crate::github::Github),
         Format::Markdown => Box::new(crate::markdown::Markdown),
-        Format::Html => Box::new(crate::html::Html),
+        Format::Html => Box::new(crate::html::Html::default()),
     }
 }
 

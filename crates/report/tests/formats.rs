@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{errors, findings, hostile, render, render_shared, MemSources, FILES_READ};
+use common::{errors, findings, hostile, page_with_reach, render, render_shared, MemSources, FILES_READ};
 use portcullis_report::github::Github;
 use portcullis_report::html::Html;
 use portcullis_report::junit::Junit;
@@ -46,7 +46,7 @@ fn snapshots_of_the_shared_findings() {
     snapshot("shared.junit.xml", &render_shared(&Junit));
     snapshot("shared.github.txt", &render_shared(&Github));
     snapshot("shared.md", &render_shared(&Markdown));
-    snapshot("shared.html", &render_shared(&Html));
+    snapshot("shared.html", &render_shared(&Html::default()));
 }
 
 #[test]
@@ -55,7 +55,7 @@ fn snapshots_of_the_hostile_finding() {
     snapshot("hostile.junit.xml", &render(&Junit, &f, &[], 1));
     snapshot("hostile.github.txt", &render(&Github, &f, &[], 1));
     snapshot("hostile.md", &render(&Markdown, &f, &[], 1));
-    snapshot("hostile.html", &render(&Html, &f, &[], 1));
+    snapshot("hostile.html", &render(&Html::default(), &f, &[], 1));
 }
 
 // JUnit
@@ -251,7 +251,7 @@ fn strip_code(md: &str) -> String {
 
 #[test]
 fn html_is_one_page_with_summary_table_and_details_for_every_finding() {
-    let page = render_shared(&Html);
+    let page = render_shared(&Html::default());
     assert!(page.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
     assert!(page.contains("<div class=\"card sev-critical\"><span class=\"n\">1</span>critical</div>"));
     assert!(page.contains("<div class=\"card errors\"><span class=\"n\">2</span>input errors</div>"));
@@ -271,7 +271,7 @@ fn html_is_one_page_with_summary_table_and_details_for_every_finding() {
 
 #[test]
 fn html_fetches_nothing_and_allows_only_its_own_style_and_script() {
-    let page = render_shared(&Html);
+    let page = render_shared(&Html::default());
     for fetch in ["src=", "href=\"http", "url(", "@import", "<link"] {
         assert!(!page.contains(fetch), "{fetch} in the page");
     }
@@ -282,7 +282,7 @@ fn html_fetches_nothing_and_allows_only_its_own_style_and_script() {
 
 #[test]
 fn html_carries_no_hostile_markup() {
-    let page = render(&Html, &[hostile()], &[], 1);
+    let page = render(&Html::default(), &[hostile()], &[], 1);
     let before_script = page.rsplit_once("<script>").map_or(page.as_str(), |(b, _)| b);
     for bad in ["<script", "<img", "<b>", "</pre><", "onerror=alert(1)>"] {
         assert!(!before_script.contains(bad), "{bad} in {before_script}");
@@ -301,8 +301,40 @@ fn html_without_findings_is_the_summary_alone() {
         fail_on: None,
     };
     let mut out = Vec::new();
-    Html.emit(&report, &mut out).expect("writes");
+    Html::default().emit(&report, &mut out).expect("writes");
     let page = String::from_utf8(out).expect("UTF-8");
     assert!(!page.contains("<table id=\"findings-table\""));
     assert!(page.contains("0 findings in 4 input files, 2 input errors"));
+}
+
+#[test]
+fn html_draws_the_path_from_the_internet_through_every_hop() {
+    let page = page_with_reach();
+    let paths: Vec<&str> = page.split("<ol class=\"path\"").skip(1).collect();
+    let via = paths.iter().find(|p| p.contains("igw-0a1")).expect("the critical finding's path");
+    let via = via.split("</ol>").next().unwrap_or("");
+    let hops: Vec<&str> = via.split("<li class=\"").skip(1).map(|h| h.split('"').next().unwrap_or("")).collect();
+    assert_eq!(hops, ["origin", "hop", "hop", "hop", "hop", "target"], "{via}");
+    let kinds: Vec<&str> =
+        via.split("<span class=\"hop-kind\">").skip(1).map(|k| k.split('<').next().unwrap_or("")).collect();
+    assert_eq!(kinds, ["from", "internet gateway", "route", "network ACL", "public address", "instance"]);
+    assert!(via.contains("0.0.0.0/0 → igw-0a1</span><span class=\"because mono\">dumps/routes.json:12</span>"));
+    assert!(via.contains("&lt;203.0.113.7&gt;</span><span class=\"because mono\">referred to only</span>"), "{via}");
+    assert!(page.contains(
+        "<p class=\"reach reach-internet\"><span class=\"hop-kind\">reach</span> reachable from the internet</p>"
+    ));
+    // With hops drawn, the lines that let the sources in are listed.
+    assert!(page.contains("<dt>because</dt><dd><span class=\"mono\">dumps/security-groups.json:9:24</span>"));
+    // The other findings keep their layers.
+    assert_eq!(paths.len(), 4, "every exposure finding has a path");
+}
+
+#[test]
+fn reach_reads_the_contract_fields_and_their_absence() {
+    let none = serde_json::json!({"reach": "none", "reach_reason": "no route to an internet gateway", "via": []});
+    let reach = portcullis_report::html::Reach::from_contract(&none).expect("a reach");
+    assert_eq!((reach.reach.as_str(), reach.reason.as_deref()), ("none", Some("no route to an internet gateway")));
+    assert!(portcullis_report::html::Reach::from_contract(&serde_json::json!({"rule": "PC100"})).is_none());
+    // The findings of today carry no reach: the default reads none.
+    assert!(findings().iter().all(|f| portcullis_report::html::reach_of(f).is_none()));
 }

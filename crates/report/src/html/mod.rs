@@ -19,7 +19,75 @@ use portcullis_rules::{ExposureClass, Finding, FindingKind, Severity};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-pub struct Html;
+/// The HTML format. `reach` reads a finding's path from the internet
+/// ([`Reach`]); the default reads the contract fields `reach`,
+/// `reach_reason` and `via` of the finding's JSON (docs/json.md), so the
+/// page draws them for every finding that carries them.
+#[derive(Clone, Copy)]
+pub struct Html {
+    pub reach: fn(&Finding) -> Option<Reach>,
+}
+
+impl Default for Html {
+    fn default() -> Self {
+        Html { reach: reach_of }
+    }
+}
+
+/// Whether the internet gets to a target, and by which hops (docs/json.md,
+/// "A finding": `reach`, `reach_reason`, `via`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reach {
+    /// `internet`, `none` or `unknown`.
+    pub reach: String,
+    /// One sentence for `none` and `unknown`.
+    pub reason: Option<String>,
+    pub via: Vec<Hop>,
+}
+
+/// One hop of the path (docs/json.md, "A hop").
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Hop {
+    /// `internet gateway`, `route`, `load balancer`, `security group`…
+    pub hop: String,
+    pub resource: String,
+    /// Empty with line 0 when the input only refers to it.
+    pub file: String,
+    pub line: u32,
+    /// What it does on the path: `0.0.0.0/0 → igw-0a1`, the admitting rule.
+    pub detail: String,
+}
+
+impl Reach {
+    /// The reach fields of a finding as its JSON carries them, or `None`
+    /// when it has no `reach`.
+    pub fn from_contract(finding: &serde_json::Value) -> Option<Reach> {
+        let text = |v: &serde_json::Value, key: &str| v[key].as_str().unwrap_or_default().to_string();
+        let reach = finding["reach"].as_str()?.to_string();
+        let via = finding["via"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|h| Hop {
+                hop: text(h, "hop"),
+                resource: text(h, "resource"),
+                file: text(h, "file"),
+                line: h["line"].as_u64().and_then(|n| u32::try_from(n).ok()).unwrap_or(0),
+                detail: text(h, "detail"),
+            })
+            .collect();
+        Some(Reach { reach, reason: finding["reach_reason"].as_str().map(str::to_string), via })
+    }
+}
+
+/// The reach of `f`, read from its contract fields.
+pub fn reach_of(f: &Finding) -> Option<Reach> {
+    // Only exposure findings on a target carry a path from the internet.
+    if f.kind != FindingKind::Exposure {
+        return None;
+    }
+    serde_json::to_value(f).ok().as_ref().and_then(Reach::from_contract)
+}
 
 /// Findings whose details are written.
 pub const MAX_DETAILS: usize = 2000;
@@ -28,7 +96,7 @@ const STYLE: &str = include_str!("report.css");
 const SCRIPT: &str = include_str!("report.js");
 /// `sha256-` and the base64 SHA-256 of [`STYLE`] and [`SCRIPT`], for the
 /// Content-Security-Policy (a test recomputes them).
-const STYLE_HASH: &str = "sha256-eDvYo1vcWUI5TxKWPmBreKsK/DK/zffu+7OBIJsuIkQ=";
+const STYLE_HASH: &str = "sha256-YMVchCJn6ggRIGtDAh+5R4frk8UZvyRJEHK6vt/tmus=";
 const SCRIPT_HASH: &str = "sha256-UtWTZ98B+I0+Brc0sk7FRTfgkiJhGdIBpDsqOHD38QY=";
 
 /// Text made safe between tags and in quoted attributes.
@@ -171,6 +239,58 @@ fn origin(f: &Finding) -> &'static str {
     }
 }
 
+/// The path from the internet through every hop to the target, each hop
+/// with what it does and where it is written; then whether traffic gets
+/// there (`reach`) and, when it does not or the input cannot tell, why.
+fn path_via(f: &Finding, reach: &Reach, out: &mut String) {
+    let verdict = match reach.reach.as_str() {
+        "internet" => "reachable from the internet",
+        "none" => "no path from the internet today (latent)",
+        _ => "the input does not tell whether the internet gets there",
+    };
+    let _ = writeln!(
+        out,
+        "<p class=\"reach reach-{}\"><span class=\"hop-kind\">reach</span> {}{}</p>",
+        escape(&reach.reach),
+        escape(verdict),
+        reach.reason.as_deref().map(|r| format!(": {}", escape(r))).unwrap_or_default()
+    );
+    out.push_str("<ol class=\"path\" aria-label=\"path from the internet to the target\">\n");
+    let _ = writeln!(
+        out,
+        "<li class=\"origin\"><span class=\"hop-kind\">from</span>the internet<span class=\"because\">{}</span></li>",
+        escape(&f.sources.join(", "))
+    );
+    for hop in &reach.via {
+        let at = if hop.file.is_empty() { "referred to only".to_string() } else { position(&hop.file, hop.line, 0) };
+        let _ = writeln!(
+            out,
+            "<li class=\"hop\"><span class=\"hop-kind\">{}</span><span class=\"mono\">{}</span>\
+             <span class=\"because\">{}</span><span class=\"because mono\">{}</span></li>",
+            escape(&hop.hop),
+            escape(&hop.resource),
+            escape(&hop.detail),
+            escape(&at)
+        );
+    }
+    target(f, out);
+    out.push_str("</ol>\n");
+}
+
+/// The last hop: the target and its port.
+fn target(f: &Finding, out: &mut String) {
+    let _ = writeln!(
+        out,
+        "<li class=\"target\"><span class=\"hop-kind\">{}</span><span class=\"mono\">{}</span>{}</li>",
+        escape(&f.resource_kind),
+        escape(&f.resource),
+        match (&f.protocol, f.port) {
+            (Some(protocol), Some(port)) => format!("<span class=\"because\">{}/{port}</span>", escape(protocol)),
+            _ => String::new(),
+        }
+    );
+}
+
 /// The path from the sources through every layer to the target; each
 /// layer with the lines of it that let the sources in.
 fn path(f: &Finding, out: &mut String) {
@@ -204,20 +324,11 @@ fn path(f: &Finding, out: &mut String) {
         }
         out.push_str("</li>\n");
     }
-    let _ = writeln!(
-        out,
-        "<li class=\"target\"><span class=\"hop-kind\">{}</span><span class=\"mono\">{}</span>{}</li>",
-        escape(&f.resource_kind),
-        escape(&f.resource),
-        match (&f.protocol, f.port) {
-            (Some(protocol), Some(port)) => format!("<span class=\"because\">{}/{port}</span>", escape(protocol)),
-            _ => String::new(),
-        }
-    );
+    target(f, out);
     out.push_str("</ol>\n");
 }
 
-fn details(f: &Finding, index: usize, report: &Report, out: &mut String) {
+fn details(f: &Finding, index: usize, report: &Report, reach: Option<Reach>, out: &mut String) {
     let s = f.severity;
     let _ = writeln!(
         out,
@@ -231,8 +342,13 @@ fn details(f: &Finding, index: usize, report: &Report, out: &mut String) {
     if let Some(source) = report.sources.text(&f.file) {
         snippet(&source, f.line, out);
     }
-    if f.kind == FindingKind::Exposure && !f.path.is_empty() {
-        path(f, out);
+    // Without hops from the internet, the layers are drawn with the lines
+    // that let the sources through; with them, those lines are listed.
+    let layers_drawn = reach.is_none() && f.kind == FindingKind::Exposure && !f.path.is_empty();
+    match &reach {
+        Some(reach) => path_via(f, reach, out),
+        None if layers_drawn => path(f, out),
+        None => {}
     }
     out.push_str("<dl class=\"facts\">\n");
     if !f.sources.is_empty() {
@@ -241,7 +357,7 @@ fn details(f: &Finding, index: usize, report: &Report, out: &mut String) {
     if f.kind != FindingKind::Exposure && !f.path.is_empty() {
         let _ = writeln!(out, "<dt>read from</dt><dd>{}</dd>", escape(&f.path.join(" → ")));
     }
-    if f.kind != FindingKind::Exposure || f.path.is_empty() {
+    if !layers_drawn {
         for b in f.because.iter() {
             let _ = writeln!(
                 out,
@@ -290,7 +406,7 @@ impl Emitter for Html {
             }
             page.push_str("</tbody>\n</table>\n</section>\n<section id=\"details\">\n<h2>Details</h2>\n");
             for (i, f) in shown.iter().enumerate().take(MAX_DETAILS) {
-                details(f, i, report, &mut page);
+                details(f, i, report, (self.reach)(f), &mut page);
                 if page.len() > 1 << 20 {
                     out.write_all(page.as_bytes())?;
                     page.clear();

@@ -312,3 +312,30 @@ pub fn hostile() -> Finding {
         suppressed: None,
     }
 }
+
+/// The reach fields of the shared critical finding as docs/json.md writes
+/// them ("A finding", "A hop"): the internet through a gateway, a route,
+/// the ACL and the group to the instance. Findings carry them once the
+/// path issue lands; until then the fixture stands in.
+const REACH_FIXTURE: &str = r#"{
+  "reach": "internet",
+  "via": [
+    {"hop": "internet gateway", "resource": "igw-0a1", "file": "dumps/igws.json", "line": 4, "detail": "attached to vpc-0c1"},
+    {"hop": "route", "resource": "rtb-0b2", "file": "dumps/routes.json", "line": 12, "detail": "0.0.0.0/0 → igw-0a1"},
+    {"hop": "network ACL", "resource": "acl-0a1b2c3d4e5f60718", "file": "dumps/network-acls.json", "line": 6, "detail": "rule 100 allow all from 0.0.0.0/0"},
+    {"hop": "public address", "resource": "eipalloc-9", "file": "", "line": 0, "detail": "<203.0.113.7>"}
+  ]
+}"#;
+
+fn fixture_reach(f: &Finding) -> Option<portcullis_report::html::Reach> {
+    let value: serde_json::Value = serde_json::from_str(REACH_FIXTURE).expect("the fixture is JSON");
+    (f.resource == "i-0123456789abcdef0" && f.port == Some(10257))
+        .then(|| portcullis_report::html::Reach::from_contract(&value))
+        .flatten()
+}
+
+/// The shared findings as a page whose critical finding carries the
+/// fixture's path from the internet.
+pub fn page_with_reach() -> String {
+    render_shared(&portcullis_report::html::Html { reach: fixture_reach })
+}
