@@ -26,6 +26,10 @@ pub enum Command {
     Explain(ExplainArgs),
     /// List the rules, or print one rule's documentation.
     Rules(RulesArgs),
+    /// Print a completion script for a shell: `portcullis completions bash > /etc/bash_completion.d/portcullis`.
+    Completions(CompletionsArgs),
+    /// Print a manual page (roff): `portcullis man > portcullis.1`, `portcullis man scan > portcullis-scan.1`.
+    Man(ManArgs),
     /// Connect to live endpoints you name and report what a client without credentials gets (TLS, certificate, HTTP).
     Probe(ProbeArgs),
     /// Read flow logs (AWS VPC, Azure NSG/VNet, GCP VPC/firewall): who tried the control-plane ports, who got through.
@@ -121,6 +125,19 @@ pub struct ExplainArgs {
     /// Output format, optionally with a file: text, json or markdown; `json=out.json` writes that file (repeatable).
     #[arg(long, short = 'f', value_name = "FORMAT[=FILE]")]
     pub format: Vec<Destination>,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// A subcommand: its own page (`portcullis-scan(1)`); without one, the command's.
+    pub subcommand: Option<String>,
 }
 
 #[derive(Args, Debug)]

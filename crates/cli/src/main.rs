@@ -39,6 +39,8 @@ fn main() -> ExitCode {
         args::Command::Rules(a) => commands::rules::run(a),
         args::Command::Probe(a) => commands::probe::run(a),
         args::Command::Flows(a) => commands::flows::run(a),
+        args::Command::Completions(a) => commands::shell::completions(a.shell),
+        args::Command::Man(a) => commands::shell::man(a.subcommand.as_deref()),
     };
     match result {
         Ok(code) => ExitCode::from(code),

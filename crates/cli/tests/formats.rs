@@ -192,3 +192,50 @@ fn workspace_crates_carry_the_workspace_version() {
     }
     assert!(checked >= 10, "every crate of the workspace: {checked}");
 }
+
+#[test]
+fn completions_for_every_shell_name_the_subcommands_and_flags() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = bin().args(["completions", shell]).output().expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = String::from_utf8(out.stdout).expect("UTF-8");
+        for word in ["scan", "explain", "probe", "flows", "--format", "--quiet", "--fail-on"] {
+            // fish names long options as `-l format`.
+            let word = if shell == "fish" { word.replace("--", "-l ") } else { word.to_string() };
+            assert!(script.contains(&word), "{shell} completion lacks {word}");
+        }
+        if shell == "bash" {
+            // The script is valid bash.
+            let dir = tempfile::tempdir().expect("tempdir");
+            let file = dir.path().join("portcullis.bash");
+            std::fs::write(&file, &script).expect("write");
+            let checked = std::process::Command::new("bash").arg("-n").arg(&file).output().expect("bash runs");
+            assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stderr));
+        }
+    }
+    let out = bin().args(["completions", "tcsh"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2), "an unknown shell is misuse");
+}
+
+#[test]
+fn man_pages_for_the_command_and_each_subcommand() {
+    let page = |args: &[&str]| {
+        let out = bin().arg("man").args(args).output().expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    let main = page(&[]);
+    assert!(main.contains(".TH portcullis 1"), "{main}");
+    for sub in ["scan", "explain", "rules", "probe", "flows", "completions"] {
+        assert!(main.contains(&format!("portcullis\\-{sub}(1)")), "the page lists {sub}");
+        let own = page(&[sub]);
+        assert!(own.contains(&format!(".TH portcullis-{sub} 1")), "{own}");
+    }
+    let scan = page(&["scan"]);
+    for flag in ["\\-\\-format", "\\-\\-quiet", "\\-\\-fail\\-on", "\\-\\-baseline"] {
+        assert!(scan.contains(flag), "portcullis-scan(1) lacks {flag}");
+    }
+    let out = bin().args(["man", "nope"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("man nope: no such subcommand"));
+}

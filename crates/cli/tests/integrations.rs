@@ -2,9 +2,10 @@
 //! hook under `pre-commit try-repo`, and the GitHub Action's shell steps
 //! with the runner's environment pointing into a temporary directory.
 //!
-//! pre-commit comes from `.ci/run` (pinned, in `.ci/.venv`) through
-//! `PORTCULLIS_PRE_COMMIT`; without it the test says so and skips, and
-//! with `PORTCULLIS_REQUIRE_PRE_COMMIT` set (`.ci/run`) it fails instead.
+//! pre-commit and check-jsonschema come from `.ci/run` (pinned, in
+//! `.ci/.venv`, named by `PORTCULLIS_CI_BIN`); without them the tests say
+//! so and skip, and with `PORTCULLIS_REQUIRE_CI_TOOLS` set (`.ci/run`)
+//! they fail instead.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -41,21 +42,6 @@ fn git(dir: &Path, args: &[&str]) -> Output {
     out
 }
 
-/// The pre-commit executable, or `None` (with a notice) when it is absent
-/// and not required.
-fn pre_commit() -> Option<PathBuf> {
-    match std::env::var_os("PORTCULLIS_PRE_COMMIT") {
-        Some(p) => Some(PathBuf::from(p)),
-        None if std::env::var_os("PORTCULLIS_REQUIRE_PRE_COMMIT").is_some() => {
-            panic!("PORTCULLIS_REQUIRE_PRE_COMMIT is set but PORTCULLIS_PRE_COMMIT names no pre-commit")
-        }
-        None => {
-            eprintln!("notice: skipping the pre-commit hook test: set PORTCULLIS_PRE_COMMIT (.ci/run does)");
-            None
-        }
-    }
-}
-
 const OPEN: &str = r#"resource "aws_security_group" "cp" {
   ingress {
     from_port   = 10257
@@ -68,7 +54,7 @@ const OPEN: &str = r#"resource "aws_security_group" "cp" {
 
 #[test]
 fn pre_commit_hook_blocks_a_bad_commit_and_passes_a_good_one() {
-    let Some(pre_commit) = pre_commit() else { return };
+    let Some(pre_commit) = ci_tool("pre-commit") else { return };
     let dir = tempfile::tempdir().expect("tempdir");
     let work = dir.path().join("work");
     std::fs::create_dir_all(work.join("infra")).expect("mkdir");

@@ -203,7 +203,11 @@ pub fn write_to(path: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> std::
     match path {
         Some(p) => portcullis_files::write_atomic(p, write).map_err(ErrorKind::Write)?,
         None => {
-            let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            // Through anstream: on a Windows console without virtual-terminal
+            // support the text report's colours become console calls; elsewhere
+            // the bytes pass through unchanged.
+            let stdout = anstream::AutoStream::new(std::io::stdout().lock(), anstream::ColorChoice::Always);
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout);
             if let Err(e) = write(&mut w).and_then(|_| w.flush()) {
                 if e.kind() != std::io::ErrorKind::BrokenPipe {
                     return Err(ErrorKind::Stdout(e).into());

@@ -5,6 +5,7 @@ pub mod flows;
 pub mod probe;
 pub mod rules;
 pub mod scan;
+pub mod shell;
 
 use crate::args::{ColorChoice, Reports};
 use anyhow::Result;
