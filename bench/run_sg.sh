@@ -26,26 +26,8 @@ mkdir -p "$OUT"
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 RESULTS="$OUT/results-$STAMP.jsonl"
 
-echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-if [[ -n "${BIN:-}" ]]; then
-    echo "== using BIN=$BIN (not building)"
-    SRC_BIN=$BIN
-else
-    echo "== building (cargo build --release)"
-    cargo build --release
-    SRC_BIN=target/release/portcullis
-fi
-test -x "$SRC_BIN" || { echo "run_sg.sh: $SRC_BIN was not built" >&2; exit 1; }
-# Time a private copy: another build in this work tree must not swap the
-# binary between runs.
-BIN=$OUT/portcullis-under-test
-cp "$SRC_BIN" "$BIN"
-if [[ "$SRC_BIN" == target/release/portcullis ]]; then
-    built_from="built from commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo ' + uncommitted changes' || true)"
-else
-    built_from="given with BIN"
-fi
-echo "== binary: $SRC_BIN (sha256 $(sha256sum "$BIN" | cut -c1-12)), $built_from"
+source bench/lib.sh
+under_test portcullis-under-test
 
 name_for() { # scale -> dump path
     python3 -c "import sys; g = round(50000 * float(sys.argv[1])); print('%s/sg-%gk.json' % (sys.argv[2], g / 1000))" "$1" "$OUT"

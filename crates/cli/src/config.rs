@@ -19,26 +19,31 @@ use anyhow::{anyhow, bail, Result};
 use portcullis_files::{InputKind, Origin};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use toml::Spanned;
 
 pub const FILE_NAME: &str = "portcullis.toml";
 
+/// The file's values keep where they were written ([`Config::at`]), so an
+/// error about one names the file, line and column, not a flag.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     #[serde(default)]
-    pub ports: Vec<String>,
+    pub ports: Vec<Spanned<String>>,
     #[serde(default)]
-    pub authorized: Vec<String>,
-    pub fail_on: Option<String>,
+    pub authorized: Vec<Spanned<String>>,
+    pub fail_on: Option<Spanned<String>>,
     /// Suppressions by resource and rule code.
     #[serde(default)]
-    pub suppress: Vec<toml::Spanned<ConfigSuppression>>,
-    /// Line and column of each `suppress` entry (for messages).
-    #[serde(skip)]
-    pub suppress_at: Vec<(u32, u32)>,
+    pub suppress: Vec<Spanned<ConfigSuppression>>,
     /// Where it was read from (for messages).
     #[serde(skip)]
     pub path: Option<PathBuf>,
+    /// Byte offset where each line starts (for positions).
+    #[serde(skip)]
+    line_starts: Vec<usize>,
+    #[serde(skip)]
+    text: String,
 }
 
 /// One `[[suppress]]` entry.
@@ -46,14 +51,36 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 pub struct ConfigSuppression {
     /// One code (`rule = "PC100"`) or several (`rules = [...]`).
-    pub rule: Option<String>,
+    pub rule: Option<Spanned<String>>,
     #[serde(default)]
     pub rules: Vec<String>,
     /// The finding's resource as reports name it; `*` matches any run of characters.
     pub resource: Option<String>,
-    pub reason: Option<String>,
+    pub reason: Option<Spanned<String>>,
     /// The last day it applies, `YYYY-MM-DD`.
-    pub expires: Option<String>,
+    pub expires: Option<Spanned<String>>,
+}
+
+impl Config {
+    /// The file as messages name it.
+    pub fn file(&self) -> String {
+        self.path.as_ref().map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|| FILE_NAME.into())
+    }
+
+    /// 1-based line and column (in characters) of a value of the file.
+    pub fn position<T>(&self, value: &Spanned<T>) -> (u32, u32) {
+        let offset = value.span().start.min(self.text.len());
+        let line = self.line_starts.partition_point(|&start| start <= offset).max(1);
+        let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
+        let column = self.text.get(start..offset).map_or(offset - start, |s| s.chars().count());
+        (line as u32, column as u32 + 1)
+    }
+
+    /// `file:line:column` of a value of the file, for messages.
+    pub fn at<T>(&self, value: &Spanned<T>) -> String {
+        let (line, column) = self.position(value);
+        format!("{}:{line}:{column}", self.file())
+    }
 }
 
 /// The nearest `portcullis.toml` in `start` or a parent directory.
@@ -86,15 +113,7 @@ pub fn load(path: &Path) -> Result<Config> {
         }
     };
     cfg.path = Some(path.to_path_buf());
-    cfg.suppress_at = cfg
-        .suppress
-        .iter()
-        .map(|s| {
-            let before = &text[..s.span().start.min(text.len())];
-            let line = before.matches('\n').count() as u32 + 1;
-            let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
-            (line, col)
-        })
-        .collect();
+    cfg.line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    cfg.text = text;
     Ok(cfg)
 }

@@ -45,7 +45,9 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("portcullis: error: {e:#}");
+            // Paths and values from the command line and the config file:
+            // control characters escaped, line breaks (toml's excerpts) kept.
+            eprintln!("portcullis: error: {}", portcullis_files::display::escape_lines(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }

@@ -66,8 +66,10 @@ pub fn parse_port_spec(s: &str) -> Result<Vec<(u16, Protocol)>> {
     Ok((lo..=hi).map(|p| (p, proto)).collect())
 }
 
-fn parse_authorized(items: &[String], auth: &mut Authorized) -> Result<()> {
-    for raw in items {
+/// Adds `items` to `auth`; `place` names where each was written in errors
+/// (`--authorized`, or the config file's `file:line:column: authorized`).
+fn parse_authorized<'a>(items: impl IntoIterator<Item = (&'a str, String)>, auth: &mut Authorized) -> Result<()> {
+    for (raw, place) in items {
         let s = raw.trim();
         if s.is_empty() {
             continue;
@@ -75,7 +77,7 @@ fn parse_authorized(items: &[String], auth: &mut Authorized) -> Result<()> {
         auth.explicit = true;
         let looks_like_address = s.contains('/') || s.contains(':') || s.starts_with(|c: char| c.is_ascii_digit());
         if looks_like_address {
-            let c = Cidr::parse(s).map_err(|e| anyhow!("--authorized {e}"))?;
+            let c = Cidr::parse(s).map_err(|e| anyhow!("{place} {e}"))?;
             auth.addrs.union_in_place(&c.to_set());
         } else {
             auth.internal.push(s.to_string());
@@ -101,14 +103,20 @@ pub fn load_config(common: &Common) -> Result<Config> {
 pub fn resolve(common: &Common, fail_on_flag: Option<&str>) -> Result<Settings> {
     let cfg = load_config(common)?;
     let mut user = Vec::new();
-    for s in cfg.ports.iter().chain(common.ports.iter()) {
-        for (port, proto) in parse_port_spec(s)? {
-            let rule = match registry::for_port(port) {
-                Some(r) if proto == Protocol::TCP => r,
-                _ => registry::user_port_rule(),
-            };
-            user.push(PortQuery { port, protocol: proto, rule });
-        }
+    let mut specs = Vec::new();
+    for p in &cfg.ports {
+        let ports = parse_port_spec(p.get_ref()).map_err(|e| anyhow!("{}: ports: {e}", cfg.at(p)))?;
+        specs.extend(ports);
+    }
+    for s in &common.ports {
+        specs.extend(parse_port_spec(s)?);
+    }
+    for (port, proto) in specs {
+        let rule = match registry::for_port(port) {
+            Some(r) if proto == Protocol::TCP => r,
+            _ => registry::user_port_rule(),
+        };
+        user.push(PortQuery { port, protocol: proto, rule });
     }
     let mut queries: Vec<PortQuery> = Vec::new();
     for r in registry::family(FamilyKind::Port) {
@@ -124,22 +132,34 @@ pub fn resolve(common: &Common, fail_on_flag: Option<&str>) -> Result<Settings> 
         }
     }
     let mut authorized = Authorized::default();
-    parse_authorized(&cfg.authorized, &mut authorized)?;
-    parse_authorized(&common.authorized, &mut authorized)?;
-    let fail_raw = fail_on_flag.map(str::to_string).or(cfg.fail_on.clone()).unwrap_or_else(|| "low".into());
-    let fail_on = parse_fail_on(&fail_raw)?;
+    parse_authorized(
+        cfg.authorized.iter().map(|a| (a.get_ref().as_str(), format!("{}: authorized", cfg.at(a)))),
+        &mut authorized,
+    )?;
+    parse_authorized(common.authorized.iter().map(|a| (a.as_str(), "--authorized".to_string())), &mut authorized)?;
+    let fail_on = match (fail_on_flag, &cfg.fail_on) {
+        (Some(flag), _) => parse_fail_on(flag)?,
+        (None, Some(value)) => severity_or_none(value.get_ref())
+            .ok_or_else(|| anyhow!("{}: fail_on `{}`: {FAIL_ON_VALUES}", cfg.at(value), value.get_ref()))?,
+        (None, None) => Some(Severity::Low),
+    };
     let config_waivers = crate::suppressions::from_config(&cfg)?;
     Ok(Settings { queries, user_queries: user, authorized, fail_on, config_waivers, config_file: cfg.path.clone() })
 }
 
+const FAIL_ON_VALUES: &str = "expected critical, high, medium, low, info or none";
+
+/// A severity, or `none` (never fail on findings); `None` when it is neither.
+fn severity_or_none(raw: &str) -> Option<Option<Severity>> {
+    if raw.eq_ignore_ascii_case("none") {
+        return Some(None);
+    }
+    Severity::parse(raw).map(Some)
+}
+
 /// `--fail-on`: a severity, or `none` (never fail on findings).
 pub fn parse_fail_on(raw: &str) -> Result<Option<Severity>> {
-    if raw.eq_ignore_ascii_case("none") {
-        return Ok(None);
-    }
-    Severity::parse(raw)
-        .map(Some)
-        .ok_or_else(|| anyhow!("--fail-on `{raw}`: expected critical, high, medium, low, info or none"))
+    severity_or_none(raw).ok_or_else(|| anyhow!("--fail-on `{raw}`: {FAIL_ON_VALUES}"))
 }
 
 /// Terraform variables from `--var-file` and `--var name=value`.

@@ -71,6 +71,15 @@ const OPEN_TF: &str = r#"resource "aws_security_group" "kcm" {
 }
 "#;
 
+/// The header line of AWS VPC flow logs in the default format.
+const FLOW_HEADER: &str =
+    "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n";
+
+/// One default-format record to 10.0.1.5 on tcp/10257.
+fn flow_record(source: &str, action: &str) -> String {
+    format!("2 123456789012 eni-0a {source} 10.0.1.5 40000 10257 6 10 5000 1714996800 1714996860 {action} OK\n")
+}
+
 // ---- 1. Non-UTF-8 files found by walking are errors, as when named ----
 
 /// A CloudFormation template with one Latin-1 byte (`é` as 0xE9) on line 6,
@@ -233,8 +242,7 @@ fn flows_reads_a_pipe_as_a_stream() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("flows.log");
     mkfifo(&fifo);
-    let log = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n\
-               2 123456789012 eni-0a 1.128.0.7 10.0.1.5 40000 10257 6 10 5000 1714996800 1714996860 ACCEPT OK\n";
+    let log = format!("{FLOW_HEADER}{}", flow_record("1.128.0.7", "ACCEPT"));
     let writer = {
         let fifo = fifo.clone();
         std::thread::spawn(move || std::fs::write(fifo, log).expect("write to the pipe"))
@@ -301,6 +309,42 @@ fn output_onto_an_input_is_refused_and_the_input_kept() {
         .args(["scan", "in.json", "--no-config", "--baseline", "b.json", "--write-baseline", "b.json"])
         .assert()
         .code(0);
+}
+
+#[test]
+fn a_report_written_into_the_scanned_tree_may_be_written_again() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "sg.json", open_dump("sg-0a").as_bytes());
+    write(dir.path(), "logs/flows.log", format!("{FLOW_HEADER}{}", flow_record("1.128.0.7", "ACCEPT")).as_bytes());
+    // The second run walks the first run's report: not an input of ours,
+    // so it is replaced, not refused.
+    for _ in 0..2 {
+        bin()
+            .current_dir(dir.path())
+            .args([
+                "scan",
+                ".",
+                "--no-config",
+                "--format",
+                "json",
+                "-o",
+                "report.json",
+                "--write-baseline",
+                "base.json",
+            ])
+            .assert()
+            .code(1);
+        bin()
+            .current_dir(dir.path())
+            .args(["flows", "logs", "--no-config", "--format", "json", "-o", "logs/out.json"])
+            .assert()
+            .code(1);
+    }
+    // A flow log found by walking is an input: not replaced.
+    let out =
+        bin().current_dir(dir.path()).args(["flows", "logs", "--no-config", "-o", "logs/flows.log"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is also an input"));
 }
 
 #[cfg(unix)]
@@ -400,4 +444,462 @@ fn a_replaced_output_keeps_its_mode_and_devices_are_written_in_place() {
     bin().current_dir(dir.path()).args(["scan", "sg.json", "--no-config", "-o", "/dev/null"]).assert().code(1);
     use std::os::unix::fs::FileTypeExt;
     assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+}
+
+// ---- 11. A file truncated while it is read is an error, not a crash ----
+
+/// Runs `args` in `dir` while `file` is truncated after `delay`; the exit
+/// status and the report's text.
+#[cfg(unix)]
+fn run_while_truncating(dir: &Path, args: &[&str], file: &Path, delay: Duration) -> (std::process::ExitStatus, String) {
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("portcullis"))
+        .current_dir(dir)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(delay);
+    std::fs::OpenOptions::new().write(true).open(file).unwrap().set_len(0).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (out.status, String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+}
+
+/// Truncates the input at growing delays until a run is caught mid-read
+/// (log rotation's `copytruncate` does this to a reader): no run may die of
+/// a signal (SIGBUS from the memory map), and a run caught mid-read must
+/// say the file changed.
+#[cfg(unix)]
+fn truncation_is_reported(dir: &Path, args: &[&str], file: &Path, content: &[u8]) {
+    use std::os::unix::process::ExitStatusExt;
+    let mut caught = 0;
+    for delay_ms in [5u64, 15, 30, 60, 120, 250, 500, 1000, 2000] {
+        std::fs::write(file, content).unwrap();
+        let (status, text) = run_while_truncating(dir, args, file, Duration::from_millis(delay_ms));
+        assert_eq!(status.signal(), None, "killed by a signal after {delay_ms} ms: {text}");
+        if text.contains("changed while it was read") {
+            caught += 1;
+            assert_eq!(status.code(), Some(2), "{text}");
+        }
+    }
+    assert!(caught > 0, "no run was caught mid-read: make the input larger");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_dump_truncated_while_scanned_is_an_error_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = big_dump(120_000);
+    assert!(dump.len() > 16 << 20, "large enough to be mapped and read in parts");
+    let file = dir.path().join("sg.json");
+    truncation_is_reported(
+        dir.path(),
+        &["scan", "sg.json", "--no-config", "--format", "json", "--fail-on", "none"],
+        &file,
+        dump.as_bytes(),
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_flow_log_truncated_while_read_is_an_error_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = String::from(FLOW_HEADER);
+    let record = flow_record("198.51.100.7", "REJECT");
+    while log.len() < 64 << 20 {
+        log.push_str(&record);
+    }
+    let file = dir.path().join("flows.log");
+    truncation_is_reported(
+        dir.path(),
+        &["flows", "flows.log", "--no-config", "--format", "json", "--fail-on", "none"],
+        &file,
+        log.as_bytes(),
+    );
+}
+
+// ---- 7. Data after the last gzip member: a warning with its offset ----
+
+#[test]
+fn flows_warns_about_data_after_the_last_gzip_member() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("flows.log");
+    std::fs::write(&log, format!("{FLOW_HEADER}{}", flow_record("1.128.0.7", "ACCEPT"))).unwrap();
+    let status = std::process::Command::new("gzip").arg(&log).status().expect("gzip runs");
+    assert!(status.success());
+    let gz = dir.path().join("flows.log.gz");
+    let end = std::fs::metadata(&gz).unwrap().len();
+    let mut bytes = std::fs::read(&gz).unwrap();
+    bytes.extend_from_slice(&[0u8; 512]);
+    std::fs::write(dir.path().join("padded.log.gz"), &bytes).unwrap();
+    bytes.extend_from_slice(b"garbage");
+    std::fs::write(&gz, &bytes).unwrap();
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["flows", "flows.log.gz", "padded.log.gz", "--no-config", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "a warning does not change the exit code: {v:#}");
+    assert_eq!(v["flow_stats"]["matched"], 2, "both files read in full: {v:#}");
+    let warnings = v["warnings"].as_array().expect("a warnings member");
+    assert_eq!(warnings.len(), 1, "zero padding alone is not worth a word: {v:#}");
+    assert_eq!(warnings[0]["file"], "flows.log.gz");
+    assert!(warnings[0]["message"].as_str().unwrap().contains(&format!("byte {end}")), "{v:#}");
+    let out = bin().current_dir(dir.path()).args(["flows", "flows.log.gz", "--no-config"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("warning: flows.log.gz: the data from byte {end} on is not gzip")), "{text}");
+}
+
+// ---- 9. Inputs over their kind's size limit are refused, never an abort ----
+
+#[cfg(unix)]
+#[test]
+fn inputs_over_the_size_limit_are_errors_not_aborts() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "d/good.json", open_dump("sg-0good").as_bytes());
+    // Sparse: they take no disk, and read as zeros after their start.
+    let sparse = |name: &str, start: &[u8], len: u64| {
+        let p = write(dir.path(), name, start);
+        std::fs::OpenOptions::new().write(true).open(&p).unwrap().set_len(len).unwrap();
+    };
+    sparse("d/tf/huge.tf", b"# a comment\n", 2 << 30);
+    sparse("d/huge.json", b"{\"SecurityGroups\": [", 3 << 30);
+    // A string literal of 80 MiB in otherwise valid Terraform.
+    let mut literal = b"locals {\n  blob = \"".to_vec();
+    literal.resize(literal.len() + (80 << 20), b'a');
+    literal.extend_from_slice(b"\"\n}\n");
+    write(dir.path(), "d/tf2/blob.tf", &literal);
+    // Under a 4 GiB address-space limit, as a constrained CI runner has:
+    // an allocation as large as the input failed and aborted the run.
+    let out = std::process::Command::new("sh")
+        .current_dir(dir.path())
+        .arg("-c")
+        .arg("ulimit -v 4194304 && exec \"$0\" scan d --no-config --format json")
+        .arg(assert_cmd::cargo::cargo_bin("portcullis"))
+        .output()
+        .unwrap();
+    let v: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(out.status.code(), Some(2), "{v:#}");
+    let errs = errors(&v);
+    for (file, limit) in [("d/tf/huge.tf", "64 MiB"), ("d/tf2/blob.tf", "64 MiB"), ("d/huge.json", "2 GiB")] {
+        assert!(
+            errs.iter().any(|e| e.starts_with(file) && e.contains(&format!("larger than {limit}"))),
+            "{file}: {errs:#?}"
+        );
+    }
+    assert_eq!(resources_on(&v, 10257), vec!["sg-0good".to_string()]);
+}
+
+// ---- 5. IPv4-mapped IPv6 addresses are the IPv4 addresses ----
+
+#[test]
+fn ipv4_mapped_sources_in_flow_logs_are_judged_as_ipv4() {
+    let dir = tempfile::tempdir().unwrap();
+    let mapped = format!("{FLOW_HEADER}{}", flow_record("::ffff:1.128.0.7", "ACCEPT"));
+    write(dir.path(), "mapped.log", mapped.as_bytes());
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["flows", "mapped.log", "--no-config", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "an unauthorized public source got through: {v:#}");
+    assert_eq!(v["findings"][0]["sources"][0], "1.128.0.7", "{v:#}");
+    // Authorized in either spelling, it is authorized.
+    for authorized in ["1.128.0.0/16", "::ffff:1.128.0.0/112"] {
+        let out = bin()
+            .current_dir(dir.path())
+            .args(["flows", "mapped.log", "--no-config", "--format", "json", "--authorized", authorized])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "--authorized {authorized}: {}", String::from_utf8_lossy(&out.stdout));
+    }
+}
+
+#[test]
+fn ipv4_mapped_rules_and_probe_targets_are_ipv4() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = r#"{"SecurityGroups": [{"GroupId": "sg-0mapped", "IpPermissions": [
+  {"IpProtocol": "tcp", "FromPort": 10257, "ToPort": 10257, "Ipv6Ranges": [{"CidrIpv6": "::ffff:0:0/96"}]}
+]}]}"#;
+    write(dir.path(), "sg.json", dump.as_bytes());
+    let (code, v) = scan_json(dir.path(), &["sg.json"]);
+    assert_eq!(code, Some(1), "{v:#}");
+    let f = &v["findings"][0];
+    assert_eq!(f["sources"], serde_json::json!(["0.0.0.0/0"]), "{v:#}");
+    assert_eq!(f["exposure"], "unrestricted");
+    // A probe target written mapped is probed, and named, as IPv4.
+    let out = bin().args(["probe", "[::ffff:127.0.0.1]:1", "--format", "json", "--timeout", "2"]).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["findings"][0]["resource"], "127.0.0.1:1", "{v:#}");
+}
+
+// ---- 13. Control characters from inputs are never printed raw ----
+
+/// A terminal sequence that erases the line and moves up: printed raw, it
+/// rewrites the report the reader sees.
+const ERASE: &str = "\x1b[2K\x1b[1A";
+
+fn assert_no_raw_controls(text: &str, what: &str) {
+    let raw: Vec<char> =
+        text.chars().filter(|c| (c.is_control() && *c != '\n' && *c != '\t') || *c == '\u{202e}').collect();
+    assert!(raw.is_empty(), "{what}: raw control characters {raw:?} in:\n{text}");
+}
+
+#[test]
+fn control_characters_in_inputs_are_escaped_in_text_output() {
+    let dir = tempfile::tempdir().unwrap();
+    // In a comment on the admitting line of a .tf, in a group id, in a
+    // file name, and a right-to-left override that reorders what is shown.
+    let tf = format!(
+        "resource \"aws_security_group\" \"kcm\" {{\n  ingress {{\n    from_port   = 10257\n    to_port     = 10257\n    protocol    = \"tcp\"\n    cidr_blocks = [\"0.0.0.0/0\"] # {ERASE}all good\n  }}\n}}\n"
+    );
+    write(dir.path(), "tf/main.tf", tf.as_bytes());
+    let group = format!("sg-0\u{202e}evil{ERASE}");
+    let dump = open_dump(&group.replace('\x1b', "\\u001b"));
+    write(dir.path(), &format!("dump{ERASE}.json"), dump.as_bytes());
+    let out = bin().current_dir(dir.path()).args(["scan", ".", "--no-config", "--color", "never"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_no_raw_controls(&text, "scan");
+    assert!(text.contains("# \\x1b[2K\\x1b[1Aall good"), "the snippet shows the sequence, escaped:\n{text}");
+    assert!(text.contains("sg-0\\u{202e}evil\\x1b[2K"), "the resource, escaped:\n{text}");
+    assert!(text.contains("dump\\x1b[2K\\x1b[1A.json"), "the path, escaped:\n{text}");
+    // The same in explain, and in an error message about a file.
+    let out = bin().current_dir(dir.path()).args(["explain", ".", "--no-config"]).output().unwrap();
+    assert_no_raw_controls(&String::from_utf8(out.stdout).unwrap(), "explain");
+    let out =
+        bin().current_dir(dir.path()).args(["scan", &format!("missing{ERASE}.json"), "--no-config"]).output().unwrap();
+    assert_no_raw_controls(&String::from_utf8_lossy(&out.stdout), "an error in the report");
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["scan", ".", "--config", &format!("missing{ERASE}.toml")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_no_raw_controls(&String::from_utf8_lossy(&out.stderr), "an error on standard error");
+}
+
+#[test]
+fn control_characters_in_flow_logs_are_escaped_in_text_output() {
+    let dir = tempfile::tempdir().unwrap();
+    // A GCP firewall log names the instance and the rule: both from the log.
+    let entry = serde_json::json!({
+        "insertId": "1", "logName": "projects/p/logs/compute.googleapis.com%2Ffirewall",
+        "timestamp": "2024-05-06T12:00:00Z",
+        "jsonPayload": {
+            "connection": {"src_ip": "1.128.0.7", "dest_ip": "10.0.1.5", "src_port": 40000, "dest_port": 10257, "protocol": 6},
+            "disposition": "ALLOWED",
+            "rule_details": {"reference": format!("network:default/firewall:allow{ERASE}")},
+            "instance": {"vm_name": format!("cp-1{ERASE}"), "project_id": "p", "zone": "z"}
+        }
+    });
+    write(dir.path(), "fw.json", format!("{entry}\n").as_bytes());
+    let out = bin().current_dir(dir.path()).args(["flows", "fw.json", "--no-config"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert_no_raw_controls(&text, "flows");
+    assert!(text.contains("\\x1b[2K"), "{text}");
+}
+
+#[test]
+fn control_characters_in_a_probed_certificate_are_escaped() {
+    use portcullis_probe::testing;
+    let cn = format!("kcm{ERASE}trusted");
+    let pki = testing::issue("ca", &cn, &["127.0.0.1"], false, None).expect("test PKI");
+    let server = testing::rustls_server("127.0.0.1".parse().unwrap(), &pki, testing::HARDENED_ROUTES).expect("server");
+    let out = bin().args(["probe", &format!("127.0.0.1:{}", server.port()), "--color", "never"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("CN=kcm\\x1b[2K\\x1b[1Atrusted"), "{text}");
+    assert_no_raw_controls(&text, "probe");
+}
+
+// ---- 16. A targets file with an invalid byte: that line is an error ----
+
+#[test]
+fn a_targets_file_with_an_invalid_byte_still_probes_the_other_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "targets.txt", b"# endpoints\n127.0.0.1:1\n10.\xff.0.1 # bad\n127.0.0.1:2\n");
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["probe", "--targets", "targets.txt", "--format", "json", "--timeout", "2"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{v:#}");
+    assert_eq!(errors(&v), vec!["targets.txt:3:4: \"not UTF-8 text: this target is not read\"".to_string()]);
+    let probed: std::collections::BTreeSet<&str> =
+        v["findings"].as_array().unwrap().iter().filter_map(|f| f["resource"].as_str()).collect();
+    assert_eq!(probed, ["127.0.0.1:1", "127.0.0.1:2"].into_iter().collect(), "{v:#}");
+}
+
+// ---- 17, 18, 19. portcullis.toml: positions, invisible reasons, rule and rules ----
+
+/// Standard error of a scan of an open group with `config` as the config file.
+fn config_error(config: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "sg.json", open_dump("sg-0a").as_bytes());
+    write(dir.path(), "portcullis.toml", config.as_bytes());
+    let out = bin()
+        .current_dir(dir.path())
+        .env("PORTCULLIS_TODAY", "2026-01-01")
+        .args(["scan", "sg.json", "--config", "portcullis.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{config}: {}", String::from_utf8_lossy(&out.stdout));
+    String::from_utf8(out.stderr).unwrap()
+}
+
+#[test]
+fn config_values_are_errors_at_their_line_and_column_in_the_file() {
+    let cases = [
+        ("fail_on = \"high\"\nauthorized = [\"10.0.0.0/8\", \"300.1.1.1/32\"]\n", "portcullis.toml:2:29: authorized"),
+        ("ports = [\"10257\",\n  \"99999\"]\n", "portcullis.toml:2:3: ports"),
+        ("\n\nfail_on = \"hgh\"\n", "portcullis.toml:3:11: fail_on"),
+    ];
+    for (config, want) in cases {
+        let err = config_error(config);
+        assert!(err.contains(want), "{config:?}: want `{want}` in {err}");
+        assert!(!err.contains("--authorized") && !err.contains("--fail-on"), "a value of the file, not a flag: {err}");
+    }
+    // The flag's own errors still name the flag.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "sg.json", open_dump("sg-0a").as_bytes());
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["scan", "sg.json", "--no-config", "--authorized", "300.1.1.1"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--authorized"));
+}
+
+#[test]
+fn a_bad_expiry_is_an_error_at_the_value() {
+    let config =
+        "[[suppress]]\nrule = \"PC100\"\nresource = \"sg-0a\"\nreason = \"vendor\"\nexpires = \"2026-02-30\"\n";
+    let err = config_error(config);
+    assert!(err.contains("portcullis.toml:5:11: "), "{err}");
+    assert!(err.contains("2026-02-30"), "{err}");
+}
+
+#[test]
+fn an_invisible_reason_is_no_reason() {
+    for reason in ["\u{200B}", "\u{200B}\u{2060} \u{FEFF}", "\u{00AD}"] {
+        let config = format!("[[suppress]]\nrule = \"PC100\"\nresource = \"sg-0a\"\nreason = \"{reason}\"\n");
+        let err = config_error(&config);
+        assert!(err.contains("has no `reason`"), "{reason:?}: {err}");
+    }
+    // In a comment too.
+    let dir = tempfile::tempdir().unwrap();
+    let tf = OPEN_TF.replace(
+        "    cidr_blocks = [\"0.0.0.0/0\"]",
+        "    cidr_blocks = [\"0.0.0.0/0\"] # portcullis:ignore[PC100] \u{200B}\u{200B}",
+    );
+    write(dir.path(), "main.tf", tf.as_bytes());
+    let (code, v) = scan_json(dir.path(), &["main.tf"]);
+    assert_eq!(code, Some(2), "{v:#}");
+    assert!(errors(&v).iter().any(|e| e.contains("has no reason")), "{:#?}", errors(&v));
+    assert!(v["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "PC100" && f.get("suppressed").is_none()));
+}
+
+#[test]
+fn rule_and_rules_together_are_an_error() {
+    let config = "[[suppress]]\nrule = \"PC100\"\nrules = [\"PC101\"]\nresource = \"sg-0a\"\nreason = \"vendor\"\n";
+    let err = config_error(config);
+    assert!(err.contains("portcullis.toml:2:8: ") && err.contains("`rule` and `rules`"), "{err}");
+}
+
+// ---- 6 (first half). A named file that is no input portcullis reads ----
+
+#[test]
+fn a_named_file_that_is_not_recognised_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    // `aws ec2 describe-security-group-rules`: a real dump, not read (yet).
+    let rules = r#"{"SecurityGroupRules": [{"SecurityGroupRuleId": "sgr-0a", "GroupId": "sg-0a", "IsEgress": false,
+  "IpProtocol": "tcp", "FromPort": 10257, "ToPort": 10257, "CidrIpv4": "0.0.0.0/0"}]}"#;
+    write(dir.path(), "rules.json", rules.as_bytes());
+    write(dir.path(), "package.json", br#"{"name": "web", "version": "1.0.0"}"#);
+    write(dir.path(), "notes.yaml", b"title: not a template\n");
+    write(dir.path(), "empty.json", b"");
+    write(dir.path(), "good.json", open_dump("sg-0good").as_bytes());
+    let (code, v) = scan_json(dir.path(), &["rules.json", "package.json", "notes.yaml", "empty.json", "good.json"]);
+    assert_eq!(code, Some(2), "{v:#}");
+    let errs = errors(&v);
+    for name in ["rules.json", "package.json", "notes.yaml", "empty.json"] {
+        assert!(
+            errs.iter().any(|e| e.starts_with(&format!("{name}:0:0: \"not an input portcullis reads"))),
+            "{name}: {errs:#?}"
+        );
+    }
+    assert_eq!(resources_on(&v, 10257), vec!["sg-0good".to_string()]);
+    // A template parameters file named as an input is read only with
+    // --parameters: without it, the error says so.
+    write(dir.path(), "params/p.json", br#"{"parameters": {"src": {"value": "*"}}}"#);
+    let (code, v) = scan_json(dir.path(), &["params/p.json", "good.json"]);
+    assert_eq!(code, Some(2));
+    assert!(errors(&v).iter().any(|e| e.starts_with("params/p.json") && e.contains("--parameters")), "{v:#}");
+    let (code, v) = scan_json(dir.path(), &["params/p.json", "good.json", "--parameters", "params/p.json"]);
+    assert_eq!(code, Some(1), "{v:#}");
+    std::fs::remove_dir_all(dir.path().join("params")).unwrap();
+    // A Terraform variables file named on its own says where it applies.
+    write(dir.path(), "tf/prod.tfvars", b"admin_cidr = \"0.0.0.0/0\"\n");
+    let (code, v) = scan_json(dir.path(), &["tf/prod.tfvars"]);
+    assert_eq!(code, Some(2));
+    assert!(errors(&v).iter().any(|e| e.contains("--var-file")), "{v:#}");
+    std::fs::remove_dir_all(dir.path().join("tf")).unwrap();
+    // Found by walking, such files are not inputs and stay silent.
+    let (code, v) = scan_json(dir.path(), &["."]);
+    assert_eq!(code, Some(1), "{v:#}");
+    assert!(errors(&v).is_empty(), "{v:#}");
+}
+
+// ---- 8. A leading byte-order mark is dropped from every text input ----
+
+#[test]
+fn a_bom_is_dropped_from_every_text_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let bom = |text: &str| [&b"\xef\xbb\xbf"[..], text.as_bytes()].concat();
+    write(dir.path(), "tf/main.tf", &bom(OPEN_TF));
+    write(
+        dir.path(),
+        "stack.yaml",
+        &bom("Resources:\n  Sg:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: x\n      SecurityGroupIngress:\n        - IpProtocol: tcp\n          FromPort: 10257\n          ToPort: 10257\n          CidrIp: 0.0.0.0/0\n"),
+    );
+    write(dir.path(), "sg.json", &bom(&open_dump("sg-0bom")));
+    write(dir.path(), "portcullis.toml", &bom("fail_on = \"critical\"\n"));
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["scan", "tf", "stack.yaml", "sg.json", "--config", "portcullis.toml", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(errors(&v), Vec::<String>::new());
+    let on_kcm = resources_on(&v, 10257);
+    assert_eq!(on_kcm.len(), 3, "{on_kcm:?}");
+    assert!(on_kcm.iter().any(|r| r.contains("aws_security_group.kcm")), "{on_kcm:?}");
+    // The first line's columns count from after the mark.
+    write(dir.path(), "bad.json", &bom("{\"SecurityGroups\": [{\"GroupId\": 5}]}"));
+    let (_, v) = scan_json(dir.path(), &["bad.json"]);
+    assert!(errors(&v).iter().all(|e| e.starts_with("bad.json:1:")), "{:#?}", errors(&v));
+    // A baseline and a targets file too.
+    bin()
+        .current_dir(dir.path())
+        .args(["scan", "sg.json", "--no-config", "--write-baseline", "base.json"])
+        .assert()
+        .code(1);
+    let base = std::fs::read_to_string(dir.path().join("base.json")).unwrap();
+    write(dir.path(), "base.json", &bom(&base));
+    bin().current_dir(dir.path()).args(["scan", "sg.json", "--no-config", "--baseline", "base.json"]).assert().code(0);
+    write(dir.path(), "targets.txt", &bom("127.0.0.1:1\n"));
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["probe", "--targets", "targets.txt", "--format", "json", "--timeout", "2"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(errors(&v), Vec::<String>::new(), "{v:#}");
+    assert_eq!(v["findings"][0]["resource"], "127.0.0.1:1");
 }

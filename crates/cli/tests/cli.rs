@@ -46,6 +46,11 @@ fn example_scan_finds_the_exposed_control_plane_only() {
     assert_eq!(kcm[0]["exposure"], "unrestricted");
     assert_eq!(kcm[0]["severity"], "critical");
     assert_eq!(kcm[0]["sources"], serde_json::json!(["0.0.0.0/0", "::/0"]));
+    // Its route table sends 0.0.0.0/0 to the internet gateway and it has a
+    // public address: the path is drawn, hop by hop.
+    assert_eq!(kcm[0]["reach"], "internet");
+    let hops: Vec<&str> = kcm[0]["via"].as_array().unwrap().iter().map(|h| h["hop"].as_str().unwrap()).collect();
+    assert_eq!(hops, ["internet gateway", "route", "network ACL", "public address", "security group"]);
     // The NACL-mitigated and the restricted control planes are silent.
     let all = v["findings"].as_array().unwrap();
     assert!(all.iter().all(|f| f["resource"] != "i-0b2b2b2b2b2b2b2b2" && f["resource"] != "i-0c3c3c3c3c3c3c3c3"));
@@ -70,7 +75,7 @@ fn text_output_has_snippet_sources_path_and_summary() {
         .stdout(predicate::str::contains(
             "path:    network ACL acl-0aa0000000000d001 -> security group sg-0a1e5c0ffee000001",
         ))
-        .stdout(predicate::str::contains("2 findings (1 critical, 1 medium) in 3 input files"))
+        .stdout(predicate::str::contains("2 findings (1 critical, 1 medium) in 5 input files"))
         .stdout(predicate::str::contains("\x1b[").not());
 }
 

@@ -78,6 +78,43 @@ fn run_case(dir: &Path) -> Result<(), String> {
             problems.push(format!("message of {:?} has {l:?}: {message}", key(w)));
         }
     }
+    // Optional path checks: `reach`, words its reason must have, the hops
+    // of `via` (as `hop resource`, in order) and the severity.
+    for w in expect["findings"].as_array().into_iter().flatten() {
+        let found = got["findings"].as_array().into_iter().flatten().find(|g| key(g) == key(w));
+        let Some(g) = found else { continue };
+        for field in ["reach", "severity"] {
+            if let Some(want) = w[field].as_str() {
+                if g[field].as_str() != Some(want) {
+                    problems.push(format!("{field} of {:?} is {}, expected {want}", key(w), g[field]));
+                }
+            }
+        }
+        let reason = g["reach_reason"].as_str().unwrap_or("");
+        for h in w["reach_reason_has"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+            if !reason.contains(h) {
+                problems.push(format!("reach_reason of {:?} lacks {h:?}: {reason}", key(w)));
+            }
+        }
+        if let Some(want) = w["via_hops"].as_array() {
+            let got_hops: Vec<String> = g["via"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|v| format!("{} {}", v["hop"].as_str().unwrap_or(""), v["resource"].as_str().unwrap_or("")))
+                .collect();
+            let want: Vec<&str> = want.iter().filter_map(Value::as_str).collect();
+            if got_hops != want {
+                problems.push(format!("via of {:?} is {got_hops:?}, expected {want:?}", key(w)));
+            }
+            for v in g["via"].as_array().into_iter().flatten() {
+                let named = v["file"].as_str().is_some_and(|f| !f.is_empty());
+                if named && v["line"].as_u64().unwrap_or(0) == 0 {
+                    problems.push(format!("hop {v} of {:?} names a file but no line", key(w)));
+                }
+            }
+        }
+    }
     common::check_errors(&got, &expect, common::FileMatch::Exact, &mut problems);
     let want_code = if expect["errors"].as_array().is_none_or(Vec::is_empty) { 0 } else { 2 };
     if out.status.code() != Some(want_code) {

@@ -12,6 +12,9 @@
 //! so each real configuration admits a set between the two. When the bounds
 //! differ in a way that changes the answer, the answer is `undetermined`.
 
+pub mod reach;
+pub mod routes;
+
 use portcullis_model::{
     Action, AddrSet, Entry, Estate, InternalSource, IntervalSet, Known, Layer, LayerKind, Protocol, Target, Unknown,
 };

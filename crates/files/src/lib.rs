@@ -12,10 +12,14 @@
 //! - [`map`]: large files mapped so that a truncation cannot crash the run.
 //! - [`write`]: every output written atomically (temporary file, `fsync`,
 //!   rename), keeping the replaced file's mode, never onto an input.
+//! - [`display`]: text from inputs made safe to print (control characters
+//!   escaped: one function for every text emitter), and text that shows
+//!   nothing recognised.
 //!
 //! The policy for people is in the README's "Bad input" section and
 //! `docs/files.md`.
 
+pub mod display;
 mod error;
 pub mod limits;
 pub mod map;
@@ -28,3 +32,14 @@ pub use limits::InputKind;
 pub use read::{open, read_text, Contents, Input, Origin, Text};
 pub use walk::{walk, Found};
 pub use write::{write_atomic, Identity, ReadSet};
+
+/// Helpers of this crate's tests.
+#[cfg(all(test, unix))]
+mod testing {
+    /// A named pipe `name` in `dir`, made with mkfifo(1).
+    pub fn fifo(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+        let p = dir.join(name);
+        assert!(std::process::Command::new("mkfifo").arg(&p).status().expect("mkfifo runs").success());
+        p
+    }
+}

@@ -286,8 +286,13 @@ impl Input {
 }
 
 fn read_whole(file: &File, len: u64, limit: u64, display: &str) -> Result<Vec<u8>, Error> {
+    // The file's own reader, into exactly its length: it checks for the end
+    // with a small probe instead of doubling the buffer (a `Take` adapter
+    // did, and every file read briefly held twice its size). A file that
+    // grows while read is caught by `Contents::unchanged`.
     let mut buf = Vec::with_capacity(len as usize);
-    file.take(limit.saturating_add(1)).read_to_end(&mut buf).map_err(|e| Error::read(display, &e))?;
+    let mut reader = file;
+    reader.read_to_end(&mut buf).map_err(|e| Error::read(display, &e))?;
     if buf.len() as u64 > limit {
         return Err(Error::new(
             display,
@@ -382,6 +387,30 @@ impl Contents {
         }
     }
 
+    /// The text as an owned string, without its byte-order mark, invalid
+    /// bytes replaced (with the error for the first); a file read into
+    /// memory becomes the string without a copy.
+    pub fn into_text(self) -> (String, Option<Error>) {
+        let not_utf8 = self.text().err();
+        let text = match (self.data, &not_utf8) {
+            (Data::Owned(mut bytes), None) => {
+                let bom = bytes.len() - strip_bom(&bytes).len();
+                bytes.drain(..bom);
+                // SAFETY: `text()` above found these bytes (after the mark)
+                // to be UTF-8.
+                unsafe { String::from_utf8_unchecked(bytes) }
+            }
+            (data, _) => {
+                let bytes = match &data {
+                    Data::Owned(b) => &b[..],
+                    Data::Mapped(m) => m.bytes(),
+                };
+                String::from_utf8_lossy(strip_bom(bytes)).into_owned()
+            }
+        };
+        (text, not_utf8)
+    }
+
     /// An error when the file was truncated or rewritten while it was read:
     /// what was read must then not be used.
     pub fn unchanged(&self) -> Result<(), Error> {
@@ -469,10 +498,7 @@ pub struct Text {
 pub fn read_text(path: &Path, display: &str, origin: Origin, limit: u64) -> Result<Text, Error> {
     let contents = open(path, display, origin)?.contents(limit)?;
     contents.unchanged()?;
-    let (text, not_utf8) = match contents.text() {
-        Ok(t) => (t.to_string(), None),
-        Err(e) => (contents.lossy_text().into_owned(), Some(e)),
-    };
+    let (text, not_utf8) = contents.into_text();
     Ok(Text { text, not_utf8 })
 }
 
@@ -569,8 +595,7 @@ mod tests {
     #[test]
     fn a_pipe_without_a_writer_is_an_error_at_once() {
         let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("p");
-        assert!(std::process::Command::new("mkfifo").arg(&p).status().unwrap().success());
+        let p = crate::testing::fifo(dir.path(), "p");
         let e = open(&p, "p", Origin::Named).map(|_| ()).unwrap_err();
         assert_eq!(e.kind, ErrorKind::NoWriter);
         let e = open(&p, "p", Origin::Walked).map(|_| ()).unwrap_err();
@@ -581,8 +606,7 @@ mod tests {
     #[test]
     fn a_pipe_with_a_writer_is_read_as_a_stream_and_limited() {
         let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("p");
-        assert!(std::process::Command::new("mkfifo").arg(&p).status().unwrap().success());
+        let p = crate::testing::fifo(dir.path(), "p");
         for (limit, ok) in [(1 << 20, true), (1000, false)] {
             // A reader of our own lets the writer's open return at once.
             let early_reader = open_nonblocking(&p).unwrap();

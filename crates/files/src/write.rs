@@ -270,8 +270,7 @@ mod tests {
     #[test]
     fn a_pipe_without_a_reader_is_an_error_not_a_hang() {
         let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("p");
-        assert!(std::process::Command::new("mkfifo").arg(&p).status().unwrap().success());
+        let p = crate::testing::fifo(dir.path(), "p");
         let e = write_text(&p, "x").unwrap_err();
         assert_eq!(e.kind, ErrorKind::NoWriter);
         write_text(Path::new("/dev/null"), "into the void").unwrap();

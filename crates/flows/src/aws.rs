@@ -124,6 +124,15 @@ pub struct Layout {
 /// Most fields a line may have before it is refused (the formats have 58 names).
 pub const MAX_FIELDS: usize = 64;
 
+/// The longest line read as a record. A record of every field of version 8
+/// is a few hundred bytes; a longer line (a gzip bomb of zeros, a binary
+/// file) is reported with its number and length and skipped, and a reader
+/// never holds more of it than this.
+pub const MAX_LINE: usize = 64 << 10;
+
+/// How much of a bad field a message quotes.
+const QUOTED: usize = 40;
+
 fn name_like(t: &[u8]) -> bool {
     !t.is_empty()
         && t[0].is_ascii_lowercase()
@@ -357,11 +366,26 @@ fn num<T: TryFrom<u64>>(t: &[u8]) -> Result<Option<T>, ()> {
     T::try_from(v).map(Some).map_err(|_| ())
 }
 
+/// An address field; IPv4-mapped IPv6 (`::ffff:1.2.3.4`, what a
+/// dual-stack socket reports for an IPv4 peer) is the IPv4 address.
 fn ip(t: &[u8]) -> Result<Option<IpAddr>, ()> {
     if t == b"-" {
         return Ok(None);
     }
-    std::str::from_utf8(t).ok().and_then(|s| s.parse().ok()).map(Some).ok_or(())
+    std::str::from_utf8(t).ok().and_then(|s| s.parse::<IpAddr>().ok()).map(|a| Some(a.to_canonical())).ok_or(())
+}
+
+/// A field as a message quotes it: at most [`QUOTED`] bytes (a message
+/// must not carry a megabyte of input).
+fn quoted(t: &[u8]) -> String {
+    if t.len() <= QUOTED {
+        return String::from_utf8_lossy(t).into_owned();
+    }
+    let mut end = QUOTED;
+    while end > 0 && t[end] & 0xC0 == 0x80 {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", String::from_utf8_lossy(&t[..end]), t.len())
 }
 
 fn text(t: &[u8]) -> &str {
@@ -403,8 +427,12 @@ impl<'c> AwsText<'c> {
             }
             tok_start = pos + 1;
             if text[pos] == b'\n' {
-                self.line += 1;
-                self.split_line(&text[line_start..pos], &mut toks, n, sink);
+                if pos - line_start > MAX_LINE {
+                    self.overlong((pos - line_start) as u64, sink);
+                } else {
+                    self.line += 1;
+                    self.split_line(&text[line_start..pos], &mut toks, n, sink);
+                }
                 n = 0;
                 line_start = pos + 1;
             }
@@ -412,6 +440,15 @@ impl<'c> AwsText<'c> {
         if line_start < text.len() {
             self.line(&text[line_start..], sink);
         }
+    }
+
+    /// A line of `len` bytes, longer than [`MAX_LINE`]: reported, not read.
+    pub fn overlong<S: Sink>(&mut self, len: u64, sink: &mut S) {
+        self.line += 1;
+        sink.malformed(
+            self.line,
+            format!("a line of {len} bytes, longer than the longest record read ({} KiB): skipped", MAX_LINE >> 10),
+        );
     }
 
     /// A line already split on single spaces into `n` tokens.
@@ -448,6 +485,9 @@ impl<'c> AwsText<'c> {
 
     /// Reads one line (without its newline).
     pub fn line<S: Sink>(&mut self, raw: &[u8], sink: &mut S) {
+        if raw.len() > MAX_LINE {
+            return self.overlong(raw.len() as u64, sink);
+        }
         self.line += 1;
         self.line_inner(raw, sink);
     }
@@ -503,10 +543,11 @@ fn record<S: Sink>(t: &[&[u8]], layout: &Layout, filter: Option<&[(u8, u16)]>, k
         b"NODATA" => return sink.status(Status::NoData),
         b"SKIPDATA" => return sink.status(Status::SkipData),
         other => {
-            return sink.malformed(line, format!("log-status `{}` is not OK, NODATA or SKIPDATA", text(other)));
+            return sink.malformed(line, format!("log-status `{}` is not OK, NODATA or SKIPDATA", quoted(other)));
         }
     }
-    let bad = |sink: &mut S, field: &str, v: &[u8]| sink.malformed(line, format!("{field} `{}` is not valid", text(v)));
+    let bad =
+        |sink: &mut S, field: &str, v: &[u8]| sink.malformed(line, format!("{field} `{}` is not valid", quoted(v)));
     let Ok(proto) = num::<u8>(get(ix.proto)) else { return bad(sink, "protocol", get(ix.proto)) };
     let Ok(dport) = num::<u16>(get(ix.dport)) else { return bad(sink, "dstport", get(ix.dport)) };
     if let (Some(f), true) = (filter, layout.has_ports()) {
@@ -528,7 +569,7 @@ fn record<S: Sink>(t: &[&[u8]], layout: &Layout, filter: Option<&[(u8, u16)]>, k
         b"ACCEPT" => Some(Action::Accept),
         b"REJECT" => Some(Action::Reject),
         b"-" => None,
-        other => return sink.malformed(line, format!("action `{}` is not ACCEPT or REJECT", text(other))),
+        other => return sink.malformed(line, format!("action `{}` is not ACCEPT or REJECT", quoted(other))),
     };
     let target = [ix.instance, ix.interface, ix.tgw_attachment].iter().map(|&i| text(get(i))).find(|s| !s.is_empty());
     let account = text(get(ix.account));

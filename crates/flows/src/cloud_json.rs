@@ -189,8 +189,9 @@ fn cloudwatch<S: Sink>(n: &Node, lines: &Lines<'_>, aws: &AwsCtx<'_>, sink: &mut
     }
 }
 
+/// An address; IPv4-mapped IPv6 is the IPv4 address (as in AWS text).
 fn ip(s: &str) -> Option<IpAddr> {
-    s.trim().parse().ok()
+    s.trim().parse::<IpAddr>().ok().map(|a| a.to_canonical())
 }
 
 fn protocol(n: Option<&Node>) -> Option<u8> {

@@ -14,6 +14,7 @@ pub mod agg;
 pub mod aws;
 pub mod cloud_json;
 pub mod error;
+pub mod gzip;
 pub mod read;
 pub mod record;
 pub mod report;

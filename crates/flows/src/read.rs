@@ -12,8 +12,9 @@
 //! thread while another parses, through a small ring of reused buffers.
 
 use crate::agg::{Agg, At, Watch};
-use crate::aws::{parse_s3_key, AwsText, Layout, S3Key};
+use crate::aws::{parse_s3_key, AwsText, Layout, S3Key, MAX_LINE};
 use crate::cloud_json::{self, AwsCtx};
+use crate::gzip::Members;
 use portcullis_files::{InputKind, Origin};
 use std::io::{self, Read};
 use std::path::PathBuf;
@@ -45,6 +46,9 @@ pub struct FileResult<'w> {
     pub format: Option<&'static str>,
     /// The input could not be read (or only in part): the message.
     pub error: Option<(u64, String)>,
+    /// What was read, and what was not but loses nothing (data after the
+    /// last gzip member).
+    pub warnings: Vec<String>,
 }
 
 /// Plain files at least this large are read in parallel chunks.
@@ -60,7 +64,8 @@ enum Kind {
     AwsText,
 }
 
-/// Decides the format from the first bytes of (decompressed) content.
+/// Decides the format from the first bytes of (decompressed) content,
+/// after any byte-order mark (the callers drop it).
 fn sniff(head: &[u8], fields: Option<&Layout>) -> Option<Kind> {
     let start = head.iter().position(|b| !b.is_ascii_whitespace())?;
     let body = &head[start..];
@@ -87,22 +92,30 @@ pub fn read_input<'w>(input: &Input, index: u32, watch: &'w Watch, opts: &ReadOp
     let mut agg = Agg::new(watch, index);
     let key = parse_s3_key(&input.path.to_string_lossy()).unwrap_or_default();
     let origin = if input.named { Origin::Named } else { Origin::Walked };
-    let failed = |agg, e: portcullis_files::Error| FileResult { agg, format: None, error: Some((0, e.message)) };
+    let failed = |agg, e: portcullis_files::Error| FileResult {
+        agg,
+        format: None,
+        error: Some((0, e.message)),
+        warnings: Vec::new(),
+    };
     let mut source = match portcullis_files::open(&input.path, &input.display, origin) {
         Ok(s) => s,
         Err(e) => return failed(agg, e),
     };
     if source.is_empty() {
-        return FileResult { agg, format: None, error: None };
+        return FileResult { agg, format: None, error: None, warnings: Vec::new() };
     }
     let gz = match source.head(2) {
         Ok(head) => head == [0x1f, 0x8b],
         Err(e) => return failed(agg, e),
     };
+    let mut warnings = Vec::new();
     let res = if gz {
-        let counting =
-            Counting { inner: io::BufReader::with_capacity(1 << 16, source.into_reader()), progress: opts.progress };
-        read_stream(flate2::read::MultiGzDecoder::new(counting), "gzip: ", &key, watch, opts, &mut agg)
+        let members = Members::new(Counting { inner: source.into_reader(), progress: opts.progress });
+        let trailing = members.trailing();
+        let res = read_stream(members, "gzip: ", &key, watch, opts, &mut agg);
+        warnings.extend(trailing.warning());
+        res
     } else if source.is_stream() {
         let counting = Counting { inner: source.into_reader(), progress: opts.progress };
         read_stream(counting, "", &key, watch, opts, &mut agg)
@@ -110,10 +123,10 @@ pub fn read_input<'w>(input: &Input, index: u32, watch: &'w Watch, opts: &ReadOp
         read_plain(source, &key, watch, opts, &mut agg)
     };
     match res {
-        Ok(format) => FileResult { agg, format, error: None },
+        Ok(format) => FileResult { agg, format, error: None, warnings },
         // Changed while it was read: nothing of it counts.
         Err(Failure::Changed(e)) => failed(Agg::new(watch, index), e),
-        Err(Failure::At(line, e)) => FileResult { agg, format: Some(FORMAT_AWS), error: Some((line, e)) },
+        Err(Failure::At(line, e)) => FileResult { agg, format: Some(FORMAT_AWS), error: Some((line, e)), warnings },
     }
 }
 
@@ -151,7 +164,9 @@ fn read_plain(
         source.contents(u64::MAX).map_err(|e| Failure::At(0, e.message))?
     };
     let data: &[u8] = contents.bytes();
-    let kind = sniff(&data[..data.len().min(SNIFF)], opts.fields);
+    // A byte-order mark before the first line is not part of it.
+    let skip = data.len() - portcullis_files::read::strip_bom(data).len();
+    let kind = sniff(&data[skip..data.len().min(skip + SNIFF)], opts.fields);
     let res = match kind {
         None => Ok(None),
         Some(Kind::Json) => {
@@ -162,7 +177,8 @@ fn read_plain(
                     format!("a JSON flow log larger than {limit}, the most read whole: not read"),
                 ));
             }
-            let text = std::str::from_utf8(data).map_err(|e| Failure::At(0, format!("not UTF-8 text: {e}")))?;
+            let text =
+                std::str::from_utf8(&data[skip..]).map_err(|e| Failure::At(0, format!("not UTF-8 text: {e}")))?;
             let ctx = AwsCtx { fields: opts.fields, filter: Some(&watch.ports), key };
             let found = cloud_json::read(text, &ctx, agg);
             Ok((found > 0).then_some(FORMAT_JSON))
@@ -171,10 +187,12 @@ fn read_plain(
             match contents.mapped() {
                 // Chunked even on one thread: the chunked reader also hands
                 // read pages back, so a large file never stays resident.
-                Some(map) if data.len() >= PARALLEL_BYTES => read_text_parallel(map.mmap(), key, watch, opts, agg),
+                Some(map) if data.len() >= PARALLEL_BYTES => {
+                    read_text_parallel(map.mmap(), skip, key, watch, opts, agg)
+                }
                 _ => {
                     let mut r = AwsText::new(opts.fields, Some(&watch.ports), key);
-                    r.feed(data, agg);
+                    r.feed(&data[skip..], agg);
                 }
             }
             Ok(Some(FORMAT_AWS))
@@ -208,14 +226,27 @@ fn page_size() -> usize {
     4096
 }
 
-fn read_text_parallel(map: &memmap2::Mmap, key: &S3Key, watch: &Watch, opts: &ReadOptions<'_>, agg: &mut Agg<'_>) {
+/// Reads a large mapped file in chunks on every core; `skip` bytes at its
+/// start (a byte-order mark) are not read.
+fn read_text_parallel(
+    map: &memmap2::Mmap,
+    skip: usize,
+    key: &S3Key,
+    watch: &Watch,
+    opts: &ReadOptions<'_>,
+    agg: &mut Agg<'_>,
+) {
     use rayon::prelude::*;
     let data: &[u8] = map;
     let _ = map.advise(memmap2::Advice::Sequential);
     // The layout in force where every chunk starts: the file's first header.
-    let first_line = &data[..memchr::memchr(b'\n', data).unwrap_or(data.len())];
+    let body = &data[skip..];
+    let first_line = &body[..memchr::memchr(b'\n', body).unwrap_or(body.len())];
     let initial = Layout::parse_header(first_line.strip_suffix(b"\r").unwrap_or(first_line));
-    let chunks = line_chunks(data, rayon::current_num_threads() * 8);
+    let mut chunks = line_chunks(data, rayon::current_num_threads() * 8);
+    if let Some(first) = chunks.first_mut() {
+        first.0 = skip.min(first.1);
+    }
     let file = agg.file_index();
     let parts: Vec<(Agg<'_>, u64, bool)> = chunks
         .par_iter()
@@ -247,7 +278,7 @@ fn read_text_parallel(map: &memmap2::Mmap, key: &S3Key, watch: &Watch, opts: &Re
         // Header lines with different formats: a chunk cannot know which one
         // is in force at its start. Read again, in order.
         let mut r = AwsText::new(opts.fields, Some(&watch.ports), key);
-        r.feed(data, agg);
+        r.feed(body, agg);
         return;
     }
     let mut offset = 0;
@@ -292,6 +323,9 @@ fn read_stream<R: Read + Send>(
 ) -> ReadResult {
     let mut head = Vec::new();
     fill(&mut reader, &mut head, SNIFF).map_err(|e| Failure::At(0, format!("{what}{e}")))?;
+    // A byte-order mark before the first line is not part of it.
+    let bom = head.len() - portcullis_files::read::strip_bom(&head).len();
+    head.drain(..bom);
     match sniff(&head, opts.fields) {
         None => Ok(None),
         Some(Kind::Json) => {
@@ -334,7 +368,11 @@ fn gzip_text<R: Read + Send>(
         let _ = free_tx.send(Vec::with_capacity(block));
     }
     let mut r = AwsText::new(opts.fields, Some(&watch.ports), key);
+    // The start of a line the block ends in, until its end comes; a line
+    // longer than MAX_LINE is counted, not kept (`overlong`: its length so
+    // far), so an endless line cannot grow memory.
     let mut carry: Vec<u8> = Vec::new();
+    let mut overlong: Option<u64> = None;
     let mut failure = None;
     std::thread::scope(|scope| {
         scope.spawn(move || {
@@ -366,20 +404,26 @@ fn gzip_text<R: Read + Send>(
             };
             // Complete lines only: the tail waits for the next block.
             match memchr::memrchr(b'\n', &buf) {
-                None => carry.extend_from_slice(&buf),
+                None => keep_tail(&buf, &mut carry, &mut overlong),
                 Some(last) => {
                     let mut from = 0;
-                    if !carry.is_empty() {
+                    if overlong.is_some() || !carry.is_empty() {
                         let nl = memchr::memchr(b'\n', &buf).unwrap_or(last);
-                        carry.extend_from_slice(&buf[..=nl]);
-                        r.feed(&carry, agg);
+                        keep_tail(&buf[..nl], &mut carry, &mut overlong);
+                        match overlong.take() {
+                            Some(len) => r.overlong(len, agg),
+                            None => {
+                                carry.push(b'\n');
+                                r.feed(&carry, agg);
+                            }
+                        }
                         carry.clear();
                         from = nl + 1;
                     }
                     if from <= last {
                         r.feed(&buf[from..=last], agg);
                     }
-                    carry.extend_from_slice(&buf[last + 1..]);
+                    keep_tail(&buf[last + 1..], &mut carry, &mut overlong);
                 }
             }
             // The decoder may have finished (and dropped its end) while
@@ -388,12 +432,27 @@ fn gzip_text<R: Read + Send>(
         }
         drop(free_tx);
     });
-    if !carry.is_empty() {
-        r.feed(&carry, agg);
+    match overlong {
+        Some(len) => r.overlong(len, agg),
+        None if !carry.is_empty() => r.feed(&carry, agg),
+        None => {}
     }
     match failure {
         Some(e) => Err((r.line + 1, format!("{e}; the records before this line were read"))),
         None => Ok(()),
+    }
+}
+
+/// Keeps `part` of a line not yet ended, unless the line has grown past
+/// [`MAX_LINE`]: then only its length is kept.
+fn keep_tail(part: &[u8], carry: &mut Vec<u8>, overlong: &mut Option<u64>) {
+    match overlong {
+        Some(len) => *len += part.len() as u64,
+        None if carry.len() + part.len() > MAX_LINE => {
+            *overlong = Some((carry.len() + part.len()) as u64);
+            *carry = Vec::new();
+        }
+        None => carry.extend_from_slice(part),
     }
 }
 
@@ -405,17 +464,18 @@ pub fn read_all<'w>(inputs: &[Input], watch: &'w Watch, opts: &ReadOptions<'_>) 
     let mut total = Agg::new(watch, 0);
     let mut outcomes = Vec::with_capacity(results.len());
     for r in results {
-        outcomes.push(FileOutcome { format: r.format, error: r.error });
+        outcomes.push(FileOutcome { format: r.format, error: r.error, warnings: r.warnings });
         total.merge(r.agg, 0);
     }
     (total, outcomes)
 }
 
-/// Per input: its format, and the error that stopped it.
+/// Per input: its format, the error that stopped it, and warnings.
 #[derive(Clone, Debug)]
 pub struct FileOutcome {
     pub format: Option<&'static str>,
     pub error: Option<(u64, String)>,
+    pub warnings: Vec<String>,
 }
 
 /// Where a malformed line or record is, for people.
@@ -446,12 +506,13 @@ pub fn read_bytes_into<S: crate::record::Sink>(
     let inflated;
     let data: &[u8] = if raw.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(raw).read_to_end(&mut out).map_err(|e| format!("gzip: {e}"))?;
+        Members::new(raw).read_to_end(&mut out).map_err(|e| format!("gzip: {e}"))?;
         inflated = out;
         &inflated
     } else {
         raw
     };
+    let data = portcullis_files::read::strip_bom(data);
     let key = parse_s3_key(name).unwrap_or_default();
     match sniff(&data[..data.len().min(SNIFF)], fields) {
         None => Ok(None),

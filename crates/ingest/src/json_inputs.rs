@@ -23,6 +23,21 @@ const JSON_MARKERS: &[&str] = &[
     "\"NetworkInterfaces\"",
     "\"PrefixLists\"",
     "\"PrefixListId\"",
+    // Paths: `aws ec2 describe-route-tables`, `-subnets`, `-vpcs`, gateways,
+    // Elastic IPs; `aws elbv2` and `aws elb` load balancers.
+    "\"RouteTables\"",
+    "\"Subnets\"",
+    "\"Vpcs\"",
+    "\"InternetGateways\"",
+    "\"EgressOnlyInternetGateways\"",
+    "\"NatGateways\"",
+    "\"Addresses\"",
+    "\"LoadBalancers\"",
+    "\"Listeners\"",
+    "\"Rules\"",
+    "\"TargetGroups\"",
+    "\"TargetHealthDescriptions\"",
+    "\"LoadBalancerDescriptions\"",
     "\"format_version\"",
     "\"Cidr\"",
     // `az network nsg list/show`, `az network nic list/show`, service tags.
@@ -189,6 +204,7 @@ pub(crate) fn read(path: &str, text: &str) -> FileOutcome {
         if !saw_stream {
             out.aws = aws::dumps::read(&mut ctx, &root, kind);
         }
+        aws::dumps::network::mark(kind, &mut out.aws.network);
     } else if let Some(kind) = azure::dumps::kind_of(&root) {
         out.format = Some(kind);
         out.azure = azure::dumps::read(&mut ctx, &root, kind);

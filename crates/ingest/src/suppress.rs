@@ -140,7 +140,8 @@ fn parse_directive(rest: &str) -> Result<(Vec<String>, String, Option<String>), 
     }
     let reason = words.join(" ");
     let reason = reason.trim_start_matches([':', '-', '—']).trim().to_string();
-    if reason.is_empty() {
+    // Only invisible characters (a zero-width space) are no reason either.
+    if portcullis_files::display::shows_nothing(&reason) {
         return Err(format!(
             "suppression of {} has no reason: say why after the codes, e.g. `portcullis:ignore[{}] vendor scrapes metrics until the VPN is up`",
             codes.join(","),

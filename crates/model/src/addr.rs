@@ -49,6 +49,7 @@ fn mask6(len: u8) -> u128 {
 
 impl Cidr {
     /// Parses `a.b.c.d/n`, `x:y::/n`, or a bare address (a single host).
+    /// IPv4-mapped IPv6 (`::ffff:a.b.c.d/n`, n >= 96) is the IPv4 block.
     ///
     /// Host bits are masked off: EC2 stores `10.0.0.1/0` as `0.0.0.0/0`
     /// (seen in hashicorp/terraform#2200), so that is what such a block
@@ -85,6 +86,13 @@ impl Cidr {
             let len = len.unwrap_or(128);
             if len > 128 {
                 return Err(err("an IPv6 prefix length is at most 128"));
+            }
+            // An IPv4-mapped block (`::ffff:a.b.c.d/n`, n >= 96: RFC 4291
+            // §2.5.5.2) is how dual-stack software writes IPv4 addresses:
+            // the same addresses, judged as IPv4 wherever they are read.
+            if let (Some(mapped), true) = (v6.to_ipv4_mapped(), len >= 96) {
+                let len = (len - 96) as u8;
+                return Ok(Cidr::V4 { addr: u32::from(mapped) & mask4(len), len });
             }
             let len = len as u8;
             return Ok(Cidr::V6 { addr: u128::from(v6) & mask6(len), len });

@@ -164,6 +164,9 @@ pub struct Estate {
     pub controller_managers: Vec<crate::component::ControllerManager>,
     /// NetworkPolicies read from manifests (for the hostNetwork note).
     pub network_policies: Vec<crate::component::NetworkPolicy>,
+    /// Routes, gateways, interfaces and load balancers: whether a path from
+    /// the internet exists ([`crate::topology`]).
+    pub topology: crate::topology::Topology,
 }
 
 impl Estate {

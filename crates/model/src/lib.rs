@@ -1,5 +1,7 @@
-//! The portcullis model: exact address and port sets, and the estate of
-//! guard layers, rules and targets that every input format is adapted onto.
+//! The portcullis model: exact address and port sets, the estate of guard
+//! layers, rules and targets that every input format is adapted onto, and
+//! the network topology (routes, gateways, public addresses, load
+//! balancers) that decides whether a path exists at all.
 //!
 //! This crate knows nothing about input formats, rules or output; it is the
 //! vocabulary the rest of the pipeline shares.
@@ -13,6 +15,7 @@ pub mod interval;
 pub mod named;
 pub mod ports;
 pub mod provenance;
+pub mod topology;
 
 pub use addr::{AddrSet, Cidr, Family};
 pub use component::{ControllerManager, Flag, NetworkPolicy, UnsetFlags, Version};
@@ -22,3 +25,4 @@ pub use estate::{Action, Entry, Estate, InternalSource, Known, Layer, LayerId, L
 pub use interval::IntervalSet;
 pub use ports::{format_ports, PortSet, ProtoMatch, Protocol};
 pub use provenance::{Origin, Span, Unknown};
+pub use topology::Topology;

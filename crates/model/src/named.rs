@@ -72,10 +72,12 @@ pub const IPV4_SPECIAL: &[Special] = &[
 ];
 
 /// IPv6 special-purpose blocks (IANA registry, as of its 2024 revision).
+/// One row is left out: `::ffff:0:0/96` (IPv4-mapped Address, RFC 4291).
+/// [`Cidr::parse`] reads a mapped address as the IPv4 address it is, so a
+/// mapped source is judged by the IPv4 table, never as IPv6.
 pub const IPV6_SPECIAL: &[Special] = &[
     Special { cidr: "::1/128", name: "Loopback Address", rfc: "RFC 4291", globally_reachable: false },
     Special { cidr: "::/128", name: "Unspecified Address", rfc: "RFC 4291", globally_reachable: false },
-    Special { cidr: "::ffff:0:0/96", name: "IPv4-mapped Address", rfc: "RFC 4291", globally_reachable: false },
     Special { cidr: "64:ff9b::/96", name: "IPv4-IPv6 Translat.", rfc: "RFC 6052", globally_reachable: true },
     Special { cidr: "64:ff9b:1::/48", name: "IPv4-IPv6 Translat.", rfc: "RFC 8215", globally_reachable: false },
     Special { cidr: "100::/64", name: "Discard-Only Address Block", rfc: "RFC 6666", globally_reachable: false },

@@ -126,11 +126,10 @@ fn ipv6_forms_parse() {
     for s in ["2001:DB8::/32", "2001:0db8:0000:0000:0000:0000:0000:0000/32", "2001:db8:0::/32"] {
         assert_eq!(Cidr::parse(s), Ok(v6("2001:db8::", 32)), "{s}");
     }
-    // An IPv4-mapped address is an IPv6 block, not an IPv4 one.
+    // An IPv4-mapped address is the IPv4 address (see below).
     let mapped = Cidr::parse("::ffff:10.0.0.1").expect("valid");
-    assert_eq!(mapped, Cidr::V6 { addr: 0xffff_0a00_0001, len: 128 });
-    assert_eq!(mapped.family(), Family::V6);
-    assert_eq!(Cidr::parse("::ffff:0:0/96"), Ok(Cidr::V6 { addr: 0xffff_0000_0000, len: 96 }));
+    assert_eq!(mapped, v4([10, 0, 0, 1], 32));
+    assert_eq!(mapped.family(), Family::V4);
 }
 
 #[test]
@@ -149,7 +148,7 @@ fn printing_is_canonical_and_round_trips() {
         ("2001:DB8:0:0::/32", "2001:db8::/32"),
         ("fe80::1/10", "fe80::/10"),
         ("::/0", "::/0"),
-        ("::ffff:0:0/96", "::ffff:0.0.0.0/96"),
+        ("::ffff:0:0/96", "0.0.0.0/0"),
         ("0:0:0:0:0:0:0:1", "::1/128"),
     ] {
         let c = Cidr::parse(input).expect(input);
@@ -209,4 +208,21 @@ proptest! {
             prop_assert_eq!(Cidr::parse(&c.to_string()), Ok(c));
         }
     }
+}
+
+/// IPv4-mapped IPv6 (`::ffff:a.b.c.d`, RFC 4291 §2.5.5.2) is how a
+/// dual-stack socket writes an IPv4 peer: the same address as `a.b.c.d`,
+/// so it must be judged as that IPv4 address (issue 12 item 5).
+#[test]
+fn ipv4_mapped_ipv6_is_the_ipv4_address() {
+    assert_eq!(Cidr::parse("::ffff:1.128.0.7"), Ok(v4([1, 128, 0, 7], 32)));
+    assert_eq!(Cidr::parse("::ffff:1.128.0.7/128"), Ok(v4([1, 128, 0, 7], 32)));
+    assert_eq!(Cidr::parse("::FFFF:10.0.0.0/104"), Ok(v4([10, 0, 0, 0], 8)));
+    assert_eq!(Cidr::parse("::ffff:0:0/96"), Ok(v4([0, 0, 0, 0], 0)));
+    assert_eq!(Cidr::parse("::ffff:0a00:0001/128"), Ok(v4([10, 0, 0, 1], 32)), "hex form");
+    // Shorter than /96: more than the mapped space, still IPv6.
+    assert_eq!(Cidr::parse("::ffff:0:0/95"), Ok(v6("::fffe:0:0", 95)));
+    // Other embeddings are not IPv4 addresses.
+    assert_eq!(Cidr::parse("::1.2.3.4"), Ok(v6("::1.2.3.4", 128)), "IPv4-compatible (deprecated) stays IPv6");
+    assert_eq!(Cidr::parse("64:ff9b::1.2.3.4/128"), Ok(v6("64:ff9b::102:304", 128)), "NAT64 stays IPv6");
 }

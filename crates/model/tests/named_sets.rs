@@ -85,7 +85,8 @@ fn private_and_local_space_is_not_public() {
         "fe80::/10",
         "::1",
         "::",
-        "::ffff:0:0/96",
+        // Mapped, a private IPv4 block is that private block.
+        "::ffff:10.0.0.0/104",
         "ff00::/8",
         "2001:db8::/32",
     ] {

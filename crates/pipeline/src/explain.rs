@@ -5,10 +5,13 @@
 use crate::error::{Error, ErrorKind};
 use crate::scan::Reading;
 use crate::Format;
+use portcullis_engine::reach::Reachability;
 use portcullis_engine::{entry, evaluate, EntryRef, Exposure};
+use portcullis_files::display::escape;
 use portcullis_model::{AddrSet, Estate};
+use portcullis_report::text::draw_path;
 use portcullis_report::ReportError;
-use portcullis_rules::ports::{classify, describe_path, PortQuery};
+use portcullis_rules::ports::{classify, describe_path, path_reach, PortQuery};
 use portcullis_rules::Authorized;
 use serde_json::{json, Value};
 use std::io::{self, Write};
@@ -111,7 +114,7 @@ impl Explanation {
         }
         write_text(&self.targets, out)?;
         for e in &self.errors {
-            writeln!(out, "error: {}:{}:{}: {}", e.file, e.line, e.column, e.message)?;
+            writeln!(out, "error: {}:{}:{}: {}", escape(&e.file), e.line, e.column, escape(&e.message))?;
         }
         Ok(())
     }
@@ -122,6 +125,7 @@ pub fn explain(request: &ExplainRequest) -> Result<Explanation, Error> {
     let mut loaded = request.reading.load();
     let estate = portcullis_ingest::assemble(&mut loaded.outcomes);
     let errors = crate::scan::errors_of(&loaded);
+    let reach = Reachability::new(&estate);
     let mut targets = Vec::new();
     for (ti, t) in estate.targets.iter().enumerate() {
         if let Some(want) = request.target {
@@ -131,18 +135,31 @@ pub fn explain(request: &ExplainRequest) -> Result<Explanation, Error> {
         }
         let mut ports = Vec::new();
         for q in request.queries {
-            let Some(exp) = evaluate(&estate, ti, q.protocol, q.port) else { continue };
+            let Some(own) = evaluate(&estate, ti, q.protocol, q.port) else { continue };
+            // What reaches the port: the target's own rules, and what load
+            // balancers that forward to it admit.
+            let paths = reach.paths(ti, q.protocol, q.port, &own);
+            let widened = paths.widen(&own);
+            let exp = widened.as_ref().unwrap_or(&own);
             let mut admitted = exp.upper().addrs.to_cidr_strings();
             admitted.extend(exp.upper().internal.iter().map(|s| s.name.clone()));
-            let unknown: Vec<String> = exp.unknowns.iter().map(|(_, u)| u.to_string()).collect();
+            let mut unknown: Vec<String> = exp.unknowns.iter().map(|(_, u)| u.to_string()).collect();
+            unknown.extend(paths.unknowns().map(ToString::to_string));
+            let problem =
+                classify(exp, request.authorized).map(|c| c.addrs).unwrap_or_else(|| exp.upper().addrs.clone());
+            let path = path_reach(&paths.verdict(&estate, ti, &own, &problem));
             ports.push(json!({
                 "port": q.port,
                 "protocol": q.protocol.name(),
-                "verdict": verdict(&exp, request.authorized),
+                "verdict": verdict(exp, request.authorized),
                 "admitted": admitted,
-                "pieces": pieces(&estate, &exp),
-                "denied": mitigations(&estate, &exp),
+                "pieces": pieces(&estate, exp),
+                "denied": mitigations(&estate, exp),
                 "unknown": unknown,
+                "reach": path.reach.as_str(),
+                "reach_reason": path.reason,
+                "via": path.via,
+                "via_text": draw_path(path.reach, &path.via),
             }));
         }
         targets.push(json!({
@@ -164,30 +181,39 @@ pub fn explain(request: &ExplainRequest) -> Result<Explanation, Error> {
     Ok(Explanation { targets, errors, read: std::mem::take(&mut loaded.read) })
 }
 
+/// A string member as text shows it: control characters from the inputs
+/// escaped (`portcullis_files::display`).
+fn shown(v: &Value) -> std::borrow::Cow<'_, str> {
+    escape(v.as_str().unwrap_or(""))
+}
+
 fn write_text(targets: &[Value], out: &mut dyn Write) -> io::Result<()> {
     for t in targets {
-        writeln!(
-            out,
-            "{} {}  ({}:{})",
-            t["kind"].as_str().unwrap_or(""),
-            t["target"].as_str().unwrap_or(""),
-            t["file"].as_str().unwrap_or(""),
-            t["line"]
-        )?;
+        writeln!(out, "{} {}  ({}:{})", shown(&t["kind"]), shown(&t["target"]), shown(&t["file"]), t["line"])?;
         let path: Vec<&str> =
             t["path"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
-        writeln!(out, "  path: {}", path.join(" -> "))?;
+        writeln!(out, "  path: {}", escape(&path.join(" -> ")))?;
         for p in t["ports"].as_array().into_iter().flatten() {
             let admitted: Vec<&str> =
                 p["admitted"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
             writeln!(
                 out,
                 "  {}/{}: {} — admits {}",
-                p["protocol"].as_str().unwrap_or(""),
+                shown(&p["protocol"]),
                 p["port"],
-                p["verdict"].as_str().unwrap_or(""),
-                if admitted.is_empty() { "nothing".to_string() } else { admitted.join(", ") }
+                shown(&p["verdict"]),
+                if admitted.is_empty() { "nothing".to_string() } else { escape(&admitted.join(", ")).into_owned() }
             )?;
+            // The path matters where something is admitted that should not be.
+            let finding = !matches!(p["verdict"].as_str(), Some("closed" | "authorized only"));
+            match p["reach_reason"].as_str() {
+                _ if !finding => {}
+                Some(reason) => writeln!(out, "    reach: {}: {reason}", p["reach"].as_str().unwrap_or(""))?,
+                None => writeln!(out, "    reach: {}", p["reach"].as_str().unwrap_or(""))?,
+            }
+            if let Some(line) = p["via_text"].as_str().filter(|l| finding && !l.is_empty()) {
+                writeln!(out, "    via:   {line}")?;
+            }
             for piece in p["pieces"].as_array().into_iter().flatten() {
                 write_piece("", piece, out)?;
             }
@@ -195,7 +221,7 @@ fn write_text(targets: &[Value], out: &mut dyn Write) -> io::Result<()> {
                 write_piece("denied ", piece, out)?;
             }
             for u in p["unknown"].as_array().into_iter().flatten() {
-                writeln!(out, "    unknown: {}", u.as_str().unwrap_or(""))?;
+                writeln!(out, "    unknown: {}", shown(u))?;
             }
         }
         writeln!(out)?;
@@ -207,14 +233,14 @@ fn write_text(targets: &[Value], out: &mut dyn Write) -> io::Result<()> {
 fn write_piece(prefix: &str, piece: &Value, out: &mut dyn Write) -> io::Result<()> {
     let src: Vec<&str> =
         piece["sources"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
-    let head = format!("{prefix}{}", src.join(", "));
+    let head = format!("{prefix}{}", escape(&src.join(", ")));
     writeln!(
         out,
         "    {:<24} {}:{}  {} [{}]",
         head,
-        piece["file"].as_str().unwrap_or(""),
+        shown(&piece["file"]),
         piece["line"],
-        piece["rule"].as_str().unwrap_or(""),
-        piece["layer"].as_str().unwrap_or("")
+        shown(&piece["rule"]),
+        shown(&piece["layer"])
     )
 }

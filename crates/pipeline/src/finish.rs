@@ -125,9 +125,11 @@ fn write(finished: &Finished, policy: &Policy, output: &Output) -> Result<(), Er
         let text = TextOptions { color: output.color && destination.path.is_none(), quiet: output.quiet };
         let emitter: Box<dyn Emitter + '_> = match (&run.body, destination.format) {
             // Flow logs add their observations to JSON and (unless quiet) to text.
-            (Body::Flows { observations, stats }, Format::Json) => Box::new(FlowsJson { observations, stats }),
-            (Body::Flows { observations, stats }, Format::Text) if !output.quiet => {
-                Box::new(FlowsText { observations, stats })
+            (Body::Flows { observations, stats, warnings }, Format::Json) => {
+                Box::new(FlowsJson { observations, stats, warnings })
+            }
+            (Body::Flows { observations, stats, warnings }, Format::Text) if !output.quiet => {
+                Box::new(FlowsText { observations, stats, warnings })
             }
             (_, format) => portcullis_report::emitter(format, text),
         };

@@ -45,21 +45,17 @@ fn error(file: &str, line: u64, message: &str) -> ReportError {
     }
 }
 
-/// The flow logs under `paths` (each file once), and every file found in
-/// `read`.
-fn collect(paths: &[PathBuf], errors: &mut Vec<ReportError>, read: &mut ReadSet) -> Vec<Input> {
+/// The flow logs under `paths`, each file once.
+fn collect(paths: &[PathBuf], errors: &mut Vec<ReportError>) -> Vec<Input> {
     let (found, walk_errors) = portcullis_files::walk(paths);
     errors.extend(walk_errors.iter().map(|e| error(&e.path, 0, &e.message)));
     let mut seen = std::collections::HashSet::new();
     let mut inputs = Vec::with_capacity(found.len());
     for f in found {
-        let display = f.path.to_string_lossy().into_owned();
-        if let Some(id) = f.identity {
-            read.insert_identity(id, &display);
-            if !seen.insert(id) {
-                continue;
-            }
+        if f.identity.is_some_and(|id| !seen.insert(id)) {
+            continue;
         }
+        let display = f.path.to_string_lossy().into_owned();
         inputs.push(Input { display, path: f.path, named: f.origin == portcullis_files::Origin::Named });
     }
     inputs
@@ -70,8 +66,7 @@ fn collect(paths: &[PathBuf], errors: &mut Vec<ReportError>, read: &mut ReadSet)
 /// as an error (the first ones per file, and how many in all).
 pub fn flows(request: &FlowsRequest) -> Run {
     let mut errors = Vec::new();
-    let mut read = ReadSet::default();
-    let inputs = collect(request.paths, &mut errors, &mut read);
+    let inputs = collect(request.paths, &mut errors);
     if let Some(p) = request.progress {
         p.start(inputs.iter().filter_map(|i| std::fs::metadata(&i.path).ok()).map(|m| m.len()).sum());
     }
@@ -85,8 +80,16 @@ pub fn flows(request: &FlowsRequest) -> Run {
     if let Some(p) = request.progress {
         p.finish();
     }
+    // No output may replace a file named, or a walked file that was a flow
+    // log (a report a former run wrote into the tree may be written again).
+    let mut read = ReadSet::default();
+    let mut warnings = Vec::new();
     let mut files_read = 0;
     for (input, o) in inputs.iter().zip(&outcomes) {
+        if input.named || o.format.is_some() {
+            read.insert(&input.path, &input.display);
+        }
+        warnings.extend(o.warnings.iter().map(|w| error(&input.display, 0, w)));
         if o.format.is_some() {
             files_read += 1;
         } else if input.named && o.error.is_none() {
@@ -124,7 +127,7 @@ pub fn flows(request: &FlowsRequest) -> Run {
         sources: Box::new(NoSources),
         waivers: Vec::new(),
         read,
-        body: Body::Flows { observations, stats },
+        body: Body::Flows { observations, stats, warnings },
         timer: crate::scan::Timer::new(false),
         estate: None,
     }
@@ -142,7 +145,12 @@ pub struct Sql {
 /// The query for `dialect` over the files under the request's paths.
 pub fn flows_sql(request: &FlowsRequest, dialect: Dialect) -> Sql {
     let mut errors = Vec::new();
+    let inputs = collect(request.paths, &mut errors);
+    // Every file the query names is an input of the engine's.
     let mut read = ReadSet::default();
-    let files: Vec<String> = collect(request.paths, &mut errors, &mut read).into_iter().map(|i| i.display).collect();
+    for i in &inputs {
+        read.insert(&i.path, &i.display);
+    }
+    let files: Vec<String> = inputs.into_iter().map(|i| i.display).collect();
     Sql { text: sql::emit(dialect, request.watch, &files, request.fields), errors, read }
 }

@@ -4,7 +4,7 @@
 //! read (pipes, size limits, byte-order marks, UTF-8, truncation) is
 //! `portcullis_files`'s policy.
 
-use portcullis_files::{InputKind, Origin, ReadSet};
+use portcullis_files::{Identity, InputKind, Origin, ReadSet};
 use portcullis_ingest::languages::terraform::hcl::Inputs as TfInputs;
 use portcullis_ingest::{read_input_with, read_terraform_dir, ErrorKind, FileOutcome, IngestError, ReadOptions};
 use rayon::prelude::*;
@@ -68,17 +68,14 @@ pub fn file_error(e: &portcullis_files::Error) -> IngestError {
 
 /// The files to read under `paths`, each file once (a file reached again
 /// through a symbolic link is not read twice; Terraform files are kept,
-/// since each places its directory among the roots), and every file found
-/// in `read`.
-fn collect(paths: &[PathBuf], errors: &mut Vec<IngestError>, read: &mut ReadSet) -> Vec<Candidate> {
+/// since each places its directory among the roots).
+fn collect(paths: &[PathBuf], errors: &mut Vec<IngestError>) -> Vec<Candidate> {
     let (found, walk_errors) = portcullis_files::walk(paths);
     errors.extend(walk_errors.iter().map(file_error));
     let mut seen = HashSet::new();
     let mut out = Vec::with_capacity(found.len());
     for f in found {
-        let shown = display(&f.path);
         if let Some(id) = f.identity {
-            read.insert_identity(id, &shown);
             if !is_terraform(&f.path) && !seen.insert(id) {
                 continue;
             }
@@ -110,7 +107,21 @@ fn is_bicep(path: &Path) -> bool {
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("bicep"))
 }
 
-fn read_one(c: &Candidate, opts: &ReadOptions, snippets: &Mutex<BTreeMap<String, Option<Arc<str>>>>) -> FileOutcome {
+/// The error for a Terraform variables file named on its own.
+const TFVARS_ALONE: &str = "a Terraform variables file, named on its own: scan its directory (its values apply to the module there) or give it with --var-file";
+
+/// The error for a template parameters file named as an input.
+const NOT_APPLIED: &str = "a template parameters file, named as an input: give it with --parameters to apply it";
+
+/// The error for a named file whose content is no input portcullis reads.
+const NOT_AN_INPUT: &str = "not an input portcullis reads: its content is none of the CLI dumps, plans, templates, manifests and configurations it recognises (README, \"What it reads\")";
+
+fn read_one(
+    c: &Candidate,
+    opts: &ReadOptions,
+    snippets: &Mutex<BTreeMap<String, Option<Arc<str>>>>,
+    parameter_files: &HashSet<Identity>,
+) -> FileOutcome {
     let name = display(&c.path);
     let failed = |e: portcullis_files::Error| FileOutcome {
         path: name.clone(),
@@ -148,6 +159,26 @@ fn read_one(c: &Candidate, opts: &ReadOptions, snippets: &Mutex<BTreeMap<String,
         if c.named || outcome.format.is_some() {
             outcome.errors.insert(0, file_error(&e));
         }
+    }
+    // Named, it was meant as an input: one that is none of ours must not
+    // pass as "0 findings". A template parameters file given with
+    // --parameters too was read as such; without it, say how to apply it.
+    let given_as_parameters = || Identity::of(&c.path).is_some_and(|id| parameter_files.contains(&id));
+    if c.named && outcome.format.is_none() && outcome.errors.is_empty() && !given_as_parameters() {
+        let message = if name.ends_with(".tfvars") || name.ends_with(".tfvars.json") {
+            TFVARS_ALONE
+        } else if portcullis_ingest::languages::parameters::Parameters::default().read_file(&name, &text).is_ok() {
+            NOT_APPLIED
+        } else {
+            NOT_AN_INPUT
+        };
+        outcome.errors.push(IngestError {
+            file: name.clone(),
+            line: 0,
+            column: 0,
+            kind: ErrorKind::Invalid,
+            message: message.into(),
+        });
     }
     if contents.is_stream() {
         let mut cache = snippets.lock().unwrap_or_else(|p| p.into_inner());
@@ -216,17 +247,14 @@ fn span_path(dir_display: &str, file: &Path) -> String {
     }
 }
 
-/// Kept for commands that take no template parameters.
-#[allow(dead_code)]
-pub fn load(paths: &[PathBuf], tf: &TfInputs) -> Loaded {
-    load_with(paths, tf, &ReadOptions::default())
-}
-
-/// [`load`], with the user's read options (template parameters).
-pub fn load_with(paths: &[PathBuf], tf: &TfInputs, opts: &ReadOptions) -> Loaded {
+/// Reads the inputs under `paths`; `parameter_files` were given with
+/// `--parameters` (named as inputs too, they are not an error).
+pub fn load_with(paths: &[PathBuf], tf: &TfInputs, opts: &ReadOptions, parameter_files: &[PathBuf]) -> Loaded {
+    let parameter_files: HashSet<Identity> = parameter_files.iter().filter_map(|p| Identity::of(p)).collect();
+    let parameter_files = &parameter_files;
     let mut errors = Vec::new();
     let mut read = ReadSet::default();
-    let candidates = collect(paths, &mut errors, &mut read);
+    let candidates = collect(paths, &mut errors);
     let show_progress = candidates.len() > 500 && std::io::stderr().is_terminal();
     if show_progress {
         eprintln!("portcullis: reading {} files…", candidates.len());
@@ -243,7 +271,7 @@ pub fn load_with(paths: &[PathBuf], tf: &TfInputs, opts: &ReadOptions) -> Loaded
     let snippets = Mutex::new(BTreeMap::new());
     let json: Vec<&Candidate> = candidates.iter().filter(|c| !is_terraform(&c.path)).collect();
     let (mut outcomes, tf_results) = rayon::join(
-        || json.par_iter().map(|c| read_one(c, opts, &snippets)).collect::<Vec<FileOutcome>>(),
+        || json.par_iter().map(|c| read_one(c, opts, &snippets, parameter_files)).collect::<Vec<FileOutcome>>(),
         || {
             roots
                 .par_iter()
@@ -251,6 +279,14 @@ pub fn load_with(paths: &[PathBuf], tf: &TfInputs, opts: &ReadOptions) -> Loaded
                 .collect::<Vec<_>>()
         },
     );
+    // The inputs an output must not replace: every file named, and every
+    // walked file that was one (a report a former run wrote into the tree
+    // is not, and may be written again).
+    for (c, o) in json.iter().zip(&outcomes) {
+        if c.named || o.format.is_some() {
+            read.insert(&c.path, &o.path);
+        }
+    }
     // A directory another root calls as a local module is read as part of
     // that root, with its inputs; evaluated on its own it would only add
     // unknowns for the variables its caller sets.

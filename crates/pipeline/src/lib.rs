@@ -70,7 +70,13 @@ pub enum Body {
     Findings,
     /// `flows`: every destination's summary and each unauthorized source
     /// that got through, and the run's totals.
-    Flows { observations: Vec<Observation>, stats: Stats },
+    Flows {
+        observations: Vec<Observation>,
+        stats: Stats,
+        /// What was not read but loses nothing (data after the last gzip
+        /// member): reported, never failing the run.
+        warnings: Vec<ReportError>,
+    },
 }
 
 /// Input errors in the report's shape, sorted, each once.

@@ -3,6 +3,7 @@
 
 use crate::error::{Error, ErrorKind};
 use crate::{sorted_errors, Body, Run};
+use portcullis_files::{InputKind, Origin as FileOrigin, ReadSet};
 use portcullis_probe::{target, Options, Origin, Target};
 use portcullis_report::{ReportError, Sources};
 use std::path::PathBuf;
@@ -55,16 +56,32 @@ pub fn probe(request: &ProbeRequest) -> Result<Run, Error> {
         }
     }
     let mut sources = TargetFiles { files: Vec::new() };
+    let mut read = ReadSet::default();
     for path in request.target_files {
         let name = path.display().to_string();
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
+        // As portcullis_files reads inputs: a pipe as a stream, a size
+        // limit, a byte-order mark dropped.
+        let contents = portcullis_files::open(path, &name, FileOrigin::Named)
+            .and_then(|input| input.contents(InputKind::Settings.limit()))
+            .and_then(|contents| contents.unchanged().map(|_| contents));
+        match contents {
+            Ok(contents) => {
+                read.insert(path, &name);
+                // A line with a byte that is not UTF-8 is an error at that
+                // byte; the other lines are still read and probed.
+                let (text, invalid) = portcullis_files::read::valid_lines(contents.bytes());
+                errors.extend(invalid.into_iter().map(|(line, column)| ReportError {
+                    file: name.clone(),
+                    line,
+                    column,
+                    message: "not UTF-8 text: this target is not read".into(),
+                }));
                 let (found, bad) = target::parse_file(&name, &text, target::DEFAULT_PORT);
                 targets.extend(found);
                 errors.extend(bad.iter().map(|e| report_error(e, &name)));
                 sources.files.push((name, Arc::from(text)));
             }
-            Err(e) => errors.push(ReportError { file: name, line: 0, column: 0, message: format!("cannot read: {e}") }),
+            Err(e) => errors.push(ReportError { file: name, line: 0, column: 0, message: e.message }),
         }
     }
     if targets.is_empty() && errors.is_empty() {
@@ -104,7 +121,7 @@ pub fn probe(request: &ProbeRequest) -> Result<Run, Error> {
         files_read: targets.len(),
         sources: Box::new(sources),
         waivers: Vec::new(),
-        read: Default::default(),
+        read,
         body: Body::Findings,
         timer: crate::scan::Timer::new(false),
         estate: None,

@@ -19,11 +19,14 @@ pub struct Reading<'a> {
     pub terraform: &'a TerraformInputs,
     /// Template parameters (`--parameters`).
     pub options: &'a ReadOptions,
+    /// The `--parameters` files: named among the paths too, they are not
+    /// reported as files that are no input.
+    pub parameter_files: &'a [PathBuf],
 }
 
 impl Reading<'_> {
     pub(crate) fn load(&self) -> Loaded {
-        inputs::load_with(self.paths, self.terraform, self.options)
+        inputs::load_with(self.paths, self.terraform, self.options, self.parameter_files)
     }
 }
 

@@ -66,6 +66,7 @@ fn scanned(example: &Path) -> Vec<portcullis_rules::Finding> {
             paths: &[example.to_path_buf()],
             terraform: &TerraformInputs::default(),
             options: &ReadOptions::default(),
+            parameter_files: &[],
         },
         queries: &queries(),
         authorized: &Authorized::default(),

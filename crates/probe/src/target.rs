@@ -114,6 +114,11 @@ pub fn parse(raw: &str, default_port: u16) -> Result<Target, Error> {
     if host.is_empty() {
         return error(ErrorKind::NoHost);
     }
+    // IPv4-mapped IPv6 is the IPv4 address: probed, and named, as IPv4.
+    let host = match host.parse::<std::net::Ipv6Addr>().ok().and_then(|a| a.to_ipv4_mapped()) {
+        Some(v4) => v4.to_string(),
+        None => host,
+    };
     if !host.contains(':') && host.parse::<std::net::Ipv4Addr>().is_err() && !valid_dns_name(&host) {
         return error(ErrorKind::NotAHost(host));
     }

@@ -4,9 +4,11 @@
 //! `observations` and `flow_stats`; text is a report of its own: what got
 //! through first, then one table per verdict of every destination with its
 //! top sources, then totals and the first malformed lines. SARIF has no
-//! place for them and prints the findings alone.
+//! place for them and prints the findings alone. Names and addresses from
+//! the logs go through `portcullis_files::display::escape` in text.
 
 use crate::{Emitter, Report, ReportError};
+use portcullis_files::display::escape;
 use portcullis_flows::{Observation, Stats};
 use portcullis_rules::flows::pc400_unauthorized_flow_accepted::RULE as ACCEPTED;
 use portcullis_rules::Finding;
@@ -18,6 +20,8 @@ use std::io;
 pub struct FlowsJson<'a> {
     pub observations: &'a [Observation],
     pub stats: &'a Stats,
+    /// What was not read but loses nothing (data after the last gzip member).
+    pub warnings: &'a [ReportError],
 }
 
 #[derive(Serialize)]
@@ -25,6 +29,8 @@ struct Envelope<'a> {
     version: u32,
     findings: &'a [Finding],
     errors: &'a [ReportError],
+    #[serde(skip_serializing_if = "<[ReportError]>::is_empty")]
+    warnings: &'a [ReportError],
     observations: &'a [Observation],
     flow_stats: &'a Stats,
 }
@@ -35,6 +41,7 @@ impl Emitter for FlowsJson<'_> {
             version: 1,
             findings: report.findings,
             errors: report.errors,
+            warnings: self.warnings,
             observations: self.observations,
             flow_stats: self.stats,
         };
@@ -47,36 +54,45 @@ impl Emitter for FlowsJson<'_> {
 pub struct FlowsText<'a> {
     pub observations: &'a [Observation],
     pub stats: &'a Stats,
+    /// What was not read but loses nothing (data after the last gzip member).
+    pub warnings: &'a [ReportError],
+}
+
+/// `file:line: message` lines.
+fn lines(list: &[ReportError]) -> Vec<String> {
+    list.iter()
+        .map(|e| {
+            if e.file.is_empty() {
+                e.message.clone()
+            } else if e.line == 0 {
+                format!("{}: {}", e.file, e.message)
+            } else {
+                format!("{}:{}: {}", e.file, e.line, e.message)
+            }
+        })
+        .collect()
 }
 
 impl Emitter for FlowsText<'_> {
     fn emit(&self, report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
-        let errors: Vec<String> = report
-            .errors
-            .iter()
-            .map(|e| {
-                if e.file.is_empty() {
-                    e.message.clone()
-                } else if e.line == 0 {
-                    format!("{}: {}", e.file, e.message)
-                } else {
-                    format!("{}:{}: {}", e.file, e.line, e.message)
-                }
-            })
-            .collect();
-        out.write_all(render(self.observations, self.stats, &errors, report.findings).as_bytes())
+        let text = render(self.observations, self.stats, &lines(report.errors), &lines(self.warnings), report.findings);
+        out.write_all(text.as_bytes())
     }
 }
 
+/// Rows as aligned columns; every cell (names and addresses from the logs)
+/// with its control characters escaped.
 fn table(rows: &[Vec<String>], out: &mut String) {
+    let rows: Vec<Vec<std::borrow::Cow<'_, str>>> =
+        rows.iter().map(|r| r.iter().map(|c| escape(c)).collect()).collect();
     let Some(first) = rows.first() else { return };
     let mut widths = vec![0; first.len()];
-    for r in rows {
+    for r in &rows {
         for (i, c) in r.iter().enumerate() {
             widths[i] = widths[i].max(c.chars().count());
         }
     }
-    for r in rows {
+    for r in &rows {
         let mut line = String::new();
         for (i, c) in r.iter().enumerate() {
             if i + 1 == r.len() {
@@ -106,8 +122,15 @@ fn dest(o: &Observation) -> String {
     }
 }
 
-/// Renders the report. `errors` are ready-made `file:line: message` lines.
-fn render(observations: &[Observation], stats: &Stats, errors: &[String], findings: &[Finding]) -> String {
+/// Renders the report. `errors` and `warnings` are ready-made
+/// `file:line: message` lines.
+fn render(
+    observations: &[Observation],
+    stats: &Stats,
+    errors: &[String],
+    warnings: &[String],
+    findings: &[Finding],
+) -> String {
     let mut out = String::new();
     let accepted: Vec<&Observation> = observations.iter().filter(|o| o.kind == "unauthorized-accept").collect();
     if accepted.is_empty() {
@@ -203,10 +226,13 @@ fn render(observations: &[Observation], stats: &Stats, errors: &[String], findin
         },
         if findings.is_empty() { String::new() } else { format!("; {} finding(s)", findings.len()) },
     );
-    if !errors.is_empty() {
+    if !errors.is_empty() || !warnings.is_empty() {
         out.push('\n');
         for e in errors {
-            let _ = writeln!(out, "error: {e}");
+            let _ = writeln!(out, "error: {}", escape(e));
+        }
+        for w in warnings {
+            let _ = writeln!(out, "warning: {}", escape(w));
         }
     }
     out

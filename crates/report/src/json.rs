@@ -65,27 +65,13 @@ pub(crate) fn write_finding(f: &Finding, buf: &mut Vec<u8>) {
     o.num("line", u64::from(f.line));
     o.num("column", u64::from(f.column));
     o.strs("sources", &f.sources);
-    o.key("because");
-    if f.because.is_empty() {
-        o.buf.extend_from_slice(b"[]");
-    } else {
-        o.buf.push(b'[');
-        for (i, b) in f.because.iter().enumerate() {
-            if i > 0 {
-                o.buf.push(b',');
-            }
-            newline(o.buf, 4);
-            let mut inner = Obj::open(o.buf, 5);
-            inner.str("file", &b.file);
-            inner.num("line", u64::from(b.line));
-            inner.num("column", u64::from(b.column));
-            inner.str("rule", &b.rule);
-            inner.str("resource", &b.resource);
-            inner.close();
-        }
-        newline(o.buf, 3);
-        o.buf.push(b']');
-    }
+    o.objects("because", &f.because, |inner, b| {
+        inner.str("file", &b.file);
+        inner.num("line", u64::from(b.line));
+        inner.num("column", u64::from(b.column));
+        inner.str("rule", &b.rule);
+        inner.str("resource", &b.resource);
+    });
     if let Some(flag) = &f.flag {
         o.str("flag", flag);
     }
@@ -94,6 +80,19 @@ pub(crate) fn write_finding(f: &Finding, buf: &mut Vec<u8>) {
     o.strs("path", &f.path);
     if !f.unknown.is_empty() {
         o.strs("unknown", &f.unknown);
+    }
+    if let Some(r) = &f.reach {
+        o.str("reach", r.reach.as_str());
+        if let Some(reason) = &r.reason {
+            o.str("reach_reason", reason);
+        }
+        o.objects("via", &r.via, |inner, v| {
+            inner.str("hop", &v.hop);
+            inner.str("resource", &v.resource);
+            inner.str("file", &v.file);
+            inner.num("line", u64::from(v.line));
+            inner.str("detail", &v.detail);
+        });
     }
     if let Some(s) = &f.suppressed {
         o.key("suppressed");
@@ -160,6 +159,27 @@ impl<'b> Obj<'b> {
             }
             newline(self.buf, self.depth + 1);
             string(self.buf, v);
+        }
+        newline(self.buf, self.depth);
+        self.buf.push(b']');
+    }
+
+    /// An array of objects, each written by `each`.
+    fn objects<T>(&mut self, k: &str, items: &[T], each: impl Fn(&mut Obj, &T)) {
+        self.key(k);
+        if items.is_empty() {
+            self.buf.extend_from_slice(b"[]");
+            return;
+        }
+        self.buf.push(b'[');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.buf.push(b',');
+            }
+            newline(self.buf, self.depth + 1);
+            let mut inner = Obj::open(self.buf, self.depth + 2);
+            each(&mut inner, item);
+            inner.close();
         }
         newline(self.buf, self.depth);
         self.buf.push(b']');
@@ -305,7 +325,9 @@ fn may_need_escape(word: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use portcullis_rules::{Because, ExposureClass, FindingKind, Severity, Suppressed, SuppressionKind};
+    use portcullis_rules::{
+        Because, ExposureClass, FindingKind, PathReach, ReachKind, Severity, Suppressed, SuppressionKind, Via,
+    };
 
     fn finding(full: bool, text: &str) -> Finding {
         let because = Because {
@@ -333,6 +355,33 @@ mod tests {
             resource_kind: "security group".into(),
             path: if full { vec![text.into()].into() } else { Default::default() },
             unknown: if full { vec![text.into(), String::new()] } else { Vec::new() },
+            // Every shape: a reason and hops, or neither (and no field).
+            reach: match (full, text.len() % 2) {
+                (true, _) => Some(std::sync::Arc::new(PathReach {
+                    reach: ReachKind::None,
+                    reason: Some(format!("no route: {text}")),
+                    via: vec![
+                        Via {
+                            hop: "route".into(),
+                            resource: format!("rtb-{text}"),
+                            file: text.into(),
+                            line: 4,
+                            detail: format!("{text} → igw"),
+                        },
+                        Via {
+                            hop: "interface".into(),
+                            resource: text.into(),
+                            file: String::new(),
+                            line: 0,
+                            detail: String::new(),
+                        },
+                    ],
+                })),
+                (false, 0) => {
+                    Some(std::sync::Arc::new(PathReach { reach: ReachKind::Unknown, reason: None, via: Vec::new() }))
+                }
+                (false, _) => None,
+            },
             suppressed: (!text.is_empty()).then(|| {
                 Box::new(Suppressed {
                     kind: if full { SuppressionKind::Inline } else { SuppressionKind::Config },

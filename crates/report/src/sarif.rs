@@ -116,6 +116,34 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Value {
     if let Some(p) = f.port {
         r["properties"]["port"] = json!(p);
     }
+    if let Some(reach) = &f.reach {
+        r["properties"]["reach"] = json!(reach.reach.as_str());
+        if let Some(reason) = &reach.reason {
+            r["properties"]["reach_reason"] = json!(reason);
+        }
+        // The path from the internet, hop by hop (SARIF §3.36 codeFlow:
+        // one thread of locations in the order a packet passes them).
+        if !reach.via.is_empty() {
+            let locations: Vec<Value> = reach
+                .via
+                .iter()
+                .map(|v| {
+                    let text = if v.detail.is_empty() {
+                        format!("{}: {}", v.hop, v.resource)
+                    } else {
+                        format!("{}: {} ({})", v.hop, v.resource, v.detail)
+                    };
+                    let mut location = if v.file.is_empty() { json!({}) } else { location(&v.file, v.line, 0) };
+                    location["message"] = json!({ "text": text });
+                    json!({ "location": location })
+                })
+                .collect();
+            r["codeFlows"] = json!([{
+                "message": { "text": format!("reach: {}", reach.reach.as_str()) },
+                "threadFlows": [{ "locations": locations }],
+            }]);
+        }
+    }
     // A suppressed finding is still a result, with the suppression as SARIF
     // states it (§3.27.23): in the source (a comment) or external (config).
     if let Some(s) = &f.suppressed {

@@ -258,12 +258,20 @@ fn html_is_one_page_with_summary_table_and_details_for_every_finding() {
     assert_eq!(page.matches("<tr id=\"r").count(), 4);
     assert_eq!(page.matches("<article class=\"finding").count(), 4);
     assert!(page.contains("<span class=\"line marked\"><span class=\"ln\">9</span>          &quot;IpRanges&quot;: [{ &quot;CidrIp&quot;: &quot;0.0.0.0/0&quot; }]</span>"));
-    // The path: from the internet, through the ACL and the group (each
-    // with its admitting line), to the instance.
+    // The critical finding's path: from the internet through its hops
+    // (the finding's `via`) to the instance; the lines that let the
+    // sources in are listed under it.
     let path = page.split("<ol class=\"path\"").nth(1).expect("a path").split("</ol>").next().unwrap_or("");
     let hops: Vec<&str> = path.split("<li class=\"").skip(1).map(|h| h.split('"').next().unwrap_or("")).collect();
-    assert_eq!(hops, ["origin", "hop", "hop", "target"], "{path}");
-    assert!(path.contains("rule 100 allow all from 0.0.0.0/0 <span class=\"mono\">dumps/network-acls.json:6:9</span>"));
+    assert_eq!(hops.first(), Some(&"origin"), "{path}");
+    assert_eq!(hops.last(), Some(&"target"), "{path}");
+    let via = findings()[0].reach.as_ref().map_or(0, |r| r.via.len());
+    assert!(via > 0 && hops.len() == via + 2, "every hop of `via` is drawn: {path}");
+    assert!(page.contains(
+        "<dt>because</dt><dd><span class=\"mono\">dumps/network-acls.json:6:9</span> rule 100 allow all from 0.0.0.0/0"
+    ));
+    // A finding without `via` draws its layers with their admitting lines.
+    assert!(page.contains("<li class=\"hop\"><span class=\"hop-kind\">security group</span>"));
     assert!(page.contains(
         "<li><span class=\"mono\">dumps/broken.json:3:17</span>: expected `,` or `}` after an object member</li>"
     ));
@@ -335,6 +343,10 @@ fn reach_reads_the_contract_fields_and_their_absence() {
     let reach = portcullis_report::html::Reach::from_contract(&none).expect("a reach");
     assert_eq!((reach.reach.as_str(), reach.reason.as_deref()), ("none", Some("no route to an internet gateway")));
     assert!(portcullis_report::html::Reach::from_contract(&serde_json::json!({"rule": "PC100"})).is_none());
-    // The findings of today carry no reach: the default reads none.
-    assert!(findings().iter().all(|f| portcullis_report::html::reach_of(f).is_none()));
+    // The finding's own fields and its JSON say the same.
+    for f in findings() {
+        let contract = serde_json::to_value(&f).expect("serializes");
+        assert_eq!(portcullis_report::html::reach_of(&f), portcullis_report::html::Reach::from_contract(&contract));
+    }
+    assert!(findings().iter().any(|f| f.reach.is_some()), "the shared findings carry a path");
 }

@@ -104,6 +104,42 @@ fn every_finding_has_every_contract_field_with_its_type() {
     }
 }
 
+/// The path fields added to version 1 (`reach`, `reach_reason`, `via`):
+/// their types, and the values they carry.
+#[test]
+fn reach_fields_have_their_types_and_values() {
+    let doc = shared();
+    let out = doc["findings"].as_array().expect("findings is an array");
+    let mut seen = Vec::new();
+    for (i, (o, f)) in out.iter().zip(findings()).enumerate() {
+        let what = format!("findings[{i}]");
+        let o = obj(o, &what);
+        let Some(reach) = &f.reach else {
+            assert!(!o.contains_key("reach") && !o.contains_key("via"), "{what} has path fields without a path");
+            continue;
+        };
+        one_of(o, "reach", &["internet", "none", "unknown"], &what);
+        seen.push(string(o, "reach", &what).to_string());
+        assert_eq!(o.get("reach_reason").and_then(Value::as_str), reach.reason.as_deref(), "{what}.reach_reason");
+        let via = field(o, "via", &what).as_array().unwrap_or_else(|| panic!("{what}.via is not an array"));
+        assert_eq!(via.len(), reach.via.len(), "{what}.via");
+        for (j, (v, want)) in via.iter().zip(&reach.via).enumerate() {
+            let what = format!("{what}.via[{j}]");
+            let v = obj(v, &what);
+            let mut keys: Vec<&str> = v.keys().map(String::as_str).collect();
+            keys.sort_unstable();
+            assert_eq!(keys, ["detail", "file", "hop", "line", "resource"], "{what}");
+            assert_eq!(string(v, "hop", &what), want.hop);
+            assert_eq!(string(v, "resource", &what), want.resource);
+            assert_eq!(string(v, "file", &what), want.file);
+            assert_eq!(number(v, "line", &what), u64::from(want.line));
+            assert_eq!(string(v, "detail", &what), want.detail);
+        }
+    }
+    seen.sort();
+    assert_eq!(seen, ["internet", "none", "unknown"], "the shared findings hold every reach value");
+}
+
 /// The values, not just the types: each contract field carries the
 /// finding's own value, and findings keep their canonical order.
 #[test]

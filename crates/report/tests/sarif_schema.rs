@@ -256,6 +256,34 @@ fn locations_point_where_the_finding_points() {
 }
 
 #[test]
+fn the_path_from_the_internet_is_a_code_flow_in_hop_order() {
+    let run = run();
+    let results = run["results"].as_array().expect("results is an array");
+    for (r, f) in results.iter().zip(findings()) {
+        let Some(reach) = &f.reach else { continue };
+        assert_eq!(r["properties"]["reach"], reach.reach.as_str(), "{}", f.rule);
+        if reach.via.is_empty() {
+            assert!(r.get("codeFlows").is_none(), "{}: a code flow without hops", f.rule);
+            continue;
+        }
+        let locations = r["codeFlows"][0]["threadFlows"][0]["locations"].as_array().expect("one thread of locations");
+        assert_eq!(locations.len(), reach.via.len(), "{}: one location per hop", f.rule);
+        for (l, v) in locations.iter().zip(&reach.via) {
+            let text = l["location"]["message"]["text"].as_str().expect("every hop says what it is");
+            assert!(text.starts_with(&format!("{}: {}", v.hop, v.resource)), "{text}");
+            if v.line > 0 {
+                assert_location(&l["location"], &format!("{} hop {}", f.rule, v.resource));
+                assert_eq!(l["location"]["physicalLocation"]["region"]["startLine"], v.line);
+            } else {
+                let region = l["location"]["physicalLocation"].get("region");
+                assert!(region.is_none(), "{text}: a hop without a line claims no region");
+            }
+        }
+    }
+    assert!(results.iter().any(|r| r.get("codeFlows").is_some()), "the shared findings include one with a path");
+}
+
+#[test]
 fn path_uri_makes_repository_relative_references() {
     let cases = [
         ("dumps/security-groups.json", "dumps/security-groups.json"),

@@ -25,6 +25,8 @@ const EXPECTED: &str = r#"critical PC100 unrestricted tcp/10257 i-0123456789abcd
   tcp/10257 (kube-controller-manager) on instance i-0123456789abcdef0 is reachable from the whole IPv4 internet
   sources: 0.0.0.0/0
   path:    network ACL acl-0a1b2c3d4e5f60718 -> security group sg-0cp1234567890abcd
+  reach:   internet
+  via:     internet → igw-0f1e2d3c4b5a69788 → rtb-0a1b2c3d4e5f60718 0.0.0.0/0 (dumps/route-tables.json:14) → acl-0a1b2c3d4e5f60718 (dumps/network-acls.json:6) → eni-0aa11bb22cc33dd44 public IPv4 54.12.0.7 (dumps/network-interfaces.json:21) → sg-0cp1234567890abcd (dumps/security-groups.json:9)
   because: dumps/network-acls.json:6: rule 100 allow all from 0.0.0.0/0 (acl-0a1b2c3d4e5f60718)
   because: dumps/security-groups.json:9: inbound tcp 10257 from 0.0.0.0/0 (sg-0cp1234567890abcd)
 
@@ -50,6 +52,8 @@ medium PC102 unauthorized tcp/2379 i-0fedcba9876543210
   tcp/2379 (etcd) on instance i-0fedcba9876543210 is reachable from sources outside the authorized list: 10.20.0.0/16
   sources: 10.20.0.0/16
   path:    security group sg-0e7cd0000000000aa
+  reach:   none: no internet address is among the sources in question
+  via:     sg-0e7cd0000000000aa (envs/prod eu/sécurité.json:8)
   because: envs/prod eu/sécurité.json:8: inbound tcp 2379-2380 from 10.20.0.0/16 (sg-0e7cd0000000000aa)
 
 high PC100 undetermined tcp/10257 aws_instance.control_plane
@@ -61,6 +65,7 @@ high PC100 undetermined tcp/10257 aws_instance.control_plane
     11 |     }
   tcp/10257 (kube-controller-manager) on instance aws_instance.control_plane may be reachable from the internet: cidr_blocks is unknown: known only after apply (plan/tfplan.json:9:28)
   path:    security group aws_security_group.cp
+  reach:   unknown: the input has no AWS route tables, so the route from subnet-0a1b back to the internet is unknown
   because: plan/tfplan.json:4: cidr_blocks (known only after apply) (aws_security_group_rule.kcm)
   unknown: cidr_blocks is unknown: known only after apply (plan/tfplan.json:9:28)
 

@@ -113,6 +113,56 @@ pub struct Because {
     pub resource: String,
 }
 
+/// Whether a path from the internet exists, as a finding says it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReachKind {
+    /// A complete path exists for at least part of the admitted sources.
+    Internet,
+    /// The rules admit them, but no path exists today.
+    None,
+    /// The input does not decide it.
+    Unknown,
+}
+
+impl ReachKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReachKind::Internet => "internet",
+            ReachKind::None => "none",
+            ReachKind::Unknown => "unknown",
+        }
+    }
+}
+
+/// One hop of the path from the internet, with the line that makes it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Via {
+    /// `internet gateway`, `route`, `network ACL`, `public address`,
+    /// `load balancer`, `listener`, `target group`, `interface`,
+    /// `security group`…
+    pub hop: String,
+    pub resource: String,
+    /// Where it is written; empty with line 0 when the input only refers
+    /// to it.
+    pub file: String,
+    pub line: u32,
+    pub detail: String,
+}
+
+/// The path part of an exposure finding (contract fields `reach`,
+/// `reach_reason`, `via`), shared by the ports of one answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PathReach {
+    pub reach: ReachKind,
+    /// One sentence for `none` and `unknown`.
+    #[serde(rename = "reach_reason", skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The hops of the path in order (for `none` and `unknown`, as far as
+    /// the input shows it).
+    pub via: Vec<Via>,
+}
+
 /// One finding. Field names and meanings are the version 1 JSON contract
 /// (docs/json.md); fields after `message` are additions. Large reports are
 /// written by hand (`report/src/json.rs` `write_finding`): a new field goes
@@ -146,6 +196,10 @@ pub struct Finding {
     /// Values the input could not tell that this answer depends on.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown: Vec<String>,
+    /// Exposure findings on a target: whether the internet can get there
+    /// at all, and by which hops (`reach`, `reach_reason`, `via`).
+    #[serde(flatten)]
+    pub reach: Option<Arc<PathReach>>,
     /// Set when a suppression silences this finding: it is still reported,
     /// never fails the run, and text output leaves it out.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -21,7 +21,9 @@ pub mod probe;
 pub mod registry;
 pub mod suppressions;
 
-pub use finding::{Because, ExposureClass, Finding, FindingKind, Severity, Suppressed, SuppressionKind};
+pub use finding::{
+    Because, ExposureClass, Finding, FindingKind, PathReach, ReachKind, Severity, Suppressed, SuppressionKind, Via,
+};
 pub use hardening::check_hardening;
 pub use ports::{check_estate, classify, Authorized, PortQuery};
 pub use registry::{Family, FamilyKind, Rule, DOC_SECTIONS, RULES};

@@ -22,6 +22,7 @@ pub fn run(args: ExplainArgs) -> Result<u8> {
             paths: &args.common.paths,
             terraform: &settings::terraform_inputs(&args.common)?,
             options: &settings::read_options(&args.common)?,
+            parameter_files: &args.common.parameters,
         },
         queries: &queries,
         authorized: &s.authorized,

@@ -34,9 +34,10 @@ pub fn run(args: ProbeArgs) -> Result<u8> {
         options: &options,
         concurrency: args.concurrency,
     })?;
+    // No report onto a targets file.
+    super::check_outputs(&destinations, &run.read)?;
     // No suppressions or baselines: a probe reports what it saw now.
     let policy = Policy { fail_on, ..Policy::default() };
-    super::check_outputs(&destinations, &run.read)?;
     let output = Output { destinations: &destinations, color: super::use_color(args.color), quiet: args.reports.quiet };
     Ok(finish(run, &policy, &output)?.code)
 }

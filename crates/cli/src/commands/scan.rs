@@ -49,6 +49,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
             paths: &args.common.paths,
             terraform: &settings::terraform_inputs(&args.common)?,
             options: &settings::read_options(&args.common)?,
+            parameter_files: &args.common.parameters,
         },
         queries: &settings.queries,
         authorized: &settings.authorized,

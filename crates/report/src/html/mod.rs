@@ -20,9 +20,8 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 /// The HTML format. `reach` reads a finding's path from the internet
-/// ([`Reach`]); the default reads the contract fields `reach`,
-/// `reach_reason` and `via` of the finding's JSON (docs/json.md), so the
-/// page draws them for every finding that carries them.
+/// ([`Reach`], the contract's `reach`, `reach_reason` and `via`); the
+/// default reads the finding's own.
 #[derive(Clone, Copy)]
 pub struct Html {
     pub reach: fn(&Finding) -> Option<Reach>,
@@ -80,13 +79,25 @@ impl Reach {
     }
 }
 
-/// The reach of `f`, read from its contract fields.
+/// The reach of `f`: whether the internet gets to its target and by
+/// which hops (exposure findings on a target carry it).
 pub fn reach_of(f: &Finding) -> Option<Reach> {
-    // Only exposure findings on a target carry a path from the internet.
-    if f.kind != FindingKind::Exposure {
-        return None;
-    }
-    serde_json::to_value(f).ok().as_ref().and_then(Reach::from_contract)
+    let r = f.reach.as_ref()?;
+    Some(Reach {
+        reach: r.reach.as_str().to_string(),
+        reason: r.reason.clone(),
+        via: r
+            .via
+            .iter()
+            .map(|v| Hop {
+                hop: v.hop.clone(),
+                resource: v.resource.clone(),
+                file: v.file.clone(),
+                line: v.line,
+                detail: v.detail.clone(),
+            })
+            .collect(),
+    })
 }
 
 /// Findings whose details are written.

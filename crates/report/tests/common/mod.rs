@@ -12,12 +12,16 @@
 
 use portcullis_report::{Emitter, Report, ReportError, Sources};
 use portcullis_rules::finding::sort_findings;
-use portcullis_rules::{Because, ExposureClass, Finding, FindingKind, Severity};
+use portcullis_rules::{Because, ExposureClass, Finding, FindingKind, PathReach, ReachKind, Severity, Via};
 use std::sync::Arc;
 
 pub const SG_FILE: &str = "dumps/security-groups.json";
 pub const NACL_FILE: &str = "dumps/network-acls.json";
 pub const PLAN_FILE: &str = "plan/tfplan.json";
+/// `aws ec2 describe-route-tables` and `describe-network-interfaces`: only
+/// named by path hops, never shown.
+pub const ROUTES_FILE: &str = "dumps/route-tables.json";
+pub const ENI_FILE: &str = "dumps/network-interfaces.json";
 /// A path with a space and non-ASCII characters: SARIF must percent-encode
 /// it, text and JSON must print it as given.
 pub const ODD_FILE: &str = "envs/prod eu/sécurité.json";
@@ -114,6 +118,10 @@ fn because(file: &str, line: u32, column: u32, rule: &str, resource: &str) -> Be
     Because { file: file.into(), line, column, rule: rule.into(), resource: resource.into() }
 }
 
+fn via(hop: &str, resource: &str, file: &str, line: u32, detail: &str) -> Via {
+    Via { hop: hop.into(), resource: resource.into(), file: file.into(), line, detail: detail.into() }
+}
+
 fn strings(items: &[&str]) -> std::sync::Arc<[String]> {
     items.iter().map(|s| s.to_string()).collect()
 }
@@ -147,6 +155,17 @@ pub fn unrestricted_pc100() -> Finding {
         resource_kind: "instance".into(),
         path: strings(&["network ACL acl-0a1b2c3d4e5f60718", "security group sg-0cp1234567890abcd"]),
         unknown: Vec::new(),
+        reach: Some(Arc::new(PathReach {
+            reach: ReachKind::Internet,
+            reason: None,
+            via: vec![
+                via("internet gateway", "igw-0f1e2d3c4b5a69788", ROUTES_FILE, 0, "attached to vpc-0a1b2c3d"),
+                via("route", "rtb-0a1b2c3d4e5f60718", ROUTES_FILE, 14, "0.0.0.0/0 → igw-0f1e2d3c4b5a69788"),
+                via("network ACL", "acl-0a1b2c3d4e5f60718", NACL_FILE, 6, "rule 100 allow all from 0.0.0.0/0"),
+                via("public address", "eni-0aa11bb22cc33dd44", ENI_FILE, 21, "public IPv4 54.12.0.7"),
+                via("security group", "sg-0cp1234567890abcd", SG_FILE, 9, "inbound tcp 10257 from 0.0.0.0/0"),
+            ],
+        })),
         suppressed: None,
     }
 }
@@ -174,6 +193,7 @@ pub fn public_pc101() -> Finding {
         resource_kind: "instance".into(),
         path: strings(&["security group sg-0cp1234567890abcd"]),
         unknown: Vec::new(),
+        reach: None,
         suppressed: None,
     }
 }
@@ -205,6 +225,14 @@ pub fn undetermined_pc100() -> Finding {
         resource_kind: "instance".into(),
         path: strings(&["security group aws_security_group.cp"]),
         unknown: vec![unknown.into()],
+        reach: Some(Arc::new(PathReach {
+            reach: ReachKind::Unknown,
+            reason: Some(
+                "the input has no AWS route tables, so the route from subnet-0a1b back to the internet is unknown"
+                    .into(),
+            ),
+            via: Vec::new(),
+        })),
         suppressed: None,
     }
 }
@@ -233,6 +261,17 @@ pub fn odd_path_pc102() -> Finding {
         resource_kind: "instance".into(),
         path: strings(&["security group sg-0e7cd0000000000aa"]),
         unknown: Vec::new(),
+        reach: Some(Arc::new(PathReach {
+            reach: ReachKind::None,
+            reason: Some("no internet address is among the sources in question".into()),
+            via: vec![via(
+                "security group",
+                "sg-0e7cd0000000000aa",
+                ODD_FILE,
+                8,
+                "inbound tcp 2379-2380 from 10.20.0.0/16",
+            )],
+        })),
         suppressed: None,
     }
 }
@@ -309,6 +348,7 @@ pub fn hostile() -> Finding {
         resource_kind: "security group".into(),
         path: strings(&["security group sg-\"><script>alert(2)</script>`|@team"]),
         unknown: Vec::new(),
+        reach: None,
         suppressed: None,
     }
 }

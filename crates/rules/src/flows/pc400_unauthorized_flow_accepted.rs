@@ -99,6 +99,7 @@ fn check(observations: &[Observation], out: &mut Vec<Finding>) {
             resource_kind: "flow destination".to_string(),
             path: Default::default(),
             unknown: Vec::new(),
+            reach: None,
             suppressed: None,
         });
     }

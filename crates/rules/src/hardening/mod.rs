@@ -126,6 +126,7 @@ pub fn finding(
         resource_kind: "kube-controller-manager".into(),
         path: path.into(),
         unknown: Vec::new(),
+        reach: None,
         suppressed: None,
     }
 }

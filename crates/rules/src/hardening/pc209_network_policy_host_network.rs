@@ -102,6 +102,7 @@ fn check(estate: &Estate) -> Vec<Finding> {
             resource_kind: "NetworkPolicy".into(),
             path: Default::default(),
             unknown: Vec::new(),
+            reach: None,
             suppressed: None,
         });
     }

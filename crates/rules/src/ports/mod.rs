@@ -16,8 +16,9 @@ pub mod pc108_legacy_controller_manager;
 pub mod pc109_legacy_scheduler;
 pub mod pc199_user_port;
 
-use crate::finding::{Because, ExposureClass, Finding, FindingKind, Severity};
+use crate::finding::{Because, ExposureClass, Finding, FindingKind, PathReach, ReachKind, Severity, Via};
 use crate::registry::Rule;
+use portcullis_engine::reach::{Hop, Reach, Reachability, Verdict};
 use portcullis_engine::{entry, evaluate, match_signature, EntryRef, Exposure, PathAdmit};
 use portcullis_model::named::{is_unrestricted, non_public, public};
 use portcullis_model::{AddrSet, Estate, InternalSource, Protocol};
@@ -108,8 +109,11 @@ pub fn classify(exp: &Exposure, auth: &Authorized) -> Option<Classified> {
     }
 }
 
-fn severity_for(rule: &Rule, class: ExposureClass) -> Severity {
+fn severity_for(rule: &Rule, class: ExposureClass, reach: Option<ReachKind>) -> Severity {
     match class {
+        // Open to the world by its rules but with no path today: latent,
+        // one public address or load balancer away.
+        ExposureClass::Unrestricted if reach == Some(ReachKind::None) => rule.severity.lower(),
         ExposureClass::Unrestricted => rule.severity,
         ExposureClass::Public => rule.severity.lower(),
         ExposureClass::Unauthorized => rule.severity.lower().lower(),
@@ -185,9 +189,28 @@ fn describe_sources(c: &Classified, shown: &[String]) -> String {
     }
 }
 
+/// The path part of a finding, in its serializable shape.
+pub fn path_reach(v: &Verdict) -> PathReach {
+    PathReach {
+        reach: match v.reach {
+            Reach::Internet => ReachKind::Internet,
+            Reach::None => ReachKind::None,
+            Reach::Unknown => ReachKind::Unknown,
+        },
+        reason: v.reason.clone(),
+        via: v.via.iter().map(via_of).collect(),
+    }
+}
+
+fn via_of(h: &Hop) -> Via {
+    let (file, line) = h.span.as_ref().map(|s| (s.file.to_string(), s.line)).unwrap_or_default();
+    Via { hop: h.kind.clone(), resource: h.resource.clone(), file, line, detail: h.detail.clone() }
+}
+
 /// Evaluates every target for every query and returns the findings.
 pub fn check_estate(estate: &Estate, queries: &[PortQuery], auth: &Authorized) -> Vec<Finding> {
     use rayon::prelude::*;
+    let reach = Reachability::new(estate);
     // Targets are independent: each reads only the layers on its own path.
     // Runs of targets fill one vector each, joined once at its final size
     // (a flat_map collect grew and copied every finding several times).
@@ -198,7 +221,7 @@ pub fn check_estate(estate: &Estate, queries: &[PortQuery], auth: &Authorized) -
         .map(|r| {
             let mut out = Vec::new();
             for t in r * RUN..n.min((r + 1) * RUN) {
-                check_target(estate, t, queries, auth, &mut out);
+                check_target(estate, &reach, t, queries, auth, &mut out);
             }
             out
         })
@@ -211,26 +234,35 @@ pub fn check_estate(estate: &Estate, queries: &[PortQuery], auth: &Authorized) -
     findings
 }
 
-/// A protocol and which rules match it (see [`match_signature`]).
-type SegmentKey = (Protocol, Vec<u32>);
+/// A protocol, which rules match it (see [`match_signature`]), and the port
+/// itself when a load balancer path depends on it.
+type SegmentKey = (Protocol, Vec<u32>, Option<u16>);
 
 /// The findings for one target. Ports matched by the same rules get the
 /// same answer: it is evaluated, classified and described once (the
 /// control-plane ports 10250-10259 usually share one or two), and its
 /// findings share the description.
-fn check_target(estate: &Estate, t: usize, queries: &[PortQuery], auth: &Authorized, out: &mut Vec<Finding>) {
+fn check_target(
+    estate: &Estate,
+    reach: &Reachability,
+    t: usize,
+    queries: &[PortQuery],
+    auth: &Authorized,
+    out: &mut Vec<Finding>,
+) {
     let Some(target) = estate.targets.get(t) else { return };
+    let port_dependent = reach.port_dependent(t);
     let mut answers: Vec<(SegmentKey, Option<Answer>)> = Vec::new();
     let mut path: Option<Arc<[String]>> = None;
     for q in queries {
-        let key = (q.protocol, match_signature(estate, target, q.protocol, q.port));
+        let key = (q.protocol, match_signature(estate, target, q.protocol, q.port), port_dependent.then_some(q.port));
         let i = match answers.iter().position(|(k, _)| *k == key) {
             Some(i) => i,
             None => {
                 let answer = evaluate(estate, t, q.protocol, q.port).and_then(|exp| {
-                    let c = classify(&exp, auth)?;
-                    let path = path.get_or_insert_with(|| describe_path(estate, t).into()).clone();
-                    Answer::new(estate, &exp, c, path)
+                    Answer::with_paths(estate, reach, &exp, q, auth, || {
+                        path.get_or_insert_with(|| describe_path(estate, t).into()).clone()
+                    })
                 });
                 answers.push((key, answer));
                 answers.len() - 1
@@ -245,13 +277,13 @@ fn check_target(estate: &Estate, t: usize, queries: &[PortQuery], auth: &Authori
 /// The finding for one exposure, if it is one.
 pub fn finding_for(
     estate: &Estate,
+    reach: &Reachability,
     exp: &Exposure,
     q: &PortQuery,
     auth: &Authorized,
     path: &[String],
 ) -> Option<Finding> {
-    let c = classify(exp, auth)?;
-    Some(Answer::new(estate, exp, c, path.into())?.finding(q))
+    Some(Answer::with_paths(estate, reach, exp, q, auth, || path.into())?.finding(q))
 }
 
 /// Everything a finding says that does not depend on the port: one answer
@@ -268,16 +300,52 @@ struct Answer<'e> {
     because: Arc<[Because]>,
     path: Arc<[String]>,
     unknown: Vec<String>,
+    reach: Option<Arc<PathReach>>,
 }
 
 impl<'e> Answer<'e> {
-    fn new(estate: &'e Estate, exp: &Exposure, c: Classified, path: Arc<[String]>) -> Option<Answer<'e>> {
+    /// Classifies what the target's rules admit, widened by what load
+    /// balancers bring to it, and says whether a path exists.
+    fn with_paths(
+        estate: &'e Estate,
+        reach: &Reachability,
+        exp: &Exposure,
+        q: &PortQuery,
+        auth: &Authorized,
+        path: impl FnOnce() -> Arc<[String]>,
+    ) -> Option<Answer<'e>> {
+        let mut paths = reach.through_load_balancers(exp.target, q.protocol, q.port, exp);
+        let widened = paths.widen(exp);
+        let seen = widened.as_ref().unwrap_or(exp);
+        let c = classify(seen, auth)?;
+        // A finding: now the direct paths and what is missing.
+        reach.complete(exp.target, q.protocol, q.port, &mut paths);
+        // For an undetermined answer these are the sources that may be
+        // admitted: whether a path reaches them is the question.
+        let verdict = paths.verdict(estate, exp.target, exp, &c.addrs);
+        let lb_unknowns: Vec<String> = paths.unknowns().map(ToString::to_string).collect();
+        Answer::new(estate, seen, c, path(), verdict, lb_unknowns)
+    }
+
+    fn new(
+        estate: &'e Estate,
+        exp: &Exposure,
+        c: Classified,
+        path: Arc<[String]>,
+        verdict: Verdict,
+        lb_unknowns: Vec<String>,
+    ) -> Option<Answer<'e>> {
         let target = estate.targets.get(exp.target)?;
         let shown = c.shown.to_cidr_strings();
         let refs = exp.because(&c.addrs, !c.internal.is_empty());
         let because = because_list(estate, &refs);
         let unknown: Vec<String> = if c.class == ExposureClass::Undetermined {
             let mut u: Vec<String> = exp.unknowns.iter().map(|(_, u)| u.to_string()).collect();
+            for l in lb_unknowns {
+                if !u.contains(&l) {
+                    u.push(l);
+                }
+            }
             u.dedup();
             u
         } else {
@@ -312,8 +380,18 @@ impl<'e> Answer<'e> {
         let first_unknown = unknown.first().map(String::as_str).unwrap_or("a value is unknown");
         let some_known = !(c.addrs.is_empty() || exp.lower.addrs.is_empty());
         let on = format!("{} {}", target.kind_name, target.id);
+        let reach = path_reach(&verdict);
+        // Open by its rules with no path today: latent.
+        let latent =
+            reach.reach == ReachKind::None && matches!(c.class, ExposureClass::Unrestricted | ExposureClass::Public);
         // The message after `tcp/PORT (component)`: the same for every port.
         let tail = match c.class {
+            _ if latent => format!(
+                " on {on} is open to {}{who} by its rules, but no path from the internet reaches it today \
+                 (latent: one public address or load balancer away): {}",
+                if c.class == ExposureClass::Public { "public sources that are not authorized: " } else { "" },
+                reach.reason.as_deref().unwrap_or("no path was found")
+            ),
             ExposureClass::Unrestricted => format!(" on {on} is reachable from {who}"),
             ExposureClass::Public => {
                 format!(" on {on} is reachable from public sources that are not authorized: {who}")
@@ -339,6 +417,7 @@ impl<'e> Answer<'e> {
             because: because.into(),
             path,
             unknown,
+            reach: Some(Arc::new(reach)),
         })
     }
 
@@ -360,7 +439,7 @@ impl<'e> Answer<'e> {
         message.push_str(&self.tail);
         Finding {
             rule: q.rule.code.to_string(),
-            severity: severity_for(q.rule, self.class),
+            severity: severity_for(q.rule, self.class, self.reach.as_ref().map(|r| r.reach)),
             kind: FindingKind::Exposure,
             exposure: Some(self.class),
             port: Some(q.port),
@@ -376,6 +455,7 @@ impl<'e> Answer<'e> {
             resource_kind: target.kind_name.clone(),
             path: self.path.clone(),
             unknown: self.unknown.clone(),
+            reach: self.reach.clone(),
             suppressed: None,
         }
     }

@@ -87,6 +87,7 @@ pub(crate) fn finding(t: &Target, rule: &Rule, file: String, flag: Option<&str>,
         resource_kind: "endpoint".into(),
         path: Default::default(),
         unknown: Vec::new(),
+        reach: None,
         suppressed: None,
     }
 }

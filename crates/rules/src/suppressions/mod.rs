@@ -91,6 +91,7 @@ impl Waiver {
             resource_kind: "suppression".into(),
             path: Default::default(),
             unknown: Vec::new(),
+            reach: None,
             suppressed: None,
         }
     }

@@ -86,10 +86,13 @@ pub(super) fn key_eq(a: &str, b: &str) -> bool {
 const MAX_INTERNED: usize = 4096;
 
 /// FNV-1a: keys are short, and SipHash's setup cost showed in profiles.
+/// Also for the adapters' tables of ids (`HashMap<String, _, BuildFnv>`):
+/// nothing hashed here comes from an adversary who could aim collisions at
+/// a table (an input crafted that way only slows its own scan).
 #[derive(Default, Clone, Copy)]
-struct BuildFnv;
+pub struct BuildFnv;
 
-struct Fnv(u64);
+pub struct Fnv(u64);
 
 impl std::hash::Hasher for Fnv {
     fn finish(&self) -> u64 {

@@ -32,6 +32,7 @@ mod stream;
 pub mod testing;
 pub mod tree;
 
+pub use keys::{BuildFnv, Fnv};
 pub use tree::{Member, Node, Value};
 
 use crate::Error;

@@ -115,15 +115,25 @@ pub fn assemble(mut items: AwsItems, estate: &mut Estate) {
         }));
     }
 
-    // Hosts: an interface already listed under its instance is one host.
+    // Hosts: an interface already listed under its instance is one host; a
+    // load balancer's own interface is a node of its path, not a target.
     let attached: BTreeSet<String> =
         items.hosts.iter().filter(|h| h.kind == "instance").flat_map(|h| h.interfaces.iter().cloned()).collect();
+    let balancer_nodes = items.network.balancer_nodes();
     let hosts: Vec<&Host> = items
         .hosts
         .iter()
         .filter(|h| h.kind == "instance" || !h.interfaces.iter().any(|i| attached.contains(i)))
+        .filter(|h| !h.aliases.iter().any(|a| balancer_nodes.contains(a.as_str())))
         .collect();
+    let mut targets_of_hosts = Vec::new();
     let mut used_groups = BTreeSet::new();
+    // A load balancer's security groups guard it: not targets of their own.
+    for g in items.network.balancer_groups() {
+        if let Some(&gi) = group_by_alias.get(g) {
+            used_groups.insert(gi);
+        }
+    }
     let mut used_acls = BTreeSet::new();
     for h in hosts {
         let mut path = Vec::new();
@@ -167,6 +177,7 @@ pub fn assemble(mut items: AwsItems, estate: &mut Estate) {
             layers.push(estate.add_layer(l));
         }
         path.push(Step { layers });
+        targets_of_hosts.push((estate.targets.len(), h));
         estate.targets.push(Target {
             id: h.id.clone(),
             kind_name: h.kind.to_string(),
@@ -175,6 +186,23 @@ pub fn assemble(mut items: AwsItems, estate: &mut Estate) {
             notes,
         });
     }
+
+    // Paths: routes, gateways, public addresses, load balancers.
+    let mut group_names: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    let mut groups = BTreeMap::new();
+    for (alias, &gi) in &group_by_alias {
+        groups.insert(alias.clone(), group_layer[gi]);
+        group_names.entry(group_layer[gi]).or_default().push(alias.clone());
+    }
+    let built = crate::providers::aws::network::Built {
+        hosts: targets_of_hosts,
+        groups,
+        group_names,
+        acl_for_subnet: acl_for_subnet.iter().map(|(s, &ai)| (s.clone(), acl_layer[ai])).collect(),
+        default_acl_for_vpc: default_acl_for_vpc.iter().map(|(v, &ai)| (v.clone(), acl_layer[ai])).collect(),
+        prefix_lists: pl.clone(),
+    };
+    crate::providers::aws::network::assemble(std::mem::take(&mut items.network), built, estate);
 
     // Rule sets not attached to anything are their own targets.
     for (gi, g) in items.groups.iter().enumerate() {

@@ -4,13 +4,16 @@
 //!
 //! One file per format: [`dumps`] (EC2 CLI JSON), [`terraform`] (plans and
 //! configurations), [`cloudformation`] (templates); one assembly step
-//! ([`assemble`]) joins what all files contributed. Provider facts
+//! ([`assemble`]) joins what all files contributed. Paths (routes, gateways,
+//! public addresses, load balancers) have their own items and assembly in
+//! [`network`], read from dumps by [`dumps::network`]. Provider facts
 //! (protocol numbers, port conventions) are written once, in [`facts`].
 
 pub mod assemble;
 pub mod cloudformation;
 pub mod dumps;
 pub mod facts;
+pub mod network;
 pub mod terraform;
 
 pub use assemble::assemble;
@@ -97,6 +100,8 @@ pub struct AwsItems {
     pub acl_associations: Vec<(String, String)>,
     pub hosts: Vec<Host>,
     pub prefix_lists: Vec<PrefixList>,
+    /// Paths: routes, gateways, interfaces, load balancers.
+    pub network: network::NetworkItems,
 }
 
 impl AwsItems {
@@ -108,5 +113,6 @@ impl AwsItems {
         self.acl_associations.extend(o.acl_associations);
         self.hosts.extend(o.hosts);
         self.prefix_lists.extend(o.prefix_lists);
+        self.network.extend(o.network);
     }
 }

@@ -4,6 +4,8 @@
 //! Field names and meanings follow the EC2 API reference
 //! (docs.aws.amazon.com/AWSEC2/latest/APIReference/): `IpPermission`,
 //! `NetworkAclEntry`, `Instance`, `NetworkInterface`, `PrefixListEntry`.
+//! The dumps that decide paths (route tables, gateways, load balancers) are
+//! read by [`network`].
 
 use super::facts::{parse_protocol, ports_for};
 use super::{AwsItems, Host, NetworkAcl, PrefixList, SecurityGroup};
@@ -14,6 +16,8 @@ use portcullis_model::{
     Unknown,
 };
 use portcullis_syntax::json::Node;
+
+pub mod network;
 
 /// Which dump a document is, from its top-level keys.
 pub fn kind_of(root: &Node) -> Option<&'static str> {
@@ -32,12 +36,13 @@ pub fn kind_of(root: &Node) -> Option<&'static str> {
     {
         Some("aws-prefix-lists")
     } else {
-        None
+        network::kind_of(root)
     }
 }
 
 /// Top-level arrays of the dumps, streamed element by element.
-pub const STREAMED_KEYS: &[&str] = &["SecurityGroups", "NetworkAcls", "Reservations", "NetworkInterfaces"];
+pub const STREAMED_KEYS: &[&str] =
+    &["SecurityGroups", "NetworkAcls", "Reservations", "NetworkInterfaces", "RouteTables", "Subnets"];
 
 /// Adapts one element of a streamed top-level array.
 pub fn read_element(ctx: &mut Context, key: &str, n: &Node, items: &mut AwsItems) {
@@ -47,10 +52,16 @@ pub fn read_element(ctx: &mut Context, key: &str, n: &Node, items: &mut AwsItems
         "Reservations" => {
             for i in ctx.array_field(n, "Instances") {
                 items.hosts.extend(read_instance(ctx, i));
+                items.network.nics.extend(network::nics_of_instance(ctx, i));
             }
         }
-        "NetworkInterfaces" => items.hosts.extend(read_interface(ctx, n)),
-        _ => {}
+        "NetworkInterfaces" => {
+            items.hosts.extend(read_interface(ctx, n));
+            items.network.nics.extend(network::nic_of_interface(ctx, n));
+        }
+        _ => {
+            network::read_element(ctx, key, n, &mut items.network);
+        }
     }
 }
 
@@ -73,22 +84,16 @@ pub fn read(ctx: &mut Context, root: &Node, kind: &str) -> AwsItems {
         }
         "aws-instances" => {
             for r in ctx.array_field(root, "Reservations") {
-                for i in ctx.array_field(r, "Instances") {
-                    if let Some(h) = read_instance(ctx, i) {
-                        items.hosts.push(h);
-                    }
-                }
+                read_element(ctx, "Reservations", r, &mut items);
             }
         }
         "aws-network-interfaces" => {
             for n in ctx.array_field(root, "NetworkInterfaces") {
-                if let Some(h) = read_interface(ctx, n) {
-                    items.hosts.push(h);
-                }
+                read_element(ctx, "NetworkInterfaces", n, &mut items);
             }
         }
         "aws-prefix-lists" => read_prefix_lists(ctx, root, &mut items),
-        _ => {}
+        other => network::read(ctx, root, other, &mut items.network),
     }
     items
 }

@@ -1,0 +1,958 @@
+//! AWS paths: VPCs, subnets, route tables, gateways, public addresses,
+//! interfaces and load balancers as every AWS input describes them, and
+//! their assembly onto the model's topology (`portcullis_model::topology`).
+//!
+//! Readers (CLI dumps, Terraform, CloudFormation) fill [`NetworkItems`] with
+//! references written as the input writes them (`subnet-0abc`, an ARN, a
+//! Terraform address); [`assemble`] resolves them across files, applies the
+//! provider facts of [`super::facts`], and attaches each estate target to
+//! its interfaces.
+
+use super::facts;
+use super::Host;
+use portcullis_model::topology::{
+    AddressFamilies, Attachment, Described, Forward, Gateway, GatewayId, GatewayKind, Interface, InterfaceId, Listener,
+    LoadBalancer, LoadBalancerId, LoadBalancerKind, Member, Network, NetworkId, NextHop, Provider, PublicAddress,
+    Route, RouteTable, RouteTableId, Scheme, SeenSource, Subnet, SubnetId, TargetGroup, TargetGroupId,
+};
+use portcullis_model::{AddrSet, Cidr, Estate, Known, LayerId, Origin, PortSet, Protocol, Span, Unknown};
+use std::collections::BTreeMap;
+
+/// Tables of ids: FNV-hashed (ids are short; SipHash showed in profiles).
+type HashMap<K, V> = std::collections::HashMap<K, V, portcullis_syntax::json::BuildFnv>;
+
+/// A VPC.
+#[derive(Clone, Debug)]
+pub struct VpcItem {
+    pub id: String,
+    pub aliases: Vec<String>,
+    pub span: Span,
+}
+
+/// A subnet.
+#[derive(Clone, Debug)]
+pub struct SubnetItem {
+    pub id: String,
+    pub aliases: Vec<String>,
+    pub span: Span,
+    pub vpc: Option<String>,
+    pub cidrs: Known<AddrSet>,
+    /// `MapPublicIpOnLaunch` / `map_public_ip_on_launch`: what an instance
+    /// launched here gets unless it says otherwise.
+    pub map_public_ip: Known<bool>,
+}
+
+/// Where a route sends traffic, as written.
+#[derive(Clone, Debug)]
+pub enum RouteTarget {
+    /// `GatewayId`: `local`, `igw-`, `vgw-`, `vpce-` (the prefix tells).
+    Gateway(String),
+    EgressOnly(String),
+    Nat(String),
+    TransitGateway(String),
+    Peering(String),
+    Instance(String),
+    Interface(String),
+    LocalGateway(String),
+    CarrierGateway(String),
+    CoreNetwork(String),
+    /// A route whose target the input cannot tell.
+    Unknown(Unknown),
+}
+
+/// Where a route goes to.
+#[derive(Clone, Debug)]
+pub enum Destination {
+    Block(Cidr),
+    PrefixList(String),
+    Unknown(Unknown),
+}
+
+/// One route.
+#[derive(Clone, Debug)]
+pub struct RouteItem {
+    pub destination: Destination,
+    pub target: RouteTarget,
+    /// `State: blackhole`: the target no longer exists or is detached.
+    pub blackhole: bool,
+    /// `Origin: EnableVgwRoutePropagation`: loses to a static route of the
+    /// same block.
+    pub propagated: bool,
+    pub span: Span,
+}
+
+/// A route table with its routes and associations.
+#[derive(Clone, Debug)]
+pub struct RouteTableItem {
+    pub id: String,
+    pub aliases: Vec<String>,
+    pub span: Span,
+    pub vpc: Option<String>,
+    pub routes: Vec<RouteItem>,
+}
+
+/// An association of a route table.
+#[derive(Clone, Debug)]
+pub enum AssociationItem {
+    Subnet {
+        table: String,
+        subnet: String,
+    },
+    /// The VPC's main route table.
+    Main {
+        table: String,
+        vpc: Option<String>,
+    },
+    /// A gateway route table (edge association).
+    Gateway {
+        table: String,
+        gateway: String,
+    },
+}
+
+/// A gateway a route can name.
+#[derive(Clone, Debug)]
+pub struct GatewayItem {
+    pub id: String,
+    pub aliases: Vec<String>,
+    pub kind: GatewayKind,
+    pub span: Span,
+    pub vpcs: Known<Vec<String>>,
+}
+
+/// An Elastic IP and what it is associated with.
+#[derive(Clone, Debug)]
+pub struct AddressItem {
+    pub public_ip: Option<String>,
+    pub allocation: String,
+    pub aliases: Vec<String>,
+    pub span: Span,
+    pub interface: Option<String>,
+    pub instance: Option<String>,
+}
+
+/// One network interface of a host, as the input describes it.
+#[derive(Clone, Debug)]
+pub struct NicItem {
+    /// The host it belongs to (its id or an alias).
+    pub host: String,
+    pub id: String,
+    pub span: Span,
+    pub subnet: Option<String>,
+    pub private: Vec<String>,
+    pub public_v4: Known<Option<PublicAddress>>,
+    pub public_v6: Known<Option<PublicAddress>>,
+    /// 0 for an instance's primary interface.
+    pub device_index: Option<u32>,
+    /// A load balancer's own interface (`ELB app/name/id`): names it.
+    pub balancer: Option<String>,
+}
+
+/// A listener of an ELBv2 load balancer.
+#[derive(Clone, Debug)]
+pub struct ListenerItem {
+    /// The load balancer, by ARN or reference.
+    pub load_balancer: String,
+    pub port: Known<u16>,
+    /// `HTTP`, `HTTPS`, `TCP`, `TLS`, `UDP`, `TCP_UDP`.
+    pub protocol: String,
+    pub span: Span,
+    /// Target groups its default actions forward to.
+    pub forwards: Vec<(String, Span)>,
+    pub arn: Option<String>,
+}
+
+/// A classic load balancer's listener: port on the load balancer, port on
+/// the instance.
+#[derive(Clone, Debug)]
+pub struct ClassicListener {
+    pub port: u16,
+    pub instance_port: u16,
+    pub protocol: String,
+    pub span: Span,
+}
+
+/// A load balancer.
+#[derive(Clone, Debug)]
+pub struct LoadBalancerItem {
+    pub id: String,
+    pub aliases: Vec<String>,
+    pub kind: LoadBalancerKind,
+    pub span: Span,
+    pub scheme: Known<Scheme>,
+    pub dual_stack: bool,
+    pub vpc: Option<String>,
+    pub subnets: Vec<String>,
+    /// Its security groups; `None` when it has none (an NLB created
+    /// without).
+    pub groups: Known<Vec<String>>,
+    /// Classic load balancers hold their listeners and instances.
+    pub classic_listeners: Vec<ClassicListener>,
+    pub classic_instances: Vec<(String, Span)>,
+}
+
+/// A target group.
+#[derive(Clone, Debug)]
+pub struct TargetGroupItem {
+    pub id: String,
+    pub aliases: Vec<String>,
+    pub span: Span,
+    pub port: Option<u16>,
+    pub protocol: String,
+    /// `instance`, `ip`, `lambda`, `alb`.
+    pub target_type: String,
+    pub vpc: Option<String>,
+    /// `preserve_client_ip.enabled` when the input sets it.
+    pub preserve_client_ip: Option<Known<bool>>,
+    /// Targets listed with the group itself (CloudFormation `Targets`).
+    pub targets: Option<Vec<TargetItem>>,
+    /// The load balancers that use it (by a listener's default action or a
+    /// rule), by ARN or reference.
+    pub load_balancers: Vec<String>,
+}
+
+/// One registered target: an instance id or an IP address, and a port.
+#[derive(Clone, Debug)]
+pub struct TargetItem {
+    pub id: String,
+    pub port: Option<u16>,
+    pub span: Span,
+}
+
+/// Registered targets of one group (`describe-target-health`, Terraform
+/// attachments).
+#[derive(Clone, Debug)]
+pub struct TargetsItem {
+    /// The group by ARN, name or reference; from a dump without
+    /// `TargetGroupArn`, its file's name.
+    pub group: String,
+    pub targets: Vec<TargetItem>,
+    pub span: Span,
+}
+
+/// Everything about paths one AWS input contributed.
+#[derive(Clone, Debug, Default)]
+pub struct NetworkItems {
+    pub vpcs: Vec<VpcItem>,
+    pub subnets: Vec<SubnetItem>,
+    pub route_tables: Vec<RouteTableItem>,
+    /// Routes written apart from their table (`aws_route`): table, route.
+    pub routes: Vec<(String, RouteItem)>,
+    pub associations: Vec<AssociationItem>,
+    pub gateways: Vec<GatewayItem>,
+    /// Gateway attachments written apart (gateway, VPC).
+    pub attachments: Vec<(String, String)>,
+    pub addresses: Vec<AddressItem>,
+    pub nics: Vec<NicItem>,
+    pub load_balancers: Vec<LoadBalancerItem>,
+    pub listeners: Vec<ListenerItem>,
+    /// Listener rules' forwards, by listener ARN.
+    pub rules: Vec<(String, Vec<(String, Span)>)>,
+    pub target_groups: Vec<TargetGroupItem>,
+    pub targets: Vec<TargetsItem>,
+    /// Kinds of input present, even when they listed nothing.
+    pub described: Vec<Described>,
+    /// Whether ELBv2 and classic load balancers were listed: only both say
+    /// which load balancers the account has.
+    pub listed_elbv2: bool,
+    pub listed_classic: bool,
+}
+
+impl NetworkItems {
+    pub fn extend(&mut self, o: NetworkItems) {
+        self.vpcs.extend(o.vpcs);
+        self.subnets.extend(o.subnets);
+        self.route_tables.extend(o.route_tables);
+        self.routes.extend(o.routes);
+        self.associations.extend(o.associations);
+        self.gateways.extend(o.gateways);
+        self.attachments.extend(o.attachments);
+        self.addresses.extend(o.addresses);
+        self.nics.extend(o.nics);
+        self.load_balancers.extend(o.load_balancers);
+        self.listeners.extend(o.listeners);
+        self.rules.extend(o.rules);
+        self.listed_elbv2 |= o.listed_elbv2;
+        self.listed_classic |= o.listed_classic;
+        self.target_groups.extend(o.target_groups);
+        self.targets.extend(o.targets);
+        for d in o.described {
+            if !self.described.contains(&d) {
+                self.described.push(d);
+            }
+        }
+    }
+
+    /// The ids of load balancers' own interfaces: nodes of a load
+    /// balancer's path, not targets.
+    pub fn balancer_nodes(&self) -> std::collections::BTreeSet<&str> {
+        self.nics.iter().filter(|n| n.balancer.is_some()).map(|n| n.id.as_str()).collect()
+    }
+
+    /// The security groups load balancers use: they guard a load balancer,
+    /// so they are not targets of their own.
+    pub fn balancer_groups(&self) -> impl Iterator<Item = &str> {
+        self.load_balancers.iter().flat_map(|lb| lb.groups.known().into_iter().flatten().map(String::as_str))
+    }
+}
+
+/// Index of names to positions; the first item to claim a name keeps it.
+fn index<'a>(names: impl Iterator<Item = (usize, &'a str)>) -> HashMap<String, usize> {
+    let mut out = HashMap::default();
+    for (i, n) in names {
+        out.entry(n.to_string()).or_insert(i);
+    }
+    out
+}
+
+/// What the AWS assembly already built that paths refer to.
+pub struct Built<'a> {
+    /// Each host that became a target, with its target index.
+    pub hosts: Vec<(usize, &'a Host)>,
+    /// Security group layers by every name a group is known by.
+    pub groups: BTreeMap<String, LayerId>,
+    /// The names of each group layer (a rule may name a group by any).
+    pub group_names: BTreeMap<LayerId, Vec<String>>,
+    /// The network ACL layer of a subnet (by subnet reference), and each
+    /// VPC's default one.
+    pub acl_for_subnet: BTreeMap<String, LayerId>,
+    pub default_acl_for_vpc: BTreeMap<String, LayerId>,
+    /// Managed prefix lists whose entries are in the input.
+    pub prefix_lists: BTreeMap<String, AddrSet>,
+}
+
+/// Builds the AWS part of the topology.
+pub fn assemble(net: NetworkItems, built: Built, estate: &mut Estate) {
+    let mut b = Builder {
+        t: std::mem::take(&mut estate.topology),
+        net: &net,
+        built: &built,
+        network_by: HashMap::default(),
+        subnet_by: HashMap::default(),
+        table_by: HashMap::default(),
+        gateway_by: HashMap::default(),
+        interface_by: HashMap::default(),
+        instance_interfaces: HashMap::default(),
+        interface_by_address: HashMap::default(),
+        balancer_nodes: HashMap::default(),
+        addresses: HashMap::default(),
+    };
+    for a in &net.addresses {
+        for to in [&a.interface, &a.instance].into_iter().flatten().filter(|s| !s.is_empty()) {
+            b.addresses.entry(to.as_str()).or_insert(a);
+        }
+    }
+    b.networks();
+    b.subnets();
+    b.gateways();
+    b.route_tables();
+    b.interfaces();
+    b.load_balancers();
+    for d in &net.described {
+        b.t.mark(Provider::Aws, *d);
+    }
+    if net.listed_elbv2 && net.listed_classic {
+        b.t.mark(Provider::Aws, Described::LoadBalancers);
+    }
+    estate.topology = b.t;
+}
+
+struct Builder<'a> {
+    t: portcullis_model::Topology,
+    net: &'a NetworkItems,
+    built: &'a Built<'a>,
+    network_by: HashMap<String, NetworkId>,
+    subnet_by: HashMap<String, SubnetId>,
+    table_by: HashMap<String, RouteTableId>,
+    gateway_by: HashMap<String, GatewayId>,
+    /// Interfaces by id, by instance (primary first) and by private address.
+    interface_by: HashMap<String, InterfaceId>,
+    instance_interfaces: HashMap<String, Vec<(Option<u32>, InterfaceId)>>,
+    interface_by_address: HashMap<String, Vec<(Option<NetworkId>, InterfaceId)>>,
+    balancer_nodes: HashMap<String, Vec<String>>,
+    /// Elastic IPs by the interface or instance they are associated with.
+    addresses: HashMap<&'a str, &'a AddressItem>,
+}
+
+impl Builder<'_> {
+    /// The network named `name`, created (with no span) when only referred to.
+    fn network(&mut self, name: &str) -> NetworkId {
+        if let Some(&n) = self.network_by.get(name) {
+            return n;
+        }
+        self.t.networks.push(Network {
+            id: name.to_string(),
+            provider: Provider::Aws,
+            span: None,
+            main_route_table: None,
+        });
+        let id = NetworkId::at(self.t.networks.len() - 1);
+        self.network_by.insert(name.to_string(), id);
+        id
+    }
+
+    fn subnet(&mut self, name: &str) -> SubnetId {
+        if let Some(&s) = self.subnet_by.get(name) {
+            return s;
+        }
+        self.t.subnets.push(Subnet {
+            id: name.to_string(),
+            span: None,
+            network: None,
+            cidrs: Known::from_unknown(Unknown {
+                what: format!("the address range of {name}"),
+                reason: "the subnet is not described in the input".into(),
+                span: Span::new("".into(), 0, 0),
+            }),
+            route_table: None,
+            guards: self.built.acl_for_subnet.get(name).copied().into_iter().collect(),
+        });
+        let id = SubnetId::at(self.t.subnets.len() - 1);
+        self.subnet_by.insert(name.to_string(), id);
+        id
+    }
+
+    fn networks(&mut self) {
+        for v in &self.net.vpcs {
+            if self.network_by.contains_key(&v.id) {
+                continue;
+            }
+            self.t.networks.push(Network {
+                id: v.id.clone(),
+                provider: Provider::Aws,
+                span: Some(v.span.clone()),
+                main_route_table: None,
+            });
+            let id = NetworkId::at(self.t.networks.len() - 1);
+            for a in &v.aliases {
+                self.network_by.entry(a.clone()).or_insert(id);
+            }
+        }
+    }
+
+    fn subnets(&mut self) {
+        for s in &self.net.subnets {
+            if s.aliases.iter().any(|a| self.subnet_by.contains_key(a)) {
+                continue;
+            }
+            let network = s.vpc.as_deref().map(|v| self.network(v));
+            let acl = s
+                .aliases
+                .iter()
+                .find_map(|a| self.built.acl_for_subnet.get(a))
+                .or_else(|| s.vpc.as_ref().and_then(|v| self.built.default_acl_for_vpc.get(v)))
+                .copied();
+            self.t.subnets.push(Subnet {
+                id: s.id.clone(),
+                span: Some(s.span.clone()),
+                network,
+                cidrs: s.cidrs.clone(),
+                route_table: None,
+                guards: acl.into_iter().collect(),
+            });
+            let id = SubnetId::at(self.t.subnets.len() - 1);
+            for a in &s.aliases {
+                self.subnet_by.entry(a.clone()).or_insert(id);
+            }
+        }
+    }
+
+    fn gateways(&mut self) {
+        let mut attached: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        let by = index(
+            self.net.gateways.iter().enumerate().flat_map(|(i, g)| g.aliases.iter().map(move |a| (i, a.as_str()))),
+        );
+        for (g, v) in &self.net.attachments {
+            if let Some(&i) = by.get(g) {
+                attached.entry(i).or_default().push(v.clone());
+            }
+        }
+        for (i, g) in self.net.gateways.iter().enumerate() {
+            let vpcs = match (&g.vpcs, attached.remove(&i)) {
+                (Known::Known(v), extra) => Known::Known(v.iter().chain(extra.iter().flatten()).cloned().collect()),
+                (Known::Unknown(_), Some(extra)) => Known::Known(extra),
+                (Known::Unknown(u), None) => Known::Unknown(u.clone()),
+            };
+            let attached_to = match vpcs {
+                Known::Known(v) => Known::Known(v.iter().map(|x| self.network(x)).collect()),
+                Known::Unknown(u) => Known::Unknown(u),
+            };
+            self.t.gateways.push(Gateway {
+                id: g.id.clone(),
+                kind: g.kind,
+                span: Some(g.span.clone()),
+                attached_to,
+                ingress_route_table: None,
+            });
+            let id = GatewayId::at(self.t.gateways.len() - 1);
+            for a in &g.aliases {
+                self.gateway_by.entry(a.clone()).or_insert(id);
+            }
+        }
+    }
+
+    fn next_hop(&self, target: &RouteTarget, destination: &Destination, blackhole: bool) -> NextHop {
+        let name = facts::route_target_name(target);
+        if blackhole {
+            return NextHop::Elsewhere { name, why: facts::BLACKHOLE.into() };
+        }
+        match target {
+            RouteTarget::Gateway(g) if g == "local" => NextHop::Local { name },
+            RouteTarget::Gateway(g)
+                if g.starts_with("igw-")
+                    || self
+                        .gateway_by
+                        .get(g)
+                        .is_some_and(|&x| self.t.gateways[x.index()].kind == GatewayKind::Internet) =>
+            {
+                NextHop::Internet { name, gateway: self.gateway_by.get(g).copied() }
+            }
+            RouteTarget::Gateway(g) if g.starts_with("vpce-") => match destination {
+                Destination::PrefixList(_) => NextHop::Service { name },
+                _ => NextHop::Middlebox { name, what: facts::ENDPOINT_MIDDLEBOX.into() },
+            },
+            RouteTarget::Gateway(g) if g.starts_with("vgw-") => {
+                NextHop::Elsewhere { name, why: facts::VIRTUAL_PRIVATE_GATEWAY.into() }
+            }
+            RouteTarget::Gateway(g) => match self.gateway_by.get(g).map(|&x| self.t.gateways[x.index()].kind) {
+                Some(GatewayKind::EgressOnly) => NextHop::Elsewhere { name, why: facts::EGRESS_ONLY.into() },
+                Some(GatewayKind::Nat) => NextHop::Elsewhere { name, why: facts::NAT.into() },
+                // A gateway the input does not show: an unresolved reference.
+                _ => NextHop::Middlebox { name, what: "a gateway".into() },
+            },
+            RouteTarget::EgressOnly(_) => NextHop::Elsewhere { name, why: facts::EGRESS_ONLY.into() },
+            RouteTarget::Nat(_) => NextHop::Elsewhere { name, why: facts::NAT.into() },
+            RouteTarget::TransitGateway(_) => NextHop::Elsewhere { name, why: facts::TRANSIT_GATEWAY.into() },
+            RouteTarget::Peering(_) => NextHop::Elsewhere { name, why: facts::PEERING.into() },
+            RouteTarget::LocalGateway(_) => NextHop::Elsewhere { name, why: facts::LOCAL_GATEWAY.into() },
+            RouteTarget::CarrierGateway(_) => NextHop::Elsewhere { name, why: facts::CARRIER_GATEWAY.into() },
+            RouteTarget::CoreNetwork(_) => NextHop::Elsewhere { name, why: facts::CORE_NETWORK.into() },
+            RouteTarget::Instance(_) | RouteTarget::Interface(_) => {
+                NextHop::Middlebox { name, what: facts::INSTANCE_MIDDLEBOX.into() }
+            }
+            RouteTarget::Unknown(u) => {
+                NextHop::Middlebox { name, what: format!("a target that is unknown ({})", u.reason) }
+            }
+        }
+    }
+
+    fn route(&self, r: &RouteItem, prefix_lists: &BTreeMap<String, AddrSet>) -> Route {
+        let (destination, label) = match &r.destination {
+            Destination::Block(c) => (Known::Known(vec![*c]), c.to_string()),
+            Destination::PrefixList(pl) => match prefix_lists.get(pl) {
+                Some(set) => (Known::Known(set.to_cidrs()), pl.clone()),
+                None => (
+                    Known::from_unknown(Unknown {
+                        what: format!("prefix list {pl}"),
+                        reason:
+                            "its entries are not in the input (add `aws ec2 get-managed-prefix-list-entries` output)"
+                                .into(),
+                        span: r.span.clone(),
+                    }),
+                    pl.clone(),
+                ),
+            },
+            Destination::Unknown(u) => (Known::Unknown(Box::new(u.clone())), format!("({})", u.what)),
+        };
+        let next_hop = self.next_hop(&r.target, &r.destination, r.blackhole);
+        Route {
+            destination,
+            destination_label: label,
+            preference: facts::route_preference(&r.destination, r.propagated),
+            next_hop,
+            tags: Vec::new(),
+            span: Some(r.span.clone()),
+            origin: if matches!(&r.target, RouteTarget::Gateway(g) if g == "local") {
+                Origin::Default("the local route every route table has".into())
+            } else {
+                Origin::Explicit
+            },
+        }
+    }
+
+    fn route_tables(&mut self) {
+        let prefix_lists = &self.built.prefix_lists;
+        let net = self.net;
+        for rt in &net.route_tables {
+            if rt.aliases.iter().any(|a| self.table_by.contains_key(a)) {
+                continue;
+            }
+            let network = rt.vpc.as_deref().map(|v| self.network(v));
+            let routes = rt.routes.iter().map(|r| self.route(r, prefix_lists)).collect();
+            self.t.route_tables.push(RouteTable { id: rt.id.clone(), span: Some(rt.span.clone()), network, routes });
+            let id = RouteTableId::at(self.t.route_tables.len() - 1);
+            for a in &rt.aliases {
+                self.table_by.entry(a.clone()).or_insert(id);
+            }
+        }
+        for (table, r) in &net.routes {
+            if let Some(&id) = self.table_by.get(table) {
+                let route = self.route(r, prefix_lists);
+                self.t.route_tables[id.index()].routes.push(route);
+            }
+        }
+        for a in &net.associations {
+            match a {
+                AssociationItem::Subnet { table, subnet } => {
+                    let Some(&rt) = self.table_by.get(table) else { continue };
+                    let s = self.subnet(subnet);
+                    self.t.subnets[s.index()].route_table = Some(rt);
+                }
+                AssociationItem::Main { table, vpc } => {
+                    let Some(&rt) = self.table_by.get(table) else { continue };
+                    let network = vpc.as_deref().map(|v| self.network(v)).or(self.t.route_tables[rt.index()].network);
+                    if let Some(n) = network {
+                        self.t.networks[n.index()].main_route_table = Some(rt);
+                    }
+                }
+                AssociationItem::Gateway { table, gateway } => {
+                    if let (Some(&rt), Some(&g)) = (self.table_by.get(table), self.gateway_by.get(gateway)) {
+                        self.t.gateways[g.index()].ingress_route_table = Some(rt);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The Elastic IP associated with an interface (by its id, or its
+    /// instance's for the primary interface).
+    fn elastic_ip(&self, nic: &NicItem) -> Option<PublicAddress> {
+        let a = self.addresses.get(nic.id.as_str()).or_else(|| {
+            (nic.device_index.unwrap_or(0) == 0).then(|| self.addresses.get(nic.host.as_str())).flatten()
+        })?;
+        Some(PublicAddress {
+            address: a.public_ip.clone(),
+            what: format!("Elastic IP {}", a.allocation),
+            span: Some(a.span.clone()),
+        })
+    }
+
+    fn interfaces(&mut self) {
+        let net = self.net;
+        let mut nics_of: HashMap<&str, Vec<&NicItem>> = HashMap::default();
+        for n in &net.nics {
+            nics_of.entry(n.host.as_str()).or_default().push(n);
+            if let Some(lb) = &n.balancer {
+                self.balancer_nodes.entry(lb.clone()).or_default().extend(n.private.iter().cloned());
+            }
+        }
+        for &(target, host) in &self.built.hosts {
+            let nics: Vec<&NicItem> =
+                host.aliases.iter().find_map(|a| nics_of.get(a.as_str())).cloned().unwrap_or_default();
+            // A host the input gives no interface for: one, in its subnet,
+            // whose public addresses the input does not show.
+            let fallback;
+            let nics = if nics.is_empty() {
+                fallback = NicItem {
+                    host: host.id.clone(),
+                    id: host.id.clone(),
+                    span: host.span.clone(),
+                    subnet: host.subnet.clone(),
+                    private: Vec::new(),
+                    public_v4: Known::from_unknown(Unknown {
+                        what: format!("the public IPv4 address of {}", host.id),
+                        reason: "the input does not show it".into(),
+                        span: host.span.clone(),
+                    }),
+                    public_v6: Known::from_unknown(Unknown {
+                        what: format!("the IPv6 address of {}", host.id),
+                        reason: "the input does not show it".into(),
+                        span: host.span.clone(),
+                    }),
+                    device_index: Some(0),
+                    balancer: None,
+                };
+                vec![&fallback]
+            } else {
+                nics
+            };
+            for nic in nics {
+                let id = self.interface(nic, host);
+                self.t.attach(target, Attachment::Interface(id));
+            }
+        }
+    }
+
+    fn interface(&mut self, nic: &NicItem, host: &Host) -> InterfaceId {
+        if let Some(&i) = self.interface_by.get(&nic.id) {
+            return i;
+        }
+        let subnet = match nic.subnet.as_deref().or(host.subnet.as_deref()) {
+            Some(s) => Known::Known(self.subnet(s)),
+            None => Known::from_unknown(Unknown {
+                what: format!("the subnet of {}", nic.id),
+                reason: "the input does not name it".into(),
+                span: nic.span.clone(),
+            }),
+        };
+        let network = subnet.known().and_then(|s| self.t.subnets[s.index()].network);
+        let mut private = AddrSet::empty();
+        for p in &nic.private {
+            if let Ok(c) = Cidr::parse(p) {
+                private.union_in_place(&c.to_set());
+            }
+        }
+        let public_v4 = match &nic.public_v4 {
+            Known::Known(None) => Known::Known(self.elastic_ip(nic)),
+            other => other.clone(),
+        };
+        self.t.interfaces.push(Interface {
+            id: nic.id.clone(),
+            provider: Provider::Aws,
+            span: Some(nic.span.clone()),
+            subnet,
+            private,
+            public_v4,
+            public_v6: nic.public_v6.clone(),
+            tags: Vec::new(),
+        });
+        let id = InterfaceId::at(self.t.interfaces.len() - 1);
+        self.interface_by.insert(nic.id.clone(), id);
+        // Lookups first: most keys are new, but cloning a key only to find
+        // it present costs an allocation per interface.
+        for a in &host.aliases {
+            match self.instance_interfaces.get_mut(a.as_str()) {
+                Some(list) => list.push((nic.device_index, id)),
+                None => {
+                    self.instance_interfaces.insert(a.clone(), vec![(nic.device_index, id)]);
+                }
+            }
+        }
+        for p in &nic.private {
+            match self.interface_by_address.get_mut(p.as_str()) {
+                Some(list) => list.push((network, id)),
+                None => {
+                    self.interface_by_address.insert(p.clone(), vec![(network, id)]);
+                }
+            }
+        }
+        id
+    }
+
+    /// The interface a registered target names: an instance's primary
+    /// interface, or the interface that has the IP address.
+    fn member(&self, target: &TargetItem, network: Option<NetworkId>) -> Option<InterfaceId> {
+        if let Some(list) = self.instance_interfaces.get(&target.id) {
+            return list.iter().min_by_key(|(d, _)| d.unwrap_or(u32::MAX)).map(|(_, i)| *i);
+        }
+        if let Some(&i) = self.interface_by.get(&target.id) {
+            return Some(i);
+        }
+        // An IP target: the interface with that address in the group's VPC
+        // (private ranges repeat across VPCs).
+        let list = self.interface_by_address.get(&target.id)?;
+        list.iter().find(|(n, _)| network.is_none() || *n == network).or(list.first()).map(|(_, i)| *i)
+    }
+
+    fn load_balancers(&mut self) {
+        let net = self.net;
+        let tg_by = index(
+            net.target_groups.iter().enumerate().flat_map(|(i, g)| g.aliases.iter().map(move |a| (i, a.as_str()))),
+        );
+        // Registered targets per group.
+        let mut registered: BTreeMap<usize, Vec<&TargetItem>> = BTreeMap::new();
+        for t in &net.targets {
+            if let Some(&g) = tg_by.get(&t.group) {
+                registered.entry(g).or_default().extend(t.targets.iter());
+            }
+        }
+        let targets_described = net.described.contains(&Described::LoadBalancerTargets);
+        let mut group_ids: BTreeMap<usize, TargetGroupId> = BTreeMap::new();
+        let lbs: Vec<&LoadBalancerItem> = net.load_balancers.iter().collect();
+        for lb in lbs {
+            let lb_id = LoadBalancerId::at(self.t.load_balancers.len());
+            let network = lb.vpc.as_deref().map(|v| self.network(v));
+            let subnets: Vec<SubnetId> = lb.subnets.iter().map(|s| self.subnet(s)).collect();
+            let (guards, group_names) = match &lb.groups {
+                Known::Known(list) => {
+                    let mut layers = Vec::new();
+                    let mut names = Vec::new();
+                    for g in list {
+                        names.push(g.clone());
+                        if let Some(&l) = self.built.groups.get(g) {
+                            layers.push(l);
+                            names.extend(self.built.group_names.get(&l).into_iter().flatten().cloned());
+                        }
+                    }
+                    names.sort();
+                    names.dedup();
+                    (layers, names)
+                }
+                Known::Unknown(_) => (Vec::new(), Vec::new()),
+            };
+            let mut node_addresses = AddrSet::empty();
+            for a in lb.aliases.iter().filter_map(|a| self.balancer_nodes.get(a)).flatten() {
+                if let Ok(c) = Cidr::parse(a) {
+                    node_addresses.union_in_place(&c.to_set());
+                }
+            }
+            let mut listeners = Vec::new();
+            if lb.kind == LoadBalancerKind::AwsClassic {
+                // One group per classic load balancer: its instances.
+                let members: Vec<Member> = lb
+                    .classic_instances
+                    .iter()
+                    .filter_map(|(i, span)| {
+                        let t = TargetItem { id: i.clone(), port: None, span: span.clone() };
+                        self.member(&t, network).map(|interface| Member {
+                            interface,
+                            port: None,
+                            span: Some(span.clone()),
+                        })
+                    })
+                    .collect();
+                for l in &lb.classic_listeners {
+                    self.t.target_groups.push(TargetGroup {
+                        id: format!("{} instances", lb.id),
+                        span: Some(lb.span.clone()),
+                        network,
+                        port: Some(l.instance_port),
+                        protocol: Protocol::TCP,
+                        seen_source: Known::Known(SeenSource::LoadBalancer { addresses: AddrSet::empty() }),
+                        members: Known::Known(members.clone()),
+                    });
+                    let g = TargetGroupId::at(self.t.target_groups.len() - 1);
+                    listeners.push(Listener {
+                        ports: Known::Known(PortSet::point(l.port)),
+                        protocol: facts::listener_protocol(&l.protocol),
+                        label: format!("{}:{}", l.protocol, l.port),
+                        span: Some(l.span.clone()),
+                        forwards: vec![Forward { group: Known::Known(g), port: None, span: Some(l.span.clone()) }],
+                    });
+                }
+            } else {
+                let mut forwarded: Vec<usize> = Vec::new();
+                for l in net.listeners.iter().filter(|l| lb.aliases.contains(&l.load_balancer)) {
+                    let Known::Known(port) = l.port else { continue };
+                    let mut forwards = Vec::new();
+                    let by_rules = net.rules.iter().filter(|(arn, _)| l.arn.as_deref() == Some(arn.as_str()));
+                    for (g, span) in l.forwards.iter().chain(by_rules.flat_map(|(_, f)| f.iter())) {
+                        forwarded.extend(tg_by.get(g).copied());
+                        let group = match tg_by.get(g) {
+                            Some(&i) => {
+                                Known::Known(self.target_group(i, lb, &registered, targets_described, &mut group_ids))
+                            }
+                            None => Known::from_unknown(Unknown {
+                                what: format!("target group {g}"),
+                                reason: "it is not in the input (add `aws elbv2 describe-target-groups`)".into(),
+                                span: span.clone(),
+                            }),
+                        };
+                        forwards.push(Forward { group, port: None, span: Some(span.clone()) });
+                    }
+                    listeners.push(Listener {
+                        ports: Known::Known(PortSet::point(port)),
+                        protocol: facts::listener_protocol(&l.protocol),
+                        label: format!("{}:{port}", l.protocol),
+                        span: Some(l.span.clone()),
+                        forwards,
+                    });
+                }
+                // A group this load balancer uses that no known listener or
+                // rule forwards to: some rule the input does not have does.
+                for (i, g) in net.target_groups.iter().enumerate() {
+                    if forwarded.contains(&i) || !g.load_balancers.iter().any(|x| lb.aliases.contains(x)) {
+                        continue;
+                    }
+                    let group = self.target_group(i, lb, &registered, targets_described, &mut group_ids);
+                    listeners.push(Listener {
+                        ports: Known::from_unknown(Unknown {
+                            what: format!("which listener of {} forwards to {}", lb.id, g.id),
+                            reason: "its rules are not in the input (add `aws elbv2 describe-rules`)".into(),
+                            span: g.span.clone(),
+                        }),
+                        protocol: facts::listener_protocol(&g.protocol),
+                        label: "a listener rule (not in the input)".into(),
+                        span: None,
+                        forwards: vec![Forward { group: Known::Known(group), port: None, span: Some(g.span.clone()) }],
+                    });
+                }
+                if !net.described.contains(&Described::Listeners) && listeners.is_empty() {
+                    listeners.push(Listener {
+                        ports: Known::Known(PortSet::empty()),
+                        protocol: Protocol::TCP,
+                        label: "listeners (not in the input)".into(),
+                        span: None,
+                        forwards: vec![Forward {
+                            group: Known::from_unknown(Unknown {
+                                what: format!("the listeners of {}", lb.id),
+                                reason: "they are not in the input (add `aws elbv2 describe-listeners`)".into(),
+                                span: lb.span.clone(),
+                            }),
+                            port: None,
+                            span: None,
+                        }],
+                    });
+                }
+            }
+            self.t.load_balancers.push(LoadBalancer {
+                id: lb.id.clone(),
+                kind: lb.kind,
+                span: Some(lb.span.clone()),
+                scheme: lb.scheme.clone(),
+                families: if lb.dual_stack { AddressFamilies::DualStack } else { AddressFamilies::Ipv4 },
+                network,
+                subnets,
+                guards,
+                group_names,
+                node_addresses,
+                public: Vec::new(),
+                listeners,
+                replies_by_target_routes: false,
+            });
+            debug_assert_eq!(lb_id.index(), self.t.load_balancers.len() - 1);
+        }
+    }
+
+    /// The target group at `i` of the items, built once.
+    fn target_group(
+        &mut self,
+        i: usize,
+        lb: &LoadBalancerItem,
+        registered: &BTreeMap<usize, Vec<&TargetItem>>,
+        targets_described: bool,
+        built: &mut BTreeMap<usize, TargetGroupId>,
+    ) -> TargetGroupId {
+        if let Some(&g) = built.get(&i) {
+            return g;
+        }
+        let g = &self.net.target_groups[i];
+        let network = g.vpc.as_deref().map(|v| self.network(v)).or_else(|| lb.vpc.as_deref().map(|v| self.network(v)));
+        let listed: Option<Vec<&TargetItem>> = match (&g.targets, registered.get(&i)) {
+            (Some(inline), extra) => Some(inline.iter().chain(extra.into_iter().flatten().copied()).collect()),
+            (None, Some(r)) => Some(r.clone()),
+            (None, None) if targets_described => Some(Vec::new()),
+            (None, None) => None,
+        };
+        let members = match listed {
+            Some(list) => Known::Known(
+                list.iter()
+                    .filter_map(|t| {
+                        self.member(t, network).map(|interface| Member {
+                            interface,
+                            port: t.port,
+                            span: Some(t.span.clone()),
+                        })
+                    })
+                    .collect(),
+            ),
+            None => Known::from_unknown(Unknown {
+                what: format!("the targets of {}", g.id),
+                reason: "they are not in the input (add `aws elbv2 describe-target-health`)".into(),
+                span: g.span.clone(),
+            }),
+        };
+        self.t.target_groups.push(TargetGroup {
+            id: g.id.clone(),
+            span: Some(g.span.clone()),
+            network,
+            port: g.port,
+            protocol: facts::listener_protocol(&g.protocol),
+            seen_source: facts::seen_source(lb.kind, &g.target_type, &g.protocol, g.preserve_client_ip.as_ref()),
+            members,
+        });
+        let id = TargetGroupId::at(self.t.target_groups.len() - 1);
+        built.insert(i, id);
+        id
+    }
+}
