@@ -208,11 +208,11 @@ fn write_text(targets: &[Value], out: &mut dyn Write) -> io::Result<()> {
             let finding = !matches!(p["verdict"].as_str(), Some("closed" | "authorized only"));
             match p["reach_reason"].as_str() {
                 _ if !finding => {}
-                Some(reason) => writeln!(out, "    reach: {}: {reason}", p["reach"].as_str().unwrap_or(""))?,
-                None => writeln!(out, "    reach: {}", p["reach"].as_str().unwrap_or(""))?,
+                Some(reason) => writeln!(out, "    reach: {}: {}", shown(&p["reach"]), escape(reason))?,
+                None => writeln!(out, "    reach: {}", shown(&p["reach"]))?,
             }
             if let Some(line) = p["via_text"].as_str().filter(|l| finding && !l.is_empty()) {
-                writeln!(out, "    via:   {line}")?;
+                writeln!(out, "    via:   {}", escape(line))?;
             }
             for piece in p["pieces"].as_array().into_iter().flatten() {
                 write_piece("", piece, out)?;
