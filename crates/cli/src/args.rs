@@ -2,12 +2,13 @@
 //! them, with the config file, into resolved settings.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use portcullis_pipeline::Destination;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
 #[command(
     name = "portcullis",
-    version,
+    version = env!("PORTCULLIS_VERSION"),
     about = "Who can open a TCP connection to kube-controller-manager's port 10257 — and is that only who should?",
     long_about = None,
     after_help = "Exit codes: 0 nothing at or above --fail-on; 1 findings; 2 an input could not be read or the command was misused."
@@ -25,6 +26,10 @@ pub enum Command {
     Explain(ExplainArgs),
     /// List the rules, or print one rule's documentation.
     Rules(RulesArgs),
+    /// Print a completion script for a shell: `portcullis completions bash > /etc/bash_completion.d/portcullis`.
+    Completions(CompletionsArgs),
+    /// Print a manual page (roff): `portcullis man > portcullis.1`, `portcullis man scan > portcullis-scan.1`.
+    Man(ManArgs),
     /// Connect to live endpoints you name and report what a client without credentials gets (TLS, certificate, HTTP).
     Probe(ProbeArgs),
     /// Read flow logs (AWS VPC, Azure NSG/VNet, GCP VPC/firewall): who tried the control-plane ports, who got through.
@@ -37,21 +42,27 @@ pub enum Command {
     Events(EventsArgs),
 }
 
+/// The formats `rules` lists in.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub enum RulesFormat {
     Text,
     Json,
-    Sarif,
 }
 
-impl From<Format> for portcullis_pipeline::Format {
-    fn from(f: Format) -> Self {
-        match f {
-            Format::Text => portcullis_pipeline::Format::Text,
-            Format::Json => portcullis_pipeline::Format::Json,
-            Format::Sarif => portcullis_pipeline::Format::Sarif,
-        }
-    }
+/// `--format` of the commands that write reports, and `--quiet`: one
+/// definition, so every command spells them alike.
+#[derive(Args, Debug, Clone)]
+pub struct Reports {
+    /// Output format, optionally with a file: text, json, sarif, junit, github, markdown or html;
+    /// `sarif=out.sarif` writes that file (repeatable: one report per format, at most one on standard output).
+    #[arg(long, short = 'f', value_name = "FORMAT[=FILE]")]
+    pub format: Vec<Destination>,
+    /// Write the report to this file instead of standard output (the one format without `=FILE`).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print only findings and errors: no summary, no progress.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -103,15 +114,11 @@ pub struct Common {
 pub struct ScanArgs {
     #[command(flatten)]
     pub common: Common,
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[command(flatten)]
+    pub reports: Reports,
     /// Exit 1 when a finding is at or above this severity (critical, high, medium, low, info, or none).
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<String>,
-    /// Write the report to this file instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
     /// Report only findings not in this baseline file, and list the ones fixed since; --fail-on applies to the new ones.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
@@ -171,9 +178,22 @@ pub struct ExplainArgs {
     /// Only this target (id or name as findings show it).
     #[arg(long, value_name = "ID")]
     pub target: Option<String>,
-    /// Output format (text or json).
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output format, optionally with a file: text, json or markdown; `json=out.json` writes that file (repeatable).
+    #[arg(long, short = 'f', value_name = "FORMAT[=FILE]")]
+    pub format: Vec<Destination>,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// A subcommand: its own page (`portcullis-scan(1)`); without one, the command's.
+    pub subcommand: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -181,8 +201,8 @@ pub struct RulesArgs {
     /// A rule code or name: print its documentation.
     pub code: Option<String>,
     /// Output format for the list (text or json).
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(long, short = 'f', value_enum, default_value_t = RulesFormat::Text)]
+    pub format: RulesFormat,
 }
 
 #[derive(Args, Debug)]
@@ -205,15 +225,11 @@ pub struct ProbeArgs {
     /// The legacy port --legacy asks.
     #[arg(long, value_name = "PORT", default_value_t = 10252, requires = "legacy")]
     pub legacy_port: u16,
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[command(flatten)]
+    pub reports: Reports,
     /// Exit 1 when a finding is at or above this severity (critical, high, medium, low, info, or none).
     #[arg(long, value_name = "SEVERITY", default_value = "low")]
     pub fail_on: String,
-    /// Write the report to this file instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
     /// When to use colors in text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -259,15 +275,11 @@ pub struct FlowsArgs {
     /// Print the equivalent query for a SQL engine instead of reading the logs.
     #[arg(long, value_enum, value_name = "DIALECT")]
     pub emit_sql: Option<SqlDialect>,
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[command(flatten)]
+    pub reports: Reports,
     /// Exit 1 when a finding is at or above this severity (critical, high, medium, low, info, or none).
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<String>,
-    /// Write the report to this file instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
     /// When to use colors in text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -328,15 +340,11 @@ pub struct EventsArgs {
     /// Print the equivalent query for a SQL engine instead of reading the events.
     #[arg(long, value_enum, value_name = "DIALECT")]
     pub emit_sql: Option<SqlDialect>,
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[command(flatten)]
+    pub reports: Reports,
     /// Exit 1 when a finding is at or above this severity (critical, high, medium, low, info, or none).
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<String>,
-    /// Write the report to this file instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
     /// When to use colors in text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

@@ -43,6 +43,8 @@ fn main() -> ExitCode {
         args::Command::Fix(a) => commands::fix::run(a),
         args::Command::Diff(a) => commands::diff::run(a),
         args::Command::Events(a) => commands::events::run(a),
+        args::Command::Completions(a) => commands::shell::completions(a.shell),
+        args::Command::Man(a) => commands::shell::man(a.subcommand.as_deref()),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -78,6 +78,8 @@ pub struct ExplainRequest<'a> {
 pub struct Explanation {
     pub targets: Vec<Value>,
     pub errors: Vec<ReportError>,
+    /// Every file read, so that no output replaces one.
+    pub read: portcullis_files::ReadSet,
 }
 
 impl Explanation {
@@ -90,8 +92,16 @@ impl Explanation {
         }
     }
 
-    /// JSON (`{"version": 1, "targets", "errors"}`), or text for people.
+    /// The formats `explain` writes.
+    pub const FORMATS: &'static [Format] = &[Format::Text, Format::Json, Format::Markdown];
+
+    /// JSON (`{"version": 1, "targets", "errors"}`), Markdown (a table and
+    /// the lines behind each answer, for a review comment), or text for
+    /// people. Other formats are text.
     pub fn write(&self, format: Format, out: &mut dyn Write) -> io::Result<()> {
+        if format == Format::Markdown {
+            return portcullis_report::explain::markdown(&self.targets, &self.errors, out);
+        }
         if format == Format::Json {
             let errors: Vec<Value> = self
                 .errors
@@ -168,7 +178,7 @@ pub fn explain(request: &ExplainRequest) -> Result<Explanation, Error> {
             return Err(ErrorKind::NoSuchTarget { target: want.to_string(), targets: known }.into());
         }
     }
-    Ok(Explanation { targets, errors })
+    Ok(Explanation { targets, errors, read: std::mem::take(&mut loaded.read) })
 }
 
 /// A string member as text shows it: control characters from the inputs

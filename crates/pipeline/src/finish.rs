@@ -12,13 +12,13 @@
 //!   that is not suppressed is at or above the `--fail-on` severity, else 0.
 
 use crate::error::{Error, ErrorKind};
-use crate::{Body, Format, Run};
+use crate::{Body, Destination, Format, Run};
 use portcullis_files::{InputKind, Origin};
 use portcullis_model::Date;
 use portcullis_report::baseline::{Baseline, BaselineDiff, BaselineEntry};
 use portcullis_report::events::{EventsJson, EventsText};
 use portcullis_report::flows::{FlowsJson, FlowsText};
-use portcullis_report::{json::Json, sarif::Sarif, text::Text, Emitter, Report};
+use portcullis_report::{Emitter, Report, TextOptions};
 use portcullis_rules::suppressions::Waiver;
 use portcullis_rules::{Finding, Severity};
 use std::collections::HashSet;
@@ -50,13 +50,15 @@ pub struct Suppressions {
     pub today: Option<Date>,
 }
 
-/// Where and how the report is written.
+/// Where and how the reports are written.
 pub struct Output<'a> {
-    pub format: Format,
-    /// A file, or standard output.
-    pub path: Option<&'a Path>,
-    /// ANSI colors in text.
+    /// Each report: a format, and a file or standard output
+    /// (`portcullis_report::destinations` checks them).
+    pub destinations: &'a [Destination],
+    /// ANSI colors in text on standard output.
     pub color: bool,
+    /// `--quiet`: text prints findings and errors only.
+    pub quiet: bool,
 }
 
 /// A run the policy has judged: what its report says, and its exit code.
@@ -118,21 +120,26 @@ fn write(finished: &Finished, policy: &Policy, output: &Output) -> Result<(), Er
             .baseline
             .as_ref()
             .map(|_| BaselineDiff { unchanged: &finished.unchanged, fixed: &finished.fixed }),
+        fail_on: policy.fail_on,
     };
-    let emitter: Box<dyn Emitter + '_> = match (&run.body, output.format) {
-        (Body::Flows { observations, stats, warnings }, Format::Json) => {
-            Box::new(FlowsJson { observations, stats, warnings })
-        }
-        (Body::Flows { observations, stats, warnings }, Format::Text) => {
-            Box::new(FlowsText { observations, stats, warnings })
-        }
-        (Body::Events { changes, stats }, Format::Json) => Box::new(EventsJson { changes, stats }),
-        (Body::Events { changes, stats }, Format::Text) => Box::new(EventsText { changes, stats, color: output.color }),
-        (_, Format::Sarif) => Box::new(Sarif),
-        (Body::Findings, Format::Json) => Box::new(Json),
-        (Body::Findings, Format::Text) => Box::new(Text { color: output.color }),
-    };
-    write_report(emitter.as_ref(), &report, output.path)?;
+    for destination in output.destinations {
+        let text = TextOptions { color: output.color && destination.path.is_none(), quiet: output.quiet };
+        let emitter: Box<dyn Emitter + '_> = match (&run.body, destination.format) {
+            // Flow logs add their observations to JSON and (unless quiet) to text.
+            (Body::Flows { observations, stats, warnings }, Format::Json) => {
+                Box::new(FlowsJson { observations, stats, warnings })
+            }
+            (Body::Flows { observations, stats, warnings }, Format::Text) if !output.quiet => {
+                Box::new(FlowsText { observations, stats, warnings })
+            }
+            (Body::Events { changes, stats }, Format::Json) => Box::new(EventsJson { changes, stats }),
+            (Body::Events { changes, stats }, Format::Text) if !output.quiet => {
+                Box::new(EventsText { changes, stats, color: text.color })
+            }
+            (_, format) => portcullis_report::emitter(format, text),
+        };
+        write_report(emitter.as_ref(), &report, destination.path.as_deref())?;
+    }
     run.timer.mark("report");
     // After the comparison: `--baseline F --write-baseline F` updates F.
     if let (Some(path), Some(b)) = (&policy.write_baseline, &finished.new_baseline) {
@@ -203,7 +210,11 @@ pub fn write_to(path: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> std::
     match path {
         Some(p) => portcullis_files::write_atomic(p, write).map_err(ErrorKind::Write)?,
         None => {
-            let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            // Through anstream: on a Windows console without virtual-terminal
+            // support the text report's colours become console calls; elsewhere
+            // the bytes pass through unchanged.
+            let stdout = anstream::AutoStream::new(std::io::stdout().lock(), anstream::ColorChoice::Always);
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, stdout);
             if let Err(e) = write(&mut w).and_then(|_| w.flush()) {
                 if e.kind() != std::io::ErrorKind::BrokenPipe {
                     return Err(ErrorKind::Stdout(e).into());

@@ -45,13 +45,9 @@ use portcullis_report::{ReportError, Sources};
 use portcullis_rules::suppressions::Waiver;
 use portcullis_rules::Finding;
 
-/// How a report is written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    Text,
-    Json,
-    Sarif,
-}
+/// How a report is written: the report crate's list, shared with every
+/// command that writes one.
+pub use portcullis_report::{destinations, Destination, DestinationError, Format};
 
 /// What a command found, before the policy is applied.
 pub struct Run {

@@ -8,7 +8,9 @@ use portcullis_ingest::languages::terraform::hcl::Inputs as TerraformInputs;
 use portcullis_ingest::ReadOptions;
 use portcullis_model::Protocol;
 use portcullis_pipeline::inputs::check_save_dir;
-use portcullis_pipeline::{finish, CloudDocuments, Failure, Format, Output, Policy, Reading, Run, ScanRequest};
+use portcullis_pipeline::{
+    finish, CloudDocuments, Destination, Failure, Format, Output, Policy, Reading, Run, ScanRequest,
+};
 use portcullis_rules::registry::{self, FamilyKind};
 use portcullis_rules::{Authorized, PortQuery};
 use std::path::{Path, PathBuf};
@@ -65,7 +67,8 @@ fn scan(paths: &[PathBuf], cloud: Option<&CloudDocuments>) -> Run {
 /// The text report (with its snippets) and the exit code.
 fn report(run: Run, dir: &Path) -> (String, u8) {
     let out = dir.join("report.txt");
-    let output = Output { format: Format::Text, path: Some(&out), color: false };
+    let destinations = [Destination { format: Format::Text, path: Some(out.clone()) }];
+    let output = Output { destinations: &destinations, color: false, quiet: false };
     let finished = finish(run, &Policy::default(), &output).expect("a report");
     (std::fs::read_to_string(&out).expect("the report"), finished.code)
 }

@@ -50,7 +50,7 @@ pub struct EventsText<'a> {
 
 impl Emitter for EventsText<'_> {
     fn emit(&self, report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
-        Text { color: self.color }.emit(report, out)?;
+        Text { color: self.color, quiet: false }.emit(report, out)?;
         out.write_all(timeline(self.changes, self.stats).as_bytes())
     }
 }

@@ -1,68 +1,75 @@
 //! Human output: one block per finding with the admitting line shown in
 //! its source, the admitted sources, and the path of layers; against a
 //! baseline, the entries fixed since; then a summary. Suppressed findings
-//! are left out and counted in the summary.
+//! are left out and counted in the summary. Quiet (`--quiet`), only the
+//! findings and the errors are printed.
 //!
 //! Every piece of text that comes from an input (names, paths, lines of
 //! source, messages) goes through `portcullis_files::display::escape`: a
 //! control character in an input must not drive the reader's terminal.
 
-use crate::{severity_counts, Emitter, Report};
+use crate::{Emitter, Report};
+use anstyle::{AnsiColor, Style};
 use portcullis_files::display::escape;
 use portcullis_rules::{Finding, ReachKind, Severity, Via};
 use std::io::{self, Write};
 
 pub struct Text {
     pub color: bool,
+    /// Findings and errors only: no baseline section, no summary.
+    pub quiet: bool,
 }
 
 struct Paint {
     on: bool,
 }
 
+// Styles, not escape codes: anstyle renders them, and the command line
+// writes through anstream, which turns them into console calls on Windows
+// consoles without virtual-terminal support (or strips them).
+const CRITICAL: Style = AnsiColor::Red.on_default().bold();
+const HIGH: Style = AnsiColor::Red.on_default();
+const MEDIUM: Style = AnsiColor::Yellow.on_default();
+const LOW: Style = AnsiColor::Cyan.on_default();
+const DIM: Style = Style::new().dimmed();
+const BOLD: Style = Style::new().bold();
+
 impl Paint {
-    fn wrap(&self, code: &str, s: &str) -> String {
+    fn wrap(&self, style: Style, s: &str) -> String {
         if self.on {
-            format!("\x1b[{code}m{s}\x1b[0m")
+            format!("{}{s}{}", style.render(), style.render_reset())
         } else {
             s.to_string()
         }
     }
     fn sev(&self, s: Severity) -> String {
-        let code = match s {
-            Severity::Critical => "1;31",
-            Severity::High => "31",
-            Severity::Medium => "33",
-            Severity::Low => "36",
-            Severity::Info => "2",
+        let style = match s {
+            Severity::Critical => CRITICAL,
+            Severity::High => HIGH,
+            Severity::Medium => MEDIUM,
+            Severity::Low => LOW,
+            Severity::Info => DIM,
         };
-        self.wrap(code, s.as_str())
+        self.wrap(style, s.as_str())
     }
     fn bold(&self, s: &str) -> String {
-        self.wrap("1", s)
+        self.wrap(BOLD, s)
     }
     fn dim(&self, s: &str) -> String {
-        self.wrap("2", s)
+        self.wrap(DIM, s)
     }
 }
 
 /// Lines around `line` (1-based), the marked line prefixed with `>`.
 fn snippet(text: &str, line: u32, p: &Paint) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    if line == 0 || line as usize > lines.len() {
-        return String::new();
-    }
-    let first = line.saturating_sub(2).max(1);
-    let last = (line + 2).min(lines.len() as u32);
-    let width = last.to_string().len();
+    let lines = crate::snippet::around(text, line);
+    let width = lines.last().map_or(1, |l| l.number.to_string().len());
     let mut out = String::new();
-    for n in first..=last {
-        let src = lines[(n - 1) as usize];
-        // Very long lines (minified JSON) are cut, on a char boundary.
-        let cut: String = src.chars().take(160).collect();
-        let ell = if cut.len() < src.len() { " …" } else { "" };
-        let shown = escape(&cut);
-        if n == line {
+    for l in lines {
+        let ell = if l.cut { " …" } else { "" };
+        let n = l.number;
+        let shown = escape(l.text);
+        if l.marked {
             out.push_str(&format!("  {} {:>width$} | {}{}\n", p.bold(">"), n, p.bold(&shown), ell));
         } else {
             out.push_str(&format!("    {} {}{}\n", p.dim(&format!("{n:>width$} |")), shown, ell));
@@ -96,13 +103,7 @@ pub fn draw_path(reach: ReachKind, via: &[Via]) -> String {
 }
 
 fn block(f: &Finding, report: &Report, p: &Paint, out: &mut dyn Write) -> io::Result<()> {
-    let head = match (&f.protocol, f.port) {
-        (Some(pr), Some(port)) => match f.exposure {
-            Some(e) => format!("{} {} {}/{}", f.rule, e.as_str(), pr, port),
-            None => format!("{} {}/{}", f.rule, pr, port),
-        },
-        _ => f.rule.clone(),
-    };
+    let head = crate::headline(f);
     writeln!(out, "{} {} {}", p.sev(f.severity), p.bold(&escape(&head)), escape(&f.resource))?;
     let file = escape(&f.file);
     if f.line == 0 {
@@ -146,12 +147,10 @@ impl Emitter for Text {
     fn emit(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let p = Paint { on: self.color };
         // Suppressed findings are not shown; the summary counts them.
-        let shown: Vec<&Finding> = report.findings.iter().filter(|f| f.suppressed.is_none()).collect();
-        let suppressed = report.findings.len() - shown.len();
-        for f in &shown {
+        for f in report.findings.iter().filter(|f| f.suppressed.is_none()) {
             block(f, report, &p, out)?;
         }
-        if let Some(b) = report.baseline {
+        if let Some(b) = report.baseline.filter(|_| !self.quiet) {
             if !b.fixed.is_empty() {
                 writeln!(out, "{}", p.bold(&format!("fixed since the baseline ({}):", b.fixed.len())))?;
                 for e in b.fixed {
@@ -167,43 +166,18 @@ impl Emitter for Text {
         for e in report.errors {
             let (file, message) = (escape(&e.file), escape(&e.message));
             if e.line > 0 {
-                writeln!(out, "{} {}:{}:{}: {}", p.wrap("1;31", "error:"), file, e.line, e.column, message)?;
+                writeln!(out, "{} {}:{}:{}: {}", p.wrap(CRITICAL, "error:"), file, e.line, e.column, message)?;
             } else {
-                writeln!(out, "{} {}: {}", p.wrap("1;31", "error:"), file, message)?;
+                writeln!(out, "{} {}: {}", p.wrap(CRITICAL, "error:"), file, message)?;
             }
+        }
+        if self.quiet {
+            return Ok(());
         }
         if !report.errors.is_empty() {
             writeln!(out)?;
         }
-        let counts: Vec<(Severity, usize)> = if suppressed == 0 {
-            severity_counts(report.findings)
-        } else {
-            severity_counts(report.findings)
-                .into_iter()
-                .map(|(s, _)| (s, shown.iter().filter(|f| f.severity == s).count()))
-                .filter(|(_, n)| *n > 0)
-                .collect()
-        };
-        let n = shown.len();
-        let by = if counts.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", counts.iter().map(|(s, c)| format!("{c} {}", p.sev(*s))).collect::<Vec<_>>().join(", "))
-        };
-        let errs = match report.errors.len() {
-            0 => String::new(),
-            1 => ", 1 input error".to_string(),
-            k => format!(", {k} input errors"),
-        };
-        let files = report.sources.describe_inputs(report.files_read);
-        let (new, against) = match report.baseline {
-            Some(b) => {
-                ("new ", format!("; {} unchanged, {} fixed since the baseline", b.unchanged.len(), b.fixed.len()))
-            }
-            None => ("", String::new()),
-        };
-        let head = format!("{n} {new}finding{}", if n == 1 { "" } else { "s" });
-        let sup = if suppressed == 0 { String::new() } else { format!("; {suppressed} suppressed") };
-        writeln!(out, "{}{} in {}{}{}{}", p.bold(&head), by, files, errs, against, sup)
+        let line = crate::summary(report, |head| p.bold(head), |s| p.sev(s));
+        writeln!(out, "{line}")
     }
 }

@@ -319,6 +319,7 @@ fn large_reports_against_a_baseline_add_fixed_as_serde_would() {
         files_read: 1,
         sources: &NoSources,
         baseline: Some(BaselineDiff { unchanged: &[], fixed: &fixed }),
+        fail_on: None,
     };
     let mut got = Vec::new();
     Json.emit(&report, &mut got).unwrap();

@@ -11,8 +11,8 @@ use portcullis_report::text::Text;
 use portcullis_report::{Emitter, NoSources, Report};
 use portcullis_rules::{Finding, Severity};
 
-const PLAIN: Text = Text { color: false };
-const COLOR: Text = Text { color: true };
+const PLAIN: Text = Text { color: false, quiet: false };
+const COLOR: Text = Text { color: true, quiet: false };
 
 /// The whole plain output for the shared findings and errors.
 const EXPECTED: &str = r#"critical PC100 unrestricted tcp/10257 i-0123456789abcdef0
@@ -136,8 +136,9 @@ fn plain_output_has_no_escapes() {
 fn color_is_escapes_on_the_same_text() {
     let colored = render_shared(&COLOR);
     assert!(colored.contains("\x1b["), "color=true printed no escapes");
-    assert!(colored.contains("\x1b[1;31mcritical\x1b[0m"), "critical is bold red");
-    assert!(colored.contains("\x1b[1;31merror:\x1b[0m"), "errors are bold red");
+    // anstyle writes bold and red as two SGR sequences.
+    assert!(colored.contains("\x1b[1m\x1b[31mcritical\x1b[0m"), "critical is bold red: {colored:?}");
+    assert!(colored.contains("\x1b[1m\x1b[31merror:\x1b[0m"), "errors are bold red");
     assert_eq!(strip_ansi(&colored), EXPECTED);
 }
 
@@ -159,7 +160,8 @@ fn summary_counts_findings_by_severity_files_and_errors() {
 #[test]
 fn without_source_text_there_is_no_snippet() {
     let findings = [common::unrestricted_pc100()];
-    let report = Report { findings: &findings, errors: &[], files_read: 1, sources: &NoSources, baseline: None };
+    let report =
+        Report { findings: &findings, errors: &[], files_read: 1, sources: &NoSources, baseline: None, fail_on: None };
     let mut out = Vec::new();
     PLAIN.emit(&report, &mut out).expect("writing to a Vec cannot fail");
     let text = String::from_utf8(out).expect("UTF-8");
@@ -219,4 +221,15 @@ fn fixture_positions_point_at_the_admitting_text() {
         let at: String = line.chars().skip(f.column as usize - 1).take(14).collect();
         assert!(at.starts_with("{ \"CidrIp\"") || at.starts_with("\"cidr_blocks\""), "{}: {at:?}", f.file);
     }
+}
+
+#[test]
+fn quiet_prints_the_findings_and_errors_alone() {
+    let quiet = render_shared(&Text { color: false, quiet: true });
+    let full = render_shared(&PLAIN);
+    // Everything but the summary line and the blank line before it.
+    let (body, summary) = full.trim_end().rsplit_once("\n\n").expect("a summary after a blank line");
+    assert!(summary.starts_with("4 findings"), "{summary}");
+    assert_eq!(quiet, format!("{body}\n"));
+    assert!(quiet.contains("error: dumps/broken.json:3:17"));
 }

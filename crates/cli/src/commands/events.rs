@@ -32,10 +32,10 @@ pub fn run(args: EventsArgs) -> Result<u8> {
             SqlDialect::Spark => Dialect::Spark,
         };
         let sql = events_sql(&args.paths, &watch, dialect);
-        if let Some(out) = &args.output {
+        if let Some(out) = &args.reports.output {
             sql.read.check_output("-o", out)?;
         }
-        write_to(args.output.as_deref(), |out| out.write_all(sql.text.as_bytes()))?;
+        write_to(args.reports.output.as_deref(), |out| out.write_all(sql.text.as_bytes()))?;
         for e in &sql.errors {
             eprintln!("portcullis: {}: {}", e.file, e.message);
         }
@@ -51,16 +51,11 @@ pub fn run(args: EventsArgs) -> Result<u8> {
         documents: &[],
         cloud: None,
     });
+    let destinations = super::destinations(&args.reports, "events")?;
     let run = events(&EventsRequest { paths: &args.paths, watch: &watch, state });
-    if let Some(out) = &args.output {
-        run.read.check_output("-o", out)?;
-    }
+    super::check_outputs(&destinations, &run.read)?;
     // No suppressions or baselines: events are what happened.
     let policy = Policy { fail_on: settings.fail_on, ..Policy::default() };
-    let output = Output {
-        format: args.format.into(),
-        path: args.output.as_deref(),
-        color: args.output.is_none() && super::use_color(args.color),
-    };
+    let output = Output { destinations: &destinations, color: super::use_color(args.color), quiet: args.reports.quiet };
     Ok(finish(run, &policy, &output)?.code)
 }

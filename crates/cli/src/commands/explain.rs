@@ -6,11 +6,12 @@ use crate::live::Inputs;
 use crate::settings;
 use anyhow::Result;
 use portcullis_model::Protocol;
-use portcullis_pipeline::{explain, write_to, ExplainRequest};
+use portcullis_pipeline::{explain, write_to, ExplainRequest, Explanation};
 use portcullis_rules::PortQuery;
 
 pub fn run(args: ExplainArgs) -> Result<u8> {
     let s = settings::resolve(&args.common, Some("none"))?;
+    let destinations = portcullis_pipeline::destinations(&args.format, None, "explain", Explanation::FORMATS)?;
     // The ports named, or kube-controller-manager's.
     let queries: Vec<PortQuery> = if s.user_queries.is_empty() {
         s.queries.iter().filter(|q| q.port == 10257 && q.protocol == Protocol::TCP).copied().collect()
@@ -26,6 +27,13 @@ pub fn run(args: ExplainArgs) -> Result<u8> {
         authorized: &s.authorized,
         target: args.target.as_deref(),
     })?;
-    write_to(None, |out| explanation.write(args.format.into(), out))?;
+    for d in &destinations {
+        if let Some(path) = &d.path {
+            explanation.read.check_output(&format!("--format {}", d.format), path)?;
+        }
+    }
+    for d in &destinations {
+        write_to(d.path.as_deref(), |out| explanation.write(d.format, out))?;
+    }
     Ok(explanation.code())
 }

@@ -20,6 +20,7 @@ pub fn run(args: FlowsArgs) -> Result<u8> {
     let common =
         settings::log_common(&args.paths, &args.ports, &args.authorized, &args.config, args.no_config, args.color);
     let settings = settings::resolve(&common, args.fail_on.as_deref())?;
+    let destinations = super::destinations(&args.reports, "flows")?;
     let ports = settings::watched_ports(&settings);
     if !settings.authorized.internal.is_empty() {
         bail!("--authorized {}: flow logs carry addresses only; give CIDRs", settings.authorized.internal.join(", "));
@@ -42,7 +43,8 @@ pub fn run(args: FlowsArgs) -> Result<u8> {
         Watch { ports, authorized, since: instant("since", &args.since)?, until: instant("until", &args.until)? };
     let fields = args.fields.as_deref().map(Layout::parse_fields).transpose().map_err(|e| anyhow!("--fields: {e}"))?;
 
-    let progress = Bar::default();
+    // Progress only for a person watching text on a terminal.
+    let progress = Bar { quiet: args.reports.quiet || !super::text_on_terminal(&destinations), ..Bar::default() };
     let request = FlowsRequest {
         paths: &args.paths,
         watch: &watch,
@@ -58,19 +60,17 @@ pub fn run(args: FlowsArgs) -> Result<u8> {
             SqlDialect::Spark => Dialect::Spark,
         };
         let sql = flows_sql(&request, dialect);
-        if let Some(out) = &args.output {
+        if let Some(out) = &args.reports.output {
             sql.read.check_output("-o", out)?;
         }
-        write_to(args.output.as_deref(), |out| out.write_all(sql.text.as_bytes()))?;
+        write_to(args.reports.output.as_deref(), |out| out.write_all(sql.text.as_bytes()))?;
         return Ok(if sql.errors.is_empty() { 0 } else { 2 });
     }
     let run = flows(&request);
-    if let Some(out) = &args.output {
-        run.read.check_output("-o", out)?;
-    }
+    super::check_outputs(&destinations, &run.read)?;
     // No suppressions or baselines: flow logs are evidence of what happened.
     let policy = Policy { fail_on: settings.fail_on, ..Policy::default() };
-    let output = Output { format: args.format.into(), path: args.output.as_deref(), color: false };
+    let output = Output { destinations: &destinations, color: false, quiet: args.reports.quiet };
     Ok(finish(run, &policy, &output)?.code)
 }
 
@@ -79,11 +79,13 @@ pub fn run(args: FlowsArgs) -> Result<u8> {
 #[derive(Default)]
 struct Bar {
     bar: OnceLock<Option<indicatif::ProgressBar>>,
+    /// No bar at all (`--quiet`, or no text on the terminal).
+    quiet: bool,
 }
 
 impl Progress for Bar {
     fn start(&self, total: u64) {
-        self.bar.get_or_init(|| progress_bar(total));
+        self.bar.get_or_init(|| if self.quiet { None } else { progress_bar(total) });
     }
 
     fn advance(&self, bytes: u64) {

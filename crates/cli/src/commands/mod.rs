@@ -8,9 +8,39 @@ pub mod flows;
 pub mod probe;
 pub mod rules;
 pub mod scan;
+pub mod shell;
 
-use crate::args::ColorChoice;
+use crate::args::{ColorChoice, Reports};
+use anyhow::Result;
+use portcullis_files::ReadSet;
+use portcullis_pipeline::{Destination, Format};
 use std::io::IsTerminal;
+
+/// The formats a findings report is written in (`scan`, `probe`, `flows`).
+const REPORT_FORMATS: &[Format] = &Format::ALL;
+
+/// The reports a findings command writes: `--format` and `-o` checked
+/// together (one on standard output at most, one file each).
+pub fn destinations(reports: &Reports, command: &'static str) -> Result<Vec<Destination>> {
+    Ok(portcullis_pipeline::destinations(&reports.format, reports.output.as_deref(), command, REPORT_FORMATS)?)
+}
+
+/// Refuses a report that would replace a file the run read (an input, the
+/// config file, a baseline).
+pub fn check_outputs(destinations: &[Destination], read: &ReadSet) -> Result<()> {
+    for d in destinations {
+        if let Some(path) = &d.path {
+            read.check_output(&format!("--format {}", d.format), path)?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether a report goes to standard output: progress and colour are for
+/// a person watching a terminal, never mixed into a machine format.
+pub fn text_on_terminal(destinations: &[Destination]) -> bool {
+    destinations.iter().any(|d| d.path.is_none() && d.format == Format::Text)
+}
 
 /// Colors on a terminal only, and never with NO_COLOR set (no-color.org).
 pub fn use_color(choice: ColorChoice) -> bool {

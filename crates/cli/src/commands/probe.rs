@@ -14,6 +14,7 @@ const MAX_CONCURRENCY: usize = 256;
 
 pub fn run(args: ProbeArgs) -> Result<u8> {
     let fail_on = parse_fail_on(&args.fail_on)?;
+    let destinations = super::destinations(&args.reports, "probe")?;
     if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 600.0) {
         bail!("--timeout {}: expected seconds between 0 and 600", args.timeout);
     }
@@ -33,15 +34,10 @@ pub fn run(args: ProbeArgs) -> Result<u8> {
         options: &options,
         concurrency: args.concurrency,
     })?;
-    if let Some(out) = &args.output {
-        run.read.check_output("-o", out)?;
-    }
+    // No report onto a targets file.
+    super::check_outputs(&destinations, &run.read)?;
     // No suppressions or baselines: a probe reports what it saw now.
     let policy = Policy { fail_on, ..Policy::default() };
-    let output = Output {
-        format: args.format.into(),
-        path: args.output.as_deref(),
-        color: args.output.is_none() && super::use_color(args.color),
-    };
+    let output = Output { destinations: &destinations, color: super::use_color(args.color), quiet: args.reports.quiet };
     Ok(finish(run, &policy, &output)?.code)
 }

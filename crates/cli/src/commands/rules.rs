@@ -1,6 +1,6 @@
 //! `portcullis rules [CODE]`: the registry, or one rule's documentation.
 
-use crate::args::{Format, RulesArgs};
+use crate::args::{RulesArgs, RulesFormat};
 use anyhow::{bail, Result};
 use portcullis_model::{format_ports, PortSet};
 use portcullis_rules::registry::{self, Family, FamilyKind, Rule};
@@ -84,7 +84,7 @@ pub fn run(args: RulesArgs) -> Result<u8> {
         println!("# {} {}\n\n{}\n\n{}", r.code, r.name, facts(r), r.markdown());
         return Ok(0);
     }
-    if args.format == Format::Json {
+    if args.format == RulesFormat::Json {
         let list: Vec<serde_json::Value> =
             JSON_ORDER.iter().flat_map(|&kind| registry::family(kind)).map(json).collect();
         println!("{}", serde_json::to_string_pretty(&list)?);

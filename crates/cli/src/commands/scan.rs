@@ -6,12 +6,17 @@ use crate::live::Inputs;
 use crate::settings;
 use anyhow::{bail, Result};
 use portcullis_files::ReadSet;
-use portcullis_pipeline::{finish, read_baseline, scan, Output, Policy, ScanRequest, Suppressions};
+use portcullis_pipeline::{finish, read_baseline, scan, Destination, Output, Policy, ScanRequest, Suppressions};
 
-/// Refuses outputs that would replace a file the run read (`-o` onto an
-/// input, the config file, a baseline; `--write-baseline` onto an input
+/// Refuses outputs that would replace a file the run read (a report onto
+/// an input, the config file, a baseline; `--write-baseline` onto an input
 /// other than the `--baseline` it updates), or each other.
-fn check_outputs(args: &ScanArgs, settings: &settings::Settings, read: &ReadSet) -> Result<()> {
+fn check_outputs(
+    args: &ScanArgs,
+    settings: &settings::Settings,
+    read: &ReadSet,
+    destinations: &[Destination],
+) -> Result<()> {
     let mut read = read.clone();
     for (path, shown) in settings::files_read(&args.common, settings) {
         read.insert(&path, &shown);
@@ -19,22 +24,23 @@ fn check_outputs(args: &ScanArgs, settings: &settings::Settings, read: &ReadSet)
     if let Some(baseline) = &args.write_baseline {
         read.check_output("--write-baseline", baseline)?;
     }
-    if let Some(output) = &args.output {
-        for (flag, path) in [("--baseline", &args.baseline), ("--write-baseline", &args.write_baseline)] {
-            if let Some(p) = path {
-                read.insert(p, &format!("{flag} {}", p.display()));
+    for (flag, path) in [("--baseline", &args.baseline), ("--write-baseline", &args.write_baseline)] {
+        if let Some(p) = path {
+            read.insert(p, &format!("{flag} {}", p.display()));
+            for d in destinations {
+                let Some(output) = &d.path else { continue };
                 if std::path::absolute(p).ok() == std::path::absolute(output).ok() {
-                    bail!("{}: -o: this file is also {flag}: choose another file", output.display());
+                    bail!("{}: --format {}: this file is also {flag}: choose another file", output.display(), d.format);
                 }
             }
         }
-        read.check_output("-o", output)?;
     }
-    Ok(())
+    super::check_outputs(destinations, &read)
 }
 
 pub fn run(args: ScanArgs) -> Result<u8> {
     let settings = settings::resolve(&args.common, args.fail_on.as_deref())?;
+    let destinations = super::destinations(&args.reports, "scan")?;
     // Read before scanning: a bad baseline fails fast.
     let baseline = args.baseline.as_deref().map(read_baseline).transpose()?;
     let terraform = settings::terraform_inputs(&args.common)?;
@@ -46,18 +52,15 @@ pub fn run(args: ScanArgs) -> Result<u8> {
         authorized: &settings.authorized,
         timings: std::env::var_os("PORTCULLIS_TIMINGS").is_some(),
     });
-    check_outputs(&args, &settings, &run.read)?;
+    check_outputs(&args, &settings, &run.read, &destinations)?;
     let policy = Policy {
         suppressions: Some(Suppressions { config: settings.config_waivers, today: None }),
         baseline,
         write_baseline: args.write_baseline.clone(),
         fail_on: settings.fail_on,
     };
-    let output = Output {
-        format: args.format.into(),
-        path: args.output.as_deref(),
-        color: args.output.is_none() && super::use_color(args.common.color),
-    };
+    let output =
+        Output { destinations: &destinations, color: super::use_color(args.common.color), quiet: args.reports.quiet };
     let finished = finish(run, &policy, &output)?;
     let code = finished.code;
     // The process ends right after this: freeing a large estate piece by

@@ -107,6 +107,7 @@ impl Sources for MemSources {
             NACL_FILE => NACL_TEXT,
             PLAN_FILE => PLAN_TEXT,
             ODD_FILE => ODD_TEXT,
+            HOSTILE_FILE => HOSTILE_TEXT,
             _ => return None,
         };
         Some(Arc::from(text))
@@ -303,7 +304,8 @@ pub fn errors() -> Vec<ReportError> {
 
 /// Renders a report with `emitter`, as UTF-8.
 pub fn render(emitter: &dyn Emitter, findings: &[Finding], errors: &[ReportError], files_read: usize) -> String {
-    let report = Report { findings, errors, files_read, sources: &MemSources, baseline: None };
+    let report =
+        Report { findings, errors, files_read, sources: &MemSources, baseline: None, fail_on: Some(Severity::Low) };
     let mut out = Vec::new();
     emitter.emit(&report, &mut out).expect("writing to a Vec cannot fail");
     String::from_utf8(out).expect("output is UTF-8")
@@ -312,4 +314,68 @@ pub fn render(emitter: &dyn Emitter, findings: &[Finding], errors: &[ReportError
 /// Renders the shared findings and errors with `emitter`.
 pub fn render_shared(emitter: &dyn Emitter) -> String {
     render(emitter, &findings(), &errors(), FILES_READ)
+}
+
+/// The hostile finding's file: markup, command separators, an escaped
+/// line break, a backtick and a pipe in its name.
+pub const HOSTILE_FILE: &str = "evil/<img src=x onerror=alert(1)>,a:b%0A`|.json";
+/// Its text: the snippet carries markup and a Markdown fence.
+pub const HOSTILE_TEXT: &str = "{\"x\": \"</pre><script>alert(5)</script>```\"}\n";
+
+/// A finding whose every text comes from a hostile input: markup, quotes,
+/// workflow-command separators, line breaks, backticks, table pipes and
+/// control characters in the file name, the resource and the message. No
+/// format may let any of it act as its own syntax.
+pub fn hostile() -> Finding {
+    let file = HOSTILE_FILE;
+    Finding {
+        rule: "PC100".into(),
+        severity: Severity::Critical,
+        kind: FindingKind::Exposure,
+        exposure: Some(ExposureClass::Unrestricted),
+        port: Some(10257),
+        protocol: Some("tcp".into()),
+        resource: "sg-\"><script>alert(2)</script>`|@team".into(),
+        file: file.into(),
+        line: 1,
+        column: 1,
+        sources: strings(&["0.0.0.0/0"]),
+        because: vec![because(file, 1, 1, "inbound </li><b>bold</b>", "sg-\"><script>alert(2)</script>`|@team")].into(),
+        flag: None,
+        message:
+            "open\r\n::error file=forged.tf::forged & <script>alert(3)</script> *x* [l](javascript:alert(4)) \u{1b}[31m"
+                .into(),
+        resource_kind: "security group".into(),
+        path: strings(&["security group sg-\"><script>alert(2)</script>`|@team"]),
+        unknown: Vec::new(),
+        reach: None,
+        suppressed: None,
+    }
+}
+
+/// The reach fields of the shared critical finding as docs/json.md writes
+/// them ("A finding", "A hop"): the internet through a gateway, a route,
+/// the ACL and the group to the instance. Findings carry them once the
+/// path issue lands; until then the fixture stands in.
+const REACH_FIXTURE: &str = r#"{
+  "reach": "internet",
+  "via": [
+    {"hop": "internet gateway", "resource": "igw-0a1", "file": "dumps/igws.json", "line": 4, "detail": "attached to vpc-0c1"},
+    {"hop": "route", "resource": "rtb-0b2", "file": "dumps/routes.json", "line": 12, "detail": "0.0.0.0/0 → igw-0a1"},
+    {"hop": "network ACL", "resource": "acl-0a1b2c3d4e5f60718", "file": "dumps/network-acls.json", "line": 6, "detail": "rule 100 allow all from 0.0.0.0/0"},
+    {"hop": "public address", "resource": "eipalloc-9", "file": "", "line": 0, "detail": "<203.0.113.7>"}
+  ]
+}"#;
+
+fn fixture_reach(f: &Finding) -> Option<portcullis_report::html::Reach> {
+    let value: serde_json::Value = serde_json::from_str(REACH_FIXTURE).expect("the fixture is JSON");
+    (f.resource == "i-0123456789abcdef0" && f.port == Some(10257))
+        .then(|| portcullis_report::html::Reach::from_contract(&value))
+        .flatten()
+}
+
+/// The shared findings as a page whose critical finding carries the
+/// fixture's path from the internet.
+pub fn page_with_reach() -> String {
+    render_shared(&portcullis_report::html::Html { reach: fixture_reach })
 }

@@ -13,6 +13,7 @@
 use super::cidr;
 use super::eval::{fail, Evaluated, Evaluator, MAX_ELEMS};
 use super::value::{as_int, equals, fmt_num, make_set, parse_num, quote, sorted_entries, HclKind, HclValue};
+use base64::Engine as _;
 use portcullis_model::Span;
 use portcullis_syntax::json;
 use std::rc::Rc;
@@ -1199,38 +1200,29 @@ fn to_json(v: &HclValue, out: &mut String, depth: u32, span: &Span) -> Evaluated
     Ok(())
 }
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
+/// Terraform's `base64encode`: standard alphabet, padded.
 fn b64_encode(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    base64::engine::general_purpose::STANDARD.encode(data)
 }
 
+/// Terraform's `base64decode`: standard alphabet, padding required, so a
+/// truncated or foreign value is an error rather than silently shortened.
 fn b64_decode(s: &str) -> Option<Vec<u8>> {
-    let s = s.trim_end_matches('=');
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for c in s.bytes() {
-        let v = B64.iter().position(|&b| b == c)? as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
+    base64::engine::general_purpose::STANDARD.decode(s).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_as_terraform_reads_it() {
+        // Terraform's functions use Go's StdEncoding: standard alphabet, padded.
+        assert_eq!(b64_encode(b"hello"), "aGVsbG8=");
+        assert_eq!(b64_decode("aGVsbG8=").as_deref(), Some(&b"hello"[..]));
+        assert_eq!(b64_decode(&b64_encode("é\u{0}>?".as_bytes())).as_deref(), Some("é\u{0}>?".as_bytes()));
+        assert_eq!(b64_decode("aGVsbG8"), None, "missing padding");
+        assert_eq!(b64_decode("aGV*bG8="), None, "not the alphabet");
+        assert_eq!(b64_decode("A"), None, "a truncated value is not silently empty");
     }
-    Some(out)
 }
