@@ -178,6 +178,9 @@ pub struct ExplainArgs {
     /// Only this target (id or name as findings show it).
     #[arg(long, value_name = "ID")]
     pub target: Option<String>,
+    /// No progress bar and no summary line while the clouds are read.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
     /// Output format, optionally with a file: text, json or markdown; `json=out.json` writes that file (repeatable).
     #[arg(long, short = 'f', value_name = "FORMAT[=FILE]")]
     pub format: Vec<Destination>,

@@ -48,9 +48,6 @@ pub struct LiveArgs {
     /// Write what was read to DIR, as the clouds' CLIs print it (one file per call), so `portcullis scan DIR` gives the same report.
     #[arg(long, value_name = "DIR")]
     pub save: Option<PathBuf>,
-    /// No progress bar and no summary line (what a read left out on purpose, such as opt-in regions not enabled, is still said).
-    #[arg(long)]
-    pub quiet: bool,
 }
 
 impl LiveArgs {
@@ -68,7 +65,7 @@ pub struct Inputs {
 
 impl Inputs {
     /// Reads the clouds named (and saves what was read, with `--save`).
-    pub fn read(common: &Common) -> Result<Inputs> {
+    pub fn read(common: &Common, quiet: bool) -> Result<Inputs> {
         let live = &common.live;
         if live.save.is_some() && !live.any() {
             bail!("--save needs --aws, --azure or --gcp: it writes what was read from the clouds");
@@ -82,7 +79,7 @@ impl Inputs {
             // Before anything is read or written.
             check_save_dir(&paths, dir)?;
         }
-        let reading = read(live)?;
+        let reading = read(live, quiet)?;
         let mut cloud = CloudDocuments {
             documents: reading.documents.into_iter().map(|d| (d.path, Arc::from(d.text))).collect(),
             failures: reading.errors.iter().map(failure).collect(),
@@ -116,9 +113,12 @@ fn failure(e: &portcullis_live::LiveError) -> Failure {
 
 /// Reads every cloud asked for, one after another, with a progress bar
 /// on a terminal and a summary line on standard error.
-fn read(live: &LiveArgs) -> Result<portcullis_live::Reading> {
+/// `quiet` (the command's `--quiet`): no progress bar and no summary line;
+/// what a read left out on purpose, such as opt-in regions not enabled, is
+/// still said.
+fn read(live: &LiveArgs, quiet: bool) -> Result<portcullis_live::Reading> {
     let env = Env::from_process();
-    let progress = Bar::new(!live.quiet && std::io::stderr().is_terminal());
+    let progress = Bar::new(!quiet && std::io::stderr().is_terminal());
     let mut all = portcullis_live::Reading::default();
     let mut merge = |r: portcullis_live::Reading| {
         all.documents.extend(r.documents);
@@ -154,7 +154,7 @@ fn read(live: &LiveArgs) -> Result<portcullis_live::Reading> {
         merge(portcullis_live::gcp::read(&options, &env, &progress));
     }
     progress.finish();
-    if !live.quiet {
+    if !quiet {
         eprintln!("portcullis: {}", summary_line(&all.summary, all.errors.len()));
     }
     // What was left out on purpose is said even with --quiet.

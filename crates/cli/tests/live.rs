@@ -157,7 +157,7 @@ fn live_equals_the_aws_cli_dumps_equals_saved() {
 
     // Text output shows the same snippets live (from memory) as from files.
     let text_live = run(&env, &["scan", "--aws", regions, "--color", "never", "--quiet"], cwd);
-    let text_saved = run(&env, &["scan", "saved", "--color", "never"], cwd);
+    let text_saved = run(&env, &["scan", "saved", "--color", "never", "--quiet"], cwd);
     assert!(text_saved.stdout.contains("  > "), "snippets shown: {}", text_saved.stdout);
     assert_eq!(text_live.stdout, text_saved.stdout.replace("saved/aws/", "aws/"));
 

@@ -161,16 +161,26 @@ pub fn fix(request: &FixRequest) -> Result<Outcome, Error> {
     let before_all: BTreeSet<String> = run.findings.iter().map(Finding::fingerprint).collect();
     let chosen: Vec<Finding> = run.findings.iter().filter(|f| selected(f, request)).cloned().collect();
     outcome.selected = chosen.len();
+    // A port reached through a load balancer is admitted by the balancer's
+    // listener and its groups, not by the target's own rules: the planner
+    // narrows a target's layers only, so those findings are left open, said.
+    let through_balancer =
+        |f: &Finding| f.reach.as_ref().is_some_and(|r| r.via.iter().any(|hop| hop.hop == "load balancer"));
     let (exposures, others): (Vec<Finding>, Vec<Finding>) =
-        chosen.iter().cloned().partition(|f| f.kind == FindingKind::Exposure);
+        chosen.iter().cloned().partition(|f| f.kind == FindingKind::Exposure && !through_balancer(f));
     for f in &others {
+        let reason = if f.kind == FindingKind::Exposure {
+            "reached through a load balancer: narrowing its listener's sources is not fixable yet".to_string()
+        } else {
+            format!("{} findings: not fixable yet", f.kind.as_str())
+        };
         outcome.unfixable.push(Unfixable {
             rule: f.rule.clone(),
             resource: f.resource.clone(),
             file: f.file.clone(),
             line: f.line,
             column: f.column,
-            reason: format!("{} findings: not fixable yet", f.kind.as_str()),
+            reason,
         });
     }
     let plan = plan::plan(&estate, &exposures, request.authorized);

@@ -12,6 +12,7 @@ pub fn run(args: DiffArgs) -> Result<u8> {
     let settings = settings::resolve(&args.common, args.fail_on.as_deref())?;
     let paths = &args.common.paths;
     let inputs = match (&args.git, paths.as_slice()) {
+        (Some(range), []) => DiffInputs::Git { repository: ".".into(), range: range.clone() },
         (Some(range), [repository]) => DiffInputs::Git { repository: repository.clone(), range: range.clone() },
         (Some(_), _) => bail!("diff --git REV1..REV2 takes at most one path: the repository"),
         (None, [plan]) => DiffInputs::Plan { path: plan.clone() },

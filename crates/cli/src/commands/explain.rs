@@ -20,7 +20,7 @@ pub fn run(args: ExplainArgs) -> Result<u8> {
     };
     let terraform = settings::terraform_inputs(&args.common)?;
     let options = settings::read_options(&args.common)?;
-    let inputs = Inputs::read(&args.common)?;
+    let inputs = Inputs::read(&args.common, args.quiet)?;
     let explanation = explain(&ExplainRequest {
         reading: inputs.reading(&terraform, &options, &args.common.parameters),
         queries: &queries,

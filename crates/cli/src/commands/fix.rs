@@ -18,9 +18,12 @@ pub fn run(args: FixArgs) -> Result<u8> {
         CommandFormat::Gcloud => Dialect::Gcloud,
         CommandFormat::Shell => Dialect::Shell,
     };
+    // No path: the current directory, as for scan.
+    let paths =
+        if args.common.paths.is_empty() { vec![std::path::PathBuf::from(".")] } else { args.common.paths.clone() };
     let outcome = fix(&FixRequest {
         reading: Reading {
-            paths: &args.common.paths,
+            paths: &paths,
             terraform: &settings::terraform_inputs(&args.common)?,
             options: &settings::read_options(&args.common)?,
             parameter_files: &args.common.parameters,

@@ -45,7 +45,7 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     let baseline = args.baseline.as_deref().map(read_baseline).transpose()?;
     let terraform = settings::terraform_inputs(&args.common)?;
     let options = settings::read_options(&args.common)?;
-    let inputs = Inputs::read(&args.common)?;
+    let inputs = Inputs::read(&args.common, args.reports.quiet)?;
     let run = scan(&ScanRequest {
         reading: inputs.reading(&terraform, &options, &args.common.parameters),
         queries: &settings.queries,
