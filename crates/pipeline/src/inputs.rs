@@ -58,15 +58,6 @@ impl Loaded {
     /// calls that failed are input errors; the files `--save` wrote are
     /// recorded as read, so that no output replaces one.
     fn add_cloud(&mut self, cloud: &CloudDocuments, opts: &ReadOptions) {
-        let mut documents: Vec<&(String, Arc<str>)> = cloud.documents.iter().collect();
-        documents.sort_by(|a, b| a.0.split('/').cmp(b.0.split('/')));
-        let outcomes: Vec<FileOutcome> =
-            documents.par_iter().map(|(name, text)| read_input_with(name, text, opts)).collect();
-        let cache = self.snippets.get_mut().unwrap_or_else(|p| p.into_inner());
-        for (name, text) in documents {
-            cache.insert(name.clone(), Some(text.clone()));
-        }
-        self.outcomes.extend(outcomes);
         let errors: Vec<IngestError> = cloud
             .failures
             .iter()
@@ -78,9 +69,8 @@ impl Loaded {
                 message: f.message.clone(),
             })
             .collect();
-        if !errors.is_empty() {
-            self.outcomes.push(FileOutcome { errors, ..Default::default() });
-        }
+        // The same way as any text held in memory (`add_documents`).
+        self.add_documents(cloud.documents.clone(), opts, errors);
         for path in cloud.saved.iter().flat_map(|s| &s.files) {
             self.read.insert(path, &path.to_string_lossy());
         }
@@ -500,7 +490,7 @@ impl Loaded {
     /// revisions use it, and so do documents read live from a cloud.
     pub fn add_documents(
         &mut self,
-        mut documents: Vec<(String, String)>,
+        mut documents: Vec<(String, Arc<str>)>,
         opts: &ReadOptions,
         errors: Vec<IngestError>,
     ) {
@@ -509,7 +499,7 @@ impl Loaded {
             documents.par_iter().map(|(name, text)| read_input_with(name, text, opts)).collect();
         let cache = self.snippets.get_mut().unwrap_or_else(|p| p.into_inner());
         for (name, text) in documents {
-            cache.insert(name, Some(Arc::from(text)));
+            cache.insert(name, Some(text));
         }
         self.outcomes.extend(outcomes);
         if !errors.is_empty() {
@@ -563,7 +553,7 @@ impl Loaded {
                     .insert(d.path.clone(), Some(Arc::from(text.as_str())));
                 tree.insert(&d.path, text);
             } else {
-                texts.push((d.path.clone(), text));
+                texts.push((d.path.clone(), Arc::from(text)));
             }
         }
         self.add_documents(texts, opts, errors);
