@@ -609,6 +609,9 @@ impl<'e> Reachability<'e> {
                     for m in self.members.get(&i).map(Vec::as_slice).unwrap_or_default() {
                         out.balanced.extend(self.balanced(t, i, m, proto, port, exposure));
                     }
+                    if !self.open.is_empty() {
+                        self.open_paths(t, i, proto, port, &mut out);
+                    }
                 }
                 Attachment::Frontend(lb) => out.balanced.extend(self.frontend(lb, proto, port)),
             }
@@ -681,6 +684,61 @@ impl<'e> Reachability<'e> {
                 format!("no internet-facing load balancer forwards to {} on {}/{port}", t.id, proto.name()),
                 AddrSet::all(),
             ));
+        }
+    }
+
+    /// Paths through a load balancer whose forwards the input leaves open
+    /// (targets not listed, wiring known only after apply), for a target
+    /// whose rules admit that load balancer by its security group: it may
+    /// be one of the targets, and then it is reached by whatever the load
+    /// balancer admits. Without this the target's finding would vanish
+    /// (its rules admit no internet source themselves) where the input
+    /// does not decide it. Only the upper bound: nothing is sure.
+    fn open_paths(&self, target: &Target, interface: InterfaceId, proto: Protocol, port: u16, out: &mut Paths) {
+        let topology = self.topology();
+        let network = topology.interface(interface).and_then(|it| self.network_of(it));
+        let mut seen: Vec<LoadBalancerId> = Vec::new();
+        for f in &self.open {
+            if seen.contains(&f.lb) || !(f.network.is_none() || network.is_none() || f.network == network) {
+                continue;
+            }
+            seen.push(f.lb);
+            let Some(lb) = topology.load_balancer(f.lb) else { continue };
+            if lb.group_names.is_empty() || matches!(lb.scheme, Known::Known(Scheme::Internal)) {
+                continue;
+            }
+            if self.members.get(&interface).is_some_and(|ms| ms.iter().any(|m| m.lb == f.lb)) {
+                continue;
+            }
+            let names = &lb.group_names[..];
+            let (maybe, pieces) = peer_admits(self.estate, target, proto, port, &[], names, Bound::Upper);
+            let by_group = |p: &Piece| p.internal.iter().any(|s| names.contains(&s.name));
+            if !maybe || !pieces.iter().any(by_group) {
+                continue;
+            }
+            let families = match lb.families {
+                AddressFamilies::Ipv4 => v4().clone(),
+                AddressFamilies::DualStack => AddrSet::all(),
+            };
+            let mut hops = vec![Hop {
+                kind: "load balancer".into(),
+                resource: lb.id.clone(),
+                span: lb.span.clone(),
+                detail: lb.kind.name().into(),
+            }];
+            hops.extend(target_hops(self.estate, target, &pieces, &AddrSet::all(), names, 0..target.path.len()));
+            out.balanced.push(BalancedPath {
+                load_balancer: Some(f.lb),
+                pieces: pieces
+                    .iter()
+                    .map(|p| Piece { by: p.by, addrs: families.clone(), internal: Vec::new() })
+                    .collect(),
+                admitted_upper: families.clone(),
+                reach_upper: families,
+                missing: vec![Missing::unknown(format!("{} is unknown", f.what), AddrSet::all())],
+                hops,
+                ..Default::default()
+            });
         }
     }
 

@@ -125,10 +125,12 @@ pub(crate) fn read(path: &str, text: &str) -> FileOutcome {
             json::parse_streaming_parts(text, json::Options::default(), aws::dumps::STREAMED_KEYS, &mut sink, &mut refs)
         };
         let (root, used) = result;
+        let mut items = vec![std::mem::take(&mut streamed)];
         for part in others.into_iter().take(used - 1) {
-            streamed.extend(part.items);
+            items.push(part.items);
             ctx.errors.extend(part.ctx.errors);
         }
+        streamed = AwsItems::concat(items);
         root
     } else if text.len() >= PIPELINE_BYTES {
         // Batches go to the adapting thread and come back to be dropped

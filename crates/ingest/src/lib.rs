@@ -116,13 +116,13 @@ pub fn read_input_with(path: &str, text: &str, opts: &ReadOptions) -> FileOutcom
 /// Builds the estate from every file's outcome.
 pub fn assemble(outcomes: &mut [FileOutcome]) -> Estate {
     let mut estate = Estate::default();
-    let mut aws = AwsItems::default();
+    let mut aws = Vec::new();
     let mut azure = AzureItems::default();
     let mut gcp = GcpItems::default();
     let mut kubernetes = KubernetesItems::default();
     let mut hosts = Vec::new();
     for o in outcomes.iter_mut() {
-        aws.extend(std::mem::take(&mut o.aws));
+        aws.push(std::mem::take(&mut o.aws));
         azure.extend(std::mem::take(&mut o.azure));
         gcp.extend(std::mem::take(&mut o.gcp));
         kubernetes.extend(std::mem::take(&mut o.kubernetes));
@@ -130,7 +130,7 @@ pub fn assemble(outcomes: &mut [FileOutcome]) -> Estate {
             hosts.push(std::mem::take(&mut o.host));
         }
     }
-    aws::assemble(aws, &mut estate);
+    aws::assemble(AwsItems::concat(aws), &mut estate);
     azure::assemble(azure, &mut estate);
     gcp::assemble(gcp, &mut estate);
     kubernetes::assemble(kubernetes, &mut estate);

@@ -39,6 +39,35 @@ pub fn adapt_terraform(
     }
 }
 
+/// Appends `from` to `into`, moving the whole vector when `into` is empty:
+/// a large dump's items come mostly from one file or one part, and copying
+/// them into a growing vector cost a reallocation (fresh pages, a copy)
+/// per doubling.
+pub(crate) fn append<T>(into: &mut Vec<T>, from: Vec<T>) {
+    if into.is_empty() {
+        *into = from;
+    } else {
+        into.extend(from);
+    }
+}
+
+/// The vectors one after the other, allocated once at their total length
+/// (or the one non-empty vector itself).
+pub(crate) fn concat<T>(parts: Vec<Vec<T>>) -> Vec<T> {
+    let total = parts.iter().map(Vec::len).sum();
+    let mut parts = parts.into_iter().filter(|p| !p.is_empty());
+    let Some(first) = parts.next() else { return Vec::new() };
+    if first.len() == total {
+        return first;
+    }
+    let mut out = Vec::with_capacity(total);
+    out.extend(first);
+    for p in parts {
+        out.extend(p);
+    }
+    out
+}
+
 /// Index of each item by every name it is known by; the first item to
 /// claim a name keeps it.
 pub(crate) fn alias_index<T>(items: &[T], aliases: impl Fn(&T) -> &[String]) -> BTreeMap<String, usize> {

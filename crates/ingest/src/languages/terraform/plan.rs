@@ -13,7 +13,7 @@ use crate::languages::terraform::refs::strip_indexes;
 use crate::languages::terraform::resource::Resource;
 use portcullis_syntax::json::{self, Node};
 use portcullis_syntax::{Kind, Member, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub fn is_plan(root: &Node) -> bool {
     root.get("format_version").is_some()
@@ -85,26 +85,58 @@ fn collect_modules<'a>(m: &'a Node, out: &mut Vec<&'a Node>) {
     }
 }
 
+/// The references of one `expressions` entry. An attribute's expression
+/// holds them itself (`{"references": [...]}`); a nested block is an array
+/// of objects whose fields are expressions (`default_action: [{
+/// "target_group_arn": {"references": [...]}}]`), at any depth. A block's
+/// references are all gathered under its top-level name, as the `.tf`
+/// evaluator records them: a reader picks the one of the type it wants
+/// (the plan leaves `target_group_arn` unknown when the group is created
+/// by the same plan, and only the reference joins the two).
+fn expression_refs(n: &Node, prefix: &str, out: &mut Vec<String>) {
+    if let Some(refs) = n.get("references").and_then(Node::as_array) {
+        out.extend(refs.iter().filter_map(Node::as_str).map(|s| format!("{prefix}{s}")));
+        return;
+    }
+    match &n.value {
+        json::Value::Array(items) => items.iter().for_each(|i| expression_refs(i, prefix, out)),
+        json::Value::Object(members) => {
+            for m in members.iter().filter(|m| *m.key != *"constant_value") {
+                expression_refs(&m.value, prefix, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// What the `configuration` says of one resource: the references of each
+/// argument, and which arguments it sets at all.
+#[derive(Default)]
+struct Configured {
+    refs: BTreeMap<String, Vec<String>>,
+    set: BTreeSet<String>,
+}
+
+/// `configuration` resources by address (with module prefix).
+type Configuration = BTreeMap<String, Configured>;
+
 /// `configuration` resources: address (with module prefix) → attr → refs.
-fn collect_config(m: &Node, prefix: &str, out: &mut BTreeMap<String, BTreeMap<String, Vec<String>>>) {
+fn collect_config(m: &Node, prefix: &str, out: &mut Configuration) {
     if let Some(rs) = m.get("resources").and_then(Node::as_array) {
         for r in rs {
             let Some(addr) = r.get("address").and_then(Node::as_str) else { continue };
-            let mut attrs = BTreeMap::new();
+            let mut c = Configured::default();
             if let Some(ex) = r.get("expressions").and_then(Node::as_object) {
                 for mem in ex {
-                    let refs: Vec<String> = mem
-                        .value
-                        .get("references")
-                        .and_then(Node::as_array)
-                        .map(|a| a.iter().filter_map(Node::as_str).map(|s| format!("{prefix}{s}")).collect())
-                        .unwrap_or_default();
+                    c.set.insert(mem.key.to_string());
+                    let mut refs: Vec<String> = Vec::new();
+                    expression_refs(&mem.value, prefix, &mut refs);
                     if !refs.is_empty() {
-                        attrs.insert(mem.key.to_string(), refs);
+                        c.refs.insert(mem.key.to_string(), refs);
                     }
                 }
             }
-            out.insert(format!("{prefix}{addr}"), attrs);
+            out.insert(format!("{prefix}{addr}"), c);
         }
     }
     if let Some(calls) = m.get("module_calls").and_then(Node::as_object) {
@@ -113,6 +145,40 @@ fn collect_config(m: &Node, prefix: &str, out: &mut BTreeMap<String, BTreeMap<St
                 collect_config(module, &format!("{prefix}module.{}.", c.key), out);
             }
         }
+    }
+}
+
+/// One planned resource. A top-level argument the configuration does not
+/// set but the plan marks known only after apply is computed by the
+/// provider: its default, as when a `.tf` file leaves it out (an NLB target
+/// group's `preserve_client_ip`, an instance's `associate_public_ip_address`
+/// are unknown in every first plan). It is left out the same way, so the
+/// AWS default the readers apply for an absent argument decides.
+fn resource(
+    ctx: &mut Context,
+    address: &str,
+    ty: &str,
+    offset: u32,
+    values: &Node,
+    unknown: Option<&Node>,
+    config: &Configuration,
+) -> Resource {
+    let configured = config.get(&strip_indexes(address));
+    let mut values = to_tf(ctx, values, unknown);
+    if let (Some(c), Kind::Map(members)) = (configured, &mut values.kind) {
+        let computed = |m: &Member| {
+            !c.set.contains(&m.key)
+                && matches!(&m.value.kind, Kind::Unknown { reason, .. } if reason == AFTER_APPLY)
+                && !matches!(m.key.as_str(), "id" | "arn" | "name")
+        };
+        members.retain(|m| !computed(m));
+    }
+    Resource {
+        address: address.to_string(),
+        ty: ty.to_string(),
+        span: ctx.span(offset),
+        values,
+        refs: configured.map(|c| c.refs.clone()).unwrap_or_default(),
     }
 }
 
@@ -141,14 +207,14 @@ pub fn resources(ctx: &mut Context, root: &Node) -> Vec<Resource> {
         }
         let (Some(address), Some(ty)) = (ctx.str_field(n, "address"), ctx.str_field(n, "type")) else { continue };
         let Some(values) = n.get("values") else { continue };
-        out.push(Resource {
-            address: address.to_string(),
-            ty: ty.to_string(),
-            span: ctx.span(n.offset),
-            values: to_tf(ctx, values, au.get(address).copied()),
-            refs: config.get(&strip_indexes(address)).cloned().unwrap_or_default(),
-        });
+        out.push(resource(ctx, address, ty, n.offset, values, au.get(address).copied(), &config));
     }
+    // A resource the plan changes but `planned_values` does not list (a
+    // plan JSON trimmed to `resource_changes`, as some pipelines keep it):
+    // its `after`, with `after_unknown`, is what it will be. A resource the
+    // plan destroys has no `after` and is not read.
+    let listed: std::collections::BTreeSet<String> = out.iter().map(|r| r.address.clone()).collect();
+    out.extend(resources_at(ctx, root, Side::After).into_iter().filter(|r| !listed.contains(&r.address)));
     out
 }
 
@@ -183,13 +249,7 @@ pub fn resources_at(ctx: &mut Context, root: &Node, side: Side) -> Vec<Resource>
             Side::After => (change.get("after"), change.get("after_unknown")),
         };
         let Some(values) = values.filter(|v| v.as_object().is_some()) else { continue };
-        out.push(Resource {
-            address: address.to_string(),
-            ty: ty.to_string(),
-            span: ctx.span(rc.offset),
-            values: to_tf(ctx, values, unknown),
-            refs: config.get(&strip_indexes(address)).cloned().unwrap_or_default(),
-        });
+        out.push(resource(ctx, address, ty, rc.offset, values, unknown, &config));
     }
     out
 }

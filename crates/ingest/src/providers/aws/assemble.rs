@@ -27,8 +27,72 @@ fn resolve_prefix_lists(entries: &mut [Entry], pls: &[(usize, String)], known: &
     }
 }
 
+/// Hosts whose interface or launch settings live in other resources take
+/// what they leave unsaid from there: an instance built from existing
+/// interfaces (Terraform `network_interface` blocks, CloudFormation
+/// `NetworkInterfaceId`) has their security groups and the primary one's
+/// subnet, and those interfaces are not targets of their own; one launched
+/// from a launch template has the template's groups and subnet.
+fn borrow_settings(items: &mut AwsItems) {
+    let net = &items.network;
+    if net.nic_attachments.is_empty() && !items.hosts.iter().any(|h| h.launch_template.is_some()) {
+        return;
+    }
+    let hosts = alias_index(&items.hosts, |h| &h.aliases);
+    let templates = alias_index(&net.launch_templates, |t| &t.aliases);
+    let mut changes = Vec::new();
+    for (hi, h) in items.hosts.iter().enumerate() {
+        let mut attached: Vec<(u32, usize)> = net
+            .nic_attachments
+            .iter()
+            .filter(|a| h.aliases.contains(&a.host))
+            .filter_map(|a| hosts.get(&a.interface).map(|&e| (a.device_index.unwrap_or(u32::MAX), e)))
+            .filter(|&(_, e)| items.hosts[e].kind == "network interface")
+            .collect();
+        let template = h.launch_template.as_ref().and_then(|t| templates.get(t)).map(|&t| &net.launch_templates[t]);
+        if let (Some(name), None, true) = (&h.launch_template, template, h.groups.is_empty()) {
+            // Its groups are the template's, and the template is not here.
+            changes.push((hi, vec![format!("the security groups of launch template {name}")], None, Vec::new()));
+            continue;
+        }
+        if attached.is_empty() && template.is_none() {
+            continue;
+        }
+        attached.sort_unstable();
+        let mut groups: Vec<String> = Vec::new();
+        let mut interfaces = Vec::new();
+        for &(_, e) in &attached {
+            for g in &items.hosts[e].groups {
+                if !groups.contains(g) {
+                    groups.push(g.clone());
+                }
+            }
+            interfaces.extend(items.hosts[e].aliases.iter().cloned());
+        }
+        let mut subnet = attached.first().and_then(|&(_, e)| items.hosts[e].subnet.clone());
+        if let Some(t) = template {
+            if groups.is_empty() {
+                groups = t.groups.clone();
+            }
+            subnet = subnet.or_else(|| t.subnet.clone());
+        }
+        changes.push((hi, groups, subnet, interfaces));
+    }
+    for (hi, groups, subnet, interfaces) in changes {
+        let h = &mut items.hosts[hi];
+        if h.groups.is_empty() {
+            h.groups = groups;
+        }
+        if h.subnet.is_none() {
+            h.subnet = subnet;
+        }
+        h.interfaces.extend(interfaces);
+    }
+}
+
 /// Turns AWS items from all files into layers and targets.
 pub fn assemble(mut items: AwsItems, estate: &mut Estate) {
+    borrow_settings(&mut items);
     let pl: BTreeMap<String, AddrSet> = items.prefix_lists.iter().map(|p| (p.id.clone(), p.cidrs.clone())).collect();
 
     // Security groups, with standalone rules attached to their group.
@@ -123,7 +187,7 @@ pub fn assemble(mut items: AwsItems, estate: &mut Estate) {
     let hosts: Vec<&Host> = items
         .hosts
         .iter()
-        .filter(|h| h.kind == "instance" || !h.interfaces.iter().any(|i| attached.contains(i)))
+        .filter(|h| h.kind == "instance" || !h.interfaces.iter().chain(&h.aliases).any(|i| attached.contains(i)))
         .filter(|h| !h.aliases.iter().any(|a| balancer_nodes.contains(a.as_str())))
         .collect();
     let mut targets_of_hosts = Vec::new();

@@ -80,6 +80,9 @@ pub struct Host {
     pub vpc: Option<String>,
     /// Network interface ids, to avoid listing an attached ENI twice.
     pub interfaces: Vec<String>,
+    /// The launch template (or launch configuration) it is launched from,
+    /// by id or alias: what the host leaves unsaid comes from it.
+    pub launch_template: Option<String>,
 }
 
 /// A managed prefix list with its entries.
@@ -104,15 +107,32 @@ pub struct AwsItems {
     pub network: network::NetworkItems,
 }
 
+/// Each field of every item, concatenated in order at its total length.
+macro_rules! concat_fields {
+    ($list:expr, $($field:ident),*) => {
+        $(let $field = crate::providers::concat($list.iter_mut().map(|x| std::mem::take(&mut x.$field)).collect());)*
+    };
+}
+pub(crate) use concat_fields;
+
 impl AwsItems {
+    /// Every file's items, in order: [`AwsItems::extend`] over all of them,
+    /// with each list allocated once.
+    pub fn concat(mut list: Vec<AwsItems>) -> AwsItems {
+        concat_fields!(list, groups, group_rules, acls, acl_rules, acl_associations, hosts, prefix_lists);
+        let network = network::NetworkItems::concat(list.into_iter().map(|x| x.network).collect());
+        AwsItems { groups, group_rules, acls, acl_rules, acl_associations, hosts, prefix_lists, network }
+    }
+
     pub fn extend(&mut self, o: AwsItems) {
-        self.groups.extend(o.groups);
-        self.group_rules.extend(o.group_rules);
-        self.acls.extend(o.acls);
-        self.acl_rules.extend(o.acl_rules);
-        self.acl_associations.extend(o.acl_associations);
-        self.hosts.extend(o.hosts);
-        self.prefix_lists.extend(o.prefix_lists);
+        use crate::providers::append;
+        append(&mut self.groups, o.groups);
+        append(&mut self.group_rules, o.group_rules);
+        append(&mut self.acls, o.acls);
+        append(&mut self.acl_rules, o.acl_rules);
+        append(&mut self.acl_associations, o.acl_associations);
+        append(&mut self.hosts, o.hosts);
+        append(&mut self.prefix_lists, o.prefix_lists);
         self.network.extend(o.network);
     }
 }

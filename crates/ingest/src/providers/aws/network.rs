@@ -167,11 +167,46 @@ pub struct NicItem {
     pub device_index: Option<u32>,
     /// A load balancer's own interface (`ELB app/name/id`): names it.
     pub balancer: Option<String>,
+    /// Other names of the interface (a Terraform address and its id), by
+    /// which a host's attachment may name it.
+    pub aliases: Vec<String>,
     /// The input leaves the public IPv4 / IPv6 address to the subnet's
     /// launch setting (a Terraform or CloudFormation instance that does not
     /// say): the assembly reads the subnet's.
     pub v4_by_subnet: bool,
     pub v6_by_subnet: bool,
+}
+
+/// What a launch template (or launch configuration) says about the
+/// interface of the instances launched from it, for what the instance
+/// itself leaves unsaid
+/// (docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-launch-templates.html:
+/// parameters given at launch override the template's).
+#[derive(Clone, Debug)]
+pub struct LaunchTemplateItem {
+    pub id: String,
+    pub aliases: Vec<String>,
+    pub span: Span,
+    /// `associate_public_ip_address` of its primary interface; `None` when
+    /// the template does not say (the subnet's launch setting decides).
+    pub public_v4: Option<Known<Option<PublicAddress>>>,
+    /// The subnet of its primary interface.
+    pub subnet: Option<String>,
+    /// The primary interface's security groups, else the template's.
+    pub groups: Vec<String>,
+}
+
+/// An existing interface attached to a host by reference (Terraform's
+/// `network_interface { network_interface_id, device_index }`,
+/// CloudFormation's `NetworkInterfaces[].NetworkInterfaceId`): the host's
+/// interface is that one, with its own subnet, groups and Elastic IP.
+#[derive(Clone, Debug)]
+pub struct NicAttachment {
+    /// The host by id or alias.
+    pub host: String,
+    /// The interface by id or alias.
+    pub interface: String,
+    pub device_index: Option<u32>,
 }
 
 /// A listener of an ELBv2 load balancer.
@@ -276,6 +311,13 @@ pub struct NetworkItems {
     pub rules: Vec<(String, Vec<(String, Span)>)>,
     pub target_groups: Vec<TargetGroupItem>,
     pub targets: Vec<TargetsItem>,
+    pub launch_templates: Vec<LaunchTemplateItem>,
+    pub nic_attachments: Vec<NicAttachment>,
+    /// Load balancer wiring the input holds but cannot join (a listener,
+    /// rule or attachment whose reference is known only after apply, with
+    /// no configuration naming the resource): every load balancer may
+    /// have it.
+    pub unresolved: Vec<Unknown>,
     /// Kinds of input present, even when they listed nothing.
     pub described: Vec<Described>,
     /// Whether ELBv2 and classic load balancers were listed: only both say
@@ -285,23 +327,80 @@ pub struct NetworkItems {
 }
 
 impl NetworkItems {
+    /// Every file's items, in order: [`NetworkItems::extend`] over all of
+    /// them, with each list allocated once.
+    pub fn concat(mut list: Vec<NetworkItems>) -> NetworkItems {
+        super::concat_fields!(
+            list,
+            vpcs,
+            subnets,
+            route_tables,
+            routes,
+            associations,
+            gateways,
+            attachments,
+            addresses,
+            nics,
+            load_balancers,
+            listeners,
+            rules,
+            target_groups,
+            targets,
+            unresolved,
+            launch_templates,
+            nic_attachments
+        );
+        let mut described: Vec<Described> = Vec::new();
+        for d in list.iter().flat_map(|x| x.described.iter()) {
+            if !described.contains(d) {
+                described.push(*d);
+            }
+        }
+        NetworkItems {
+            vpcs,
+            subnets,
+            route_tables,
+            routes,
+            associations,
+            gateways,
+            attachments,
+            addresses,
+            nics,
+            load_balancers,
+            listeners,
+            rules,
+            target_groups,
+            targets,
+            unresolved,
+            launch_templates,
+            nic_attachments,
+            described,
+            listed_elbv2: list.iter().any(|x| x.listed_elbv2),
+            listed_classic: list.iter().any(|x| x.listed_classic),
+        }
+    }
+
     pub fn extend(&mut self, o: NetworkItems) {
-        self.vpcs.extend(o.vpcs);
-        self.subnets.extend(o.subnets);
-        self.route_tables.extend(o.route_tables);
-        self.routes.extend(o.routes);
-        self.associations.extend(o.associations);
-        self.gateways.extend(o.gateways);
-        self.attachments.extend(o.attachments);
-        self.addresses.extend(o.addresses);
-        self.nics.extend(o.nics);
-        self.load_balancers.extend(o.load_balancers);
-        self.listeners.extend(o.listeners);
-        self.rules.extend(o.rules);
+        use crate::providers::append;
+        append(&mut self.vpcs, o.vpcs);
+        append(&mut self.subnets, o.subnets);
+        append(&mut self.route_tables, o.route_tables);
+        append(&mut self.routes, o.routes);
+        append(&mut self.associations, o.associations);
+        append(&mut self.gateways, o.gateways);
+        append(&mut self.attachments, o.attachments);
+        append(&mut self.addresses, o.addresses);
+        append(&mut self.nics, o.nics);
+        append(&mut self.load_balancers, o.load_balancers);
+        append(&mut self.listeners, o.listeners);
+        append(&mut self.rules, o.rules);
         self.listed_elbv2 |= o.listed_elbv2;
         self.listed_classic |= o.listed_classic;
-        self.target_groups.extend(o.target_groups);
-        self.targets.extend(o.targets);
+        append(&mut self.target_groups, o.target_groups);
+        append(&mut self.targets, o.targets);
+        append(&mut self.unresolved, o.unresolved);
+        append(&mut self.launch_templates, o.launch_templates);
+        append(&mut self.nic_attachments, o.nic_attachments);
         for d in o.described {
             if !self.described.contains(&d) {
                 self.described.push(d);
@@ -363,7 +462,16 @@ pub fn assemble(net: NetworkItems, built: Built, estate: &mut Estate) {
         balancer_nodes: HashMap::default(),
         addresses: HashMap::default(),
         launch: HashMap::default(),
+        templates: HashMap::default(),
     };
+    for t in &net.launch_templates {
+        for a in &t.aliases {
+            b.templates.entry(a.as_str()).or_insert(t);
+        }
+    }
+    b.interface_by.reserve(net.nics.len());
+    b.instance_interfaces.reserve(built.hosts.len());
+    b.interface_by_address.reserve(net.nics.len());
     for a in &net.addresses {
         for to in [&a.interface, &a.instance].into_iter().flatten().filter(|s| !s.is_empty()) {
             b.addresses.entry(to.as_str()).or_insert(a);
@@ -401,6 +509,8 @@ struct Builder<'a> {
     addresses: HashMap<&'a str, &'a AddressItem>,
     /// Subnets' launch settings by every name of the subnet.
     launch: HashMap<&'a str, &'a SubnetItem>,
+    /// Launch templates by every name.
+    templates: HashMap<&'a str, &'a LaunchTemplateItem>,
 }
 
 impl Builder<'_> {
@@ -671,9 +781,35 @@ impl Builder<'_> {
                 self.balancer_nodes.entry(lb.clone()).or_default().extend(n.private.iter().cloned());
             }
         }
+        // Interfaces attached to a host by reference, by every name they go by.
+        let mut nic_by_name: HashMap<&str, &NicItem> = HashMap::default();
+        if !net.nic_attachments.is_empty() {
+            for n in &net.nics {
+                for name in std::iter::once(&n.id).chain(&n.aliases) {
+                    nic_by_name.entry(name.as_str()).or_insert(n);
+                }
+            }
+        }
         for &(target, host) in &self.built.hosts {
-            let nics: Vec<&NicItem> =
+            let mut nics: Vec<&NicItem> =
                 host.aliases.iter().find_map(|a| nics_of.get(a.as_str())).cloned().unwrap_or_default();
+            // Existing interfaces the host is built from: theirs, as this
+            // host's, at the device index the attachment gives.
+            let mut borrowed: Vec<NicItem> = net
+                .nic_attachments
+                .iter()
+                .filter(|a| host.aliases.contains(&a.host))
+                .filter_map(|a| {
+                    let nic = nic_by_name.get(a.interface.as_str())?;
+                    Some(NicItem {
+                        host: host.id.clone(),
+                        device_index: a.device_index.or(nic.device_index),
+                        ..(*nic).clone()
+                    })
+                })
+                .collect();
+            borrowed.sort_by_key(|n| n.device_index.unwrap_or(u32::MAX));
+            nics.extend(borrowed.iter());
             // A host the input gives no interface for: one, in its subnet,
             // whose public addresses the input does not show.
             let fallback;
@@ -696,6 +832,7 @@ impl Builder<'_> {
                     }),
                     device_index: Some(0),
                     balancer: None,
+                    aliases: Vec::new(),
                     v4_by_subnet: false,
                     v6_by_subnet: false,
                 };
@@ -730,9 +867,18 @@ impl Builder<'_> {
             }
         }
         let subnet_name = nic.subnet.as_deref().or(host.subnet.as_deref());
-        let public_v4 = match nic.v4_by_subnet {
-            true => self.by_subnet(subnet_name, nic, false),
-            false => nic.public_v4.clone(),
+        // Left to the launch: the launch template's setting, when it has
+        // one, else the subnet's.
+        let template = host.launch_template.as_deref().map(|t| (t, self.templates.get(t)));
+        let public_v4 = match (nic.v4_by_subnet, template) {
+            (true, Some((_, Some(t)))) if t.public_v4.is_some() => t.public_v4.clone().unwrap_or(Known::Known(None)),
+            (true, Some((name, None))) => Known::from_unknown(Unknown {
+                what: format!("the public IPv4 address of {}", nic.id),
+                reason: format!("it is launched from launch template {name}, which is not in the input"),
+                span: nic.span.clone(),
+            }),
+            (true, _) => self.by_subnet(subnet_name, nic, false),
+            (false, _) => nic.public_v4.clone(),
         };
         let public_v6 = match nic.v6_by_subnet {
             true => self.by_subnet(subnet_name, nic, true),
@@ -806,19 +952,26 @@ impl Builder<'_> {
         }
     }
 
-    /// The interface a registered target names: an instance's primary
-    /// interface, or the interface that has the IP address.
-    fn member(&self, target: &TargetItem, network: Option<NetworkId>) -> Option<InterfaceId> {
+    /// The interfaces a registered target names: an instance's primary
+    /// interface (an Auto Scaling group's instances: the primary interface
+    /// in each of its subnets), or the interface that has the IP address.
+    fn member(&self, target: &TargetItem, network: Option<NetworkId>) -> Vec<InterfaceId> {
         if let Some(list) = self.instance_interfaces.get(&target.id) {
-            return list.iter().min_by_key(|(d, _)| d.unwrap_or(u32::MAX)).map(|(_, i)| *i);
+            let first = list.iter().map(|(d, _)| d.unwrap_or(u32::MAX)).min();
+            return list.iter().filter(|(d, _)| Some(d.unwrap_or(u32::MAX)) == first).map(|(_, i)| *i).collect();
         }
         if let Some(&i) = self.interface_by.get(&target.id) {
-            return Some(i);
+            return vec![i];
         }
         // An IP target: the interface with that address in the group's VPC
         // (private ranges repeat across VPCs).
-        let list = self.interface_by_address.get(&target.id)?;
-        list.iter().find(|(n, _)| network.is_none() || *n == network).or(list.first()).map(|(_, i)| *i)
+        let Some(list) = self.interface_by_address.get(&target.id) else { return Vec::new() };
+        list.iter()
+            .find(|(n, _)| network.is_none() || *n == network)
+            .or(list.first())
+            .map(|(_, i)| *i)
+            .into_iter()
+            .collect()
     }
 
     fn load_balancers(&mut self) {
@@ -834,6 +987,30 @@ impl Builder<'_> {
             }
         }
         let targets_described = net.described.contains(&Described::LoadBalancerTargets);
+        // Listeners by load balancer, rules by listener and groups by the
+        // load balancers that use them: looked up per load balancer (a
+        // scan of every listener and group per load balancer was
+        // quadratic in the estate's size).
+        let mut listeners_of: HashMap<&str, Vec<usize>> = HashMap::default();
+        for (i, l) in net.listeners.iter().enumerate() {
+            listeners_of.entry(l.load_balancer.as_str()).or_default().push(i);
+        }
+        let mut rules_of: HashMap<&str, Vec<usize>> = HashMap::default();
+        for (i, (arn, _)) in net.rules.iter().enumerate() {
+            rules_of.entry(arn.as_str()).or_default().push(i);
+        }
+        let mut groups_of: HashMap<&str, Vec<usize>> = HashMap::default();
+        for (i, g) in net.target_groups.iter().enumerate() {
+            for x in &g.load_balancers {
+                groups_of.entry(x.as_str()).or_default().push(i);
+            }
+        }
+        let of_aliases = |by: &HashMap<&str, Vec<usize>>, lb: &LoadBalancerItem| -> Vec<usize> {
+            let mut out: Vec<usize> = lb.aliases.iter().filter_map(|a| by.get(a.as_str())).flatten().copied().collect();
+            out.sort_unstable();
+            out.dedup();
+            out
+        };
         let mut group_ids: BTreeMap<usize, TargetGroupId> = BTreeMap::new();
         let lbs: Vec<&LoadBalancerItem> = net.load_balancers.iter().collect();
         for lb in lbs {
@@ -869,9 +1046,9 @@ impl Builder<'_> {
                 let members: Vec<Member> = lb
                     .classic_instances
                     .iter()
-                    .filter_map(|(i, span)| {
+                    .flat_map(|(i, span)| {
                         let t = TargetItem { id: i.clone(), port: None, span: span.clone() };
-                        self.member(&t, network).map(|interface| Member {
+                        self.member(&t, network).into_iter().map(|interface| Member {
                             interface,
                             port: None,
                             span: Some(span.clone()),
@@ -899,10 +1076,15 @@ impl Builder<'_> {
                 }
             } else {
                 let mut forwarded: Vec<usize> = Vec::new();
-                for l in net.listeners.iter().filter(|l| lb.aliases.contains(&l.load_balancer)) {
-                    let Known::Known(port) = l.port else { continue };
+                for l in of_aliases(&listeners_of, lb).into_iter().map(|i| &net.listeners[i]) {
                     let mut forwards = Vec::new();
-                    let by_rules = net.rules.iter().filter(|(arn, _)| l.arn.as_deref() == Some(arn.as_str()));
+                    let by_rules = l
+                        .arn
+                        .as_deref()
+                        .and_then(|arn| rules_of.get(arn))
+                        .into_iter()
+                        .flatten()
+                        .map(|&i| &net.rules[i]);
                     for (g, span) in l.forwards.iter().chain(by_rules.flat_map(|(_, f)| f.iter())) {
                         forwarded.extend(tg_by.get(g).copied());
                         let group = match tg_by.get(g) {
@@ -917,18 +1099,25 @@ impl Builder<'_> {
                         };
                         forwards.push(Forward { group, port: None, span: Some(span.clone()) });
                     }
+                    // A port known only after apply: which port it
+                    // listens on is unknown, not "none".
+                    let (ports, label) = match &l.port {
+                        Known::Known(port) => (Known::Known(PortSet::point(*port)), format!("{}:{port}", l.protocol)),
+                        Known::Unknown(u) => (Known::Unknown(u.clone()), format!("{}:(port unknown)", l.protocol)),
+                    };
                     listeners.push(Listener {
-                        ports: Known::Known(PortSet::point(port)),
+                        ports,
                         protocol: facts::listener_protocol(&l.protocol),
-                        label: format!("{}:{port}", l.protocol),
+                        label,
                         span: Some(l.span.clone()),
                         forwards,
                     });
                 }
                 // A group this load balancer uses that no known listener or
                 // rule forwards to: some rule the input does not have does.
-                for (i, g) in net.target_groups.iter().enumerate() {
-                    if forwarded.contains(&i) || !g.load_balancers.iter().any(|x| lb.aliases.contains(x)) {
+                for i in of_aliases(&groups_of, lb) {
+                    let g = &net.target_groups[i];
+                    if forwarded.contains(&i) {
                         continue;
                     }
                     let group = self.target_group(i, lb, &registered, targets_described, &mut group_ids);
@@ -942,6 +1131,20 @@ impl Builder<'_> {
                         label: "a listener rule (not in the input)".into(),
                         span: None,
                         forwards: vec![Forward { group: Known::Known(group), port: None, span: Some(g.span.clone()) }],
+                    });
+                }
+                if let Some(u) = net.unresolved.first() {
+                    let more = match net.unresolved.len() {
+                        1 => String::new(),
+                        n => format!(" (and {} more such references)", n - 1),
+                    };
+                    let u = Unknown { reason: format!("{}{more}", u.reason), ..u.clone() };
+                    listeners.push(Listener {
+                        ports: Known::from_unknown(u.clone()),
+                        protocol: Protocol::TCP,
+                        label: "wiring known only after apply".into(),
+                        span: None,
+                        forwards: vec![Forward { group: Known::from_unknown(u), port: None, span: None }],
                     });
                 }
                 if !net.described.contains(&Described::Listeners) && listeners.is_empty() {
@@ -1004,8 +1207,8 @@ impl Builder<'_> {
         let members = match listed {
             Some(list) => Known::Known(
                 list.iter()
-                    .filter_map(|t| {
-                        self.member(t, network).map(|interface| Member {
+                    .flat_map(|t| {
+                        self.member(t, network).into_iter().map(|interface| Member {
                             interface,
                             port: t.port,
                             span: Some(t.span.clone()),

@@ -646,6 +646,7 @@ impl Reader<'_, '_> {
         let mut groups = Vec::new();
         let mut interfaces = Vec::new();
         let mut subnet = None;
+        let mut launch_template = None;
         let is_instance = ty == "AWS::EC2::Instance";
         if is_instance {
             let ids = self.prop(props, "SecurityGroupIds");
@@ -669,7 +670,8 @@ impl Reader<'_, '_> {
                     }
                 }
             }
-            if groups.is_empty() && self.prop(props, "LaunchTemplate").is_some() {
+            launch_template = self.launch_template_of(props);
+            if groups.is_empty() && launch_template.is_none() && self.prop(props, "LaunchTemplate").is_some() {
                 groups.push("LaunchTemplate (its security groups are not evaluated)".to_string());
             }
         } else {
@@ -691,6 +693,7 @@ impl Reader<'_, '_> {
             subnet,
             vpc: None,
             interfaces,
+            launch_template,
         });
     }
 

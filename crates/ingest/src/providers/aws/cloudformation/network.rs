@@ -16,9 +16,9 @@
 use super::{Properties, Reader};
 use crate::languages::cloudformation::intrinsics::{integer, why_unknown, SINGLE_ID_ATTRS};
 use crate::providers::aws::network::{
-    AddressItem, AssociationItem, ClassicListener, Destination, GatewayItem, ListenerItem, LoadBalancerItem,
-    MakeTarget, NicItem, RouteItem, RouteTableItem, RouteTarget, SubnetItem, TargetGroupItem, TargetItem, VpcItem,
-    ROUTE_TARGET_FIELDS,
+    AddressItem, AssociationItem, ClassicListener, Destination, GatewayItem, LaunchTemplateItem, ListenerItem,
+    LoadBalancerItem, MakeTarget, NicAttachment, NicItem, RouteItem, RouteTableItem, RouteTarget, SubnetItem,
+    TargetGroupItem, TargetItem, VpcItem, ROUTE_TARGET_FIELDS,
 };
 use portcullis_model::topology::{Described, GatewayKind, LoadBalancerKind, PublicAddress, Scheme};
 use portcullis_model::{AddrSet, Cidr, Known, Span, Unknown};
@@ -43,6 +43,7 @@ pub const TYPES: &[&str] = &[
     "AWS::ElasticLoadBalancingV2::ListenerRule",
     "AWS::ElasticLoadBalancingV2::TargetGroup",
     "AWS::ElasticLoadBalancing::LoadBalancer",
+    "AWS::EC2::LaunchTemplate",
 ];
 
 /// Attributes of `Fn::GetAtt` that name the resource itself.
@@ -131,6 +132,7 @@ impl Reader<'_, '_> {
             "AWS::EC2::VPC" => {
                 self.items.network.vpcs.push(VpcItem { id: logical.into(), aliases, span: span.clone() })
             }
+            "AWS::EC2::LaunchTemplate" => self.launch_template(logical, aliases, span, props),
             "AWS::EC2::Subnet" => {
                 let vpc = self.name_prop(props, "VpcId");
                 let mut cidrs = Known::Known(AddrSet::empty());
@@ -291,12 +293,19 @@ impl Reader<'_, '_> {
             return;
         }
         for n in &nics {
+            let index = n.get("DeviceIndex").and_then(integer).and_then(|i| u32::try_from(i).ok()).unwrap_or(0);
             // An existing interface is its own resource: its addresses are
-            // read there.
+            // read there, and it becomes this instance's at the assembly.
             if n.get("NetworkInterfaceId").is_some() {
+                if let Some(Ok(interface)) = self.name_of(n.get("NetworkInterfaceId")) {
+                    self.items.network.nic_attachments.push(NicAttachment {
+                        host: key.clone(),
+                        interface,
+                        device_index: Some(index),
+                    });
+                }
                 continue;
             }
-            let index = n.get("DeviceIndex").and_then(integer).and_then(|i| u32::try_from(i).ok()).unwrap_or(0);
             let nic_subnet = self.name_of(n.get("SubnetId")).and_then(Result::ok).or_else(|| subnet.clone());
             let v4 = match n.get("AssociatePublicIpAddress") {
                 Some(v) if why_unknown(v).is_some() => (
@@ -327,6 +336,60 @@ impl Reader<'_, '_> {
         }
     }
 
+    /// The launch template an instance names (`LaunchTemplate`:
+    /// `LaunchTemplateId` or `LaunchTemplateName`).
+    pub(super) fn launch_template_of(&mut self, props: &Properties) -> Option<String> {
+        let spec = self.prop(props, "LaunchTemplate")?;
+        let by = spec.get("LaunchTemplateId").or_else(|| spec.get("LaunchTemplateName")).cloned();
+        self.name_of(by.as_ref()).and_then(Result::ok)
+    }
+
+    /// `AWS::EC2::LaunchTemplate`: its `LaunchTemplateData`'s primary
+    /// network interface (device index 0, or the only one) says the
+    /// subnet, the groups and `AssociatePublicIpAddress`;
+    /// `SecurityGroupIds` otherwise.
+    fn launch_template(&mut self, logical: &str, aliases: Vec<String>, span: &Span, props: &Properties) {
+        let data = self.prop(props, "LaunchTemplateData");
+        let nics = self.list(data.as_ref().and_then(|d| d.get("NetworkInterfaces")).cloned(), "NetworkInterfaces");
+        let nics = nics.unwrap_or_default();
+        let primary =
+            nics.iter().find(|n| n.get("DeviceIndex").and_then(integer).is_none_or(|i| i == 0)).or(nics.first());
+        let mut public_v4 = None;
+        let mut subnet = None;
+        let mut groups = Vec::new();
+        if let Some(n) = primary {
+            public_v4 = n.get("AssociatePublicIpAddress").filter(|v| !v.is_absent()).map(|v| match why_unknown(v) {
+                Some(reason) => {
+                    Known::from_unknown(unknown(format!("`AssociatePublicIpAddress` of {logical}"), reason, &v.span))
+                }
+                None if v.as_bool() == Some(true) => Known::Known(Some(PublicAddress {
+                    address: None,
+                    what: format!("public IPv4 (AssociatePublicIpAddress of {logical})"),
+                    span: Some(v.span.clone()),
+                })),
+                None => Known::Known(None),
+            });
+            subnet = self.name_of(n.get("SubnetId")).and_then(Result::ok);
+            for g in self.list(n.get("Groups").cloned(), "Groups").unwrap_or_default() {
+                groups.extend(self.name_of(Some(&g)).and_then(Result::ok));
+            }
+        }
+        if groups.is_empty() {
+            let ids = data.as_ref().and_then(|d| d.get("SecurityGroupIds")).cloned();
+            for g in self.list(ids, "SecurityGroupIds").unwrap_or_default() {
+                groups.extend(self.name_of(Some(&g)).and_then(Result::ok));
+            }
+        }
+        self.items.network.launch_templates.push(LaunchTemplateItem {
+            id: logical.into(),
+            aliases,
+            span: span.clone(),
+            public_v4,
+            subnet,
+            groups,
+        });
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn push_nic(
         &mut self,
@@ -348,6 +411,7 @@ impl Reader<'_, '_> {
             public_v6: v6.0,
             device_index: Some(index),
             balancer: None,
+            aliases: Vec::new(),
             v4_by_subnet: v4.1,
             v6_by_subnet: v6.1,
         });

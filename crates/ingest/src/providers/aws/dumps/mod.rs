@@ -478,7 +478,7 @@ fn read_instance(ctx: &mut Context, i: &Node) -> Option<Host> {
         }
     }
     let vpc = ctx.str_field(i, "VpcId").map(str::to_string);
-    Some(Host { id, kind: "instance", aliases, span, groups, subnet, vpc, interfaces })
+    Some(Host { id, kind: "instance", aliases, span, groups, subnet, vpc, interfaces, launch_template: None })
 }
 
 fn read_interface(ctx: &mut Context, n: &Node) -> Option<Host> {
@@ -493,7 +493,17 @@ fn read_interface(ctx: &mut Context, n: &Node) -> Option<Host> {
             aliases.push(inst.to_string());
         }
     }
-    Some(Host { id: id.clone(), kind: "network interface", aliases, span, groups, subnet, vpc, interfaces: vec![id] })
+    Some(Host {
+        id: id.clone(),
+        kind: "network interface",
+        aliases,
+        span,
+        groups,
+        subnet,
+        vpc,
+        interfaces: vec![id],
+        launch_template: None,
+    })
 }
 
 /// `describe-managed-prefix-lists` gives ids only; the entries come from

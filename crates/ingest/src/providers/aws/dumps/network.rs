@@ -334,6 +334,7 @@ pub fn nic_of_interface(ctx: &mut Context, n: &Node) -> Option<NicItem> {
         public_v6: ipv6(ctx, n),
         device_index: device_index.and_then(|d| u32::try_from(d).ok()),
         balancer,
+        aliases: Vec::new(),
         id,
         v4_by_subnet: false,
         v6_by_subnet: false,
@@ -370,6 +371,7 @@ pub fn nics_of_instance(ctx: &mut Context, i: &Node) -> Vec<NicItem> {
             public_v6: ipv6(ctx, i),
             device_index: Some(0),
             balancer: None,
+            aliases: Vec::new(),
             v4_by_subnet: false,
             v6_by_subnet: false,
         });

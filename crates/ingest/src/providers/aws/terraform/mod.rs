@@ -121,6 +121,7 @@ fn rule_entries(
     order: i64,
     resource: &str,
     prefix: &str,
+    group_hint: Option<&str>,
     pls: &mut Vec<(usize, String)>,
     out: &mut Vec<Entry>,
 ) {
@@ -245,6 +246,7 @@ fn rule_entries(
                 // (the key a load balancer's groups are known by too).
                 Kind::Unknown { .. } => network::address_in_reason(item)
                     .filter(|a| type_of(a).is_some_and(|t| t.ends_with("security_group")))
+                    .or_else(|| group_hint.map(str::to_string))
                     .unwrap_or_else(|| format!("{k} (a security group)")),
                 _ => continue,
             };
@@ -303,6 +305,26 @@ fn str_list(v: Option<&Value>) -> Vec<String> {
     }
 }
 
+/// The one security group `key`'s expression refers to, when it refers to
+/// exactly one: what a group reference known only after apply names (a
+/// plan keeps the references of a whole block together, so with two
+/// groups in it which is which is not said).
+fn only_group_ref(r: &Resource, key: &str) -> Option<String> {
+    let mut found: Vec<String> = r
+        .refs
+        .get(key)
+        .into_iter()
+        .flatten()
+        .filter(|a| is_resource_address(a) && type_of(a).is_some_and(|t| t.ends_with("security_group")))
+        .map(|a| strip_indexes(a))
+        .collect();
+    found.dedup();
+    match found.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
+}
+
 /// A standalone security-group rule resource, to join its group later.
 fn group_rule(sink: &mut Sink, r: &Resource, shape: &RuleShape) -> GroupRule {
     let mut gr = GroupRule {
@@ -312,6 +334,7 @@ fn group_rule(sink: &mut Sink, r: &Resource, shape: &RuleShape) -> GroupRule {
         entries: Vec::new(),
         prefix_lists: Vec::new(),
     };
+    let hint = shape.sg_keys.iter().find_map(|k| only_group_ref(r, k));
     rule_entries(
         sink,
         &r.values,
@@ -320,6 +343,7 @@ fn group_rule(sink: &mut Sink, r: &Resource, shape: &RuleShape) -> GroupRule {
         0,
         &r.address,
         "ingress ",
+        hint.as_deref(),
         &mut gr.prefix_lists,
         &mut gr.entries,
     );
@@ -343,6 +367,7 @@ pub fn read_resource(sink: &mut Sink, r: &Resource, items: &mut AwsItems) {
             match blocks(r, "ingress") {
                 Err((reason, s)) => sg.entries.push(unknown_entry(&r.address, "ingress", &reason, &s)),
                 Ok(bs) => {
+                    let hint = only_group_ref(r, "ingress");
                     for b in bs {
                         if let Some(reason) = b.unknown_reason() {
                             sg.entries.push(unknown_entry(&r.address, "ingress", reason, &b.span));
@@ -356,6 +381,7 @@ pub fn read_resource(sink: &mut Sink, r: &Resource, items: &mut AwsItems) {
                             0,
                             &r.address,
                             "ingress ",
+                            hint.as_deref(),
                             &mut sg.prefix_lists,
                             &mut sg.entries,
                         );
@@ -429,21 +455,50 @@ pub fn read_resource(sink: &mut Sink, r: &Resource, items: &mut AwsItems) {
                     }
                 }
                 if n == 0 {
+                    let before = groups.len();
                     if let Some(refs) = r.refs.get(attr) {
                         groups.extend(refs.iter().filter(|s| is_resource_address(s)).cloned());
+                    }
+                    // Set, but to groups known only after apply that no
+                    // reference names: unknown groups, not the VPC's
+                    // default one.
+                    if let Some(reason) = r.values.get(attr).and_then(Value::unknown_reason) {
+                        if groups.len() == before {
+                            groups.push(format!("`{attr}` of {} ({reason})", r.address));
+                        }
                     }
                 }
             }
             groups.dedup();
+            let is_instance = r.ty == "aws_instance";
             items.hosts.push(Host {
                 id: r.address.clone(),
-                kind: if r.ty == "aws_instance" { "instance" } else { "network interface" },
+                kind: if is_instance { "instance" } else { "network interface" },
                 aliases: aliases_of(r),
                 span,
                 groups,
                 subnet: resolve_ref(r, "subnet_id", None),
                 vpc: None,
+                // An interface answers to every name an instance's
+                // `network_interface` block may use for it.
+                interfaces: if is_instance { Vec::new() } else { aliases_of(r) },
+                launch_template: if is_instance { network::launch_template_of(r) } else { None },
+            });
+        }
+        "aws_autoscaling_group" => {
+            let subnets = network::list_refs(r, "vpc_zone_identifier");
+            items.hosts.push(Host {
+                id: r.address.clone(),
+                kind: "Auto Scaling group",
+                aliases: aliases_of(r),
+                span,
+                groups: Vec::new(),
+                // Its instances launch in any of its subnets: one subnet
+                // decides their network ACL, several leave it open.
+                subnet: if subnets.len() == 1 { subnets.first().cloned() } else { None },
+                vpc: None,
                 interfaces: Vec::new(),
+                launch_template: network::launch_template_of(r),
             });
         }
         _ => {}
@@ -489,5 +544,5 @@ fn acl_rule(sink: &mut Sink, r: &Resource, node: &Value, num_key: &str, act_key:
     };
     let prefix = format!("rule {order} ");
     let mut pls = Vec::new();
-    rule_entries(sink, node, &ACL, action, order, &r.address, &prefix, &mut pls, out);
+    rule_entries(sink, node, &ACL, action, order, &r.address, &prefix, None, &mut pls, out);
 }

@@ -23,8 +23,9 @@ use super::{aliases_of, resolve_ref};
 use crate::languages::terraform::refs::{self, is_resource_address, type_of};
 use crate::languages::terraform::resource::{integer, Resource};
 use crate::providers::aws::network::{
-    AddressItem, AssociationItem, ClassicListener, Destination, GatewayItem, ListenerItem, LoadBalancerItem, NicItem,
-    RouteItem, RouteTableItem, RouteTarget, SubnetItem, TargetGroupItem, TargetItem, TargetsItem, VpcItem,
+    AddressItem, AssociationItem, ClassicListener, Destination, GatewayItem, LaunchTemplateItem, ListenerItem,
+    LoadBalancerItem, NicAttachment, NicItem, RouteItem, RouteTableItem, RouteTarget, SubnetItem, TargetGroupItem,
+    TargetItem, TargetsItem, VpcItem,
 };
 use crate::providers::aws::AwsItems;
 use portcullis_model::topology::{Described, GatewayKind, LoadBalancerKind, PublicAddress, Scheme};
@@ -303,8 +304,23 @@ pub fn read_resource(r: &Resource, items: &mut AwsItems) {
         }
         "aws_instance" => {
             // Interfaces attached with `network_interface` blocks are
-            // their own resources: the instance's addresses are theirs.
-            if refs::blocks(r.values.get("network_interface")).is_ok_and(|b| !b.is_empty()) {
+            // their own resources: the instance's interfaces are those,
+            // with their own subnet, groups and Elastic IPs.
+            let blocks = refs::blocks(r.values.get("network_interface")).unwrap_or_default();
+            if !blocks.is_empty() {
+                for b in blocks {
+                    const TYPES: &[&str] = &["aws_network_interface"];
+                    let Some(interface) = nested_ref(r, "network_interface", b.get("network_interface_id"), TYPES)
+                    else {
+                        continue;
+                    };
+                    let device_index = b.get("device_index").and_then(integer).and_then(|i| u32::try_from(i).ok());
+                    items.network.nic_attachments.push(NicAttachment {
+                        host: r.address.clone(),
+                        interface,
+                        device_index,
+                    });
+                }
                 return;
             }
             let public_v4 = if let Some(p) = public(r, "public_ip", "public IPv4") {
@@ -330,18 +346,51 @@ pub fn read_resource(r: &Resource, items: &mut AwsItems) {
             let public_v6 = ipv6(r);
             push_nic(r, items, Launch::Given(Known::Known(None)), public_v6);
         }
+        "aws_launch_template" => launch_template(r, items),
+        "aws_launch_configuration" => {
+            let at = r.values.get("associate_public_ip_address").map_or(&r.span, |v| &v.span).clone();
+            let public_v4 = flag(r, "associate_public_ip_address").map(|k| public_setting(r, k, &at));
+            net.launch_templates.push(LaunchTemplateItem {
+                id: r.address.clone(),
+                aliases: aliases_of(r),
+                span,
+                public_v4,
+                subnet: None,
+                groups: list_refs(r, "security_groups"),
+            });
+        }
+        "aws_autoscaling_group" => auto_scaling_group(r, items),
+        "aws_autoscaling_attachment" => {
+            let Some(group) =
+                resolve_ref(r, "lb_target_group_arn", None).or_else(|| resolve_ref(r, "alb_target_group_arn", None))
+            else {
+                return unresolved(r, "lb_target_group_arn", items);
+            };
+            let Some(id) = resolve_ref(r, "autoscaling_group_name", None) else {
+                return unresolved(r, "autoscaling_group_name", items);
+            };
+            items.network.targets.push(TargetsItem {
+                group,
+                targets: vec![TargetItem { id, port: None, span: span.clone() }],
+                span,
+            });
+        }
         "aws_lb" | "aws_alb" => load_balancer(r, items),
         "aws_elb" => classic(r, items),
         "aws_lb_listener" | "aws_alb_listener" => listener(r, items),
         "aws_lb_listener_rule" | "aws_alb_listener_rule" => {
-            let Some(listener) = resolve_ref(r, "listener_arn", None) else { return };
-            let forwards = forwards(r, "action");
+            let Some(listener) = resolve_ref(r, "listener_arn", None) else {
+                return unresolved(r, "listener_arn", items);
+            };
+            let forwards = forwards(r, "action", items);
             items.network.rules.push((listener, forwards));
         }
         "aws_lb_target_group" | "aws_alb_target_group" => target_group(r, items),
         "aws_lb_target_group_attachment" | "aws_alb_target_group_attachment" => {
-            let Some(group) = resolve_ref(r, "target_group_arn", None) else { return };
-            let Some(id) = resolve_ref(r, "target_id", None) else { return };
+            let Some(group) = resolve_ref(r, "target_group_arn", None) else {
+                return unresolved(r, "target_group_arn", items);
+            };
+            let Some(id) = resolve_ref(r, "target_id", None) else { return unresolved(r, "target_id", items) };
             let port = r.values.get("port").and_then(integer).and_then(|p| u16::try_from(p).ok());
             items.network.targets.push(TargetsItem {
                 group,
@@ -350,6 +399,156 @@ pub fn read_resource(r: &Resource, items: &mut AwsItems) {
             });
         }
         _ => {}
+    }
+}
+
+/// The launch template an instance or Auto Scaling group names
+/// (`launch_template { id | name }`; for a group also
+/// `mixed_instances_policy`'s specification and `launch_configuration`).
+pub(super) fn launch_template_of(r: &Resource) -> Option<String> {
+    const TYPES: &[&str] = &["aws_launch_template", "aws_launch_configuration"];
+    let spec = |b: &Value, key: &str, fields: [&str; 2]| {
+        fields.into_iter().find_map(|f| nested_ref(r, key, b.get(f).filter(|v| !v.is_absent()), TYPES))
+    };
+    if let Some(b) = refs::blocks(r.values.get("launch_template")).unwrap_or_default().first() {
+        if let Some(t) = spec(b, "launch_template", ["id", "name"]) {
+            return Some(t);
+        }
+    }
+    for policy in refs::blocks(r.values.get("mixed_instances_policy")).unwrap_or_default() {
+        for lt in refs::blocks(policy.get("launch_template")).unwrap_or_default() {
+            for s in refs::blocks(lt.get("launch_template_specification")).unwrap_or_default() {
+                if let Some(t) = spec(s, "mixed_instances_policy", ["launch_template_id", "launch_template_name"]) {
+                    return Some(t);
+                }
+            }
+        }
+    }
+    resolve_ref(r, "launch_configuration", None)
+}
+
+/// Every reference a list attribute holds (`vpc_zone_identifier`,
+/// `security_groups`): its known values, else the resources its
+/// expression names.
+pub(super) fn list_refs(r: &Resource, key: &str) -> Vec<String> {
+    let n = r.values.get(key).and_then(Value::as_list).map_or(0, <[Value]>::len);
+    let mut out: Vec<String> = (0..n).filter_map(|i| resolve_ref(r, key, Some(i))).collect();
+    if out.is_empty() {
+        out.extend(r.refs.get(key).into_iter().flatten().filter(|a| is_resource_address(a)).cloned());
+    }
+    out.dedup();
+    out
+}
+
+/// An `associate_public_ip_address` setting as the public address it gives.
+fn public_setting(r: &Resource, setting: Known<bool>, span: &Span) -> Known<Option<PublicAddress>> {
+    match setting {
+        Known::Known(true) => Known::Known(Some(PublicAddress {
+            address: None,
+            what: format!("public IPv4 (associate_public_ip_address of {})", r.address),
+            span: Some(span.clone()),
+        })),
+        Known::Known(false) => Known::Known(None),
+        Known::Unknown(u) => Known::Unknown(u),
+    }
+}
+
+/// `aws_launch_template`: its primary `network_interfaces` block (device
+/// index 0, or the only one) says the subnet, the groups and whether a
+/// public IPv4 address is associated; `vpc_security_group_ids` otherwise.
+/// The provider takes `associate_public_ip_address` there as a string
+/// ("true", "false", or unset).
+fn launch_template(r: &Resource, items: &mut AwsItems) {
+    let blocks = refs::blocks(r.values.get("network_interfaces")).unwrap_or_default();
+    let primary = blocks
+        .iter()
+        .find(|b| b.get("device_index").and_then(integer).is_none_or(|i| i == 0))
+        .or(blocks.first())
+        .copied();
+    let mut public_v4 = None;
+    let mut subnet = None;
+    let mut groups = Vec::new();
+    if let Some(b) = primary {
+        if let Some(v) = b.get("associate_public_ip_address").filter(|v| !v.is_absent() && v.as_str() != Some("")) {
+            let setting = match (v.unknown_reason(), v.as_bool(), v.as_str()) {
+                (Some(reason), _, _) => Some(Known::from_unknown(unknown(
+                    format!("`associate_public_ip_address` of {}", r.address),
+                    reason,
+                    &v.span,
+                ))),
+                (None, Some(b), _) => Some(Known::Known(b)),
+                (None, None, Some("true")) => Some(Known::Known(true)),
+                (None, None, Some("false")) => Some(Known::Known(false)),
+                _ => None,
+            };
+            public_v4 = setting.map(|k| public_setting(r, k, &v.span));
+        }
+        subnet = nested_ref(r, "network_interfaces", b.get("subnet_id"), &["aws_subnet"]);
+        for g in b.get("security_groups").and_then(Value::as_list).unwrap_or_default() {
+            if let Some(name) = nested_ref(r, "network_interfaces", Some(g), &["aws_security_group"]) {
+                groups.push(name);
+            }
+        }
+        if groups.is_empty() && b.get("security_groups").is_some_and(Value::is_unknown) {
+            groups.extend(
+                r.refs
+                    .get("network_interfaces")
+                    .into_iter()
+                    .flatten()
+                    .filter(|a| type_of(a).as_deref() == Some("aws_security_group"))
+                    .cloned(),
+            );
+        }
+    }
+    if groups.is_empty() {
+        groups = list_refs(r, "vpc_security_group_ids");
+    }
+    groups.dedup();
+    items.network.launch_templates.push(LaunchTemplateItem {
+        id: r.address.clone(),
+        aliases: aliases_of(r),
+        span: r.span.clone(),
+        public_v4,
+        subnet,
+        groups,
+    });
+}
+
+/// `aws_autoscaling_group`: its instances are one target, with one
+/// interface per subnet of `vpc_zone_identifier` (an instance may launch
+/// in any), public addresses from its launch template or the subnet's
+/// setting; `target_group_arns` registers them with target groups.
+fn auto_scaling_group(r: &Resource, items: &mut AwsItems) {
+    let subnets = list_refs(r, "vpc_zone_identifier");
+    let one = |subnet: Option<String>| NicItem {
+        host: r.address.clone(),
+        id: match &subnet {
+            Some(s) if subnets.len() > 1 => format!("{} in {s}", r.address),
+            _ => r.address.clone(),
+        },
+        span: r.span.clone(),
+        subnet,
+        private: Vec::new(),
+        public_v4: Known::Known(None),
+        public_v6: Known::Known(None),
+        device_index: Some(0),
+        balancer: None,
+        aliases: Vec::new(),
+        v4_by_subnet: true,
+        v6_by_subnet: true,
+    };
+    if subnets.is_empty() {
+        items.network.nics.push(one(None));
+    }
+    for s in &subnets {
+        items.network.nics.push(one(Some(s.clone())));
+    }
+    for group in list_refs(r, "target_group_arns") {
+        items.network.targets.push(TargetsItem {
+            group,
+            targets: vec![TargetItem { id: r.address.clone(), port: None, span: r.span.clone() }],
+            span: r.span.clone(),
+        });
     }
 }
 
@@ -422,6 +621,7 @@ fn push_nic(r: &Resource, items: &mut AwsItems, v4: Launch, v6: Launch) {
         public_v6,
         device_index: Some(0),
         balancer: None,
+        aliases: aliases_of(r),
         v4_by_subnet,
         v6_by_subnet,
     });
@@ -539,30 +739,66 @@ fn classic(r: &Resource, items: &mut AwsItems) {
     });
 }
 
-/// Target groups a listener's or rule's `forward` actions name.
-fn forwards(r: &Resource, key: &str) -> Vec<(String, Span)> {
+/// A piece of load balancer wiring (a listener's load balancer, a
+/// forward's target group, an attachment's group or target) set to a value
+/// the input does not resolve: known only after apply, and no
+/// `configuration` reference names the resource. Dropping it would make
+/// "no load balancer forwards here" look said; the assembly makes the load
+/// balancers' paths unknown for it instead.
+fn unresolved(r: &Resource, key: &str, items: &mut AwsItems) {
+    let Some(v) = r.values.get(key).filter(|v| !v.is_absent()) else { return };
+    items.network.unresolved.push(unknown(
+        format!("`{key}` of {}", r.address),
+        match v.unknown_reason() {
+            Some(reason) => format!("{reason}, and the input has no reference that names the resource"),
+            None => "it names nothing the input shows".into(),
+        },
+        &v.span,
+    ));
+}
+
+/// Target groups a listener's or rule's `forward` actions name; a group
+/// the input cannot resolve is recorded as unresolved wiring.
+fn forwards(r: &Resource, key: &str, items: &mut AwsItems) -> Vec<(String, Span)> {
     let mut out = Vec::new();
+    let mut unresolved = Vec::new();
     for a in refs::blocks(r.values.get(key)).unwrap_or_default() {
         if text(a.get("type")).is_some_and(|t| t != "forward") {
             continue;
         }
         const GROUPS: &[&str] = &["aws_lb_target_group", "aws_alb_target_group"];
-        if let Some(g) = nested_ref(r, key, a.get("target_group_arn"), GROUPS) {
-            out.push((g, a.span.clone()));
+        let mut group = |v: Option<&Value>, span: &Span| match nested_ref(r, key, v, GROUPS) {
+            Some(g) => out.push((g, span.clone())),
+            None => {
+                if let Some(v) = v.filter(|v| v.is_unknown()) {
+                    unresolved.push(unknown(
+                        format!("a target group of {}", r.address),
+                        format!(
+                            "{}, and the input has no reference that names it",
+                            v.unknown_reason().unwrap_or_default()
+                        ),
+                        &v.span,
+                    ));
+                }
+            }
+        };
+        if a.get("target_group_arn").is_some_and(|v| !v.is_absent()) {
+            group(a.get("target_group_arn"), &a.span);
         }
         for f in refs::blocks(a.get("forward")).unwrap_or_default() {
             for tg in refs::blocks(f.get("target_group")).unwrap_or_default() {
-                if let Some(g) = nested_ref(r, key, tg.get("arn"), GROUPS) {
-                    out.push((g, tg.span.clone()));
-                }
+                group(tg.get("arn"), &tg.span);
             }
         }
     }
+    items.network.unresolved.extend(unresolved);
     out
 }
 
 fn listener(r: &Resource, items: &mut AwsItems) {
-    let Some(load_balancer) = resolve_ref(r, "load_balancer_arn", None) else { return };
+    let Some(load_balancer) = resolve_ref(r, "load_balancer_arn", None) else {
+        return unresolved(r, "load_balancer_arn", items);
+    };
     let port = match r.values.get("port") {
         Some(v) if v.is_unknown() => Known::from_unknown(unknown(
             format!("the port of {}", r.address),
@@ -578,12 +814,13 @@ fn listener(r: &Resource, items: &mut AwsItems) {
     // "Protocol for connections from clients to the load balancer. For
     // Application Load Balancers, … a default of HTTP."
     let protocol = text(r.values.get("protocol")).unwrap_or("HTTP").to_ascii_uppercase();
+    let forwards = forwards(r, "default_action", items);
     items.network.listeners.push(ListenerItem {
         load_balancer,
         port,
         protocol,
         span: r.span.clone(),
-        forwards: forwards(r, "default_action"),
+        forwards,
         // A rule names its listener by the same: the ARN when the plan
         // knows it, else the address.
         arn: Some(text(r.values.get("arn")).unwrap_or(&r.address).to_string()),
