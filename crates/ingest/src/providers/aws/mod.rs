@@ -107,10 +107,14 @@ pub struct AwsItems {
     pub network: network::NetworkItems,
 }
 
-/// Each field of every item, concatenated in order at its total length.
+/// `TYPE { field, … }` whose listed fields are each item's, concatenated
+/// in order at their total length, with the other fields as given.
 macro_rules! concat_fields {
-    ($list:expr, $($field:ident),*) => {
-        $(let $field = crate::providers::concat($list.iter_mut().map(|x| std::mem::take(&mut x.$field)).collect());)*
+    ($list:ident, $ty:ident { $($field:ident),* $(,)? } $($rest:tt)*) => {
+        $ty {
+            $($field: crate::providers::concat($list.iter_mut().map(|x| std::mem::take(&mut x.$field)).collect()),)*
+            $($rest)*
+        }
     };
 }
 pub(crate) use concat_fields;
@@ -119,9 +123,9 @@ impl AwsItems {
     /// Every file's items, in order: [`AwsItems::extend`] over all of them,
     /// with each list allocated once.
     pub fn concat(mut list: Vec<AwsItems>) -> AwsItems {
-        concat_fields!(list, groups, group_rules, acls, acl_rules, acl_associations, hosts, prefix_lists);
-        let network = network::NetworkItems::concat(list.into_iter().map(|x| x.network).collect());
-        AwsItems { groups, group_rules, acls, acl_rules, acl_associations, hosts, prefix_lists, network }
+        concat_fields!(list, AwsItems { groups, group_rules, acls, acl_rules, acl_associations, hosts, prefix_lists }
+            network: network::NetworkItems::concat(list.iter_mut().map(|x| std::mem::take(&mut x.network)).collect()),
+        )
     }
 
     pub fn extend(&mut self, o: AwsItems) {

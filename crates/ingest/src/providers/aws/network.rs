@@ -330,54 +330,19 @@ impl NetworkItems {
     /// Every file's items, in order: [`NetworkItems::extend`] over all of
     /// them, with each list allocated once.
     pub fn concat(mut list: Vec<NetworkItems>) -> NetworkItems {
-        super::concat_fields!(
-            list,
-            vpcs,
-            subnets,
-            route_tables,
-            routes,
-            associations,
-            gateways,
-            attachments,
-            addresses,
-            nics,
-            load_balancers,
-            listeners,
-            rules,
-            target_groups,
-            targets,
-            unresolved,
-            launch_templates,
-            nic_attachments
-        );
         let mut described: Vec<Described> = Vec::new();
         for d in list.iter().flat_map(|x| x.described.iter()) {
             if !described.contains(d) {
                 described.push(*d);
             }
         }
-        NetworkItems {
-            vpcs,
-            subnets,
-            route_tables,
-            routes,
-            associations,
-            gateways,
-            attachments,
-            addresses,
-            nics,
-            load_balancers,
-            listeners,
-            rules,
-            target_groups,
-            targets,
-            unresolved,
-            launch_templates,
+        let listed_elbv2 = list.iter().any(|x| x.listed_elbv2);
+        let listed_classic = list.iter().any(|x| x.listed_classic);
+        super::concat_fields!(list, NetworkItems {
+            vpcs, subnets, route_tables, routes, associations, gateways, attachments, addresses, nics,
+            load_balancers, listeners, rules, target_groups, targets, unresolved, launch_templates,
             nic_attachments,
-            described,
-            listed_elbv2: list.iter().any(|x| x.listed_elbv2),
-            listed_classic: list.iter().any(|x| x.listed_classic),
-        }
+        } described, listed_elbv2, listed_classic)
     }
 
     pub fn extend(&mut self, o: NetworkItems) {
