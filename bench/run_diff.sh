@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Times `portcullis diff` on two 500,000-permission snapshots (50,000
 # security groups each) and checks its changes against the generator's
-# truth; `scan` of one snapshot is timed beside it, alternating, so both
-# see the same load. See bench/README.md.
+# truth; `scan` of one snapshot is timed beside it, and with OLD=path the
+# same diff by an older build, alternating, so all see the same load. See
+# bench/README.md.
 #
 # Environment:
 #   RUNS=3      timed runs of each command
 #   SEED=10257  generator seed
 #   ENFORCE=1   exit 3 when the diff's median misses 3 s wall (0: report only)
 #   BIN=path    time this binary instead of building target/release/portcullis
+#   OLD=path    also time this (older) binary's diff, and print new/old ratios
 #
 # Exit status: 0 ok; 1 the changes do not match the truth; 3 the target was missed.
 set -euo pipefail
@@ -65,6 +67,10 @@ for i in $(seq "$RUNS"); do
         "$BIN" diff "$snapshots/base.json" "$snapshots/head.json" --format json -o /dev/null --fail-on none
     python3 bench/measure.py --runs 1 --label scan --json "$RESULTS" -- \
         "$BIN" scan "$snapshots/head.json" --format json -o /dev/null --fail-on none
+    if [[ -n "${OLD:-}" ]]; then
+        python3 bench/measure.py --runs 1 --label old-diff --json "$RESULTS" -- \
+            "$OLD" diff "$snapshots/base.json" "$snapshots/head.json" --format json -o /dev/null --fail-on none
+    fi
 done
 python3 - "$RESULTS" "$WALL_TARGET_S" "$ENFORCE" <<'PY'
 import json, statistics, sys
@@ -75,13 +81,22 @@ for r in rows:
     by.setdefault(r["label"], []).append(r)
 def median(label, key):
     return statistics.median(x[key] for x in by[label])
-for label in ("diff", "scan"):
+def cpu(label):
+    return statistics.median(x["user_median_s"] + x["sys_median_s"] for x in by[label])
+for label in ("diff", "old-diff", "scan"):
+    if label not in by:
+        continue
     loads = [l for x in by[label] for l in x["load1"]]
-    print("%-5s median wall %.2f s, min %.2f s, median user %.2f s, peak RSS %.0f MiB, load %.1f-%.1f" % (
+    print("%-8s median wall %.2f s, min %.2f s, median user %.2f s, sys %.2f s, CPU %.2f s, peak RSS %.0f MiB, load %.1f-%.1f" % (
         label, median(label, "wall_median_s"), min(x["wall_min_s"] for x in by[label]),
-        median(label, "user_median_s"), max(x["max_rss_kib"] for x in by[label]) / 1024, min(loads), max(loads)))
+        median(label, "user_median_s"), median(label, "sys_median_s"), cpu(label),
+        max(x["max_rss_kib"] for x in by[label]) / 1024, min(loads), max(loads)))
 ratio = median("diff", "wall_median_s") / median("scan", "wall_median_s")
 print("diff / scan of one snapshot: x%.2f" % ratio)
+if "old-diff" in by:
+    print("new diff / old diff: wall x%.2f, CPU x%.2f, peak RSS x%.2f" % (
+        median("diff", "wall_median_s") / median("old-diff", "wall_median_s"), cpu("diff") / cpu("old-diff"),
+        max(x["max_rss_kib"] for x in by["diff"]) / max(x["max_rss_kib"] for x in by["old-diff"])))
 ok = median("diff", "wall_median_s") < target
 print("target: diff under %.1f s wall: %s" % (target, "met" if ok else "MISSED"))
 sys.exit(3 if (enforce and not ok) else 0)

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Times `portcullis events` on a large generated CloudTrail set (the S3 key
 # layout, gzip and plain files) against DuckDB running the query
-# `portcullis events --emit-sql duckdb` prints, as whole processes in one
-# run, alternating, and checks that both list the same rows first.
+# `portcullis events --emit-sql duckdb` prints, and (when SPARK_PYTHON names
+# a Python with PySpark and a Java runtime on PATH) Spark in local mode
+# running `--emit-sql spark`'s, as whole processes in one run, alternating,
+# and checks that all list the same rows first.
 #
 # Environment:
 #   RUNS=3           timed runs per tool (alternating)
@@ -11,8 +13,9 @@
 #   SEED=10257       generator seed
 #   KEEP=0           1: keep the generated files
 #   BIN=path         time this binary instead of building target/release/portcullis
+#   SPARK_PYTHON=path  a Python with pyspark (e.g. .ci/.venv/bin/python after .ci/run): Spark is timed too
 #
-# Exit status: 0 ok; 1 the two tools' rows differ.
+# Exit status: 0 ok; 1 the tools' rows differ.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -65,7 +68,31 @@ rows = con.execute(open(sys.argv[1]).read()).fetchall()
 json.dump(sorted([r[1], r[7], r[9], r[10], r[11]] for r in rows), open(sys.argv[2], "w"))
 PY
 
-echo "== correctness: the rows portcullis lists (stated blocks) and DuckDB's"
+SPARK_RUNNER="$OUT/events_spark.py"
+cat > "$SPARK_RUNNER" <<'PY'
+import json, sys
+from pyspark.sql import SparkSession
+spark = (SparkSession.builder.master("local[2]").appName("portcullis-bench")
+         .config("spark.ui.enabled", "false")
+         .config("spark.sql.shuffle.partitions", "4")
+         .config("spark.driver.bindAddress", "127.0.0.1")
+         .config("spark.driver.host", "127.0.0.1")
+         .getOrCreate())
+spark.sparkContext.setLogLevel("ERROR")
+script = open(sys.argv[1]).read()
+statements = [s for s in script.split(";\n") if any(l.strip() and not l.strip().startswith("--") for l in s.splitlines())]
+frame = None
+for s in statements:
+    frame = spark.sql(s.strip().rstrip(";"))
+rows = [r.asDict() for r in frame.collect()]
+spark.stop()
+json.dump(sorted([r["event_id"], r["port"], r["change"], r["action"], r["source"]] for r in rows), open(sys.argv[2], "w"))
+PY
+if [[ -n "${SPARK_PYTHON:-}" ]]; then
+    "$PORTCULLIS" events "$DATA" --no-config --emit-sql spark -o "$OUT/events.spark.sql"
+fi
+
+echo "== correctness: the rows portcullis lists (stated blocks) and DuckDB's (and Spark's)"
 "$PORTCULLIS" events "$DATA" --no-config -f json -o "$OUT/events.portcullis.json" || true
 "$PY" "$RUNNER" "$OUT/events.sql" "$OUT/events.duckdb.json"
 python3 - "$OUT/events.portcullis.json" "$OUT/events.duckdb.json" <<'PY'
@@ -78,12 +105,25 @@ print(f"   {stats['events']} events, {stats['judged']} judged, {stats['failed']}
       f"{len(report['findings'])} findings; {len(ours)} rows (portcullis) vs {len(theirs)} (DuckDB)")
 sys.exit(0 if ours == theirs else 1)
 PY
+if [[ -n "${SPARK_PYTHON:-}" ]]; then
+    "$SPARK_PYTHON" "$SPARK_RUNNER" "$OUT/events.spark.sql" "$OUT/events.spark-rows.json"
+    python3 - "$OUT/events.duckdb.json" "$OUT/events.spark-rows.json" <<'PY'
+import json, sys
+duck, spark = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+print(f"   {len(spark)} rows (Spark) vs {len(duck)} (DuckDB, equal to portcullis')")
+sys.exit(0 if [list(map(str, r)) for r in duck] == [list(map(str, r)) for r in spark] else 1)
+PY
+fi
 
 for ((i = 0; i < RUNS; i++)); do
     python3 bench/measure.py --label "portcullis" --json "$RESULTS" -- \
         "$PORTCULLIS" events "$DATA" --no-config -f json -o "$OUT/events.portcullis.json" || true
     python3 bench/measure.py --label "duckdb" --json "$RESULTS" -- \
         "$PY" "$RUNNER" "$OUT/events.sql" "$OUT/events.duckdb.json"
+    if [[ -n "${SPARK_PYTHON:-}" ]]; then
+        python3 bench/measure.py --label "spark" --json "$RESULTS" -- \
+            "$SPARK_PYTHON" "$SPARK_RUNNER" "$OUT/events.spark.sql" "$OUT/events.spark-rows.json"
+    fi
 done
 
 python3 - "$RESULTS" <<'PY'
@@ -92,8 +132,10 @@ rows = [json.loads(l) for l in open(sys.argv[1])]
 print()
 print("| tool | wall median (min–max) | CPU user+sys median | peak RSS max | load avg before |")
 print("|---|---|---|---|---|")
-for label in ("portcullis", "duckdb"):
+for label in ("portcullis", "duckdb", "spark"):
     rs = [r for r in rows if r["label"] == label]
+    if not rs:
+        continue
     walls = [r["wall_median_s"] for r in rs]
     cpus = [r["user_median_s"] + r["sys_median_s"] for r in rs]
     loads = [l for r in rs for l in r["load1"]]

@@ -110,6 +110,19 @@ pub struct Common {
     pub live: crate::live::LiveArgs,
 }
 
+impl Common {
+    /// The paths given, or the current directory when there is none: a
+    /// command run inside a repository reads it (`scan`, `fix`, the
+    /// repository of `diff --git`).
+    pub fn paths_or_current_dir(&self) -> Vec<PathBuf> {
+        if self.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            self.paths.clone()
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct ScanArgs {
     #[command(flatten)]
@@ -127,31 +140,6 @@ pub struct ScanArgs {
     pub write_baseline: Option<PathBuf>,
 }
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum DiffFormat {
-    Text,
-    Json,
-    /// Only what got worse, for code scanning on the pull request.
-    Sarif,
-    /// A pull-request comment.
-    Markdown,
-    /// GitHub Actions workflow annotations.
-    Github,
-}
-
-impl From<DiffFormat> for portcullis_diff::formats::Format {
-    fn from(f: DiffFormat) -> Self {
-        use portcullis_diff::formats::Format;
-        match f {
-            DiffFormat::Text => Format::Text,
-            DiffFormat::Json => Format::Json,
-            DiffFormat::Sarif => Format::Sarif,
-            DiffFormat::Markdown => Format::Markdown,
-            DiffFormat::Github => Format::Github,
-        }
-    }
-}
-
 #[derive(Args, Debug)]
 pub struct DiffArgs {
     /// BASE HEAD (two files or directories), one Terraform plan JSON (before against after), or with --git the repository (default: .).
@@ -160,13 +148,15 @@ pub struct DiffArgs {
     /// Compare two revisions of a git repository, read from its objects (nothing is checked out): `main..HEAD`.
     #[arg(long, value_name = "REV1..REV2")]
     pub git: Option<String>,
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = DiffFormat::Text)]
-    pub format: DiffFormat,
+    /// Output format, optionally with a file: text, json, sarif (only what got worse), markdown (a pull-request
+    /// comment) or github (annotations); `sarif=worse.sarif` writes that file (repeatable: one report per
+    /// format, at most one on standard output).
+    #[arg(long, short = 'f', value_name = "FORMAT[=FILE]")]
+    pub format: Vec<Destination>,
     /// Exit 1 when the change lets more in at or above this severity (critical, high, medium, low, info, or none).
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<String>,
-    /// Write the report to this file instead of standard output.
+    /// Write the report to this file instead of standard output (the one format without `=FILE`).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -246,16 +236,28 @@ pub enum SqlDialect {
     Spark,
 }
 
-#[derive(Args, Debug)]
-pub struct FlowsArgs {
-    /// Flow log files and directories (plain or gzip; directories are walked, honouring .gitignore).
-    #[arg(value_name = "PATH", required = true)]
-    pub paths: Vec<PathBuf>,
+impl From<SqlDialect> for portcullis_model::sql::Dialect {
+    fn from(d: SqlDialect) -> Self {
+        use portcullis_model::sql::Dialect;
+        match d {
+            SqlDialect::Athena => Dialect::Athena,
+            SqlDialect::Bigquery => Dialect::BigQuery,
+            SqlDialect::Duckdb => Dialect::DuckDb,
+            SqlDialect::Spark => Dialect::Spark,
+        }
+    }
+}
+
+/// The flags of the commands that read logs (`flows`, `events`) besides
+/// their paths: one definition, so both spell them alike.
+#[derive(Args, Debug, Clone)]
+pub struct LogFlags {
     /// A port to watch besides tcp/10257: `10250`, `8080/tcp`, `2379-2380` (repeatable).
     #[arg(long = "port", value_name = "PORT[/PROTO]")]
     pub ports: Vec<String>,
-    /// A source that is allowed to connect (CIDR; repeatable). Without any, private address space counts as authorized.
-    #[arg(long = "authorized", value_name = "CIDR")]
+    /// A source that is allowed to connect: a CIDR (`events` also takes a security-group id or tag; repeatable).
+    /// Without any, private address space counts as authorized and only public sources are reported.
+    #[arg(long = "authorized", value_name = "CIDR|ID")]
     pub authorized: Vec<String>,
     /// The config file (default: the nearest portcullis.toml above the first PATH).
     #[arg(long, value_name = "FILE")]
@@ -263,6 +265,21 @@ pub struct FlowsArgs {
     /// Ignore any portcullis.toml.
     #[arg(long, conflicts_with = "config")]
     pub no_config: bool,
+    /// Exit 1 when a finding is at or above this severity (critical, high, medium, low, info, or none).
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<String>,
+    /// When to use colors in text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Args, Debug)]
+pub struct FlowsArgs {
+    /// Flow log files and directories (plain or gzip; directories are walked, honouring .gitignore).
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub logs: LogFlags,
     /// Only records that end at or after this time (RFC 3339, YYYY-MM-DD or Unix seconds).
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
@@ -280,12 +297,6 @@ pub struct FlowsArgs {
     pub emit_sql: Option<SqlDialect>,
     #[command(flatten)]
     pub reports: Reports,
-    /// Exit 1 when a finding is at or above this severity (critical, high, medium, low, info, or none).
-    #[arg(long, value_name = "SEVERITY")]
-    pub fail_on: Option<String>,
-    /// When to use colors in text output.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
 }
 
 /// Which commands `fix` prints for findings read from CLI dumps.
@@ -324,19 +335,8 @@ pub struct EventsArgs {
     /// `aws cloudtrail lookup-events` and CloudTrail Lake output, Azure Activity Log exports, GCP audit-log exports.
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
-    /// A port to watch besides tcp/10257: `10250`, `8080/tcp`, `2379-2380` (repeatable).
-    #[arg(long = "port", value_name = "PORT[/PROTO]")]
-    pub ports: Vec<String>,
-    /// A source that is allowed to connect: a CIDR, or a security-group id / tag (repeatable).
-    /// Without any, private address space counts as authorized and only public openings are reported.
-    #[arg(long = "authorized", value_name = "CIDR|ID")]
-    pub authorized: Vec<String>,
-    /// The config file (default: the nearest portcullis.toml above the first PATH).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Ignore any portcullis.toml.
-    #[arg(long, conflicts_with = "config")]
-    pub no_config: bool,
+    #[command(flatten)]
+    pub logs: LogFlags,
     /// A snapshot of the estate, read as `scan` reads it (dumps, Terraform, templates): says whether each opening is still in effect (repeatable).
     #[arg(long = "state", value_name = "PATH")]
     pub state: Vec<PathBuf>,
@@ -345,10 +345,4 @@ pub struct EventsArgs {
     pub emit_sql: Option<SqlDialect>,
     #[command(flatten)]
     pub reports: Reports,
-    /// Exit 1 when a finding is at or above this severity (critical, high, medium, low, info, or none).
-    #[arg(long, value_name = "SEVERITY")]
-    pub fail_on: Option<String>,
-    /// When to use colors in text output.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
 }

@@ -70,8 +70,8 @@ impl Inputs {
         if live.save.is_some() && !live.any() {
             bail!("--save needs --aws, --azure or --gcp: it writes what was read from the clouds");
         }
-        let paths =
-            if common.paths.is_empty() && !live.any() { vec![PathBuf::from(".")] } else { common.paths.clone() };
+        // With a cloud read, no path means none: the cloud is the input.
+        let paths = if live.any() { common.paths.clone() } else { common.paths_or_current_dir() };
         if !live.any() {
             return Ok(Inputs { paths, cloud: None });
         }

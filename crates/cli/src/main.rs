@@ -7,6 +7,7 @@ mod args;
 mod commands;
 mod config;
 mod live;
+mod progress;
 mod settings;
 mod suppressions;
 

@@ -147,28 +147,23 @@ pub fn resolve(common: &Common, fail_on_flag: Option<&str>) -> Result<Settings> 
     Ok(Settings { queries, user_queries: user, authorized, fail_on, config_waivers, config_file: cfg.path.clone() })
 }
 
-/// The `Common` flags of a command that reads logs (`flows`, `events`):
-/// no Terraform variables or template parameters.
-pub fn log_common(
-    paths: &[PathBuf],
-    ports: &[String],
-    authorized: &[String],
-    config: &Option<PathBuf>,
-    no_config: bool,
-    color: crate::args::ColorChoice,
-) -> Common {
-    Common {
-        paths: paths.to_vec(),
-        ports: ports.to_vec(),
-        authorized: authorized.to_vec(),
-        config: config.clone(),
-        no_config,
-        var_files: Vec::new(),
-        vars: Vec::new(),
-        parameters: Vec::new(),
-        interface: None,
-        color,
-        live: Default::default(),
+impl crate::args::LogFlags {
+    /// The settings' view of a log command's flags, read from `paths`: no
+    /// Terraform variables, template parameters or cloud reads.
+    pub fn common(&self, paths: &[PathBuf]) -> Common {
+        Common {
+            paths: paths.to_vec(),
+            ports: self.ports.clone(),
+            authorized: self.authorized.clone(),
+            config: self.config.clone(),
+            no_config: self.no_config,
+            var_files: Vec::new(),
+            vars: Vec::new(),
+            parameters: Vec::new(),
+            interface: None,
+            color: self.color,
+            live: Default::default(),
+        }
     }
 }
 

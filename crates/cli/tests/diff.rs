@@ -512,3 +512,147 @@ fn one_address_in_two_root_modules_is_two_targets() {
     assert_eq!(changes[0]["head"]["file"], "head/envs/staging/main.tf");
     assert_eq!(changes[0]["base"]["file"], "base/envs/staging/main.tf");
 }
+
+/// A security group on tcp/10257 from `cidrs`, named `name`.
+fn group_tf(name: &str, cidrs: &str) -> String {
+    format!(
+        "resource \"aws_security_group\" \"{name}\" {{\n  ingress {{\n    protocol    = \"tcp\"\n    from_port   = 10257\n    to_port     = 10257\n    cidr_blocks = [{cidrs}]\n  }}\n}}\n"
+    )
+}
+
+#[test]
+fn moved_blocks_of_modules_and_inside_modules_are_followed_through_git() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let repo = tmp.path();
+    git(repo, &["init", "-q", "-b", "main"]);
+    // Base: a module called `old`, and one called per key of a for_each.
+    write(
+        repo,
+        "main.tf",
+        "module \"old\" {\n  source = \"./modules/net\"\n}\n\nmodule \"edge\" {\n  source   = \"./modules/edge\"\n  for_each = toset([\"a\", \"b\"])\n}\n",
+    );
+    write(repo, "modules/net/main.tf", &group_tf("x", "\"52.94.0.0/16\""));
+    write(repo, "modules/edge/main.tf", &group_tf("before", "\"0.0.0.0/0\""));
+    let base = commit(repo, "base");
+    // Head: `module.old` renamed to `module.new` by a root `moved` block,
+    // the group inside it renamed (and widened) by a `moved` block written
+    // in the module, relative to it: a chain of two moves. The for_each
+    // module renames its group in the module too: every instance moves.
+    write(
+        repo,
+        "main.tf",
+        "moved {\n  from = module.old\n  to   = module.new\n}\n\nmodule \"new\" {\n  source = \"./modules/net\"\n}\n\nmodule \"edge\" {\n  source   = \"./modules/edge\"\n  for_each = toset([\"a\", \"b\"])\n}\n",
+    );
+    write(
+        repo,
+        "modules/net/main.tf",
+        &format!(
+            "moved {{\n  from = aws_security_group.x\n  to   = aws_security_group.y\n}}\n\n{}",
+            group_tf("y", "\"52.94.0.0/16\", \"3.5.0.0/16\"")
+        ),
+    );
+    write(
+        repo,
+        "modules/edge/main.tf",
+        &format!(
+            "moved {{\n  from = aws_security_group.before\n  to   = aws_security_group.after\n}}\n\n{}",
+            group_tf("after", "\"0.0.0.0/0\"")
+        ),
+    );
+    let head = commit(repo, "head");
+    let (code, report) = json_in(repo, &["--git", &format!("{base}..{head}")]);
+    assert_eq!(code, 1, "{report:#}");
+    let changes: Vec<(Value, Value, Value, Value)> = report["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| (c["change"].clone(), c["resource"].clone(), c["added"].clone(), c["removed"].clone()))
+        .collect();
+    // Only the widening: nothing closed under an old name, nothing opened
+    // under a new one.
+    assert_eq!(
+        changes,
+        vec![(json!("widened"), json!("module.new.aws_security_group.y"), json!(["3.5.0.0/16"]), json!([]))],
+        "{report:#}"
+    );
+    let (_, text) = diff_in(repo, &["--git", &format!("{base}..{head}")]);
+    assert!(text.contains("module.old.aws_security_group.x"), "the text names the old address: {text}");
+}
+
+// ---- path changes ---------------------------------------------------------
+
+fn path_fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diff-path")
+}
+
+/// The one change of `diff BASE HEAD` in the path fixtures, and the exit
+/// code at `--fail-on high`.
+fn path_change(base: &str, head: &str) -> (i32, Value) {
+    let (code, report) = json_in(&path_fixtures(), &[base, head, "--fail-on", "high"]);
+    let changes = report["changes"].as_array().expect("changes");
+    assert_eq!(changes.len(), 1, "{report:#}");
+    (code, changes[0].clone())
+}
+
+#[test]
+fn a_route_to_the_internet_gateway_added_is_a_worse_path_and_fails() {
+    // The same security group, open to 0.0.0.0/0, on an interface with a
+    // public address: the base's subnet has no route to the internet
+    // gateway (reach none, high), the head's has (internet, critical).
+    let (code, change) = path_change("none", "internet");
+    assert_eq!(code, 1);
+    assert_eq!(
+        (&change["change"], &change["severity"], &change["resource"], &change["added"], &change["removed"]),
+        (&json!("path"), &json!("critical"), &json!("eni-0a1a1a1a1a1a1a1a1"), &json!([]), &json!([]))
+    );
+    assert_eq!(
+        change["message"],
+        "path: tcp/10257 (kube-controller-manager) on network interface eni-0a1a1a1a1a1a1a1a1: reach went from none to internet (high to critical)"
+    );
+    // SARIF lists it: it got worse.
+    let out = bin()
+        .current_dir(path_fixtures())
+        .args(["diff", "none", "internet", "--format", "sarif", "--fail-on", "none"])
+        .output()
+        .expect("runs");
+    let sarif: Value = serde_json::from_slice(&out.stdout).expect("SARIF is JSON");
+    assert_eq!(sarif["runs"][0]["results"].as_array().map(Vec::len), Some(1), "{sarif:#}");
+}
+
+#[test]
+fn a_route_to_the_internet_gateway_removed_is_a_better_path_and_passes() {
+    let (code, change) = path_change("internet", "none");
+    assert_eq!(code, 0);
+    assert_eq!(
+        (&change["change"], &change["severity"], &change["resource"]),
+        (&json!("path"), &json!("critical"), &json!("eni-0a1a1a1a1a1a1a1a1"))
+    );
+    assert!(change["message"].as_str().is_some_and(|m| m.contains("reach went from internet to none")), "{change:#}");
+    let out = bin()
+        .current_dir(path_fixtures())
+        .args(["diff", "internet", "none", "--format", "sarif", "--fail-on", "none"])
+        .output()
+        .expect("runs");
+    let sarif: Value = serde_json::from_slice(&out.stdout).expect("SARIF is JSON");
+    assert_eq!(sarif["runs"][0]["results"].as_array().map(Vec::len), Some(0), "{sarif:#}");
+}
+
+#[test]
+fn an_elastic_ip_added_in_terraform_makes_an_unknown_reach_internet() {
+    // Base: no public address at launch, so whether the internet gets in
+    // is unknown (a configuration does not show every load balancer).
+    // Head: the same, plus an Elastic IP associated with the instance.
+    let (code, change) = path_change("tf-no-address", "tf-elastic-ip");
+    assert_eq!(code, 1);
+    assert_eq!(
+        (&change["change"], &change["resource"], &change["head"]["file"]),
+        (&json!("path"), &json!("aws_instance.cp"), &json!("tf-elastic-ip/main.tf"))
+    );
+    assert!(
+        change["message"].as_str().is_some_and(|m| m.contains("reach went from unknown to internet")),
+        "{change:#}"
+    );
+    // Back again: better, exit 0.
+    let (code, change) = path_change("tf-elastic-ip", "tf-no-address");
+    assert_eq!((code, &change["change"]), (0, &json!("path")));
+}

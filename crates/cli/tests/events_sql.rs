@@ -1,6 +1,6 @@
 //! The queries `events --emit-sql` prints: DuckDB's run over the same
-//! CloudTrail files (fixtures and generated ones) gives the rows
-//! `portcullis events` lists; Athena's and BigQuery's, which no engine here
+//! CloudTrail files and Azure Activity Log exports (fixtures and generated
+//! ones) gives the rows `portcullis events` lists; Athena's and BigQuery's, which no engine here
 //! can run, parse with sqlglot in their dialects (as do `flows`').
 
 mod engines;
@@ -38,11 +38,18 @@ fn duckdb_lists_what_portcullis_lists() {
     let dir = tempfile::tempdir().unwrap();
     let generated = cloudtrail(dir.path(), 3000, 7);
     let generated = generated.to_string_lossy().into_owned();
-    // The delivered CloudTrail fixtures (lookup-events and Lake output are
-    // not files DuckDB's query reads; Azure and GCP are other dialects').
+    let azure = azure_activity(dir.path(), 3000, 7).to_string_lossy().into_owned();
+    // The delivered CloudTrail fixtures and the Activity Log exported to a
+    // storage account (lookup-events and Lake output, the Activity Log as
+    // the REST API returns it and GCP's audit log are not files DuckDB's
+    // query reads).
     let delivered = |name: &str| format!("{}/aws/{name}", fixtures());
+    let exported = format!("{}/azure/activity-log-storage.json", fixtures());
     for (paths, args) in [
         (vec![generated.clone()], vec![]),
+        (vec![azure.clone()], vec![]),
+        (vec![azure.clone(), exported.clone()], vec!["--authorized", "10.0.0.0/16", "--port", "10250"]),
+        (vec![generated.clone(), azure.clone()], vec!["--port", "2379-2380", "--authorized", "198.51.100.0/25"]),
         (
             vec![generated.clone(), delivered("security-group-records.json"), delivered("network-acl-records.json")],
             vec!["--authorized", "10.0.0.0/16", "--authorized", "198.51.100.0/25"],

@@ -228,3 +228,70 @@ fn the_action_steps_annotate_summarize_and_fail_the_job() {
         assert_eq!(out.status.code(), want, "EXIT_CODE={code}: {}", text(&out));
     }
 }
+
+#[test]
+fn on_a_pull_request_the_action_diffs_against_the_fetched_base() {
+    let runner = Runner::new();
+    let workspace = runner.dir.path().join("workspace");
+    let origin = runner.dir.path().join("origin.git");
+    git(runner.dir.path(), &["init", "-q", "--bare", "-b", "main", origin.to_str().expect("UTF-8")]);
+    // The base branch: the group restricted; pushed to origin.
+    git(&workspace, &["init", "-q", "-b", "main"]);
+    std::fs::write(workspace.join("infra/main.tf"), OPEN.replace("0.0.0.0/0", "10.1.0.0/16")).expect("write");
+    git(&workspace, &["add", "-A"]);
+    git(&workspace, &["commit", "-q", "-m", "base"]);
+    git(&workspace, &["remote", "add", "origin", origin.to_str().expect("UTF-8")]);
+    git(&workspace, &["push", "-q", "origin", "main"]);
+    // The pull request opens the group to the world. The checkout has no
+    // ref of the base branch (as a shallow actions/checkout of the merge
+    // commit has none): the step must fetch it.
+    git(&workspace, &["checkout", "-q", "-b", "open-it"]);
+    std::fs::write(workspace.join("infra/main.tf"), OPEN).expect("write");
+    git(&workspace, &["commit", "-q", "-am", "open 10257"]);
+    git(&workspace, &["update-ref", "-d", "refs/remotes/origin/main"]);
+
+    let out = runner.step("diff.sh", &[("GITHUB_BASE_REF", "main"), ("INPUT_FAIL_ON", "high")]);
+    assert!(out.status.success(), "the step records the code, the verdict fails: {}", text(&out));
+    let log = text(&out);
+    assert!(log.contains("fetching the base branch main"), "{log}");
+    assert!(log.contains("::error file=infra/main.tf,line="), "an annotation on the line that opened it: {log}");
+    let outputs = runner.file("output");
+    assert!(outputs.contains("diff-exit-code=1\n"), "{outputs}");
+    let summary = runner.file("summary.md");
+    assert!(summary.contains("opened") && summary.contains("aws_security_group.cp"), "{summary}");
+    assert!(summary.contains("+0.0.0.0/0") || summary.contains("`0.0.0.0/0`"), "the delta is shown: {summary}");
+    let sarif_path = outputs.lines().find_map(|l| l.strip_prefix("diff-sarif=")).expect("a diff SARIF");
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(sarif_path).expect("the SARIF")).expect("JSON");
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(results.len(), 1, "only what got worse: {sarif:#}");
+    assert_eq!(results[0]["ruleId"], "PC100");
+
+    // The verdict fails the job on the diff even when the scan passed.
+    let out = runner.step("verdict.sh", &[("EXIT_CODE", "0"), ("DIFF_EXIT_CODE", "1")]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let out = runner.step("verdict.sh", &[("EXIT_CODE", "0"), ("DIFF_EXIT_CODE", "")]);
+    assert_eq!(out.status.code(), Some(0), "no diff ran: {}", text(&out));
+    let out = runner.step("verdict.sh", &[("EXIT_CODE", "0"), ("DIFF_EXIT_CODE", "2")]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+
+    // A second run finds the base already fetched, and nothing more.
+    std::fs::write(runner.dir.path().join("output"), "").expect("write");
+    let out = runner.step("diff.sh", &[("GITHUB_BASE_REF", "main")]);
+    assert!(!text(&out).contains("fetching"), "{}", text(&out));
+    assert!(runner.file("output").contains("diff-exit-code=1\n"));
+
+    // Not a pull request: no diff, no code (the verdict ignores it).
+    std::fs::write(runner.dir.path().join("output"), "").expect("write");
+    let out = runner.step("diff.sh", &[]);
+    assert!(out.status.success() && text(&out).contains("not a pull request"), "{}", text(&out));
+    assert_eq!(runner.file("output"), "");
+    // diff: false, even on a pull request.
+    let out = runner.step("diff.sh", &[("GITHUB_BASE_REF", "main"), ("INPUT_DIFF", "false")]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(runner.file("output"), "");
+    // diff: true where there is no pull request is the action misused.
+    let out = runner.step("diff.sh", &[("INPUT_DIFF", "true")]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(runner.file("output"), "diff-exit-code=2\n");
+}

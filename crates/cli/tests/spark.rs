@@ -45,8 +45,13 @@ fn spark_runs_every_query_in_one_session() {
     let Some(py) = python("pyspark", "PORTCULLIS_SPARK_PYTHON", "PORTCULLIS_REQUIRE_SPARK") else { return };
     let dir = tempfile::tempdir().unwrap();
 
-    // Events: generated CloudTrail logs, two authorized lists.
-    let generated = cloudtrail(dir.path(), 3000, 7).to_string_lossy().into_owned();
+    // Events: generated CloudTrail logs and Azure Activity Log exports
+    // under one directory, two authorized lists.
+    let generated = dir.path().join("events");
+    std::fs::create_dir_all(&generated).unwrap();
+    cloudtrail(&generated, 3000, 7);
+    azure_activity(&generated, 2000, 7);
+    let generated = generated.to_string_lossy().into_owned();
     let event_args: [&[&str]; 2] = [&[], &["--authorized", "10.0.0.0/16", "--port", "10250"]];
     // Flows: the same logs as the DuckDB test.
     let files = flow_logs(dir.path());

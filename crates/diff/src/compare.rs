@@ -410,14 +410,17 @@ fn pair(b: &Finding, h: &Finding, renamed: bool, parsed: &mut Parsed) -> Option<
         ChangeKind::Widened
     } else if !removed.is_empty() {
         ChangeKind::Narrowed
+    } else if reach_before.is_some() && reach_after.is_some() && reach_before != reach_after {
+        // The same sources over another path. Reach sets the severity
+        // (unreached is lowered), so this comes before the severity
+        // comparison: what changed is the path, not who is admitted. Only
+        // when both sides show a path: inputs that start or stop showing
+        // the topology are no change of who can connect.
+        ChangeKind::Path
     } else if h.severity > b.severity {
         ChangeKind::Widened
     } else if h.severity < b.severity {
         ChangeKind::Narrowed
-    } else if reach_before.is_some() && reach_after.is_some() && reach_before != reach_after {
-        // Only when both sides show a path: inputs that start or stop
-        // showing the topology are no change of who can connect.
-        ChangeKind::Path
     } else {
         return None;
     };
@@ -457,11 +460,15 @@ fn pair(b: &Finding, h: &Finding, renamed: bool, parsed: &mut Parsed) -> Option<
             h.severity,
             h.message
         ),
-        _ => format!(
-            "path: {what}: reach went from {} to {}",
-            reach_before.map_or("-", Reach::as_str),
-            reach_after.map_or("-", Reach::as_str)
-        ),
+        _ => {
+            let severity =
+                if b.severity == h.severity { String::new() } else { format!(" ({} to {})", b.severity, h.severity) };
+            format!(
+                "path: {what}: reach went from {} to {}{severity}",
+                reach_before.map_or("-", Reach::as_str),
+                reach_after.map_or("-", Reach::as_str)
+            )
+        }
     };
     c.added = added;
     c.removed = removed;

@@ -39,6 +39,10 @@ pub struct FileOutcome {
     /// A CloudTrail file as delivered (`{"Records": [...]}` of events):
     /// what the DuckDB and Spark queries read.
     pub delivered: bool,
+    /// An Azure Activity Log file as exported to a storage account: one
+    /// record per line, the first one an Activity Log entry (what the
+    /// DuckDB query reads).
+    pub activity_export: bool,
 }
 
 /// Where positions come from: the document's text, or one fixed place
@@ -228,6 +232,8 @@ pub fn read_text(file: &Arc<str>, text: &str, named: bool, out: &mut FileOutcome
         Ok(root) => {
             out.delivered =
                 field(&root, "Records").and_then(|r| r.as_array()).and_then(|r| r.first()).is_some_and(aws::is_event);
+            // A one-record export is one line too.
+            out.activity_export = azure::is_event(&root) && !trimmed.contains('\n');
             let doc = Doc { file: file.clone(), text, index: &index, line_base: 0, fixed: None };
             visit(&root, &doc, out, 0);
         }
@@ -245,6 +251,9 @@ pub fn read_text(file: &Arc<str>, text: &str, named: bool, out: &mut FileOutcome
                 let number = u32::try_from(i + 1).unwrap_or(u32::MAX);
                 match json::parse(line, Options::STRICT) {
                     Ok(node) => {
+                        if first {
+                            out.activity_export = azure::is_event(&node);
+                        }
                         let line_index = LineIndex::new(line);
                         let doc = Doc {
                             file: file.clone(),

@@ -26,31 +26,9 @@
 
 use crate::agg::Watch;
 use crate::aws::Layout;
+pub use portcullis_model::sql::Dialect;
+use portcullis_model::sql::{ipv4_integer, quote};
 use portcullis_model::Cidr;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Dialect {
-    Athena,
-    BigQuery,
-    DuckDb,
-    Spark,
-}
-
-impl Dialect {
-    pub fn parse(s: &str) -> Option<Dialect> {
-        match s.to_ascii_lowercase().as_str() {
-            "athena" | "trino" => Some(Dialect::Athena),
-            "bigquery" => Some(Dialect::BigQuery),
-            "duckdb" => Some(Dialect::DuckDb),
-            "spark" => Some(Dialect::Spark),
-            _ => None,
-        }
-    }
-}
-
-fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
 
 fn ports_pred(w: &Watch, proto: &str, port: &str) -> String {
     let parts: Vec<String> = w.ports.iter().map(|(p, d)| format!("({proto} = {p} AND {port} = {d})")).collect();
@@ -239,9 +217,7 @@ WITH raw AS (\n\
 \x20 WHERE {status}\n\
 ), hits AS (\n\
 \x20 SELECT *,\n\
-\x20        CASE WHEN src RLIKE '^[0-9]{{1,3}}(\\\\.[0-9]{{1,3}}){{3}}$' THEN\n\
-\x20          CAST(split_part(src, '.', 1) AS BIGINT) * 16777216 + CAST(split_part(src, '.', 2) AS BIGINT) * 65536\n\
-\x20          + CAST(split_part(src, '.', 3) AS BIGINT) * 256 + CAST(split_part(src, '.', 4) AS BIGINT) END AS src_v4\n\
+\x20        {src_v4} AS src_v4\n\
 \x20 FROM flows\n\
 \x20 WHERE {}{}\n\
 )\n\
@@ -263,6 +239,7 @@ WHERE src IS NOT NULL AND dst IS NOT NULL\n{GROUP_TAIL}",
         ports_pred(w, "proto", "port"),
         window(w, "t_start", "t_end"),
         integer_authorized(w),
+        src_v4 = ipv4_integer("src", Dialect::Spark),
     )
 }
 
@@ -296,9 +273,7 @@ WITH raw AS (\n\
 \x20 WHERE {status}\n\
 ), hits AS (\n\
 \x20 SELECT *,\n\
-\x20        CASE WHEN regexp_full_match(src, '[0-9]{{1,3}}(\\.[0-9]{{1,3}}){{3}}') THEN\n\
-\x20          split_part(src, '.', 1)::BIGINT * 16777216 + split_part(src, '.', 2)::BIGINT * 65536\n\
-\x20          + split_part(src, '.', 3)::BIGINT * 256 + split_part(src, '.', 4)::BIGINT END AS src_v4\n\
+\x20        {src_v4} AS src_v4\n\
 \x20 FROM flows\n\
 \x20 WHERE {}{}\n\
 )\n\
@@ -321,5 +296,6 @@ WHERE src IS NOT NULL AND dst IS NOT NULL\n{GROUP_TAIL}",
         ports_pred(w, "proto", "port"),
         window(w, "t_start", "t_end"),
         integer_authorized(w),
+        src_v4 = ipv4_integer("src", Dialect::DuckDb),
     )
 }

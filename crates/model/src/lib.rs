@@ -16,6 +16,7 @@ pub mod named;
 pub mod ports;
 pub mod program;
 pub mod provenance;
+pub mod sql;
 pub mod topology;
 
 pub use addr::{AddrSet, Cidr, Family};

@@ -150,9 +150,10 @@ pub struct Sql {
     pub read: ReadSet,
 }
 
-/// The query for `dialect`: DuckDB reads the CloudTrail files found under
-/// `paths` (each read first, to keep the delivered ones), Spark the paths
-/// as named; Athena and BigQuery name the providers' tables.
+/// The query for `dialect`: DuckDB reads the CloudTrail files and the
+/// Azure Activity Log exports found under `paths` (each read first, to
+/// know which is which), Spark the paths as named; Athena and BigQuery
+/// name the providers' tables.
 pub fn events_sql(paths: &[PathBuf], watch: &Watch, dialect: Dialect) -> Sql {
     let mut errors = Vec::new();
     let inputs = collect(paths, &mut errors);
@@ -161,12 +162,23 @@ pub fn events_sql(paths: &[PathBuf], watch: &Watch, dialect: Dialect) -> Sql {
     for i in &inputs {
         read.insert(&i.path, &i.display);
     }
-    let files: Vec<String> = if dialect == Dialect::DuckDb {
-        let delivered: Vec<bool> = inputs.par_iter().map(|i| read_input(i).delivered).collect();
-        inputs.iter().zip(delivered).filter(|(_, d)| *d).map(|(i, _)| i.display.clone()).collect()
-    } else {
-        Vec::new()
-    };
+    let mut files = sql::Files::default();
+    if dialect == Dialect::DuckDb {
+        let kinds: Vec<(bool, bool)> = inputs
+            .par_iter()
+            .map(|i| {
+                let outcome = read_input(i);
+                (outcome.delivered, outcome.activity_export)
+            })
+            .collect();
+        for (input, (delivered, activity_export)) in inputs.iter().zip(kinds) {
+            if delivered {
+                files.cloudtrail.push(input.display.clone());
+            } else if activity_export {
+                files.azure.push(input.display.clone());
+            }
+        }
+    }
     let named: Vec<String> = paths.iter().map(|p| p.to_string_lossy().into_owned()).collect();
     Sql { text: sql::emit(dialect, watch, &files, &named), errors, read }
 }

@@ -2,6 +2,7 @@
 //! sources, build the observations, and run the flow-log rules on them;
 //! or, for engines that hold terabytes of logs, the same question as SQL.
 
+use crate::Progress;
 use crate::{Body, Run};
 use portcullis_files::ReadSet;
 use portcullis_flows::aws::Layout;
@@ -24,16 +25,6 @@ pub struct FlowsRequest<'a> {
     pub top: usize,
     /// Told the bytes to read, then the bytes read as reading goes.
     pub progress: Option<&'a dyn Progress>,
-}
-
-/// Something that shows how far reading has got (a progress bar).
-pub trait Progress: Sync {
-    /// Reading `total` bytes starts.
-    fn start(&self, total: u64);
-    /// `bytes` more were read.
-    fn advance(&self, bytes: u64);
-    /// Reading is over.
-    fn finish(&self);
 }
 
 fn error(file: &str, line: u64, message: &str) -> ReportError {

@@ -6,6 +6,7 @@
 //! ([`CloudDocuments`]) is read the same way, document by document, as the
 //! files `--save` writes it to would be.
 
+use crate::Progress;
 use portcullis_files::{Identity, InputKind, Origin, ReadSet};
 use portcullis_ingest::languages::terraform::hcl::{Files, Inputs as TfInputs, MemoryTree};
 use portcullis_ingest::providers::host;
@@ -16,7 +17,6 @@ use portcullis_ingest::{
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -101,9 +101,16 @@ impl Reading<'_> {
     /// the cloud documents were saved to: those files are this run's
     /// output), then the cloud documents.
     pub fn load(&self) -> Loaded {
+        self.load_showing(None)
+    }
+
+    /// [`Reading::load`], telling `progress` how many inputs there are (each
+    /// file other than Terraform's, and each Terraform root module) and
+    /// each one read.
+    pub fn load_showing(&self, progress: Option<&dyn Progress>) -> Loaded {
         let outputs: Vec<Identity> =
             self.cloud.and_then(|c| c.saved.as_ref()).and_then(|s| Identity::of(&s.dir)).into_iter().collect();
-        let mut loaded = load_with(self.paths, self.terraform, self.options, self.parameter_files, &outputs);
+        let mut loaded = load_with(self.paths, self.terraform, self.options, self.parameter_files, &outputs, progress);
         if !self.documents.is_empty() {
             loaded.add_files(self.documents, self.terraform, self.options);
         }
@@ -400,16 +407,13 @@ fn load_with(
     opts: &ReadOptions,
     parameter_files: &[PathBuf],
     outputs: &[Identity],
+    progress: Option<&dyn Progress>,
 ) -> Loaded {
     let parameter_files: HashSet<Identity> = parameter_files.iter().filter_map(|p| Identity::of(p)).collect();
     let parameter_files = &parameter_files;
     let mut errors = Vec::new();
     let mut read = ReadSet::default();
     let candidates = collect(paths, outputs, &mut errors);
-    let show_progress = candidates.len() > 500 && std::io::stderr().is_terminal();
-    if show_progress {
-        eprintln!("portcullis: reading {} files…", candidates.len());
-    }
     let mut roots = terraform_roots(&candidates, &mut errors);
     // A directory reached twice through symbolic links is one root.
     let mut evaluated = HashSet::new();
@@ -421,15 +425,38 @@ fn load_with(
     }
     let snippets = Mutex::new(BTreeMap::new());
     let json: Vec<&Candidate> = candidates.iter().filter(|c| !is_terraform(&c.path)).collect();
+    if let Some(p) = progress {
+        p.start((json.len() + roots.len()) as u64);
+    }
+    let one_more = || {
+        if let Some(p) = progress {
+            p.advance(1);
+        }
+    };
     let (mut outcomes, tf_results) = rayon::join(
-        || json.par_iter().map(|c| read_one(c, opts, &snippets, parameter_files)).collect::<Vec<FileOutcome>>(),
+        || {
+            json.par_iter()
+                .map(|c| {
+                    let outcome = read_one(c, opts, &snippets, parameter_files);
+                    one_more();
+                    outcome
+                })
+                .collect::<Vec<FileOutcome>>()
+        },
         || {
             roots
                 .par_iter()
-                .map(|r| (r, read_terraform_dir(&r.dir, &r.display, tf, r.only.as_deref())))
+                .map(|r| {
+                    let result = (r, read_terraform_dir(&r.dir, &r.display, tf, r.only.as_deref()));
+                    one_more();
+                    result
+                })
                 .collect::<Vec<_>>()
         },
     );
+    if let Some(p) = progress {
+        p.finish();
+    }
     // The inputs an output must not replace: every file named, and every
     // walked file that was one (a report a former run wrote into the tree
     // is not, and may be written again).

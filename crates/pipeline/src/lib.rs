@@ -33,11 +33,11 @@ pub use error::{Error, ErrorKind};
 pub use events::{events, events_sql, EventsRequest};
 pub use explain::{explain, ExplainRequest, Explanation};
 pub use finish::{finish, judge, read_baseline, write_to, Finished, Output, Policy, Suppressions};
-pub use flows::{flows, flows_sql, FlowsRequest, Progress};
+pub use flows::{flows, flows_sql, FlowsRequest};
 pub use inputs::Document;
 pub use inputs::{CloudDocuments, Failure, Reading, Saved};
 pub use probe::{probe, ProbeRequest};
-pub use scan::{scan, ScanRequest};
+pub use scan::{scan, scan_showing, ScanRequest};
 
 use portcullis_files::ReadSet;
 use portcullis_flows::{Observation, Stats};
@@ -48,6 +48,19 @@ use portcullis_rules::Finding;
 /// How a report is written: the report crate's list, shared with every
 /// command that writes one.
 pub use portcullis_report::{destinations, Destination, DestinationError, Format};
+
+/// Something that shows how far a long step has got (a progress bar): the
+/// bytes of flow logs, the inputs of a scan, the targets of a probe. The
+/// caller decides whether anything is shown (only for a person watching a
+/// terminal); the pipeline only counts.
+pub trait Progress: Sync {
+    /// The step starts with `total` units to go.
+    fn start(&self, total: u64);
+    /// `units` more are done.
+    fn advance(&self, units: u64);
+    /// The step is over.
+    fn finish(&self);
+}
 
 /// What a command found, before the policy is applied.
 pub struct Run {

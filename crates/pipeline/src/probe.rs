@@ -18,6 +18,8 @@ pub struct ProbeRequest<'a> {
     pub options: &'a Options,
     /// How many endpoints at once.
     pub concurrency: usize,
+    /// Told how many targets there are, then each one probed.
+    pub progress: Option<&'a dyn crate::Progress>,
 }
 
 /// Shows targets files in text snippets; counts endpoints in summaries.
@@ -87,7 +89,18 @@ pub fn probe(request: &ProbeRequest) -> Result<Run, Error> {
     if targets.is_empty() && errors.is_empty() {
         return Err(ErrorKind::NothingToProbe.into());
     }
-    let observations = portcullis_probe::probe_all(&targets, request.options, request.concurrency);
+    if let Some(p) = request.progress {
+        p.start(targets.len() as u64);
+    }
+    let done = || {
+        if let Some(p) = request.progress {
+            p.advance(1);
+        }
+    };
+    let observations = portcullis_probe::probe_all_with(&targets, request.options, request.concurrency, &done);
+    if let Some(p) = request.progress {
+        p.finish();
+    }
     let mut findings = Vec::new();
     for o in &observations {
         if let Some(e) = o.not_probed() {

@@ -21,8 +21,13 @@ pub struct ScanRequest<'a> {
 /// Reads, checks, and returns the run. Input problems are the run's
 /// errors; nothing here fails.
 pub fn scan(request: &ScanRequest) -> Run {
+    scan_showing(request, None)
+}
+
+/// [`scan`], telling `progress` how reading the inputs goes.
+pub fn scan_showing(request: &ScanRequest, progress: Option<&dyn crate::Progress>) -> Run {
     let timer = Timer::new(request.timings);
-    let mut loaded = request.reading.load();
+    let mut loaded = request.reading.load_showing(progress);
     timer.mark("read");
     let moves = loaded.outcomes.iter_mut().flat_map(|o| std::mem::take(&mut o.moves)).collect();
     let estate = portcullis_ingest::assemble(&mut loaded.outcomes);

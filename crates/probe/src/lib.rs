@@ -23,7 +23,7 @@ pub mod testing;
 pub mod tls;
 
 pub use error::{Error, ErrorKind};
-pub use observe::{probe, probe_all, Observation, Options, Reach};
+pub use observe::{probe, probe_all, probe_all_with, Observation, Options, Reach};
 pub use target::{Origin, Target, DEFAULT_PORT};
 
 /// The legacy insecure port of kube-controller-manager (removed in 1.24).

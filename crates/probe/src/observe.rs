@@ -233,6 +233,17 @@ pub fn probe(target: &Target, opts: &Options) -> Observation {
 /// Probes every target, at most `concurrency` at a time; results in the
 /// order of `targets`.
 pub fn probe_all(targets: &[Target], opts: &Options, concurrency: usize) -> Vec<Observation> {
+    probe_all_with(targets, opts, concurrency, &|| {})
+}
+
+/// [`probe_all`], calling `done` as each target's probe ends (a progress
+/// bar counts them).
+pub fn probe_all_with(
+    targets: &[Target],
+    opts: &Options,
+    concurrency: usize,
+    done: &(dyn Fn() + Sync),
+) -> Vec<Observation> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
     let workers = concurrency.clamp(1, targets.len().max(1));
@@ -256,6 +267,7 @@ pub fn probe_all(targets: &[Target], opts: &Options, concurrency: usize) -> Vec<
                 if let Ok(mut r) = results.lock() {
                     r[i] = Some(o);
                 }
+                done();
             });
         }
     });

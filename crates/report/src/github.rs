@@ -2,8 +2,10 @@
 //! (`::error file=…,line=…,col=…,title=…::message`), shown on the run and
 //! on the pull request's changed lines. Critical and high findings are
 //! errors, medium ones warnings, low and info ones notices; suppressed
-//! findings are left out; input errors are errors. The summary line
-//! follows as plain log text.
+//! findings are left out; input errors are errors. The message carries
+//! the sources, the reach (`internet`, `none` or `unknown`, with the
+//! reason) and the path drawn on one line as the text report draws it. The
+//! summary line follows as plain log text.
 //!
 //! Values are escaped as the Actions toolkit does (`@actions/core`,
 //! `command.ts`): in the message `%`, carriage return and line feed become
@@ -12,7 +14,7 @@
 //! `::` or a line break could forge a command of its own.
 //! Reference: docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands
 
-use crate::{headline, summary, Emitter, Report};
+use crate::{headline, reach_lines, summary, Emitter, Report};
 use portcullis_rules::{Finding, Severity};
 use std::io::{self, Write};
 
@@ -62,6 +64,12 @@ fn annotation(f: &Finding) -> String {
     }
     if !f.path.is_empty() {
         message.push_str(&format!("\npath: {}", f.path.join(" -> ")));
+    }
+    if let Some((verdict, via)) = reach_lines(f) {
+        message.push_str(&format!("\nreach: {verdict}"));
+        if let Some(via) = via {
+            message.push_str(&format!("\nvia: {via}"));
+        }
     }
     for b in f.because.iter() {
         message.push_str(&format!("\nbecause: {}:{}: {} ({})", b.file, b.line, b.rule, b.resource));

@@ -6,7 +6,8 @@
 //!
 //! A finding at or above `--fail-on` is a `failure` (its type the
 //! severity, its message the finding's, its text the location, sources,
-//! path and the lines that let the sources in); one below passes, its
+//! reach with its reason, the path drawn on one line, and the lines that
+//! let the sources in); one below passes, its
 //! details in `system-out`; a suppressed one is `skipped` with the reason.
 //! An input error is an `error`. A run with nothing to say is one passing
 //! test case, so a CI step that refuses empty reports still reads it.
@@ -14,7 +15,7 @@
 //! (tests/junit_schema.rs checks every report against its rules;
 //! docs/formats.md describes the mapping).
 
-use crate::{headline, position, rule_counts, rule_name, summary, Emitter, Report};
+use crate::{headline, position, reach_lines, rule_counts, rule_name, summary, Emitter, Report};
 use portcullis_rules::Finding;
 use std::io::{self, Write};
 
@@ -70,6 +71,12 @@ fn details(f: &Finding) -> String {
     }
     if !f.path.is_empty() {
         out.push_str(&format!("path: {}\n", f.path.join(" -> ")));
+    }
+    if let Some((verdict, via)) = reach_lines(f) {
+        out.push_str(&format!("reach: {verdict}\n"));
+        if let Some(via) = via {
+            out.push_str(&format!("via: {via}\n"));
+        }
     }
     for b in f.because.iter() {
         out.push_str(&format!("because: {}: {} ({})\n", position(&b.file, b.line, b.column), b.rule, b.resource));

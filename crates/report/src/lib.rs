@@ -100,6 +100,21 @@ pub fn headline(f: &Finding) -> String {
     }
 }
 
+/// A finding's reach as the one-line formats show it (GitHub annotations,
+/// JUnit, markdown): the verdict with its reason (`none: rtb-1 sends
+/// 0.0.0.0/0 to nat-1: …`), and the path drawn on one line as the text
+/// report draws it ([`text::draw_path`]), when there is one. `None` when
+/// the finding has no path (flows, probes, inputs without a topology).
+pub fn reach_lines(f: &Finding) -> Option<(String, Option<String>)> {
+    let r = f.reach.as_ref()?;
+    let verdict = match &r.reason {
+        Some(reason) => format!("{}: {reason}", r.reach.as_str()),
+        None => r.reach.as_str().to_string(),
+    };
+    let via = (!r.via.is_empty()).then(|| text::draw_path(r.reach, &r.via));
+    Some((verdict, via))
+}
+
 /// `file:line:column`, `file:line` without a column, or the file alone
 /// when the finding is about a whole file (line 0).
 pub fn position(file: &str, line: u32, column: u32) -> String {

@@ -1,8 +1,10 @@
 //! GitHub-flavoured Markdown, for a job summary (`$GITHUB_STEP_SUMMARY`),
 //! a pull-request or merge-request comment: the summary line, a count per
 //! rule, a table of the findings worst first, then each finding's details
-//! folded (`<details>`): the lines around it, sources, path, and the lines
-//! that let the sources in.
+//! folded (`<details>`): the lines around it, sources, reach (`internet`,
+//! `none`, `unknown`: a column of the table, and in the details with its
+//! reason and the path drawn on one line as the text report draws it), and
+//! the lines that let the sources in.
 //!
 //! Everything that comes from an input is escaped: free text has its
 //! Markdown punctuation backslash-escaped, identifiers go in code spans
@@ -14,7 +16,7 @@
 
 use crate::html::escape as html;
 use crate::snippet::around;
-use crate::{headline, position, rule_counts, rule_name, summary, Emitter, Report};
+use crate::{headline, position, reach_lines, rule_counts, rule_name, summary, Emitter, Report};
 use portcullis_rules::Finding;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -125,6 +127,12 @@ fn details(f: &Finding, report: &Report, out: &mut String) {
         let hops: Vec<String> = f.path.iter().map(|p| code(p)).collect();
         let _ = writeln!(out, "- path: internet → {} → {}", hops.join(" → "), code(&f.resource));
     }
+    if let Some((verdict, via)) = reach_lines(f) {
+        let _ = writeln!(out, "- reach: {}", text(&verdict));
+        if let Some(via) = via {
+            let _ = writeln!(out, "- via: {}", code(&via));
+        }
+    }
     for b in f.because.iter() {
         let _ = writeln!(
             out,
@@ -150,7 +158,9 @@ impl Emitter for Markdown {
             for (code, n) in rule_counts(shown.iter().copied()) {
                 let _ = writeln!(md, "| {code} | {} | {n} |", rule_name(code));
             }
-            md.push_str("\n| severity | finding | resource | port | where | message |\n|---|---|---|---|---|---|\n");
+            md.push_str(
+                "\n| severity | finding | resource | port | reach | where | message |\n|---|---|---|---|---|---|---|\n",
+            );
             for f in shown.iter().take(MAX_ROWS) {
                 let finding = match f.exposure {
                     Some(e) => format!("{} {}", f.rule, e.as_str()),
@@ -158,10 +168,11 @@ impl Emitter for Markdown {
                 };
                 let _ = writeln!(
                     md,
-                    "| {} | {finding} | {} | {} | {} | {} |",
+                    "| {} | {finding} | {} | {} | {} | {} | {} |",
                     f.severity,
                     code(&f.resource),
                     port(f),
+                    f.reach.as_ref().map_or("", |r| r.reach.as_str()),
                     code(&position(&f.file, f.line, f.column)),
                     text(&f.message)
                 );

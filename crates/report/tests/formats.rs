@@ -175,7 +175,7 @@ fn markdown_has_the_summary_rules_table_worst_first_and_details() {
         rows.iter().map(|r| r.split(" | ").next().unwrap_or("").trim_start_matches("| ")).collect();
     assert_eq!(severities, ["critical", "high", "medium", "low"]);
     assert!(md.contains(
-        "| critical | PC100 unrestricted | `i-0123456789abcdef0` | tcp/10257 | `dumps/security-groups.json:9:24` |"
+        "| critical | PC100 unrestricted | `i-0123456789abcdef0` | tcp/10257 | internet | `dumps/security-groups.json:9:24` |"
     ));
     assert_eq!(md.matches("<details>").count(), 4);
     assert!(md.contains(">  9 |           \"IpRanges\": [{ \"CidrIp\": \"0.0.0.0/0\" }]\n"), "the marked snippet line");
@@ -349,4 +349,49 @@ fn reach_reads_the_contract_fields_and_their_absence() {
         assert_eq!(portcullis_report::html::reach_of(&f), portcullis_report::html::Reach::from_contract(&contract));
     }
     assert!(findings().iter().any(|f| f.reach.is_some()), "the shared findings carry a path");
+}
+
+// Reach in the one-line formats
+
+/// The shared critical finding's path, drawn as the text report draws it.
+const DRAWN: &str = "internet → igw-0f1e2d3c4b5a69788 → rtb-0a1b2c3d4e5f60718 0.0.0.0/0 (dumps/route-tables.json:14) \
+                     → acl-0a1b2c3d4e5f60718 (dumps/network-acls.json:6) → eni-0aa11bb22cc33dd44 public IPv4 54.12.0.7 \
+                     (dumps/network-interfaces.json:21) → sg-0cp1234567890abcd (dumps/security-groups.json:9)";
+
+#[test]
+fn github_annotations_carry_reach_its_reason_and_the_path() {
+    let out = render_shared(&Github);
+    let critical = out.lines().find(|l| l.contains("title=PC100 unrestricted tcp/10257")).expect("the critical one");
+    assert!(critical.contains(&format!("%0Areach: internet%0Avia: {DRAWN}")), "{critical}");
+    let unreached = out.lines().find(|l| l.contains("title=PC102")).expect("the unreached one");
+    assert!(
+        unreached.contains(
+            "%0Areach: none: no internet address is among the sources in question%0Avia: sg-0e7cd0000000000aa"
+        ),
+        "{unreached}"
+    );
+    let unknown = out.lines().find(|l| l.contains("aws_instance.control_plane")).expect("the unknown one");
+    assert!(unknown.contains("%0Areach: unknown: the input has no AWS route tables"), "{unknown}");
+    assert!(!unknown.contains("%0Avia:"), "no path drawn where there is none: {unknown}");
+}
+
+#[test]
+fn junit_carries_reach_and_the_path_in_the_failure_text() {
+    let xml = render_with(&Junit, &findings(), Some(Severity::Low));
+    assert!(xml.contains(&format!("reach: internet\nvia: {}\n", DRAWN.replace('>', "&gt;"))), "{xml}");
+    assert!(xml.contains("reach: none: no internet address is among the sources in question\n"), "{xml}");
+    assert!(xml.contains("reach: unknown: the input has no AWS route tables"), "{xml}");
+}
+
+#[test]
+fn markdown_shows_reach_in_the_table_and_the_path_in_the_details() {
+    let md = render_shared(&Markdown);
+    assert!(md.contains("| severity | finding | resource | port | reach | where | message |"), "{md}");
+    let row =
+        |resource: &str| md.lines().find(|l| l.starts_with("| ") && l.contains(resource)).expect("a row").to_string();
+    assert!(row("`i-0123456789abcdef0` | tcp/10257").contains("| tcp/10257 | internet |"));
+    assert!(row("`i-0fedcba9876543210`").contains("| tcp/2379 | none |"));
+    assert!(row("`aws_instance.control_plane`").contains("| unknown |"));
+    assert!(md.contains(&format!("- reach: internet\n- via: `{DRAWN}`\n")), "{md}");
+    assert!(md.contains("- reach: none: no internet address is among the sources in question\n"), "{md}");
 }

@@ -6,30 +6,46 @@ use crate::settings;
 use anyhow::{bail, Result};
 use portcullis_diff::formats::{self, DiffReport};
 use portcullis_files::ReadSet;
-use portcullis_pipeline::{diff, write_to, DiffInputs, DiffRequest};
+use portcullis_pipeline::{diff, write_to, DiffInputs, DiffRequest, Format};
+
+/// The formats `diff --format` takes: the findings formats that make sense
+/// for a change (no JUnit or HTML page of a change).
+const DIFF_FORMATS: &[Format] = &[Format::Text, Format::Json, Format::Sarif, Format::Markdown, Format::Github];
+
+fn diff_format(format: Format) -> formats::Format {
+    match format {
+        Format::Json => formats::Format::Json,
+        Format::Sarif => formats::Format::Sarif,
+        Format::Markdown => formats::Format::Markdown,
+        Format::Github => formats::Format::Github,
+        // DIFF_FORMATS has no other.
+        _ => formats::Format::Text,
+    }
+}
 
 pub fn run(args: DiffArgs) -> Result<u8> {
     let settings = settings::resolve(&args.common, args.fail_on.as_deref())?;
     let paths = &args.common.paths;
     let inputs = match (&args.git, paths.as_slice()) {
-        (Some(range), []) => DiffInputs::Git { repository: ".".into(), range: range.clone() },
-        (Some(range), [repository]) => DiffInputs::Git { repository: repository.clone(), range: range.clone() },
+        (Some(range), [] | [_]) => {
+            let repository = args.common.paths_or_current_dir().swap_remove(0);
+            DiffInputs::Git { repository, range: range.clone() }
+        }
         (Some(_), _) => bail!("diff --git REV1..REV2 takes at most one path: the repository"),
         (None, [plan]) => DiffInputs::Plan { path: plan.clone() },
         (None, [base, head]) => DiffInputs::Paths { base: base.clone(), head: head.clone() },
         (None, _) => bail!("diff takes BASE HEAD, one Terraform plan JSON, or --git REV1..REV2 [REPO]"),
     };
-    if let Some(output) = &args.output {
-        // No report may replace an input or a file the settings named.
-        let mut read = ReadSet::default();
-        for p in paths {
-            read.insert(p, &p.display().to_string());
-        }
-        for (path, shown) in settings::files_read(&args.common, &settings) {
-            read.insert(&path, &shown);
-        }
-        read.check_output("-o", output)?;
+    let destinations = portcullis_pipeline::destinations(&args.format, args.output.as_deref(), "diff", DIFF_FORMATS)?;
+    // No report may replace an input or a file the settings named.
+    let mut read = ReadSet::default();
+    for p in paths {
+        read.insert(p, &p.display().to_string());
     }
+    for (path, shown) in settings::files_read(&args.common, &settings) {
+        read.insert(&path, &shown);
+    }
+    super::check_outputs(&destinations, &read)?;
     let outcome = diff(&DiffRequest {
         inputs,
         terraform: &settings::terraform_inputs(&args.common)?,
@@ -46,6 +62,8 @@ pub fn run(args: DiffArgs) -> Result<u8> {
         base_label: &outcome.base_label,
         head_label: &outcome.head_label,
     };
-    write_to(args.output.as_deref(), |w| formats::write(&report, args.format.into(), w))?;
+    for d in &destinations {
+        write_to(d.path.as_deref(), |w| formats::write(&report, diff_format(d.format), w))?;
+    }
     Ok(outcome.code)
 }

@@ -4,18 +4,16 @@
 //! with `--state`, whether each opening is still in effect. `--emit-sql`
 //! prints the same search as a query instead.
 
-use crate::args::{EventsArgs, SqlDialect};
+use crate::args::EventsArgs;
 use crate::settings;
 use anyhow::Result;
-use portcullis_events::sql::Dialect;
 use portcullis_events::Watch;
 use portcullis_model::named::non_public;
 use portcullis_pipeline::{events, events_sql, finish, write_to, EventsRequest, Output, Policy, Reading};
 
 pub fn run(args: EventsArgs) -> Result<u8> {
-    let common =
-        settings::log_common(&args.paths, &args.ports, &args.authorized, &args.config, args.no_config, args.color);
-    let settings = settings::resolve(&common, args.fail_on.as_deref())?;
+    let common = args.logs.common(&args.paths);
+    let settings = settings::resolve(&common, args.logs.fail_on.as_deref())?;
     let ports = settings::watched_ports(&settings);
     let explicit = settings.authorized.explicit;
     let watch = Watch {
@@ -25,12 +23,7 @@ pub fn run(args: EventsArgs) -> Result<u8> {
         explicit,
     };
     if let Some(d) = args.emit_sql {
-        let dialect = match d {
-            SqlDialect::Athena => Dialect::Athena,
-            SqlDialect::Bigquery => Dialect::BigQuery,
-            SqlDialect::Duckdb => Dialect::DuckDb,
-            SqlDialect::Spark => Dialect::Spark,
-        };
+        let dialect = d.into();
         let sql = events_sql(&args.paths, &watch, dialect);
         if let Some(out) = &args.reports.output {
             sql.read.check_output("-o", out)?;
@@ -56,6 +49,7 @@ pub fn run(args: EventsArgs) -> Result<u8> {
     super::check_outputs(&destinations, &run.read)?;
     // No suppressions or baselines: events are what happened.
     let policy = Policy { fail_on: settings.fail_on, ..Policy::default() };
-    let output = Output { destinations: &destinations, color: super::use_color(args.color), quiet: args.reports.quiet };
+    let output =
+        Output { destinations: &destinations, color: super::use_color(args.logs.color), quiet: args.reports.quiet };
     Ok(finish(run, &policy, &output)?.code)
 }

@@ -18,9 +18,7 @@ pub fn run(args: FixArgs) -> Result<u8> {
         CommandFormat::Gcloud => Dialect::Gcloud,
         CommandFormat::Shell => Dialect::Shell,
     };
-    // No path: the current directory, as for scan.
-    let paths =
-        if args.common.paths.is_empty() { vec![std::path::PathBuf::from(".")] } else { args.common.paths.clone() };
+    let paths = args.common.paths_or_current_dir();
     let outcome = fix(&FixRequest {
         reading: Reading {
             paths: &paths,

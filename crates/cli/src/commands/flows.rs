@@ -3,23 +3,20 @@
 //! gets a summary per verdict (JSON `observations`). `--emit-sql` prints the
 //! same report as a query instead.
 
-use crate::args::{FlowsArgs, SqlDialect};
+use crate::args::FlowsArgs;
+use crate::progress::{Bar, Unit};
 use crate::settings;
 use anyhow::{anyhow, bail, Result};
 use portcullis_flows::aws::Layout;
-use portcullis_flows::sql::Dialect;
 use portcullis_flows::time::parse_instant;
 use portcullis_flows::{ErrorKind, Watch};
 use portcullis_model::named::non_public;
 use portcullis_model::ErrorKind as Calendar;
-use portcullis_pipeline::{finish, flows, flows_sql, write_to, FlowsRequest, Output, Policy, Progress};
-use std::io::IsTerminal;
-use std::sync::OnceLock;
+use portcullis_pipeline::{finish, flows, flows_sql, write_to, FlowsRequest, Output, Policy};
 
 pub fn run(args: FlowsArgs) -> Result<u8> {
-    let common =
-        settings::log_common(&args.paths, &args.ports, &args.authorized, &args.config, args.no_config, args.color);
-    let settings = settings::resolve(&common, args.fail_on.as_deref())?;
+    let common = args.logs.common(&args.paths);
+    let settings = settings::resolve(&common, args.logs.fail_on.as_deref())?;
     let destinations = super::destinations(&args.reports, "flows")?;
     let ports = settings::watched_ports(&settings);
     if !settings.authorized.internal.is_empty() {
@@ -43,8 +40,8 @@ pub fn run(args: FlowsArgs) -> Result<u8> {
         Watch { ports, authorized, since: instant("since", &args.since)?, until: instant("until", &args.until)? };
     let fields = args.fields.as_deref().map(Layout::parse_fields).transpose().map_err(|e| anyhow!("--fields: {e}"))?;
 
-    // Progress only for a person watching text on a terminal.
-    let progress = Bar { quiet: args.reports.quiet || !super::text_on_terminal(&destinations), ..Bar::default() };
+    // Progress only for a person watching a terminal.
+    let progress = Bar::new(Unit::Bytes, args.reports.quiet, &destinations);
     let request = FlowsRequest {
         paths: &args.paths,
         watch: &watch,
@@ -53,12 +50,7 @@ pub fn run(args: FlowsArgs) -> Result<u8> {
         progress: Some(&progress),
     };
     if let Some(d) = args.emit_sql {
-        let dialect = match d {
-            SqlDialect::Athena => Dialect::Athena,
-            SqlDialect::Bigquery => Dialect::BigQuery,
-            SqlDialect::Duckdb => Dialect::DuckDb,
-            SqlDialect::Spark => Dialect::Spark,
-        };
+        let dialect = d.into();
         let sql = flows_sql(&request, dialect);
         if let Some(out) = &args.reports.output {
             sql.read.check_output("-o", out)?;
@@ -72,45 +64,4 @@ pub fn run(args: FlowsArgs) -> Result<u8> {
     let policy = Policy { fail_on: settings.fail_on, ..Policy::default() };
     let output = Output { destinations: &destinations, color: false, quiet: args.reports.quiet };
     Ok(finish(run, &policy, &output)?.code)
-}
-
-/// A byte counter on standard error, only when it is a terminal and the
-/// logs are large enough to wait for.
-#[derive(Default)]
-struct Bar {
-    bar: OnceLock<Option<indicatif::ProgressBar>>,
-    /// No bar at all (`--quiet`, or no text on the terminal).
-    quiet: bool,
-}
-
-impl Progress for Bar {
-    fn start(&self, total: u64) {
-        self.bar.get_or_init(|| if self.quiet { None } else { progress_bar(total) });
-    }
-
-    fn advance(&self, bytes: u64) {
-        if let Some(Some(b)) = self.bar.get() {
-            b.inc(bytes);
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(Some(b)) = self.bar.get() {
-            b.finish_and_clear();
-        }
-    }
-}
-
-/// A byte counter on standard error, only when it is a terminal.
-fn progress_bar(total: u64) -> Option<indicatif::ProgressBar> {
-    if !std::io::stderr().is_terminal() || total < (64 << 20) {
-        return None;
-    }
-    let bar = indicatif::ProgressBar::new(total);
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} {eta}")
-    {
-        bar.set_style(style);
-    }
-    Some(bar)
 }

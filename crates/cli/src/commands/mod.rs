@@ -36,12 +36,6 @@ pub fn check_outputs(destinations: &[Destination], read: &ReadSet) -> Result<()>
     Ok(())
 }
 
-/// Whether a report goes to standard output: progress and colour are for
-/// a person watching a terminal, never mixed into a machine format.
-pub fn text_on_terminal(destinations: &[Destination]) -> bool {
-    destinations.iter().any(|d| d.path.is_none() && d.format == Format::Text)
-}
-
 /// Colors on a terminal only, and never with NO_COLOR set (no-color.org).
 pub fn use_color(choice: ColorChoice) -> bool {
     match choice {

@@ -3,6 +3,7 @@
 //! without credentials gets, through the same reports as `scan`.
 
 use crate::args::ProbeArgs;
+use crate::progress::{Bar, Unit};
 use crate::settings::parse_fail_on;
 use anyhow::{bail, Result};
 use portcullis_pipeline::{finish, probe, Output, Policy, ProbeRequest};
@@ -28,11 +29,13 @@ pub fn run(args: ProbeArgs) -> Result<u8> {
         timeout: Duration::from_secs_f64(args.timeout),
         legacy_port: args.legacy.then_some(args.legacy_port),
     };
+    let progress = Bar::new(Unit::Targets, args.reports.quiet, &destinations);
     let run = probe(&ProbeRequest {
         targets: &args.targets,
         target_files: &args.target_files,
         options: &options,
         concurrency: args.concurrency,
+        progress: Some(&progress),
     })?;
     // No report onto a targets file.
     super::check_outputs(&destinations, &run.read)?;

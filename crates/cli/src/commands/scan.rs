@@ -3,10 +3,13 @@
 
 use crate::args::ScanArgs;
 use crate::live::Inputs;
+use crate::progress::{Bar, Unit};
 use crate::settings;
 use anyhow::{bail, Result};
 use portcullis_files::ReadSet;
-use portcullis_pipeline::{finish, read_baseline, scan, Destination, Output, Policy, ScanRequest, Suppressions};
+use portcullis_pipeline::{
+    finish, read_baseline, scan_showing, Destination, Output, Policy, ScanRequest, Suppressions,
+};
 
 /// Refuses outputs that would replace a file the run read (a report onto
 /// an input, the config file, a baseline; `--write-baseline` onto an input
@@ -46,12 +49,14 @@ pub fn run(args: ScanArgs) -> Result<u8> {
     let terraform = settings::terraform_inputs(&args.common)?;
     let options = settings::read_options(&args.common)?;
     let inputs = Inputs::read(&args.common, args.reports.quiet)?;
-    let run = scan(&ScanRequest {
+    let progress = Bar::new(Unit::Inputs, args.reports.quiet, &destinations);
+    let request = ScanRequest {
         reading: inputs.reading(&terraform, &options, &args.common.parameters),
         queries: &settings.queries,
         authorized: &settings.authorized,
         timings: std::env::var_os("PORTCULLIS_TIMINGS").is_some(),
-    });
+    };
+    let run = scan_showing(&request, Some(&progress));
     check_outputs(&args, &settings, &run.read, &destinations)?;
     let policy = Policy {
         suppressions: Some(Suppressions { config: settings.config_waivers, today: None }),

@@ -67,6 +67,22 @@ pub fn cloudtrail(dir: &Path, records: usize, seed: u32) -> PathBuf {
     out
 }
 
+/// Azure Activity Log files as exported to a storage account, from the
+/// seeded generator (bench/gen_azure_activity.py).
+pub fn azure_activity(dir: &Path, calls: usize, seed: u32) -> PathBuf {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/gen_azure_activity.py");
+    let out = dir.join(format!("azure-{seed}"));
+    let st = std::process::Command::new("python3")
+        .arg(script)
+        .arg("--out")
+        .arg(&out)
+        .args(["--calls", &calls.to_string(), "--seed", &seed.to_string(), "--per-file", "400"])
+        .output()
+        .unwrap();
+    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    out
+}
+
 /// What `portcullis events` lists block by block: one key per change,
 /// port and stated block, as the SQL queries list rows.
 pub type Row = (String, u64, String, String, String);

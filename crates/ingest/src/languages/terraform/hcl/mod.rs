@@ -233,6 +233,7 @@ fn evaluate(files: Files, dir: &Path, display: &str, inputs: &Inputs) -> ModuleR
     let mut resources = Vec::new();
     let mut budget = 4_000_000u64;
     ev.produce(0, &mut resources, &mut budget);
+    let instances = ev.instances();
     errors.extend(ev.errors.into_inner());
     let read = dirs.iter().flat_map(|d| d.files.iter().map(|f| f.display.to_string())).collect();
     let mut suppressions = Vec::new();
@@ -241,7 +242,17 @@ fn evaluate(files: Files, dir: &Path, display: &str, inputs: &Inputs) -> ModuleR
         suppressions.extend(found);
         errors.extend(errs);
     }
-    let moves = moved_blocks(&dirs[0].files);
+    // A `moved` block in a child module speaks of addresses inside it
+    // (developer.hashicorp.com/terraform/language/modules/develop/refactoring#moved-block-syntax):
+    // it moves them in every instance of every call of that module, so it
+    // is written out once per instance with the instance's prefix.
+    let relative: Vec<Vec<(String, String)>> = dirs.iter().map(|d| moved_blocks(&d.files)).collect();
+    let mut moves = Vec::new();
+    for (decl, prefix) in instances {
+        for (from, to) in relative.get(decl).into_iter().flatten() {
+            moves.push((format!("{prefix}{from}"), format!("{prefix}{to}")));
+        }
+    }
     ModuleResult { resources, errors, files: read, module_dirs_called: called, suppressions, moves }
 }
 

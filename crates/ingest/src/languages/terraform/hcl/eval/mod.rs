@@ -261,6 +261,12 @@ impl<'a> Evaluator<'a> {
         insts.get(id).cloned().unwrap_or_else(|| insts[0].clone())
     }
 
+    /// Every module instance evaluated: its declaration and its address
+    /// prefix (`module.a[0].module.b.`, empty for the root).
+    pub fn instances(&self) -> Vec<(usize, String)> {
+        self.insts.borrow().iter().map(|inst| (inst.decl, inst.prefix.clone())).collect()
+    }
+
     fn decl(&self, inst: &Instance) -> &'a ModuleDeclaration<'a> {
         &self.decls[inst.decl]
     }

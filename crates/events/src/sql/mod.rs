@@ -21,41 +21,29 @@
 //!   (cloud.google.com/logging/docs/export/bigquery), table
 //!   `cloudaudit_googleapis_com_activity`, `protopayload_auditlog.requestJson`
 //!   as JSON text; blocks compared with `NET.IP_TRUNC`, exactly.
-//! - DuckDB and Spark: the CloudTrail files themselves as delivered to S3
-//!   (`{"Records": […]}`, plain or gzip). IPv4 blocks are compared as
-//!   integers, exactly; an IPv6 block counts as authorized only when `::/0`
-//!   is (neither engine has an address type without an extension), so for
-//!   IPv6 these two list every block portcullis lists, and possibly more.
+//! - DuckDB and Spark: the files themselves: CloudTrail's as delivered to
+//!   S3 (`{"Records": […]}`, plain or gzip), and the Azure Activity Log as
+//!   exported to a storage account, one record per line ([`azure`]).
+//!   IPv4 blocks are compared as integers, exactly; an IPv6 block counts as
+//!   authorized only when `::/0` is (neither engine has an address type
+//!   without an extension), so for IPv6 these two list every block
+//!   portcullis lists, and possibly more.
 //!
 //! Calls read: `AuthorizeSecurityGroupIngress` and
 //! `RevokeSecurityGroupIngress` by permission (a revoke by rule id names
 //! no block), `ModifySecurityGroupRules` in its one-rule form,
-//! `CreateNetworkAclEntry` and `ReplaceNetworkAclEntry` (inbound); GCP
-//! `compute.firewalls.insert|update|patch` (ingress).
+//! `CreateNetworkAclEntry` and `ReplaceNetworkAclEntry` (inbound); Azure
+//! `…/securityRules/write` and `…/networkSecurityGroups/write` (inbound
+//! rules, allow and deny); GCP `compute.firewalls.insert|update|patch`
+//! (ingress). GCP's audit log is BigQuery's table only: its export to
+//! Cloud Storage is not read by the DuckDB and Spark queries.
+
+mod azure;
 
 use crate::judge::Watch;
+pub use portcullis_model::sql::Dialect;
+use portcullis_model::sql::{ipv4_integer, quote};
 use portcullis_model::{Cidr, Protocol};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Dialect {
-    Athena,
-    BigQuery,
-    DuckDb,
-    Spark,
-}
-
-fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
-
-/// The engine's integer division.
-fn div(d: Dialect) -> &'static str {
-    match d {
-        Dialect::DuckDb => "//",
-        Dialect::Spark => "div",
-        Dialect::Athena | Dialect::BigQuery => "/",
-    }
-}
 
 fn header(d: &str, w: &Watch, source: &str) -> String {
     let ports: Vec<String> = w.ports.iter().map(|(p, port)| format!("{}/{port}", Protocol(*p).name())).collect();
@@ -67,10 +55,20 @@ fn header(d: &str, w: &Watch, source: &str) -> String {
     )
 }
 
-/// The query for one dialect. `files` are the CloudTrail files DuckDB
-/// reads; `paths` the files and directories Spark reads (other dialects
-/// name tables).
-pub fn emit(d: Dialect, w: &Watch, files: &[String], paths: &[String]) -> String {
+/// The files DuckDB reads, by kind: found under the paths named, each read
+/// first to know what it holds.
+#[derive(Clone, Debug, Default)]
+pub struct Files {
+    /// CloudTrail files as delivered (`{"Records": [...]}`).
+    pub cloudtrail: Vec<String>,
+    /// Azure Activity Log files as exported to a storage account (one
+    /// record per line).
+    pub azure: Vec<String>,
+}
+
+/// The query for one dialect. `files` are the files DuckDB reads; `paths`
+/// the files and directories Spark reads (other dialects name tables).
+pub fn emit(d: Dialect, w: &Watch, files: &Files, paths: &[String]) -> String {
     match d {
         Dialect::Athena => athena(w),
         Dialect::BigQuery => bigquery(w),
@@ -124,7 +122,7 @@ fn v4_authorized(w: &Watch, d: Dialect) -> String {
                 let divisor = 1u64 << (32 - u32::from(len));
                 Some(format!(
                     "(src_v4 IS NOT NULL AND src_len >= {len} AND src_v4 {} {divisor} = {})",
-                    div(d),
+                    d.integer_division(),
                     u64::from(addr) / divisor
                 ))
             }
@@ -145,34 +143,26 @@ fn v4_authorized(w: &Watch, d: Dialect) -> String {
 /// `src_len` for an engine with `split_part`.
 fn v4_columns(d: Dialect) -> String {
     let ip = "split_part(source, '/', 1)";
-    let octet = |i: u8| format!("CAST(split_part({ip}, '.', {i}) AS BIGINT)");
-    let is_v4 = match d {
-        Dialect::DuckDb => format!("regexp_full_match({ip}, '[0-9]{{1,3}}(\\.[0-9]{{1,3}}){{3}}')"),
-        Dialect::Spark => format!("{ip} RLIKE '^[0-9]{{1,3}}(\\\\.[0-9]{{1,3}}){{3}}$'"),
-        _ => format!("regexp_like({ip}, '^[0-9]{{1,3}}(\\.[0-9]{{1,3}}){{3}}$')"),
-    };
     let len = "split_part(source, '/', 2)";
     format!(
-        "CASE WHEN {is_v4} THEN {} * 16777216 + {} * 65536 + {} * 256 + {} END AS src_v4,\n\
-         \x20        CASE WHEN {len} = '' THEN (CASE WHEN {is_v4} THEN 32 ELSE 128 END) ELSE CAST({len} AS INT) END AS src_len",
-        octet(1),
-        octet(2),
-        octet(3),
-        octet(4)
+        "{} AS src_v4,\n\
+         \x20        CASE WHEN {len} = '' THEN (CASE WHEN {} THEN 32 ELSE 128 END) ELSE CAST({len} AS INT) END AS src_len",
+        ipv4_integer(ip, d),
+        portcullis_model::sql::is_ipv4(ip, d),
     )
 }
 
 const ORDER: &str = "ORDER BY event_time, event_id, resource, source, port, change, action";
 
-fn duckdb(w: &Watch, files: &[String]) -> String {
-    let list: Vec<String> = files.iter().map(|f| quote(f)).collect();
+fn duckdb(w: &Watch, files: &Files) -> String {
+    let list: Vec<String> = files.cloudtrail.iter().map(|f| quote(f)).collect();
     let s = |path: &str| format!("json_extract_string(r, '$.{path}')");
     let p = |path: &str| format!("json_extract_string(p, '$.{path}')");
     let items = |node: &str, path: &str| format!("coalesce(CAST(json_extract({node}, '$.{path}') AS JSON[]), [])");
     let modify = "ModifySecurityGroupRulesRequest";
     let rule = "ModifySecurityGroupRulesRequest.SecurityGroupRule.SecurityGroupRule";
-    format!(
-        "{}WITH raw AS (\n\
+    let cloudtrail = format!(
+        "raw AS (\n\
 \x20 SELECT unnest(Records) AS r\n\
 \x20 FROM read_json([{}], columns = {{'Records': 'JSON[]'}}, maximum_object_size = 67108864)\n\
 ), calls AS (\n\
@@ -200,14 +190,13 @@ fn duckdb(w: &Watch, files: &[String]) -> String {
 \x20 SELECT *, {} AS proto_number,\n\
 \x20        {}\n\
 \x20 FROM rules WHERE source IS NOT NULL\n\
-), watched(protocol, port) AS (VALUES {})\n\
-SELECT event_time, event_id, event_name, principal, source_ip, user_agent, resource, w.port AS port, w.protocol AS protocol,\n\
-\x20      change, action, source\n\
-FROM blocks, watched w\n\
-WHERE {}\n\
-\x20 AND NOT ({})\n\
-{ORDER};\n",
-        header("duckdb", w, "Files: CloudTrail log files as delivered ({\"Records\": [...]}, plain or gzip)."),
+), ct_rows AS (\n\
+\x20 SELECT event_time, event_id, event_name, principal, source_ip, user_agent, resource, w.port AS port, w.protocol AS protocol,\n\
+\x20        change, action, source\n\
+\x20 FROM blocks, watched w\n\
+\x20 WHERE {}\n\
+\x20   AND NOT ({})\n\
+)",
         list.join(", "),
         s("eventTime"),
         s("eventID"),
@@ -238,9 +227,51 @@ WHERE {}\n\
         p("egress"),
         protocol_number("proto", Dialect::DuckDb),
         v4_columns(Dialect::DuckDb),
-        watched(w),
         covers_aws(),
         v4_authorized(w, Dialect::DuckDb),
+    );
+    let mut ctes = vec![format!("watched(protocol, port) AS (VALUES {})", watched(w))];
+    let mut parts = Vec::new();
+    if !files.cloudtrail.is_empty() {
+        ctes.push(cloudtrail);
+        parts.push("ct_rows");
+    }
+    if !files.azure.is_empty() {
+        ctes.push(azure::duckdb(w, &files.azure));
+        parts.push("az_rows");
+    }
+    combined(
+        header("duckdb", w, "Files: CloudTrail log files as delivered ({\"Records\": [...]}, plain or gzip); Azure Activity Log files exported to a storage account (one record per line)."),
+        &ctes,
+        &parts,
+        "VARCHAR",
+    )
+}
+
+/// The query's CTEs, then the rows of each source that has files (none:
+/// an empty result with the same columns), in one order.
+fn combined(header: String, ctes: &[String], parts: &[&str], text: &str) -> String {
+    let columns = "event_time, event_id, event_name, principal, source_ip, user_agent, resource, port, protocol, change, action, source";
+    let selects: Vec<String> = if parts.is_empty() {
+        vec![format!(
+            "SELECT {} WHERE FALSE",
+            columns
+                .split(", ")
+                .map(|c| match c {
+                    "port" | "protocol" => format!("CAST(NULL AS INT) AS {c}"),
+                    _ => format!("CAST(NULL AS {text}) AS {c}"),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        )]
+    } else {
+        parts.iter().map(|p| format!("SELECT {columns} FROM {p}")).collect()
+    };
+    // The union inside a CTE: the statement stays one SELECT.
+    format!(
+        "{header}WITH {},\nlisted AS (\n  {}\n)\nSELECT {columns} FROM listed\n{ORDER};\n",
+        ctes.join(",\n"),
+        selects.join("\n  UNION ALL\n  ")
     )
 }
 
@@ -273,8 +304,8 @@ fn spark(w: &Watch, paths: &[String]) -> String {
         union.push("SELECT CAST(NULL AS STRING) AS value WHERE FALSE".into());
     }
     let rule = "p.ModifySecurityGroupRulesRequest.SecurityGroupRule.SecurityGroupRule";
-    format!(
-        "{}{views}WITH files AS (\n\
+    let cloudtrail = format!(
+        "files AS (\n\
 \x20 {}\n\
 ), raw AS (\n\
 \x20 SELECT explode(from_json(value, {}).Records) AS r FROM files\n\
@@ -306,21 +337,34 @@ fn spark(w: &Watch, paths: &[String]) -> String {
 \x20 SELECT *, {} AS proto_number,\n\
 \x20        {}\n\
 \x20 FROM rules WHERE source IS NOT NULL\n\
-), watched AS (SELECT * FROM VALUES {} AS v(protocol, port))\n\
-SELECT event_time, event_id, event_name, principal, source_ip, user_agent, resource, w.port AS port, w.protocol AS protocol,\n\
-\x20      change, action, source\n\
-FROM blocks CROSS JOIN watched w\n\
-WHERE {}\n\
-\x20 AND NOT ({})\n\
-{ORDER};\n",
-        header("spark", w, "Files: CloudTrail log files as delivered ({\"Records\": [...]}, plain or gzip), under the paths named."),
+), ct_rows AS (\n\
+\x20 SELECT event_time, event_id, event_name, principal, source_ip, user_agent, resource, w.port AS port, w.protocol AS protocol,\n\
+\x20        change, action, source\n\
+\x20 FROM blocks CROSS JOIN watched w\n\
+\x20 WHERE {}\n\
+\x20   AND NOT ({})\n\
+)",
         union.join("\n  UNION ALL "),
         quote(SPARK_RECORD),
         protocol_number("proto", Dialect::Spark),
         v4_columns(Dialect::Spark),
-        watched(w),
         covers_aws(),
         v4_authorized(w, Dialect::Spark),
+    );
+    let (azure_views, azure) = azure::spark(w, paths);
+    let ctes = [format!("watched AS (SELECT * FROM VALUES {} AS v(protocol, port))", watched(w)), cloudtrail, azure];
+    combined(
+        format!(
+            "{}{views}{azure_views}",
+            header(
+                "spark",
+                w,
+                "Files: CloudTrail log files as delivered ({\"Records\": [...]}, plain or gzip) and Azure Activity Log files exported to a storage account (one record per line), under the paths named."
+            )
+        ),
+        &ctes,
+        &["ct_rows", "az_rows"],
+        "STRING",
     )
 }
 
