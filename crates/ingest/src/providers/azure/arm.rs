@@ -402,7 +402,7 @@ pub(crate) fn path_resource(
                 .unwrap_or_default();
             let nsg = network::prop(value, "networkSecurityGroup").and_then(network::reference).unwrap_or_default();
             network::read_arm_object(net, kind, value, name, None, extra, Some(&aliases[0]));
-            items.nics.push(Nic { id: shown.to_string(), aliases, span, subnet, nsg });
+            items.nics.push(Nic { id: shown.to_string(), aliases, span, subnet, nsg, from_template: true });
         }
         "virtualNetworks" => {
             let before = net.subnets.len();

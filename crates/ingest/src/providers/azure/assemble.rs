@@ -236,6 +236,9 @@ pub fn assemble(mut items: AzureItems, estate: &mut Estate) {
                 path.push(Step { layers: vec![l] });
             }
         }
+        if path.is_empty() && nic.is_some_and(|n| n.from_template) {
+            continue;
+        }
         if path.is_empty() {
             let l = unknown_layer(
                 &id,

@@ -159,11 +159,15 @@ fn instance(
     let span = ev.span(r.at);
     let v = ev.eval(body);
     let file = ev.ctx.file.clone();
-    if let Some(kind) = network::arm_kind(ty).filter(|_| parent.is_none() && !r.existing) {
-        // Referred to as `sym.id` (a `{sym.id}` stand-in) or by `resourceId`.
-        let name = v.get_any_case("name").and_then(name_text).unwrap_or_else(|| shown.clone());
-        let extra = [format!("bicep:{}", key(&shown))];
-        path_resource(items, kind, &v, (&shown, &name), span, &extra);
+    if let Some(kind) = network::arm_kind(ty) {
+        // An `existing` resource is not deployed by the file: what it
+        // holds is not in the input.
+        if parent.is_none() && !r.existing {
+            // Referred to as `sym.id` (a `{sym.id}` stand-in) or by `resourceId`.
+            let name = v.get_any_case("name").and_then(name_text).unwrap_or_else(|| shown.clone());
+            let extra = [format!("bicep:{}", key(&shown))];
+            path_resource(items, kind, &v, (&shown, &name), span, &extra);
+        }
         return;
     }
     if ty == NSG_TYPE {

@@ -312,7 +312,7 @@ fn read_nic(ctx: &mut Context, n: &Node) -> Option<Nic> {
             }
         }
     }
-    Some(Nic { id, aliases, span: ctx.span(n.offset), subnet, nsg })
+    Some(Nic { id, aliases, span: ctx.span(n.offset), subnet, nsg, from_template: false })
 }
 
 /// One path object (an interface, a public IP, a load balancer, a route

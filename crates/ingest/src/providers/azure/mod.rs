@@ -67,6 +67,11 @@ pub struct Nic {
     pub subnet: Vec<String>,
     /// Ways to find its NSG, when the interface itself names one.
     pub nsg: Vec<String>,
+    /// Declared in a template (ARM, Bicep): a target only when something
+    /// decides what reaches it (an NSG, or its public IP's or load
+    /// balancer's SKU), as templates' interfaces were before their paths
+    /// were read.
+    pub from_template: bool,
 }
 
 /// A subnet resource: only to tie its id to its Terraform address.

@@ -154,6 +154,7 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &Resource, items: &mut Az
             span: r.span.clone(),
             subnet: nested_candidates(r, "ip_configuration", "subnet_id", "azurerm_subnet"),
             nsg: Vec::new(),
+            from_template: false,
         }),
         "azurerm_subnet" => {
             let mut a = aliases(r);
