@@ -192,58 +192,6 @@ pub fn name_key(resource_group: &str, name: &str) -> String {
     format!("nsg-name:{}/{}", key(resource_group), key(name))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn internet_spellings_and_any() {
-        assert_eq!(parse_prefix("*"), Prefix::Addrs(AddrSet::all()));
-        assert_eq!(parse_prefix("Any"), Prefix::Addrs(AddrSet::all()));
-        assert_eq!(parse_prefix("internet"), Prefix::Addrs(public().clone()));
-        assert_eq!(parse_prefix("INTERNET"), Prefix::Addrs(public().clone()));
-        assert_eq!(parse_prefix("0.0.0.0"), Prefix::Addrs(AddrSet::all_v4()));
-        assert_eq!(parse_prefix("0.0.0.0/0"), Prefix::Addrs(AddrSet::all_v4()));
-    }
-
-    #[test]
-    fn platform_tags_are_not_public() {
-        assert!(matches!(parse_prefix("VirtualNetwork"), Prefix::Internal(_)));
-        assert_eq!(parse_prefix("AzureLoadBalancer"), Prefix::Addrs(AddrSet::empty()));
-    }
-
-    #[test]
-    fn other_words_are_service_tags_and_junk_is_invalid() {
-        assert_eq!(parse_prefix("AzureCloud"), Prefix::ServiceTag("AzureCloud".into()));
-        assert_eq!(parse_prefix("Storage.WestEurope"), Prefix::ServiceTag("Storage.WestEurope".into()));
-        assert!(matches!(parse_prefix("/0"), Prefix::Invalid(_)));
-        assert!(matches!(parse_prefix("10.0.0.0/33"), Prefix::Invalid(_)));
-        assert!(matches!(parse_prefix("10.0.0.0/8,10.1.0.0/16"), Prefix::Invalid(_)));
-    }
-
-    #[test]
-    fn port_fields() {
-        assert_eq!(parse_port_range("*"), Ok(PortSet::full()));
-        assert_eq!(parse_port_range("10257"), Ok(PortSet::point(10257)));
-        assert_eq!(parse_port_range(" 10250-10260 "), Ok(PortSet::range(10250, 10260)));
-        assert!(parse_port_range("22,24").unwrap_err().contains("SecurityRuleInvalidPortRange"));
-        assert!(parse_port_range("23-21").is_err());
-        assert!(parse_port_range("65536").is_err());
-        assert!(parse_port_range("http").is_err());
-    }
-
-    #[test]
-    fn protocols() {
-        assert_eq!(parse_protocol("Tcp"), Some(ProtoMatch::One(Protocol::TCP)));
-        assert_eq!(parse_protocol("TCP"), Some(ProtoMatch::One(Protocol::TCP)));
-        assert_eq!(parse_protocol("*"), Some(ProtoMatch::All));
-        assert_eq!(parse_protocol("Any"), Some(ProtoMatch::All));
-        assert_eq!(parse_protocol("Esp"), Some(ProtoMatch::One(Protocol(50))));
-        assert_eq!(parse_protocol("Ah"), Some(ProtoMatch::One(Protocol(51))));
-        assert_eq!(parse_protocol("6"), None);
-    }
-}
-
 // ---------------------------------------------------------------------------
 // Paths (docs/semantics.md, "Reachability", Azure)
 // ---------------------------------------------------------------------------
@@ -331,5 +279,57 @@ pub fn no_nsg_default(resource: &str, span: &Span, sku: super::network::Sku) -> 
         ports: Known::Known(PortSet::full()),
         sources: Sources { addrs: AddrSet::all(), ..Default::default() },
         order: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internet_spellings_and_any() {
+        assert_eq!(parse_prefix("*"), Prefix::Addrs(AddrSet::all()));
+        assert_eq!(parse_prefix("Any"), Prefix::Addrs(AddrSet::all()));
+        assert_eq!(parse_prefix("internet"), Prefix::Addrs(public().clone()));
+        assert_eq!(parse_prefix("INTERNET"), Prefix::Addrs(public().clone()));
+        assert_eq!(parse_prefix("0.0.0.0"), Prefix::Addrs(AddrSet::all_v4()));
+        assert_eq!(parse_prefix("0.0.0.0/0"), Prefix::Addrs(AddrSet::all_v4()));
+    }
+
+    #[test]
+    fn platform_tags_are_not_public() {
+        assert!(matches!(parse_prefix("VirtualNetwork"), Prefix::Internal(_)));
+        assert_eq!(parse_prefix("AzureLoadBalancer"), Prefix::Addrs(AddrSet::empty()));
+    }
+
+    #[test]
+    fn other_words_are_service_tags_and_junk_is_invalid() {
+        assert_eq!(parse_prefix("AzureCloud"), Prefix::ServiceTag("AzureCloud".into()));
+        assert_eq!(parse_prefix("Storage.WestEurope"), Prefix::ServiceTag("Storage.WestEurope".into()));
+        assert!(matches!(parse_prefix("/0"), Prefix::Invalid(_)));
+        assert!(matches!(parse_prefix("10.0.0.0/33"), Prefix::Invalid(_)));
+        assert!(matches!(parse_prefix("10.0.0.0/8,10.1.0.0/16"), Prefix::Invalid(_)));
+    }
+
+    #[test]
+    fn port_fields() {
+        assert_eq!(parse_port_range("*"), Ok(PortSet::full()));
+        assert_eq!(parse_port_range("10257"), Ok(PortSet::point(10257)));
+        assert_eq!(parse_port_range(" 10250-10260 "), Ok(PortSet::range(10250, 10260)));
+        assert!(parse_port_range("22,24").unwrap_err().contains("SecurityRuleInvalidPortRange"));
+        assert!(parse_port_range("23-21").is_err());
+        assert!(parse_port_range("65536").is_err());
+        assert!(parse_port_range("http").is_err());
+    }
+
+    #[test]
+    fn protocols() {
+        assert_eq!(parse_protocol("Tcp"), Some(ProtoMatch::One(Protocol::TCP)));
+        assert_eq!(parse_protocol("TCP"), Some(ProtoMatch::One(Protocol::TCP)));
+        assert_eq!(parse_protocol("*"), Some(ProtoMatch::All));
+        assert_eq!(parse_protocol("Any"), Some(ProtoMatch::All));
+        assert_eq!(parse_protocol("Esp"), Some(ProtoMatch::One(Protocol(50))));
+        assert_eq!(parse_protocol("Ah"), Some(ProtoMatch::One(Protocol(51))));
+        assert_eq!(parse_protocol("6"), None);
     }
 }
