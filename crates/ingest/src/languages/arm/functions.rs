@@ -238,6 +238,13 @@ pub fn apply(
             }
             _ => invalid(errors, span, shown, &stand_in, "`contains` of a value that is not an array, object or text"),
         },
+        ("resourceid", n) | ("resourceId", n) if n >= 2 => match resource_path(&vals) {
+            // The id itself is known only at deployment (it holds the
+            // subscription and resource group), but what it names is known:
+            // the stand-in says so, and references join on it.
+            Some(path) => unknown_val(span, "`resourceId()` is evaluated by Azure at deployment", path),
+            None => unknown_val(span, "`resourceId()` is evaluated by Azure at deployment", stand_in.clone()),
+        },
         _ => unknown_val(span, format!("`{name}()` is evaluated by Azure at deployment"), stand_in.clone()),
     }
 }
@@ -296,4 +303,31 @@ pub fn unknown_reason(v: &Value, what: &str) -> String {
         Kind::Unknown { reason, .. } => reason.clone(),
         _ => format!("{what} is {}", type_name(v)),
     }
+}
+
+/// What `resourceId([subscriptionId,] [resourceGroupName,] type, name1,
+/// name2…)` names, as a stand-in: `{resourceId:Microsoft.Network/loadBalancers/lb/backendAddressPools/pool}`
+/// (the type's segments interleaved with the names). `None` when an
+/// argument is unknown or the names do not match the type's segments.
+/// <https://learn.microsoft.com/azure/azure-resource-manager/templates/template-functions-resource#resourceid>
+fn resource_path(vals: &[Value]) -> Option<String> {
+    let texts: Vec<String> = vals.iter().map(Value::text).collect::<Option<Vec<String>>>()?;
+    let at = texts.iter().position(|t| t.contains('/') && t.contains('.'))?;
+    let ty = &texts[at];
+    let names = &texts[at + 1..];
+    let mut parts = ty.split('/');
+    let namespace = parts.next()?;
+    let segments: Vec<&str> = parts.collect();
+    if segments.len() != names.len() {
+        return None;
+    }
+    let mut out = format!("{{resourceId:{namespace}");
+    for (seg, name) in segments.iter().zip(names) {
+        out.push('/');
+        out.push_str(seg);
+        out.push('/');
+        out.push_str(name);
+    }
+    out.push('}');
+    Some(out)
 }

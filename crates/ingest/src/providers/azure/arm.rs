@@ -15,10 +15,16 @@
 //! Parameter values given in a parameter file (`--parameters`,
 //! [`crate::languages::parameters`]) override the defaults.
 //!
+//! Paths: `networkInterfaces` (targets, guarded by the NSG they name and
+//! their subnet's), `publicIPAddresses`, `loadBalancers`, `routeTables` and
+//! `virtualNetworks` (subnets' NSGs and route tables) are evaluated and
+//! read by [`crate::providers::azure::network`]; `resourceId(…)` joins a
+//! reference to what it names. An NSG no interface or subnet of the
+//! template names is its own target.
+//!
 //! Not read yet: nested deployments
 //! (`Microsoft.Resources/deployments`), `copy` loops (their rules are
-//! unknown), and what an NSG is attached to (virtual network subnets,
-//! network interfaces): an NSG here is its own target.
+//! unknown), `condition` on path resources (read as deployed).
 //!
 //! Template reference: <https://learn.microsoft.com/azure/templates/microsoft.network/networksecuritygroups>.
 
@@ -28,9 +34,10 @@ use crate::languages::arm::{looks_like_template, name_text, parse_template, type
 use crate::languages::parameters::Parameters;
 use crate::providers::azure::facts::key;
 use crate::providers::azure::rule::{build, RawRule};
-use crate::providers::azure::{AzureItems, Nsg, NsgRule};
+use crate::providers::azure::{network, Association, Attach, AzureItems, Nic, Nsg, NsgRule, Subnet};
 use crate::providers::fields::{from_value, list_from_value, text};
 use crate::FileOutcome;
+use portcullis_model::topology::Described;
 use portcullis_model::{Entry, Known, Span, Unknown};
 use portcullis_syntax::json::{self, Node};
 use portcullis_syntax::{Kind, Member, Value};
@@ -172,7 +179,8 @@ impl Reader<'_, '_, '_> {
             Some(p) if !ty.contains('/') => format!("{}/{}", p.ty, ty.to_ascii_lowercase()),
             _ => ty.to_ascii_lowercase(),
         };
-        if ty != NSG_TYPE && ty != RULE_TYPE {
+        let path_kind = network::arm_kind(&ty).filter(|_| parent.is_none());
+        if ty != NSG_TYPE && ty != RULE_TYPE && path_kind.is_none() {
             return;
         }
         let name_node = member(r, "name");
@@ -199,6 +207,12 @@ impl Reader<'_, '_, '_> {
             }
         }
         let name_text = name.as_ref().and_then(name_text);
+        if let Some(kind) = path_kind {
+            let shown = name_text.clone().unwrap_or(shown);
+            let value = self.ev.value(r);
+            path_resource(&mut self.items, kind, &value, (&shown, &shown), span, &[]);
+            return;
+        }
         if ty == NSG_TYPE {
             let nsg_key = name_text.as_deref().map(|n| self.nsg_key(n));
             self.nsg(r, &shown, span, nsg_key.clone(), exists.as_ref());
@@ -219,9 +233,11 @@ impl Reader<'_, '_, '_> {
     }
 
     fn nsg(&mut self, r: &Node, shown: &str, span: Span, nsg_key: Option<String>, exists: Option<&Unknown>) {
+        // A network interface or subnet refers to it by `resourceId(…)`.
+        let by_id = nsg_key.as_ref().map(|_| network::own_keys(None, "networkSecurityGroups", shown));
         let mut nsg = Nsg {
             id: shown.to_string(),
-            aliases: nsg_key.into_iter().collect(),
+            aliases: nsg_key.into_iter().chain(by_id.into_iter().flatten()).collect(),
             span: span.clone(),
             entries: Vec::new(),
             has_defaults: false,
@@ -358,5 +374,55 @@ pub(crate) fn build_child_rule(
 pub(crate) fn mark_conditional(entries: &mut [Entry], u: &Unknown) {
     for e in entries {
         e.protocol = Known::from_unknown(u.clone());
+    }
+}
+
+/// A path resource of a template (ARM or Bicep), evaluated: a public IP, a
+/// network interface (also a target, with its NSG), a load balancer, a
+/// route table, or a virtual network (its subnets' NSGs and route
+/// tables). `extra` are other keys it is referred to by (a Bicep symbolic
+/// name).
+pub(crate) fn path_resource(
+    items: &mut AzureItems,
+    kind: &str,
+    value: &Value,
+    (shown, name): (&str, &str),
+    span: Span,
+    extra: &[String],
+) {
+    let net = &mut items.network;
+    match kind {
+        "networkInterfaces" => {
+            let mut aliases = network::own_keys(None, kind, name);
+            aliases.extend(extra.iter().cloned());
+            let configs = network::prop(value, "ipConfigurations").and_then(Value::as_list).unwrap_or_default();
+            let subnet = configs
+                .iter()
+                .find_map(|c| network::prop(c, "subnet").and_then(network::reference))
+                .unwrap_or_default();
+            let nsg = network::prop(value, "networkSecurityGroup").and_then(network::reference).unwrap_or_default();
+            network::read_arm_object(net, kind, value, name, None, extra, Some(&aliases[0]));
+            items.nics.push(Nic { id: shown.to_string(), aliases, span, subnet, nsg, from_template: true });
+        }
+        "virtualNetworks" => {
+            let before = net.subnets.len();
+            network::read_arm_object(net, kind, value, name, None, extra, None);
+            let subnets = network::prop(value, "subnets").and_then(Value::as_list).unwrap_or_default();
+            for (s, item) in subnets.iter().zip(net.subnets[before..].iter()) {
+                if let Some(nsg) = network::prop(s, "networkSecurityGroup").and_then(network::reference) {
+                    items.associations.push(Association { kind: Attach::Subnet, nsg, member: item.keys.clone() });
+                }
+                items.subnets.push(Subnet { aliases: item.keys.clone() });
+            }
+            if !net.associations.is_empty() {
+                net.mark(Described::RouteTables);
+            }
+        }
+        _ => {
+            network::read_arm_object(net, kind, value, name, None, extra, None);
+            if kind == "routeTables" {
+                net.mark(Described::RouteTables);
+            }
+        }
     }
 }

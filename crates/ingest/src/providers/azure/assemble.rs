@@ -4,12 +4,18 @@
 //! evaluates both for inbound traffic:
 //! <https://learn.microsoft.com/azure/virtual-network/network-security-group-how-it-works>).
 //!
+//! An interface no NSG guards gets its SKU's default when the input shows
+//! its public IP or load balancer (Standard closed, Basic open:
+//! [`super::facts::no_nsg_default`]); its paths from the internet are
+//! assembled by [`super::network`].
+//!
 //! What stands in for a target when the input does not show one: a subnet
 //! with an NSG and no interface in the input is a target; an NSG attached
 //! to nothing is its own target; a standalone rule whose NSG is not in the
 //! input is its own target (with the default rules after it).
 
-use crate::providers::azure::facts::{default_inbound_rules, key};
+use crate::providers::azure::facts::{default_inbound_rules, key, no_nsg_default};
+use crate::providers::azure::network;
 use crate::providers::azure::{Attach, AzureItems};
 use portcullis_model::{
     Action, AddrSet, Entry, Estate, Known, Layer, LayerKind, Origin, Sources, Span, Step, Target, Unknown,
@@ -187,6 +193,8 @@ pub fn assemble(mut items: AzureItems, estate: &mut Estate) {
         items.nics.iter().enumerate().map(|(i, n)| (n.aliases[0].clone(), Some(i))).collect();
     let known: BTreeSet<String> = nic_keys.iter().map(|(k, _)| k.clone()).collect();
     nic_keys.extend(nic_nsg.keys().filter(|k| !known.contains(*k)).map(|k| (k.clone(), None)));
+    let mut nic_targets = BTreeMap::new();
+    let skus = network::nic_skus(&items.network);
     for (k, idx) in nic_keys {
         let nic = idx.map(|i| &items.nics[i]);
         let id = nic.map(|n| n.id.clone()).or_else(|| shown.get(&k).cloned()).unwrap_or_else(|| k.clone());
@@ -215,17 +223,36 @@ pub fn assemble(mut items: AzureItems, estate: &mut Estate) {
             notes.extend(items.nsgs[g].notes.iter().cloned());
         }
         if path.is_empty() {
+            // The SKU of its public IP or load balancer decides what
+            // reaches an interface no NSG guards.
+            if let Some(&sku) = skus.get(&k) {
+                let l = estate.add_layer(Layer {
+                    id: id.clone(),
+                    kind_name: "SKU default".into(),
+                    kind: LayerKind::FirstMatch,
+                    span: span.clone(),
+                    entries: vec![no_nsg_default(&id, &span, sku)],
+                });
+                path.push(Step { layers: vec![l] });
+            }
+        }
+        if path.is_empty() && nic.is_some_and(|n| n.from_template) {
+            continue;
+        }
+        if path.is_empty() {
             let l = unknown_layer(
                 &id,
                 &span,
-                "no network security group on the interface or its subnet in the input: Azure admits all \
-                 traffic that reaches it, and whether the internet does (a public IP, a load balancer) is not \
-                 evaluated",
+                "no network security group on the interface or its subnet in the input: what reaches it is \
+                 admitted or not by the SKU of its public IP or load balancer (Basic open, Standard closed), \
+                 which the input does not show",
             );
             path.push(Step { layers: vec![estate.add_layer(l)] });
         }
+        nic_targets.insert(k.clone(), (estate.targets.len(), id.clone(), span.clone()));
         estate.targets.push(Target { id, kind_name: "network interface".into(), span, path, notes });
     }
+    network::assemble(&items.network, &nic_targets, estate);
 
     // Subnets with an NSG and no interface in the input.
     for (s, &g) in &subnet_nsg {

@@ -13,11 +13,17 @@
 //! are expanded or evaluated as far as their inputs are known, by the
 //! Bicep evaluator ([`crate::languages::bicep`]).
 //!
+//! Path resources (`networkInterfaces`, `publicIPAddresses`,
+//! `loadBalancers`, `routeTables`, `virtualNetworks`) are read as ARM
+//! templates' are ([`super::arm::path_resource`]); a reference `sym.id`
+//! joins the resource declared as `sym`.
+//!
 //! Resources are named by their symbolic name (`nsg`, `nsgs[1]` for a loop),
 //! which is how the file refers to them.
 
-use super::arm::{add_security_rules, build_child_rule, mark_conditional, unknown_entry};
+use super::arm::{add_security_rules, build_child_rule, mark_conditional, path_resource, unknown_entry};
 use super::facts::key;
+use super::network;
 use super::{AzureItems, Nsg, NsgRule};
 use crate::context::Context;
 use crate::error::IngestError;
@@ -73,7 +79,7 @@ fn resource(ev: &mut Evaluator, r: &Resource, parent: Option<&Parent>, items: &m
         Some(p) if !r.ty.contains('/') => format!("{}/{}", p.ty, r.ty.to_ascii_lowercase()),
         _ => r.ty.to_ascii_lowercase(),
     };
-    if ty != NSG_TYPE && ty != RULE_TYPE {
+    if ty != NSG_TYPE && ty != RULE_TYPE && (parent.is_some() || network::arm_kind(&ty).is_none()) {
         return;
     }
     match &r.value.kind {
@@ -153,12 +159,25 @@ fn instance(
     let span = ev.span(r.at);
     let v = ev.eval(body);
     let file = ev.ctx.file.clone();
+    if let Some(kind) = network::arm_kind(ty) {
+        // An `existing` resource is not deployed by the file: what it
+        // holds is not in the input.
+        if parent.is_none() && !r.existing {
+            // Referred to as `sym.id` (a `{sym.id}` stand-in) or by `resourceId`.
+            let name = v.get_any_case("name").and_then(name_text).unwrap_or_else(|| shown.clone());
+            let extra = [format!("bicep:{}", key(&shown))];
+            path_resource(items, kind, &v, (&shown, &name), span, &extra);
+        }
+        return;
+    }
     if ty == NSG_TYPE {
         let nsg_key = format!("bicep-nsg:{file}:{}", key(&shown));
         if !r.existing {
-            let mut aliases = vec![nsg_key.clone()];
+            // Interfaces and subnets refer to it as `sym.id` or by `resourceId`.
+            let mut aliases = vec![nsg_key.clone(), format!("bicep:{}", key(&shown))];
             if let Some(n) = v.get_any_case("name").and_then(name_text) {
                 aliases.push(format!("bicep-nsg-name:{file}:{}", key(&n)));
+                aliases.extend(network::own_keys(None, "networkSecurityGroups", &n));
             }
             let mut nsg = Nsg {
                 id: shown.clone(),

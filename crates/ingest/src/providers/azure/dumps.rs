@@ -1,6 +1,10 @@
 //! `az` CLI JSON dumps: `az network nsg list` / `az network nsg show`,
-//! `az network nic list` / `show`, and service tags (`az network
-//! list-service-tags`, or Microsoft's ServiceTags_Public download).
+//! `az network nic list` / `show`, service tags (`az network
+//! list-service-tags`, or Microsoft's ServiceTags_Public download), and
+//! for paths `az network public-ip list`, `az network lb list`, `az network
+//! route-table list` and `az network vnet list` (the same documents `scan
+//! --azure` saves from the REST API, which keep `properties` and the API's
+//! key casing: both are read).
 //!
 //! The CLI prints resources with their properties flattened
 //! (`securityRules[].sourceAddressPrefix`); ARM-shaped output (`az resource
@@ -11,11 +15,12 @@
 
 use super::facts::{key, name_key};
 use super::rule::{build, RawRule};
-use super::{AzureItems, Nic, Nsg, ServiceTag};
+use super::{network, AzureItems, Nic, Nsg, ServiceTag};
 use crate::context::Context;
 use crate::error::ErrorKind;
 use crate::providers::fields::text;
 use crate::providers::fields::{from_json, from_json_list};
+use portcullis_model::topology::Described;
 use portcullis_model::{AddrSet, Cidr};
 use portcullis_syntax::json::{Node, Value};
 
@@ -38,6 +43,37 @@ fn is_nic(n: &Node) -> bool {
     is_type(n, "Microsoft.Network/networkInterfaces") || field(n, "ipConfigurations").is_some()
 }
 
+/// A field in any key casing (`az` prints `frontendIpConfigurations`,
+/// the REST API `frontendIPConfigurations`).
+fn field_any_case<'n>(obj: &'n Node, k: &str) -> Option<&'n Node> {
+    let find = |o: &'n Node| o.as_object()?.iter().find(|m| m.key.eq_ignore_ascii_case(k)).map(|m| &m.value);
+    find(obj).or_else(|| obj.get("properties").and_then(find))
+}
+
+/// Which path dump an object belongs to, by its type or its fields.
+fn network_kind(n: &Node) -> Option<&'static str> {
+    if let Some(k) = n.get("type").and_then(Node::as_str).and_then(network::arm_kind) {
+        return match k {
+            "publicIPAddresses" => Some("azure-public-ips"),
+            "loadBalancers" => Some("azure-load-balancers"),
+            "routeTables" => Some("azure-route-tables"),
+            "virtualNetworks" => Some("azure-vnets"),
+            _ => None,
+        };
+    }
+    if field_any_case(n, "frontendIPConfigurations").is_some() || field_any_case(n, "loadBalancingRules").is_some() {
+        Some("azure-load-balancers")
+    } else if field_any_case(n, "publicIPAllocationMethod").is_some() {
+        Some("azure-public-ips")
+    } else if field_any_case(n, "routes").is_some() && field_any_case(n, "disableBgpRoutePropagation").is_some() {
+        Some("azure-route-tables")
+    } else if field_any_case(n, "addressSpace").is_some() {
+        Some("azure-vnets")
+    } else {
+        None
+    }
+}
+
 fn is_service_tags(n: &Node) -> bool {
     n.get("values")
         .and_then(Node::as_array)
@@ -56,7 +92,7 @@ pub fn kind_of(root: &Node) -> Option<&'static str> {
             } else if is_nic(first) {
                 Some("azure-nics")
             } else {
-                None
+                network_kind(first)
             }
         }
         Value::Object(_) => {
@@ -66,6 +102,8 @@ pub fn kind_of(root: &Node) -> Option<&'static str> {
                 Some("azure-nsgs")
             } else if is_nic(root) && root.get("id").is_some() {
                 Some("azure-nics")
+            } else if root.get("id").is_some() {
+                network_kind(root)
             } else {
                 None
             }
@@ -91,8 +129,25 @@ pub fn read(ctx: &mut Context, root: &Node, kind: &str) -> AzureItems {
         "azure-nics" => {
             for n in objects {
                 if let Some(nic) = read_nic(ctx, n) {
+                    read_network(ctx, n, "networkInterfaces", Some(&nic.aliases[0]), &mut items.network);
                     items.nics.push(nic);
                 }
+            }
+        }
+        "azure-public-ips" | "azure-load-balancers" | "azure-route-tables" | "azure-vnets" => {
+            let (arm, described): (&str, &[Described]) = match kind {
+                "azure-public-ips" => ("publicIPAddresses", &[Described::PublicAddresses]),
+                "azure-load-balancers" => {
+                    ("loadBalancers", &[Described::LoadBalancers, Described::LoadBalancerTargets, Described::Listeners])
+                }
+                _ if kind == "azure-route-tables" => ("routeTables", &[Described::RouteTables]),
+                _ => ("virtualNetworks", &[Described::RouteTables]),
+            };
+            for n in objects {
+                read_network(ctx, n, arm, None, &mut items.network);
+            }
+            for d in described {
+                items.network.mark(*d);
             }
         }
         "azure-service-tags" => read_service_tags(ctx, root, &mut items),
@@ -257,7 +312,24 @@ fn read_nic(ctx: &mut Context, n: &Node) -> Option<Nic> {
             }
         }
     }
-    Some(Nic { id, aliases, span: ctx.span(n.offset), subnet, nsg })
+    Some(Nic { id, aliases, span: ctx.span(n.offset), subnet, nsg, from_template: false })
+}
+
+/// One path object (an interface, a public IP, a load balancer, a route
+/// table, a virtual network) read as a positioned value by the reader every
+/// ARM-shaped input shares ([`network::read_arm_object`]).
+fn read_network(ctx: &mut Context, n: &Node, kind: &str, nic: Option<&str>, items: &mut network::NetworkItems) {
+    if n.as_object().is_none() {
+        ctx.error(n.offset, ErrorKind::Invalid, "expected an object");
+        return;
+    }
+    let value = ctx.value(n);
+    let id = n.get("id").and_then(Node::as_str);
+    let Some(name) = field(n, "name").and_then(Node::as_str).or_else(|| id.and_then(|i| i.rsplit('/').next())) else {
+        ctx.error(n.offset, ErrorKind::Invalid, "a resource without `id` or `name`: skipped");
+        return;
+    };
+    network::read_arm_object(items, kind, &value, name, id, &[], nic);
 }
 
 fn read_service_tags(ctx: &mut Context, root: &Node, items: &mut AzureItems) {

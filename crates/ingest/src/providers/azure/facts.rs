@@ -192,6 +192,96 @@ pub fn name_key(resource_group: &str, name: &str) -> String {
     format!("nsg-name:{}/{}", key(resource_group), key(name))
 }
 
+// ---------------------------------------------------------------------------
+// Paths (docs/semantics.md, "Reachability", Azure)
+// ---------------------------------------------------------------------------
+
+/// Route preference of a user-defined route: Azure picks the longest
+/// prefix, then a user-defined route over a BGP route over a system route
+/// (<https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview#how-azure-selects-a-route>).
+pub const USER_ROUTE_PREFERENCE: u32 = 0;
+/// Route preference of a system route (see [`USER_ROUTE_PREFERENCE`]).
+pub const SYSTEM_ROUTE_PREFERENCE: u32 = 2;
+
+/// A `VirtualAppliance` next hop: a VM or firewall that forwards as it is
+/// configured, which the input does not describe.
+pub const VIRTUAL_APPLIANCE: &str = "a virtual appliance (next hop type VirtualAppliance)";
+/// A `VirtualNetworkGateway` next hop: a VPN or ExpressRoute gateway, to
+/// on-premises networks, not the internet.
+pub const VIRTUAL_NETWORK_GATEWAY: &str =
+    "a virtual network gateway (VPN or ExpressRoute): replies go on-premises, not to the internet";
+/// A `None` next hop: traffic is dropped.
+pub const NEXT_HOP_NONE: &str = "next hop type None: Azure drops the traffic";
+
+/// Azure's default system routes for a subnet, as they decide an inbound
+/// connection's reply: 0.0.0.0/0 to `Internet`, and the reserved ranges
+/// 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 and 100.64.0.0/10 to `None`
+/// (outside the virtual network's own space, which is `VnetLocal`); IPv6
+/// ::/0 to `Internet`
+/// (<https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview#default>).
+/// The network's own space is private and never an internet source, so it
+/// is left to the `None` routes here.
+pub fn system_routes() -> Vec<portcullis_model::topology::Route> {
+    use portcullis_model::topology::{NextHop, Route};
+    let mk = |block: &str, next_hop: NextHop| {
+        Some(Route {
+            destination: Known::Known(vec![Cidr::parse(block).ok()?]),
+            destination_label: block.to_string(),
+            next_hop,
+            preference: SYSTEM_ROUTE_PREFERENCE,
+            tags: Vec::new(),
+            span: None,
+            origin: Origin::Default("an Azure system route".into()),
+        })
+    };
+    let internet = || NextHop::Internet { name: "Internet (system route)".into(), gateway: None };
+    let none = || NextHop::Elsewhere { name: "None (system route)".into(), why: NEXT_HOP_NONE.into() };
+    vec![
+        mk("0.0.0.0/0", internet()),
+        mk("::/0", internet()),
+        mk("10.0.0.0/8", none()),
+        mk("172.16.0.0/12", none()),
+        mk("192.168.0.0/16", none()),
+        mk("100.64.0.0/10", none()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// The inbound default of a network interface that no NSG guards, by the
+/// SKU of its public IP or load balancer: Standard is "secure by default
+/// and closed to inbound traffic" until an NSG allows it; Basic is "open
+/// by default"
+/// (<https://learn.microsoft.com/azure/virtual-network/ip-services/public-ip-addresses#sku>,
+/// <https://learn.microsoft.com/azure/load-balancer/skus>).
+pub fn no_nsg_default(resource: &str, span: &Span, sku: super::network::Sku) -> Entry {
+    use super::network::Sku;
+    let (action, label, origin) = match sku {
+        Sku::Standard => (
+            Action::Deny,
+            "no network security group: a Standard SKU public IP or load balancer is closed to inbound traffic unless an NSG allows it",
+            "Azure Standard SKU: closed to inbound by default",
+        ),
+        Sku::Basic => (
+            Action::Allow,
+            "no network security group: a Basic SKU public IP or load balancer is open to inbound traffic",
+            "Azure Basic SKU: open to inbound by default",
+        ),
+    };
+    Entry {
+        resource: resource.to_string(),
+        label: label.into(),
+        span: span.clone(),
+        origin: Origin::Default(origin.into()),
+        action,
+        protocol: Known::Known(ProtoMatch::All),
+        ports: Known::Known(PortSet::full()),
+        sources: Sources { addrs: AddrSet::all(), ..Default::default() },
+        order: 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

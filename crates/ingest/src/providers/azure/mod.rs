@@ -1,5 +1,7 @@
 //! Azure inputs: network security groups, their rules and what they are
-//! attached to, from `az` CLI dumps ([`dumps`]) and Terraform ([`terraform`]).
+//! attached to, from `az` CLI dumps ([`dumps`]), Terraform ([`terraform`]),
+//! ARM templates ([`arm`]) and Bicep ([`bicep`]); and the paths from the
+//! internet to network interfaces ([`network`]).
 //!
 //! Both adapters describe each rule as a [`rule::RawRule`] (its fields as
 //! written, with spans) and one builder ([`rule::build`]) turns that into
@@ -11,6 +13,7 @@ pub mod assemble;
 pub mod bicep;
 pub mod dumps;
 pub mod facts;
+pub mod network;
 pub mod rule;
 pub mod terraform;
 
@@ -64,6 +67,11 @@ pub struct Nic {
     pub subnet: Vec<String>,
     /// Ways to find its NSG, when the interface itself names one.
     pub nsg: Vec<String>,
+    /// Declared in a template (ARM, Bicep): a target only when something
+    /// decides what reaches it (an NSG, or its public IP's or load
+    /// balancer's SKU), as templates' interfaces were before their paths
+    /// were read.
+    pub from_template: bool,
 }
 
 /// A subnet resource: only to tie its id to its Terraform address.
@@ -104,6 +112,9 @@ pub struct AzureItems {
     pub subnets: Vec<Subnet>,
     pub associations: Vec<Association>,
     pub service_tags: Vec<ServiceTag>,
+    /// Paths: public IPs, interfaces' IP configurations, load balancers,
+    /// route tables ([`network`]).
+    pub network: network::NetworkItems,
 }
 
 impl AzureItems {
@@ -114,6 +125,7 @@ impl AzureItems {
         self.subnets.extend(o.subnets);
         self.associations.extend(o.associations);
         self.service_tags.extend(o.service_tags);
+        self.network.extend(o.network);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -123,5 +135,6 @@ impl AzureItems {
             && self.subnets.is_empty()
             && self.associations.is_empty()
             && self.service_tags.is_empty()
+            && self.network.is_empty()
     }
 }
