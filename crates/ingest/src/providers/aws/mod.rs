@@ -46,6 +46,22 @@ pub struct GroupRule {
     pub prefix_lists: Vec<(usize, String)>,
 }
 
+/// One inbound rule of `aws ec2 describe-security-group-rules`, joined to
+/// its group at assembly (or made into a group of its own when no input
+/// describes the group).
+#[derive(Clone, Debug)]
+pub struct ListedRule {
+    /// The `GroupId` the rule belongs to.
+    pub group: String,
+    /// `sgr-…`, when the dump has it.
+    pub rule_id: Option<String>,
+    /// The rule's object in the dump.
+    pub span: Span,
+    pub entry: Entry,
+    /// The prefix list the entry's source is, resolved at assembly.
+    pub prefix_list: Option<String>,
+}
+
 /// A network ACL.
 #[derive(Clone, Debug)]
 pub struct NetworkAcl {
@@ -94,6 +110,8 @@ pub struct PrefixList {
 pub struct AwsItems {
     pub groups: Vec<SecurityGroup>,
     pub group_rules: Vec<GroupRule>,
+    /// Rules from `describe-security-group-rules`, in the order read.
+    pub listed_rules: Vec<ListedRule>,
     pub acls: Vec<NetworkAcl>,
     pub acl_rules: Vec<AclRule>,
     /// (acl reference, subnet reference, span) from association resources.
@@ -108,6 +126,7 @@ impl AwsItems {
     pub fn extend(&mut self, o: AwsItems) {
         self.groups.extend(o.groups);
         self.group_rules.extend(o.group_rules);
+        self.listed_rules.extend(o.listed_rules);
         self.acls.extend(o.acls);
         self.acl_rules.extend(o.acl_rules);
         self.acl_associations.extend(o.acl_associations);
