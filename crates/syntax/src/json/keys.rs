@@ -94,6 +94,25 @@ const PAIRWISE: usize = 12;
 /// pointer; the text is compared when they are not.
 #[inline]
 pub fn first_duplicate(members: &[Member]) -> Option<(usize, usize)> {
+    // First a one-word filter: one bit per key from its length and first
+    // and last bytes. Keys of one object nearly always differ there, and
+    // then no two are equal; a shared bit sends the object to the exact
+    // check (profiles: the exact check alone was a tenth of a dump's parse).
+    let mut seen = 0u64;
+    let mut shared_bit = false;
+    for m in members {
+        let k = m.key.as_bytes();
+        let (first, last) = (k.first().copied().unwrap_or(0), k.last().copied().unwrap_or(0));
+        let bit = 1u64 << ((k.len().wrapping_mul(31) ^ usize::from(first).wrapping_mul(7) ^ usize::from(last)) & 63);
+        if seen & bit != 0 {
+            shared_bit = true;
+            break;
+        }
+        seen |= bit;
+    }
+    if !shared_bit {
+        return None;
+    }
     let same = |a: &Arc<str>, b: &Arc<str>| Arc::ptr_eq(a, b) || key_eq(a, b);
     if members.len() <= PAIRWISE {
         for (j, later) in members.iter().enumerate().skip(1) {
