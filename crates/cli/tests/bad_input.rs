@@ -178,6 +178,59 @@ fn a_broken_symlink_in_a_tree_is_reported() {
     assert_eq!(resources_on(&v, 10257), vec!["sg-0own".to_string()]);
 }
 
+// ---- 3. A key repeated in one JSON object is an error naming both places ----
+
+/// One JSON input of each kind portcullis reads, each on one line with a
+/// key written twice where the first value would hide an open 10257 (the
+/// issue's cases), and the key that repeats.
+fn duplicate_key_inputs() -> Vec<(&'static str, String, &'static str)> {
+    vec![
+        ("groups.json", r#"{"SecurityGroups": [{"GroupId": "sg-1", "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 10257, "ToPort": 10257, "IpRanges": [{"CidrIp": "10.0.0.0/8", "CidrIp": "0.0.0.0/0"}]}]}]}"#.into(), "\"CidrIp\""),
+        ("rules.json", r#"{"SecurityGroupRules": [{"SecurityGroupRuleId": "sgr-1", "GroupId": "sg-2", "IsEgress": false, "IpProtocol": "tcp", "FromPort": 10257, "ToPort": 10257, "CidrIpv4": "10.0.0.0/8", "CidrIpv4": "0.0.0.0/0"}]}"#.into(), "\"CidrIpv4\""),
+        ("stack.json", r#"{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "x", "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 10257, "ToPort": 10257, "CidrIp": "10.0.0.0/8", "CidrIp": "0.0.0.0/0"}]}}}}"#.into(), "\"CidrIp\""),
+        ("template.json", r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "contentVersion": "1.0.0.0", "resources": [{"type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2023-04-01", "name": "nsg", "location": "westeurope", "properties": {"securityRules": [{"name": "kcm", "properties": {"priority": 100, "direction": "Inbound", "access": "Allow", "protocol": "Tcp", "sourcePortRange": "*", "destinationPortRange": "10257", "sourceAddressPrefix": "10.0.0.0/8", "sourceAddressPrefix": "*", "destinationAddressPrefix": "*"}}]}}]}"#.into(), "\"sourceAddressPrefix\""),
+        ("tf/main.tf.json", r#"{"resource": {"aws_security_group": {"kcm": {"ingress": [{"from_port": 10257, "to_port": 10257, "protocol": "tcp", "cidr_blocks": ["10.0.0.0/8"], "cidr_blocks": ["0.0.0.0/0"]}]}}}}"#.into(), "\"cidr_blocks\""),
+        ("plan.json", r#"{"format_version": "1.2", "planned_values": {"root_module": {"resources": [{"address": "aws_security_group.kcm", "mode": "managed", "type": "aws_security_group", "name": "kcm", "values": {"ingress": [{"from_port": 10257, "to_port": 10257, "protocol": "tcp", "cidr_blocks": ["10.0.0.0/8"], "cidr_blocks": ["0.0.0.0/0"], "ipv6_cidr_blocks": [], "prefix_list_ids": [], "security_groups": [], "self": false, "description": ""}]}}]}}}"#.into(), "\"cidr_blocks\""),
+        ("nsgs.json", r#"[{"name": "nsg", "id": "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/nsg", "securityRules": [{"name": "kcm", "priority": 100, "direction": "Inbound", "access": "Allow", "protocol": "Tcp", "sourcePortRange": "*", "destinationPortRange": "10257", "sourceAddressPrefix": "10.0.0.0/8", "sourceAddressPrefix": "*", "destinationAddressPrefix": "*"}]}]"#.into(), "\"sourceAddressPrefix\""),
+        ("firewalls.json", r#"[{"kind": "compute#firewall", "name": "kcm", "network": "projects/p/global/networks/default", "direction": "INGRESS", "priority": 1000, "sourceRanges": ["10.0.0.0/8"], "sourceRanges": ["0.0.0.0/0"], "allowed": [{"IPProtocol": "tcp", "ports": ["10257"]}]}]"#.into(), "\"sourceRanges\""),
+    ]
+}
+
+#[test]
+fn a_repeated_json_key_is_an_error_naming_both_places_in_every_json_input() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "d/good.json", open_dump("sg-0good").as_bytes());
+    let inputs = duplicate_key_inputs();
+    for (name, text, _) in &inputs {
+        write(dir.path(), &format!("d/{name}"), text.as_bytes());
+    }
+    // Repeated block types are Terraform's JSON syntax for several blocks:
+    // both resources are read, no error.
+    write(
+        dir.path(),
+        "d/tf2/main.tf.json",
+        br#"{"resource": {"aws_security_group": {"a": {"ingress": [{"from_port": 10257, "to_port": 10257, "protocol": "tcp", "cidr_blocks": ["0.0.0.0/0"]}]}}},
+ "resource": {"aws_security_group": {"b": {"ingress": [{"from_port": 10257, "to_port": 10257, "protocol": "tcp", "cidr_blocks": ["0.0.0.0/0"]}]}}}}"#,
+    );
+    let (code, v) = scan_json(dir.path(), &["d"]);
+    assert_eq!(code, Some(2), "{v:#}");
+    let errs = errors(&v);
+    for (name, text, key) in &inputs {
+        let first = text.find(key).unwrap() + 1;
+        let again = text.rfind(key).unwrap() + 1;
+        let place = format!("d/{name}:1:{again}: ");
+        let says =
+            format!("key {} appears twice in one object (first at line 1, column {first})", key.replace('"', "`"));
+        let hit = errs.iter().any(|e| e.starts_with(&place) && e.contains(&says));
+        assert!(hit, "{name}: no error {place}...{says} in {errs:#?}");
+    }
+    assert_eq!(errs.len(), inputs.len(), "{errs:#?}");
+    assert_eq!(
+        resources_on(&v, 10257),
+        vec!["aws_security_group.a".to_string(), "aws_security_group.b".to_string(), "sg-0good".to_string()]
+    );
+}
+
 // ---- 12. Named pipes and other non-regular files never hang ----
 
 #[cfg(unix)]
@@ -592,6 +645,42 @@ fn inputs_over_the_size_limit_are_errors_not_aborts() {
     assert_eq!(resources_on(&v, 10257), vec!["sg-0good".to_string()]);
 }
 
+#[test]
+fn a_json_string_over_the_token_limit_is_an_error_not_an_abort() {
+    // 200 MiB in one string, within the 2 GiB JSON file limit but over the
+    // parser's 128 MiB limit per string. The parser copied it whole: the
+    // starting point's release binary read it without a word with 1 GiB of
+    // address space, and under 640 MiB panicked ("Cannot allocate memory
+    // to hold CompactString", exit 101, no report). Under 576 MiB (the
+    // file is mapped: 200 of them) the run reports it and goes on.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "d/good.json", open_dump("sg-0good").as_bytes());
+    let mut big = br#"{"SecurityGroups": [{"GroupId": "sg-0big", "Description": ""#.to_vec();
+    let head = big.len();
+    big.resize(head + (200 << 20), b'a');
+    big.extend_from_slice(br#""}]}"#);
+    write(dir.path(), "d/big.json", &big);
+    drop(big);
+    let out = std::process::Command::new("sh")
+        .current_dir(dir.path())
+        .arg("-c")
+        .arg("ulimit -v 589824 && exec \"$0\" scan d --no-config --format json")
+        .arg(assert_cmd::cargo::cargo_bin("portcullis"))
+        .output()
+        .unwrap();
+    let v: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(out.status.code(), Some(2), "{v:#}");
+    let errs = errors(&v);
+    let want = format!("d/big.json:1:{}: ", head);
+    assert!(
+        errs.iter().any(|e| e.starts_with(&want) && e.contains("a string longer than 128 MiB")),
+        "{want}: {errs:#?}"
+    );
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert_eq!(resources_on(&v, 10257), vec!["sg-0good".to_string()]);
+}
+
 // ---- 5. IPv4-mapped IPv6 addresses are the IPv4 addresses ----
 
 #[test]
@@ -816,7 +905,8 @@ fn rule_and_rules_together_are_an_error() {
 #[test]
 fn a_named_file_that_is_not_recognised_is_an_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
-    // `aws ec2 describe-security-group-rules`: a real dump, not read (yet).
+    // `aws ec2 describe-security-group-rules`: a real dump, read since
+    // (it was the issue's example of a dump passing as "0 findings").
     let rules = r#"{"SecurityGroupRules": [{"SecurityGroupRuleId": "sgr-0a", "GroupId": "sg-0a", "IsEgress": false,
   "IpProtocol": "tcp", "FromPort": 10257, "ToPort": 10257, "CidrIpv4": "0.0.0.0/0"}]}"#;
     write(dir.path(), "rules.json", rules.as_bytes());
@@ -827,13 +917,14 @@ fn a_named_file_that_is_not_recognised_is_an_error_naming_it() {
     let (code, v) = scan_json(dir.path(), &["rules.json", "package.json", "notes.yaml", "empty.json", "good.json"]);
     assert_eq!(code, Some(2), "{v:#}");
     let errs = errors(&v);
-    for name in ["rules.json", "package.json", "notes.yaml", "empty.json"] {
+    for name in ["package.json", "notes.yaml", "empty.json"] {
         assert!(
             errs.iter().any(|e| e.starts_with(&format!("{name}:0:0: \"not an input portcullis reads"))),
             "{name}: {errs:#?}"
         );
     }
-    assert_eq!(resources_on(&v, 10257), vec!["sg-0good".to_string()]);
+    assert_eq!(errs.len(), 3, "{errs:#?}");
+    assert_eq!(resources_on(&v, 10257), vec!["sg-0a".to_string(), "sg-0good".to_string()]);
     // A template parameters file named as an input is read only with
     // --parameters: without it, the error says so.
     write(dir.path(), "params/p.json", br#"{"parameters": {"src": {"value": "*"}}}"#);

@@ -18,6 +18,7 @@ use std::sync::Arc;
 /// a few kilobytes, not a parse.
 const JSON_MARKERS: &[&str] = &[
     "\"SecurityGroups\"",
+    "\"SecurityGroupRules\"",
     "\"NetworkAcls\"",
     "\"Reservations\"",
     "\"NetworkInterfaces\"",

@@ -130,20 +130,26 @@ pub fn assemble(outcomes: &mut [FileOutcome]) -> Estate {
             hosts.push(std::mem::take(&mut o.host));
         }
     }
-    aws::assemble(AwsItems::concat(aws), &mut estate);
+    let disagreements = aws::assemble(AwsItems::concat(aws), &mut estate);
+    place_errors(outcomes, disagreements);
     azure::assemble(azure, &mut estate);
     gcp::assemble(gcp, &mut estate);
     kubernetes::assemble(kubernetes, &mut estate);
     // Last: a node's firewall joins the path of the cloud target that is
     // the same machine, after that target's cloud layers.
-    for e in host::assemble(hosts, &mut estate) {
-        // Reported with the file it points at (else the first file read).
-        // (Host items came from some file, so there is a first one.)
+    let host_errors = host::assemble(hosts, &mut estate);
+    place_errors(outcomes, host_errors);
+    estate
+}
+
+/// Errors found while assembling, each reported with the file it points
+/// at (else the first file read: the items came from some file).
+fn place_errors(outcomes: &mut [FileOutcome], errors: Vec<IngestError>) {
+    for e in errors {
         if let Some(i) = outcomes.iter().position(|o| o.path == e.file).or((!outcomes.is_empty()).then_some(0)) {
             outcomes[i].errors.push(e);
         }
     }
-    estate
 }
 
 /// What a Terraform root directory contributed, and the local module

@@ -23,6 +23,11 @@ pub enum ErrorKind {
     /// Not (the accepted dialect of) JSON. `offset` is the byte offset of
     /// the offending byte, or the length of the text when it ends too early.
     Json { offset: u32 },
+    /// A JSON object that repeats a key: `offset` is the repeated key's
+    /// opening `"`, `first` the first one's. JSON parsers disagree on which
+    /// value counts (the first, the last, or an error), so the text has no
+    /// one meaning and is refused, as the YAML loader refuses it.
+    DuplicateKey { offset: u32, first: u32 },
     /// Not YAML.
     Yaml { span: Span },
     /// Well-formed, but a part that is not read (a mapping key that is not
@@ -37,10 +42,11 @@ impl Error {
         Error { kind: ErrorKind::Json { offset }, message: message.into() }
     }
 
-    /// The byte offset of a JSON error.
+    /// The byte offset of a JSON error (of the repeated key, for a
+    /// duplicate).
     pub fn offset(&self) -> Option<u32> {
         match self.kind {
-            ErrorKind::Json { offset } => Some(offset),
+            ErrorKind::Json { offset } | ErrorKind::DuplicateKey { offset, .. } => Some(offset),
             _ => None,
         }
     }
@@ -48,7 +54,7 @@ impl Error {
     /// Where the error is, when the reader knew the line.
     pub fn span(&self) -> Option<&Span> {
         match &self.kind {
-            ErrorKind::Json { .. } => None,
+            ErrorKind::Json { .. } | ErrorKind::DuplicateKey { .. } => None,
             ErrorKind::Yaml { span } | ErrorKind::Skipped { span } => Some(span),
         }
     }
@@ -57,7 +63,9 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            ErrorKind::Json { offset } => write!(f, "{} at byte {offset}", self.message),
+            ErrorKind::Json { offset } | ErrorKind::DuplicateKey { offset, .. } => {
+                write!(f, "{} at byte {offset}", self.message)
+            }
             ErrorKind::Yaml { span } | ErrorKind::Skipped { span } => write!(f, "{span}: {}", self.message),
         }
     }

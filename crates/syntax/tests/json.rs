@@ -8,8 +8,10 @@ use proptest::prelude::*;
 
 const STRICT: Options = Options::STRICT;
 const LENIENT: Options = Options::LENIENT;
-const COMMENTS_ONLY: Options = Options { comments: true, trailing_commas: false };
-const TRAILING_ONLY: Options = Options { comments: false, trailing_commas: true };
+const COMMENTS_ONLY: Options = Options { comments: true, trailing_commas: false, keep_duplicate_keys: false };
+const TRAILING_ONLY: Options = Options { comments: false, trailing_commas: true, keep_duplicate_keys: false };
+/// Terraform's JSON syntax: repeated keys kept.
+const KEEP: Options = Options { keep_duplicate_keys: true, ..Options::STRICT };
 
 /// A position-free picture of a JSON value, to compare structure.
 #[derive(Clone, Debug, PartialEq)]
@@ -145,12 +147,50 @@ fn offsets_of_every_value_and_key() {
 }
 
 #[test]
-fn duplicate_keys_are_kept_in_order_and_get_returns_the_first() {
-    let root = ok(r#"{"a": 1, "b": 2, "a": 3}"#, STRICT);
+fn duplicate_keys_are_kept_in_order_when_asked_and_get_returns_the_first() {
+    let root = ok(r#"{"a": 1, "b": 2, "a": 3}"#, KEEP);
     assert_eq!(root.get("a").and_then(Node::as_i64), Some(1));
     let keys: Vec<&str> = root.as_object().unwrap().iter().map(|m: &Member| &*m.key).collect();
     assert_eq!(keys, ["a", "b", "a"]);
     assert_eq!(root.as_object().unwrap()[2].value.as_i64(), Some(3));
+}
+
+#[test]
+fn a_repeated_key_is_an_error_naming_both_places() {
+    use portcullis_syntax::ErrorKind;
+    // The issue's case: the first CIDR would win silently.
+    let text = "{\"IpRanges\": [\n  {\"CidrIp\": \"10.0.0.0/8\",\n   \"CidrIp\": \"0.0.0.0/0\"}]}";
+    for opts in [STRICT, LENIENT, COMMENTS_ONLY, TRAILING_ONLY] {
+        let e = parse(text, opts).expect_err("a repeated key");
+        let first = text.find("\"CidrIp\"").unwrap() as u32;
+        let again = text.rfind("\"CidrIp\"").unwrap() as u32;
+        assert_eq!(e.kind, ErrorKind::DuplicateKey { offset: again, first }, "{opts:?}");
+        assert_eq!(e.offset(), Some(again));
+        assert!(e.message.contains("`CidrIp` appears twice") && e.message.contains("line 2, column 4"), "{e}");
+    }
+    // Every position of the repeat, every object size (the pair-by-pair
+    // check and the hash set), nested and at the top, escaped spellings.
+    for n in 2..40usize {
+        for again in 1..n {
+            for first in 0..again {
+                let keys: Vec<String> =
+                    (0..n).map(|i| if i == again { format!("k{first}") } else { format!("k{i}") }).collect();
+                let body: Vec<String> = keys.iter().map(|k| format!("\"{k}\": {n}")).collect();
+                let text = format!("[{{\"x\": {{{}}}}}]", body.join(", "));
+                let e = parse(&text, STRICT).expect_err(&text);
+                let want_first = text.find(&format!("\"k{first}\"")).unwrap() as u32;
+                let want_again = text.rfind(&format!("\"k{first}\"")).unwrap() as u32;
+                assert_eq!(e.kind, ErrorKind::DuplicateKey { offset: want_again, first: want_first }, "{text}");
+                assert_eq!(parse(&text, KEEP).map(|r| r.as_array().map(<[Node]>::len)), Ok(Some(1)));
+            }
+        }
+        let distinct: Vec<String> = (0..n).map(|i| format!("\"k{i}\": 1")).collect();
+        ok(&format!("{{{}}}", distinct.join(",")), STRICT);
+    }
+    let escaped = r#"{"a\u0062": 1, "ab": 2}"#;
+    assert!(matches!(parse(escaped, STRICT).map_err(|e| e.kind), Err(ErrorKind::DuplicateKey { .. })));
+    // Equal keys in different objects are fine.
+    ok(r#"{"a": {"a": 1}, "b": [{"a": 1}, {"a": 2}]}"#, STRICT);
 }
 
 #[test]
@@ -497,7 +537,7 @@ fn trailing_commas_only_when_enabled() {
 
 #[test]
 fn default_options_are_strict() {
-    assert_eq!(Options::default(), Options { comments: false, trailing_commas: false });
+    assert_eq!(Options::default(), Options { comments: false, trailing_commas: false, keep_duplicate_keys: false });
     assert_eq!(Options::default(), STRICT);
     assert!(parse("[1,]", Options::default()).is_err());
     assert!(parse("1 // c", Options::default()).is_err());
@@ -700,6 +740,17 @@ fn parts_confirm_their_guesses_and_drop_wrong_ones() {
     }
 }
 
+fn repeats_a_key(j: &J) -> bool {
+    match j {
+        J::Arr(items) => items.iter().any(repeats_a_key),
+        J::Obj(members) => {
+            members.iter().enumerate().any(|(i, (k, _))| members[..i].iter().any(|(earlier, _)| earlier == k))
+                || members.iter().any(|(_, v)| repeats_a_key(v))
+        }
+        _ => false,
+    }
+}
+
 fn has_nonempty_container(j: &J) -> bool {
     match j {
         J::Arr(items) => !items.is_empty(),
@@ -785,19 +836,26 @@ proptest! {
         style.comments = false;
         style.trailing_commas = false;
         let w = write(&j, style);
-        let node = parse(&w.out, STRICT).map_err(|e| TestCaseError::fail(format!("{}: {e}", w.out)))?;
-        prop_assert_eq!(shape(&node), j);
+        let node = parse(&w.out, KEEP).map_err(|e| TestCaseError::fail(format!("{}: {e}", w.out)))?;
+        prop_assert_eq!(shape(&node), j.clone());
         let (mut values, mut keys) = (vec![], vec![]);
         offsets(&node, &mut values, &mut keys);
         prop_assert_eq!(values, w.values);
         prop_assert_eq!(keys, w.keys);
-        prop_assert_eq!(parse(&w.out, LENIENT), Ok(node));
+        prop_assert_eq!(parse(&w.out, Options { keep_duplicate_keys: true, ..LENIENT }), Ok(node.clone()));
+        // Without `keep_duplicate_keys`, exactly the texts with a repeated
+        // key in some object are refused.
+        match (repeats_a_key(&j), parse(&w.out, STRICT)) {
+            (false, Ok(strict)) => prop_assert_eq!(strict, node),
+            (true, Err(e)) => prop_assert!(e.message.contains("appears twice"), "{}", e),
+            (repeats, got) => prop_assert!(false, "repeats a key: {}, parse: {:?}", repeats, got),
+        }
     }
 
     #[test]
     fn round_trips_comments_and_trailing_commas(j in arb_json(), style in arb_style()) {
         let w = write(&j, style);
-        let opts = Options { comments: style.comments, trailing_commas: style.trailing_commas };
+        let opts = Options { comments: style.comments, trailing_commas: style.trailing_commas, keep_duplicate_keys: true };
         let node = parse(&w.out, opts).map_err(|e| TestCaseError::fail(format!("{}: {e}", w.out)))?;
         prop_assert_eq!(shape(&node), j.clone());
         let (mut values, mut keys) = (vec![], vec![]);
@@ -851,7 +909,36 @@ proptest! {
             let i = boundaries[at.index(boundaries.len())];
             text.insert(i, c);
         }
-        let opts = Options { comments: style.comments, trailing_commas: style.trailing_commas };
+        let opts = Options { comments: style.comments, trailing_commas: style.trailing_commas, keep_duplicate_keys: true };
         prop_assert_eq!(streamed_in_parts(&text, opts, extra), streamed_sequentially(&text, opts));
+    }
+}
+
+#[test]
+fn a_string_or_number_longer_than_the_token_limit_is_an_error_at_its_start() {
+    use portcullis_syntax::json::MAX_TOKEN_BYTES;
+    let limit_mib = MAX_TOKEN_BYTES >> 20;
+    // Exactly at the limit: read.
+    let text = format!(r#"{{"k": "{}"}}"#, "a".repeat(MAX_TOKEN_BYTES));
+    assert_eq!(ok(&text, STRICT).get("k").and_then(Node::as_str).map(str::len), Some(MAX_TOKEN_BYTES));
+    drop(text);
+    // One byte more, plain, with escapes, as a key, as a number (each text
+    // made when it is parsed: they are large).
+    let over = || "a".repeat(MAX_TOKEN_BYTES + 1);
+    let cases: [(&dyn Fn() -> String, u32, &str); 4] = [
+        (&|| format!(r#"{{"k": "{}"}}"#, over()), 6, "string"),
+        (&|| format!(r#"{{"k": "\n{}"}}"#, over()), 6, "string"),
+        (&|| format!(r#"{{"{}": 1}}"#, over()), 1, "string"),
+        (&|| format!("[1{}]", "0".repeat(MAX_TOKEN_BYTES)), 1, "number"),
+    ];
+    for (text, offset, what) in cases {
+        let e = parse(&text(), STRICT).expect_err("over the limit");
+        assert_eq!(e.offset(), Some(offset), "{what}: {}", e.message);
+        assert_eq!(
+            e.message,
+            format!(
+                "a {what} longer than {limit_mib} MiB: longer than any value an input of ours holds, so it is not read"
+            )
+        );
     }
 }

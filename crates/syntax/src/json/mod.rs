@@ -32,7 +32,7 @@ mod stream;
 pub mod testing;
 pub mod tree;
 
-pub use keys::{BuildFnv, Fnv};
+pub use keys::{duplicate_key_error, first_duplicate, BuildFnv, Fnv};
 pub use tree::{Member, Node, Value};
 
 use crate::Error;
@@ -44,6 +44,16 @@ use parts::Parts;
 /// parser (and the recursive `Drop` of the tree) well inside any stack.
 pub const MAX_DEPTH: usize = 512;
 
+/// The longest string or number [`parse`] reads, in bytes (of the text,
+/// escapes included). Each one is copied out of the text, so a single
+/// value as large as the input doubled what a 2 GiB dump needs and made
+/// the allocation fail under an address-space limit (issue 12, item 9);
+/// longer ones are an error at their start. The largest values real inputs
+/// hold are a plan's file contents (`user_data`, a base64 archive: Lambda
+/// takes at most 50 MB zipped, about 67 MB as base64) and a template's
+/// inline scripts; 128 MiB is twice that.
+pub const MAX_TOKEN_BYTES: usize = 128 << 20;
+
 /// Extensions to strict RFC 8259. The default accepts strict JSON only.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Options {
@@ -52,14 +62,21 @@ pub struct Options {
     pub comments: bool,
     /// Accept one comma after the last element of an array or object.
     pub trailing_commas: bool,
+    /// Keep every member of an object that repeats a key, in order, instead
+    /// of refusing the text. RFC 8259 §4 only says names "SHOULD be
+    /// unique" and parsers differ on which repeated value counts, so every
+    /// reader refuses them (as the YAML loader does), except Terraform's
+    /// JSON syntax, which gives repeated names a meaning (several blocks of
+    /// one type) and checks them itself.
+    pub keep_duplicate_keys: bool,
 }
 
 impl Options {
-    /// Strict RFC 8259.
-    pub const STRICT: Options = Options { comments: false, trailing_commas: false };
+    /// Strict RFC 8259, repeated keys refused.
+    pub const STRICT: Options = Options { comments: false, trailing_commas: false, keep_duplicate_keys: false };
     /// JSON with comments and trailing commas, as ARM templates and VS Code
-    /// settings files are written.
-    pub const LENIENT: Options = Options { comments: true, trailing_commas: true };
+    /// settings files are written; repeated keys refused.
+    pub const LENIENT: Options = Options { comments: true, trailing_commas: true, keep_duplicate_keys: false };
 }
 
 /// Parses one JSON value, surrounded only by whitespace (and comments, when

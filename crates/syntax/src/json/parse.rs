@@ -1,10 +1,10 @@
 //! The recursive descent over one text: values, strings, numbers, arrays
 //! and objects, whitespace and comments, and the error messages.
 
-use super::keys::Keys;
+use super::keys::{duplicate_key_error, first_duplicate, Keys};
 use super::parts::{Ended, Parts};
 use super::tree::{Member, Node, Value};
-use super::{ElementSink, Options, MAX_DEPTH};
+use super::{ElementSink, Options, MAX_DEPTH, MAX_TOKEN_BYTES};
 use compact_str::CompactString;
 use std::sync::Arc;
 
@@ -21,16 +21,23 @@ pub(super) fn off(pos: usize) -> u32 {
 pub(super) struct Failure {
     pub(super) offset: u32,
     pub(super) message: String,
+    /// The first of two equal keys, when the failure is the second one.
+    pub(super) first: Option<u32>,
 }
 
 impl From<Failure> for crate::Error {
     fn from(f: Failure) -> Self {
-        crate::Error::json(f.offset, f.message)
+        match f.first {
+            Some(first) => {
+                crate::Error { kind: crate::ErrorKind::DuplicateKey { offset: f.offset, first }, message: f.message }
+            }
+            None => crate::Error::json(f.offset, f.message),
+        }
     }
 }
 
 pub(super) fn err(pos: usize, message: impl Into<String>) -> Failure {
-    Failure { offset: off(pos), message: message.into() }
+    Failure { offset: off(pos), message: message.into(), first: None }
 }
 
 pub(super) struct Parser<'a> {
@@ -239,6 +246,9 @@ impl<'a> Parser<'a> {
             }
             i = skip_digits(b, i + 1);
         }
+        if i - start > MAX_TOKEN_BYTES {
+            return Err(too_long(start, "number"));
+        }
         self.pos = i;
         Ok(Value::Number(CompactString::new(self.slice(start, i)?)))
     }
@@ -247,7 +257,7 @@ impl<'a> Parser<'a> {
     fn key(&mut self) -> Result<Arc<str>, Failure> {
         let start = self.pos + 1;
         let end = scan_plain(self.bytes, start);
-        if self.bytes.get(end) == Some(&b'"') {
+        if self.bytes.get(end) == Some(&b'"') && end - start <= MAX_TOKEN_BYTES {
             let k = self.slice(start, end)?;
             self.pos = end + 1;
             return Ok(self.keys.share(k));
@@ -260,6 +270,9 @@ impl<'a> Parser<'a> {
         let open = self.pos;
         let start = open + 1;
         let end = scan_plain(self.bytes, start);
+        if end - start > MAX_TOKEN_BYTES {
+            return Err(too_long(open, "string"));
+        }
         if self.bytes.get(end) == Some(&b'"') {
             // Fast path: no escapes, at most one allocation.
             self.pos = end + 1;
@@ -284,6 +297,9 @@ impl<'a> Parser<'a> {
         buf: &mut String,
     ) -> Result<(), Failure> {
         loop {
+            if buf.len() + (i - run) > MAX_TOKEN_BYTES {
+                return Err(too_long(open, "string"));
+            }
             buf.push_str(self.slice(run, i)?);
             match self.bytes.get(i) {
                 None => return Err(err(open, "unterminated string")),
@@ -510,7 +526,21 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
+        // Most objects of a dump have a handful of keys: the check is a few
+        // comparisons of shared keys (see `first_duplicate`).
+        if !self.opts.keep_duplicate_keys && self.members.len() - base > 1 {
+            if let Some((first, again)) = first_duplicate(&self.members[base..]) {
+                return Err(self.duplicate(&self.members[base + first], &self.members[base + again]));
+            }
+        }
         Ok(Value::Object(self.members.split_off(base)))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn duplicate(&self, first: &Member, again: &Member) -> Failure {
+        let e = duplicate_key_error(self.text, first, again);
+        Failure { offset: again.key_offset, message: e.message, first: Some(first.key_offset) }
     }
 
     /// "expected X, found Y" for the token at `pos`, with a hint for the
@@ -566,6 +596,17 @@ fn skip_indent(b: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
+}
+
+/// A string or number longer than [`MAX_TOKEN_BYTES`], at its start.
+#[cold]
+#[inline(never)]
+fn too_long(at: usize, what: &str) -> Failure {
+    let limit = MAX_TOKEN_BYTES >> 20;
+    err(
+        at,
+        format!("a {what} longer than {limit} MiB: longer than any value an input of ours holds, so it is not read"),
+    )
 }
 
 fn skip_digits(b: &[u8], mut i: usize) -> usize {

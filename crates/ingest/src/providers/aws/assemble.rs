@@ -2,6 +2,7 @@
 //! between files (an instance's groups, a subnet's network ACL, a rule's
 //! group), then gives each target its path of layers.
 
+use crate::error::IngestError;
 use crate::providers::alias_index;
 use crate::providers::aws::{AwsItems, Host};
 use portcullis_model::{AddrSet, Entry, Estate, Layer, LayerKind, Span, Step, Target, Unknown};
@@ -90,8 +91,10 @@ fn borrow_settings(items: &mut AwsItems) {
     }
 }
 
-/// Turns AWS items from all files into layers and targets.
-pub fn assemble(mut items: AwsItems, estate: &mut Estate) {
+/// Turns AWS items from all files into layers and targets. Returns what
+/// the inputs disagree on (each error at the place it is about).
+pub fn assemble(mut items: AwsItems, estate: &mut Estate) -> Vec<IngestError> {
+    let errors = crate::providers::aws::dumps::rules::join(&mut items);
     borrow_settings(&mut items);
     let pl: BTreeMap<String, AddrSet> = items.prefix_lists.iter().map(|p| (p.id.clone(), p.cidrs.clone())).collect();
 
@@ -343,4 +346,5 @@ pub fn assemble(mut items: AwsItems, estate: &mut Estate) {
             });
         }
     }
+    errors
 }

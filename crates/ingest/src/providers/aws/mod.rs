@@ -46,6 +46,22 @@ pub struct GroupRule {
     pub prefix_lists: Vec<(usize, String)>,
 }
 
+/// One inbound rule of `aws ec2 describe-security-group-rules`, joined to
+/// its group at assembly (or made into a group of its own when no input
+/// describes the group).
+#[derive(Clone, Debug)]
+pub struct ListedRule {
+    /// The `GroupId` the rule belongs to.
+    pub group: String,
+    /// `sgr-…`, when the dump has it.
+    pub rule_id: Option<String>,
+    /// The rule's object in the dump.
+    pub span: Span,
+    pub entry: Entry,
+    /// The prefix list the entry's source is, resolved at assembly.
+    pub prefix_list: Option<String>,
+}
+
 /// A network ACL.
 #[derive(Clone, Debug)]
 pub struct NetworkAcl {
@@ -97,6 +113,8 @@ pub struct PrefixList {
 pub struct AwsItems {
     pub groups: Vec<SecurityGroup>,
     pub group_rules: Vec<GroupRule>,
+    /// Rules from `describe-security-group-rules`, in the order read.
+    pub listed_rules: Vec<ListedRule>,
     pub acls: Vec<NetworkAcl>,
     pub acl_rules: Vec<AclRule>,
     /// (acl reference, subnet reference, span) from association resources.
@@ -123,7 +141,7 @@ impl AwsItems {
     /// Every file's items, in order: [`AwsItems::extend`] over all of them,
     /// with each list allocated once.
     pub fn concat(mut list: Vec<AwsItems>) -> AwsItems {
-        concat_fields!(list, AwsItems { groups, group_rules, acls, acl_rules, acl_associations, hosts, prefix_lists }
+        concat_fields!(list, AwsItems { groups, group_rules, listed_rules, acls, acl_rules, acl_associations, hosts, prefix_lists }
             network: network::NetworkItems::concat(list.iter_mut().map(|x| std::mem::take(&mut x.network)).collect()),
         )
     }
@@ -132,6 +150,7 @@ impl AwsItems {
         use crate::providers::append;
         append(&mut self.groups, o.groups);
         append(&mut self.group_rules, o.group_rules);
+        append(&mut self.listed_rules, o.listed_rules);
         append(&mut self.acls, o.acls);
         append(&mut self.acl_rules, o.acl_rules);
         append(&mut self.acl_associations, o.acl_associations);

@@ -106,8 +106,14 @@ impl SourceFile {
 
     fn parse_json(&mut self) -> Option<IngestError> {
         let bom = if self.text.starts_with('\u{feff}') { 3 } else { 0 };
-        match json::parse(&self.text[bom..], json::Options::STRICT) {
+        let text = &self.text[bom..];
+        let keep = json::Options { keep_duplicate_keys: true, ..json::Options::STRICT };
+        match json::parse(text, keep) {
             Ok(n) => {
+                if let Some((first, again)) = repeated_argument(&n) {
+                    let e = json::duplicate_key_error(text, first, again);
+                    return Some(self.error(again.key_offset as usize + bom, ErrorKind::Syntax, e.message));
+                }
                 let n = shift(n, bom as u32);
                 let mut templates = HashMap::new();
                 let mut types = HashMap::new();
@@ -123,6 +129,74 @@ impl SourceFile {
                 format!("not valid JSON: {}", e.message),
             )),
         }
+    }
+}
+
+/// Top-level names of Terraform's JSON syntax that are block types: each
+/// may be repeated (several blocks of one type), and the object levels
+/// under it (labels) may repeat names too.
+const BLOCK_TYPES: &[(&str, usize)] = &[
+    ("resource", 2),
+    ("data", 2),
+    ("ephemeral", 2),
+    ("variable", 1),
+    ("output", 1),
+    ("module", 1),
+    ("provider", 1),
+    ("locals", 0),
+    ("terraform", 0),
+    ("moved", 0),
+    ("import", 0),
+    ("removed", 0),
+    ("check", 1),
+];
+
+/// The first name repeated where Terraform's JSON syntax gives a repeat no
+/// meaning, as (first, repeat). HCL's JSON syntax keeps repeated property
+/// names because a repeated block type is several blocks
+/// (github.com/hashicorp/hcl, `json/spec.md`), so top-level block types and
+/// the label levels under them may repeat. Inside a block's body, a
+/// repeated argument is Terraform's "Duplicate argument" error; a repeated
+/// nested block type is legal there, but this reader cannot tell the two
+/// apart without the provider's schema, and reads either as a value, where
+/// the first would win silently: it asks for the array form
+/// (`"ingress": [{…}, {…}]`) instead. Everything else (a variables file's
+/// names, the values inside a body) must not repeat a key.
+fn repeated_argument(root: &Node) -> Option<(&json::Member, &json::Member)> {
+    let members = root.as_object()?;
+    let loose: Vec<&json::Member> =
+        members.iter().filter(|m| !BLOCK_TYPES.iter().any(|(t, _)| *t == &*m.key)).collect();
+    for (j, later) in loose.iter().enumerate() {
+        if let Some(earlier) = loose[..j].iter().find(|m| m.key == later.key) {
+            return Some((earlier, later));
+        }
+    }
+    members.iter().find_map(|m| match BLOCK_TYPES.iter().find(|(t, _)| *t == &*m.key) {
+        Some(&(_, labels)) => repeated_below_labels(&m.value, labels),
+        None => repeated_anywhere(&m.value),
+    })
+}
+
+/// Past `labels` object levels (arrays are transparent: a list of blocks),
+/// the first repeat inside any body.
+fn repeated_below_labels(n: &Node, labels: usize) -> Option<(&json::Member, &json::Member)> {
+    match &n.value {
+        Value::Array(items) => items.iter().find_map(|i| repeated_below_labels(i, labels)),
+        Value::Object(members) if labels > 0 => {
+            members.iter().find_map(|m| repeated_below_labels(&m.value, labels - 1))
+        }
+        _ => repeated_anywhere(n),
+    }
+}
+
+/// The first repeated key of any object in `n`.
+fn repeated_anywhere(n: &Node) -> Option<(&json::Member, &json::Member)> {
+    match &n.value {
+        Value::Array(items) => items.iter().find_map(repeated_anywhere),
+        Value::Object(members) => json::first_duplicate(members)
+            .map(|(i, j)| (&members[i], &members[j]))
+            .or_else(|| members.iter().find_map(|m| repeated_anywhere(&m.value))),
+        _ => None,
     }
 }
 

@@ -1,5 +1,6 @@
-//! `aws ec2 describe-*` JSON dumps: security groups, network ACLs,
-//! instances, network interfaces and managed prefix lists.
+//! `aws ec2 describe-*` JSON dumps: security groups, security-group rules
+//! ([`rules`]), network ACLs, instances, network interfaces and managed
+//! prefix lists.
 //!
 //! Field names and meanings follow the EC2 API reference
 //! (docs.aws.amazon.com/AWSEC2/latest/APIReference/): `IpPermission`,
@@ -18,11 +19,14 @@ use portcullis_model::{
 use portcullis_syntax::json::Node;
 
 pub mod network;
+pub mod rules;
 
 /// Which dump a document is, from its top-level keys.
 pub fn kind_of(root: &Node) -> Option<&'static str> {
     if root.get("SecurityGroups").is_some() {
         Some("aws-security-groups")
+    } else if root.get("SecurityGroupRules").is_some() {
+        Some("aws-security-group-rules")
     } else if root.get("NetworkAcls").is_some() {
         Some("aws-network-acls")
     } else if root.get("Reservations").is_some() {
@@ -41,13 +45,21 @@ pub fn kind_of(root: &Node) -> Option<&'static str> {
 }
 
 /// Top-level arrays of the dumps, streamed element by element.
-pub const STREAMED_KEYS: &[&str] =
-    &["SecurityGroups", "NetworkAcls", "Reservations", "NetworkInterfaces", "RouteTables", "Subnets"];
+pub const STREAMED_KEYS: &[&str] = &[
+    "SecurityGroups",
+    "SecurityGroupRules",
+    "NetworkAcls",
+    "Reservations",
+    "NetworkInterfaces",
+    "RouteTables",
+    "Subnets",
+];
 
 /// Adapts one element of a streamed top-level array.
 pub fn read_element(ctx: &mut Context, key: &str, n: &Node, items: &mut AwsItems) {
     match key {
         "SecurityGroups" => items.groups.extend(read_group(ctx, n)),
+        "SecurityGroupRules" => items.listed_rules.extend(rules::read_rule(ctx, n)),
         "NetworkAcls" => items.acls.extend(read_acl(ctx, n)),
         "Reservations" => {
             for i in ctx.array_field(n, "Instances") {
@@ -73,6 +85,11 @@ pub fn read(ctx: &mut Context, root: &Node, kind: &str) -> AwsItems {
                 if let Some(sg) = read_group(ctx, g) {
                     items.groups.push(sg);
                 }
+            }
+        }
+        "aws-security-group-rules" => {
+            for r in ctx.array_field(root, "SecurityGroupRules") {
+                read_element(ctx, "SecurityGroupRules", r, &mut items);
             }
         }
         "aws-network-acls" => {
@@ -289,11 +306,18 @@ pub fn read_permission(
     for r in ctx.array_field(p, "UserIdGroupPairs") {
         let gid = ctx.str_field(r, "GroupId").or_else(|| ctx.str_field(r, "GroupName"));
         let Some(gid) = gid else { continue };
-        let name = if gid == group { "self".to_string() } else { gid.to_string() };
-        let sources = Sources { internal: vec![InternalSource { name: name.clone() }], ..Default::default() };
+        let (name, sources) = source_of_group_pair(gid, group);
         let at = r.get("GroupId").or_else(|| r.get("GroupName")).unwrap_or(r);
         push(entries, ctx.node_span(at), &name, sources);
     }
+}
+
+/// A source that is a security group: the group itself is shown as
+/// `self`, as the console shows it.
+fn source_of_group_pair(referenced: &str, group: &str) -> (String, Sources) {
+    let name = if referenced == group { "self".to_string() } else { referenced.to_string() };
+    let sources = Sources { internal: vec![InternalSource { name: name.clone() }], ..Default::default() };
+    (name, sources)
 }
 
 fn read_acl(ctx: &mut Context, a: &Node) -> Option<NetworkAcl> {
