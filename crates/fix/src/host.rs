@@ -143,21 +143,13 @@ pub fn plan(
     let authorized = authorized_addrs(auth);
     let safety = if auth.explicit { Safety::Safe } else { Safety::Unsafe };
     let others: Vec<u16> = queries.iter().filter(|q| q.protocol == Protocol::TCP).map(|q| q.port).collect();
-    let unfixable = |f: &Finding, reason: String| Unfixable {
-        rule: f.rule.clone(),
-        resource: f.resource.clone(),
-        file: f.file.clone(),
-        line: f.line,
-        column: f.column,
-        reason,
-    };
     // By node (its layer), then port.
     let mut by_node: BTreeMap<usize, BTreeMap<u16, Vec<&Finding>>> = BTreeMap::new();
     for f in selected {
         out.wanted.insert(f.fingerprint());
         let (Some(layer), Some(port)) = (host_layer(estate, f), f.port) else { continue };
         if f.protocol.as_deref().and_then(Protocol::parse_name) != Some(Protocol::TCP) {
-            out.unfixable.push(unfixable(f, "host firewall fixes restrict TCP ports only".into()));
+            out.unfixable.push(Unfixable::of(f, "host firewall fixes restrict TCP ports only"));
             out.open.insert(f.fingerprint());
             continue;
         }
@@ -168,7 +160,7 @@ pub fn plan(
         let span = estate.layers[layer].span.clone();
         let refuse = |out: &mut Planned, reason: &str| {
             for f in ports.values().flatten() {
-                out.unfixable.push(unfixable(f, format!("host firewall of node {node}: {reason}")));
+                out.unfixable.push(Unfixable::of(f, format!("host firewall of node {node}: {reason}")));
                 out.open.insert(f.fingerprint());
             }
         };
@@ -215,7 +207,7 @@ pub fn plan(
                 Ok(x) => x,
                 Err(e) => {
                     for f in &findings {
-                        out.unfixable.push(unfixable(f, format!("host firewall of node {node}: {e}")));
+                        out.unfixable.push(Unfixable::of(f, format!("host firewall of node {node}: {e}")));
                         out.open.insert(f.fingerprint());
                     }
                     continue;
