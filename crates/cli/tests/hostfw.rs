@@ -430,3 +430,25 @@ fn fix_prints_commands_for_firewalld_and_ufw_nodes() {
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("fix (unsafe)") && out.contains("firewall-cmd"), "{err}");
 }
+
+#[test]
+fn the_readme_shows_the_host_fixes_as_they_are_printed() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README");
+    for args in [
+        &["examples/hostfw/nodes/cp-2", "--authorized", "10.0.0.0/8", "--select", "PC100"][..],
+        &["examples/hostfw/nodes/worker-1", "--authorized", "10.0.0.0/8", "--format", "shell"][..],
+    ] {
+        let out = bin().current_dir(&root).arg("fix").args(args).arg("--no-config").output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let shown = format!("$ portcullis fix {}\n", args.join(" "));
+        let at = readme.find(&shown).unwrap_or_else(|| panic!("README has no `{}`", shown.trim()));
+        let printed = [out.stdout, out.stderr].concat();
+        let printed = String::from_utf8_lossy(&printed);
+        assert!(
+            readme[at + shown.len()..].starts_with(printed.as_ref()),
+            "README.md's `{}` differs from what it prints:\n{printed}",
+            shown.trim()
+        );
+    }
+}
