@@ -7,6 +7,10 @@
 #
 # Environment:
 #   IPTABLES=4000 NFT=4000 CLOUD=2000   how many of each (10,000 by default)
+#   FIXES=0                             seeds of generated iptables and nftables
+#                                       rule sets (two per seed) fixed as `portcullis
+#                                       fix` prints, probed before and after, plus every
+#                                       host-firewall fixture (firewalld, ufw included)
 #   FROM=1000000                        first seed (the test suite uses 0..)
 #   EXTRA="--no-relist"                 skip reading the kernel's own listings
 #   NICE=10                             run at a lower priority (a shared machine)
@@ -16,6 +20,8 @@ IPTABLES=${IPTABLES:-4000}
 NFT=${NFT:-4000}
 CLOUD=${CLOUD:-2000}
 FROM=${FROM:-1000000}
+FIXES=${FIXES:-0}
 nice -n 10 cargo build -q --release -p portcullis-kernelcheck --bin kernelcheck
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg); kernel $(uname -r); $(nft --version); $(iptables --version)"
-exec nice -n "${NICE:-0}" target/release/kernelcheck --iptables "$IPTABLES" --nft "$NFT" --cloud "$CLOUD" --from "$FROM" ${EXTRA:-}
+exec nice -n "${NICE:-0}" target/release/kernelcheck --iptables "$IPTABLES" --nft "$NFT" --cloud "$CLOUD" \
+  --fixes "$FIXES" --fixtures crates/hostfw/fixtures --from "$FROM" ${EXTRA:-}

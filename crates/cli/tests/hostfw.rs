@@ -194,3 +194,261 @@ fn interface_names_are_checked() {
     let out = bin().arg("scan").arg(tmp.path()).args(["--no-config", "--interface", "enp0s31f6"]).output().unwrap();
     assert!(out.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+// Which node a saved ruleset belongs to: its directory named after the
+// instance, its private address or its EC2 host name, or `ip -j addr`
+// output beside it; two interfaces with the same address join neither.
+
+const TWO_INSTANCES: &str = r#"{"Reservations": [{"Instances": [
+  {"InstanceId": "i-0aaa0000000000001", "SubnetId": "subnet-1", "VpcId": "vpc-1", "PrivateIpAddress": "10.0.1.5",
+   "SecurityGroups": [{"GroupId": "sg-1"}]},
+  {"InstanceId": "i-0bbb0000000000002", "SubnetId": "subnet-2", "VpcId": "vpc-2", "PrivateIpAddress": "10.0.1.6",
+   "SecurityGroups": [{"GroupId": "sg-1"}]}]}]}"#;
+const SUBNETS: &str = r#"{"Subnets": [
+  {"SubnetId": "subnet-1", "VpcId": "vpc-1", "CidrBlock": "10.0.1.0/24"},
+  {"SubnetId": "subnet-2", "VpcId": "vpc-2", "CidrBlock": "10.0.1.0/24"}]}"#;
+const IP_ADDR: &str = r#"[{"ifindex":1,"ifname":"lo","addr_info":[{"family":"inet","local":"127.0.0.1","prefixlen":8,"scope":"host"}]},
+ {"ifindex":2,"ifname":"ens5","addr_info":[{"family":"inet","local":"10.0.1.5","prefixlen":24,"scope":"global"}]}]"#;
+
+/// A node's firewall open on 10257 from everywhere but 192.0.2.0/24.
+const OPEN_V4: &str = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 10257 -s 192.0.2.0/24 -j DROP\nCOMMIT\n";
+
+/// A node's firewall open on 10257 (a finding on the node), written
+/// under `dir`.
+fn open_node(root: &Path, dir: &str) {
+    write(root, &format!("{dir}/iptables.rules"), OPEN_V4);
+    write(root, &format!("{dir}/ip6tables.rules"), NODE_V6);
+}
+
+/// Each instance's 10257 finding path, `None` when it has no finding.
+fn instance_paths(v: &Value) -> Vec<(String, Option<Vec<String>>)> {
+    ["i-0aaa0000000000001", "i-0bbb0000000000002"]
+        .iter()
+        .map(|id| {
+            let f = on_10257(v, id);
+            let path = f.first().map(|f| {
+                f["path"].as_array().expect("path").iter().filter_map(Value::as_str).map(str::to_string).collect()
+            });
+            (id.to_string(), path)
+        })
+        .collect()
+}
+
+fn node_notes(v: &Value) -> Vec<String> {
+    v["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["resource_kind"] == "node")
+        // A target's notes follow its layers in the path.
+        .flat_map(|f| f["path"].as_array().cloned().unwrap_or_default())
+        .filter_map(|n| n.as_str().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn a_node_is_joined_to_its_instance_by_private_address_or_host_name() {
+    for (dir, extra) in [
+        ("nodes/10.0.1.5", None),
+        ("nodes/ip-10-0-1-5.ec2.internal", None),
+        ("nodes/cp-1", Some(("nodes/cp-1/addr.json", IP_ADDR))),
+    ] {
+        let tmp = tempfile::tempdir().expect("temporary directory");
+        write(tmp.path(), "aws/instances.json", TWO_INSTANCES);
+        write(tmp.path(), "aws/groups.json", GROUPS);
+        write(tmp.path(), "aws/subnets.json", SUBNETS);
+        open_node(tmp.path(), dir);
+        if let Some((path, text)) = extra {
+            write(tmp.path(), path, text);
+        }
+        let (json, _) = scan(tmp.path(), &[]);
+        let paths = instance_paths(&json);
+        // The instance with 10.0.1.5 ends in the node's firewall; the other does not.
+        let joined = paths[0].1.as_ref().unwrap_or_else(|| panic!("{dir}: {json:#}"));
+        assert!(joined.iter().any(|h| h.starts_with("host firewall")), "{dir}: {joined:?}");
+        let other = paths[1].1.as_ref().unwrap_or_else(|| panic!("{dir}: {json:#}"));
+        assert!(!other.iter().any(|h| h.starts_with("host firewall")), "{dir}: {other:?}");
+    }
+}
+
+#[test]
+fn a_joined_node_is_a_hop_of_the_path_from_the_internet() {
+    // An interface with a public address behind an internet gateway.
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/semantics/reach-dump-elastic-ip");
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    for e in std::fs::read_dir(&fixture).expect("fixture").flatten() {
+        if e.file_name() != "expect.json" {
+            std::fs::copy(e.path(), tmp.path().join(e.file_name())).expect("copy");
+        }
+    }
+    open_node(tmp.path(), "nodes/ip-10-0-1-13.ec2.internal");
+    let (json, _) = scan(tmp.path(), &[]);
+    let f = json["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["resource"] == "eni-0d4d4d4d4d4d4d4d4" && f["port"] == 10257)
+        .unwrap_or_else(|| panic!("{json:#}"));
+    let hops: Vec<(&str, &str)> = f["via"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|h| Some((h["hop"].as_str()?, h["resource"].as_str()?)))
+        .collect();
+    assert_eq!(f["reach"], "internet");
+    assert_eq!(hops.last(), Some(&("host firewall", "ip-10-0-1-13.ec2.internal")), "{:#}", f["via"]);
+}
+
+#[test]
+fn a_node_no_target_matches_is_its_own_target_and_says_so() {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    write(tmp.path(), "aws/instances.json", TWO_INSTANCES);
+    write(tmp.path(), "aws/groups.json", GROUPS);
+    open_node(tmp.path(), "nodes/cp-9");
+    let (json, _) = scan(tmp.path(), &[]);
+    assert!(instance_paths(&json)
+        .iter()
+        .all(|(_, p)| p.as_ref().is_some_and(|p| !p.iter().any(|h| h.starts_with("host firewall")))));
+    let notes = node_notes(&json);
+    assert!(notes.iter().any(|n| n.contains("node cp-9: no cloud target")), "{notes:?}");
+}
+
+#[test]
+fn the_same_private_address_in_two_networks_joins_neither() {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    write(tmp.path(), "aws/instances.json", &TWO_INSTANCES.replace("10.0.1.6", "10.0.1.5"));
+    write(tmp.path(), "aws/groups.json", GROUPS);
+    write(tmp.path(), "aws/subnets.json", SUBNETS);
+    open_node(tmp.path(), "nodes/10.0.1.5");
+    let (json, _) = scan(tmp.path(), &[]);
+    for (id, path) in instance_paths(&json) {
+        let path = path.unwrap_or_else(|| panic!("{id}: {json:#}"));
+        assert!(!path.iter().any(|h| h.starts_with("host firewall")), "{id}: {path:?}");
+    }
+    let notes = node_notes(&json);
+    assert!(notes.iter().any(|n| n.contains("not joined") && n.contains("vpc-1") && n.contains("vpc-2")), "{notes:?}");
+}
+
+// `fix` on a node's own firewall: saved iptables-save files and nftables
+// rulesets are edited (and re-scanned after --apply); firewalld and ufw get
+// commands (--format shell). That the commands do in the kernel what the
+// saved form says is checked in crates/kernelcheck (tests/kernel.rs).
+
+fn fix(dir: &Path, extra: &[&str]) -> (i32, String, String) {
+    let out = bin().arg("fix").arg(dir).args(["--no-config"]).args(extra).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn node_findings(dir: &Path, extra: &[&str]) -> usize {
+    let (json, _) = scan(dir, extra);
+    json["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["resource_kind"] == "node" && f["port"] == 10257)
+        .count()
+}
+
+#[test]
+fn fix_edits_saved_rules_and_the_rescan_finds_the_port_closed() {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    open_node(tmp.path(), "nodes/cp-1");
+    write(
+        tmp.path(),
+        "nodes/cp-2/ruleset.nft",
+        "table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t}\n}\n",
+    );
+    let auth = ["--authorized", "10.0.0.0/8", "--authorized", "fd00::/8"];
+    assert_eq!(node_findings(tmp.path(), &auth), 2);
+    let before = std::fs::read_to_string(tmp.path().join("nodes/cp-1/iptables.rules")).unwrap();
+    let (code, out, err) = fix(tmp.path(), &auth);
+    assert_eq!(code, 0, "{out}\n{err}");
+    for line in [
+        "+:portcullis-10257 - [0:0]",
+        "+-A INPUT -p tcp -m tcp --dport 10257 -j portcullis-10257",
+        "+-A portcullis-10257 -s 10.0.0.0/8 -j RETURN",
+        "+-A portcullis-10257 -j DROP",
+        "+table inet portcullis-10257 {",
+    ] {
+        assert!(out.lines().any(|l| l == line), "{line} missing:\n{out}");
+    }
+    assert!(err.contains("fix (safe)") && err.contains("host firewall of node cp-1 (iptables)"), "{err}");
+    assert!(err.contains("host firewall of node cp-2 (nftables)"), "{err}");
+    // A dry run writes nothing.
+    assert_eq!(std::fs::read_to_string(tmp.path().join("nodes/cp-1/iptables.rules")).unwrap(), before);
+    // With --format shell, the commands for the running nodes too.
+    let (_, shell, _) = fix(tmp.path(), &[&auth[..], &["--format", "shell"]].concat());
+    assert!(
+        shell.contains("\niptables -N portcullis-10257\n")
+            && shell.contains("\nnft -f /etc/nftables.d/portcullis-10257.nft\n"),
+        "{shell}"
+    );
+    let (code, _, err) = fix(tmp.path(), &[&auth[..], &["--apply"]].concat());
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("written:") && !err.contains("restored"), "{err}");
+    assert_eq!(node_findings(tmp.path(), &auth), 0);
+    // Fixed once: nothing left to fix.
+    let (code, out, _) = fix(tmp.path(), &auth);
+    assert_eq!((code, out.as_str()), (0, ""));
+}
+
+#[test]
+fn fix_prints_commands_for_firewalld_and_ufw_nodes() {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    write(
+        tmp.path(),
+        "nodes/fw-1/etc/firewalld/zones/public.xml",
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<zone>\n  <short>Public</short>\n  <port port=\"10257\" protocol=\"tcp\"/>\n</zone>\n",
+    );
+    write(
+        tmp.path(),
+        "nodes/u-1/ufw-status.txt",
+        "Status: active\nLogging: on (low)\nDefault: deny (incoming), allow (outgoing), disabled (routed)\nNew profiles: skip\n\n\
+         To                         Action      From\n--                         ------      ----\n\
+         10257/tcp                  ALLOW IN    Anywhere\n10257/tcp (v6)             ALLOW IN    Anywhere (v6)\n",
+    );
+    let auth = ["--authorized", "10.0.0.0/8"];
+    // Commands only: the default --format refuses, saying why.
+    let (code, out, err) = fix(tmp.path(), &auth);
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
+    assert!(err.contains("firewalld is changed by commands on the node") && err.contains("--format shell"), "{err}");
+    let (code, out, err) = fix(tmp.path(), &[&auth[..], &["--format", "shell"]].concat());
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("firewall-cmd --permanent --ipset=portcullis-10257-v4 --add-entry=10.0.0.0/8"), "{out}");
+    assert!(out.contains("--zone=public --add-rich-rule='rule priority=\"-32768\" family=\"ipv4\" source NOT ipset=\"portcullis-10257-v4\""), "{out}");
+    assert!(out.contains("ufw prepend deny proto tcp from 0.0.0.0/5 to any port 10257"), "{out}");
+    assert!(out.contains("ufw prepend deny proto tcp from ::/0 to any port 10257"), "{out}");
+    // Without --authorized: unsafe, left out unless asked for.
+    let (code, _, err) = fix(tmp.path(), &["--format", "shell"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("unsafe fix not applied (use --unsafe-fixes)"), "{err}");
+    let (code, out, err) = fix(tmp.path(), &["--format", "shell", "--unsafe-fixes"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("fix (unsafe)") && out.contains("firewall-cmd"), "{err}");
+}
+
+#[test]
+fn the_readme_shows_the_host_fixes_as_they_are_printed() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README");
+    for args in [
+        &["examples/hostfw/nodes/cp-2", "--authorized", "10.0.0.0/8", "--select", "PC100"][..],
+        &["examples/hostfw/nodes/worker-1", "--authorized", "10.0.0.0/8", "--format", "shell"][..],
+    ] {
+        let out = bin().current_dir(&root).arg("fix").args(args).arg("--no-config").output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let shown = format!("$ portcullis fix {}\n", args.join(" "));
+        let at = readme.find(&shown).unwrap_or_else(|| panic!("README has no `{}`", shown.trim()));
+        let printed = [out.stdout, out.stderr].concat();
+        let printed = String::from_utf8_lossy(&printed);
+        assert!(
+            readme[at + shown.len()..].starts_with(printed.as_ref()),
+            "README.md's `{}` differs from what it prints:\n{printed}",
+            shown.trim()
+        );
+    }
+}

@@ -8,9 +8,11 @@
 //! is a dump of a live account; [`fix`] runs it all: scan, plan, edit, and
 //! with `apply` write atomically (refusing a file that changed since it was
 //! read), re-scan, and restore the originals when the re-scan disagrees.
+//! [`host`] fixes a port a node's own firewall leaves open.
 
 pub mod commands;
 pub mod edit;
+pub mod host;
 pub mod plan;
 
 use edit::Format;
@@ -77,6 +79,9 @@ pub struct Outcome {
     pub fixes: Vec<Applied>,
     /// Unsafe fixes left out (no `--unsafe-fixes`).
     pub unsafe_skipped: Vec<EntryFix>,
+    /// Fixes of nodes' own firewalls, and those left out as unsafe.
+    pub host_fixes: Vec<host::HostFix>,
+    pub host_unsafe_skipped: Vec<host::HostFix>,
     /// Findings no fix closes, with the reason.
     pub unfixable: Vec<Unfixable>,
     /// Files not written because they changed since they were read.
@@ -140,7 +145,7 @@ fn sha256(text: &str) -> [u8; 32] {
 
 /// Reads a file as it is now: its text (UTF-8, a byte-order mark kept)
 /// and its hash.
-fn read_now(path: &str) -> Result<(String, [u8; 32]), String> {
+pub(crate) fn read_now(path: &str) -> Result<(String, [u8; 32]), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
     let text = String::from_utf8(bytes).map_err(|_| format!("{path}: not UTF-8: not fixable"))?;
     let hash = sha256(&text);
@@ -168,6 +173,9 @@ pub fn fix(request: &FixRequest) -> Result<Outcome, Error> {
         |f: &Finding| f.reach.as_ref().is_some_and(|r| r.via.iter().any(|hop| hop.hop == "load balancer"));
     let (exposures, others): (Vec<Finding>, Vec<Finding>) =
         chosen.iter().cloned().partition(|f| f.kind == FindingKind::Exposure && !through_balancer(f));
+    // A port a node's own firewall decides last is closed there.
+    let (on_hosts, exposures): (Vec<Finding>, Vec<Finding>) =
+        exposures.into_iter().partition(|f| host::is_host(&estate, f));
     for f in &others {
         let reason = if f.kind == FindingKind::Exposure {
             "reached through a load balancer: narrowing its listener's sources is not fixable yet".to_string()
@@ -306,15 +314,37 @@ pub fn fix(request: &FixRequest) -> Result<Outcome, Error> {
             }
         }
     }
+    let hosts = host::plan(
+        &estate,
+        &on_hosts,
+        request.authorized,
+        request.queries,
+        &request.reading.options.host,
+        request.unsafe_fixes,
+        request.dialect,
+    );
+    outcome.unfixable.extend(hosts.unfixable);
+    outcome.commands.extend(hosts.commands);
+    for (path, before, after, hash) in hosts.changes {
+        let format = Format::Host;
+        outcome.changes.push(FileChange { path, format, before, after, hash });
+    }
+    outcome.host_fixes = hosts.fixes;
+    outcome.host_unsafe_skipped = hosts.unsafe_skipped;
     // What the model says remains once the fixes that go ahead are made.
     let mut predicted = estate.clone();
     for (f, _) in plan.fixes.iter().zip(&going).filter(|(_, g)| **g) {
         plan::apply(&mut predicted, f);
     }
-    let wanted: BTreeSet<String> = exposures.iter().map(Finding::fingerprint).collect();
-    let open_after: BTreeSet<String> =
+    let mut wanted: BTreeSet<String> = exposures.iter().map(Finding::fingerprint).collect();
+    let mut open_after: BTreeSet<String> =
         plan::still_open(&predicted, &exposures, request.authorized).iter().map(Finding::fingerprint).collect();
+    // Host findings: those closed by commands on the node stay in the
+    // files the re-scan reads.
+    wanted.extend(hosts.wanted);
+    open_after.extend(hosts.open);
     outcome.still_open = open_after.len() + others.len();
+    open_after.extend(hosts.by_commands);
     outcome.expected = Expected { before: before_all, open: open_after, wanted, others: others.len() };
     if request.apply {
         apply(request, &mut outcome)?;

@@ -124,7 +124,7 @@ pub struct Unfixable {
 }
 
 impl Unfixable {
-    fn of(f: &Finding, reason: impl Into<String>) -> Unfixable {
+    pub(crate) fn of(f: &Finding, reason: impl Into<String>) -> Unfixable {
         Unfixable {
             rule: f.rule.clone(),
             resource: f.resource.clone(),

@@ -11,6 +11,7 @@ use crate::ipset::{self, Dim, IpSet, Value};
 use crate::node::Node;
 use crate::ruleset::{Direction, IpsetUse, PlacedHook, Ruleset};
 use crate::Items;
+use portcullis_model::topology::Attachment;
 use portcullis_model::{
     AddrSet, Chain, Cond, Estate, Hook, Layer, LayerKind, Program, Rule, Span, Step, Target, Then, Unknown, Verdict,
 };
@@ -30,6 +31,17 @@ pub struct NodeFirewall {
     pub layer: Layer,
     pub program: Program,
     pub notes: Vec<String>,
+    /// The addresses that say which machine it is ([`crate::addresses`]).
+    pub addresses: AddrSet,
+}
+
+/// A node in the estate: its target and its firewall's layer.
+#[derive(Clone, Debug)]
+pub struct Placed {
+    pub node: Node,
+    pub layer: usize,
+    pub target: usize,
+    pub addresses: AddrSet,
 }
 
 /// Applies `f` to every condition, depth first, where it can replace it.
@@ -123,8 +135,10 @@ pub fn nodes(items: Vec<Items>, opts: &Options) -> (Vec<NodeFirewall>, Vec<crate
     let mut sets: Vec<IpSet> = Vec::new();
     let mut firewalld: BTreeMap<String, crate::firewalld::Items> = BTreeMap::new();
     let mut ufw: BTreeMap<String, crate::ufw::Items> = BTreeMap::new();
+    let mut addresses = Vec::new();
     let mut errors = Vec::new();
     for i in items {
+        addresses.extend(i.addresses);
         for rs in i.rulesets {
             rulesets.entry(rs.node.clone()).or_default().push(rs);
         }
@@ -176,6 +190,7 @@ pub fn nodes(items: Vec<Items>, opts: &Options) -> (Vec<NodeFirewall>, Vec<crate
             (config, running)
         });
         let mut nf = build(node, list, &node_sets, opts);
+        nf.addresses = crate::addresses::of_node(&nf.node, &addresses);
         if let Some((config, running)) = check {
             match crate::firewalld::running::compare(&nf.node.name, &config, &running) {
                 Some(note) => nf.notes.push(note),
@@ -283,7 +298,7 @@ fn build(node: Node, list: Vec<Ruleset>, sets: &[&IpSet], opts: &Options) -> Nod
     let program = Program { chains, hooks, facing: opts.interface.clone() };
     let layer =
         Layer { id: node.name.clone(), kind_name: "host firewall".into(), kind: LayerKind::AllowUnion, span, entries };
-    NodeFirewall { node, layer, program, notes }
+    NodeFirewall { node, layer, program, notes, addresses: AddrSet::empty() }
 }
 
 fn offset_rule(r: &mut Rule, entry_base: usize, chain_base: usize) {
@@ -304,18 +319,120 @@ fn offset_rule(r: &mut Rule, entry_base: usize, chain_base: usize) {
 }
 
 /// Gives each cloud target that is the same machine as a node the node's
-/// firewall as the last step of its path (after the cloud layers): a
-/// target whose id is the node's name (an instance id, a VM or instance
-/// name). Returns how many targets gained a layer.
-pub fn attach_to_cloud_targets(estate: &mut Estate, nodes: &[(Node, usize)]) -> usize {
+/// firewall as the last step of its path (after the cloud layers). The
+/// same machine is a target whose id is the node's name (an instance id,
+/// a VM or instance name), else the targets on the one network interface
+/// whose private addresses include one of the node's
+/// ([`crate::addresses`]). Two interfaces with the node's address (the
+/// same private address in two networks) join neither, and the node's
+/// target says so. Returns how many targets gained a layer.
+pub fn attach_to_cloud_targets(estate: &mut Estate, nodes: &[Placed]) -> usize {
     let mut n = 0;
-    for t in estate.targets.iter_mut().filter(|t| t.kind_name != "node") {
-        let Some((node, lid)) = nodes.iter().find(|(node, _)| node.name == t.id) else { continue };
-        t.path.push(Step { layers: vec![*lid] });
-        t.notes.push(format!("the host firewall of node {} ({}) is the last layer of its path", node.name, node.key));
-        n += 1;
+    let clouds = estate.targets.iter().any(|t| t.kind_name != "node");
+    for p in nodes {
+        let by_name: Vec<usize> = (0..estate.targets.len())
+            .filter(|&t| estate.targets[t].kind_name != "node" && estate.targets[t].id == p.node.name)
+            .collect();
+        let (matched, how) = if !by_name.is_empty() {
+            (by_name, "its name".to_string())
+        } else {
+            match by_address(estate, &p.addresses) {
+                Joined::One(targets, how) => (targets, how),
+                Joined::Ambiguous(why) => {
+                    let note = format!("node {} is not joined to a cloud target: {why}", p.node.name);
+                    estate.targets[p.target].notes.push(note);
+                    continue;
+                }
+                Joined::None => (Vec::new(), String::new()),
+            }
+        };
+        if matched.is_empty() {
+            if clouds {
+                let addrs = if p.addresses.is_empty() {
+                    String::new()
+                } else {
+                    format!(" or address {}", p.addresses.to_cidr_strings().join(", "))
+                };
+                estate.targets[p.target].notes.push(format!(
+                    "node {}: no cloud target in the input has its name{addrs}: it is a target of its own only",
+                    p.node.name
+                ));
+            }
+            continue;
+        }
+        for t in matched {
+            let target = &mut estate.targets[t];
+            target.path.push(Step { layers: vec![p.layer] });
+            target.notes.push(format!(
+                "the host firewall of node {} ({}) is the last layer of its path (matched by {how})",
+                p.node.name, p.node.key
+            ));
+            n += 1;
+        }
     }
     n
+}
+
+enum Joined {
+    One(Vec<usize>, String),
+    Ambiguous(String),
+    None,
+}
+
+/// The cloud targets on the one interface whose private addresses include
+/// one of `addresses`.
+fn by_address(estate: &Estate, addresses: &AddrSet) -> Joined {
+    if addresses.is_empty() {
+        return Joined::None;
+    }
+    let topology = &estate.topology;
+    let mut interfaces: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, iface) in topology.interfaces.iter().enumerate() {
+        if iface.private.intersects(addresses) {
+            interfaces.entry(iface.id.as_str()).or_default().push(i);
+        }
+    }
+    match interfaces.len() {
+        0 => Joined::None,
+        1 => {
+            let (id, indexes) = interfaces.into_iter().next().unwrap_or_default();
+            let mut targets: Vec<usize> = topology
+                .attachments
+                .iter()
+                .filter(|(_, a)| matches!(a, Attachment::Interface(i) if indexes.contains(&i.index())))
+                .map(|(t, _)| *t)
+                .filter(|&t| estate.targets.get(t).is_some_and(|t| t.kind_name != "node"))
+                .collect();
+            targets.sort_unstable();
+            targets.dedup();
+            let addr = topology.interfaces[indexes[0]].private.intersect(addresses).to_cidr_strings().join(", ");
+            Joined::One(targets, format!("its address {addr} on interface {id}"))
+        }
+        _ => {
+            let list: Vec<String> = interfaces
+                .values()
+                .map(|indexes| {
+                    let iface = &topology.interfaces[indexes[0]];
+                    let network = match &iface.subnet {
+                        portcullis_model::Known::Known(s) => topology
+                            .subnet(*s)
+                            .and_then(|s| s.network)
+                            .and_then(|n| topology.network(n))
+                            .map(|n| n.id.clone()),
+                        _ => None,
+                    };
+                    format!("{} ({})", iface.id, network.as_deref().unwrap_or("network not in the input"))
+                })
+                .collect();
+            Joined::Ambiguous(format!(
+                "its address {} is the private address of {} interfaces: {}; name the node's directory after the \
+                 instance to say which",
+                addresses.to_cidr_strings().join(", "),
+                list.len(),
+                list.join(", ")
+            ))
+        }
+    }
 }
 
 /// The options the items were read with (the first that has some), else
@@ -326,11 +443,7 @@ pub fn options_of(items: &[Items], fallback: &Options) -> Options {
 
 /// Adds every node as a target of its own, guarded by its firewall.
 /// Returns each node with its layer, and the errors only assembly finds.
-pub fn assemble(
-    items: Vec<Items>,
-    opts: &Options,
-    estate: &mut Estate,
-) -> (Vec<(Node, usize)>, Vec<crate::HostfwError>) {
+pub fn assemble(items: Vec<Items>, opts: &Options, estate: &mut Estate) -> (Vec<Placed>, Vec<crate::HostfwError>) {
     let mut out = Vec::new();
     let (nodes, errors) = nodes(items, opts);
     for nf in nodes {
@@ -343,7 +456,8 @@ pub fn assemble(
             path: vec![Step { layers: vec![lid] }],
             notes: nf.notes,
         });
-        out.push((nf.node, lid));
+        let target = estate.targets.len() - 1;
+        out.push(Placed { node: nf.node, layer: lid, target, addresses: nf.addresses });
     }
     (out, errors)
 }

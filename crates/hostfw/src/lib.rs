@@ -7,6 +7,7 @@
 //! puts each node's files together (the files of one directory are one
 //! node, see [`node`]) and adds a target per node to the estate.
 
+pub mod addresses;
 pub mod assemble;
 pub mod error;
 pub mod expect;
@@ -38,6 +39,8 @@ pub struct Items {
     pub firewalld: Vec<firewalld::Items>,
     /// ufw's files, put together per node at assembly.
     pub ufw: Vec<ufw::Items>,
+    /// The node's own addresses (`ip -j addr show`).
+    pub addresses: Vec<addresses::Addresses>,
     /// What the user told when this file was read (`--interface`).
     pub options: Option<Options>,
 }
@@ -46,7 +49,11 @@ impl Items {
     /// Whether the file held nothing of a host firewall (the items of a
     /// file of another format).
     pub fn is_empty(&self) -> bool {
-        self.rulesets.is_empty() && self.ipsets.is_empty() && self.firewalld.is_empty() && self.ufw.is_empty()
+        self.rulesets.is_empty()
+            && self.ipsets.is_empty()
+            && self.firewalld.is_empty()
+            && self.ufw.is_empty()
+            && self.addresses.is_empty()
     }
 }
 
@@ -75,6 +82,7 @@ enum Kind {
     UfwSettings,
     Iptables,
     NftablesJson,
+    Addresses,
     Nftables,
     FirewalldXml(&'static str),
     FirewalldText,
@@ -95,6 +103,8 @@ fn kind_of(text: &str) -> Option<Kind> {
         Some(Kind::Iptables)
     } else if nftables::json::detect(text) {
         Some(Kind::NftablesJson)
+    } else if addresses::detect(text) {
+        Some(Kind::Addresses)
     } else if nftables::text::detect(text) {
         Some(Kind::Nftables)
     } else if let Some(kind) = firewalld::xml::detect(text) {
@@ -142,6 +152,10 @@ pub fn read(path: &str, text: &str) -> Option<Outcome> {
             let (rs, mut errors) = nftables::read_json(path, text);
             errors.extend(rs.loop_errors());
             one("nftables JSON", Items { rulesets: vec![rs], ..Default::default() }, errors)
+        }
+        Kind::Addresses => {
+            let (a, errors) = addresses::read(path, text);
+            one("ip -j addr", Items { addresses: vec![a], ..Default::default() }, errors)
         }
         Kind::Nftables => {
             let (rs, mut errors) = nftables::read_text(path, text);

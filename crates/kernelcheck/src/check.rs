@@ -158,7 +158,7 @@ pub fn expectations(program: &Program, probes: &[ProbeKey]) -> Vec<Expect> {
         .collect()
 }
 
-fn agrees(e: Expect, got: Answer) -> bool {
+pub(crate) fn agrees(e: Expect, got: Answer) -> bool {
     match e {
         Expect::Exactly(a) => a == got,
         Expect::Between(must, may) => {
@@ -555,6 +555,18 @@ fn copy_tree(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()
 /// configuration and `dir`'s `etc/firewalld` over it; returns the ruleset
 /// it wrote (`nft list ruleset`) and `firewall-cmd --list-all-zones`.
 pub fn run_firewalld_on(lab: &Lab, name: &str, dir: &std::path::Path) -> Result<(String, String), String> {
+    run_firewalld_then(lab, name, dir, "")
+}
+
+/// [`run_firewalld_on`], running `then` (`firewall-cmd` commands) while
+/// firewalld runs, with the configuration they change in a directory of
+/// the run's own.
+pub fn run_firewalld_then(
+    lab: &Lab,
+    name: &str,
+    dir: &std::path::Path,
+    then: &str,
+) -> Result<(String, String), String> {
     let installed = std::path::Path::new("/etc/firewalld");
     if !installed.join("firewalld.conf").is_file()
         || std::process::Command::new("firewalld").arg("--help").output().is_err()
@@ -573,7 +585,7 @@ pub fn run_firewalld_on(lab: &Lab, name: &str, dir: &std::path::Path) -> Result<
             conf.lines().filter(|l| !l.starts_with("CleanupOnExit=")).map(str::to_string).collect();
         lines.push("CleanupOnExit=no".into());
         std::fs::write(&conf_path, lines.join("\n") + "\n").map_err(|e| e.to_string())?;
-        lab.run_firewalld(&tmp)
+        lab.run_firewalld(&tmp, then)
     };
     let out = run();
     let _ = std::fs::remove_dir_all(&tmp);
@@ -732,23 +744,8 @@ pub fn run_ufw_fixture(
     dir: &std::path::Path,
     exp: &portcullis_hostfw::expect::Expect,
 ) -> Result<Tally, String> {
-    if std::process::Command::new("ufw").arg("version").output().is_err()
-        || !std::path::Path::new("/etc/ufw/before.rules").is_file()
-    {
-        return Err("ufw is not installed".into());
-    }
-    let tmp = std::env::temp_dir().join(format!("pcx-ufw-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    copy_tree(std::path::Path::new("/etc/ufw"), &tmp.join("ufw")).map_err(|e| e.to_string())?;
-    copy_tree(&dir.join("etc/ufw"), &tmp.join("ufw")).map_err(|e| e.to_string())?;
-    let default = tmp.join("default-ufw");
-    let from =
-        if dir.join("etc/default/ufw").is_file() { dir.join("etc/default/ufw") } else { "/etc/default/ufw".into() };
-    std::fs::copy(from, &default).map_err(|e| e.to_string())?;
     let lab = Lab::new(&PORTS)?;
-    let loaded = lab.run_ufw(&tmp.join("ufw"), &default);
-    let _ = std::fs::remove_dir_all(&tmp);
-    loaded?;
+    run_ufw_then(&lab, name, dir, "")?;
     let mut tally = Tally { rulesets: 1, ..Default::default() };
     let given: Vec<(String, String)> = walk_files(dir)
         .into_iter()
@@ -775,7 +772,31 @@ pub fn run_ufw_fixture(
     Ok(tally)
 }
 
-fn walk_files(d: &std::path::Path) -> Vec<std::path::PathBuf> {
+/// Enables the real ufw in `lab`'s node with ufw's shipped files and
+/// `dir`'s over them, then runs `then` (`ufw` commands).
+pub fn run_ufw_then(lab: &Lab, name: &str, dir: &std::path::Path, then: &str) -> Result<(), String> {
+    if std::process::Command::new("ufw").arg("version").output().is_err()
+        || !std::path::Path::new("/etc/ufw/before.rules").is_file()
+    {
+        return Err("ufw is not installed".into());
+    }
+    let tmp = std::env::temp_dir().join(format!("pcx-ufw-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let run = || {
+        copy_tree(std::path::Path::new("/etc/ufw"), &tmp.join("ufw")).map_err(|e| e.to_string())?;
+        copy_tree(&dir.join("etc/ufw"), &tmp.join("ufw")).map_err(|e| e.to_string())?;
+        let default = tmp.join("default-ufw");
+        let from =
+            if dir.join("etc/default/ufw").is_file() { dir.join("etc/default/ufw") } else { "/etc/default/ufw".into() };
+        std::fs::copy(from, &default).map_err(|e| e.to_string())?;
+        lab.run_ufw(&tmp.join("ufw"), &default, then)
+    };
+    let out = run();
+    let _ = std::fs::remove_dir_all(&tmp);
+    out
+}
+
+pub(crate) fn walk_files(d: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(d).into_iter().flatten().flatten() {
         let p = e.path();
@@ -791,6 +812,6 @@ fn walk_files(d: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 /// [`program_of`], but errors the fixture expects (a rule firewalld
 /// refuses) do not stop it.
-fn program_of_tolerant(files: &[(String, String)], interface: Option<&str>) -> Result<Program, String> {
+pub(crate) fn program_of_tolerant(files: &[(String, String)], interface: Option<&str>) -> Result<Program, String> {
     read_node(files, interface, false)
 }

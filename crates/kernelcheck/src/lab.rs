@@ -315,9 +315,10 @@ impl Lab {
     /// Runs firewalld in the node with `conf` as its `/etc/firewalld` (a
     /// private D-Bus and mount namespace; `CleanupOnExit=no` keeps the
     /// rules after it stops) and returns `nft list ruleset` as firewalld
-    /// left it, and `firewall-cmd --list-all-zones` while it ran. The
-    /// daemons are ended by their process ids.
-    pub fn run_firewalld(&self, conf: &std::path::Path) -> Result<(String, String), String> {
+    /// left it, and `firewall-cmd --list-all-zones` while it ran. `then`
+    /// runs while firewalld does (`firewall-cmd` commands; empty for
+    /// none). The daemons are ended by their process ids.
+    pub fn run_firewalld(&self, conf: &std::path::Path, then: &str) -> Result<(String, String), String> {
         let script = format!(
             "set -e\n\
              mkdir -p /run/dbus\n\
@@ -331,14 +332,18 @@ impl Lab {
                if firewall-cmd --state >/dev/null 2>&1; then ok=1; break; fi\n\
                sleep 0.1\n\
              done\n\
+             failed=0\n\
+             if [ $ok = 1 ]; then ( set -e\n{then}\n ) >&2 || failed=1; fi\n\
              zones=$(firewall-cmd --list-all-zones 2>&1 || true)\n\
              kill $fw; wait $fw || true\n\
              kill $dbus; wait $dbus || true\n\
              [ $ok = 1 ] || {{ echo 'firewalld did not start' >&2; exit 1; }}\n\
+             [ $failed = 0 ] || {{ echo 'the commands failed' >&2; exit 1; }}\n\
              nft list ruleset\n\
              echo '{SPLIT}'\n\
              printf '%s\\n' \"$zones\"\n",
-            conf = conf.display()
+            conf = conf.display(),
+            then = if then.trim().is_empty() { ":".to_string() } else { then.to_string() }
         );
         let out = run(self.node.exec("unshare").args(["-m", "sh", "-c", &script]))?;
         let (ruleset, zones) = out.split_once(&format!("{SPLIT}\n")).ok_or("firewalld's output is incomplete")?;
@@ -349,10 +354,11 @@ impl Lab {
 impl Lab {
     /// Enables the real ufw in the node with `ufw_dir` as `/etc/ufw` and
     /// `default` as `/etc/default/ufw` (a private mount namespace), which
-    /// loads its rules into the node's kernel the way `ufw-init` does.
-    pub fn run_ufw(&self, ufw_dir: &std::path::Path, default: &std::path::Path) -> Result<(), String> {
+    /// loads its rules into the node's kernel the way `ufw-init` does;
+    /// then runs `then` (`ufw` commands; empty for none) in the same view.
+    pub fn run_ufw(&self, ufw_dir: &std::path::Path, default: &std::path::Path, then: &str) -> Result<(), String> {
         let script = format!(
-            "set -e\nmount --bind '{}' /etc/ufw\nmount --bind '{}' /etc/default/ufw\nufw --force enable >/dev/null\n",
+            "set -e\nmount --bind '{}' /etc/ufw\nmount --bind '{}' /etc/default/ufw\nufw --force enable >/dev/null\n{then}\n",
             ufw_dir.display(),
             default.display()
         );

@@ -4,6 +4,7 @@
 //! nothing) is compared with portcullis' verdict for the same source.
 
 pub mod check;
+pub mod fixes;
 pub mod gen_cloud;
 pub mod gen_iptables;
 pub mod gen_nft;

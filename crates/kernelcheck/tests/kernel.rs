@@ -101,3 +101,31 @@ fn every_host_firewall_fixture_agrees_with_the_kernel() {
     assert!(netns::leftovers().is_empty(), "namespaces left: {:?}", netns::leftovers());
     assert!(t.disagreements.is_empty(), "{} disagreements:\n{}", t.disagreements.len(), t.disagreements.join("\n"));
 }
+
+#[test]
+fn host_firewall_fixes_close_the_port_in_the_kernel_and_change_nothing_else() {
+    let _one = serial();
+    if !ready() {
+        return;
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../hostfw/fixtures");
+    let (mut t, skipped) = portcullis_kernelcheck::fixes::fixtures(&dir);
+    for s in &skipped {
+        eprintln!("not fixed: {s}");
+    }
+    if std::env::var_os("PORTCULLIS_REQUIRE_KERNEL").is_some() {
+        let missing: Vec<&String> = skipped.iter().filter(|s| s.contains("not installed")).collect();
+        assert!(missing.is_empty(), "PORTCULLIS_REQUIRE_KERNEL is set but: {missing:?}");
+    }
+    let fixtures = t.rulesets;
+    t.add(portcullis_kernelcheck::fixes::generated(0..20));
+    eprintln!(
+        "fixes: {fixtures} fixtures and {} generated rule sets fixed, {} probes",
+        t.rulesets - fixtures,
+        t.probes
+    );
+    // iptables, nftables (text and JSON), firewalld and ufw fixtures.
+    assert!(fixtures >= 20, "too few fixtures fixed: {fixtures}");
+    assert!(netns::leftovers().is_empty(), "namespaces left: {:?}", netns::leftovers());
+    assert!(t.disagreements.is_empty(), "{} disagreements:\n{}", t.disagreements.len(), t.disagreements.join("\n"));
+}

@@ -69,6 +69,34 @@ pub fn run(args: FixArgs) -> Result<u8> {
             f.strategy.describe()
         )?;
     }
+    for h in &outcome.host_fixes {
+        writeln!(
+            err,
+            "fix ({}): {}:{}: {} {}: {}",
+            h.safety.as_str(),
+            h.span.file,
+            h.span.line,
+            h.serves
+                .iter()
+                .map(|(rule, _)| rule.as_str())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<_>>()
+                .join(","),
+            h.node,
+            h.describe()
+        )?;
+        if let Some(why) = &h.open_because {
+            writeln!(err, "note: {}: still open after the fix: {why}", h.span.file)?;
+        }
+    }
+    if dialect != Dialect::Shell && outcome.host_fixes.iter().any(|h| !h.edited.is_empty()) {
+        writeln!(
+            err,
+            "note: the edited host firewall files are the nodes' saved rules; --format shell prints the commands \
+             that change the running nodes alike"
+        )?;
+    }
     for (span, note) in &outcome.notes {
         writeln!(err, "note: {}:{}: {note}", span.file, span.line)?;
     }
@@ -87,6 +115,16 @@ pub fn run(args: FixArgs) -> Result<u8> {
             }
         )?;
     }
+    for h in &outcome.host_unsafe_skipped {
+        writeln!(
+            err,
+            "unsafe fix not applied (use --unsafe-fixes): {}:{}: {}: no --authorized list: private space is assumed \
+             to be enough",
+            h.span.file,
+            h.span.line,
+            h.describe()
+        )?;
+    }
     for u in &outcome.unfixable {
         writeln!(err, "not fixed: {}:{}:{}: {} {}: {}", u.file, u.line, u.column, u.rule, u.resource, u.reason)?;
     }
@@ -103,13 +141,12 @@ pub fn run(args: FixArgs) -> Result<u8> {
         err,
         "{} findings selected, {} fixes{}, {} still open{}",
         outcome.selected,
-        outcome.fixes.len(),
+        outcome.fixes.len() + outcome.host_fixes.len(),
         if args.apply { " applied" } else { " (dry run: --apply writes them)" },
         outcome.still_open,
-        if outcome.unsafe_skipped.is_empty() {
-            String::new()
-        } else {
-            format!(", {} unsafe fixes not applied", outcome.unsafe_skipped.len())
+        match outcome.unsafe_skipped.len() + outcome.host_unsafe_skipped.len() {
+            0 => String::new(),
+            n => format!(", {n} unsafe fixes not applied"),
         }
     )?;
     Ok(if outcome.input_errors > 0 || outcome.restored.is_some() || !outcome.changed_since_read.is_empty() {

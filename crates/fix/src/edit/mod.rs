@@ -34,6 +34,9 @@ pub enum Format {
     /// A CLI dump of a live account (`aws-security-groups`, …): fixed with
     /// commands, not by editing the dump.
     Dump(&'static str),
+    /// A node's saved firewall (`iptables-save`, an nftables ruleset),
+    /// edited by the host branch (`crate::host`).
+    Host,
 }
 
 impl Format {
@@ -48,6 +51,7 @@ impl Format {
             Format::Kubernetes => "Kubernetes",
             Format::TerraformPlan => "Terraform plan",
             Format::Dump(kind) => kind,
+            Format::Host => "host firewall",
         }
     }
 

@@ -1,7 +1,11 @@
 //! The differential run of `bench/`: many generated rule sets against the
 //! kernel, with the figures printed at the end.
 //!
-//! `kernelcheck [--iptables N] [--nft N] [--cloud N] [--from SEED] [--no-relist]`
+//! `kernelcheck [--iptables N] [--nft N] [--cloud N] [--fixes N] [--from SEED] [--no-relist]`
+//!
+//! `--fixes N`: every host-firewall fixture (with `--fixtures DIR`) and N
+//! generated iptables and nftables rule sets each, fixed as `portcullis
+//! fix` prints and probed before and after in the kernel.
 
 use portcullis_kernelcheck::{check::Tally, netns};
 use std::time::Instant;
@@ -42,6 +46,7 @@ fn main() {
         ("iptables", arg(&args, "--iptables", 0)),
         ("nft", arg(&args, "--nft", 0)),
         ("cloud", arg(&args, "--cloud", 0)),
+        ("fixes", arg(&args, "--fixes", 0)),
     ] {
         if n == 0 {
             continue;
@@ -50,6 +55,16 @@ fn main() {
         let t = match kind {
             "iptables" => portcullis_kernelcheck::iptables_nodes(from..from + n, relist),
             "nft" => portcullis_kernelcheck::nft_nodes(from..from + n, relist),
+            "fixes" => {
+                let mut t = Tally::default();
+                if let Some(w) = args.windows(2).find(|w| w[0] == "--fixtures") {
+                    let (fixtures, skipped) = portcullis_kernelcheck::fixes::fixtures(std::path::Path::new(&w[1]));
+                    println!("fixes: {} fixtures fixed, {} not ({skipped:?})", fixtures.rulesets, skipped.len());
+                    t.add(fixtures);
+                }
+                t.add(portcullis_kernelcheck::fixes::generated(from..from + n));
+                t
+            }
             _ => portcullis_kernelcheck::cloud_cases(from..from + n),
         };
         report(kind, &t, t0.elapsed().as_secs_f64());

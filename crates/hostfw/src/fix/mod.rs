@@ -1,5 +1,5 @@
 //! Commands that restrict a TCP port on a node to the authorized sources,
-//! for the `fix` command (issue 16) to show beside a host firewall finding.
+//! for `portcullis fix` to print beside a host firewall finding.
 //!
 //! Each snippet only ever takes away: it drops what is not authorized and
 //! leaves every other decision of the node's firewall as it was, so an
@@ -14,16 +14,21 @@
 //!   drop is final (nft(8), "Base chain" and "Verdict statement").
 //! - firewalld: an ipset of the authorized blocks and a rich rule with the
 //!   lowest priority that drops the port from every source NOT in it
-//!   (firewalld.richlanguage(5): `source NOT ipset=`, `priority`).
-//! - ufw: ufw has no "from all but", so its snippet inserts allows for the
-//!   authorized blocks before a deny of the port: ufw's user rules are
-//!   first-match, so an authorized source becomes allowed there even if a
-//!   later rule refused it. The snippet says so.
+//!   (firewalld.richlanguage(5): `source NOT ipset=`, `priority`), in every
+//!   zone that receives traffic.
+//! - ufw: ufw has no "from all but", so its snippet prepends a deny of the
+//!   port for every block of the complement of the authorized sources
+//!   (`ufw prepend`, ufw 0.36 and later): denies only, so nothing a later
+//!   rule refused becomes allowed.
 //!
-//! [`iptables_save_lines`] and [`nft_table`] give the same rules as saved
-//! text, which is how they are verified: read beside the node's own rules,
-//! the port admits only authorized sources (tests in this module). Loading
-//! them into the kernel in `crates/kernelcheck` is still to do.
+//! [`saved`] writes the same rules into a saved `iptables-save` file or
+//! nftables ruleset (the file a node loads at boot), and [`check`] reads a
+//! node's files before and after a fix and says whether it closes the port
+//! and widens nothing. `crates/kernelcheck` runs the commands themselves in
+//! a network namespace and probes the result.
+
+pub mod check;
+pub mod saved;
 
 use portcullis_model::{AddrSet, Cidr};
 
@@ -46,6 +51,12 @@ pub fn name(port: u16) -> String {
 
 fn blocks(authorized: &AddrSet, v6: bool) -> Vec<String> {
     authorized.to_cidrs().into_iter().filter(|c| matches!(c, Cidr::V6 { .. }) == v6).map(|c| c.to_string()).collect()
+}
+
+/// The blocks of one family that are NOT authorized.
+fn complement(authorized: &AddrSet, v6: bool) -> Vec<String> {
+    let all = if v6 { AddrSet::all_v6() } else { AddrSet::all_v4() };
+    blocks(&all.difference(authorized), v6)
 }
 
 /// The iptables rules (for `ip6tables` when `v6`) as `iptables-save`
@@ -110,48 +121,56 @@ pub fn nftables(port: u16, authorized: &AddrSet) -> Snippet {
     }
 }
 
-/// firewalld commands restricting `port` to `authorized` in `zone`.
-pub fn firewalld(port: u16, authorized: &AddrSet, zone: &str) -> Snippet {
+/// firewalld commands restricting `port` to `authorized` in each of
+/// `zones` (the zones that receive traffic: see [`check::firewalld_zones`]).
+pub fn firewalld(port: u16, authorized: &AddrSet, zones: &[String]) -> Snippet {
     let mut commands = Vec::new();
-    for (family, inet, v6) in [("ipv4", "inet", false), ("ipv6", "inet6", true)] {
-        let set = format!("{}-{}", name(port), if v6 { "v6" } else { "v4" });
+    let sets = [("ipv4", "inet", false), ("ipv6", "inet6", true)];
+    for (_, inet, v6) in sets {
+        let set = firewalld_set(port, v6);
         commands.push(format!("firewall-cmd --permanent --new-ipset={set} --type=hash:net --option=family={inet}"));
         for b in blocks(authorized, v6) {
             commands.push(format!("firewall-cmd --permanent --ipset={set} --add-entry={b}"));
         }
-        commands.push(format!(
-            "firewall-cmd --permanent --zone={zone} --add-rich-rule='rule priority=\"-32768\" family=\"{family}\" \
-             source NOT ipset=\"{set}\" port port=\"{port}\" protocol=\"tcp\" drop'"
-        ));
+    }
+    for zone in zones {
+        for (family, _, v6) in sets {
+            commands.push(format!(
+                "firewall-cmd --permanent --zone={zone} --add-rich-rule='rule priority=\"-32768\" family=\"{family}\" \
+                 source NOT ipset=\"{}\" port port=\"{port}\" protocol=\"tcp\" drop'",
+                firewalld_set(port, v6)
+            ));
+        }
     }
     commands.push("firewall-cmd --reload".into());
     Snippet {
         tool: "firewalld",
         commands,
         notes: vec![format!(
-            "the rule goes in the zone that receives the traffic ({zone}); a zone bound to a source takes that \
-             source's traffic first and needs the same rule"
+            "the rule goes in every zone that receives traffic ({}): a zone bound to a source takes that source's \
+             traffic before the interface's zone; --permanent keeps it over a reboot",
+            zones.join(", ")
         )],
     }
+}
+
+/// The ipset a firewalld snippet names for one family.
+fn firewalld_set(port: u16, v6: bool) -> String {
+    format!("{}-{}", name(port), if v6 { "v6" } else { "v4" })
 }
 
 /// ufw commands restricting `port` to `authorized`.
 pub fn ufw(port: u16, authorized: &AddrSet) -> Snippet {
     let mut commands = Vec::new();
-    let mut at = 1;
-    for b in blocks(authorized, false).into_iter().chain(blocks(authorized, true)) {
-        commands.push(format!("ufw insert {at} allow proto tcp from {b} to any port {port}"));
-        at += 1;
+    for b in complement(authorized, false).into_iter().chain(complement(authorized, true)) {
+        commands.push(format!("ufw prepend deny proto tcp from {b} to any port {port}"));
     }
-    commands.push(format!("ufw insert {at} deny proto tcp from any to any port {port}"));
     Snippet {
         tool: "ufw",
         commands,
         notes: vec![
-            "ufw's rules are first-match and it has no \"from all but\": the authorized sources are allowed \
-             before the deny, so one that a later ufw rule refused becomes allowed on this port"
-                .into(),
-            "ufw insert numbers count IPv4 and IPv6 rules apart; check `ufw status numbered` first when rules exist"
+            "ufw has no \"from all but\": each block outside the authorized sources is denied on the port, ahead \
+             of the other rules (ufw prepend, ufw 0.36 and later); ufw keeps them over a reboot"
                 .into(),
         ],
     }
@@ -184,30 +203,9 @@ mod tests {
     const OPEN_V4: &str = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 192.168.10.128/25 -j DROP\nCOMMIT\n";
     const OPEN_V6: &str = "*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n";
 
-    /// `save` with the snippet's chain declared, its rules, and its jump
-    /// first in INPUT.
+    /// `save` with the snippet's chain, as the saved form writes it.
     fn with_fix(save: &str, port: u16, v6: bool) -> String {
-        let (decl, rules, jump) = iptables_save_lines(port, &authorized(), v6);
-        let mut out = Vec::new();
-        let mut jumped = false;
-        for line in save.lines() {
-            if line == "COMMIT" {
-                out.extend(rules.iter().cloned());
-                if !jumped {
-                    out.push(jump.clone());
-                    jumped = true;
-                }
-            }
-            if line.starts_with("-A INPUT") && !jumped {
-                out.push(jump.clone());
-                jumped = true;
-            }
-            out.push(line.to_string());
-            if line.starts_with(":INPUT") {
-                out.push(decl.clone());
-            }
-        }
-        out.join("\n") + "\n"
+        saved::iptables_save(save, port, &authorized(), v6).expect("a filter table")
     }
 
     #[test]
@@ -238,7 +236,7 @@ mod tests {
     #[test]
     fn snippets_name_every_authorized_block_and_the_port() {
         let a = authorized();
-        for s in [iptables(10257, &a), nftables(10257, &a), firewalld(10257, &a, "public"), ufw(10257, &a)] {
+        for s in [iptables(10257, &a), nftables(10257, &a), firewalld(10257, &a, &["public".to_string()])] {
             let text = s.commands.join("\n");
             for b in ["10.0.0.0/8", "192.168.10.0/24", "fd00::/8"] {
                 assert!(text.contains(b), "{}: {b} missing:\n{text}", s.tool);
@@ -246,5 +244,43 @@ mod tests {
             assert!(text.contains("10257"), "{}", s.tool);
             assert!(!s.notes.is_empty(), "{}", s.tool);
         }
+    }
+
+    #[test]
+    fn the_ufw_snippet_denies_exactly_what_is_not_authorized() {
+        let a = authorized();
+        let s = ufw(10257, &a);
+        let mut denied = AddrSet::empty();
+        for c in &s.commands {
+            let words: Vec<&str> = c.split_whitespace().collect();
+            assert_eq!(words[..5], ["ufw", "prepend", "deny", "proto", "tcp"], "{c}");
+            assert_eq!(words[7..], ["to", "any", "port", "10257"], "{c}");
+            let block = AddrSet::parse_list([words[6]]).expect("a CIDR");
+            assert!(!block.intersects(&denied), "{c} overlaps an earlier deny");
+            denied.union_in_place(&block);
+        }
+        assert_eq!(denied, AddrSet::all().difference(&a));
+    }
+
+    #[test]
+    fn saved_files_keep_every_other_byte() {
+        let save = "# Generated by iptables-save\n*raw\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n-A FORWARD -j DROP\n-A INPUT -i lo -j ACCEPT\nCOMMIT\n# Completed\n";
+        let fixed = with_fix(save, 10257, false);
+        let (declaration, rules, jump) = iptables_save_lines(10257, &authorized(), false);
+        let mut want: Vec<String> = save.lines().map(str::to_string).collect();
+        want.insert(7, declaration);
+        want.insert(9, jump);
+        let commit = want.iter().rposition(|l| l == "COMMIT").expect("COMMIT");
+        for (i, r) in rules.into_iter().enumerate() {
+            want.insert(commit + i, r);
+        }
+        assert_eq!(fixed, want.join("\n") + "\n");
+        assert!(saved::iptables_save(&fixed, 10257, &authorized(), false).is_err(), "fixed twice");
+        // No filter table: one is added, INPUT accepting as the kernel's default.
+        let bare = with_fix("*raw\nCOMMIT\n", 10257, false);
+        assert!(bare.starts_with("*raw\nCOMMIT\n*filter\n:INPUT ACCEPT [0:0]\n"), "{bare}");
+        let nft = saved::nft("table ip t {\n}", 10257, &authorized()).expect("appended");
+        assert!(nft.starts_with("table ip t {\n}\ntable inet portcullis-10257 {"), "{nft}");
+        assert!(saved::nft(&nft, 10257, &authorized()).is_err(), "fixed twice");
     }
 }
