@@ -19,6 +19,7 @@ pub fn run(args: FixArgs) -> Result<u8> {
         CommandFormat::Shell => Dialect::Shell,
     };
     // No path: the current directory, as for scan.
+    let baseline = args.baseline.as_deref().map(portcullis_pipeline::read_baseline).transpose()?;
     let paths =
         if args.common.paths.is_empty() { vec![std::path::PathBuf::from(".")] } else { args.common.paths.clone() };
     let outcome = fix(&FixRequest {
@@ -37,6 +38,8 @@ pub fn run(args: FixArgs) -> Result<u8> {
         unsafe_fixes: args.unsafe_fixes,
         apply: args.apply,
         dialect,
+        waivers: &settings.config_waivers,
+        baseline: baseline.as_ref(),
     })?;
     let mut out = std::io::stdout().lock();
     if !args.apply {
@@ -71,6 +74,18 @@ pub fn run(args: FixArgs) -> Result<u8> {
             f.strategy.describe()
         )?;
     }
+    for f in &outcome.flag_fixes {
+        writeln!(
+            err,
+            "fix ({}): {}:{}: {} {}: {}",
+            f.safety.as_str(),
+            f.span.file,
+            f.span.line,
+            f.rule,
+            f.resource,
+            f.describe()
+        )?;
+    }
     for (span, note) in &outcome.notes {
         writeln!(err, "note: {}:{}: {note}", span.file, span.line)?;
     }
@@ -89,6 +104,21 @@ pub fn run(args: FixArgs) -> Result<u8> {
             }
         )?;
     }
+    for f in &outcome.unsafe_flags_skipped {
+        writeln!(
+            err,
+            "unsafe fix not applied (use --unsafe-fixes): {}:{}: {} {}: {}: {}",
+            f.span.file,
+            f.span.line,
+            f.rule,
+            f.resource,
+            f.describe(),
+            f.risk.unwrap_or_default()
+        )?;
+    }
+    for u in &outcome.skipped {
+        writeln!(err, "skipped: {}:{}:{}: {} {}: {}", u.file, u.line, u.column, u.rule, u.resource, u.reason)?;
+    }
     for u in &outcome.unfixable {
         writeln!(err, "not fixed: {}:{}:{}: {} {}: {}", u.file, u.line, u.column, u.rule, u.resource, u.reason)?;
     }
@@ -105,13 +135,12 @@ pub fn run(args: FixArgs) -> Result<u8> {
         err,
         "{} findings selected, {} fixes{}, {} still open{}",
         outcome.selected,
-        outcome.fixes.len(),
+        outcome.fixes.len() + outcome.flag_fixes.len(),
         if args.apply { " applied" } else { " (dry run: --apply writes them)" },
         outcome.still_open,
-        if outcome.unsafe_skipped.is_empty() {
-            String::new()
-        } else {
-            format!(", {} unsafe fixes not applied", outcome.unsafe_skipped.len())
+        match outcome.unsafe_skipped.len() + outcome.unsafe_flags_skipped.len() {
+            0 => String::new(),
+            n => format!(", {n} unsafe fixes not applied"),
         }
     )?;
     Ok(if outcome.input_errors > 0 || outcome.restored.is_some() || !outcome.changed_since_read.is_empty() {
