@@ -76,7 +76,8 @@ fn an_unsafe_fix_waits_for_the_flag() {
 #[test]
 fn aws_cli_commands_run_against_moto_close_the_findings_without_widening() {
     use portcullis_live::testing::Moto;
-    use std::collections::{BTreeMap, BTreeSet};
+    use portcullis_model::{AddrSet, Cidr};
+    use std::collections::BTreeMap;
     let Some(moto) = Moto::shared() else { return };
     let region = "ca-central-1";
     moto.python(&format!(
@@ -104,8 +105,9 @@ fn aws_cli_commands_run_against_moto_close_the_findings_without_widening() {
     let cwd = work.path();
     let regions = format!("--regions={region}");
     let authorized = ["--authorized", "10.0.0.0/8", "--no-config"];
-    // What a live read finds: fingerprint (rule, resource, port) → sources.
-    let live = || -> BTreeMap<String, BTreeSet<String>> {
+    // What a live read finds: fingerprint (rule, resource, port) → the
+    // sources it admits beyond the authorized ones.
+    let live = || -> BTreeMap<String, AddrSet> {
         let out = portcullis()
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -124,9 +126,12 @@ fn aws_cli_commands_run_against_moto_close_the_findings_without_widening() {
             .filter(|f| f["kind"] == "exposure")
             .map(|f| {
                 let key = format!("{} {} {}", f["rule"], f["resource"], f["port"]);
-                let sources =
-                    f["sources"].as_array().into_iter().flatten().filter_map(|s| s.as_str().map(String::from));
-                (key, sources.collect())
+                let sources = f["sources"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|s| Cidr::parse(s.as_str().expect("a source")).expect("a CIDR"));
+                (key, AddrSet::from_cidrs(sources))
             })
             .collect()
     };
@@ -163,7 +168,12 @@ fn aws_cli_commands_run_against_moto_close_the_findings_without_widening() {
         let now = live();
         for (key, sources) in &now {
             let Some(was) = before.get(key) else { panic!("after `{command}`: a new finding {key}: {sources:?}") };
-            assert!(sources.is_subset(was), "after `{command}`: {key} admits {sources:?}, before {was:?}");
+            assert!(
+                was.contains_set(sources),
+                "after `{command}`: {key} admits {:?}, before {:?}",
+                sources.to_cidr_strings(),
+                was.to_cidr_strings()
+            );
         }
         previous = now;
     }
