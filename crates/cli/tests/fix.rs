@@ -216,3 +216,83 @@ fn shell_words(line: &str) -> Vec<String> {
     }
     out
 }
+
+/// A network ACL whose allow of every protocol admits tcp/10257 from
+/// anywhere: `fix` leaves the rule alone and prints entries ahead of it at
+/// free rule numbers (an allow of the authorized range, then the deny),
+/// which the AWS CLI creates in moto; the ACL dumped again by the CLI
+/// after each command never admits more, and after the last the finding
+/// is gone while every other port keeps its answer. Skips with a notice
+/// without moto, unless `PORTCULLIS_REQUIRE_MOTO` is set.
+#[test]
+fn a_network_acl_gets_a_deny_ahead_that_the_aws_cli_creates_in_moto() {
+    use portcullis_live::testing::Moto;
+    let Some(moto) = Moto::shared() else { return };
+    let region = "sa-east-1";
+    let acl = moto.python(&format!(
+        "ec2 = client('ec2', {region:?})\n\
+         vpc = ec2.create_vpc(CidrBlock='10.40.0.0/16')['Vpc']['VpcId']\n\
+         acl = ec2.create_network_acl(VpcId=vpc)['NetworkAcl']['NetworkAclId']\n\
+         ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=50, Protocol='6', RuleAction='deny', Egress=False,\n\
+             CidrBlock='192.0.2.0/24', PortRange={{'From': 0, 'To': 65535}})\n\
+         ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=100, Protocol='-1', RuleAction='allow', Egress=False,\n\
+             CidrBlock='0.0.0.0/0')\n\
+         print(acl)\n"
+    ));
+    let acl = acl.trim().lines().last().expect("the ACL id").to_string();
+    let work = tempfile::tempdir().expect("a directory");
+    let dump = work.path().join("ec2-describe-network-acls.json");
+    let write_dump = || {
+        let text = moto.aws(region, &["ec2", "describe-network-acls", "--network-acl-ids", &acl]);
+        std::fs::write(&dump, text).expect("the dump written");
+    };
+    let scan = |ports: &str| -> serde_json::Value {
+        let out = portcullis()
+            .args(["scan", "-f", "json", "--authorized", "10.0.0.0/8", "--no-config", "--port", ports])
+            .arg(&dump)
+            .output()
+            .expect("scan runs");
+        assert!(out.status.code().is_some_and(|c| c < 2), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("a JSON report")
+    };
+    let findings = |report: &serde_json::Value| -> Vec<(String, String)> {
+        report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| (format!("{} {}", f["rule"], f["port"]), f["sources"].to_string()))
+            .collect()
+    };
+    write_dump();
+    let before = findings(&scan("22"));
+    assert!(before.iter().any(|(k, _)| k == "\"PC100\" 10257"), "{before:?}");
+    let fixed = portcullis()
+        .args(["fix", "--format", "aws-cli", "--select", "PC100", "--authorized", "10.0.0.0/8", "--no-config"])
+        .arg(&dump)
+        .output()
+        .expect("fix runs");
+    let stderr = String::from_utf8_lossy(&fixed.stderr);
+    assert_eq!(fixed.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("deny ahead"), "the strategy is named: {stderr}");
+    let commands: Vec<String> = String::from_utf8_lossy(&fixed.stdout).lines().map(String::from).collect();
+    assert_eq!(commands.len(), 2, "{commands:#?}");
+    assert!(commands[0].contains("--rule-number 98") && commands[0].contains("--rule-action allow"), "{commands:#?}");
+    assert!(commands[1].contains("--rule-number 99") && commands[1].contains("--rule-action deny"), "{commands:#?}");
+    assert!(commands.iter().all(|c| c.contains("--port-range From=10257,To=10257")), "{commands:#?}");
+    for command in &commands {
+        let words = shell_words(command);
+        let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+        moto.aws(region, &args);
+        write_dump();
+        let now = findings(&scan("22"));
+        for f in &now {
+            assert!(before.contains(f), "after `{command}`: {f:?} was not there before: {before:?}");
+        }
+    }
+    let after = findings(&scan("22"));
+    assert!(!after.iter().any(|(k, _)| k.starts_with("\"PC100\"")), "{after:?}");
+    // Port 22 (asked with --port) still answers as before: the rule stays.
+    let kept = |list: &[(String, String)]| list.iter().filter(|(k, _)| k.ends_with(" 22")).cloned().collect::<Vec<_>>();
+    assert_eq!(kept(&after), kept(&before));
+    assert!(!kept(&before).is_empty(), "port 22 is flagged before and after: {before:?}");
+}

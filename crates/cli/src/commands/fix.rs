@@ -97,10 +97,14 @@ pub fn run(args: FixArgs) -> Result<u8> {
             f.span.line,
             f.resource,
             portcullis_fix::edit::describe(f),
-            if f.strategy == portcullis_fix::plan::Strategy::NarrowWholeRule {
-                f.strategy.describe()
-            } else {
-                "no --authorized list: private space is assumed to be enough".into()
+            match &f.strategy {
+                portcullis_fix::plan::Strategy::NarrowWholeRule => f.strategy.describe(),
+                portcullis_fix::plan::Strategy::DenyAhead { .. } => format!(
+                    "{}; its deny names every destination of the group, so it may close the port to other \
+                     destinations too",
+                    f.strategy.describe()
+                ),
+                _ => "no --authorized list: private space is assumed to be enough".into(),
             }
         )?;
     }

@@ -139,6 +139,18 @@ pub fn edit(format: Format, text: &str, fixes: &[(usize, &EntryFix)], module: &[
     let mut located = Vec::new();
     let mut notes = Vec::new();
     for &(index, fix) in fixes {
+        if matches!(fix.strategy, Strategy::DenyAhead { .. }) {
+            refused.push(Refused {
+                fix: index,
+                reason: format!(
+                    "the fix is a deny ahead of the rule at a free number ({}); it is written as commands for CLI \
+                     dumps, not yet in {}",
+                    fix.strategy.describe(),
+                    format.name()
+                ),
+            });
+            continue;
+        }
         let found = locate(text, fix).and_then(|(lit, place)| {
             if format == Format::Terraform {
                 if let Some(reference) = terraform_owner(text, &lit, &place, fix)? {
