@@ -105,18 +105,23 @@ fn aws_cli_commands_run_against_moto_close_the_findings_without_widening() {
     let cwd = work.path();
     let regions = format!("--regions={region}");
     let authorized = ["--authorized", "10.0.0.0/8", "--no-config"];
-    // What a live read finds: fingerprint (rule, resource, port) → the
-    // sources it admits beyond the authorized ones.
-    let live = || -> BTreeMap<String, AddrSet> {
-        let out = portcullis()
+    // `scan --aws` of the region with `extra` flags, against moto.
+    let scan_aws = |extra: &[&str]| {
+        portcullis()
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .envs(env.iter().cloned())
             .current_dir(cwd)
-            .args(["scan", "--aws", &regions, "-f", "json", "--quiet"])
+            .args(["scan", "--aws", &regions, "--quiet"])
+            .args(extra)
             .args(authorized)
             .output()
-            .expect("scan runs");
+            .expect("scan runs")
+    };
+    // What a live read finds: fingerprint (rule, resource, port) → the
+    // sources it admits beyond the authorized ones.
+    let live = || -> BTreeMap<String, AddrSet> {
+        let out = scan_aws(&["-f", "json"]);
         assert!(out.status.code().is_some_and(|c| c < 2), "{}", String::from_utf8_lossy(&out.stderr));
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
         report["findings"]
@@ -137,15 +142,7 @@ fn aws_cli_commands_run_against_moto_close_the_findings_without_widening() {
     };
     let before = live();
     assert!(before.keys().any(|k| k.starts_with("\"PC100\"")), "the estate is flagged: {before:#?}");
-    let saved = portcullis()
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .envs(env.iter().cloned())
-        .current_dir(cwd)
-        .args(["scan", "--aws", &regions, "--quiet", "--save", "saved"])
-        .args(authorized)
-        .output()
-        .expect("scan --save runs");
+    let saved = scan_aws(&["--save", "saved"]);
     assert_eq!(saved.status.code(), Some(1), "{}", String::from_utf8_lossy(&saved.stderr));
     let fixed = portcullis()
         .current_dir(cwd)
