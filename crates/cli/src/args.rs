@@ -327,6 +327,9 @@ pub struct FixArgs {
     /// Commands for findings read from CLI dumps of live accounts.
     #[arg(long, short = 'f', value_enum, default_value_t = CommandFormat::AwsCli)]
     pub format: CommandFormat,
+    /// Leave the findings of this baseline file alone (they are accepted), as `scan --baseline` does.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

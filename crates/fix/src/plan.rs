@@ -61,6 +61,14 @@ pub enum Strategy {
     /// The rule matches every protocol, so its ports cannot be split: its
     /// sources are narrowed on every port (more than the findings ask).
     NarrowWholeRule,
+    /// In an ordered layer, the rule stays as it is and new rules go right
+    /// ahead of it at free numbers or priorities: an allow of what the
+    /// flagged ports keep (one rule per CIDR where a rule holds one, from
+    /// `allow_at` up) and a deny of the rule's sources on the flagged ports
+    /// at `deny_at`. Chosen where narrowing the rule would change ports or
+    /// protocols nobody asked about, or split one rule into several CIDR
+    /// rules; `why` says which.
+    DenyAhead { deny_at: i64, allow_at: Option<i64>, why: String },
 }
 
 impl Strategy {
@@ -76,6 +84,15 @@ impl Strategy {
             Strategy::NarrowWholeRule => {
                 "narrow the sources on every port: the rule matches every protocol, so its ports cannot be split".into()
             }
+            Strategy::DenyAhead { deny_at, allow_at, why } => match allow_at {
+                Some(a) => format!(
+                    "deny ahead: the rule stays; an allow of what is kept at {a} and a deny of its sources on the \
+                     flagged ports at {deny_at}, both ahead of it ({why})"
+                ),
+                None => format!(
+                    "deny ahead: the rule stays; a deny of its sources on the flagged ports at {deny_at} ({why})"
+                ),
+            },
         }
     }
 }
@@ -89,6 +106,8 @@ pub struct EntryFix {
     /// Where the rule's source is written: the line the editors change.
     pub span: Span,
     pub layer_kind: LayerKind,
+    /// What the layer is (`network ACL`, `network security group`).
+    pub layer_name: String,
     pub action: Action,
     /// The rule's protocol and ports as read, and its order (rule number,
     /// priority): what a command that recreates it names.
@@ -377,7 +396,36 @@ fn fix_entry(
     let every_protocol = matches!(&e.protocol, Known::Known(ProtoMatch::All));
     let stay = ports.difference(&flagged_ports);
     let nothing_left = keep.is_empty() && keep_internal.is_empty();
-    let strategy = if stay.is_empty() {
+    // In an ordered layer a rule that would have to split (other ports or
+    // protocols stay), or whose kept sources need several rules (a network
+    // ACL rule holds one CIDR), is left alone: rules ahead of it decide
+    // the flagged ports instead.
+    let one_cidr_a_rule = l.kind_name.starts_with("network ACL");
+    let kept_rules = if nothing_left {
+        0
+    } else if one_cidr_a_rule {
+        keep.to_cidr_strings().len().max(1)
+    } else {
+        1
+    };
+    let why = if every_protocol && !stay.is_empty() {
+        Some("the rule matches every protocol: narrowing it would close every port".to_string())
+    } else if !stay.is_empty() {
+        Some("narrowing it would change ports nobody asked about".to_string())
+    } else if kept_rules > 1 {
+        Some(format!("what is kept needs {kept_rules} rules of one CIDR each, the deny one"))
+    } else {
+        None
+    };
+    let ahead = match (l.kind, why) {
+        (LayerKind::FirstMatch | LayerKind::GcpPriority, Some(why)) => {
+            free_ahead(l, e, kept_rules).map(|(deny_at, allow_at)| Strategy::DenyAhead { deny_at, allow_at, why })
+        }
+        _ => None,
+    };
+    let strategy = if let Some(ahead) = ahead {
+        ahead
+    } else if stay.is_empty() {
         if nothing_left {
             Strategy::Remove
         } else {
@@ -388,13 +436,19 @@ fn fix_entry(
     } else {
         Strategy::Split { stay: stay.runs().to_vec() }
     };
-    let safety = if auth.explicit && strategy != Strategy::NarrowWholeRule { Safety::Safe } else { Safety::Unsafe };
+    // A deny ahead in an NSG is written with destination `*` (the dump's
+    // rule destination is not carried here): it may close the port to
+    // other destinations of the group too.
+    let nsg_deny = matches!(strategy, Strategy::DenyAhead { .. }) && l.kind_name == "network security group";
+    let safety =
+        if auth.explicit && strategy != Strategy::NarrowWholeRule && !nsg_deny { Safety::Safe } else { Safety::Unsafe };
     EntryFix {
         at: EntryRef { layer, entry: index },
         resource: e.resource.clone(),
         label: e.label.clone(),
         span: e.span.clone(),
         layer_kind: l.kind,
+        layer_name: l.kind_name.clone(),
         action: e.action,
         protocol: e.protocol.clone(),
         ports: ports.clone(),
@@ -425,6 +479,84 @@ pub fn apply(estate: &mut Estate, fix: &EntryFix) {
         let mut copy = original;
         copy.ports = Known::Known(PortSet::from_ranges(stay.iter().copied()));
         layer.entries.push(copy);
+    } else if let Strategy::DenyAhead { deny_at, allow_at, .. } = &fix.strategy {
+        // The rule itself stays; the new rules go ahead of it.
+        *entry = original.clone();
+        // An all-protocol rule is flagged for TCP ports (the commands name
+        // TCP too).
+        let protocol = match &original.protocol {
+            Known::Known(ProtoMatch::All) => Known::Known(ProtoMatch::One(portcullis_model::Protocol::TCP)),
+            other => other.clone(),
+        };
+        let ahead = |action: Action, addrs: AddrSet, internal: Vec<InternalSource>, order: i64, what: &str| Entry {
+            action,
+            protocol: protocol.clone(),
+            ports: Known::Known(fix.flagged.clone()),
+            sources: portcullis_model::Sources { addrs, internal, ..Default::default() },
+            order,
+            label: format!("{what} ahead of {}", original.label),
+            origin: Origin::Explicit,
+            ..original.clone()
+        };
+        if let Some(first) = allow_at {
+            if l_is_one_cidr(fix) {
+                for (i, c) in fix.keep.to_cidrs().into_iter().enumerate() {
+                    let one = AddrSet::from_cidrs([c]);
+                    layer.entries.push(ahead(Action::Allow, one, Vec::new(), first + i as i64, "allow"));
+                }
+            } else {
+                layer.entries.push(ahead(Action::Allow, fix.keep.clone(), fix.keep_internal.clone(), *first, "allow"));
+            }
+        }
+        layer.entries.push(ahead(Action::Deny, fix.before.clone(), fix.before_internal.clone(), *deny_at, "deny"));
+    }
+}
+
+/// Whether the fix's layer holds one CIDR a rule (a network ACL).
+fn l_is_one_cidr(fix: &EntryFix) -> bool {
+    fix.layer_name.starts_with("network ACL")
+}
+
+/// Free places right ahead of rule `e` of layer `l` for `kept` allow rules
+/// and one deny: `(deny_at, allow_at)`. In a first-match layer they are
+/// the numbers just below the rule's with no rule in between (so nothing
+/// that decided before the rule decides differently), within the
+/// provider's range (an NSG's priorities start at 100, a network ACL's
+/// rule numbers at 1). In a GCP network the deny takes the rule's own
+/// priority (a deny wins at equal priority) and the allow the priority
+/// just above, when no other rule sits at either.
+fn free_ahead(l: &portcullis_model::Layer, e: &Entry, kept: usize) -> Option<(i64, Option<i64>)> {
+    let kept = kept as i64;
+    match l.kind {
+        LayerKind::GcpPriority => {
+            let allow_at = e.order - 1;
+            let crowded = l.entries.iter().any(|o| {
+                !std::ptr::eq(o, e) && (o.order == e.order || o.order == allow_at) && o.action == Action::Deny
+            });
+            if crowded || allow_at < 0 || kept > 1 {
+                return None;
+            }
+            Some((e.order, (kept == 1).then_some(allow_at)))
+        }
+        LayerKind::FirstMatch => {
+            let lowest = if l.kind_name == "network security group" { 100 } else { 1 };
+            // Another rule at the same number decides first or right after
+            // it (ties go by position): nothing fits in between.
+            let previous = l
+                .entries
+                .iter()
+                .filter(|o| o.order <= e.order && !std::ptr::eq(*o, e))
+                .map(|o| o.order)
+                .max()
+                .unwrap_or(lowest - 1);
+            let deny_at = e.order - 1;
+            let first = deny_at - kept;
+            if first <= previous || first < lowest {
+                return None;
+            }
+            Some((deny_at, (kept > 0).then_some(first)))
+        }
+        _ => None,
     }
 }
 

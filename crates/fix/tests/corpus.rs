@@ -73,6 +73,8 @@ fn fix_over_the_corpus_never_widens_and_reports_what_it_leaves() {
         unsafe_fixes: true,
         apply: true,
         dialect: Dialect::Shell,
+        waivers: &[],
+        baseline: None,
     })
     .expect("fix runs");
     assert_eq!(outcome.restored, None, "the re-scan disagreed");

@@ -1,7 +1,8 @@
 //! Fixes on hand-written inputs with known right answers: a port range
 //! split in Terraform and CloudFormation (short tags and comments kept), a
 //! rule removed whole, a CIDR that needs several CloudFormation items, a
-//! source that comes from a shared variable (refused, with the reason),
+//! source that comes from a shared variable or local (an override in the
+//! rule, said) or from one nothing else reads (changed where defined),
 //! and how `--apply` writes: the file's mode kept, a file edited since it
 //! was read refused, and a re-scan that disagrees restoring the original.
 
@@ -44,6 +45,8 @@ fn run(path: &Path, select: &[&str], auth: &[&str], apply: bool) -> Outcome {
         unsafe_fixes: false,
         apply,
         dialect: Dialect::AwsCli,
+        waivers: &[],
+        baseline: None,
     })
     .expect("fix runs")
 }
@@ -189,13 +192,10 @@ fn cloudformation_copies_items_keeping_tags_and_comments() {
 }
 
 #[test]
-fn a_source_from_a_shared_variable_is_refused_with_the_reason() {
+fn a_shared_variable_gets_an_override_in_the_rule_and_an_unshared_one_changes_where_defined() {
     let dir = tempfile::tempdir().expect("a directory");
-    let text = r#"variable "admin" {
-  default = ["0.0.0.0/0"]
-}
-
-resource "aws_security_group" "cp" {
+    let variables = "variable \"admin\" {\n  default = [\"0.0.0.0/0\", \"10.1.0.0/16\"] # office and VPN\n}\n";
+    let text = r#"resource "aws_security_group" "cp" {
   name = "cp"
   ingress {
     from_port   = 10257
@@ -211,21 +211,71 @@ resource "aws_security_group" "cp" {
   }
 }
 "#;
+    let vars = file(dir.path(), "variables.tf", variables);
     let path = file(dir.path(), "main.tf", text);
     let out = run(dir.path(), &["PC100"], &["10.0.0.0/8"], true);
-    assert!(out.changes.is_empty());
-    assert_eq!(std::fs::read_to_string(&path).expect("read"), text);
-    assert_eq!(out.unfixable.len(), 1, "{:#?}", out.unfixable);
-    // The default is read into both rules (ports 10257 and 22): changing
-    // it would change the rule nobody asked about.
-    assert!(out.unfixable[0].reason.contains("written once for several rules"), "{}", out.unfixable[0].reason);
+    assert!(out.unfixable.is_empty(), "{:#?}", out.unfixable);
+    assert_eq!(out.restored, None);
+    // var.admin feeds the rule on 22 too: the rule on 10257 gets its own
+    // literal sources (what it keeps of the variable: 0.0.0.0/0 narrowed
+    // to 10.0.0.0/8, which holds 10.1.0.0/16), with a comment,
+    // and the variable and the other rule stay as they are.
+    assert_eq!(std::fs::read_to_string(&vars).expect("read"), variables);
+    let fixed = std::fs::read_to_string(&path).expect("read");
+    assert_eq!(
+        fixed,
+        text.replacen(
+            "    cidr_blocks = var.admin\n",
+            "    # portcullis fix: this rule's own sources; var.admin is left as it is for the 1 other place that reads it\n    cidr_blocks = [\"10.0.0.0/8\"]\n",
+            1
+        )
+    );
+    hcl_edit::parser::parse_body(&fixed).expect("the override parses");
+    assert!(
+        out.notes.iter().any(|(_, n)| n.contains("var.admin is read by 2 places") && n.contains("main.tf:7")),
+        "{:?}",
+        out.notes
+    );
+    // A local two resources read: the same, in a standalone rule.
+    let dir = tempfile::tempdir().expect("a directory");
+    let text = r#"locals {
+  admins = ["198.51.100.0/24"]
+}
+
+resource "aws_security_group_rule" "kcm" {
+  type              = "ingress"
+  security_group_id = "sg-1"
+  from_port         = 10257
+  to_port           = 10257
+  protocol          = "tcp"
+  cidr_blocks       = local.admins # who runs kubectl
+}
+
+resource "aws_security_group_rule" "ssh" {
+  type              = "ingress"
+  security_group_id = "sg-1"
+  from_port         = 22
+  to_port           = 22
+  protocol          = "tcp"
+  cidr_blocks       = local.admins
+}
+"#;
+    let path = file(dir.path(), "main.tf", text);
+    let out = run(dir.path(), &["PC100"], &["198.51.100.128/25"], true);
+    assert!(out.unfixable.is_empty(), "{:#?}", out.unfixable);
+    assert_eq!(out.restored, None);
+    let fixed = std::fs::read_to_string(&path).expect("read");
+    assert!(fixed.contains("  cidr_blocks       = [\"198.51.100.128/25\"] # who runs kubectl\n"), "{fixed}");
+    assert!(fixed.contains("  admins = [\"198.51.100.0/24\"]\n"), "{fixed}");
+    assert!(fixed.contains("  cidr_blocks       = local.admins\n"), "{fixed}");
     // Used once, the variable's default is where the fix goes.
-    let once = text.replace("  ingress {\n    from_port   = 22\n    to_port     = 22\n    protocol    = \"tcp\"\n    cidr_blocks = var.admin\n  }\n", "");
-    std::fs::write(&path, &once).expect("written");
+    let dir = tempfile::tempdir().expect("a directory");
+    let once = "variable \"admin\" {\n  default = [\"0.0.0.0/0\"]\n}\n\nresource \"aws_security_group\" \"cp\" {\n  name = \"cp\"\n  ingress {\n    from_port   = 10257\n    to_port     = 10257\n    protocol    = \"tcp\"\n    cidr_blocks = var.admin\n  }\n}\n";
+    let path = file(dir.path(), "main.tf", once);
     let out = run(dir.path(), &["PC100"], &["10.0.0.0/8"], true);
     assert!(out.unfixable.is_empty(), "{:#?}", out.unfixable);
-    assert!(std::fs::read_to_string(&path).expect("read").contains("default = [\"10.0.0.0/8\"]"));
-    assert!(out.notes.iter().any(|(_, n)| n.contains("var.admin")), "{:?}", out.notes);
+    assert_eq!(std::fs::read_to_string(&path).expect("read"), once.replace("[\"0.0.0.0/0\"]", "[\"10.0.0.0/8\"]"));
+    assert!(out.notes.iter().any(|(_, n)| n.contains("changed where var.admin is defined")), "{:?}", out.notes);
 }
 
 /// Runs `body` with the request `fix DIR --authorized 10.0.0.0/8 --select
@@ -252,6 +302,8 @@ fn with_request(dir: &Path, body: impl FnOnce(&FixRequest)) {
         unsafe_fixes: false,
         apply: false,
         dialect: Dialect::AwsCli,
+        waivers: &[],
+        baseline: None,
     });
 }
 
@@ -304,4 +356,94 @@ fn a_rescan_that_disagrees_restores_the_original() {
         assert!(outcome.restored.as_deref().is_some_and(|why| why.contains("still finds")), "{:?}", outcome.restored);
         assert_eq!(std::fs::read_to_string(&path).expect("read"), OPEN_TF);
     });
+}
+
+/// A finding the user accepted is left alone and listed as skipped, with
+/// the reason: a suppression in the input, one in the configuration file,
+/// and a baseline entry; the one finding nobody accepted is fixed.
+#[test]
+fn suppressed_and_baselined_findings_are_skipped_not_fixed() {
+    use portcullis_rules::suppressions::{Scope, Waiver};
+    use portcullis_rules::SuppressionKind;
+    let dir = tempfile::tempdir().expect("a directory");
+    let group = |name: &str, comment: &str| {
+        format!(
+            "{comment}resource \"aws_security_group\" \"{name}\" {{\n  name = \"{name}\"\n  ingress {{\n    from_port   = 10257\n    to_port     = 10257\n    protocol    = \"tcp\"\n    cidr_blocks = [\"0.0.0.0/0\"]\n  }}\n}}\n"
+        )
+    };
+    let inline = file(
+        dir.path(),
+        "inline.tf",
+        &group("inline", "# portcullis:ignore[PC100] the vendor's scraper until the VPN is up\n"),
+    );
+    let config = file(dir.path(), "config.tf", &group("config", ""));
+    let baselined = file(dir.path(), "baselined.tf", &group("baselined", ""));
+    let open = file(dir.path(), "open.tf", &group("open", ""));
+    let originals: Vec<(PathBuf, String)> = [&inline, &config, &baselined, &open]
+        .iter()
+        .map(|p| ((*p).clone(), std::fs::read_to_string(p).expect("read")))
+        .collect();
+    let waivers = [Waiver {
+        codes: vec!["PC100".into()],
+        reason: "accepted by the platform team".into(),
+        expires: None,
+        kind: SuppressionKind::Config,
+        scope: Scope::Resource("aws_security_group.config".into()),
+        file: "portcullis.toml".into(),
+        line: 3,
+        column: 1,
+    }];
+    let paths = [dir.path().to_path_buf()];
+    let (terraform, options) = (TerraformInputs::default(), ReadOptions::default());
+    let reading = Reading {
+        paths: &paths,
+        terraform: &terraform,
+        options: &options,
+        parameter_files: &[],
+        documents: &[],
+        cloud: None,
+    };
+    // The baseline: what a scan finds in baselined.tf.
+    let run = portcullis_pipeline::scan(&portcullis_pipeline::ScanRequest {
+        reading,
+        queries: &queries(),
+        authorized: &authorized(&["10.0.0.0/8"]),
+        timings: false,
+    });
+    let accepted: Vec<_> =
+        run.findings.iter().filter(|f| f.resource == "aws_security_group.baselined").cloned().collect();
+    assert_eq!(accepted.len(), 1, "{:#?}", run.findings);
+    let baseline = portcullis_report::baseline::Baseline::from_findings(&accepted);
+    let out = fix(&FixRequest {
+        reading,
+        queries: &queries(),
+        authorized: &authorized(&["10.0.0.0/8"]),
+        select: &["PC100".to_string()],
+        fail_on: None,
+        unsafe_fixes: false,
+        apply: true,
+        dialect: Dialect::AwsCli,
+        waivers: &waivers,
+        baseline: Some(&baseline),
+    })
+    .expect("fix runs");
+    assert_eq!(out.restored, None);
+    assert!(out.unfixable.is_empty(), "{:#?}", out.unfixable);
+    assert_eq!(out.written, vec![open.to_string_lossy().to_string()]);
+    assert_eq!(out.selected, 1, "only the finding nobody accepted is selected");
+    let skipped: Vec<(String, String)> = out.skipped.iter().map(|s| (s.resource.clone(), s.reason.clone())).collect();
+    assert_eq!(skipped.len(), 3, "{skipped:#?}");
+    let reason = |r: &str| skipped.iter().find(|(x, _)| x == r).map(|(_, why)| why.clone()).unwrap_or_default();
+    assert!(reason("aws_security_group.inline").starts_with("suppressed (inline"), "{skipped:?}");
+    assert!(reason("aws_security_group.inline").contains("the vendor's scraper"), "{skipped:?}");
+    assert!(reason("aws_security_group.config").starts_with("suppressed (config, portcullis.toml:3)"), "{skipped:?}");
+    assert_eq!(reason("aws_security_group.baselined"), "in the baseline");
+    for (path, text) in &originals {
+        let now = std::fs::read_to_string(path).expect("read");
+        if path == &open {
+            assert!(now.contains("cidr_blocks = [\"10.0.0.0/8\"]"), "{now}");
+        } else {
+            assert_eq!(&now, text, "{}: an accepted finding's file was touched", path.display());
+        }
+    }
 }

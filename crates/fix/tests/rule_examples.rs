@@ -70,6 +70,8 @@ fn run_fix(path: &Path, code: &str, apply: bool) -> Outcome {
         unsafe_fixes: true,
         apply,
         dialect: Dialect::Shell,
+        waivers: &[],
+        baseline: None,
     })
     .expect("fix runs")
 }

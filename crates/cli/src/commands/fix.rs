@@ -18,6 +18,8 @@ pub fn run(args: FixArgs) -> Result<u8> {
         CommandFormat::Gcloud => Dialect::Gcloud,
         CommandFormat::Shell => Dialect::Shell,
     };
+    // No path: the current directory, as for scan.
+    let baseline = args.baseline.as_deref().map(portcullis_pipeline::read_baseline).transpose()?;
     let paths = args.common.paths_or_current_dir();
     let outcome = fix(&FixRequest {
         reading: Reading {
@@ -35,6 +37,8 @@ pub fn run(args: FixArgs) -> Result<u8> {
         unsafe_fixes: args.unsafe_fixes,
         apply: args.apply,
         dialect,
+        waivers: &settings.config_waivers,
+        baseline: baseline.as_ref(),
     })?;
     let mut out = std::io::stdout().lock();
     if !args.apply {
@@ -67,6 +71,18 @@ pub fn run(args: FixArgs) -> Result<u8> {
             f.resource,
             portcullis_fix::edit::describe(f),
             f.strategy.describe()
+        )?;
+    }
+    for f in &outcome.flag_fixes {
+        writeln!(
+            err,
+            "fix ({}): {}:{}: {} {}: {}",
+            f.safety.as_str(),
+            f.span.file,
+            f.span.line,
+            f.rule,
+            f.resource,
+            f.describe()
         )?;
     }
     for h in &outcome.host_fixes {
@@ -108,10 +124,14 @@ pub fn run(args: FixArgs) -> Result<u8> {
             f.span.line,
             f.resource,
             portcullis_fix::edit::describe(f),
-            if f.strategy == portcullis_fix::plan::Strategy::NarrowWholeRule {
-                f.strategy.describe()
-            } else {
-                "no --authorized list: private space is assumed to be enough".into()
+            match &f.strategy {
+                portcullis_fix::plan::Strategy::NarrowWholeRule => f.strategy.describe(),
+                portcullis_fix::plan::Strategy::DenyAhead { .. } => format!(
+                    "{}; its deny names every destination of the group, so it may close the port to other \
+                     destinations too",
+                    f.strategy.describe()
+                ),
+                _ => "no --authorized list: private space is assumed to be enough".into(),
             }
         )?;
     }
@@ -124,6 +144,21 @@ pub fn run(args: FixArgs) -> Result<u8> {
             h.span.line,
             h.describe()
         )?;
+    }
+    for f in &outcome.unsafe_flags_skipped {
+        writeln!(
+            err,
+            "unsafe fix not applied (use --unsafe-fixes): {}:{}: {} {}: {}: {}",
+            f.span.file,
+            f.span.line,
+            f.rule,
+            f.resource,
+            f.describe(),
+            f.risk.unwrap_or_default()
+        )?;
+    }
+    for u in &outcome.skipped {
+        writeln!(err, "skipped: {}:{}:{}: {} {}: {}", u.file, u.line, u.column, u.rule, u.resource, u.reason)?;
     }
     for u in &outcome.unfixable {
         writeln!(err, "not fixed: {}:{}:{}: {} {}: {}", u.file, u.line, u.column, u.rule, u.resource, u.reason)?;
@@ -141,10 +176,10 @@ pub fn run(args: FixArgs) -> Result<u8> {
         err,
         "{} findings selected, {} fixes{}, {} still open{}",
         outcome.selected,
-        outcome.fixes.len() + outcome.host_fixes.len(),
+        outcome.fixes.len() + outcome.host_fixes.len() + outcome.flag_fixes.len(),
         if args.apply { " applied" } else { " (dry run: --apply writes them)" },
         outcome.still_open,
-        match outcome.unsafe_skipped.len() + outcome.host_unsafe_skipped.len() {
+        match outcome.unsafe_skipped.len() + outcome.host_unsafe_skipped.len() + outcome.unsafe_flags_skipped.len() {
             0 => String::new(),
             n => format!(", {n} unsafe fixes not applied"),
         }

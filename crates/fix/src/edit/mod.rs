@@ -11,6 +11,7 @@
 //! instead of serialising a tree again. Each format's rules for blocks are
 //! in [`unit`]; literals and lists in [`text`].
 
+pub mod overrides;
 pub mod text;
 pub mod unit;
 
@@ -134,15 +135,30 @@ struct Located<'f> {
 ///
 /// `module` is the text of every Terraform file of the file's directory
 /// (a module), where references to variables and locals are counted.
-pub fn edit(format: Format, text: &str, fixes: &[(usize, &EntryFix)], module: &[String]) -> Edited {
+///
+/// `extra` are changes made for fixes written elsewhere (an override of a
+/// shared variable in the rule that reads it): they go in with the rest.
+pub fn edit(format: Format, text: &str, fixes: &[(usize, &EntryFix)], module: &[String], extra: &[Splice]) -> Edited {
     let mut refused = Vec::new();
     let mut located = Vec::new();
     let mut notes = Vec::new();
     for &(index, fix) in fixes {
+        if matches!(fix.strategy, Strategy::DenyAhead { .. }) {
+            refused.push(Refused {
+                fix: index,
+                reason: format!(
+                    "the fix is a deny ahead of the rule at a free number ({}); it is written as commands for CLI \
+                     dumps, not yet in {}",
+                    fix.strategy.describe(),
+                    format.name()
+                ),
+            });
+            continue;
+        }
         let found = locate(text, fix).and_then(|(lit, place)| {
             if format == Format::Terraform {
-                if let Some(note) = terraform_owner(text, &lit, &place, fix, module)? {
-                    notes.push((index, note));
+                if let Some(reference) = terraform_owner(text, &lit, &place, fix)? {
+                    notes.push((index, shared_definition(&reference, fix, module)?));
                 }
             }
             Ok((lit, place))
@@ -152,8 +168,22 @@ pub fn edit(format: Format, text: &str, fixes: &[(usize, &EntryFix)], module: &[
             Err(reason) => refused.push(Refused { fix: index, reason }),
         }
     }
-    let (text, refused) = write(format, text, located, refused);
+    let (text, refused) = write(format, text, located, refused, extra);
     Edited { text, refused, notes }
+}
+
+/// The variable or local (`var.admin`, `local.admin`) a Terraform fix's
+/// source is defined in, with its literal; `None` when the source is
+/// written in the rule itself (or cannot be read: the edit says why).
+pub fn terraform_definition(text: &str, fix: &EntryFix) -> Option<(String, Literal)> {
+    let (lit, place) = locate(text, fix).ok()?;
+    let reference = terraform_owner(text, &lit, &place, fix).ok()??;
+    Some((reference, lit))
+}
+
+/// How many places of a module read `reference`.
+pub fn readers(module: &[String], reference: &str) -> usize {
+    module.iter().map(|t| count_word(t, reference)).sum()
 }
 
 /// What [`edit`] made of a file.
@@ -164,17 +194,10 @@ pub struct Edited {
     pub notes: Vec<(usize, String)>,
 }
 
-/// Where a Terraform source is written: inside the rule's own resource, or
-/// in a variable's default or a local. A variable or local is changed where
-/// it is defined only when nothing else reads it; otherwise the fix would
-/// change those other places too, and it is refused.
-fn terraform_owner(
-    text: &str,
-    lit: &Literal,
-    place: &Place,
-    fix: &EntryFix,
-    module: &[String],
-) -> Result<Option<String>, String> {
+/// Where a Terraform source is written: inside the rule's own resource
+/// (`None`), or in a variable's default or a local (the reference that
+/// reads it: `var.admin`, `local.admin`).
+fn terraform_owner(text: &str, lit: &Literal, place: &Place, fix: &EntryFix) -> Result<Option<String>, String> {
     let mut open = None;
     let mut at = lit.range.start;
     while let Some(o) = text::enclosing_open(text, at, b'{', b'}') {
@@ -202,7 +225,7 @@ fn terraform_owner(
                 ))
             }
         }
-        ["variable", name] => shared_definition("var", name, fix, module),
+        ["variable", name] => Ok(Some(format!("var.{name}"))),
         ["locals"] => {
             // The local is the attribute whose line holds the literal
             // (`name = …`), or the key right before its list.
@@ -221,25 +244,27 @@ fn terraform_owner(
             if name.is_empty() {
                 return Err("the local that holds the source could not be named: not fixable yet".into());
             }
-            shared_definition("local", name, fix, module)
+            Ok(Some(format!("local.{name}")))
         }
         _ => Err(format!("the source is written in `{}`: not fixable yet", header.join(" "))),
     }
 }
 
-fn shared_definition(prefix: &str, name: &str, fix: &EntryFix, module: &[String]) -> Result<Option<String>, String> {
-    let reference = format!("{prefix}.{name}");
-    let uses: usize = module.iter().map(|t| count_word(t, &reference)).sum();
+/// A variable or local is changed where it is defined only when nothing
+/// else reads it (the fixes of one that other places read are overrides,
+/// written before: see [`overrides`]).
+fn shared_definition(reference: &str, fix: &EntryFix, module: &[String]) -> Result<String, String> {
+    let uses = readers(module, reference);
     if uses != 1 {
         return Err(format!(
             "the source comes from {reference}, which {uses} places read: changing its definition would change them \
-             too; an override is not written yet"
+             too, and no override could be written"
         ));
     }
     if matches!(fix.strategy, Strategy::Split { .. }) {
         return Err(format!("the source comes from {reference}: a split would copy the reference: not fixable yet"));
     }
-    Ok(Some(format!("changed where {reference} is defined: nothing else reads it")))
+    Ok(format!("changed where {reference} is defined: nothing else reads it"))
 }
 
 /// Occurrences of `word` not inside a longer name.
@@ -260,6 +285,7 @@ fn write<'f>(
     text: &str,
     located: Vec<Located<'f>>,
     mut refused: Vec<Refused>,
+    extra: &[Splice],
 ) -> (String, Vec<Refused>) {
     let mut splices: Vec<Owned> = Vec::new();
     // Lists first: the elements of one list are changed together, so a
@@ -462,6 +488,7 @@ fn write<'f>(
         refused.extend(more);
     }
     let mut plain: Vec<Splice> = splices.into_iter().map(|(_, s)| s).collect();
+    plain.extend(extra.iter().cloned());
     plain.sort_by_key(|s| (s.range.start, s.range.end));
     plain.dedup();
     match text::apply(text, &plain) {

@@ -137,15 +137,88 @@ fn an_ordered_layer_narrows_the_allow_a_narrowed_rule_falls_through_to() {
     verify(&e, &p.after, &queries()).expect("never wider");
 }
 
+/// One ordered layer of a provider (its kind and what it is called).
+fn ordered(kind: LayerKind, name: &str, entries: Vec<Entry>) -> Estate {
+    let mut e = estate(kind, entries);
+    e.layers[0].kind_name = name.into();
+    e
+}
+
+/// Plans PC100 with 10.0.0.0/8 (and `more`) authorized; checks the plan
+/// never widens, closes the finding, and leaves port 22 and 10250 as
+/// they were. Returns the one fix.
+fn deny_ahead_of(e: &Estate, more: &[&str]) -> EntryFix {
+    let mut list = vec!["10.0.0.0/8"];
+    list.extend(more);
+    let auth = authorized(&list);
+    let found = check_estate(e, &only("PC100"), &auth);
+    assert!(!found.is_empty());
+    let p = plan(e, &found, &auth);
+    assert!(p.unfixable.is_empty(), "{:?}", p.unfixable);
+    assert!(verify(e, &p.after, &queries()).is_ok());
+    assert!(still_open(&p.after, &found, &auth).is_empty());
+    for port in [22u16, 10250] {
+        let before = evaluate(e, 0, TCP, port).expect("a target");
+        let now = evaluate(&p.after, 0, TCP, port).expect("a target");
+        assert_eq!(before.lower.addrs, now.lower.addrs, "port {port} changed");
+    }
+    assert_eq!(p.fixes.len(), 1);
+    p.fixes[0].clone()
+}
+
 #[test]
-fn a_range_in_an_ordered_layer_is_reported_not_split() {
-    let e = estate(LayerKind::FirstMatch, vec![allow(3, &["0.0.0.0/0"], (10250, 10260), 100)]);
+fn a_network_acl_allow_of_every_protocol_gets_a_deny_ahead() {
+    let every = rule(3, Action::Allow, ProtoMatch::All, &["0.0.0.0/0"], (0, 65535), 100);
+    let e = ordered(
+        LayerKind::FirstMatch,
+        "network ACL",
+        vec![rule(2, Action::Deny, ProtoMatch::All, &["192.0.2.0/24"], (0, 65535), 50), every],
+    );
+    let fix = deny_ahead_of(&e, &[]);
+    let Strategy::DenyAhead { deny_at, allow_at, why } = &fix.strategy else { panic!("{:?}", fix.strategy) };
+    assert_eq!((*deny_at, *allow_at), (99, Some(98)));
+    assert!(why.contains("every protocol"), "{why}");
+    assert_eq!(fix.safety, Safety::Safe);
+    // Kept sources of several CIDRs: one allow each, from 96 up.
+    let one = allow(3, &["0.0.0.0/0"], (10257, 10257), 100);
+    let e = ordered(LayerKind::FirstMatch, "network ACL", vec![one]);
+    let fix = deny_ahead_of(&e, &["192.168.0.0/16"]);
+    assert!(matches!(fix.strategy, Strategy::DenyAhead { deny_at: 99, allow_at: Some(97), .. }), "{:?}", fix.strategy);
+}
+
+#[test]
+fn an_nsg_range_gets_a_deny_ahead_marked_unsafe_and_no_room_is_reported() {
+    let e =
+        ordered(LayerKind::FirstMatch, "network security group", vec![allow(3, &["0.0.0.0/0"], (10250, 10260), 200)]);
+    let fix = deny_ahead_of(&e, &[]);
+    assert!(
+        matches!(fix.strategy, Strategy::DenyAhead { deny_at: 199, allow_at: Some(198), .. }),
+        "{:?}",
+        fix.strategy
+    );
+    assert_eq!(fix.safety, Safety::Unsafe, "its deny names every destination");
+    // No free priority between the rule and the one before it.
+    let e = ordered(
+        LayerKind::FirstMatch,
+        "network security group",
+        vec![allow(2, &["10.9.0.0/16"], (22, 22), 199), allow(3, &["0.0.0.0/0"], (10250, 10260), 200)],
+    );
     let auth = authorized(&["10.0.0.0/8"]);
-    let q = only("PC100");
-    let found = check_estate(&e, &q, &auth);
+    let found = check_estate(&e, &only("PC100"), &auth);
     let p = plan(&e, &found, &auth);
     assert!(p.fixes.is_empty());
     assert!(p.unfixable[0].reason.contains("free number or priority"), "{:?}", p.unfixable);
+}
+
+#[test]
+fn a_gcp_range_gets_a_deny_at_its_own_priority() {
+    let e = ordered(LayerKind::GcpPriority, "firewall rule", vec![allow(3, &["0.0.0.0/0"], (10250, 10260), 1000)]);
+    let fix = deny_ahead_of(&e, &[]);
+    assert!(
+        matches!(fix.strategy, Strategy::DenyAhead { deny_at: 1000, allow_at: Some(999), .. }),
+        "{:?}",
+        fix.strategy
+    );
 }
 
 #[test]

@@ -34,8 +34,11 @@ crate::rule! {
     /// (or through the API server) rather than across the network.
     ///
     /// ## Fix safety
-    /// `portcullis fix` does not edit kube-controller-manager's configuration
-    /// yet: it lists this finding as not fixed, with that reason.
+    /// `portcullis fix` sets `--bind-address=127.0.0.1` where the flag is
+    /// written (a pod's command line, kubeadm `extraArgs`, k3s/RKE2
+    /// `kube-controller-manager-arg`, RKE, Talos), or adds it next to the
+    /// last written flag when it is unset. Unsafe (applied with
+    /// `--unsafe-fixes` only):
     /// Binding to loopback breaks any scraper or health check that reaches 10257
     /// across the network (a Prometheus on another host, a load balancer health
     /// check). Find them first (`portcullis explain --port 10257`).

@@ -34,8 +34,8 @@ crate::rule! {
     /// use the secure port 10257.
     ///
     /// ## Fix safety
-    /// `portcullis fix` does not edit kube-controller-manager's configuration
-    /// yet: it lists this finding as not fixed, with that reason.
+    /// `portcullis fix` does not change this setting yet: it lists this
+    /// finding as not fixed, with that reason.
     /// Scrapers and health checks that use http://…:10252 stop working; move them
     /// to https://…:10257 with a token first.
     ///

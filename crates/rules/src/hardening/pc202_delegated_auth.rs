@@ -31,8 +31,8 @@ crate::rule! {
     /// (`/etc/kubernetes/controller-manager.conf` on kubeadm).
     ///
     /// ## Fix safety
-    /// `portcullis fix` does not edit kube-controller-manager's configuration
-    /// yet: it lists this finding as not fixed, with that reason.
+    /// `portcullis fix` does not change this setting yet: it lists this
+    /// finding as not fixed, with that reason.
     /// Safe: adding the kubeconfigs only lets authorized callers in; the
     /// controller manager needs RBAC to create TokenReviews and
     /// SubjectAccessReviews (the `system:kube-controller-manager` role has it).

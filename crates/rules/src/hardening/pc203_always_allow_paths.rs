@@ -30,8 +30,10 @@ crate::rule! {
     /// access to the `/metrics` non-resource URL.
     ///
     /// ## Fix safety
-    /// `portcullis fix` does not edit kube-controller-manager's configuration
-    /// yet: it lists this finding as not fixed, with that reason.
+    /// `portcullis fix` removes the paths beyond `/healthz,/readyz,/livez`
+    /// from the flag where it is written, or the whole flag when none of
+    /// those stay (its default then applies). Unsafe (applied with
+    /// `--unsafe-fixes` only):
     /// Scrapers that relied on anonymous access get 403 until they present a
     /// token.
     ///

@@ -28,8 +28,8 @@ crate::rule! {
     /// certificate from the cluster CA whose SANs name the node.
     ///
     /// ## Fix safety
-    /// `portcullis fix` does not edit kube-controller-manager's configuration
-    /// yet: it lists this finding as not fixed, with that reason.
+    /// `portcullis fix` does not change this setting yet: it lists this
+    /// finding as not fixed, with that reason.
     /// Safe for clients; plan the certificate's rotation.
     ///
     /// ## References

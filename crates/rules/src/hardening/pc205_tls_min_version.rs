@@ -24,8 +24,8 @@ crate::rule! {
     /// Use instead: `--tls-min-version=VersionTLS12` (or `VersionTLS13`).
     ///
     /// ## Fix safety
-    /// `portcullis fix` does not edit kube-controller-manager's configuration
-    /// yet: it lists this finding as not fixed, with that reason.
+    /// `portcullis fix` sets `--tls-min-version=VersionTLS12` where the flag
+    /// is written. Safe:
     /// Clients limited to TLS 1.0/1.1 can no longer connect; every supported
     /// Kubernetes client speaks TLS 1.2.
     ///

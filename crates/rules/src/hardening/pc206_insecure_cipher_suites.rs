@@ -44,8 +44,9 @@ crate::rule! {
     /// the flag unset (Go's defaults).
     ///
     /// ## Fix safety
-    /// `portcullis fix` does not edit kube-controller-manager's configuration
-    /// yet: it lists this finding as not fixed, with that reason.
+    /// `portcullis fix` removes the suites Go lists as insecure from the flag
+    /// where it is written, or the whole flag when none stays (Go's default
+    /// list then applies). Safe:
     /// Clients that can only use a removed suite can no longer connect.
     ///
     /// ## References

@@ -27,8 +27,8 @@ crate::rule! {
     /// Use instead: `profiling: "false"`.
     ///
     /// ## Fix safety
-    /// `portcullis fix` does not edit kube-controller-manager's configuration
-    /// yet: it lists this finding as not fixed, with that reason.
+    /// `portcullis fix` sets `--profiling=false` where the flag is written,
+    /// or adds it next to the last written flag when it is unset.
     /// Safe: only profiling stops.
     ///
     /// ## References

@@ -27,8 +27,8 @@ crate::rule! {
     /// Use instead: `secure-port: "10257"` with `bind-address: 127.0.0.1`.
     ///
     /// ## Fix safety
-    /// `portcullis fix` does not edit kube-controller-manager's configuration
-    /// yet: it lists this finding as not fixed, with that reason.
+    /// `portcullis fix` does not change this setting yet: it lists this
+    /// finding as not fixed, with that reason.
     /// Turning the port on exposes it as the bind address says: check PC200 and
     /// the firewall (PC100) at the same time.
     ///

@@ -32,8 +32,8 @@ crate::rule! {
     /// NSG, firewall rule) and bind the component to 127.0.0.1.
     ///
     /// ## Fix safety
-    /// `portcullis fix` does not edit kube-controller-manager's configuration
-    /// yet: it lists this finding as not fixed, with that reason.
+    /// `portcullis fix` does not change this setting yet: it lists this
+    /// finding as not fixed, with that reason.
     /// Display only: the policy can stay, it just must not be counted on.
     ///
     /// ## References
