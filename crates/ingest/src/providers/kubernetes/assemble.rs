@@ -84,7 +84,8 @@ fn match_cloud(front: &Front, target: usize, estate: &mut Estate) -> Option<Stri
         if let Some(ip) = front.ingress.iter().find(|ip| lb.public.iter().any(|p| p.address.as_deref() == Some(ip))) {
             return Some((i, format!("status.loadBalancer.ingress {ip}")));
         }
-        let named = gke_name.as_deref().is_some_and(|n| lb.id.eq_ignore_ascii_case(n) || lb.id.ends_with(&format!(".{n}")));
+        let named =
+            gke_name.as_deref().is_some_and(|n| lb.id.eq_ignore_ascii_case(n) || lb.id.ends_with(&format!(".{n}")));
         named.then(|| (i, format!("the name the cloud controller gives it ({})", gke_name.clone().unwrap_or_default())))
     })?;
     let lb = &topology.load_balancers[index];

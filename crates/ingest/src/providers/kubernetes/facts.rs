@@ -127,7 +127,9 @@ mod tests {
 
     #[test]
     fn cloud_names() {
-        assert_eq!(cloud_load_balancer_name("7d9c0f1e-2b3a-4c5d-8e9f-a0b1c2d3e4f5"), "a7d9c0f1e2b3a4c5d8e9fa0b1c2d3e4f");
+        assert_eq!(
+            cloud_load_balancer_name("7d9c0f1e-2b3a-4c5d-8e9f-a0b1c2d3e4f5"),
+            "a7d9c0f1e2b3a4c5d8e9fa0b1c2d3e4f"
+        );
     }
 }
-

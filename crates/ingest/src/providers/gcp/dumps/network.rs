@@ -64,7 +64,9 @@ pub fn resource_of(n: &Node) -> Option<Resource> {
             "compute#targetPool" => Some(Resource::TargetPool),
             "compute#backendService" => Some(Resource::BackendService),
             "compute#instanceGroup" => Some(Resource::InstanceGroup),
-            "compute#targetHttpProxy" | "compute#targetHttpsProxy" | "compute#targetTcpProxy"
+            "compute#targetHttpProxy"
+            | "compute#targetHttpsProxy"
+            | "compute#targetTcpProxy"
             | "compute#targetSslProxy" => Some(Resource::TargetProxy),
             "compute#urlMap" => Some(Resource::UrlMap),
             "compute#address" => Some(Resource::Address),

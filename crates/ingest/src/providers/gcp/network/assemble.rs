@@ -72,9 +72,7 @@ pub fn assemble(
         for dest in ["0.0.0.0/0", "::/0"] {
             let next_hop = match default_route {
                 Known::Known(false) => continue,
-                Known::Known(true) => {
-                    NextHop::Internet { name: facts::DEFAULT_INTERNET_GATEWAY.into(), gateway: None }
-                }
+                Known::Known(true) => NextHop::Internet { name: facts::DEFAULT_INTERNET_GATEWAY.into(), gateway: None },
                 Known::Unknown(u) => NextHop::Middlebox {
                     name: facts::DEFAULT_INTERNET_GATEWAY.into(),
                     what: format!("the default route, which exists unless {} ({})", u.what, u.reason),
@@ -117,7 +115,8 @@ pub fn assemble(
     // Interfaces.
     for p in placed {
         let inst = p.instance;
-        let tags: Vec<String> = inst.tags.known().map(|t| t.iter().map(|x| x.to_ascii_lowercase()).collect()).unwrap_or_default();
+        let tags: Vec<String> =
+            inst.tags.known().map(|t| t.iter().map(|x| x.to_ascii_lowercase()).collect()).unwrap_or_default();
         let mut ids = Vec::new();
         for (i, nic) in inst.nics.iter().enumerate() {
             let net = canon(&nic.network).or_else(|| if i == 0 { p.network.clone() } else { None });
@@ -184,7 +183,9 @@ fn next_hop(hop: &Hop, route: &str) -> NextHop {
             NextHop::Internet { name: facts::DEFAULT_INTERNET_GATEWAY.into(), gateway: None }
         }
         Hop::Gateway(g) => NextHop::Middlebox { name: key(g), what: "a gateway".into() },
-        Hop::Instance(i) => NextHop::Middlebox { name: key(i), what: format!("an instance (next hop of route {route})") },
+        Hop::Instance(i) => {
+            NextHop::Middlebox { name: key(i), what: format!("an instance (next hop of route {route})") }
+        }
         Hop::Ip(ip) => NextHop::Middlebox { name: ip.clone(), what: format!("an address (next hop of route {route})") },
         Hop::Ilb(l) => NextHop::Middlebox {
             name: key(l),
@@ -209,7 +210,12 @@ impl Builder<'_> {
             return n;
         }
         let topology = &mut self.estate.topology;
-        topology.networks.push(Network { id: name.to_string(), provider: Provider::Gcp, span: None, main_route_table: None });
+        topology.networks.push(Network {
+            id: name.to_string(),
+            provider: Provider::Gcp,
+            span: None,
+            main_route_table: None,
+        });
         let id = NetworkId::at(topology.networks.len() - 1);
         self.networks.insert(name.to_string(), id);
         id
@@ -293,38 +299,52 @@ impl Builder<'_> {
             let missing = |what: String| Unknown { what, reason: "not in the input".into(), span: fr.span.clone() };
             match (&fr.target, &fr.backend_service) {
                 (_, Some(bs)) => match backends.get(bs) {
-                    Some(&i) => forwards.push((Known::Known(self.service_group(i, false, &groups, &mut service_groups)), None)),
+                    Some(&i) => {
+                        forwards.push((Known::Known(self.service_group(i, false, &groups, &mut service_groups)), None))
+                    }
                     None => forwards.push((Known::from_unknown(missing(format!("backend service {bs}"))), None)),
                 },
-                (Some((collection, t)), None) if collection == "targetPools" || facts::is_pool_key(t) => match pools.get(t) {
-                    Some(&i) => {
-                        let g = *pool_groups.entry(i).or_insert_with(|| self.pool_group(i));
-                        forwards.push((Known::Known(g), None));
+                (Some((collection, t)), None) if collection == "targetPools" || facts::is_pool_key(t) => {
+                    match pools.get(t) {
+                        Some(&i) => {
+                            let g = *pool_groups.entry(i).or_insert_with(|| self.pool_group(i));
+                            forwards.push((Known::Known(g), None));
+                        }
+                        None => forwards.push((Known::from_unknown(missing(format!("target pool {t}"))), None)),
                     }
-                    None => forwards.push((Known::from_unknown(missing(format!("target pool {t}"))), None)),
-                },
+                }
                 (Some((collection, t)), None) if facts::is_proxy_collection(collection) || proxies.contains_key(t) => {
                     kind = LoadBalancerKind::GcpProxy;
                     match proxies.get(t) {
-                        None => forwards.push((Known::from_unknown(missing(format!("target proxy {t} ({collection})"))), None)),
+                        None => forwards
+                            .push((Known::from_unknown(missing(format!("target proxy {t} ({collection})"))), None)),
                         Some(&p) => {
                             let proxy = &items.proxies[p];
                             let mut services: Vec<Known<usize>> = Vec::new();
                             for s in &proxy.service {
-                                services.push(backends.get(s).copied().map(Known::Known).unwrap_or_else(|| Known::from_unknown(missing(format!("backend service {s}")))));
+                                services.push(
+                                    backends.get(s).copied().map(Known::Known).unwrap_or_else(|| {
+                                        Known::from_unknown(missing(format!("backend service {s}")))
+                                    }),
+                                );
                             }
                             for m in &proxy.url_map {
                                 match maps.get(m) {
                                     None => services.push(Known::from_unknown(missing(format!("URL map {m}")))),
                                     Some(&mi) => {
                                         for s in &items.url_maps[mi].services {
-                                            services.push(backends.get(s).copied().map(Known::Known).unwrap_or_else(|| Known::from_unknown(missing(format!("backend service {s}")))));
+                                            services.push(backends.get(s).copied().map(Known::Known).unwrap_or_else(
+                                                || Known::from_unknown(missing(format!("backend service {s}"))),
+                                            ));
                                         }
                                     }
                                 }
                             }
                             if services.is_empty() {
-                                services.push(Known::from_unknown(missing(format!("what target proxy {} sends to", proxy.id))));
+                                services.push(Known::from_unknown(missing(format!(
+                                    "what target proxy {} sends to",
+                                    proxy.id
+                                ))));
                             }
                             for s in services {
                                 match s {
@@ -446,7 +466,11 @@ impl Builder<'_> {
                 for g in list {
                     // A managed group's instances say they were created by it.
                     if let Some(created) = self.created.get(g) {
-                        out.extend(created.iter().map(|(i, span)| Member { interface: *i, port: None, span: Some(span.clone()) }));
+                        out.extend(created.iter().map(|(i, span)| Member {
+                            interface: *i,
+                            port: None,
+                            span: Some(span.clone()),
+                        }));
                         continue;
                     }
                     match groups.get(g).map(|&gi| &items.groups[gi].instances) {
@@ -458,12 +482,15 @@ impl Builder<'_> {
                             }
                         }
                         Some(Known::Unknown(u)) => {
-                            missing = Some(Unknown { what: format!("the instances of instance group {g}"), ..(**u).clone() })
+                            missing =
+                                Some(Unknown { what: format!("the instances of instance group {g}"), ..(**u).clone() })
                         }
                         None => {
                             missing = Some(Unknown {
                                 what: format!("the instances of instance group {g}"),
-                                reason: "the group is not in the input, and no instance in it says the group created it".into(),
+                                reason:
+                                    "the group is not in the input, and no instance in it says the group created it"
+                                        .into(),
                                 span: s.span.clone(),
                             })
                         }

@@ -5,8 +5,8 @@ use super::{
     key, refs_in, unknown, AddressItem, BackendItem, External, ForwardingRuleItem, GroupItem, Hop, Nic, PoolItem,
     ProxyItem, RouteItem, Source, UrlMapItem,
 };
-use crate::providers::gcp::facts;
 use crate::languages::terraform::refs::type_of;
+use crate::providers::gcp::facts;
 use portcullis_model::{Cidr, Known, PortSet, Span, Unknown};
 use portcullis_syntax::{Kind, Value};
 
@@ -410,11 +410,8 @@ pub fn url_map(src: &Source) -> Option<UrlMapItem> {
         &["google_compute_backend_service", "google_compute_region_backend_service"],
     );
     let tf = src.resource.is_some();
-    let (matchers, rules, service) = if tf {
-        ("path_matcher", "path_rule", "service")
-    } else {
-        ("pathMatchers", "pathRules", "service")
-    };
+    let (matchers, rules, service) =
+        if tf { ("path_matcher", "path_rule", "service") } else { ("pathMatchers", "pathRules", "service") };
     let default = if tf { "default_service" } else { "defaultService" };
     for m in src.field(matchers, matchers).and_then(Value::as_list).unwrap_or_default() {
         refs_in(m.get(default), &mut services);
