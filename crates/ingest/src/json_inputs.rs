@@ -64,6 +64,21 @@ const JSON_MARKERS: &[&str] = &[
     "\"compute#firewall\"",
     "\"sourceRanges\"",
     "\"IPProtocol\"",
+    // `gcloud compute instances`, `routes`, `forwarding-rules`,
+    // `target-pools`, `backend-services`, `instance-groups`, target
+    // proxies, `url-maps`, `addresses` (`list --format=json`).
+    "\"compute#instance",
+    "\"compute#route\"",
+    "\"compute#forwardingRule\"",
+    "\"compute#target",
+    "\"compute#backendService\"",
+    "\"compute#urlMap\"",
+    "\"compute#address\"",
+    "\"networkInterfaces\"",
+    "\"destRange\"",
+    "\"backends\"",
+    "\"defaultService\"",
+    "\"addressType\"",
 ];
 
 fn looks_like_ours(text: &str) -> bool {
@@ -106,6 +121,13 @@ impl json::PartSink for DumpPart<'_> {
 /// when the text is not an input we read.
 pub(crate) fn read(path: &str, text: &str) -> FileOutcome {
     let mut out = FileOutcome { path: path.to_string(), ..Default::default() };
+    // An empty `gcloud … list` prints `[]`, which no content can tell
+    // apart: the name the live reader saves it under says what it lists.
+    if let Some(kind) = gcp::dumps::network::empty_list(path, text) {
+        out.format = Some(kind.format());
+        gcp::dumps::network::mark(kind, &mut out.gcp);
+        return out;
+    }
     if !looks_like_ours(text) {
         return out;
     }

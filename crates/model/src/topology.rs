@@ -290,7 +290,7 @@ impl LoadBalancerKind {
             LoadBalancerKind::AwsClassic => "classic load balancer",
             LoadBalancerKind::AzureStandard => "Standard load balancer",
             LoadBalancerKind::AzureBasic => "Basic load balancer",
-            LoadBalancerKind::GcpPassthrough => "external passthrough network load balancer",
+            LoadBalancerKind::GcpPassthrough => "passthrough network load balancer",
             LoadBalancerKind::GcpProxy => "proxy load balancer",
         }
     }

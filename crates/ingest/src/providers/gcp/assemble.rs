@@ -1,6 +1,9 @@
 //! Builds GCP layers and targets.
 //!
-//! Firewall rules apply per network. An instance in the input is a target
+//! Firewall rules apply per network. Paths (external addresses, routes,
+//! forwarding rules) are put on the topology by [`network::assemble`],
+//! which attaches each instance target to its interfaces.
+//! An instance in the input is a target
 //! whose path is one GCP-priority layer: the rules of its network that
 //! apply to it (by target tags or service account).
 //!
@@ -15,6 +18,7 @@
 //! says so. Other allow rules are not in the layer: what they admit is
 //! their own finding, so each finding names the rule that admits.
 
+use crate::providers::gcp::network::{self, Placed};
 use crate::providers::gcp::{Applies, Firewall, GcpItems, Instance};
 use portcullis_model::{Action, Entry, Estate, Known, Layer, LayerKind, Step, Target, Unknown};
 use std::collections::{BTreeMap, BTreeSet};
@@ -110,6 +114,7 @@ pub fn assemble(items: GcpItems, estate: &mut Estate) {
 
     // Instances: one layer with the rules of their network that apply.
     let mut applied = vec![false; items.firewalls.len()];
+    let mut placed = Vec::with_capacity(items.instances.len());
     for inst in &items.instances {
         let mut notes = Vec::new();
         let mut net = canon_net(&inst.network).or_else(|| {
@@ -163,6 +168,7 @@ pub fn assemble(items: GcpItems, estate: &mut Estate) {
             }
         };
         let l = estate.add_layer(path_layer);
+        placed.push(Placed { instance: inst, target: estate.targets.len(), network: net.clone() });
         estate.targets.push(Target {
             id: inst.id.clone(),
             kind_name: "instance".into(),
@@ -171,6 +177,15 @@ pub fn assemble(items: GcpItems, estate: &mut Estate) {
             notes,
         });
     }
+    let declared: Vec<(String, portcullis_model::Span, Known<bool>)> = items
+        .networks
+        .iter()
+        .filter_map(|n| {
+            let (span, default_route) = n.declared.clone()?;
+            Some((n.aliases.first()?.clone(), span, default_route))
+        })
+        .collect();
+    network::assemble(&items.network, &declared, &placed, &|c: &[String]| canon_net(c), estate);
 
     // Rules that apply to no instance in the input stand for theirs.
     for (i, fw) in items.firewalls.iter().enumerate() {

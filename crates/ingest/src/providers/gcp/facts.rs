@@ -19,8 +19,85 @@
 //!   the network; target tags match an instance that has any of them; one
 //!   rule cannot mix target tags and target service accounts
 //!   (<https://cloud.google.com/firewall/docs/firewalls#rule_assignment>).
+//!
+//! Paths (docs/semantics.md, "GCP"):
+//! - Routes: <https://cloud.google.com/vpc/docs/routes> (routes belong to
+//!   the network; a route with network tags applies only to instances with
+//!   one of them; the most specific destination wins, then the lowest
+//!   priority, default 1000; the default route's next hop is
+//!   `default-internet-gateway`; an instance with an external address
+//!   reaches the internet only through a route to that gateway,
+//!   <https://cloud.google.com/vpc/docs/vpc#internet_access_reqs>).
+//! - External addresses: an access config without `natIP` gets an
+//!   ephemeral external IPv4 address
+//!   (<https://cloud.google.com/compute/docs/reference/rest/v1/instances>,
+//!   `accessConfigs[].natIP`; `ipv6AccessConfigs[].externalIpv6`).
+//! - Forwarding rules: <https://cloud.google.com/compute/docs/reference/rest/v1/forwardingRules>
+//!   (`loadBalancingScheme` default `EXTERNAL`, `IPProtocol` default
+//!   `TCP`; no `portRange`/`ports` means every port). An external
+//!   passthrough Network Load Balancer delivers the client's packets
+//!   unchanged and the backends reply directly (direct server return,
+//!   <https://cloud.google.com/load-balancing/docs/network>); a target
+//!   pool sends to each instance's `nic0`.
+//! - Proxy load balancers connect to backends from Google Front End ranges
+//!   130.211.0.0/22 and 35.191.0.0/16
+//!   (<https://cloud.google.com/load-balancing/docs/firewall-rules>), on the
+//!   backend service's named port (`portName`, default `http`,
+//!   <https://cloud.google.com/compute/docs/reference/rest/v1/backendServices>).
 
-use portcullis_model::{PortSet, ProtoMatch, Protocol};
+use portcullis_model::{AddrSet, PortSet, ProtoMatch, Protocol};
+
+/// The next hop of a route to the internet.
+pub const DEFAULT_INTERNET_GATEWAY: &str = "default-internet-gateway";
+/// A route's `priority` when it does not say.
+pub const DEFAULT_ROUTE_PRIORITY: u32 = 1000;
+/// A forwarding rule's or backend service's `loadBalancingScheme` default.
+pub const DEFAULT_SCHEME: &str = "EXTERNAL";
+/// A forwarding rule's `IPProtocol` default.
+pub const DEFAULT_FORWARDING_PROTOCOL: &str = "TCP";
+/// A backend service's `portName` default.
+pub const DEFAULT_PORT_NAME: &str = "http";
+
+/// Google Front End and health check ranges proxies connect from.
+pub fn front_end_ranges() -> AddrSet {
+    AddrSet::parse_list(["130.211.0.0/22", "35.191.0.0/16"]).unwrap_or_else(|_| AddrSet::empty())
+}
+
+/// Terraform types a forwarding rule's `target` can name.
+pub const TARGET_TYPES: &[&str] = &[
+    "google_compute_target_pool",
+    "google_compute_target_http_proxy",
+    "google_compute_target_https_proxy",
+    "google_compute_target_tcp_proxy",
+    "google_compute_target_ssl_proxy",
+    "google_compute_region_target_http_proxy",
+    "google_compute_region_target_https_proxy",
+    "google_compute_region_target_tcp_proxy",
+    "google_compute_target_instance",
+];
+
+/// The API collection of a Terraform target type (`targetPools`).
+pub fn collection_of_type(ty: &str) -> &'static str {
+    match ty {
+        "google_compute_target_pool" => "targetPools",
+        "google_compute_target_http_proxy" | "google_compute_region_target_http_proxy" => "targetHttpProxies",
+        "google_compute_target_https_proxy" | "google_compute_region_target_https_proxy" => "targetHttpsProxies",
+        "google_compute_target_tcp_proxy" | "google_compute_region_target_tcp_proxy" => "targetTcpProxies",
+        "google_compute_target_ssl_proxy" => "targetSslProxies",
+        "google_compute_target_instance" => "targetInstances",
+        _ => "",
+    }
+}
+
+/// Whether a key is a Terraform target pool address.
+pub fn is_pool_key(k: &str) -> bool {
+    k.starts_with("google_compute_target_pool.") || k.contains(".google_compute_target_pool.")
+}
+
+/// Whether a forwarding rule's target collection is a target proxy.
+pub fn is_proxy_collection(c: &str) -> bool {
+    matches!(c, "targetHttpProxies" | "targetHttpsProxies" | "targetTcpProxies" | "targetSslProxies")
+}
 
 /// `priority` when the rule does not say.
 pub const DEFAULT_PRIORITY: i64 = 1000;

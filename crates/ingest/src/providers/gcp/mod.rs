@@ -1,13 +1,17 @@
 //! Google Cloud inputs: VPC firewall rules and the instances they guard,
-//! from `gcloud` JSON dumps ([`dumps`]) and Terraform ([`terraform`]).
+//! and what decides whether the internet reaches them (external addresses,
+//! routes, forwarding rules and what they forward to), from `gcloud` JSON
+//! dumps ([`dumps`]) and Terraform ([`terraform`]).
 //!
 //! Both adapters describe each rule as a [`rule::RawFirewall`] and one
-//! builder ([`rule::build`]) turns it into model entries. Provider facts
-//! are in [`facts`].
+//! builder ([`rule::build`]) turns it into model entries; paths are read
+//! onto [`network::NetworkItems`] and assembled onto the model's topology
+//! by [`network::assemble`]. Provider facts are in [`facts`].
 
 pub mod assemble;
 pub mod dumps;
 pub mod facts;
+pub mod network;
 pub mod rule;
 pub mod terraform;
 
@@ -55,6 +59,14 @@ pub struct Instance {
     pub tags: Known<Vec<String>>,
     /// `None`: the instance runs without a service account.
     pub service_account: Option<Known<String>>,
+    /// Names a target pool or instance group uses for it (lower-cased:
+    /// its name, its Terraform address).
+    pub aliases: Vec<String>,
+    /// Its network interfaces, `nic0` first.
+    pub nics: Vec<network::Nic>,
+    /// The managed instance group that created it (its `created-by`
+    /// metadata), lower-cased name.
+    pub created_by: Option<String>,
 }
 
 /// A network or subnetwork resource: ties a Terraform address to the
@@ -64,6 +76,10 @@ pub struct Network {
     pub aliases: Vec<String>,
     /// For a subnetwork: its network (lower-cased names).
     pub network: Vec<String>,
+    /// For a network declared in Terraform: where, and whether GCP gives
+    /// it the default route to the internet
+    /// (`delete_default_routes_on_create` not true).
+    pub declared: Option<(Span, Known<bool>)>,
 }
 
 /// Everything GCP one file contributed.
@@ -73,6 +89,8 @@ pub struct GcpItems {
     pub instances: Vec<Instance>,
     pub networks: Vec<Network>,
     pub subnetworks: Vec<Network>,
+    /// What decides paths: routes, forwarding rules, pools, services.
+    pub network: network::NetworkItems,
 }
 
 impl GcpItems {
@@ -81,6 +99,7 @@ impl GcpItems {
         self.instances.extend(o.instances);
         self.networks.extend(o.networks);
         self.subnetworks.extend(o.subnetworks);
+        self.network.extend(o.network);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -88,5 +107,6 @@ impl GcpItems {
             && self.instances.is_empty()
             && self.networks.is_empty()
             && self.subnetworks.is_empty()
+            && self.network.is_empty()
     }
 }

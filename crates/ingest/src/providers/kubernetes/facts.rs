@@ -90,6 +90,16 @@ pub fn image_tag(image: &str) -> Option<&str> {
     last.split_once(':').map(|(_, t)| t).filter(|t| !t.is_empty())
 }
 
+/// The name a cloud controller gives a LoadBalancer Service's load
+/// balancer (the GCE forwarding rule, the AWS load balancer): `a` and the
+/// Service's UID without dashes, at most 32 characters
+/// (`DefaultLoadBalancerName` in kubernetes/cloud-provider, `cloud.go`).
+pub fn cloud_load_balancer_name(uid: &str) -> String {
+    let mut name: String = std::iter::once('a').chain(uid.chars().filter(|c| *c != '-')).collect();
+    name.truncate(32);
+    name.to_ascii_lowercase()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,5 +123,13 @@ mod tests {
         assert!(is_internal_annotation("networking.gke.io/load-balancer-type", "Internal"));
         assert!(is_internal_annotation("cloud.google.com/load-balancer-type", "Internal"));
         assert!(!is_internal_annotation("service.beta.kubernetes.io/azure-load-balancer-internal", "false"));
+    }
+
+    #[test]
+    fn cloud_names() {
+        assert_eq!(
+            cloud_load_balancer_name("7d9c0f1e-2b3a-4c5d-8e9f-a0b1c2d3e4f5"),
+            "a7d9c0f1e2b3a4c5d8e9fa0b1c2d3e4f"
+        );
     }
 }

@@ -85,6 +85,11 @@ pub struct ManifestService {
     pub ports: Vec<ServicePort>,
     pub admits: Vec<Admit>,
     pub notes: Vec<String>,
+    /// `status.loadBalancer.ingress[].ip`: the cloud load balancer's
+    /// address, as the cloud controller wrote it back.
+    pub ingress: Vec<String>,
+    /// `metadata.uid`: the cloud controller names the load balancer after it.
+    pub uid: Option<String>,
 }
 
 fn text_of(n: &Value) -> Option<String> {
@@ -350,6 +355,14 @@ pub fn service(doc: &Value, errors: &mut Vec<IngestError>) -> Option<ManifestSer
         .and_then(Value::as_map)
         .map(|m| m.iter().filter_map(|m| Some((m.key.clone(), text_of(&m.value)?))).collect::<Vec<_>>())
         .filter(|s| !s.is_empty());
+    let ingress = doc
+        .get("status")
+        .and_then(|s| s.get("loadBalancer"))
+        .and_then(|l| l.get("ingress"))
+        .and_then(Value::as_list)
+        .map(|l| l.iter().filter_map(|i| i.get("ip").and_then(text_of)).collect())
+        .unwrap_or_default();
+    let uid = meta.and_then(|m| m.get("uid")).and_then(text_of);
     Some(ManifestService {
         id,
         name: name.to_string(),
@@ -361,7 +374,24 @@ pub fn service(doc: &Value, errors: &mut Vec<IngestError>) -> Option<ManifestSer
         ports,
         admits,
         notes,
+        ingress,
+        uid,
     })
+}
+
+/// Each port a Service listens on (its `port`) with the ports it forwards
+/// to on its pods, resolved as [`resolve`] resolves them: what a cloud load
+/// balancer in front of it listens on and where that arrives.
+pub fn front_ports(s: &ManifestService, pods: &[Pod]) -> Vec<(Known<ProtoMatch>, u16, PortSet)> {
+    let selected = selected_pods(s, pods);
+    let mut notes = Vec::new();
+    s.ports
+        .iter()
+        .filter_map(|p| {
+            let (set, _) = backend_ports(p, &selected, &mut notes);
+            Some((p.protocol.clone(), p.port?, set))
+        })
+        .collect()
 }
 
 /// Whether `labels` carry every pair of `selector`.

@@ -2,9 +2,13 @@
 //! `gcloud compute firewall-rules describe NAME --format=json` (one
 //! object). Fields are the Compute API's `Firewall` resource
 //! (<https://cloud.google.com/compute/docs/reference/rest/v1/firewalls>).
+//! The dumps of what decides paths (instances, routes, forwarding rules…)
+//! are read by [`network`].
 //!
-//! A dump has no instances, so each rule stands for the instances it
-//! applies to (see `assemble_gcp`).
+//! A rule that applies to no instance in the input stands for the
+//! instances it applies to (see `assemble`).
+
+pub mod network;
 
 use super::facts::network_key;
 use super::rule::{build, RawFirewall, RawPerm};
@@ -27,7 +31,10 @@ pub fn kind_of(root: &Node) -> Option<&'static str> {
         Value::Object(_) => root,
         _ => return None,
     };
-    is_firewall(first).then_some("gcp-firewall-rules")
+    if is_firewall(first) {
+        return Some("gcp-firewall-rules");
+    }
+    network::resource_of(first).map(network::Resource::format)
 }
 
 pub fn read(ctx: &mut Context, root: &Node) -> GcpItems {
@@ -36,6 +43,24 @@ pub fn read(ctx: &mut Context, root: &Node) -> GcpItems {
         Value::Array(a) => a.iter().collect(),
         _ => vec![root],
     };
+    let first = objects.iter().find(|n| n.as_object().is_some()).and_then(|n| network::resource_of(n));
+    if let Some(what) = first.filter(|_| !objects.iter().any(|n| is_firewall(n))) {
+        network::mark(what, &mut items);
+        for n in objects {
+            match (n.as_object(), network::resource_of(n)) {
+                (Some(_), Some(w)) => {
+                    network::mark(w, &mut items);
+                    network::read_element(ctx, n, w, &mut items);
+                }
+                _ => ctx.error(
+                    n.offset,
+                    ErrorKind::Invalid,
+                    format!("expected an object of the same kind ({})", what.format()),
+                ),
+            }
+        }
+        return items;
+    }
     for n in objects {
         if n.as_object().is_none() {
             ctx.error(n.offset, ErrorKind::Invalid, "expected a firewall rule object");

@@ -5,9 +5,14 @@
 //! `google_compute_firewall` (`allow` / `deny` blocks), `google_compute_instance`
 //! (`network_interface`, `tags`, `service_account`), and
 //! `google_compute_network` / `google_compute_subnetwork` (to tie an
-//! address to a network's name).
+//! address to a network's name). What decides paths (routes, forwarding
+//! rules, target pools, backend services, instance groups, proxies, URL
+//! maps, addresses) is read by [`network`].
+
+pub mod network;
 
 use super::facts::network_key;
+use super::network::{key, nics, Source};
 use super::rule::{build, RawFirewall, RawPerm};
 use super::{GcpItems, Instance, Network};
 use crate::error::IngestError;
@@ -36,6 +41,10 @@ fn network_candidates(r: &Resource, v: Option<&Value>, ref_keys: &[&str], ty: &s
         }
     }
     out
+}
+
+fn unknown(what: &str, reason: &str, v: &Value) -> Unknown {
+    Unknown { what: what.into(), reason: reason.into(), span: v.span.clone() }
 }
 
 fn list(errors: &mut Vec<IngestError>, r: &Resource, k: &str) -> Vec<Value> {
@@ -134,11 +143,6 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &Resource, items: &mut Gc
                 &["network_interface.subnetwork", "network_interface.0.subnetwork", "network_interface"],
                 "google_compute_subnetwork",
             );
-            let unknown = |what: &str, reason: &str, v: &Value| Unknown {
-                what: what.into(),
-                reason: reason.into(),
-                span: v.span.clone(),
-            };
             let tags = match r.values.get("tags") {
                 None => Known::Known(Vec::new()),
                 Some(v) => match &v.kind {
@@ -182,6 +186,10 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &Resource, items: &mut Gc
                     b,
                 )),
             });
+            let mut aliases = vec![key(&r.address)];
+            if let Some(n) = r.values.get("name").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+                aliases.push(key(n));
+            }
             items.instances.push(Instance {
                 id: r.address.clone(),
                 span: r.span.clone(),
@@ -189,13 +197,35 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &Resource, items: &mut Gc
                 subnetwork,
                 tags,
                 service_account,
+                aliases,
+                nics: nics(&Source::terraform(r)),
+                created_by: None,
             });
         }
-        "google_compute_network" => items.networks.push(Network { aliases: network_aliases(r), network: Vec::new() }),
+        "google_compute_network" => {
+            // GCP creates the default route with the network unless told
+            // not to (docs/semantics.md, "GCP").
+            let default_route = match r.values.get("delete_default_routes_on_create") {
+                None => Known::Known(true),
+                Some(v) => match (&v.kind, v.as_bool()) {
+                    (Kind::Unknown { reason, .. }, _) => {
+                        Known::from_unknown(unknown("delete_default_routes_on_create", reason, v))
+                    }
+                    (_, Some(b)) => Known::Known(!b),
+                    _ => Known::Known(true),
+                },
+            };
+            items.networks.push(Network {
+                aliases: network_aliases(r),
+                network: Vec::new(),
+                declared: Some((r.span.clone(), default_route)),
+            })
+        }
         "google_compute_subnetwork" => items.subnetworks.push(Network {
             aliases: network_aliases(r),
             network: network_candidates(r, r.values.get("network"), &["network"], "google_compute_network"),
+            declared: None,
         }),
-        _ => {}
+        _ => network::read_resource(r, items),
     }
 }
