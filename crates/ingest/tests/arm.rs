@@ -256,3 +256,35 @@ fn copy_loops_in_copy_loops_are_bounded() {
     let (lo, up) = admitted(&estate, "big", 10257);
     assert_eq!((lo, up), (AddrSet::empty(), AddrSet::all()));
 }
+
+#[test]
+fn any_count_is_read_without_panic_and_a_bad_one_is_an_error() {
+    let text = std::fs::read_to_string(format!("{}/tests/fixtures/arm/copy.json", env!("CARGO_MANIFEST_DIR")))
+        .expect("fixture");
+    let cases = [
+        ("0", false),
+        ("800", false),
+        ("-1", true),
+        ("9223372036854775807", true),
+        ("\"x\"", true),
+        ("null", true),
+        ("[1]", true),
+        ("\"[copyIndex()]\"", true),
+        ("\"[copyIndex('nowhere')]\"", true),
+    ];
+    for (count, bad) in cases {
+        let t = text.replace(r#""count": 3"#, &format!(r#""count": {count}"#));
+        let mut outs = vec![portcullis_ingest::read_input("count.json", &t)];
+        let errors: Vec<String> = outs[0].errors.iter().map(|e| e.message.clone()).collect();
+        let about_it = errors.iter().filter(|m| m.contains("ruleLoop") || m.contains("copyIndex")).count();
+        assert_eq!(about_it > 0, bad, "count {count}: {errors:?}");
+        let estate = portcullis_ingest::assemble(&mut outs);
+        let (lo, up) = admitted(&estate, "resource-loop-nsg", 10257);
+        if bad || count == "0" {
+            assert_eq!(lo, AddrSet::empty(), "count {count}");
+        }
+        if bad {
+            assert_eq!(up, AddrSet::all(), "count {count}: unknown, never a pass");
+        }
+    }
+}

@@ -14,7 +14,8 @@
 //!
 //! Names: a resource is named by the name it deploys, evaluated
 //! (`[variables('nsgName')]` is reported as `prod-eu1-cp-nsg`), as the
-//! portal, the CLI and flow logs name it; a child rule as `nsg/rule`. When
+//! portal, the CLI and flow logs name it; a child rule as `nsg/rule`. An
+//! expression as written stays as a note (`… is written [variables(…)]`). When
 //! the name depends on a value the template cannot tell, it is named as
 //! written and a note says why.
 //!
@@ -33,7 +34,9 @@
 use crate::context::Context;
 use crate::error::IngestError;
 use crate::languages::arm::copy::property_loop;
-use crate::languages::arm::{looks_like_template, name_text, parse_template, type_name, unknown_reason, ArmEval};
+use crate::languages::arm::{
+    expression_of, looks_like_template, name_text, parse_template, type_name, unknown_reason, ArmEval,
+};
 use crate::languages::parameters::Parameters;
 use crate::providers::azure::facts::key;
 use crate::providers::azure::rule::{build, RawRule};
@@ -261,7 +264,10 @@ impl Reader<'_, '_, '_> {
         if ty == NSG_TYPE {
             let nsg_key = name_text.as_deref().map(|n| self.nsg_key(n));
             let (shown, note) = match deployed {
-                Ok(n) => (n, None),
+                Ok(n) => {
+                    let note = as_written(&n, &written);
+                    (n, note)
+                }
                 Err(why) => {
                     let subject = format!("network security group {written}");
                     (written.clone(), Some(unnamed_note(&subject, &why, "it is named as written")))
@@ -283,7 +289,11 @@ impl Reader<'_, '_, '_> {
             };
             let names = match deployed {
                 // Nested in its NSG, a rule is named by its own segment.
-                Ok(n) => RuleNames::deployed(&n, parent.map(|p| p.shown.as_str())),
+                Ok(n) => {
+                    let mut names = RuleNames::deployed(&n, parent.map(|p| p.shown.as_str()));
+                    names.note = as_written(&names.resource, &written);
+                    names
+                }
                 Err(why) => {
                     let note = unnamed_note(&format!("security rule {written}"), &why, "it is named as written");
                     RuleNames::unknown(&written, note)
@@ -398,6 +408,13 @@ impl RuleNames {
 /// (`Bicep resource nsg`), and how it is named instead.
 pub(crate) fn unnamed_note(subject: &str, why: &str, instead: &str) -> String {
     format!("the name {subject} deploys is not known ({why}): {instead}")
+}
+
+/// The note that keeps an evaluated name's expression as context, as a
+/// reader of the template (or a tool that names resources as written)
+/// finds it: `prod-cp-nsg is written [variables('nsgName')]`.
+fn as_written(deployed: &str, written: &str) -> Option<String> {
+    expression_of(written).map(|_| format!("{deployed} is written {written}"))
 }
 
 /// What a copy loop's iteration adds to the labels of what it made.
