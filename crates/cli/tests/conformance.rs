@@ -73,10 +73,21 @@ fn check_case(dir: &Path, files: &[PathBuf]) -> Result<(), String> {
         if f["port"].as_u64() != Some(port) || f["exposure"] != "unrestricted" || f["protocol"] != "tcp" {
             continue;
         }
-        exposed.insert(f["resource"].as_str().unwrap_or("").to_string());
+        let mut names = vec![f["resource"].as_str().unwrap_or("").to_string()];
         for b in f["because"].as_array().into_iter().flatten() {
-            exposed.insert(b["resource"].as_str().unwrap_or("").to_string());
+            names.push(b["resource"].as_str().unwrap_or("").to_string());
         }
+        // Peers name ARM resources by the name as written; portcullis by
+        // the name deployed, with the written one in the path
+        // (`nsg-cp is written [variables('nsg')]`).
+        for note in f["path"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+            if let Some((deployed, written)) = note.split_once(" is written ") {
+                if names.iter().any(|n| n == deployed) {
+                    names.push(written.to_string());
+                }
+            }
+        }
+        exposed.extend(names);
     }
     let mut problems = Vec::new();
     for r in expect["exposed"].as_array().into_iter().flatten().filter_map(Value::as_str) {

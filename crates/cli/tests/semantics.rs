@@ -78,6 +78,27 @@ fn run_case(dir: &Path) -> Result<(), String> {
             problems.push(format!("message of {:?} has {l:?}: {message}", key(w)));
         }
     }
+    // Optional naming checks: texts the `path` must hold (target notes:
+    // a Bicep symbol, why a name is not known), and the `because` lines'
+    // resources and rules, in order.
+    for w in expect["findings"].as_array().into_iter().flatten() {
+        let Some(g) = got["findings"].as_array().into_iter().flatten().find(|g| key(g) == key(w)) else { continue };
+        let path: Vec<&str> = g["path"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        for h in w["path_has"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+            if !path.iter().any(|p| p.contains(h)) {
+                problems.push(format!("path of {:?} lacks {h:?}: {path:?}", key(w)));
+            }
+        }
+        for (field, want_key) in [("resource", "because_resources"), ("rule", "because_rules")] {
+            let Some(want) = w[want_key].as_array() else { continue };
+            let want: Vec<&str> = want.iter().filter_map(Value::as_str).collect();
+            let have: Vec<&str> =
+                g["because"].as_array().into_iter().flatten().filter_map(|b| b[field].as_str()).collect();
+            if have != want {
+                problems.push(format!("because {field}s of {:?} are {have:?}, expected {want:?}", key(w)));
+            }
+        }
+    }
     // Optional path checks: `reach`, words its reason must have, the hops
     // of `via` (as `hop resource`, in order) and the severity.
     for w in expect["findings"].as_array().into_iter().flatten() {

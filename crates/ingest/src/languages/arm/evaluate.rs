@@ -1,6 +1,7 @@
 //! A template's values, evaluated: literals as written, expressions in
 //! strings applied, parameters and variables looked up (and cached).
 
+use super::copy::{Scope, COPY_VALUE_BUDGET};
 use super::expression::{parse, Expression};
 use super::functions::{apply, truth, unknown_reason};
 use super::{type_name, Given, MAX_DEPTH};
@@ -13,17 +14,25 @@ use std::collections::BTreeMap;
 
 /// Evaluates a template's values.
 pub struct ArmEval<'a, 'c> {
-    ctx: &'c Context<'c>,
+    pub(super) ctx: &'c Context<'c>,
     params: BTreeMap<String, &'a Node>,
     vars: BTreeMap<String, &'a Node>,
-    /// Variables built by a `copy` loop in `variables`.
-    copy_vars: Vec<String>,
+    /// Variables built by a `copy` loop in `variables`, by lower-cased
+    /// name: the loop's element (`{name, count, input}`).
+    copy_vars: BTreeMap<String, &'a Node>,
     var_cache: BTreeMap<String, Value>,
     param_cache: BTreeMap<String, Value>,
     stack: Vec<String>,
     depth: usize,
     /// Values from parameter files, which win over `defaultValue`.
     given: Option<Given<'c>>,
+    /// The copy loops around what is evaluated now, innermost last.
+    pub(super) loops: Vec<Scope>,
+    /// How many more values copy loops may make (see [`super::copy`]).
+    pub(super) copy_budget: usize,
+    /// Where each property or variable copy loop is written (line and
+    /// column), and its name: what an array it made is labelled with.
+    pub(super) copy_loops: BTreeMap<(u32, u32), String>,
     pub errors: Vec<IngestError>,
 }
 
@@ -37,8 +46,32 @@ fn section<'n>(root: &'n Node, key: &str) -> BTreeMap<String, &'n Node> {
         .collect()
 }
 
-fn member_str<'n>(obj: &'n Node, key: &str) -> Option<&'n str> {
-    obj.as_object()?.iter().find(|m| m.key.eq_ignore_ascii_case(key)).and_then(|m| m.value.as_str())
+pub(super) fn member<'n>(obj: &'n Node, key: &str) -> Option<&'n Node> {
+    obj.as_object()?.iter().find(|m| m.key.eq_ignore_ascii_case(key)).map(|m| &m.value)
+}
+
+pub(super) fn member_str<'n>(obj: &'n Node, key: &str) -> Option<&'n str> {
+    member(obj, key).and_then(Node::as_str)
+}
+
+/// A parameter's value where it is used: findings point at the use, where
+/// the rule is written, also for the parts of an array or object (a rule's
+/// source read from `parameters('rules')[0].source`), never into a
+/// parameter file or at the default.
+fn used_at(mut v: Value, span: &Span) -> Value {
+    fn walk(v: &mut Value, span: &Span) {
+        v.span = span.clone();
+        match &mut v.kind {
+            Kind::List(items) => items.iter_mut().for_each(|i| walk(i, span)),
+            Kind::Map(members) => members.iter_mut().for_each(|m| {
+                m.span = span.clone();
+                walk(&mut m.value, span)
+            }),
+            _ => {}
+        }
+    }
+    walk(&mut v, span);
+    v
 }
 
 /// The expression in a string, if it is one (`[[` escapes a literal `[`).
@@ -55,8 +88,7 @@ impl<'a, 'c> ArmEval<'a, 'c> {
             .and_then(|c| c.as_array())
             .into_iter()
             .flatten()
-            .filter_map(|c| member_str(c, "name"))
-            .map(|n| n.to_ascii_lowercase())
+            .filter_map(|c| Some((member_str(c, "name")?.to_ascii_lowercase(), c)))
             .collect();
         ArmEval {
             ctx,
@@ -68,6 +100,9 @@ impl<'a, 'c> ArmEval<'a, 'c> {
             stack: Vec::new(),
             depth: 0,
             given: None,
+            loops: Vec::new(),
+            copy_budget: COPY_VALUE_BUDGET,
+            copy_loops: BTreeMap::new(),
             errors: Vec::new(),
         }
     }
@@ -99,14 +134,29 @@ impl<'a, 'c> ArmEval<'a, 'c> {
                 None => Kind::String(s.strip_prefix("[[").map_or_else(|| s.to_string(), |r| format!("[{r}"))),
             },
             json::Value::Array(a) => Kind::List(a.iter().map(|i| self.value(i)).collect()),
-            json::Value::Object(m) => Kind::Map(
-                m.iter()
-                    .map(|mem| {
-                        let span = self.ctx.span(mem.key_offset);
-                        Member { key: mem.key.to_string(), span, value: self.value(&mem.value) }
-                    })
-                    .collect(),
-            ),
+            json::Value::Object(m) => {
+                let mut members = Vec::with_capacity(m.len());
+                for mem in m.iter() {
+                    let key_span = self.ctx.span(mem.key_offset);
+                    match super::copy::property_loops(mem) {
+                        // `"copy": [{name, count, input}]`: each loop makes
+                        // the array property it names.
+                        Some(loops) => {
+                            for l in loops {
+                                let key = member_str(l, "name").unwrap_or_default().to_string();
+                                let span = self.ctx.span(l.offset);
+                                members.push(Member { key, span, value: self.copy_array(l) });
+                            }
+                        }
+                        None => members.push(Member {
+                            key: mem.key.to_string(),
+                            span: key_span,
+                            value: self.value(&mem.value),
+                        }),
+                    }
+                }
+                Kind::Map(members)
+            }
         };
         Value { kind, span }
     }
@@ -197,13 +247,16 @@ impl<'a, 'c> ArmEval<'a, 'c> {
             _ => {}
         }
         let vals: Vec<Value> = args.iter().map(|a| self.eval(a, span)).collect();
+        if name == "copyindex" {
+            return self.copy_index(&vals, span, stand_in());
+        }
         apply(name, vals, span, &format!("template expression `[{whole}]`"), stand_in(), &mut self.errors)
     }
 
     fn parameter(&mut self, key: &str, span: &Span, stand_in: &str) -> Value {
         let k = key.to_ascii_lowercase();
         if let Some(v) = self.param_cache.get(&k) {
-            return Value { span: span.clone(), ..v.clone() };
+            return used_at(v.clone(), span);
         }
         let Some(&def) = self.params.get(&k) else {
             self.error(span, format!("`parameters('{key}')`: the template has no such parameter"));
@@ -225,7 +278,11 @@ impl<'a, 'c> ArmEval<'a, 'c> {
             (None, default) => match default {
                 Some(d) => {
                     self.stack.push(k.clone());
+                    // A default is evaluated where it is written, outside
+                    // any copy loop of the place that uses it.
+                    let loops = std::mem::take(&mut self.loops);
                     let mut v = self.value(&d.value);
+                    self.loops = loops;
                     self.stack.pop();
                     if let Kind::Unknown { stand_in: Some(text), .. } = &mut v.kind {
                         *text = stand_in.to_string();
@@ -240,9 +297,7 @@ impl<'a, 'c> ArmEval<'a, 'c> {
             },
         };
         self.param_cache.insert(k, v.clone());
-        // The value is used here: findings point at the use, where the
-        // rule is written.
-        Value { span: span.clone(), ..v }
+        used_at(v, span)
     }
 
     fn variable(&mut self, key: &str, span: &Span) -> Value {
@@ -251,14 +306,8 @@ impl<'a, 'c> ArmEval<'a, 'c> {
             return v.clone();
         }
         let stand_in = format!("{{variables('{key}')}}");
-        if self.copy_vars.contains(&k) {
-            return Self::unknown(
-                span,
-                format!("variable {key} is built by a copy loop, which is not evaluated"),
-                stand_in,
-            );
-        }
-        let Some(&def) = self.vars.get(&k) else {
+        let copy_loop = self.copy_vars.get(&k).copied();
+        let Some(def) = copy_loop.or_else(|| self.vars.get(&k).copied().filter(|_| k != "copy")) else {
             self.error(span, format!("`variables('{key}')`: the template has no such variable"));
             return Self::unknown(span, format!("variable {key} is not defined"), stand_in);
         };
@@ -267,11 +316,14 @@ impl<'a, 'c> ArmEval<'a, 'c> {
             return Self::unknown(span, format!("variable {key} refers to itself"), stand_in);
         }
         self.stack.push(format!("var:{k}"));
-        let mut v = if k == "copy" {
-            Self::unknown(span, "variables built by a copy loop are not evaluated", stand_in.clone())
-        } else {
-            self.value(def)
+        // A variable is evaluated where it is defined, outside any copy
+        // loop of the place that uses it.
+        let loops = std::mem::take(&mut self.loops);
+        let mut v = match copy_loop {
+            Some(l) => self.copy_array(l),
+            None => self.value(def),
         };
+        self.loops = loops;
         self.stack.pop();
         if let Kind::Unknown { stand_in: Some(text), .. } = &mut v.kind {
             if text.is_empty() {

@@ -200,6 +200,69 @@ pub fn apply(
             }))
         }
         ("createarray", _) => at(Kind::List(vals)),
+        ("createobject", n) if n % 2 == 0 => {
+            let mut members = Vec::with_capacity(n / 2);
+            for pair in vals.chunks(2) {
+                let Some(key) = pair[0].text() else {
+                    return invalid(errors, span, shown, &stand_in, "`createObject` keys should be text");
+                };
+                members.push(portcullis_syntax::Member { key, span: pair[0].span.clone(), value: pair[1].clone() });
+            }
+            at(Kind::Map(members))
+        }
+        // Whole numbers only, as ARM's numeric functions take them; `div`
+        // and `mod` truncate toward zero (template-functions-numeric).
+        ("add" | "sub" | "mul" | "div" | "mod", 2) => {
+            let (Some(a), Some(b)) = (num(&vals[0]), num(&vals[1])) else {
+                return invalid(
+                    errors,
+                    span,
+                    shown,
+                    &stand_in,
+                    "a numeric function of a value that is not a whole number",
+                );
+            };
+            let v = match name {
+                "add" => a.checked_add(b),
+                "sub" => a.checked_sub(b),
+                "mul" => a.checked_mul(b),
+                "div" => a.checked_div(b),
+                _ => a.checked_rem(b),
+            };
+            match v {
+                Some(v) => at(Kind::Number(v.to_string())),
+                None => invalid(errors, span, shown, &stand_in, "arithmetic overflow or division by zero"),
+            }
+        }
+        ("min" | "max", n) if n >= 1 => {
+            let items: &[Value] = match (&vals[0].kind, n) {
+                (Kind::List(a), 1) => a,
+                _ => &vals,
+            };
+            match items.iter().map(num).collect::<Option<Vec<i64>>>() {
+                Some(ns) if !ns.is_empty() => {
+                    let v = if name == "min" { ns.iter().min() } else { ns.iter().max() };
+                    at(Kind::Number(v.copied().unwrap_or_default().to_string()))
+                }
+                _ => invalid(errors, span, shown, &stand_in, "`min`/`max` of values that are not whole numbers"),
+            }
+        }
+        // `tryGet(value, key or index, …)`: null where a step is missing.
+        ("tryget", n) if n >= 2 => {
+            let mut cur = vals[0].clone();
+            for k in &vals[1..] {
+                let next = match (&cur.kind, &k.kind) {
+                    (Kind::Map(_), _) => k.text().and_then(|t| cur.get_any_case(&t).cloned()),
+                    (Kind::List(a), Kind::Number(i)) => i.parse::<usize>().ok().and_then(|i| a.get(i).cloned()),
+                    _ => None,
+                };
+                match next {
+                    Some(v) => cur = v,
+                    None => return at(Kind::Null),
+                }
+            }
+            cur
+        }
         ("range", 2) => match (num(&vals[0]), num(&vals[1])) {
             (Some(a), Some(n)) if (0..=10_000).contains(&n) => {
                 at(Kind::List((a..a + n).map(|i| at(Kind::Number(i.to_string()))).collect()))

@@ -9,9 +9,11 @@
 //! Evaluated: `parameters` (the `defaultValue`), `variables`, `concat`,
 //! `format`, `string`, `int`, `bool`, `toLower`, `toUpper`, `trim`,
 //! `replace`, `length`, `empty`, `equals`, `not`, `and`, `or`, `if`,
-//! `greater(OrEquals)`, `less(OrEquals)`, `createArray`, `split`, `first`,
-//! `last`, `coalesce`, `contains`, `range`, `join`, `true`, `false`, `null`, property access
-//! and indexing. Everything else (`resourceGroup()`, `resourceId()`,
+//! `greater(OrEquals)`, `less(OrEquals)`, `createArray`, `createObject`,
+//! `split`, `first`, `last`, `coalesce`, `contains`, `range`, `join`,
+//! `tryGet`, `add`, `sub`, `mul`, `div`, `mod`, `min`, `max`, `true`,
+//! `false`, `null`, property access and indexing, and `copy` loops with
+//! `copyIndex` ([`copy`]). Everything else (`resourceGroup()`, `resourceId()`,
 //! `uniqueString()`, `reference()`…) is known only at deployment: unknown,
 //! with the reason. An unknown keeps a stand-in text (`{parameters('nsg')}`)
 //! so that names built from the same unknown parameter still match: a
@@ -24,6 +26,7 @@
 //! comes out is the one positioned [`Value`]; an unknown keeps its
 //! stand-in text in [`Kind::Unknown`]'s `stand_in`.
 
+pub mod copy;
 pub mod evaluate;
 pub mod expression;
 pub mod functions;

@@ -288,27 +288,26 @@ impl<'d, 'c> Evaluator<'d, 'c> {
             }
             ExpressionKind::Binary(op, l, r) => self.binary(op, l, r, e),
             ExpressionKind::Property { base, name, safe } => {
-                // `nsg.name`: the name a resource is given in the file.
-                if let ExpressionKind::Identifier(sym) = &base.kind {
-                    if !self.is_local(sym)
-                        && !self.params.contains_key(sym.as_str())
-                        && !self.vars.contains_key(sym.as_str())
-                    {
-                        if let Some(r) = self.resources.get(sym.as_str()).copied() {
-                            if name == "name" {
-                                if let ExpressionKind::Object(props, _) = &r.value.kind {
-                                    if let Some((_, _, v)) = props.iter().find(|(k, _, _)| k == "name") {
-                                        let mut v = self.eval(v);
-                                        v.span = span;
-                                        return v;
-                                    }
-                                }
-                            }
-                            return self.unknown(
-                                e,
-                                format!("`{sym}.{name}` of resource {sym} is known only after deployment"),
-                            );
+                // `nsg.name`, `nsgs[1].name`: the name a resource of the
+                // file deploys.
+                let (sym, instance) = match &base.kind {
+                    ExpressionKind::Identifier(sym) => (Some(sym), None),
+                    ExpressionKind::Index { base: b, index, .. } => match &b.kind {
+                        ExpressionKind::Identifier(sym) => (Some(sym), Some(index.as_ref())),
+                        _ => (None, None),
+                    },
+                    _ => (None, None),
+                };
+                if let Some(sym) = sym.filter(|s| self.is_resource(s)) {
+                    if let Some(r) = self.resources.get(sym.as_str()).copied() {
+                        if name == "name" {
+                            let at = instance.map(|i| self.eval(i));
+                            let mut v = self.resource_name(r, at.as_ref());
+                            v.span = span;
+                            return v;
                         }
+                        return self
+                            .unknown(e, format!("`{sym}.{name}` of resource {sym} is known only after deployment"));
                     }
                 }
                 let b = self.eval(base);
@@ -369,6 +368,58 @@ impl<'d, 'c> Evaluator<'d, 'c> {
 
     fn is_local(&self, name: &str) -> bool {
         self.locals.iter().any(|(n, _)| n == name)
+    }
+
+    /// Whether `name` means a resource here (not a loop variable, parameter
+    /// or variable of that name).
+    fn is_resource(&self, name: &str) -> bool {
+        !self.is_local(name)
+            && !self.params.contains_key(name)
+            && !self.vars.contains_key(name)
+            && self.resources.contains_key(name)
+    }
+
+    /// The `name` resource `r` deploys; of instance `index` when `r` is a
+    /// loop. Unknown, with the reason, when the file cannot tell it.
+    pub fn resource_name(&mut self, r: &'d Resource, index: Option<&Value>) -> Value {
+        let span = self.span(r.at);
+        let strip_if = |b: &'d Expression| match &b.kind {
+            ExpressionKind::If(_, body) => body.as_ref(),
+            _ => b,
+        };
+        let name_of = |b: &'d Expression| match &strip_if(b).kind {
+            ExpressionKind::Object(props, _) => props.iter().find(|(k, _, _)| k == "name").map(|(_, _, v)| v),
+            _ => None,
+        };
+        let stand_in = format!("{{{}.name}}", r.symbol);
+        // Evaluated where the resource is declared, not where it is named.
+        let saved = std::mem::take(&mut self.locals);
+        let v = match &r.value.kind {
+            ExpressionKind::For { item, index: ix, iter, body } => {
+                let it = self.eval(iter);
+                let i = index.and_then(num).and_then(|i| usize::try_from(i).ok());
+                match (&it.kind, i, name_of(body)) {
+                    (Kind::List(list), Some(i), Some(n)) => match list.get(i) {
+                        Some(item_value) => {
+                            self.bind(item, ix.as_deref(), item_value.clone(), i, &span);
+                            self.eval(n)
+                        }
+                        None => unknown_val(&span, format!("{}[{i}] is outside the loop", r.symbol), stand_in),
+                    },
+                    (Kind::Unknown { reason, .. }, _, _) => unknown_val(&span, reason.clone(), stand_in),
+                    (_, None, _) => {
+                        unknown_val(&span, format!("which instance of {} is meant is not known", r.symbol), stand_in)
+                    }
+                    _ => unknown_val(&span, format!("{} has no name", r.symbol), stand_in),
+                }
+            }
+            _ => match name_of(&r.value) {
+                Some(n) => self.eval(n),
+                None => unknown_val(&span, format!("{} has no name", r.symbol), stand_in),
+            },
+        };
+        self.locals = saved;
+        v
     }
 
     /// Binds a loop's item (and index); returns the length to truncate to.

@@ -8,12 +8,22 @@
 //! the top level (named `nsg/rule`) or nested in the NSG's `resources`
 //! (named `rule`). A resource whose `condition` is false is not deployed;
 //! one whose condition is unknown makes its rules' match unknown. Values
-//! go through the expression evaluator ([`crate::languages::arm`]): parameters take their
-//! `defaultValue`. Resources are named by their `name` exactly as written
-//! (`[variables('nsgName')]`), which is how a reader finds them in the file.
+//! go through the expression evaluator ([`crate::languages::arm`]):
+//! parameters take their `defaultValue`, or the value a parameter file
+//! (`--parameters`, [`crate::languages::parameters`]) gives.
 //!
-//! Parameter values given in a parameter file (`--parameters`,
-//! [`crate::languages::parameters`]) override the defaults.
+//! Names: a resource is named by the name it deploys, evaluated
+//! (`[variables('nsgName')]` is reported as `prod-eu1-cp-nsg`), as the
+//! portal, the CLI and flow logs name it; a child rule as `nsg/rule`. An
+//! expression as written stays as a note (`… is written [variables(…)]`). When
+//! the name depends on a value the template cannot tell, it is named as
+//! written and a note says why.
+//!
+//! `copy` loops ([`crate::languages::arm::copy`]): a resource's loop makes
+//! one instance per iteration, and a property loop of `securityRules` one
+//! rule per iteration; their entries' labels say which iteration. A count
+//! that is not known makes one instance whose existence is unknown (or an
+//! unknown `securityRules`).
 //!
 //! Paths: `networkInterfaces` (targets, guarded by the NSG they name and
 //! their subnet's), `publicIPAddresses`, `loadBalancers`, `routeTables` and
@@ -22,15 +32,17 @@
 //! reference to what it names. An NSG no interface or subnet of the
 //! template names is its own target.
 //!
-//! Not read yet: nested deployments
-//! (`Microsoft.Resources/deployments`), `copy` loops (their rules are
-//! unknown), `condition` on path resources (read as deployed).
+//! Not read yet: nested deployments (`Microsoft.Resources/deployments`),
+//! `condition` on path resources (read as deployed).
 //!
 //! Template reference: <https://learn.microsoft.com/azure/templates/microsoft.network/networksecuritygroups>.
 
 use crate::context::Context;
 use crate::error::IngestError;
-use crate::languages::arm::{looks_like_template, name_text, parse_template, type_name, ArmEval};
+use crate::languages::arm::copy::property_loop;
+use crate::languages::arm::{
+    expression_of, looks_like_template, name_text, parse_template, type_name, unknown_reason, ArmEval,
+};
 use crate::languages::parameters::Parameters;
 use crate::providers::azure::facts::key;
 use crate::providers::azure::rule::{build, RawRule};
@@ -173,6 +185,8 @@ impl Reader<'_, '_, '_> {
         }
     }
 
+    /// A resource, over its `copy` loop when it has one: each iteration is
+    /// an instance, its entries labelled with the iteration.
     fn resource(&mut self, r: &Node, parent: Option<&Parent>) {
         let Some(ty) = member(r, "type").and_then(Node::as_str) else { return };
         let ty = match parent {
@@ -183,12 +197,55 @@ impl Reader<'_, '_, '_> {
         if ty != NSG_TYPE && ty != RULE_TYPE && path_kind.is_none() {
             return;
         }
+        let Some(copy) = member(r, "copy").filter(|c| c.as_object().is_some()) else {
+            self.instance(r, &ty, parent, None);
+            return;
+        };
+        let span = self.ctx.span(copy.offset);
+        let name = member(copy, "name").and_then(Node::as_str).unwrap_or("(unnamed)").to_string();
+        if parent.is_some() {
+            let msg = format!(
+                "copy loop {name} is on a nested child resource, which Azure rejects: make it a top-level resource"
+            );
+            self.ev.error(&span, msg);
+        }
+        match self.ev.copy_count(&name, member(copy, "count"), &span) {
+            Ok(count) => {
+                for i in 0..count {
+                    let before = (self.items.nsgs.len(), self.items.rules.len());
+                    self.ev.push_loop(&name, Ok(i), true);
+                    self.instance(r, &ty, parent, None);
+                    self.ev.pop_loop();
+                    let label = iteration_label(&name, i, count);
+                    let entries = self.items.nsgs[before.0..].iter_mut().flat_map(|n| n.entries.iter_mut());
+                    let rule_entries = self.items.rules[before.1..].iter_mut().flat_map(|r| r.entries.iter_mut());
+                    for e in entries.chain(rule_entries) {
+                        e.label.push_str(&label);
+                    }
+                }
+            }
+            Err(reason) => {
+                // One instance stands for all: whether it exists is unknown.
+                let u = Unknown {
+                    what: format!("how many instances copy loop {name} deploys"),
+                    reason: reason.clone(),
+                    span,
+                };
+                self.ev.push_loop(&name, Err(reason), true);
+                self.instance(r, &ty, parent, Some(u));
+                self.ev.pop_loop();
+            }
+        }
+    }
+
+    /// One instance of a resource: an NSG (and the children nested in it)
+    /// or a child rule, named by the name it deploys.
+    fn instance(&mut self, r: &Node, ty: &str, parent: Option<&Parent>, mut exists: Option<Unknown>) {
         let name_node = member(r, "name");
-        let shown = name_node.and_then(Node::as_str).unwrap_or("(unnamed)").to_string();
+        let written = name_node.and_then(Node::as_str).unwrap_or("(unnamed)").to_string();
         let span = self.ctx.span(name_node.map_or(r.offset, |n| n.offset));
         let name = name_node.map(|n| self.ev.value(n));
         // A resource deploys only when its condition holds.
-        let mut exists: Option<Unknown> = None;
         if let Some(c) = member(r, "condition") {
             let v = self.ev.value(c);
             match &v.kind {
@@ -197,42 +254,79 @@ impl Reader<'_, '_, '_> {
                 Kind::Bool(true) => {}
                 Kind::String(s) if s.eq_ignore_ascii_case("true") => {}
                 Kind::Unknown { reason, .. } => {
-                    exists = Some(Unknown {
-                        what: format!("whether {shown} is deployed"),
+                    exists.get_or_insert(Unknown {
+                        what: format!("whether {written} is deployed"),
                         reason: reason.clone(),
                         span: v.span.clone(),
                     });
                 }
-                _ => self.ev.error(&v.span, format!("{shown}: `condition` should be a boolean")),
+                _ => self.ev.error(&v.span, format!("{written}: `condition` should be a boolean")),
             }
         }
+        // Children find their NSG by this text (an unknown's stand-in).
         let name_text = name.as_ref().and_then(name_text);
-        if let Some(kind) = path_kind {
-            let shown = name_text.clone().unwrap_or(shown);
+        // Interfaces, addresses, load balancers, route tables, networks.
+        if let Some(kind) = network::arm_kind(ty).filter(|_| parent.is_none()) {
+            let shown = name_text.clone().unwrap_or_else(|| written.clone());
             let value = self.ev.value(r);
             path_resource(&mut self.items, kind, &value, (&shown, &shown), span, &[]);
             return;
         }
+        let deployed = match &name {
+            Some(v) => v.text().ok_or_else(|| unknown_reason(v, "its name")),
+            None => Err("it has no `name`".to_string()),
+        };
         if ty == NSG_TYPE {
             let nsg_key = name_text.as_deref().map(|n| self.nsg_key(n));
-            self.nsg(r, &shown, span, nsg_key.clone(), exists.as_ref());
+            let (shown, note) = match deployed {
+                Ok(n) => {
+                    let note = as_written(&n, &written);
+                    (n, note)
+                }
+                Err(why) => {
+                    let subject = format!("network security group {written}");
+                    (written.clone(), Some(unnamed_note(&subject, &why, "it is named as written")))
+                }
+            };
+            self.nsg(r, &shown, span, nsg_key.clone(), exists.as_ref(), note);
             if let Some(children) = member(r, "resources") {
-                let p = Parent { ty, nsg: nsg_key, shown };
+                let p = Parent { ty: ty.to_string(), nsg: nsg_key, shown };
                 self.resources(children, Some(&p));
             }
         } else {
             let nsg = match parent {
                 Some(p) => p.nsg.clone().map(|k| (k, p.shown.clone())),
                 // `nsg/rule`: the NSG is the first segment.
-                None => {
-                    name_text.as_deref().and_then(|n| n.split_once('/')).map(|(n, _)| (self.nsg_key(n), n.to_string()))
+                None => name_text.as_deref().and_then(|n| n.split_once('/')).map(|(n, _)| {
+                    let shown = deployed.as_deref().ok().and_then(|d| d.split_once('/')).map_or(n, |(d, _)| d);
+                    (self.nsg_key(n), shown.to_string())
+                }),
+            };
+            let names = match deployed {
+                // Nested in its NSG, a rule is named by its own segment.
+                Ok(n) => {
+                    let mut names = RuleNames::deployed(&n, parent.map(|p| p.shown.as_str()));
+                    names.note = as_written(&names.resource, &written);
+                    names
+                }
+                Err(why) => {
+                    let note = unnamed_note(&format!("security rule {written}"), &why, "it is named as written");
+                    RuleNames::unknown(&written, note)
                 }
             };
-            self.child_rule(r, &shown, span, nsg, exists.as_ref());
+            self.child_rule(r, names, span, nsg, exists.as_ref());
         }
     }
 
-    fn nsg(&mut self, r: &Node, shown: &str, span: Span, nsg_key: Option<String>, exists: Option<&Unknown>) {
+    fn nsg(
+        &mut self,
+        r: &Node,
+        shown: &str,
+        span: Span,
+        nsg_key: Option<String>,
+        exists: Option<&Unknown>,
+        note: Option<String>,
+    ) {
         // A network interface or subnet refers to it by `resourceId(…)`.
         let by_id = nsg_key.as_ref().map(|_| network::own_keys(None, "networkSecurityGroups", shown));
         let mut nsg = Nsg {
@@ -243,25 +337,16 @@ impl Reader<'_, '_, '_> {
             has_defaults: false,
             subnets: Vec::new(),
             nics: Vec::new(),
-            notes: Vec::new(),
+            notes: note.into_iter().collect(),
         };
         let props = member(r, "properties");
-        let copies = props.and_then(|p| member(p, "copy")).and_then(Node::as_array).unwrap_or(&[]);
-        if copies
-            .iter()
-            .any(|c| member(c, "name").and_then(Node::as_str).is_some_and(|n| n.eq_ignore_ascii_case("securityRules")))
-        {
-            let at = self.ctx.span(copies.first().map_or(r.offset, |c| c.offset));
-            nsg.entries.push(unknown_entry(
-                shown,
-                "securityRules",
-                "rules built by a copy loop are not evaluated",
-                &at,
-            ));
-        }
-        if let Some(rules) = props.and_then(|p| member(p, "securityRules")) {
-            let v = self.ev.value(rules);
-            add_security_rules(&mut nsg, &v, shown, &mut self.ev.errors);
+        // The rules as written, or as a variable copy loop made them, and
+        // those a property loop makes: one per iteration.
+        let written = props.and_then(|p| member(p, "securityRules")).map(|rules| self.ev.value(rules));
+        let looped = props.and_then(|p| property_loop(p, "securityRules")).map(|l| self.ev.copy_array(l));
+        for v in written.iter().chain(&looped) {
+            let copy = self.ev.copy_loop_of(v).map(str::to_string);
+            add_security_rules(&mut nsg, v, shown, copy.as_deref(), &mut self.ev.errors);
         }
         if let Some(u) = exists {
             mark_conditional(&mut nsg.entries, u);
@@ -272,11 +357,12 @@ impl Reader<'_, '_, '_> {
     fn child_rule(
         &mut self,
         r: &Node,
-        shown: &str,
+        names: RuleNames,
         span: Span,
         nsg: Option<(String, String)>,
         exists: Option<&Unknown>,
     ) {
+        let shown = names.resource.as_str();
         // The rule object: its name and properties, evaluated.
         let mut members = Vec::new();
         if let Some(n) = member(r, "name") {
@@ -297,9 +383,9 @@ impl Reader<'_, '_, '_> {
             resource: shown.to_string(),
             span: span.clone(),
             entries: Vec::new(),
-            notes: Vec::new(),
+            notes: names.note.into_iter().collect(),
         };
-        build_child_rule(&mut rule, &obj, shown, span, &mut self.ev.errors);
+        build_child_rule(&mut rule, &obj, shown, &names.rule, span, &mut self.ev.errors);
         if let Some(u) = exists {
             mark_conditional(&mut rule.entries, u);
         }
@@ -307,31 +393,75 @@ impl Reader<'_, '_, '_> {
     }
 }
 
+/// How a child rule resource is named: `nsg/rule` (what findings and
+/// `because` lines name), its own name (what its label names), and a note
+/// when the name it deploys is not known.
+pub(crate) struct RuleNames {
+    pub resource: String,
+    pub rule: String,
+    pub note: Option<String>,
+}
+
+impl RuleNames {
+    /// From the name it deploys: `nsg/rule` at the top level, or the
+    /// rule's own segment nested in (or `parent:` of) the NSG `nsg`.
+    pub fn deployed(name: &str, nsg: Option<&str>) -> RuleNames {
+        let rule = name.rsplit('/').next().unwrap_or(name).to_string();
+        let resource = match nsg {
+            Some(n) => format!("{n}/{name}"),
+            None => name.to_string(),
+        };
+        RuleNames { resource, rule, note: None }
+    }
+
+    /// When the name is not known: `fallback` (as written, or the Bicep
+    /// symbol), with a note that says so (see [`unnamed_note`]).
+    pub fn unknown(fallback: &str, note: String) -> RuleNames {
+        RuleNames { resource: fallback.to_string(), rule: fallback.to_string(), note: Some(note) }
+    }
+}
+
+/// The note for a resource whose deployed name is not known: `subject`
+/// (`Bicep resource nsg`), and how it is named instead.
+pub(crate) fn unnamed_note(subject: &str, why: &str, instead: &str) -> String {
+    format!("the name {subject} deploys is not known ({why}): {instead}")
+}
+
+/// The note that keeps an evaluated name's expression as context, as a
+/// reader of the template (or a tool that names resources as written)
+/// finds it: `prod-cp-nsg is written [variables('nsgName')]`.
+fn as_written(deployed: &str, written: &str) -> Option<String> {
+    expression_of(written).map(|_| format!("{deployed} is written {written}"))
+}
+
+/// What a copy loop's iteration adds to the labels of what it made.
+fn iteration_label(name: &str, i: usize, count: usize) -> String {
+    format!(" (copy loop {name}, iteration {} of {count})", i + 1)
+}
+
 /// The rules of an NSG's `securityRules` value, built by the Azure rule
-/// builder onto `nsg` (shared by ARM templates and Bicep).
-pub(crate) fn add_security_rules(nsg: &mut Nsg, v: &Value, shown: &str, errors: &mut Vec<IngestError>) {
+/// builder onto `nsg` (shared by ARM templates and Bicep). With `copy`, the
+/// value is what the property loop of that name made: each rule's labels
+/// say its iteration.
+pub(crate) fn add_security_rules(
+    nsg: &mut Nsg,
+    v: &Value,
+    shown: &str,
+    copy: Option<&str>,
+    errors: &mut Vec<IngestError>,
+) {
     match &v.kind {
         Kind::List(list) => {
             let mut seen: Vec<(i64, String)> = Vec::new();
-            for rule in list {
-                if let Kind::Unknown { reason, .. } = &rule.kind {
-                    nsg.entries.push(unknown_entry(shown, "security rule", reason, &rule.span));
-                    continue;
-                }
-                let rr = raw_rule(errors, rule, rule.span.clone());
-                let built = build(&rr, shown, errors);
-                if let (Some(p), false) = (built.priority, built.entries.is_empty()) {
-                    let rname = rr.name.clone().unwrap_or_default();
-                    if let Some((_, other)) = seen.iter().find(|(q, _)| *q == p) {
-                        let msg = format!(
-                            "security rules {other} and {rname} share inbound priority {p}, which Azure rejects"
-                        );
-                        errors.push(IngestError::invalid(&rule.span, msg));
+            for (i, rule) in list.iter().enumerate() {
+                let before = nsg.entries.len();
+                add_security_rule(nsg, rule, shown, &mut seen, errors);
+                if let Some(name) = copy {
+                    let label = iteration_label(name, i, list.len());
+                    for e in &mut nsg.entries[before..] {
+                        e.label.push_str(&label);
                     }
-                    seen.push((p, rname));
                 }
-                nsg.entries.extend(built.entries);
-                nsg.notes.extend(built.notes);
             }
         }
         Kind::Null => {}
@@ -344,12 +474,40 @@ pub(crate) fn add_security_rules(nsg: &mut Nsg, v: &Value, shown: &str, errors: 
     }
 }
 
+/// One element of `securityRules`.
+fn add_security_rule(
+    nsg: &mut Nsg,
+    rule: &Value,
+    shown: &str,
+    seen: &mut Vec<(i64, String)>,
+    errors: &mut Vec<IngestError>,
+) {
+    if let Kind::Unknown { reason, .. } = &rule.kind {
+        nsg.entries.push(unknown_entry(shown, "security rule", reason, &rule.span));
+        return;
+    }
+    let rr = raw_rule(errors, rule, rule.span.clone());
+    let built = build(&rr, shown, errors);
+    if let (Some(p), false) = (built.priority, built.entries.is_empty()) {
+        let rname = rr.name.clone().unwrap_or_default();
+        if let Some((_, other)) = seen.iter().find(|(q, _)| *q == p) {
+            let msg = format!("security rules {other} and {rname} share inbound priority {p}, which Azure rejects");
+            errors.push(IngestError::invalid(&rule.span, msg));
+        }
+        seen.push((p, rname));
+    }
+    nsg.entries.extend(built.entries);
+    nsg.notes.extend(built.notes);
+}
+
 /// A child `securityRules` resource's entries, from an object with its
-/// `name` and `properties` (shared by ARM templates and Bicep).
+/// `name` and `properties` (shared by ARM templates and Bicep): `shown`
+/// names the resource, `name` the rule in its labels.
 pub(crate) fn build_child_rule(
     rule: &mut NsgRule,
     obj: &Value,
     shown: &str,
+    name: &str,
     span: Span,
     errors: &mut Vec<IngestError>,
 ) {
@@ -359,8 +517,7 @@ pub(crate) fn build_child_rule(
         }
         Some(Kind::Map(_)) => {
             let mut rr = raw_rule(errors, obj, span);
-            // Its name is the last segment of `nsg/rule`.
-            rr.name = Some(shown.to_string());
+            rr.name = Some(name.to_string());
             let built = build(&rr, shown, errors);
             rule.entries = built.entries;
             rule.notes = built.notes;

@@ -18,10 +18,16 @@
 //! templates' are ([`super::arm::path_resource`]); a reference `sym.id`
 //! joins the resource declared as `sym`.
 //!
-//! Resources are named by their symbolic name (`nsg`, `nsgs[1]` for a loop),
-//! which is how the file refers to them.
+//! Resources are named by the name they deploy (`name: '${prefix}-cp-nsg'`
+//! evaluated), as the portal, the CLI and flow logs name them; a child rule
+//! as `nsg/rule`. The symbolic name (`nsg`, `nsgs[1]` for a loop), which is
+//! how the file refers to them, is a note on the target. When the name
+//! cannot be evaluated (a parameter without a default), the resource is
+//! named by its symbol and the note says why.
 
-use super::arm::{add_security_rules, build_child_rule, mark_conditional, path_resource, unknown_entry};
+use super::arm::{
+    add_security_rules, build_child_rule, mark_conditional, path_resource, unknown_entry, unnamed_note, RuleNames,
+};
 use super::facts::key;
 use super::network;
 use super::{AzureItems, Nsg, NsgRule};
@@ -68,8 +74,17 @@ pub fn read_input(path: &str, text: &str, given: &Parameters) -> FileOutcome {
 struct Parent {
     ty: String,
     key: String,
-    shown: String,
+    /// The name it deploys, or its symbol when that is not known.
+    name: String,
     existing: bool,
+}
+
+/// The name a resource deploys, or why it is not known.
+fn deployed(v: &Value) -> Result<String, String> {
+    match v.get_any_case("name") {
+        Some(n) => n.text().ok_or_else(|| unknown_reason(n, "its name")),
+        None => Err("it has no `name`".to_string()),
+    }
 }
 
 /// A resource declaration, expanded over its loop and condition; NSGs
@@ -170,8 +185,17 @@ fn instance(
         }
         return;
     }
+    let subject = format!("Bicep resource {shown}");
     if ty == NSG_TYPE {
         let nsg_key = format!("bicep-nsg:{file}:{}", key(&shown));
+        // Named by the name it deploys; the symbol is a note.
+        let (name, note) = match deployed(&v) {
+            Ok(n) => {
+                let note = format!("{n} is {subject}");
+                (n, note)
+            }
+            Err(why) => (shown.clone(), unnamed_note(&subject, &why, "it is named by its symbol")),
+        };
         if !r.existing {
             // Interfaces and subnets refer to it as `sym.id` or by `resourceId`.
             let mut aliases = vec![nsg_key.clone(), format!("bicep:{}", key(&shown))];
@@ -180,23 +204,23 @@ fn instance(
                 aliases.extend(network::own_keys(None, "networkSecurityGroups", &n));
             }
             let mut nsg = Nsg {
-                id: shown.clone(),
+                id: name.clone(),
                 aliases,
                 span,
                 entries: Vec::new(),
                 has_defaults: false,
                 subnets: Vec::new(),
                 nics: Vec::new(),
-                notes: Vec::new(),
+                notes: vec![note],
             };
             match v.get_any_case("properties") {
                 Some(p) if p.is_unknown() => {
                     let reason = unknown_reason(p, "properties");
-                    nsg.entries.push(unknown_entry(&shown, "properties", &reason, &p.span));
+                    nsg.entries.push(unknown_entry(&name, "properties", &reason, &p.span));
                 }
                 Some(p) => {
                     if let Some(rules) = p.get_any_case("securityRules") {
-                        add_security_rules(&mut nsg, rules, &shown, &mut ev.errors);
+                        add_security_rules(&mut nsg, rules, &name, None, &mut ev.errors);
                     }
                 }
                 None => {}
@@ -206,7 +230,7 @@ fn instance(
             }
             items.nsgs.push(nsg);
         }
-        let p = Parent { ty: NSG_TYPE.into(), key: nsg_key, shown: shown.clone(), existing: r.existing };
+        let p = Parent { ty: NSG_TYPE.into(), key: nsg_key, name, existing: r.existing };
         for c in children {
             resource(ev, c, Some(&p), items);
         }
@@ -214,69 +238,87 @@ fn instance(
     }
     // A child rule: its NSG by nesting, `parent:`, or `nsg/rule` name.
     let mut notes = Vec::new();
-    let nsg: Option<(String, String)> = match parent {
+    let (nsg, by_parent): (Option<(String, String)>, bool) = match parent {
         Some(p) => {
             if p.existing {
-                notes.push(format!(
-                    "{shown} is added to the existing NSG {}, whose other rules are not in the input",
-                    p.shown
-                ));
+                notes.push(format!("added to the existing NSG {}, whose other rules are not in the input", p.name));
             }
-            Some((p.key.clone(), p.shown.clone()))
+            (Some((p.key.clone(), p.name.clone())), true)
         }
-        None => parent_of(ev, body, &mut notes).or_else(|| {
-            let n = v.get_any_case("name").and_then(name_text)?;
-            let (nsg, _) = n.split_once('/')?;
-            Some((format!("bicep-nsg-name:{file}:{}", key(nsg)), nsg.to_string()))
-        }),
+        None => match parent_of(ev, body, &mut notes) {
+            Some(found) => (Some(found), true),
+            None => {
+                let by_name = v.get_any_case("name").and_then(name_text).and_then(|n| {
+                    let (nsg, _) = n.split_once('/')?;
+                    Some((format!("bicep-nsg-name:{file}:{}", key(nsg)), nsg.to_string()))
+                });
+                (by_name, false)
+            }
+        },
     };
+    let names = match deployed(&v) {
+        Ok(n) => {
+            let in_nsg = nsg.as_ref().filter(|_| by_parent).map(|(_, shown)| shown.as_str());
+            let mut names = RuleNames::deployed(&n, in_nsg);
+            names.note = Some(format!("{} is {subject}", names.resource));
+            names
+        }
+        Err(why) => RuleNames::unknown(&shown, unnamed_note(&subject, &why, "it is named by its symbol")),
+    };
+    notes.extend(names.note);
     let mut obj = Vec::new();
     if let Some(n) = v.get_any_case("name") {
         obj.push(Member { key: "name".to_string(), span: n.span.clone(), value: n.clone() });
     }
     match v.get_any_case("properties") {
         Some(p) => obj.push(Member { key: "properties".to_string(), span: p.span.clone(), value: p.clone() }),
-        None => ev.errors.push(IngestError::invalid(&span, format!("security rule {shown} has no `properties`"))),
+        None => {
+            ev.errors.push(IngestError::invalid(&span, format!("security rule {} has no `properties`", names.resource)))
+        }
     }
     let obj = Value { kind: Kind::Map(obj), span: span.clone() };
     let mut rule = NsgRule {
         nsg: nsg.iter().map(|(k, _)| k.clone()).collect(),
         nsg_shown: nsg.map(|(_, s)| s),
-        resource: shown.clone(),
+        resource: names.resource.clone(),
         span: span.clone(),
         entries: Vec::new(),
         notes,
     };
-    build_child_rule(&mut rule, &obj, &shown, span, &mut ev.errors);
+    build_child_rule(&mut rule, &obj, &names.resource, &names.rule, span, &mut ev.errors);
     if let Some(u) = &exists {
         mark_conditional(&mut rule.entries, u);
     }
     items.rules.push(rule);
 }
 
-/// The NSG a `parent:` property names: a resource symbol, or an
-/// instance of a resource loop (`nsgs[0]`).
+/// The NSG a `parent:` property names (a resource symbol, or an instance
+/// of a resource loop, `nsgs[0]`): its key, and the name it deploys (its
+/// symbol when that is not known).
 fn parent_of(ev: &mut Evaluator, body: &Expression, notes: &mut Vec<String>) -> Option<(String, String)> {
     let ExpressionKind::Object(props, _) = &body.kind else { return None };
     let (_, _, p) = props.iter().find(|(k, _, _)| k == "parent")?;
     let file = ev.ctx.file.clone();
-    let (sym, shown) = match &p.kind {
-        ExpressionKind::Identifier(s) => (s.clone(), s.clone()),
+    let (sym, shown, index) = match &p.kind {
+        ExpressionKind::Identifier(s) => (s.clone(), s.clone(), None),
         ExpressionKind::Index { base, index, .. } => {
             let ExpressionKind::Identifier(s) = &base.kind else { return None };
             let i = ev.eval(index);
             match num(&i) {
-                Some(n) => (s.clone(), format!("{s}[{n}]")),
-                None => (s.clone(), format!("{s}[*]")),
+                Some(n) => (s.clone(), format!("{s}[{n}]"), Some(i)),
+                None => (s.clone(), format!("{s}[*]"), Some(i)),
             }
         }
         _ => return None,
     };
     let r = ev.resources.get(sym.as_str()).copied()?;
+    let name = ev.resource_name(r, index.as_ref()).text().unwrap_or_else(|| shown.clone());
     if r.existing {
-        notes.push(format!("its NSG {sym} is declared `existing`: the NSG's other rules are not in the input"));
+        notes.push(format!(
+            "its NSG {name} (Bicep resource {shown}) is declared `existing`: the NSG's other rules are not in the input"
+        ));
     }
-    Some((format!("bicep-nsg:{file}:{}", key(&shown)), shown))
+    Some((format!("bicep-nsg:{file}:{}", key(&shown)), name))
 }
 
 #[cfg(test)]
