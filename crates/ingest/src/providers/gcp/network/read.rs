@@ -101,6 +101,9 @@ fn external(src: &Source, nic: &Source, i: usize, v6: bool) -> Known<Option<Exte
     Known::Known(Some(External { address, what, span: c.span.clone() }))
 }
 
+/// A route's next-hop field: its dump name, its Terraform name, the hop.
+type NextHopField = (&'static str, &'static str, fn(String) -> Hop);
+
 /// A route (`gcloud compute routes list`, `google_compute_route`).
 pub fn route(src: &Source) -> Option<RouteItem> {
     let id = src.id()?;
@@ -122,7 +125,7 @@ pub fn route(src: &Source) -> Option<RouteItem> {
     if let Some(l) = src.field("tags", "tags").and_then(Value::as_list) {
         tags.extend(l.iter().filter_map(Value::as_str).map(str::to_string));
     }
-    let hops: [(&str, &str, fn(String) -> Hop); 8] = [
+    let hops: [NextHopField; 8] = [
         ("nextHopGateway", "next_hop_gateway", Hop::Gateway),
         ("nextHopInstance", "next_hop_instance", Hop::Instance),
         ("nextHopIlb", "next_hop_ilb", Hop::Ilb),
