@@ -12,8 +12,8 @@
 
 pub mod commands;
 pub mod edit;
-pub mod host;
 pub mod flags;
+pub mod host;
 pub mod plan;
 
 use edit::overrides::ModuleFile;
