@@ -374,14 +374,7 @@ pub fn fix(request: &FixRequest) -> Result<Outcome, Error> {
         } else {
             format!("{} findings: not fixable yet", f.kind.as_str())
         };
-        outcome.unfixable.push(Unfixable {
-            rule: f.rule.clone(),
-            resource: f.resource.clone(),
-            file: f.file.clone(),
-            line: f.line,
-            column: f.column,
-            reason,
-        });
+        outcome.unfixable.push(skip(f, reason));
     }
     let plan = plan::plan(&estate, &exposures, request.authorized);
     plan::verify(&estate, &plan.after, request.queries).map_err(Error::Widens)?;

@@ -306,23 +306,7 @@ pub fn fixtures(dir: &std::path::Path) -> (Tally, Vec<String>) {
 pub fn generated(seeds: std::ops::Range<u64>) -> Tally {
     let mut tally = Tally::default();
     for seed in seeds {
-        let g = crate::gen_iptables::generate(seed);
-        let legacy = seed % 2 == 1;
-        let mut files = vec![
-            File {
-                path: format!("fix-ipt-{seed}/rules.v4"),
-                text: g.iptables_v4,
-                loader: Loader::Iptables { v6: false, legacy },
-            },
-            File {
-                path: format!("fix-ipt-{seed}/rules.v6"),
-                text: g.iptables_v6,
-                loader: Loader::Iptables { v6: true, legacy },
-            },
-        ];
-        if !g.ipsets.is_empty() {
-            files.push(File { path: format!("fix-ipt-{seed}/ipset.save"), text: g.ipsets, loader: Loader::Ipset });
-        }
+        let files = crate::iptables_files("fix-ipt", seed);
         let given: Vec<(String, String)> = files.iter().map(|f| (f.path.clone(), f.text.clone())).collect();
         tally.add(run_fix(&format!("iptables seed {seed}"), &Setup::Files(&files), &given, seed, &[]));
         let text = crate::gen_nft::generate(seed);

@@ -21,26 +21,34 @@ use check::{File, Loader, Tally};
 pub fn iptables_nodes(seeds: std::ops::Range<u64>, relist: bool) -> Tally {
     let mut tally = Tally::default();
     for seed in seeds {
-        let g = gen_iptables::generate(seed);
-        let legacy = seed % 2 == 1;
-        let mut files = vec![
-            File {
-                path: format!("iptables-{seed}/rules.v4"),
-                text: g.iptables_v4,
-                loader: Loader::Iptables { v6: false, legacy },
-            },
-            File {
-                path: format!("iptables-{seed}/rules.v6"),
-                text: g.iptables_v6,
-                loader: Loader::Iptables { v6: true, legacy },
-            },
-        ];
-        if !g.ipsets.is_empty() {
-            files.push(File { path: format!("iptables-{seed}/ipset.save"), text: g.ipsets, loader: Loader::Ipset });
-        }
+        let files = iptables_files("iptables", seed);
         tally.add(check::run_node(&format!("iptables seed {seed}"), &files, seed, relist, &[]));
     }
     tally
+}
+
+/// The files of generated iptables node `seed` (`rules.v4`, `rules.v6`
+/// and, when it has sets, `ipset.save`) under `PREFIX-SEED/`; odd seeds
+/// load through iptables-legacy.
+pub(crate) fn iptables_files(prefix: &str, seed: u64) -> Vec<File> {
+    let g = gen_iptables::generate(seed);
+    let legacy = seed % 2 == 1;
+    let mut files = vec![
+        File {
+            path: format!("{prefix}-{seed}/rules.v4"),
+            text: g.iptables_v4,
+            loader: Loader::Iptables { v6: false, legacy },
+        },
+        File {
+            path: format!("{prefix}-{seed}/rules.v6"),
+            text: g.iptables_v6,
+            loader: Loader::Iptables { v6: true, legacy },
+        },
+    ];
+    if !g.ipsets.is_empty() {
+        files.push(File { path: format!("{prefix}-{seed}/ipset.save"), text: g.ipsets, loader: Loader::Ipset });
+    }
+    files
 }
 
 /// Generated nftables rulesets `seeds`.
