@@ -12,7 +12,7 @@ use libfuzzer_sys::fuzz_target;
 use portcullis_files::display::{escape, escape_lines, shows_nothing};
 use portcullis_files::read::{not_utf8, strip_bom, valid_lines};
 use portcullis_report::{text::Text, Emitter, Report, ReportError, Sources};
-use portcullis_rules::{Because, Finding, FindingKind, Severity};
+use portcullis_rules::{Because, Finding, FindingKind, PathReach, ReachKind, Severity, Via};
 use std::sync::Arc;
 
 struct Snippets(Arc<str>);
@@ -71,14 +71,27 @@ fuzz_target!(|data: &[u8]| {
         resource_kind: "security group".into(),
         path: Arc::from(vec![part(5), part(2)]),
         unknown: vec![part(3)],
+        // The path is drawn on one line from names the input chose.
+        reach: Some(Arc::new(PathReach {
+            reach: ReachKind::Unknown,
+            reason: Some(part(9)),
+            via: vec![Via { hop: part(10), resource: part(0), file: part(1), line: 1, detail: part(11) }],
+        })),
         suppressed: None,
     };
     let findings = [finding];
     let errors = [ReportError { file: part(1), line: 3, column: 4, message: part(6) }];
     let sources = Snippets(Arc::from(part(8)));
-    let report = Report { findings: &findings, errors: &errors, files_read: 1, sources: &sources, baseline: None };
+    let report = Report {
+        findings: &findings,
+        errors: &errors,
+        files_read: 1,
+        sources: &sources,
+        baseline: None,
+        fail_on: None,
+    };
     let mut out = Vec::new();
-    Text { color: false }.emit(&report, &mut out).expect("writes to memory");
+    Text { color: false, quiet: false }.emit(&report, &mut out).expect("writes to memory");
     let shown = String::from_utf8(out).expect("text output is UTF-8");
     assert!(!raw_controls(&shown), "{shown:?}");
 });
