@@ -236,10 +236,7 @@ pub fn run_fix(name: &str, setup: &Setup, given: &[(String, String)], seed: u64,
 pub fn fixtures(dir: &std::path::Path) -> (Tally, Vec<String>) {
     let mut tally = Tally::default();
     let mut skipped = Vec::new();
-    let mut dirs: Vec<_> =
-        std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
-    dirs.sort();
-    for d in dirs {
+    for d in crate::fixture_dirs(dir) {
         let name = format!("fixture {}", d.file_name().unwrap_or_default().to_string_lossy());
         let Ok(exp) = std::fs::read_to_string(d.join("expect"))
             .map_err(|e| e.to_string())

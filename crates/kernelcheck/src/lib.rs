@@ -78,6 +78,15 @@ pub fn cloud_cases(seeds: std::ops::Range<u64>) -> Tally {
     tally
 }
 
+/// The fixture folders of `dir`, in name order (an unreadable `dir` has
+/// none: the callers report what they loaded).
+pub(crate) fn fixture_dirs(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut dirs: Vec<_> =
+        std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    dirs.sort();
+    dirs
+}
+
 /// Every host-firewall fixture of `dir` (`crates/hostfw/fixtures`) that
 /// the kernel can load: its files loaded as they are, probed on the
 /// fixture's own addresses and every boundary. Returns the tally and the
@@ -85,10 +94,7 @@ pub fn cloud_cases(seeds: std::ops::Range<u64>) -> Tally {
 pub fn fixtures(dir: &std::path::Path) -> (Tally, Vec<String>) {
     let mut tally = Tally::default();
     let mut skipped = Vec::new();
-    let mut dirs: Vec<_> =
-        std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
-    dirs.sort();
-    for d in dirs {
+    for d in fixture_dirs(dir) {
         let name = d.file_name().unwrap_or_default().to_string_lossy().into_owned();
         let Ok(exp) = std::fs::read_to_string(d.join("expect"))
             .map_err(|e| e.to_string())
