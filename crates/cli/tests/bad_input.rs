@@ -231,6 +231,45 @@ fn a_repeated_json_key_is_an_error_naming_both_places_in_every_json_input() {
     );
 }
 
+/// A nested block type written several times in one body is several
+/// blocks in Terraform's JSON syntax: every one is read (the second rule
+/// here opens 10257 to the internet, the first only to 10.0.0.0/8), while
+/// an argument written twice stays an error.
+#[test]
+fn a_nested_block_repeated_in_a_tf_json_body_is_every_block() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "tf/main.tf.json",
+        br#"{"resource": {"aws_security_group": {"kcm": {
+  "name": "kcm",
+  "ingress": {"from_port": 10257, "to_port": 10257, "protocol": "tcp", "cidr_blocks": ["10.0.0.0/8"]},
+  "ingress": [{"from_port": 10257, "to_port": 10257, "protocol": "tcp", "cidr_blocks": ["0.0.0.0/0"]}]
+}}}}"#,
+    );
+    let (code, v) = scan_json(dir.path(), &["tf"]);
+    assert_eq!(code, Some(1), "{v:#}");
+    assert!(errors(&v).is_empty(), "{:#?}", errors(&v));
+    let finding = v["findings"].as_array().unwrap().iter().find(|f| f["port"] == 10257).unwrap();
+    assert_eq!(finding["resource"], "aws_security_group.kcm");
+    assert_eq!(finding["exposure"], "unrestricted", "{finding:#}");
+    assert_eq!(finding["because"][0]["line"], 4, "the second block admits 0.0.0.0/0: {finding:#}");
+
+    // `name` twice is an argument written twice: an error at the repeat.
+    write(
+        dir.path(),
+        "tf2/main.tf.json",
+        br#"{"resource": {"aws_security_group": {"kcm": {"name": "a", "name": "b", "ingress": {"from_port": 10257, "to_port": 10257, "protocol": "tcp", "cidr_blocks": ["0.0.0.0/0"]}}}}}"#,
+    );
+    let (code, v) = scan_json(dir.path(), &["tf2"]);
+    assert_eq!(code, Some(2), "{v:#}");
+    let errs = errors(&v);
+    assert!(
+        errs.iter().any(|e| e.starts_with("tf2/main.tf.json:1:") && e.contains("`name` appears twice")),
+        "{errs:#?}"
+    );
+}
+
 // ---- 12. Named pipes and other non-regular files never hang ----
 
 #[cfg(unix)]

@@ -114,7 +114,8 @@ impl SourceFile {
                     let e = json::duplicate_key_error(text, first, again);
                     return Some(self.error(again.key_offset as usize + bom, ErrorKind::Syntax, e.message));
                 }
-                let n = shift(n, bom as u32);
+                let mut n = shift(n, bom as u32);
+                merge_repeated_blocks(&mut n);
                 let mut templates = HashMap::new();
                 let mut types = HashMap::new();
                 collect_templates(&n, false, &mut templates, &mut types);
@@ -155,12 +156,13 @@ const BLOCK_TYPES: &[(&str, usize)] = &[
 /// meaning, as (first, repeat). HCL's JSON syntax keeps repeated property
 /// names because a repeated block type is several blocks
 /// (github.com/hashicorp/hcl, `json/spec.md`), so top-level block types and
-/// the label levels under them may repeat. Inside a block's body, a
-/// repeated argument is Terraform's "Duplicate argument" error; a repeated
-/// nested block type is legal there, but this reader cannot tell the two
-/// apart without the provider's schema, and reads either as a value, where
-/// the first would win silently: it asks for the array form
-/// (`"ingress": [{…}, {…}]`) instead. Everything else (a variables file's
+/// the label levels under them may repeat. Inside a block's body, a name
+/// repeated with an object (or a list of objects) each time is a nested
+/// block type written as several blocks (`"ingress": {…}, "ingress": {…}`):
+/// Terraform reads every one, and so does this reader
+/// ([`merge_repeated_blocks`]). A name repeated with any other value is an
+/// argument written twice, Terraform's "Duplicate argument" error, where
+/// the first would win silently. Everything else (a variables file's
 /// names, the values inside a body) must not repeat a key.
 fn repeated_argument(root: &Node) -> Option<(&json::Member, &json::Member)> {
     let members = root.as_object()?;
@@ -189,14 +191,88 @@ fn repeated_below_labels(n: &Node, labels: usize) -> Option<(&json::Member, &jso
     }
 }
 
-/// The first repeated key of any object in `n`.
+/// The first repeated key of any object in `n` that is not a nested block
+/// type written as several blocks.
 fn repeated_anywhere(n: &Node) -> Option<(&json::Member, &json::Member)> {
     match &n.value {
         Value::Array(items) => items.iter().find_map(repeated_anywhere),
         Value::Object(members) => json::first_duplicate(members)
-            .map(|(i, j)| (&members[i], &members[j]))
+            .and_then(|_| {
+                // Some name repeats: find the first repeat that is not blocks.
+                members.iter().enumerate().find_map(|(j, later)| {
+                    members[..j]
+                        .iter()
+                        .find(|earlier| earlier.key == later.key)
+                        .filter(|earlier| !(block_like(&earlier.value) && block_like(&later.value)))
+                        .map(|earlier| (earlier, later))
+                })
+            })
             .or_else(|| members.iter().find_map(|m| repeated_anywhere(&m.value))),
         _ => None,
+    }
+}
+
+/// A block's body, or a list of them: how a nested block is written.
+fn block_like(n: &Node) -> bool {
+    match &n.value {
+        Value::Object(_) => true,
+        Value::Array(items) => items.iter().all(|i| matches!(i.value, Value::Object(_))),
+        _ => false,
+    }
+}
+
+/// Joins a nested block type written several times in one body into one
+/// list of its blocks, in the order written, so readers that take a name's
+/// first value see every block. Only below the top-level block types'
+/// labels (which [`repeated_argument`] lets repeat as they are), and only
+/// names [`repeated_anywhere`] let through (blocks each time).
+fn merge_repeated_blocks(root: &mut Node) {
+    let Value::Object(members) = &mut root.value else { return };
+    for m in members.iter_mut() {
+        if let Some(&(_, labels)) = BLOCK_TYPES.iter().find(|(t, _)| *t == &*m.key) {
+            merge_below_labels(&mut m.value, labels);
+        }
+    }
+}
+
+fn merge_below_labels(n: &mut Node, labels: usize) {
+    match &mut n.value {
+        Value::Array(items) => items.iter_mut().for_each(|i| merge_below_labels(i, labels)),
+        Value::Object(members) if labels > 0 => {
+            members.iter_mut().for_each(|m| merge_below_labels(&mut m.value, labels - 1))
+        }
+        _ => merge_in_bodies(n),
+    }
+}
+
+fn merge_in_bodies(n: &mut Node) {
+    match &mut n.value {
+        Value::Array(items) => items.iter_mut().for_each(merge_in_bodies),
+        Value::Object(members) => {
+            if json::first_duplicate(members).is_some() {
+                let mut joined: Vec<json::Member> = Vec::with_capacity(members.len());
+                for m in std::mem::take(members) {
+                    match joined.iter_mut().find(|j| j.key == m.key) {
+                        Some(first) => {
+                            let blocks = |v: Node| match v.value {
+                                Value::Array(items) => items,
+                                _ => vec![v],
+                            };
+                            let (offset, line) = (first.value.offset, first.value.line);
+                            let earlier =
+                                std::mem::replace(&mut first.value, Node { value: Value::Null, offset, line });
+                            let mut all = blocks(earlier);
+                            all.extend(blocks(m.value));
+                            first.value = Node { value: Value::Array(all), offset, line };
+                        }
+                        None => joined.push(m),
+                    }
+                }
+                *members = joined;
+            }
+            members.iter_mut().for_each(|m| merge_in_bodies(&mut m.value));
+        }
+        _ => {}
     }
 }
 
