@@ -133,3 +133,73 @@ mod tests {
         );
     }
 }
+
+/// The range a `nodePort` is chosen from when a Service does not set one:
+/// kube-apiserver's `--service-node-port-range`, `30000-32767` by default
+/// (<https://kubernetes.io/docs/reference/command-line-tools-reference/kube-apiserver/>,
+/// <https://kubernetes.io/docs/concepts/services-networking/service/#type-nodeport>).
+/// kube-apiserver's flags are not read, so the default is what applies.
+pub const NODE_PORT_RANGE: (u16, u16) = (30000, 32767);
+
+/// Labels that mark a node of the control plane
+/// (<https://kubernetes.io/docs/reference/labels-annotations-taints/#node-role-kubernetes-io-control-plane>;
+/// `node-role.kubernetes.io/master` before 1.24).
+pub const CONTROL_PLANE_LABELS: &[&str] = &["node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master"];
+
+/// The machine a Node's `spec.providerID` names
+/// (<https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/node-v1/#NodeSpec>:
+/// "ID of the node assigned by the cloud provider in the format
+/// `<ProviderName>://<ProviderSpecificNodeID>`"), as each cloud controller
+/// writes it:
+/// - AWS `aws:///ZONE/INSTANCE-ID` (the zone may be empty, `aws:////i-…`;
+///   kubernetes/cloud-provider-aws, `pkg/providers/v1/instances.go`,
+///   `KubernetesInstanceID`): the instance id is the last segment.
+/// - Azure `azure://` + the VM's resource id, for a scale-set VM
+///   `…/virtualMachineScaleSets/SET/virtualMachines/N`
+///   (kubernetes-sigs/cloud-provider-azure, `pkg/provider/azure_standard.go`
+///   and `azure_vmss.go`): compared with a NIC's `virtualMachine.id`,
+///   case-insensitively (Azure resource ids are).
+/// - GCP `gce://PROJECT/ZONE/NAME` (kubernetes/cloud-provider-gcp,
+///   `providers/gce/gce_util.go`, `splitProviderID`): the instance name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProviderMachine {
+    Aws { instance: String },
+    Azure { resource_id: String },
+    Gcp { project: String, zone: String, name: String },
+}
+
+impl ProviderMachine {
+    /// Reads a providerID; `None` for another provider or a malformed one.
+    pub fn parse(provider_id: &str) -> Option<ProviderMachine> {
+        let (scheme, rest) = provider_id.trim().split_once("://")?;
+        match scheme {
+            "aws" => {
+                let instance = rest.rsplit('/').next()?;
+                instance.starts_with("i-").then(|| ProviderMachine::Aws { instance: instance.to_string() })
+            }
+            "azure" => {
+                let id = rest.to_ascii_lowercase();
+                (id.starts_with("/subscriptions/") && id.contains("/providers/microsoft.compute/virtualmachine"))
+                    .then_some(ProviderMachine::Azure { resource_id: id })
+            }
+            "gce" => {
+                let mut parts = rest.split('/');
+                let (project, zone, name) = (parts.next()?, parts.next()?, parts.next()?);
+                if parts.next().is_some() || [project, zone, name].iter().any(|p| p.is_empty()) {
+                    return None;
+                }
+                Some(ProviderMachine::Gcp { project: project.into(), zone: zone.into(), name: name.into() })
+            }
+            _ => None,
+        }
+    }
+
+    /// For people: `instance i-0abc`, `VM /subscriptions/…`, `instance cp-1 (zone us-central1-a)`.
+    pub fn describe(&self) -> String {
+        match self {
+            ProviderMachine::Aws { instance } => format!("instance {instance}"),
+            ProviderMachine::Azure { resource_id } => format!("virtual machine {resource_id}"),
+            ProviderMachine::Gcp { zone, name, .. } => format!("instance {name} (zone {zone})"),
+        }
+    }
+}
