@@ -203,3 +203,46 @@ impl ProviderMachine {
         }
     }
 }
+
+#[cfg(test)]
+mod provider_id_tests {
+    use super::ProviderMachine;
+
+    #[test]
+    fn provider_ids_name_their_machines() {
+        let aws = |i: &str| Some(ProviderMachine::Aws { instance: i.into() });
+        assert_eq!(ProviderMachine::parse("aws:///us-east-1a/i-0a1b2c3d4e5f60001"), aws("i-0a1b2c3d4e5f60001"));
+        // An empty zone, as some controllers write it.
+        assert_eq!(ProviderMachine::parse("aws:////i-0abc"), aws("i-0abc"));
+        assert_eq!(ProviderMachine::parse("aws:///us-east-1a/fargate-ip-10-0-1-5"), None);
+        let vmss = "azure:///subscriptions/S/resourceGroups/RG/providers/Microsoft.Compute/virtualMachineScaleSets/set/virtualMachines/3";
+        assert_eq!(
+            ProviderMachine::parse(vmss),
+            Some(ProviderMachine::Azure {
+                resource_id: "/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/virtualmachinescalesets/set/virtualmachines/3".into()
+            })
+        );
+        let vm = ProviderMachine::parse(
+            "azure:///subscriptions/S/resourceGroups/RG/providers/Microsoft.Compute/virtualMachines/cp-0",
+        );
+        assert!(
+            matches!(vm, Some(ProviderMachine::Azure { resource_id }) if resource_id.ends_with("/virtualmachines/cp-0"))
+        );
+        assert_eq!(
+            ProviderMachine::parse("azure:///subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/x"),
+            None
+        );
+        assert_eq!(
+            ProviderMachine::parse("gce://kcm-prod/us-central1-a/cp-1"),
+            Some(ProviderMachine::Gcp {
+                project: "kcm-prod".into(),
+                zone: "us-central1-a".into(),
+                name: "cp-1".into()
+            })
+        );
+        assert_eq!(ProviderMachine::parse("gce://kcm-prod/us-central1-a"), None);
+        assert_eq!(ProviderMachine::parse("gce://kcm-prod//cp-1"), None);
+        assert_eq!(ProviderMachine::parse("kind://docker/kind/kind-control-plane"), None);
+        assert_eq!(ProviderMachine::parse("i-0abc"), None);
+    }
+}
