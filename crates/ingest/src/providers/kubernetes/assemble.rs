@@ -45,11 +45,18 @@ pub fn assemble(mut items: KubernetesItems, estate: &mut Estate) {
         })
         .collect();
     let node_list = describe_nodes(&items.nodes, estate);
+    let range = items.node_port_ranges.first().map_or_else(
+        || {
+            let (low, high) = facts::NODE_PORT_RANGE;
+            (low, high, "kube-apiserver's default --service-node-port-range".to_string())
+        },
+        |r| (r.low, r.high, format!("kube-apiserver's --service-node-port-range at {}:{}", r.span.file, r.span.line)),
+    );
     let mut fronts = Vec::new();
     let mut opened: Vec<(String, NodePortsId)> = Vec::new();
     for mut ms in services.into_iter().filter(|s| s.external) {
         if ms.opens_node_ports && (ms.kind == "NodePort" || !node_ids.is_empty()) {
-            let ports = node_ports(&ms, &pods);
+            let ports = node_ports(&ms, &pods, &range);
             if !node_ids.is_empty() {
                 through_nodes(&mut ms, &node_list);
             }
@@ -184,7 +191,15 @@ fn describe_nodes(items: &[nodes::NodeItem], estate: &Estate) -> String {
             }
         })
         .collect();
-    format!("{} node{}: {}", shown.len(), if shown.len() == 1 { "" } else { "s" }, shown.join("; "))
+    // A large cluster: the first nodes, and how many more (the paths count
+    // every node).
+    const SHOWN: usize = 8;
+    let more = shown.len().saturating_sub(SHOWN);
+    let mut list = shown.iter().take(SHOWN).cloned().collect::<Vec<_>>().join("; ");
+    if more > 0 {
+        list.push_str(&format!("; and {more} more"));
+    }
+    format!("{} node{}: {list}", shown.len(), if shown.len() == 1 { "" } else { "s" })
 }
 
 /// With the nodes in the input, who reaches the node ports is what each
@@ -203,10 +218,11 @@ fn through_nodes(ms: &mut ManifestService, node_list: &str) {
 /// The ports a Service opens on every node, each with the ports it
 /// delivers to on the pods (the Service port and its `targetPort`s,
 /// resolved as the Service's own entries are).
-fn node_ports(ms: &ManifestService, pods: &[Pod]) -> Vec<NodePort> {
+fn node_ports(ms: &ManifestService, pods: &[Pod], range: &(u16, u16, String)) -> Vec<NodePort> {
     let selected = manifests::selected_pods(ms, pods);
     let mut notes = Vec::new();
-    let (low, high) = facts::NODE_PORT_RANGE;
+    let (low, high, from) = range;
+    let (low, high) = (*low, *high);
     ms.ports
         .iter()
         .filter_map(|p| {
@@ -221,7 +237,7 @@ fn node_ports(ms: &ManifestService, pods: &[Pod]) -> Vec<NodePort> {
                 _ => (
                     PortSet::range(low, high),
                     Some(format!(
-                        "nodePort is unset: one of {low}-{high} (kube-apiserver's default --service-node-port-range) is chosen when the Service is applied"
+                        "nodePort is unset: one of {low}-{high} ({from}) is chosen when the Service is applied"
                     )),
                     format!("(unset: one of {low}-{high})"),
                 ),

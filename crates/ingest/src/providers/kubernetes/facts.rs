@@ -138,7 +138,8 @@ mod tests {
 /// kube-apiserver's `--service-node-port-range`, `30000-32767` by default
 /// (<https://kubernetes.io/docs/reference/command-line-tools-reference/kube-apiserver/>,
 /// <https://kubernetes.io/docs/concepts/services-networking/service/#type-nodeport>).
-/// kube-apiserver's flags are not read, so the default is what applies.
+/// A kube-apiserver pod of the input that sets the flag overrides it
+/// ([`super::nodes::node_port_range`]).
 pub const NODE_PORT_RANGE: (u16, u16) = (30000, 32767);
 
 /// Labels that mark a node of the control plane

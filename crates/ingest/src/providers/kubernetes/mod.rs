@@ -62,6 +62,8 @@ pub struct KubernetesItems {
     pub network_policies: Vec<NetworkPolicy>,
     /// `Node` objects: where node ports are reached.
     pub nodes: Vec<nodes::NodeItem>,
+    /// kube-apiserver's `--service-node-port-range`, where a pod runs it.
+    pub node_port_ranges: Vec<nodes::NodePortRange>,
 }
 
 impl KubernetesItems {
@@ -73,6 +75,7 @@ impl KubernetesItems {
         self.controller_managers.extend(o.controller_managers);
         self.network_policies.extend(o.network_policies);
         self.nodes.extend(o.nodes);
+        self.node_port_ranges.extend(o.node_port_ranges);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -83,6 +86,7 @@ impl KubernetesItems {
             && self.controller_managers.is_empty()
             && self.network_policies.is_empty()
             && self.nodes.is_empty()
+            && self.node_port_ranges.is_empty()
     }
 }
 
@@ -184,6 +188,7 @@ fn read_documents(path: &str, text: &str, docs: &[Value], mut errors: Vec<crate:
                     if let Some(p) = manifests::pod(obj, is_kcm && reader.out.len() > before) {
                         items.pods.push(p);
                     }
+                    items.node_port_ranges.extend(nodes::node_port_range(obj));
                 }
             }
         }

@@ -63,6 +63,57 @@ pub fn node(doc: &Value) -> Option<NodeItem> {
     Some(NodeItem { name, span: doc.span.clone(), provider_id, internal_ips, external_ips, control_plane })
 }
 
+/// kube-apiserver's `--service-node-port-range` as a pod or workload of
+/// the input runs it (a kubeadm static pod): the range unset `nodePort`s
+/// are chosen from. Written `30000-32767`, or `30000+2768` (a start and a
+/// size; `net.ParsePortRange` in Kubernetes' apimachinery).
+#[derive(Clone, Debug)]
+pub struct NodePortRange {
+    pub low: u16,
+    pub high: u16,
+    pub span: Span,
+}
+
+/// The `--service-node-port-range` of a kube-apiserver container in a
+/// Pod or workload document.
+pub fn node_port_range(doc: &Value) -> Option<NodePortRange> {
+    let spec = match doc.get("kind").and_then(Value::as_str)? {
+        "Pod" => doc.get("spec")?,
+        _ => doc.get("spec")?.get("template")?.get("spec")?,
+    };
+    let Kind::List(containers) = &spec.get("containers")?.kind else { return None };
+    for c in containers {
+        let words: Vec<&Value> = ["command", "args"]
+            .iter()
+            .filter_map(|k| c.get(k).and_then(Value::as_list))
+            .flat_map(|l| l.iter())
+            .collect();
+        if !words.iter().any(|w| w.as_str().is_some_and(|t| t.rsplit('/').next() == Some("kube-apiserver"))) {
+            continue;
+        }
+        for (i, w) in words.iter().enumerate() {
+            let Some(text) = w.as_str() else { continue };
+            let value = match text.strip_prefix("--service-node-port-range") {
+                Some(rest) if rest.starts_with('=') => rest[1..].to_string(),
+                Some("") => words.get(i + 1).and_then(|n| n.as_str()).unwrap_or("").to_string(),
+                _ => continue,
+            };
+            let (low, high) = match value.split_once('+') {
+                Some((start, size)) => {
+                    let (start, size) = (start.trim().parse::<u16>().ok()?, size.trim().parse::<u16>().ok()?);
+                    (start, start.checked_add(size.checked_sub(1)?)?)
+                }
+                None => {
+                    let set = portcullis_model::ports::parse_port_range(&value).ok()?;
+                    *set.runs().first()?
+                }
+            };
+            return Some(NodePortRange { low, high, span: w.span.clone() });
+        }
+    }
+    None
+}
+
 /// A candidate machine: its interface and the target guarding it.
 type Candidate = (InterfaceId, usize);
 
