@@ -488,6 +488,15 @@ pub struct NodePort {
     pub span: Option<Span>,
 }
 
+/// Interfaces by private address ([`Topology::address_index`]).
+#[derive(Clone, Debug, Default)]
+pub struct AddressIndex {
+    v4: std::collections::HashMap<u32, Vec<InterfaceId>>,
+    v6: std::collections::HashMap<u128, Vec<InterfaceId>>,
+    /// Interfaces with a private range wider than one address.
+    wide: Vec<InterfaceId>,
+}
+
 /// What [`Topology::interfaces_with_address`] found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AddressMatch {
@@ -586,21 +595,85 @@ impl Topology {
         if addresses.is_empty() {
             return AddressMatch::None;
         }
-        let mut found: Vec<(&str, Vec<InterfaceId>)> = Vec::new();
-        for (i, iface) in self.interfaces.iter().enumerate() {
-            if !iface.private.intersects(addresses) {
-                continue;
-            }
-            match found.iter_mut().find(|(id, _)| *id == iface.id) {
-                Some((_, list)) => list.push(InterfaceId::at(i)),
-                None => found.push((iface.id.as_str(), vec![InterfaceId::at(i)])),
+        let found = (0..self.interfaces.len())
+            .map(InterfaceId::at)
+            .filter(|&i| self.interface(i).is_some_and(|it| it.private.intersects(addresses)));
+        self.group_by_interface(found)
+    }
+
+    /// [`Topology::interfaces_with_address`] through an index built once
+    /// ([`Topology::address_index`]): the same answer without a scan of
+    /// every interface, for many lookups (every node of a cluster).
+    pub fn interfaces_with_address_in(&self, index: &AddressIndex, addresses: &AddrSet) -> AddressMatch {
+        if addresses.is_empty() {
+            return AddressMatch::None;
+        }
+        let small = addresses.v4.len() <= 64 && addresses.v6.len() <= 64;
+        if !small {
+            return self.interfaces_with_address(addresses);
+        }
+        let mut found: Vec<InterfaceId> = Vec::new();
+        for &(low, high) in addresses.v4.runs() {
+            for a in low..=high {
+                found.extend(index.v4.get(&a).into_iter().flatten());
             }
         }
-        found.sort_by(|a, b| a.0.cmp(b.0));
-        match found.len() {
+        for &(low, high) in addresses.v6.runs() {
+            let mut a = low;
+            loop {
+                found.extend(index.v6.get(&a).into_iter().flatten());
+                if a >= high {
+                    break;
+                }
+                a += 1;
+            }
+        }
+        found.extend(
+            index.wide.iter().filter(|&&i| self.interface(i).is_some_and(|it| it.private.intersects(addresses))),
+        );
+        found.sort_unstable();
+        found.dedup();
+        self.group_by_interface(found.into_iter())
+    }
+
+    /// Every interface by each single private address it has, and those
+    /// with a wider range apart.
+    pub fn address_index(&self) -> AddressIndex {
+        let mut index = AddressIndex::default();
+        for (i, it) in self.interfaces.iter().enumerate() {
+            let id = InterfaceId::at(i);
+            let wide =
+                it.private.v4.runs().iter().any(|(l, h)| l != h) || it.private.v6.runs().iter().any(|(l, h)| l != h);
+            if wide {
+                index.wide.push(id);
+                continue;
+            }
+            for &(a, _) in it.private.v4.runs() {
+                index.v4.entry(a).or_default().push(id);
+            }
+            for &(a, _) in it.private.v6.runs() {
+                index.v6.entry(a).or_default().push(id);
+            }
+        }
+        index
+    }
+
+    /// Found interface entries (in index order) grouped by interface id,
+    /// the ids sorted.
+    fn group_by_interface(&self, found: impl Iterator<Item = InterfaceId>) -> AddressMatch {
+        let mut groups: Vec<(&str, Vec<InterfaceId>)> = Vec::new();
+        for i in found {
+            let Some(iface) = self.interface(i) else { continue };
+            match groups.iter_mut().find(|(id, _)| *id == iface.id) {
+                Some((_, list)) => list.push(i),
+                None => groups.push((iface.id.as_str(), vec![i])),
+            }
+        }
+        groups.sort_by(|a, b| a.0.cmp(b.0));
+        match groups.len() {
             0 => AddressMatch::None,
-            1 => AddressMatch::One(found.pop().map(|(_, l)| l).unwrap_or_default()),
-            _ => AddressMatch::Ambiguous(found.into_iter().map(|(_, l)| l).collect()),
+            1 => AddressMatch::One(groups.pop().map(|(_, l)| l).unwrap_or_default()),
+            _ => AddressMatch::Ambiguous(groups.into_iter().map(|(_, l)| l).collect()),
         }
     }
 

@@ -35,11 +35,13 @@ pub fn assemble(mut items: KubernetesItems, estate: &mut Estate) {
     for ing in &items.ingresses {
         items.services.extend(manifests::resolve_ingress(ing, &services, &pods));
     }
+    let lookup = (!items.nodes.is_empty()).then(|| nodes::Lookup::new(estate));
     let node_ids: Vec<NodeId> = items
         .nodes
         .iter()
-        .map(|n| {
-            let tied = nodes::tie(n, estate);
+        .zip(std::iter::repeat(lookup.as_ref()).flatten())
+        .map(|(n, lookup)| {
+            let tied = nodes::tie(n, estate, lookup);
             estate.topology.nodes.push(tied);
             NodeId::at(estate.topology.nodes.len() - 1)
         })

@@ -13,9 +13,10 @@
 
 use super::configs::labels_of;
 use super::facts::{ProviderMachine, CONTROL_PLANE_LABELS};
-use portcullis_model::topology::{AddressMatch, Attachment, InterfaceId, Node, NodeMachine, Provider};
+use portcullis_model::topology::{AddressIndex, AddressMatch, Attachment, InterfaceId, Node, NodeMachine, Provider};
 use portcullis_model::{AddrSet, Cidr, Estate, Known, Span, Unknown};
 use portcullis_syntax::{Kind, Value};
+use std::collections::HashMap;
 
 /// A `Node` object as read.
 #[derive(Clone, Debug)]
@@ -117,54 +118,72 @@ pub fn node_port_range(doc: &Value) -> Option<NodePortRange> {
 /// A candidate machine: its interface and the target guarding it.
 type Candidate = (InterfaceId, usize);
 
-/// The cloud targets attached to `interface`, lowest index first (an ENI
-/// dumped beside its instance is two targets with the same guards).
-fn targets_on(estate: &Estate, interface: InterfaceId) -> Vec<usize> {
-    let mut out: Vec<usize> = estate
-        .topology
-        .attachments
-        .iter()
-        .filter(|(_, a)| *a == Attachment::Interface(interface))
-        .map(|(t, _)| *t)
-        .filter(|&t| estate.targets.get(t).is_some_and(|t| t.kind_name != "node"))
-        .collect();
-    out.sort_unstable();
-    out.dedup();
-    out
+/// What ties nodes to machines, indexed once for every node of a cluster.
+pub struct Lookup {
+    /// Cloud targets by id or name (lower-cased), with their interfaces.
+    by_name: HashMap<String, Vec<(InterfaceId, usize, Provider)>>,
+    /// The cloud targets attached to each interface, lowest index first
+    /// (an ENI dumped beside its instance is two targets with the same
+    /// guards).
+    targets: HashMap<InterfaceId, Vec<usize>>,
+    /// Azure VMs (resource ids, lower-cased) and their NICs.
+    machines: HashMap<String, Vec<InterfaceId>>,
+    addresses: AddressIndex,
 }
 
-/// The interfaces of the machine a providerID names, each with a target
-/// guarding it. AWS and GCP instances are targets named by their id or
-/// name; an Azure VM is known through its NICs (`Topology::machines`).
-fn machine_candidates(estate: &Estate, machine: &ProviderMachine) -> Vec<Candidate> {
-    let topology = &estate.topology;
-    let by_target = |provider: Provider, name: &str| -> Vec<Candidate> {
-        let mut out = Vec::new();
+impl Lookup {
+    pub fn new(estate: &Estate) -> Lookup {
+        let topology = &estate.topology;
+        let mut by_name: HashMap<String, Vec<(InterfaceId, usize, Provider)>> = HashMap::new();
+        let mut targets: HashMap<InterfaceId, Vec<usize>> = HashMap::new();
         for &(t, a) in &topology.attachments {
             let Attachment::Interface(i) = a else { continue };
-            let Some(target) = estate.targets.get(t) else { continue };
-            let same = topology.interface(i).is_some_and(|it| it.provider == provider);
-            if same && target.kind_name != "node" && target.id.eq_ignore_ascii_case(name) && !out.contains(&(i, t)) {
-                out.push((i, t));
+            let Some(target) = estate.targets.get(t).filter(|t| t.kind_name != "node") else { continue };
+            let Some(provider) = topology.interface(i).map(|it| it.provider) else { continue };
+            let named = by_name.entry(target.id.to_ascii_lowercase()).or_default();
+            if !named.contains(&(i, t, provider)) {
+                named.push((i, t, provider));
             }
+            targets.entry(i).or_default().push(t);
         }
-        out
-    };
-    match machine {
-        ProviderMachine::Aws { instance } => by_target(Provider::Aws, instance),
-        ProviderMachine::Gcp { name, .. } => by_target(Provider::Gcp, name),
-        ProviderMachine::Azure { resource_id } => {
-            let mut out = Vec::new();
-            for (vm, i) in &topology.machines {
-                if vm == resource_id {
-                    if let Some(&t) = targets_on(estate, *i).first() {
-                        if !out.contains(&(*i, t)) {
-                            out.push((*i, t));
+        for list in targets.values_mut() {
+            list.sort_unstable();
+            list.dedup();
+        }
+        let mut machines: HashMap<String, Vec<InterfaceId>> = HashMap::new();
+        for (vm, i) in &topology.machines {
+            machines.entry(vm.clone()).or_default().push(*i);
+        }
+        Lookup { by_name, targets, machines, addresses: topology.address_index() }
+    }
+
+    fn first_target(&self, interface: InterfaceId) -> Option<usize> {
+        self.targets.get(&interface).and_then(|t| t.first()).copied()
+    }
+
+    /// The interfaces of the machine a providerID names, each with a
+    /// target guarding it. AWS and GCP instances are targets named by
+    /// their id or name; an Azure VM is known through its NICs
+    /// (`Topology::machines`).
+    fn machine_candidates(&self, machine: &ProviderMachine) -> Vec<Candidate> {
+        let by_target = |provider: Provider, name: &str| -> Vec<Candidate> {
+            let list = self.by_name.get(&name.to_ascii_lowercase()).map(Vec::as_slice).unwrap_or_default();
+            list.iter().filter(|(_, _, p)| *p == provider).map(|&(i, t, _)| (i, t)).collect()
+        };
+        match machine {
+            ProviderMachine::Aws { instance } => by_target(Provider::Aws, instance),
+            ProviderMachine::Gcp { name, .. } => by_target(Provider::Gcp, name),
+            ProviderMachine::Azure { resource_id } => {
+                let mut out = Vec::new();
+                for &i in self.machines.get(resource_id).map(Vec::as_slice).unwrap_or_default() {
+                    if let Some(t) = self.first_target(i) {
+                        if !out.contains(&(i, t)) {
+                            out.push((i, t));
                         }
                     }
                 }
+                out
             }
-            out
         }
     }
 }
@@ -181,7 +200,7 @@ fn internal_set(item: &NodeItem) -> AddrSet {
 }
 
 /// Ties a node to its machine's interface (see the module documentation).
-pub fn tie(item: &NodeItem, estate: &Estate) -> Node {
+pub fn tie(item: &NodeItem, estate: &Estate, lookup: &Lookup) -> Node {
     let topology = &estate.topology;
     let internal = internal_set(item);
     let mut why: Vec<String> = Vec::new();
@@ -195,7 +214,7 @@ pub fn tie(item: &NodeItem, estate: &Estate) -> Node {
     if let Some((pid, _)) = &item.provider_id {
         match ProviderMachine::parse(pid) {
             Some(m) => {
-                let candidates = machine_candidates(estate, &m);
+                let candidates = lookup.machine_candidates(&m);
                 // A machine with several interfaces: the one holding the
                 // InternalIP, else its first. Two machines by that name (a
                 // GCP name in two zones): only the InternalIP decides.
@@ -219,9 +238,9 @@ pub fn tie(item: &NodeItem, estate: &Estate) -> Node {
         }
     }
     let shown = item.internal_ips.join(", ");
-    match topology.interfaces_with_address(&internal) {
+    match topology.interfaces_with_address_in(&lookup.addresses, &internal) {
         AddressMatch::One(interfaces) => {
-            let found = interfaces.iter().find_map(|&i| targets_on(estate, i).first().map(|&t| (i, t)));
+            let found = interfaces.iter().find_map(|&i| lookup.first_target(i).map(|t| (i, t)));
             if let Some((interface, target)) = found {
                 let iface = topology.interface(interface).map(|it| it.id.as_str()).unwrap_or("");
                 return node(
