@@ -174,8 +174,8 @@ fn match_cloud(front: &Front, target: usize, estate: &mut Estate) -> Option<Stri
     Some(note)
 }
 
-/// The nodes and how each was tied, for a Service's notes: the one node
-/// a path shows is representative, the notes name every node.
+/// The nodes and how each was tied, for a Service's notes: a path shows
+/// one node, the notes name the first eight and count the rest.
 fn describe_nodes(items: &[nodes::NodeItem], estate: &Estate) -> String {
     let topology = &estate.topology;
     let shown: Vec<String> = topology
