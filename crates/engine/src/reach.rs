@@ -31,6 +31,8 @@ use portcullis_model::{AddrSet, Estate, InternalSource, Known, Protocol, Span, T
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
+mod nodes;
+
 /// One hop of a path, as findings show it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Hop {
@@ -140,6 +142,9 @@ pub struct BalancedPath {
     pub unknowns: Vec<Unknown>,
     pub hops: Vec<Hop>,
     pub missing: Vec<Missing>,
+    /// A path through a Kubernetes node's port ([`nodes`]), not a load
+    /// balancer: without a path, its hops are what the input shows.
+    pub node: bool,
 }
 
 /// Every internet path to one target on one port.
@@ -355,7 +360,7 @@ impl<'e> Reachability<'e> {
         self.attachments.get(target).is_some_and(|list| {
             list.iter().any(|a| match a {
                 Attachment::Interface(i) => self.members.contains_key(i),
-                Attachment::Frontend(_) => true,
+                Attachment::Frontend(_) | Attachment::NodePorts(_) => true,
             })
         })
     }
@@ -614,6 +619,7 @@ impl<'e> Reachability<'e> {
                     }
                 }
                 Attachment::Frontend(lb) => out.balanced.extend(self.frontend(lb, proto, port)),
+                Attachment::NodePorts(id) => out.balanced.extend(self.through_nodes(t, id, proto, port)),
             }
         }
         out
@@ -1326,6 +1332,10 @@ impl Paths {
             let mut via = target_hops(estate, t, pieces, &internet, &[], 0..last);
             via.extend(self.direct.iter().flat_map(|d| d.public.first()).next().map(|(_, h)| h.clone()));
             via.extend(target_hops(estate, t, pieces, &internet, &[], last..t.path.len()));
+            if via.is_empty() {
+                // A Service reached through its nodes: the first node's hops.
+                via.extend(self.balanced.iter().find(|b| b.node).map(|b| b.hops.clone()).unwrap_or_default());
+            }
             via
         };
         if let Some(reason) = first_unknown(&self.missing) {

@@ -11,7 +11,7 @@ use crate::ipset::{self, Dim, IpSet, Value};
 use crate::node::Node;
 use crate::ruleset::{Direction, IpsetUse, PlacedHook, Ruleset};
 use crate::Items;
-use portcullis_model::topology::Attachment;
+use portcullis_model::topology::{AddressMatch, Attachment};
 use portcullis_model::{
     AddrSet, Chain, Cond, Estate, Hook, Layer, LayerKind, Program, Rule, Span, Step, Target, Then, Unknown, Verdict,
 };
@@ -380,50 +380,29 @@ enum Joined {
 }
 
 /// The cloud targets on the one interface whose private addresses include
-/// one of `addresses`.
+/// one of `addresses` (the topology's one join by address, which the
+/// Kubernetes nodes use too).
 fn by_address(estate: &Estate, addresses: &AddrSet) -> Joined {
-    if addresses.is_empty() {
-        return Joined::None;
-    }
     let topology = &estate.topology;
-    let mut interfaces: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, iface) in topology.interfaces.iter().enumerate() {
-        if iface.private.intersects(addresses) {
-            interfaces.entry(iface.id.as_str()).or_default().push(i);
-        }
-    }
-    match interfaces.len() {
-        0 => Joined::None,
-        1 => {
-            let (id, indexes) = interfaces.into_iter().next().unwrap_or_default();
+    match topology.interfaces_with_address(addresses) {
+        AddressMatch::None => Joined::None,
+        AddressMatch::One(indexes) => {
             let mut targets: Vec<usize> = topology
                 .attachments
                 .iter()
-                .filter(|(_, a)| matches!(a, Attachment::Interface(i) if indexes.contains(&i.index())))
+                .filter(|(_, a)| matches!(a, Attachment::Interface(i) if indexes.contains(i)))
                 .map(|(t, _)| *t)
                 .filter(|&t| estate.targets.get(t).is_some_and(|t| t.kind_name != "node"))
                 .collect();
             targets.sort_unstable();
             targets.dedup();
-            let addr = topology.interfaces[indexes[0]].private.intersect(addresses).to_cidr_strings().join(", ");
-            Joined::One(targets, format!("its address {addr} on interface {id}"))
+            let Some(first) = indexes.first().and_then(|&i| topology.interface(i)) else { return Joined::None };
+            let addr = first.private.intersect(addresses).to_cidr_strings().join(", ");
+            Joined::One(targets, format!("its address {addr} on interface {}", first.id))
         }
-        _ => {
-            let list: Vec<String> = interfaces
-                .values()
-                .map(|indexes| {
-                    let iface = &topology.interfaces[indexes[0]];
-                    let network = match &iface.subnet {
-                        portcullis_model::Known::Known(s) => topology
-                            .subnet(*s)
-                            .and_then(|s| s.network)
-                            .and_then(|n| topology.network(n))
-                            .map(|n| n.id.clone()),
-                        _ => None,
-                    };
-                    format!("{} ({})", iface.id, network.as_deref().unwrap_or("network not in the input"))
-                })
-                .collect();
+        AddressMatch::Ambiguous(groups) => {
+            let list: Vec<String> =
+                groups.iter().filter_map(|g| g.first()).map(|&i| topology.interface_in_network(i)).collect();
             Joined::Ambiguous(format!(
                 "its address {} is the private address of {} interfaces: {}; name the node's directory after the \
                  instance to say which",

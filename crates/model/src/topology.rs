@@ -56,6 +56,10 @@ index_type!(
     LoadBalancerId,
     /// Index of a [`TargetGroup`] in [`Topology::target_groups`].
     TargetGroupId,
+    /// Index of a [`Node`] in [`Topology::nodes`].
+    NodeId,
+    /// Index of a [`NodePorts`] in [`Topology::node_ports`].
+    NodePortsId,
 );
 
 /// Which cloud an item belongs to: what "the input has no route tables"
@@ -424,6 +428,83 @@ pub enum Attachment {
     /// It stands for what this load balancer forwards to (a Kubernetes
     /// LoadBalancer Service): reached through the load balancer's frontend.
     Frontend(LoadBalancerId),
+    /// It is reached through ports opened on every node of a cluster (a
+    /// Kubernetes NodePort Service, the node ports of a LoadBalancer one).
+    NodePorts(NodePortsId),
+}
+
+/// A Kubernetes node, as the network sees it: the machine it runs on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Node {
+    /// The Node object's name.
+    pub name: String,
+    /// Where the Node object is written.
+    pub span: Option<Span>,
+    /// Its machine's interface and the estate target whose layers guard
+    /// that interface (security groups and network ACL, NSGs, firewall
+    /// rules, and later the node's host firewall); unknown, with why,
+    /// when the input does not tie the node to one.
+    pub machine: Known<NodeMachine>,
+    /// How it was tied, for people: `providerID aws:///us-east-1a/i-0abc`,
+    /// `InternalIP 10.0.1.5`.
+    pub matched: String,
+}
+
+/// Where a node's traffic arrives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodeMachine {
+    pub interface: InterfaceId,
+    /// The estate target guarding the interface.
+    pub target: usize,
+}
+
+/// The ports a Service opens on every node of its cluster, and where each
+/// delivers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodePorts {
+    /// The Service, as findings name it.
+    pub service: String,
+    /// The nodes the ports are open on (every node the input lists).
+    pub nodes: Vec<NodeId>,
+    pub ports: Vec<NodePort>,
+    /// Why no node is listed, when none is: the piece to add.
+    pub no_nodes: Option<String>,
+}
+
+/// One Service port as the nodes open it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodePort {
+    pub protocol: Protocol,
+    /// The port the nodes listen on: one `nodePort`, or the whole range it
+    /// will be chosen from when unset (`chosen` then says so).
+    pub node_ports: PortSet,
+    /// For an unset `nodePort`: where the range comes from, for people.
+    pub chosen: Option<String>,
+    /// What it delivers to on the pods: the Service port and its
+    /// `targetPort`s. A finding on one of these follows this node port.
+    pub delivers: PortSet,
+    /// `nodePort 30257 → port 10257 → targetPort 10257`.
+    pub label: String,
+    pub span: Option<Span>,
+}
+
+/// Interfaces by private address ([`Topology::address_index`]).
+#[derive(Clone, Debug, Default)]
+pub struct AddressIndex {
+    v4: std::collections::HashMap<u32, Vec<InterfaceId>>,
+    v6: std::collections::HashMap<u128, Vec<InterfaceId>>,
+    /// Interfaces with a private range wider than one address.
+    wide: Vec<InterfaceId>,
+}
+
+/// What [`Topology::interfaces_with_address`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AddressMatch {
+    /// One interface (its entries).
+    One(Vec<InterfaceId>),
+    /// Several interfaces with that address, each with its entries.
+    Ambiguous(Vec<Vec<InterfaceId>>),
+    None,
 }
 
 /// Everything the inputs say about paths.
@@ -440,6 +521,15 @@ pub struct Topology {
     pub attachments: Vec<(usize, Attachment)>,
     /// Which kinds of input each provider's files held.
     pub described: Vec<(Provider, Described)>,
+    /// Kubernetes nodes, tied to their machines.
+    pub nodes: Vec<Node>,
+    /// Ports Services open on nodes.
+    pub node_ports: Vec<NodePorts>,
+    /// Which machine an interface belongs to, where the interface's own
+    /// target does not name it: an Azure NIC's virtual machine (its
+    /// resource id, lower-cased). AWS instances and GCP instances are
+    /// targets named by their id or name.
+    pub machines: Vec<(String, InterfaceId)>,
 }
 
 impl Topology {
@@ -487,6 +577,112 @@ impl Topology {
     pub fn route_table_of(&self, subnet: SubnetId) -> Option<RouteTableId> {
         let s = self.subnet(subnet)?;
         s.route_table.or_else(|| s.network.and_then(|n| self.network(n)?.main_route_table))
+    }
+
+    pub fn node(&self, id: NodeId) -> Option<&Node> {
+        self.nodes.get(id.index())
+    }
+    pub fn node_ports_of(&self, id: NodePortsId) -> Option<&NodePorts> {
+        self.node_ports.get(id.index())
+    }
+
+    /// The interfaces whose private addresses include one of `addresses`,
+    /// grouped by interface id (an interface with several IP
+    /// configurations is several entries of one id): a machine known by an
+    /// address is the one interface found, and two are ambiguous (the same
+    /// private address in two networks), never a guess.
+    pub fn interfaces_with_address(&self, addresses: &AddrSet) -> AddressMatch {
+        if addresses.is_empty() {
+            return AddressMatch::None;
+        }
+        let found = (0..self.interfaces.len())
+            .map(InterfaceId::at)
+            .filter(|&i| self.interface(i).is_some_and(|it| it.private.intersects(addresses)));
+        self.group_by_interface(found)
+    }
+
+    /// [`Topology::interfaces_with_address`] through an index built once
+    /// ([`Topology::address_index`]): the same answer without a scan of
+    /// every interface, for many lookups (every node of a cluster).
+    pub fn interfaces_with_address_in(&self, index: &AddressIndex, addresses: &AddrSet) -> AddressMatch {
+        if addresses.is_empty() {
+            return AddressMatch::None;
+        }
+        let small = addresses.v4.len() <= 64 && addresses.v6.len() <= 64;
+        if !small {
+            return self.interfaces_with_address(addresses);
+        }
+        let mut found: Vec<InterfaceId> = Vec::new();
+        for &(low, high) in addresses.v4.runs() {
+            for a in low..=high {
+                found.extend(index.v4.get(&a).into_iter().flatten());
+            }
+        }
+        for &(low, high) in addresses.v6.runs() {
+            let mut a = low;
+            loop {
+                found.extend(index.v6.get(&a).into_iter().flatten());
+                if a >= high {
+                    break;
+                }
+                a += 1;
+            }
+        }
+        found.extend(
+            index.wide.iter().filter(|&&i| self.interface(i).is_some_and(|it| it.private.intersects(addresses))),
+        );
+        found.sort_unstable();
+        found.dedup();
+        self.group_by_interface(found.into_iter())
+    }
+
+    /// Every interface by each single private address it has, and those
+    /// with a wider range apart.
+    pub fn address_index(&self) -> AddressIndex {
+        let mut index = AddressIndex::default();
+        for (i, it) in self.interfaces.iter().enumerate() {
+            let id = InterfaceId::at(i);
+            let wide =
+                it.private.v4.runs().iter().any(|(l, h)| l != h) || it.private.v6.runs().iter().any(|(l, h)| l != h);
+            if wide {
+                index.wide.push(id);
+                continue;
+            }
+            for &(a, _) in it.private.v4.runs() {
+                index.v4.entry(a).or_default().push(id);
+            }
+            for &(a, _) in it.private.v6.runs() {
+                index.v6.entry(a).or_default().push(id);
+            }
+        }
+        index
+    }
+
+    /// Found interface entries (in index order) grouped by interface id,
+    /// the ids sorted.
+    fn group_by_interface(&self, found: impl Iterator<Item = InterfaceId>) -> AddressMatch {
+        let mut groups: Vec<(&str, Vec<InterfaceId>)> = Vec::new();
+        for i in found {
+            let Some(iface) = self.interface(i) else { continue };
+            match groups.iter_mut().find(|(id, _)| *id == iface.id) {
+                Some((_, list)) => list.push(i),
+                None => groups.push((iface.id.as_str(), vec![i])),
+            }
+        }
+        groups.sort_by(|a, b| a.0.cmp(b.0));
+        match groups.len() {
+            0 => AddressMatch::None,
+            1 => AddressMatch::One(groups.pop().map(|(_, l)| l).unwrap_or_default()),
+            _ => AddressMatch::Ambiguous(groups.into_iter().map(|(_, l)| l).collect()),
+        }
+    }
+
+    /// An interface and its network, for people: `eni-0a1 (vpc-0b2)`.
+    pub fn interface_in_network(&self, id: InterfaceId) -> String {
+        let Some(iface) = self.interface(id) else { return String::new() };
+        let network =
+            iface.subnet.known().and_then(|s| self.subnet(*s)).and_then(|s| s.network).and_then(|n| self.network(n));
+        format!("{} ({})", iface.id, network.map(|n| n.id.as_str()).unwrap_or("network not in the input"))
     }
 
     /// Whether nothing was read about paths at all.

@@ -16,7 +16,8 @@
 
 use crate::providers::azure::facts::{default_inbound_rules, key, no_nsg_default};
 use crate::providers::azure::network;
-use crate::providers::azure::{Attach, AzureItems};
+use crate::providers::azure::{Attach, AzureItems, Nic};
+use portcullis_model::topology::{Attachment, InterfaceId};
 use portcullis_model::{
     Action, AddrSet, Entry, Estate, Known, Layer, LayerKind, Origin, Sources, Span, Step, Target, Unknown,
 };
@@ -253,6 +254,7 @@ pub fn assemble(mut items: AzureItems, estate: &mut Estate) {
         estate.targets.push(Target { id, kind_name: "network interface".into(), span, path, notes });
     }
     network::assemble(&items.network, &nic_targets, estate);
+    record_machines(&items.nics, &nic_targets, estate);
 
     // Subnets with an NSG and no interface in the input.
     for (s, &g) in &subnet_nsg {
@@ -304,5 +306,30 @@ pub fn assemble(mut items: AzureItems, estate: &mut Estate) {
             path: vec![Step { layers: vec![l] }],
             notes,
         });
+    }
+}
+
+/// Records the virtual machine each interface belongs to (a NIC's
+/// `virtualMachine.id`, kept among its aliases), so a Kubernetes Node
+/// whose providerID names the VM finds its interface
+/// (`Topology::machines`).
+fn record_machines(nics: &[Nic], nic_targets: &BTreeMap<String, (usize, String, Span)>, estate: &mut Estate) {
+    for nic in nics {
+        let Some((target, _, _)) = nic.aliases.first().and_then(|k| nic_targets.get(k)) else { continue };
+        let interfaces: Vec<InterfaceId> = estate
+            .topology
+            .attachments
+            .iter()
+            .filter(|(t, _)| t == target)
+            .filter_map(|(_, a)| match a {
+                Attachment::Interface(i) => Some(*i),
+                _ => None,
+            })
+            .collect();
+        for vm in nic.aliases.iter().filter(|a| a.contains("/microsoft.compute/virtualmachine")) {
+            for &i in &interfaces {
+                estate.topology.machines.push((vm.clone(), i));
+            }
+        }
     }
 }

@@ -5,10 +5,20 @@
 //! A `LoadBalancer` Service whose cloud load balancer is in the input (the
 //! cloud providers are assembled first) is attached to it, so its findings
 //! carry that load balancer's path ([`match_cloud`]).
+//!
+//! A Service that opens node ports (NodePort, and LoadBalancer unless
+//! `allocateLoadBalancerNodePorts: false`) is attached to the nodes of the
+//! input, each tied to its machine ([`super::nodes::tie`]), so its findings
+//! carry each node's path on the node port ([`node_ports`]). Without
+//! `Node` objects a NodePort Service says that is what is missing; a
+//! LoadBalancer Service keeps its load balancer's path alone.
 
-use super::{facts, manifests, KubernetesItems};
-use portcullis_model::topology::{Attachment, Listener, LoadBalancer, LoadBalancerId};
-use portcullis_model::{Estate, Known, Layer, LayerKind, PortSet, ProtoMatch, Step, Target};
+use super::manifests::{ManifestService, Pod, NODES_ADMIT};
+use super::{facts, manifests, nodes, KubernetesItems};
+use portcullis_model::topology::{
+    Attachment, Listener, LoadBalancer, LoadBalancerId, NodeId, NodePort, NodePorts, NodePortsId,
+};
+use portcullis_model::{format_ports, Estate, Known, Layer, LayerKind, PortSet, ProtoMatch, Sources, Step, Target};
 
 /// A LoadBalancer Service's ties to its cloud load balancer.
 struct Front {
@@ -25,8 +35,44 @@ pub fn assemble(mut items: KubernetesItems, estate: &mut Estate) {
     for ing in &items.ingresses {
         items.services.extend(manifests::resolve_ingress(ing, &services, &pods));
     }
+    let lookup = (!items.nodes.is_empty()).then(|| nodes::Lookup::new(estate));
+    let node_ids: Vec<NodeId> = items
+        .nodes
+        .iter()
+        .zip(std::iter::repeat(lookup.as_ref()).flatten())
+        .map(|(n, lookup)| {
+            let tied = nodes::tie(n, estate, lookup);
+            estate.topology.nodes.push(tied);
+            NodeId::at(estate.topology.nodes.len() - 1)
+        })
+        .collect();
+    let node_list = describe_nodes(&items.nodes, estate);
+    let range = items.node_port_ranges.first().map_or_else(
+        || {
+            let (low, high) = facts::NODE_PORT_RANGE;
+            (low, high, "kube-apiserver's default --service-node-port-range".to_string())
+        },
+        |r| (r.low, r.high, format!("kube-apiserver's --service-node-port-range at {}:{}", r.span.file, r.span.line)),
+    );
     let mut fronts = Vec::new();
-    for ms in services.into_iter().filter(|s| s.external) {
+    let mut opened: Vec<(String, NodePortsId)> = Vec::new();
+    for mut ms in services.into_iter().filter(|s| s.external) {
+        if ms.opens_node_ports && (ms.kind == "NodePort" || !node_ids.is_empty()) {
+            let ports = node_ports(&ms, &pods, &range);
+            if !node_ids.is_empty() {
+                through_nodes(&mut ms, &node_list);
+            }
+            estate.topology.node_ports.push(NodePorts {
+                service: ms.id.clone(),
+                nodes: node_ids.clone(),
+                ports,
+                no_nodes: node_ids.is_empty().then(|| {
+                    "the input has no Node objects (add `kubectl get nodes -o json`), so where the node ports are open is unknown"
+                        .to_string()
+                }),
+            });
+            opened.push((ms.id.clone(), NodePortsId::at(estate.topology.node_ports.len() - 1)));
+        }
         if ms.kind == "LoadBalancer" {
             fronts.push(Front {
                 service: ms.id.clone(),
@@ -58,6 +104,9 @@ pub fn assemble(mut items: KubernetesItems, estate: &mut Estate) {
             if let Some(note) = match_cloud(f, estate.targets.len(), estate) {
                 notes.push(note);
             }
+        }
+        if let Some((_, id)) = opened.iter().find(|(service, _)| *service == s.id) {
+            estate.topology.attach(estate.targets.len(), Attachment::NodePorts(*id));
         }
         estate.targets.push(Target {
             id: s.id,
@@ -123,4 +172,88 @@ fn match_cloud(front: &Front, target: usize, estate: &mut Estate) -> Option<Stri
     let id = LoadBalancerId::at(estate.topology.load_balancers.len() - 1);
     estate.topology.attach(target, Attachment::Frontend(id));
     Some(note)
+}
+
+/// The nodes and how each was tied, for a Service's notes: a path shows
+/// one node, the notes name the first eight and count the rest.
+fn describe_nodes(items: &[nodes::NodeItem], estate: &Estate) -> String {
+    let topology = &estate.topology;
+    let shown: Vec<String> = topology
+        .nodes
+        .iter()
+        .zip(items)
+        .map(|(n, item)| {
+            let role = if item.control_plane { ", control plane" } else { "" };
+            match &n.machine {
+                Known::Known(m) => {
+                    let target = estate.targets.get(m.target).map(|t| t.id.as_str()).unwrap_or("");
+                    format!("{} ({target}{role}, by {})", n.name, n.matched)
+                }
+                Known::Unknown(u) => format!("{} (not tied{role}: {})", n.name, u.reason),
+            }
+        })
+        .collect();
+    // A large cluster: the first nodes, and how many more (the paths count
+    // every node).
+    const SHOWN: usize = 8;
+    let more = shown.len().saturating_sub(SHOWN);
+    let mut list = shown.iter().take(SHOWN).cloned().collect::<Vec<_>>().join("; ");
+    if more > 0 {
+        list.push_str(&format!("; and {more} more"));
+    }
+    format!("{} node{}: {list}", shown.len(), if shown.len() == 1 { "" } else { "s" })
+}
+
+/// With the nodes in the input, who reaches the node ports is what each
+/// node's path admits on them (the engine's node paths), not an unknown:
+/// the Service's own admit for the nodes admits nothing by itself.
+fn through_nodes(ms: &mut ManifestService, node_list: &str) {
+    for a in ms.admits.iter_mut().filter(|a| a.label == NODES_ADMIT) {
+        a.label = "whoever each node's path admits on the node port".into();
+        a.sources = Sources::default();
+    }
+    let old = "the node ports a LoadBalancer Service also opens are governed by the nodes' firewalls: not evaluated";
+    ms.notes.retain(|n| n != old);
+    ms.notes.push(format!("its node ports are open on every node of the input, {node_list}"));
+}
+
+/// The ports a Service opens on every node, each with the ports it
+/// delivers to on the pods (the Service port and its `targetPort`s,
+/// resolved as the Service's own entries are).
+fn node_ports(ms: &ManifestService, pods: &[Pod], range: &(u16, u16, String)) -> Vec<NodePort> {
+    let selected = manifests::selected_pods(ms, pods);
+    let mut notes = Vec::new();
+    let (low, high, from) = range;
+    let (low, high) = (*low, *high);
+    ms.ports
+        .iter()
+        .filter_map(|p| {
+            let Known::Known(ProtoMatch::One(protocol)) = p.protocol else { return None };
+            let (targets, _) = manifests::backend_ports(p, &selected, &mut notes);
+            let mut delivers = targets.clone();
+            if let Some(port) = p.port {
+                delivers.union_in_place(&PortSet::point(port));
+            }
+            let (node_ports, chosen, shown) = match p.node_port {
+                Some(n) if n != 0 => (PortSet::point(n), None, n.to_string()),
+                _ => (
+                    PortSet::range(low, high),
+                    Some(format!(
+                        "nodePort is unset: one of {low}-{high} ({from}) is chosen when the Service is applied"
+                    )),
+                    format!("(unset: one of {low}-{high})"),
+                ),
+            };
+            let port = p.port.map(|x| x.to_string()).unwrap_or_else(|| "(unset)".into());
+            let target = if targets.is_empty() { "(unresolved)".to_string() } else { format_ports(&targets) };
+            Some(NodePort {
+                protocol,
+                node_ports,
+                chosen,
+                delivers,
+                label: format!("nodePort {shown} → port {port} → targetPort {target}"),
+                span: Some(p.span.clone()),
+            })
+        })
+        .collect()
 }

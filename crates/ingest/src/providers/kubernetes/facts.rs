@@ -133,3 +133,117 @@ mod tests {
         );
     }
 }
+
+/// The range a `nodePort` is chosen from when a Service does not set one:
+/// kube-apiserver's `--service-node-port-range`, `30000-32767` by default
+/// (<https://kubernetes.io/docs/reference/command-line-tools-reference/kube-apiserver/>,
+/// <https://kubernetes.io/docs/concepts/services-networking/service/#type-nodeport>).
+/// A kube-apiserver pod of the input that sets the flag overrides it
+/// ([`super::nodes::node_port_range`]).
+pub const NODE_PORT_RANGE: (u16, u16) = (30000, 32767);
+
+/// Labels that mark a node of the control plane
+/// (<https://kubernetes.io/docs/reference/labels-annotations-taints/#node-role-kubernetes-io-control-plane>;
+/// `node-role.kubernetes.io/master` before 1.24).
+pub const CONTROL_PLANE_LABELS: &[&str] = &["node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master"];
+
+/// The machine a Node's `spec.providerID` names
+/// (<https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/node-v1/#NodeSpec>:
+/// "ID of the node assigned by the cloud provider in the format
+/// `<ProviderName>://<ProviderSpecificNodeID>`"), as each cloud controller
+/// writes it:
+/// - AWS `aws:///ZONE/INSTANCE-ID` (the zone may be empty, `aws:////i-…`;
+///   kubernetes/cloud-provider-aws, `pkg/providers/v1/instances.go`,
+///   `KubernetesInstanceID`): the instance id is the last segment.
+/// - Azure `azure://` + the VM's resource id, for a scale-set VM
+///   `…/virtualMachineScaleSets/SET/virtualMachines/N`
+///   (kubernetes-sigs/cloud-provider-azure, `pkg/provider/azure_standard.go`
+///   and `azure_vmss.go`): compared with a NIC's `virtualMachine.id`,
+///   case-insensitively (Azure resource ids are).
+/// - GCP `gce://PROJECT/ZONE/NAME` (kubernetes/cloud-provider-gcp,
+///   `providers/gce/gce_util.go`, `splitProviderID`): the instance name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProviderMachine {
+    Aws { instance: String },
+    Azure { resource_id: String },
+    Gcp { project: String, zone: String, name: String },
+}
+
+impl ProviderMachine {
+    /// Reads a providerID; `None` for another provider or a malformed one.
+    pub fn parse(provider_id: &str) -> Option<ProviderMachine> {
+        let (scheme, rest) = provider_id.trim().split_once("://")?;
+        match scheme {
+            "aws" => {
+                let instance = rest.rsplit('/').next()?;
+                instance.starts_with("i-").then(|| ProviderMachine::Aws { instance: instance.to_string() })
+            }
+            "azure" => {
+                let id = rest.to_ascii_lowercase();
+                (id.starts_with("/subscriptions/") && id.contains("/providers/microsoft.compute/virtualmachine"))
+                    .then_some(ProviderMachine::Azure { resource_id: id })
+            }
+            "gce" => {
+                let mut parts = rest.split('/');
+                let (project, zone, name) = (parts.next()?, parts.next()?, parts.next()?);
+                if parts.next().is_some() || [project, zone, name].iter().any(|p| p.is_empty()) {
+                    return None;
+                }
+                Some(ProviderMachine::Gcp { project: project.into(), zone: zone.into(), name: name.into() })
+            }
+            _ => None,
+        }
+    }
+
+    /// For people: `instance i-0abc`, `VM /subscriptions/…`, `instance cp-1 (zone us-central1-a)`.
+    pub fn describe(&self) -> String {
+        match self {
+            ProviderMachine::Aws { instance } => format!("instance {instance}"),
+            ProviderMachine::Azure { resource_id } => format!("virtual machine {resource_id}"),
+            ProviderMachine::Gcp { zone, name, .. } => format!("instance {name} (zone {zone})"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod provider_id_tests {
+    use super::ProviderMachine;
+
+    #[test]
+    fn provider_ids_name_their_machines() {
+        let aws = |i: &str| Some(ProviderMachine::Aws { instance: i.into() });
+        assert_eq!(ProviderMachine::parse("aws:///us-east-1a/i-0a1b2c3d4e5f60001"), aws("i-0a1b2c3d4e5f60001"));
+        // An empty zone, as some controllers write it.
+        assert_eq!(ProviderMachine::parse("aws:////i-0abc"), aws("i-0abc"));
+        assert_eq!(ProviderMachine::parse("aws:///us-east-1a/fargate-ip-10-0-1-5"), None);
+        let vmss = "azure:///subscriptions/S/resourceGroups/RG/providers/Microsoft.Compute/virtualMachineScaleSets/set/virtualMachines/3";
+        assert_eq!(
+            ProviderMachine::parse(vmss),
+            Some(ProviderMachine::Azure {
+                resource_id: "/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/virtualmachinescalesets/set/virtualmachines/3".into()
+            })
+        );
+        let vm = ProviderMachine::parse(
+            "azure:///subscriptions/S/resourceGroups/RG/providers/Microsoft.Compute/virtualMachines/cp-0",
+        );
+        assert!(
+            matches!(vm, Some(ProviderMachine::Azure { resource_id }) if resource_id.ends_with("/virtualmachines/cp-0"))
+        );
+        assert_eq!(
+            ProviderMachine::parse("azure:///subscriptions/S/resourceGroups/RG/providers/Microsoft.Network/x"),
+            None
+        );
+        assert_eq!(
+            ProviderMachine::parse("gce://kcm-prod/us-central1-a/cp-1"),
+            Some(ProviderMachine::Gcp {
+                project: "kcm-prod".into(),
+                zone: "us-central1-a".into(),
+                name: "cp-1".into()
+            })
+        );
+        assert_eq!(ProviderMachine::parse("gce://kcm-prod/us-central1-a"), None);
+        assert_eq!(ProviderMachine::parse("gce://kcm-prod//cp-1"), None);
+        assert_eq!(ProviderMachine::parse("kind://docker/kind/kind-control-plane"), None);
+        assert_eq!(ProviderMachine::parse("i-0abc"), None);
+    }
+}

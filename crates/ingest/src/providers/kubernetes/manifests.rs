@@ -27,10 +27,6 @@ use portcullis_model::{
 };
 use portcullis_syntax::{Kind, Value};
 
-/// The node-port range a cluster allocates from unless told otherwise
-/// (kube-apiserver `--service-node-port-range`).
-const NODE_PORTS: (u16, u16) = (30000, 32767);
-
 /// A pod (or pod template) of the scan: what a Service can select.
 #[derive(Clone, Debug)]
 pub struct Pod {
@@ -90,7 +86,14 @@ pub struct ManifestService {
     pub ingress: Vec<String>,
     /// `metadata.uid`: the cloud controller names the load balancer after it.
     pub uid: Option<String>,
+    /// Whether it opens node ports: a NodePort Service, or a LoadBalancer
+    /// one unless `allocateLoadBalancerNodePorts: false`
+    /// (<https://kubernetes.io/docs/concepts/services-networking/service/#load-balancer-nodeport-allocation>).
+    pub opens_node_ports: bool,
 }
+
+/// The label of a NodePort Service's admit: who reaches the nodes.
+pub const NODES_ADMIT: &str = "whoever reaches the nodes";
 
 fn text_of(n: &Value) -> Option<String> {
     match &n.kind {
@@ -268,12 +271,12 @@ pub fn service(doc: &Value, errors: &mut Vec<IngestError>) -> Option<ManifestSer
     if kind == "NodePort" {
         let u = unknown(
             "node firewall",
-            "a NodePort Service listens on every node: who reaches it is decided by the nodes' firewalls, not in this input",
+            "a NodePort Service listens on every node: who reaches it is decided by the nodes' firewalls, and the input has no Node objects (kubectl get nodes -o json) to say which machines they are",
             &spec.span,
         );
         admits.push(Admit {
             span: spec.span.clone(),
-            label: "whoever reaches the nodes".into(),
+            label: NODES_ADMIT.into(),
             sources: Sources { unknown: vec![u], ..Default::default() },
             default: None,
         });
@@ -363,6 +366,9 @@ pub fn service(doc: &Value, errors: &mut Vec<IngestError>) -> Option<ManifestSer
         .map(|l| l.iter().filter_map(|i| i.get("ip").and_then(text_of)).collect())
         .unwrap_or_default();
     let uid = meta.and_then(|m| m.get("uid")).and_then(text_of);
+    let allocate = spec.get("allocateLoadBalancerNodePorts").map(|a| &a.kind);
+    let opens_node_ports =
+        kind == "NodePort" || (kind == "LoadBalancer" && !matches!(allocate, Some(Kind::Bool(false))));
     Some(ManifestService {
         id,
         name: name.to_string(),
@@ -376,6 +382,7 @@ pub fn service(doc: &Value, errors: &mut Vec<IngestError>) -> Option<ManifestSer
         notes,
         ingress,
         uid,
+        opens_node_ports,
     })
 }
 
@@ -400,7 +407,7 @@ pub fn selects(selector: &[(String, String)], labels: &[(String, String)]) -> bo
 }
 
 /// The pods a Service selects among every pod of the scan.
-fn selected_pods<'p>(s: &ManifestService, pods: &'p [Pod]) -> Vec<&'p Pod> {
+pub(super) fn selected_pods<'p>(s: &ManifestService, pods: &'p [Pod]) -> Vec<&'p Pod> {
     match &s.selector {
         Some(sel) => pods.iter().filter(|p| p.namespace == s.namespace && selects(sel, &p.labels)).collect(),
         None => Vec::new(),
@@ -412,7 +419,7 @@ fn selected_pods<'p>(s: &ManifestService, pods: &'p [Pod]) -> Vec<&'p Pod> {
 /// ports, every match). Without the pods in the input, the front port
 /// counts too (what the Terraform reader does), so a Service that listens
 /// on 10257 is flagged whatever it forwards to, and a name is unknown.
-fn backend_ports(p: &ServicePort, selected: &[&Pod], notes: &mut Vec<String>) -> (PortSet, Option<Unknown>) {
+pub(super) fn backend_ports(p: &ServicePort, selected: &[&Pod], notes: &mut Vec<String>) -> (PortSet, Option<Unknown>) {
     let mut set = PortSet::empty();
     let mut unk: Option<Unknown> = None;
     match &p.target {
@@ -472,7 +479,8 @@ pub fn resolve(s: ManifestService, pods: &[Pod]) -> Service {
         let (mut set, unk) = backend_ports(p, &selected, &mut notes);
         if s.kind == "NodePort" {
             match p.node_port {
-                None | Some(0) => set.union_in_place(&PortSet::range(NODE_PORTS.0, NODE_PORTS.1)),
+                None | Some(0) => set
+                    .union_in_place(&PortSet::range(super::facts::NODE_PORT_RANGE.0, super::facts::NODE_PORT_RANGE.1)),
                 Some(n) => set.union_in_place(&PortSet::point(n)),
             }
         }

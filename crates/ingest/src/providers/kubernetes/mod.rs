@@ -16,7 +16,9 @@
 //!   defaults to `port`); both are counted as reachable, so a Service that
 //!   puts kube-controller-manager's 10257 behind any port is found.
 //! - A `NodePort` Service listens on `nodePort` (allocated from
-//!   30000-32767 unless set) on every node and forwards to `targetPort`.
+//!   30000-32767 unless set) on every node and forwards to `targetPort`;
+//!   the `Node` objects of the input ([`nodes`]) say which machines those
+//!   are, so the port is reached where they are.
 //! - `ipFamilies` decides the address families: the cluster's primary
 //!   family when unset, read here as IPv4 (the default on every major
 //!   cloud); `::/0` is added when `ipFamilies` names IPv6.
@@ -26,6 +28,7 @@ pub mod configs;
 pub mod facts;
 pub mod flags;
 pub mod manifests;
+pub mod nodes;
 pub mod terraform;
 
 pub use assemble::assemble;
@@ -57,6 +60,10 @@ pub struct KubernetesItems {
     pub pods: Vec<manifests::Pod>,
     pub controller_managers: Vec<ControllerManager>,
     pub network_policies: Vec<NetworkPolicy>,
+    /// `Node` objects: where node ports are reached.
+    pub nodes: Vec<nodes::NodeItem>,
+    /// kube-apiserver's `--service-node-port-range`, where a pod runs it.
+    pub node_port_ranges: Vec<nodes::NodePortRange>,
 }
 
 impl KubernetesItems {
@@ -67,6 +74,8 @@ impl KubernetesItems {
         self.pods.extend(o.pods);
         self.controller_managers.extend(o.controller_managers);
         self.network_policies.extend(o.network_policies);
+        self.nodes.extend(o.nodes);
+        self.node_port_ranges.extend(o.node_port_ranges);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -76,6 +85,8 @@ impl KubernetesItems {
             && self.pods.is_empty()
             && self.controller_managers.is_empty()
             && self.network_policies.is_empty()
+            && self.nodes.is_empty()
+            && self.node_port_ranges.is_empty()
     }
 }
 
@@ -172,10 +183,12 @@ fn read_documents(path: &str, text: &str, docs: &[Value], mut errors: Vec<crate:
                 "Service" => items.manifest_services.extend(manifests::service(obj, &mut errors)),
                 "NetworkPolicy" => items.network_policies.extend(manifests::network_policy(obj)),
                 "Ingress" => items.ingresses.extend(manifests::ingress(obj)),
+                "Node" => items.nodes.extend(nodes::node(obj)),
                 _ => {
                     if let Some(p) = manifests::pod(obj, is_kcm && reader.out.len() > before) {
                         items.pods.push(p);
                     }
+                    items.node_port_ranges.extend(nodes::node_port_range(obj));
                 }
             }
         }

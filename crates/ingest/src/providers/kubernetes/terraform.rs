@@ -15,10 +15,6 @@ use portcullis_model::{
 };
 use portcullis_syntax::{Kind, Value};
 
-/// The node-port range a cluster allocates from unless told otherwise
-/// (kube-apiserver `--service-node-port-range`).
-const NODE_PORTS: (u16, u16) = (30000, 32767);
-
 fn port_number(errors: &mut Vec<IngestError>, r: Option<Value>, what: &str) -> Option<Result<u16, Unknown>> {
     let r = r?;
     Some(match read(&r).0 {
@@ -229,7 +225,8 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &Resource, items: &mut Ku
         } else {
             let node_raw = b.get("node_port").and_then(|v| from_value(errors, v, "node_port"));
             match port_number(errors, node_raw, "node_port") {
-                None | Some(Ok(0)) => set.union_in_place(&PortSet::range(NODE_PORTS.0, NODE_PORTS.1)),
+                None | Some(Ok(0)) => set
+                    .union_in_place(&PortSet::range(super::facts::NODE_PORT_RANGE.0, super::facts::NODE_PORT_RANGE.1)),
                 p => parts.push(p),
             }
         }
