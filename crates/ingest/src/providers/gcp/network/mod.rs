@@ -415,4 +415,18 @@ mod tests {
         assert_eq!(key("module.lb.google_compute_target_pool.kcm[0]"), "module.lb.google_compute_target_pool.kcm");
         assert_eq!(key("default"), "default");
     }
+
+    #[test]
+    fn locations_from_urls() {
+        let zone =
+            Location::of_url("https://www.googleapis.com/compute/v1/projects/p-1/zones/us-central1-a/instances/vm");
+        assert_eq!(zone, Location { project: Some("p-1".into()), region: Some("us-central1".into()) });
+        let region = Location::of_url("projects/p-1/regions/europe-west1/forwardingRules/fr");
+        assert_eq!(region.region.as_deref(), Some("europe-west1"));
+        let global = Location::of_url("projects/p-1/global/forwardingRules/fr");
+        assert_eq!(global, Location { project: Some("p-1".into()), region: None });
+        assert!(global.same_region(&zone), "a global rule is not narrowed by region");
+        assert!(!region.same_region(&zone));
+        assert!(zone.same_region(&Location::of_url("zones/us-central1-f")));
+    }
 }
