@@ -177,6 +177,42 @@ pub struct NicItem {
     pub v6_by_subnet: bool,
 }
 
+impl NicItem {
+    /// The interfaces of an Auto Scaling group's instances: one per subnet
+    /// they may launch in (one without a subnet when none is named), each
+    /// its primary interface, public addresses left to the launch
+    /// template or the subnet. `label` shows a subnet in the interface id.
+    pub fn scaling_group(
+        host: &str,
+        shown: &str,
+        span: &Span,
+        subnets: &[String],
+        label: fn(&str) -> &str,
+    ) -> Vec<NicItem> {
+        let one = |subnet: Option<&String>| NicItem {
+            host: host.to_string(),
+            id: match subnet {
+                Some(s) if subnets.len() > 1 => format!("{shown} in {}", label(s)),
+                _ => shown.to_string(),
+            },
+            span: span.clone(),
+            subnet: subnet.cloned(),
+            private: Vec::new(),
+            public_v4: Known::Known(None),
+            public_v6: Known::Known(None),
+            device_index: Some(0),
+            balancer: None,
+            aliases: Vec::new(),
+            v4_by_subnet: true,
+            v6_by_subnet: true,
+        };
+        if subnets.is_empty() {
+            return vec![one(None)];
+        }
+        subnets.iter().map(|s| one(Some(s))).collect()
+    }
+}
+
 /// What a launch template (or launch configuration) says about the
 /// interface of the instances launched from it, for what the instance
 /// itself leaves unsaid

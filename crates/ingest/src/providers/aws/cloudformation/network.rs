@@ -423,25 +423,9 @@ impl Reader<'_, '_> {
             interfaces: Vec::new(),
             launch_template: template,
         });
-        let one = |subnet: Option<String>| NicItem {
-            host: key.clone(),
-            id: match &subnet {
-                Some(s) if subnets.len() > 1 => format!("{logical} in {}", s.rsplit('#').next().unwrap_or(s)),
-                _ => logical.to_string(),
-            },
-            span: span.clone(),
-            subnet,
-            private: Vec::new(),
-            public_v4: Known::Known(None),
-            public_v6: Known::Known(None),
-            device_index: Some(0),
-            balancer: None,
-            aliases: Vec::new(),
-            v4_by_subnet: true,
-            v6_by_subnet: true,
-        };
-        let nics: Vec<NicItem> =
-            if subnets.is_empty() { vec![one(None)] } else { subnets.iter().map(|s| one(Some(s.clone()))).collect() };
+        // A subnet shows by its logical id (`FILE#Logical` → `Logical`).
+        let label: fn(&str) -> &str = |s| s.rsplit('#').next().unwrap_or(s);
+        let nics = NicItem::scaling_group(&key, logical, span, &subnets, label);
         self.items.network.nics.extend(nics);
         let member = || TargetItem { id: key.clone(), port: None, span: span.clone() };
         match self.names_prop(props, "TargetGroupARNs") {

@@ -523,29 +523,8 @@ fn launch_template(r: &Resource, items: &mut AwsItems) {
 /// setting; `target_group_arns` registers them with target groups.
 fn auto_scaling_group(r: &Resource, items: &mut AwsItems) {
     let subnets = list_refs(r, "vpc_zone_identifier");
-    let one = |subnet: Option<String>| NicItem {
-        host: r.address.clone(),
-        id: match &subnet {
-            Some(s) if subnets.len() > 1 => format!("{} in {s}", r.address),
-            _ => r.address.clone(),
-        },
-        span: r.span.clone(),
-        subnet,
-        private: Vec::new(),
-        public_v4: Known::Known(None),
-        public_v6: Known::Known(None),
-        device_index: Some(0),
-        balancer: None,
-        aliases: Vec::new(),
-        v4_by_subnet: true,
-        v6_by_subnet: true,
-    };
-    if subnets.is_empty() {
-        items.network.nics.push(one(None));
-    }
-    for s in &subnets {
-        items.network.nics.push(one(Some(s.clone())));
-    }
+    let nics = NicItem::scaling_group(&r.address, &r.address, &r.span, &subnets, |s| s);
+    items.network.nics.extend(nics);
     let member = || TargetItem { id: r.address.clone(), port: None, span: r.span.clone() };
     for group in list_refs(r, "target_group_arns") {
         items.network.targets.push(TargetsItem { group, targets: vec![member()], span: r.span.clone() });

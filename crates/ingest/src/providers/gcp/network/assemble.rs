@@ -310,15 +310,12 @@ impl Builder<'_> {
                     Some(&i) => {
                         forwards.push((Known::Known(self.service_group(i, false, &groups, &mut service_groups)), None))
                     }
-                    None => forwards.push((
-                        Known::Known(self.open_group(
-                            fr,
-                            format!("backend service {bs}"),
-                            "backend-services",
-                            false,
-                            &groups,
-                        )),
-                        None,
+                    None => forwards.push(self.open_forward(
+                        fr,
+                        format!("backend service {bs}"),
+                        "backend-services",
+                        false,
+                        &groups,
                     )),
                 },
                 (Some((collection, t)), None) if collection == "targetPools" || facts::is_pool_key(t) => {
@@ -327,15 +324,12 @@ impl Builder<'_> {
                             let g = *pool_groups.entry(i).or_insert_with(|| self.pool_group(i));
                             forwards.push((Known::Known(g), None));
                         }
-                        None => forwards.push((
-                            Known::Known(self.open_group(
-                                fr,
-                                format!("target pool {t}"),
-                                "target-pools",
-                                false,
-                                &groups,
-                            )),
-                            None,
+                        None => forwards.push(self.open_forward(
+                            fr,
+                            format!("target pool {t}"),
+                            "target-pools",
+                            false,
+                            &groups,
                         )),
                     }
                 }
@@ -344,10 +338,7 @@ impl Builder<'_> {
                     match proxies.get(t) {
                         None => {
                             let hint = facts::list_command(collection);
-                            forwards.push((
-                                Known::Known(self.open_group(fr, format!("target proxy {t}"), hint, true, &groups)),
-                                None,
-                            ))
+                            forwards.push(self.open_forward(fr, format!("target proxy {t}"), hint, true, &groups))
                         }
                         Some(&p) => {
                             let proxy = &items.proxies[p];
@@ -385,8 +376,9 @@ impl Builder<'_> {
                                         let port = self.named_port(i, &groups);
                                         forwards.push((Known::Known(g), Some(port)));
                                     }
-                                    Err((what, hint)) => forwards
-                                        .push((Known::Known(self.open_group(fr, what, hint, true, &groups)), None)),
+                                    Err((what, hint)) => {
+                                        forwards.push(self.open_forward(fr, what, hint, true, &groups))
+                                    }
                                 }
                             }
                         }
@@ -448,6 +440,19 @@ impl Builder<'_> {
                 replies_by_target_routes: kind == LoadBalancerKind::GcpPassthrough,
             });
         }
+    }
+
+    /// An open forward of `fr` to a piece of its path the input lacks
+    /// ([`Builder::open_group`]).
+    fn open_forward(
+        &mut self,
+        fr: &ForwardingRuleItem,
+        what: String,
+        hint: &str,
+        proxied: bool,
+        groups: &BTreeMap<String, usize>,
+    ) -> (Known<TargetGroupId>, Option<Known<u16>>) {
+        (Known::Known(self.open_group(fr, what, hint, proxied, groups)), None)
     }
 
     /// A stand-in target group for a piece of `fr`'s path the input lacks
