@@ -22,6 +22,7 @@ pub fn fixture(path: &str) -> serde_json::Value {
         "gcp/firewall-created.json" => include_str!("../../tests/fixtures/gcp/firewall-created.json"),
         "gcp/firewall-patched.json" => include_str!("../../tests/fixtures/gcp/firewall-patched.json"),
         "gcp/instance-basic.json" => include_str!("../../tests/fixtures/gcp/instance-basic.json"),
+        "gcp/target-tcp-proxy-basic.json" => include_str!("../../tests/fixtures/gcp/target-tcp-proxy-basic.json"),
         other => panic!("no fixture {other}"),
     };
     serde_json::from_str(text).expect("fixture JSON")

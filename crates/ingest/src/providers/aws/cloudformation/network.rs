@@ -369,6 +369,21 @@ impl Reader<'_, '_> {
         })
     }
 
+    /// The security groups a launch template or configuration's list `k`
+    /// names. A list the template cannot tell (a parameter without a
+    /// default) is unknown groups, not the VPC's default one: its name
+    /// joins no group.
+    fn launch_groups(&mut self, v: Option<Value>, k: &str, logical: &str, out: &mut Vec<String>) {
+        match self.list(v, k) {
+            Ok(list) => {
+                for g in list {
+                    out.extend(self.name_of(Some(&g)).and_then(Result::ok));
+                }
+            }
+            Err((reason, _)) => out.push(format!("`{k}` of {logical} ({reason})")),
+        }
+    }
+
     /// `AWS::AutoScaling::LaunchConfiguration`: `AssociatePublicIpAddress`
     /// and `SecurityGroups`, read as a launch template's
     /// ([launch configurations](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-launchconfiguration.html)).
@@ -377,9 +392,7 @@ impl Reader<'_, '_> {
         let public_v4 = self.associate_public(v.as_ref(), logical);
         let mut groups = Vec::new();
         let v = self.prop(props, "SecurityGroups");
-        for g in self.list(v, "SecurityGroups").unwrap_or_default() {
-            groups.extend(self.name_of(Some(&g)).and_then(Result::ok));
-        }
+        self.launch_groups(v, "SecurityGroups", logical, &mut groups);
         aliases.extend(self.text_prop(props, "LaunchConfigurationName"));
         self.items.network.launch_templates.push(LaunchTemplateItem {
             id: logical.into(),
@@ -480,9 +493,11 @@ impl Reader<'_, '_> {
             }
         }
         if groups.is_empty() {
-            let ids = data.as_ref().and_then(|d| d.get("SecurityGroupIds")).cloned();
-            for g in self.list(ids, "SecurityGroupIds").unwrap_or_default() {
-                groups.extend(self.name_of(Some(&g)).and_then(Result::ok));
+            // `SecurityGroupIds`, or `SecurityGroups` (names in a default
+            // VPC, or ids): a template may use either.
+            for k in ["SecurityGroupIds", "SecurityGroups"] {
+                let ids = data.as_ref().and_then(|d| d.get(k)).cloned();
+                self.launch_groups(ids, k, logical, &mut groups);
             }
         }
         let mut aliases = aliases;
