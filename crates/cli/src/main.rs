@@ -24,6 +24,24 @@ use std::process::ExitCode;
 /// the Rust bindings predate its name).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
+/// Turns transparent huge pages off for this process. The allocator asks
+/// for them (`MADV_HUGEPAGE` on its arenas), and a 2 MiB page must be found
+/// whole and zeroed whole: on a machine whose free memory is fragmented by
+/// the page cache, or handed back to a virtual machine's host, the kernel
+/// compacts memory or waits for the host on every such fault. On the
+/// 50,000-group benchmark that was 1.3 to 2.4 s of system time per scan
+/// against 0.4 to 0.7 s with small pages, and no more user time without
+/// them (bench/runs/2026-12-06-diff-speed.md).
+fn no_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes integer arguments only and changes
+    // nothing but this process's page-fault policy; a kernel without it
+    // returns an error, which changes nothing either.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 fn main() -> ExitCode {
     // Keep freed memory instead of handing it back to the kernel 10 ms
     // later: a large scan frees and reallocates hundreds of megabytes
@@ -34,6 +52,7 @@ fn main() -> ExitCode {
     // SAFETY: called before any other thread exists (the function is not
     // thread-safe); it only stores an integer option.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+    no_huge_pages();
     let cli = args::Cli::parse();
     let result = match cli.command {
         args::Command::Scan(a) => commands::scan::run(a),

@@ -42,7 +42,8 @@ fn every_fixture_walked_judged_and_reported() {
     assert_eq!(v["errors"], Value::Array(vec![]));
     let findings = v["findings"].as_array().unwrap();
     let count = |rule: &str| findings.iter().filter(|f| f["rule"] == rule).count();
-    assert_eq!(count("PC500"), 11, "{findings:#?}");
+    // 11 rule openings and the listener created (undetermined without --state).
+    assert_eq!(count("PC500"), 12, "{findings:#?}");
     assert_eq!(count("PC501"), 7);
     let first = findings.iter().find(|f| f["rule"] == "PC500" && f["resource"] == "sg-0c0ffee0000000001").unwrap();
     assert_eq!(first["severity"], "critical");
@@ -54,9 +55,9 @@ fn every_fixture_walked_judged_and_reported() {
     ), "{}", first["message"]);
     assert!(first["file"].as_str().unwrap().ends_with("security-group-records.json"));
     let stats = &v["event_stats"];
-    assert_eq!(stats["files"], 8);
-    assert_eq!(stats["failed"], 3);
-    assert_eq!(v["changes"].as_array().unwrap().len(), 18);
+    assert_eq!(stats["files"], 9);
+    assert_eq!(stats["failed"], 4);
+    assert_eq!(v["changes"].as_array().unwrap().len(), 19);
 }
 
 #[test]
@@ -187,4 +188,88 @@ fn state_says_whether_an_opening_is_still_in_effect() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("also an input"));
+}
+
+/// The AWS CLI dumps of an internet-facing NLB (no security groups, IPv4)
+/// whose TCP 10257 listener forwards to a target group on 10257.
+fn nlb_state() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/semantics/reach-dump-nlb-to-private-instance")
+}
+
+fn listener_changes(v: &Value) -> Vec<Value> {
+    v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["resource_kind"] == "load balancer listener")
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_listener_call_without_a_snapshot_is_undetermined_and_says_what_decides_it() {
+    let records = fixtures().join("aws/listener-records.json");
+    let (v, code) = events(&[records.to_str().unwrap()]);
+    assert_eq!(code, 1, "an undetermined opening fails at the default --fail-on: {v}");
+    let changes = listener_changes(&v);
+    // The deletion closes nothing known: what the listener forwarded to
+    // is not in the calls.
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    let opened = &changes[0];
+    assert_eq!(opened["event"], "CreateListener");
+    assert_eq!(opened["verdict"], "opened");
+    assert_eq!(opened["exposure"], "undetermined");
+    assert_eq!(opened["before_known"], true, "a created listener did not exist before");
+    assert_eq!(opened["principal"], "arn:aws:sts::123456789012:assumed-role/platform-deployer/deployer");
+    assert_eq!(
+        opened["resource"],
+        "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/net/kcm/7e4b2fa4c9f1d2a3/f2f7dc8efc522ab2"
+    );
+    assert_eq!(opened["rule"], "listener TCP:10257 forwarding to kcm-targets");
+    let unknown = opened["unknown"].to_string();
+    assert!(unknown.contains("the target port") && unknown.contains("who the load balancer admits"), "{unknown}");
+    // The failed call changed nothing: counted, not judged.
+    assert_eq!(v["event_stats"]["failed"], 1, "{}", v["event_stats"]);
+}
+
+#[test]
+fn a_snapshot_decides_what_a_listener_opened_and_whether_it_still_is() {
+    let records = fixtures().join("aws/listener-records.json");
+    let state = nlb_state();
+    let (v, code) = events(&[records.to_str().unwrap(), "--state", state.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let changes = listener_changes(&v);
+    let opened = &changes[0];
+    assert_eq!(opened["verdict"], "opened");
+    assert_eq!(opened["port"], 10257);
+    // No security groups on the NLB, IPv4 only: the whole IPv4 internet.
+    assert_eq!(opened["added"], serde_json::json!(["0.0.0.0/0"]));
+    assert_eq!(opened["exposure"], "unrestricted");
+    assert!(opened.get("unknown").is_none(), "{opened}");
+    // The snapshot still has the listener forwarding to the group.
+    assert_eq!(opened["in_effect"]["status"], "yes");
+    assert_eq!(opened["in_effect"]["targets"], serde_json::json!(["kcm-targets"]));
+    assert_eq!(changes[1]["verdict"], "closed");
+    assert_eq!(changes[1]["removed"], serde_json::json!(["0.0.0.0/0"]));
+    let finding = v["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "PC500").unwrap();
+    assert_eq!(finding["severity"], "critical", "{finding}");
+}
+
+#[test]
+fn a_listener_whose_target_group_sends_to_another_port_opens_nothing_watched() {
+    let records = fixtures().join("aws/listener-records.json");
+    // The same snapshot with the target group, and its registered target,
+    // on 8443.
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(nlb_state()).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let text = if name.starts_with("target-") { text.replace("\"Port\": 10257", "\"Port\": 8443") } else { text };
+        std::fs::write(dir.path().join(path.file_name().unwrap()), text).unwrap();
+    }
+    let (v, code) = events(&[records.to_str().unwrap(), "--state", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{v}");
+    assert!(listener_changes(&v).is_empty(), "{:?}", listener_changes(&v));
+    assert!(v["findings"].as_array().unwrap().iter().all(|f| f["rule"] != "PC500"));
 }

@@ -35,9 +35,9 @@
 //!   (<https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html>,
 //!   "Custom security groups"). Its event makes the group's earlier state
 //!   known (empty), so the first rule authorized on it is surely an opening.
-//! - ELBv2 `CreateListener` / `ModifyListener` are not judged: a listener
-//!   opens a port only through a load balancer's path, which the model does
-//!   not have yet.
+//! - ELBv2 `CreateListener` / `ModifyListener` / `DeleteListener`: read in
+//!   [`crate::listener`] (a listener opens the targets' port through the
+//!   load balancer's path).
 
 use crate::event::{Actor, Effect, Event, Outcome, Provider, RuleChange, Stated};
 use crate::read::{self, field, integer, items, path, text, text_at, Doc, FileOutcome};
@@ -63,7 +63,7 @@ pub(crate) fn is_event(node: &Node) -> bool {
 
 pub(crate) fn read(node: &Node, doc: &Doc, out: &mut FileOutcome) {
     let Some(name) = field(node, "eventName").and_then(text) else { return };
-    if !CALLS.contains(&name) {
+    if !CALLS.contains(&name) && !crate::listener::CALLS.contains(&name) {
         return;
     }
     let (line, column) = doc.at(node);
@@ -100,6 +100,7 @@ pub(crate) fn read(node: &Node, doc: &Doc, out: &mut FileOutcome) {
         new_resource: false,
         whole: false,
         changes: Vec::new(),
+        listener: None,
     };
     // Lake rows and some exports hold the parameters as JSON text.
     let embedded_params = field(node, "requestParameters").and_then(|p| doc.embedded(p));
@@ -119,6 +120,12 @@ pub(crate) fn read(node: &Node, doc: &Doc, out: &mut FileOutcome) {
         }
         return;
     };
+    if crate::listener::CALLS.contains(&name) {
+        if crate::listener::read(params_doc, params, response, &mut event, &mut out.errors) {
+            out.events.push(event);
+        }
+        return;
+    }
     let reader = Reader { doc: params_doc, errors: &mut out.errors };
     let ok = match name {
         "AuthorizeSecurityGroupIngress" | "RevokeSecurityGroupIngress" => {

@@ -121,6 +121,7 @@ pub(crate) fn read(node: &Node, doc: &Doc, out: &mut FileOutcome) {
         new_resource: false,
         whole: op_lower == GROUP_WRITE,
         changes: Vec::new(),
+        listener: None,
     };
     if op_lower == RULE_DELETE {
         let Some(name) = rule_name else {

@@ -85,6 +85,9 @@ pub struct Event {
     /// a rule known from an earlier event and not listed is gone.
     pub whole: bool,
     pub changes: Vec<RuleChange>,
+    /// An ELBv2 listener call's facts, for resolving its rule against a
+    /// snapshot ([`crate::listener::resolve`]).
+    pub listener: Option<crate::listener::ListenerCall>,
 }
 
 /// What the event did to one rule.

@@ -82,6 +82,7 @@ pub(crate) fn read(node: &Node, doc: &Doc, out: &mut FileOutcome) {
         new_resource: verb == "insert",
         whole: false,
         changes: Vec::new(),
+        listener: None,
     };
     if name.is_empty() {
         out.errors.push(doc.error(node, format!("{method} without a resourceName")));

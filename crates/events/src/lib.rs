@@ -19,6 +19,7 @@ pub mod error;
 pub mod event;
 pub mod gcp;
 pub mod judge;
+pub mod listener;
 pub mod read;
 pub mod sql;
 

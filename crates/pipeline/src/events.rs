@@ -8,12 +8,14 @@ use crate::inputs::Reading;
 use crate::{Body, Run};
 use portcullis_engine::evaluate;
 use portcullis_events::judge::InEffect;
+use portcullis_events::listener::{self, ListenerCall};
 use portcullis_events::sql::{self, Dialect};
 use portcullis_events::{judge, read_input, Change, ErrorKind, Input, Stats, Verdict, Watch};
 use portcullis_files::ReadSet;
 use portcullis_model::{AddrSet, Cidr, Estate, Protocol};
 use portcullis_report::{NoSources, ReportError};
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// What to read and what to judge against.
@@ -65,18 +67,35 @@ pub fn events(request: &EventsRequest) -> Run {
         errors.extend(outcome.errors.iter().map(report_error));
         all.extend(outcome.events);
     }
-    let mut changes = judge(all, request.watch, &mut stats);
-    let mut estate = None;
-    if let Some(state) = &request.state {
+    // The snapshot first: a listener call's rule (the target port, who the
+    // load balancer admits) is decided by it.
+    let snapshot = request.state.as_ref().map(|state| {
         let mut loaded = state.load();
         let snapshot = portcullis_ingest::assemble(&mut loaded.outcomes);
         errors.extend(crate::scan::errors_of(&loaded));
         read.merge(std::mem::take(&mut loaded.read));
-        for c in changes.iter_mut().filter(|c| matches!(c.verdict, Verdict::Opened | Verdict::Widened)) {
-            c.in_effect = Some(in_effect(&snapshot, c, request.watch));
+        snapshot
+    });
+    // Each listener call by where its event is, as the changes say it.
+    let mut listeners: HashMap<(String, u32), ListenerCall> = HashMap::new();
+    if let Some(snapshot) = &snapshot {
+        listener::resolve(&mut all, snapshot);
+        for e in &all {
+            if let Some(call) = &e.listener {
+                listeners.insert((e.file.to_string(), e.line), call.clone());
+            }
         }
-        estate = Some(snapshot);
     }
+    let mut changes = judge(all, request.watch, &mut stats);
+    if let Some(snapshot) = &snapshot {
+        for c in changes.iter_mut().filter(|c| matches!(c.verdict, Verdict::Opened | Verdict::Widened)) {
+            c.in_effect = Some(match listeners.get(&(c.file.clone(), c.event_line)) {
+                Some(call) => listener::in_effect(snapshot, call, c),
+                None => in_effect(snapshot, c, request.watch),
+            });
+        }
+    }
+    let estate = snapshot;
     let findings = portcullis_rules::events::findings(&changes);
     Run {
         findings,

@@ -55,6 +55,7 @@ pub fn run(args: DiffArgs) -> Result<u8> {
         authorized: &settings.authorized,
         waivers: &settings.config_waivers,
         fail_on: settings.fail_on,
+        timings: std::env::var_os("PORTCULLIS_TIMINGS").is_some(),
     })?;
     let report = DiffReport {
         changes: &outcome.changes,
@@ -65,5 +66,10 @@ pub fn run(args: DiffArgs) -> Result<u8> {
     for d in &destinations {
         write_to(d.path.as_deref(), |w| formats::write(&report, diff_format(d.format), w))?;
     }
-    Ok(outcome.code)
+    let code = outcome.code;
+    // The process ends right after this: the outcome holds both sides'
+    // estates and findings, and freeing them piece by piece is work the
+    // exit does at once.
+    std::mem::forget(outcome);
+    Ok(code)
 }
