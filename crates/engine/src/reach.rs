@@ -205,6 +205,23 @@ struct OpenForward {
     lb: LoadBalancerId,
     network: Option<NetworkId>,
     what: String,
+    /// The only interfaces it may reach, when the input narrows them
+    /// ([`Topology::candidates`]); sorted.
+    among: Option<Vec<InterfaceId>>,
+    /// The addresses a target sees it connect from when they are the
+    /// provider's own ranges (Google's front ends): a target whose rules
+    /// admit none of them on the port is not reached through it.
+    peers: AddrSet,
+}
+
+impl OpenForward {
+    /// Whether it may reach `interface` (in `network`).
+    fn may_reach(&self, interface: InterfaceId, network: Option<NetworkId>) -> bool {
+        match &self.among {
+            Some(list) => list.binary_search(&interface).is_ok(),
+            None => self.network.is_none() || network.is_none() || self.network == network,
+        }
+    }
 }
 
 /// A load balancer, one of its listeners, the port it listens on, the
@@ -310,6 +327,8 @@ impl<'e> Reachability<'e> {
                                 lb: lb_id,
                                 network: lb.network,
                                 what: format!("where {} {} sends traffic: {}", lb.id, listener.label, u.reason),
+                                among: None,
+                                peers: AddrSet::empty(),
                             });
                             continue;
                         }
@@ -331,6 +350,15 @@ impl<'e> Reachability<'e> {
                             lb: lb_id,
                             network: tg.network.or(lb.network),
                             what: format!("the targets of {} ({}): {}", tg.id, lb.id, u.reason),
+                            among: topology.candidates.iter().find(|(g, _)| *g == group).map(|(_, list)| {
+                                let mut list = list.clone();
+                                list.sort_unstable();
+                                list
+                            }),
+                            peers: match &tg.seen_source {
+                                Known::Known(SeenSource::LoadBalancer { addresses }) => addresses.clone(),
+                                _ => AddrSet::empty(),
+                            },
                         }),
                     }
                 }
@@ -642,6 +670,7 @@ impl<'e> Reachability<'e> {
         }
         let mut providers = Vec::new();
         let mut networks = Vec::new();
+        let mut interfaces = Vec::new();
         for a in list {
             let Attachment::Interface(i) = *a else { continue };
             out.direct.push(self.direct(i));
@@ -650,6 +679,7 @@ impl<'e> Reachability<'e> {
                     providers.push(it.provider);
                 }
                 networks.push(self.network_of(it));
+                interfaces.push(i);
             }
         }
         if providers.is_empty() {
@@ -676,12 +706,16 @@ impl<'e> Reachability<'e> {
             }
         }
         for f in &self.open {
-            let same = f.network.is_none() || networks.iter().any(|n| n.is_none() || *n == f.network);
+            let same = interfaces.iter().zip(&networks).any(|(&i, &n)| f.may_reach(i, n));
             let internal = self
                 .topology()
                 .load_balancer(f.lb)
                 .is_some_and(|lb| matches!(lb.scheme, Known::Known(Scheme::Internal)));
-            if same && !internal {
+            // Connecting from the provider's own ranges, it reaches only a
+            // target whose rules may admit them on this port.
+            let peers_admitted = f.peers.is_empty()
+                || peer_admits(self.estate, t, proto, port, &[Known::Known(f.peers.clone())], &[], Bound::Upper).0;
+            if same && !internal && peers_admitted {
                 out.missing.push(Missing::unknown(format!("{} is unknown", f.what), AddrSet::all()));
             }
         }
@@ -705,7 +739,7 @@ impl<'e> Reachability<'e> {
         let network = topology.interface(interface).and_then(|it| self.network_of(it));
         let mut seen: Vec<LoadBalancerId> = Vec::new();
         for f in &self.open {
-            if seen.contains(&f.lb) || !(f.network.is_none() || network.is_none() || f.network == network) {
+            if seen.contains(&f.lb) || !f.may_reach(interface, network) {
                 continue;
             }
             seen.push(f.lb);

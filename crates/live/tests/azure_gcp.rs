@@ -235,9 +235,24 @@ fn gcp_service_account_paging_and_a_429() {
     let pages = server.seen().iter().filter(|r| r.path() == "/compute/v1/projects/proj-1/aggregated/instances").count();
     assert_eq!(pages, 2, "both pages of the aggregated list");
     assert_eq!(reading.summary.items.iter().find(|(k, _)| *k == "instances").map(|(_, n)| *n), Some(1));
-    for empty in ["forwarding-rules", "target-pools", "backend-services", "routes"] {
+    for empty in [
+        "forwarding-rules",
+        "target-pools",
+        "backend-services",
+        "routes",
+        "target-http-proxies",
+        "target-https-proxies",
+        "target-ssl-proxies",
+        "url-maps",
+        "instance-groups",
+    ] {
         assert_eq!(docs[format!("gcp/proj-1/gcloud-compute-{empty}-list.json").as_str()], "[]\n");
     }
+    // A proxy's document is what `gcloud compute target-tcp-proxies list`
+    // prints: the path from a proxy forwarding rule to its backend service.
+    let proxies = parse(docs["gcp/proj-1/gcloud-compute-target-tcp-proxies-list.json"]);
+    assert_eq!(proxies.as_array().map(Vec::len), Some(1), "{proxies}");
+    assert_eq!(proxies[0]["service"], "projects/proj-1/global/backendServices/backend-service-1");
     assert_eq!(reading.summary.scopes.get("projects"), Some(&1));
 }
 

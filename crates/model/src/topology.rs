@@ -519,6 +519,12 @@ pub struct Topology {
     pub target_groups: Vec<TargetGroup>,
     /// `(estate target index, attachment)`, in any order.
     pub attachments: Vec<(usize, Attachment)>,
+    /// Target groups whose members the input does not list but narrows
+    /// to some interfaces (a GCP forwarding rule whose proxy is not in the
+    /// input can only reach the instances of its region's backend
+    /// services): only these may be members. A group not here may hold
+    /// any interface of its network.
+    pub candidates: Vec<(TargetGroupId, Vec<InterfaceId>)>,
     /// Which kinds of input each provider's files held.
     pub described: Vec<(Provider, Described)>,
     /// Kubernetes nodes, tied to their machines.

@@ -1,8 +1,10 @@
 //! GCP, read live through the Compute Engine API (v1): in each project the
 //! firewall rules, instances, forwarding rules, target pools, backend
-//! services and routes; every `nextPageToken` followed; the aggregated
-//! lists (instances, forwarding rules, target pools, backend services)
-//! flattened over their zones and regions in the order the API gives them,
+//! services, routes, and what stands between a proxy forwarding rule and
+//! its backend services (target HTTP, HTTPS, TCP and SSL proxies, URL
+//! maps) and the instance groups backend services name (their named
+//! ports); every `nextPageToken` followed; the aggregated lists flattened
+//! over their zones and regions in the order the API gives them,
 //! as `gcloud compute … list` does. Each becomes the document `gcloud
 //! compute … list --format=json` prints: the API's resources, keys sorted,
 //! two-space indent.
@@ -79,6 +81,49 @@ pub static CALLS: &[Call] = &[
         file: "gcloud-compute-backend-services-list.json",
         noun: "backend services",
         permission: "compute.backendServices.list",
+    },
+    Call {
+        collection: "aggregated/targetHttpProxies",
+        aggregated: Some("targetHttpProxies"),
+        file: "gcloud-compute-target-http-proxies-list.json",
+        noun: "target HTTP proxies",
+        permission: "compute.targetHttpProxies.list",
+    },
+    Call {
+        collection: "aggregated/targetHttpsProxies",
+        aggregated: Some("targetHttpsProxies"),
+        file: "gcloud-compute-target-https-proxies-list.json",
+        noun: "target HTTPS proxies",
+        permission: "compute.targetHttpsProxies.list",
+    },
+    Call {
+        collection: "aggregated/targetTcpProxies",
+        aggregated: Some("targetTcpProxies"),
+        file: "gcloud-compute-target-tcp-proxies-list.json",
+        noun: "target TCP proxies",
+        permission: "compute.targetTcpProxies.list",
+    },
+    // Target SSL proxies are global only: no aggregated list.
+    Call {
+        collection: "global/targetSslProxies",
+        aggregated: None,
+        file: "gcloud-compute-target-ssl-proxies-list.json",
+        noun: "target SSL proxies",
+        permission: "compute.targetSslProxies.list",
+    },
+    Call {
+        collection: "aggregated/urlMaps",
+        aggregated: Some("urlMaps"),
+        file: "gcloud-compute-url-maps-list.json",
+        noun: "URL maps",
+        permission: "compute.urlMaps.list",
+    },
+    Call {
+        collection: "aggregated/instanceGroups",
+        aggregated: Some("instanceGroups"),
+        file: "gcloud-compute-instance-groups-list.json",
+        noun: "instance groups",
+        permission: "compute.instanceGroups.list",
     },
     Call {
         collection: "global/routes",

@@ -22,6 +22,7 @@ pub fn fixture(path: &str) -> serde_json::Value {
         "gcp/firewall-created.json" => include_str!("../../tests/fixtures/gcp/firewall-created.json"),
         "gcp/firewall-patched.json" => include_str!("../../tests/fixtures/gcp/firewall-patched.json"),
         "gcp/instance-basic.json" => include_str!("../../tests/fixtures/gcp/instance-basic.json"),
+        "gcp/target-tcp-proxy-basic.json" => include_str!("../../tests/fixtures/gcp/target-tcp-proxy-basic.json"),
         other => panic!("no fixture {other}"),
     };
     serde_json::from_str(text).expect("fixture JSON")
@@ -199,6 +200,30 @@ pub fn gcp_server(public_key: Vec<u8>, throttled: Arc<AtomicUsize>) -> TlsServer
             "/compute/v1/projects/proj-1/aggregated/backendServices" => json(
                 200,
                 serde_json::json!({"kind": "compute#backendServiceAggregatedList", "items": {"global": scope_warning("global")}}),
+            ),
+            "/compute/v1/projects/proj-1/aggregated/targetTcpProxies" => json(
+                200,
+                serde_json::json!({"kind": "compute#targetTcpProxyAggregatedList", "items": {"global": {"targetTcpProxies": [fixture("gcp/target-tcp-proxy-basic.json")]}, "regions/us-west1": scope_warning("regions/us-west1")}}),
+            ),
+            "/compute/v1/projects/proj-1/aggregated/targetHttpProxies" => json(
+                200,
+                serde_json::json!({"kind": "compute#targetHttpProxyAggregatedList", "items": {"global": scope_warning("global")}}),
+            ),
+            "/compute/v1/projects/proj-1/aggregated/targetHttpsProxies" => json(
+                200,
+                serde_json::json!({"kind": "compute#targetHttpsProxyAggregatedList", "items": {"global": scope_warning("global")}}),
+            ),
+            "/compute/v1/projects/proj-1/global/targetSslProxies" => json(
+                200,
+                serde_json::json!({"kind": "compute#targetSslProxyList", "id": "projects/proj-1/global/targetSslProxies"}),
+            ),
+            "/compute/v1/projects/proj-1/aggregated/urlMaps" => json(
+                200,
+                serde_json::json!({"kind": "compute#urlMapsAggregatedList", "items": {"global": scope_warning("global")}}),
+            ),
+            "/compute/v1/projects/proj-1/aggregated/instanceGroups" => json(
+                200,
+                serde_json::json!({"kind": "compute#instanceGroupAggregatedList", "items": {"zones/us-west1-a": scope_warning("zones/us-west1-a")}}),
             ),
             _ => json(
                 404,

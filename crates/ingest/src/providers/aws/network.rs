@@ -177,6 +177,42 @@ pub struct NicItem {
     pub v6_by_subnet: bool,
 }
 
+impl NicItem {
+    /// The interfaces of an Auto Scaling group's instances: one per subnet
+    /// they may launch in (one without a subnet when none is named), each
+    /// its primary interface, public addresses left to the launch
+    /// template or the subnet. `label` shows a subnet in the interface id.
+    pub fn scaling_group(
+        host: &str,
+        shown: &str,
+        span: &Span,
+        subnets: &[String],
+        label: fn(&str) -> &str,
+    ) -> Vec<NicItem> {
+        let one = |subnet: Option<&String>| NicItem {
+            host: host.to_string(),
+            id: match subnet {
+                Some(s) if subnets.len() > 1 => format!("{shown} in {}", label(s)),
+                _ => shown.to_string(),
+            },
+            span: span.clone(),
+            subnet: subnet.cloned(),
+            private: Vec::new(),
+            public_v4: Known::Known(None),
+            public_v6: Known::Known(None),
+            device_index: Some(0),
+            balancer: None,
+            aliases: Vec::new(),
+            v4_by_subnet: true,
+            v6_by_subnet: true,
+        };
+        if subnets.is_empty() {
+            return vec![one(None)];
+        }
+        subnets.iter().map(|s| one(Some(s))).collect()
+    }
+}
+
 /// What a launch template (or launch configuration) says about the
 /// interface of the instances launched from it, for what the instance
 /// itself leaves unsaid
@@ -313,6 +349,11 @@ pub struct NetworkItems {
     pub targets: Vec<TargetsItem>,
     pub launch_templates: Vec<LaunchTemplateItem>,
     pub nic_attachments: Vec<NicAttachment>,
+    /// Instances registered with a classic load balancer by something
+    /// other than its own `Instances` (an Auto Scaling group's
+    /// `LoadBalancerNames`, `aws_autoscaling_attachment`'s `elb`): the
+    /// load balancer by name or reference, the member.
+    pub classic_members: Vec<(String, TargetItem)>,
     /// Load balancer wiring the input holds but cannot join (a listener,
     /// rule or attachment whose reference is known only after apply, with
     /// no configuration naming the resource): every load balancer may
@@ -341,7 +382,7 @@ impl NetworkItems {
         super::concat_fields!(list, NetworkItems {
             vpcs, subnets, route_tables, routes, associations, gateways, attachments, addresses, nics,
             load_balancers, listeners, rules, target_groups, targets, unresolved, launch_templates,
-            nic_attachments,
+            nic_attachments, classic_members,
         } described, listed_elbv2, listed_classic)
     }
 
@@ -366,6 +407,7 @@ impl NetworkItems {
         append(&mut self.unresolved, o.unresolved);
         append(&mut self.launch_templates, o.launch_templates);
         append(&mut self.nic_attachments, o.nic_attachments);
+        append(&mut self.classic_members, o.classic_members);
         for d in o.described {
             if !self.described.contains(&d) {
                 self.described.push(d);
@@ -976,6 +1018,10 @@ impl Builder<'_> {
             out.dedup();
             out
         };
+        let mut classic_members: HashMap<&str, Vec<usize>> = HashMap::default();
+        for (i, (lb, _)) in net.classic_members.iter().enumerate() {
+            classic_members.entry(lb.as_str()).or_default().push(i);
+        }
         let mut group_ids: BTreeMap<usize, TargetGroupId> = BTreeMap::new();
         let lbs: Vec<&LoadBalancerItem> = net.load_balancers.iter().collect();
         for lb in lbs {
@@ -1007,16 +1053,27 @@ impl Builder<'_> {
             }
             let mut listeners = Vec::new();
             if lb.kind == LoadBalancerKind::AwsClassic {
-                // One group per classic load balancer: its instances.
-                let members: Vec<Member> = lb
-                    .classic_instances
+                // One group per classic load balancer: its instances, and
+                // those registered with it from elsewhere.
+                let registered = lb
+                    .aliases
                     .iter()
-                    .flat_map(|(i, span)| {
-                        let t = TargetItem { id: i.clone(), port: None, span: span.clone() };
-                        self.member(&t, network).into_iter().map(|interface| Member {
+                    .filter_map(|a| classic_members.get(a.as_str()))
+                    .flatten()
+                    .map(|&i| net.classic_members[i].1.clone());
+                let listed = lb.classic_instances.iter().map(|(i, span)| TargetItem {
+                    id: i.clone(),
+                    port: None,
+                    span: span.clone(),
+                });
+                let targets: Vec<TargetItem> = listed.chain(registered).collect();
+                let members: Vec<Member> = targets
+                    .iter()
+                    .flat_map(|t| {
+                        self.member(t, network).into_iter().map(|interface| Member {
                             interface,
                             port: None,
-                            span: Some(span.clone()),
+                            span: Some(t.span.clone()),
                         })
                     })
                     .collect();

@@ -32,8 +32,11 @@
 //! reference to what it names. An NSG no interface or subnet of the
 //! template names is its own target.
 //!
-//! Not read yet: nested deployments (`Microsoft.Resources/deployments`),
-//! `condition` on path resources (read as deployed).
+//! A path resource whose `condition` is false is not deployed; a public
+//! IP, load balancer or route table whose condition the template cannot
+//! decide makes what depends on it unknown, naming the condition.
+//!
+//! Not read yet: nested deployments (`Microsoft.Resources/deployments`).
 //!
 //! Template reference: <https://learn.microsoft.com/azure/templates/microsoft.network/networksecuritygroups>.
 
@@ -248,9 +251,15 @@ impl Reader<'_, '_, '_> {
         // A resource deploys only when its condition holds.
         if let Some(c) = member(r, "condition") {
             let v = self.ev.value(c);
+            let skipped = |items: &mut AzureItems| {
+                if let (Some(kind), None) = (network::arm_kind(ty), parent) {
+                    let name = name.as_ref().and_then(name_text).unwrap_or_else(|| written.clone());
+                    items.network.not_deployed.push(network::own_keys(None, kind, &name));
+                }
+            };
             match &v.kind {
-                Kind::Bool(false) => return,
-                Kind::String(s) if s.eq_ignore_ascii_case("false") => return,
+                Kind::Bool(false) => return skipped(&mut self.items),
+                Kind::String(s) if s.eq_ignore_ascii_case("false") => return skipped(&mut self.items),
                 Kind::Bool(true) => {}
                 Kind::String(s) if s.eq_ignore_ascii_case("true") => {}
                 Kind::Unknown { reason, .. } => {
@@ -269,7 +278,7 @@ impl Reader<'_, '_, '_> {
         if let Some(kind) = network::arm_kind(ty).filter(|_| parent.is_none()) {
             let shown = name_text.clone().unwrap_or_else(|| written.clone());
             let value = self.ev.value(r);
-            path_resource(&mut self.items, kind, &value, (&shown, &shown), span, &[]);
+            path_resource(&mut self.items, kind, &value, (&shown, &shown), span, &[], exists);
             return;
         }
         let deployed = match &name {
@@ -546,8 +555,18 @@ pub(crate) fn path_resource(
     (shown, name): (&str, &str),
     span: Span,
     extra: &[String],
+    exists: Option<Unknown>,
 ) {
     let net = &mut items.network;
+    // Deployed only under a condition the template cannot decide: what
+    // depends on a public IP, a load balancer or a route table is unknown
+    // (docs/semantics.md, "Azure").
+    if let (Some(u), "publicIPAddresses" | "loadBalancers" | "routeTables") = (&exists, kind) {
+        let keys = network::own_keys(None, kind, name).into_iter().chain(extra.iter().cloned()).collect();
+        // Named with the condition's place: the line a reader decides.
+        let what = format!("{} (its condition at {}:{})", u.what, u.span.file, u.span.line);
+        net.conditional.push((keys, Unknown { what, ..u.clone() }));
+    }
     match kind {
         "networkInterfaces" => {
             let mut aliases = network::own_keys(None, kind, name);

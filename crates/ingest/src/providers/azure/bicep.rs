@@ -154,7 +154,17 @@ fn instance(
             let cv = ev.eval(c);
             match truth(&cv) {
                 Some(true) => b.as_ref(),
-                Some(false) => return,
+                Some(false) => {
+                    // Not deployed: a reference to it names nothing.
+                    if let (Some(kind), None) = (network::arm_kind(ty), parent) {
+                        let v = ev.eval(b);
+                        let name = v.get_any_case("name").and_then(name_text).unwrap_or_else(|| shown.clone());
+                        let mut keys = network::own_keys(None, kind, &name);
+                        keys.push(format!("bicep:{}", key(&shown)));
+                        items.network.not_deployed.push(keys);
+                    }
+                    return;
+                }
                 None => {
                     exists.get_or_insert(Unknown {
                         what: format!("whether {shown} is deployed"),
@@ -181,7 +191,7 @@ fn instance(
             // Referred to as `sym.id` (a `{sym.id}` stand-in) or by `resourceId`.
             let name = v.get_any_case("name").and_then(name_text).unwrap_or_else(|| shown.clone());
             let extra = [format!("bicep:{}", key(&shown))];
-            path_resource(items, kind, &v, (&shown, &name), span, &extra);
+            path_resource(items, kind, &v, (&shown, &name), span, &extra, exists);
         }
         return;
     }

@@ -196,6 +196,13 @@ pub struct NetworkItems {
     /// Route table associations: subnet keys, table keys.
     pub associations: Vec<(Vec<String>, Vec<String>)>,
     pub subnets: Vec<SubnetItem>,
+    /// Public IPs, load balancers and route tables a template deploys only
+    /// under a condition it cannot decide (ARM `condition`, Bicep `if`):
+    /// their keys and why. What depends on them is unknown.
+    pub conditional: Vec<(Vec<String>, Unknown)>,
+    /// Keys of path resources a template does not deploy (a false
+    /// condition): a reference to one names nothing.
+    pub not_deployed: Vec<Vec<String>>,
     /// Kinds of input present, even when they listed nothing.
     pub described: Vec<Described>,
 }
@@ -213,6 +220,8 @@ impl NetworkItems {
         self.routes.extend(o.routes);
         self.associations.extend(o.associations);
         self.subnets.extend(o.subnets);
+        self.conditional.extend(o.conditional);
+        self.not_deployed.extend(o.not_deployed);
         for d in o.described {
             self.mark(d);
         }
@@ -749,6 +758,10 @@ struct Builder<'a> {
     public_ips: BTreeMap<String, usize>,
     interfaces: BTreeMap<String, InterfaceId>,
     interface_by_address: BTreeMap<String, InterfaceId>,
+    /// [`NetworkItems::conditional`] by key.
+    conditional: BTreeMap<String, usize>,
+    /// [`NetworkItems::not_deployed`] by key.
+    not_deployed: BTreeMap<String, usize>,
 }
 
 /// The network key of a subnet key (`virtualnetworks/v/subnets/s` →
@@ -875,6 +888,16 @@ impl Builder<'_> {
                     routes.push(Self::route(r));
                 }
             }
+            // A table that may not be deployed: each of its routes may
+            // or may not take its part (the system routes stay).
+            if let Some(u) = self.conditional(&rt.keys) {
+                for r in &mut routes {
+                    r.destination = Known::from_unknown(Unknown {
+                        what: format!("route {} of {} ({})", r.destination_label, rt.name, u.what),
+                        ..u.clone()
+                    });
+                }
+            }
             // User-defined routes override the system routes of the same
             // prefix; longer prefixes win either way.
             routes.extend(system.iter().cloned());
@@ -912,6 +935,11 @@ impl Builder<'_> {
         }
     }
 
+    /// Why the resource `keys` names may not be deployed, if it may not.
+    fn conditional(&self, keys: &[String]) -> Option<&Unknown> {
+        find(&self.conditional, keys).map(|i| &self.net.conditional[i].1)
+    }
+
     fn is_v6(&self, keys: &[String]) -> bool {
         find(&self.public_ips, keys).is_some_and(|i| self.net.public_ips[i].v6)
     }
@@ -937,10 +965,19 @@ impl Builder<'_> {
                     }
                 }
                 match &c.public_ip {
+                    // A public IP the template does not deploy: none.
+                    Known::Known(Some(r)) if find(&self.not_deployed, r).is_some() => {}
                     Known::Known(Some(r)) => {
+                        let maybe = self.conditional(r).cloned();
                         let slot = if self.is_v6(r) { &mut v6 } else { &mut v4 };
-                        if !matches!(slot, Known::Known(Some(_))) {
-                            *slot = Known::Known(Some(self.public_address(r)));
+                        match maybe {
+                            // Not sure to be deployed: the address is.
+                            Some(u) if matches!(slot, Known::Known(None)) => *slot = Known::from_unknown(u),
+                            Some(_) => {}
+                            None if !matches!(slot, Known::Known(Some(_))) => {
+                                *slot = Known::Known(Some(self.public_address(r)))
+                            }
+                            None => {}
                         }
                     }
                     Known::Known(None) => {}
@@ -1019,10 +1056,23 @@ impl Builder<'_> {
             if find(&lbs, &lb.keys) != Some(li) {
                 continue;
             }
-            let public_frontends: Vec<&FrontendItem> =
-                lb.frontends.iter().filter(|f| !f.public_ip.is_empty()).collect();
-            let unknown_front = lb.frontends.iter().find_map(|f| f.unknown.clone());
-            let scheme = if !public_frontends.is_empty() {
+            // A frontend whose public IP may not be deployed is public or
+            // absent: unknown.
+            let public_frontends: Vec<&FrontendItem> = lb
+                .frontends
+                .iter()
+                .filter(|f| {
+                    !f.public_ip.is_empty()
+                        && self.conditional(&f.public_ip).is_none()
+                        && find(&self.not_deployed, &f.public_ip).is_none()
+                })
+                .collect();
+            let unknown_front =
+                lb.frontends.iter().find_map(|f| f.unknown.clone().or_else(|| self.conditional(&f.public_ip).cloned()));
+            let scheme = if let Some(u) = self.conditional(&lb.keys) {
+                // It may not be deployed at all.
+                Known::from_unknown(u.clone())
+            } else if !public_frontends.is_empty() {
                 Known::Known(Scheme::InternetFacing)
             } else if let Some(u) = unknown_front {
                 Known::from_unknown(u)
@@ -1203,6 +1253,8 @@ pub fn assemble(net: &NetworkItems, targets: &BTreeMap<String, (usize, String, S
         public_ips: index(net.public_ips.iter().enumerate().map(|(i, p)| (i, p.keys.as_slice()))),
         interfaces: BTreeMap::new(),
         interface_by_address: BTreeMap::new(),
+        conditional: index(net.conditional.iter().enumerate().map(|(i, (k, _))| (i, k.as_slice()))),
+        not_deployed: index(net.not_deployed.iter().enumerate().map(|(i, k)| (i, k.as_slice()))),
     };
     b.route_tables();
     b.interfaces(targets);

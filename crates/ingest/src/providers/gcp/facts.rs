@@ -94,6 +94,18 @@ pub fn is_pool_key(k: &str) -> bool {
     k.starts_with("google_compute_target_pool.") || k.contains(".google_compute_target_pool.")
 }
 
+/// The `gcloud compute` list that holds a target proxy collection's
+/// resources.
+pub fn list_command(collection: &str) -> &'static str {
+    match collection {
+        "targetHttpProxies" => "target-http-proxies",
+        "targetHttpsProxies" => "target-https-proxies",
+        "targetTcpProxies" => "target-tcp-proxies",
+        "targetSslProxies" => "target-ssl-proxies",
+        _ => "",
+    }
+}
+
 /// Whether a forwarding rule's target collection is a target proxy.
 pub fn is_proxy_collection(c: &str) -> bool {
     matches!(c, "targetHttpProxies" | "targetHttpsProxies" | "targetTcpProxies" | "targetSslProxies")

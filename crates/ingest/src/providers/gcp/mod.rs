@@ -67,6 +67,8 @@ pub struct Instance {
     /// The managed instance group that created it (its `created-by`
     /// metadata), lower-cased name.
     pub created_by: Option<String>,
+    /// Its project and region (its zone's).
+    pub location: network::Location,
 }
 
 /// A network or subnetwork resource: ties a Terraform address to the

@@ -4,8 +4,11 @@
 //! `EgressOnlyInternetGateway`, `NatGateway`, `VPCGatewayAttachment`,
 //! `EIP`, `EIPAssociation`, the public addresses of `Instance` and
 //! `NetworkInterface`, and `AWS::ElasticLoadBalancingV2::LoadBalancer`,
-//! `Listener`, `ListenerRule`, `TargetGroup` and the classic
-//! `AWS::ElasticLoadBalancing::LoadBalancer`.
+//! `Listener`, `ListenerRule`, `TargetGroup`, the classic
+//! `AWS::ElasticLoadBalancing::LoadBalancer`, and what launches instances
+//! behind them: `AWS::EC2::LaunchTemplate`,
+//! `AWS::AutoScaling::LaunchConfiguration` and
+//! `AWS::AutoScaling::AutoScalingGroup`.
 //!
 //! Property names follow the CloudFormation resource reference
 //! (docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-route.html
@@ -18,8 +21,9 @@ use crate::languages::cloudformation::intrinsics::{integer, why_unknown, SINGLE_
 use crate::providers::aws::network::{
     AddressItem, AssociationItem, ClassicListener, Destination, GatewayItem, LaunchTemplateItem, ListenerItem,
     LoadBalancerItem, MakeTarget, NicAttachment, NicItem, RouteItem, RouteTableItem, RouteTarget, SubnetItem,
-    TargetGroupItem, TargetItem, VpcItem, ROUTE_TARGET_FIELDS,
+    TargetGroupItem, TargetItem, TargetsItem, VpcItem, ROUTE_TARGET_FIELDS,
 };
+use crate::providers::aws::Host;
 use portcullis_model::topology::{Described, GatewayKind, LoadBalancerKind, PublicAddress, Scheme};
 use portcullis_model::{AddrSet, Cidr, Known, Span, Unknown};
 use portcullis_syntax::{Kind, Value};
@@ -44,6 +48,8 @@ pub const TYPES: &[&str] = &[
     "AWS::ElasticLoadBalancingV2::TargetGroup",
     "AWS::ElasticLoadBalancing::LoadBalancer",
     "AWS::EC2::LaunchTemplate",
+    "AWS::AutoScaling::LaunchConfiguration",
+    "AWS::AutoScaling::AutoScalingGroup",
 ];
 
 /// Attributes of `Fn::GetAtt` that name the resource itself.
@@ -133,6 +139,8 @@ impl Reader<'_, '_> {
                 self.items.network.vpcs.push(VpcItem { id: logical.into(), aliases, span: span.clone() })
             }
             "AWS::EC2::LaunchTemplate" => self.launch_template(logical, aliases, span, props),
+            "AWS::AutoScaling::LaunchConfiguration" => self.launch_configuration(logical, aliases, span, props),
+            "AWS::AutoScaling::AutoScalingGroup" => self.auto_scaling_group(logical, key, span, props),
             "AWS::EC2::Subnet" => {
                 let vpc = self.name_prop(props, "VpcId");
                 let mut cidrs = Known::Known(AddrSet::empty());
@@ -344,6 +352,126 @@ impl Reader<'_, '_> {
         self.name_of(by.as_ref()).and_then(Result::ok)
     }
 
+    /// An `AssociatePublicIpAddress` value as the public address it gives:
+    /// `None` when not set (the subnet's launch setting decides).
+    fn associate_public(&mut self, v: Option<&Value>, logical: &str) -> Option<Known<Option<PublicAddress>>> {
+        let v = v.filter(|v| !v.is_absent())?;
+        Some(match why_unknown(v) {
+            Some(reason) => {
+                Known::from_unknown(unknown(format!("`AssociatePublicIpAddress` of {logical}"), reason, &v.span))
+            }
+            None if v.as_bool() == Some(true) => Known::Known(Some(PublicAddress {
+                address: None,
+                what: format!("public IPv4 (AssociatePublicIpAddress of {logical})"),
+                span: Some(v.span.clone()),
+            })),
+            None => Known::Known(None),
+        })
+    }
+
+    /// The security groups a launch template or configuration's list `k`
+    /// names. A list the template cannot tell (a parameter without a
+    /// default) is unknown groups, not the VPC's default one: its name
+    /// joins no group.
+    fn launch_groups(&mut self, v: Option<Value>, k: &str, logical: &str, out: &mut Vec<String>) {
+        match self.list(v, k) {
+            Ok(list) => {
+                for g in list {
+                    out.extend(self.name_of(Some(&g)).and_then(Result::ok));
+                }
+            }
+            Err((reason, _)) => out.push(format!("`{k}` of {logical} ({reason})")),
+        }
+    }
+
+    /// `AWS::AutoScaling::LaunchConfiguration`: `AssociatePublicIpAddress`
+    /// and `SecurityGroups`, read as a launch template's
+    /// ([launch configurations](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-launchconfiguration.html)).
+    fn launch_configuration(&mut self, logical: &str, mut aliases: Vec<String>, span: &Span, props: &Properties) {
+        let v = self.prop(props, "AssociatePublicIpAddress");
+        let public_v4 = self.associate_public(v.as_ref(), logical);
+        let mut groups = Vec::new();
+        let v = self.prop(props, "SecurityGroups");
+        self.launch_groups(v, "SecurityGroups", logical, &mut groups);
+        aliases.extend(self.text_prop(props, "LaunchConfigurationName"));
+        self.items.network.launch_templates.push(LaunchTemplateItem {
+            id: logical.into(),
+            aliases,
+            span: span.clone(),
+            public_v4,
+            subnet: None,
+            groups,
+        });
+    }
+
+    /// `AWS::AutoScaling::AutoScalingGroup`: its instances are one target
+    /// with one interface per subnet of `VPCZoneIdentifier` (an instance
+    /// may launch in any), launched from `LaunchTemplate`,
+    /// `MixedInstancesPolicy`'s launch template or
+    /// `LaunchConfigurationName`; `TargetGroupARNs` registers them with
+    /// target groups and `LoadBalancerNames` with classic load balancers
+    /// ([Auto Scaling groups](https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-autoscaling-autoscalinggroup.html)).
+    fn auto_scaling_group(&mut self, logical: &str, key: String, span: &Span, props: &Properties) {
+        let subnets = match self.names_prop(props, "VPCZoneIdentifier") {
+            Ok(list) => list,
+            Err((reason, at)) => {
+                self.items.network.unresolved.push(unknown(format!("`VPCZoneIdentifier` of {logical}"), reason, &at));
+                Vec::new()
+            }
+        };
+        let template = self.launch_template_of(props).or_else(|| self.mixed_template(props)).or_else(|| {
+            let v = self.prop(props, "LaunchConfigurationName");
+            self.name_of(v.as_ref()).and_then(Result::ok)
+        });
+        self.items.hosts.push(Host {
+            id: logical.into(),
+            kind: "Auto Scaling group",
+            aliases: vec![key.clone()],
+            span: span.clone(),
+            groups: Vec::new(),
+            // Its instances launch in any of its subnets: one subnet
+            // decides their network ACL, several leave it open.
+            subnet: if subnets.len() == 1 { subnets.first().cloned() } else { None },
+            vpc: None,
+            interfaces: Vec::new(),
+            launch_template: template,
+        });
+        // A subnet shows by its logical id (`FILE#Logical` → `Logical`).
+        let label: fn(&str) -> &str = |s| s.rsplit('#').next().unwrap_or(s);
+        let nics = NicItem::scaling_group(&key, logical, span, &subnets, label);
+        self.items.network.nics.extend(nics);
+        let member = || TargetItem { id: key.clone(), port: None, span: span.clone() };
+        match self.names_prop(props, "TargetGroupARNs") {
+            Ok(groups) => {
+                for group in groups {
+                    self.items.network.targets.push(TargetsItem { group, targets: vec![member()], span: span.clone() });
+                }
+            }
+            Err((reason, at)) => {
+                self.items.network.unresolved.push(unknown(format!("`TargetGroupARNs` of {logical}"), reason, &at))
+            }
+        }
+        match self.names_prop(props, "LoadBalancerNames") {
+            Ok(names) => {
+                for name in names {
+                    self.items.network.classic_members.push((name, member()));
+                }
+            }
+            Err((reason, at)) => {
+                self.items.network.unresolved.push(unknown(format!("`LoadBalancerNames` of {logical}"), reason, &at))
+            }
+        }
+    }
+
+    /// `MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification`'s
+    /// template.
+    fn mixed_template(&mut self, props: &Properties) -> Option<String> {
+        let policy = self.prop(props, "MixedInstancesPolicy")?;
+        let spec = policy.get("LaunchTemplate")?.get("LaunchTemplateSpecification")?;
+        let by = spec.get("LaunchTemplateId").or_else(|| spec.get("LaunchTemplateName")).cloned();
+        self.name_of(by.as_ref()).and_then(Result::ok)
+    }
+
     /// `AWS::EC2::LaunchTemplate`: its `LaunchTemplateData`'s primary
     /// network interface (device index 0, or the only one) says the
     /// subnet, the groups and `AssociatePublicIpAddress`;
@@ -358,28 +486,24 @@ impl Reader<'_, '_> {
         let mut subnet = None;
         let mut groups = Vec::new();
         if let Some(n) = primary {
-            public_v4 = n.get("AssociatePublicIpAddress").filter(|v| !v.is_absent()).map(|v| match why_unknown(v) {
-                Some(reason) => {
-                    Known::from_unknown(unknown(format!("`AssociatePublicIpAddress` of {logical}"), reason, &v.span))
-                }
-                None if v.as_bool() == Some(true) => Known::Known(Some(PublicAddress {
-                    address: None,
-                    what: format!("public IPv4 (AssociatePublicIpAddress of {logical})"),
-                    span: Some(v.span.clone()),
-                })),
-                None => Known::Known(None),
-            });
+            public_v4 = self.associate_public(n.get("AssociatePublicIpAddress"), logical);
             subnet = self.name_of(n.get("SubnetId")).and_then(Result::ok);
             for g in self.list(n.get("Groups").cloned(), "Groups").unwrap_or_default() {
                 groups.extend(self.name_of(Some(&g)).and_then(Result::ok));
             }
         }
         if groups.is_empty() {
-            let ids = data.as_ref().and_then(|d| d.get("SecurityGroupIds")).cloned();
-            for g in self.list(ids, "SecurityGroupIds").unwrap_or_default() {
-                groups.extend(self.name_of(Some(&g)).and_then(Result::ok));
+            // `SecurityGroupIds`, or `SecurityGroups` (names in a default
+            // VPC, or ids): a template may use either.
+            for k in ["SecurityGroupIds", "SecurityGroups"] {
+                let ids = data.as_ref().and_then(|d| d.get(k)).cloned();
+                self.launch_groups(ids, k, logical, &mut groups);
             }
         }
+        let mut aliases = aliases;
+        // `LaunchTemplateName` is how an Auto Scaling group or an instance
+        // may name it.
+        aliases.extend(self.text_prop(props, "LaunchTemplateName"));
         self.items.network.launch_templates.push(LaunchTemplateItem {
             id: logical.into(),
             aliases,
@@ -552,9 +676,13 @@ impl Reader<'_, '_> {
         }
         let dual_stack = self.text_prop(props, "IpAddressType").is_some_and(|t| t.starts_with("dualstack"));
         let key = self.key(logical);
+        let mut aliases = vec![key];
+        // A classic load balancer is named by its name (`LoadBalancerNames`
+        // of an Auto Scaling group).
+        aliases.extend(self.text_prop(props, "LoadBalancerName").filter(|_| classic));
         self.items.network.load_balancers.push(LoadBalancerItem {
             id: logical.into(),
-            aliases: vec![key],
+            aliases,
             kind,
             span: span.clone(),
             scheme,

@@ -361,19 +361,22 @@ pub fn read_resource(r: &Resource, items: &mut AwsItems) {
         }
         "aws_autoscaling_group" => auto_scaling_group(r, items),
         "aws_autoscaling_attachment" => {
+            let Some(id) = resolve_ref(r, "autoscaling_group_name", None) else {
+                return unresolved(r, "autoscaling_group_name", items);
+            };
+            let member = TargetItem { id, port: None, span: span.clone() };
+            // `elb`: a classic load balancer by name.
+            if r.values.get("elb").is_some_and(|v| !v.is_absent()) {
+                let Some(elb) = resolve_ref(r, "elb", None) else { return unresolved(r, "elb", items) };
+                items.network.classic_members.push((elb, member));
+                return;
+            }
             let Some(group) =
                 resolve_ref(r, "lb_target_group_arn", None).or_else(|| resolve_ref(r, "alb_target_group_arn", None))
             else {
                 return unresolved(r, "lb_target_group_arn", items);
             };
-            let Some(id) = resolve_ref(r, "autoscaling_group_name", None) else {
-                return unresolved(r, "autoscaling_group_name", items);
-            };
-            items.network.targets.push(TargetsItem {
-                group,
-                targets: vec![TargetItem { id, port: None, span: span.clone() }],
-                span,
-            });
+            items.network.targets.push(TargetsItem { group, targets: vec![member], span });
         }
         "aws_lb" | "aws_alb" => load_balancer(r, items),
         "aws_elb" => classic(r, items),
@@ -520,35 +523,15 @@ fn launch_template(r: &Resource, items: &mut AwsItems) {
 /// setting; `target_group_arns` registers them with target groups.
 fn auto_scaling_group(r: &Resource, items: &mut AwsItems) {
     let subnets = list_refs(r, "vpc_zone_identifier");
-    let one = |subnet: Option<String>| NicItem {
-        host: r.address.clone(),
-        id: match &subnet {
-            Some(s) if subnets.len() > 1 => format!("{} in {s}", r.address),
-            _ => r.address.clone(),
-        },
-        span: r.span.clone(),
-        subnet,
-        private: Vec::new(),
-        public_v4: Known::Known(None),
-        public_v6: Known::Known(None),
-        device_index: Some(0),
-        balancer: None,
-        aliases: Vec::new(),
-        v4_by_subnet: true,
-        v6_by_subnet: true,
-    };
-    if subnets.is_empty() {
-        items.network.nics.push(one(None));
-    }
-    for s in &subnets {
-        items.network.nics.push(one(Some(s.clone())));
-    }
+    let nics = NicItem::scaling_group(&r.address, &r.address, &r.span, &subnets, |s| s);
+    items.network.nics.extend(nics);
+    let member = || TargetItem { id: r.address.clone(), port: None, span: r.span.clone() };
     for group in list_refs(r, "target_group_arns") {
-        items.network.targets.push(TargetsItem {
-            group,
-            targets: vec![TargetItem { id: r.address.clone(), port: None, span: r.span.clone() }],
-            span: r.span.clone(),
-        });
+        items.network.targets.push(TargetsItem { group, targets: vec![member()], span: r.span.clone() });
+    }
+    // `load_balancers`: classic load balancers by name.
+    for elb in list_refs(r, "load_balancers") {
+        items.network.classic_members.push((elb, member()));
     }
 }
 

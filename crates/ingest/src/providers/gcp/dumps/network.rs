@@ -134,6 +134,7 @@ fn instance(v: &Value) -> Option<Instance> {
         aliases,
         nics,
         created_by: created_by(v),
+        location: src.location(),
     })
 }
 
@@ -194,6 +195,11 @@ pub fn empty_list(path: &str, text: &str) -> Option<Resource> {
         "forwarding-rules" => Resource::ForwardingRule,
         "target-pools" => Resource::TargetPool,
         "backend-services" => Resource::BackendService,
+        "target-http-proxies" | "target-https-proxies" | "target-tcp-proxies" | "target-ssl-proxies" => {
+            Resource::TargetProxy
+        }
+        "url-maps" => Resource::UrlMap,
+        "instance-groups" => Resource::InstanceGroup,
         _ => return None,
     })
 }
@@ -209,5 +215,7 @@ mod tests {
         assert_eq!(empty_list("routes.json", "[]"), None, "a name the live reader does not write");
         assert_eq!(empty_list("gcloud-compute-routes-list.json", "[{}]"), None);
         assert_eq!(empty_list("gcloud-compute-firewall-rules-list.json", "[]"), None);
+        assert_eq!(empty_list("gcp/p/gcloud-compute-target-tcp-proxies-list.json", "[]"), Some(Resource::TargetProxy));
+        assert_eq!(empty_list("gcloud-compute-url-maps-list.json", "[]"), Some(Resource::UrlMap));
     }
 }

@@ -3,7 +3,7 @@
 //! interface per instance network interface, a load balancer per
 //! forwarding rule, a target group per target pool or backend service.
 
-use super::{key, External, Hop, NetworkItems};
+use super::{key, External, ForwardingRuleItem, Hop, Location, NetworkItems};
 use crate::providers::alias_index;
 use crate::providers::gcp::{facts, Instance};
 use portcullis_model::topology::{
@@ -32,6 +32,9 @@ struct Builder<'a> {
     interfaces: BTreeMap<String, Vec<InterfaceId>>,
     /// Managed group key → interfaces of the instances it created (nic0).
     created: BTreeMap<String, Vec<(InterfaceId, Span)>>,
+    /// Every placed instance's first interface and where it lives: the
+    /// candidates of a forward the input leaves open.
+    placed: Vec<(InterfaceId, Location)>,
 }
 
 /// Puts GCP networks, routes, interfaces and load balancers onto the
@@ -61,6 +64,7 @@ pub fn assemble(
         tables: BTreeMap::new(),
         interfaces: BTreeMap::new(),
         created: BTreeMap::new(),
+        placed: Vec::new(),
     };
     let routes_described = items.described.contains(&Described::RouteTables);
     for (name, span, default_route) in declared {
@@ -167,6 +171,9 @@ pub fn assemble(
         }
         if let (Some(g), Some(&first)) = (&inst.created_by, ids.first()) {
             b.created.entry(g.clone()).or_default().push((first, inst.span.clone()));
+        }
+        if let Some(&first) = ids.first() {
+            b.placed.push((first, inst.location.clone()));
         }
         for a in &inst.aliases {
             b.interfaces.entry(a.clone()).or_insert_with(|| ids.clone());
@@ -296,13 +303,20 @@ impl Builder<'_> {
             // What the rule sends to: (target group, proxied).
             let mut forwards: Vec<(Known<TargetGroupId>, Option<Known<u16>>)> = Vec::new();
             let mut kind = LoadBalancerKind::GcpPassthrough;
-            let missing = |what: String| Unknown { what, reason: "not in the input".into(), span: fr.span.clone() };
+            // A piece the input lacks leaves the forward open, to the
+            // instances the input does not rule out.
             match (&fr.target, &fr.backend_service) {
                 (_, Some(bs)) => match backends.get(bs) {
                     Some(&i) => {
                         forwards.push((Known::Known(self.service_group(i, false, &groups, &mut service_groups)), None))
                     }
-                    None => forwards.push((Known::from_unknown(missing(format!("backend service {bs}"))), None)),
+                    None => forwards.push(self.open_forward(
+                        fr,
+                        format!("backend service {bs}"),
+                        "backend-services",
+                        false,
+                        &groups,
+                    )),
                 },
                 (Some((collection, t)), None) if collection == "targetPools" || facts::is_pool_key(t) => {
                     match pools.get(t) {
@@ -310,50 +324,61 @@ impl Builder<'_> {
                             let g = *pool_groups.entry(i).or_insert_with(|| self.pool_group(i));
                             forwards.push((Known::Known(g), None));
                         }
-                        None => forwards.push((Known::from_unknown(missing(format!("target pool {t}"))), None)),
+                        None => forwards.push(self.open_forward(
+                            fr,
+                            format!("target pool {t}"),
+                            "target-pools",
+                            false,
+                            &groups,
+                        )),
                     }
                 }
                 (Some((collection, t)), None) if facts::is_proxy_collection(collection) || proxies.contains_key(t) => {
                     kind = LoadBalancerKind::GcpProxy;
                     match proxies.get(t) {
-                        None => forwards
-                            .push((Known::from_unknown(missing(format!("target proxy {t} ({collection})"))), None)),
+                        None => {
+                            let hint = facts::list_command(collection);
+                            forwards.push(self.open_forward(fr, format!("target proxy {t}"), hint, true, &groups))
+                        }
                         Some(&p) => {
                             let proxy = &items.proxies[p];
-                            let mut services: Vec<Known<usize>> = Vec::new();
+                            let mut services: Vec<Result<usize, (String, &str)>> = Vec::new();
                             for s in &proxy.service {
                                 services.push(
-                                    backends.get(s).copied().map(Known::Known).unwrap_or_else(|| {
-                                        Known::from_unknown(missing(format!("backend service {s}")))
-                                    }),
+                                    backends
+                                        .get(s)
+                                        .copied()
+                                        .ok_or((format!("backend service {s}"), "backend-services")),
                                 );
                             }
                             for m in &proxy.url_map {
                                 match maps.get(m) {
-                                    None => services.push(Known::from_unknown(missing(format!("URL map {m}")))),
+                                    None => services.push(Err((format!("URL map {m}"), "url-maps"))),
                                     Some(&mi) => {
                                         for s in &items.url_maps[mi].services {
-                                            services.push(backends.get(s).copied().map(Known::Known).unwrap_or_else(
-                                                || Known::from_unknown(missing(format!("backend service {s}"))),
-                                            ));
+                                            services.push(
+                                                backends
+                                                    .get(s)
+                                                    .copied()
+                                                    .ok_or((format!("backend service {s}"), "backend-services")),
+                                            );
                                         }
                                     }
                                 }
                             }
                             if services.is_empty() {
-                                services.push(Known::from_unknown(missing(format!(
-                                    "what target proxy {} sends to",
-                                    proxy.id
-                                ))));
+                                services.push(Err((format!("what target proxy {} sends to", proxy.id), "")));
                             }
                             for s in services {
                                 match s {
-                                    Known::Known(i) => {
+                                    Ok(i) => {
                                         let g = self.service_group(i, true, &groups, &mut service_groups);
                                         let port = self.named_port(i, &groups);
                                         forwards.push((Known::Known(g), Some(port)));
                                     }
-                                    Known::Unknown(u) => forwards.push((Known::Unknown(u), None)),
+                                    Err((what, hint)) => {
+                                        forwards.push(self.open_forward(fr, what, hint, true, &groups))
+                                    }
                                 }
                             }
                         }
@@ -415,6 +440,108 @@ impl Builder<'_> {
                 replies_by_target_routes: kind == LoadBalancerKind::GcpPassthrough,
             });
         }
+    }
+
+    /// An open forward of `fr` to a piece of its path the input lacks
+    /// ([`Builder::open_group`]).
+    fn open_forward(
+        &mut self,
+        fr: &ForwardingRuleItem,
+        what: String,
+        hint: &str,
+        proxied: bool,
+        groups: &BTreeMap<String, usize>,
+    ) -> (Known<TargetGroupId>, Option<Known<u16>>) {
+        (Known::Known(self.open_group(fr, what, hint, proxied, groups)), None)
+    }
+
+    /// A stand-in target group for a piece of `fr`'s path the input lacks
+    /// (`what`: `target proxy kcm-tcp-proxy`): its members are unknown,
+    /// but only some instances can be among them, which
+    /// [`Topology::candidates`](portcullis_model::topology::Topology)
+    /// records: those in the rule's region (a regional load balancer's
+    /// backends are in its region), and, behind a proxy, of the project's
+    /// backend services with the rule's scheme when `gcloud compute
+    /// backend-services list` lists them (docs/semantics.md, "GCP").
+    fn open_group(
+        &mut self,
+        fr: &ForwardingRuleItem,
+        what: String,
+        hint: &str,
+        proxied: bool,
+        groups: &BTreeMap<String, usize>,
+    ) -> TargetGroupId {
+        let items = self.items;
+        let mut candidates = Vec::new();
+        for (interface, location) in &self.placed {
+            if !fr.location.same_region(location) {
+                continue;
+            }
+            if proxied {
+                // The project's listed services with the rule's scheme:
+                // the instance must be in one of them (or in a group
+                // whose members the input does not show).
+                let listed: Vec<usize> = (0..items.backends.len())
+                    .filter(|&i| {
+                        let s = &items.backends[i];
+                        s.listed && s.location.project.is_some() && s.location.project == location.project
+                    })
+                    .collect();
+                let scheme_matches = |i: &usize| match (&items.backends[*i].scheme, &fr.scheme) {
+                    (Known::Known(a), Known::Known(b)) => a == b,
+                    _ => true,
+                };
+                if !listed.is_empty()
+                    && !listed.iter().filter(|i| scheme_matches(i)).any(|&i| self.may_hold(i, *interface, groups))
+                {
+                    continue;
+                }
+            }
+            candidates.push(*interface);
+        }
+        let hint = if hint.is_empty() { String::new() } else { format!(" (add `gcloud compute {hint} list`)") };
+        let scope = match &fr.location.region {
+            Some(r) => format!("; it can reach only instances in region {r}"),
+            None => String::new(),
+        };
+        let seen_source = if proxied {
+            Known::Known(SeenSource::LoadBalancer { addresses: facts::front_end_ranges() })
+        } else {
+            Known::Known(SeenSource::Client)
+        };
+        let g = self.push_group(TargetGroup {
+            id: what,
+            span: None,
+            network: None,
+            port: None,
+            protocol: Protocol::TCP,
+            seen_source,
+            members: Known::from_unknown(Unknown {
+                what: "its instances".into(),
+                reason: format!("not in the input{hint}{scope}"),
+                span: fr.span.clone(),
+            }),
+        });
+        self.estate.topology.candidates.push((g, candidates));
+        g
+    }
+
+    /// Whether backend service `i` may send to `interface`: one of its
+    /// groups holds it, or holds members the input does not show.
+    fn may_hold(&self, i: usize, interface: InterfaceId, groups: &BTreeMap<String, usize>) -> bool {
+        let items = self.items;
+        let Known::Known(list) = &items.backends[i].groups else { return true };
+        list.iter().any(|g| {
+            if let Some(created) = self.created.get(g) {
+                return created.iter().any(|(i, _)| *i == interface);
+            }
+            match groups.get(g).map(|&gi| &items.groups[gi].instances) {
+                Some(Known::Known(names)) => {
+                    names.iter().any(|(k, _)| self.interfaces.get(k).and_then(|v| v.first()) == Some(&interface))
+                }
+                _ => true,
+            }
+        })
     }
 
     /// A target pool's members as a target group: passthrough, the client's

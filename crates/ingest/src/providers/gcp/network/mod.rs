@@ -116,6 +116,32 @@ impl<'a> Source<'a> {
         out
     }
 
+    /// Where it lives, as far as the input says: its project and region
+    /// (a zone's region), from its `selfLink` or its `region`/`zone`
+    /// field; Terraform's `project`, `region`, `zone` arguments. A global
+    /// resource has no region.
+    pub fn location(&self) -> Location {
+        let mut out = Location::default();
+        if let Some(s) = self.value.get("selfLink").and_then(Value::as_str) {
+            out = Location::of_url(s);
+        }
+        for field in ["region", "zone"] {
+            if out.region.is_none() {
+                if let Some(Ok(s)) = self.text(field, field) {
+                    let mut l = Location::of_url(&s);
+                    if l.region.is_none() && !s.contains('/') {
+                        l = Location::of_url(&format!("{}s/{s}", field));
+                    }
+                    out.region = l.region;
+                }
+            }
+        }
+        if out.project.is_none() {
+            out.project = self.text("project", "project").and_then(Result::ok).map(|p| p.to_ascii_lowercase());
+        }
+        out
+    }
+
     pub(super) fn span(&self) -> Span {
         match self.resource {
             Some(r) => r.span.clone(),
@@ -141,6 +167,42 @@ pub(super) fn refs_in(v: Option<&Value>, out: &mut Vec<String>) {
 
 pub(super) fn unknown(what: &str, reason: &str, span: &Span) -> Unknown {
     Unknown { what: what.to_string(), reason: reason.to_string(), span: span.clone() }
+}
+
+/// Where a resource lives: what decides which instances a regional load
+/// balancer can reach (its backends are in its region,
+/// docs/semantics.md "GCP").
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Location {
+    pub project: Option<String>,
+    /// `us-central1` (a zone's region: `us-central1-a` → `us-central1`).
+    pub region: Option<String>,
+}
+
+impl Location {
+    /// From a URL or path: `…/projects/P/regions/R/…`, `…/zones/Z/…`.
+    pub fn of_url(url: &str) -> Location {
+        let parts: Vec<&str> = url.split('/').collect();
+        let after = |name: &str| {
+            parts.windows(2).find(|w| w[0] == name).map(|w| w[1].to_ascii_lowercase()).filter(|s| !s.is_empty())
+        };
+        let region = after("regions").or_else(|| {
+            after("zones").map(|z| match z.rsplit_once('-') {
+                Some((r, _)) => r.to_string(),
+                None => z,
+            })
+        });
+        Location { project: after("projects"), region }
+    }
+
+    /// Whether something here may be in `other`'s region (unknown on
+    /// either side: yes).
+    pub fn same_region(&self, other: &Location) -> bool {
+        match (&self.region, &other.region) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        }
+    }
 }
 
 /// An external address of a network interface.
@@ -219,6 +281,8 @@ pub struct ForwardingRuleItem {
     pub ipv6: bool,
     /// Its description (GKE writes `{"kubernetes.io/service-name":"ns/name"}`).
     pub description: Option<String>,
+    /// Its project and region (none for a global rule).
+    pub location: Location,
 }
 
 /// A target pool: the instances a target-pool-based forwarding rule sends
@@ -242,6 +306,11 @@ pub struct BackendItem {
     pub groups: Known<Vec<String>>,
     /// The named port proxies connect to (`portName`, default `http`).
     pub port_name: Option<String>,
+    pub location: Location,
+    /// Read from `gcloud compute backend-services list`, which lists
+    /// every backend service of its project (a configuration shows only
+    /// its own).
+    pub listed: bool,
 }
 
 /// An instance group: its members (Terraform's unmanaged groups list them)
@@ -345,5 +414,19 @@ mod tests {
         assert_eq!(key("google_compute_target_pool.kcm"), "google_compute_target_pool.kcm");
         assert_eq!(key("module.lb.google_compute_target_pool.kcm[0]"), "module.lb.google_compute_target_pool.kcm");
         assert_eq!(key("default"), "default");
+    }
+
+    #[test]
+    fn locations_from_urls() {
+        let zone =
+            Location::of_url("https://www.googleapis.com/compute/v1/projects/p-1/zones/us-central1-a/instances/vm");
+        assert_eq!(zone, Location { project: Some("p-1".into()), region: Some("us-central1".into()) });
+        let region = Location::of_url("projects/p-1/regions/europe-west1/forwardingRules/fr");
+        assert_eq!(region.region.as_deref(), Some("europe-west1"));
+        let global = Location::of_url("projects/p-1/global/forwardingRules/fr");
+        assert_eq!(global, Location { project: Some("p-1".into()), region: None });
+        assert!(global.same_region(&zone), "a global rule is not narrowed by region");
+        assert!(!region.same_region(&zone));
+        assert!(zone.same_region(&Location::of_url("zones/us-central1-f")));
     }
 }

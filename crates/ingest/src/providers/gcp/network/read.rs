@@ -227,6 +227,7 @@ pub fn forwarding_rule(src: &Source) -> Option<ForwardingRuleItem> {
         address,
         ipv6,
         description,
+        location: src.location(),
     })
 }
 
@@ -345,7 +346,16 @@ pub fn backend(src: &Source) -> Option<BackendItem> {
         None => Known::Known(groups),
     };
     let port_name = src.text("portName", "port_name").and_then(Result::ok);
-    Some(BackendItem { id, aliases: src.aliases(), span, scheme, groups, port_name })
+    Some(BackendItem {
+        id,
+        aliases: src.aliases(),
+        span,
+        scheme,
+        groups,
+        port_name,
+        location: src.location(),
+        listed: src.resource.is_none(),
+    })
 }
 
 pub fn group(src: &Source) -> Option<GroupItem> {

@@ -200,6 +200,7 @@ pub fn read_resource(errors: &mut Vec<IngestError>, r: &Resource, items: &mut Gc
                 aliases,
                 nics: nics(&Source::terraform(r)),
                 created_by: None,
+                location: Source::terraform(r).location(),
             });
         }
         "google_compute_network" => {
