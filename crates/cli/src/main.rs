@@ -31,7 +31,7 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// compacts memory or waits for the host on every such fault. On the
 /// 50,000-group benchmark that was 1.3 to 2.4 s of system time per scan
 /// against 0.4 to 0.7 s with small pages, and no more user time without
-/// them (bench/runs/2026-12-06-diff-speed.md).
+/// them (bench/runs/2026-12-06-diff-huge-pages.md).
 fn no_huge_pages() {
     #[cfg(target_os = "linux")]
     // SAFETY: PR_SET_THP_DISABLE takes integer arguments only and changes

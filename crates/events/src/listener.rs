@@ -97,6 +97,12 @@ fn same(id: &str, arn: &str) -> bool {
     id == arn || id == last_name(arn)
 }
 
+/// The snapshot's load balancer the call names.
+fn balancer<'e>(snapshot: &'e Estate, call: &ListenerCall) -> Option<&'e LoadBalancer> {
+    let arn = call.load_balancer.as_deref()?;
+    snapshot.topology.load_balancers.iter().find(|b| same(&b.id, arn))
+}
+
 /// Reads a listener call into `event` (its resource, the listener rule and
 /// the call's facts). False when the call names no listener to judge.
 pub(crate) fn read(
@@ -192,11 +198,11 @@ fn unresolved(call: &ListenerCall, span: &Span) -> Stated {
 /// What the snapshot does not have stays unknown, named.
 pub fn resolve(events: &mut [Event], snapshot: &Estate) {
     for event in events.iter_mut() {
-        let Some(call) = event.listener.clone() else { continue };
+        let Some(call) = &event.listener else { continue };
         for change in &mut event.changes {
             let Effect::Set(stated) = &mut change.effect else { continue };
             let span = Span::new(event.file.clone(), change.line, change.column);
-            resolve_rule(stated, &call, &span, snapshot);
+            resolve_rule(stated, call, &span, snapshot);
         }
     }
 }
@@ -230,9 +236,7 @@ fn resolve_rule(stated: &mut Stated, call: &ListenerCall, span: &Span, snapshot:
         Some(u) if ports.is_empty() => Known::from_unknown(u),
         _ => Known::Known(ports),
     };
-    let balancer =
-        call.load_balancer.as_deref().and_then(|arn| topology.load_balancers.iter().find(|b| same(&b.id, arn)));
-    let sources = match (balancer, call.port) {
+    let sources = match (balancer(snapshot, call), call.port) {
         (Some(b), Some(port)) => admitted(b, snapshot, call, port),
         (Some(b), None) => Sources {
             unknown: vec![unknown(format!("load balancer {}", b.id), "the listener port is not in the call")],
@@ -311,9 +315,7 @@ fn admitted(balancer: &LoadBalancer, snapshot: &Estate, call: &ListenerCall, por
 /// sources, the ones the change added (the snapshot decided them).
 pub fn in_effect(snapshot: &Estate, call: &ListenerCall, change: &crate::Change) -> crate::judge::InEffect {
     let topology = &snapshot.topology;
-    let balancer =
-        call.load_balancer.as_deref().and_then(|arn| topology.load_balancers.iter().find(|b| same(&b.id, arn)));
-    let (Some(balancer), Some(port)) = (balancer, call.port) else {
+    let (Some(balancer), Some(port)) = (balancer(snapshot, call), call.port) else {
         return crate::judge::InEffect { status: "unknown", sources: Vec::new(), targets: Vec::new() };
     };
     let mut targets: Vec<String> = Vec::new();

@@ -87,8 +87,7 @@ pub fn diff(request: &DiffRequest) -> Result<DiffOutcome, Error> {
         DiffInputs::Paths { base, head } => {
             let read = |path: &Path| scanned(request, std::slice::from_ref(&path.to_path_buf()), &[]);
             let (b, h) = rayon::join(|| read(base), || read(head));
-            let (b, h) = (b?, h?);
-            (b, h, base.display().to_string(), head.display().to_string())
+            (b?, h?, base.display().to_string(), head.display().to_string())
         }
         DiffInputs::Git { repository, range } => {
             let git_error = |e: crate::git::GitError| Error::from(ErrorKind::Git(e.message));

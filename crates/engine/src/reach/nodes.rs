@@ -40,7 +40,7 @@ fn port_hop(service: &Target, port: &NodePort, node: Option<&Node>) -> Hop {
 
 /// `0.0.0.0/0 on 30000-30999`, for a reason.
 fn stretch_text(s: &Stretch) -> String {
-    let ports = if s.low == s.high { s.low.to_string() } else { format!("{}-{}", s.low, s.high) };
+    let ports = format_ports(&PortSet::range(s.low, s.high));
     let who = if s.upper.is_empty() { "nothing".to_string() } else { super::blocks(&s.upper) };
     if s.lower == s.upper {
         format!("{who} on {ports}")
