@@ -15,7 +15,7 @@ use portcullis_model::topology::{
     LoadBalancer, LoadBalancerId, LoadBalancerKind, Member, Network, NetworkId, NextHop, Provider, PublicAddress,
     Route, RouteTable, RouteTableId, Scheme, SeenSource, Subnet, SubnetId, TargetGroup, TargetGroupId,
 };
-use portcullis_model::{AddrSet, Cidr, Estate, Known, LayerId, Origin, PortSet, Protocol, Span, Unknown};
+use portcullis_model::{AddrSet, Cidr, Known, LayerId, Origin, PortSet, Protocol, Span, Unknown};
 use std::collections::BTreeMap;
 
 /// Tables of ids: FNV-hashed (ids are short; SipHash showed in profiles).
@@ -417,7 +417,7 @@ impl NetworkItems {
 
     /// The ids of load balancers' own interfaces: nodes of a load
     /// balancer's path, not targets.
-    pub fn balancer_nodes(&self) -> std::collections::BTreeSet<&str> {
+    pub fn balancer_nodes(&self) -> std::collections::HashSet<&str, portcullis_syntax::json::BuildFnv> {
         self.nics.iter().filter(|n| n.balancer.is_some()).map(|n| n.id.as_str()).collect()
     }
 
@@ -454,9 +454,9 @@ pub struct Built<'a> {
 }
 
 /// Builds the AWS part of the topology.
-pub fn assemble(net: NetworkItems, built: Built, estate: &mut Estate) {
+pub fn assemble(net: NetworkItems, built: Built, topology: &mut portcullis_model::Topology) {
     let mut b = Builder {
-        t: std::mem::take(&mut estate.topology),
+        t: std::mem::take(topology),
         net: &net,
         built: &built,
         network_by: HashMap::default(),
@@ -476,19 +476,24 @@ pub fn assemble(net: NetworkItems, built: Built, estate: &mut Estate) {
             b.templates.entry(a.as_str()).or_insert(t);
         }
     }
-    b.interface_by.reserve(net.nics.len());
-    b.instance_interfaces.reserve(built.hosts.len());
-    b.interface_by_address.reserve(net.nics.len());
     for a in &net.addresses {
         for to in [&a.interface, &a.instance].into_iter().flatten().filter(|s| !s.is_empty()) {
             b.addresses.entry(to.as_str()).or_insert(a);
         }
     }
-    b.networks();
-    b.subnets();
-    b.gateways();
-    b.route_tables();
-    b.interfaces();
+    // Which interfaces each host has depends on the input alone: listed
+    // while the networks, subnets and route tables are built.
+    let ((), (listed, balancer_nodes)) = rayon::join(
+        || {
+            b.networks();
+            b.subnets();
+            b.gateways();
+            b.route_tables();
+        },
+        || Listed::of(&net, &built),
+    );
+    b.balancer_nodes = balancer_nodes;
+    b.interfaces(&listed);
     b.load_balancers();
     for d in &net.described {
         b.t.mark(Provider::Aws, *d);
@@ -496,7 +501,171 @@ pub fn assemble(net: NetworkItems, built: Built, estate: &mut Estate) {
     if net.listed_elbv2 && net.listed_classic {
         b.t.mark(Provider::Aws, Described::LoadBalancers);
     }
-    estate.topology = b.t;
+    *topology = std::mem::take(&mut b.t);
+}
+
+/// Values under one key, the first held inline: most keys of the
+/// assembly's indexes (an instance's interfaces, an address's) have one,
+/// and a vector for each had cost an allocation per interface.
+#[derive(Clone, Debug)]
+struct Several<T> {
+    first: T,
+    more: Vec<T>,
+}
+
+impl<T: Copy> Several<T> {
+    fn iter(&self) -> impl Iterator<Item = T> + '_ {
+        std::iter::once(self.first).chain(self.more.iter().copied())
+    }
+}
+
+/// Adds `value` under `key`, after the values already there.
+fn add<'k, T>(map: &mut HashMap<&'k str, Several<T>>, key: &'k str, value: T) {
+    match map.entry(key) {
+        std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().more.push(value),
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(Several { first: value, more: Vec::new() });
+        }
+    }
+}
+
+/// The names an interface is known by, borrowed from the input.
+#[derive(Clone, Copy)]
+struct Names<'a> {
+    id: &'a str,
+    private: &'a [String],
+}
+
+/// A new interface, with what the indexes of interfaces by instance and
+/// by address take from it.
+struct Indexed<'a> {
+    host: &'a Host,
+    device_index: Option<u32>,
+    names: Names<'a>,
+    network: Option<NetworkId>,
+    id: InterfaceId,
+}
+
+/// Every host's interfaces, in order, each with the target it serves.
+struct Listed<'a> {
+    nics: Vec<(usize, &'a Host, NicSource<'a>)>,
+    /// Interfaces made here: an existing one as a host's own (it takes the
+    /// host and the attachment's device index), or a stand-in.
+    made: Vec<NicItem>,
+}
+
+impl<'a> Listed<'a> {
+    /// The interfaces of `built`'s hosts, and the private addresses of each
+    /// load balancer's own interfaces by its name.
+    fn of(net: &'a NetworkItems, built: &'a Built<'a>) -> (Listed<'a>, HashMap<String, Vec<String>>) {
+        let mut nics_of: HashMap<&str, Several<&NicItem>> = HashMap::default();
+        nics_of.reserve(net.nics.len());
+        let mut balancer_nodes: HashMap<String, Vec<String>> = HashMap::default();
+        for n in &net.nics {
+            add(&mut nics_of, n.host.as_str(), n);
+            if let Some(lb) = &n.balancer {
+                balancer_nodes.entry(lb.clone()).or_default().extend(n.private.iter().cloned());
+            }
+        }
+        // Interfaces attached to a host by reference, by every name they
+        // go by, and the attachments by the host they name.
+        let mut nic_by_name: HashMap<&str, &NicItem> = HashMap::default();
+        let mut attachments_of: HashMap<&str, Vec<usize>> = HashMap::default();
+        if !net.nic_attachments.is_empty() {
+            for n in &net.nics {
+                for name in std::iter::once(&n.id).chain(&n.aliases) {
+                    nic_by_name.entry(name.as_str()).or_insert(n);
+                }
+            }
+            for (i, a) in net.nic_attachments.iter().enumerate() {
+                attachments_of.entry(a.host.as_str()).or_default().push(i);
+            }
+        }
+        let mut listed = Listed { nics: Vec::with_capacity(built.hosts.len()), made: Vec::new() };
+        for &(target, host) in &built.hosts {
+            let before = listed.nics.len();
+            if let Some(list) = host.aliases.iter().find_map(|a| nics_of.get(a.as_str())) {
+                listed.nics.extend(list.iter().map(|n| (target, host, NicSource::Input(n))));
+            }
+            if !attachments_of.is_empty() {
+                listed.attached(net, host, target, &attachments_of, &nic_by_name);
+            }
+            // A host the input gives no interface for: one, in its subnet,
+            // whose public addresses the input does not show.
+            if listed.nics.len() == before {
+                listed.made.push(stand_in(host));
+                let names = Names { id: host.id.as_str(), private: &[] };
+                listed.nics.push((target, host, NicSource::Made(listed.made.len() - 1, names)));
+            }
+        }
+        (listed, balancer_nodes)
+    }
+
+    /// Existing interfaces `host` is built from: theirs, as this host's, at
+    /// the device index the attachment gives. A host's aliases may each
+    /// name the same attachment: once each.
+    fn attached(
+        &mut self,
+        net: &'a NetworkItems,
+        host: &'a Host,
+        target: usize,
+        attachments_of: &HashMap<&str, Vec<usize>>,
+        nic_by_name: &HashMap<&str, &'a NicItem>,
+    ) {
+        let mut attached: Vec<usize> =
+            host.aliases.iter().filter_map(|a| attachments_of.get(a.as_str())).flatten().copied().collect();
+        attached.sort_unstable();
+        attached.dedup();
+        let mut borrowed: Vec<(NicItem, &'a NicItem)> = attached
+            .iter()
+            .filter_map(|&i| {
+                let a = &net.nic_attachments[i];
+                let nic = *nic_by_name.get(a.interface.as_str())?;
+                let device_index = a.device_index.or(nic.device_index);
+                Some((NicItem { host: host.id.clone(), device_index, ..nic.clone() }, nic))
+            })
+            .collect();
+        borrowed.sort_by_key(|(n, _)| n.device_index.unwrap_or(u32::MAX));
+        for (nic, original) in borrowed {
+            self.made.push(nic);
+            let names = Names { id: original.id.as_str(), private: original.private.as_slice() };
+            self.nics.push((target, host, NicSource::Made(self.made.len() - 1, names)));
+        }
+    }
+}
+
+/// Where a host's interface comes from: the input as it is, or made by
+/// the assembly (held aside, by position) with the names of the input's.
+enum NicSource<'a> {
+    Input(&'a NicItem),
+    Made(usize, Names<'a>),
+}
+
+/// The interface of a host the input gives none for: one, in its subnet,
+/// whose public addresses the input does not show.
+fn stand_in(host: &Host) -> NicItem {
+    NicItem {
+        host: host.id.clone(),
+        id: host.id.clone(),
+        span: host.span.clone(),
+        subnet: host.subnet.clone(),
+        private: Vec::new(),
+        public_v4: Known::from_unknown(Unknown {
+            what: format!("the public IPv4 address of {}", host.id),
+            reason: "the input does not show it".into(),
+            span: host.span.clone(),
+        }),
+        public_v6: Known::from_unknown(Unknown {
+            what: format!("the IPv6 address of {}", host.id),
+            reason: "the input does not show it".into(),
+            span: host.span.clone(),
+        }),
+        device_index: Some(0),
+        balancer: None,
+        aliases: Vec::new(),
+        v4_by_subnet: false,
+        v6_by_subnet: false,
+    }
 }
 
 struct Builder<'a> {
@@ -508,9 +677,12 @@ struct Builder<'a> {
     table_by: HashMap<String, RouteTableId>,
     gateway_by: HashMap<String, GatewayId>,
     /// Interfaces by id, by instance (primary first) and by private address.
-    interface_by: HashMap<String, InterfaceId>,
-    instance_interfaces: HashMap<String, Vec<(Option<u32>, InterfaceId)>>,
-    interface_by_address: HashMap<String, Vec<(Option<NetworkId>, InterfaceId)>>,
+    /// The names are borrowed from the input: 100,000 interfaces cloned
+    /// three names each to key these maps.
+    interface_by: HashMap<&'a str, InterfaceId>,
+    instance_interfaces: HashMap<&'a str, Several<(Option<u32>, InterfaceId)>>,
+    interface_by_address: HashMap<&'a str, Several<(Option<NetworkId>, InterfaceId)>>,
+    /// A load balancer's own interfaces' private addresses, by its name.
     balancer_nodes: HashMap<String, Vec<String>>,
     /// Elastic IPs by the interface or instance they are associated with.
     addresses: HashMap<&'a str, &'a AddressItem>,
@@ -520,7 +692,7 @@ struct Builder<'a> {
     templates: HashMap<&'a str, &'a LaunchTemplateItem>,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
     /// The network named `name`, created (with no span) when only referred to.
     fn network(&mut self, name: &str) -> NetworkId {
         if let Some(&n) = self.network_by.get(name) {
@@ -779,94 +951,86 @@ impl Builder<'_> {
         })
     }
 
-    fn interfaces(&mut self) {
-        let net = self.net;
-        let mut nics_of: HashMap<&str, Vec<&NicItem>> = HashMap::default();
-        for n in &net.nics {
-            nics_of.entry(n.host.as_str()).or_default().push(n);
-            if let Some(lb) = &n.balancer {
-                self.balancer_nodes.entry(lb.clone()).or_default().extend(n.private.iter().cloned());
-            }
-        }
-        // Interfaces attached to a host by reference, by every name they go by.
-        let mut nic_by_name: HashMap<&str, &NicItem> = HashMap::default();
-        if !net.nic_attachments.is_empty() {
-            for n in &net.nics {
-                for name in std::iter::once(&n.id).chain(&n.aliases) {
-                    nic_by_name.entry(name.as_str()).or_insert(n);
-                }
-            }
-        }
-        for &(target, host) in &self.built.hosts {
-            let mut nics: Vec<&NicItem> =
-                host.aliases.iter().find_map(|a| nics_of.get(a.as_str())).cloned().unwrap_or_default();
-            // Existing interfaces the host is built from: theirs, as this
-            // host's, at the device index the attachment gives.
-            let mut borrowed: Vec<NicItem> = net
-                .nic_attachments
-                .iter()
-                .filter(|a| host.aliases.contains(&a.host))
-                .filter_map(|a| {
-                    let nic = nic_by_name.get(a.interface.as_str())?;
-                    Some(NicItem {
-                        host: host.id.clone(),
-                        device_index: a.device_index.or(nic.device_index),
-                        ..(*nic).clone()
-                    })
-                })
-                .collect();
-            borrowed.sort_by_key(|n| n.device_index.unwrap_or(u32::MAX));
-            nics.extend(borrowed.iter());
-            // A host the input gives no interface for: one, in its subnet,
-            // whose public addresses the input does not show.
-            let fallback;
-            let nics = if nics.is_empty() {
-                fallback = NicItem {
-                    host: host.id.clone(),
-                    id: host.id.clone(),
-                    span: host.span.clone(),
-                    subnet: host.subnet.clone(),
-                    private: Vec::new(),
-                    public_v4: Known::from_unknown(Unknown {
-                        what: format!("the public IPv4 address of {}", host.id),
-                        reason: "the input does not show it".into(),
-                        span: host.span.clone(),
-                    }),
-                    public_v6: Known::from_unknown(Unknown {
-                        what: format!("the IPv6 address of {}", host.id),
-                        reason: "the input does not show it".into(),
-                        span: host.span.clone(),
-                    }),
-                    device_index: Some(0),
-                    balancer: None,
-                    aliases: Vec::new(),
-                    v4_by_subnet: false,
-                    v6_by_subnet: false,
-                };
-                vec![&fallback]
-            } else {
-                nics
+    fn interfaces(&mut self, listed: &'a Listed<'a>) {
+        // In order, each interface's id: one known by the same id (an
+        // interface two hosts are built from) is the same interface. The
+        // subnets named are made here too, since that changes the topology.
+        let mut fresh: Vec<(&'a NicItem, &'a Host, Known<SubnetId>)> = Vec::new();
+        let mut ids: Vec<(usize, InterfaceId)> = Vec::with_capacity(listed.nics.len());
+        let mut indexed: Vec<Indexed<'a>> = Vec::new();
+        self.interface_by.reserve(listed.nics.len());
+        for &(target, host, ref source) in &listed.nics {
+            let (nic, names) = match source {
+                NicSource::Input(n) => (*n, Names { id: n.id.as_str(), private: n.private.as_slice() }),
+                NicSource::Made(i, names) => (&listed.made[*i], *names),
             };
-            for nic in nics {
-                let id = self.interface(nic, host);
-                self.t.attach(target, Attachment::Interface(id));
-            }
+            let id = match self.interface_by.get(names.id) {
+                Some(&id) => id,
+                None => {
+                    let id = InterfaceId::at(self.t.interfaces.len() + fresh.len());
+                    self.interface_by.insert(names.id, id);
+                    let subnet = match nic.subnet.as_deref().or(host.subnet.as_deref()) {
+                        Some(s) => Known::Known(self.subnet(s)),
+                        None => Known::from_unknown(Unknown {
+                            what: format!("the subnet of {}", nic.id),
+                            reason: "the input does not name it".into(),
+                            span: nic.span.clone(),
+                        }),
+                    };
+                    let network = subnet.known().and_then(|s| self.t.subnets[s.index()].network);
+                    fresh.push((nic, host, subnet));
+                    indexed.push(Indexed { host, device_index: nic.device_index, names, network, id });
+                    id
+                }
+            };
+            ids.push((target, id));
+        }
+
+        // The interfaces themselves, each on its own (on the estate
+        // benchmark, 100,000 of them), beside the indexes of them by
+        // instance and by address.
+        let mut interfaces = std::mem::take(&mut self.t.interfaces);
+        let mut by_instance = std::mem::take(&mut self.instance_interfaces);
+        let mut by_address = std::mem::take(&mut self.interface_by_address);
+        let this = &*self;
+        rayon::join(
+            || {
+                use rayon::prelude::*;
+                interfaces
+                    .par_extend(fresh.into_par_iter().map(|(nic, host, subnet)| this.interface(nic, host, subnet)));
+            },
+            || {
+                rayon::join(
+                    || {
+                        by_instance.reserve(indexed.iter().map(|i| i.host.aliases.len()).sum());
+                        for i in &indexed {
+                            for a in &i.host.aliases {
+                                add(&mut by_instance, a.as_str(), (i.device_index, i.id));
+                            }
+                        }
+                    },
+                    || {
+                        by_address.reserve(indexed.len());
+                        for i in &indexed {
+                            for p in i.names.private {
+                                add(&mut by_address, p.as_str(), (i.network, i.id));
+                            }
+                        }
+                    },
+                )
+            },
+        );
+        self.t.interfaces = interfaces;
+        self.instance_interfaces = by_instance;
+        self.interface_by_address = by_address;
+        for (target, id) in ids {
+            self.t.attach(target, Attachment::Interface(id));
         }
     }
 
-    fn interface(&mut self, nic: &NicItem, host: &Host) -> InterfaceId {
-        if let Some(&i) = self.interface_by.get(&nic.id) {
-            return i;
-        }
-        let subnet = match nic.subnet.as_deref().or(host.subnet.as_deref()) {
-            Some(s) => Known::Known(self.subnet(s)),
-            None => Known::from_unknown(Unknown {
-                what: format!("the subnet of {}", nic.id),
-                reason: "the input does not name it".into(),
-                span: nic.span.clone(),
-            }),
-        };
-        let network = subnet.known().and_then(|s| self.t.subnets[s.index()].network);
+    /// One interface of `host`, in `subnet`, with the public addresses its
+    /// settings give it.
+    fn interface(&self, nic: &NicItem, host: &Host, subnet: Known<SubnetId>) -> Interface {
         let mut private = AddrSet::empty();
         for p in &nic.private {
             if let Ok(c) = Cidr::parse(p) {
@@ -897,7 +1061,7 @@ impl Builder<'_> {
             (_, Some(e)) => Known::Known(Some(e)),
             (other, None) => other,
         };
-        self.t.interfaces.push(Interface {
+        Interface {
             id: nic.id.clone(),
             provider: Provider::Aws,
             span: Some(nic.span.clone()),
@@ -906,28 +1070,7 @@ impl Builder<'_> {
             public_v4,
             public_v6,
             tags: Vec::new(),
-        });
-        let id = InterfaceId::at(self.t.interfaces.len() - 1);
-        self.interface_by.insert(nic.id.clone(), id);
-        // Lookups first: most keys are new, but cloning a key only to find
-        // it present costs an allocation per interface.
-        for a in &host.aliases {
-            match self.instance_interfaces.get_mut(a.as_str()) {
-                Some(list) => list.push((nic.device_index, id)),
-                None => {
-                    self.instance_interfaces.insert(a.clone(), vec![(nic.device_index, id)]);
-                }
-            }
         }
-        for p in &nic.private {
-            match self.interface_by_address.get_mut(p.as_str()) {
-                Some(list) => list.push((network, id)),
-                None => {
-                    self.interface_by_address.insert(p.clone(), vec![(network, id)]);
-                }
-            }
-        }
-        id
     }
 
     /// The public address an interface gets from its subnet's launch
@@ -963,22 +1106,17 @@ impl Builder<'_> {
     /// interface (an Auto Scaling group's instances: the primary interface
     /// in each of its subnets), or the interface that has the IP address.
     fn member(&self, target: &TargetItem, network: Option<NetworkId>) -> Vec<InterfaceId> {
-        if let Some(list) = self.instance_interfaces.get(&target.id) {
+        if let Some(list) = self.instance_interfaces.get(target.id.as_str()) {
             let first = list.iter().map(|(d, _)| d.unwrap_or(u32::MAX)).min();
-            return list.iter().filter(|(d, _)| Some(d.unwrap_or(u32::MAX)) == first).map(|(_, i)| *i).collect();
+            return list.iter().filter(|(d, _)| Some(d.unwrap_or(u32::MAX)) == first).map(|(_, i)| i).collect();
         }
-        if let Some(&i) = self.interface_by.get(&target.id) {
+        if let Some(&i) = self.interface_by.get(target.id.as_str()) {
             return vec![i];
         }
         // An IP target: the interface with that address in the group's VPC
         // (private ranges repeat across VPCs).
-        let Some(list) = self.interface_by_address.get(&target.id) else { return Vec::new() };
-        list.iter()
-            .find(|(n, _)| network.is_none() || *n == network)
-            .or(list.first())
-            .map(|(_, i)| *i)
-            .into_iter()
-            .collect()
+        let Some(list) = self.interface_by_address.get(target.id.as_str()) else { return Vec::new() };
+        list.iter().find(|(n, _)| network.is_none() || *n == network).map_or(vec![list.first.1], |(_, i)| vec![i])
     }
 
     fn load_balancers(&mut self) {
