@@ -72,32 +72,4 @@ for i in $(seq "$RUNS"); do
             "$OLD" diff "$snapshots/base.json" "$snapshots/head.json" --format json -o /dev/null --fail-on none
     fi
 done
-python3 - "$RESULTS" "$WALL_TARGET_S" "$ENFORCE" <<'PY'
-import json, statistics, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
-target, enforce = float(sys.argv[2]), sys.argv[3] == "1"
-by = {}
-for r in rows:
-    by.setdefault(r["label"], []).append(r)
-def median(label, key):
-    return statistics.median(x[key] for x in by[label])
-def cpu(label):
-    return statistics.median(x["user_median_s"] + x["sys_median_s"] for x in by[label])
-for label in ("diff", "old-diff", "scan"):
-    if label not in by:
-        continue
-    loads = [l for x in by[label] for l in x["load1"]]
-    print("%-8s median wall %.2f s, min %.2f s, median user %.2f s, sys %.2f s, CPU %.2f s, peak RSS %.0f MiB, load %.1f-%.1f" % (
-        label, median(label, "wall_median_s"), min(x["wall_min_s"] for x in by[label]),
-        median(label, "user_median_s"), median(label, "sys_median_s"), cpu(label),
-        max(x["max_rss_kib"] for x in by[label]) / 1024, min(loads), max(loads)))
-ratio = median("diff", "wall_median_s") / median("scan", "wall_median_s")
-print("diff / scan of one snapshot: x%.2f" % ratio)
-if "old-diff" in by:
-    print("new diff / old diff: wall x%.2f, CPU x%.2f, peak RSS x%.2f" % (
-        median("diff", "wall_median_s") / median("old-diff", "wall_median_s"), cpu("diff") / cpu("old-diff"),
-        max(x["max_rss_kib"] for x in by["diff"]) / max(x["max_rss_kib"] for x in by["old-diff"])))
-ok = median("diff", "wall_median_s") < target
-print("target: diff under %.1f s wall: %s" % (target, "met" if ok else "MISSED"))
-sys.exit(3 if (enforce and not ok) else 0)
-PY
+python3 bench/summarize.py "$RESULTS" --new diff --old old-diff --also scan --per scan --target "$WALL_TARGET_S" --enforce "$ENFORCE"

@@ -56,33 +56,4 @@ for i in $(seq "$RUNS"); do
             "$OLD" scan "$ESTATE" --no-config --format json -o /dev/null --fail-on none
     fi
 done
-python3 - "$RESULTS" "$WALL_TARGET_S" "$ENFORCE" <<'PY'
-import json, statistics, sys
-rows = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
-target, enforce = float(sys.argv[2]), sys.argv[3] == "1"
-by = {}
-for r in rows:
-    by.setdefault(r["label"], []).append(r)
-def median(label, key):
-    return statistics.median(x[key] for x in by[label])
-def cpu(label):
-    return statistics.median(x["user_median_s"] + x["sys_median_s"] for x in by[label])
-def rss(label):
-    return max(x["max_rss_kib"] for x in by[label]) / 1024
-for label in ("reach-estate", "old-reach-estate"):
-    if label in by:
-        loads = [l for x in by[label] for l in x["load1"]]
-        print("%-16s median wall %.2f s, min %.2f s, median user %.2f s, sys %.2f s, peak RSS %.0f MiB, load %.1f-%.1f" % (
-            label, median(label, "wall_median_s"), min(x["wall_min_s"] for x in by[label]),
-            median(label, "user_median_s"), median(label, "sys_median_s"), rss(label), min(loads), max(loads)))
-if "old-reach-estate" in by:
-    print("new / old: wall x%.2f, CPU x%.2f, peak RSS x%.2f" % (
-        median("reach-estate", "wall_median_s") / median("old-reach-estate", "wall_median_s"),
-        cpu("reach-estate") / cpu("old-reach-estate"), rss("reach-estate") / rss("old-reach-estate")))
-wall = median("reach-estate", "wall_median_s")
-ok = wall < target
-print("target: wall median %.2f s (< %.1f s: %s), peak RSS %.0f MiB, user+sys %.2f + %.2f s" % (
-    wall, target, "ok" if ok else "MISSED", rss("reach-estate"),
-    median("reach-estate", "user_median_s"), median("reach-estate", "sys_median_s")))
-sys.exit(0 if ok or not enforce else 3)
-PY
+python3 bench/summarize.py "$RESULTS" --new reach-estate --old old-reach-estate --target "$WALL_TARGET_S" --enforce "$ENFORCE"
