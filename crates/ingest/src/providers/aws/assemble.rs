@@ -44,21 +44,12 @@ fn borrow_settings(items: &mut AwsItems) {
     }
     let hosts = alias_index(&items.hosts, |h| &h.aliases);
     let templates = alias_index(&net.launch_templates, |t| &t.aliases);
-    // The attachments by the host they name (a scan of every attachment
-    // per host was quadratic).
-    let mut attachments_of: HashMap<&str, Vec<usize>> = HashMap::default();
-    for (i, a) in net.nic_attachments.iter().enumerate() {
-        attachments_of.entry(a.host.as_str()).or_default().push(i);
-    }
+    let attachments = crate::providers::aws::network::Attachments::new(&net.nic_attachments);
     let mut changes = Vec::new();
     for (hi, h) in items.hosts.iter().enumerate() {
-        let mut named: Vec<usize> =
-            h.aliases.iter().filter_map(|a| attachments_of.get(a.as_str())).flatten().copied().collect();
-        named.sort_unstable();
-        named.dedup();
-        let mut attached: Vec<(u32, usize)> = named
-            .iter()
-            .map(|&i| &net.nic_attachments[i])
+        let mut attached: Vec<(u32, usize)> = attachments
+            .of(&h.aliases)
+            .into_iter()
             .filter_map(|a| hosts.get(&a.interface).map(|&e| (a.device_index.unwrap_or(u32::MAX), e)))
             .filter(|&(_, e)| items.hosts[e].kind == "network interface")
             .collect();

@@ -245,6 +245,33 @@ pub struct NicAttachment {
     pub device_index: Option<u32>,
 }
 
+/// Network-interface attachments by the host they name: scanning every
+/// attachment for every host was quadratic.
+pub(crate) struct Attachments<'a> {
+    all: &'a [NicAttachment],
+    by_host: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> Attachments<'a> {
+    pub(crate) fn new(all: &'a [NicAttachment]) -> Self {
+        let mut by_host: HashMap<&str, Vec<usize>> = HashMap::default();
+        for (i, a) in all.iter().enumerate() {
+            by_host.entry(a.host.as_str()).or_default().push(i);
+        }
+        Attachments { all, by_host }
+    }
+
+    /// The attachments naming a host by any of `aliases`, each once, in
+    /// input order.
+    pub(crate) fn of(&self, aliases: &[String]) -> Vec<&'a NicAttachment> {
+        let mut named: Vec<usize> =
+            aliases.iter().filter_map(|a| self.by_host.get(a.as_str())).flatten().copied().collect();
+        named.sort_unstable();
+        named.dedup();
+        named.into_iter().map(|i| &self.all[i]).collect()
+    }
+}
+
 /// A listener of an ELBv2 load balancer.
 #[derive(Clone, Debug)]
 pub struct ListenerItem {
@@ -481,9 +508,14 @@ pub fn assemble(net: NetworkItems, built: Built, topology: &mut portcullis_model
             b.addresses.entry(to.as_str()).or_insert(a);
         }
     }
+    for n in &net.nics {
+        if let Some(lb) = &n.balancer {
+            b.balancer_nodes.entry(lb.clone()).or_default().extend(n.private.iter().cloned());
+        }
+    }
     // Which interfaces each host has depends on the input alone: listed
     // while the networks, subnets and route tables are built.
-    let ((), (listed, balancer_nodes)) = rayon::join(
+    let ((), listed) = rayon::join(
         || {
             b.networks();
             b.subnets();
@@ -492,7 +524,6 @@ pub fn assemble(net: NetworkItems, built: Built, topology: &mut portcullis_model
         },
         || Listed::of(&net, &built),
     );
-    b.balancer_nodes = balancer_nodes;
     b.interfaces(&listed);
     b.load_balancers();
     for d in &net.described {
@@ -536,13 +567,12 @@ struct Names<'a> {
     private: &'a [String],
 }
 
-/// A new interface, with what the indexes of interfaces by instance and
-/// by address take from it.
-struct Indexed<'a> {
+/// An interface the assembly makes: what it is built from, and its id.
+struct NewInterface<'a> {
+    nic: &'a NicItem,
     host: &'a Host,
-    device_index: Option<u32>,
     names: Names<'a>,
-    network: Option<NetworkId>,
+    subnet: Known<SubnetId>,
     id: InterfaceId,
 }
 
@@ -555,40 +585,31 @@ struct Listed<'a> {
 }
 
 impl<'a> Listed<'a> {
-    /// The interfaces of `built`'s hosts, and the private addresses of each
-    /// load balancer's own interfaces by its name.
-    fn of(net: &'a NetworkItems, built: &'a Built<'a>) -> (Listed<'a>, HashMap<String, Vec<String>>) {
+    /// The interfaces of `built`'s hosts.
+    fn of(net: &'a NetworkItems, built: &'a Built<'a>) -> Listed<'a> {
         let mut nics_of: HashMap<&str, Several<&NicItem>> = HashMap::default();
         nics_of.reserve(net.nics.len());
-        let mut balancer_nodes: HashMap<String, Vec<String>> = HashMap::default();
         for n in &net.nics {
             add(&mut nics_of, n.host.as_str(), n);
-            if let Some(lb) = &n.balancer {
-                balancer_nodes.entry(lb.clone()).or_default().extend(n.private.iter().cloned());
-            }
         }
-        // Interfaces attached to a host by reference, by every name they
-        // go by, and the attachments by the host they name.
+        // Interfaces attached to a host by reference, by every name they go by.
         let mut nic_by_name: HashMap<&str, &NicItem> = HashMap::default();
-        let mut attachments_of: HashMap<&str, Vec<usize>> = HashMap::default();
         if !net.nic_attachments.is_empty() {
             for n in &net.nics {
                 for name in std::iter::once(&n.id).chain(&n.aliases) {
                     nic_by_name.entry(name.as_str()).or_insert(n);
                 }
             }
-            for (i, a) in net.nic_attachments.iter().enumerate() {
-                attachments_of.entry(a.host.as_str()).or_default().push(i);
-            }
         }
+        let attachments = Attachments::new(&net.nic_attachments);
         let mut listed = Listed { nics: Vec::with_capacity(built.hosts.len()), made: Vec::new() };
         for &(target, host) in &built.hosts {
             let before = listed.nics.len();
             if let Some(list) = host.aliases.iter().find_map(|a| nics_of.get(a.as_str())) {
                 listed.nics.extend(list.iter().map(|n| (target, host, NicSource::Input(n))));
             }
-            if !attachments_of.is_empty() {
-                listed.attached(net, host, target, &attachments_of, &nic_by_name);
+            if !net.nic_attachments.is_empty() {
+                listed.attached(host, target, &attachments, &nic_by_name);
             }
             // A host the input gives no interface for: one, in its subnet,
             // whose public addresses the input does not show.
@@ -598,28 +619,22 @@ impl<'a> Listed<'a> {
                 listed.nics.push((target, host, NicSource::Made(listed.made.len() - 1, names)));
             }
         }
-        (listed, balancer_nodes)
+        listed
     }
 
     /// Existing interfaces `host` is built from: theirs, as this host's, at
-    /// the device index the attachment gives. A host's aliases may each
-    /// name the same attachment: once each.
+    /// the device index the attachment gives.
     fn attached(
         &mut self,
-        net: &'a NetworkItems,
         host: &'a Host,
         target: usize,
-        attachments_of: &HashMap<&str, Vec<usize>>,
+        attachments: &Attachments<'a>,
         nic_by_name: &HashMap<&str, &'a NicItem>,
     ) {
-        let mut attached: Vec<usize> =
-            host.aliases.iter().filter_map(|a| attachments_of.get(a.as_str())).flatten().copied().collect();
-        attached.sort_unstable();
-        attached.dedup();
-        let mut borrowed: Vec<(NicItem, &'a NicItem)> = attached
-            .iter()
-            .filter_map(|&i| {
-                let a = &net.nic_attachments[i];
+        let mut borrowed: Vec<(NicItem, &'a NicItem)> = attachments
+            .of(&host.aliases)
+            .into_iter()
+            .filter_map(|a| {
                 let nic = *nic_by_name.get(a.interface.as_str())?;
                 let device_index = a.device_index.or(nic.device_index);
                 Some((NicItem { host: host.id.clone(), device_index, ..nic.clone() }, nic))
@@ -955,9 +970,8 @@ impl<'a> Builder<'a> {
         // In order, each interface's id: one known by the same id (an
         // interface two hosts are built from) is the same interface. The
         // subnets named are made here too, since that changes the topology.
-        let mut fresh: Vec<(&'a NicItem, &'a Host, Known<SubnetId>)> = Vec::new();
+        let mut fresh: Vec<NewInterface<'a>> = Vec::new();
         let mut ids: Vec<(usize, InterfaceId)> = Vec::with_capacity(listed.nics.len());
-        let mut indexed: Vec<Indexed<'a>> = Vec::new();
         self.interface_by.reserve(listed.nics.len());
         for &(target, host, ref source) in &listed.nics {
             let (nic, names) = match source {
@@ -977,9 +991,7 @@ impl<'a> Builder<'a> {
                             span: nic.span.clone(),
                         }),
                     };
-                    let network = subnet.known().and_then(|s| self.t.subnets[s.index()].network);
-                    fresh.push((nic, host, subnet));
-                    indexed.push(Indexed { host, device_index: nic.device_index, names, network, id });
+                    fresh.push(NewInterface { nic, host, names, subnet, id });
                     id
                 }
             };
@@ -996,24 +1008,24 @@ impl<'a> Builder<'a> {
         rayon::join(
             || {
                 use rayon::prelude::*;
-                interfaces
-                    .par_extend(fresh.into_par_iter().map(|(nic, host, subnet)| this.interface(nic, host, subnet)));
+                interfaces.par_extend(fresh.par_iter().map(|new| this.interface(new)));
             },
             || {
                 rayon::join(
                     || {
-                        by_instance.reserve(indexed.iter().map(|i| i.host.aliases.len()).sum());
-                        for i in &indexed {
-                            for a in &i.host.aliases {
-                                add(&mut by_instance, a.as_str(), (i.device_index, i.id));
+                        by_instance.reserve(fresh.iter().map(|new| new.host.aliases.len()).sum());
+                        for new in &fresh {
+                            for a in &new.host.aliases {
+                                add(&mut by_instance, a.as_str(), (new.nic.device_index, new.id));
                             }
                         }
                     },
                     || {
-                        by_address.reserve(indexed.len());
-                        for i in &indexed {
-                            for p in i.names.private {
-                                add(&mut by_address, p.as_str(), (i.network, i.id));
+                        by_address.reserve(fresh.len());
+                        for new in &fresh {
+                            let network = new.subnet.known().and_then(|s| this.t.subnets[s.index()].network);
+                            for p in new.names.private {
+                                add(&mut by_address, p.as_str(), (network, new.id));
                             }
                         }
                     },
@@ -1028,9 +1040,9 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// One interface of `host`, in `subnet`, with the public addresses its
-    /// settings give it.
-    fn interface(&self, nic: &NicItem, host: &Host, subnet: Known<SubnetId>) -> Interface {
+    /// One new interface, with the public addresses its settings give it.
+    fn interface(&self, new: &NewInterface) -> Interface {
+        let (nic, host) = (new.nic, new.host);
         let mut private = AddrSet::empty();
         for p in &nic.private {
             if let Ok(c) = Cidr::parse(p) {
@@ -1065,7 +1077,7 @@ impl<'a> Builder<'a> {
             id: nic.id.clone(),
             provider: Provider::Aws,
             span: Some(nic.span.clone()),
-            subnet,
+            subnet: new.subnet.clone(),
             private,
             public_v4,
             public_v6,
